@@ -1,0 +1,64 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+var _ schulhof.AuditService = (*DB)(nil)
+
+// FindAuditEntries returns the newest entries first, before the cursor.
+func (db *DB) FindAuditEntries(ctx context.Context, f schulhof.AuditFilter) ([]*schulhof.AuditEntry, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := `SELECT id, COALESCE(school_id, 0), actor_id, actor_login, action, target, details, ip, created_at FROM audit_log WHERE 1=1`
+	var args []any
+	if f.SchoolID != 0 {
+		args = append(args, f.SchoolID)
+		q += ` AND school_id = $` + strconv.Itoa(len(args))
+	}
+	if f.Before > 0 {
+		args = append(args, f.Before)
+		q += ` AND id < $` + strconv.Itoa(len(args))
+	}
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id DESC LIMIT `+strconv.Itoa(f.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*schulhof.AuditEntry
+	for rows.Next() {
+		var e schulhof.AuditEntry
+		var created int64
+		if err := rows.Scan(&e.ID, &e.SchoolID, &e.ActorID, &e.ActorLogin, &e.Action, &e.Target, &e.Details, &e.IP, &created); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = time.Unix(created, 0)
+		out = append(out, &e)
+	}
+	return out, rows.Err()
+}
+
+// Setting returns an installation setting, "" when unset.
+func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetSetting stores an installation setting.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+		return err
+	})
+}

@@ -1,0 +1,193 @@
+// Package sqlstore is the only package that speaks SQL. One code base serves
+// SQLite (modernc.org/sqlite, the single-box default) and PostgreSQL (pgx,
+// for a city's data centre): the SQL is written to run on both, with $1
+// placeholders, RETURNING and ON CONFLICT; migrations are embedded and
+// numbered.
+//
+// Every method that changes data is one transaction. When the context
+// carries an actor, the method writes the audit log entry in that same
+// transaction, so that no admin action goes unrecorded and no record tells
+// of an action that did not happen.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"github.com/schulhof/schulhof"
+)
+
+// Dialect names the database behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the store. For SQLite it holds one write connection (SQLite allows
+// one writer; queuing in Go is cheaper than busy-waiting in SQLite) and a
+// pool of read connections; for PostgreSQL both are the same pool.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// Open connects to the database named by dsn: a postgres:// or
+// postgresql:// URL for PostgreSQL, otherwise a path to the SQLite file
+// (created with its directory). It applies pending migrations.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{Now: time.Now}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db.dialect = Postgres
+		db.write, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.write.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
+		db.write.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
+		db.write.SetConnMaxIdleTime(5 * time.Minute)
+		db.read = db.write
+	} else {
+		db.dialect = SQLite
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		// busy_timeout comes first so that the pragmas after it wait for
+		// a lock instead of failing on it.
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+		path := "file:" + (&url.URL{Path: dsn}).EscapedPath()
+		db.write, err = sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		db.write.SetMaxOpenConns(1)
+		db.write.SetConnMaxIdleTime(0)
+		db.read, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
+		if err != nil {
+			db.write.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		n := max(4, 2*runtime.NumCPU())
+		db.read.SetMaxOpenConns(n)
+		db.read.SetMaxIdleConns(n)
+		db.read.SetConnMaxIdleTime(0)
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.dialect, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Dialect tells which database this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Stats returns the pool statistics of the write and read pools, for metrics.
+func (db *DB) Stats() (write, read sql.DBStats) { return db.write.Stats(), db.read.Stats() }
+
+// update runs fn in one write transaction (BEGIN IMMEDIATE on SQLite).
+func (db *DB) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// view runs fn in one read-only transaction, so that what it reads is one
+// consistent state.
+func (db *DB) view(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.dialect == Postgres})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+func (db *DB) now() int64 { return db.Now().Unix() }
+
+// isUnique reports whether err is a violated unique constraint.
+func isUnique(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// notFound maps sql.ErrNoRows to the domain's ENotFound.
+func notFound(err error, key string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return schulhof.Errorf(schulhof.ENotFound, key)
+	}
+	return err
+}
+
+func nullSchool(id schulhof.SchoolID) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+// audit writes the log entry for the actor in ctx, if any, within tx.
+func (db *DB) audit(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, action, target, details string) error {
+	a := schulhof.ActorFromContext(ctx)
+	var actorID int64
+	var login, ip string
+	if a != nil {
+		ip = a.IP
+		if a.User != nil {
+			actorID, login = int64(a.User.ID), a.User.Login
+		}
+	} else {
+		login = "system"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (school_id, actor_id, actor_login, action, target, details, ip, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, nullSchool(school), actorID, login, action, target, details, ip, db.now())
+	if err != nil {
+		return fmt.Errorf("write audit log: %w", err)
+	}
+	return nil
+}

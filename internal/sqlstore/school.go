@@ -1,0 +1,109 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+var _ schulhof.SchoolService = (*DB)(nil)
+
+const schoolColumns = `id, slug, name, state, school_type, require_two_factor, created_at`
+
+func scanSchool(row interface{ Scan(...any) error }) (*schulhof.School, error) {
+	var s schulhof.School
+	var created int64
+	if err := row.Scan(&s.ID, &s.Slug, &s.Name, &s.State, &s.Type, &s.Require2FA, &created); err != nil {
+		return nil, err
+	}
+	s.CreatedAt = time.Unix(created, 0)
+	return &s, nil
+}
+
+// FindSchoolByID returns the school or ENotFound.
+func (db *DB) FindSchoolByID(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error) {
+	s, err := scanSchool(db.read.QueryRowContext(ctx, `SELECT `+schoolColumns+` FROM schools WHERE id = $1`, id))
+	return s, notFound(err, "school.not_found")
+}
+
+// FindSchoolBySlug returns the school or ENotFound.
+func (db *DB) FindSchoolBySlug(ctx context.Context, slug string) (*schulhof.School, error) {
+	s, err := scanSchool(db.read.QueryRowContext(ctx, `SELECT `+schoolColumns+` FROM schools WHERE slug = $1`, slug))
+	return s, notFound(err, "school.not_found")
+}
+
+// FindSchools returns all schools by name.
+func (db *DB) FindSchools(ctx context.Context) ([]*schulhof.School, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+schoolColumns+` FROM schools ORDER BY name, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*schulhof.School
+	for rows.Next() {
+		s, err := scanSchool(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// CreateSchool validates and stores s, filling ID and CreatedAt.
+func (db *DB) CreateSchool(ctx context.Context, s *schulhof.School) error {
+	s.Normalize()
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		s.CreatedAt = time.Unix(db.now(), 0)
+		err := tx.QueryRowContext(ctx, `INSERT INTO schools (slug, name, state, school_type, require_two_factor, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, s.Slug, s.Name, s.State, s.Type, s.Require2FA, s.CreatedAt.Unix()).Scan(&s.ID)
+		if isUnique(err) {
+			return &schulhof.Error{Code: schulhof.EConflict, Key: "error.invalid",
+				Fields: []schulhof.FieldError{{Field: "slug", Key: "school.slug.taken"}}}
+		}
+		if err != nil {
+			return fmt.Errorf("insert school: %w", err)
+		}
+		return db.audit(ctx, tx, s.ID, "school.create", s.Slug, s.Name)
+	})
+}
+
+// UpdateSchool changes the given fields.
+func (db *DB) UpdateSchool(ctx context.Context, id schulhof.SchoolID, upd schulhof.SchoolUpdate) (*schulhof.School, error) {
+	var out *schulhof.School
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		s, err := scanSchool(tx.QueryRowContext(ctx, `SELECT `+schoolColumns+` FROM schools WHERE id = $1`, id))
+		if err != nil {
+			return notFound(err, "school.not_found")
+		}
+		if upd.Name != nil {
+			s.Name = *upd.Name
+		}
+		if upd.State != nil {
+			s.State = *upd.State
+		}
+		if upd.Type != nil {
+			s.Type = *upd.Type
+		}
+		if upd.Require2FA != nil {
+			s.Require2FA = *upd.Require2FA
+		}
+		s.Normalize()
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schools SET name = $1, state = $2, school_type = $3, require_two_factor = $4 WHERE id = $5`,
+			s.Name, s.State, s.Type, s.Require2FA, id); err != nil {
+			return fmt.Errorf("update school: %w", err)
+		}
+		out = s
+		return db.audit(ctx, tx, id, "school.update", s.Slug, fmt.Sprintf("name=%q state=%s type=%s require_2fa=%t", s.Name, s.State, s.Type, s.Require2FA))
+	})
+	return out, err
+}

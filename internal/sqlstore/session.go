@@ -1,0 +1,142 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+var (
+	_ schulhof.SessionService = (*DB)(nil)
+	_ schulhof.TOTPService    = (*DB)(nil)
+)
+
+// CreateSession stores a new session.
+func (db *DB) CreateSession(ctx context.Context, s *schulhof.Session) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, school_id, totp_pending, ip, user_agent, created_at, expires_at, last_seen_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, s.TokenHash, s.UserID, nullSchool(s.SchoolID), s.TOTPPending,
+			s.IP, s.UserAgent, s.CreatedAt.Unix(), s.ExpiresAt.Unix(), s.LastSeenAt.Unix())
+		if err != nil {
+			return fmt.Errorf("insert session: %w", err)
+		}
+		return nil
+	})
+}
+
+// FindSession returns an unexpired session of an active user, with the
+// user, in one query: it runs on every request.
+func (db *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) (*schulhof.Session, *schulhof.User, error) {
+	s := schulhof.Session{TokenHash: tokenHash}
+	var created, expires, seen int64
+	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+`, s.totp_pending, s.created_at, s.expires_at, s.last_seen_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active`,
+		tokenHash, now.Unix()), &s.TOTPPending, &created, &expires, &seen)
+	if err == sql.ErrNoRows {
+		return nil, nil, schulhof.Errorf(schulhof.EUnauthorized, "auth.session_expired")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("find session: %w", err)
+	}
+	s.UserID, s.SchoolID = u.ID, u.SchoolID
+	s.CreatedAt, s.ExpiresAt, s.LastSeenAt = time.Unix(created, 0), time.Unix(expires, 0), time.Unix(seen, 0)
+	return &s, u, nil
+}
+
+// TouchSession records activity and slides the expiry.
+func (db *DB) TouchSession(ctx context.Context, tokenHash []byte, now time.Time) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1,
+			expires_at = CASE WHEN $2 > created_at + $4 THEN created_at + $4 ELSE $2 END WHERE token_hash = $3`,
+			now.Unix(), now.Add(schulhof.SessionIdleTimeout).Unix(), tokenHash, int64(schulhof.SessionMaxAge/time.Second))
+		return err
+	})
+}
+
+// CompleteTOTP marks the second factor as given.
+func (db *DB) CompleteTOTP(ctx context.Context, tokenHash []byte) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET totp_pending = FALSE WHERE token_hash = $1`, tokenHash)
+		return err
+	})
+}
+
+// DeleteSession logs one session out.
+func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+		return err
+	})
+}
+
+// DeleteUserSessions logs the user out everywhere but keep.
+func (db *DB) DeleteUserSessions(ctx context.Context, user schulhof.UserID, keep []byte) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if keep == nil {
+			keep = []byte{}
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, user, keep)
+		return err
+	})
+}
+
+// DeleteExpiredSessions removes what can never be used again.
+func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now.Unix())
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// TOTPSecret returns the user's secret and the last step used.
+func (db *DB) TOTPSecret(ctx context.Context, user schulhof.UserID) (string, int64, error) {
+	var secret string
+	var step int64
+	err := db.read.QueryRowContext(ctx, `SELECT totp_secret, totp_last_step FROM users WHERE id = $1`, user).Scan(&secret, &step)
+	return secret, step, notFound(err, "user.not_found")
+}
+
+// SetTOTP stores the secret; enabled turns the second factor on or off.
+func (db *DB) SetTOTP(ctx context.Context, user schulhof.UserID, secret string, enabled bool) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		var school sql.NullInt64
+		var login string
+		if err := tx.QueryRowContext(ctx, `SELECT school_id, login FROM users WHERE id = $1`, user).Scan(&school, &login); err != nil {
+			return notFound(err, "user.not_found")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = 0 WHERE id = $3`,
+			secret, enabled, user); err != nil {
+			return err
+		}
+		action := "user.two_factor.off"
+		if enabled {
+			action = "user.two_factor.on"
+		} else if secret != "" {
+			return nil // a secret being set up is not yet an action worth logging
+		}
+		return db.audit(ctx, tx, schulhof.SchoolID(school.Int64), action, login, "")
+	})
+}
+
+// UseTOTPStep records step as used, so that a code cannot be replayed.
+func (db *DB) UseTOTPStep(ctx context.Context, user schulhof.UserID, step int64) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1`, step, user)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return schulhof.Errorf(schulhof.EConflict, "totp.replayed")
+		}
+		return nil
+	})
+}

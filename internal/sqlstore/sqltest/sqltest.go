@@ -1,0 +1,89 @@
+// Package sqltest gives tests a fresh, migrated store on each database:
+// SQLite always, PostgreSQL too when SCHULHOF_TEST_POSTGRES holds a
+// connection URL. Each PostgreSQL store lives in a schema of its own that
+// is dropped when the test ends, so tests run in parallel on one server.
+package sqltest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+// Clock is the fixed time every test store starts at: a Monday, 8:00 in
+// Berlin, in the school year 2026/27.
+var Clock = time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)
+
+// Each runs fn as a subtest once per database.
+func Each(t *testing.T, fn func(t *testing.T, db *sqlstore.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, MustOpenSQLite(t)) })
+	if os.Getenv("SCHULHOF_TEST_POSTGRES") != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, MustOpenPostgres(t)) })
+	}
+}
+
+// MustOpenSQLite opens a new SQLite store in the test's temp directory.
+func MustOpenSQLite(tb testing.TB) *sqlstore.DB {
+	tb.Helper()
+	db, err := sqlstore.Open(context.Background(), filepath.Join(tb.TempDir(), "schulhof.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	db.Now = func() time.Time { return Clock }
+	return db
+}
+
+// MustOpenPostgres opens a store in a new schema of SCHULHOF_TEST_POSTGRES;
+// it skips the test when the variable is unset.
+func MustOpenPostgres(tb testing.TB) *sqlstore.DB {
+	tb.Helper()
+	base := os.Getenv("SCHULHOF_TEST_POSTGRES")
+	if base == "" {
+		tb.Skip("SCHULHOF_TEST_POSTGRES is not set")
+	}
+	dsn, cleanup := NewSchema(tb, base)
+	db, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close(); cleanup() })
+	db.Now = func() time.Time { return Clock }
+	return db
+}
+
+// NewSchema creates an empty schema and returns a URL that uses it.
+func NewSchema(tb testing.TB, base string) (string, func()) {
+	tb.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "test_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		admin.Close()
+		tb.Fatalf("create schema: %v", err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() {
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	}
+}

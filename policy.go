@@ -1,0 +1,92 @@
+package schulhof
+
+// Access is decided here and nowhere else: one function per resource. The
+// web layer calls these before every read and change; the authorization
+// test matrix in internal/web proves them across roles and schools.
+//
+// Every function first checks the school: a user of school A is never
+// allowed anything of school B, whatever id they put in a URL. The
+// operator, who has no school, is allowed everything.
+
+func sameSchool(a *User, school SchoolID) bool {
+	return a != nil && a.Active && (a.Role == RoleOperator || (school != 0 && a.SchoolID == school))
+}
+
+// CanManageSchools: create schools and see all of them.
+func CanManageSchools(a *User) bool { return a != nil && a.Active && a.Role == RoleOperator }
+
+// CanViewSchool: read the school's name and settings.
+func CanViewSchool(a *User, school SchoolID) bool { return sameSchool(a, school) }
+
+// CanManageSchool: change the school's settings, e.g. require two-factor.
+func CanManageSchool(a *User, school SchoolID) bool {
+	return sameSchool(a, school) && a.Role >= RoleSchoolAdmin
+}
+
+// CanManageUsers: create, import, change, deactivate users and reset their
+// passwords; print login letters; manage groups and memberships; read the
+// school's audit log.
+func CanManageUsers(a *User, school SchoolID) bool {
+	return sameSchool(a, school) && a.Role >= RoleSchoolAdmin
+}
+
+// CanListUsers: search the school's users. Teachers need it to find
+// students; students and parents do not get the school's directory.
+func CanListUsers(a *User, school SchoolID) bool {
+	return sameSchool(a, school) && a.Role >= RoleTeacher
+}
+
+// CanViewUser: see that a user exists, with name, role and class. A student
+// or parent sees those who share a group with them (or their children), and
+// a parent their own children.
+func CanViewUser(a *User, target *User, sharesGroup, isParentOf bool) bool {
+	if !sameSchool(a, target.SchoolID) && a.ID != target.ID {
+		return false
+	}
+	return a.ID == target.ID || a.Role >= RoleTeacher || sharesGroup || isParentOf
+}
+
+// CanViewPrivate: see a user's private data (external id, birth date,
+// e-mail): the user, their parents and the school's admins.
+func CanViewPrivate(a *User, target *User, isParentOf bool) bool {
+	if a == nil {
+		return false
+	}
+	if a.ID == target.ID {
+		return true
+	}
+	return sameSchool(a, target.SchoolID) && (a.Role >= RoleSchoolAdmin || isParentOf)
+}
+
+// Redact returns target as a may see it: private fields blanked unless
+// CanViewPrivate allows them.
+func Redact(a *User, target *User, isParentOf bool) *User {
+	if CanViewPrivate(a, target, isParentOf) {
+		return target
+	}
+	c := *target
+	c.ExternalID, c.BirthDate, c.Email = "", "", ""
+	c.MustChangePassword, c.TOTPEnabled, c.Language = false, false, ""
+	return &c
+}
+
+// CanViewGroup: see a group and its member list. Staff see all groups of
+// the school; students and parents only the groups they (or their children)
+// are in.
+func CanViewGroup(a *User, g *Group, isMember bool) bool {
+	if !sameSchool(a, g.SchoolID) {
+		return false
+	}
+	return a.Role >= RoleTeacher || isMember
+}
+
+// CanManageGroup: create, rename, delete a group and change its members.
+func CanManageGroup(a *User, school SchoolID) bool { return CanManageUsers(a, school) }
+
+// CanViewAudit: read the audit log; the operator reads all of it.
+func CanViewAudit(a *User, school SchoolID) bool {
+	if school == 0 {
+		return CanManageSchools(a)
+	}
+	return CanManageUsers(a, school)
+}
