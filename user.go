@@ -61,12 +61,12 @@ func (r Role) IsStaff() bool { return r >= RoleTeacher }
 
 // User is a person who logs in. Operators have SchoolID 0.
 type User struct {
-	ID         UserID   `json:"id"`
-	SchoolID   SchoolID `json:"school_id,omitempty"`
-	Login      string   `json:"login"`
-	FirstName  string   `json:"first_name"`
-	LastName   string   `json:"last_name"`
-	Role       Role     `json:"role"`
+	ID        UserID   `json:"id"`
+	SchoolID  SchoolID `json:"school_id,omitempty"`
+	Login     string   `json:"login"`
+	FirstName string   `json:"first_name"`
+	LastName  string   `json:"last_name"`
+	Role      Role     `json:"role"`
 	// Private data: only the school's admins see it (see policy.go).
 	ExternalID string `json:"external_id,omitempty"` // id in the school administration software
 	BirthDate  string `json:"birth_date,omitempty"`  // YYYY-MM-DD

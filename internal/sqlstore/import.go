@@ -158,4 +158,3 @@ func (db *DB) SetInitialPasswords(ctx context.Context, school schulhof.SchoolID,
 		return db.audit(ctx, tx, school, "letters.create", "users", fmt.Sprintf("%d initial passwords", len(hashes)))
 	})
 }
-
