@@ -1,0 +1,123 @@
+// Command schulhof runs the Schulhof school platform and its maintenance
+// tasks. Configuration comes from flags and SCHULHOF_* environment
+// variables, parsed here once and handed to the constructors.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `Schulhof, the school platform.
+
+Usage:
+  schulhof serve [flags]                                run the platform
+  schulhof user reset-password --school SLUG LOGIN      print a new one-time password
+  schulhof import --school SLUG [--apply] FILE.csv      import users from a CSV file
+  schulhof version                                      print the version
+
+Run "schulhof COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "schulhof:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "reset-password" {
+			return usageError("usage: schulhof user reset-password --school SLUG LOGIN")
+		}
+		return resetPassword(ctx, args[2:], stdout, stderr)
+	case "import":
+		return importUsers(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "schulhof", version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError("unknown command " + args[0])
+}
+
+// config is all configuration, from flags with SCHULHOF_* defaults.
+type config struct {
+	Addr          string
+	Data          string
+	DatabaseURL   string
+	PublicURL     string
+	AdminPassword string
+	LogLevel      string
+	TrustProxy    bool
+	SecureCookies bool
+}
+
+// env returns the environment variable or the default.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	switch strings.ToLower(os.Getenv(name)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// commonFlags registers the flags every command that opens the store has.
+func commonFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.Data, "data", env("SCHULHOF_DATA", "./schulhof-data"), "data directory: SQLite database and files (env SCHULHOF_DATA)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("SCHULHOF_DATABASE_URL", ""), "postgres://... to use PostgreSQL instead of SQLite (env SCHULHOF_DATABASE_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", env("SCHULHOF_LOG_LEVEL", "info"), "debug, info, warn or error (env SCHULHOF_LOG_LEVEL)")
+}
+
+// dsn is the store's connection string.
+func (c *config) dsn() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.Data, "schulhof.db")
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

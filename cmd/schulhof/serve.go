@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/web"
+)
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", env("SCHULHOF_ADDR", "127.0.0.1:8080"), "address to listen on (env SCHULHOF_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", env("SCHULHOF_PUBLIC_URL", ""), "address users type, printed on login letters (env SCHULHOF_PUBLIC_URL)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("SCHULHOF_TRUST_PROXY"), "believe X-Forwarded-For/-Proto from a reverse proxy (env SCHULHOF_TRUST_PROXY)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("SCHULHOF_SECURE_COOKIES"), "always mark cookies Secure (env SCHULHOF_SECURE_COOKIES)")
+	commonFlags(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	c.AdminPassword = env("SCHULHOF_ADMIN_PASSWORD", "")
+	log := c.logger(stderr)
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	db, err := sqlstore.Open(ctx, c.dsn())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("database ready", "dialect", db.Dialect())
+	hasher := password.NewHasher(password.OWASP, 0, 0)
+	if err := ensureOperator(ctx, db, hasher, c.AdminPassword, log); err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{PublicURL: c.PublicURL, TrustProxy: c.TrustProxy, SecureCookies: c.SecureCookies, Version: version}, db, hasher, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	bg, cancelBG := context.WithCancel(ctx)
+	defer cancelBG()
+	go srv.Run(bg)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("schulhof is listening", "addr", "http://"+ln.Addr().String(), "version", version)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop taking requests and let the ones in flight finish; their
+	// transactions commit or roll back as a whole.
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// ensureOperator creates the operator account "admin" on the first start.
+// Its password comes from SCHULHOF_ADMIN_PASSWORD, or else a random one is
+// logged this once and must be changed at the first login.
+func ensureOperator(ctx context.Context, db *sqlstore.DB, hasher *password.Hasher, plain string, log *slog.Logger) error {
+	ops, _, err := db.FindUsers(ctx, schulhof.UserFilter{Role: schulhof.RoleOperator, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(ops) > 0 {
+		return nil
+	}
+	generated := plain == ""
+	if generated {
+		plain = password.Generate(20)
+	}
+	hash, err := hasher.Hash(ctx, plain)
+	if err != nil {
+		return err
+	}
+	u := &schulhof.User{Login: "admin", FirstName: "Betrieb", LastName: "Administrator", Role: schulhof.RoleOperator, MustChangePassword: generated}
+	if err := db.CreateUser(ctx, u, hash); err != nil {
+		return fmt.Errorf("create operator: %w", err)
+	}
+	if generated {
+		log.Warn("created the operator account; log in and change this password now", "login", "admin", "password", plain)
+	} else {
+		log.Info("created the operator account with SCHULHOF_ADMIN_PASSWORD", "login", "admin")
+	}
+	return nil
+}

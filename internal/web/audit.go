@@ -1,0 +1,85 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/schulhof/schulhof"
+)
+
+// auditFilter reads ?school=SLUG&before=ID; a school admin always reads
+// their own school.
+func (s *Server) auditFilter(r *http.Request) (schulhof.AuditFilter, *schulhof.School, error) {
+	a := authOf(r).user
+	f := schulhof.AuditFilter{Limit: 100}
+	cur := r.URL.Query().Get("cursor")
+	if cur == "" {
+		cur = r.URL.Query().Get("before")
+	}
+	f.Before, _ = strconv.ParseInt(cur, 10, 64)
+	var sc *schulhof.School
+	slug := r.PathValue("school")
+	if slug == "" {
+		slug = r.URL.Query().Get("school")
+	}
+	if slug != "" {
+		var err error
+		if sc, err = s.db.FindSchoolBySlug(r.Context(), slug); err != nil {
+			return f, nil, err
+		}
+		if !schulhof.CanViewSchool(a, sc.ID) {
+			return f, nil, schulhof.Errorf(schulhof.ENotFound, "school.not_found")
+		}
+		f.SchoolID = sc.ID
+	} else if a.Role != schulhof.RoleOperator {
+		f.SchoolID = a.SchoolID
+		sc = authOf(r).school
+	}
+	if !schulhof.CanViewAudit(a, f.SchoolID) {
+		return f, nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
+	}
+	return f, sc, nil
+}
+
+// apiAudit: GET /api/v1/audit?school=SLUG&before=ID, newest first.
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	f, _, err := s.auditFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	es, err := s.db.FindAuditEntries(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	next := ""
+	if len(es) == f.Limit {
+		next = strconv.FormatInt(es[len(es)-1].ID, 10)
+	}
+	writeJSON(w, http.StatusOK, newList(es, next))
+}
+
+// showAuditPage: GET /audit and GET /s/{school}/audit.
+func (s *Server) showAuditPage(w http.ResponseWriter, r *http.Request) {
+	f, sc, err := s.auditFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	es, err := s.db.FindAuditEntries(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.newView(r, "audit.title")
+	if sc != nil {
+		v = s.schoolView(r, sc, "audit.title")
+	}
+	next := ""
+	if len(es) == f.Limit {
+		next = r.URL.Path + "?before=" + strconv.FormatInt(es[len(es)-1].ID, 10)
+	}
+	v.Data = map[string]any{"Entries": es, "Next": next}
+	s.render(w, r, http.StatusOK, "audit", v)
+}

@@ -1,0 +1,358 @@
+package web
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/totp"
+)
+
+// loginInput is what the login page and POST /api/v1/auth/login send.
+type loginInput struct {
+	School   string `json:"school"`
+	Login    string `json:"login"`
+	Password string `json:"password"`
+	TOTP     string `json:"totp,omitempty"`
+}
+
+// login checks the credentials and starts a session. The order matters: a
+// locked account or address is refused before any hashing, and an unknown
+// user costs the same hash as a known one.
+func (s *Server) login(ctx context.Context, r *http.Request, in loginInput, allowPending bool) (string, *schulhof.User, *schulhof.Session, error) {
+	login, slug := schulhof.ParseLoginField(in.Login)
+	if slug == "" {
+		slug = strings.ToLower(strings.TrimSpace(in.School))
+	}
+	if login == "" || in.Password == "" {
+		return "", nil, nil, schulhof.Errorf(schulhof.EInvalid, "auth.missing")
+	}
+	ip := s.clientIP(r)
+	account := slug + "/" + login
+	if wait := s.limiter.Check(account, ip); wait > 0 {
+		s.metrics.logins.WithLabelValues("locked").Inc()
+		return "", nil, nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)}
+	}
+	var user *schulhof.User
+	hash := ""
+	var schoolID schulhof.SchoolID
+	if slug != "" {
+		if sc, err := s.db.FindSchoolBySlug(ctx, slug); err == nil {
+			schoolID = sc.ID
+		} else if !schulhof.Match(err, schulhof.ENotFound) {
+			return "", nil, nil, err
+		}
+	}
+	if slug == "" || schoolID != 0 {
+		u, err := s.db.FindUserByLogin(ctx, schoolID, login)
+		switch {
+		case err == nil && u.Active:
+			user = u
+			if hash, err = s.db.PasswordHash(ctx, u.ID); err != nil {
+				return "", nil, nil, err
+			}
+		case err != nil && !schulhof.Match(err, schulhof.ENotFound):
+			return "", nil, nil, err
+		}
+	}
+	ok, err := s.hasher.Verify(ctx, in.Password, hash)
+	if err != nil {
+		s.metrics.logins.WithLabelValues("busy").Inc()
+		return "", nil, nil, err
+	}
+	if !ok || user == nil {
+		s.metrics.logins.WithLabelValues("failed").Inc()
+		if lock := s.limiter.Fail(account, ip); lock > 0 {
+			return "", nil, nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(lock)}, RetryAfter: seconds(lock)}
+		}
+		return "", nil, nil, schulhof.Errorf(schulhof.EUnauthorized, "auth.failed")
+	}
+	pending := false
+	if user.TOTPEnabled {
+		if in.TOTP != "" {
+			if err := s.checkTOTP(ctx, user, in.TOTP); err != nil {
+				s.metrics.logins.WithLabelValues("failed").Inc()
+				s.limiter.Fail(account, ip)
+				return "", nil, nil, err
+			}
+		} else if allowPending {
+			pending = true
+		} else {
+			return "", nil, nil, schulhof.Errorf(schulhof.ETOTPRequired, "auth.totp_required")
+		}
+	}
+	s.limiter.Succeed(account)
+	s.metrics.logins.WithLabelValues("ok").Inc()
+	tok, th := newToken()
+	now := s.now()
+	sess := &schulhof.Session{TokenHash: th, UserID: user.ID, SchoolID: user.SchoolID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(schulhof.SessionIdleTimeout), TOTPPending: pending, IP: ip, UserAgent: truncate(r.UserAgent(), 200)}
+	if err := s.db.CreateSession(ctx, sess); err != nil {
+		return "", nil, nil, err
+	}
+	return tok, user, sess, nil
+}
+
+func (s *Server) checkTOTP(ctx context.Context, user *schulhof.User, code string) error {
+	secret, _, err := s.db.TOTPSecret(ctx, user.ID)
+	if err != nil {
+		return err
+	}
+	step, ok := totp.Check(secret, code, s.now())
+	if !ok {
+		return schulhof.Errorf(schulhof.EUnauthorized, "auth.totp_wrong")
+	}
+	if err := s.db.UseTOTPStep(ctx, user.ID, step); err != nil {
+		if schulhof.Match(err, schulhof.EConflict) {
+			return schulhof.Errorf(schulhof.EUnauthorized, "auth.totp_wrong")
+		}
+		return err
+	}
+	return nil
+}
+
+func minutes(d time.Duration) int { return int(math.Ceil(d.Minutes())) }
+func seconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, tok string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies || s.isHTTPS(r), SameSite: http.SameSiteLaxMode,
+		MaxAge: int(schulhof.SessionMaxAge / time.Second)})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies || s.isHTTPS(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// apiLogin: POST /api/v1/auth/login. A user with two-factor sends "totp"
+// too; without it the answer is 401 with code totp_required.
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
+	var in loginInput
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tok, user, _, err := s.login(r.Context(), r, in, false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setSessionCookie(w, r, tok)
+	out, err := s.meOf(r.Context(), user)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "user": out})
+}
+
+// apiLogout: POST /api/v1/auth/logout ends the session of the request.
+func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	if a.tokenHash != nil {
+		if err := s.db.DeleteSession(r.Context(), a.tokenHash); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// showLoginPage: GET /login.
+func (s *Server) showLoginPage(w http.ResponseWriter, r *http.Request) {
+	if a := authOf(r); a.user != nil && gate(a) == "" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	v := s.newView(r, "login.title")
+	v.Form["next"] = safeNext(r.URL.Query().Get("next"))
+	v.Form["school"] = r.URL.Query().Get("school")
+	s.render(w, r, http.StatusOK, "login", v)
+}
+
+// safeNext keeps redirects after login on this site.
+func safeNext(n string) string {
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
+		return "/"
+	}
+	return n
+}
+
+// submitLogin: POST /login.
+func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
+	in := loginInput{School: r.PostFormValue("school"), Login: r.PostFormValue("login"), Password: r.PostFormValue("password")}
+	tok, user, sess, err := s.login(r.Context(), r, in, true)
+	if err != nil {
+		v := s.newView(r, "login.title")
+		v.Form["login"], v.Form["school"], v.Form["next"] = in.Login, in.School, safeNext(r.PostFormValue("next"))
+		status := s.formError(r, v, err)
+		if e := asDomainError(err); e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", itoa(e.RetryAfter))
+		}
+		s.render(w, r, status, "login", v)
+		return
+	}
+	s.setSessionCookie(w, r, tok)
+	switch {
+	case sess.TOTPPending:
+		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+	case user.MustChangePassword:
+		http.Redirect(w, r, "/password", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	}
+}
+
+// submitLogout: POST /logout.
+func (s *Server) submitLogout(w http.ResponseWriter, r *http.Request) {
+	if a := authOf(r); a.tokenHash != nil {
+		if err := s.db.DeleteSession(r.Context(), a.tokenHash); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w, r)
+	http.Redirect(w, r, "/login?flash=logged_out", http.StatusSeeOther)
+}
+
+// showTOTPPage: GET /login/totp, the second step of a login with two-factor.
+func (s *Server) showTOTPPage(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	if a.user == nil || !a.session.TOTPPending {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "totp", s.newView(r, "totp.title"))
+}
+
+// submitTOTP: POST /login/totp.
+func (s *Server) submitTOTP(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	if a.user == nil || !a.session.TOTPPending {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	account := "/" + a.user.Login
+	if a.school != nil {
+		account = a.school.Slug + account
+	}
+	ip := s.clientIP(r)
+	if wait := s.limiter.Check(account, ip); wait > 0 {
+		s.fail(w, r, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)})
+		return
+	}
+	if err := s.checkTOTP(r.Context(), a.user, r.PostFormValue("code")); err != nil {
+		s.limiter.Fail(account, ip)
+		v := s.newView(r, "totp.title")
+		s.render(w, r, s.formError(r, v, err), "totp", v)
+		return
+	}
+	if err := s.db.CompleteTOTP(r.Context(), a.tokenHash); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	target := "/"
+	if a.user.MustChangePassword {
+		target = "/password"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// showPasswordPage: GET /password, where a user with a one-time password
+// chooses their own.
+func (s *Server) showPasswordPage(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	if a.user == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "password", s.newView(r, "password.title"))
+}
+
+// submitPassword: POST /password (forced) and POST /profile/password.
+func (s *Server) submitPassword(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	if a.user == nil || a.session.TOTPPending {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	err := s.changePassword(r.Context(), a, r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm"))
+	if err != nil {
+		v := s.newView(r, "password.title")
+		status := s.formError(r, v, err)
+		name := "password"
+		if r.URL.Path == "/profile/password" {
+			name = "profile"
+			s.fillProfile(r, v)
+		}
+		s.render(w, r, status, name, v)
+		return
+	}
+	http.Redirect(w, r, "/?flash=password_changed", http.StatusSeeOther)
+}
+
+// changePassword checks the current password, the new one's strength, and
+// ends the user's other sessions.
+func (s *Server) changePassword(ctx context.Context, a *auth, current, newPw, confirm string) error {
+	hash, err := s.db.PasswordHash(ctx, a.user.ID)
+	if err != nil {
+		return err
+	}
+	ok, err := s.hasher.Verify(ctx, current, hash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
+			Fields: []schulhof.FieldError{{Field: "current", Key: "password.current_wrong"}}}
+	}
+	if err := password.Validate(newPw); err != nil {
+		return err
+	}
+	if newPw != confirm {
+		return &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
+			Fields: []schulhof.FieldError{{Field: "confirm", Key: "password.mismatch"}}}
+	}
+	if newPw == current {
+		return &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
+			Fields: []schulhof.FieldError{{Field: "new", Key: "password.same"}}}
+	}
+	h, err := s.hasher.Hash(ctx, newPw)
+	if err != nil {
+		return err
+	}
+	if err := s.db.SetPassword(ctx, a.user.SchoolID, a.user.ID, h, false); err != nil {
+		return err
+	}
+	return s.db.DeleteUserSessions(ctx, a.user.ID, a.tokenHash)
+}
+
+// apiChangePassword: POST /api/v1/me/password {"current", "new"}.
+func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.changePassword(r.Context(), authOf(r), in.Current, in.New, in.New); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,360 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/schulhof/schulhof"
+)
+
+// groupFromPath resolves {group} within the school and checks that the
+// actor may see it.
+func (s *Server) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.Group, error) {
+	id, err := strconv.ParseInt(r.PathValue("group"), 10, 64)
+	if err != nil {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "group.not_found")
+	}
+	g, err := s.db.FindGroupByID(r.Context(), sc.ID, schulhof.GroupID(id))
+	if err != nil {
+		return nil, err
+	}
+	a := authOf(r).user
+	member := false
+	if a.Role < schulhof.RoleTeacher {
+		if member, err = s.db.IsMember(r.Context(), g.ID, a.ID); err != nil {
+			return nil, err
+		}
+	}
+	if !schulhof.CanViewGroup(a, g, member) {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "group.not_found")
+	}
+	return g, nil
+}
+
+// apiListGroups: GET /api/v1/schools/{school}/groups: all of them for
+// staff, one's own (and one's children's) for students and parents.
+func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a := authOf(r).user
+	f := schulhof.GroupFilter{SchoolID: sc.ID, Kind: schulhof.GroupKind(r.URL.Query().Get("kind"))}
+	var gs []*schulhof.Group
+	if a.Role >= schulhof.RoleTeacher {
+		gs, err = s.db.FindGroups(r.Context(), f)
+	} else {
+		gs, err = s.ownGroups(r, f)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(gs, ""))
+}
+
+// ownGroups are the groups of a student, or of a parent's children.
+func (s *Server) ownGroups(r *http.Request, f schulhof.GroupFilter) ([]*schulhof.Group, error) {
+	a := authOf(r).user
+	ids := []schulhof.UserID{a.ID}
+	if a.Role == schulhof.RoleParent {
+		kids, err := s.db.FindChildren(r.Context(), f.SchoolID, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kids {
+			ids = append(ids, k.ID)
+		}
+	}
+	seen := map[schulhof.GroupID]bool{}
+	var out []*schulhof.Group
+	for _, id := range ids {
+		f.UserID = id
+		gs, err := s.db.FindGroups(r.Context(), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if !seen[g.ID] {
+				seen[g.ID] = true
+				out = append(out, g)
+			}
+		}
+	}
+	return out, nil
+}
+
+// apiCreateGroup: POST /api/v1/schools/{school}/groups {"name", "kind"}.
+func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g := &schulhof.Group{SchoolID: sc.ID, Name: in.Name, Kind: schulhof.GroupKind(in.Kind)}
+	if err := s.db.CreateGroup(r.Context(), g); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, g)
+}
+
+// apiGetGroup: GET /api/v1/schools/{school}/groups/{group}.
+func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.groupFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, g)
+}
+
+// apiUpdateGroup: PATCH /api/v1/schools/{school}/groups/{group} {"name"}.
+func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.groupFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	up, err := s.db.RenameGroup(r.Context(), sc.ID, g.ID, in.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, up)
+}
+
+// apiDeleteGroup: DELETE /api/v1/schools/{school}/groups/{group}.
+func (s *Server) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.groupFromPath(r, sc)
+	if err == nil {
+		err = s.db.DeleteGroup(r.Context(), sc.ID, g.ID)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiListMembers: GET /api/v1/schools/{school}/groups/{group}/members.
+// Students see their classmates' names, never their private data.
+func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.groupFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ms, err := s.db.FindMembers(r.Context(), sc.ID, g.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a := authOf(r).user
+	for _, m := range ms {
+		parent := false
+		if a.Role == schulhof.RoleParent {
+			if parent, err = s.db.IsParentOf(r.Context(), a.ID, m.User.ID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		m.User = schulhof.Redact(a, m.User, parent)
+	}
+	writeJSON(w, http.StatusOK, newList(ms, ""))
+}
+
+// apiSetMember: PUT /api/v1/schools/{school}/groups/{group}/members/{user} {"role"}.
+func (s *Server) apiSetMember(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Role string `json:"role"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Role == "" {
+		in.Role = string(schulhof.MemberRoleMember)
+	}
+	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
+	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
+	if err := s.db.SetMember(r.Context(), sc.ID, schulhof.GroupID(g), schulhof.UserID(u), schulhof.MemberRole(in.Role)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiRemoveMember: DELETE /api/v1/schools/{school}/groups/{group}/members/{user}.
+func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
+	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
+	if err := s.db.RemoveMember(r.Context(), sc.ID, schulhof.GroupID(g), schulhof.UserID(u)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// showGroupsPage: GET /s/{school}/groups.
+func (s *Server) showGroupsPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderGroups(w, r, sc, s.schoolView(r, sc, "groups.title"), http.StatusOK)
+}
+
+func (s *Server) renderGroups(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *view, status int) {
+	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Data = map[string]any{"Groups": gs, "Kinds": schulhof.GroupKinds}
+	s.render(w, r, status, "groups", v)
+}
+
+// createGroupFromForm: POST /s/{school}/groups.
+func (s *Server) createGroupFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g := &schulhof.Group{SchoolID: sc.ID, Name: r.PostFormValue("name"), Kind: schulhof.GroupKind(r.PostFormValue("kind"))}
+	if err := s.db.CreateGroup(r.Context(), g); err != nil {
+		v := s.schoolView(r, sc, "groups.title")
+		v.Form["name"], v.Form["kind"] = r.PostFormValue("name"), r.PostFormValue("kind")
+		s.renderGroups(w, r, sc, v, s.formError(r, v, err))
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/groups/"+strconv.FormatInt(int64(g.ID), 10)+"?flash=saved", http.StatusSeeOther)
+}
+
+// showGroupPage: GET /s/{school}/groups/{group}: members and the forms to
+// change them.
+func (s *Server) showGroupPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.groupFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderGroup(w, r, sc, g, s.schoolView(r, sc, "group.title"), http.StatusOK)
+}
+
+func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, sc *schulhof.School, g *schulhof.Group, v *view, status int) {
+	ms, err := s.db.FindMembers(r.Context(), sc.ID, g.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Title = g.Name
+	v.Data = map[string]any{"Group": g, "Members": ms}
+	s.render(w, r, status, "group", v)
+}
+
+// groupFormAction handles the forms of the group page:
+// POST /s/{school}/groups/{group}/{action} with action members, remove,
+// rename or delete.
+func (s *Server) groupFormAction(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.groupFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	back := "/s/" + sc.Slug + "/groups/" + strconv.FormatInt(int64(g.ID), 10) + "?flash=saved"
+	ctx := r.Context()
+	switch r.PathValue("action") {
+	case "members":
+		// several logins at once, separated by spaces, commas or lines
+		role := schulhof.MemberRole(r.PostFormValue("role"))
+		for _, login := range strings.FieldsFunc(strings.ToLower(r.PostFormValue("logins")), func(c rune) bool {
+			return c == ',' || c == ';' || c == ' ' || c == '\n' || c == '\r' || c == '\t'
+		}) {
+			u, ferr := s.db.FindUserByLogin(ctx, sc.ID, login)
+			if ferr != nil {
+				err = schulhof.Errorf(schulhof.ENotFound, "member.login_unknown", login)
+				break
+			}
+			if err = s.db.SetMember(ctx, sc.ID, g.ID, u.ID, role); err != nil {
+				break
+			}
+		}
+	case "remove":
+		u, _ := strconv.ParseInt(r.PostFormValue("user"), 10, 64)
+		err = s.db.RemoveMember(ctx, sc.ID, g.ID, schulhof.UserID(u))
+	case "rename":
+		_, err = s.db.RenameGroup(ctx, sc.ID, g.ID, r.PostFormValue("name"))
+	case "delete":
+		if err = s.db.DeleteGroup(ctx, sc.ID, g.ID); err == nil {
+			back = "/s/" + sc.Slug + "/groups?flash=deleted"
+		}
+	default:
+		err = schulhof.Errorf(schulhof.ENotFound, "error.not_found")
+	}
+	if err != nil {
+		v := s.schoolView(r, sc, "group.title")
+		s.renderGroup(w, r, sc, g, v, s.formError(r, v, err))
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}

@@ -1,0 +1,196 @@
+package web
+
+import (
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/csvimport"
+	"github.com/schulhof/schulhof/internal/i18n"
+)
+
+// importRequest is a file with its mapping and options, from the API's
+// query string or the import page's form.
+type importRequest struct {
+	data    []byte
+	role    schulhof.Role
+	mapping csvimport.Mapping // nil: guess from the headers
+	opts    schulhof.ImportOptions
+}
+
+// runImport parses, maps and plans or applies the import.
+func (s *Server) runImport(r *http.Request, sc *schulhof.School, req importRequest) (*csvimport.File, csvimport.Mapping, *schulhof.ImportReport, error) {
+	f, err := csvimport.Parse(req.data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m := req.mapping
+	if m == nil {
+		m = f.GuessMapping()
+	}
+	if miss := m.Missing(); len(miss) > 0 {
+		return f, m, nil, schulhof.Errorf(schulhof.EInvalid, "import.unmapped", i18n.T(info(r).lang, "field."+string(miss[0])))
+	}
+	rows, errs := f.Rows(m, req.role)
+	rep, err := s.db.ImportUsers(r.Context(), sc.ID, rows, errs, req.opts)
+	if rep != nil {
+		for i := range rep.Errors {
+			e := &rep.Errors[i]
+			e.Message = i18n.T(info(r).lang, e.Key, e.Args...)
+		}
+	}
+	return f, m, rep, err
+}
+
+func parseRole(v string) schulhof.Role {
+	if r, ok := schulhof.ParseRole(v); ok && r != schulhof.RoleOperator {
+		return r
+	}
+	return schulhof.RoleStudent
+}
+
+// apiImportUsers: POST /api/v1/schools/{school}/imports/users with the CSV
+// as body. Query: dry_run (default true, so that a script that forgets it
+// changes nothing), role (the default role), keep_missing, and map.FIELD
+// for headers the import does not recognise (map.last_name=Familie).
+func (s *Server) apiImportUsers(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, csvimport.MaxSize))
+	if err != nil {
+		s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "import.too_large", csvimport.MaxSize>>20))
+		return
+	}
+	req := importRequest{data: data, role: parseRole(q.Get("role")),
+		opts: schulhof.ImportOptions{DryRun: q.Get("dry_run") != "false", KeepMissing: q.Get("keep_missing") == "true"}}
+	f, err := csvimport.Parse(data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, fl := range csvimport.Fields {
+		if h := q.Get("map." + string(fl)); h != "" {
+			if req.mapping == nil {
+				req.mapping = f.GuessMapping()
+			}
+			idx := -1
+			for i, name := range f.Header {
+				if name == h {
+					idx = i
+				}
+			}
+			if idx < 0 {
+				s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "import.no_such_column", h))
+				return
+			}
+			req.mapping[fl] = idx
+		}
+	}
+	_, _, rep, err := s.runImport(r, sc, req)
+	if err != nil && rep == nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err != nil {
+		e := asDomainError(err)
+		writeJSON(w, statusOf(e.Code), struct {
+			*schulhof.ImportReport
+			Error apiError `json:"error"`
+		}{rep, apiError{Code: string(e.Code), Message: i18n.T(info(r).lang, e.Key, e.Args...)}})
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// importView is what the import page shows.
+type importView struct {
+	Step     string // upload, preview, done
+	Data     string // the file, base64, carried from step to step
+	Encoding string
+	Header   []string
+	Mapping  map[string]int
+	Fields   []csvimport.Field
+	Role     string
+	Keep     bool
+	Report   *schulhof.ImportReport
+	Roles    []schulhof.Role
+}
+
+// showImportPage: GET /s/{school}/import.
+func (s *Server) showImportPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.schoolView(r, sc, "import.title")
+	v.Data = &importView{Step: "upload", Roles: schulhof.Roles, Role: "student"}
+	s.render(w, r, http.StatusOK, "import", v)
+}
+
+// submitImport: POST /s/{school}/import. With a file upload it starts a
+// dry run with the guessed mapping; with the carried data and a changed
+// mapping it runs the dry run again; with apply=1 it applies.
+func (s *Server) submitImport(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, csvimport.MaxSize*2)
+	v := s.schoolView(r, sc, "import.title")
+	iv := &importView{Step: "upload", Roles: schulhof.Roles, Fields: csvimport.Fields}
+	v.Data = iv
+	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+		s.render(w, r, s.formError(r, v, schulhof.Errorf(schulhof.EInvalid, "import.too_large", csvimport.MaxSize>>20)), "import", v)
+		return
+	}
+	iv.Role, iv.Keep = r.FormValue("role"), r.FormValue("keep_missing") == "on"
+	var data []byte
+	if file, _, ferr := r.FormFile("file"); ferr == nil {
+		data, err = io.ReadAll(io.LimitReader(file, csvimport.MaxSize+1))
+		file.Close()
+	} else {
+		data, err = base64.StdEncoding.DecodeString(r.FormValue("data"))
+	}
+	if err != nil || len(data) == 0 {
+		s.render(w, r, s.formError(r, v, schulhof.Errorf(schulhof.EInvalid, "import.no_file")), "import", v)
+		return
+	}
+	req := importRequest{data: data, role: parseRole(iv.Role),
+		opts: schulhof.ImportOptions{DryRun: r.FormValue("apply") != "1", KeepMissing: iv.Keep}}
+	if r.FormValue("mapped") == "1" {
+		req.mapping = csvimport.Mapping{}
+		for _, fl := range csvimport.Fields {
+			if i, err := strconv.Atoi(r.FormValue("map." + string(fl))); err == nil && i >= 0 {
+				req.mapping[fl] = i
+			}
+		}
+	}
+	f, m, rep, err := s.runImport(r, sc, req)
+	iv.Data = base64.StdEncoding.EncodeToString(data)
+	iv.Report = rep
+	if f != nil {
+		iv.Step, iv.Encoding, iv.Header = "preview", f.Encoding, f.Header
+		iv.Mapping = map[string]int{}
+		for _, fl := range csvimport.Fields {
+			iv.Mapping[string(fl)] = -1
+		}
+		for fl, i := range m {
+			iv.Mapping[string(fl)] = i
+		}
+	}
+	status := http.StatusOK
+	if err != nil {
+		status = s.formError(r, v, err)
+	} else if !req.opts.DryRun {
+		iv.Step = "done"
+	}
+	s.render(w, r, status, "import", v)
+}

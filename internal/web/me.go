@@ -1,0 +1,231 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/totp"
+)
+
+// me is the logged-in user as GET /api/v1/me shows them.
+type me struct {
+	*schulhof.User
+	School   *schulhof.School  `json:"school"`
+	Groups   []*schulhof.Group `json:"groups"`
+	Children []*childView      `json:"children,omitempty"`
+}
+
+type childView struct {
+	*schulhof.User
+	Groups []*schulhof.Group `json:"groups"`
+}
+
+func (s *Server) meOf(ctx context.Context, u *schulhof.User) (*me, error) {
+	out := &me{User: u, Groups: []*schulhof.Group{}}
+	if u.SchoolID == 0 {
+		return out, nil
+	}
+	var err error
+	if out.School, err = s.db.FindSchoolByID(ctx, u.SchoolID); err != nil {
+		return nil, err
+	}
+	gs, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: u.SchoolID, UserID: u.ID})
+	if err != nil {
+		return nil, err
+	}
+	if gs != nil {
+		out.Groups = gs
+	}
+	if u.Role == schulhof.RoleParent {
+		kids, err := s.db.FindChildren(ctx, u.SchoolID, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kids {
+			kg, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: u.SchoolID, UserID: k.ID})
+			if err != nil {
+				return nil, err
+			}
+			out.Children = append(out.Children, &childView{User: k, Groups: kg})
+		}
+	}
+	return out, nil
+}
+
+// apiMe: GET /api/v1/me.
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	out, err := s.meOf(r.Context(), authOf(r).user)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// showStartPage: GET /, the first thing everyone sees: who they are, their
+// school, class and groups; admins get their shortcuts.
+func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	m, err := s.meOf(r.Context(), a.user)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.newView(r, "start.title")
+	v.Data = m
+	s.render(w, r, http.StatusOK, "start", v)
+}
+
+// showProfilePage: GET /profile.
+func (s *Server) showProfilePage(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(r, "profile.title")
+	s.fillProfile(r, v)
+	s.render(w, r, http.StatusOK, "profile", v)
+}
+
+type profileData struct {
+	Me          *schulhof.User
+	CanTOTP     bool
+	TOTPSetup   bool
+	TOTPSecret  string
+	TOTPQR      string // data: URL of the QR code
+	MustSetTOTP bool
+}
+
+func (s *Server) fillProfile(r *http.Request, v *view) *profileData {
+	a := authOf(r)
+	d := &profileData{Me: a.user, CanTOTP: a.user.Role.IsStaff(), MustSetTOTP: gate(a) == "two_factor_setup_required"}
+	v.Data = d
+	return d
+}
+
+// submitLanguage: POST /profile/language.
+func (s *Server) submitLanguage(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	lang := r.PostFormValue("language")
+	if _, err := s.db.UpdateUser(r.Context(), a.user.SchoolID, a.user.ID, schulhof.UserUpdate{Language: &lang}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode,
+		Secure: s.isHTTPS(r) || s.cfg.SecureCookies})
+	http.Redirect(w, r, "/profile?flash=saved", http.StatusSeeOther)
+}
+
+// submitAnonymousLanguage: POST /language, the switch on the login page.
+func (s *Server) submitAnonymousLanguage(w http.ResponseWriter, r *http.Request) {
+	lang := r.PostFormValue("language")
+	if lang != "de" && lang != "en" {
+		lang = "de"
+	}
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode,
+		Secure: s.isHTTPS(r) || s.cfg.SecureCookies})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// submitTOTPSetup: POST /profile/totp/setup makes a new secret and shows
+// it as a QR code; it is only switched on once a code from it is entered.
+func (s *Server) submitTOTPSetup(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	if !a.user.Role.IsStaff() {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	if a.user.TOTPEnabled {
+		http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		return
+	}
+	secret := totp.NewSecret()
+	if err := s.db.SetTOTP(r.Context(), a.user.ID, secret, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.showTOTPSetup(w, r, secret, nil)
+}
+
+func (s *Server) showTOTPSetup(w http.ResponseWriter, r *http.Request, secret string, err error) {
+	a := authOf(r)
+	v := s.newView(r, "profile.title")
+	d := s.fillProfile(r, v)
+	account := a.user.Login
+	if a.school != nil {
+		account += "@" + a.school.Slug
+	}
+	png, qerr := qrcode.Encode(totp.URI("Schulhof", account, secret), qrcode.Medium, 256)
+	if qerr != nil {
+		s.fail(w, r, qerr)
+		return
+	}
+	d.TOTPSetup, d.TOTPSecret = true, secret
+	d.TOTPQR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+	status := http.StatusOK
+	if err != nil {
+		status = s.formError(r, v, err)
+	}
+	s.render(w, r, status, "profile", v)
+}
+
+// submitTOTPEnable: POST /profile/totp/enable with the first code.
+func (s *Server) submitTOTPEnable(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	secret, _, err := s.db.TOTPSecret(r.Context(), a.user.ID)
+	if err != nil || secret == "" || !a.user.Role.IsStaff() {
+		http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		return
+	}
+	step, ok := totp.Check(secret, r.PostFormValue("code"), s.now())
+	if !ok {
+		s.showTOTPSetup(w, r, secret, &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
+			Fields: []schulhof.FieldError{{Field: "code", Key: "auth.totp_wrong"}}})
+		return
+	}
+	if err := s.db.SetTOTP(r.Context(), a.user.ID, secret, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.UseTOTPStep(r.Context(), a.user.ID, step); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/profile?flash=totp_on", http.StatusSeeOther)
+}
+
+// submitTOTPDisable: POST /profile/totp/disable, with the password. Not
+// allowed where the school requires two-factor for staff.
+func (s *Server) submitTOTPDisable(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	if a.school != nil && a.school.Require2FA && a.user.Role.IsStaff() {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "totp.required_by_school"))
+		return
+	}
+	hash, err := s.db.PasswordHash(r.Context(), a.user.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ok, err := s.hasher.Verify(r.Context(), r.PostFormValue("password"), hash)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !ok {
+		v := s.newView(r, "profile.title")
+		s.fillProfile(r, v)
+		v.Fields["disable_password"] = v.T("password.current_wrong")
+		s.render(w, r, http.StatusUnprocessableEntity, "profile", v)
+		return
+	}
+	if err := s.db.SetTOTP(r.Context(), a.user.ID, "", false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/profile?flash=totp_off", http.StatusSeeOther)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own
+// (no global state).
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	logins   *prometheus.CounterVec
+}
+
+func newMetrics(db *sqlstore.DB) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "schulhof_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+	}, []string{"route", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "schulhof_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route"})
+	m.logins = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "schulhof_logins_total", Help: "Login attempts by result: ok, failed, locked, busy.",
+	}, []string{"result"})
+	for _, r := range []string{"ok", "failed", "locked", "busy"} {
+		m.logins.WithLabelValues(r)
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.logins, &dbCollector{db: db},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// dbCollector reports the connection pools at scrape time.
+type dbCollector struct{ db *sqlstore.DB }
+
+var (
+	dbOpen  = prometheus.NewDesc("schulhof_db_connections_open", "Open database connections.", []string{"pool"}, nil)
+	dbInUse = prometheus.NewDesc("schulhof_db_connections_in_use", "Database connections in use.", []string{"pool"}, nil)
+	dbWaits = prometheus.NewDesc("schulhof_db_wait_total", "Times a caller waited for a connection.", []string{"pool"}, nil)
+	dbWait  = prometheus.NewDesc("schulhof_db_wait_seconds_total", "Time spent waiting for a connection.", []string{"pool"}, nil)
+)
+
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- dbOpen
+	ch <- dbInUse
+	ch <- dbWaits
+	ch <- dbWait
+}
+
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	w, r := c.db.Stats()
+	pools := map[string]struct {
+		open, inUse, waits int64
+		wait               float64
+	}{
+		"write": {int64(w.OpenConnections), int64(w.InUse), w.WaitCount, w.WaitDuration.Seconds()},
+	}
+	if c.db.Dialect() == sqlstore.SQLite {
+		pools["read"] = struct {
+			open, inUse, waits int64
+			wait               float64
+		}{int64(r.OpenConnections), int64(r.InUse), r.WaitCount, r.WaitDuration.Seconds()}
+	}
+	for name, p := range pools {
+		ch <- prometheus.MustNewConstMetric(dbOpen, prometheus.GaugeValue, float64(p.open), name)
+		ch <- prometheus.MustNewConstMetric(dbInUse, prometheus.GaugeValue, float64(p.inUse), name)
+		ch <- prometheus.MustNewConstMetric(dbWaits, prometheus.CounterValue, float64(p.waits), name)
+		ch <- prometheus.MustNewConstMetric(dbWait, prometheus.CounterValue, p.wait, name)
+	}
+}

@@ -1,0 +1,197 @@
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+var berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return l
+}()
+
+// parseTemplates parses each page together with the layout, once at start.
+func parseTemplates() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"date": func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") },
+		"role": func(lang string, r schulhof.Role) string { return i18n.T(lang, "role."+r.String()) },
+		"kind": func(lang string, k schulhof.GroupKind) string { return i18n.T(lang, "kind."+string(k)) },
+		"state": func(code string) string { return schulhof.States[code] },
+		"states": func() map[string]string { return schulhof.States },
+		"eq": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", base, err)
+		}
+		out[strings.TrimSuffix(base, ".html")] = t
+	}
+	return out, nil
+}
+
+// view is what every page template gets.
+type view struct {
+	Lang    string
+	Title   string
+	User    *schulhof.User
+	School  *schulhof.School // the school the page is about
+	Flash   string
+	Error   string
+	Fields  map[string]string // form field -> message
+	Form    map[string]string // values to fill the form again with
+	Data    any
+	Version string
+	Admin   bool // may manage users of School
+}
+
+// T translates for the page's language.
+func (v *view) T(key string, args ...any) string { return i18n.T(v.Lang, key, args...) }
+
+func (s *Server) newView(r *http.Request, titleKey string) *view {
+	a := authOf(r)
+	v := &view{Lang: info(r).lang, User: a.user, School: a.school, Version: s.cfg.Version, Fields: map[string]string{}, Form: map[string]string{}}
+	v.Title = v.T(titleKey)
+	if a.user != nil && a.school != nil {
+		v.Admin = schulhof.CanManageUsers(a.user, a.school.ID)
+	}
+	if f := r.URL.Query().Get("flash"); f != "" && i18n.Has("flash."+f) {
+		v.Flash = v.T("flash." + f)
+	}
+	return v
+}
+
+// render writes a page with the status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.fail(w, r, fmt.Errorf("no template %q", name))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := t.ExecuteTemplate(w, "layout.html", v); err != nil {
+		info(r).log.Error("render", "template", name, "err", err)
+	}
+}
+
+// formError puts a domain error on a view: field messages next to their
+// fields, anything else on top. It returns the status to answer with.
+func (s *Server) formError(r *http.Request, v *view, err error) int {
+	e := asDomainError(err)
+	if e.Code == schulhof.EInternal {
+		info(r).log.Error("request failed", "err", err)
+	}
+	v.Error = v.T(e.Key, e.Args...)
+	for _, f := range e.Fields {
+		v.Fields[f.Field] = v.T(f.Key, f.Args...)
+	}
+	return statusOf(e.Code)
+}
+
+// isAPI reports whether the request is for the JSON API.
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// apiError is the JSON error body: {"error": {"code", "message", "fields"}}.
+type apiError struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// fail answers with an error: JSON for the API, a page otherwise. The
+// cause of an internal error goes to the log, once, and never to the user.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := asDomainError(err)
+	lang := info(r).lang
+	status := statusOf(e.Code)
+	if e.Code == schulhof.EInternal {
+		info(r).log.Error("request failed", "err", err)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	if isAPI(r) || authOf(r).bearer {
+		body := apiError{Code: string(e.Code), Message: i18n.T(lang, e.Key, e.Args...)}
+		if len(e.Fields) > 0 {
+			body.Fields = map[string]string{}
+			for _, f := range e.Fields {
+				body.Fields[f.Field] = i18n.T(lang, f.Key, f.Args...)
+			}
+		}
+		writeJSON(w, status, map[string]any{"error": body})
+		return
+	}
+	v := s.newView(r, "error.title")
+	v.Error = v.T(e.Key, e.Args...)
+	s.render(w, r, status, "error", v)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// readJSON decodes a request body of at most 1 MiB into v.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return schulhof.Errorf(schulhof.EInvalid, "error.bad_json", err.Error())
+	}
+	return nil
+}
+
+// list is the envelope of every list in the API.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func newList[T any](items []T, next string) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Items: items, NextCursor: next}
+}

@@ -1,0 +1,160 @@
+// Package web is all of Schulhof's HTTP: the route table (routes.go), the
+// middleware, the server-rendered pages and the JSON API under /api/v1.
+// Pages and API call the same store methods after the same policy checks;
+// handlers are named after what they do (showUsersPage, apiCreateUser).
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+// Config is what the web layer needs of the configuration.
+type Config struct {
+	// PublicURL is the address users type, printed on login letters; empty
+	// means the address of the request.
+	PublicURL string
+	// TrustProxy makes the server believe X-Forwarded-For and
+	// X-Forwarded-Proto, for a deployment behind a reverse proxy.
+	TrustProxy bool
+	// SecureCookies forces the Secure flag; otherwise it is set when the
+	// request came over HTTPS.
+	SecureCookies bool
+	Version       string
+}
+
+// Server holds what the handlers share. It has no global state: tests run
+// many servers in one process.
+type Server struct {
+	cfg     Config
+	db      *sqlstore.DB
+	hasher  *password.Hasher
+	log     *slog.Logger
+	limiter *Limiter
+	metrics *metrics
+	pages   map[string]*template.Template
+	now     func() time.Time
+	handler http.Handler
+}
+
+// New builds the server and its route table.
+func New(cfg Config, db *sqlstore.DB, hasher *password.Hasher, log *slog.Logger) (*Server, error) {
+	s := &Server{cfg: cfg, db: db, hasher: hasher, log: log, now: db.Now,
+		limiter: NewLimiter(db.Now)}
+	s.metrics = newMetrics(db)
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Run cleans up expired sessions until ctx ends.
+func (s *Server) Run(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.db.DeleteExpiredSessions(ctx, s.now()); err != nil {
+				s.log.Error("delete expired sessions", "err", err)
+			} else if n > 0 {
+				s.log.Info("deleted expired sessions", "count", n)
+			}
+			s.limiter.Sweep()
+		}
+	}
+}
+
+// clientIP is the address the request came from.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) isHTTPS(r *http.Request) bool {
+	return r.TLS != nil || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+}
+
+// baseURL is where users reach the platform, for login letters.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if s.isHTTPS(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// newToken returns a session token and the hash that is stored.
+func newToken() (string, []byte) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	return tok, hashToken(tok)
+}
+
+func hashToken(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+// errorCode returns the domain error and its code; any other error is
+// internal.
+func asDomainError(err error) *schulhof.Error {
+	var e *schulhof.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &schulhof.Error{Code: schulhof.EInternal, Key: "error.internal", Err: err}
+}
+
+func statusOf(code schulhof.ErrorCode) int {
+	switch code {
+	case schulhof.EInvalid:
+		return http.StatusUnprocessableEntity
+	case schulhof.ENotFound:
+		return http.StatusNotFound
+	case schulhof.EConflict:
+		return http.StatusConflict
+	case schulhof.EUnauthorized, schulhof.ETOTPRequired:
+		return http.StatusUnauthorized
+	case schulhof.EForbidden, schulhof.EPasswordChange:
+		return http.StatusForbidden
+	case schulhof.ERateLimited:
+		return http.StatusTooManyRequests
+	case schulhof.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
