@@ -228,4 +228,3 @@ func (s *Server) submitTOTPDisable(w http.ResponseWriter, r *http.Request) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-

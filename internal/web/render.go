@@ -36,12 +36,12 @@ var berlin = func() *time.Location {
 // parseTemplates parses each page together with the layout, once at start.
 func parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"date": func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") },
-		"role": func(lang string, r schulhof.Role) string { return i18n.T(lang, "role."+r.String()) },
-		"kind": func(lang string, k schulhof.GroupKind) string { return i18n.T(lang, "kind."+string(k)) },
-		"state": func(code string) string { return schulhof.States[code] },
+		"date":   func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") },
+		"role":   func(lang string, r schulhof.Role) string { return i18n.T(lang, "role."+r.String()) },
+		"kind":   func(lang string, k schulhof.GroupKind) string { return i18n.T(lang, "kind."+string(k)) },
+		"state":  func(code string) string { return schulhof.States[code] },
 		"states": func() map[string]string { return schulhof.States },
-		"eq": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"eq":     func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {

@@ -22,11 +22,11 @@ func (s *Server) schoolFromPath(r *http.Request) (*schulhof.School, error) {
 }
 
 type schoolInput struct {
-	Slug       string  `json:"slug"`
-	Name       string  `json:"name"`
-	State      string  `json:"state"`
-	SchoolType string  `json:"school_type,omitempty"`
-	Require2FA *bool   `json:"require_two_factor_for_staff,omitempty"`
+	Slug       string `json:"slug"`
+	Name       string `json:"name"`
+	State      string `json:"state"`
+	SchoolType string `json:"school_type,omitempty"`
+	Require2FA *bool  `json:"require_two_factor_for_staff,omitempty"`
 }
 
 // apiListSchools: GET /api/v1/schools: all for the operator, one's own
