@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/schulhof/schulhof"
+
 	_ "embed"
 )
 
@@ -17,84 +19,89 @@ var openAPIDocument []byte
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	page, api := s.page, s.api
+	handle := func(pattern string, h http.Handler) {
+		s.patterns = append(s.patterns, pattern)
+		mux.Handle(pattern, h)
+	}
+	fn := func(pattern string, h http.HandlerFunc) { handle(pattern, h) }
 
 	// operations
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	fn("GET /healthz", s.healthz)
+	fn("GET /readyz", s.readyz)
+	handle("GET /metrics", s.metrics.handler())
 	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 
 	// login and the pages every user has
-	mux.HandleFunc("GET /login", s.showLoginPage)
-	mux.HandleFunc("POST /login", s.submitLogin)
-	mux.HandleFunc("POST /logout", s.submitLogout)
-	mux.HandleFunc("POST /language", s.submitAnonymousLanguage)
-	mux.HandleFunc("GET /login/totp", s.showTOTPPage)
-	mux.HandleFunc("POST /login/totp", s.submitTOTP)
-	mux.HandleFunc("GET /password", s.showPasswordPage)
-	mux.HandleFunc("POST /password", s.submitPassword)
-	mux.Handle("GET /{$}", page(s.showStartPage))
-	mux.Handle("GET /profile", page(s.showProfilePage))
-	mux.Handle("POST /profile/password", page(s.submitPassword))
-	mux.Handle("POST /profile/language", page(s.submitLanguage))
-	mux.Handle("POST /profile/totp/setup", page(s.submitTOTPSetup))
-	mux.Handle("POST /profile/totp/enable", page(s.submitTOTPEnable))
-	mux.Handle("POST /profile/totp/disable", page(s.submitTOTPDisable))
+	fn("GET /login", s.showLoginPage)
+	fn("POST /login", s.submitLogin)
+	fn("POST /logout", s.submitLogout)
+	fn("POST /language", s.submitAnonymousLanguage)
+	fn("GET /login/totp", s.showTOTPPage)
+	fn("POST /login/totp", s.submitTOTP)
+	fn("GET /password", s.showPasswordPage)
+	fn("POST /password", s.submitPassword)
+	handle("GET /{$}", page(s.showStartPage))
+	handle("GET /profile", page(s.showProfilePage))
+	handle("POST /profile/password", page(s.submitPassword))
+	handle("POST /profile/language", page(s.submitLanguage))
+	handle("POST /profile/totp/setup", page(s.submitTOTPSetup))
+	handle("POST /profile/totp/enable", page(s.submitTOTPEnable))
+	handle("POST /profile/totp/disable", page(s.submitTOTPDisable))
 
 	// administration pages
-	mux.Handle("GET /admin/schools", page(s.showSchoolsPage))
-	mux.Handle("POST /admin/schools", page(s.createSchool))
-	mux.Handle("GET /audit", page(s.showAuditPage))
-	mux.Handle("GET /s/{school}/settings", page(s.showSchoolSettingsPage))
-	mux.Handle("POST /s/{school}/settings", page(s.saveSchoolSettings))
-	mux.Handle("GET /s/{school}/users", page(s.showUsersPage))
-	mux.Handle("POST /s/{school}/users", page(s.createUserFromForm))
-	mux.Handle("GET /s/{school}/users/{id}", page(s.showUserPage))
-	mux.Handle("POST /s/{school}/users/{id}", page(s.saveUser))
-	mux.Handle("POST /s/{school}/users/{id}/reset-password", page(s.resetPasswordFromForm))
-	mux.Handle("POST /s/{school}/users/{id}/children", page(s.linkChildFromForm))
-	mux.Handle("POST /s/{school}/users/{id}/children/{child}/remove", page(s.unlinkChildFromForm))
-	mux.Handle("GET /s/{school}/groups", page(s.showGroupsPage))
-	mux.Handle("POST /s/{school}/groups", page(s.createGroupFromForm))
-	mux.Handle("GET /s/{school}/groups/{group}", page(s.showGroupPage))
-	mux.Handle("POST /s/{school}/groups/{group}/{action}", page(s.groupFormAction))
-	mux.Handle("GET /s/{school}/import", page(s.showImportPage))
-	mux.Handle("POST /s/{school}/import", page(s.submitImport))
-	mux.Handle("GET /s/{school}/letters", page(s.showLettersPage))
-	mux.Handle("POST /s/{school}/letters", page(s.submitLetters))
-	mux.Handle("GET /s/{school}/audit", page(s.showAuditPage))
+	handle("GET /admin/schools", page(s.showSchoolsPage))
+	handle("POST /admin/schools", page(s.createSchool))
+	handle("GET /audit", page(s.showAuditPage))
+	handle("GET /s/{school}/settings", page(s.showSchoolSettingsPage))
+	handle("POST /s/{school}/settings", page(s.saveSchoolSettings))
+	handle("GET /s/{school}/users", page(s.showUsersPage))
+	handle("POST /s/{school}/users", page(s.createUserFromForm))
+	handle("GET /s/{school}/users/{id}", page(s.showUserPage))
+	handle("POST /s/{school}/users/{id}", page(s.saveUser))
+	handle("POST /s/{school}/users/{id}/reset-password", page(s.resetPasswordFromForm))
+	handle("POST /s/{school}/users/{id}/children", page(s.linkChildFromForm))
+	handle("POST /s/{school}/users/{id}/children/{child}/remove", page(s.unlinkChildFromForm))
+	handle("GET /s/{school}/groups", page(s.showGroupsPage))
+	handle("POST /s/{school}/groups", page(s.createGroupFromForm))
+	handle("GET /s/{school}/groups/{group}", page(s.showGroupPage))
+	handle("POST /s/{school}/groups/{group}/{action}", page(s.groupFormAction))
+	handle("GET /s/{school}/import", page(s.showImportPage))
+	handle("POST /s/{school}/import", page(s.submitImport))
+	handle("GET /s/{school}/letters", page(s.showLettersPage))
+	handle("POST /s/{school}/letters", page(s.submitLetters))
+	handle("GET /s/{school}/audit", page(s.showAuditPage))
 
 	// JSON API
-	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
-	mux.HandleFunc("POST /api/v1/auth/login", s.apiLogin)
-	mux.HandleFunc("POST /api/v1/auth/logout", s.apiLogout)
-	mux.Handle("GET /api/v1/me", api(s.apiMe))
-	mux.Handle("POST /api/v1/me/password", api(s.apiChangePassword))
-	mux.Handle("GET /api/v1/schools", api(s.apiListSchools))
-	mux.Handle("POST /api/v1/schools", api(s.apiCreateSchool))
-	mux.Handle("GET /api/v1/schools/{school}", api(s.apiGetSchool))
-	mux.Handle("PATCH /api/v1/schools/{school}", api(s.apiUpdateSchool))
-	mux.Handle("GET /api/v1/schools/{school}/users", api(s.apiListUsers))
-	mux.Handle("POST /api/v1/schools/{school}/users", api(s.apiCreateUser))
-	mux.Handle("GET /api/v1/schools/{school}/users/{id}", api(s.apiGetUser))
-	mux.Handle("PATCH /api/v1/schools/{school}/users/{id}", api(s.apiUpdateUser))
-	mux.Handle("POST /api/v1/schools/{school}/users/{id}/reset-password", api(s.apiResetPassword))
-	mux.Handle("PUT /api/v1/schools/{school}/users/{id}/children/{child}", api(s.apiLinkChild))
-	mux.Handle("DELETE /api/v1/schools/{school}/users/{id}/children/{child}", api(s.apiUnlinkChild))
-	mux.Handle("GET /api/v1/schools/{school}/groups", api(s.apiListGroups))
-	mux.Handle("POST /api/v1/schools/{school}/groups", api(s.apiCreateGroup))
-	mux.Handle("GET /api/v1/schools/{school}/groups/{group}", api(s.apiGetGroup))
-	mux.Handle("PATCH /api/v1/schools/{school}/groups/{group}", api(s.apiUpdateGroup))
-	mux.Handle("DELETE /api/v1/schools/{school}/groups/{group}", api(s.apiDeleteGroup))
-	mux.Handle("GET /api/v1/schools/{school}/groups/{group}/members", api(s.apiListMembers))
-	mux.Handle("PUT /api/v1/schools/{school}/groups/{group}/members/{user}", api(s.apiSetMember))
-	mux.Handle("DELETE /api/v1/schools/{school}/groups/{group}/members/{user}", api(s.apiRemoveMember))
-	mux.Handle("POST /api/v1/schools/{school}/imports/users", api(s.apiImportUsers))
-	mux.Handle("POST /api/v1/schools/{school}/letters", api(s.apiLetters))
-	mux.Handle("GET /api/v1/schools/{school}/audit", api(s.apiAudit))
-	mux.Handle("GET /api/v1/audit", api(s.apiAudit))
-	mux.HandleFunc("/api/", s.apiNotFound)
+	fn("GET /api/v1/openapi.json", s.openAPI)
+	fn("POST /api/v1/auth/login", s.apiLogin)
+	fn("POST /api/v1/auth/logout", s.apiLogout)
+	handle("GET /api/v1/me", api(s.apiMe))
+	handle("POST /api/v1/me/password", api(s.apiChangePassword))
+	handle("GET /api/v1/schools", api(s.apiListSchools))
+	handle("POST /api/v1/schools", api(s.apiCreateSchool))
+	handle("GET /api/v1/schools/{school}", api(s.apiGetSchool))
+	handle("PATCH /api/v1/schools/{school}", api(s.apiUpdateSchool))
+	handle("GET /api/v1/schools/{school}/users", api(s.apiListUsers))
+	handle("POST /api/v1/schools/{school}/users", api(s.apiCreateUser))
+	handle("GET /api/v1/schools/{school}/users/{id}", api(s.apiGetUser))
+	handle("PATCH /api/v1/schools/{school}/users/{id}", api(s.apiUpdateUser))
+	handle("POST /api/v1/schools/{school}/users/{id}/reset-password", api(s.apiResetPassword))
+	handle("PUT /api/v1/schools/{school}/users/{id}/children/{child}", api(s.apiLinkChild))
+	handle("DELETE /api/v1/schools/{school}/users/{id}/children/{child}", api(s.apiUnlinkChild))
+	handle("GET /api/v1/schools/{school}/groups", api(s.apiListGroups))
+	handle("POST /api/v1/schools/{school}/groups", api(s.apiCreateGroup))
+	handle("GET /api/v1/schools/{school}/groups/{group}", api(s.apiGetGroup))
+	handle("PATCH /api/v1/schools/{school}/groups/{group}", api(s.apiUpdateGroup))
+	handle("DELETE /api/v1/schools/{school}/groups/{group}", api(s.apiDeleteGroup))
+	handle("GET /api/v1/schools/{school}/groups/{group}/members", api(s.apiListMembers))
+	handle("PUT /api/v1/schools/{school}/groups/{group}/members/{user}", api(s.apiSetMember))
+	handle("DELETE /api/v1/schools/{school}/groups/{group}/members/{user}", api(s.apiRemoveMember))
+	handle("POST /api/v1/schools/{school}/imports/users", api(s.apiImportUsers))
+	handle("POST /api/v1/schools/{school}/letters", api(s.apiLetters))
+	handle("GET /api/v1/schools/{school}/audit", api(s.apiAudit))
+	handle("GET /api/v1/audit", api(s.apiAudit))
+	fn("/api/", s.apiNotFound)
 
 	// Cross-origin protection refuses state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin), which is
@@ -102,6 +109,10 @@ func (s *Server) routes() http.Handler {
 	csrf := http.NewCrossOriginProtection()
 	return s.observe(s.secureHeaders(csrf.Handler(s.authenticate(mux))))
 }
+
+// Routes returns every registered pattern, for the test that keeps the
+// OpenAPI document true.
+func (s *Server) Routes() []string { return s.patterns }
 
 func cacheStatic(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -136,5 +147,5 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, map[string]any{"error": apiError{Code: string("not_found"), Message: "no such API route"}})
+	s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
 }

@@ -39,15 +39,16 @@ type Config struct {
 // Server holds what the handlers share. It has no global state: tests run
 // many servers in one process.
 type Server struct {
-	cfg     Config
-	db      *sqlstore.DB
-	hasher  *password.Hasher
-	log     *slog.Logger
-	limiter *Limiter
-	metrics *metrics
-	pages   map[string]*template.Template
-	now     func() time.Time
-	handler http.Handler
+	cfg      Config
+	db       *sqlstore.DB
+	hasher   *password.Hasher
+	log      *slog.Logger
+	limiter  *Limiter
+	metrics  *metrics
+	pages    map[string]*template.Template
+	now      func() time.Time
+	handler  http.Handler
+	patterns []string
 }
 
 // New builds the server and its route table.

@@ -1,0 +1,193 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+)
+
+// scenario is one request and the status it must get. Paths and bodies
+// may name fixture users and groups in braces: {a-student}, {a-5a}.
+type scenario struct {
+	name   string
+	actor  string
+	method string
+	path   string
+	body   string
+	want   int
+	// contains is a string the body must hold, for the happy paths.
+	contains string
+}
+
+// Every API route with its happy path, no login, a wrong role, another
+// school, and bad input. The store runs on SQLite always and PostgreSQL
+// when configured.
+var apiScenarios = []scenario{
+	{"me", "a-student", "GET", "/api/v1/me", "", 200, `"login":"student"`},
+	{"me anonymous", "", "GET", "/api/v1/me", "", 401, `"code":"unauthorized"`},
+
+	{"schools operator", "operator", "GET", "/api/v1/schools", "", 200, `"schule-b"`},
+	{"schools teacher sees own", "a-teacher", "GET", "/api/v1/schools", "", 200, `"schule-a"`},
+	{"schools anonymous", "", "GET", "/api/v1/schools", "", 401, ""},
+	{"create school", "operator", "POST", "/api/v1/schools", `{"slug":"gs-sued","name":"Grundschule Süd","state":"BY"}`, 201, `"gs-sued"`},
+	{"create school admin", "a-admin", "POST", "/api/v1/schools", `{"slug":"x","name":"X","state":"NW"}`, 403, ""},
+	{"create school bad", "operator", "POST", "/api/v1/schools", `{"slug":"Bad Slug","name":"","state":"ZZ"}`, 422, `"fields"`},
+	{"create school taken", "operator", "POST", "/api/v1/schools", `{"slug":"schule-a","name":"X","state":"NW"}`, 409, ""},
+	{"create school bad json", "operator", "POST", "/api/v1/schools", `{"slug":`, 422, ""},
+	{"create school unknown field", "operator", "POST", "/api/v1/schools", `{"slug":"q","name":"Q","state":"NW","hack":1}`, 422, ""},
+	{"get school", "a-student", "GET", "/api/v1/schools/schule-a", "", 200, `"Schule A"`},
+	{"get school other", "a-admin", "GET", "/api/v1/schools/schule-b", "", 404, ""},
+	{"get school unknown", "operator", "GET", "/api/v1/schools/nope", "", 404, ""},
+	{"update school", "a-admin", "PATCH", "/api/v1/schools/schule-a", `{"require_two_factor_for_staff":false,"name":"Schule A neu"}`, 200, `"Schule A neu"`},
+	{"update school teacher", "a-teacher", "PATCH", "/api/v1/schools/schule-a", `{"name":"x"}`, 403, ""},
+	{"update school other", "b-admin", "PATCH", "/api/v1/schools/schule-a", `{"name":"x"}`, 404, ""},
+	{"update school bad", "a-admin", "PATCH", "/api/v1/schools/schule-a", `{"state":"XX"}`, 422, ""},
+
+	{"list users admin", "a-admin", "GET", "/api/v1/schools/schule-a/users", "", 200, `"birth_date":"2014-03-01"`},
+	{"list users teacher", "a-teacher", "GET", "/api/v1/schools/schule-a/users?role=student", "", 200, `"login":"student2"`},
+	{"list users student", "a-student", "GET", "/api/v1/schools/schule-a/users", "", 403, ""},
+	{"list users parent", "a-parent", "GET", "/api/v1/schools/schule-a/users", "", 403, ""},
+	{"list users other school", "b-admin", "GET", "/api/v1/schools/schule-a/users", "", 404, ""},
+	{"list users anonymous", "", "GET", "/api/v1/schools/schule-a/users", "", 401, ""},
+	{"list users bad role", "a-admin", "GET", "/api/v1/schools/schule-a/users?role=king", "", 422, ""},
+	{"list users bad cursor", "a-admin", "GET", "/api/v1/schools/schule-a/users?cursor=%25%25", "", 422, ""},
+	{"list users in group", "a-teacher", "GET", "/api/v1/schools/schule-a/users?group={a-5b}", "", 200, `"login":"student2"`},
+	{"create user", "a-admin", "POST", "/api/v1/schools/schule-a/users", `{"first_name":"Jürgen","last_name":"Müller","role":"student","class":"7c"}`, 201, `"login":"juergen.mueller"`},
+	{"create user with password", "a-admin", "POST", "/api/v1/schools/schule-a/users", `{"login":"neu","first_name":"N","last_name":"U","role":"teacher","password":"lang-genug"}`, 201, `"must_change_password":true`},
+	{"create user teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/users", `{"first_name":"A","last_name":"B","role":"student"}`, 403, ""},
+	{"create user other school", "b-admin", "POST", "/api/v1/schools/schule-a/users", `{"first_name":"A","last_name":"B","role":"student"}`, 404, ""},
+	{"create user bad", "a-admin", "POST", "/api/v1/schools/schule-a/users", `{"first_name":"","last_name":"B","role":"operator"}`, 422, ""},
+	{"create user short password", "a-admin", "POST", "/api/v1/schools/schule-a/users", `{"first_name":"A","last_name":"B","role":"student","password":"kurz"}`, 422, ""},
+	{"create user taken", "a-admin", "POST", "/api/v1/schools/schule-a/users", `{"login":"student","first_name":"A","last_name":"B","role":"student"}`, 409, ""},
+	{"get user admin", "a-admin", "GET", "/api/v1/schools/schule-a/users/{a-student}", "", 200, `"email":"student@example.org"`},
+	{"get self", "a-student", "GET", "/api/v1/schools/schule-a/users/{a-student}", "", 200, `"birth_date"`},
+	{"get own child", "a-parent", "GET", "/api/v1/schools/schule-a/users/{a-student}", "", 200, `"birth_date"`},
+	{"get other child", "a-parent", "GET", "/api/v1/schools/schule-a/users/{a-student2}", "", 404, ""},
+	{"get other class", "a-student", "GET", "/api/v1/schools/schule-a/users/{a-student2}", "", 404, ""},
+	{"get classmate teacher", "a-student", "GET", "/api/v1/schools/schule-a/users/{a-teacher}", "", 200, `"login":"teacher"`},
+	{"get user other school id", "a-admin", "GET", "/api/v1/schools/schule-a/users/{b-student}", "", 404, ""},
+	{"get user via other school", "a-admin", "GET", "/api/v1/schools/schule-b/users/{b-student}", "", 404, ""},
+	{"get user bad id", "a-admin", "GET", "/api/v1/schools/schule-a/users/abc", "", 404, ""},
+	{"update user", "a-admin", "PATCH", "/api/v1/schools/schule-a/users/{a-student}", `{"last_name":"Neu","class":"5b"}`, 200, `"class":"5b"`},
+	{"deactivate user", "a-admin", "PATCH", "/api/v1/schools/schule-a/users/{a-student2}", `{"active":false}`, 200, `"active":false`},
+	{"deactivate self", "a-admin", "PATCH", "/api/v1/schools/schule-a/users/{a-admin}", `{"active":false}`, 409, ""},
+	{"update user teacher", "a-teacher", "PATCH", "/api/v1/schools/schule-a/users/{a-student}", `{"last_name":"x"}`, 403, ""},
+	{"update user other school", "a-admin", "PATCH", "/api/v1/schools/schule-a/users/{b-student}", `{"last_name":"x"}`, 404, ""},
+	{"update user bad", "a-admin", "PATCH", "/api/v1/schools/schule-a/users/{a-student}", `{"email":"kein"}`, 422, ""},
+	{"reset password", "a-admin", "POST", "/api/v1/schools/schule-a/users/{a-teacher}/reset-password", "", 200, `"password":"`},
+	{"reset password teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/users/{a-student}/reset-password", "", 403, ""},
+	{"reset password other school", "a-admin", "POST", "/api/v1/schools/schule-a/users/{b-admin}/reset-password", "", 404, ""},
+	{"link child", "a-admin", "PUT", "/api/v1/schools/schule-a/users/{a-parent}/children/{a-student2}", "", 204, ""},
+	{"link child wrong roles", "a-admin", "PUT", "/api/v1/schools/schule-a/users/{a-student}/children/{a-student2}", "", 422, ""},
+	{"link child other school", "a-admin", "PUT", "/api/v1/schools/schule-a/users/{a-parent}/children/{b-student}", "", 404, ""},
+	{"link child parent", "a-parent", "PUT", "/api/v1/schools/schule-a/users/{a-parent}/children/{a-student2}", "", 403, ""},
+	{"unlink child", "a-admin", "DELETE", "/api/v1/schools/schule-a/users/{a-parent}/children/{a-student}", "", 204, ""},
+	{"unlink child missing", "a-admin", "DELETE", "/api/v1/schools/schule-a/users/{a-parent}/children/{a-teacher}", "", 404, ""},
+
+	{"list groups staff", "a-teacher", "GET", "/api/v1/schools/schule-a/groups", "", 200, `"name":"5b"`},
+	{"list groups student", "a-student", "GET", "/api/v1/schools/schule-a/groups", "", 200, `"name":"5a"`},
+	{"list groups other school", "b-student", "GET", "/api/v1/schools/schule-a/groups", "", 404, ""},
+	{"list groups anonymous", "", "GET", "/api/v1/schools/schule-a/groups", "", 401, ""},
+	{"create group", "a-admin", "POST", "/api/v1/schools/schule-a/groups", `{"name":"Q1 M-LK1","kind":"course"}`, 201, `"kind":"course"`},
+	{"create group teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/groups", `{"name":"AG","kind":"custom"}`, 403, ""},
+	{"create group bad", "a-admin", "POST", "/api/v1/schools/schule-a/groups", `{"name":"","kind":"club"}`, 422, ""},
+	{"create group taken", "a-admin", "POST", "/api/v1/schools/schule-a/groups", `{"name":"5a","kind":"class"}`, 409, ""},
+	{"create group other school", "b-admin", "POST", "/api/v1/schools/schule-a/groups", `{"name":"x","kind":"custom"}`, 404, ""},
+	{"get group", "a-student", "GET", "/api/v1/schools/schule-a/groups/{a-5a}", "", 200, `"name":"5a"`},
+	{"get group not mine", "a-student", "GET", "/api/v1/schools/schule-a/groups/{a-5b}", "", 404, ""},
+	{"get group child's", "a-parent", "GET", "/api/v1/schools/schule-a/groups/{a-5a}", "", 200, ""},
+	{"get group other school", "a-admin", "GET", "/api/v1/schools/schule-a/groups/{b-5a}", "", 404, ""},
+	{"rename group", "a-admin", "PATCH", "/api/v1/schools/schule-a/groups/{a-5b}", `{"name":"5 B"}`, 200, `"5 B"`},
+	{"rename group bad", "a-admin", "PATCH", "/api/v1/schools/schule-a/groups/{a-5b}", `{"name":""}`, 422, ""},
+	{"rename group teacher", "a-teacher", "PATCH", "/api/v1/schools/schule-a/groups/{a-5b}", `{"name":"x"}`, 403, ""},
+	{"delete group", "a-admin", "DELETE", "/api/v1/schools/schule-a/groups/{a-5b}", "", 204, ""},
+	{"delete group other school", "a-admin", "DELETE", "/api/v1/schools/schule-a/groups/{b-5b}", "", 404, ""},
+	{"delete group student", "a-student", "DELETE", "/api/v1/schools/schule-a/groups/{a-5a}", "", 403, ""},
+	{"members", "a-student", "GET", "/api/v1/schools/schule-a/groups/{a-5a}/members", "", 200, `"login":"teacher"`},
+	{"members other class", "a-student", "GET", "/api/v1/schools/schule-a/groups/{a-5b}/members", "", 404, ""},
+	{"members other school", "b-teacher", "GET", "/api/v1/schools/schule-a/groups/{a-5a}/members", "", 404, ""},
+	{"set member", "a-admin", "PUT", "/api/v1/schools/schule-a/groups/{a-5b}/members/{a-student}", `{"role":"member"}`, 204, ""},
+	{"set member bad role", "a-admin", "PUT", "/api/v1/schools/schule-a/groups/{a-5b}/members/{a-student}", `{"role":"king"}`, 422, ""},
+	{"set member other school user", "a-admin", "PUT", "/api/v1/schools/schule-a/groups/{a-5b}/members/{b-student}", `{}`, 404, ""},
+	{"set member teacher", "a-teacher", "PUT", "/api/v1/schools/schule-a/groups/{a-5b}/members/{a-student}", `{}`, 403, ""},
+	{"remove member", "a-admin", "DELETE", "/api/v1/schools/schule-a/groups/{a-5a}/members/{a-student}", "", 204, ""},
+	{"remove member missing", "a-admin", "DELETE", "/api/v1/schools/schule-a/groups/{a-5b}/members/{a-student}", "", 404, ""},
+
+	{"import dry run", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?dry_run=true", "ID;Nachname;Vorname;Klasse\n1;Neu;Nina;6a\n", 200, `"created":1`},
+	{"import default is dry", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users", "ID;Nachname;Vorname;Klasse\n1;Neu;Nina;6a\n", 200, `"dry_run":true`},
+	{"import apply", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?dry_run=false&keep_missing=true", "ID;Nachname;Vorname;Klasse\n1;Neu;Nina;6a\n", 200, `"created":1`},
+	{"import bad lines", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?dry_run=false", "ID;Nachname;Vorname\n;A;B\n2;C;\n", 422, `"line":2`},
+	{"import mapped", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?map.last_name=Familie&map.external_id=Nr", "Nr;Familie;Vorname\n9;Xu;Li\n", 200, `"created":1`},
+	{"import unknown column", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?map.last_name=Nope", "Nr;Familie;Vorname\n9;Xu;Li\n", 422, ""},
+	{"import unmapped", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users", "Nr;Familie;Vorname\n9;Xu;Li\n", 422, "ID"},
+	{"import empty", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users", "", 422, ""},
+	{"import teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/imports/users", "ID;Nachname;Vorname\n1;A;B\n", 403, ""},
+	{"import other school", "b-admin", "POST", "/api/v1/schools/schule-a/imports/users", "ID;Nachname;Vorname\n1;A;B\n", 404, ""},
+	{"letters", "a-admin", "POST", "/api/v1/schools/schule-a/letters", `{"user_ids":[{a-student}]}`, 200, "%PDF-"},
+	{"letters none", "a-admin", "POST", "/api/v1/schools/schule-a/letters", `{"only_new":true}`, 422, ""},
+	{"letters other school user", "a-admin", "POST", "/api/v1/schools/schule-a/letters", `{"user_ids":[{b-student}]}`, 404, ""},
+	{"letters teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/letters", `{"user_ids":[{a-student}]}`, 403, ""},
+	{"audit school", "a-admin", "GET", "/api/v1/schools/schule-a/audit", "", 200, `"action":"school.create"`},
+	{"audit school other", "b-admin", "GET", "/api/v1/schools/schule-a/audit", "", 404, ""},
+	{"audit teacher", "a-teacher", "GET", "/api/v1/audit", "", 403, ""},
+	{"audit operator", "operator", "GET", "/api/v1/audit", "", 200, `"items"`},
+	{"audit admin own", "a-admin", "GET", "/api/v1/audit", "", 200, `"items"`},
+	{"logout", "a-student2", "POST", "/api/v1/auth/logout", "", 204, ""},
+	{"unknown api route", "a-admin", "GET", "/api/v1/nothing", "", 404, `"code":"not_found"`},
+	{"openapi", "", "GET", "/api/v1/openapi.json", "", 200, `"openapi"`},
+}
+
+func TestAPIScenarios(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		for _, sc := range apiScenarios {
+			t.Run(sc.name, func(t *testing.T) {
+				// a fresh fixture per scenario keeps them independent
+				f := newFixture(t, freshLike(t, db))
+				rec := f.do(sc.actor, sc.method, f.expand(sc.path), f.expand(sc.body))
+				if rec.Code != sc.want {
+					t.Fatalf("%s %s as %q: status %d, want %d\n%s", sc.method, sc.path, sc.actor, rec.Code, sc.want, rec.Body)
+				}
+				if sc.contains != "" && !strings.Contains(rec.Body.String(), sc.contains) {
+					t.Fatalf("body lacks %s:\n%s", sc.contains, rec.Body)
+				}
+				if rec.Code >= 400 && isJSONRoute(sc.path) && !strings.Contains(rec.Body.String(), `"error":{"code":`) {
+					t.Fatalf("error body not in the API's shape: %s", rec.Body)
+				}
+			})
+		}
+	})
+}
+
+func isJSONRoute(p string) bool { return strings.HasPrefix(p, "/api/") }
+
+// freshLike opens a new empty store of the same kind as db.
+func freshLike(t *testing.T, db *sqlstore.DB) *sqlstore.DB {
+	if db.Dialect() == sqlstore.Postgres {
+		return sqltest.MustOpenPostgres(t)
+	}
+	return sqltest.MustOpenSQLite(t)
+}
+
+func TestLoggedOutTokenIsDead(t *testing.T) {
+	f := newFixture(t, nil)
+	if rec := f.do("a-student", "POST", "/api/v1/auth/logout", ""); rec.Code != http.StatusNoContent {
+		t.Fatal(rec.Code)
+	}
+	if rec := f.do("a-student", "GET", "/api/v1/me", ""); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("token still works after logout: %d", rec.Code)
+	}
+}
+
+func TestDeactivatedUserIsLoggedOut(t *testing.T) {
+	f := newFixture(t, nil)
+	f.do("a-admin", "PATCH", f.expand("/api/v1/schools/schule-a/users/{a-student}"), `{"active":false}`)
+	if rec := f.do("a-student", "GET", "/api/v1/me", ""); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("deactivated student still in: %d", rec.Code)
+	}
+	if rec := f.do("", "POST", "/api/v1/auth/login", `{"school":"schule-a","login":"student","password":"`+testPassword+`"}`); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("deactivated student can log in: %d", rec.Code)
+	}
+}
