@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/base64"
+	"html/template"
 	"net/http"
 	"strconv"
 
@@ -93,7 +94,7 @@ type profileData struct {
 	CanTOTP     bool
 	TOTPSetup   bool
 	TOTPSecret  string
-	TOTPQR      string // data: URL of the QR code
+	TOTPQR      template.URL // data: URL of the QR code, safe: made here
 	MustSetTOTP bool
 }
 
@@ -162,7 +163,7 @@ func (s *Server) showTOTPSetup(w http.ResponseWriter, r *http.Request, secret st
 		return
 	}
 	d.TOTPSetup, d.TOTPSecret = true, secret
-	d.TOTPQR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+	d.TOTPQR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 	status := http.StatusOK
 	if err != nil {
 		status = s.formError(r, v, err)

@@ -23,9 +23,10 @@ const (
 
 // requestInfo is what the outermost middleware knows of a request.
 type requestInfo struct {
-	id   string
-	log  *slog.Logger
-	lang string
+	id    string
+	log   *slog.Logger
+	lang  string
+	route string // the matched pattern, set by the route table
 }
 
 // auth is who makes a request; nil fields mean anonymous.
@@ -95,7 +96,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
 			}
-			route := r.Pattern
+			route := ri.route
 			if route == "" {
 				route = "unmatched"
 			}

@@ -21,7 +21,10 @@ func (s *Server) routes() http.Handler {
 	page, api := s.page, s.api
 	handle := func(pattern string, h http.Handler) {
 		s.patterns = append(s.patterns, pattern)
-		mux.Handle(pattern, h)
+		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info(r).route = pattern // for the metrics and the log
+			h.ServeHTTP(w, r)
+		}))
 	}
 	fn := func(pattern string, h http.HandlerFunc) { handle(pattern, h) }
 

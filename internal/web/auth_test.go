@@ -1,0 +1,202 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/totp"
+)
+
+func loginBody(school, login, pw string) string {
+	b, _ := json.Marshal(map[string]string{"school": school, "login": login, "password": pw})
+	return string(b)
+}
+
+func TestLoginForms(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tc := range []struct {
+		name, body string
+		want       int
+	}{
+		{"school field", loginBody("schule-a", "student", testPassword), 200},
+		{"login@school", loginBody("", "Student@Schule-A", testPassword), 200},
+		{"operator without school", loginBody("", "admin", testPassword), 200},
+		{"wrong password", loginBody("schule-a", "student", "falsch"), 401},
+		{"other school", loginBody("schule-b", "nobody", testPassword), 401},
+		{"unknown school", loginBody("gibtsnicht", "student", testPassword), 401},
+		{"missing password", loginBody("schule-a", "student", ""), 422},
+		{"not json", "login=student", 422},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := f.do("", "POST", "/api/v1/auth/login", tc.body)
+			if rec.Code != tc.want {
+				t.Fatalf("%d, want %d: %s", rec.Code, tc.want, rec.Body)
+			}
+			if tc.want == 200 {
+				c := rec.Result().Cookies()
+				if len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteLaxMode || c[0].Value == "" {
+					t.Fatalf("session cookie %+v", c)
+				}
+				if !strings.Contains(rec.Body.String(), `"token":"`) || !strings.Contains(rec.Body.String(), `"role":`) {
+					t.Fatal(rec.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestLockoutAfterFailures(t *testing.T) {
+	f := newFixture(t, nil)
+	var last *httptest.ResponseRecorder
+	for i := 0; i < 5; i++ {
+		last = f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "teacher", "falsch"))
+	}
+	if last.Code != http.StatusTooManyRequests || last.Header().Get("Retry-After") == "" {
+		t.Fatalf("fifth failure: %d %v", last.Code, last.Header())
+	}
+	// locked: even the right password is refused, before any hashing
+	rec := f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "teacher", testPassword))
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "rate_limited") {
+		t.Fatalf("locked account: %d %s", rec.Code, rec.Body)
+	}
+	// another account from the same address is not locked
+	if rec := f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", testPassword)); rec.Code != 200 {
+		t.Fatalf("other account: %d", rec.Code)
+	}
+}
+
+func TestOverloadAnswersFastWithRetryAfter(t *testing.T) {
+	db := sqltest.MustOpenSQLite(t)
+	f := newFixture(t, db)
+	// a costly hash and a queue of one: most of 30 logins at once must be
+	// refused at once with 503, none may hang
+	costly := password.Params{Memory: 32 * 1024, Time: 4, Threads: 1}
+	f.srv = newServer(t, db, password.NewHasher(costly, 1, time.Millisecond))
+	// Verify takes the cost from the stored hash
+	must(t, db.SetPassword(ctx, f.school["a"].ID, f.user["a-student"].ID, password.Hash(testPassword, costly), false))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	for i := 0; i < 30; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", testPassword))
+			mu.Lock()
+			codes[rec.Code]++
+			mu.Unlock()
+			if rec.Code == 503 && rec.Header().Get("Retry-After") == "" {
+				t.Error("503 without Retry-After")
+			}
+		}()
+	}
+	wg.Wait()
+	if codes[503] == 0 || codes[200] == 0 || codes[200]+codes[503] != 30 {
+		t.Fatalf("status counts %v", codes)
+	}
+}
+
+func TestForcedPasswordChange(t *testing.T) {
+	f := newFixture(t, nil)
+	rec := f.do("a-admin", "POST", f.expand("/api/v1/schools/schule-a/users/{a-student}/reset-password"), "")
+	var out struct{ Password string }
+	decode(t, rec, &out)
+	if rec := f.do("a-student", "GET", "/api/v1/me", ""); rec.Code != 401 {
+		t.Fatalf("a reset must end the user's sessions: %d", rec.Code)
+	}
+	rec = f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", out.Password))
+	var login struct{ Token string }
+	decode(t, rec, &login)
+	f.token["a-student"] = login.Token
+	if rec := f.do("a-student", "GET", "/api/v1/schools/schule-a/groups", ""); rec.Code != 403 || !strings.Contains(rec.Body.String(), "password_change_required") {
+		t.Fatalf("must change first: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "GET", "/api/v1/me", ""); rec.Code != 200 {
+		t.Fatalf("me stays readable: %d", rec.Code)
+	}
+	if rec := f.do("a-student", "POST", "/api/v1/me/password", `{"current":"`+out.Password+`","new":"kurz"}`); rec.Code != 422 {
+		t.Fatalf("short: %d", rec.Code)
+	}
+	if rec := f.do("a-student", "POST", "/api/v1/me/password", `{"current":"falsch","new":"ein-gutes-passwort"}`); rec.Code != 422 {
+		t.Fatalf("wrong current: %d", rec.Code)
+	}
+	if rec := f.do("a-student", "POST", "/api/v1/me/password", `{"current":"`+out.Password+`","new":"ein-gutes-passwort"}`); rec.Code != 204 {
+		t.Fatalf("change: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "GET", "/api/v1/schools/schule-a/groups", ""); rec.Code != 200 {
+		t.Fatalf("after change: %d", rec.Code)
+	}
+}
+
+func TestTOTPLogin(t *testing.T) {
+	f := newFixture(t, nil)
+	secret := totp.NewSecret()
+	must(t, f.db.SetTOTP(ctx, f.user["a-teacher"].ID, secret, true))
+	rec := f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "teacher", testPassword))
+	if rec.Code != 401 || !strings.Contains(rec.Body.String(), "totp_required") {
+		t.Fatalf("without code: %d %s", rec.Code, rec.Body)
+	}
+	code, _ := totp.Code(secret, totp.Step(sqltest.Clock))
+	body := `{"school":"schule-a","login":"teacher","password":"` + testPassword + `","totp":"` + code + `"}`
+	if rec := f.do("", "POST", "/api/v1/auth/login", body); rec.Code != 200 {
+		t.Fatalf("with code: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("", "POST", "/api/v1/auth/login", body); rec.Code != 401 {
+		t.Fatalf("replayed code: %d", rec.Code)
+	}
+}
+
+func TestSchoolRequiresTwoFactorForStaff(t *testing.T) {
+	f := newFixture(t, nil)
+	if rec := f.do("a-admin", "PATCH", "/api/v1/schools/schule-a", `{"require_two_factor_for_staff":true}`); rec.Code != 200 {
+		t.Fatal(rec.Code)
+	}
+	if rec := f.do("a-teacher", "GET", "/api/v1/schools/schule-a/groups", ""); rec.Code != 403 || !strings.Contains(rec.Body.String(), "Zwei-Faktor") {
+		t.Fatalf("teacher without two-factor: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "GET", "/api/v1/schools/schule-a/groups", ""); rec.Code != 200 {
+		t.Fatalf("students are not staff: %d", rec.Code)
+	}
+}
+
+func TestCrossSiteFormPostIsRefused(t *testing.T) {
+	f := newFixture(t, nil)
+	rec := f.do("", "POST", "/login", "login=student%40schule-a&password="+testPassword,
+		"Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "cross-site")
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("cross-site login form: %d", rec.Code)
+	}
+	rec = f.do("", "POST", "/login", "login=student%40schule-a&password="+testPassword,
+		"Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "same-origin")
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("same-origin login form: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestErrorsSpeakTheUsersLanguage(t *testing.T) {
+	f := newFixture(t, nil)
+	rec := f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", "falsch"), "Accept-Language", "en-GB,en;q=0.9,de;q=0.5")
+	if !strings.Contains(rec.Body.String(), "The user name or password is wrong.") {
+		t.Fatalf("english: %s", rec.Body)
+	}
+	rec = f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", "falsch"), "Accept-Language", "fr")
+	if !strings.Contains(rec.Body.String(), "Benutzername oder Passwort ist falsch.") {
+		t.Fatalf("german default: %s", rec.Body)
+	}
+	// the user's own setting wins over the browser
+	lang := "en"
+	_, err := f.db.UpdateUser(ctx, f.school["a"].ID, f.user["a-admin"].ID, schulhof.UserUpdate{Language: &lang})
+	must(t, err)
+	rec = f.do("a-admin", "POST", "/api/v1/schools/schule-a/groups", `{"name":"","kind":"custom"}`, "Accept-Language", "de")
+	if !strings.Contains(rec.Body.String(), "Please enter a name.") {
+		t.Fatalf("user setting: %s", rec.Body)
+	}
+}

@@ -1,0 +1,130 @@
+package web_test
+
+import (
+	"github.com/schulhof/schulhof"
+	"strings"
+	"testing"
+)
+
+// TestTenancyMatrix sends every request that names something of school B
+// as every user of school A, whatever the role. None may succeed or change
+// anything; through B's paths the answer is 404, as for a school that does
+// not exist; through A's own paths B's ids get the same answer as ids that
+// exist nowhere.
+func TestTenancyMatrix(t *testing.T) {
+	f := newFixture(t, nil)
+	requests := []struct{ method, path, body string }{
+		{"GET", "/api/v1/schools/schule-b", ""},
+		{"PATCH", "/api/v1/schools/schule-b", `{"name":"x"}`},
+		{"GET", "/api/v1/schools/schule-b/users", ""},
+		{"POST", "/api/v1/schools/schule-b/users", `{"first_name":"A","last_name":"B","role":"student"}`},
+		{"GET", "/api/v1/schools/schule-b/users/{b-student}", ""},
+		{"PATCH", "/api/v1/schools/schule-b/users/{b-student}", `{"last_name":"x"}`},
+		{"POST", "/api/v1/schools/schule-b/users/{b-student}/reset-password", ""},
+		{"PUT", "/api/v1/schools/schule-b/users/{b-parent}/children/{b-student2}", ""},
+		{"DELETE", "/api/v1/schools/schule-b/users/{b-parent}/children/{b-student}", ""},
+		{"GET", "/api/v1/schools/schule-b/groups", ""},
+		{"POST", "/api/v1/schools/schule-b/groups", `{"name":"x","kind":"custom"}`},
+		{"GET", "/api/v1/schools/schule-b/groups/{b-5a}", ""},
+		{"PATCH", "/api/v1/schools/schule-b/groups/{b-5a}", `{"name":"x"}`},
+		{"DELETE", "/api/v1/schools/schule-b/groups/{b-5a}", ""},
+		{"GET", "/api/v1/schools/schule-b/groups/{b-5a}/members", ""},
+		{"PUT", "/api/v1/schools/schule-b/groups/{b-5a}/members/{b-student2}", `{}`},
+		{"DELETE", "/api/v1/schools/schule-b/groups/{b-5a}/members/{b-student}", ""},
+		{"POST", "/api/v1/schools/schule-b/imports/users?dry_run=true", "ID;Nachname;Vorname\n1;A;B\n"},
+		{"POST", "/api/v1/schools/schule-b/letters", `{"user_ids":[{b-student}]}`},
+		{"GET", "/api/v1/schools/schule-b/audit", ""},
+		{"GET", "/api/v1/audit?school=schule-b", ""},
+		// B's ids through A's own school path
+		{"GET", "/api/v1/schools/schule-a/users/{b-student}", ""},
+		{"PATCH", "/api/v1/schools/schule-a/users/{b-student}", `{"last_name":"x"}`},
+		{"POST", "/api/v1/schools/schule-a/users/{b-admin}/reset-password", ""},
+		{"GET", "/api/v1/schools/schule-a/groups/{b-5a}", ""},
+		{"GET", "/api/v1/schools/schule-a/groups/{b-5a}/members", ""},
+		{"DELETE", "/api/v1/schools/schule-a/groups/{b-5a}", ""},
+		{"PUT", "/api/v1/schools/schule-a/groups/{b-5a}/members/{a-student}", `{}`},
+		{"PUT", "/api/v1/schools/schule-a/groups/{a-5a}/members/{b-student}", `{}`},
+		{"POST", "/api/v1/schools/schule-a/letters", `{"user_ids":[{b-student}]}`},
+		{"PUT", "/api/v1/schools/schule-a/users/{a-parent}/children/{b-student}", ""},
+		// pages
+		{"GET", "/s/schule-b/users", ""},
+		{"GET", "/s/schule-b/users/{b-student}", ""},
+		{"POST", "/s/schule-b/users/{b-student}/reset-password", ""},
+		{"GET", "/s/schule-b/groups/{b-5a}", ""},
+		{"GET", "/s/schule-b/import", ""},
+		{"POST", "/s/schule-b/letters", "user={b-student}"},
+		{"GET", "/s/schule-b/settings", ""},
+		{"GET", "/s/schule-b/audit", ""},
+		{"GET", "/s/schule-a/users/{b-student}", ""},
+		{"POST", "/s/schule-a/users/{b-student}", "first_name=x"},
+		{"GET", "/s/schule-a/groups/{b-5a}", ""},
+	}
+	snapshot := func() string {
+		rec := f.do("operator", "GET", "/api/v1/schools/schule-b/users?limit=1000", "")
+		g := f.do("operator", "GET", "/api/v1/schools/schule-b/groups", "")
+		m := f.do("operator", "GET", f.expand("/api/v1/schools/schule-b/groups/{b-5a}/members"), "")
+		return rec.Body.String() + g.Body.String() + m.Body.String()
+	}
+	before := snapshot()
+	for _, actor := range []string{"a-admin", "a-teacher", "a-student", "a-parent"} {
+		for _, rq := range requests {
+			headers := []string{}
+			if strings.HasPrefix(rq.path, "/s/") && rq.method == "POST" {
+				headers = []string{"Content-Type", "application/x-www-form-urlencoded"}
+			}
+			rec := f.do(actor, rq.method, f.expand(rq.path), f.expand(rq.body), headers...)
+			if rec.Code < 400 {
+				t.Errorf("%s %s as %s: %d\n%s", rq.method, rq.path, actor, rec.Code, rec.Body)
+				continue
+			}
+			if strings.Contains(rq.path, "schule-b") {
+				if rec.Code != 404 {
+					t.Errorf("%s %s as %s: %d, want 404", rq.method, rq.path, actor, rec.Code)
+				}
+				continue
+			}
+			// through the own school's path, B's ids must look exactly like
+			// ids that do not exist
+			ghost := f.do(actor, rq.method, ghostIDs(rq.path), ghostIDs(rq.body), headers...)
+			if ghost.Code != rec.Code {
+				t.Errorf("%s %s as %s: %d, but %d for an unknown id: B's ids can be told apart", rq.method, rq.path, actor, rec.Code, ghost.Code)
+			}
+		}
+	}
+	if after := snapshot(); after != before {
+		t.Fatal("requests of school A changed school B's data")
+	}
+}
+
+// ghostIDs replaces school B's fixture ids by ids that exist nowhere.
+func ghostIDs(s string) string {
+	for _, n := range []string{"b-student2", "b-student", "b-admin", "b-parent", "b-5a"} {
+		s = strings.ReplaceAll(s, "{"+n+"}", "987654")
+	}
+	return s
+}
+
+// TestStudentPrivacy: a student sees classmates' names but never private
+// data, and nothing of other classes.
+func TestStudentPrivacy(t *testing.T) {
+	f := newFixture(t, nil)
+	must(t, f.db.SetMember(ctx, f.school["a"].ID, f.group["a-5a"].ID, f.user["a-student2"].ID, schulhof.MemberRoleMember))
+	rec := f.do("a-student", "GET", f.expand("/api/v1/schools/schule-a/groups/{a-5a}/members"), "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"login":"student2"`) {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	for _, private := range []string{"birth_date", "email", "external_id"} {
+		if n := strings.Count(rec.Body.String(), `"`+private+`"`); n != 1 { // their own only
+			t.Errorf("student sees %d %s: %s", n, private, rec.Body)
+		}
+	}
+	rec = f.do("a-teacher", "GET", "/api/v1/schools/schule-a/users", "")
+	if strings.Count(rec.Body.String(), "birth_date") != 1 {
+		t.Errorf("teacher sees private data in the directory: %s", rec.Body)
+	}
+	// the parent sees their child's private data, not the classmates'
+	rec = f.do("a-parent", "GET", f.expand("/api/v1/schools/schule-a/groups/{a-5a}/members"), "")
+	if strings.Count(rec.Body.String(), "birth_date") != 1 {
+		t.Errorf("parent should see exactly their child's birth date: %s", rec.Body)
+	}
+}

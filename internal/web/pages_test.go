@@ -1,0 +1,207 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/schulhof/schulhof/internal/i18n"
+)
+
+// page requests a page as the actor, with the session cookie a browser sends.
+func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(form))
+	if actor != "" {
+		req.Header.Set("Cookie", "schulhof_session="+f.token[actor])
+	}
+	if method == "POST" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+var pageScenarios = []scenario{
+	{"login page", "", "GET", "/login", "", 200, `autocomplete="username"`},
+	{"start anonymous", "", "GET", "/", "", 303, ""},
+	{"start student", "a-student", "GET", "/", "", 200, `data-testid="class">5a<`},
+	{"start parent", "a-parent", "GET", "/", "", 200, "Meine Kinder"},
+	{"start operator", "operator", "GET", "/", "", 200, "/admin/schools"},
+	{"profile", "a-teacher", "GET", "/profile", "", 200, "Zwei-Faktor"},
+	{"profile anonymous", "", "GET", "/profile", "", 303, ""},
+	{"schools operator", "operator", "GET", "/admin/schools", "", 200, "Schule B"},
+	{"schools admin", "a-admin", "GET", "/admin/schools", "", 403, ""},
+	{"create school", "operator", "POST", "/admin/schools", "slug=neu&name=Neue+Schule&state=HE&school_type=gymnasium", 303, ""},
+	{"create school bad", "operator", "POST", "/admin/schools", "slug=Neu+X&name=&state=", 422, `aria-invalid`[:0] + "Kurzname"},
+	{"users admin", "a-admin", "GET", "/s/schule-a/users", "", 200, "student2"},
+	{"users search", "a-admin", "GET", "/s/schule-a/users?q=student2", "", 200, "student2"},
+	{"users operator", "operator", "GET", "/s/schule-b/users", "", 200, "student2"},
+	{"users teacher", "a-teacher", "GET", "/s/schule-a/users", "", 403, ""},
+	{"users other school", "b-admin", "GET", "/s/schule-a/users", "", 404, ""},
+	{"users anonymous", "", "GET", "/s/schule-a/users", "", 303, ""},
+	{"create user", "a-admin", "POST", "/s/schule-a/users", "first_name=Zo%C3%AB&last_name=Gro%C3%9F&role=student&class=5a", 201, `data-testid="password"`},
+	{"create user bad", "a-admin", "POST", "/s/schule-a/users", "first_name=&last_name=&role=student", 422, "Bitte den Vornamen angeben."},
+	{"user page", "a-admin", "GET", "/s/schule-a/users/{a-parent}", "", 200, "Meine Kinder"},
+	{"save user", "a-admin", "POST", "/s/schule-a/users/{a-student}", "first_name=Neu&last_name=Name&role=student&class=5b&active=on", 303, ""},
+	{"save user bad", "a-admin", "POST", "/s/schule-a/users/{a-student}", "first_name=&last_name=Name&role=student&active=on", 422, ""},
+	{"reset password page", "a-admin", "POST", "/s/schule-a/users/{a-student}/reset-password", "", 200, `data-testid="password"`},
+	{"link child page", "a-admin", "POST", "/s/schule-a/users/{a-parent}/children", "child=student2", 303, ""},
+	{"link child unknown", "a-admin", "POST", "/s/schule-a/users/{a-parent}/children", "child=niemand", 404, ""},
+	{"unlink child page", "a-admin", "POST", "/s/schule-a/users/{a-parent}/children/{a-student}/remove", "", 303, ""},
+	{"groups page", "a-admin", "GET", "/s/schule-a/groups", "", 200, "5b"},
+	{"create group page", "a-admin", "POST", "/s/schule-a/groups", "name=Chor&kind=custom", 303, ""},
+	{"create group page bad", "a-admin", "POST", "/s/schule-a/groups", "name=&kind=custom", 422, ""},
+	{"group page", "a-admin", "GET", "/s/schule-a/groups/{a-5a}", "", 200, "student"},
+	{"group add members", "a-admin", "POST", "/s/schule-a/groups/{a-5b}/members", "logins=student%2C+teacher&role=member", 303, ""},
+	{"group add unknown", "a-admin", "POST", "/s/schule-a/groups/{a-5b}/members", "logins=niemand&role=member", 404, "niemand"},
+	{"group remove", "a-admin", "POST", "/s/schule-a/groups/{a-5a}/remove", "user={a-student}", 303, ""},
+	{"group rename", "a-admin", "POST", "/s/schule-a/groups/{a-5a}/rename", "name=5+A", 303, ""},
+	{"group delete", "a-admin", "POST", "/s/schule-a/groups/{a-5a}/delete", "", 303, ""},
+	{"group bad action", "a-admin", "POST", "/s/schule-a/groups/{a-5a}/explode", "", 404, ""},
+	{"import page", "a-admin", "GET", "/s/schule-a/import", "", 200, `type="file"`},
+	{"import carried data", "a-admin", "POST", "/s/schule-a/import", "data=SUQ7TmFjaG5hbWU7Vm9ybmFtZQoxO0E7Qgo%3D&role=student", 200, "Probelauf"},
+	{"import no file", "a-admin", "POST", "/s/schule-a/import", "role=student", 422, ""},
+	{"letters page", "a-admin", "GET", "/s/schule-a/letters", "", 200, "PDF"},
+	{"letters pdf", "a-admin", "POST", "/s/schule-a/letters", "group={a-5b}", 200, "%PDF-"},
+	{"letters none", "a-admin", "POST", "/s/schule-a/letters", "only_new=on", 422, ""},
+	{"settings", "a-admin", "GET", "/s/schule-a/settings", "", 200, "Zwei-Faktor"},
+	{"save settings", "a-admin", "POST", "/s/schule-a/settings", "name=Schule+A&state=NW&school_type=gymnasium", 303, ""},
+	{"settings teacher", "a-teacher", "GET", "/s/schule-a/settings", "", 403, ""},
+	{"audit operator", "operator", "GET", "/audit", "", 200, "school.create"},
+	{"audit admin", "a-admin", "GET", "/s/schule-a/audit", "", 200, "school.create"},
+	{"audit student", "a-student", "GET", "/audit", "", 403, ""},
+	{"language", "a-student", "POST", "/profile/language", "language=en", 303, ""},
+	{"bad language", "a-student", "POST", "/profile/language", "language=xx", 422, ""},
+	{"totp setup", "a-teacher", "POST", "/profile/totp/setup", "", 200, "data:image/png;base64,"},
+	{"totp setup student", "a-student", "POST", "/profile/totp/setup", "", 403, ""},
+	{"logout", "a-student", "POST", "/logout", "", 303, ""},
+	{"healthz", "", "GET", "/healthz", "", 200, "ok"},
+	{"readyz", "", "GET", "/readyz", "", 200, "ready"},
+	{"static css", "", "GET", "/static/style.css", "", 200, "--tap"},
+}
+
+func TestPageScenarios(t *testing.T) {
+	for _, sc := range pageScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			rec := f.page(sc.actor, sc.method, f.expand(sc.path), f.expand(sc.body))
+			if rec.Code != sc.want {
+				t.Fatalf("%s %s as %q: %d, want %d\n%s", sc.method, sc.path, sc.actor, rec.Code, sc.want, rec.Body)
+			}
+			if sc.contains != "" && !strings.Contains(rec.Body.String(), sc.contains) {
+				t.Fatalf("body lacks %q:\n%s", sc.contains, rec.Body)
+			}
+			if strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+				if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+					t.Fatalf("CSP %q", csp)
+				}
+				if strings.Contains(rec.Body.String(), " style=") || strings.Contains(rec.Body.String(), "<script>") {
+					t.Fatal("inline style or script breaks the CSP")
+				}
+			}
+		})
+	}
+}
+
+func TestLoginPageFlow(t *testing.T) {
+	f := newFixture(t, nil)
+	rec := f.page("", "POST", "/login", "login=student%40schule-a&password=falsch")
+	if rec.Code != 401 || !strings.Contains(rec.Body.String(), "Benutzername oder Passwort ist falsch.") || !strings.Contains(rec.Body.String(), `value="student@schule-a"`) {
+		t.Fatalf("wrong password: %d", rec.Code)
+	}
+	rec = f.page("", "POST", "/login", "login=student%40schule-a&password="+testPassword+"&next=%2Fprofile")
+	if rec.Code != 303 || rec.Header().Get("Location") != "/profile" {
+		t.Fatalf("login: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	rec = f.page("", "POST", "/login", "login=student%40schule-a&password="+testPassword+"&next=%2F%2Fevil.example")
+	if rec.Header().Get("Location") != "/" {
+		t.Fatalf("open redirect: %s", rec.Header().Get("Location"))
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	f := newFixture(t, nil)
+	f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", "falsch"))
+	rec := f.do("", "GET", "/metrics", "")
+	body := rec.Body.String()
+	for _, want := range []string{
+		`schulhof_http_requests_total{route="POST /api/v1/auth/login",status="200"}`,
+		`schulhof_http_requests_total{route="POST /api/v1/auth/login",status="401"} 1`,
+		`schulhof_logins_total{result="failed"} 1`,
+		`schulhof_http_request_duration_seconds_bucket{route="POST /api/v1/auth/login"`,
+		`schulhof_db_connections_open{pool="read"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+// TestOpenAPIMatchesRoutes fails when an API route is missing from the
+// OpenAPI document, or the document names a route that does not exist.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	f := newFixture(t, nil)
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	decode(t, f.do("", "GET", "/api/v1/openapi.json", ""), &doc)
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi %q", doc.OpenAPI)
+	}
+	documented := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	routed := map[string]bool{}
+	for _, r := range f.srv.Routes() {
+		if strings.Contains(r, " /api/v1/") {
+			routed[r] = true
+			if !documented[r] {
+				t.Errorf("route %s is not in openapi.json", r)
+			}
+		}
+	}
+	for d := range documented {
+		if !routed[d] {
+			t.Errorf("openapi.json documents %s, which is no route", d)
+		}
+	}
+}
+
+// TestMessageCatalog: every key the code and templates use is in the
+// catalog, in German and English.
+func TestMessageCatalog(t *testing.T) {
+	keyPattern := regexp.MustCompile(`(?:Errorf\(schulhof\.\w+, |Key: +|\.T |lineErr\(\w+\.Line, |Add\("\w+", |newView\(r, |schoolView\(r, sc, |problems, |T\(\w+, )"([a-z_]+\.[a-z_.]+)"`)
+	var missing []string
+	filepath.Walk("../..", func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".html")) || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, _ := os.ReadFile(path)
+		for _, m := range keyPattern.FindAllStringSubmatch(string(b), -1) {
+			if !i18n.Has(m[1]) {
+				missing = append(missing, path+": "+m[1])
+			}
+		}
+		return nil
+	})
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("keys without a sentence:\n%s", strings.Join(missing, "\n"))
+	}
+	for _, k := range i18n.Keys() {
+		if i18n.T("de", k) == "" || i18n.T("en", k) == i18n.T("de", k) && strings.ContainsAny(i18n.T("de", k), "äöüß") {
+			t.Errorf("%s lacks a translation", k)
+		}
+	}
+	_ = json.Valid
+}
