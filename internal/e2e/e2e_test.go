@@ -1,0 +1,202 @@
+// Package e2e drives the real server with a real browser (Debian's
+// chromium, headless, through chromedp): the way an operator, an admin and
+// a student use Schulhof on the first day.
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/web"
+)
+
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	t.Skip("no chromium installed (apt-get install chromium); .ci/run installs it")
+	return ""
+}
+
+// newBrowser starts a headless browser with its own profile.
+func newBrowser(t *testing.T) context.Context {
+	exe := chromiumPath(t)
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("no pdftotext (apt-get install poppler-utils)")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(810, 1080), // an iPad in portrait
+		chromedp.Flag("lang", "de-DE"), chromedp.Flag("accept-lang", "de-DE,de"), // a German school iPad
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
+	return ctx
+}
+
+func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// submit clicks and waits for the page that the form leads to.
+func submit(t *testing.T, ctx context.Context, what string, sel string) {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if resp.Status >= 400 {
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		t.Fatalf("%s: status %d: %s", what, resp.Status, body)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+func TestFirstDay(t *testing.T) {
+	ctx := newBrowser(t)
+	db := sqltest.MustOpenSQLite(t)
+	db.Now = time.Now
+	srv, err := web.New(web.Config{Version: "e2e"}, db, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	op := &schulhof.User{Login: "admin", FirstName: "Betrieb", LastName: "Stadt", Role: schulhof.RoleOperator}
+	if err := db.CreateUser(context.Background(), op, password.Hash("operator-passwort", password.Fast)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The operator logs in and creates a school.
+	step(t, ctx, "open login", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), "admin"), chromedp.SendKeys(chromedp.ID("password"), "operator-passwort"))
+	submit(t, ctx, "operator login", "form[action='/login'] button[type=submit]")
+	step(t, ctx, "schools page", chromedp.Navigate(ts.URL+"/admin/schools"), chromedp.WaitVisible(chromedp.ID("slug")),
+		chromedp.SendKeys(chromedp.ID("name"), "Gymnasium Musterstadt"), chromedp.SendKeys(chromedp.ID("slug"), "gym-muster"),
+		chromedp.SetValue(chromedp.ID("state"), "NW"), chromedp.SetValue(chromedp.ID("school_type"), "gymnasium"))
+	submit(t, ctx, "create school", "form[action='/admin/schools'] button[type=submit]")
+
+	// The operator imports the class list, as the school office exports
+	// it: Windows-1252, semicolons, German headers.
+	csv, _ := charmap.Windows1252.NewEncoder().String("Interne ID-Nummer;Nachname;Vorname;Klasse;Geburtsdatum\r\n" +
+		"10001;Schröder;Renée;5a;04.06.2017\r\n10002;Müller;Jürgen;5a;13.06.2017\r\n10003;Müller;Jürgen;5b;01.01.2017\r\n")
+	file := filepath.Join(t.TempDir(), "schueler.csv")
+	os.WriteFile(file, []byte(csv), 0o600)
+	step(t, ctx, "import page", chromedp.Navigate(ts.URL+"/s/gym-muster/import"), chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}))
+	submit(t, ctx, "dry run", "form[enctype='multipart/form-data'] button[type=submit]")
+	if got := text(t, ctx, "[data-testid=created]"); got != "3" {
+		t.Fatalf("dry run shows %s new users", got)
+	}
+	submit(t, ctx, "apply", "[data-testid=apply]")
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Import abgeschlossen") {
+		t.Fatalf("import did not finish: %s", got)
+	}
+
+	// The operator downloads the login letters.
+	downloads := t.TempDir()
+	progress := chromedp.Events(ctx, browser.DownloadProgress)
+	step(t, ctx, "download letters",
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			events := true
+			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+				Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads, EventsEnabled: &events})
+			return err
+		}),
+		chromedp.Click(chromedp.CSS("[data-testid=letters]")))
+	var pdf string
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("download: %v", err)
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			pdf = filepath.Join(downloads, ev.GUID)
+			break
+		}
+		if ev.State == browser.DownloadProgressStateCanceled {
+			t.Fatal("download cancelled")
+		}
+	}
+	out, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	pages := strings.Split(string(out), "\f")
+	var login, pw string
+	for _, p := range pages {
+		if strings.Contains(p, "Renée Schröder") {
+			login = regexp.MustCompile(`Benutzername:\s+(\S+)`).FindStringSubmatch(p)[1]
+			pw = regexp.MustCompile(`Passwort:\s+(\S+)`).FindStringSubmatch(p)[1]
+		}
+	}
+	if login != "renee.schroeder@gym-muster" || len(pw) != 10 || len(pages) < 3 {
+		t.Fatalf("letter: login %q password %q, %d pages", login, pw, len(pages))
+	}
+
+	// The student logs in on an iPad with the letter, must choose a new
+	// password, and sees the start page with name, school and class.
+	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	step(t, sctx, "student login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), login), chromedp.SendKeys(chromedp.ID("password"), pw))
+	submit(t, sctx, "student login", "form[action='/login'] button[type=submit]")
+	if loc, _ := chromedp.Run(sctx, chromedp.Location()); !strings.HasSuffix(loc, "/password") {
+		t.Fatalf("student is at %s, not asked for a new password", loc)
+	}
+	step(t, sctx, "new password", chromedp.SendKeys(chromedp.ID("current"), pw),
+		chromedp.SendKeys(chromedp.ID("new"), "mein-eigenes-pw"), chromedp.SendKeys(chromedp.ID("confirm"), "mein-eigenes-pw"))
+	submit(t, sctx, "save password", "form[action='/password'] button[type=submit]")
+	if got := text(t, sctx, "[data-testid=name]"); got != "Renée Schröder" {
+		t.Fatalf("start page name %q", got)
+	}
+	if got := text(t, sctx, "[data-testid=school]"); got != "Gymnasium Musterstadt" {
+		t.Fatalf("start page school %q", got)
+	}
+	if got := text(t, sctx, "[data-testid=class]"); got != "5a" {
+		t.Fatalf("start page class %q", got)
+	}
+	if got := text(t, sctx, "[data-testid=groups]"); !strings.Contains(got, "5a") {
+		t.Fatalf("start page groups %q", got)
+	}
+	if path := os.Getenv("SCHULHOF_SCREENSHOT"); path != "" {
+		png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(path, png, 0o644)
+	}
+}
