@@ -47,7 +47,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(810, 1080), // an iPad in portrait
+		chromedp.WindowSize(810, 1080),                                           // an iPad in portrait
 		chromedp.Flag("lang", "de-DE"), chromedp.Flag("accept-lang", "de-DE,de"), // a German school iPad
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
