@@ -26,7 +26,8 @@ func (db *DB) FindAuditEntries(ctx context.Context, f schulhof.AuditFilter) ([]*
 		args = append(args, f.Before)
 		q += ` AND id < $` + strconv.Itoa(len(args))
 	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY id DESC LIMIT `+strconv.Itoa(f.Limit), args...)
+	args = append(args, f.Limit)
+	rows, err := db.readRows(ctx, q+` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, f schulhof.AuditFilter) ([]*
 // Setting returns an installation setting, "" when unset.
 func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	err := db.readRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
 	if err == sql.ErrNoRows {
 		return "", nil
 	}

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,6 +47,8 @@ type DB struct {
 	read    *sql.DB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// stmts caches prepared read statements by their SQL text.
+	stmts sync.Map
 }
 
 // Open connects to the database named by dsn: a postgres:// or
@@ -102,6 +105,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes the connections.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -190,4 +194,42 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, a
 		return fmt.Errorf("write audit log: %w", err)
 	}
 	return nil
+}
+
+// stmt returns the read pool's prepared statement for q, preparing it on
+// first use. Parsing SQL is most of the cost of a small query on SQLite,
+// and the hot path (session, school, groups on every page) runs the same
+// few statements over and over; database/sql keeps each prepared once per
+// connection.
+func (db *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := db.stmts.Load(q); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// readRow runs a one-row query on the read pool through the statement cache.
+func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	s, err := db.stmt(ctx, q)
+	if err != nil {
+		return db.read.QueryRowContext(ctx, q, args...) // reports the error
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// readRows runs a query on the read pool through the statement cache.
+func (db *DB) readRows(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := db.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
 }

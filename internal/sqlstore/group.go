@@ -28,7 +28,7 @@ func scanGroup(row interface{ Scan(...any) error }, extra ...any) (*schulhof.Gro
 
 // FindGroupByID returns the group of school, or ENotFound.
 func (db *DB) FindGroupByID(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) (*schulhof.Group, error) {
-	g, err := scanGroup(db.read.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups g WHERE g.id = $1 AND g.school_id = $2`, id, school))
+	g, err := scanGroup(db.readRow(ctx, `SELECT `+groupColumns+` FROM groups g WHERE g.id = $1 AND g.school_id = $2`, id, school))
 	return g, notFound(err, "group.not_found")
 }
 
@@ -48,7 +48,7 @@ func (db *DB) FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulh
 		args = append(args, string(f.Kind))
 		where = append(where, "g.kind = $"+strconv.Itoa(len(args)))
 	}
-	rows, err := db.read.QueryContext(ctx, q+from+` WHERE `+strings.Join(where, " AND ")+
+	rows, err := db.readRows(ctx, q+from+` WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY CASE g.kind WHEN 'class' THEN 0 WHEN 'course' THEN 1 WHEN 'staff' THEN 2 ELSE 3 END, g.name, g.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find groups: %w", err)
@@ -142,7 +142,7 @@ func (db *DB) DeleteGroup(ctx context.Context, school schulhof.SchoolID, id schu
 
 // FindMembers returns a group's members, leaders first, then by name.
 func (db *DB) FindMembers(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) ([]*schulhof.Member, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+userColumns+`, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+	rows, err := db.readRows(ctx, `SELECT `+userColumns+`, m.role FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.group_id = $1 AND m.school_id = $2 ORDER BY CASE m.role WHEN 'leader' THEN 0 ELSE 1 END, u.sort_name`, id, school)
 	if err != nil {
 		return nil, err
@@ -217,7 +217,7 @@ func (db *DB) RemoveMember(ctx context.Context, school schulhof.SchoolID, group 
 // IsMember reports whether user is in group.
 func (db *DB) IsMember(ctx context.Context, group schulhof.GroupID, user schulhof.UserID) (bool, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND (user_id = $2
+	err := db.readRow(ctx, `SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND (user_id = $2
 		OR user_id IN (SELECT child_id FROM parent_links WHERE parent_id = $2))`, group, user).Scan(&n)
 	return n > 0, err
 }

@@ -25,19 +25,19 @@ func scanSchool(row interface{ Scan(...any) error }) (*schulhof.School, error) {
 
 // FindSchoolByID returns the school or ENotFound.
 func (db *DB) FindSchoolByID(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error) {
-	s, err := scanSchool(db.read.QueryRowContext(ctx, `SELECT `+schoolColumns+` FROM schools WHERE id = $1`, id))
+	s, err := scanSchool(db.readRow(ctx, `SELECT `+schoolColumns+` FROM schools WHERE id = $1`, id))
 	return s, notFound(err, "school.not_found")
 }
 
 // FindSchoolBySlug returns the school or ENotFound.
 func (db *DB) FindSchoolBySlug(ctx context.Context, slug string) (*schulhof.School, error) {
-	s, err := scanSchool(db.read.QueryRowContext(ctx, `SELECT `+schoolColumns+` FROM schools WHERE slug = $1`, slug))
+	s, err := scanSchool(db.readRow(ctx, `SELECT `+schoolColumns+` FROM schools WHERE slug = $1`, slug))
 	return s, notFound(err, "school.not_found")
 }
 
 // FindSchools returns all schools by name.
 func (db *DB) FindSchools(ctx context.Context) ([]*schulhof.School, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+schoolColumns+` FROM schools ORDER BY name, id`)
+	rows, err := db.readRows(ctx, `SELECT `+schoolColumns+` FROM schools ORDER BY name, id`)
 	if err != nil {
 		return nil, err
 	}

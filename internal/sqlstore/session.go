@@ -32,7 +32,7 @@ func (db *DB) CreateSession(ctx context.Context, s *schulhof.Session) error {
 func (db *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) (*schulhof.Session, *schulhof.User, error) {
 	s := schulhof.Session{TokenHash: tokenHash}
 	var created, expires, seen int64
-	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+`, s.totp_pending, s.created_at, s.expires_at, s.last_seen_at
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+`, s.totp_pending, s.created_at, s.expires_at, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active`,
 		tokenHash, now.Unix()), &s.TOTPPending, &created, &expires, &seen)
 	if err == sql.ErrNoRows {
@@ -101,7 +101,7 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, 
 func (db *DB) TOTPSecret(ctx context.Context, user schulhof.UserID) (string, int64, error) {
 	var secret string
 	var step int64
-	err := db.read.QueryRowContext(ctx, `SELECT totp_secret, totp_last_step FROM users WHERE id = $1`, user).Scan(&secret, &step)
+	err := db.readRow(ctx, `SELECT totp_secret, totp_last_step FROM users WHERE id = $1`, user).Scan(&secret, &step)
 	return secret, step, notFound(err, "user.not_found")
 }
 

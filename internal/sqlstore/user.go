@@ -51,14 +51,14 @@ func schoolScope(col string, school schulhof.SchoolID, arg int) (string, []any) 
 // FindUserByID returns the user of school, or ENotFound.
 func (db *DB) FindUserByID(ctx context.Context, school schulhof.SchoolID, id schulhof.UserID) (*schulhof.User, error) {
 	cond, args := schoolScope("u.school_id", school, 2)
-	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 AND `+cond, append([]any{id}, args...)...))
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 AND `+cond, append([]any{id}, args...)...))
 	return u, notFound(err, "user.not_found")
 }
 
 // FindUserByLogin returns the user of school (0: an operator), or ENotFound.
 func (db *DB) FindUserByLogin(ctx context.Context, school schulhof.SchoolID, login string) (*schulhof.User, error) {
 	cond, args := schoolScope("u.school_id", school, 2)
-	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.login = $1 AND `+cond, append([]any{login}, args...)...))
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.login = $1 AND `+cond, append([]any{login}, args...)...))
 	return u, notFound(err, "user.not_found")
 }
 
@@ -119,8 +119,9 @@ func (db *DB) FindUsers(ctx context.Context, f schulhof.UserFilter) ([]*schulhof
 		}
 		add("(u.sort_name > %s OR (u.sort_name = %s AND u.id > %s))", s, s, id)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+userColumns+`, u.sort_name FROM users u WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY u.sort_name, u.id LIMIT `+strconv.Itoa(f.Limit+1), args...)
+	args = append(args, f.Limit+1)
+	rows, err := db.readRows(ctx, `SELECT `+userColumns+`, u.sort_name FROM users u WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY u.sort_name, u.id LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("find users: %w", err)
 	}
@@ -274,7 +275,7 @@ func (db *DB) SetPassword(ctx context.Context, school schulhof.SchoolID, id schu
 // PasswordHash returns the stored hash of an active user ("" if none).
 func (db *DB) PasswordHash(ctx context.Context, id schulhof.UserID) (string, error) {
 	var h string
-	err := db.read.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1`, id).Scan(&h)
+	err := db.readRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, id).Scan(&h)
 	return h, notFound(err, "user.not_found")
 }
 
@@ -315,13 +316,19 @@ func (db *DB) UnlinkParent(ctx context.Context, school schulhof.SchoolID, parent
 
 // FindChildren returns the parent's children.
 func (db *DB) FindChildren(ctx context.Context, school schulhof.SchoolID, parent schulhof.UserID) ([]*schulhof.User, error) {
-	return queryUsers(ctx, db.read, `SELECT `+userColumns+` FROM users u JOIN parent_links p ON p.child_id = u.id
+	return queryUsers(ctx, readQuerier{db}, `SELECT `+userColumns+` FROM users u JOIN parent_links p ON p.child_id = u.id
 		WHERE p.parent_id = $1 AND p.school_id = $2 ORDER BY u.sort_name`, parent, school)
 }
 
-// querier is a pool or a transaction.
+// querier is a transaction, or the read pool through its statement cache.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+type readQuerier struct{ db *DB }
+
+func (r readQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.db.readRows(ctx, q, args...)
 }
 
 func queryUsers(ctx context.Context, db querier, q string, args ...any) ([]*schulhof.User, error) {
@@ -344,7 +351,7 @@ func queryUsers(ctx context.Context, db querier, q string, args ...any) ([]*schu
 // IsParentOf reports whether parent is linked to child.
 func (db *DB) IsParentOf(ctx context.Context, parent, child schulhof.UserID) (bool, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM parent_links WHERE parent_id = $1 AND child_id = $2`, parent, child).Scan(&n)
+	err := db.readRow(ctx, `SELECT COUNT(*) FROM parent_links WHERE parent_id = $1 AND child_id = $2`, parent, child).Scan(&n)
 	return n > 0, err
 }
 
@@ -352,7 +359,7 @@ func (db *DB) IsParentOf(ctx context.Context, parent, child schulhof.UserID) (bo
 // parent of someone who shares a group with b.
 func (db *DB) SharesGroup(ctx context.Context, a, b schulhof.UserID) (bool, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships m1 JOIN memberships m2 ON m1.group_id = m2.group_id
+	err := db.readRow(ctx, `SELECT COUNT(*) FROM memberships m1 JOIN memberships m2 ON m1.group_id = m2.group_id
 		WHERE m2.user_id = $2 AND (m1.user_id = $1 OR m1.user_id IN (SELECT child_id FROM parent_links WHERE parent_id = $1))`, a, b).Scan(&n)
 	return n > 0, err
 }

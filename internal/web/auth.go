@@ -150,7 +150,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSessionCookie(w, r, tok)
-	out, err := s.meOf(r.Context(), user)
+	out, err := s.meOf(r.Context(), user, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -26,14 +26,18 @@ type childView struct {
 	Groups []*schulhof.Group `json:"groups"`
 }
 
-func (s *Server) meOf(ctx context.Context, u *schulhof.User) (*me, error) {
-	out := &me{User: u, Groups: []*schulhof.Group{}}
+// meOf gathers what the start page and GET /api/v1/me show; school is the
+// user's school when the caller has it already (nil to look it up).
+func (s *Server) meOf(ctx context.Context, u *schulhof.User, school *schulhof.School) (*me, error) {
+	out := &me{User: u, Groups: []*schulhof.Group{}, School: school}
 	if u.SchoolID == 0 {
 		return out, nil
 	}
 	var err error
-	if out.School, err = s.db.FindSchoolByID(ctx, u.SchoolID); err != nil {
-		return nil, err
+	if out.School == nil {
+		if out.School, err = s.db.FindSchoolByID(ctx, u.SchoolID); err != nil {
+			return nil, err
+		}
 	}
 	gs, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: u.SchoolID, UserID: u.ID})
 	if err != nil {
@@ -60,7 +64,7 @@ func (s *Server) meOf(ctx context.Context, u *schulhof.User) (*me, error) {
 
 // apiMe: GET /api/v1/me.
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
-	out, err := s.meOf(r.Context(), authOf(r).user)
+	out, err := s.meOf(r.Context(), authOf(r).user, authOf(r).school)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -72,7 +76,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 // school, class and groups; admins get their shortcuts.
 func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 	a := authOf(r)
-	m, err := s.meOf(r.Context(), a.user)
+	m, err := s.meOf(r.Context(), a.user, a.school)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -4,11 +4,13 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -33,35 +35,56 @@ var berlin = func() *time.Location {
 	return l
 }()
 
-// parseTemplates parses each page together with the layout, once at start.
-func parseTemplates() (map[string]*template.Template, error) {
+// staticT matches a translation without arguments in a template.
+var staticT = regexp.MustCompile(`\{\{\s*\$?\.T "([a-z_.0-9]+)"\s*\}\}`)
+
+// parseTemplates parses each page together with the layout, once at start
+// and once per language: translations without arguments are written into
+// the template text (escaped) before parsing, so that rendering a page does
+// not look up dozens of sentences by reflection on every request.
+func parseTemplates() (map[string]map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"date":   func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") },
 		"role":   func(lang string, r schulhof.Role) string { return i18n.T(lang, "role."+r.String()) },
 		"kind":   func(lang string, k schulhof.GroupKind) string { return i18n.T(lang, "kind."+string(k)) },
 		"state":  func(code string) string { return schulhof.States[code] },
 		"states": func() map[string]string { return schulhof.States },
-		"eq":     func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
-	if err != nil {
-		return nil, err
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*template.Template{}
-	for _, n := range names {
-		base := path.Base(n)
-		if base == "layout.html" {
-			continue
+	out := map[string]map[string]*template.Template{}
+	for _, lang := range i18n.Languages {
+		translate := func(src []byte) string {
+			return staticT.ReplaceAllStringFunc(string(src), func(m string) string {
+				return html.EscapeString(i18n.T(lang, staticT.FindStringSubmatch(m)[1]))
+			})
 		}
-		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		layoutSrc, err := templateFS.ReadFile("templates/layout.html")
 		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", base, err)
+			return nil, err
 		}
-		out[strings.TrimSuffix(base, ".html")] = t
+		layout, err := template.New("layout.html").Funcs(funcs).Parse(translate(layoutSrc))
+		if err != nil {
+			return nil, fmt.Errorf("template layout.html: %w", err)
+		}
+		out[lang] = map[string]*template.Template{}
+		for _, n := range names {
+			base := path.Base(n)
+			if base == "layout.html" {
+				continue
+			}
+			src, err := templateFS.ReadFile(n)
+			if err != nil {
+				return nil, err
+			}
+			t, err := template.Must(layout.Clone()).New(base).Parse(translate(src))
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", base, err)
+			}
+			out[lang][strings.TrimSuffix(base, ".html")] = t
+		}
 	}
 	return out, nil
 }
@@ -99,7 +122,7 @@ func (s *Server) newView(r *http.Request, titleKey string) *view {
 
 // render writes a page with the status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
-	t, ok := s.pages[name]
+	t, ok := s.pages[v.Lang][name]
 	if !ok {
 		s.fail(w, r, fmt.Errorf("no template %q", name))
 		return

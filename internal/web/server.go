@@ -45,7 +45,7 @@ type Server struct {
 	log      *slog.Logger
 	limiter  *Limiter
 	metrics  *metrics
-	pages    map[string]*template.Template
+	pages    map[string]map[string]*template.Template // language -> page -> template
 	now      func() time.Time
 	handler  http.Handler
 	patterns []string
