@@ -48,7 +48,7 @@ type Group struct {
 	Kind      GroupKind `json:"kind"`
 	CreatedAt time.Time `json:"created_at"`
 	// Filled by queries that join memberships.
-	MemberCount int        `json:"member_count"`
+	MemberCount int        `json:"member_count,omitempty"`
 	MyRole      MemberRole `json:"my_role,omitempty"`
 }
 
@@ -80,6 +80,8 @@ type GroupFilter struct {
 	SchoolID SchoolID
 	Kind     GroupKind
 	UserID   UserID // only groups this user is in
+	// MemberCounts fills Group.MemberCount, which costs a count per group.
+	MemberCounts bool
 }
 
 // GroupService manages groups and their members.

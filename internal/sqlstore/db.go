@@ -49,6 +49,7 @@ type DB struct {
 	Now func() time.Time
 	// stmts caches prepared read statements by their SQL text.
 	stmts sync.Map
+	cache readCache
 }
 
 // Open connects to the database named by dsn: a postgres:// or
@@ -100,6 +101,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.cache = readCache{enabled: db.dialect == SQLite, entries: map[string]cacheEntry{}}
 	return db, nil
 }
 
@@ -129,6 +131,10 @@ func (db *DB) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
+	// Drop cached reads before and after: a read that started before the
+	// commit must not store its answer as current.
+	db.cache.invalidate()
+	defer db.cache.invalidate()
 	if err := fn(tx); err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ var _ schulhof.GroupService = (*DB)(nil)
 const groupColumns = `g.id, g.school_id, g.name, g.kind, g.created_at,
 	(SELECT COUNT(*) FROM memberships c WHERE c.group_id = g.id)`
 
+const groupColumnsNoCount = `g.id, g.school_id, g.name, g.kind, g.created_at, 0`
+
 func scanGroup(row interface{ Scan(...any) error }, extra ...any) (*schulhof.Group, error) {
 	var g schulhof.Group
 	var created int64
@@ -35,13 +37,40 @@ func (db *DB) FindGroupByID(ctx context.Context, school schulhof.SchoolID, id sc
 // FindGroups returns the school's groups by kind and name; with UserID, only
 // that user's groups, with their role in each.
 func (db *DB) FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error) {
+	key := fmt.Sprintf("groups\x00%d\x00%s\x00%d\x00%t", f.SchoolID, f.Kind, f.UserID, f.MemberCounts)
+	now := db.Now()
+	if v, ok := db.cache.get(key, now); ok {
+		return copyGroups(v.([]*schulhof.Group)), nil
+	}
+	gen := db.cache.gen.Load()
+	out, err := db.findGroups(ctx, f)
+	if err == nil {
+		db.cache.put(key, gen, copyGroups(out), now)
+	}
+	return out, err
+}
+
+func copyGroups(gs []*schulhof.Group) []*schulhof.Group {
+	out := make([]*schulhof.Group, len(gs))
+	for i, g := range gs {
+		c := *g
+		out[i] = &c
+	}
+	return out
+}
+
+func (db *DB) findGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error) {
 	args := []any{f.SchoolID}
-	q := `SELECT ` + groupColumns + `, ''`
+	cols := groupColumns
+	if !f.MemberCounts {
+		cols = groupColumnsNoCount
+	}
+	q := `SELECT ` + cols + `, ''`
 	from := ` FROM groups g`
 	where := []string{"g.school_id = $1"}
 	if f.UserID != 0 {
 		args = append(args, f.UserID)
-		q = `SELECT ` + groupColumns + `, m.role`
+		q = `SELECT ` + cols + `, m.role`
 		from += ` JOIN memberships m ON m.group_id = g.id AND m.user_id = $` + strconv.Itoa(len(args))
 	}
 	if f.Kind != "" {

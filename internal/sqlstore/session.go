@@ -28,11 +28,22 @@ func (db *DB) CreateSession(ctx context.Context, s *schulhof.Session) error {
 }
 
 // FindSession returns an unexpired session of an active user, with the
-// user, in one query: it runs on every request.
+// user, in one query: it runs on every request. The user's Class is left
+// empty; the pages that show it read the user's groups anyway.
 func (db *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) (*schulhof.Session, *schulhof.User, error) {
+	key := "session\x00" + string(tokenHash)
+	if v, ok := db.cache.get(key, now); ok {
+		e := v.(sessionEntry)
+		if !e.session.ExpiresAt.After(now) {
+			return nil, nil, schulhof.Errorf(schulhof.EUnauthorized, "auth.session_expired")
+		}
+		s, u := *e.session, *e.user // copies: callers may change them
+		return &s, &u, nil
+	}
+	gen := db.cache.gen.Load()
 	s := schulhof.Session{TokenHash: tokenHash}
 	var created, expires, seen int64
-	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+`, s.totp_pending, s.created_at, s.expires_at, s.last_seen_at
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumnsNoClass+`, s.totp_pending, s.created_at, s.expires_at, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active`,
 		tokenHash, now.Unix()), &s.TOTPPending, &created, &expires, &seen)
 	if err == sql.ErrNoRows {
@@ -43,7 +54,14 @@ func (db *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) 
 	}
 	s.UserID, s.SchoolID = u.ID, u.SchoolID
 	s.CreatedAt, s.ExpiresAt, s.LastSeenAt = time.Unix(created, 0), time.Unix(expires, 0), time.Unix(seen, 0)
+	cs, cu := s, *u
+	db.cache.put(key, gen, sessionEntry{&cs, &cu}, now)
 	return &s, u, nil
+}
+
+type sessionEntry struct {
+	session *schulhof.Session
+	user    *schulhof.User
 }
 
 // TouchSession records activity and slides the expiry.

@@ -16,11 +16,17 @@ var _ schulhof.UserService = (*DB)(nil)
 
 // userColumns are read by scanUser; the last is the name of the user's
 // class group, if any.
-const userColumns = `u.id, COALESCE(u.school_id, 0), u.login, u.first_name, u.last_name, u.role, u.external_id,
-	u.birth_date, u.email, u.short_code, u.active, u.must_change_password, u.totp_enabled, u.language,
-	u.created_at, u.updated_at,
+const userColumns = userBaseColumns + `,
 	COALESCE((SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
 		WHERE m.user_id = u.id AND g.kind = 'class' ORDER BY g.name LIMIT 1), '')`
+
+// userColumnsNoClass leave the class empty, for the session lookup that
+// runs on every request and does not need it.
+const userColumnsNoClass = userBaseColumns + `, ''`
+
+const userBaseColumns = `u.id, COALESCE(u.school_id, 0), u.login, u.first_name, u.last_name, u.role, u.external_id,
+	u.birth_date, u.email, u.short_code, u.active, u.must_change_password, u.totp_enabled, u.language,
+	u.created_at, u.updated_at`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*schulhof.User, error) {
 	var u schulhof.User

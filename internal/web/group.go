@@ -41,7 +41,7 @@ func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := authOf(r).user
-	f := schulhof.GroupFilter{SchoolID: sc.ID, Kind: schulhof.GroupKind(r.URL.Query().Get("kind"))}
+	f := schulhof.GroupFilter{SchoolID: sc.ID, Kind: schulhof.GroupKind(r.URL.Query().Get("kind")), MemberCounts: true}
 	var gs []*schulhof.Group
 	if a.Role >= schulhof.RoleTeacher {
 		gs, err = s.db.FindGroups(r.Context(), f)
@@ -254,7 +254,7 @@ func (s *Server) showGroupsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderGroups(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *view, status int) {
-	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
+	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, MemberCounts: true})
 	if err != nil {
 		s.fail(w, r, err)
 		return

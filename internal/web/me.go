@@ -35,7 +35,7 @@ func (s *Server) meOf(ctx context.Context, u *schulhof.User, school *schulhof.Sc
 	}
 	var err error
 	if out.School == nil {
-		if out.School, err = s.db.FindSchoolByID(ctx, u.SchoolID); err != nil {
+		if out.School, err = s.schools.get(ctx, u.SchoolID); err != nil {
 			return nil, err
 		}
 	}
@@ -45,6 +45,16 @@ func (s *Server) meOf(ctx context.Context, u *schulhof.User, school *schulhof.Sc
 	}
 	if gs != nil {
 		out.Groups = gs
+	}
+	if u.Class == "" { // the session's user comes without it
+		for _, g := range gs {
+			if g.Kind == schulhof.GroupClass && g.MyRole == schulhof.MemberRoleMember {
+				c := *u
+				c.Class = g.Name
+				out.User = &c
+				break
+			}
+		}
 	}
 	if u.Role == schulhof.RoleParent {
 		kids, err := s.db.FindChildren(ctx, u.SchoolID, u.ID)

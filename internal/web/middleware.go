@@ -169,7 +169,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		a := &auth{user: user, session: sess, tokenHash: th, bearer: bearer}
 		if user.SchoolID != 0 {
-			if a.school, err = s.db.FindSchoolByID(r.Context(), user.SchoolID); err != nil {
+			if a.school, err = s.schools.get(r.Context(), user.SchoolID); err != nil {
 				s.fail(w, r, err)
 				return
 			}

@@ -1,7 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"sync"
+	"time"
+
+	"github.com/schulhof/schulhof/internal/sqlstore"
 
 	"github.com/schulhof/schulhof"
 )
@@ -100,6 +105,7 @@ func (s *Server) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	up, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: in.Name, State: in.State, Type: in.SchoolType, Require2FA: in.Require2FA})
+	s.schools.forget(sc.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -172,7 +178,9 @@ func (s *Server) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	name, state, typ := r.PostFormValue("name"), r.PostFormValue("state"), r.PostFormValue("school_type")
 	req := r.PostFormValue("require_two_factor") == "on"
-	if _, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req}); err != nil {
+	_, err = s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req})
+	s.schools.forget(sc.ID)
+	if err != nil {
 		v := s.schoolView(r, sc, "settings.title")
 		v.Data = map[string]any{"Types": schulhof.SchoolTypes}
 		s.render(w, r, s.formError(r, v, err), "settings", v)
@@ -188,4 +196,52 @@ func (s *Server) schoolView(r *http.Request, sc *schulhof.School, title string) 
 	v.School = sc
 	v.Admin = schulhof.CanManageUsers(authOf(r).user, sc.ID)
 	return v
+}
+
+// schoolCache keeps schools for a few seconds: every request of a logged-in
+// user needs theirs, and schools change a few times a year. A change made
+// on this node is seen at once; on another node within schoolCacheTTL.
+type schoolCache struct {
+	db      *sqlstore.DB
+	now     func() time.Time
+	mu      sync.Mutex
+	entries map[schulhof.SchoolID]cachedSchool
+}
+
+type cachedSchool struct {
+	school  *schulhof.School
+	fetched time.Time
+}
+
+const schoolCacheTTL = 5 * time.Second
+
+func newSchoolCache(db *sqlstore.DB) *schoolCache {
+	return &schoolCache{db: db, now: time.Now, entries: map[schulhof.SchoolID]cachedSchool{}}
+}
+
+func (c *schoolCache) get(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error) {
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.entries[id]
+	c.mu.Unlock()
+	if ok && now.Sub(e.fetched) < schoolCacheTTL {
+		return e.school, nil
+	}
+	sc, err := c.db.FindSchoolByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.entries) > 10_000 {
+		clear(c.entries)
+	}
+	c.entries[id] = cachedSchool{school: sc, fetched: now}
+	c.mu.Unlock()
+	return sc, nil
+}
+
+func (c *schoolCache) forget(id schulhof.SchoolID) {
+	c.mu.Lock()
+	delete(c.entries, id)
+	c.mu.Unlock()
 }

@@ -44,6 +44,7 @@ type Server struct {
 	hasher   *password.Hasher
 	log      *slog.Logger
 	limiter  *Limiter
+	schools  *schoolCache
 	metrics  *metrics
 	pages    map[string]map[string]*template.Template // language -> page -> template
 	now      func() time.Time
@@ -54,7 +55,7 @@ type Server struct {
 // New builds the server and its route table.
 func New(cfg Config, db *sqlstore.DB, hasher *password.Hasher, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, db: db, hasher: hasher, log: log, now: db.Now,
-		limiter: NewLimiter(db.Now)}
+		limiter: NewLimiter(db.Now), schools: newSchoolCache(db)}
 	s.metrics = newMetrics(db)
 	pages, err := parseTemplates()
 	if err != nil {

@@ -1,0 +1,446 @@
+// Command schulhof-bench measures Schulhof under load on this machine and
+// prints the figures. It starts the real server in-process on a loopback
+// port with a fresh database (SQLite in a temporary directory, or
+// PostgreSQL with --database-url), seeds it, and drives it over HTTP.
+// Every run is bounded in requests and time.
+//
+//	schulhof-bench login       1,500 distinct users log in: raw argon2id rate,
+//	                           sustained logins/s, p99 at 80 %, behaviour beyond capacity
+//	schulhof-bench startpage   the start page of logged-in students: requests/s,
+//	                           p99 at half that load
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/web"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "login":
+		err = benchLogin(os.Args[2:])
+	case "startpage":
+		err = benchStartPage(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "schulhof-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// env is a running server with a seeded school.
+type env struct {
+	db     *sqlstore.DB
+	url    string
+	school *schulhof.School
+	users  []*schulhof.User
+	close  func()
+}
+
+func start(dsn string, hasher *password.Hasher, users int, hash string) (*env, error) {
+	ctx := context.Background()
+	dir := ""
+	if dsn == "" {
+		d, err := os.MkdirTemp("", "schulhof-bench")
+		if err != nil {
+			return nil, err
+		}
+		dir, dsn = d, filepath.Join(d, "bench.db")
+	}
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{db: db}
+	slug := fmt.Sprintf("bench-%d", time.Now().UnixNano()%1_000_000)
+	e.school = &schulhof.School{Slug: slug, Name: "Gymnasium Lastheim", State: "NW", Type: "gymnasium"}
+	if err := db.CreateSchool(ctx, e.school); err != nil {
+		return nil, err
+	}
+	classes := map[string]*schulhof.Group{}
+	for i := 0; i < users; i++ {
+		u := &schulhof.User{SchoolID: e.school.ID, Login: fmt.Sprintf("s%04d", i), FirstName: "Schüler", LastName: fmt.Sprintf("Nummer %d", i), Role: schulhof.RoleStudent}
+		if err := db.CreateUser(ctx, u, hash); err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("%d%c", 5+i%8, 'a'+rune(i/8%4))
+		g := classes[name]
+		if g == nil {
+			g = &schulhof.Group{SchoolID: e.school.ID, Name: name, Kind: schulhof.GroupClass}
+			if err := db.CreateGroup(ctx, g); err != nil {
+				return nil, err
+			}
+			classes[name] = g
+		}
+		if err := db.SetMember(ctx, e.school.ID, g.ID, u.ID, schulhof.MemberRoleMember); err != nil {
+			return nil, err
+		}
+		e.users = append(e.users, u)
+	}
+	srv, err := web.New(web.Config{Version: "bench"}, db, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	e.url = "http://" + ln.Addr().String()
+	e.close = func() {
+		hs.Close()
+		db.Close()
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
+	return e, nil
+}
+
+func client(conns int) *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: 0, IdleConnTimeout: time.Minute}}
+}
+
+// result is one request's outcome.
+type result struct {
+	status  int // 0: transport error or timeout
+	latency time.Duration
+}
+
+type summary struct {
+	n         int
+	byStatus  map[int]int
+	p50, p99  time.Duration
+	max       time.Duration
+	p99Status map[int]time.Duration
+}
+
+func summarize(rs []result) summary {
+	s := summary{n: len(rs), byStatus: map[int]int{}, p99Status: map[int]time.Duration{}}
+	lat := make([]time.Duration, 0, len(rs))
+	per := map[int][]time.Duration{}
+	for _, r := range rs {
+		s.byStatus[r.status]++
+		lat = append(lat, r.latency)
+		per[r.status] = append(per[r.status], r.latency)
+	}
+	pct := func(xs []time.Duration, p float64) time.Duration {
+		if len(xs) == 0 {
+			return 0
+		}
+		slices.Sort(xs)
+		return xs[min(len(xs)-1, int(float64(len(xs))*p))]
+	}
+	s.p50, s.p99 = pct(lat, 0.50), pct(lat, 0.99)
+	if len(lat) > 0 {
+		s.max = lat[len(lat)-1]
+	}
+	for st, xs := range per {
+		s.p99Status[st] = pct(xs, 0.99)
+	}
+	return s
+}
+
+func (s summary) String() string {
+	var parts []string
+	for _, st := range []int{200, 429, 503, 401, 0} {
+		if n := s.byStatus[st]; n > 0 {
+			name := fmt.Sprint(st)
+			if st == 0 {
+				name = "timeout/error"
+			}
+			parts = append(parts, fmt.Sprintf("%s: %d (p99 %s)", name, n, ms(s.p99Status[st])))
+		}
+	}
+	return fmt.Sprintf("%d requests, p50 %s, p99 %s, max %s; %s", s.n, ms(s.p50), ms(s.p99), ms(s.max), strings.Join(parts, ", "))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// closedLoop runs n requests with c workers as fast as they are answered.
+func closedLoop(n, c int, do func(i int) result) ([]result, time.Duration) {
+	rs := make([]result, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for w := 0; w < c; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				rs[i] = do(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return rs, time.Since(t0)
+}
+
+// openLoop sends n requests at a fixed rate, whether or not earlier ones
+// are answered, and measures each from its scheduled start, so that a
+// slow server cannot hide its queueing (no coordinated omission). A fixed
+// pool of workers sends them, so that the client does not open a new
+// connection whenever the server pauses.
+func openLoop(n int, rate float64, do func(i int) result) []result {
+	rs := make([]result, n)
+	type job struct {
+		i  int
+		at time.Time
+	}
+	jobs := make(chan job, n)
+	var wg sync.WaitGroup
+	for w := 0; w < 256; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				time.Sleep(time.Until(j.at))
+				r := do(j.i)
+				r.latency = time.Since(j.at)
+				rs[j.i] = r
+			}
+		}()
+	}
+	t0 := time.Now().Add(10 * time.Millisecond)
+	for i := 0; i < n; i++ {
+		jobs <- job{i, t0.Add(time.Duration(float64(i) / rate * float64(time.Second)))}
+	}
+	close(jobs)
+	wg.Wait()
+	return rs
+}
+
+func timed(f func() int) result {
+	t := time.Now()
+	st := f()
+	return result{status: st, latency: time.Since(t)}
+}
+
+func benchLogin(args []string) error {
+	fs := flag.NewFlagSet("login", flag.ExitOnError)
+	users := fs.Int("users", 1500, "distinct users that log in")
+	dsn := fs.String("database-url", "", "postgres://... (default: SQLite in a temporary directory)")
+	rawFor := fs.Duration("raw", 5*time.Second, "how long to measure the raw hash rate")
+	overload := fs.Float64("overload", 3, "multiple of the raw hash rate for the overload phase")
+	fs.Parse(args)
+	cores := runtime.GOMAXPROCS(0)
+	fmt.Printf("machine: %d cores (GOMAXPROCS), %s/%s, %s\n", cores, runtime.GOOS, runtime.GOARCH, runtime.Version())
+
+	// 1. what the hash alone reaches on all cores
+	var hashes atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(*rawFor)
+	for w := 0; w < cores; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				password.Hash("Passwort-der-Schülerin", password.OWASP)
+				hashes.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	raw := float64(hashes.Load()) / rawFor.Seconds()
+	fmt.Printf("raw argon2id (m=19 MiB, t=2, p=1) on %d cores: %.1f hashes/s\n", cores, raw)
+
+	hash := password.Hash("Passwort-der-Schülerin", password.OWASP)
+	e, err := start(*dsn, password.NewHasher(password.OWASP, 0, 0), *users, hash)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	fmt.Printf("database: %s, %d users\n", e.db.Dialect(), len(e.users))
+	c := client(256)
+	login := func(i int) result {
+		u := e.users[i%len(e.users)]
+		return timed(func() int {
+			body := `{"school":"` + e.school.Slug + `","login":"` + u.Login + `","password":"Passwort-der-Schülerin"}`
+			resp, err := c.Post(e.url+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+			if err != nil {
+				return 0
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode
+		})
+	}
+
+	// 2. sustained rate: every user logs in once, as fast as answered
+	rs, d := closedLoop(len(e.users), 4*cores, login)
+	s := summarize(rs)
+	sustained := float64(s.byStatus[200]) / d.Seconds()
+	fmt.Printf("sustained: %d logins in %.1f s = %.1f logins/s (%.0f %% of raw); %s\n",
+		s.byStatus[200], d.Seconds(), sustained, 100*sustained/raw, s)
+
+	// 3. latency at 80 % of the raw rate, open loop
+	rate := 0.8 * raw
+	n := min(len(e.users), int(rate*20)) // about 20 s at most
+	s = summarize(openLoop(n, rate, login))
+	fmt.Printf("at 80 %% (%.1f logins/s offered): %s\n", rate, s)
+
+	// 4. beyond capacity: refused fast, not timing out
+	rate = *overload * raw
+	n = min(3*len(e.users), int(rate*8)) // about 8 s
+	s = summarize(openLoop(n, rate, login))
+	fmt.Printf("overload at %.0fx (%.1f logins/s offered): %s\n", *overload, rate, s)
+	return nil
+}
+
+func benchStartPage(args []string) error {
+	fs := flag.NewFlagSet("startpage", flag.ExitOnError)
+	users := fs.Int("users", 300, "logged-in students")
+	dsn := fs.String("database-url", "", "postgres://... (default: SQLite in a temporary directory)")
+	conns := fs.Int("connections", 32, "concurrent connections for the throughput phase")
+	seconds := fs.Duration("duration", 10*time.Second, "length of each phase")
+	hold := fs.Duration("hold", 0, "instead of measuring, keep the seeded server up this long and print a wrk command for it")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.Parse(args)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	cores := runtime.GOMAXPROCS(0)
+	fmt.Printf("machine: %d cores (GOMAXPROCS), %s/%s, %s\n", cores, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	e, err := start(*dsn, password.NewHasher(password.Fast, 0, 0), *users, password.Hash("x", password.Fast))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	// sessions as a login makes them
+	tokens := make([]string, len(e.users))
+	now := time.Now()
+	for i, u := range e.users {
+		b := make([]byte, 32)
+		rand.Read(b)
+		tokens[i] = base64.RawURLEncoding.EncodeToString(b)
+		h := sha256.Sum256([]byte(tokens[i]))
+		if err := e.db.CreateSession(context.Background(), &schulhof.Session{TokenHash: h[:], UserID: u.ID, SchoolID: u.SchoolID,
+			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(schulhof.SessionIdleTimeout)}); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("database: %s, %d logged-in students\n", e.db.Dialect(), len(tokens))
+	if *hold > 0 {
+		fmt.Printf("wrk -t1 -c%d -d%s -H 'Cookie: schulhof_session=%s' %s/\n", *conns, *seconds, tokens[0], e.url)
+		time.Sleep(*hold)
+		return nil
+	}
+	c := client(512) // as many as the open loop has workers, so none is re-dialled
+	get := func(i int) result {
+		return timed(func() int {
+			req, _ := http.NewRequest("GET", e.url+"/", nil)
+			req.Header.Set("Cookie", "schulhof_session="+tokens[i%len(tokens)])
+			resp, err := c.Do(req)
+			if err != nil {
+				return 0
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode
+		})
+	}
+	for i := 0; i < 2000; i++ { // warm up connections and statement caches
+		get(i)
+	}
+	// throughput measured by wrk, when installed: a load generator in C
+	// takes far less of the two cores than Go's HTTP client does
+	wrkRPS := 0.0
+	if path, err := exec.LookPath("wrk"); err == nil {
+		// every request with the next student's session
+		script := filepath.Join(os.TempDir(), fmt.Sprintf("schulhof-bench-%d.lua", os.Getpid()))
+		lua := "tokens = {\"" + strings.Join(tokens, "\", \"") + "\"}\ni = 0\n" +
+			"request = function()\n  i = i % #tokens + 1\n" +
+			"  return wrk.format(\"GET\", \"/\", {[\"Cookie\"] = \"schulhof_session=\" .. tokens[i]})\nend\n"
+		if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
+			return err
+		}
+		defer os.Remove(script)
+		out, err := exec.Command(path, "-t1", fmt.Sprintf("-c%d", *conns), fmt.Sprintf("-d%ds", int(seconds.Seconds())),
+			"-s", script, e.url+"/").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("wrk: %v: %s", err, out)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 0 && (f[0] == "Requests/sec:" || f[0] == "Latency" || f[0] == "Non-2xx") {
+				fmt.Printf("wrk, %d connections, all sessions: %s\n", *conns, strings.Join(f, " "))
+			}
+			if len(f) == 2 && f[0] == "Requests/sec:" {
+				fmt.Sscanf(f[1], "%g", &wrkRPS)
+			}
+		}
+	} else {
+		fmt.Println("wrk not installed (apt-get install wrk): throughput by the Go client only")
+	}
+	// throughput: as fast as answered for the duration
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var all []result
+	stop := time.Now().Add(*seconds)
+	t0 := time.Now()
+	for w := 0; w < *conns; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var mine []result
+			for i := w; time.Now().Before(stop); i += *conns {
+				mine = append(mine, get(i))
+				done.Add(1)
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	d := time.Since(t0)
+	s := summarize(all)
+	rps := float64(s.byStatus[200]) / d.Seconds()
+	fmt.Printf("Go client, %d connections, all sessions: %.0f requests/s; %s\n", *conns, rps, s)
+	rate := max(rps, wrkRPS) / 2
+	s = summarize(openLoop(int(rate*seconds.Seconds()), rate, get))
+	fmt.Printf("at half that load (%.0f requests/s offered, open loop): %s\n", rate, s)
+	return nil
+}
