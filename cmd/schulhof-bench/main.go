@@ -258,6 +258,8 @@ func benchLogin(args []string) error {
 	dsn := fs.String("database-url", "", "postgres://... (default: SQLite in a temporary directory)")
 	rawFor := fs.Duration("raw", 5*time.Second, "how long to measure the raw hash rate")
 	overload := fs.Float64("overload", 3, "multiple of the raw hash rate for the overload phase")
+	workers := fs.Int("workers", 4*runtime.GOMAXPROCS(0), "concurrent clients in the sustained phase")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the server phases to this file")
 	fs.Parse(args)
 	cores := runtime.GOMAXPROCS(0)
 	fmt.Printf("machine: %d cores (GOMAXPROCS), %s/%s, %s\n", cores, runtime.GOOS, runtime.GOARCH, runtime.Version())
@@ -302,8 +304,16 @@ func benchLogin(args []string) error {
 		})
 	}
 
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	// 2. sustained rate: every user logs in once, as fast as answered
-	rs, d := closedLoop(len(e.users), 4*cores, login)
+	rs, d := closedLoop(len(e.users), *workers, login)
 	s := summarize(rs)
 	sustained := float64(s.byStatus[200]) / d.Seconds()
 	fmt.Printf("sustained: %d logins in %.1f s = %.1f logins/s (%.0f %% of raw); %s\n",

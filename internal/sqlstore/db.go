@@ -102,6 +102,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	db.cache = readCache{enabled: db.dialect == SQLite, entries: map[string]cacheEntry{}}
+	if db.dialect == SQLite {
+		// password hashes and sessions are in there: owner only
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Chmod(dsn+suffix, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+				db.Close()
+				return nil, fmt.Errorf("protect database file: %w", err)
+			}
+		}
+	}
 	return db, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -198,5 +199,83 @@ func TestErrorsSpeakTheUsersLanguage(t *testing.T) {
 	rec = f.do("a-admin", "POST", "/api/v1/schools/schule-a/groups", `{"name":"","kind":"custom"}`, "Accept-Language", "de")
 	if !strings.Contains(rec.Body.String(), "Please enter a name.") {
 		t.Fatalf("user setting: %s", rec.Body)
+	}
+}
+
+// TestTwoFactorPages goes through setting up two-factor on the profile
+// page and logging in with it through the login pages.
+func TestTwoFactorPages(t *testing.T) {
+	f := newFixture(t, nil)
+	rec := f.page("a-teacher", "POST", "/profile/totp/setup", "")
+	m := regexp.MustCompile(`data-testid="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(rec.Body.String())
+	if rec.Code != 200 || m == nil {
+		t.Fatalf("setup: %d", rec.Code)
+	}
+	secret := m[1]
+	if rec := f.page("a-teacher", "POST", "/profile/totp/enable", "code=000000"); rec.Code != 422 {
+		t.Fatalf("wrong first code: %d", rec.Code)
+	}
+	code, _ := totp.Code(secret, totp.Step(sqltest.Clock))
+	if rec := f.page("a-teacher", "POST", "/profile/totp/enable", "code="+code); rec.Code != 303 {
+		t.Fatalf("enable: %d %s", rec.Code, rec.Body)
+	}
+	// login: password first, then the code on its own page
+	rec = f.page("", "POST", "/login", "login=teacher%40schule-a&password="+testPassword)
+	if rec.Code != 303 || rec.Header().Get("Location") != "/login/totp" {
+		t.Fatalf("password step: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	cookie := rec.Result().Cookies()[0].Value
+	pending := func(method, path, form string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(form))
+		req.Header.Set("Cookie", "schulhof_session="+cookie)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := pending("GET", "/", ""); rec.Code != 303 || rec.Header().Get("Location") != "/login/totp" {
+		t.Fatalf("half-logged-in session reached the start page: %d", rec.Code)
+	}
+	if rec := pending("GET", "/api/v1/me", ""); rec.Code != 401 {
+		t.Fatalf("half-logged-in session reached the API: %d", rec.Code)
+	}
+	// the code that enabled it cannot be used again
+	if rec := pending("POST", "/login/totp", "code="+code); rec.Code != 401 {
+		t.Fatalf("replayed code: %d", rec.Code)
+	}
+	next, _ := totp.Code(secret, totp.Step(sqltest.Clock)+1)
+	if rec := pending("POST", "/login/totp", "code="+next); rec.Code != 303 || rec.Header().Get("Location") != "/" {
+		t.Fatalf("code step: %d %s", rec.Code, rec.Body)
+	}
+	if rec := pending("GET", "/", ""); rec.Code != 200 {
+		t.Fatalf("after the code: %d", rec.Code)
+	}
+	// switching it off needs the password
+	if rec := pending("POST", "/profile/totp/disable", "password=falsch"); rec.Code != 422 {
+		t.Fatalf("disable with a wrong password: %d", rec.Code)
+	}
+	if rec := pending("POST", "/profile/totp/disable", "password="+testPassword); rec.Code != 303 {
+		t.Fatalf("disable: %d", rec.Code)
+	}
+}
+
+func TestProfilePasswordChangeKeepsThisSessionOnly(t *testing.T) {
+	f := newFixture(t, nil)
+	other := f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", testPassword))
+	var o struct{ Token string }
+	decode(t, other, &o)
+	rec := f.page("a-student", "POST", "/profile/password", "current="+testPassword+"&new=ganz-neues-pw&confirm=ganz-neues-pw")
+	if rec.Code != 303 {
+		t.Fatalf("change: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.page("a-student", "GET", "/", ""); rec.Code != 200 {
+		t.Fatalf("this session ended: %d", rec.Code)
+	}
+	f.token["other"] = o.Token
+	if rec := f.do("other", "GET", "/api/v1/me", ""); rec.Code != 401 {
+		t.Fatalf("the other session survived the password change: %d", rec.Code)
+	}
+	if rec := f.page("a-student", "POST", "/profile/password", "current=ganz-neues-pw&new=x&confirm=y"); rec.Code != 422 {
+		t.Fatalf("bad new password: %d", rec.Code)
 	}
 }
