@@ -15,16 +15,17 @@ import (
 type ErrorCode string
 
 const (
-	EInvalid        ErrorCode = "invalid"      // bad input; the message says what to fix
-	ENotFound       ErrorCode = "not_found"    // the thing does not exist, or the actor may not know it does
-	EConflict       ErrorCode = "conflict"     // a unique value is taken, or the state does not allow it
-	EUnauthorized   ErrorCode = "unauthorized" // not logged in, or the credentials are wrong
-	EForbidden      ErrorCode = "forbidden"    // logged in, but not allowed
-	ERateLimited    ErrorCode = "rate_limited" // too many attempts; try again later
-	EUnavailable    ErrorCode = "unavailable"  // overloaded; try again shortly
-	EPasswordChange ErrorCode = "password_change_required"
-	ETOTPRequired   ErrorCode = "totp_required" // the password was right, a second factor is needed
-	EInternal       ErrorCode = "internal"      // a bug or an outage; the log has the cause
+	EInvalid        ErrorCode = "invalid"                   // bad input; the message says what to fix
+	ENotFound       ErrorCode = "not_found"                 // the thing does not exist, or the actor may not know it does
+	EConflict       ErrorCode = "conflict"                  // a unique value is taken, or the state does not allow it
+	EUnauthorized   ErrorCode = "unauthorized"              // not logged in, or the credentials are wrong
+	EForbidden      ErrorCode = "forbidden"                 // logged in, but not allowed
+	ERateLimited    ErrorCode = "rate_limited"              // too many attempts; try again later
+	EUnavailable    ErrorCode = "unavailable"               // overloaded; try again shortly
+	EPasswordChange ErrorCode = "password_change_required"  // a one-time password must be replaced first
+	ETwoFactorSetup ErrorCode = "two_factor_setup_required" // the school requires two-factor for this staff member
+	ETOTPRequired   ErrorCode = "totp_required"             // the password was right, a second factor is needed
+	EInternal       ErrorCode = "internal"                  // a bug or an outage; the log has the cause
 )
 
 // Error is the one error type that crosses layers. Key names a sentence in

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -33,6 +35,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	c.AdminPassword = env("SCHULHOF_ADMIN_PASSWORD", "")
 	log := c.logger(stderr)
+	tuneGC()
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -116,4 +119,15 @@ func ensureOperator(ctx context.Context, db *sqlstore.DB, hasher *password.Hashe
 		log.Info("created the operator account with SCHULHOF_ADMIN_PASSWORD", "login", "admin")
 	}
 	return nil
+}
+
+// tuneGC makes the collector run less often unless GOGC is set. A page
+// allocates some tens of kilobytes in a live heap of a few megabytes; at
+// Go's default the collector would run dozens of times a second under
+// load and take a good part of the CPU. Memory is not what a school server
+// is short of.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

@@ -133,17 +133,29 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 // Stats returns the pool statistics of the write and read pools, for metrics.
 func (db *DB) Stats() (write, read sql.DBStats) { return db.write.Stats(), db.read.Stats() }
 
-// update runs fn in one write transaction (BEGIN IMMEDIATE on SQLite).
+// update runs fn in one write transaction (BEGIN IMMEDIATE on SQLite)
+// and drops the read cache.
 func (db *DB) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.writeTx(ctx, true, fn)
+}
+
+// writeTx is update, with the choice to keep the read cache for the two
+// writes that cannot make a cached answer wrong: a new session (only found
+// sessions are cached) and a session's activity stamp (a cached expiry is
+// at most seconds older than the stored one, hours in the future). Logins
+// at 8:00 would otherwise empty the cache dozens of times a second.
+func (db *DB) writeTx(ctx context.Context, invalidate bool, fn func(tx *sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	// Drop cached reads before and after: a read that started before the
-	// commit must not store its answer as current.
-	db.cache.invalidate()
-	defer db.cache.invalidate()
+	if invalidate {
+		// Drop cached reads before and after: a read that started before
+		// the commit must not store its answer as current.
+		db.cache.invalidate()
+		defer db.cache.invalidate()
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ var (
 
 // CreateSession stores a new session.
 func (db *DB) CreateSession(ctx context.Context, s *schulhof.Session) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, school_id, totp_pending, ip, user_agent, created_at, expires_at, last_seen_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, s.TokenHash, s.UserID, nullSchool(s.SchoolID), s.TOTPPending,
 			s.IP, s.UserAgent, s.CreatedAt.Unix(), s.ExpiresAt.Unix(), s.LastSeenAt.Unix())
@@ -66,7 +66,7 @@ type sessionEntry struct {
 
 // TouchSession records activity and slides the expiry.
 func (db *DB) TouchSession(ctx context.Context, tokenHash []byte, now time.Time) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1,
 			expires_at = CASE WHEN $2 > created_at + $4 THEN created_at + $4 ELSE $2 END WHERE token_hash = $3`,
 			now.Unix(), now.Add(schulhof.SessionIdleTimeout).Unix(), tokenHash, int64(schulhof.SessionMaxAge/time.Second))

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -13,12 +14,28 @@ import (
 	"github.com/schulhof/schulhof/internal/totp"
 )
 
-// me is the logged-in user as GET /api/v1/me shows them.
+// me is the logged-in user as GET /api/v1/me shows them: the user's
+// fields, and school, groups and children beside them.
 type me struct {
-	*schulhof.User
+	User     *schulhof.User    `json:"-"`
 	School   *schulhof.School  `json:"school"`
 	Groups   []*schulhof.Group `json:"groups"`
 	Children []*childView      `json:"children,omitempty"`
+}
+
+// MarshalJSON writes the user's fields at the top level, as the API
+// promises, without making templates look fields up through an embedded
+// pointer (slow reflection on every page).
+func (m *me) MarshalJSON() ([]byte, error) {
+	type extra struct {
+		School   *schulhof.School  `json:"school"`
+		Groups   []*schulhof.Group `json:"groups"`
+		Children []*childView      `json:"children,omitempty"`
+	}
+	return json.Marshal(struct {
+		*schulhof.User
+		extra
+	}{m.User, extra{m.School, m.Groups, m.Children}})
 }
 
 type childView struct {
@@ -114,7 +131,7 @@ type profileData struct {
 
 func (s *Server) fillProfile(r *http.Request, v *view) *profileData {
 	a := authOf(r)
-	d := &profileData{Me: a.user, CanTOTP: a.user.Role.IsStaff(), MustSetTOTP: gate(a) == "two_factor_setup_required"}
+	d := &profileData{Me: a.user, CanTOTP: a.user.Role.IsStaff(), MustSetTOTP: gate(a) == schulhof.ETwoFactorSetup}
 	v.Data = d
 	return d
 }

@@ -23,10 +23,23 @@ const (
 
 // requestInfo is what the outermost middleware knows of a request.
 type requestInfo struct {
-	id    string
-	log   *slog.Logger
-	lang  string
-	route string // the matched pattern, set by the route table
+	id     string
+	base   *slog.Logger
+	lang   string
+	route  string // the matched pattern, set by the route table
+	user   schulhof.UserID
+	school schulhof.SchoolID
+}
+
+// log returns the request's logger with its id and user. It is built on
+// demand: most requests log nothing above debug level, and attaching
+// attributes allocates.
+func (ri *requestInfo) log() *slog.Logger {
+	l := ri.base.With("request_id", ri.id)
+	if ri.user != 0 {
+		l = l.With("user_id", ri.user, "school_id", ri.school)
+	}
+	return l
 }
 
 // auth is who makes a request; nil fields mean anonymous.
@@ -42,7 +55,7 @@ func info(r *http.Request) *requestInfo {
 	if i, ok := r.Context().Value(requestKey).(*requestInfo); ok {
 		return i
 	}
-	return &requestInfo{log: slog.Default(), lang: "de"}
+	return &requestInfo{base: slog.Default(), lang: "de"}
 }
 
 func authOf(r *http.Request) *auth {
@@ -82,8 +95,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		b := make([]byte, 8)
 		rand.Read(b)
-		ri := &requestInfo{id: hex.EncodeToString(b), lang: i18n.Pick("", r.Header.Get("Accept-Language"))}
-		ri.log = s.log.With("request_id", ri.id)
+		ri := &requestInfo{id: hex.EncodeToString(b), base: s.log, lang: i18n.Pick("", r.Header.Get("Accept-Language"))}
 		if c, err := r.Cookie("lang"); err == nil {
 			ri.lang = i18n.Pick(c.Value, "")
 		}
@@ -91,7 +103,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", ri.id)
 		defer func() {
 			if p := recover(); p != nil {
-				ri.log.Error("panic", "panic", p, "path", r.URL.Path)
+				ri.log().Error("panic", "panic", p, "path", r.URL.Path)
 				if sw.status == 0 {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
@@ -110,7 +122,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			case sw.status >= 400:
 				level = slog.LevelInfo
 			}
-			ri.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", sw.status,
+			if !s.log.Enabled(r.Context(), level) {
+				return
+			}
+			ri.log().Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", sw.status,
 				"duration_ms", d.Milliseconds(), "ip", s.clientIP(r))
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestKey, ri)))
@@ -159,7 +174,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		sess, user, err := s.db.FindSession(r.Context(), th, now)
 		if err != nil {
 			if !schulhof.Match(err, schulhof.EUnauthorized) {
-				info(r).log.Error("find session", "err", err)
+				info(r).log().Error("find session", "err", err)
 			}
 			if !bearer {
 				s.clearSessionCookie(w, r)
@@ -178,14 +193,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		// would serialise every page view on SQLite's one writer.
 		if now.Sub(sess.LastSeenAt) > 5*time.Minute {
 			if err := s.db.TouchSession(r.Context(), th, now); err != nil {
-				info(r).log.Warn("touch session", "err", err)
+				info(r).log().Warn("touch session", "err", err)
 			}
 		}
 		ri := info(r)
 		if _, err := r.Cookie("lang"); err != nil || user.Language != "" {
 			ri.lang = i18n.Pick(user.Language, r.Header.Get("Accept-Language"))
 		}
-		ri.log = ri.log.With("user_id", user.ID, "school_id", user.SchoolID)
+		ri.user, ri.school = user.ID, user.SchoolID
 		ctx := context.WithValue(r.Context(), authKey, a)
 		ctx = schulhof.NewContextWithActor(ctx, &schulhof.Actor{User: user, IP: s.clientIP(r)})
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -200,7 +215,7 @@ func gate(a *auth) schulhof.ErrorCode {
 	case a.user.MustChangePassword:
 		return schulhof.EPasswordChange
 	case a.school != nil && a.school.Require2FA && a.user.Role.IsStaff() && !a.user.TOTPEnabled:
-		return "two_factor_setup_required"
+		return schulhof.ETwoFactorSetup
 	}
 	return ""
 }
@@ -226,7 +241,7 @@ func (s *Server) page(h http.HandlerFunc) http.Handler {
 		case schulhof.EPasswordChange:
 			http.Redirect(w, r, "/password", http.StatusSeeOther)
 			return
-		case "two_factor_setup_required":
+		case schulhof.ETwoFactorSetup:
 			if !strings.HasPrefix(r.URL.Path, "/profile") {
 				http.Redirect(w, r, "/profile?setup=totp", http.StatusSeeOther)
 				return
@@ -246,9 +261,6 @@ func (s *Server) api(h http.HandlerFunc) http.Handler {
 		}
 		switch g := gate(a); g {
 		case "":
-		case "two_factor_setup_required":
-			s.fail(w, r, &schulhof.Error{Code: schulhof.EForbidden, Key: "auth.two_factor_setup_required"})
-			return
 		default:
 			// a user who must change the password may still read who they
 			// are and change it

@@ -91,17 +91,18 @@ func parseTemplates() (map[string]map[string]*template.Template, error) {
 
 // view is what every page template gets.
 type view struct {
-	Lang    string
-	Title   string
-	User    *schulhof.User
-	School  *schulhof.School // the school the page is about
-	Flash   string
-	Error   string
-	Fields  map[string]string // form field -> message
-	Form    map[string]string // values to fill the form again with
-	Data    any
-	Version string
-	Admin   bool // may manage users of School
+	Lang     string
+	Title    string
+	User     *schulhof.User
+	School   *schulhof.School // the school the page is about
+	Flash    string
+	Error    string
+	Fields   map[string]string // form field -> message
+	Form     map[string]string // values to fill the form again with
+	Data     any
+	Version  string
+	Admin    bool // may manage users of School
+	Operator bool // runs the installation: sees all schools
 }
 
 // T translates for the page's language.
@@ -111,6 +112,7 @@ func (s *Server) newView(r *http.Request, titleKey string) *view {
 	a := authOf(r)
 	v := &view{Lang: info(r).lang, User: a.user, School: a.school, Version: s.cfg.Version, Fields: map[string]string{}, Form: map[string]string{}}
 	v.Title = v.T(titleKey)
+	v.Operator = a.user != nil && a.user.Role == schulhof.RoleOperator
 	if a.user != nil && a.school != nil {
 		v.Admin = schulhof.CanManageUsers(a.user, a.school.ID)
 	}
@@ -131,7 +133,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if err := t.ExecuteTemplate(w, "layout.html", v); err != nil {
-		info(r).log.Error("render", "template", name, "err", err)
+		info(r).log().Error("render", "template", name, "err", err)
 	}
 }
 
@@ -140,7 +142,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 func (s *Server) formError(r *http.Request, v *view, err error) int {
 	e := asDomainError(err)
 	if e.Code == schulhof.EInternal {
-		info(r).log.Error("request failed", "err", err)
+		info(r).log().Error("request failed", "err", err)
 	}
 	v.Error = v.T(e.Key, e.Args...)
 	for _, f := range e.Fields {
@@ -166,7 +168,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	lang := info(r).lang
 	status := statusOf(e.Code)
 	if e.Code == schulhof.EInternal {
-		info(r).log.Error("request failed", "err", err)
+		info(r).log().Error("request failed", "err", err)
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))

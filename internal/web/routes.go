@@ -136,7 +136,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := s.db.Ping(ctx); err != nil {
-		info(r).log.Error("readyz", "err", err)
+		info(r).log().Error("readyz", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("database unreachable\n"))
 		return

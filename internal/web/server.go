@@ -131,8 +131,8 @@ func hashToken(tok string) []byte {
 	return h[:]
 }
 
-// errorCode returns the domain error and its code; any other error is
-// internal.
+// asDomainError returns err as the domain's Error; any other error is
+// an internal one.
 func asDomainError(err error) *schulhof.Error {
 	var e *schulhof.Error
 	if errors.As(err, &e) {
@@ -151,7 +151,7 @@ func statusOf(code schulhof.ErrorCode) int {
 		return http.StatusConflict
 	case schulhof.EUnauthorized, schulhof.ETOTPRequired:
 		return http.StatusUnauthorized
-	case schulhof.EForbidden, schulhof.EPasswordChange:
+	case schulhof.EForbidden, schulhof.EPasswordChange, schulhof.ETwoFactorSetup:
 		return http.StatusForbidden
 	case schulhof.ERateLimited:
 		return http.StatusTooManyRequests
