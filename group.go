@@ -97,5 +97,7 @@ type GroupService interface {
 	FindMembers(ctx context.Context, school SchoolID, id GroupID) ([]*Member, error)
 	// SetMember adds the user or changes their role in the group.
 	SetMember(ctx context.Context, school SchoolID, group GroupID, user UserID, role MemberRole) error
+	// SetMembers sets several in one transaction: all or none.
+	SetMembers(ctx context.Context, school SchoolID, group GroupID, users []UserID, role MemberRole) error
 	RemoveMember(ctx context.Context, school SchoolID, group GroupID, user UserID) error
 }

@@ -193,23 +193,35 @@ func (db *DB) FindMembers(ctx context.Context, school schulhof.SchoolID, id schu
 // is in one class at a time: adding them to a class takes them out of the
 // one they were in.
 func (db *DB) SetMember(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID, role schulhof.MemberRole) error {
+	return db.SetMembers(ctx, school, group, []schulhof.UserID{user}, role)
+}
+
+// SetMembers is SetMember for several users in one transaction: all of
+// them, or none if one is not of the school.
+func (db *DB) SetMembers(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, users []schulhof.UserID, role schulhof.MemberRole) error {
 	if role != schulhof.MemberRoleMember && role != schulhof.MemberRoleLeader {
 		return &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
 			Fields: []schulhof.FieldError{{Field: "role", Key: "member.role.invalid"}}}
 	}
 	return db.update(ctx, func(tx *sql.Tx) error {
-		var gname, kind, login string
-		var urole int
+		var gname, kind string
 		if err := tx.QueryRowContext(ctx, `SELECT name, kind FROM groups WHERE id = $1 AND school_id = $2`, group, school).Scan(&gname, &kind); err != nil {
 			return notFound(err, "group.not_found")
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT login, role FROM users WHERE id = $1 AND school_id = $2`, user, school).Scan(&login, &urole); err != nil {
-			return notFound(err, "user.not_found")
+		for _, user := range users {
+			var login string
+			var urole int
+			if err := tx.QueryRowContext(ctx, `SELECT login, role FROM users WHERE id = $1 AND school_id = $2`, user, school).Scan(&login, &urole); err != nil {
+				return notFound(err, "user.not_found")
+			}
+			if err := db.setMember(ctx, tx, school, group, user, schulhof.GroupKind(kind), schulhof.Role(urole), role); err != nil {
+				return err
+			}
+			if err := db.audit(ctx, tx, school, "group.member.set", gname, login+" "+string(role)); err != nil {
+				return err
+			}
 		}
-		if err := db.setMember(ctx, tx, school, group, user, schulhof.GroupKind(kind), schulhof.Role(urole), role); err != nil {
-			return err
-		}
-		return db.audit(ctx, tx, school, "group.member.set", gname, login+" "+string(role))
+		return nil
 	})
 }
 

@@ -325,8 +325,10 @@ func (s *Server) groupFormAction(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	switch r.PathValue("action") {
 	case "members":
-		// several logins at once, separated by spaces, commas or lines
+		// several logins at once, separated by spaces, commas or lines;
+		// all are checked first, so a typo adds nobody
 		role := schulhof.MemberRole(r.PostFormValue("role"))
+		var ids []schulhof.UserID
 		for _, login := range strings.FieldsFunc(strings.ToLower(r.PostFormValue("logins")), func(c rune) bool {
 			return c == ',' || c == ';' || c == ' ' || c == '\n' || c == '\r' || c == '\t'
 		}) {
@@ -335,9 +337,10 @@ func (s *Server) groupFormAction(w http.ResponseWriter, r *http.Request) {
 				err = schulhof.Errorf(schulhof.ENotFound, "member.login_unknown", login)
 				break
 			}
-			if err = s.db.SetMember(ctx, sc.ID, g.ID, u.ID, role); err != nil {
-				break
-			}
+			ids = append(ids, u.ID)
+		}
+		if err == nil {
+			err = s.db.SetMembers(ctx, sc.ID, g.ID, ids, role)
 		}
 	case "remove":
 		u, _ := strconv.ParseInt(r.PostFormValue("user"), 10, 64)

@@ -205,3 +205,16 @@ func TestMessageCatalog(t *testing.T) {
 	}
 	_ = json.Valid
 }
+
+func TestAddingMembersIsAllOrNothing(t *testing.T) {
+	f := newFixture(t, nil)
+	rec := f.page("a-admin", "POST", f.expand("/s/schule-a/groups/{a-5b}/members"), "logins=student%0Aniemand&role=member")
+	if rec.Code != 404 || !strings.Contains(rec.Body.String(), "niemand") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	ms, err := f.db.FindMembers(ctx, f.school["a"].ID, f.group["a-5b"].ID)
+	must(t, err)
+	if len(ms) != 1 {
+		t.Fatalf("a list with an unknown login changed the group: %d members", len(ms))
+	}
+}
