@@ -123,6 +123,14 @@ var messages = map[string][2]string{
 	"school_type.berufsschule":   {"Berufsschule / Berufskolleg", "Vocational school"},
 	"school_type.other":          {"Andere", "Other"},
 
+	// the operator
+	"operator.title":     {"Betreiber", "Operator"},
+	"operator.explain":   {"Wer diese Installation betreibt, steht auf jeder Seite: Nutzerinnen und Nutzer sollen wissen, wer ihre Daten verarbeitet.", "Who runs this installation is named on every page: users should know who processes their data."},
+	"operator.name":      {"Name des Betreibers", "Operator's name"},
+	"operator.contact":   {"Kontakt für Datenschutzfragen", "Contact for data protection questions"},
+	"footer.operated_by": {"betrieben von %s", "run by %s"},
+	"footer.contact":     {"Datenschutz: %s", "Data protection: %s"},
+
 	// schools
 	"schools.title":        {"Schulen", "Schools"},
 	"schools.new":          {"Neue Schule", "New school"},
@@ -282,6 +290,7 @@ var messages = map[string][2]string{
 
 	// audit
 	"audit.title":   {"Protokoll", "Audit log"},
+	"audit.all":     {"Protokoll aller Schulen", "Audit log of all schools"},
 	"audit.when":    {"Wann", "When"},
 	"audit.who":     {"Wer", "Who"},
 	"audit.what":    {"Was", "What"},

@@ -63,3 +63,35 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 		return err
 	})
 }
+
+var _ schulhof.OperatorService = (*DB)(nil)
+
+// FindOperator returns the operator's details; empty before they are set.
+func (db *DB) FindOperator(ctx context.Context) (*schulhof.Operator, error) {
+	o := &schulhof.Operator{}
+	var err error
+	if o.Name, err = db.Setting(ctx, "operator.name"); err != nil {
+		return nil, err
+	}
+	if o.Contact, err = db.Setting(ctx, "operator.contact"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// UpdateOperator stores the operator's details.
+func (db *DB) UpdateOperator(ctx context.Context, o *schulhof.Operator) error {
+	o.Normalize()
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		for k, v := range map[string]string{"operator.name": o.Name, "operator.contact": o.Contact} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+				return err
+			}
+		}
+		return db.audit(ctx, tx, 0, "operator.update", o.Name, o.Contact)
+	})
+}

@@ -29,6 +29,11 @@ var apiScenarios = []scenario{
 	{"me", "a-student", "GET", "/api/v1/me", "", 200, `"login":"student"`},
 	{"me anonymous", "", "GET", "/api/v1/me", "", 401, `"code":"unauthorized"`},
 
+	{"get operator", "a-student", "GET", "/api/v1/operator", "", 200, `"name":""`},
+	{"get operator anonymous", "", "GET", "/api/v1/operator", "", 401, ""},
+	{"update operator", "operator", "PATCH", "/api/v1/operator", `{"name":"Stadt Musterstadt, Amt für Schulen","contact":"datenschutz@musterstadt.example"}`, 200, `"Stadt Musterstadt`},
+	{"update operator admin", "a-admin", "PATCH", "/api/v1/operator", `{"name":"x"}`, 403, ""},
+	{"update operator bad", "operator", "PATCH", "/api/v1/operator", `{"name":"` + strings.Repeat("x", 201) + `"}`, 422, ""},
 	{"schools operator", "operator", "GET", "/api/v1/schools", "", 200, `"schule-b"`},
 	{"schools teacher sees own", "a-teacher", "GET", "/api/v1/schools", "", 200, `"schule-a"`},
 	{"schools anonymous", "", "GET", "/api/v1/schools", "", 401, ""},

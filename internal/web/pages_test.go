@@ -37,6 +37,8 @@ var pageScenarios = []scenario{
 	{"profile anonymous", "", "GET", "/profile", "", 303, ""},
 	{"schools operator", "operator", "GET", "/admin/schools", "", 200, "Schule B"},
 	{"schools admin", "a-admin", "GET", "/admin/schools", "", 403, ""},
+	{"save operator", "operator", "POST", "/admin/operator", "name=Stadt+Musterstadt&contact=datenschutz%40musterstadt.example", 303, ""},
+	{"save operator admin", "a-admin", "POST", "/admin/operator", "name=x", 403, ""},
 	{"create school", "operator", "POST", "/admin/schools", "slug=neu&name=Neue+Schule&state=HE&school_type=gymnasium", 303, ""},
 	{"create school bad", "operator", "POST", "/admin/schools", "slug=Neu+X&name=&state=", 422, `aria-invalid`[:0] + "Kurzname"},
 	{"users admin", "a-admin", "GET", "/s/schule-a/users", "", 200, "student2"},
@@ -216,5 +218,18 @@ func TestAddingMembersIsAllOrNothing(t *testing.T) {
 	must(t, err)
 	if len(ms) != 1 {
 		t.Fatalf("a list with an unknown login changed the group: %d members", len(ms))
+	}
+}
+
+func TestOperatorNamedOnEveryPage(t *testing.T) {
+	f := newFixture(t, nil)
+	if rec := f.page("operator", "POST", "/admin/operator", "name=Stadt+Musterstadt&contact=datenschutz%40musterstadt.example"); rec.Code != 303 {
+		t.Fatal(rec.Code)
+	}
+	for actor, path := range map[string]string{"": "/login", "a-student": "/"} {
+		rec := f.page(actor, "GET", path, "")
+		if !strings.Contains(rec.Body.String(), "betrieben von Stadt Musterstadt · Datenschutz: datenschutz@musterstadt.example") {
+			t.Errorf("%s does not name the operator", path)
+		}
 	}
 }

@@ -91,18 +91,21 @@ func parseTemplates() (map[string]map[string]*template.Template, error) {
 
 // view is what every page template gets.
 type view struct {
-	Lang     string
-	Title    string
-	User     *schulhof.User
-	School   *schulhof.School // the school the page is about
-	Flash    string
-	Error    string
-	Fields   map[string]string // form field -> message
-	Form     map[string]string // values to fill the form again with
-	Data     any
-	Version  string
-	Admin    bool // may manage users of School
-	Operator bool // runs the installation: sees all schools
+	Lang       string
+	Title      string
+	User       *schulhof.User
+	School     *schulhof.School // the school the page is about
+	Flash      string
+	Error      string
+	Fields     map[string]string // form field -> message
+	Form       map[string]string // values to fill the form again with
+	Data       any
+	Version    string
+	Admin      bool // may manage users of School
+	IsOperator bool // runs the installation: sees all schools
+	// Org is the organisation that runs the installation, named on every
+	// page (DSGVO: who processes the data).
+	Org *schulhof.Operator
 }
 
 // T translates for the page's language.
@@ -112,7 +115,8 @@ func (s *Server) newView(r *http.Request, titleKey string) *view {
 	a := authOf(r)
 	v := &view{Lang: info(r).lang, User: a.user, School: a.school, Version: s.cfg.Version, Fields: map[string]string{}, Form: map[string]string{}}
 	v.Title = v.T(titleKey)
-	v.Operator = a.user != nil && a.user.Role == schulhof.RoleOperator
+	v.IsOperator = a.user != nil && a.user.Role == schulhof.RoleOperator
+	v.Org = s.operator(r.Context())
 	if a.user != nil && a.school != nil {
 		v.Admin = schulhof.CanManageUsers(a.user, a.school.ID)
 	}

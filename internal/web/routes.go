@@ -55,6 +55,7 @@ func (s *Server) routes() http.Handler {
 	// administration pages
 	handle("GET /admin/schools", page(s.showSchoolsPage))
 	handle("POST /admin/schools", page(s.createSchool))
+	handle("POST /admin/operator", page(s.saveOperator))
 	handle("GET /audit", page(s.showAuditPage))
 	handle("GET /s/{school}/settings", page(s.showSchoolSettingsPage))
 	handle("POST /s/{school}/settings", page(s.saveSchoolSettings))
@@ -81,6 +82,8 @@ func (s *Server) routes() http.Handler {
 	fn("POST /api/v1/auth/logout", s.apiLogout)
 	handle("GET /api/v1/me", api(s.apiMe))
 	handle("POST /api/v1/me/password", api(s.apiChangePassword))
+	handle("GET /api/v1/operator", api(s.apiGetOperator))
+	handle("PATCH /api/v1/operator", api(s.apiUpdateOperator))
 	handle("GET /api/v1/schools", api(s.apiListSchools))
 	handle("POST /api/v1/schools", api(s.apiCreateSchool))
 	handle("GET /api/v1/schools/{school}", api(s.apiGetSchool))

@@ -45,6 +45,7 @@ type Server struct {
 	log      *slog.Logger
 	limiter  *Limiter
 	schools  *schoolCache
+	org      operatorCache
 	metrics  *metrics
 	pages    map[string]map[string]*template.Template // language -> page -> template
 	now      func() time.Time
