@@ -26,6 +26,7 @@ const (
 	ETwoFactorSetup ErrorCode = "two_factor_setup_required" // the school requires two-factor for this staff member
 	ETOTPRequired   ErrorCode = "totp_required"             // the password was right, a second factor is needed
 	EInternal       ErrorCode = "internal"                  // a bug or an outage; the log has the cause
+	EBadRequest     ErrorCode = "bad_request"               // a request that cannot be read: broken JSON, a bad cursor or query parameter
 )
 
 // Error is the one error type that crosses layers. Key names a sentence in

@@ -171,7 +171,7 @@ func TestFindUsersPagesAndFilters(t *testing.T) {
 		if err != nil || len(q) != 10 {
 			t.Fatalf("query: %d %v", len(q), err)
 		}
-		if _, _, err := db.FindUsers(ctx, schulhof.UserFilter{SchoolID: s.ID, After: "!!"}); !schulhof.Match(err, schulhof.EInvalid) {
+		if _, _, err := db.FindUsers(ctx, schulhof.UserFilter{SchoolID: s.ID, After: "!!"}); !schulhof.Match(err, schulhof.EBadRequest) {
 			t.Fatalf("bad cursor: %v", err)
 		}
 		pct, _, _ := db.FindUsers(ctx, schulhof.UserFilter{SchoolID: s.ID, Query: "%"})

@@ -82,7 +82,7 @@ func decodeCursor(c string) (string, int64, error) {
 			}
 		}
 	}
-	return "", 0, schulhof.Errorf(schulhof.EInvalid, "cursor.invalid")
+	return "", 0, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid")
 }
 
 func likePattern(q string) string {

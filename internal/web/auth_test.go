@@ -34,7 +34,7 @@ func TestLoginForms(t *testing.T) {
 		{"other school", loginBody("schule-b", "nobody", testPassword), 401},
 		{"unknown school", loginBody("gibtsnicht", "student", testPassword), 401},
 		{"missing password", loginBody("schule-a", "student", ""), 422},
-		{"not json", "login=student", 422},
+		{"not json", "login=student", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := f.do("", "POST", "/api/v1/auth/login", tc.body)

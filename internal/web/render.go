@@ -207,7 +207,7 @@ func readJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return schulhof.Errorf(schulhof.EInvalid, "error.bad_json", err.Error())
+		return schulhof.Errorf(schulhof.EBadRequest, "error.bad_json", err.Error())
 	}
 	return nil
 }

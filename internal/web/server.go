@@ -144,6 +144,8 @@ func asDomainError(err error) *schulhof.Error {
 
 func statusOf(code schulhof.ErrorCode) int {
 	switch code {
+	case schulhof.EBadRequest:
+		return http.StatusBadRequest
 	case schulhof.EInvalid:
 		return http.StatusUnprocessableEntity
 	case schulhof.ENotFound:

@@ -136,21 +136,21 @@ func (s *Server) userFilter(r *http.Request, school schulhof.SchoolID) (schulhof
 	if v := q.Get("role"); v != "" {
 		role, ok := schulhof.ParseRole(v)
 		if !ok {
-			return f, schulhof.Errorf(schulhof.EInvalid, "user.role.invalid")
+			return f, schulhof.Errorf(schulhof.EBadRequest, "user.role.invalid")
 		}
 		f.Role = role
 	}
 	if v := q.Get("group"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return f, schulhof.Errorf(schulhof.EInvalid, "group.not_found")
+			return f, schulhof.Errorf(schulhof.EBadRequest, "group.not_found")
 		}
 		f.GroupID = schulhof.GroupID(id)
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return f, schulhof.Errorf(schulhof.EInvalid, "limit.invalid")
+			return f, schulhof.Errorf(schulhof.EBadRequest, "limit.invalid")
 		}
 		f.Limit = n
 	}
