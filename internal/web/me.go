@@ -136,7 +136,8 @@ func (s *Server) fillProfile(r *http.Request, v *view) *profileData {
 	return d
 }
 
-// submitLanguage: POST /profile/language.
+// submitLanguage: POST /profile/language. An empty choice means "as the
+// browser says", so the cookie goes too.
 func (s *Server) submitLanguage(w http.ResponseWriter, r *http.Request) {
 	a := authOf(r)
 	lang := r.PostFormValue("language")
@@ -144,9 +145,17 @@ func (s *Server) submitLanguage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode,
-		Secure: s.isHTTPS(r) || s.cfg.SecureCookies})
+	s.setLanguageCookie(w, r, lang)
 	http.Redirect(w, r, "/profile?flash=saved", http.StatusSeeOther)
+}
+
+func (s *Server) setLanguageCookie(w http.ResponseWriter, r *http.Request, lang string) {
+	c := &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode,
+		Secure: s.isHTTPS(r) || s.cfg.SecureCookies}
+	if lang == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
 }
 
 // submitAnonymousLanguage: POST /language, the switch on the login page.
@@ -155,8 +164,7 @@ func (s *Server) submitAnonymousLanguage(w http.ResponseWriter, r *http.Request)
 	if lang != "de" && lang != "en" {
 		lang = "de"
 	}
-	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode,
-		Secure: s.isHTTPS(r) || s.cfg.SecureCookies})
+	s.setLanguageCookie(w, r, lang)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

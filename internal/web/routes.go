@@ -108,6 +108,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/schools/{school}/audit", api(s.apiAudit))
 	handle("GET /api/v1/audit", api(s.apiAudit))
 	fn("/api/", s.apiNotFound)
+	fn("/", s.pageNotFound)
 
 	// Cross-origin protection refuses state-changing requests that a
 	// browser sends from another site (Sec-Fetch-Site / Origin), which is
@@ -150,6 +151,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(openAPIDocument)
+}
+
+// pageNotFound answers unknown pages with the error page, in the user's
+// language.
+func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
