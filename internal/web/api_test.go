@@ -26,6 +26,14 @@ type scenario struct {
 // school, and bad input. The store runs on SQLite always and PostgreSQL
 // when configured.
 var apiScenarios = []scenario{
+	{"login", "", "POST", "/api/v1/auth/login", `{"school":"schule-a","login":"student","password":"` + testPassword + `"}`, 200, `"token":"`},
+	{"login wrong password", "", "POST", "/api/v1/auth/login", `{"school":"schule-a","login":"student","password":"falsch"}`, 401, `"code":"unauthorized"`},
+	{"login other school", "", "POST", "/api/v1/auth/login", `{"school":"schule-b","login":"nobody","password":"` + testPassword + `"}`, 401, ""},
+	{"login bad input", "", "POST", "/api/v1/auth/login", `{"school":"schule-a","login":"","password":""}`, 422, ""},
+	{"change password", "a-student", "POST", "/api/v1/me/password", `{"current":"` + testPassword + `","new":"ein-neues-passwort"}`, 204, ""},
+	{"change password anonymous", "", "POST", "/api/v1/me/password", `{"current":"x","new":"ein-neues-passwort"}`, 401, ""},
+	{"change password wrong current", "a-student", "POST", "/api/v1/me/password", `{"current":"falsch","new":"ein-neues-passwort"}`, 422, ""},
+	{"change password short", "a-student", "POST", "/api/v1/me/password", `{"current":"` + testPassword + `","new":"kurz"}`, 422, ""},
 	{"me", "a-student", "GET", "/api/v1/me", "", 200, `"login":"student"`},
 	{"me anonymous", "", "GET", "/api/v1/me", "", 401, `"code":"unauthorized"`},
 

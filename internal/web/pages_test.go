@@ -86,6 +86,18 @@ var pageScenarios = []scenario{
 	{"unknown page", "a-student", "GET", "/gibt-es-nicht", "", 404, "Das gibt es nicht"},
 	{"language browser", "a-student", "POST", "/profile/language", "language=", 303, ""},
 	{"language anonymous", "", "POST", "/language", "language=en", 303, ""},
+	{"password page", "a-student", "GET", "/password", "", 200, `autocomplete="new-password"`},
+	{"password page anonymous", "", "GET", "/password", "", 303, ""},
+	{"password wrong current", "a-student", "POST", "/password", "current=falsch&new=neues-passwort&confirm=neues-passwort", 422, "Das bisherige Passwort stimmt nicht."},
+	{"password mismatch", "a-student", "POST", "/password", "current=" + testPassword + "&new=neues-passwort&confirm=anderes-passwort", 422, "nicht gleich"},
+	{"password change", "a-student", "POST", "/password", "current=" + testPassword + "&new=neues-passwort&confirm=neues-passwort", 303, ""},
+	{"profile password bad", "a-student", "POST", "/profile/password", "current=" + testPassword + "&new=kurz&confirm=kurz", 422, "mindestens 8"},
+	{"totp page without pending login", "a-teacher", "GET", "/login/totp", "", 303, ""},
+	{"totp submit without pending login", "a-teacher", "POST", "/login/totp", "code=123456", 303, ""},
+	{"totp enable without setup", "a-teacher", "POST", "/profile/totp/enable", "code=123456", 303, ""},
+	{"totp disable wrong password", "a-teacher", "POST", "/profile/totp/disable", "password=falsch", 422, ""},
+	{"login wrong", "", "POST", "/login", "login=student%40schule-a&password=falsch", 401, "falsch"},
+	{"metrics", "", "GET", "/metrics", "", 200, "schulhof_http_requests_total"},
 	{"healthz", "", "GET", "/healthz", "", 200, "ok"},
 	{"readyz", "", "GET", "/readyz", "", 200, "ready"},
 	{"static css", "", "GET", "/static/style.css", "", 200, "--tap"},
@@ -233,6 +245,34 @@ func TestOperatorNamedOnEveryPage(t *testing.T) {
 		rec := f.page(actor, "GET", path, "")
 		if !strings.Contains(rec.Body.String(), "betrieben von Stadt Musterstadt · Datenschutz: datenschutz@musterstadt.example") {
 			t.Errorf("%s does not name the operator", path)
+		}
+	}
+}
+
+// TestEveryRouteHasScenarios fails when a route of the table is not
+// exercised by a scenario above, so that no route is added untested.
+func TestEveryRouteHasScenarios(t *testing.T) {
+	f := newFixture(t, nil)
+	all := append(append([]scenario{}, apiScenarios...), pageScenarios...)
+	for _, route := range f.srv.Routes() {
+		method, pattern, ok := strings.Cut(route, " ")
+		if !ok {
+			continue // the catch-alls for unknown paths
+		}
+		re := regexp.MustCompile("^" + regexp.MustCompile(`\\\{[^}]*\\\}`).ReplaceAllString(regexp.QuoteMeta(strings.TrimSuffix(pattern, "{$}")), `[^/]+`) + "$")
+		if strings.HasSuffix(pattern, "/") && !strings.HasSuffix(pattern, "{$}") {
+			re = regexp.MustCompile("^" + regexp.QuoteMeta(pattern))
+		}
+		found := false
+		for _, sc := range all {
+			path, _, _ := strings.Cut(f.expand(sc.path), "?")
+			if sc.method == method && re.MatchString(path) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("no scenario for %s", route)
 		}
 	}
 }
