@@ -32,6 +32,20 @@ func (s *Server) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.
 	return g, nil
 }
 
+// managedGroup resolves {school} and {group} for an admin's action; when
+// that fails it has answered the request and returns false.
+func (s *Server) managedGroup(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.Group, bool) {
+	sc, err := s.manageableSchool(r)
+	if err == nil {
+		var g *schulhof.Group
+		if g, err = s.groupFromPath(r, sc); err == nil {
+			return sc, g, true
+		}
+	}
+	s.fail(w, r, err)
+	return nil, nil, false
+}
+
 // apiListGroups: GET /api/v1/schools/{school}/groups: all of them for
 // staff, one's own (and one's children's) for students and parents.
 func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
@@ -126,14 +140,8 @@ func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) {
 
 // apiUpdateGroup: PATCH /api/v1/schools/{school}/groups/{group} {"name"}.
 func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	g, err := s.groupFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, g, ok := s.managedGroup(w, r)
+	if !ok {
 		return
 	}
 	var in struct {
@@ -283,14 +291,8 @@ func (s *Server) createGroupFromForm(w http.ResponseWriter, r *http.Request) {
 // showGroupPage: GET /s/{school}/groups/{group}: members and the forms to
 // change them.
 func (s *Server) showGroupPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	g, err := s.groupFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, g, ok := s.managedGroup(w, r)
+	if !ok {
 		return
 	}
 	s.renderGroup(w, r, sc, g, s.schoolView(r, sc, "group.title"), http.StatusOK)
@@ -311,18 +313,13 @@ func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, sc *schulho
 // POST /s/{school}/groups/{group}/{action} with action members, remove,
 // rename or delete.
 func (s *Server) groupFormAction(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	g, err := s.groupFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, g, ok := s.managedGroup(w, r)
+	if !ok {
 		return
 	}
 	back := "/s/" + sc.Slug + "/groups/" + strconv.FormatInt(int64(g.ID), 10) + "?flash=saved"
 	ctx := r.Context()
+	var err error
 	switch r.PathValue("action") {
 	case "members":
 		// several logins at once, separated by spaces, commas or lines;

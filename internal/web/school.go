@@ -156,14 +156,24 @@ func (s *Server) createSchool(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users?flash=school_created", http.StatusSeeOther)
 }
 
-// showSchoolSettingsPage: GET /s/{school}/settings.
-func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) {
+// settingsSchool resolves {school} for a change of its settings; when
+// that fails it has answered the request and returns false.
+func (s *Server) settingsSchool(w http.ResponseWriter, r *http.Request) (*schulhof.School, bool) {
 	sc, err := s.schoolFromPath(r)
 	if err == nil && !schulhof.CanManageSchool(authOf(r).user, sc.ID) {
 		err = schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	if err != nil {
 		s.fail(w, r, err)
+		return nil, false
+	}
+	return sc, true
+}
+
+// showSchoolSettingsPage: GET /s/{school}/settings.
+func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
 		return
 	}
 	v := s.schoolView(r, sc, "settings.title")
@@ -173,17 +183,13 @@ func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) 
 
 // saveSchoolSettings: POST /s/{school}/settings.
 func (s *Server) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err == nil && !schulhof.CanManageSchool(authOf(r).user, sc.ID) {
-		err = schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
 		return
 	}
 	name, state, typ := r.PostFormValue("name"), r.PostFormValue("state"), r.PostFormValue("school_type")
 	req := r.PostFormValue("require_two_factor") == "on"
-	_, err = s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req})
+	_, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req})
 	s.schools.forget(sc.ID)
 	if err != nil {
 		v := s.schoolView(r, sc, "settings.title")

@@ -213,6 +213,20 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
+// managedUser resolves {school} and {id} for an admin's page; when that
+// fails it has answered the request and returns false.
+func (s *Server) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.User, bool) {
+	sc, err := s.manageableSchool(r)
+	if err == nil {
+		var u *schulhof.User
+		if u, err = s.userFromPath(r, sc); err == nil {
+			return sc, u, true
+		}
+	}
+	s.fail(w, r, err)
+	return nil, nil, false
+}
+
 // manageableSchool is schoolFromPath for actions only admins may do.
 func (s *Server) manageableSchool(r *http.Request) (*schulhof.School, error) {
 	sc, err := s.schoolFromPath(r)
@@ -441,14 +455,8 @@ func (s *Server) createUserFromForm(w http.ResponseWriter, r *http.Request) {
 
 // showUserPage: GET /s/{school}/users/{id}.
 func (s *Server) showUserPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u, err := s.userFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, u, ok := s.managedUser(w, r)
+	if !ok {
 		return
 	}
 	s.renderUser(w, r, sc, u, s.schoolView(r, sc, "user.title"), http.StatusOK)
@@ -476,14 +484,8 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof
 
 // saveUser: POST /s/{school}/users/{id}.
 func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u, err := s.userFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, u, ok := s.managedUser(w, r)
+	if !ok {
 		return
 	}
 	f := formUser(r)
@@ -504,14 +506,8 @@ func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
 // resetPasswordFromForm: POST /s/{school}/users/{id}/reset-password shows
 // the new one-time password once.
 func (s *Server) resetPasswordFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u, err := s.userFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, u, ok := s.managedUser(w, r)
+	if !ok {
 		return
 	}
 	plain, err := s.resetPassword(r.Context(), sc, u.ID)
@@ -526,14 +522,8 @@ func (s *Server) resetPasswordFromForm(w http.ResponseWriter, r *http.Request) {
 
 // linkChildFromForm: POST /s/{school}/users/{id}/children with a login.
 func (s *Server) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u, err := s.userFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, u, ok := s.managedUser(w, r)
+	if !ok {
 		return
 	}
 	child, err := s.db.FindUserByLogin(r.Context(), sc.ID, strings.ToLower(strings.TrimSpace(r.PostFormValue("child"))))
