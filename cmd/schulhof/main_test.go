@@ -92,13 +92,34 @@ func TestServeImportResetShutdown(t *testing.T) {
 		t.Fatal("reset of an unknown user succeeded")
 	}
 
+	// Logins in flight when the signal comes still get their answer: each
+	// takes a full argon2id hash, so they are still running when cancel()
+	// starts the shutdown.
+	statuses := make(chan int, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"login":"admin","password":"operator-passwort"}`))
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	time.Sleep(30 * time.Millisecond)
 	cancel()
+	for i := 0; i < 4; i++ {
+		if st := <-statuses; st != 200 {
+			t.Errorf("a login in flight during shutdown got %d", st)
+		}
+	}
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("serve: %v", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
 	}
 }
