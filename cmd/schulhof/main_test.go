@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/totp"
 )
 
 func TestVersion(t *testing.T) {
@@ -77,9 +80,26 @@ func TestServeImportResetShutdown(t *testing.T) {
 	if err := run(context.Background(), []string{"import", "--school", "gym", "--data", data, "--apply", csv}, &out, &out); err != nil || !strings.Contains(out.String(), `"created": 1`) {
 		t.Fatalf("apply: %v %s", err, out.String())
 	}
+	// the student had two-factor on; the emergency reset turns it off
+	db, err := sqlstore.Open(context.Background(), filepath.Join(data, "schulhof.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := db.FindSchoolBySlug(context.Background(), "gym")
+	u, err := db.FindUserByLogin(context.Background(), sc.ID, "juergen.mueller")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetTOTP(context.Background(), u.ID, totp.NewSecret(), true); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 	out.Reset()
 	if err := run(context.Background(), []string{"user", "reset-password", "--school", "gym", "--data", data, "juergen.mueller"}, &out, &out); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Two-factor login was turned off") {
+		t.Fatalf("reset output: %s", out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	pw := lines[len(lines)-1]

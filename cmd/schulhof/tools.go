@@ -17,8 +17,10 @@ import (
 )
 
 // resetPassword: schulhof user reset-password --school SLUG LOGIN. For the
-// admin who locked themselves out; it works while the server runs (SQLite
-// waits for the server's write lock). The password is the last line.
+// admin who locked themselves out: it sets a one-time password, turns
+// two-factor off and reactivates the account. It works while the server
+// runs (SQLite waits for the server's write lock). The password is the
+// last line.
 func resetPassword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c config
 	var slug string
@@ -53,6 +55,13 @@ func resetPassword(ctx context.Context, args []string, stdout, stderr io.Writer)
 	ctx = schulhof.NewContextWithActor(ctx, &schulhof.Actor{User: &schulhof.User{Login: "command-line"}, IP: "local"})
 	if err := db.SetPassword(ctx, school, u.ID, password.Hash(plain, password.OWASP), true); err != nil {
 		return err
+	}
+	if u.TOTPEnabled {
+		// the admin who is locked out may have lost the second factor too
+		if err := db.SetTOTP(ctx, u.ID, "", false); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "Two-factor login was turned off; it can be set up again on the profile page.")
 	}
 	if !u.Active {
 		yes := true

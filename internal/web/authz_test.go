@@ -21,6 +21,8 @@ func TestTenancyMatrix(t *testing.T) {
 		{"GET", "/api/v1/schools/schule-b/users/{b-student}", ""},
 		{"PATCH", "/api/v1/schools/schule-b/users/{b-student}", `{"last_name":"x"}`},
 		{"POST", "/api/v1/schools/schule-b/users/{b-student}/reset-password", ""},
+		{"POST", "/api/v1/schools/schule-b/users/{b-teacher}/reset-two-factor", ""},
+		{"POST", "/api/v1/schools/schule-a/users/{b-teacher}/reset-two-factor", ""},
 		{"PUT", "/api/v1/schools/schule-b/users/{b-parent}/children/{b-student2}", ""},
 		{"DELETE", "/api/v1/schools/schule-b/users/{b-parent}/children/{b-student}", ""},
 		{"GET", "/api/v1/schools/schule-b/groups", ""},
@@ -98,7 +100,7 @@ func TestTenancyMatrix(t *testing.T) {
 
 // ghostIDs replaces school B's fixture ids by ids that exist nowhere.
 func ghostIDs(s string) string {
-	for _, n := range []string{"b-student2", "b-student", "b-admin", "b-parent", "b-5a"} {
+	for _, n := range []string{"b-student2", "b-student", "b-admin", "b-parent", "b-teacher", "b-5a"} {
 		s = strings.ReplaceAll(s, "{"+n+"}", "987654")
 	}
 	return s

@@ -53,6 +53,7 @@ var pageScenarios = []scenario{
 	{"save user", "a-admin", "POST", "/s/schule-a/users/{a-student}", "first_name=Neu&last_name=Name&role=student&class=5b&active=on", 303, ""},
 	{"save user bad", "a-admin", "POST", "/s/schule-a/users/{a-student}", "first_name=&last_name=Name&role=student&active=on", 422, ""},
 	{"reset password page", "a-admin", "POST", "/s/schule-a/users/{a-student}/reset-password", "", 200, `data-testid="password"`},
+	{"reset two-factor page", "a-admin", "POST", "/s/schule-a/users/{a-teacher}/reset-two-factor", "", 303, ""},
 	{"link child page", "a-admin", "POST", "/s/schule-a/users/{a-parent}/children", "child=student2", 303, ""},
 	{"link child unknown", "a-admin", "POST", "/s/schule-a/users/{a-parent}/children", "child=niemand", 404, ""},
 	{"unlink child page", "a-admin", "POST", "/s/schule-a/users/{a-parent}/children/{a-student}/remove", "", 303, ""},

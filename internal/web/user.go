@@ -553,3 +553,39 @@ func (s *Server) unlinkChildFromForm(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users/"+r.PathValue("id")+"?flash=saved", http.StatusSeeOther)
 }
+
+// resetTwoFactor switches a user's two-factor login off, for the teacher
+// whose phone is lost, and ends their sessions. If the school requires
+// two-factor, they set it up anew at their next login.
+func (s *Server) resetTwoFactor(ctx context.Context, u *schulhof.User) error {
+	if err := s.db.SetTOTP(ctx, u.ID, "", false); err != nil {
+		return err
+	}
+	return s.db.DeleteUserSessions(ctx, u.ID, nil)
+}
+
+// apiResetTwoFactor: POST /api/v1/schools/{school}/users/{id}/reset-two-factor.
+func (s *Server) apiResetTwoFactor(w http.ResponseWriter, r *http.Request) {
+	_, u, ok := s.managedUser(w, r)
+	if !ok {
+		return
+	}
+	if err := s.resetTwoFactor(r.Context(), u); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// resetTwoFactorFromForm: POST /s/{school}/users/{id}/reset-two-factor.
+func (s *Server) resetTwoFactorFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, u, ok := s.managedUser(w, r)
+	if !ok {
+		return
+	}
+	if err := s.resetTwoFactor(r.Context(), u); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/users/"+r.PathValue("id")+"?flash=two_factor_reset", http.StatusSeeOther)
+}
