@@ -6,18 +6,19 @@ package i18n
 // student may read, which the German school platforms do too.
 var messages = map[string][2]string{
 	// errors that cross layers
-	"error.invalid":   {"Bitte prüfe deine Eingaben.", "Please check your input."},
-	"error.internal":  {"Etwas ist schiefgegangen. Bitte versuche es gleich noch einmal.", "Something went wrong. Please try again in a moment."},
-	"error.busy":      {"Gerade melden sich sehr viele an. Bitte versuche es in ein paar Sekunden noch einmal.", "Very many people are logging in right now. Please try again in a few seconds."},
-	"error.forbidden": {"Das darfst du nicht.", "You are not allowed to do that."},
-	"error.not_found": {"Das gibt es nicht (mehr).", "This does not exist (any more)."},
-	"error.bad_json":  {"Die Anfrage ist kein gültiges JSON: %s", "The request is not valid JSON: %s"},
-	"error.bad_form":  {"Das Formular ist unvollständig.", "The form is incomplete."},
-	"error.title":     {"Das hat nicht geklappt", "That did not work"},
-	"error.back":      {"Zur Startseite", "Back to the start page"},
-	"field.too_long":  {"Höchstens %d Zeichen.", "At most %d characters."},
-	"cursor.invalid":  {"Der Seitenzeiger (cursor) ist ungültig.", "The cursor is invalid."},
-	"limit.invalid":   {"limit muss zwischen 1 und 1000 liegen.", "limit must be between 1 and 1000."},
+	"error.invalid":      {"Bitte prüfe deine Eingaben.", "Please check your input."},
+	"error.internal":     {"Etwas ist schiefgegangen. Bitte versuche es gleich noch einmal.", "Something went wrong. Please try again in a moment."},
+	"error.busy":         {"Gerade melden sich sehr viele an. Bitte versuche es in ein paar Sekunden noch einmal.", "Very many people are logging in right now. Please try again in a few seconds."},
+	"error.forbidden":    {"Das darfst du nicht.", "You are not allowed to do that."},
+	"error.not_found":    {"Das gibt es nicht (mehr).", "This does not exist (any more)."},
+	"error.bad_json":     {"Die Anfrage ist kein gültiges JSON: %s", "The request is not valid JSON: %s"},
+	"error.bad_form":     {"Das Formular ist unvollständig.", "The form is incomplete."},
+	"error.cross_origin": {"Diese Anfrage kam von einer anderen Website und wurde abgelehnt. Bitte lade die Seite neu und versuche es noch einmal.", "This request came from another website and was refused. Please reload the page and try again."},
+	"error.title":        {"Das hat nicht geklappt", "That did not work"},
+	"error.back":         {"Zur Startseite", "Back to the start page"},
+	"field.too_long":     {"Höchstens %d Zeichen.", "At most %d characters."},
+	"cursor.invalid":     {"Der Seitenzeiger (cursor) ist ungültig.", "The cursor is invalid."},
+	"limit.invalid":      {"limit muss zwischen 1 und 1000 liegen.", "limit must be between 1 and 1000."},
 
 	// login
 	"auth.failed":                    {"Benutzername oder Passwort ist falsch.", "The user name or password is wrong."},

@@ -172,8 +172,8 @@ func TestCrossSiteFormPostIsRefused(t *testing.T) {
 	f := newFixture(t, nil)
 	rec := f.do("", "POST", "/login", "login=student%40schule-a&password="+testPassword,
 		"Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "cross-site")
-	if rec.Code != http.StatusForbidden {
-		t.Fatalf("cross-site login form: %d", rec.Code)
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "von einer anderen Website") {
+		t.Fatalf("cross-site login form: %d %s", rec.Code, rec.Body)
 	}
 	rec = f.do("", "POST", "/login", "login=student%40schule-a&password="+testPassword,
 		"Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "same-origin")

@@ -116,6 +116,9 @@ func (s *Server) routes() http.Handler {
 	// browser sends from another site (Sec-Fetch-Site / Origin), which is
 	// CSRF; scripts and apps with a bearer token send neither header.
 	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.cross_origin"))
+	}))
 	return s.observe(s.secureHeaders(csrf.Handler(s.authenticate(mux))))
 }
 
