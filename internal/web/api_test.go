@@ -141,6 +141,8 @@ var apiScenarios = []scenario{
 	{"import mapped", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?map.last_name=Familie&map.external_id=Nr", "Nr;Familie;Vorname\n9;Xu;Li\n", 200, `"created":1`},
 	{"import unknown column", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?map.last_name=Nope", "Nr;Familie;Vorname\n9;Xu;Li\n", 422, ""},
 	{"import unmapped", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users", "Nr;Familie;Vorname\n9;Xu;Li\n", 422, "ID"},
+	{"import bad role", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?role=hausmeister", "ID;Nachname;Vorname\n1;A;B\n", 400, ""},
+	{"import teachers", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?role=teacher", "ID;Nachname;Vorname\n1;A;B\n", 200, `"role":"teacher"`},
 	{"import empty", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users", "", 422, ""},
 	{"import teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/imports/users", "ID;Nachname;Vorname\n1;A;B\n", 403, ""},
 	{"import other school", "b-admin", "POST", "/api/v1/schools/schule-a/imports/users", "ID;Nachname;Vorname\n1;A;B\n", 404, ""},

@@ -62,6 +62,12 @@ func (s *Server) apiImportUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if v := q.Get("role"); v != "" {
+		if role, ok := schulhof.ParseRole(v); !ok || role == schulhof.RoleOperator {
+			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "user.role.invalid"))
+			return
+		}
+	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, csvimport.MaxSize))
 	if err != nil {
 		s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "import.too_large", csvimport.MaxSize>>20))
