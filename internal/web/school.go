@@ -6,9 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/schulhof/schulhof/internal/sqlstore"
-
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/sqlstore"
 )
 
 // schoolFromPath resolves {school} (the slug) and checks that the user
@@ -26,6 +25,7 @@ func (s *Server) schoolFromPath(r *http.Request) (*schulhof.School, error) {
 	return sc, nil
 }
 
+// schoolInput is a new school as POST /api/v1/schools takes it.
 type schoolInput struct {
 	Slug       string `json:"slug"`
 	Name       string `json:"name"`
