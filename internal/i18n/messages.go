@@ -283,6 +283,22 @@ var messages = map[string][2]string{
 	"field.short_code":          {"Kürzel", "Short code"},
 	"field.status":              {"Status", "Status"},
 
+	// file and folder names
+	"name.encoding":     {"Der Name ist kein gültiger Text (Zeichenkodierung).", "The name is not valid text (encoding)."},
+	"name.empty":        {"Bitte einen Namen angeben.", "Please enter a name."},
+	"name.dots":         {"„.“ und „..“ sind als Name nicht erlaubt.", "\".\" and \"..\" are not allowed as names."},
+	"name.too_long":     {"Der Name ist zu lang (höchstens %d Byte).", "The name is too long (at most %d bytes)."},
+	"name.trailing_dot": {"Ein Name darf nicht mit einem Punkt enden (Windows kann ihn sonst nicht öffnen).", "A name must not end with a dot (Windows could not open it)."},
+	"name.separator":    {"Ein Name darf kein „/“ und kein „\\“ enthalten.", "A name must not contain \"/\" or \"\\\"."},
+	"name.character":    {"Das Zeichen „%s“ ist in Namen nicht erlaubt (Windows kann es nicht speichern).", "The character \"%s\" is not allowed in names (Windows cannot store it)."},
+	"name.control":      {"Der Name enthält unsichtbare Steuerzeichen.", "The name contains invisible control characters."},
+	"name.reserved":     {"„%s“ ist unter Windows ein reservierter Name.", "\"%s\" is a reserved name on Windows."},
+
+	// uploads
+	"upload.too_large": {"Die Datei ist zu groß: erlaubt sind höchstens %s.", "The file is too large: at most %s are allowed."},
+	"storage.full":     {"Der Speicher des Servers ist voll. Bitte sag der Schul-IT Bescheid.", "The server's storage is full. Please tell the school's IT."},
+	"blob.not_found":   {"Der Inhalt dieser Datei fehlt.", "The content of this file is missing."},
+
 	// login letters
 	"letters.title":    {"Zugangsbriefe", "Login letters"},
 	"letters.explain":  {"Ein PDF mit einer Seite pro Person: Name, Klasse, Benutzername, Einmal-Passwort und Adresse.", "One PDF with a page per person: name, class, user name, one-time password and address."},

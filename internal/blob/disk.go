@@ -1,0 +1,215 @@
+package blob
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+// Disk stores blobs as files below a directory:
+//
+//	DIR/blobs/ab/cd/abcd...   the blobs, sharded so no folder grows huge
+//	DIR/tmp/                  uploads being written
+//
+// A blob is written to tmp, fsynced, renamed into place and its folder
+// fsynced: after Put returns it survives a power cut, and until then no
+// half file exists under blobs/. Whatever a crash leaves in tmp is removed
+// the next time the store opens.
+type Disk struct {
+	dir string
+	// Reserve is the free space Put always leaves on the disk, so that a
+	// big upload cannot stop the database from writing.
+	Reserve int64
+}
+
+// NewDisk opens (and creates) the store below dir and removes temporary
+// files older than an hour, which no running upload can own.
+func NewDisk(dir string) (*Disk, error) {
+	d := &Disk{dir: dir, Reserve: 512 << 20}
+	for _, sub := range []string{"blobs", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+			return nil, fmt.Errorf("blob store: %w", err)
+		}
+	}
+	if err := d.cleanTemp(time.Hour); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Disk) cleanTemp(olderThan time.Duration) error {
+	entries, err := os.ReadDir(filepath.Join(d.dir, "tmp"))
+	if err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err == nil && time.Since(info.ModTime()) > olderThan {
+			os.Remove(filepath.Join(d.dir, "tmp", e.Name()))
+		}
+	}
+	return nil
+}
+
+func (d *Disk) path(k Key) (string, error) {
+	s := string(k)
+	if len(s) != 32 || strings.Trim(s, "0123456789abcdef") != "" {
+		return "", schulhof.Errorf(schulhof.ENotFound, "blob.not_found")
+	}
+	return filepath.Join(d.dir, "blobs", s[:2], s[2:4], s), nil
+}
+
+// Put streams r into a new blob.
+func (d *Disk) Put(ctx context.Context, r io.Reader, opt PutOptions) (Info, error) {
+	if opt.MaxSize > 0 && opt.ExpectedSize > opt.MaxSize {
+		return Info{}, errTooLarge(opt.MaxSize)
+	}
+	if opt.ExpectedSize > 0 {
+		if free, err := d.Free(); err == nil && free >= 0 && opt.ExpectedSize > free-d.Reserve {
+			return Info{}, errFull
+		}
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	key := Key(hex.EncodeToString(b))
+	final, _ := d.path(key)
+	tmp, err := os.CreateTemp(filepath.Join(d.dir, "tmp"), "upload-*")
+	if err != nil {
+		return Info{}, fmt.Errorf("blob store: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	src := io.Reader(&ctxReader{ctx: ctx, r: r})
+	if opt.MaxSize > 0 {
+		src = io.LimitReader(src, opt.MaxSize+1)
+	}
+	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return Info{}, errFull
+	case err != nil:
+		return Info{}, fmt.Errorf("blob store: write: %w", err)
+	case opt.MaxSize > 0 && n > opt.MaxSize:
+		return Info{}, errTooLarge(opt.MaxSize)
+	}
+	if err := tmp.Sync(); err != nil {
+		return Info{}, fmt.Errorf("blob store: sync: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return Info{}, fmt.Errorf("blob store: close: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
+		return Info{}, fmt.Errorf("blob store: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return Info{}, fmt.Errorf("blob store: rename: %w", err)
+	}
+	ok = true
+	if err := syncDir(filepath.Dir(final)); err != nil {
+		return Info{}, err
+	}
+	return Info{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("blob store: sync folder: %w", err)
+	}
+	return nil
+}
+
+// ctxReader stops a copy when the request is cancelled (the client went
+// away), so that the half upload is removed at once.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+type diskReader struct {
+	*os.File
+	size int64
+}
+
+func (r diskReader) Size() int64 { return r.size }
+
+// Open opens a blob for reading.
+func (d *Disk) Open(ctx context.Context, key Key) (Reader, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "blob.not_found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob store: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("blob store: %w", err)
+	}
+	return diskReader{File: f, size: st.Size()}, nil
+}
+
+// Delete removes a blob; removing one that is gone is not an error, so
+// that a sweeper can retry.
+func (d *Disk) Delete(ctx context.Context, key Key) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	return nil
+}
+
+// Walk calls fn for every blob.
+func (d *Disk) Walk(ctx context.Context, fn func(Key, time.Time) error) error {
+	return filepath.WalkDir(filepath.Join(d.dir, "blobs"), func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			return ctx.Err()
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		return fn(Key(e.Name()), info.ModTime())
+	})
+}
