@@ -294,6 +294,12 @@ var messages = map[string][2]string{
 	"name.control":      {"Der Name enthält unsichtbare Steuerzeichen.", "The name contains invisible control characters."},
 	"name.reserved":     {"„%s“ ist unter Windows ein reservierter Name.", "\"%s\" is a reserved name on Windows."},
 
+	// files
+	"file.not_found":         {"Diese Datei oder diesen Ordner gibt es nicht (mehr).", "This file or folder does not exist (any more)."},
+	"file.name_taken":        {"In diesem Ordner gibt es schon etwas mit diesem Namen.", "There is something with this name in this folder already."},
+	"file.name_is_folder":    {"Unter diesem Namen gibt es hier schon einen Ordner.", "There is a folder with this name here already."},
+	"file.parent_not_folder": {"Dateien können nur in Ordnern liegen.", "Files can only be in folders."},
+
 	// uploads
 	"upload.too_large": {"Die Datei ist zu groß: erlaubt sind höchstens %s.", "The file is too large: at most %s are allowed."},
 	"storage.full":     {"Der Speicher des Servers ist voll. Bitte sag der Schul-IT Bescheid.", "The server's storage is full. Please tell the school's IT."},

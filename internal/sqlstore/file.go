@@ -1,0 +1,386 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+var _ schulhof.FileService = (*DB)(nil)
+
+const nodeColumns = `n.id, n.school_id, n.space_kind, n.space_id, COALESCE(n.parent_id, 0), n.name, n.is_folder, n.size,
+	n.sha256, n.content_type, n.version, n.blob_key, n.students_upload, n.created_by, n.created_at, n.updated_at, n.deleted_at`
+
+func scanNode(row interface{ Scan(...any) error }) (*schulhof.Node, error) {
+	var n schulhof.Node
+	var created, updated int64
+	var deleted sql.NullInt64
+	if err := row.Scan(&n.ID, &n.SchoolID, &n.Space.Kind, &n.Space.ID, &n.ParentID, &n.Name, &n.IsFolder, &n.Size,
+		&n.SHA256, &n.ContentType, &n.Version, &n.BlobKey, &n.StudentsUpload, &n.CreatedBy, &created, &updated, &deleted); err != nil {
+		return nil, err
+	}
+	n.CreatedAt, n.UpdatedAt = time.Unix(created, 0), time.Unix(updated, 0)
+	if deleted.Valid {
+		t := time.Unix(deleted.Int64, 0)
+		n.DeletedAt = &t
+	}
+	return &n, nil
+}
+
+func queryNodes(ctx context.Context, q querier, query string, args ...any) ([]*schulhof.Node, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*schulhof.Node
+	for rows.Next() {
+		n, err := scanNode(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+func nullNode(id schulhof.NodeID) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+func actorID(ctx context.Context) int64 {
+	if a := schulhof.ActorFromContext(ctx); a != nil && a.User != nil {
+		return int64(a.User.ID)
+	}
+	return 0
+}
+
+// FindNode returns a node of the school, live or in the trash.
+func (db *DB) FindNode(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) (*schulhof.Node, error) {
+	n, err := scanNode(db.readRow(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1 AND n.school_id = $2`, id, school))
+	return n, notFound(err, "file.not_found")
+}
+
+// FindNodeByPath walks the names from the top of the space; only live
+// nodes are found.
+func (db *DB) FindNodeByPath(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, names []string) (*schulhof.Node, error) {
+	var n *schulhof.Node
+	parent := schulhof.NodeID(0)
+	for _, name := range names {
+		var err error
+		n, err = scanNode(db.readRow(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.school_id = $1 AND n.space_kind = $2
+			AND n.space_id = $3 AND COALESCE(n.parent_id, 0) = $4 AND n.name_key = $5 AND n.deleted_at IS NULL`,
+			school, string(space.Kind), space.ID, int64(parent), schulhof.NameKey(name)))
+		if err != nil {
+			return nil, notFound(err, "file.not_found")
+		}
+		parent = n.ID
+	}
+	if n == nil {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	return n, nil
+}
+
+// FindNodes lists a folder (0: the top of the space), folders first.
+func (db *DB) FindNodes(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID) ([]*schulhof.Node, error) {
+	if parent != 0 {
+		p, err := db.FindNode(ctx, school, parent)
+		if err != nil {
+			return nil, err
+		}
+		if p.Space != space || !p.IsFolder || p.DeletedAt != nil {
+			return nil, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+		}
+	}
+	return queryNodes(ctx, readQuerier{db}, `SELECT `+nodeColumns+` FROM nodes n WHERE n.school_id = $1 AND n.space_kind = $2
+		AND n.space_id = $3 AND COALESCE(n.parent_id, 0) = $4 AND n.deleted_at IS NULL
+		ORDER BY n.is_folder DESC, n.name_key, n.id`, school, string(space.Kind), space.ID, int64(parent))
+}
+
+// liveFolder checks that parent is a live folder of the space (0 is the top).
+func liveFolder(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID) error {
+	if parent == 0 {
+		return nil
+	}
+	p, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1 AND n.school_id = $2`, parent, school))
+	if err != nil {
+		return notFound(err, "file.not_found")
+	}
+	if p.Space != space || p.DeletedAt != nil {
+		return schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	if !p.IsFolder {
+		return schulhof.Errorf(schulhof.EConflict, "file.parent_not_folder")
+	}
+	return nil
+}
+
+func nameTaken() error {
+	return &schulhof.Error{Code: schulhof.EConflict, Key: "error.invalid",
+		Fields: []schulhof.FieldError{{Field: "name", Key: "file.name_taken"}}}
+}
+
+// CreateFolder makes a folder.
+func (db *DB) CreateFolder(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.Node, error) {
+	name, err := schulhof.CleanName(name)
+	if err != nil {
+		return nil, err
+	}
+	var out *schulhof.Node
+	err = db.update(ctx, func(tx *sql.Tx) error {
+		if err := liveFolder(ctx, tx, school, space, parent); err != nil {
+			return err
+		}
+		now := db.now()
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO nodes (school_id, space_kind, space_id, parent_id, name, name_key, is_folder,
+			created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $8) RETURNING id`,
+			school, string(space.Kind), space.ID, nullNode(parent), name, schulhof.NameKey(name), actorID(ctx), now).Scan(&id)
+		if isUnique(err) {
+			return nameTaken()
+		}
+		if err != nil {
+			return fmt.Errorf("create folder: %w", err)
+		}
+		out, err = scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// PutFile creates a file or gives it new content, keeping the old as a
+// version. Writers of one file queue on its row (SELECT ... FOR UPDATE on
+// PostgreSQL; SQLite has one writer anyway). Two first uploads of a name
+// can still race to insert; the loser's unique violation is retried and
+// then versions the winner: the last writer wins and nothing is lost.
+func (db *DB) PutFile(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string, c schulhof.NewContent, keepVersions int) (*schulhof.Node, error) {
+	name, err := schulhof.CleanName(name)
+	if err != nil {
+		return nil, err
+	}
+	var out *schulhof.Node
+	for attempt := 0; attempt < 3; attempt++ {
+		err = db.update(ctx, func(tx *sql.Tx) error {
+			var err error
+			out, err = db.putFile(ctx, tx, school, space, parent, name, c, keepVersions)
+			return err
+		})
+		if !isUnique(err) {
+			break
+		}
+	}
+	if isUnique(err) {
+		return nil, nameTaken()
+	}
+	return out, err
+}
+
+func (db *DB) putFile(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string, c schulhof.NewContent, keep int) (*schulhof.Node, error) {
+	if err := liveFolder(ctx, tx, school, space, parent); err != nil {
+		return nil, err
+	}
+	now, actor := db.now(), actorID(ctx)
+	old, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.school_id = $1 AND n.space_kind = $2
+		AND n.space_id = $3 AND COALESCE(n.parent_id, 0) = $4 AND n.name_key = $5 AND n.deleted_at IS NULL`+db.forUpdate(),
+		school, string(space.Kind), space.ID, int64(parent), schulhof.NameKey(name)))
+	var id int64
+	switch {
+	case err == sql.ErrNoRows:
+		err = tx.QueryRowContext(ctx, `INSERT INTO nodes (school_id, space_kind, space_id, parent_id, name, name_key, is_folder,
+			size, blob_key, sha256, content_type, version, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $9, $10, 1, $11, $12, $12) RETURNING id`,
+			school, string(space.Kind), space.ID, nullNode(parent), name, schulhof.NameKey(name),
+			c.Size, c.BlobKey, c.SHA256, c.ContentType, actor, now).Scan(&id)
+		if err != nil {
+			return nil, err // a unique violation is retried by PutFile
+		}
+	case err != nil:
+		return nil, err
+	case old.IsFolder:
+		return nil, &schulhof.Error{Code: schulhof.EConflict, Key: "error.invalid",
+			Fields: []schulhof.FieldError{{Field: "name", Key: "file.name_is_folder"}}}
+	default:
+		id = int64(old.ID)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO node_versions (node_id, version, size, sha256, blob_key, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, old.Version, old.Size, old.SHA256, old.BlobKey, old.CreatedBy, old.UpdatedAt.Unix()); err != nil {
+			return nil, fmt.Errorf("keep version: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET name = $1, size = $2, blob_key = $3, sha256 = $4, content_type = $5,
+			version = version + 1, created_by = $6, updated_at = $7 WHERE id = $8`,
+			name, c.Size, c.BlobKey, c.SHA256, c.ContentType, actor, now, id); err != nil {
+			return nil, fmt.Errorf("new content: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM node_versions WHERE node_id = $1 AND version <= $2`, id, old.Version-keep); err != nil {
+			return nil, fmt.Errorf("prune versions: %w", err)
+		}
+	}
+	return scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1`, id))
+}
+
+// FindVersions lists a file's earlier contents, newest first.
+func (db *DB) FindVersions(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) ([]*schulhof.FileVersion, error) {
+	if _, err := db.FindNode(ctx, school, id); err != nil {
+		return nil, err
+	}
+	rows, err := db.readRows(ctx, `SELECT node_id, version, size, sha256, blob_key, created_by, created_at FROM node_versions
+		WHERE node_id = $1 ORDER BY version DESC`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*schulhof.FileVersion
+	for rows.Next() {
+		var v schulhof.FileVersion
+		var created int64
+		if err := rows.Scan(&v.NodeID, &v.Version, &v.Size, &v.SHA256, &v.BlobKey, &v.CreatedBy, &created); err != nil {
+			return nil, err
+		}
+		v.CreatedAt = time.Unix(created, 0)
+		out = append(out, &v)
+	}
+	return out, rows.Err()
+}
+
+// subtree is the node and every live node below it.
+const subtree = `WITH RECURSIVE sub(id) AS (
+	SELECT id FROM nodes WHERE id = $1
+	UNION ALL
+	SELECT c.id FROM nodes c JOIN sub ON c.parent_id = sub.id WHERE c.deleted_at IS NULL)`
+
+// TrashNode moves a live node and everything below it to the trash.
+func (db *DB) TrashNode(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		n, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1 AND n.school_id = $2`, id, school))
+		if err != nil {
+			return notFound(err, "file.not_found")
+		}
+		if n.DeletedAt != nil {
+			return schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+		}
+		if _, err := tx.ExecContext(ctx, subtree+` UPDATE nodes SET deleted_at = $2, deleted_by = $3
+			WHERE id IN (SELECT id FROM sub) AND deleted_at IS NULL`, id, db.now(), actorID(ctx)); err != nil {
+			return fmt.Errorf("trash: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE nodes SET trash_root = TRUE WHERE id = $1`, id)
+		return err
+	})
+}
+
+// RestoreNode brings a trashed node back with what was trashed with it.
+func (db *DB) RestoreNode(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) (*schulhof.Node, error) {
+	var out *schulhof.Node
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		n, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1 AND n.school_id = $2 AND n.trash_root`, id, school))
+		if err != nil {
+			return notFound(err, "file.not_found")
+		}
+		if n.DeletedAt == nil {
+			return schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+		}
+		parent := n.ParentID
+		if parent != 0 && liveFolder(ctx, tx, school, n.Space, parent) != nil {
+			parent = 0 // its folder is gone: back to the top of the space
+		}
+		name := n.Name
+		for i := 2; ; i++ {
+			var taken int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM nodes WHERE space_kind = $1 AND space_id = $2
+				AND COALESCE(parent_id, 0) = $3 AND name_key = $4 AND deleted_at IS NULL`,
+				string(n.Space.Kind), n.Space.ID, int64(parent), schulhof.NameKey(name)).Scan(&taken); err != nil {
+				return err
+			}
+			if taken == 0 {
+				break
+			}
+			ext := path.Ext(n.Name)
+			if n.IsFolder {
+				ext = ""
+			}
+			name = fmt.Sprintf("%s (%d)%s", strings.TrimSuffix(n.Name, ext), i, ext)
+		}
+		// rename first, while it is still in the trash, so the live name
+		// index never sees two of a kind
+		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET trash_root = FALSE, parent_id = $1, name = $2, name_key = $3 WHERE id = $4`,
+			nullNode(parent), name, schulhof.NameKey(name), id); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		// what was trashed with it has the same time and lies below it
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE sub(id) AS (
+				SELECT id FROM nodes WHERE id = $1
+				UNION ALL
+				SELECT c.id FROM nodes c JOIN sub ON c.parent_id = sub.id WHERE c.deleted_at = $2 AND NOT c.trash_root)
+			UPDATE nodes SET deleted_at = NULL, deleted_by = NULL WHERE id IN (SELECT id FROM sub)`, id, n.DeletedAt.Unix()); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		out, err = scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// FindTrash lists what was deleted in a space, newest first.
+func (db *DB) FindTrash(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) ([]*schulhof.Node, error) {
+	return queryNodes(ctx, readQuerier{db}, `SELECT `+nodeColumns+` FROM nodes n WHERE n.school_id = $1 AND n.space_kind = $2
+		AND n.space_id = $3 AND n.trash_root AND n.deleted_at IS NOT NULL ORDER BY n.deleted_at DESC, n.id`,
+		school, string(space.Kind), space.ID)
+}
+
+// PurgeTrash removes for good what has been in the trash since before the
+// time. The blobs stay until the sweeper finds them unnamed.
+func (db *DB) PurgeTrash(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		// children first: a node's folder may be purged in the same run
+		for {
+			res, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE deleted_at IS NOT NULL AND deleted_at < $1
+				AND NOT EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = nodes.id)`, before.Unix())
+			if err != nil {
+				return fmt.Errorf("purge trash: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			if k == 0 {
+				return nil
+			}
+			n += k
+		}
+	})
+	return n, err
+}
+
+// SpaceUsage counts the bytes of a space's files, versions and trash.
+func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
+	var files, versions int64
+	err := db.readRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM nodes WHERE school_id = $1 AND space_kind = $2 AND space_id = $3`,
+		school, string(space.Kind), space.ID).Scan(&files)
+	if err != nil {
+		return 0, err
+	}
+	err = db.readRow(ctx, `SELECT COALESCE(SUM(v.size), 0) FROM node_versions v JOIN nodes n ON n.id = v.node_id
+		WHERE n.school_id = $1 AND n.space_kind = $2 AND n.space_id = $3`, school, string(space.Kind), space.ID).Scan(&versions)
+	return files + versions, err
+}
+
+// BlobInUse reports whether a file or a version names the blob.
+func (db *DB) BlobInUse(ctx context.Context, key string) (bool, error) {
+	var n int
+	err := db.readRow(ctx, `SELECT (SELECT COUNT(*) FROM nodes WHERE blob_key = $1) + (SELECT COUNT(*) FROM node_versions WHERE blob_key = $1)`, key).Scan(&n)
+	return n > 0, err
+}
+
+// forUpdate locks the rows a write transaction read on PostgreSQL; SQLite
+// has no such clause and needs none, its writers take turns.
+func (db *DB) forUpdate() string {
+	if db.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
