@@ -25,17 +25,17 @@ type Space struct {
 
 // Node is a file or a folder.
 type Node struct {
-	ID          NodeID    `json:"id"`
-	SchoolID    SchoolID  `json:"school_id"`
-	Space       Space     `json:"space"`
-	ParentID    NodeID    `json:"parent_id,omitempty"` // 0 at the top of the space
-	Name        string    `json:"name"`
-	IsFolder    bool      `json:"is_folder"`
-	Size        int64     `json:"size"`
-	SHA256      string    `json:"sha256,omitempty"`
-	ContentType string    `json:"content_type,omitempty"`
-	Version     int       `json:"version,omitempty"` // of a file's content, from 1
-	BlobKey     string    `json:"-"`
+	ID          NodeID   `json:"id"`
+	SchoolID    SchoolID `json:"school_id"`
+	Space       Space    `json:"space"`
+	ParentID    NodeID   `json:"parent_id,omitempty"` // 0 at the top of the space
+	Name        string   `json:"name"`
+	IsFolder    bool     `json:"is_folder"`
+	Size        int64    `json:"size"`
+	SHA256      string   `json:"sha256,omitempty"`
+	ContentType string   `json:"content_type,omitempty"`
+	Version     int      `json:"version,omitempty"` // of a file's content, from 1
+	BlobKey     string   `json:"-"`
 	// StudentsUpload lets members who are not leaders add files to this
 	// folder of a group (a hand-in box, a shared collection).
 	StudentsUpload bool       `json:"students_upload,omitempty"`

@@ -90,3 +90,43 @@ func CanViewAudit(a *User, school SchoolID) bool {
 	}
 	return CanManageUsers(a, school)
 }
+
+// SpaceAccess is what the actor is in a space, looked up by the caller:
+// for a group space, the actor's (or their child's) role in the group.
+type SpaceAccess struct {
+	Owner      bool       // the user whose home it is
+	MemberRole MemberRole // "" when not a member of the group
+}
+
+// CanReadSpace: a user's home only for the user; a group's folder for its
+// members and leaders and for the school's admins. Parents do not browse
+// their children's class folders (assignments show them what concerns
+// them).
+func CanReadSpace(a *User, school SchoolID, space Space, acc SpaceAccess) bool {
+	if !sameSchool(a, school) {
+		return false
+	}
+	switch space.Kind {
+	case SpaceUser:
+		return acc.Owner
+	case SpaceGroup:
+		return (acc.MemberRole != "" && a.Role != RoleParent) || CanManageGroup(a, school)
+	}
+	return false
+}
+
+// CanWriteSpace: the owner in a home; in a group's folder its leaders and
+// the school's admins, and members where the folder allows students to
+// upload (studentsUpload: the folder or one above it has it on).
+func CanWriteSpace(a *User, school SchoolID, space Space, acc SpaceAccess, studentsUpload bool) bool {
+	if !CanReadSpace(a, school, space, acc) {
+		return false
+	}
+	switch space.Kind {
+	case SpaceUser:
+		return acc.Owner
+	case SpaceGroup:
+		return acc.MemberRole == MemberRoleLeader || CanManageGroup(a, school) || (acc.MemberRole == MemberRoleMember && studentsUpload)
+	}
+	return false
+}

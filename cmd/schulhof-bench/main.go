@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/web"
@@ -111,7 +112,15 @@ func start(dsn string, hasher *password.Hasher, users int, hash string) (*env, e
 		}
 		e.users = append(e.users, u)
 	}
-	srv, err := web.New(web.Config{Version: "bench"}, db, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	blobDir, err := os.MkdirTemp("", "schulhof-bench-files")
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blob.NewDisk(blobDir)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := web.New(web.Config{Version: "bench"}, db, blobs, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +137,7 @@ func start(dsn string, hasher *password.Hasher, users int, hash string) (*env, e
 		if dir != "" {
 			os.RemoveAll(dir)
 		}
+		os.RemoveAll(blobDir)
 	}
 	return e, nil
 }

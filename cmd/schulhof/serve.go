@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/web"
@@ -50,7 +52,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := ensureOperator(ctx, db, hasher, c.AdminPassword, log); err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{PublicURL: c.PublicURL, TrustProxy: c.TrustProxy, SecureCookies: c.SecureCookies, Version: version}, db, hasher, log)
+	blobs, err := blob.NewDisk(filepath.Join(c.Data, "files"))
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{PublicURL: c.PublicURL, TrustProxy: c.TrustProxy, SecureCookies: c.SecureCookies, Version: version}, db, blobs, hasher, log)
 	if err != nil {
 		return err
 	}

@@ -384,3 +384,23 @@ func (db *DB) forUpdate() string {
 	}
 	return ""
 }
+
+// SetStudentsUpload lets group members add files to a folder, or not.
+func (db *DB) SetStudentsUpload(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID, on bool) (*schulhof.Node, error) {
+	var out *schulhof.Node
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		n, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1 AND n.school_id = $2 AND n.deleted_at IS NULL`, id, school))
+		if err != nil {
+			return notFound(err, "file.not_found")
+		}
+		if !n.IsFolder || n.Space.Kind != schulhof.SpaceGroup {
+			return schulhof.Errorf(schulhof.EInvalid, "file.upload_setting_folder")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET students_upload = $1 WHERE id = $2`, on, id); err != nil {
+			return err
+		}
+		n.StudentsUpload, out = on, n
+		return nil
+	})
+	return out, err
+}

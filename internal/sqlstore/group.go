@@ -262,3 +262,14 @@ func (db *DB) IsMember(ctx context.Context, group schulhof.GroupID, user schulho
 		OR user_id IN (SELECT child_id FROM parent_links WHERE parent_id = $2))`, group, user).Scan(&n)
 	return n > 0, err
 }
+
+// FindMemberRole returns the user's role in the group, or "" when the user
+// is not in it.
+func (db *DB) FindMemberRole(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID) (schulhof.MemberRole, error) {
+	var role string
+	err := db.readRow(ctx, `SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2 AND school_id = $3`, group, user, school).Scan(&role)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return schulhof.MemberRole(role), err
+}

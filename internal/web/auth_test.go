@@ -80,7 +80,7 @@ func TestOverloadAnswersFastWithRetryAfter(t *testing.T) {
 	// a costly hash and a queue of one: most of 30 logins at once must be
 	// refused at once with 503, none may hang
 	costly := password.Params{Memory: 32 * 1024, Time: 4, Threads: 1}
-	f.srv = newServer(t, db, password.NewHasher(costly, 1, time.Millisecond))
+	f.srv = newServer(t, db, f.blobs, password.NewHasher(costly, 1, time.Millisecond))
 	// Verify takes the cost from the stored hash
 	must(t, db.SetPassword(ctx, f.school["a"].ID, f.user["a-student"].ID, password.Hash(testPassword, costly), false))
 	var wg sync.WaitGroup

@@ -48,6 +48,15 @@ func TestTenancyMatrix(t *testing.T) {
 		{"PUT", "/api/v1/schools/schule-a/groups/{a-5a}/members/{b-student}", `{}`},
 		{"POST", "/api/v1/schools/schule-a/letters", `{"user_ids":[{b-student}]}`},
 		{"PUT", "/api/v1/schools/schule-a/users/{a-parent}/children/{b-student}", ""},
+		{"GET", "/api/v1/schools/schule-b/spaces/group/{b-5a}/nodes", ""},
+		{"PUT", "/api/v1/schools/schule-b/spaces/group/{b-5a}/files?name=x.txt", "x"},
+		{"GET", "/api/v1/schools/schule-b/nodes/{b-sheet}/content", ""},
+		{"DELETE", "/api/v1/schools/schule-b/nodes/{b-sheet}", ""},
+		{"GET", "/api/v1/schools/schule-a/nodes/{b-sheet}/content", ""},
+		{"DELETE", "/api/v1/schools/schule-a/nodes/{b-sheet}", ""},
+		{"POST", "/api/v1/schools/schule-a/nodes/{b-old}/restore", ""},
+		{"GET", "/api/v1/schools/schule-a/spaces/group/{b-5a}/nodes", ""},
+		{"GET", "/api/v1/schools/schule-a/spaces/user/{b-student}/nodes", ""},
 		// pages
 		{"GET", "/s/schule-b/users", ""},
 		{"GET", "/s/schule-b/users/{b-student}", ""},
@@ -65,7 +74,12 @@ func TestTenancyMatrix(t *testing.T) {
 		rec := f.do("operator", "GET", "/api/v1/schools/schule-b/users?limit=1000", "")
 		g := f.do("operator", "GET", "/api/v1/schools/schule-b/groups", "")
 		m := f.do("operator", "GET", f.expand("/api/v1/schools/schule-b/groups/{b-5a}/members"), "")
-		return rec.Body.String() + g.Body.String() + m.Body.String()
+		files := f.do("operator", "GET", f.expand("/api/v1/schools/schule-b/spaces/group/{b-5a}/nodes?parent={b-material}"), "")
+		trash := f.do("operator", "GET", f.expand("/api/v1/schools/schule-b/spaces/group/{b-5a}/trash"), "")
+		if files.Code != 200 || trash.Code != 200 {
+			t.Fatalf("snapshot: %d %d", files.Code, trash.Code)
+		}
+		return rec.Body.String() + g.Body.String() + m.Body.String() + files.Body.String() + trash.Body.String()
 	}
 	before := snapshot()
 	for _, actor := range []string{"a-admin", "a-teacher", "a-student", "a-parent"} {
@@ -100,7 +114,7 @@ func TestTenancyMatrix(t *testing.T) {
 
 // ghostIDs replaces school B's fixture ids by ids that exist nowhere.
 func ghostIDs(s string) string {
-	for _, n := range []string{"b-student2", "b-student", "b-admin", "b-parent", "b-teacher", "b-5a"} {
+	for _, n := range []string{"b-student2", "b-student", "b-admin", "b-parent", "b-teacher", "b-5a", "b-sheet", "b-old"} {
 		s = strings.ReplaceAll(s, "{"+n+"}", "987654")
 	}
 	return s

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 )
@@ -41,6 +42,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	db       *sqlstore.DB
+	blobs    blob.Store
 	hasher   *password.Hasher
 	log      *slog.Logger
 	limiter  *Limiter
@@ -54,8 +56,8 @@ type Server struct {
 }
 
 // New builds the server and its route table.
-func New(cfg Config, db *sqlstore.DB, hasher *password.Hasher, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, db: db, hasher: hasher, log: log, now: db.Now,
+func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher, log *slog.Logger) (*Server, error) {
+	s := &Server{cfg: cfg, db: db, blobs: blobs, hasher: hasher, log: log, now: db.Now,
 		limiter: NewLimiter(db.Now), schools: newSchoolCache(db)}
 	s.metrics = newMetrics(db)
 	pages, err := parseTemplates()

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
@@ -28,22 +29,34 @@ type fixture struct {
 	t      testing.TB
 	srv    *web.Server
 	db     *sqlstore.DB
+	blobs  *blob.Disk
 	school map[string]*schulhof.School
 	user   map[string]*schulhof.User  // "a-admin", "b-student", "operator", ...
 	group  map[string]*schulhof.Group // "a-5a", "a-5b", ...
+	node   map[string]*schulhof.Node  // "a-material", "a-sheet", "a-note", "a-old"
 	token  map[string]string
 }
 
-func newServer(tb testing.TB, db *sqlstore.DB, hasher *password.Hasher) *web.Server {
+func newServer(tb testing.TB, db *sqlstore.DB, blobs *blob.Disk, hasher *password.Hasher) *web.Server {
 	tb.Helper()
 	if hasher == nil {
 		hasher = password.NewHasher(password.Fast, 0, 0)
 	}
-	srv, err := web.New(web.Config{Version: "test"}, db, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := web.New(web.Config{Version: "test"}, db, blobs, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return srv
+}
+
+func newBlobs(tb testing.TB) *blob.Disk {
+	tb.Helper()
+	blobs, err := blob.NewDisk(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	blobs.Reserve = 0
+	return blobs
 }
 
 func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
@@ -51,8 +64,9 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 	if db == nil {
 		db = sqltest.MustOpenSQLite(tb)
 	}
-	f := &fixture{t: tb, db: db, srv: newServer(tb, db, nil), school: map[string]*schulhof.School{},
-		user: map[string]*schulhof.User{}, group: map[string]*schulhof.Group{}, token: map[string]string{}}
+	blobs := newBlobs(tb)
+	f := &fixture{t: tb, db: db, blobs: blobs, srv: newServer(tb, db, blobs, nil), school: map[string]*schulhof.School{},
+		user: map[string]*schulhof.User{}, group: map[string]*schulhof.Group{}, node: map[string]*schulhof.Node{}, token: map[string]string{}}
 	hash := password.Hash(testPassword, password.Fast)
 	mk := func(name string, u *schulhof.User) {
 		if err := db.CreateUser(ctx, u, hash); err != nil {
@@ -86,6 +100,17 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		must(tb, db.SetMember(ctx, sc.ID, f.group[k+"-5b"].ID, f.user[k+"-student2"].ID, schulhof.MemberRoleMember))
 		must(tb, db.SetMember(ctx, sc.ID, f.group[k+"-5a"].ID, f.user[k+"-teacher"].ID, schulhof.MemberRoleLeader))
 		must(tb, db.LinkParent(ctx, sc.ID, f.user[k+"-parent"].ID, f.user[k+"-student"].ID))
+		// files: the class folder of 5a with material, a student's note,
+		// and something in the class's trash
+		class := schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(f.group[k+"-5a"].ID)}
+		home := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(f.user[k+"-student"].ID)}
+		folder, err := db.CreateFolder(ctx, sc.ID, class, 0, "Material")
+		must(tb, err)
+		f.node[k+"-material"] = folder
+		f.node[k+"-sheet"] = f.putFile(sc.ID, class, folder.ID, "Blatt.txt", "Hallo Klasse "+k)
+		f.node[k+"-note"] = f.putFile(sc.ID, home, 0, "Notizen.txt", "geheim "+k)
+		f.node[k+"-old"] = f.putFile(sc.ID, class, 0, "Alt.txt", "alt")
+		must(tb, db.TrashNode(ctx, sc.ID, f.node[k+"-old"].ID))
 	}
 	for name, u := range f.user {
 		slug := ""
@@ -105,6 +130,15 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		f.token[name] = out.Token
 	}
 	return f
+}
+
+func (f *fixture) putFile(school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name, text string) *schulhof.Node {
+	f.t.Helper()
+	info, err := f.blobs.Put(ctx, strings.NewReader(text), blob.PutOptions{ExpectedSize: -1})
+	must(f.t, err)
+	n, err := f.db.PutFile(ctx, school, space, parent, name, schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: "text/plain; charset=utf-8"}, 10)
+	must(f.t, err)
+	return n
 }
 
 func must(tb testing.TB, err error) {
@@ -148,6 +182,9 @@ func (f *fixture) expand(s string) string {
 	}
 	for name := range f.group {
 		s = strings.ReplaceAll(s, "{"+name+"}", f.id(name))
+	}
+	for name, n := range f.node {
+		s = strings.ReplaceAll(s, "{"+name+"}", itoa(int64(n.ID)))
 	}
 	return s
 }

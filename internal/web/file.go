@@ -1,0 +1,399 @@
+package web
+
+import (
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+)
+
+// Files: every user's home and every group's folder, as the JSON API.
+// Access is decided by schulhof.CanReadSpace / CanWriteSpace; a space or
+// node the actor may not read answers 404, like one that does not exist.
+
+// MaxUpload is the largest single file: a long lesson video, many times
+// what a worksheet needs.
+const MaxUpload = 8 << 30
+
+// spaceFromPath resolves {kind}/{id} and the actor's access to it.
+func (s *Server) spaceFromPath(r *http.Request, sc *schulhof.School) (schulhof.Space, schulhof.SpaceAccess, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return schulhof.Space{}, schulhof.SpaceAccess{}, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	space := schulhof.Space{Kind: schulhof.SpaceKind(r.PathValue("kind")), ID: id}
+	acc, err := s.spaceAccess(r, sc, space)
+	return space, acc, err
+}
+
+func (s *Server) spaceAccess(r *http.Request, sc *schulhof.School, space schulhof.Space) (schulhof.SpaceAccess, error) {
+	a := authOf(r).user
+	var acc schulhof.SpaceAccess
+	switch space.Kind {
+	case schulhof.SpaceUser:
+		acc.Owner = schulhof.UserID(space.ID) == a.ID && a.SchoolID == sc.ID
+	case schulhof.SpaceGroup:
+		if _, err := s.db.FindGroupByID(r.Context(), sc.ID, schulhof.GroupID(space.ID)); err != nil {
+			return acc, err
+		}
+		role, err := s.db.FindMemberRole(r.Context(), sc.ID, schulhof.GroupID(space.ID), a.ID)
+		if err != nil {
+			return acc, err
+		}
+		acc.MemberRole = role
+	default:
+		return acc, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	if !schulhof.CanReadSpace(a, sc.ID, space, acc) {
+		return acc, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	return acc, nil
+}
+
+// studentsUpload reports whether the folder or one above it lets group
+// members add files.
+func (s *Server) studentsUpload(r *http.Request, sc *schulhof.School, folder schulhof.NodeID) (bool, error) {
+	for depth := 0; folder != 0 && depth < 64; depth++ {
+		n, err := s.db.FindNode(r.Context(), sc.ID, folder)
+		if err != nil {
+			return false, err
+		}
+		if n.StudentsUpload {
+			return true, nil
+		}
+		folder = n.ParentID
+	}
+	return false, nil
+}
+
+// nodeFromPath resolves {node} and checks that the actor may read its space.
+func (s *Server) nodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node, schulhof.SpaceAccess, error) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		return nil, nil, schulhof.SpaceAccess{}, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("node"), 10, 64)
+	if err != nil {
+		return nil, nil, schulhof.SpaceAccess{}, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	n, err := s.db.FindNode(r.Context(), sc.ID, schulhof.NodeID(id))
+	if err != nil {
+		return nil, nil, schulhof.SpaceAccess{}, err
+	}
+	acc, err := s.spaceAccess(r, sc, n.Space)
+	return sc, n, acc, err
+}
+
+func (s *Server) canWrite(r *http.Request, sc *schulhof.School, space schulhof.Space, acc schulhof.SpaceAccess, folder schulhof.NodeID) (bool, error) {
+	up := false
+	if space.Kind == schulhof.SpaceGroup && acc.MemberRole == schulhof.MemberRoleMember {
+		var err error
+		if up, err = s.studentsUpload(r, sc, folder); err != nil {
+			return false, err
+		}
+	}
+	return schulhof.CanWriteSpace(authOf(r).user, sc.ID, space, acc, up), nil
+}
+
+// folderListing is a folder's content and what the actor may do there.
+type folderListing struct {
+	Space    schulhof.Space   `json:"space"`
+	Folder   *schulhof.Node   `json:"folder,omitempty"`
+	Items    []*schulhof.Node `json:"items"`
+	CanWrite bool             `json:"can_write"`
+}
+
+func parentParam(r *http.Request) (schulhof.NodeID, error) {
+	v := r.URL.Query().Get("parent")
+	if v == "" || v == "0" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return 0, schulhof.Errorf(schulhof.EBadRequest, "file.bad_parent")
+	}
+	return schulhof.NodeID(id), nil
+}
+
+// apiListFolder: GET /api/v1/schools/{school}/spaces/{kind}/{id}/nodes?parent=N.
+func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	space, acc, err := s.spaceFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	parent, err := parentParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.db.FindNodes(r.Context(), sc.ID, space, parent)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := folderListing{Space: space, Items: items}
+	if out.Items == nil {
+		out.Items = []*schulhof.Node{}
+	}
+	if parent != 0 {
+		if out.Folder, err = s.db.FindNode(r.Context(), sc.ID, parent); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if out.CanWrite, err = s.canWrite(r, sc, space, acc, parent); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiCreateFolder: POST /api/v1/schools/{school}/spaces/{kind}/{id}/folders {"parent", "name"}.
+func (s *Server) apiCreateFolder(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	space, acc, err := s.spaceFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Parent schulhof.NodeID `json:"parent"`
+		Name   string          `json:"name"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok, err := s.canWrite(r, sc, space, acc, in.Parent); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	n, err := s.db.CreateFolder(r.Context(), sc.ID, space, in.Parent, in.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, n)
+}
+
+func orForbidden(err error) error {
+	if err != nil {
+		return err
+	}
+	return schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
+}
+
+// apiPutFile: PUT /api/v1/schools/{school}/spaces/{kind}/{id}/files?parent=N&name=X
+// with the bytes as body. The bytes are stored (fsynced) first and become
+// visible with the row in one transaction; an existing file keeps its old
+// content as a version.
+func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	space, acc, err := s.spaceFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	parent, err := parentParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name, err := schulhof.CleanName(r.URL.Query().Get("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok, err := s.canWrite(r, sc, space, acc, parent); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	info, err := s.blobs.Put(r.Context(), r.Body, blob.PutOptions{MaxSize: MaxUpload, ExpectedSize: r.ContentLength})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctype := r.Header.Get("Content-Type")
+	if ctype == "" || ctype == "application/octet-stream" {
+		ctype = mime.TypeByExtension(path.Ext(name))
+	}
+	n, err := s.db.PutFile(r.Context(), sc.ID, space, parent, name,
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: ctype}, 10)
+	if err != nil {
+		// nothing names the bytes: remove them now rather than wait for the sweeper
+		s.blobs.Delete(r.Context(), info.Key)
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, n)
+}
+
+// apiGetNode: GET /api/v1/schools/{school}/nodes/{node}.
+func (s *Server) apiGetNode(w http.ResponseWriter, r *http.Request) {
+	_, n, _, err := s.nodeFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, n)
+}
+
+// inlineTypes may be shown in the browser; everything else downloads, so
+// that an uploaded web page can never run in the platform's origin.
+var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
+	"application/pdf": true, "text/plain": true, "audio/mpeg": true, "audio/ogg": true, "audio/wav": true,
+	"video/mp4": true, "video/webm": true, "video/ogg": true}
+
+// apiDownload: GET /api/v1/schools/{school}/nodes/{node}/content, with
+// Range (videos seek, downloads resume) and ETag.
+func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
+	_, n, _, err := s.nodeFromPath(r)
+	if err == nil && (n.IsFolder || n.DeletedAt != nil) {
+		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rd, err := s.blobs.Open(r.Context(), blob.Key(n.BlobKey))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rd.Close()
+	ctype, _, _ := strings.Cut(n.ContentType, ";")
+	disposition := "attachment"
+	if r.URL.Query().Get("inline") == "1" && inlineTypes[strings.TrimSpace(ctype)] {
+		disposition = "inline"
+	}
+	h := w.Header()
+	h.Set("Content-Disposition", disposition+"; filename*=UTF-8''"+url.PathEscape(n.Name))
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; media-src 'self'")
+	h.Set("ETag", `"`+n.SHA256+`"`)
+	h.Set("Cache-Control", "private, no-cache")
+	if n.ContentType != "" {
+		h.Set("Content-Type", n.ContentType)
+	}
+	http.ServeContent(w, r, "", n.UpdatedAt, rd)
+}
+
+// apiTrashNode: DELETE /api/v1/schools/{school}/nodes/{node} moves it to the trash.
+func (s *Server) apiTrashNode(w http.ResponseWriter, r *http.Request) {
+	sc, n, acc, err := s.nodeFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok, err := s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	if err := s.db.TrashNode(r.Context(), sc.ID, n.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiRestoreNode: POST /api/v1/schools/{school}/nodes/{node}/restore.
+func (s *Server) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
+	sc, n, acc, err := s.nodeFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// restoring is the owner's, or a leader's in a group: what may write
+	// at the top of the space
+	if ok, err := s.canWrite(r, sc, n.Space, acc, 0); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	back, err := s.db.RestoreNode(r.Context(), sc.ID, n.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, back)
+}
+
+// apiUpdateNode: PATCH /api/v1/schools/{school}/nodes/{node} {"students_upload"}
+// for leaders and admins of the group.
+func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
+	sc, n, acc, err := s.nodeFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		StudentsUpload *bool `json:"students_upload"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !schulhof.CanWriteSpace(authOf(r).user, sc.ID, n.Space, acc, false) {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	if in.StudentsUpload != nil {
+		if n, err = s.db.SetStudentsUpload(r.Context(), sc.ID, n.ID, *in.StudentsUpload); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, n)
+}
+
+// apiListVersions: GET /api/v1/schools/{school}/nodes/{node}/versions.
+func (s *Server) apiListVersions(w http.ResponseWriter, r *http.Request) {
+	sc, n, _, err := s.nodeFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	vs, err := s.db.FindVersions(r.Context(), sc.ID, n.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(vs, ""))
+}
+
+// apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.
+func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	space, _, err := s.spaceFromPath(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ns, err := s.db.FindTrash(r.Context(), sc.ID, space)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(ns, ""))
+}
