@@ -1,9 +1,15 @@
 package web_test
 
 import (
+	"io"
+	"log/slog"
 	"time"
 
+	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/web"
 	"strings"
 	"testing"
 )
@@ -68,4 +74,37 @@ func TestFailedUploadLeavesNoBlob(t *testing.T) {
 	if count() != before {
 		t.Fatal("the refused upload's bytes stayed")
 	}
+}
+
+// TestHousekeeping: trash older than the retention goes for good, and so do
+// the bytes that no file names any more; what is named stays.
+func TestHousekeeping(t *testing.T) {
+	f := newFixture(t, nil)
+	orphan, err := f.blobs.Put(ctx, strings.NewReader("crashed upload"), blob.PutOptions{ExpectedSize: -1})
+	must(t, err)
+	srv, err := web.New(web.Config{OrphanAge: time.Nanosecond}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	// a day later: the trash is kept
+	f.db.Now = func() time.Time { return sqltest.Clock.Add(24 * time.Hour) }
+	srv.Housekeeping(ctx)
+	if _, err := f.db.FindNode(ctx, f.school["a"].ID, f.node["a-old"].ID); err != nil {
+		t.Fatalf("trash purged after a day: %v", err)
+	}
+	if _, err := f.blobs.Open(ctx, orphan.Key); !schulhof.Match(err, schulhof.ENotFound) {
+		t.Fatalf("orphan blob kept: %v", err)
+	}
+	// 31 days later: gone, with its bytes
+	f.db.Now = func() time.Time { return sqltest.Clock.Add(31 * 24 * time.Hour) }
+	srv.Housekeeping(ctx)
+	if _, err := f.db.FindNode(ctx, f.school["a"].ID, f.node["a-old"].ID); !schulhof.Match(err, schulhof.ENotFound) {
+		t.Fatalf("old trash kept: %v", err)
+	}
+	if _, err := f.blobs.Open(ctx, blob.Key(f.node["a-old"].BlobKey)); !schulhof.Match(err, schulhof.ENotFound) {
+		t.Fatalf("purged file's bytes kept: %v", err)
+	}
+	r, err := f.blobs.Open(ctx, blob.Key(f.node["a-sheet"].BlobKey))
+	if err != nil {
+		t.Fatalf("a live file's bytes were removed: %v", err)
+	}
+	r.Close()
 }

@@ -35,6 +35,13 @@ type Config struct {
 	// request came over HTTPS.
 	SecureCookies bool
 	Version       string
+	// TrashRetention is how long deleted files can be restored before
+	// they are removed for good; 0 means 30 days.
+	TrashRetention time.Duration
+	// OrphanAge is how old a blob that no file names must be before the
+	// janitor removes it (an upload in progress has no row yet); 0 means
+	// an hour.
+	OrphanAge time.Duration
 }
 
 // Server holds what the handlers share. It has no global state: tests run
@@ -57,8 +64,10 @@ type Server struct {
 
 // New builds the server and its route table.
 func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, db: db, blobs: blobs, hasher: hasher, log: log, now: db.Now,
-		limiter: NewLimiter(db.Now), schools: newSchoolCache(db)}
+	// the clock is the store's, read on every call, so that tests can move it
+	now := func() time.Time { return db.Now() }
+	s := &Server{cfg: cfg, db: db, blobs: blobs, hasher: hasher, log: log, now: now,
+		limiter: NewLimiter(now), schools: newSchoolCache(db)}
 	s.metrics = newMetrics(db)
 	pages, err := parseTemplates()
 	if err != nil {
@@ -71,7 +80,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Run cleans up expired sessions until ctx ends.
+// Run does the housekeeping every ten minutes until ctx ends.
 func (s *Server) Run(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -80,13 +89,57 @@ func (s *Server) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.db.DeleteExpiredSessions(ctx, s.now()); err != nil {
-				s.log.Error("delete expired sessions", "err", err)
-			} else if n > 0 {
-				s.log.Info("deleted expired sessions", "count", n)
-			}
-			s.limiter.Sweep()
+			s.Housekeeping(ctx)
 		}
+	}
+}
+
+// Housekeeping removes expired sessions, trash older than the retention
+// and blobs that no file names (uploads that crashed or were refused
+// after their bytes were stored).
+func (s *Server) Housekeeping(ctx context.Context) {
+	now := s.now()
+	if n, err := s.db.DeleteExpiredSessions(ctx, now); err != nil {
+		s.log.Error("delete expired sessions", "err", err)
+	} else if n > 0 {
+		s.log.Info("deleted expired sessions", "count", n)
+	}
+	s.limiter.Sweep()
+	keep := s.cfg.TrashRetention
+	if keep <= 0 {
+		keep = 30 * 24 * time.Hour
+	}
+	if n, err := s.db.PurgeTrash(ctx, now.Add(-keep)); err != nil {
+		s.log.Error("purge trash", "err", err)
+	} else if n > 0 {
+		s.log.Info("purged trash", "count", n)
+	}
+	age := s.cfg.OrphanAge
+	if age <= 0 {
+		age = time.Hour
+	}
+	var orphans []blob.Key
+	err := s.blobs.Walk(ctx, func(k blob.Key, written time.Time) error {
+		if time.Since(written) < age {
+			return nil // may be an upload whose row is being written
+		}
+		used, err := s.db.BlobInUse(ctx, string(k))
+		if err == nil && !used {
+			orphans = append(orphans, k)
+		}
+		return err
+	})
+	if err != nil {
+		s.log.Error("sweep blobs", "err", err)
+		return
+	}
+	for _, k := range orphans {
+		if err := s.blobs.Delete(ctx, k); err != nil {
+			s.log.Error("delete orphan blob", "key", k, "err", err)
+		}
+	}
+	if len(orphans) > 0 {
+		s.log.Info("deleted orphan blobs", "count", len(orphans))
 	}
 }
 
