@@ -96,8 +96,16 @@ type FileService interface {
 	FindTrash(ctx context.Context, school SchoolID, space Space) ([]*Node, error)
 	// PurgeTrash removes what has been in the trash since before the time.
 	PurgeTrash(ctx context.Context, before time.Time) (int64, error)
-	// SpaceUsage counts the bytes of a space: files, versions and trash.
+	// SpaceUsage counts the bytes of a space's live files and versions.
 	SpaceUsage(ctx context.Context, school SchoolID, space Space) (int64, error)
 	// BlobInUse reports whether any file or version names the blob.
 	BlobInUse(ctx context.Context, key string) (bool, error)
+}
+
+// DefaultQuotas are the bytes a space may hold unless the installation
+// sets others: enough for a school year's worksheets and hand-ins for a
+// student, for a teacher's material, for a class's shared folder.
+var DefaultQuotas = map[SpaceKind]map[Role]int64{
+	SpaceUser:  {RoleStudent: 2 << 30, RoleParent: 100 << 20, RoleTeacher: 20 << 30, RoleSchoolAdmin: 20 << 30, RoleOperator: 1 << 30},
+	SpaceGroup: {0: 20 << 30},
 }

@@ -303,6 +303,8 @@ var messages = map[string][2]string{
 	"file.bad_parent":            {"Der Ordner (parent) ist ungültig.", "The folder (parent) is invalid."},
 	"file.upload_setting_folder": {"Hochladen durch Schülerinnen und Schüler lässt sich nur für Ordner einer Gruppe einstellen.", "Student uploads can only be set for folders of a group."},
 
+	"quota.exceeded": {"Dafür reicht der Speicherplatz nicht: belegt sind %s von %s. Lösche ältere Dateien, um Platz zu schaffen.", "There is not enough space for this: %s of %s are used. Delete older files to make room."},
+
 	// uploads
 	"upload.too_large": {"Die Datei ist zu groß: erlaubt sind höchstens %s.", "The file is too large: at most %s are allowed."},
 	"storage.full":     {"Der Speicher des Servers ist voll. Bitte sag der Schul-IT Bescheid.", "The server's storage is full. Please tell the school's IT."},

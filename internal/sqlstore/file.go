@@ -356,16 +356,18 @@ func (db *DB) PurgeTrash(ctx context.Context, before time.Time) (int64, error) {
 	return n, err
 }
 
-// SpaceUsage counts the bytes of a space's files, versions and trash.
+// SpaceUsage counts the bytes of a space's live files and their versions.
+// The trash does not count: deleting makes room at once, and the trash
+// empties itself after its retention.
 func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
 	var files, versions int64
-	err := db.readRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM nodes WHERE school_id = $1 AND space_kind = $2 AND space_id = $3`,
-		school, string(space.Kind), space.ID).Scan(&files)
+	err := db.readRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM nodes WHERE school_id = $1 AND space_kind = $2 AND space_id = $3
+		AND deleted_at IS NULL`, school, string(space.Kind), space.ID).Scan(&files)
 	if err != nil {
 		return 0, err
 	}
 	err = db.readRow(ctx, `SELECT COALESCE(SUM(v.size), 0) FROM node_versions v JOIN nodes n ON n.id = v.node_id
-		WHERE n.school_id = $1 AND n.space_kind = $2 AND n.space_id = $3`, school, string(space.Kind), space.ID).Scan(&versions)
+		WHERE n.school_id = $1 AND n.space_kind = $2 AND n.space_id = $3 AND n.deleted_at IS NULL`, school, string(space.Kind), space.ID).Scan(&versions)
 	return files + versions, err
 }
 

@@ -106,6 +106,24 @@ type folderListing struct {
 	Folder   *schulhof.Node   `json:"folder,omitempty"`
 	Items    []*schulhof.Node `json:"items"`
 	CanWrite bool             `json:"can_write"`
+	Usage    int64            `json:"usage"` // bytes of the space: files, versions, trash
+	Quota    int64            `json:"quota"`
+}
+
+// quota is what the space may hold.
+func (s *Server) quota(r *http.Request, sc *schulhof.School, space schulhof.Space) (int64, error) {
+	role := schulhof.Role(0)
+	if space.Kind == schulhof.SpaceUser {
+		u, err := s.db.FindUserByID(r.Context(), sc.ID, schulhof.UserID(space.ID))
+		if err != nil {
+			return 0, err
+		}
+		role = u.Role
+	}
+	if q, ok := s.cfg.Quotas[space.Kind][role]; ok {
+		return q, nil
+	}
+	return schulhof.DefaultQuotas[space.Kind][role], nil
 }
 
 func parentParam(r *http.Request) (schulhof.NodeID, error) {
@@ -153,6 +171,14 @@ func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if out.CanWrite, err = s.canWrite(r, sc, space, acc, parent); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if out.Usage, err = s.db.SpaceUsage(r.Context(), sc.ID, space); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if out.Quota, err = s.quota(r, sc, space); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -227,7 +253,25 @@ func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, orForbidden(err))
 		return
 	}
-	info, err := s.blobs.Put(r.Context(), r.Body, blob.PutOptions{MaxSize: MaxUpload, ExpectedSize: r.ContentLength})
+	// the quota is checked before a byte is stored: by the announced
+	// length at once, and for a stream without one by stopping it where
+	// the space is full
+	used, err := s.db.SpaceUsage(r.Context(), sc.ID, space)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	quota, err := s.quota(r, sc, space)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room := quota - used
+	if room <= 0 || r.ContentLength > room {
+		s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota)))
+		return
+	}
+	info, err := s.blobs.Put(r.Context(), r.Body, blob.PutOptions{MaxSize: min(MaxUpload, room), ExpectedSize: r.ContentLength})
 	if err != nil {
 		s.fail(w, r, err)
 		return

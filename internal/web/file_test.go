@@ -108,3 +108,31 @@ func TestHousekeeping(t *testing.T) {
 	}
 	r.Close()
 }
+
+func TestQuota(t *testing.T) {
+	f := newFixture(t, nil)
+	srv, err := web.New(web.Config{Quotas: map[schulhof.SpaceKind]map[schulhof.Role]int64{
+		schulhof.SpaceUser: {schulhof.RoleStudent: 30}}}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	f.srv = srv
+	home := f.expand("/api/v1/schools/schule-a/spaces/user/{a-student}")
+	// "geheim a" (8 bytes) is there; 30 allowed
+	if rec := f.do("a-student", "PUT", home+"/files?name=gross.txt", strings.Repeat("x", 23)); rec.Code != 422 || !strings.Contains(rec.Body.String(), "Speicherplatz") {
+		t.Fatalf("over quota: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "PUT", home+"/files?name=passt.txt", strings.Repeat("x", 22)); rec.Code != 201 {
+		t.Fatalf("within quota: %d %s", rec.Code, rec.Body)
+	}
+	var l struct{ Usage, Quota int64 }
+	decode(t, f.do("a-student", "GET", home+"/nodes", ""), &l)
+	if l.Usage != 30 || l.Quota != 30 {
+		t.Fatalf("listing says %+v", l)
+	}
+	// deleting makes room
+	if rec := f.do("a-student", "DELETE", f.expand("/api/v1/schools/schule-a/nodes/{a-note}"), ""); rec.Code != 204 {
+		t.Fatal(rec.Code)
+	}
+	if rec := f.do("a-student", "PUT", home+"/files?name=noch.txt", "12345678"); rec.Code != 201 {
+		t.Fatalf("after deleting: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -38,6 +38,9 @@ type Config struct {
 	// TrashRetention is how long deleted files can be restored before
 	// they are removed for good; 0 means 30 days.
 	TrashRetention time.Duration
+	// Quotas overrides schulhof.DefaultQuotas, by space kind and the owner's
+	// role (0 for groups).
+	Quotas map[schulhof.SpaceKind]map[schulhof.Role]int64
 	// OrphanAge is how old a blob that no file names must be before the
 	// janitor removes it (an upload in progress has no row yet); 0 means
 	// an hour.
