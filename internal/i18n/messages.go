@@ -305,6 +305,9 @@ var messages = map[string][2]string{
 
 	"quota.exceeded": {"Dafür reicht der Speicherplatz nicht: belegt sind %s von %s. Lösche ältere Dateien, um Platz zu schaffen.", "There is not enough space for this: %s of %s are used. Delete older files to make room."},
 
+	"dav.web_login_first":   {"Bitte melde dich zuerst im Browser an (neues Passwort, Zwei-Faktor).", "Please log in in the browser first (new password, two-factor)."},
+	"file.move_into_itself": {"Ein Ordner kann nicht in sich selbst verschoben werden.", "A folder cannot be moved into itself."},
+
 	// uploads
 	"upload.too_large": {"Die Datei ist zu groß: erlaubt sind höchstens %s.", "The file is too large: at most %s are allowed."},
 	"storage.full":     {"Der Speicher des Servers ist voll. Bitte sag der Schul-IT Bescheid.", "The server's storage is full. Please tell the school's IT."},

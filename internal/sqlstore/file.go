@@ -406,3 +406,98 @@ func (db *DB) SetStudentsUpload(ctx context.Context, school schulhof.SchoolID, i
 	})
 	return out, err
 }
+
+// MoveNode gives a live node a new folder in the same space and a new
+// name; a folder cannot move into itself or below itself.
+func (db *DB) MoveNode(ctx context.Context, school schulhof.SchoolID, id, parent schulhof.NodeID, name string) (*schulhof.Node, error) {
+	name, err := schulhof.CleanName(name)
+	if err != nil {
+		return nil, err
+	}
+	var out *schulhof.Node
+	err = db.update(ctx, func(tx *sql.Tx) error {
+		n, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1 AND n.school_id = $2 AND n.deleted_at IS NULL`, id, school))
+		if err != nil {
+			return notFound(err, "file.not_found")
+		}
+		if err := liveFolder(ctx, tx, school, n.Space, parent); err != nil {
+			return err
+		}
+		if parent != 0 {
+			var inside int
+			if err := tx.QueryRowContext(ctx, subtree+` SELECT COUNT(*) FROM sub WHERE id = $2`, id, parent).Scan(&inside); err != nil {
+				return err
+			}
+			if inside > 0 {
+				return schulhof.Errorf(schulhof.EConflict, "file.move_into_itself")
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE nodes SET parent_id = $1, name = $2, name_key = $3, updated_at = $4 WHERE id = $5`,
+			nullNode(parent), name, schulhof.NameKey(name), db.now(), id)
+		if isUnique(err) {
+			return nameTaken()
+		}
+		if err != nil {
+			return fmt.Errorf("move: %w", err)
+		}
+		out, err = scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// NodeProp is a property a WebDAV client stored on a node.
+type NodeProp struct {
+	Space, Name, InnerXML, Lang string
+}
+
+// FindNodeProps returns a node's stored properties.
+func (db *DB) FindNodeProps(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) ([]NodeProp, error) {
+	rows, err := db.readRows(ctx, `SELECT p.space, p.name, p.inner_xml, p.lang FROM node_props p JOIN nodes n ON n.id = p.node_id
+		WHERE p.node_id = $1 AND n.school_id = $2 ORDER BY p.space, p.name`, id, school)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []NodeProp
+	for rows.Next() {
+		var p NodeProp
+		if err := rows.Scan(&p.Space, &p.Name, &p.InnerXML, &p.Lang); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// NodePropChange sets a property, or removes it.
+type NodePropChange struct {
+	Remove bool
+	Prop   NodeProp
+}
+
+// PatchNodeProps applies the changes in their order (a PROPPATCH may set
+// and then remove the same property) in one transaction.
+func (db *DB) PatchNodeProps(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID, changes []NodePropChange) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM nodes WHERE id = $1 AND school_id = $2`, id, school).Scan(&one); err != nil {
+			return notFound(err, "file.not_found")
+		}
+		for _, c := range changes {
+			p := c.Prop
+			var err error
+			if c.Remove {
+				_, err = tx.ExecContext(ctx, `DELETE FROM node_props WHERE node_id = $1 AND space = $2 AND name = $3`, id, p.Space, p.Name)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO node_props (node_id, space, name, inner_xml, lang) VALUES ($1, $2, $3, $4, $5)
+					ON CONFLICT (node_id, space, name) DO UPDATE SET inner_xml = excluded.inner_xml, lang = excluded.lang`,
+					id, p.Space, p.Name, p.InnerXML, p.Lang)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -20,57 +20,13 @@ type loginInput struct {
 	TOTP     string `json:"totp,omitempty"`
 }
 
-// login checks the credentials and starts a session. The order matters: a
-// locked account or address is refused before any hashing, and an unknown
-// user costs the same hash as a known one.
+// login checks the credentials and starts a session.
 func (s *Server) login(ctx context.Context, r *http.Request, in loginInput, allowPending bool) (string, *schulhof.User, *schulhof.Session, error) {
-	login, slug := schulhof.ParseLoginField(in.Login)
-	if slug == "" {
-		slug = strings.ToLower(strings.TrimSpace(in.School))
-	}
-	if login == "" || in.Password == "" {
-		return "", nil, nil, schulhof.Errorf(schulhof.EInvalid, "auth.missing")
-	}
-	ip := s.clientIP(r)
-	account := slug + "/" + login
-	if wait := s.limiter.Check(account, ip); wait > 0 {
-		s.metrics.logins.WithLabelValues("locked").Inc()
-		return "", nil, nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)}
-	}
-	var user *schulhof.User
-	hash := ""
-	var schoolID schulhof.SchoolID
-	if slug != "" {
-		if sc, err := s.db.FindSchoolBySlug(ctx, slug); err == nil {
-			schoolID = sc.ID
-		} else if !schulhof.Match(err, schulhof.ENotFound) {
-			return "", nil, nil, err
-		}
-	}
-	if slug == "" || schoolID != 0 {
-		u, err := s.db.FindUserByLogin(ctx, schoolID, login)
-		switch {
-		case err == nil && u.Active:
-			user = u
-			if hash, err = s.db.PasswordHash(ctx, u.ID); err != nil {
-				return "", nil, nil, err
-			}
-		case err != nil && !schulhof.Match(err, schulhof.ENotFound):
-			return "", nil, nil, err
-		}
-	}
-	ok, err := s.hasher.Verify(ctx, in.Password, hash)
+	user, account, err := s.verifyPassword(ctx, r, in)
 	if err != nil {
-		s.metrics.logins.WithLabelValues("busy").Inc()
 		return "", nil, nil, err
 	}
-	if !ok || user == nil {
-		s.metrics.logins.WithLabelValues("failed").Inc()
-		if lock := s.limiter.Fail(account, ip); lock > 0 {
-			return "", nil, nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(lock)}, RetryAfter: seconds(lock)}
-		}
-		return "", nil, nil, schulhof.Errorf(schulhof.EUnauthorized, "auth.failed")
-	}
+	ip := s.clientIP(r)
 	pending := false
 	if user.TOTPEnabled {
 		if in.TOTP != "" {
@@ -95,6 +51,60 @@ func (s *Server) login(ctx context.Context, r *http.Request, in loginInput, allo
 		return "", nil, nil, err
 	}
 	return tok, user, sess, nil
+}
+
+// verifyPassword checks login and password. The order matters: a locked
+// account or address is refused before any hashing, and an unknown user
+// costs the same hash as a known one. It returns the limiter's account key.
+func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginInput) (*schulhof.User, string, error) {
+	login, slug := schulhof.ParseLoginField(in.Login)
+	if slug == "" {
+		slug = strings.ToLower(strings.TrimSpace(in.School))
+	}
+	if login == "" || in.Password == "" {
+		return nil, "", schulhof.Errorf(schulhof.EInvalid, "auth.missing")
+	}
+	ip := s.clientIP(r)
+	account := slug + "/" + login
+	if wait := s.limiter.Check(account, ip); wait > 0 {
+		s.metrics.logins.WithLabelValues("locked").Inc()
+		return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)}
+	}
+	var user *schulhof.User
+	hash := ""
+	var schoolID schulhof.SchoolID
+	if slug != "" {
+		if sc, err := s.db.FindSchoolBySlug(ctx, slug); err == nil {
+			schoolID = sc.ID
+		} else if !schulhof.Match(err, schulhof.ENotFound) {
+			return nil, "", err
+		}
+	}
+	if slug == "" || schoolID != 0 {
+		u, err := s.db.FindUserByLogin(ctx, schoolID, login)
+		switch {
+		case err == nil && u.Active:
+			user = u
+			if hash, err = s.db.PasswordHash(ctx, u.ID); err != nil {
+				return nil, "", err
+			}
+		case err != nil && !schulhof.Match(err, schulhof.ENotFound):
+			return nil, "", err
+		}
+	}
+	ok, err := s.hasher.Verify(ctx, in.Password, hash)
+	if err != nil {
+		s.metrics.logins.WithLabelValues("busy").Inc()
+		return nil, "", err
+	}
+	if !ok || user == nil {
+		s.metrics.logins.WithLabelValues("failed").Inc()
+		if lock := s.limiter.Fail(account, ip); lock > 0 {
+			return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(lock)}, RetryAfter: seconds(lock)}
+		}
+		return nil, "", schulhof.Errorf(schulhof.EUnauthorized, "auth.failed")
+	}
+	return user, account, nil
 }
 
 func (s *Server) checkTOTP(ctx context.Context, user *schulhof.User, code string) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/dav"
 
 	_ "embed"
 )
@@ -119,6 +120,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/schools/{school}/nodes/{node}/restore", api(s.apiRestoreNode))
 	handle("GET /api/v1/schools/{school}/audit", api(s.apiAudit))
 	handle("GET /api/v1/audit", api(s.apiAudit))
+	// WebDAV authenticates every request by HTTP Basic itself
+	handle("/dav/", dav.New(s.db, s.blobs, s))
 	fn("/api/", s.apiNotFound)
 	fn("/", s.pageNotFound)
 

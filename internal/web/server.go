@@ -58,6 +58,7 @@ type Server struct {
 	limiter  *Limiter
 	schools  *schoolCache
 	org      operatorCache
+	basic    basicCache
 	metrics  *metrics
 	pages    map[string]map[string]*template.Template // language -> page -> template
 	now      func() time.Time
@@ -70,7 +71,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	// the clock is the store's, read on every call, so that tests can move it
 	now := func() time.Time { return db.Now() }
 	s := &Server{cfg: cfg, db: db, blobs: blobs, hasher: hasher, log: log, now: now,
-		limiter: NewLimiter(now), schools: newSchoolCache(db)}
+		limiter: NewLimiter(now), schools: newSchoolCache(db), basic: basicCache{m: map[[32]byte]basicEntry{}}}
 	s.metrics = newMetrics(db)
 	pages, err := parseTemplates()
 	if err != nil {

@@ -1,0 +1,204 @@
+// Package dav serves the files of Schulhof over WebDAV, for the iPad Files
+// app, document apps and desktop clients:
+//
+//	/dav/home/...            the user's own folder
+//	/dav/groups/NAME/...     the folders of the groups the user may read
+//
+// It adapts golang.org/x/net/webdav to the file store: permissions are the
+// same as in the web UI (schulhof.CanReadSpace / CanWriteSpace), deleting
+// moves to the trash, overwriting keeps the old content as a version, and
+// bytes go through the blob store (fsynced before the row commits).
+package dav
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strings"
+
+	"golang.org/x/net/webdav"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+// Prefix is where WebDAV is mounted.
+const Prefix = "/dav"
+
+// Authenticator checks HTTP Basic credentials (login@school or login plus
+// school, and the password) and returns the user. It answers
+// EUnauthorized, ERateLimited or EUnavailable like the login page.
+type Authenticator interface {
+	BasicAuth(r *http.Request, login, password string) (*schulhof.User, error)
+}
+
+// Handler serves /dav/.
+type Handler struct {
+	db    *sqlstore.DB
+	blobs blob.Store
+	auth  Authenticator
+	locks webdav.LockSystem
+	// Keep is how many earlier versions an overwritten file keeps.
+	Keep int
+}
+
+// New returns the WebDAV handler.
+func New(db *sqlstore.DB, blobs blob.Store, auth Authenticator) *Handler {
+	return &Handler{db: db, blobs: blobs, auth: auth, locks: webdav.NewMemLS(), Keep: 10}
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	login, pw, ok := r.BasicAuth()
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Schulhof", charset="UTF-8"`)
+		http.Error(w, "Bitte mit Benutzername und Passwort anmelden.", http.StatusUnauthorized)
+		return
+	}
+	user, err := h.auth.BasicAuth(r, login, pw)
+	if err != nil {
+		e, _ := err.(*schulhof.Error)
+		switch {
+		case e != nil && e.RetryAfter > 0:
+			w.Header().Set("Retry-After", itoa(e.RetryAfter))
+			status := http.StatusTooManyRequests
+			if e.Code == schulhof.EUnavailable {
+				status = http.StatusServiceUnavailable
+			}
+			http.Error(w, "Bitte später noch einmal versuchen.", status)
+		default:
+			w.Header().Set("WWW-Authenticate", `Basic realm="Schulhof", charset="UTF-8"`)
+			http.Error(w, "Benutzername oder Passwort ist falsch.", http.StatusUnauthorized)
+		}
+		return
+	}
+	ctx := schulhof.NewContextWithActor(r.Context(), &schulhof.Actor{User: user})
+	school, err := h.db.FindSchoolByID(ctx, user.SchoolID)
+	if err != nil {
+		http.Error(w, "Keine Schule.", http.StatusForbidden)
+		return
+	}
+	if r.Method == "PROPFIND" || r.Method == "PROPPATCH" {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+		if err != nil || len(body) > 1<<20 || !namespacesValid(body) {
+			http.Error(w, "Ungültiger XML-Inhalt.", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	fs := &fileSystem{h: h, user: user, school: school}
+	wd := &webdav.Handler{Prefix: Prefix, FileSystem: fs, LockSystem: h.locks}
+	wd.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// namespacesValid refuses what Go's XML decoder lets through but the
+// Namespaces in XML recommendation forbids: a prefix bound to the empty
+// namespace (xmlns:p=""). A malformed body is left to webdav to refuse.
+func namespacesValid(body []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return true
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			for _, a := range se.Attr {
+				if a.Name.Space == "xmlns" && a.Value == "" {
+					return false
+				}
+			}
+		}
+	}
+}
+
+func itoa(n int) string {
+	if n <= 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// location is what a DAV path names.
+type location struct {
+	root   bool           // /
+	groups bool           // /groups
+	space  schulhof.Space // a home or a group folder
+	acc    schulhof.SpaceAccess
+	names  []string // below the top of the space
+}
+
+// resolve maps a DAV path to a space and names, checking read access.
+func (fs *fileSystem) resolve(ctx context.Context, name string) (*location, error) {
+	parts, err := schulhof.CleanPath(name)
+	if err != nil {
+		return nil, errNotExist
+	}
+	if len(parts) == 0 {
+		return &location{root: true}, nil
+	}
+	switch parts[0] {
+	case "home":
+		return &location{space: schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(fs.user.ID)},
+			acc: schulhof.SpaceAccess{Owner: true}, names: parts[1:]}, nil
+	case "groups":
+		if len(parts) == 1 {
+			return &location{groups: true}, nil
+		}
+		gs, err := fs.readableGroups(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if schulhof.NameKey(g.folder) == schulhof.NameKey(parts[1]) {
+				return &location{space: schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(g.ID)},
+					acc: schulhof.SpaceAccess{MemberRole: g.MyRole}, names: parts[2:]}, nil
+			}
+		}
+	}
+	return nil, errNotExist
+}
+
+type groupFolder struct {
+	*schulhof.Group
+	folder string // the name under /groups: the group's name, made unique
+}
+
+// readableGroups are the groups whose folders the user may read, each
+// with a folder name that is unique and valid.
+func (fs *fileSystem) readableGroups(ctx context.Context) ([]groupFolder, error) {
+	f := schulhof.GroupFilter{SchoolID: fs.school.ID, UserID: fs.user.ID}
+	if schulhof.CanManageGroup(fs.user, fs.school.ID) {
+		f.UserID = 0
+	}
+	gs, err := fs.h.db.FindGroups(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []groupFolder
+	for _, g := range gs {
+		acc := schulhof.SpaceAccess{MemberRole: g.MyRole}
+		if !schulhof.CanReadSpace(fs.user, fs.school.ID, schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(g.ID)}, acc) {
+			continue
+		}
+		name, err := schulhof.CleanName(strings.ReplaceAll(g.Name, "/", "-"))
+		if err != nil {
+			continue
+		}
+		if seen[schulhof.NameKey(name)] {
+			name = name + " (" + itoa(int(g.ID)) + ")"
+		}
+		seen[schulhof.NameKey(name)] = true
+		out = append(out, groupFolder{Group: g, folder: name})
+	}
+	return out, nil
+}

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"crypto/sha256"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+// basicCache remembers verified WebDAV credentials for a few minutes:
+// every WebDAV request carries them, and an argon2id hash per request would
+// make the Files app crawl and the server hot. An entry holds the password
+// hash it was verified against, so a changed or reset password ends it.
+type basicCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]basicEntry
+}
+
+type basicEntry struct {
+	user   schulhof.UserID
+	school schulhof.SchoolID
+	hash   string
+	until  time.Time
+}
+
+const basicCacheTTL = 5 * time.Minute
+
+// BasicAuth checks WebDAV credentials: "login@school" and the password.
+// Users with two-factor and users who must still choose their password
+// are refused: they log in on the web first.
+func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.User, error) {
+	ctx := r.Context()
+	key := sha256.Sum256([]byte(login + "\x00" + password))
+	now := time.Now()
+	s.basic.mu.Lock()
+	e, ok := s.basic.m[key]
+	s.basic.mu.Unlock()
+	if ok && now.Before(e.until) {
+		u, err := s.db.FindUserByID(ctx, e.school, e.user)
+		if err == nil && u.Active && !u.TOTPEnabled && !u.MustChangePassword {
+			if h, err := s.db.PasswordHash(ctx, u.ID); err == nil && h == e.hash {
+				return u, nil
+			}
+		}
+	}
+	u, account, err := s.verifyPassword(ctx, r, loginInput{Login: login, Password: password})
+	if err != nil {
+		return nil, err
+	}
+	if u.SchoolID == 0 || u.TOTPEnabled || u.MustChangePassword {
+		return nil, schulhof.Errorf(schulhof.EUnauthorized, "dav.web_login_first")
+	}
+	s.limiter.Succeed(account)
+	s.metrics.logins.WithLabelValues("ok").Inc()
+	h, err := s.db.PasswordHash(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.basic.mu.Lock()
+	if len(s.basic.m) > 100_000 {
+		clear(s.basic.m)
+	}
+	s.basic.m[key] = basicEntry{user: u.ID, school: u.SchoolID, hash: h, until: now.Add(basicCacheTTL)}
+	s.basic.mu.Unlock()
+	return u, nil
+}
