@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"mime/multipart"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -98,6 +99,28 @@ var pageScenarios = []scenario{
 	{"totp disable wrong password", "a-teacher", "POST", "/profile/totp/disable", "password=falsch", 422, ""},
 	{"login wrong", "", "POST", "/login", "login=student%40schule-a&password=falsch", 401, "falsch"},
 	{"metrics", "", "GET", "/metrics", "", 200, "schulhof_http_requests_total"},
+	{"my files", "a-student", "GET", "/s/schule-a/files", "", 303, ""},
+	{"files home", "a-student", "GET", "/s/schule-a/files/user/{a-student}", "", 200, "Notizen.txt"},
+	{"files someone else's home", "a-teacher", "GET", "/s/schule-a/files/user/{a-student}", "", 404, ""},
+	{"files class", "a-student", "GET", "/s/schule-a/files/group/{a-5a}?folder={a-material}", "", 200, "Blatt.txt"},
+	{"files other class", "a-student2", "GET", "/s/schule-a/files/group/{a-5a}", "", 404, ""},
+	{"files other school", "b-student", "GET", "/s/schule-a/files/group/{a-5a}", "", 404, ""},
+	{"files anonymous", "", "GET", "/s/schule-a/files/group/{a-5a}", "", 303, ""},
+	{"files bad folder", "a-student", "GET", "/s/schule-a/files/group/{a-5a}?folder={a-sheet}", "", 404, ""},
+	{"files new folder", "a-teacher", "POST", "/s/schule-a/files/group/{a-5a}/folder?folder={a-material}", "name=Lösungen", 303, ""},
+	{"files new folder student", "a-student", "POST", "/s/schule-a/files/group/{a-5a}/folder", "name=x", 403, ""},
+	{"files new folder bad", "a-teacher", "POST", "/s/schule-a/files/group/{a-5a}/folder", "name=a%2Fb", 422, ""},
+	{"files upload not multipart", "a-teacher", "POST", "/s/schule-a/files/group/{a-5a}/upload", "x=1", 400, ""},
+	{"files upload student", "a-student", "POST", "/s/schule-a/files/group/{a-5a}/upload", "x=1", 403, ""},
+	{"files allow uploads", "a-teacher", "POST", "/s/schule-a/files/group/{a-5a}/students-upload?folder={a-material}", "on=1", 303, ""},
+	{"files allow uploads student", "a-student", "POST", "/s/schule-a/files/group/{a-5a}/students-upload?folder={a-material}", "on=1", 403, ""},
+	{"files delete", "a-teacher", "POST", "/s/schule-a/nodes/{a-sheet}/delete", "", 303, ""},
+	{"files delete student", "a-student", "POST", "/s/schule-a/nodes/{a-sheet}/delete", "", 403, ""},
+	{"files delete other school", "b-admin", "POST", "/s/schule-a/nodes/{a-sheet}/delete", "", 404, ""},
+	{"trash page", "a-teacher", "GET", "/s/schule-a/files/group/{a-5a}/trash", "", 200, "Alt.txt"},
+	{"trash page other class", "a-student2", "GET", "/s/schule-a/files/group/{a-5a}/trash", "", 404, ""},
+	{"restore page", "a-teacher", "POST", "/s/schule-a/nodes/{a-old}/restore", "", 303, ""},
+	{"restore page student", "a-student", "POST", "/s/schule-a/nodes/{a-old}/restore", "", 403, ""},
 	{"healthz", "", "GET", "/healthz", "", 200, "ok"},
 	{"readyz", "", "GET", "/readyz", "", 200, "ready"},
 	{"static css", "", "GET", "/static/style.css", "", 200, "--tap"},
@@ -273,5 +296,29 @@ func TestEveryRouteHasScenarios(t *testing.T) {
 		if !found {
 			t.Errorf("no scenario for %s", route)
 		}
+	}
+}
+
+// TestUploadForm sends two files as the form without JavaScript does.
+func TestUploadForm(t *testing.T) {
+	f := newFixture(t, nil)
+	var body strings.Builder
+	mw := multipart.NewWriter(&body)
+	for name, content := range map[string]string{"Übung 1.txt": "eins", "Übung 2.txt": "zwei"} {
+		w, _ := mw.CreateFormFile("file", name)
+		w.Write([]byte(content))
+	}
+	mw.Close()
+	req := httptest.NewRequest("POST", f.expand("/s/schule-a/files/group/{a-5a}/upload?folder={a-material}"), strings.NewReader(body.String()))
+	req.Header.Set("Cookie", "schulhof_session="+f.token["a-teacher"])
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	if rec.Code != 303 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	page := f.page("a-student", "GET", f.expand("/s/schule-a/files/group/{a-5a}?folder={a-material}"), "")
+	if !strings.Contains(page.Body.String(), "Übung 1.txt") || !strings.Contains(page.Body.String(), "Übung 2.txt") {
+		t.Fatalf("uploaded files not listed:\n%s", page.Body)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/i18n"
 )
 
@@ -49,6 +50,7 @@ func parseTemplates() (map[string]map[string]*template.Template, error) {
 		"kind":   func(lang string, k schulhof.GroupKind) string { return i18n.T(lang, "kind."+string(k)) },
 		"state":  func(code string) string { return schulhof.States[code] },
 		"states": func() map[string]string { return schulhof.States },
+		"size":   blob.FormatSize,
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {

@@ -77,6 +77,14 @@ func (s *Server) routes() http.Handler {
 	handle("GET /s/{school}/letters", page(s.showLettersPage))
 	handle("POST /s/{school}/letters", page(s.submitLetters))
 	handle("GET /s/{school}/audit", page(s.showAuditPage))
+	handle("GET /s/{school}/files", page(s.showMyFiles))
+	handle("GET /s/{school}/files/{kind}/{id}", page(s.showFilesPage))
+	handle("POST /s/{school}/files/{kind}/{id}/upload", page(s.uploadFromForm))
+	handle("POST /s/{school}/files/{kind}/{id}/folder", page(s.createFolderFromForm))
+	handle("POST /s/{school}/files/{kind}/{id}/students-upload", page(s.studentsUploadFromForm))
+	handle("GET /s/{school}/files/{kind}/{id}/trash", page(s.showTrashPage))
+	handle("POST /s/{school}/nodes/{node}/delete", page(s.trashFromForm))
+	handle("POST /s/{school}/nodes/{node}/restore", page(s.restoreFromForm))
 
 	// JSON API
 	fn("GET /api/v1/openapi.json", s.openAPI)

@@ -1,0 +1,287 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strconv"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+)
+
+// The file pages: a folder listing with upload, new folder and delete,
+// and the trash. They work without JavaScript (a multipart form);
+// static/files.js adds drag and drop and a progress bar per file.
+
+// crumb is one step of the path above a folder.
+type crumb struct {
+	ID   schulhof.NodeID
+	Name string
+}
+
+type filesPage struct {
+	Space      schulhof.Space
+	SpaceName  string
+	Base       string // /s/SLUG/files/KIND/ID
+	Folder     *schulhof.Node
+	Crumbs     []crumb
+	Items      []*schulhof.Node
+	CanWrite   bool
+	CanManage  bool // leaders and admins: may allow student uploads
+	Usage      string
+	Quota      string
+	Trash      []*schulhof.Node
+	APIUpload  string // the JSON API's upload address, for files.js
+	FolderID   schulhof.NodeID
+	SchoolSlug string
+}
+
+// showMyFiles: GET /s/{school}/files goes to the user's own folder.
+func (s *Server) showMyFiles(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/files/user/"+strconv.FormatInt(int64(authOf(r).user.ID), 10), http.StatusSeeOther)
+}
+
+func (s *Server) filesPageData(r *http.Request) (*schulhof.School, *filesPage, schulhof.SpaceAccess, error) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		return nil, nil, schulhof.SpaceAccess{}, err
+	}
+	space, acc, err := s.spaceFromPath(r, sc)
+	if err != nil {
+		return nil, nil, acc, err
+	}
+	p := &filesPage{Space: space, SchoolSlug: sc.Slug,
+		Base: "/s/" + sc.Slug + "/files/" + string(space.Kind) + "/" + strconv.FormatInt(space.ID, 10)}
+	if space.Kind == schulhof.SpaceGroup {
+		g, err := s.db.FindGroupByID(r.Context(), sc.ID, schulhof.GroupID(space.ID))
+		if err != nil {
+			return nil, nil, acc, err
+		}
+		p.SpaceName = g.Name
+	}
+	if v := r.URL.Query().Get("folder"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, nil, acc, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+		}
+		p.FolderID = schulhof.NodeID(id)
+	}
+	for id := p.FolderID; id != 0 && len(p.Crumbs) < 64; {
+		n, err := s.db.FindNode(r.Context(), sc.ID, id)
+		if err != nil || n.Space != space || !n.IsFolder || n.DeletedAt != nil {
+			return nil, nil, acc, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+		}
+		if p.Folder == nil {
+			p.Folder = n
+		}
+		p.Crumbs = append([]crumb{{n.ID, n.Name}}, p.Crumbs...)
+		id = n.ParentID
+	}
+	return sc, p, acc, nil
+}
+
+// showFilesPage: GET /s/{school}/files/{kind}/{id}?folder=N.
+func (s *Server) showFilesPage(w http.ResponseWriter, r *http.Request) {
+	sc, p, acc, err := s.filesPageData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Items, err = s.db.FindNodes(r.Context(), sc.ID, p.Space, p.FolderID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.CanWrite, err = s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.CanManage = p.Space.Kind == schulhof.SpaceGroup && schulhof.CanWriteSpace(authOf(r).user, sc.ID, p.Space, acc, false)
+	used, err := s.db.SpaceUsage(r.Context(), sc.ID, p.Space)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	quota, err := s.quota(r, sc, p.Space)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Usage, p.Quota = blob.FormatSize(used), blob.FormatSize(quota)
+	p.APIUpload = "/api/v1/schools/" + sc.Slug + "/spaces/" + string(p.Space.Kind) + "/" + strconv.FormatInt(p.Space.ID, 10) + "/files"
+	v := s.schoolView(r, sc, "files.title")
+	v.Data = p
+	s.render(w, r, http.StatusOK, "files", v)
+}
+
+// uploadFromForm: POST /s/{school}/files/{kind}/{id}/upload?folder=N, a
+// multipart form with one or more files, each streamed into the blob store.
+func (s *Server) uploadFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, p, acc, err := s.filesPageData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok, err := s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
+		return
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
+			return
+		}
+		if part.FormName() != "file" || part.FileName() == "" {
+			part.Close()
+			continue
+		}
+		if err := s.storeUpload(r, sc, p, part); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=uploaded", http.StatusSeeOther)
+}
+
+func (s *Server) storeUpload(r *http.Request, sc *schulhof.School, p *filesPage, part *multipart.Part) error {
+	defer part.Close()
+	name, err := schulhof.CleanName(path.Base(part.FileName()))
+	if err != nil {
+		return err
+	}
+	used, err := s.db.SpaceUsage(r.Context(), sc.ID, p.Space)
+	if err != nil {
+		return err
+	}
+	quota, err := s.quota(r, sc, p.Space)
+	if err != nil {
+		return err
+	}
+	if used >= quota {
+		return schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota))
+	}
+	info, err := s.blobs.Put(r.Context(), part, blob.PutOptions{MaxSize: min(MaxUpload, quota-used), ExpectedSize: -1})
+	if err != nil {
+		return err
+	}
+	ctype := part.Header.Get("Content-Type")
+	if ctype == "" || ctype == "application/octet-stream" {
+		ctype = mime.TypeByExtension(path.Ext(name))
+	}
+	if _, err := s.db.PutFile(r.Context(), sc.ID, p.Space, p.FolderID, name,
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: ctype}, 10); err != nil {
+		s.blobs.Delete(r.Context(), info.Key)
+		return err
+	}
+	return nil
+}
+
+func folderQuery(id schulhof.NodeID) string {
+	return "?folder=" + strconv.FormatInt(int64(id), 10)
+}
+
+// createFolderFromForm: POST /s/{school}/files/{kind}/{id}/folder?folder=N.
+func (s *Server) createFolderFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, p, acc, err := s.filesPageData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok, err := s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	if _, err := s.db.CreateFolder(r.Context(), sc.ID, p.Space, p.FolderID, r.PostFormValue("name")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=saved", http.StatusSeeOther)
+}
+
+// studentsUploadFromForm: POST /s/{school}/files/{kind}/{id}/students-upload?folder=N.
+func (s *Server) studentsUploadFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, p, acc, err := s.filesPageData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Folder == nil || !schulhof.CanWriteSpace(authOf(r).user, sc.ID, p.Space, acc, false) {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	if _, err := s.db.SetStudentsUpload(r.Context(), sc.ID, p.FolderID, r.PostFormValue("on") == "1"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=saved", http.StatusSeeOther)
+}
+
+// trashFromForm: POST /s/{school}/nodes/{node}/delete.
+func (s *Server) trashFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, n, acc, err := s.nodeFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok, err := s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	if err := s.db.TrashNode(r.Context(), sc.ID, n.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/files/"+string(n.Space.Kind)+"/"+strconv.FormatInt(n.Space.ID, 10)+folderQuery(n.ParentID)+"&flash=trashed", http.StatusSeeOther)
+}
+
+// showTrashPage: GET /s/{school}/files/{kind}/{id}/trash.
+func (s *Server) showTrashPage(w http.ResponseWriter, r *http.Request) {
+	sc, p, _, err := s.filesPageData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Trash, err = s.db.FindTrash(r.Context(), sc.ID, p.Space); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.schoolView(r, sc, "trash.title")
+	v.Data = p
+	s.render(w, r, http.StatusOK, "trash", v)
+}
+
+// restoreFromForm: POST /s/{school}/nodes/{node}/restore.
+func (s *Server) restoreFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, n, acc, err := s.nodeFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok, err := s.canWrite(r, sc, n.Space, acc, 0); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	back, err := s.db.RestoreNode(r.Context(), sc.ID, n.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/files/"+string(back.Space.Kind)+"/"+strconv.FormatInt(back.Space.ID, 10)+folderQuery(back.ParentID)+"&flash=restored", http.StatusSeeOther)
+}
