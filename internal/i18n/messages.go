@@ -309,6 +309,7 @@ var messages = map[string][2]string{
 	"file.move_into_itself": {"Ein Ordner kann nicht in sich selbst verschoben werden.", "A folder cannot be moved into itself."},
 
 	"files.title":                 {"Dateien", "Files"},
+	"files.zip":                   {"Alles als ZIP herunterladen", "Download all as ZIP"},
 	"files.mine":                  {"Meine Dateien", "My files"},
 	"files.path":                  {"Ordnerpfad", "Folder path"},
 	"files.usage":                 {"Belegt: %s von %s", "Used: %s of %s"},

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"io"
 	"log/slog"
 	"time"
@@ -134,5 +136,33 @@ func TestQuota(t *testing.T) {
 	}
 	if rec := f.do("a-student", "PUT", home+"/files?name=noch.txt", "12345678"); rec.Code != 201 {
 		t.Fatalf("after deleting: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestZipOfAClassFolder(t *testing.T) {
+	f := newFixture(t, nil)
+	f.do("a-teacher", "POST", f.expand("/api/v1/schools/schule-a/spaces/group/{a-5a}/folders"), f.expand(`{"parent":{a-material},"name":"Übungen"}`))
+	rec := f.do("a-student", "GET", f.expand("/api/v1/schools/schule-a/spaces/group/{a-5a}/zip"), "")
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/zip" {
+		t.Fatalf("%d %v", rec.Code, rec.Header())
+	}
+	zr, err := zip.NewReader(bytes.NewReader(rec.Body.Bytes()), int64(rec.Body.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, zf := range zr.File {
+		r, _ := zf.Open()
+		b, _ := io.ReadAll(r)
+		got[zf.Name] = string(b)
+	}
+	if got["Material/Blatt.txt"] != "Hallo Klasse a" || len(got) != 3 {
+		t.Fatalf("zip holds %v", got)
+	}
+	if _, ok := got["Material/Übungen/"]; !ok {
+		t.Fatalf("empty folder missing: %v", got)
+	}
+	if _, ok := got["Alt.txt"]; ok {
+		t.Fatal("the trash went into the zip")
 	}
 }

@@ -36,6 +36,7 @@ type filesPage struct {
 	Quota      string
 	Trash      []*schulhof.Node
 	APIUpload  string // the JSON API's upload address, for files.js
+	APIZip     string // the whole space as a ZIP
 	FolderID   schulhof.NodeID
 	SchoolSlug string
 }
@@ -116,7 +117,8 @@ func (s *Server) showFilesPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Usage, p.Quota = blob.FormatSize(used), blob.FormatSize(quota)
-	p.APIUpload = "/api/v1/schools/" + sc.Slug + "/spaces/" + string(p.Space.Kind) + "/" + strconv.FormatInt(p.Space.ID, 10) + "/files"
+	api := "/api/v1/schools/" + sc.Slug + "/spaces/" + string(p.Space.Kind) + "/" + strconv.FormatInt(p.Space.ID, 10)
+	p.APIUpload, p.APIZip = api+"/files", api+"/zip"
 	v := s.schoolView(r, sc, "files.title")
 	v.Data = p
 	s.render(w, r, http.StatusOK, "files", v)

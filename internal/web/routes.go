@@ -120,6 +120,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/schools/{school}/spaces/{kind}/{id}/folders", api(s.apiCreateFolder))
 	handle("PUT /api/v1/schools/{school}/spaces/{kind}/{id}/files", api(s.apiPutFile))
 	handle("GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash", api(s.apiListTrash))
+	handle("GET /api/v1/schools/{school}/spaces/{kind}/{id}/zip", api(s.apiZipSpace))
+	handle("GET /api/v1/schools/{school}/nodes/{node}/zip", api(s.apiZipFolder))
 	handle("GET /api/v1/schools/{school}/nodes/{node}", api(s.apiGetNode))
 	handle("PATCH /api/v1/schools/{school}/nodes/{node}", api(s.apiUpdateNode))
 	handle("DELETE /api/v1/schools/{school}/nodes/{node}", api(s.apiTrashNode))
