@@ -7,9 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,24 +118,51 @@ func TestServeImportResetShutdown(t *testing.T) {
 	// Logins in flight when the signal comes still get their answer: each
 	// takes a full argon2id hash, so they are still running when cancel()
 	// starts the shutdown.
-	statuses := make(chan int, 4)
-	for i := 0; i < 4; i++ {
+	const inFlight = 16 // eight rounds of hashing on two cores: far longer than the wait below
+	statuses := make(chan int, inFlight)
+	var answeredAfterCancel atomic.Int32
+	var cancelled atomic.Bool
+	var sent sync.WaitGroup
+	// new connections: a kept-alive one that the server counts as idle may
+	// be closed by the shutdown under a request the client just wrote,
+	// which is how HTTP keep-alive works, not a request lost in flight
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := 0; i < inFlight; i++ {
+		sent.Add(1)
 		go func() {
-			resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"login":"admin","password":"operator-passwort"}`))
+			// cancel only once the request is on the wire: the test is
+			// about requests in flight, not ones that never arrived
+			trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { sent.Done() }}
+			req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "POST",
+				base+"/api/v1/auth/login", strings.NewReader(`{"login":"admin","password":"operator-passwort"}`))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := fresh.Do(req)
 			if err != nil {
+				t.Logf("login in flight: %v", err)
 				statuses <- 0
 				return
 			}
 			resp.Body.Close()
+			if cancelled.Load() {
+				answeredAfterCancel.Add(1)
+			}
 			statuses <- resp.StatusCode
 		}()
 	}
-	time.Sleep(30 * time.Millisecond)
+	sent.Wait()
+	// and long enough for the server to accept them: a connection still in
+	// the kernel's backlog when the listener closes never reached it. Each
+	// login hashes for far longer than this.
+	time.Sleep(200 * time.Millisecond)
+	cancelled.Store(true)
 	cancel()
-	for i := 0; i < 4; i++ {
+	for i := 0; i < inFlight; i++ {
 		if st := <-statuses; st != 200 {
 			t.Errorf("a login in flight during shutdown got %d", st)
 		}
+	}
+	if answeredAfterCancel.Load() == 0 {
+		t.Error("every login finished before the shutdown began; the test proved nothing")
 	}
 	select {
 	case err := <-done:
