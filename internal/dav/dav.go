@@ -16,6 +16,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/webdav"
@@ -62,7 +63,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e, _ := err.(*schulhof.Error)
 		switch {
 		case e != nil && e.RetryAfter > 0:
-			w.Header().Set("Retry-After", itoa(e.RetryAfter))
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 			status := http.StatusTooManyRequests
 			if e.Code == schulhof.EUnavailable {
 				status = http.StatusServiceUnavailable
@@ -111,20 +112,6 @@ func namespacesValid(body []byte) bool {
 			}
 		}
 	}
-}
-
-func itoa(n int) string {
-	if n <= 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
 
 // location is what a DAV path names.
@@ -195,7 +182,7 @@ func (fs *fileSystem) readableGroups(ctx context.Context) ([]groupFolder, error)
 			continue
 		}
 		if seen[schulhof.NameKey(name)] {
-			name = name + " (" + itoa(int(g.ID)) + ")"
+			name = name + " (" + strconv.FormatInt(int64(g.ID), 10) + ")"
 		}
 		seen[schulhof.NameKey(name)] = true
 		out = append(out, groupFolder{Group: g, folder: name})
