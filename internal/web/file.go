@@ -379,26 +379,59 @@ func (s *Server) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, back)
 }
 
-// apiUpdateNode: PATCH /api/v1/schools/{school}/nodes/{node} {"students_upload"}
-// for leaders and admins of the group.
+// apiUpdateNode: PATCH /api/v1/schools/{school}/nodes/{node} with any of
+// {"name", "parent"} (rename or move within its space: write access to
+// both folders) and {"students_upload"} (leaders and admins of the group).
 func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 	sc, n, acc, err := s.nodeFromPath(r)
+	if err == nil && n.DeletedAt != nil {
+		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	var in struct {
-		StudentsUpload *bool `json:"students_upload"`
+		Name           *string          `json:"name"`
+		Parent         *schulhof.NodeID `json:"parent"`
+		StudentsUpload *bool            `json:"students_upload"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if !schulhof.CanWriteSpace(authOf(r).user, sc.ID, n.Space, acc, false) {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
+	if in.Name != nil || in.Parent != nil {
+		name, parent := n.Name, n.ParentID
+		if in.Name != nil {
+			name = *in.Name
+		}
+		if in.Parent != nil {
+			parent = *in.Parent
+		}
+		from, err := s.canWrite(r, sc, n.Space, acc, n.ParentID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		to, err := s.canWrite(r, sc, n.Space, acc, parent)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !from || !to {
+			s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+			return
+		}
+		if n, err = s.db.MoveNode(r.Context(), sc.ID, n.ID, parent, name); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	if in.StudentsUpload != nil {
+		if !schulhof.CanWriteSpace(authOf(r).user, sc.ID, n.Space, acc, false) {
+			s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+			return
+		}
 		if n, err = s.db.SetStudentsUpload(r.Context(), sc.ID, n.ID, *in.StudentsUpload); err != nil {
 			s.fail(w, r, err)
 			return
