@@ -300,6 +300,7 @@ var messages = map[string][2]string{
 	"file.name_is_folder":    {"Unter diesem Namen gibt es hier schon einen Ordner.", "There is a folder with this name here already."},
 	"file.parent_not_folder": {"Dateien können nur in Ordnern liegen.", "Files can only be in folders."},
 
+	"file.version_not_found":     {"Diese frühere Fassung gibt es nicht (mehr).", "This earlier version does not exist (any more)."},
 	"file.bad_parent":            {"Der Ordner (parent) ist ungültig.", "The folder (parent) is invalid."},
 	"file.upload_setting_folder": {"Hochladen durch Schülerinnen und Schüler lässt sich nur für Ordner einer Gruppe einstellen.", "Student uploads can only be set for folders of a group."},
 

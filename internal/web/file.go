@@ -455,6 +455,47 @@ func (s *Server) apiListVersions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newList(vs, ""))
 }
 
+// apiRestoreVersion: POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore
+// makes an earlier content current again; what was current becomes a
+// version itself, so restoring loses nothing either.
+func (s *Server) apiRestoreVersion(w http.ResponseWriter, r *http.Request) {
+	sc, n, acc, err := s.nodeFromPath(r)
+	if err == nil && (n.IsFolder || n.DeletedAt != nil) {
+		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ok, err := s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil || !ok {
+		s.fail(w, r, orForbidden(err))
+		return
+	}
+	want, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil {
+		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found"))
+		return
+	}
+	vs, err := s.db.FindVersions(r.Context(), sc.ID, n.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, v := range vs {
+		if v.Version == want {
+			back, err := s.db.PutFile(r.Context(), sc.ID, n.Space, n.ParentID, n.Name,
+				schulhof.NewContent{BlobKey: v.BlobKey, Size: v.Size, SHA256: v.SHA256, ContentType: n.ContentType}, 10)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, back)
+			return
+		}
+	}
+	s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found"))
+}
+
 // apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.
 func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.schoolFromPath(r)

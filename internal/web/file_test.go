@@ -166,3 +166,23 @@ func TestZipOfAClassFolder(t *testing.T) {
 		t.Fatal("the trash went into the zip")
 	}
 }
+
+func TestRestoreVersion(t *testing.T) {
+	f := newFixture(t, nil)
+	put := f.expand("/api/v1/schools/schule-a/spaces/group/{a-5a}/files?parent={a-material}&name=Blatt.txt")
+	if rec := f.do("a-teacher", "PUT", put, "verbessert"); rec.Code != 201 {
+		t.Fatal(rec.Code)
+	}
+	rec := f.do("a-teacher", "POST", f.expand("/api/v1/schools/schule-a/nodes/{a-sheet}/versions/1/restore"), "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"version":3`) {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if got := f.do("a-student", "GET", f.expand("/api/v1/schools/schule-a/nodes/{a-sheet}/content"), "").Body.String(); got != "Hallo Klasse a" {
+		t.Fatalf("content %q", got)
+	}
+	var vs struct{ Items []struct{ Version int } }
+	decode(t, f.do("a-teacher", "GET", f.expand("/api/v1/schools/schule-a/nodes/{a-sheet}/versions"), ""), &vs)
+	if len(vs.Items) != 2 || vs.Items[0].Version != 2 {
+		t.Fatalf("the improved content must be kept as version 2: %+v", vs)
+	}
+}

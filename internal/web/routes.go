@@ -127,6 +127,7 @@ func (s *Server) routes() http.Handler {
 	handle("DELETE /api/v1/schools/{school}/nodes/{node}", api(s.apiTrashNode))
 	handle("GET /api/v1/schools/{school}/nodes/{node}/content", api(s.apiDownload))
 	handle("GET /api/v1/schools/{school}/nodes/{node}/versions", api(s.apiListVersions))
+	handle("POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore", api(s.apiRestoreVersion))
 	handle("POST /api/v1/schools/{school}/nodes/{node}/restore", api(s.apiRestoreNode))
 	handle("GET /api/v1/schools/{school}/audit", api(s.apiAudit))
 	handle("GET /api/v1/audit", api(s.apiAudit))
