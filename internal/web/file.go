@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -29,6 +30,22 @@ func (s *Server) spaceFromPath(r *http.Request, sc *schulhof.School) (schulhof.S
 	space := schulhof.Space{Kind: schulhof.SpaceKind(r.PathValue("kind")), ID: id}
 	acc, err := s.spaceAccess(r, sc, space)
 	return space, acc, err
+}
+
+// spaceOf resolves {school} and {kind}/{id} for an API handler; when that
+// fails it has answered the request and returns false.
+func (s *Server) spaceOf(w http.ResponseWriter, r *http.Request) (*schulhof.School, schulhof.Space, schulhof.SpaceAccess, bool) {
+	sc, err := s.schoolFromPath(r)
+	if err == nil {
+		space, acc, err := s.spaceFromPath(r, sc)
+		if err == nil {
+			return sc, space, acc, true
+		}
+		s.fail(w, r, err)
+		return nil, schulhof.Space{}, acc, false
+	}
+	s.fail(w, r, err)
+	return nil, schulhof.Space{}, schulhof.SpaceAccess{}, false
 }
 
 func (s *Server) spaceAccess(r *http.Request, sc *schulhof.School, space schulhof.Space) (schulhof.SpaceAccess, error) {
@@ -140,14 +157,8 @@ func parentParam(r *http.Request) (schulhof.NodeID, error) {
 
 // apiListFolder: GET /api/v1/schools/{school}/spaces/{kind}/{id}/nodes?parent=N.
 func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	space, acc, err := s.spaceFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, space, acc, ok := s.spaceOf(w, r)
+	if !ok {
 		return
 	}
 	parent, err := parentParam(r)
@@ -187,14 +198,8 @@ func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
 
 // apiCreateFolder: POST /api/v1/schools/{school}/spaces/{kind}/{id}/folders {"parent", "name"}.
 func (s *Server) apiCreateFolder(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	space, acc, err := s.spaceFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, space, acc, ok := s.spaceOf(w, r)
+	if !ok {
 		return
 	}
 	var in struct {
@@ -229,14 +234,8 @@ func orForbidden(err error) error {
 // visible with the row in one transaction; an existing file keeps its old
 // content as a version.
 func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	space, acc, err := s.spaceFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, space, acc, ok := s.spaceOf(w, r)
+	if !ok {
 		return
 	}
 	parent, err := parentParam(r)
@@ -253,42 +252,47 @@ func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, orForbidden(err))
 		return
 	}
-	// the quota is checked before a byte is stored: by the announced
-	// length at once, and for a stream without one by stopping it where
-	// the space is full
-	used, err := s.db.SpaceUsage(r.Context(), sc.ID, space)
+	n, err := s.storeFile(r, sc, space, parent, name, r.Body, r.ContentLength, r.Header.Get("Content-Type"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	writeJSON(w, http.StatusCreated, n)
+}
+
+// storeFile stores an upload and makes it visible: the quota is checked
+// before a byte is stored (by the announced size at once; a stream of
+// unknown size is stopped where the space is full), the bytes are written
+// and fsynced, then the row commits. If the row cannot be written, the
+// bytes it would have named are removed at once.
+func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.Space, parent schulhof.NodeID,
+	name string, body io.Reader, size int64, ctype string) (*schulhof.Node, error) {
+	used, err := s.db.SpaceUsage(r.Context(), sc.ID, space)
+	if err != nil {
+		return nil, err
 	}
 	quota, err := s.quota(r, sc, space)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	room := quota - used
-	if room <= 0 || r.ContentLength > room {
-		s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota)))
-		return
+	if room <= 0 || size > room {
+		return nil, schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota))
 	}
-	info, err := s.blobs.Put(r.Context(), r.Body, blob.PutOptions{MaxSize: min(MaxUpload, room), ExpectedSize: r.ContentLength})
+	info, err := s.blobs.Put(r.Context(), body, blob.PutOptions{MaxSize: min(MaxUpload, room), ExpectedSize: size})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	ctype := r.Header.Get("Content-Type")
 	if ctype == "" || ctype == "application/octet-stream" {
 		ctype = mime.TypeByExtension(path.Ext(name))
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, space, parent, name,
 		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: ctype}, 10)
 	if err != nil {
-		// nothing names the bytes: remove them now rather than wait for the sweeper
 		s.blobs.Delete(r.Context(), info.Key)
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusCreated, n)
+	return n, nil
 }
 
 // apiGetNode: GET /api/v1/schools/{school}/nodes/{node}.
@@ -498,14 +502,8 @@ func (s *Server) apiRestoreVersion(w http.ResponseWriter, r *http.Request) {
 
 // apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.
 func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	space, _, err := s.spaceFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, space, _, ok := s.spaceOf(w, r)
+	if !ok {
 		return
 	}
 	ns, err := s.db.FindTrash(r.Context(), sc.ID, space)

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"path"
@@ -168,31 +167,8 @@ func (s *Server) storeUpload(r *http.Request, sc *schulhof.School, p *filesPage,
 	if err != nil {
 		return err
 	}
-	used, err := s.db.SpaceUsage(r.Context(), sc.ID, p.Space)
-	if err != nil {
-		return err
-	}
-	quota, err := s.quota(r, sc, p.Space)
-	if err != nil {
-		return err
-	}
-	if used >= quota {
-		return schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota))
-	}
-	info, err := s.blobs.Put(r.Context(), part, blob.PutOptions{MaxSize: min(MaxUpload, quota-used), ExpectedSize: -1})
-	if err != nil {
-		return err
-	}
-	ctype := part.Header.Get("Content-Type")
-	if ctype == "" || ctype == "application/octet-stream" {
-		ctype = mime.TypeByExtension(path.Ext(name))
-	}
-	if _, err := s.db.PutFile(r.Context(), sc.ID, p.Space, p.FolderID, name,
-		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: ctype}, 10); err != nil {
-		s.blobs.Delete(r.Context(), info.Key)
-		return err
-	}
-	return nil
+	_, err = s.storeFile(r, sc, p.Space, p.FolderID, name, part, -1, part.Header.Get("Content-Type"))
+	return err
 }
 
 func folderQuery(id schulhof.NodeID) string {

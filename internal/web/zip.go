@@ -80,14 +80,8 @@ func (s *Server) apiZipFolder(w http.ResponseWriter, r *http.Request) {
 // apiZipSpace: GET /api/v1/schools/{school}/spaces/{kind}/{id}/zip, the
 // whole space.
 func (s *Server) apiZipSpace(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	space, _, err := s.spaceFromPath(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
+	sc, space, _, ok := s.spaceOf(w, r)
+	if !ok {
 		return
 	}
 	name := "Dateien"
