@@ -344,18 +344,35 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", n.UpdatedAt, rd)
 }
 
-// apiTrashNode: DELETE /api/v1/schools/{school}/nodes/{node} moves it to the trash.
-func (s *Server) apiTrashNode(w http.ResponseWriter, r *http.Request) {
+// trashNode moves {node} to the trash for whoever may write in its folder.
+func (s *Server) trashNode(r *http.Request) (*schulhof.School, *schulhof.Node, error) {
 	sc, n, acc, err := s.nodeFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, nil, err
 	}
 	if ok, err := s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
-		return
+		return nil, nil, orForbidden(err)
 	}
-	if err := s.db.TrashNode(r.Context(), sc.ID, n.ID); err != nil {
+	return sc, n, s.db.TrashNode(r.Context(), sc.ID, n.ID)
+}
+
+// restoreNode brings {node} back from the trash: the owner's, or a
+// leader's in a group (what may write at the top of the space).
+func (s *Server) restoreNode(r *http.Request) (*schulhof.School, *schulhof.Node, error) {
+	sc, n, acc, err := s.nodeFromPath(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok, err := s.canWrite(r, sc, n.Space, acc, 0); err != nil || !ok {
+		return nil, nil, orForbidden(err)
+	}
+	back, err := s.db.RestoreNode(r.Context(), sc.ID, n.ID)
+	return sc, back, err
+}
+
+// apiTrashNode: DELETE /api/v1/schools/{school}/nodes/{node} moves it to the trash.
+func (s *Server) apiTrashNode(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := s.trashNode(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -364,18 +381,7 @@ func (s *Server) apiTrashNode(w http.ResponseWriter, r *http.Request) {
 
 // apiRestoreNode: POST /api/v1/schools/{school}/nodes/{node}/restore.
 func (s *Server) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
-	sc, n, acc, err := s.nodeFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// restoring is the owner's, or a leader's in a group: what may write
-	// at the top of the space
-	if ok, err := s.canWrite(r, sc, n.Space, acc, 0); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
-		return
-	}
-	back, err := s.db.RestoreNode(r.Context(), sc.ID, n.ID)
+	_, back, err := s.restoreNode(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -213,20 +213,17 @@ func (s *Server) studentsUploadFromForm(w http.ResponseWriter, r *http.Request) 
 
 // trashFromForm: POST /s/{school}/nodes/{node}/delete.
 func (s *Server) trashFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, n, acc, err := s.nodeFromPath(r)
+	sc, n, err := s.trashNode(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if ok, err := s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
-		return
-	}
-	if err := s.db.TrashNode(r.Context(), sc.ID, n.ID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/files/"+string(n.Space.Kind)+"/"+strconv.FormatInt(n.Space.ID, 10)+folderQuery(n.ParentID)+"&flash=trashed", http.StatusSeeOther)
+	http.Redirect(w, r, folderPage(sc, n)+"&flash=trashed", http.StatusSeeOther)
+}
+
+// folderPage is the page of the folder a node is in.
+func folderPage(sc *schulhof.School, n *schulhof.Node) string {
+	return "/s/" + sc.Slug + "/files/" + string(n.Space.Kind) + "/" + strconv.FormatInt(n.Space.ID, 10) + folderQuery(n.ParentID)
 }
 
 // showTrashPage: GET /s/{school}/files/{kind}/{id}/trash.
@@ -247,19 +244,10 @@ func (s *Server) showTrashPage(w http.ResponseWriter, r *http.Request) {
 
 // restoreFromForm: POST /s/{school}/nodes/{node}/restore.
 func (s *Server) restoreFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, n, acc, err := s.nodeFromPath(r)
+	sc, back, err := s.restoreNode(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if ok, err := s.canWrite(r, sc, n.Space, acc, 0); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
-		return
-	}
-	back, err := s.db.RestoreNode(r.Context(), sc.ID, n.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/files/"+string(back.Space.Kind)+"/"+strconv.FormatInt(back.Space.ID, 10)+folderQuery(back.ParentID)+"&flash=restored", http.StatusSeeOther)
+	http.Redirect(w, r, folderPage(sc, back)+"&flash=restored", http.StatusSeeOther)
 }
