@@ -103,3 +103,10 @@ func (v *Validation) Err() error {
 	}
 	return &Error{Code: EInvalid, Key: "error.invalid", Fields: v.fields}
 }
+
+// Invalid is an EInvalid Error with one field's message.
+func Invalid(field, key string, args ...any) error {
+	var v Validation
+	v.Add(field, key, args...)
+	return v.Err()
+}

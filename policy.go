@@ -1,5 +1,7 @@
 package schulhof
 
+import "time"
+
 // Access is decided here and nowhere else: one function per resource. The
 // web layer calls these before every read and change; the authorization
 // test matrix in internal/web proves them across roles and schools.
@@ -129,4 +131,40 @@ func CanWriteSpace(a *User, school SchoolID, space Space, acc SpaceAccess, stude
 		return acc.MemberRole == MemberRoleLeader || CanManageGroup(a, school) || (acc.MemberRole == MemberRoleMember && studentsUpload)
 	}
 	return false
+}
+
+// AssignmentRelation is what the actor is to an assignment's groups,
+// looked up by the caller.
+type AssignmentRelation struct {
+	Leads    bool // a leader of one of the groups
+	Student  bool // a student in one of the groups
+	ParentOf bool // a parent of such a student
+}
+
+// CanSetAssignment: set an assignment for groups: teachers who lead all of
+// them, and the school's admins.
+func CanSetAssignment(a *User, school SchoolID, leadsAll bool) bool {
+	if !sameSchool(a, school) {
+		return false
+	}
+	return CanManageUsers(a, school) || (a.Role == RoleTeacher && leadsAll)
+}
+
+// CanManageAssignment: change and delete an assignment, see every hand-in,
+// give feedback: the teacher who set it, the leaders of its groups and
+// the school's admins.
+func CanManageAssignment(a *User, as *Assignment, rel AssignmentRelation) bool {
+	if !sameSchool(a, as.SchoolID) {
+		return false
+	}
+	return a.ID == as.CreatedBy || (rel.Leads && a.Role >= RoleTeacher) || CanManageUsers(a, as.SchoolID)
+}
+
+// CanViewAssignment: those who manage it, and from its start the
+// students of its groups and their parents.
+func CanViewAssignment(a *User, as *Assignment, rel AssignmentRelation, now time.Time) bool {
+	if CanManageAssignment(a, as, rel) {
+		return true
+	}
+	return sameSchool(a, as.SchoolID) && (rel.Student || rel.ParentOf) && as.Started(now)
 }

@@ -356,7 +356,8 @@ func (db *DB) PurgeTrash(ctx context.Context, before time.Time) (int64, error) {
 	return n, err
 }
 
-// SpaceUsage counts the bytes of a space's live files and their versions.
+// SpaceUsage counts the bytes of a space's live files and their versions,
+// and for a user's space the files they uploaded to assignments.
 // The trash does not count: deleting makes room at once, and the trash
 // empties itself after its retention.
 func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
@@ -368,13 +369,21 @@ func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space sc
 	}
 	err = db.readRow(ctx, `SELECT COALESCE(SUM(v.size), 0) FROM node_versions v JOIN nodes n ON n.id = v.node_id
 		WHERE n.school_id = $1 AND n.space_kind = $2 AND n.space_id = $3 AND n.deleted_at IS NULL`, school, string(space.Kind), space.ID).Scan(&versions)
-	return files + versions, err
+	if err != nil || space.Kind != schulhof.SpaceUser {
+		return files + versions, err
+	}
+	// a user's hand-ins and assignment attachments count as theirs
+	var assignments int64
+	err = db.readRow(ctx, `SELECT COALESCE(SUM(f.size), 0) FROM assignment_files f JOIN assignments a ON a.id = f.assignment_id
+		WHERE a.school_id = $1 AND f.uploaded_by = $2`, school, space.ID).Scan(&assignments)
+	return files + versions + assignments, err
 }
 
-// BlobInUse reports whether a file or a version names the blob.
+// BlobInUse reports whether a file, a version or an assignment's file names the blob.
 func (db *DB) BlobInUse(ctx context.Context, key string) (bool, error) {
 	var n int
-	err := db.readRow(ctx, `SELECT (SELECT COUNT(*) FROM nodes WHERE blob_key = $1) + (SELECT COUNT(*) FROM node_versions WHERE blob_key = $1)`, key).Scan(&n)
+	err := db.readRow(ctx, `SELECT (SELECT COUNT(*) FROM nodes WHERE blob_key = $1) + (SELECT COUNT(*) FROM node_versions WHERE blob_key = $1)
+		+ (SELECT COUNT(*) FROM assignment_files WHERE blob_key = $1)`, key).Scan(&n)
 	return n > 0, err
 }
 
