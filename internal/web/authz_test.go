@@ -57,7 +57,22 @@ func TestTenancyMatrix(t *testing.T) {
 		{"POST", "/api/v1/schools/schule-a/nodes/{b-old}/restore", ""},
 		{"GET", "/api/v1/schools/schule-a/spaces/group/{b-5a}/nodes", ""},
 		{"GET", "/api/v1/schools/schule-a/spaces/user/{b-student}/nodes", ""},
+		{"GET", "/api/v1/schools/schule-b/assignments/{b-task}", ""},
+		{"PATCH", "/api/v1/schools/schule-b/assignments/{b-task}", `{"title":"x"}`},
+		{"DELETE", "/api/v1/schools/schule-b/assignments/{b-task}", ""},
+		{"GET", "/api/v1/schools/schule-b/assignments/{b-task}/files/{b-handin-file}", ""},
+		{"GET", "/api/v1/schools/schule-b/assignments/{b-task}/submissions.zip", ""},
+		{"PUT", "/api/v1/schools/schule-b/assignments/{b-task}/submissions/{b-student}/feedback", `{"text":"x"}`},
+		{"GET", "/api/v1/schools/schule-a/assignments/{b-task}", ""},
+		{"DELETE", "/api/v1/schools/schule-a/assignments/{b-task}", ""},
+		{"GET", "/api/v1/schools/schule-a/assignments/{a-task}/files/{b-handin-file}", ""},
+		{"GET", "/api/v1/schools/schule-a/assignments/{a-task}/submissions/{b-student}", ""},
+		{"PUT", "/api/v1/schools/schule-a/assignments/{a-task}/submissions/{b-student}/feedback", `{"text":"x"}`},
+		{"POST", "/api/v1/schools/schule-a/assignments", `{"title":"x","groups":[{b-5a}],"due_at":"2026-12-10T08:00:00Z"}`},
 		// pages
+		{"GET", "/s/schule-b/assignments/{b-task}", ""},
+		{"POST", "/s/schule-b/assignments/{b-task}/delete", ""},
+		{"GET", "/s/schule-a/assignments/{b-task}", ""},
 		{"GET", "/s/schule-b/users", ""},
 		{"GET", "/s/schule-b/users/{b-student}", ""},
 		{"POST", "/s/schule-b/users/{b-student}/reset-password", ""},
@@ -79,7 +94,11 @@ func TestTenancyMatrix(t *testing.T) {
 		if files.Code != 200 || trash.Code != 200 {
 			t.Fatalf("snapshot: %d %d", files.Code, trash.Code)
 		}
-		return rec.Body.String() + g.Body.String() + m.Body.String() + files.Body.String() + trash.Body.String()
+		subs := f.do("operator", "GET", f.expand("/api/v1/schools/schule-b/assignments/{b-task}/submissions"), "")
+		if subs.Code != 200 {
+			t.Fatalf("snapshot: %d", subs.Code)
+		}
+		return rec.Body.String() + g.Body.String() + m.Body.String() + files.Body.String() + trash.Body.String() + subs.Body.String()
 	}
 	before := snapshot()
 	for _, actor := range []string{"a-admin", "a-teacher", "a-student", "a-parent"} {
@@ -101,7 +120,7 @@ func TestTenancyMatrix(t *testing.T) {
 			}
 			// through the own school's path, B's ids must look exactly like
 			// ids that do not exist
-			ghost := f.do(actor, rq.method, ghostIDs(rq.path), ghostIDs(rq.body), headers...)
+			ghost := f.do(actor, rq.method, f.expand(ghostIDs(rq.path)), f.expand(ghostIDs(rq.body)), headers...)
 			if ghost.Code != rec.Code {
 				t.Errorf("%s %s as %s: %d, but %d for an unknown id: B's ids can be told apart", rq.method, rq.path, actor, rec.Code, ghost.Code)
 			}
@@ -114,7 +133,7 @@ func TestTenancyMatrix(t *testing.T) {
 
 // ghostIDs replaces school B's fixture ids by ids that exist nowhere.
 func ghostIDs(s string) string {
-	for _, n := range []string{"b-student2", "b-student", "b-admin", "b-parent", "b-teacher", "b-5a", "b-sheet", "b-old"} {
+	for _, n := range []string{"b-student2", "b-student", "b-admin", "b-parent", "b-teacher", "b-5a", "b-sheet", "b-old", "b-task", "b-handin-file"} {
 		s = strings.ReplaceAll(s, "{"+n+"}", "987654")
 	}
 	return s

@@ -1,13 +1,10 @@
 package web
 
 import (
+	"errors"
 	"io"
-	"mime"
 	"net/http"
-	"net/url"
-	"path"
 	"strconv"
-	"strings"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
@@ -260,39 +257,49 @@ func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, n)
 }
 
-// storeFile stores an upload and makes it visible: the quota is checked
-// before a byte is stored (by the announced size at once; a stream of
-// unknown size is stopped where the space is full), the bytes are written
-// and fsynced, then the row commits. If the row cannot be written, the
-// bytes it would have named are removed at once.
+// storeFile stores an upload and makes it visible. If the row cannot be
+// written, the bytes it would have named are removed at once.
 func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.Space, parent schulhof.NodeID,
 	name string, body io.Reader, size int64, ctype string) (*schulhof.Node, error) {
-	used, err := s.db.SpaceUsage(r.Context(), sc.ID, space)
+	info, err := s.putBlob(r, sc, space, body, size, 0)
 	if err != nil {
 		return nil, err
-	}
-	quota, err := s.quota(r, sc, space)
-	if err != nil {
-		return nil, err
-	}
-	room := quota - used
-	if room <= 0 || size > room {
-		return nil, schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota))
-	}
-	info, err := s.blobs.Put(r.Context(), body, blob.PutOptions{MaxSize: min(MaxUpload, room), ExpectedSize: size})
-	if err != nil {
-		return nil, err
-	}
-	if ctype == "" || ctype == "application/octet-stream" {
-		ctype = mime.TypeByExtension(path.Ext(name))
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, space, parent, name,
-		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: ctype}, 10)
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: contentType(ctype, name)}, 10)
 	if err != nil {
 		s.blobs.Delete(r.Context(), info.Key)
 		return nil, err
 	}
 	return n, nil
+}
+
+// putBlob stores bytes that will count against the space's quota: the
+// quota is checked before a byte is stored (by the announced size at
+// once; a stream of unknown size is stopped where the space is full),
+// then the bytes are written and fsynced. pending is what this request
+// has stored already and not yet made visible.
+func (s *Server) putBlob(r *http.Request, sc *schulhof.School, space schulhof.Space, body io.Reader, size, pending int64) (blob.Info, error) {
+	used, err := s.db.SpaceUsage(r.Context(), sc.ID, space)
+	if err != nil {
+		return blob.Info{}, err
+	}
+	used += pending
+	quota, err := s.quota(r, sc, space)
+	if err != nil {
+		return blob.Info{}, err
+	}
+	room := quota - used
+	if room <= 0 || size > room {
+		return blob.Info{}, schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota))
+	}
+	info, err := s.blobs.Put(r.Context(), body, blob.PutOptions{MaxSize: min(MaxUpload, room), ExpectedSize: size})
+	var e *schulhof.Error
+	if room < MaxUpload && errors.As(err, &e) && e.Key == "upload.too_large" {
+		// a stream of unknown size ran into the quota, not the size limit
+		return info, schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota))
+	}
+	return info, err
 }
 
 // apiGetNode: GET /api/v1/schools/{school}/nodes/{node}.
@@ -328,20 +335,7 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rd.Close()
-	ctype, _, _ := strings.Cut(n.ContentType, ";")
-	disposition := "attachment"
-	if r.URL.Query().Get("inline") == "1" && inlineTypes[strings.TrimSpace(ctype)] {
-		disposition = "inline"
-	}
-	h := w.Header()
-	h.Set("Content-Disposition", disposition+"; filename*=UTF-8''"+url.PathEscape(n.Name))
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; media-src 'self'")
-	h.Set("ETag", `"`+n.SHA256+`"`)
-	h.Set("Cache-Control", "private, no-cache")
-	if n.ContentType != "" {
-		h.Set("Content-Type", n.ContentType)
-	}
-	http.ServeContent(w, r, "", n.UpdatedAt, rd)
+	serveBlob(w, r, n.Name, n.ContentType, n.SHA256, n.UpdatedAt, rd)
 }
 
 // trashNode moves {node} to the trash for whoever may write in its folder.

@@ -114,11 +114,11 @@ func TestHousekeeping(t *testing.T) {
 func TestQuota(t *testing.T) {
 	f := newFixture(t, nil)
 	srv, err := web.New(web.Config{Quotas: map[schulhof.SpaceKind]map[schulhof.Role]int64{
-		schulhof.SpaceUser: {schulhof.RoleStudent: 30}}}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		schulhof.SpaceUser: {schulhof.RoleStudent: 39}}}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	must(t, err)
 	f.srv = srv
 	home := f.expand("/api/v1/schools/schule-a/spaces/user/{a-student}")
-	// "geheim a" (8 bytes) is there; 30 allowed
+	// "geheim a" (8 bytes) and the hand-in "Lösung a" (9 bytes) are there; 39 allowed
 	if rec := f.do("a-student", "PUT", home+"/files?name=gross.txt", strings.Repeat("x", 23)); rec.Code != 422 || !strings.Contains(rec.Body.String(), "Speicherplatz") {
 		t.Fatalf("over quota: %d %s", rec.Code, rec.Body)
 	}
@@ -127,7 +127,7 @@ func TestQuota(t *testing.T) {
 	}
 	var l struct{ Usage, Quota int64 }
 	decode(t, f.do("a-student", "GET", home+"/nodes", ""), &l)
-	if l.Usage != 30 || l.Quota != 30 {
+	if l.Usage != 39 || l.Quota != 39 {
 		t.Fatalf("listing says %+v", l)
 	}
 	// deleting makes room

@@ -21,6 +21,8 @@ type me struct {
 	School   *schulhof.School  `json:"school"`
 	Groups   []*schulhof.Group `json:"groups"`
 	Children []*childView      `json:"children,omitempty"`
+	// Assignments for the start page only.
+	Assignments *assignmentsPage `json:"-"`
 }
 
 // MarshalJSON writes the user's fields at the top level, as the API
@@ -107,6 +109,12 @@ func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if a.school != nil && a.user.SchoolID == a.school.ID {
+		if m.Assignments, err = s.assignmentsPageData(r, a.school); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	v := s.newView(r, "start.title")
 	v.Data = m

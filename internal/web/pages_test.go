@@ -22,12 +22,36 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 	if method == "POST" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	if strings.HasPrefix(form, "--"+boundary) {
+		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+	}
 	rec := httptest.NewRecorder()
 	f.srv.ServeHTTP(rec, req)
 	return rec
 }
 
 var pageScenarios = []scenario{
+	{"assignments page student", "a-student", "GET", "/s/schule-a/assignments", "", 200, "Aufsatz a"},
+	{"assignments page teacher", "a-teacher", "GET", "/s/schule-a/assignments", "", 200, "Neue Aufgabe stellen"},
+	{"assignments page parent", "a-parent", "GET", "/s/schule-a/assignments", "", 200, "Student: abgegeben"},
+	{"assignments page other school", "b-student", "GET", "/s/schule-a/assignments", "", 404, ""},
+	{"start page assignments", "a-student", "GET", "/", "", 200, `data-testid="start-assignments"`},
+	{"create assignment page", "a-teacher", "POST", "/s/schule-a/assignments", multipartBody("title", "Gedicht", "description", "Lerne es auswendig.",
+		"group", "{a-5a}", "starts_at", "2026-11-30T08:00", "due_at", "2026-12-07T08:00", "file:Gedicht.txt", "Der Panther"), 303, ""},
+	{"create assignment page bad", "a-teacher", "POST", "/s/schule-a/assignments", multipartBody("title", "", "group", "{a-5a}", "starts_at", "2026-11-30T08:00", "due_at", "gestern"), 422, "Bitte gib einen Titel ein."},
+	{"create assignment page student", "a-student", "POST", "/s/schule-a/assignments", multipartBody("title", "x", "group", "{a-5a}", "starts_at", "2026-11-30T08:00", "due_at", "2026-12-07T08:00"), 403, ""},
+	{"assignment page teacher", "a-teacher", "GET", "/s/schule-a/assignments/{a-task}", "", 200, "Alle Abgaben als ZIP"},
+	{"assignment page student", "a-student", "GET", "/s/schule-a/assignments/{a-task}", "", 200, "Meine Lösung a"},
+	{"assignment page parent", "a-parent", "GET", "/s/schule-a/assignments/{a-task}", "", 200, `data-testid="child-status"`},
+	{"assignment page other class", "a-student2", "GET", "/s/schule-a/assignments/{a-task}", "", 404, ""},
+	{"hand in page", "a-student", "POST", "/s/schule-a/assignments/{a-task}/hand-in", multipartBody("text", "Zweite Fassung", "file:zwei.txt", "2"), 303, ""},
+	{"hand in page teacher", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/hand-in", multipartBody("text", "x"), 403, ""},
+	{"feedback page", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/feedback/{a-student}", "feedback=Sehr+sch%C3%B6n", 303, ""},
+	{"feedback page student", "a-student", "POST", "/s/schule-a/assignments/{a-task}/feedback/{a-student}", "feedback=x", 403, ""},
+	{"reviewed page", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/reviewed", "on=1", 303, ""},
+	{"reviewed page student", "a-student", "POST", "/s/schule-a/assignments/{a-task}/reviewed", "on=1", 403, ""},
+	{"delete assignment page", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/delete", "", 303, ""},
+	{"delete assignment page parent", "a-parent", "POST", "/s/schule-a/assignments/{a-task}/delete", "", 403, ""},
 	{"login page", "", "GET", "/login", "", 200, `autocomplete="username"`},
 	{"start anonymous", "", "GET", "/", "", 303, ""},
 	{"start student", "a-student", "GET", "/", "", 200, `data-testid="class">5a<`},

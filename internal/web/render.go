@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // German time on machines without a zone database
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
@@ -45,7 +46,11 @@ var staticT = regexp.MustCompile(`\{\{\s*\$?\.T "([a-z_.0-9]+)"\s*\}\}`)
 // not look up dozens of sentences by reflection on every request.
 func parseTemplates() (map[string]map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"date":   func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") },
+		"date":   formatDate,
+		"status": statusText,
+		"row": func(v *view, slug string, a *assignmentView) assignmentRow {
+			return assignmentRow{V: v, Slug: slug, A: a}
+		},
 		"role":   func(lang string, r schulhof.Role) string { return i18n.T(lang, "role."+r.String()) },
 		"kind":   func(lang string, k schulhof.GroupKind) string { return i18n.T(lang, "kind."+string(k)) },
 		"state":  func(code string) string { return schulhof.States[code] },
@@ -89,6 +94,26 @@ func parseTemplates() (map[string]map[string]*template.Template, error) {
 		}
 	}
 	return out, nil
+}
+
+// formatDate writes a time (or *time.Time) as German time.
+func formatDate(t any) string {
+	switch t := t.(type) {
+	case time.Time:
+		return t.In(berlin).Format("02.01.2006 15:04")
+	case *time.Time:
+		if t != nil {
+			return t.In(berlin).Format("02.01.2006 15:04")
+		}
+	}
+	return ""
+}
+
+// assignmentRow is one line of an assignment list, for the shared template.
+type assignmentRow struct {
+	V    *view
+	Slug string
+	A    *assignmentView
 }
 
 // view is what every page template gets.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
@@ -34,7 +35,10 @@ type fixture struct {
 	user   map[string]*schulhof.User  // "a-admin", "b-student", "operator", ...
 	group  map[string]*schulhof.Group // "a-5a", "a-5b", ...
 	node   map[string]*schulhof.Node  // "a-material", "a-sheet", "a-note", "a-old"
-	token  map[string]string
+	// ids of other things: "a-task" (an assignment for 5a), "a-task-sheet"
+	// (its attachment), "a-handin-file" (a file of a-student's hand-in)
+	ids   map[string]int64
+	token map[string]string
 }
 
 func newServer(tb testing.TB, db *sqlstore.DB, blobs *blob.Disk, hasher *password.Hasher) *web.Server {
@@ -66,7 +70,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 	}
 	blobs := newBlobs(tb)
 	f := &fixture{t: tb, db: db, blobs: blobs, srv: newServer(tb, db, blobs, nil), school: map[string]*schulhof.School{},
-		user: map[string]*schulhof.User{}, group: map[string]*schulhof.Group{}, node: map[string]*schulhof.Node{}, token: map[string]string{}}
+		user: map[string]*schulhof.User{}, group: map[string]*schulhof.Group{}, node: map[string]*schulhof.Node{}, token: map[string]string{}, ids: map[string]int64{}}
 	hash := password.Hash(testPassword, password.Fast)
 	mk := func(name string, u *schulhof.User) {
 		if err := db.CreateUser(ctx, u, hash); err != nil {
@@ -111,6 +115,20 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		f.node[k+"-note"] = f.putFile(sc.ID, home, 0, "Notizen.txt", "geheim "+k)
 		f.node[k+"-old"] = f.putFile(sc.ID, class, 0, "Alt.txt", "alt")
 		must(tb, db.TrashNode(ctx, sc.ID, f.node[k+"-old"].ID))
+		// an assignment for 5a, started, due in two days, with a sheet;
+		// the student has handed in a text and a file
+		task := &schulhof.Assignment{SchoolID: sc.ID, Title: "Aufsatz " + k, Description: "Schreibe über die Ferien.",
+			Groups: []schulhof.GroupID{f.group[k+"-5a"].ID}, StartsAt: sqltest.Clock.Add(-time.Hour),
+			DueAt: sqltest.Clock.Add(48 * time.Hour), CreatedBy: f.user[k+"-teacher"].ID}
+		must(tb, db.CreateAssignment(ctx, task))
+		f.ids[k+"-task"] = int64(task.ID)
+		att, err := db.AddAttachment(ctx, sc.ID, task.ID, schulhof.NamedContent{Name: "Aufgabenblatt.txt", NewContent: f.putBlob("Aufgabe " + k)})
+		must(tb, err)
+		f.ids[k+"-task-sheet"] = att.ID
+		sub, err := db.HandIn(ctx, sc.ID, task.ID, f.user[k+"-student"].ID, "Meine Lösung "+k,
+			[]schulhof.NamedContent{{Name: "loesung.txt", NewContent: f.putBlob("Lösung " + k)}})
+		must(tb, err)
+		f.ids[k+"-handin-file"] = sub.Files[0].ID
 	}
 	for name, u := range f.user {
 		slug := ""
@@ -132,6 +150,13 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 	return f
 }
 
+func (f *fixture) putBlob(text string) schulhof.NewContent {
+	f.t.Helper()
+	info, err := f.blobs.Put(ctx, strings.NewReader(text), blob.PutOptions{ExpectedSize: -1})
+	must(f.t, err)
+	return schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: "text/plain; charset=utf-8"}
+}
+
 func (f *fixture) putFile(school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name, text string) *schulhof.Node {
 	f.t.Helper()
 	info, err := f.blobs.Put(ctx, strings.NewReader(text), blob.PutOptions{ExpectedSize: -1})
@@ -148,6 +173,26 @@ func must(tb testing.TB, err error) {
 	}
 }
 
+// boundary marks a scenario's body as multipart/form-data.
+const boundary = "SCHULHOF"
+
+// multipartBody builds a form of name/value pairs; a name "file:x.txt"
+// makes a file part named x.txt in the field "file".
+func multipartBody(pairs ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(pairs); i += 2 {
+		b.WriteString("--" + boundary + "\r\n")
+		if name, ok := strings.CutPrefix(pairs[i], "file:"); ok {
+			b.WriteString(`Content-Disposition: form-data; name="file"; filename="` + name + "\"\r\nContent-Type: text/plain\r\n\r\n")
+		} else {
+			b.WriteString(`Content-Disposition: form-data; name="` + pairs[i] + "\"\r\n\r\n")
+		}
+		b.WriteString(pairs[i+1] + "\r\n")
+	}
+	b.WriteString("--" + boundary + "--\r\n")
+	return b.String()
+}
+
 // do sends a request as the named actor ("" for nobody) and returns the
 // recorded response.
 func (f *fixture) do(actor, method, path, body string, headers ...string) *httptest.ResponseRecorder {
@@ -160,6 +205,9 @@ func (f *fixture) do(actor, method, path, body string, headers ...string) *httpt
 	}
 	if strings.HasPrefix(body, "{") {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if strings.HasPrefix(body, "--"+boundary) {
+		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
 	}
 	rec := httptest.NewRecorder()
 	f.srv.ServeHTTP(rec, req)
@@ -186,6 +234,9 @@ func (f *fixture) expand(s string) string {
 	for name, n := range f.node {
 		s = strings.ReplaceAll(s, "{"+name+"}", itoa(int64(n.ID)))
 	}
+	for name, id := range f.ids {
+		s = strings.ReplaceAll(s, "{"+name+"}", itoa(id))
+	}
 	return s
 }
 
@@ -194,4 +245,20 @@ func decode(t testing.TB, rec *httptest.ResponseRecorder, v any) {
 	if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
 		t.Fatalf("decode %q: %v", rec.Body.String(), err)
 	}
+}
+
+// quota gives the fixture's server a quota for one kind of space and role.
+func (f *fixture) quota(t *testing.T, kind schulhof.SpaceKind, role schulhof.Role, bytes int64) {
+	t.Helper()
+	srv, err := web.New(web.Config{Quotas: map[schulhof.SpaceKind]map[schulhof.Role]int64{kind: {role: bytes}}},
+		f.db, f.blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	f.srv = srv
+}
+
+// blobCount counts the stored blobs.
+func (f *fixture) blobCount() int {
+	n := 0
+	must(f.t, f.blobs.Walk(ctx, func(blob.Key, time.Time) error { n++; return nil }))
+	return n
 }

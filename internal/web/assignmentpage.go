@@ -1,0 +1,310 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/i18n"
+)
+
+// The assignment pages: the list (with the form to set a new one), and
+// one assignment, which shows the teacher who handed in and the student
+// their hand-in form and feedback. They work without JavaScript.
+
+func statusText(lang string, st schulhof.SubmissionStatus) string {
+	key := "assignment.status." + string(st)
+	return i18n.T(lang, key)
+}
+
+// formTime is how <input type="datetime-local"> sends a time: the
+// school's local time, which is German time.
+const formTime = "2006-01-02T15:04"
+
+func parseFormTime(v string) (time.Time, error) {
+	return time.ParseInLocation(formTime, v, berlin)
+}
+
+type assignmentsPage struct {
+	SchoolSlug string
+	// For students: by status. For the others: everything in one list.
+	Open, Overdue, Done []*assignmentView
+	All                 []*assignmentView
+	CanSet              bool              // teachers and admins see the form
+	Groups              []*schulhof.Group // the groups the actor may set work for
+}
+
+func (s *Server) assignmentsPageData(r *http.Request, sc *schulhof.School) (*assignmentsPage, error) {
+	u := authOf(r).user
+	as, err := s.assignmentsFor(r, sc)
+	if err != nil {
+		return nil, err
+	}
+	p := &assignmentsPage{SchoolSlug: sc.Slug}
+	if u.Role == schulhof.RoleStudent {
+		for _, a := range as {
+			switch a.Status {
+			case schulhof.StatusOpen:
+				p.Open = append([]*assignmentView{a}, p.Open...) // soonest due first
+			case schulhof.StatusMissing:
+				p.Overdue = append(p.Overdue, a)
+			default:
+				p.Done = append(p.Done, a)
+			}
+		}
+	} else {
+		p.All = as
+	}
+	if u.Role >= schulhof.RoleTeacher && u.SchoolID == sc.ID {
+		f := schulhof.GroupFilter{SchoolID: sc.ID}
+		if !schulhof.CanManageUsers(u, sc.ID) {
+			f.UserID = u.ID
+		}
+		gs, err := s.db.FindGroups(r.Context(), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if schulhof.CanManageUsers(u, sc.ID) || g.MyRole == schulhof.MemberRoleLeader {
+				p.Groups = append(p.Groups, g)
+			}
+		}
+		p.CanSet = len(p.Groups) > 0
+	}
+	return p, nil
+}
+
+// showAssignmentsPage: GET /s/{school}/assignments.
+func (s *Server) showAssignmentsPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.assignmentsPageData(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.schoolView(r, sc, "assignments.title")
+	now := s.db.Now().In(berlin)
+	v.Form["starts_at"] = now.Format(formTime)
+	v.Form["due_at"] = time.Date(now.Year(), now.Month(), now.Day()+7, 8, 0, 0, 0, berlin).Format(formTime)
+	v.Data = p
+	s.render(w, r, http.StatusOK, "assignments", v)
+}
+
+// createAssignmentFromForm: POST /s/{school}/assignments, a multipart form
+// whose attachments are streamed into the blob store; they become visible
+// with the assignment, or are removed if it cannot be saved.
+func (s *Server) createAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
+		return
+	}
+	form := map[string]string{}
+	as := &schulhof.Assignment{SchoolID: sc.ID, CreatedBy: authOf(r).user.ID}
+	var files []schulhof.NamedContent
+	var pending int64
+	drop := func() {
+		for _, f := range files {
+			s.blobs.Delete(r.Context(), blob.Key(f.BlobKey))
+		}
+	}
+	err = func() error {
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+			}
+			if part.FormName() == "file" {
+				if part.FileName() == "" {
+					part.Close()
+					continue
+				}
+				c, err := s.storePart(r, sc, part, pending)
+				if err != nil {
+					return err
+				}
+				pending += c.Size
+				files = append(files, c)
+				continue
+			}
+			b, err := io.ReadAll(io.LimitReader(part, 4*schulhof.MaxAssignmentText+1))
+			part.Close()
+			if err != nil {
+				return schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+			}
+			if part.FormName() == "group" {
+				id, _ := strconv.ParseInt(string(b), 10, 64)
+				as.Groups = append(as.Groups, schulhof.GroupID(id))
+				continue
+			}
+			form[part.FormName()] = string(b)
+		}
+	}()
+	if err == nil {
+		err = s.assignmentFromForm(r, sc, as, form, files)
+	}
+	if err != nil {
+		drop()
+		p, perr := s.assignmentsPageData(r, sc)
+		if perr != nil {
+			s.fail(w, r, perr)
+			return
+		}
+		v := s.schoolView(r, sc, "assignments.title")
+		v.Form = form
+		v.Data = p
+		s.render(w, r, s.formError(r, v, err), "assignments", v)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
+}
+
+func (s *Server) assignmentFromForm(r *http.Request, sc *schulhof.School, as *schulhof.Assignment, form map[string]string, files []schulhof.NamedContent) error {
+	as.Title, as.Description, as.AllowLate = form["title"], form["description"], form["allow_late"] == "1"
+	var bad []schulhof.FieldError
+	var err error
+	if as.StartsAt, err = parseFormTime(form["starts_at"]); err != nil {
+		bad = append(bad, schulhof.FieldError{Field: "starts_at", Key: "assignment.time.invalid"})
+	}
+	if as.DueAt, err = parseFormTime(form["due_at"]); err != nil {
+		bad = append(bad, schulhof.FieldError{Field: "due_at", Key: "assignment.time.invalid"})
+	}
+	if len(bad) > 0 {
+		// report the other fields' problems too, not one round at a time
+		as.Normalize()
+		var e *schulhof.Error
+		if errors.As(as.Validate(), &e) {
+			for _, f := range e.Fields {
+				if f.Field != "starts_at" && f.Field != "due_at" {
+					bad = append(bad, f)
+				}
+			}
+		}
+		return &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid", Fields: bad}
+	}
+	if err := s.createAssignment(r, sc, as); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if _, err := s.db.AddAttachment(r.Context(), sc.ID, as.ID, f); err != nil {
+			s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
+			return err
+		}
+	}
+	return nil
+}
+
+type assignmentPage struct {
+	SchoolSlug  string
+	A           *assignmentView
+	Base        string // /s/SLUG/assignments/ID
+	API         string // /api/v1/schools/SLUG/assignments/ID
+	GroupNames  []string
+	Submissions []*schulhof.Submission // for those who manage it
+	Mine        *schulhof.Submission   // a student's own
+	CanHandIn   bool
+	Late        bool // a hand-in now would be late
+	Closed      bool // the due date has passed and nothing more is taken
+}
+
+// showAssignmentPage: GET /s/{school}/assignments/{assignment}.
+func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
+	sc, as, av, err := s.assignmentFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := strconv.FormatInt(int64(as.ID), 10)
+	p := &assignmentPage{SchoolSlug: sc.Slug, A: av, Base: "/s/" + sc.Slug + "/assignments/" + id,
+		API: "/api/v1/schools/" + sc.Slug + "/assignments/" + id}
+	for _, g := range as.Groups {
+		if grp, err := s.db.FindGroupByID(r.Context(), sc.ID, g); err == nil {
+			p.GroupNames = append(p.GroupNames, grp.Name)
+		}
+	}
+	now := s.db.Now()
+	switch {
+	case av.CanManage:
+		if p.Submissions, err = s.db.FindSubmissions(r.Context(), sc.ID, as.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	case av.Status != "":
+		if p.Mine, err = s.db.FindSubmission(r.Context(), sc.ID, as.ID, authOf(r).user.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.CanHandIn = as.AcceptsHandIns(now)
+		p.Late = now.After(as.DueAt)
+		p.Closed = !p.CanHandIn
+	}
+	v := s.schoolView(r, sc, "assignments.title")
+	v.Title = as.Title
+	v.Data = p
+	s.render(w, r, http.StatusOK, "assignment", v)
+}
+
+// handInFromForm: POST /s/{school}/assignments/{assignment}/hand-in.
+func (s *Server) handInFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, as, _, err := s.handIn(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=handed_in", http.StatusSeeOther)
+}
+
+// feedbackFromForm: POST /s/{school}/assignments/{assignment}/feedback/{student}.
+func (s *Server) feedbackFromForm(w http.ResponseWriter, r *http.Request) {
+	sub, err := s.setFeedback(r, r.PostFormValue("feedback"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+r.PathValue("school")+"/assignments/"+strconv.FormatInt(int64(sub.AssignmentID), 10)+
+		"?flash=saved#student-"+strconv.FormatInt(int64(sub.Student.ID), 10), http.StatusSeeOther)
+}
+
+// reviewedFromForm: POST /s/{school}/assignments/{assignment}/reviewed (on=1 or 0).
+func (s *Server) reviewedFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, as, err := s.managedAssignment(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	on := r.PostFormValue("on") == "1"
+	if _, err := s.db.UpdateAssignment(r.Context(), sc.ID, as.ID, schulhof.AssignmentUpdate{Reviewed: &on}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
+}
+
+// deleteAssignmentFromForm: POST /s/{school}/assignments/{assignment}/delete.
+func (s *Server) deleteAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, as, err := s.managedAssignment(r)
+	if err == nil {
+		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments?flash=deleted", http.StatusSeeOther)
+}
