@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/web"
+)
+
+// TestClassWork is a lesson's paperwork in the browser: the teacher puts a
+// worksheet into the class folder and sets an assignment, the student
+// downloads the worksheet on the iPad and hands in, the teacher gives
+// feedback, the student reads it.
+func TestClassWork(t *testing.T) {
+	ctx := newBrowser(t)
+	bg := context.Background()
+	db := sqltest.MustOpenSQLite(t)
+	db.Now = time.Now
+	blobs, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Config{Version: "e2e"}, db, blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
+	must(t, db.CreateSchool(bg, sc))
+	hash := password.Hash("klasse-5a-pw", password.Fast)
+	teacher := &schulhof.User{SchoolID: sc.ID, Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher}
+	student := &schulhof.User{SchoolID: sc.ID, Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
+	must(t, db.CreateUser(bg, teacher, hash))
+	must(t, db.CreateUser(bg, student, hash))
+	class := &schulhof.Group{SchoolID: sc.ID, Name: "5a", Kind: schulhof.GroupClass}
+	must(t, db.CreateGroup(bg, class))
+	must(t, db.SetMember(bg, sc.ID, class.ID, teacher.ID, schulhof.MemberRoleLeader))
+	must(t, db.SetMember(bg, sc.ID, class.ID, student.ID, schulhof.MemberRoleMember))
+	classFolder := ts.URL + "/s/gym/files/group/" + strconv.FormatInt(int64(class.ID), 10)
+
+	dir := t.TempDir()
+	sheet := filepath.Join(dir, "Arbeitsblatt Brüche.txt")
+	os.WriteFile(sheet, []byte("1/2 + 1/4 = ?"), 0o600)
+	solution := filepath.Join(dir, "Lösung.txt")
+	os.WriteFile(solution, []byte("3/4"), 0o600)
+
+	login := func(ctx context.Context, who string) {
+		t.Helper()
+		step(t, ctx, who+" login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
+			chromedp.SendKeys(chromedp.ID("login"), who+"@gym"), chromedp.SendKeys(chromedp.ID("password"), "klasse-5a-pw"))
+		submit(t, ctx, who+" login", "form[action='/login'] button[type=submit]")
+	}
+
+	// The teacher uploads the worksheet into the class folder (files.js
+	// sends it with a progress bar and reloads the folder).
+	login(ctx, "mueller")
+	step(t, ctx, "class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{sheet}),
+		chromedp.Click(chromedp.CSS("#upload-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("a[data-testid=file]")))
+	if got := text(t, ctx, "a[data-testid=file]"); got != "Arbeitsblatt Brüche.txt" {
+		t.Fatalf("class folder shows %q", got)
+	}
+
+	// The teacher sets an assignment for 5a with the worksheet attached.
+	step(t, ctx, "assignments page", chromedp.Navigate(ts.URL+"/s/gym/assignments"), chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.SendKeys(chromedp.ID("title"), "Brüche addieren"),
+		chromedp.SendKeys(chromedp.ID("description"), "Rechne das Arbeitsblatt und gib deine Lösung ab."),
+		chromedp.Click(chromedp.ID("group-"+strconv.FormatInt(int64(class.ID), 10))),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{sheet}))
+	submit(t, ctx, "set assignment", "form[action='/s/gym/assignments'] button[type=submit]")
+	assignment, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(text(t, ctx, "main"), "0 von 1 abgegeben") {
+		t.Fatalf("assignment page %s: %v\n%s", assignment, err, text(t, ctx, "main"))
+	}
+	assignment, _, _ = strings.Cut(assignment, "?")
+
+	// The student sees it on the start page and downloads the worksheet
+	// from the class folder.
+	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	login(sctx, "jonas")
+	if got := text(t, sctx, "[data-testid=start-assignments]"); !strings.Contains(got, "Brüche addieren") {
+		t.Fatalf("start page assignments: %q", got)
+	}
+	step(t, sctx, "student class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.CSS("a[data-testid=file]")))
+	got, err := chromedp.Run(sctx, chromedp.Evaluate[string](`fetch(document.querySelector("a[data-testid=file]").href).then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || got != "1/2 + 1/4 = ?" {
+		t.Fatalf("download: %q %v", got, err)
+	}
+
+	// The student hands in a text and a file.
+	step(t, sctx, "assignment page", chromedp.Navigate(assignment), chromedp.WaitVisible(chromedp.ID("hand-in")),
+		chromedp.SendKeys(chromedp.ID("text"), "Siehe Datei."),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{solution}))
+	submit(t, sctx, "hand in", "#hand-in button[type=submit]")
+	if got := text(t, sctx, "[data-testid=status]"); got != "abgegeben" {
+		t.Fatalf("status after hand-in: %q", got)
+	}
+
+	// The teacher sees the hand-in and writes feedback.
+	step(t, ctx, "teacher reloads", chromedp.Navigate(assignment), chromedp.WaitVisible(chromedp.CSS("[data-testid=submission]")))
+	if got := text(t, ctx, "[data-testid=submission]"); !strings.Contains(got, "Siehe Datei.") || !strings.Contains(got, "Lösung.txt") {
+		t.Fatalf("teacher sees %q", got)
+	}
+	fb := "#fb-" + strconv.FormatInt(int64(student.ID), 10)
+	step(t, ctx, "feedback", chromedp.SendKeys(chromedp.CSS(fb), "Richtig, gut gemacht!"))
+	submit(t, ctx, "save feedback", "[data-testid=submission] button[type=submit]")
+	if !strings.Contains(text(t, ctx, "main"), "1 von 1 abgegeben") {
+		t.Fatal("the count did not change")
+	}
+
+	// The student reads the feedback.
+	step(t, sctx, "student reloads", chromedp.Navigate(assignment), chromedp.WaitVisible(chromedp.CSS("[data-testid=feedback]")))
+	if got := text(t, sctx, "[data-testid=feedback]"); got != "Richtig, gut gemacht!" {
+		t.Fatalf("feedback %q", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
