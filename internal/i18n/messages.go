@@ -428,4 +428,20 @@ var messages = map[string][2]string{
 	"start.assignments_open":       {"%d offen", "%d open"},
 	"start.assignments_overdue":    {"%d überfällig", "%d overdue"},
 	"start.assignments_all":        {"Alle Aufgaben", "All assignments"},
+
+	// app passwords
+	"app_password.section":       {"App-Passwörter für WebDAV", "App passwords for WebDAV"},
+	"app_password.explain":       {"Mit WebDAV siehst du deine Dateien und die deiner Gruppen in der Dateien-App des iPads oder am Computer. Melde dich dort mit deinem Benutzernamen und einem App-Passwort an. Mit Zwei-Faktor-Anmeldung geht es nur mit App-Passwort.", "With WebDAV you see your files and your groups' files in the iPad's Files app or on a computer. Log in there with your user name and an app password. With two-factor login on, only an app password works."},
+	"app_password.dav_address":   {"Adresse", "Address"},
+	"app_password.dav_login":     {"Benutzername", "User name"},
+	"app_password.name":          {"Name des Geräts", "Name of the device"},
+	"app_password.create":        {"App-Passwort erstellen", "Create app password"},
+	"app_password.created":       {"Dein neues App-Passwort für „%s“:", "Your new app password for “%s”:"},
+	"app_password.once":          {"Schreib es jetzt ab oder gib es gleich im Gerät ein: Es wird nur dieses eine Mal angezeigt.", "Copy it now or enter it on the device right away: it is shown only this once."},
+	"app_password.created_at":    {"erstellt %s", "created %s"},
+	"app_password.used_at":       {"zuletzt benutzt %s", "last used %s"},
+	"app_password.revoke":        {"Widerrufen", "Revoke"},
+	"app_password.name.required": {"Bitte gib dem App-Passwort einen Namen, z. B. „iPad“.", "Please give the app password a name, e.g. “iPad”."},
+	"app_password.too_many":      {"Du hast schon %d App-Passwörter. Bitte widerrufe eines, das du nicht mehr brauchst.", "You already have %d app passwords. Please revoke one you no longer need."},
+	"app_password.not_found":     {"Dieses App-Passwort gibt es nicht (mehr).", "This app password does not exist (any more)."},
 }

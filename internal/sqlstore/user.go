@@ -271,8 +271,12 @@ func (db *DB) SetPassword(ctx context.Context, school schulhof.SchoolID, id schu
 		if !mustChange {
 			return nil // the user's own change; the web layer keeps their session
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
-			return err
+		// a reset is what an admin does when an account is lost or taken
+		// over: every way in that the old owner set up ends with it
+		for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM app_passwords WHERE user_id = $1`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
 		}
 		return db.audit(ctx, tx, school, "user.reset_password", login, "")
 	})

@@ -37,6 +37,11 @@ var apiScenarios = []scenario{
 	{"me", "a-student", "GET", "/api/v1/me", "", 200, `"login":"student"`},
 	{"me anonymous", "", "GET", "/api/v1/me", "", 401, `"code":"unauthorized"`},
 
+	{"app passwords", "a-teacher", "GET", "/api/v1/me/app-passwords", "", 200, `"items":[]`},
+	{"app passwords anonymous", "", "GET", "/api/v1/me/app-passwords", "", 401, ""},
+	{"create app password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad"}`, 201, `"password":"`},
+	{"create app password no name", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":" "}`, 422, ""},
+	{"delete app password unknown", "a-student", "DELETE", "/api/v1/me/app-passwords/987654", "", 404, ""},
 	{"get operator", "a-student", "GET", "/api/v1/operator", "", 200, `"name":""`},
 	{"get operator anonymous", "", "GET", "/api/v1/operator", "", 401, ""},
 	{"update operator", "operator", "PATCH", "/api/v1/operator", `{"name":"Stadt Musterstadt, Amt für Schulen","contact":"datenschutz@musterstadt.example"}`, 200, `"Stadt Musterstadt`},

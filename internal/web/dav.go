@@ -27,9 +27,10 @@ type basicEntry struct {
 
 const basicCacheTTL = 5 * time.Minute
 
-// BasicAuth checks WebDAV credentials: "login@school" and the password.
-// Users with two-factor and users who must still choose their password
-// are refused: they log in on the web first.
+// BasicAuth checks WebDAV credentials: "login@school" and the password or
+// an app password. With their own password, users with two-factor and
+// users who must still choose their password are refused: they log in on
+// the web first (and create an app password there).
 func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.User, error) {
 	ctx := r.Context()
 	key := sha256.Sum256([]byte(login + "\x00" + password))
@@ -43,6 +44,13 @@ func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.U
 			if h, err := s.db.PasswordHash(ctx, u.ID); err == nil && h == e.hash {
 				return u, nil
 			}
+		}
+	}
+	if schulhof.LooksLikeAppPassword(password) {
+		// app passwords are random and long: a lookup, no slow hash, no
+		// cache; one that is not the user's goes on as a wrong password
+		if u, err := s.appPasswordUser(ctx, login, password); err != nil || u != nil {
+			return u, err
 		}
 	}
 	u, account, err := s.verifyPassword(ctx, r, loginInput{Login: login, Password: password})

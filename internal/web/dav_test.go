@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -92,4 +93,55 @@ func TestLitmus(t *testing.T) {
 		}
 	}
 	t.Logf("%s", out)
+}
+
+// TestWebDAVAppPassword: a teacher with two-factor on cannot use WebDAV
+// with the password, but can with an app password from the profile page;
+// a revoked one stops working, and it works for no one else.
+func TestWebDAVAppPassword(t *testing.T) {
+	f := newFixture(t, nil)
+	must(t, f.db.SetTOTP(ctx, f.user["a-teacher"].ID, "JBSWY3DPEHPK3PXP", true))
+	if rec := davDo(t, f, "teacher@schule-a", "PROPFIND", "/dav/home/", "", "Depth", "1"); rec.Code != 401 {
+		t.Fatalf("two-factor user with password: %d", rec.Code)
+	}
+	rec := f.page("a-teacher", "POST", "/profile/app-passwords", "name=iPad")
+	m := regexp.MustCompile(`data-testid="app-password">([a-z0-9-]+)<`).FindStringSubmatch(rec.Body.String())
+	if rec.Code != 200 || m == nil {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	pw := m[1]
+	send := func(user, password string) int {
+		req := httptest.NewRequest("PROPFIND", "/dav/home/", nil)
+		req.Header.Set("Depth", "1")
+		req.SetBasicAuth(user, password)
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := send("teacher@schule-a", pw); code != 207 {
+		t.Fatalf("app password: %d", code)
+	}
+	if code := send("student@schule-a", pw); code != 401 {
+		t.Fatalf("another user with the teacher's app password: %d", code)
+	}
+	if code := send("teacher@schule-b", pw); code != 401 {
+		t.Fatalf("the same login at another school: %d", code)
+	}
+	var list struct {
+		Items []struct {
+			ID         int64
+			Name       string
+			LastUsedAt *string `json:"last_used_at"`
+		}
+	}
+	decode(t, f.do("a-teacher", "GET", "/api/v1/me/app-passwords", ""), &list)
+	if len(list.Items) != 1 || list.Items[0].Name != "iPad" || list.Items[0].LastUsedAt == nil {
+		t.Fatalf("list: %+v", list.Items)
+	}
+	if rec := f.page("a-teacher", "POST", "/profile/app-passwords/"+itoa(list.Items[0].ID)+"/delete", ""); rec.Code != 303 {
+		t.Fatalf("revoke: %d", rec.Code)
+	}
+	if code := send("teacher@schule-a", pw); code != 401 {
+		t.Fatalf("revoked app password: %d", code)
+	}
 }

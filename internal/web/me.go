@@ -135,11 +135,25 @@ type profileData struct {
 	TOTPSecret  string
 	TOTPQR      template.URL // data: URL of the QR code, safe: made here
 	MustSetTOTP bool
+	// App passwords for WebDAV; the new one is shown once after creating it.
+	AppPasswords   []*schulhof.AppPassword
+	NewAppPassword *createdAppPassword
+	DAVLogin       string // what to type as user name in a WebDAV client
+	DAVBase        string // the WebDAV address of the user's own folder
 }
 
 func (s *Server) fillProfile(r *http.Request, v *view) *profileData {
 	a := authOf(r)
 	d := &profileData{Me: a.user, CanTOTP: a.user.Role.IsStaff(), MustSetTOTP: gate(a) == schulhof.ETwoFactorSetup}
+	if a.school != nil && a.user.SchoolID == a.school.ID {
+		d.DAVLogin = a.user.Login + "@" + a.school.Slug
+		d.DAVBase = s.baseURL(r) + "/dav/home/"
+		ps, err := s.db.FindAppPasswords(r.Context(), a.user.ID)
+		if err != nil {
+			info(r).log().Error("app passwords", "err", err)
+		}
+		d.AppPasswords = ps
+	}
 	v.Data = d
 	return d
 }

@@ -31,6 +31,10 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"create app password page", "a-student", "POST", "/profile/app-passwords", "name=iPad", 200, `data-testid="app-password"`},
+	{"create app password page no name", "a-student", "POST", "/profile/app-passwords", "name=", 422, "Bitte gib dem App-Passwort einen Namen"},
+	{"delete app password page unknown", "a-student", "POST", "/profile/app-passwords/987654/delete", "", 404, ""},
+	{"profile shows WebDAV login", "a-student", "GET", "/profile", "", 200, "student@schule-a"},
 	{"assignments page student", "a-student", "GET", "/s/schule-a/assignments", "", 200, "Aufsatz a"},
 	{"assignments page teacher", "a-teacher", "GET", "/s/schule-a/assignments", "", 200, "Neue Aufgabe stellen"},
 	{"assignments page parent", "a-parent", "GET", "/s/schule-a/assignments", "", 200, "Student: abgegeben"},

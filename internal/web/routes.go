@@ -52,6 +52,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /profile/totp/setup", page(s.submitTOTPSetup))
 	handle("POST /profile/totp/enable", page(s.submitTOTPEnable))
 	handle("POST /profile/totp/disable", page(s.submitTOTPDisable))
+	handle("POST /profile/app-passwords", page(s.submitAppPassword))
+	handle("POST /profile/app-passwords/{id}/delete", page(s.deleteAppPasswordFromForm))
 
 	// administration pages
 	handle("GET /admin/schools", page(s.showSchoolsPage))
@@ -99,6 +101,9 @@ func (s *Server) routes() http.Handler {
 	fn("POST /api/v1/auth/logout", s.apiLogout)
 	handle("GET /api/v1/me", api(s.apiMe))
 	handle("POST /api/v1/me/password", api(s.apiChangePassword))
+	handle("GET /api/v1/me/app-passwords", api(s.apiListAppPasswords))
+	handle("POST /api/v1/me/app-passwords", api(s.apiCreateAppPassword))
+	handle("DELETE /api/v1/me/app-passwords/{id}", api(s.apiDeleteAppPassword))
 	handle("GET /api/v1/operator", api(s.apiGetOperator))
 	handle("PATCH /api/v1/operator", api(s.apiUpdateOperator))
 	handle("GET /api/v1/schools", api(s.apiListSchools))

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/schulhof/schulhof"
+)
+
+// App passwords: created on the profile page or through the API, shown
+// once, used by WebDAV clients in place of the user's password (and of
+// the second factor, which a WebDAV client cannot ask for).
+
+// appPasswordUser returns the user whose app password this is, if the
+// login names that user; nil if it is not an app password of theirs.
+func (s *Server) appPasswordUser(ctx context.Context, login, password string) (*schulhof.User, error) {
+	id, err := s.db.UseAppPassword(ctx, schulhof.HashAppPassword(password))
+	if schulhof.Match(err, schulhof.ENotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	name, slug := schulhof.ParseLoginField(login)
+	sc, err := s.db.FindSchoolBySlug(ctx, slug)
+	if err != nil {
+		return nil, nil
+	}
+	u, err := s.db.FindUserByID(ctx, sc.ID, id)
+	if err != nil || !u.Active || !strings.EqualFold(u.Login, name) {
+		return nil, nil
+	}
+	return u, nil
+}
+
+// createdAppPassword is the answer to creating one: the only time the
+// password itself is shown.
+type createdAppPassword struct {
+	*schulhof.AppPassword
+	Password string `json:"password"`
+}
+
+func (s *Server) createAppPassword(r *http.Request, name string) (*createdAppPassword, error) {
+	pw := schulhof.NewAppPassword()
+	p, err := s.db.CreateAppPassword(r.Context(), authOf(r).user.ID, name, schulhof.HashAppPassword(pw))
+	if err != nil {
+		return nil, err
+	}
+	return &createdAppPassword{AppPassword: p, Password: pw}, nil
+}
+
+// apiListAppPasswords: GET /api/v1/me/app-passwords.
+func (s *Server) apiListAppPasswords(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.db.FindAppPasswords(r.Context(), authOf(r).user.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(ps, ""))
+}
+
+// apiCreateAppPassword: POST /api/v1/me/app-passwords {"name"}.
+func (s *Server) apiCreateAppPassword(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.createAppPassword(r, in.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+// apiDeleteAppPassword: DELETE /api/v1/me/app-passwords/{id}.
+func (s *Server) apiDeleteAppPassword(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.db.DeleteAppPassword(r.Context(), authOf(r).user.ID, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// submitAppPassword: POST /profile/app-passwords shows the new password
+// on the profile page (not in a redirect, so it is in no URL or history).
+func (s *Server) submitAppPassword(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(r, "profile.title")
+	p, err := s.createAppPassword(r, r.PostFormValue("name"))
+	if err != nil {
+		status := s.formError(r, v, err)
+		s.fillProfile(r, v)
+		v.Form["name"] = r.PostFormValue("name")
+		s.render(w, r, status, "profile", v)
+		return
+	}
+	d := s.fillProfile(r, v)
+	d.NewAppPassword = p
+	s.render(w, r, http.StatusOK, "profile", v)
+}
+
+// deleteAppPasswordFromForm: POST /profile/app-passwords/{id}/delete.
+func (s *Server) deleteAppPasswordFromForm(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.db.DeleteAppPassword(r.Context(), authOf(r).user.ID, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/profile?flash=deleted#app-passwords", http.StatusSeeOther)
+}
