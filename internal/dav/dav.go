@@ -41,14 +41,14 @@ type Handler struct {
 	db    *sqlstore.DB
 	blobs blob.Store
 	auth  Authenticator
-	locks webdav.LockSystem
+	locks *LockStore
 	// Keep is how many earlier versions an overwritten file keeps.
 	Keep int
 }
 
 // New returns the WebDAV handler.
 func New(db *sqlstore.DB, blobs blob.Store, auth Authenticator) *Handler {
-	return &Handler{db: db, blobs: blobs, auth: auth, locks: webdav.NewMemLS(), Keep: 10}
+	return &Handler{db: db, blobs: blobs, auth: auth, locks: NewLockStore(), Keep: 10}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -81,16 +81,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Keine Schule.", http.StatusForbidden)
 		return
 	}
-	if r.Method == "PROPFIND" || r.Method == "PROPPATCH" {
+	fs := &fileSystem{h: h, user: user, school: school}
+	locks := &requestLocks{store: h.locks, fs: fs, ctx: ctx}
+	if r.Method == "PROPFIND" || r.Method == "PROPPATCH" || r.Method == "LOCK" {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
 		if err != nil || len(body) > 1<<20 || !namespacesValid(body) {
 			http.Error(w, "Ungültiger XML-Inhalt.", http.StatusBadRequest)
 			return
 		}
+		if r.Method == "LOCK" && h.lockShared(w, r.WithContext(ctx), body, locks) {
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	fs := &fileSystem{h: h, user: user, school: school}
-	wd := &webdav.Handler{Prefix: Prefix, FileSystem: fs, LockSystem: h.locks}
+	wd := &webdav.Handler{Prefix: Prefix, FileSystem: fs, LockSystem: locks}
 	wd.ServeHTTP(w, r.WithContext(ctx))
 }
 

@@ -70,8 +70,7 @@ func TestWebDAVPermissions(t *testing.T) {
 }
 
 // TestLitmus runs the WebDAV conformance suite (Debian's litmus) against
-// the server. The locks suite is left out: x/net/webdav's lock system has
-// no shared locks (see the note on the files issue).
+// the server: all of basic, copymove, props, locks and http.
 func TestLitmus(t *testing.T) {
 	bin, err := exec.LookPath("litmus")
 	if err != nil {
@@ -82,12 +81,12 @@ func TestLitmus(t *testing.T) {
 	defer ts.Close()
 	cmd := exec.Command(bin, ts.URL+"/dav/home/", "teacher@schule-a", testPassword)
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "TESTS=basic copymove props http")
+	cmd.Env = append(os.Environ(), "TESTS=basic copymove props locks http")
 	out, err := cmd.CombinedOutput()
 	if err != nil || strings.Contains(string(out), "FAIL") {
 		t.Fatalf("litmus: %v\n%s", err, out)
 	}
-	for _, suite := range []string{"basic", "copymove", "props", "http"} {
+	for _, suite := range []string{"basic", "copymove", "props", "locks", "http"} {
 		if !strings.Contains(string(out), "summary for `"+suite+"'") {
 			t.Fatalf("suite %s did not run:\n%s", suite, out)
 		}
@@ -143,5 +142,43 @@ func TestWebDAVAppPassword(t *testing.T) {
 	}
 	if code := send("teacher@schule-a", pw); code != 401 {
 		t.Fatalf("revoked app password: %d", code)
+	}
+}
+
+// TestWebDAVLocksPerFile: a lock locks the file, not the path a user sees:
+// two users' /home/x.txt are different files, and a group's file is the
+// same for everyone who writes there. Only the owner unlocks.
+func TestWebDAVLocksPerFile(t *testing.T) {
+	f := newFixture(t, nil)
+	lockBody := `<?xml version="1.0"?><lockinfo xmlns="DAV:"><lockscope><exclusive/></lockscope><locktype><write/></locktype><owner>Lehrer</owner></lockinfo>`
+	rec := davDo(t, f, "teacher@schule-a", "LOCK", "/dav/groups/5a/Material/Blatt.txt", lockBody, "Timeout", "Second-600")
+	token := strings.Trim(rec.Header().Get("Lock-Token"), "<>")
+	if rec.Code != 200 || token == "" {
+		t.Fatalf("lock: %d %s", rec.Code, rec.Body)
+	}
+	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "überschrieben"); rec.Code != 423 {
+		t.Fatalf("admin overwrites the teacher's locked file: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "x", "If", "(<"+token+">)"); rec.Code < 400 {
+		t.Fatalf("admin uses the teacher's lock token: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "admin@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 403 {
+		t.Fatalf("admin unlocks the teacher's lock: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "teacher@schule-a", "PUT", "/dav/groups/5a/Material/BLATT.TXT", "neu", "If", "(<"+token+">)"); rec.Code != 204 && rec.Code != 201 {
+		t.Fatalf("owner writes with the token (other case): %d %s", rec.Code, rec.Body)
+	}
+	// the teacher's own home is locked; the student's home of the same path is not
+	if rec := davDo(t, f, "teacher@schule-a", "LOCK", "/dav/home/Notizen.txt", lockBody); rec.Code != 201 {
+		t.Fatalf("lock unmapped URL: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/Notizen.txt", "meins"); rec.Code != 204 && rec.Code != 201 {
+		t.Fatalf("student's own Notizen.txt is blocked by the teacher's lock: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "teacher@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 204 {
+		t.Fatalf("owner unlocks: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "jetzt"); rec.Code != 204 && rec.Code != 201 {
+		t.Fatalf("after unlock: %d", rec.Code)
 	}
 }

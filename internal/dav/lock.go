@@ -1,0 +1,340 @@
+package dav
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/webdav"
+
+	"github.com/schulhof/schulhof"
+)
+
+// WebDAV locks (RFC 4918 §6-7): exclusive and shared write locks, kept in
+// memory. x/net/webdav's own lock system has no shared locks and ignores
+// the ETags and "Not" of If headers; this one does both, and keys locks
+// by the file they lock rather than by the path a user sees: "/home/x" is
+// a different file for every user, and a group's folder may be named
+// differently for two users.
+//
+// Locks live in the process: a restart forgets them (clients lock again),
+// and a cluster of several servers needs them shared (the scale-out
+// issue). Lock lifetimes are capped at MaxLockTimeout so that a client
+// that vanishes does not hold a file for ever.
+
+// MaxLockTimeout is the longest a lock lives without a refresh.
+const MaxLockTimeout = 24 * time.Hour
+
+type lock struct {
+	token     string
+	key       string // the locked resource: "/user/7/mathe/blatt.pdf"
+	shown     string // its path as its owner sees it, for answers
+	zeroDepth bool
+	shared    bool
+	owner     schulhof.UserID
+	ownerXML  string
+	duration  time.Duration // as asked; negative: infinite
+	expires   time.Time
+}
+
+// LockStore holds every lock of the process.
+type LockStore struct {
+	mu      sync.Mutex
+	byToken map[string]*lock
+}
+
+// NewLockStore returns an empty lock store.
+func NewLockStore() *LockStore { return &LockStore{byToken: map[string]*lock{}} }
+
+// covers reports whether l locks the resource key.
+func (l *lock) covers(key string) bool {
+	return l.key == key || (!l.zeroDepth && (l.key == "/" || strings.HasPrefix(key, l.key+"/")))
+}
+
+// overlaps reports whether two locks would lock a common resource.
+func (l *lock) overlaps(o *lock) bool { return l.covers(o.key) || o.covers(l.key) }
+
+func (s *LockStore) expire(now time.Time) {
+	for t, l := range s.byToken {
+		if now.After(l.expires) {
+			delete(s.byToken, t)
+		}
+	}
+}
+
+func (s *LockStore) create(now time.Time, l *lock) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(now)
+	for _, o := range s.byToken {
+		if o.overlaps(l) && !(o.shared && l.shared) {
+			return "", webdav.ErrLocked
+		}
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	l.token = "urn:uuid:" + hex.EncodeToString(b[:4]) + "-" + hex.EncodeToString(b[4:6]) + "-" + hex.EncodeToString(b[6:8]) +
+		"-" + hex.EncodeToString(b[8:10]) + "-" + hex.EncodeToString(b[10:])
+	l.expires = now.Add(lockLife(l.duration))
+	s.byToken[l.token] = l
+	return l.token, nil
+}
+
+func lockLife(d time.Duration) time.Duration {
+	if d < 0 || d > MaxLockTimeout {
+		return MaxLockTimeout
+	}
+	return d
+}
+
+// requestLocks is the lock system for one request: it maps the user's
+// paths to resource keys and knows whose request it is.
+type requestLocks struct {
+	store *LockStore
+	fs    *fileSystem
+	ctx   context.Context
+}
+
+var _ webdav.LockSystem = (*requestLocks)(nil)
+
+// key names the resource a path of the user means. Paths that name no
+// file (the top, the list of groups) get keys of their own per user.
+func (rl *requestLocks) key(name string) string {
+	loc, err := rl.fs.resolve(rl.ctx, name)
+	if err != nil || loc.root || loc.groups {
+		return "/virtual/" + strconv.FormatInt(int64(rl.fs.user.ID), 10) + "/" + strings.Trim(name, "/")
+	}
+	k := "/" + string(loc.space.Kind) + "/" + strconv.FormatInt(loc.space.ID, 10)
+	for _, n := range loc.names {
+		k += "/" + schulhof.NameKey(n)
+	}
+	return k
+}
+
+// etag is the resource's current ETag as PROPFIND and GET give it, "" if
+// it does not exist.
+func (rl *requestLocks) etag(name string) string {
+	fi, err := rl.fs.Stat(rl.ctx, name)
+	if err != nil {
+		return ""
+	}
+	if e, ok := fi.(webdav.ETager); ok {
+		if tag, err := e.ETag(rl.ctx); err == nil {
+			return tag
+		}
+	}
+	return fmt.Sprintf(`"%x%x"`, fi.ModTime().UnixNano(), fi.Size())
+}
+
+// Confirm checks one list of an If header: every condition must hold for
+// the resource name0 (a lock token: a lock on it; an ETag: its current
+// one; Not inverts), and each of name0 and name1 that is locked must have
+// one of its locks' tokens, held by this user, in the list.
+func (rl *requestLocks) Confirm(now time.Time, name0, name1 string, conditions ...webdav.Condition) (func(), error) {
+	key0 := rl.key(name0)
+	s := rl.store
+	s.mu.Lock()
+	s.expire(now)
+	holds := func(c webdav.Condition) bool {
+		if c.ETag != "" {
+			return false // decided below, outside the lock
+		}
+		l := s.byToken[c.Token]
+		return l != nil && l.covers(key0)
+	}
+	etagWanted := false
+	for _, c := range conditions {
+		if c.ETag != "" {
+			etagWanted = true
+			continue
+		}
+		if holds(c) == c.Not {
+			s.mu.Unlock()
+			return nil, webdav.ErrConfirmationFailed
+		}
+	}
+	for _, name := range []string{name0, name1} {
+		if name == "" {
+			continue
+		}
+		key := rl.key(name)
+		locked, submitted := false, false
+		for _, l := range s.byToken {
+			if !l.covers(key) {
+				continue
+			}
+			locked = true
+			for _, c := range conditions {
+				if !c.Not && c.Token == l.token && l.owner == rl.fs.user.ID {
+					submitted = true
+				}
+			}
+		}
+		if locked && !submitted {
+			s.mu.Unlock()
+			return nil, webdav.ErrConfirmationFailed
+		}
+	}
+	s.mu.Unlock()
+	if etagWanted {
+		tag := rl.etag(name0)
+		for _, c := range conditions {
+			if c.ETag != "" && (tag != "" && tag == c.ETag) == c.Not {
+				return nil, webdav.ErrConfirmationFailed
+			}
+		}
+	}
+	return func() {}, nil
+}
+
+// Create makes an exclusive lock: for a LOCK request, or the handler's
+// lock for the length of a request that names no lock token.
+func (rl *requestLocks) Create(now time.Time, d webdav.LockDetails) (string, error) {
+	return rl.store.create(now, &lock{key: rl.key(d.Root), shown: d.Root, zeroDepth: d.ZeroDepth,
+		owner: rl.fs.user.ID, ownerXML: d.OwnerXML, duration: d.Duration})
+}
+
+// Refresh gives the user's lock a new lifetime.
+func (rl *requestLocks) Refresh(now time.Time, token string, d time.Duration) (webdav.LockDetails, error) {
+	s := rl.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(now)
+	l := s.byToken[token]
+	if l == nil || l.owner != rl.fs.user.ID {
+		return webdav.LockDetails{}, webdav.ErrNoSuchLock
+	}
+	l.duration, l.expires = d, now.Add(lockLife(d))
+	return webdav.LockDetails{Root: l.shown, Duration: d, OwnerXML: l.ownerXML, ZeroDepth: l.zeroDepth}, nil
+}
+
+// Unlock removes the user's lock; another user's is not theirs to remove.
+func (rl *requestLocks) Unlock(now time.Time, token string) error {
+	s := rl.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(now)
+	l := s.byToken[token]
+	if l == nil {
+		return webdav.ErrNoSuchLock
+	}
+	if l.owner != rl.fs.user.ID {
+		return webdav.ErrForbidden
+	}
+	delete(s.byToken, token)
+	return nil
+}
+
+// lockInfo is the body of a LOCK request.
+type lockInfo struct {
+	XMLName   xml.Name  `xml:"DAV: lockinfo"`
+	Exclusive *struct{} `xml:"DAV: lockscope>exclusive"`
+	Shared    *struct{} `xml:"DAV: lockscope>shared"`
+	Write     *struct{} `xml:"DAV: locktype>write"`
+	Owner     struct {
+		InnerXML string `xml:",innerxml"`
+	} `xml:"DAV: owner"`
+}
+
+// lockShared answers a LOCK request for a shared lock, which x/net/webdav
+// does not take; it reports false (and has read nothing it cannot give
+// back) for every other request.
+func (h *Handler) lockShared(w http.ResponseWriter, r *http.Request, body []byte, rl *requestLocks) bool {
+	var li lockInfo
+	if xml.Unmarshal(body, &li) != nil || li.Shared == nil || li.Exclusive != nil || li.Write == nil {
+		return false
+	}
+	name := strings.TrimPrefix(r.URL.Path, Prefix)
+	if name == "" {
+		name = "/"
+	}
+	depth := r.Header.Get("Depth")
+	if depth != "" && depth != "0" && !strings.EqualFold(depth, "infinity") {
+		http.Error(w, "Depth must be 0 or infinity.", http.StatusBadRequest)
+		return true
+	}
+	duration, ok := parseTimeout(r.Header.Get("Timeout"))
+	if !ok {
+		http.Error(w, "Bad Timeout header.", http.StatusBadRequest)
+		return true
+	}
+	now := time.Now()
+	token, err := rl.store.create(now, &lock{key: rl.key(name), shown: name, zeroDepth: depth == "0", shared: true,
+		owner: rl.fs.user.ID, ownerXML: li.Owner.InnerXML, duration: duration})
+	if err != nil {
+		http.Error(w, "Locked.", http.StatusLocked)
+		return true
+	}
+	status := http.StatusOK
+	if _, err := rl.fs.Stat(r.Context(), name); err != nil {
+		// a lock on an unmapped URL creates an empty file (RFC 4918 §7.3)
+		f, err := rl.fs.OpenFile(r.Context(), name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			rl.Unlock(now, token)
+			http.Error(w, "Cannot create the file.", http.StatusConflict)
+			return true
+		}
+		f.Close()
+		status = http.StatusCreated
+	}
+	w.Header().Set("Lock-Token", "<"+token+">")
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.WriteHeader(status)
+	writeLockDiscovery(w, token, name, true, depth == "0", duration, li.Owner.InnerXML)
+	return true
+}
+
+func writeLockDiscovery(w io.Writer, token, root string, shared, zeroDepth bool, d time.Duration, ownerXML string) {
+	scope, depth, timeout := "exclusive", "infinity", "Infinite"
+	if shared {
+		scope = "shared"
+	}
+	if zeroDepth {
+		depth = "0"
+	}
+	if d >= 0 {
+		timeout = "Second-" + strconv.FormatInt(int64(d/time.Second), 10)
+	}
+	var href strings.Builder
+	xml.EscapeText(&href, []byte(Prefix+root))
+	var tok strings.Builder
+	xml.EscapeText(&tok, []byte(token))
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+
+		`<D:prop xmlns:D="DAV:"><D:lockdiscovery><D:activelock>`+
+		`<D:locktype><D:write/></D:locktype><D:lockscope><D:%s/></D:lockscope><D:depth>%s</D:depth>`+
+		`<D:owner>%s</D:owner><D:timeout>%s</D:timeout><D:locktoken><D:href>%s</D:href></D:locktoken>`+
+		`<D:lockroot><D:href>%s</D:href></D:lockroot></D:activelock></D:lockdiscovery></D:prop>`,
+		scope, depth, ownerXML, timeout, tok.String(), href.String())
+}
+
+// parseTimeout reads a Timeout header: "Second-N" or "Infinite", the first
+// of a list; empty means infinite (negative).
+func parseTimeout(s string) (time.Duration, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return -1, true
+	}
+	first, _, _ := strings.Cut(s, ",")
+	first = strings.TrimSpace(first)
+	if first == "Infinite" {
+		return -1, true
+	}
+	n, ok := strings.CutPrefix(first, "Second-")
+	if !ok {
+		return 0, false
+	}
+	secs, err := strconv.ParseUint(n, 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(secs) * time.Second, true
+}
