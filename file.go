@@ -109,3 +109,32 @@ var DefaultQuotas = map[SpaceKind]map[Role]int64{
 	SpaceUser:  {RoleStudent: 2 << 30, RoleParent: 100 << 20, RoleTeacher: 20 << 30, RoleSchoolAdmin: 20 << 30, RoleOperator: 1 << 30},
 	SpaceGroup: {0: 20 << 30},
 }
+
+// Upload is a resumable upload under way: the bytes arrive in pieces
+// (internal/blob keeps them) and become the file Name in ParentID when
+// the last piece is there.
+type Upload struct {
+	ID        string    `json:"id"`
+	SchoolID  SchoolID  `json:"school_id"`
+	Space     Space     `json:"space"`
+	ParentID  NodeID    `json:"parent"`
+	Name      string    `json:"name"`
+	Size      int64     `json:"size"`
+	UserID    UserID    `json:"user_id"`
+	CreatedAt time.Time `json:"created_at"`
+	Offset    int64     `json:"offset"` // bytes stored so far
+}
+
+// UploadService keeps the resumable uploads under way.
+type UploadService interface {
+	CreateUpload(ctx context.Context, u *Upload) error
+	// FindUpload returns the user's upload; another user's is ENotFound.
+	FindUpload(ctx context.Context, school SchoolID, user UserID, id string) (*Upload, error)
+	DeleteUpload(ctx context.Context, id string) error
+	// FindUploadsBefore lists uploads started before the time, for the
+	// housekeeping that drops abandoned ones.
+	FindUploadsBefore(ctx context.Context, before time.Time) ([]*Upload, error)
+}
+
+// UploadLifetime is how long an unfinished upload may be resumed.
+const UploadLifetime = 48 * time.Hour

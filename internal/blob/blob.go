@@ -52,6 +52,23 @@ type Store interface {
 	Delete(ctx context.Context, key Key) error
 	// Walk calls fn for every blob with the time it was written.
 	Walk(ctx context.Context, fn func(key Key, written time.Time) error) error
+
+	// Partial uploads arrive in pieces, over several requests and across
+	// restarts of the server (an iPad on school Wi-Fi uploading a lesson
+	// video). An S3 store maps them to multipart uploads.
+	//
+	// CreatePartial starts one of the announced size; AppendPartial adds
+	// the bytes that follow offset (which must be what arrived so far),
+	// stores them durably and returns the new offset; FinishPartial turns
+	// a complete one into a blob; DeletePartial drops one.
+	// Errors: ENotFound for an unknown id; EConflict (key
+	// "upload.offset_mismatch") for a wrong offset; EInvalid for more bytes
+	// than announced or finishing an incomplete one.
+	CreatePartial(ctx context.Context, size int64) (string, error)
+	AppendPartial(ctx context.Context, id string, offset int64, r io.Reader) (int64, error)
+	PartialOffset(ctx context.Context, id string) (int64, error)
+	FinishPartial(ctx context.Context, id string) (Info, error)
+	DeletePartial(ctx context.Context, id string) error
 }
 
 // Reader reads one blob.

@@ -22,6 +22,7 @@ import (
 //
 //	DIR/blobs/ab/cd/abcd...   the blobs, sharded so no folder grows huge
 //	DIR/tmp/                  uploads being written
+//	DIR/partial/ID            resumable uploads, with ID.size beside
 //
 // A blob is written to tmp, fsynced, renamed into place and its folder
 // fsynced: after Put returns it survives a power cut, and until then no
@@ -38,7 +39,7 @@ type Disk struct {
 // files older than an hour, which no running upload can own.
 func NewDisk(dir string) (*Disk, error) {
 	d := &Disk{dir: dir, Reserve: 512 << 20}
-	for _, sub := range []string{"blobs", "tmp"} {
+	for _, sub := range []string{"blobs", "tmp", "partial"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
 			return nil, fmt.Errorf("blob store: %w", err)
 		}

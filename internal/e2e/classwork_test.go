@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -56,6 +57,8 @@ func TestClassWork(t *testing.T) {
 	dir := t.TempDir()
 	sheet := filepath.Join(dir, "Arbeitsblatt Brüche.txt")
 	os.WriteFile(sheet, []byte("1/2 + 1/4 = ?"), 0o600)
+	video := filepath.Join(dir, "Experiment.mp4") // big: files.js sends it in pieces
+	os.WriteFile(video, bytes.Repeat([]byte("Chemie "), 3<<20), 0o600)
 	solution := filepath.Join(dir, "Lösung.txt")
 	os.WriteFile(solution, []byte("3/4"), 0o600)
 
@@ -70,11 +73,14 @@ func TestClassWork(t *testing.T) {
 	// sends it with a progress bar and reloads the folder).
 	login(ctx, "mueller")
 	step(t, ctx, "class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.ID("file")),
-		chromedp.SetUploadFiles(chromedp.ID("file"), []string{sheet}),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{sheet, video}),
 		chromedp.Click(chromedp.CSS("#upload-form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("a[data-testid=file]")))
 	if got := text(t, ctx, "a[data-testid=file]"); got != "Arbeitsblatt Brüche.txt" {
 		t.Fatalf("class folder shows %q", got)
+	}
+	if got := text(t, ctx, "table"); !strings.Contains(got, "Experiment.mp4") || !strings.Contains(got, "21 MB") {
+		t.Fatalf("the big file is not there: %q", got)
 	}
 
 	// The teacher sets an assignment for 5a with the worksheet attached.

@@ -444,4 +444,11 @@ var messages = map[string][2]string{
 	"app_password.name.required": {"Bitte gib dem App-Passwort einen Namen, z. B. „iPad“.", "Please give the app password a name, e.g. “iPad”."},
 	"app_password.too_many":      {"Du hast schon %d App-Passwörter. Bitte widerrufe eines, das du nicht mehr brauchst.", "You already have %d app passwords. Please revoke one you no longer need."},
 	"app_password.not_found":     {"Dieses App-Passwort gibt es nicht (mehr).", "This app password does not exist (any more)."},
+
+	// resumable uploads
+	"upload.not_found":       {"Diesen Upload gibt es nicht (mehr). Bitte lade die Datei neu hoch.", "This upload does not exist (any more). Please upload the file again."},
+	"upload.offset_mismatch": {"Der Upload steht bei Byte %d; bitte von dort weitersenden.", "The upload is at byte %d; please go on from there."},
+	"upload.offset_missing":  {"Der Header Upload-Offset fehlt oder ist ungültig.", "The Upload-Offset header is missing or invalid."},
+	"upload.busy":            {"An diesem Upload wird gerade schon geschrieben.", "This upload is being written to already."},
+	"upload.incomplete":      {"Der Upload ist noch nicht vollständig (%d von %d Bytes).", "The upload is not complete yet (%d of %d bytes)."},
 }

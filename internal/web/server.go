@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -64,6 +65,9 @@ type Server struct {
 	now      func() time.Time
 	handler  http.Handler
 	patterns []string
+	// appending marks the resumable uploads a request is writing to, so
+	// that two connections never append to one at once
+	appending sync.Map
 }
 
 // New builds the server and its route table.
@@ -117,6 +121,19 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		s.log.Error("purge trash", "err", err)
 	} else if n > 0 {
 		s.log.Info("purged trash", "count", n)
+	}
+	if ups, err := s.db.FindUploadsBefore(ctx, now.Add(-schulhof.UploadLifetime)); err != nil {
+		s.log.Error("find abandoned uploads", "err", err)
+	} else {
+		for _, u := range ups {
+			if err := s.blobs.DeletePartial(ctx, u.ID); err != nil {
+				s.log.Error("delete abandoned upload", "id", u.ID, "err", err)
+				continue
+			}
+			if err := s.db.DeleteUpload(ctx, u.ID); err != nil {
+				s.log.Error("forget abandoned upload", "id", u.ID, "err", err)
+			}
+		}
 	}
 	age := s.cfg.OrphanAge
 	if age <= 0 {
