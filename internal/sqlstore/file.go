@@ -510,3 +510,91 @@ func (db *DB) PatchNodeProps(ctx context.Context, school schulhof.SchoolID, id s
 		return nil
 	})
 }
+
+// MaxCopyNodes bounds one copy: a class's whole year of material, not a
+// whole school in one transaction.
+const MaxCopyNodes = 10000
+
+// TreeSize counts the live files and folders below (and including) a
+// node and the bytes of the files, for the quota check before a copy.
+func (db *DB) TreeSize(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) (nodes int, bytes int64, err error) {
+	err = db.readRow(ctx, subtree+` SELECT COUNT(*), COALESCE(SUM(n.size), 0) FROM nodes n JOIN sub ON sub.id = n.id
+		WHERE n.school_id = $2 AND n.deleted_at IS NULL`, id, school).Scan(&nodes, &bytes)
+	return nodes, bytes, err
+}
+
+// CopyNode copies a file, or a folder with everything in it, into a
+// folder of any space of the school. Copies name the same bytes as the
+// originals (a blob is removed only when no row names it any more) and
+// start without versions.
+func (db *DB) CopyNode(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.Node, error) {
+	name, err := schulhof.CleanName(name)
+	if err != nil {
+		return nil, err
+	}
+	var out *schulhof.Node
+	err = db.update(ctx, func(tx *sql.Tx) error {
+		src, err := scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1 AND n.school_id = $2 AND n.deleted_at IS NULL`, id, school))
+		if err != nil {
+			return notFound(err, "file.not_found")
+		}
+		if err := liveFolder(ctx, tx, school, space, parent); err != nil {
+			return err
+		}
+		var count, inside int
+		if err := tx.QueryRowContext(ctx, subtree+` SELECT COUNT(*), COALESCE(SUM(CASE WHEN id = $2 THEN 1 ELSE 0 END), 0) FROM sub`,
+			id, int64(parent)).Scan(&count, &inside); err != nil {
+			return err
+		}
+		if inside > 0 {
+			return schulhof.Errorf(schulhof.EConflict, "file.copy_into_itself")
+		}
+		if count > MaxCopyNodes {
+			return schulhof.Errorf(schulhof.EInvalid, "file.copy_too_many", MaxCopyNodes)
+		}
+		now, actor := db.now(), actorID(ctx)
+		var copyTree func(n *schulhof.Node, parent schulhof.NodeID, name string) (schulhof.NodeID, error)
+		copyTree = func(n *schulhof.Node, parent schulhof.NodeID, name string) (schulhof.NodeID, error) {
+			var nid schulhof.NodeID
+			version := 0
+			if !n.IsFolder {
+				version = 1
+			}
+			err := tx.QueryRowContext(ctx, `INSERT INTO nodes (school_id, space_kind, space_id, parent_id, name, name_key, is_folder,
+				size, blob_key, sha256, content_type, version, students_upload, created_by, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
+				school, string(space.Kind), space.ID, nullNode(parent), name, schulhof.NameKey(name), n.IsFolder,
+				n.Size, n.BlobKey, n.SHA256, n.ContentType, version, n.StudentsUpload && space.Kind == schulhof.SpaceGroup, actor, now).Scan(&nid)
+			if isUnique(err) {
+				return 0, nameTaken()
+			}
+			if err != nil || !n.IsFolder {
+				return nid, err
+			}
+			children, err := queryNodes(ctx, tx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.parent_id = $1 AND n.deleted_at IS NULL ORDER BY n.id`, n.ID)
+			if err != nil {
+				return 0, err
+			}
+			for _, c := range children {
+				if _, err := copyTree(c, nid, c.Name); err != nil {
+					return 0, err
+				}
+			}
+			return nid, nil
+		}
+		nid, err := copyTree(src, parent, name)
+		if err != nil {
+			return err
+		}
+		out, err = scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes n WHERE n.id = $1`, nid))
+		return err
+	})
+	return out, err
+}
+
+// FindFolders lists the live folders of a space (at most 5,000), for
+// choosing where to move or copy something.
+func (db *DB) FindFolders(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) ([]*schulhof.Node, error) {
+	return queryNodes(ctx, readQuerier{db}, `SELECT `+nodeColumns+` FROM nodes n WHERE n.school_id = $1 AND n.space_kind = $2
+		AND n.space_id = $3 AND n.is_folder AND n.deleted_at IS NULL ORDER BY n.name_key, n.id LIMIT 5000`, school, string(space.Kind), space.ID)
+}

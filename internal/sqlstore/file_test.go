@@ -199,3 +199,58 @@ func TestTrashRestorePurge(t *testing.T) {
 		}
 	})
 }
+
+func TestCopyNode(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		s := MustCreateSchool(t, db, "s")
+		other := MustCreateSchool(t, db, "o")
+		u := MustCreateUser(t, db, s.ID, "lehrer", schulhof.RoleTeacher)
+		actx := schulhof.NewContextWithActor(ctx, &schulhof.Actor{User: u})
+		home := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}
+		class := schulhof.Space{Kind: schulhof.SpaceGroup, ID: 1}
+		mathe, err := db.CreateFolder(actx, s.ID, home, 0, "Mathe")
+		must(t, err)
+		sub, err := db.CreateFolder(actx, s.ID, home, mathe.ID, "Brüche")
+		must(t, err)
+		_, err = db.PutFile(actx, s.ID, home, sub.ID, "Blatt.pdf", content("blatt"), 3)
+		must(t, err)
+		_, err = db.PutFile(actx, s.ID, home, mathe.ID, "Test.pdf", content("test"), 3)
+		must(t, err)
+		trashed, err := db.PutFile(actx, s.ID, home, mathe.ID, "Alt.pdf", content("alt"), 3)
+		must(t, err)
+		must(t, db.TrashNode(actx, s.ID, trashed.ID))
+
+		n, bytes, err := db.TreeSize(ctx, s.ID, mathe.ID)
+		if err != nil || n != 4 || bytes != 9 {
+			t.Fatalf("tree size: %d nodes, %d bytes, %v", n, bytes, err)
+		}
+		cp, err := db.CopyNode(actx, s.ID, mathe.ID, class, 0, "Mathe 5a")
+		if err != nil || cp.Space != class || !cp.IsFolder {
+			t.Fatalf("copy: %+v %v", cp, err)
+		}
+		got, err := db.FindNodeByPath(ctx, s.ID, class, []string{"Mathe 5a", "Brüche", "Blatt.pdf"})
+		if err != nil || got.BlobKey != content("blatt").BlobKey || got.Version != 1 {
+			t.Fatalf("copied file: %+v %v", got, err)
+		}
+		if _, err := db.FindNodeByPath(ctx, s.ID, class, []string{"Mathe 5a", "Alt.pdf"}); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Fatalf("the trash was copied: %v", err)
+		}
+		if _, err := db.CopyNode(actx, s.ID, mathe.ID, class, 0, "mathe 5A"); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("name taken: %v", err)
+		}
+		if _, err := db.CopyNode(actx, s.ID, mathe.ID, home, sub.ID, "Schleife"); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("copy into itself: %v", err)
+		}
+		if _, err := db.CopyNode(actx, other.ID, mathe.ID, home, 0, "x"); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Fatalf("other school: %v", err)
+		}
+		// the original's bytes stay named while a copy names them
+		must(t, db.TrashNode(actx, s.ID, mathe.ID))
+		if _, err := db.PurgeTrash(ctx, sqltest.Clock.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if in, err := db.BlobInUse(ctx, content("blatt").BlobKey); err != nil || !in {
+			t.Fatalf("copied blob not in use after the original was purged: %v %v", in, err)
+		}
+	})
+}

@@ -412,21 +412,7 @@ func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 		if in.Parent != nil {
 			parent = *in.Parent
 		}
-		from, err := s.canWrite(r, sc, n.Space, acc, n.ParentID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		to, err := s.canWrite(r, sc, n.Space, acc, parent)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if !from || !to {
-			s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-			return
-		}
-		if n, err = s.db.MoveNode(r.Context(), sc.ID, n.ID, parent, name); err != nil {
+		if n, err = s.moveNode(r, sc, n, acc, parent, name); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -442,6 +428,23 @@ func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, n)
+}
+
+// moveNode renames and/or moves a node within its space: the actor must
+// be allowed to write in both folders.
+func (s *Server) moveNode(r *http.Request, sc *schulhof.School, n *schulhof.Node, acc schulhof.SpaceAccess, parent schulhof.NodeID, name string) (*schulhof.Node, error) {
+	from, err := s.canWrite(r, sc, n.Space, acc, n.ParentID)
+	if err != nil {
+		return nil, err
+	}
+	to, err := s.canWrite(r, sc, n.Space, acc, parent)
+	if err != nil {
+		return nil, err
+	}
+	if !from || !to {
+		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
+	}
+	return s.db.MoveNode(r.Context(), sc.ID, n.ID, parent, name)
 }
 
 // apiListVersions: GET /api/v1/schools/{school}/nodes/{node}/versions.
@@ -463,41 +466,40 @@ func (s *Server) apiListVersions(w http.ResponseWriter, r *http.Request) {
 // makes an earlier content current again; what was current becomes a
 // version itself, so restoring loses nothing either.
 func (s *Server) apiRestoreVersion(w http.ResponseWriter, r *http.Request) {
+	back, err := s.restoreVersion(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, back)
+}
+
+func (s *Server) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 	sc, n, acc, err := s.nodeFromPath(r)
 	if err == nil && (n.IsFolder || n.DeletedAt != nil) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if ok, err := s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
-		return
+		return nil, orForbidden(err)
 	}
 	want, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found"))
-		return
+		return nil, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found")
 	}
 	vs, err := s.db.FindVersions(r.Context(), sc.ID, n.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	for _, v := range vs {
 		if v.Version == want {
-			back, err := s.db.PutFile(r.Context(), sc.ID, n.Space, n.ParentID, n.Name,
+			return s.db.PutFile(r.Context(), sc.ID, n.Space, n.ParentID, n.Name,
 				schulhof.NewContent{BlobKey: v.BlobKey, Size: v.Size, SHA256: v.SHA256, ContentType: n.ContentType}, 10)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, back)
-			return
 		}
 	}
-	s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found"))
+	return nil, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found")
 }
 
 // apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.

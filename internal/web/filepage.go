@@ -224,7 +224,12 @@ func (s *Server) trashFromForm(w http.ResponseWriter, r *http.Request) {
 
 // folderPage is the page of the folder a node is in.
 func folderPage(sc *schulhof.School, n *schulhof.Node) string {
-	return "/s/" + sc.Slug + "/files/" + string(n.Space.Kind) + "/" + strconv.FormatInt(n.Space.ID, 10) + folderQuery(n.ParentID)
+	return spaceBase(sc, n.Space) + folderQuery(n.ParentID)
+}
+
+// spaceBase is the page of the top of a space.
+func spaceBase(sc *schulhof.School, space schulhof.Space) string {
+	return "/s/" + sc.Slug + "/files/" + string(space.Kind) + "/" + strconv.FormatInt(space.ID, 10)
 }
 
 // showTrashPage: GET /s/{school}/files/{kind}/{id}/trash.

@@ -31,6 +31,19 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"node page", "a-student", "GET", "/s/schule-a/nodes/{a-sheet}", "", 200, "Hallo Klasse a"},
+	{"node page other class", "a-student2", "GET", "/s/schule-a/nodes/{a-sheet}", "", 404, ""},
+	{"node page folder", "a-student", "GET", "/s/schule-a/nodes/{a-material}", "", 303, ""},
+	{"rename page", "a-teacher", "POST", "/s/schule-a/nodes/{a-sheet}/rename", "name=Arbeitsblatt.txt", 303, ""},
+	{"rename page student", "a-student", "POST", "/s/schule-a/nodes/{a-sheet}/rename", "name=x.txt", 403, ""},
+	{"rename page bad", "a-teacher", "POST", "/s/schule-a/nodes/{a-sheet}/rename", "name=a%2Fb", 422, ""},
+	{"move page", "a-teacher", "POST", "/s/schule-a/nodes/{a-sheet}/move", "target=group:{a-5a}:0", 303, ""},
+	{"move page student", "a-student", "POST", "/s/schule-a/nodes/{a-sheet}/move", "target=group:{a-5a}:0", 403, ""},
+	{"move page other space", "a-teacher", "POST", "/s/schule-a/nodes/{a-sheet}/move", "target=user:{a-teacher}:0", 422, ""},
+	{"copy page", "a-student", "POST", "/s/schule-a/nodes/{a-sheet}/copy", "target=user:{a-student}:0", 303, ""},
+	{"copy page bad target", "a-student", "POST", "/s/schule-a/nodes/{a-sheet}/copy", "target=x", 422, ""},
+	{"restore version page missing", "a-teacher", "POST", "/s/schule-a/nodes/{a-sheet}/versions/7/restore", "", 404, ""},
+	{"restore version page student", "a-student", "POST", "/s/schule-a/nodes/{a-sheet}/versions/1/restore", "", 403, ""},
 	{"create app password page", "a-student", "POST", "/profile/app-passwords", "name=iPad", 200, `data-testid="app-password"`},
 	{"create app password page no name", "a-student", "POST", "/profile/app-passwords", "name=", 422, "Bitte gib dem App-Passwort einen Namen"},
 	{"delete app password page unknown", "a-student", "POST", "/profile/app-passwords/987654/delete", "", 404, ""},

@@ -19,6 +19,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/thumb"
 )
 
 //go:embed templates/*.html
@@ -48,6 +49,10 @@ func parseTemplates() (map[string]map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"date":   formatDate,
 		"status": statusText,
+		"thumbable": func(ctype string) bool {
+			base, _, _ := strings.Cut(ctype, ";")
+			return thumb.Types[strings.TrimSpace(base)]
+		},
 		"row": func(v *view, slug string, a *assignmentView) assignmentRow {
 			return assignmentRow{V: v, Slug: slug, A: a}
 		},

@@ -22,6 +22,7 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/thumb"
 )
 
 // Config is what the web layer needs of the configuration.
@@ -68,6 +69,7 @@ type Server struct {
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
 	appending sync.Map
+	thumbs    *thumb.Cache
 }
 
 // New builds the server and its route table.
@@ -77,6 +79,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s := &Server{cfg: cfg, db: db, blobs: blobs, hasher: hasher, log: log, now: now,
 		limiter: NewLimiter(now), schools: newSchoolCache(db), basic: basicCache{m: map[[32]byte]basicEntry{}}}
 	s.metrics = newMetrics(db)
+	s.thumbs = thumb.NewCache(32 << 20)
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
