@@ -14,13 +14,45 @@ type SchoolID int64
 // School is one school on the installation. Its slug is what users type
 // after the @ in "login@slug" and what appears in URLs.
 type School struct {
-	ID         SchoolID  `json:"id"`
-	Slug       string    `json:"slug"`
-	Name       string    `json:"name"`
-	State      string    `json:"state"`       // German state, two letters (NW, BY, ...)
-	Type       string    `json:"school_type"` // gymnasium, grundschule, ...
-	Require2FA bool      `json:"require_two_factor_for_staff"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         SchoolID `json:"id"`
+	Slug       string   `json:"slug"`
+	Name       string   `json:"name"`
+	State      string   `json:"state"`       // German state, two letters (NW, BY, ...)
+	Type       string   `json:"school_type"` // gymnasium, grundschule, ...
+	Require2FA bool     `json:"require_two_factor_for_staff"`
+	// Quotas are the school's own storage limits in bytes, by QuotaKeys;
+	// a missing or zero one means the installation's default.
+	Quotas    map[string]int64 `json:"quotas"`
+	CreatedAt time.Time        `json:"created_at"`
+}
+
+// QuotaKeys name the limits a school may set: a user's own folder by
+// role, and a group's folder.
+var QuotaKeys = []string{"student", "teacher", "parent", "school_admin", "group"}
+
+// MaxQuota is the most a school may give one folder: 10 TB.
+const MaxQuota = 10 << 40
+
+// QuotaKey is the key of a space's limit, for a user's space by their role.
+func QuotaKey(kind SpaceKind, role Role) string {
+	if kind == SpaceGroup {
+		return "group"
+	}
+	return role.String()
+}
+
+func validateQuotas(q map[string]int64, v *Validation) {
+	for k, b := range q {
+		known := false
+		for _, x := range QuotaKeys {
+			known = known || x == k
+		}
+		if !known {
+			v.Add("quotas", "school.quota.unknown", k)
+		} else if b < 0 || b > MaxQuota {
+			v.Add("quotas", "school.quota.invalid")
+		}
+	}
 }
 
 // States are the sixteen German states by their official two-letter codes.
@@ -49,6 +81,9 @@ func (s *School) Normalize() {
 	if s.Type == "" {
 		s.Type = "other"
 	}
+	if s.Quotas == nil {
+		s.Quotas = map[string]int64{}
+	}
 }
 
 // Validate returns EInvalid with a message per wrong field.
@@ -72,6 +107,7 @@ func (s *School) Validate() error {
 	if !found {
 		v.Add("school_type", "school.type.invalid")
 	}
+	validateQuotas(s.Quotas, &v)
 	return v.Err()
 }
 
@@ -81,6 +117,7 @@ type SchoolUpdate struct {
 	State      *string
 	Type       *string
 	Require2FA *bool
+	Quotas     map[string]int64 // nil: unchanged; else replaces all
 }
 
 // SchoolService manages schools.

@@ -472,4 +472,15 @@ var messages = map[string][2]string{
 	"file.copy_into_itself": {"Ein Ordner kann nicht in sich selbst kopiert werden.", "A folder cannot be copied into itself."},
 	"file.copy_too_many":    {"Das sind zu viele Dateien auf einmal (höchstens %d). Bitte kopiere kleinere Ordner.", "These are too many files at once (at most %d). Please copy smaller folders."},
 	"flash.copied":          {"Kopiert.", "Copied."},
+
+	// storage limits of a school
+	"settings.quotas":             {"Speicherplatz (MB)", "Storage (MB)"},
+	"settings.quotas_hint":        {"Leer lassen für die Vorgabe der Installation (grau angezeigt). Abgaben und Material zu Aufgaben zählen bei der Person, die sie hochlädt.", "Leave empty for the installation's default (shown in grey). Hand-ins and assignment material count for the person who uploads them."},
+	"settings.quota.student":      {"je Schüler/in", "per student"},
+	"settings.quota.teacher":      {"je Lehrkraft", "per teacher"},
+	"settings.quota.parent":       {"je Elternteil", "per parent"},
+	"settings.quota.school_admin": {"je Schul-Admin", "per school admin"},
+	"settings.quota.group":        {"je Gruppe (Klassen-, Kursordner)", "per group (class, course folder)"},
+	"school.quota.invalid":        {"Bitte eine ganze Zahl von MB angeben (0 bis 10.000.000).", "Please enter a whole number of MB (0 to 10,000,000)."},
+	"school.quota.unknown":        {"Unbekannte Speichergrenze %q.", "Unknown storage limit %q."},
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,13 +12,18 @@ import (
 
 var _ schulhof.SchoolService = (*DB)(nil)
 
-const schoolColumns = `id, slug, name, state, school_type, require_two_factor, created_at`
+const schoolColumns = `id, slug, name, state, school_type, require_two_factor, quotas, created_at`
 
 func scanSchool(row interface{ Scan(...any) error }) (*schulhof.School, error) {
 	var s schulhof.School
 	var created int64
-	if err := row.Scan(&s.ID, &s.Slug, &s.Name, &s.State, &s.Type, &s.Require2FA, &created); err != nil {
+	var quotas string
+	if err := row.Scan(&s.ID, &s.Slug, &s.Name, &s.State, &s.Type, &s.Require2FA, &quotas, &created); err != nil {
 		return nil, err
+	}
+	s.Quotas = map[string]int64{}
+	if err := json.Unmarshal([]byte(quotas), &s.Quotas); err != nil {
+		return nil, fmt.Errorf("school %d: quotas: %w", s.ID, err)
 	}
 	s.CreatedAt = time.Unix(created, 0)
 	return &s, nil
@@ -61,8 +67,9 @@ func (db *DB) CreateSchool(ctx context.Context, s *schulhof.School) error {
 	}
 	return db.update(ctx, func(tx *sql.Tx) error {
 		s.CreatedAt = time.Unix(db.now(), 0)
-		err := tx.QueryRowContext(ctx, `INSERT INTO schools (slug, name, state, school_type, require_two_factor, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, s.Slug, s.Name, s.State, s.Type, s.Require2FA, s.CreatedAt.Unix()).Scan(&s.ID)
+		quotas, _ := json.Marshal(s.Quotas)
+		err := tx.QueryRowContext(ctx, `INSERT INTO schools (slug, name, state, school_type, require_two_factor, quotas, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, s.Slug, s.Name, s.State, s.Type, s.Require2FA, string(quotas), s.CreatedAt.Unix()).Scan(&s.ID)
 		if isUnique(err) {
 			return &schulhof.Error{Code: schulhof.EConflict, Key: "error.invalid",
 				Fields: []schulhof.FieldError{{Field: "slug", Key: "school.slug.taken"}}}
@@ -94,16 +101,25 @@ func (db *DB) UpdateSchool(ctx context.Context, id schulhof.SchoolID, upd schulh
 		if upd.Require2FA != nil {
 			s.Require2FA = *upd.Require2FA
 		}
+		if upd.Quotas != nil {
+			s.Quotas = map[string]int64{}
+			for k, b := range upd.Quotas {
+				if b != 0 {
+					s.Quotas[k] = b
+				}
+			}
+		}
 		s.Normalize()
 		if err := s.Validate(); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE schools SET name = $1, state = $2, school_type = $3, require_two_factor = $4 WHERE id = $5`,
-			s.Name, s.State, s.Type, s.Require2FA, id); err != nil {
+		quotas, _ := json.Marshal(s.Quotas)
+		if _, err := tx.ExecContext(ctx, `UPDATE schools SET name = $1, state = $2, school_type = $3, require_two_factor = $4, quotas = $5 WHERE id = $6`,
+			s.Name, s.State, s.Type, s.Require2FA, string(quotas), id); err != nil {
 			return fmt.Errorf("update school: %w", err)
 		}
 		out = s
-		return db.audit(ctx, tx, id, "school.update", s.Slug, fmt.Sprintf("name=%q state=%s type=%s require_2fa=%t", s.Name, s.State, s.Type, s.Require2FA))
+		return db.audit(ctx, tx, id, "school.update", s.Slug, fmt.Sprintf("name=%q state=%s type=%s require_2fa=%t quotas=%s", s.Name, s.State, s.Type, s.Require2FA, quotas))
 	})
 	return out, err
 }

@@ -124,7 +124,8 @@ type folderListing struct {
 	Quota    int64            `json:"quota"`
 }
 
-// quota is what the space may hold.
+// quota is what the space may hold: the school's own limit, else the
+// installation's, else the default.
 func (s *Server) quota(r *http.Request, sc *schulhof.School, space schulhof.Space) (int64, error) {
 	role := schulhof.Role(0)
 	if space.Kind == schulhof.SpaceUser {
@@ -133,6 +134,9 @@ func (s *Server) quota(r *http.Request, sc *schulhof.School, space schulhof.Spac
 			return 0, err
 		}
 		role = u.Role
+	}
+	if q := sc.Quotas[schulhof.QuotaKey(space.Kind, role)]; q > 0 {
+		return q, nil
 	}
 	if q, ok := s.cfg.Quotas[space.Kind][role]; ok {
 		return q, nil

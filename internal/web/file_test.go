@@ -186,3 +186,38 @@ func TestRestoreVersion(t *testing.T) {
 		t.Fatalf("the improved content must be kept as version 2: %+v", vs)
 	}
 }
+
+// TestSchoolQuota: a school's own limit beats the installation's, per
+// role; the settings page sets it in MB.
+func TestSchoolQuota(t *testing.T) {
+	f := newFixture(t, nil)
+	if rec := f.do("a-admin", "PATCH", "/api/v1/schools/schule-a", `{"quotas":{"student":20}}`); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"student":20`) {
+		t.Fatalf("set quota: %d %s", rec.Code, rec.Body)
+	}
+	home := f.expand("/api/v1/schools/schule-a/spaces/user/{a-student}")
+	if rec := f.do("a-student", "PUT", home+"/files?name=x.txt", "12345"); rec.Code != 422 {
+		t.Fatalf("over the school's quota: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("b-student", "PUT", f.expand("/api/v1/schools/schule-b/spaces/user/{b-student}/files?name=x.txt"), "12345"); rec.Code != 201 {
+		t.Fatalf("the other school's student: %d", rec.Code)
+	}
+	if rec := f.do("a-teacher", "PUT", f.expand("/api/v1/schools/schule-a/spaces/user/{a-teacher}/files?name=x.txt"), "12345"); rec.Code != 201 {
+		t.Fatalf("a teacher of the school: %d", rec.Code)
+	}
+	if rec := f.do("a-admin", "PATCH", "/api/v1/schools/schule-a", `{"quotas":{"hausmeister":20}}`); rec.Code != 422 {
+		t.Fatalf("unknown key: %d", rec.Code)
+	}
+	if rec := f.page("a-admin", "POST", "/s/schule-a/settings", "name=Schule+A&state=NW&school_type=gymnasium&quota_student=&quota_group=500"); rec.Code != 303 {
+		t.Fatalf("settings page: %d %s", rec.Code, rec.Body)
+	}
+	page := f.page("a-admin", "GET", "/s/schule-a/settings", "")
+	if !strings.Contains(page.Body.String(), `name="quota_group" inputmode="numeric" value="500"`) || !strings.Contains(page.Body.String(), `name="quota_student" inputmode="numeric" value="" placeholder="2048"`) {
+		t.Fatalf("settings page:\n%s", page.Body)
+	}
+	if rec := f.do("a-student", "PUT", home+"/files?name=x.txt", "12345"); rec.Code != 201 {
+		t.Fatalf("back to the default: %d", rec.Code)
+	}
+	if rec := f.page("a-admin", "POST", "/s/schule-a/settings", "name=Schule+A&state=NW&school_type=gymnasium&quota_student=viel"); rec.Code != 422 || !strings.Contains(rec.Body.String(), "ganze Zahl") {
+		t.Fatalf("bad number: %d", rec.Code)
+	}
+}

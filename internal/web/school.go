@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,16 +97,18 @@ func (s *Server) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Name       *string `json:"name"`
-		State      *string `json:"state"`
-		SchoolType *string `json:"school_type"`
-		Require2FA *bool   `json:"require_two_factor_for_staff"`
+		Name       *string          `json:"name"`
+		State      *string          `json:"state"`
+		SchoolType *string          `json:"school_type"`
+		Require2FA *bool            `json:"require_two_factor_for_staff"`
+		Quotas     map[string]int64 `json:"quotas"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	up, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: in.Name, State: in.State, Type: in.SchoolType, Require2FA: in.Require2FA})
+	up, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: in.Name, State: in.State, Type: in.SchoolType,
+		Require2FA: in.Require2FA, Quotas: in.Quotas})
 	s.schools.forget(sc.ID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -177,7 +181,7 @@ func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	v := s.schoolView(r, sc, "settings.title")
-	v.Data = map[string]any{"Types": schulhof.SchoolTypes}
+	v.Data = s.settingsData(sc)
 	s.render(w, r, http.StatusOK, "settings", v)
 }
 
@@ -189,15 +193,68 @@ func (s *Server) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	name, state, typ := r.PostFormValue("name"), r.PostFormValue("state"), r.PostFormValue("school_type")
 	req := r.PostFormValue("require_two_factor") == "on"
-	_, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req})
-	s.schools.forget(sc.ID)
+	quotas, err := quotasFromForm(r)
+	if err == nil {
+		_, err = s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req, Quotas: quotas})
+		s.schools.forget(sc.ID)
+	}
 	if err != nil {
 		v := s.schoolView(r, sc, "settings.title")
-		v.Data = map[string]any{"Types": schulhof.SchoolTypes}
+		v.Data = s.settingsData(sc)
+		for _, k := range schulhof.QuotaKeys {
+			v.Form["quota_"+k] = r.PostFormValue("quota_" + k)
+		}
 		s.render(w, r, s.formError(r, v, err), "settings", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved", http.StatusSeeOther)
+}
+
+// quotaField is one storage limit on the settings page, in MB.
+type quotaField struct {
+	Key     string
+	Value   string // the school's own, "" for the default
+	Default string // what applies without one
+}
+
+func (s *Server) settingsData(sc *schulhof.School) map[string]any {
+	var qs []quotaField
+	for _, k := range schulhof.QuotaKeys {
+		f := quotaField{Key: k}
+		if b := sc.Quotas[k]; b > 0 {
+			f.Value = strconv.FormatInt(b>>20, 10)
+		}
+		kind, role := schulhof.SpaceUser, schulhof.Role(0)
+		if k == "group" {
+			kind = schulhof.SpaceGroup
+		} else {
+			role, _ = schulhof.ParseRole(k)
+		}
+		def, ok := s.cfg.Quotas[kind][role]
+		if !ok {
+			def = schulhof.DefaultQuotas[kind][role]
+		}
+		f.Default = strconv.FormatInt(def>>20, 10)
+		qs = append(qs, f)
+	}
+	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs}
+}
+
+// quotasFromForm reads the limits in MB; an empty field is the default.
+func quotasFromForm(r *http.Request) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, k := range schulhof.QuotaKeys {
+		v := strings.TrimSpace(r.PostFormValue("quota_" + k))
+		if v == "" {
+			continue
+		}
+		mb, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || mb < 0 || mb > schulhof.MaxQuota>>20 {
+			return nil, schulhof.Invalid("quota_"+k, "school.quota.invalid")
+		}
+		out[k] = mb << 20
+	}
+	return out, nil
 }
 
 // schoolView is a view about school sc, which for the operator is not
