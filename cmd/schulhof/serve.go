@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,9 +32,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&c.PublicURL, "public-url", env("SCHULHOF_PUBLIC_URL", ""), "address users type, printed on login letters (env SCHULHOF_PUBLIC_URL)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("SCHULHOF_TRUST_PROXY"), "believe X-Forwarded-For/-Proto from a reverse proxy (env SCHULHOF_TRUST_PROXY)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("SCHULHOF_SECURE_COOKIES"), "always mark cookies Secure (env SCHULHOF_SECURE_COOKIES)")
+	trashDays := fs.Int("trash-days", envInt("SCHULHOF_TRASH_DAYS", 30), "days deleted files stay restorable in the trash (env SCHULHOF_TRASH_DAYS)")
+	keep := fs.Int("keep-versions", envInt("SCHULHOF_KEEP_VERSIONS", 10), "earlier versions an overwritten file keeps (env SCHULHOF_KEEP_VERSIONS)")
+	scan := fs.String("scan-command", env("SCHULHOF_SCAN_COMMAND", ""), `virus scanner for every upload, run with the file on stdin; exit 0 clean, 1 refused, e.g. "clamdscan --no-summary -" (env SCHULHOF_SCAN_COMMAND)`)
 	commonFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
+	}
+	if *trashDays < 1 || *keep < 1 {
+		return usageError("--trash-days and --keep-versions must be at least 1")
 	}
 	c.AdminPassword = env("SCHULHOF_ADMIN_PASSWORD", "")
 	log := c.logger(stderr)
@@ -52,11 +59,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := ensureOperator(ctx, db, hasher, c.AdminPassword, log); err != nil {
 		return err
 	}
-	blobs, err := blob.NewDisk(filepath.Join(c.Data, "files"))
+	disk, err := blob.NewDisk(filepath.Join(c.Data, "files"))
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{PublicURL: c.PublicURL, TrustProxy: c.TrustProxy, SecureCookies: c.SecureCookies, Version: version}, db, blobs, hasher, log)
+	var blobs blob.Store = disk
+	if argv := strings.Fields(*scan); len(argv) > 0 {
+		blobs = blob.WithScanner(disk, blob.CommandScanner{Argv: argv})
+		log.Info("every upload is scanned", "command", *scan)
+	}
+	srv, err := web.New(web.Config{PublicURL: c.PublicURL, TrustProxy: c.TrustProxy, SecureCookies: c.SecureCookies, Version: version,
+		TrashRetention: time.Duration(*trashDays) * 24 * time.Hour, KeepVersions: *keep}, db, blobs, hasher, log)
 	if err != nil {
 		return err
 	}

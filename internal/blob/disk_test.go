@@ -270,3 +270,34 @@ func TestPartialUpload(t *testing.T) {
 		t.Fatalf("deleted upload: %v", err)
 	}
 }
+
+func TestScanner(t *testing.T) {
+	d, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Reserve = 0
+	// a stand-in for clamdscan: refuses what contains the EICAR marker
+	s := blob.WithScanner(d, blob.CommandScanner{Argv: []string{"sh", "-c", "if grep -q EICAR-STANDARD-ANTIVIRUS-TEST-FILE; then exit 1; fi"}})
+	if _, err := s.Put(ctx, strings.NewReader("Hausaufgabe"), blob.PutOptions{ExpectedSize: -1}); err != nil {
+		t.Fatalf("clean file: %v", err)
+	}
+	_, err = s.Put(ctx, strings.NewReader(`X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*`), blob.PutOptions{ExpectedSize: -1})
+	if !schulhof.Match(err, schulhof.EInvalid) {
+		t.Fatalf("infected file: %v", err)
+	}
+	id, _ := s.CreatePartial(ctx, 5)
+	s.AppendPartial(ctx, id, 0, strings.NewReader("EICAR"))
+	if _, err := s.FinishPartial(ctx, id); err != nil {
+		t.Fatalf("partial without the whole marker: %v", err)
+	}
+	broken := blob.WithScanner(d, blob.CommandScanner{Argv: []string{"sh", "-c", "exit 2"}})
+	if _, err := broken.Put(ctx, strings.NewReader("x"), blob.PutOptions{ExpectedSize: -1}); !schulhof.Match(err, schulhof.EUnavailable) {
+		t.Fatalf("scanner failing: %v", err)
+	}
+	n := 0
+	d.Walk(ctx, func(blob.Key, time.Time) error { n++; return nil })
+	if n != 2 {
+		t.Fatalf("%d blobs kept, want the 2 clean ones", n)
+	}
+}

@@ -483,4 +483,8 @@ var messages = map[string][2]string{
 	"settings.quota.group":        {"je Gruppe (Klassen-, Kursordner)", "per group (class, course folder)"},
 	"school.quota.invalid":        {"Bitte eine ganze Zahl von MB angeben (0 bis 10.000.000).", "Please enter a whole number of MB (0 to 10,000,000)."},
 	"school.quota.unknown":        {"Unbekannte Speichergrenze %q.", "Unknown storage limit %q."},
+
+	// virus scanning
+	"upload.infected": {"Die Datei wurde vom Virenscanner abgelehnt und nicht gespeichert.", "The virus scanner refused the file; it was not stored."},
+	"scan.failed":     {"Der Virenscanner antwortet gerade nicht. Bitte versuche es gleich noch einmal.", "The virus scanner is not answering right now. Please try again in a moment."},
 }

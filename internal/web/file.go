@@ -270,7 +270,7 @@ func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.
 		return nil, err
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, space, parent, name,
-		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: contentType(ctype, name)}, 10)
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: contentType(ctype, name)}, s.keepVersions())
 	if err != nil {
 		s.blobs.Delete(r.Context(), info.Key)
 		return nil, err
@@ -500,7 +500,7 @@ func (s *Server) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 	for _, v := range vs {
 		if v.Version == want {
 			return s.db.PutFile(r.Context(), sc.ID, n.Space, n.ParentID, n.Name,
-				schulhof.NewContent{BlobKey: v.BlobKey, Size: v.Size, SHA256: v.SHA256, ContentType: n.ContentType}, 10)
+				schulhof.NewContent{BlobKey: v.BlobKey, Size: v.Size, SHA256: v.SHA256, ContentType: n.ContentType}, s.keepVersions())
 		}
 	}
 	return nil, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found")

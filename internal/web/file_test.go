@@ -3,8 +3,11 @@ package web_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -12,8 +15,6 @@ import (
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
-	"strings"
-	"testing"
 )
 
 func TestDownloadRangeAndETag(t *testing.T) {
@@ -219,5 +220,43 @@ func TestSchoolQuota(t *testing.T) {
 	}
 	if rec := f.page("a-admin", "POST", "/s/schule-a/settings", "name=Schule+A&state=NW&school_type=gymnasium&quota_student=viel"); rec.Code != 422 || !strings.Contains(rec.Body.String(), "ganze Zahl") {
 		t.Fatalf("bad number: %d", rec.Code)
+	}
+}
+
+// refuseMarked is a stand-in virus scanner.
+type refuseMarked struct{}
+
+func (refuseMarked) Scan(_ context.Context, r io.Reader) error {
+	b, _ := io.ReadAll(r)
+	if bytes.Contains(b, []byte("EICAR")) {
+		return schulhof.Errorf(schulhof.EInvalid, "upload.infected")
+	}
+	return nil
+}
+
+// TestVirusScanHook: with a scanner configured, a refused upload gets a
+// clear message and leaves nothing, by every way in.
+func TestVirusScanHook(t *testing.T) {
+	f := newFixture(t, nil)
+	srv, err := web.New(web.Config{}, f.db, blob.WithScanner(f.blobs, refuseMarked{}), password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	f.srv = srv
+	before := f.blobCount()
+	home := f.expand("/api/v1/schools/schule-a/spaces/user/{a-student}")
+	if rec := f.do("a-student", "PUT", home+"/files?name=virus.txt", "EICAR"); rec.Code != 422 || !strings.Contains(rec.Body.String(), "Virenscanner") {
+		t.Fatalf("API: %d %s", rec.Code, rec.Body)
+	}
+	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/virus.txt", "EICAR"); rec.Code < 400 {
+		t.Fatalf("WebDAV: %d", rec.Code)
+	}
+	mine := f.expand("/api/v1/schools/schule-a/assignments/{a-task}/submissions/{a-student}")
+	if rec := f.do("a-student", "PUT", mine, multipartBody("file:virus.txt", "EICAR")); rec.Code != 422 {
+		t.Fatalf("hand-in: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "PUT", home+"/files?name=gut.txt", "sauber"); rec.Code != 201 {
+		t.Fatalf("clean file: %d", rec.Code)
+	}
+	if n := f.blobCount(); n != before+1 {
+		t.Fatalf("%d blobs, want %d: a refused upload left bytes", n, before+1)
 	}
 }

@@ -43,6 +43,9 @@ type Config struct {
 	// Quotas overrides schulhof.DefaultQuotas, by space kind and the owner's
 	// role (0 for groups).
 	Quotas map[schulhof.SpaceKind]map[schulhof.Role]int64
+	// KeepVersions is how many earlier versions an overwritten file keeps;
+	// 0 means 10.
+	KeepVersions int
 	// OrphanAge is how old a blob that no file names must be before the
 	// janitor removes it (an upload in progress has no row yet); 0 means
 	// an hour.
@@ -165,6 +168,14 @@ func (s *Server) Housekeeping(ctx context.Context) {
 	if len(orphans) > 0 {
 		s.log.Info("deleted orphan blobs", "count", len(orphans))
 	}
+}
+
+// keepVersions is how many earlier versions a file keeps.
+func (s *Server) keepVersions() int {
+	if s.cfg.KeepVersions > 0 {
+		return s.cfg.KeepVersions
+	}
+	return 10
 }
 
 // clientIP is the address the request came from.
