@@ -11,6 +11,7 @@
 package dav
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/xml"
@@ -36,19 +37,29 @@ type Authenticator interface {
 	BasicAuth(r *http.Request, login, password string) (*schulhof.User, error)
 }
 
+// Quota keeps WebDAV within the same storage limits as the web: Room is
+// how many bytes more a space may hold, Stored and Freed keep its count
+// current.
+type Quota interface {
+	Room(ctx context.Context, school *schulhof.School, space schulhof.Space) (int64, error)
+	Stored(school schulhof.SchoolID, space schulhof.Space, n int64)
+	Freed(school schulhof.SchoolID, space schulhof.Space)
+}
+
 // Handler serves /dav/.
 type Handler struct {
 	db    *sqlstore.DB
 	blobs blob.Store
 	auth  Authenticator
+	quota Quota
 	locks *LockStore
 	// Keep is how many earlier versions an overwritten file keeps.
 	Keep int
 }
 
 // New returns the WebDAV handler.
-func New(db *sqlstore.DB, blobs blob.Store, auth Authenticator) *Handler {
-	return &Handler{db: db, blobs: blobs, auth: auth, locks: NewLockStore(), Keep: 10}
+func New(db *sqlstore.DB, blobs blob.Store, auth Authenticator, quota Quota) *Handler {
+	return &Handler{db: db, blobs: blobs, auth: auth, quota: quota, locks: NewLockStore(), Keep: 10}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -82,6 +93,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fs := &fileSystem{h: h, user: user, school: school}
+	if r.Method == "PROPFIND" {
+		fs.memo = newMemo()
+	}
 	locks := &requestLocks{store: h.locks, fs: fs, ctx: ctx}
 	if r.Method == "PROPFIND" || r.Method == "PROPPATCH" || r.Method == "LOCK" {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
@@ -94,9 +108,53 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
+	if r.Method == "PUT" && !h.roomForPut(ctx, w, r, fs) {
+		return
+	}
 	wd := &webdav.Handler{Prefix: Prefix, FileSystem: fs, LockSystem: locks}
+	if r.Method == "PROPFIND" {
+		// a listing is written one small XML element at a time; gather
+		// them into big writes rather than a system call each
+		bw := &bufferedWriter{ResponseWriter: w}
+		bw.buf = bufio.NewWriterSize(writerFunc(bw.ResponseWriter.Write), 64<<10)
+		wd.ServeHTTP(bw, r.WithContext(ctx))
+		bw.buf.Flush()
+		return
+	}
 	wd.ServeHTTP(w, r.WithContext(ctx))
 }
+
+// roomForPut answers 507 Insufficient Storage before a PUT that the
+// space's quota cannot take (by its Content-Length, or because the space
+// is full); x/net/webdav could only say 404 or 405.
+func (h *Handler) roomForPut(ctx context.Context, w http.ResponseWriter, r *http.Request, fs *fileSystem) bool {
+	loc, err := fs.resolve(ctx, strings.TrimPrefix(r.URL.Path, Prefix))
+	if err != nil || loc.root || loc.groups || len(loc.names) == 0 {
+		return true // webdav answers these
+	}
+	room, err := h.quota.Room(ctx, fs.school, loc.space)
+	if err != nil {
+		http.Error(w, "Der Speicherplatz ist gerade nicht zu prüfen.", http.StatusServiceUnavailable)
+		return false
+	}
+	if room <= 0 || r.ContentLength > room {
+		http.Error(w, "Dafür reicht der Speicherplatz nicht.", http.StatusInsufficientStorage)
+		return false
+	}
+	return true
+}
+
+// bufferedWriter is a ResponseWriter whose body goes through a buffer.
+type bufferedWriter struct {
+	http.ResponseWriter
+	buf *bufio.Writer
+}
+
+func (b *bufferedWriter) Write(p []byte) (int, error) { return b.buf.Write(p) }
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // namespacesValid refuses what Go's XML decoder lets through but the
 // Namespaces in XML recommendation forbids: a prefix bound to the empty
@@ -166,6 +224,17 @@ type groupFolder struct {
 // readableGroups are the groups whose folders the user may read, each
 // with a folder name that is unique and valid.
 func (fs *fileSystem) readableGroups(ctx context.Context) ([]groupFolder, error) {
+	if fs.memo != nil && fs.memo.groupsKnown {
+		return fs.memo.groups, nil
+	}
+	gs, err := fs.findReadableGroups(ctx)
+	if err == nil && fs.memo != nil {
+		fs.memo.groups, fs.memo.groupsKnown = gs, true
+	}
+	return gs, err
+}
+
+func (fs *fileSystem) findReadableGroups(ctx context.Context) ([]groupFolder, error) {
 	f := schulhof.GroupFilter{SchoolID: fs.school.ID, UserID: fs.user.ID}
 	if schulhof.CanManageGroup(fs.user, fs.school.ID) {
 		f.UserID = 0

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/net/webdav"
@@ -30,6 +32,35 @@ type fileSystem struct {
 	h      *Handler
 	user   *schulhof.User
 	school *schulhof.School
+	// memo remembers lookups for the length of a request that changes
+	// nothing (PROPFIND): listing a folder of 10,000 entries then takes a
+	// few queries instead of several per entry. nil for other requests.
+	memo *memo
+}
+
+type memo struct {
+	groups      []groupFolder
+	groupsKnown bool
+	nodes       map[string]*schulhof.Node // by locKey
+	props       map[schulhof.NodeID][]sqlstore.NodeProp
+	propsKnown  map[schulhof.NodeID]bool
+}
+
+func newMemo() *memo {
+	return &memo{nodes: map[string]*schulhof.Node{}, props: map[schulhof.NodeID][]sqlstore.NodeProp{}, propsKnown: map[schulhof.NodeID]bool{}}
+}
+
+// locKey names a location of a space the way names are compared.
+func locKey(space schulhof.Space, names []string) string {
+	var b strings.Builder
+	b.WriteString(string(space.Kind))
+	b.WriteByte(':')
+	b.WriteString(strconv.FormatInt(space.ID, 10))
+	for _, n := range names {
+		b.WriteByte('/')
+		b.WriteString(schulhof.NameKey(n))
+	}
+	return b.String()
 }
 
 // davErr turns store errors into the os errors webdav maps to statuses.
@@ -52,7 +83,15 @@ func (fs *fileSystem) node(ctx context.Context, loc *location) (*schulhof.Node, 
 	if len(loc.names) == 0 {
 		return nil, nil
 	}
+	if fs.memo != nil {
+		if n, ok := fs.memo.nodes[locKey(loc.space, loc.names)]; ok {
+			return n, nil
+		}
+	}
 	n, err := fs.h.db.FindNodeByPath(ctx, fs.school.ID, loc.space, loc.names)
+	if err == nil && fs.memo != nil {
+		fs.memo.nodes[locKey(loc.space, loc.names)] = n
+	}
 	return n, davErr(err)
 }
 
@@ -130,6 +169,7 @@ func (fs *fileSystem) RemoveAll(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	defer fs.h.quota.Freed(fs.school.ID, loc.space)
 	return davErr(fs.h.db.TrashNode(ctx, fs.school.ID, n.ID))
 }
 
@@ -149,10 +189,23 @@ func (fs *fileSystem) Rename(ctx context.Context, oldName, newName string) error
 	if from.space != to.space {
 		// between spaces the bytes are copied (they are shared, not
 		// duplicated: blobs are only removed when nothing names them) and
-		// the original goes to the trash
+		// the original goes to the trash; the target's quota must hold it
+		_, size, err := fs.h.db.TreeSize(ctx, fs.school.ID, n.ID)
+		if err != nil {
+			return davErr(err)
+		}
+		room, err := fs.h.quota.Room(ctx, fs.school, to.space)
+		if err != nil {
+			return err
+		}
+		if size > room {
+			return errPermission
+		}
 		if err := fs.copyTree(ctx, n, to.space, parent, to.names[len(to.names)-1]); err != nil {
 			return err
 		}
+		fs.h.quota.Stored(fs.school.ID, to.space, size)
+		defer fs.h.quota.Freed(fs.school.ID, from.space)
 		return davErr(fs.h.db.TrashNode(ctx, fs.school.ID, n.ID))
 	}
 	_, err = fs.h.db.MoveNode(ctx, fs.school.ID, n.ID, parent, to.names[len(to.names)-1])
@@ -229,15 +282,7 @@ func (fs *fileSystem) OpenFile(ctx context.Context, name string, flag int, perm 
 	if err != nil {
 		return nil, err
 	}
-	f := &file{fs: fs, ctx: ctx, loc: loc, node: n}
-	if n != nil && !n.IsFolder {
-		r, err := fs.h.blobs.Open(ctx, blob.Key(n.BlobKey))
-		if err != nil {
-			return nil, davErr(err)
-		}
-		f.r = r
-	}
-	return f, nil
+	return &file{fs: fs, ctx: ctx, loc: loc, node: n}, nil
 }
 
 // create opens a file for writing: the bytes stream into a new blob while
@@ -258,10 +303,20 @@ func (fs *fileSystem) create(ctx context.Context, name string, flag int) (webdav
 	} else if !errors.Is(err, errNotExist) {
 		return nil, err
 	}
+	room, err := fs.h.quota.Room(ctx, fs.school, loc.space)
+	if err != nil {
+		return nil, err
+	}
+	if room <= 0 {
+		return nil, errPermission
+	}
 	pr, pw := io.Pipe()
 	w := &writer{fs: fs, ctx: ctx, loc: loc, parent: parent, pw: pw, done: make(chan struct{})}
 	go func() {
-		w.info, w.err = fs.h.blobs.Put(ctx, pr, blob.PutOptions{MaxSize: 8 << 30, ExpectedSize: -1})
+		w.info, w.err = fs.h.blobs.Put(ctx, pr, blob.PutOptions{MaxSize: min(8<<30, room), ExpectedSize: -1})
+		if w.err == nil {
+			fs.h.quota.Stored(fs.school.ID, loc.space, w.info.Size)
+		}
 		pr.CloseWithError(w.err)
 		close(w.done)
 	}()
@@ -332,18 +387,39 @@ func (f *file) Close() error {
 	return nil
 }
 
+// content opens the bytes on first use: a PROPFIND opens every entry of
+// a folder as a file but reads none.
+func (f *file) content() (blob.Reader, error) {
+	if f.r == nil && f.node != nil && !f.node.IsFolder {
+		r, err := f.fs.h.blobs.Open(f.ctx, blob.Key(f.node.BlobKey))
+		if err != nil {
+			return nil, davErr(err)
+		}
+		f.r = r
+	}
+	return f.r, nil
+}
+
 func (f *file) Read(p []byte) (int, error) {
-	if f.r == nil {
+	r, err := f.content()
+	if err != nil {
+		return 0, err
+	}
+	if r == nil {
 		return 0, io.EOF
 	}
-	return f.r.Read(p)
+	return r.Read(p)
 }
 
 func (f *file) Seek(off int64, whence int) (int64, error) {
-	if f.r == nil {
+	r, err := f.content()
+	if err != nil {
+		return 0, err
+	}
+	if r == nil {
 		return 0, nil
 	}
-	return f.r.Seek(off, whence)
+	return r.Seek(off, whence)
 }
 
 func (f *file) Write([]byte) (int, error) { return 0, errPermission }
@@ -364,6 +440,16 @@ func (f *file) Readdir(count int) ([]os.FileInfo, error) {
 		f.dir = []os.FileInfo{}
 		for _, k := range kids {
 			f.dir = append(f.dir, nodeInfo{k})
+		}
+		if m := f.fs.memo; m != nil {
+			props, err := f.fs.h.db.FindChildProps(f.ctx, f.fs.school.ID, f.loc.space, parent)
+			if err != nil {
+				return nil, davErr(err)
+			}
+			for _, k := range kids {
+				m.nodes[locKey(f.loc.space, append(f.loc.names[:len(f.loc.names):len(f.loc.names)], k.Name))] = k
+				m.props[k.ID], m.propsKnown[k.ID] = props[k.ID], true
+			}
 		}
 	}
 	return readdir(f.dir, &f.pos, count)
@@ -395,9 +481,14 @@ func (f *file) DeadProps() (map[xml.Name]webdav.Property, error) {
 	if f.node == nil {
 		return nil, nil
 	}
-	ps, err := f.fs.h.db.FindNodeProps(f.ctx, f.fs.school.ID, f.node.ID)
-	if err != nil {
-		return nil, err
+	var ps []sqlstore.NodeProp
+	if m := f.fs.memo; m != nil && m.propsKnown[f.node.ID] {
+		ps = m.props[f.node.ID]
+	} else {
+		var err error
+		if ps, err = f.fs.h.db.FindNodeProps(f.ctx, f.fs.school.ID, f.node.ID); err != nil {
+			return nil, err
+		}
 	}
 	out := map[xml.Name]webdav.Property{}
 	for _, p := range ps {

@@ -598,3 +598,26 @@ func (db *DB) FindFolders(ctx context.Context, school schulhof.SchoolID, space s
 	return queryNodes(ctx, readQuerier{db}, `SELECT `+nodeColumns+` FROM nodes n WHERE n.school_id = $1 AND n.space_kind = $2
 		AND n.space_id = $3 AND n.is_folder AND n.deleted_at IS NULL ORDER BY n.name_key, n.id LIMIT 5000`, school, string(space.Kind), space.ID)
 }
+
+// FindChildProps returns the stored properties of all live nodes in a
+// folder (0: the top of the space) at once, by node, for listing a
+// folder over WebDAV without a query per entry.
+func (db *DB) FindChildProps(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID) (map[schulhof.NodeID][]NodeProp, error) {
+	rows, err := db.readRows(ctx, `SELECT p.node_id, p.space, p.name, p.inner_xml, p.lang FROM node_props p JOIN nodes n ON n.id = p.node_id
+		WHERE n.school_id = $1 AND n.space_kind = $2 AND n.space_id = $3 AND COALESCE(n.parent_id, 0) = $4 AND n.deleted_at IS NULL
+		ORDER BY p.node_id, p.space, p.name`, school, string(space.Kind), space.ID, int64(parent))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[schulhof.NodeID][]NodeProp{}
+	for rows.Next() {
+		var id schulhof.NodeID
+		var p NodeProp
+		if err := rows.Scan(&id, &p.Space, &p.Name, &p.InnerXML, &p.Lang); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], p)
+	}
+	return out, rows.Err()
+}

@@ -583,6 +583,7 @@ func (s *Server) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment
 		drop()
 		return nil, nil, nil, err
 	}
+	s.Freed(sc.ID, userSpace(u.ID)) // the replaced hand-in's files are gone
 	return sc, as, sub, nil
 }
 

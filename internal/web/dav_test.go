@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/schulhof/schulhof"
 )
 
 // davDo sends a WebDAV request with Basic credentials.
@@ -180,5 +183,35 @@ func TestWebDAVLocksPerFile(t *testing.T) {
 	}
 	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "jetzt"); rec.Code != 204 && rec.Code != 201 {
 		t.Fatalf("after unlock: %d", rec.Code)
+	}
+}
+
+// TestWebDAVQuota: WebDAV keeps the same storage limits as the web.
+func TestWebDAVQuota(t *testing.T) {
+	f := newFixture(t, nil)
+	f.quota(t, schulhof.SpaceUser, schulhof.RoleStudent, 30) // "geheim a" and the hand-in: 17 bytes used
+	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/gross.txt", strings.Repeat("x", 14)); rec.Code != 507 {
+		t.Fatalf("announced size over quota: %d", rec.Code)
+	}
+	// a body of unknown length is stopped where the space is full
+	req := httptest.NewRequest("PUT", "/dav/home/strom.txt", io.MultiReader(strings.NewReader(strings.Repeat("y", 20))))
+	req.ContentLength = -1
+	req.SetBasicAuth("student@schule-a", testPassword)
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	if rec.Code < 400 {
+		t.Fatalf("stream over quota: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/klein.txt", strings.Repeat("z", 13)); rec.Code != 201 {
+		t.Fatalf("fits exactly: %d %s", rec.Code, rec.Body)
+	}
+	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/voll.txt", "1"); rec.Code != 507 {
+		t.Fatalf("full: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "student@schule-a", "DELETE", "/dav/home/klein.txt", ""); rec.Code != 204 {
+		t.Fatalf("delete: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/wieder.txt", "1"); rec.Code != 201 {
+		t.Fatalf("after deleting: %d", rec.Code)
 	}
 }

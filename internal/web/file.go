@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -126,10 +127,10 @@ type folderListing struct {
 
 // quota is what the space may hold: the school's own limit, else the
 // installation's, else the default.
-func (s *Server) quota(r *http.Request, sc *schulhof.School, space schulhof.Space) (int64, error) {
+func (s *Server) quota(ctx context.Context, sc *schulhof.School, space schulhof.Space) (int64, error) {
 	role := schulhof.Role(0)
 	if space.Kind == schulhof.SpaceUser {
-		u, err := s.db.FindUserByID(r.Context(), sc.ID, schulhof.UserID(space.ID))
+		u, err := s.db.FindUserByID(ctx, sc.ID, schulhof.UserID(space.ID))
 		if err != nil {
 			return 0, err
 		}
@@ -190,7 +191,7 @@ func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if out.Quota, err = s.quota(r, sc, space); err != nil {
+	if out.Quota, err = s.quota(r.Context(), sc, space); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -284,12 +285,12 @@ func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.
 // then the bytes are written and fsynced. pending is what this request
 // has stored already and not yet made visible.
 func (s *Server) putBlob(r *http.Request, sc *schulhof.School, space schulhof.Space, body io.Reader, size, pending int64) (blob.Info, error) {
-	used, err := s.db.SpaceUsage(r.Context(), sc.ID, space)
+	used, err := s.spaceUsage(r.Context(), sc.ID, space)
 	if err != nil {
 		return blob.Info{}, err
 	}
 	used += pending
-	quota, err := s.quota(r, sc, space)
+	quota, err := s.quota(r.Context(), sc, space)
 	if err != nil {
 		return blob.Info{}, err
 	}
@@ -298,6 +299,9 @@ func (s *Server) putBlob(r *http.Request, sc *schulhof.School, space schulhof.Sp
 		return blob.Info{}, schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota))
 	}
 	info, err := s.blobs.Put(r.Context(), body, blob.PutOptions{MaxSize: min(MaxUpload, room), ExpectedSize: size})
+	if err == nil {
+		s.usageAdd(sc.ID, space, info.Size)
+	}
 	var e *schulhof.Error
 	if room < MaxUpload && errors.As(err, &e) && e.Key == "upload.too_large" {
 		// a stream of unknown size ran into the quota, not the size limit
@@ -351,6 +355,7 @@ func (s *Server) trashNode(r *http.Request) (*schulhof.School, *schulhof.Node, e
 	if ok, err := s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil || !ok {
 		return nil, nil, orForbidden(err)
 	}
+	defer s.Freed(sc.ID, n.Space)
 	return sc, n, s.db.TrashNode(r.Context(), sc.ID, n.ID)
 }
 
@@ -365,6 +370,7 @@ func (s *Server) restoreNode(r *http.Request) (*schulhof.School, *schulhof.Node,
 		return nil, nil, orForbidden(err)
 	}
 	back, err := s.db.RestoreNode(r.Context(), sc.ID, n.ID)
+	s.Freed(sc.ID, n.Space)
 	return sc, back, err
 }
 

@@ -111,7 +111,7 @@ func (s *Server) showFilesPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	quota, err := s.quota(r, sc, p.Space)
+	quota, err := s.quota(r.Context(), sc, p.Space)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -168,7 +168,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/schools/{school}/audit", api(s.apiAudit))
 	handle("GET /api/v1/audit", api(s.apiAudit))
 	// WebDAV authenticates every request by HTTP Basic itself
-	davHandler := dav.New(s.db, s.blobs, s)
+	davHandler := dav.New(s.db, s.blobs, s, s)
 	davHandler.Keep = s.keepVersions()
 	handle("/dav/", davHandler)
 	fn("/api/", s.apiNotFound)

@@ -73,6 +73,7 @@ type Server struct {
 	// that two connections never append to one at once
 	appending sync.Map
 	thumbs    *thumb.Cache
+	usage     usageCache
 }
 
 // New builds the server and its route table.
@@ -83,6 +84,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 		limiter: NewLimiter(now), schools: newSchoolCache(db), basic: basicCache{m: map[[32]byte]basicEntry{}}}
 	s.metrics = newMetrics(db)
 	s.thumbs = thumb.NewCache(32 << 20)
+	s.usage.m = map[usageKey]usageEntry{}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err

@@ -78,11 +78,11 @@ func (s *Server) apiStartUpload(w http.ResponseWriter, r *http.Request) {
 
 // roomFor checks that size more bytes fit into the space's quota.
 func (s *Server) roomFor(r *http.Request, sc *schulhof.School, space schulhof.Space, size int64) error {
-	used, err := s.db.SpaceUsage(r.Context(), sc.ID, space)
+	used, err := s.spaceUsage(r.Context(), sc.ID, space)
 	if err != nil {
 		return err
 	}
-	quota, err := s.quota(r, sc, space)
+	quota, err := s.quota(r.Context(), sc, space)
 	if err != nil {
 		return err
 	}
