@@ -126,6 +126,9 @@ func start(dsn string, hasher *password.Hasher, users int, hash string) (*env, e
 		return nil, err
 	}
 	e.blobs = blobs
+	if err := blobs.PrepareShards(ctx); err != nil { // as schulhof serve does on its first start
+		return nil, err
+	}
 	srv, err := web.New(web.Config{Version: "bench"}, db, blobs, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return nil, err

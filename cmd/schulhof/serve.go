@@ -63,6 +63,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	go func() {
+		if err := disk.PrepareShards(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("prepare file folders", "err", err)
+		}
+	}()
 	var blobs blob.Store = disk
 	if argv := strings.Fields(*scan); len(argv) > 0 {
 		blobs = blob.WithScanner(disk, blob.CommandScanner{Argv: argv})

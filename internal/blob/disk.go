@@ -31,6 +31,9 @@ import (
 // the next time the store opens.
 type Disk struct {
 	dir string
+	// made remembers shard folders that exist, sparing a system call per
+	// upload (65,536 entries at most)
+	made sync.Map
 	// Reserve is the free space Put always leaves on the disk, so that a
 	// big upload cannot stop the database from writing.
 	Reserve int64
@@ -78,7 +81,7 @@ func (d *Disk) Put(ctx context.Context, r io.Reader, opt PutOptions) (Info, erro
 	if opt.MaxSize > 0 && opt.ExpectedSize > opt.MaxSize {
 		return Info{}, errTooLarge(opt.MaxSize)
 	}
-	if opt.ExpectedSize > 0 {
+	if opt.ExpectedSize > 1<<20 { // the reserve covers small files; spare the system call
 		if free, err := d.Free(); err == nil && free >= 0 && opt.ExpectedSize > free-d.Reserve {
 			return Info{}, errFull
 		}
@@ -118,8 +121,8 @@ func (d *Disk) Put(ctx context.Context, r io.Reader, opt PutOptions) (Info, erro
 	if err := tmp.Close(); err != nil {
 		return Info{}, fmt.Errorf("blob store: close: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-		return Info{}, fmt.Errorf("blob store: %w", err)
+	if err := d.mkdirs(filepath.Dir(final)); err != nil {
+		return Info{}, err
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return Info{}, fmt.Errorf("blob store: rename: %w", err)
@@ -166,6 +169,56 @@ func copyHashed(dst io.Writer, h io.Writer, src io.Reader) (int64, error) {
 // piecePool keeps copyHashed's buffers: allocating two megabytes for
 // every 60-byte upload costs more than the upload.
 var piecePool = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 1<<20), make([]byte, 1<<20)} }}
+
+// mkdirs makes a shard folder once; a new one is made durable in its
+// parent, so that a blob renamed into it survives a power cut.
+func (d *Disk) mkdirs(dir string) error {
+	if _, ok := d.made.Load(dir); ok {
+		return nil
+	}
+	if _, err := os.Stat(dir); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("blob store: %w", err)
+		}
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return err
+		}
+		if err := syncDir(filepath.Dir(filepath.Dir(dir))); err != nil {
+			return err
+		}
+	}
+	d.made.Store(dir, true)
+	return nil
+}
+
+// PrepareShards makes all 65,536 shard folders once (a few seconds on the
+// first start), so that uploads do not make them one by one. Uploads
+// running meanwhile make what they need themselves.
+func (d *Disk) PrepareShards(ctx context.Context) error {
+	marker := filepath.Join(d.dir, "blobs", ".shards")
+	if _, err := os.Stat(marker); err == nil {
+		return nil
+	}
+	for a := 0; a < 256; a++ {
+		for b := 0; b < 256; b++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			dir := filepath.Join(d.dir, "blobs", fmt.Sprintf("%02x", a), fmt.Sprintf("%02x", b))
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return fmt.Errorf("blob store: %w", err)
+			}
+			d.made.Store(dir, true)
+		}
+		if err := syncDir(filepath.Join(d.dir, "blobs", fmt.Sprintf("%02x", a))); err != nil {
+			return err
+		}
+	}
+	if err := syncDir(filepath.Join(d.dir, "blobs")); err != nil {
+		return err
+	}
+	return writeSynced(marker, nil)
+}
 
 // syncDir makes a rename in dir durable.
 func syncDir(dir string) error {
@@ -243,6 +296,9 @@ func (d *Disk) Walk(ctx context.Context, fn func(Key, time.Time) error) error {
 		}
 		if e.IsDir() {
 			return ctx.Err()
+		}
+		if strings.HasPrefix(e.Name(), ".") {
+			return nil // the shard marker
 		}
 		info, err := e.Info()
 		if err != nil {

@@ -301,3 +301,25 @@ func TestScanner(t *testing.T) {
 		t.Fatalf("%d blobs kept, want the 2 clean ones", n)
 	}
 }
+
+func TestPrepareShards(t *testing.T) {
+	d, dir := mustDisk(t)
+	if err := d.PrepareShards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "blobs", "ff", "00")); err != nil || !st.IsDir() {
+		t.Fatalf("shard folder: %v", err)
+	}
+	if err := d.PrepareShards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	info, err := d.Put(ctx, strings.NewReader("x"), blob.PutOptions{ExpectedSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []blob.Key
+	d.Walk(ctx, func(k blob.Key, _ time.Time) error { keys = append(keys, k); return nil })
+	if len(keys) != 1 || keys[0] != info.Key {
+		t.Fatalf("walk: %v (the marker is no blob)", keys)
+	}
+}

@@ -153,8 +153,8 @@ func (d *Disk) FinishPartial(ctx context.Context, id string) (Info, error) {
 	rand.Read(b)
 	key := Key(hex.EncodeToString(b))
 	final, _ := d.path(key)
-	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-		return Info{}, fmt.Errorf("blob store: %w", err)
+	if err := d.mkdirs(filepath.Dir(final)); err != nil {
+		return Info{}, err
 	}
 	if err := os.Rename(p, final); err != nil {
 		return Info{}, fmt.Errorf("blob store: rename: %w", err)

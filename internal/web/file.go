@@ -129,7 +129,9 @@ type folderListing struct {
 // installation's, else the default.
 func (s *Server) quota(ctx context.Context, sc *schulhof.School, space schulhof.Space) (int64, error) {
 	role := schulhof.Role(0)
-	if space.Kind == schulhof.SpaceUser {
+	if a := schulhof.ActorFromContext(ctx); space.Kind == schulhof.SpaceUser && a != nil && a.User != nil && int64(a.User.ID) == space.ID {
+		role = a.User.Role // the actor's own folder: no need to look them up
+	} else if space.Kind == schulhof.SpaceUser {
 		u, err := s.db.FindUserByID(ctx, sc.ID, schulhof.UserID(space.ID))
 		if err != nil {
 			return 0, err
