@@ -74,6 +74,9 @@ func benchFiles(args []string) error {
 	}
 	home := fmt.Sprintf("%s/api/v1/schools/%s/spaces/user/%d", e.url, e.school.Slug, u.ID)
 	c := client(*parallel * 2)
+	// big transfers: send and read in big pieces, as a browser does
+	c.Transport.(*http.Transport).WriteBufferSize = 1 << 20
+	c.Transport.(*http.Transport).ReadBufferSize = 1 << 20
 	apiAuth := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
 	davAuth := func(r *http.Request) { r.SetBasicAuth(user, "bench-passwort") }
 	blobDir := os.TempDir()
