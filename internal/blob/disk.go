@@ -191,6 +191,10 @@ func (d *Disk) mkdirs(dir string) error {
 	return nil
 }
 
+// shardFan is how many shard folders PrepareShards makes per level; the
+// tests make fewer.
+var shardFan = 256
+
 // PrepareShards makes all 65,536 shard folders once (a few seconds on the
 // first start), so that uploads do not make them one by one. Uploads
 // running meanwhile make what they need themselves.
@@ -199,8 +203,8 @@ func (d *Disk) PrepareShards(ctx context.Context) error {
 	if _, err := os.Stat(marker); err == nil {
 		return nil
 	}
-	for a := 0; a < 256; a++ {
-		for b := 0; b < 256; b++ {
+	for a := 0; a < shardFan; a++ {
+		for b := 0; b < shardFan; b++ {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

@@ -303,11 +303,12 @@ func TestScanner(t *testing.T) {
 }
 
 func TestPrepareShards(t *testing.T) {
+	defer blob.SetShardFan(16)()
 	d, dir := mustDisk(t)
 	if err := d.PrepareShards(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := os.Stat(filepath.Join(dir, "blobs", "ff", "00")); err != nil || !st.IsDir() {
+	if st, err := os.Stat(filepath.Join(dir, "blobs", "0f", "00")); err != nil || !st.IsDir() {
 		t.Fatalf("shard folder: %v", err)
 	}
 	if err := d.PrepareShards(ctx); err != nil {
