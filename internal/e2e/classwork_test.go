@@ -83,6 +83,30 @@ func TestClassWork(t *testing.T) {
 		t.Fatalf("the big file is not there: %q", got)
 	}
 
+	// A whole folder, as a drop hands it over: the folders are made on the
+	// server, also one that is there already, and the files go into them.
+	classSpace := schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(class.ID)}
+	if _, err := db.CreateFolder(bg, sc.ID, classSpace, 0, "Projekt"); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "drop a folder", chromedp.Evaluate[chromedp.Void](`document.getElementById("upload-form").sendEntries([
+		{file: new File(["Plan"], "Plan.txt"), path: "Projekt/Plan.txt"},
+		{file: new File(["Bild"], "Tafel.txt"), path: "Projekt/Bilder/Tafel.txt"},
+		{file: new File(["Mehr"], "Mehr.txt"), path: "Projekt/Bilder/Mehr.txt"}]); undefined`))
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		n, err := db.FindNodeByPath(bg, sc.ID, classSpace, []string{"Projekt", "Bilder", "Mehr.txt"})
+		if err == nil && n.Size == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the dropped folder's file: %+v %v", n, err)
+		}
+	}
+	if n, err := db.FindNodeByPath(bg, sc.ID, classSpace, []string{"Projekt", "Plan.txt"}); err != nil || n.Size != 4 {
+		t.Fatalf("a file into the folder that was there: %+v %v", n, err)
+	}
+	step(t, ctx, "after the reload", chromedp.WaitVisible(chromedp.CSS("a[data-testid=folder]")))
+
 	// The teacher sets an assignment for 5a with the worksheet attached.
 	step(t, ctx, "assignments page", chromedp.Navigate(ts.URL+"/s/gym/assignments"), chromedp.WaitVisible(chromedp.ID("title")),
 		chromedp.SendKeys(chromedp.ID("title"), "Brüche addieren"),
@@ -104,8 +128,12 @@ func TestClassWork(t *testing.T) {
 	if got := text(t, sctx, "[data-testid=start-assignments]"); !strings.Contains(got, "Brüche addieren") {
 		t.Fatalf("start page assignments: %q", got)
 	}
-	step(t, sctx, "student class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.CSS("a[data-testid=file]")))
-	got, err := chromedp.Run(sctx, chromedp.Evaluate[string](`fetch(document.querySelector("a[data-testid=file]").href).then(r => r.text())`,
+	step(t, sctx, "student class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.CSS("a[data-testid=file]")),
+		chromedp.Click(chromedp.CSS("a[data-testid=file]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=preview]")))
+	if got := text(t, sctx, "[data-testid=preview]"); got != "1/2 + 1/4 = ?" {
+		t.Fatalf("preview: %q", got)
+	}
+	got, err := chromedp.Run(sctx, chromedp.Evaluate[string](`fetch(document.querySelector("a[data-testid=download]").href).then(r => r.text())`,
 		chromedp.EvalAwaitPromise))
 	if err != nil || got != "1/2 + 1/4 = ?" {
 		t.Fatalf("download: %q %v", got, err)

@@ -316,7 +316,7 @@ var messages = map[string][2]string{
 	"files.usage":                 {"Belegt: %s von %s", "Used: %s of %s"},
 	"files.upload":                {"Hochladen", "Upload"},
 	"files.choose":                {"Dateien auswählen", "Choose files"},
-	"files.drop":                  {"Oder Dateien hierher ziehen.", "Or drop files here."},
+	"files.drop":                  {"Oder Dateien und Ordner hierher ziehen.", "Or drop files and folders here."},
 	"files.new_folder":            {"Neuer Ordner", "New folder"},
 	"files.content":               {"Inhalt", "Content"},
 	"files.name":                  {"Name", "Name"},
@@ -485,6 +485,7 @@ var messages = map[string][2]string{
 	"school.quota.unknown":        {"Unbekannte Speichergrenze %q.", "Unknown storage limit %q."},
 
 	// virus scanning
-	"upload.infected": {"Die Datei wurde vom Virenscanner abgelehnt und nicht gespeichert.", "The virus scanner refused the file; it was not stored."},
-	"scan.failed":     {"Der Virenscanner antwortet gerade nicht. Bitte versuche es gleich noch einmal.", "The virus scanner is not answering right now. Please try again in a moment."},
+	"upload.infected":     {"Die Datei wurde vom Virenscanner abgelehnt und nicht gespeichert.", "The virus scanner refused the file; it was not stored."},
+	"scan.failed":         {"Der Virenscanner antwortet gerade nicht. Bitte versuche es gleich noch einmal.", "The virus scanner is not answering right now. Please try again in a moment."},
+	"files.choose_folder": {"Ordner hochladen …", "Upload a folder …"},
 }

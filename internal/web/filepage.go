@@ -36,6 +36,7 @@ type filesPage struct {
 	Trash      []*schulhof.Node
 	APIUpload  string // the JSON API's upload address, for files.js
 	APIUploads string // where files.js starts resumable uploads of big files
+	APISpace   string // the space in the JSON API, for making folders
 	APIZip     string // the whole space as a ZIP
 	FolderID   schulhof.NodeID
 	SchoolSlug string
@@ -118,7 +119,7 @@ func (s *Server) showFilesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Usage, p.Quota = blob.FormatSize(used), blob.FormatSize(quota)
 	api := "/api/v1/schools/" + sc.Slug + "/spaces/" + string(p.Space.Kind) + "/" + strconv.FormatInt(p.Space.ID, 10)
-	p.APIUpload, p.APIUploads, p.APIZip = api+"/files", api+"/uploads", api+"/zip"
+	p.APIUpload, p.APIUploads, p.APIZip, p.APISpace = api+"/files", api+"/uploads", api+"/zip", api
 	v := s.schoolView(r, sc, "files.title")
 	v.Data = p
 	s.render(w, r, http.StatusOK, "files", v)

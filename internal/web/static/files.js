@@ -1,5 +1,6 @@
-// Uploads on the file page: several files at once, dropped or chosen,
-// each with its own progress bar, sent to the JSON API one after another.
+// Uploads on the file page: several files at once and whole folders,
+// dropped or chosen, each file with its own progress bar, sent to the JSON
+// API one after another; dropped folders are made on the server first.
 // Big files go in pieces (resumable uploads): when the Wi-Fi drops, the
 // upload waits and goes on where the server's bytes end, also after the
 // page was reloaded. Without this script the form posts the files as usual.
@@ -34,9 +35,9 @@ if (form) {
     try { return (await res.json()).error.message; } catch (_) { return res.statusText; }
   };
 
-  const resumable = async (file) => {
+  const resumable = async (file, parent) => {
     const { item, bar } = row(file);
-    const key = "schulhof-upload " + form.dataset.uploads + " " + form.dataset.folder + " " + file.name + " " + file.size + " " + file.lastModified;
+    const key = "schulhof-upload " + form.dataset.uploads + " " + parent + " " + file.name + " " + file.size + " " + file.lastModified;
     let url = localStorage.getItem(key);
     let offset = 0;
     if (url) {
@@ -46,7 +47,7 @@ if (form) {
     if (!url) {
       const res = await fetch(form.dataset.uploads, {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ parent: Number(form.dataset.folder), name: file.name, size: file.size }),
+        body: JSON.stringify({ parent: parent, name: file.name, size: file.size }),
       }).catch(() => null);
       if (!res || !res.ok) { fail(item, res ? await message(res) : "offline"); return false; }
       url = (await res.json()).url;
@@ -88,10 +89,10 @@ if (form) {
     return true;
   };
 
-  const upload = (file) => file.size >= BIG ? resumable(file) : new Promise((resolve) => {
+  const upload = (file, parent) => file.size >= BIG ? resumable(file, parent) : new Promise((resolve) => {
     const { item, bar } = row(file);
     const xhr = new XMLHttpRequest();
-    const url = form.dataset.api + "?parent=" + encodeURIComponent(form.dataset.folder) + "&name=" + encodeURIComponent(file.name);
+    const url = form.dataset.api + "?parent=" + encodeURIComponent(parent) + "&name=" + encodeURIComponent(file.name);
     xhr.open("PUT", url);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total); };
     xhr.onload = () => {
@@ -109,23 +110,96 @@ if (form) {
     xhr.send(file);
   });
 
-  const send = async (files) => {
+  // folderID finds or makes the folder at a path below the current one
+  // ("Projekt/Bilder"), one level at a time; known holds what was found.
+  const known = new Map();
+  const folderID = async (path) => {
+    let parent = Number(form.dataset.folder);
+    let sofar = "";
+    for (const name of path.split("/").filter((n) => n !== "")) {
+      sofar += "/" + name;
+      if (known.has(sofar)) { parent = known.get(sofar); continue; }
+      const res = await fetch(form.dataset.space + "/folders", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ parent: parent, name: name }),
+      });
+      if (res.status === 201) {
+        parent = (await res.json()).id;
+      } else if (res.status === 409) { // there already: use it
+        const list = await fetch(form.dataset.space + "/nodes?parent=" + parent, { cache: "no-store" }).then((r) => r.json());
+        const same = list.items.find((n) => n.is_folder && n.name.toLowerCase() === name.normalize("NFC").toLowerCase());
+        if (!same) throw new Error(await message(res));
+        parent = same.id;
+      } else {
+        throw new Error(await message(res));
+      }
+      known.set(sofar, parent);
+    }
+    return parent;
+  };
+
+  // send uploads entries {file, path}; path is where the file goes below
+  // the current folder, with its name ("Projekt/Bilder/a.jpg").
+  const send = async (entries) => {
     let ok = true;
-    for (const f of files) ok = (await upload(f)) && ok;
+    for (const { file, path } of entries) {
+      const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+      let parent;
+      try {
+        parent = await folderID(dir);
+      } catch (err) {
+        fail(row(file).item, err.message);
+        ok = false;
+        continue;
+      }
+      ok = (await upload(file, parent)) && ok;
+    }
     if (ok) window.location.reload();
+    return ok;
+  };
+  form.sendEntries = send; // for the browser test
+
+  const plain = (files) => Array.from(files).map((f) => ({ file: f, path: f.webkitRelativePath || f.name }));
+
+  // walk reads a dropped folder's entries (the browser hands them out in
+  // batches) down to its files.
+  const walk = async (entry, out) => {
+    if (entry.isFile) {
+      const file = await new Promise((res, rej) => entry.file(res, rej));
+      out.push({ file, path: entry.fullPath.replace(/^\//, "") });
+      return;
+    }
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((res, rej) => reader.readEntries(res, rej));
+      if (batch.length === 0) return;
+      for (const e of batch) await walk(e, out);
+    }
   };
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    send(Array.from(input.files));
+    send(plain(input.files));
   });
+  const folders = document.getElementById("folder-input");
+  if (folders) {
+    folders.closest(".folder-pick").hidden = false;
+    folders.addEventListener("change", () => send(plain(folders.files)));
+  }
   for (const ev of ["dragenter", "dragover"]) {
     zone.addEventListener(ev, (e) => { e.preventDefault(); zone.classList.add("over"); });
   }
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (e) => {
+  zone.addEventListener("drop", async (e) => {
     e.preventDefault();
     zone.classList.remove("over");
-    send(Array.from(e.dataTransfer.files));
+    const entries = Array.from(e.dataTransfer.items || []).map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry()).filter(Boolean);
+    if (entries.length === 0) {
+      send(plain(e.dataTransfer.files));
+      return;
+    }
+    const out = [];
+    for (const entry of entries) await walk(entry, out);
+    send(out);
   });
 }
