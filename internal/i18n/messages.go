@@ -485,7 +485,9 @@ var messages = map[string][2]string{
 	"school.quota.unknown":        {"Unbekannte Speichergrenze %q.", "Unknown storage limit %q."},
 
 	// virus scanning
-	"upload.infected":     {"Die Datei wurde vom Virenscanner abgelehnt und nicht gespeichert.", "The virus scanner refused the file; it was not stored."},
-	"scan.failed":         {"Der Virenscanner antwortet gerade nicht. Bitte versuche es gleich noch einmal.", "The virus scanner is not answering right now. Please try again in a moment."},
-	"files.choose_folder": {"Ordner hochladen …", "Upload a folder …"},
+	"upload.infected":            {"Die Datei wurde vom Virenscanner abgelehnt und nicht gespeichert.", "The virus scanner refused the file; it was not stored."},
+	"scan.failed":                {"Der Virenscanner antwortet gerade nicht. Bitte versuche es gleich noch einmal.", "The virus scanner is not answering right now. Please try again in a moment."},
+	"files.choose_folder":        {"Ordner hochladen …", "Upload a folder …"},
+	"assignment.edit":            {"Aufgabe ändern (Termin verlängern, Material ergänzen)", "Change the assignment (extend the due date, add material)"},
+	"assignment.add_attachments": {"Material hinzufügen", "Add material"},
 }

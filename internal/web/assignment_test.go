@@ -136,3 +136,23 @@ func TestHandInQuota(t *testing.T) {
 		t.Errorf("%d blobs stored, want 10: the refused hand-in left bytes", n)
 	}
 }
+
+// TestEditAssignmentFromPage: the teacher extends the due date and adds
+// material; the student sees both.
+func TestEditAssignmentFromPage(t *testing.T) {
+	f := newFixture(t, nil)
+	rec := f.page("a-teacher", "POST", f.expand("/s/schule-a/assignments/{a-task}/edit"), multipartBody("title", "Aufsatz a", "description", "Neu: mit Gliederung.",
+		"starts_at", "2026-11-30T07:00", "due_at", "2026-12-14T08:00", "file:Gliederung.txt", "1. Einleitung"))
+	if rec.Code != 303 {
+		t.Fatalf("edit: %d %s", rec.Code, rec.Body)
+	}
+	page := f.page("a-student", "GET", f.expand("/s/schule-a/assignments/{a-task}"), "").Body.String()
+	for _, want := range []string{"14.12.2026 08:00", "Neu: mit Gliederung.", "Gliederung.txt", "Aufgabenblatt.txt"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the student's page lacks %q", want)
+		}
+	}
+	if !strings.Contains(f.page("a-teacher", "GET", f.expand("/s/schule-a/assignments/{a-task}"), "").Body.String(), `value="2026-12-14T08:00"`) {
+		t.Error("the edit form does not show the due date")
+	}
+}

@@ -107,60 +107,15 @@ func (s *Server) createAssignmentFromForm(w http.ResponseWriter, r *http.Request
 		s.fail(w, r, err)
 		return
 	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
-		return
-	}
-	form := map[string]string{}
 	as := &schulhof.Assignment{SchoolID: sc.ID, CreatedBy: authOf(r).user.ID}
-	var files []schulhof.NamedContent
-	var pending int64
-	drop := func() {
-		for _, f := range files {
-			s.blobs.Delete(r.Context(), blob.Key(f.BlobKey))
-		}
-	}
-	err = func() error {
-		for {
-			part, err := mr.NextPart()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
-			}
-			if part.FormName() == "file" {
-				if part.FileName() == "" {
-					part.Close()
-					continue
-				}
-				c, err := s.storePart(r, sc, part, pending)
-				if err != nil {
-					return err
-				}
-				pending += c.Size
-				files = append(files, c)
-				continue
-			}
-			b, err := io.ReadAll(io.LimitReader(part, 4*schulhof.MaxAssignmentText+1))
-			part.Close()
-			if err != nil {
-				return schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
-			}
-			if part.FormName() == "group" {
-				id, _ := strconv.ParseInt(string(b), 10, 64)
-				as.Groups = append(as.Groups, schulhof.GroupID(id))
-				continue
-			}
-			form[part.FormName()] = string(b)
-		}
-	}()
+	af, err := s.readAssignmentForm(r, sc)
+	form, files := af.fields, af.files
+	as.Groups = af.groups
 	if err == nil {
 		err = s.assignmentFromForm(r, sc, as, form, files)
 	}
 	if err != nil {
-		drop()
+		s.dropFiles(r, files)
 		p, perr := s.assignmentsPageData(r, sc)
 		if perr != nil {
 			s.fail(w, r, perr)
@@ -173,6 +128,65 @@ func (s *Server) createAssignmentFromForm(w http.ResponseWriter, r *http.Request
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
+}
+
+// assignmentForm is a multipart assignment form: its fields, the groups
+// ticked, and the attachments, stored but not yet named by any row.
+type assignmentForm struct {
+	fields map[string]string
+	groups []schulhof.GroupID
+	files  []schulhof.NamedContent
+}
+
+// drop removes the stored attachments of a form that was not saved.
+func (s *Server) dropFiles(r *http.Request, files []schulhof.NamedContent) {
+	for _, f := range files {
+		s.blobs.Delete(r.Context(), blob.Key(f.BlobKey))
+	}
+}
+
+// readAssignmentForm streams the attachments into the blob store (against
+// the actor's quota) and collects the fields.
+func (s *Server) readAssignmentForm(r *http.Request, sc *schulhof.School) (af assignmentForm, err error) {
+	af.fields = map[string]string{}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return af, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+	}
+	var pending int64
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return af, nil
+		}
+		if err != nil {
+			return af, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+		}
+		if part.FormName() == "file" {
+			if part.FileName() == "" {
+				part.Close()
+				continue
+			}
+			c, err := s.storePart(r, sc, part, pending)
+			if err != nil {
+				return af, err
+			}
+			pending += c.Size
+			af.files = append(af.files, c)
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(part, 4*schulhof.MaxAssignmentText+1))
+		part.Close()
+		if err != nil {
+			return af, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+		}
+		if part.FormName() == "group" {
+			id, _ := strconv.ParseInt(string(b), 10, 64)
+			af.groups = append(af.groups, schulhof.GroupID(id))
+			continue
+		}
+		af.fields[part.FormName()] = string(b)
+	}
 }
 
 func (s *Server) assignmentFromForm(r *http.Request, sc *schulhof.School, as *schulhof.Assignment, form map[string]string, files []schulhof.NamedContent) error {
@@ -221,6 +235,8 @@ type assignmentPage struct {
 	CanHandIn   bool
 	Late        bool // a hand-in now would be late
 	Closed      bool // the due date has passed and nothing more is taken
+	// the times for the edit form, as <input type="datetime-local"> wants them
+	StartsForm, DueForm string
 }
 
 // showAssignmentPage: GET /s/{school}/assignments/{assignment}.
@@ -245,6 +261,7 @@ func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+		p.StartsForm, p.DueForm = as.StartsAt.In(berlin).Format(formTime), as.DueAt.In(berlin).Format(formTime)
 	case av.Status != "":
 		if p.Mine, err = s.db.FindSubmission(r.Context(), sc.ID, as.ID, authOf(r).user.ID); err != nil {
 			s.fail(w, r, err)
@@ -258,6 +275,72 @@ func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 	v.Title = as.Title
 	v.Data = p
 	s.render(w, r, http.StatusOK, "assignment", v)
+}
+
+// editAssignmentFromForm: POST /s/{school}/assignments/{assignment}/edit,
+// a multipart form: the texts, times and late setting, and attachments to
+// add.
+func (s *Server) editAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, as, err := s.managedAssignment(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	af, err := s.readAssignmentForm(r, sc)
+	if err != nil {
+		s.dropFiles(r, af.files)
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.saveAssignmentForm(r, sc, as, af); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
+}
+
+// saveAssignmentForm changes the assignment and adds the attachments; the
+// stored bytes of what it could not attach are removed.
+func (s *Server) saveAssignmentForm(r *http.Request, sc *schulhof.School, as *schulhof.Assignment, af assignmentForm) error {
+	f := af.fields
+	starts, err1 := parseFormTime(f["starts_at"])
+	due, err2 := parseFormTime(f["due_at"])
+	var err error
+	switch {
+	case err1 != nil:
+		err = schulhof.Invalid("starts_at", "assignment.time.invalid")
+	case err2 != nil:
+		err = schulhof.Invalid("due_at", "assignment.time.invalid")
+	default:
+		title, desc, late := f["title"], f["description"], f["allow_late"] == "1"
+		_, err = s.db.UpdateAssignment(r.Context(), sc.ID, as.ID, schulhof.AssignmentUpdate{Title: &title, Description: &desc,
+			StartsAt: &starts, DueAt: &due, AllowLate: &late})
+	}
+	if err != nil {
+		s.dropFiles(r, af.files)
+		return err
+	}
+	for i, c := range af.files {
+		if _, err := s.db.AddAttachment(r.Context(), sc.ID, as.ID, c); err != nil {
+			s.dropFiles(r, af.files[i:])
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteAttachmentFromForm: POST /s/{school}/assignments/{assignment}/attachments/{file}/delete.
+func (s *Server) deleteAttachmentFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, as, err := s.managedAssignment(r)
+	if err == nil {
+		file, _ := strconv.ParseInt(r.PathValue("file"), 10, 64)
+		err = s.db.DeleteAttachment(r.Context(), sc.ID, as.ID, file)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=deleted", http.StatusSeeOther)
 }
 
 // handInFromForm: POST /s/{school}/assignments/{assignment}/hand-in.

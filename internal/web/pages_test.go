@@ -31,6 +31,12 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"edit assignment page", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/edit", multipartBody("title", "Aufsatz (verlängert)", "description", "",
+		"starts_at", "2026-11-30T07:00", "due_at", "2026-12-14T08:00", "allow_late", "1", "file:Hilfe.txt", "Tipps"), 303, ""},
+	{"edit assignment page bad", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/edit", multipartBody("title", "x", "starts_at", "2026-11-30T07:00", "due_at", "bald"), 422, ""},
+	{"edit assignment page student", "a-student", "POST", "/s/schule-a/assignments/{a-task}/edit", multipartBody("title", "x"), 403, ""},
+	{"delete attachment page", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/attachments/{a-task-sheet}/delete", "", 303, ""},
+	{"delete attachment page student", "a-student", "POST", "/s/schule-a/assignments/{a-task}/attachments/{a-task-sheet}/delete", "", 403, ""},
 	{"node page", "a-student", "GET", "/s/schule-a/nodes/{a-sheet}", "", 200, "Hallo Klasse a"},
 	{"node page other class", "a-student2", "GET", "/s/schule-a/nodes/{a-sheet}", "", 404, ""},
 	{"node page folder", "a-student", "GET", "/s/schule-a/nodes/{a-material}", "", 303, ""},

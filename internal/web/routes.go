@@ -99,6 +99,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /s/{school}/assignments/{assignment}/feedback/{student}", page(s.feedbackFromForm))
 	handle("POST /s/{school}/assignments/{assignment}/reviewed", page(s.reviewedFromForm))
 	handle("POST /s/{school}/assignments/{assignment}/delete", page(s.deleteAssignmentFromForm))
+	handle("POST /s/{school}/assignments/{assignment}/edit", page(s.editAssignmentFromForm))
+	handle("POST /s/{school}/assignments/{assignment}/attachments/{file}/delete", page(s.deleteAttachmentFromForm))
 
 	// JSON API
 	fn("GET /api/v1/openapi.json", s.openAPI)
