@@ -165,6 +165,25 @@ func TestClassWork(t *testing.T) {
 	if got := text(t, sctx, "[data-testid=feedback]"); got != "Richtig, gut gemacht!" {
 		t.Fatalf("feedback %q", got)
 	}
+	screenshot(t, sctx, "assignment-student.png")
+	step(t, ctx, "teacher's view", chromedp.Navigate(assignment))
+	screenshot(t, ctx, "assignment-teacher.png")
+	step(t, sctx, "student's class folder", chromedp.Navigate(classFolder))
+	screenshot(t, sctx, "files-student.png")
+}
+
+// screenshot saves the page when SCHULHOF_SCREENSHOTS names a folder, to
+// look at the pages as an iPad shows them.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("SCHULHOF_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, name), png, 0o644)
 }
 
 func must(t *testing.T, err error) {
