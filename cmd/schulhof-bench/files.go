@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,7 @@ func benchFiles(args []string) error {
 	propfinds := fs.Int("propfinds", 50, "PROPFIND requests to time")
 	withRclone := fs.Bool("rclone", true, "compare with rclone serve webdav, if installed")
 	only := fs.String("only", "", "run one part: big, small or propfind")
+	rounds := fs.Int("rounds", 3, "rounds of the big file, each beside a fresh measure of disk and loopback")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,7 +87,7 @@ func benchFiles(args []string) error {
 	var down, up, smallDAV float64
 	var pf summary
 	if run("big") {
-		if down, up, err = bigFile(ctx, e, c, home, size, *sizeMiB, blobDir, apiAuth, davAuth); err != nil {
+		if down, up, err = bigFile(ctx, e, c, home, size, *sizeMiB, blobDir, *rounds, apiAuth, davAuth); err != nil {
 			return err
 		}
 	}
@@ -116,44 +118,61 @@ func benchFiles(args []string) error {
 	return compareRclone(c, size, *sizeMiB, *small, *parallel, *entries, *propfinds, down, up, smallDAV, pf)
 }
 
-// bigFile measures the machine, then one big file up and down.
-func bigFile(ctx context.Context, e *env, c *http.Client, home string, size, sizeMiB int64, blobDir string, apiAuth, davAuth func(*http.Request)) (down, up float64, err error) {
+// bigFile measures one big file up and down, in rounds that each measure
+// the machine right before: this machine's disk speed swings by a factor
+// of two from minute to minute, so a ratio is only fair within a round.
+// It returns the medians.
+func bigFile(ctx context.Context, e *env, c *http.Client, home string, size, sizeMiB int64, blobDir string, rounds int, apiAuth, davAuth func(*http.Request)) (down, up float64, err error) {
 	u := e.users[0]
-	tcp, err := loopbackThroughput(size)
+	var ups, downs, upShares, downShares []float64
+	for round := 1; round <= rounds; round++ {
+		disk, err := diskThroughput(blobDir, size)
+		if err != nil {
+			return 0, 0, err
+		}
+		name := fmt.Sprintf("big-%d.bin", round)
+		up, err := timedUpload(c, "PUT", home+"/files?name="+name, size, apiAuth)
+		if err != nil {
+			return 0, 0, err
+		}
+		tcp, err := loopbackThroughput(size)
+		if err != nil {
+			return 0, 0, err
+		}
+		n, err := e.db.FindNodeByPath(ctx, e.school.ID, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, []string{name})
+		if err != nil {
+			return 0, 0, err
+		}
+		down, err := timedDownload(c, fmt.Sprintf("%s/api/v1/schools/%s/nodes/%d/content", e.url, e.school.Slug, n.ID), size, apiAuth)
+		if err != nil {
+			return 0, 0, err
+		}
+		fmt.Printf("round %d: disk write+fsync %5.0f MB/s, upload %d MiB %5.0f MB/s = %3.0f %% (target >= 80 %%); loopback TCP %5.0f MB/s, download %5.0f MB/s = %3.0f %% (target >= 40 %%)\n",
+			round, disk, sizeMiB, up, 100*up/disk, tcp, down, 100*down/tcp)
+		ups, downs = append(ups, up), append(downs, down)
+		upShares, downShares = append(upShares, up/disk), append(downShares, down/tcp)
+	}
+	fmt.Printf("median of %d rounds: upload %.0f MB/s = %.0f %% of the disk; download %.0f MB/s = %.0f %% of loopback TCP\n",
+		rounds, median(ups), 100*median(upShares), median(downs), 100*median(downShares))
+	davDown, err := timedDownload(c, e.url+"/dav/home/big-1.bin", size, davAuth)
 	if err != nil {
 		return 0, 0, err
 	}
-	disk, err := diskThroughput(blobDir, size)
+	davUp, err := timedUpload(c, "PUT", e.url+"/dav/home/big-dav.bin", size, davAuth)
 	if err != nil {
 		return 0, 0, err
 	}
-	fmt.Printf("loopback TCP:                      %8.0f MB/s\n", tcp)
-	fmt.Printf("disk sequential write + fsync:     %8.0f MB/s\n\n", disk)
+	fmt.Printf("WebDAV download / upload:          %8.0f / %.0f MB/s\n\n", davDown, davUp)
+	return median(downs), median(ups), nil
+}
 
-	up, err = timedUpload(c, "PUT", home+"/files?name=big.bin", size, apiAuth)
-	if err != nil {
-		return 0, 0, err
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
 	}
-	fmt.Printf("upload %d MiB (API PUT):          %8.0f MB/s  = %3.0f %% of the disk (target >= 80 %%)\n", sizeMiB, up, 100*up/disk)
-	bigNode, err := e.db.FindNodeByPath(ctx, e.school.ID, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, []string{"big.bin"})
-	if err != nil {
-		return 0, 0, err
-	}
-	down, err = timedDownload(c, fmt.Sprintf("%s/api/v1/schools/%s/nodes/%d/content", e.url, e.school.Slug, bigNode.ID), size, apiAuth)
-	if err != nil {
-		return 0, 0, err
-	}
-	fmt.Printf("download %d MiB (API GET):        %8.0f MB/s  = %3.0f %% of loopback TCP (target >= 40 %%)\n", sizeMiB, down, 100*down/tcp)
-	davDown, err := timedDownload(c, e.url+"/dav/home/big.bin", size, davAuth)
-	if err != nil {
-		return 0, 0, err
-	}
-	davUp, err := timedUpload(c, "PUT", e.url+"/dav/home/big2.bin", size, davAuth)
-	if err != nil {
-		return 0, 0, err
-	}
-	fmt.Printf("WebDAV download / upload:          %8.0f / %.0f MB/s\n", davDown, davUp)
-	return down, up, nil
+	return s[len(s)/2]
 }
 
 // propfindFolder makes a folder of many entries directly in the store and
