@@ -39,7 +39,7 @@ func benchFiles(args []string) error {
 	small := fs.Int("small", 1000, "small files to upload")
 	parallel := fs.Int("parallel", 8, "parallel small uploads")
 	entries := fs.Int("entries", 10000, "entries of the folder for PROPFIND")
-	propfinds := fs.Int("propfinds", 50, "PROPFIND requests to time")
+	propfinds := fs.Int("propfinds", 200, "PROPFIND requests to time")
 	withRclone := fs.Bool("rclone", true, "compare with rclone serve webdav, if installed")
 	only := fs.String("only", "", "run one part: big, small or propfind")
 	rounds := fs.Int("rounds", 3, "rounds of the big file, each beside a fresh measure of disk and loopback")

@@ -187,6 +187,20 @@ type location struct {
 
 // resolve maps a DAV path to a space and names, checking read access.
 func (fs *fileSystem) resolve(ctx context.Context, name string) (*location, error) {
+	if fs.memo == nil {
+		return fs.findLocation(ctx, name)
+	}
+	if loc, ok := fs.memo.locs[name]; ok {
+		return loc, nil
+	}
+	loc, err := fs.findLocation(ctx, name)
+	if err == nil {
+		fs.memo.locs[name] = loc
+	}
+	return loc, err
+}
+
+func (fs *fileSystem) findLocation(ctx context.Context, name string) (*location, error) {
 	parts, err := schulhof.CleanPath(name)
 	if err != nil {
 		return nil, errNotExist

@@ -42,12 +42,13 @@ type memo struct {
 	groups      []groupFolder
 	groupsKnown bool
 	nodes       map[string]*schulhof.Node // by locKey
+	locs        map[string]*location      // by the path asked for
 	props       map[schulhof.NodeID][]sqlstore.NodeProp
 	propsKnown  map[schulhof.NodeID]bool
 }
 
 func newMemo() *memo {
-	return &memo{nodes: map[string]*schulhof.Node{}, props: map[schulhof.NodeID][]sqlstore.NodeProp{}, propsKnown: map[schulhof.NodeID]bool{}}
+	return &memo{nodes: map[string]*schulhof.Node{}, locs: map[string]*location{}, props: map[schulhof.NodeID][]sqlstore.NodeProp{}, propsKnown: map[schulhof.NodeID]bool{}}
 }
 
 // locKey names a location of a space the way names are compared.

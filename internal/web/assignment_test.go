@@ -109,6 +109,16 @@ func TestAssignmentZip(t *testing.T) {
 	if content[want[1]] != "Lösung a" || content[want[0]] != "Meine Lösung a" {
 		t.Errorf("content %q", content)
 	}
+	// a classmate sees the assignment, not another student's hand-in
+	if rec := f.do("a-student2", "GET", f.expand("/api/v1/schools/schule-a/assignments/{a-task}/files/{a-handin-file}"), ""); rec.Code != 404 {
+		t.Errorf("a classmate downloads another's hand-in: %d", rec.Code)
+	}
+	if rec := f.do("a-student2", "GET", f.expand("/api/v1/schools/schule-a/assignments/{a-task}/submissions/{a-student}"), ""); rec.Code != 404 {
+		t.Errorf("a classmate reads another's hand-in: %d", rec.Code)
+	}
+	if rec := f.do("a-student2", "GET", f.expand("/api/v1/schools/schule-a/assignments/{a-task}/files/{a-task-sheet}"), ""); rec.Code != 200 {
+		t.Errorf("a classmate cannot get the material: %d", rec.Code)
+	}
 	// the teacher's list shows the one who did not hand in
 	var subs struct{ Items []schulhof.Submission }
 	decode(t, f.do("a-teacher", "GET", f.expand("/api/v1/schools/schule-a/assignments/{a-task}/submissions"), ""), &subs)
