@@ -104,6 +104,15 @@ func (s *Server) nodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node
 	return sc, n, acc, err
 }
 
+// liveNodeFromPath is nodeFromPath for a node that is not in the trash.
+func (s *Server) liveNodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node, schulhof.SpaceAccess, error) {
+	sc, n, acc, err := s.nodeFromPath(r)
+	if err == nil && n.DeletedAt != nil {
+		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	return sc, n, acc, err
+}
+
 func (s *Server) canWrite(r *http.Request, sc *schulhof.School, space schulhof.Space, acc schulhof.SpaceAccess, folder schulhof.NodeID) (bool, error) {
 	up := false
 	if space.Kind == schulhof.SpaceGroup && acc.MemberRole == schulhof.MemberRoleMember {
@@ -399,10 +408,7 @@ func (s *Server) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
 // {"name", "parent"} (rename or move within its space: write access to
 // both folders) and {"students_upload"} (leaders and admins of the group).
 func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
-	sc, n, acc, err := s.nodeFromPath(r)
-	if err == nil && n.DeletedAt != nil {
-		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
-	}
+	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -65,10 +65,7 @@ const maxTextPreview = 64 << 10
 
 // showNodePage: GET /s/{school}/nodes/{node}.
 func (s *Server) showNodePage(w http.ResponseWriter, r *http.Request) {
-	sc, n, acc, err := s.nodeFromPath(r)
-	if err == nil && n.DeletedAt != nil {
-		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
-	}
+	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -197,10 +194,7 @@ func parseTarget(v string) (schulhof.Space, schulhof.NodeID, error) {
 // copyNode copies {node} into a folder of a space the actor may write in,
 // if the copy fits into that space's quota.
 func (s *Server) copyNode(r *http.Request, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.School, *schulhof.Node, error) {
-	sc, n, _, err := s.nodeFromPath(r)
-	if err == nil && n.DeletedAt != nil {
-		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
-	}
+	sc, n, _, err := s.liveNodeFromPath(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -248,10 +242,7 @@ func (s *Server) apiCopyNode(w http.ResponseWriter, r *http.Request) {
 
 // renameFromForm: POST /s/{school}/nodes/{node}/rename.
 func (s *Server) renameFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, n, acc, err := s.nodeFromPath(r)
-	if err == nil && n.DeletedAt != nil {
-		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
-	}
+	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err == nil {
 		n, err = s.moveNode(r, sc, n, acc, n.ParentID, r.PostFormValue("name"))
 	}
@@ -265,10 +256,7 @@ func (s *Server) renameFromForm(w http.ResponseWriter, r *http.Request) {
 // moveFromForm: POST /s/{school}/nodes/{node}/move (target "kind:id:folder"
 // of the node's own space).
 func (s *Server) moveFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, n, acc, err := s.nodeFromPath(r)
-	if err == nil && n.DeletedAt != nil {
-		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
-	}
+	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err == nil {
 		var space schulhof.Space
 		var parent schulhof.NodeID
