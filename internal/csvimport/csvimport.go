@@ -104,7 +104,7 @@ func Parse(data []byte) (*File, error) {
 		return nil, schulhof.Errorf(schulhof.EInvalid, "import.too_large", MaxSize>>20)
 	}
 	f := &File{}
-	text, enc, err := decode(data)
+	text, enc, err := Decode(data)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func Parse(data []byte) (*File, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, schulhof.Errorf(schulhof.EInvalid, "import.empty")
 	}
-	f.Separator = detectSeparator(text)
+	f.Separator = DetectSeparator(text)
 	r := csv.NewReader(strings.NewReader(text))
 	r.Comma = f.Separator
 	r.FieldsPerRecord = -1
@@ -160,10 +160,11 @@ func blank(rec []string) bool {
 	return true
 }
 
-// decode finds the encoding: a UTF-16 byte order mark, valid UTF-8, or
+// Decode finds the encoding: a UTF-16 byte order mark, valid UTF-8, or
 // else Windows-1252, which every byte sequence is and which is what German
-// school software writes when it is not UTF-8.
-func decode(data []byte) (string, string, error) {
+// school software writes when it is not UTF-8. It returns the text and the
+// encoding's name.
+func Decode(data []byte) (string, string, error) {
 	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
 		dec := utf16.UTF16(utf16.LittleEndian, utf16.UseBOM).NewDecoder()
 		out, _, err := transform.Bytes(dec, data)
@@ -185,9 +186,9 @@ func decode(data []byte) (string, string, error) {
 	return string(out), "Windows-1252", nil
 }
 
-// detectSeparator picks the candidate that occurs most in the first line
-// outside quotes.
-func detectSeparator(text string) rune {
+// DetectSeparator picks the candidate (; , tab) that occurs most in the
+// first line outside quotes.
+func DetectSeparator(text string) rune {
 	line := text
 	if i := strings.IndexAny(text, "\r\n"); i >= 0 {
 		line = text[:i]

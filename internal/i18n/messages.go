@@ -490,4 +490,13 @@ var messages = map[string][2]string{
 	"files.choose_folder":        {"Ordner hochladen …", "Upload a folder …"},
 	"assignment.edit":            {"Aufgabe ändern (Termin verlängern, Material ergänzen)", "Change the assignment (extend the due date, add material)"},
 	"assignment.add_attachments": {"Material hinzufügen", "Add material"},
+
+	// Untis exports
+	"untis.line.unreadable": {"Die Zeile ist nicht lesbar (Anführungszeichen?).", "The line cannot be read (quotes?)."},
+	"untis.line.missing":    {"Feld %d fehlt.", "Field %d is missing."},
+	"untis.line.number":     {"Feld %d ist keine Zahl: „%s“.", "Field %d is not a number: “%s”."},
+	"untis.line.date":       {"Feld %d ist kein Datum: „%s“.", "Field %d is not a date: “%s”."},
+	"untis.line.day":        {"Tag %d gibt es nicht (1 = Montag bis 7 = Sonntag).", "There is no day %d (1 = Monday to 7 = Sunday)."},
+	"untis.line.period":     {"Stunde %d gibt es nicht (1 bis 24).", "There is no period %d (1 to 24)."},
+	"untis.line.periods":    {"Die Stunden %d bis %d passen nicht zusammen.", "Periods %d to %d do not fit together."},
 }
