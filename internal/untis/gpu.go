@@ -187,15 +187,15 @@ type Substitution struct {
 
 // Flag bits of GPU014 field 18.
 const (
-	FlagCancelled  = 1 << 0
+	FlagCancelled   = 1 << 0
 	FlagSupervision = 1 << 1
-	FlagSpecial    = 1 << 2
-	FlagMovedAway  = 1 << 3
-	FlagRelease    = 1 << 4
-	FlagMovedHere  = 1 << 7
-	FlagRoomChange = 1 << 16
-	FlagNoPrint    = 1 << 20
-	FlagNew        = 1 << 21
+	FlagSpecial     = 1 << 2
+	FlagMovedAway   = 1 << 3
+	FlagRelease     = 1 << 4
+	FlagMovedHere   = 1 << 7
+	FlagRoomChange  = 1 << 16
+	FlagNoPrint     = 1 << 20
+	FlagNew         = 1 << 21
 )
 
 // Cancelled reports whether the lesson does not take place.
