@@ -42,10 +42,13 @@ const (
 
 // Group is a class, course, staff group or custom group of one school.
 type Group struct {
-	ID        GroupID   `json:"id"`
-	SchoolID  SchoolID  `json:"school_id"`
-	Name      string    `json:"name"`
-	Kind      GroupKind `json:"kind"`
+	ID       GroupID   `json:"id"`
+	SchoolID SchoolID  `json:"school_id"`
+	Name     string    `json:"name"`
+	Kind     GroupKind `json:"kind"`
+	// UntisCode is the class's or course's code in the timetable export
+	// ("5a", "Q1/M-LK1"), by which imports find it.
+	UntisCode string    `json:"untis_code,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	// Filled by queries that join memberships.
 	MemberCount int        `json:"member_count,omitempty"`

@@ -492,11 +492,14 @@ var messages = map[string][2]string{
 	"assignment.add_attachments": {"Material hinzufügen", "Add material"},
 
 	// Untis exports
-	"untis.line.unreadable": {"Die Zeile ist nicht lesbar (Anführungszeichen?).", "The line cannot be read (quotes?)."},
-	"untis.line.missing":    {"Feld %d fehlt.", "Field %d is missing."},
-	"untis.line.number":     {"Feld %d ist keine Zahl: „%s“.", "Field %d is not a number: “%s”."},
-	"untis.line.date":       {"Feld %d ist kein Datum: „%s“.", "Field %d is not a date: “%s”."},
-	"untis.line.day":        {"Tag %d gibt es nicht (1 = Montag bis 7 = Sonntag).", "There is no day %d (1 = Monday to 7 = Sunday)."},
-	"untis.line.period":     {"Stunde %d gibt es nicht (1 bis 24).", "There is no period %d (1 to 24)."},
-	"untis.line.periods":    {"Die Stunden %d bis %d passen nicht zusammen.", "Periods %d to %d do not fit together."},
+	"untis.line.unreadable":  {"Die Zeile ist nicht lesbar (Anführungszeichen?).", "The line cannot be read (quotes?)."},
+	"untis.line.missing":     {"Feld %d fehlt.", "Field %d is missing."},
+	"untis.line.number":      {"Feld %d ist keine Zahl: „%s“.", "Field %d is not a number: “%s”."},
+	"untis.line.date":        {"Feld %d ist kein Datum: „%s“.", "Field %d is not a date: “%s”."},
+	"untis.line.day":         {"Tag %d gibt es nicht (1 = Montag bis 7 = Sonntag).", "There is no day %d (1 = Monday to 7 = Sunday)."},
+	"untis.line.period":      {"Stunde %d gibt es nicht (1 bis 24).", "There is no period %d (1 to 24)."},
+	"untis.line.periods":     {"Die Stunden %d bis %d passen nicht zusammen.", "Periods %d to %d do not fit together."},
+	"timetable.no_files":     {"Keine Untis-Datei dabei (GPU001.TXT bis GPU017.TXT).", "No Untis file among them (GPU001.TXT to GPU017.TXT)."},
+	"timetable.unknown_file": {"Das ist keine Untis-Datei, die Schulhof liest (erwartet: GPU001, 002, 003, 004, 005, 006, 010, 014, 015, 017).", "This is not an Untis file Schulhof reads (expected: GPU001, 002, 003, 004, 005, 006, 010, 014, 015, 017)."},
+	"timetable.twice":        {"Diese Art Datei (%s) ist zweimal dabei.", "This kind of file (%s) is there twice."},
 }

@@ -1,0 +1,51 @@
+-- The timetable from Untis: plans (a weekly grid valid for a range of
+-- dates), their periods, and substitutions for single days.
+
+ALTER TABLE groups ADD COLUMN untis_code TEXT NOT NULL DEFAULT '';
+CREATE INDEX groups_untis_code ON groups(school_id, untis_code);
+
+CREATE TABLE timetable_plans (
+    id           {{ID}},
+    school_id    BIGINT NOT NULL REFERENCES schools(id),
+    valid_from   TEXT NOT NULL,   -- YYYY-MM-DD
+    valid_to     TEXT NOT NULL,   -- YYYY-MM-DD, inclusive
+    imported_at  BIGINT NOT NULL
+);
+CREATE INDEX timetable_plans_school ON timetable_plans(school_id, valid_from);
+
+CREATE TABLE timetable_entries (
+    plan_id     BIGINT NOT NULL REFERENCES timetable_plans(id) ON DELETE CASCADE,
+    lesson      INTEGER NOT NULL,
+    weekday     INTEGER NOT NULL, -- 1 = Monday
+    period      INTEGER NOT NULL,
+    class_code  TEXT NOT NULL DEFAULT '',
+    teacher     TEXT NOT NULL DEFAULT '',
+    subject     TEXT NOT NULL DEFAULT '',
+    room        TEXT NOT NULL DEFAULT '',
+    group_id    BIGINT,           -- the class or course group it was matched to
+    teacher_id  BIGINT            -- the teacher it was matched to
+);
+CREATE INDEX timetable_entries_plan ON timetable_entries(plan_id, weekday, period);
+CREATE INDEX timetable_entries_group ON timetable_entries(group_id);
+CREATE INDEX timetable_entries_teacher ON timetable_entries(teacher_id);
+
+CREATE TABLE substitutions (
+    school_id       BIGINT NOT NULL REFERENCES schools(id),
+    number          INTEGER NOT NULL,
+    day             TEXT NOT NULL,    -- YYYY-MM-DD
+    period          INTEGER NOT NULL,
+    lesson          INTEGER NOT NULL DEFAULT 0,
+    kind            TEXT NOT NULL DEFAULT '',
+    flags           INTEGER NOT NULL DEFAULT 0,
+    absent_teacher  TEXT NOT NULL DEFAULT '',
+    teacher         TEXT NOT NULL DEFAULT '',
+    subject         TEXT NOT NULL DEFAULT '',
+    new_subject     TEXT NOT NULL DEFAULT '',
+    room            TEXT NOT NULL DEFAULT '',
+    new_room        TEXT NOT NULL DEFAULT '',
+    classes         TEXT NOT NULL DEFAULT '', -- "~"-joined class codes
+    new_classes     TEXT NOT NULL DEFAULT '',
+    text            TEXT NOT NULL DEFAULT '',
+    imported_at     BIGINT NOT NULL,
+    PRIMARY KEY (school_id, day, number, period)
+);

@@ -1,0 +1,236 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/schulhof/schulhof"
+)
+
+var _ schulhof.TimetableService = (*DB)(nil)
+
+// ApplyTimetableImport writes an import in one transaction: class codes,
+// course groups with their members, the plan (replacing the plans whose
+// dates it overlaps) and the substitutions (replacing those of their days).
+func (db *DB) ApplyTimetableImport(ctx context.Context, imp *schulhof.TimetableImport) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		for g, code := range imp.ClassCodes {
+			if _, err := tx.ExecContext(ctx, `UPDATE groups SET untis_code = $1 WHERE id = $2 AND school_id = $3`, code, g, imp.SchoolID); err != nil {
+				return err
+			}
+		}
+		courseIDs := make([]schulhof.GroupID, len(imp.Courses))
+		for i, c := range imp.Courses {
+			id, err := db.upsertCourse(ctx, tx, imp.SchoolID, c)
+			if err != nil {
+				return err
+			}
+			courseIDs[i] = id
+		}
+		if imp.Plan != nil {
+			if err := db.replacePlan(ctx, tx, imp.SchoolID, imp.Plan, courseIDs); err != nil {
+				return err
+			}
+		}
+		if imp.Substitutions != nil {
+			if err := db.replaceSubstitutions(ctx, tx, imp.SchoolID, imp.Substitutions); err != nil {
+				return err
+			}
+		}
+		return db.audit(ctx, tx, imp.SchoolID, "timetable.import", "", fmt.Sprintf("courses=%d plan=%t substitutions=%d",
+			len(imp.Courses), imp.Plan != nil, len(imp.Substitutions)))
+	})
+}
+
+// upsertCourse finds the course group by its Untis code (or makes it) and
+// sets its members: the students as members, the teacher as leader.
+// Members who left the course are removed; leaders added by hand stay.
+func (db *DB) upsertCourse(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, c schulhof.CourseGroup) (schulhof.GroupID, error) {
+	var id schulhof.GroupID
+	err := tx.QueryRowContext(ctx, `SELECT id FROM groups WHERE school_id = $1 AND kind = $2 AND untis_code = $3`,
+		school, string(schulhof.GroupCourse), c.Code).Scan(&id)
+	switch {
+	case err == sql.ErrNoRows:
+		g := &schulhof.Group{SchoolID: school, Name: c.Name, Kind: schulhof.GroupCourse}
+		g.Normalize()
+		if err := g.Validate(); err != nil {
+			return 0, err
+		}
+		if err := db.insertGroup(ctx, tx, g); err != nil {
+			return 0, err
+		}
+		id = g.ID
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET untis_code = $1 WHERE id = $2`, c.Code, id); err != nil {
+			return 0, err
+		}
+	case err != nil:
+		return 0, err
+	}
+	keep := map[schulhof.UserID]bool{}
+	for _, s := range c.Students {
+		keep[s] = true
+		if err := db.setMember(ctx, tx, school, id, s, schulhof.GroupCourse, schulhof.RoleStudent, schulhof.MemberRoleMember); err != nil {
+			return 0, err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM memberships WHERE group_id = $1 AND role = $2`, id, string(schulhof.MemberRoleMember))
+	if err != nil {
+		return 0, err
+	}
+	var gone []schulhof.UserID
+	for rows.Next() {
+		var u schulhof.UserID
+		if err := rows.Scan(&u); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if !keep[u] {
+			gone = append(gone, u)
+		}
+	}
+	rows.Close()
+	for _, u := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = $1 AND user_id = $2`, id, u); err != nil {
+			return 0, err
+		}
+	}
+	if c.Teacher != 0 {
+		if err := db.setMember(ctx, tx, school, id, c.Teacher, schulhof.GroupCourse, schulhof.RoleTeacher, schulhof.MemberRoleLeader); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// replacePlan removes the plans that overlap the new one's dates and
+// stores it.
+func (db *DB) replacePlan(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, p *schulhof.TimetablePlan, courseIDs []schulhof.GroupID) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM timetable_entries WHERE plan_id IN (SELECT id FROM timetable_plans
+		WHERE school_id = $1 AND valid_from <= $2 AND valid_to >= $3)`, school, string(p.ValidTo), string(p.ValidFrom)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM timetable_plans WHERE school_id = $1 AND valid_from <= $2 AND valid_to >= $3`,
+		school, string(p.ValidTo), string(p.ValidFrom)); err != nil {
+		return err
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO timetable_plans (school_id, valid_from, valid_to, imported_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		school, string(p.ValidFrom), string(p.ValidTo), db.now()).Scan(&p.ID); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO timetable_entries (plan_id, lesson, weekday, period, class_code, teacher, subject, room,
+		group_id, teacher_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range p.Entries {
+		e := &p.Entries[i]
+		if e.GroupID < 0 {
+			e.GroupID = courseIDs[-e.GroupID-1]
+		}
+		var group, teacher any
+		if e.GroupID != 0 {
+			group = int64(e.GroupID)
+		}
+		if e.TeacherID != 0 {
+			teacher = int64(e.TeacherID)
+		}
+		if _, err := stmt.ExecContext(ctx, p.ID, e.Lesson, e.Weekday, e.Period, e.Class, e.Teacher, e.Subject, e.Room, group, teacher); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceSubstitutions replaces the substitutions of every day the new
+// ones are on: a re-export of the day brings all of its changes.
+func (db *DB) replaceSubstitutions(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, subs []schulhof.Substitution) error {
+	days := map[schulhof.Day]bool{}
+	for _, s := range subs {
+		days[s.Day] = true
+	}
+	for d := range days {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM substitutions WHERE school_id = $1 AND day = $2`, school, string(d)); err != nil {
+			return err
+		}
+	}
+	now := db.now()
+	for _, s := range subs {
+		_, err := tx.ExecContext(ctx, `INSERT INTO substitutions (school_id, number, day, period, lesson, kind, flags, absent_teacher,
+			teacher, subject, new_subject, room, new_room, classes, new_classes, text, imported_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			ON CONFLICT (school_id, day, number, period) DO UPDATE SET lesson = excluded.lesson, kind = excluded.kind,
+			flags = excluded.flags, absent_teacher = excluded.absent_teacher, teacher = excluded.teacher, subject = excluded.subject,
+			new_subject = excluded.new_subject, room = excluded.room, new_room = excluded.new_room, classes = excluded.classes,
+			new_classes = excluded.new_classes, text = excluded.text, imported_at = excluded.imported_at`,
+			school, s.Number, string(s.Day), s.Period, s.Lesson, s.Kind, s.Flags, s.AbsentTeacher, s.Teacher, s.Subject, s.NewSubject,
+			s.Room, s.NewRoom, strings.Join(s.Classes, "~"), strings.Join(s.NewClasses, "~"), s.Text, now)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindPlan returns the plan in force on the day (the latest that starts
+// on or before it and has not ended), with its entries.
+func (db *DB) FindPlan(ctx context.Context, school schulhof.SchoolID, day schulhof.Day) (*schulhof.TimetablePlan, error) {
+	p := &schulhof.TimetablePlan{SchoolID: school}
+	var from, to string
+	err := db.readRow(ctx, `SELECT id, valid_from, valid_to FROM timetable_plans WHERE school_id = $1 AND valid_from <= $2 AND valid_to >= $2
+		ORDER BY valid_from DESC, id DESC LIMIT 1`, school, string(day)).Scan(&p.ID, &from, &to)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.ValidFrom, p.ValidTo = schulhof.Day(from), schulhof.Day(to)
+	rows, err := db.readRows(ctx, `SELECT lesson, weekday, period, class_code, teacher, subject, room, COALESCE(group_id, 0), COALESCE(teacher_id, 0)
+		FROM timetable_entries WHERE plan_id = $1 ORDER BY weekday, period, lesson`, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e schulhof.TimetableEntry
+		if err := rows.Scan(&e.Lesson, &e.Weekday, &e.Period, &e.Class, &e.Teacher, &e.Subject, &e.Room, &e.GroupID, &e.TeacherID); err != nil {
+			return nil, err
+		}
+		p.Entries = append(p.Entries, e)
+	}
+	return p, rows.Err()
+}
+
+// FindSubstitutions returns the substitutions from one day to another
+// (inclusive), by day and period.
+func (db *DB) FindSubstitutions(ctx context.Context, school schulhof.SchoolID, from, to schulhof.Day) ([]schulhof.Substitution, error) {
+	rows, err := db.readRows(ctx, `SELECT number, day, period, lesson, kind, flags, absent_teacher, teacher, subject, new_subject, room,
+		new_room, classes, new_classes, text FROM substitutions WHERE school_id = $1 AND day >= $2 AND day <= $3
+		ORDER BY day, period, number`, school, string(from), string(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []schulhof.Substitution
+	for rows.Next() {
+		var s schulhof.Substitution
+		var day, classes, newClasses string
+		if err := rows.Scan(&s.Number, &day, &s.Period, &s.Lesson, &s.Kind, &s.Flags, &s.AbsentTeacher, &s.Teacher, &s.Subject,
+			&s.NewSubject, &s.Room, &s.NewRoom, &classes, &newClasses, &s.Text); err != nil {
+			return nil, err
+		}
+		s.Day, s.Classes, s.NewClasses = schulhof.Day(day), splitList(classes), splitList(newClasses)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, "~")
+}
