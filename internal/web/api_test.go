@@ -22,6 +22,9 @@ type scenario struct {
 	contains string
 }
 
+// gpu001 is a small Untis timetable of the fixture's classes.
+const gpu001 = "1;\"5a\";\"SCH\";\"D\";\"R100\";1;1;;\r\n2;\"5b\";\"SCH\";\"M\";\"R101\";2;3;;\r\n"
+
 // Every API route with its happy path, no login, a wrong role, another
 // school, and bad input. The store runs on SQLite always and PostgreSQL
 // when configured.
@@ -199,6 +202,12 @@ var apiScenarios = []scenario{
 	{"copy into other school", "a-teacher", "POST", "/api/v1/schools/schule-a/nodes/{a-sheet}/copy", `{"space":{"kind":"group","id":{b-5a}}}`, 404, ""},
 	{"copy name taken", "a-teacher", "POST", "/api/v1/schools/schule-a/nodes/{a-sheet}/copy", `{"space":{"kind":"group","id":{a-5a}},"parent":{a-material}}`, 409, ""},
 	{"copy bad json", "a-teacher", "POST", "/api/v1/schools/schule-a/nodes/{a-sheet}/copy", `{"space":`, 400, ""},
+	{"timetable import dry run", "a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports", multipartBody("files:GPU001.TXT", gpu001), 200, `"unmatched_teachers":["SCH"]`},
+	{"timetable import", "a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false", multipartBody("files:GPU001.TXT", gpu001), 200, `"applied":true`},
+	{"timetable import bad line", "a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false", multipartBody("files:GPU001.TXT", "1;\"5a\";\"SCH\";\"D\";\"R100\";9;1;;"), 200, `"line":1,"message":"Tag 9 gibt es nicht`},
+	{"timetable import no files", "a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports", multipartBody("note", "x"), 422, ""},
+	{"timetable import teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/timetable/imports", multipartBody("files:GPU001.TXT", gpu001), 403, ""},
+	{"timetable import other school", "b-admin", "POST", "/api/v1/schools/schule-a/timetable/imports", multipartBody("files:GPU001.TXT", gpu001), 404, ""},
 	{"get node", "a-student", "GET", "/api/v1/schools/schule-a/nodes/{a-sheet}", "", 200, `"name":"Blatt.txt"`},
 	{"get node other class", "a-student2", "GET", "/api/v1/schools/schule-a/nodes/{a-sheet}", "", 404, ""},
 	{"get node other school", "a-admin", "GET", "/api/v1/schools/schule-a/nodes/{b-sheet}", "", 404, ""},

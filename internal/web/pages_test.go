@@ -31,6 +31,12 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"timetable import page", "a-admin", "GET", "/s/schule-a/timetable/import", "", 200, "Untis-Dateien hochladen"},
+	{"timetable import page teacher", "a-teacher", "GET", "/s/schule-a/timetable/import", "", 403, ""},
+	{"timetable import check", "a-admin", "POST", "/s/schule-a/timetable/import", multipartBody("files:GPU001.TXT", gpu001), 200, `data-testid="apply"`},
+	{"timetable import apply", "a-admin", "POST", "/s/schule-a/timetable/import", "name=GPU001.TXT&data=MTsiNWEiOyJTQ0giOyJEIjsiUjEwMCI7MTsxOzsNCjI7IjViIjsiU0NIIjsiTSI7IlIxMDEiOzI7Mzs7DQo%3D&apply=1", 200, `data-testid="count-timetable">2<`},
+	{"timetable import check bad", "a-admin", "POST", "/s/schule-a/timetable/import", multipartBody("files:GPU001.TXT", "x;1"), 422, "Feld 1 ist keine Zahl"},
+	{"timetable import student", "a-student", "POST", "/s/schule-a/timetable/import", multipartBody("files:GPU001.TXT", gpu001), 403, ""},
 	{"edit assignment page", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/edit", multipartBody("title", "Aufsatz (verlängert)", "description", "",
 		"starts_at", "2026-11-30T07:00", "due_at", "2026-12-14T08:00", "allow_late", "1", "file:Hilfe.txt", "Tipps"), 303, ""},
 	{"edit assignment page bad", "a-teacher", "POST", "/s/schule-a/assignments/{a-task}/edit", multipartBody("title", "x", "starts_at", "2026-11-30T07:00", "due_at", "bald"), 422, ""},

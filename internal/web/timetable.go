@@ -1,0 +1,211 @@
+package web
+
+import (
+	"encoding/base64"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/timetable"
+	"github.com/schulhof/schulhof/internal/untis"
+)
+
+// The timetable import: the Untis GPU files of a school, checked in a dry
+// run and then applied (internal/timetable does the work).
+
+// maxTimetableUpload bounds all files of one import together.
+const maxTimetableUpload = 4 * untis.MaxSize
+
+// readGPUFiles reads the files of a multipart form's field "files".
+func readGPUFiles(w http.ResponseWriter, r *http.Request) (map[string][]byte, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxTimetableUpload)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+	}
+	files := map[string][]byte{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, tooLargeOr(err)
+		}
+		if part.FormName() != "files" || part.FileName() == "" {
+			part.Close()
+			continue
+		}
+		b, err := readPart(part)
+		if err != nil {
+			return nil, err
+		}
+		files[path.Base(part.FileName())] = b
+	}
+	if len(files) == 0 {
+		return nil, schulhof.Errorf(schulhof.EInvalid, "timetable.no_files")
+	}
+	return files, nil
+}
+
+func readPart(part *multipart.Part) ([]byte, error) {
+	defer part.Close()
+	b, err := io.ReadAll(io.LimitReader(part, untis.MaxSize+1))
+	if err != nil {
+		return nil, tooLargeOr(err)
+	}
+	if len(b) > untis.MaxSize {
+		return nil, schulhof.Errorf(schulhof.EInvalid, "import.too_large", untis.MaxSize>>20)
+	}
+	return b, nil
+}
+
+func tooLargeOr(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return schulhof.Errorf(schulhof.EInvalid, "import.too_large", maxTimetableUpload>>20)
+	}
+	return schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+}
+
+// runTimetableImport imports and translates the report's messages.
+func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files map[string][]byte, dryRun bool) (*timetable.Report, error) {
+	rep, err := timetable.Import(r.Context(), s.db, sc.ID, files, timetable.Options{DryRun: dryRun, Now: s.now()})
+	if err != nil {
+		return nil, err
+	}
+	for i := range rep.Errors {
+		e := &rep.Errors[i]
+		e.Message = i18n.T(info(r).lang, e.Key, e.Args...)
+	}
+	return rep, nil
+}
+
+// apiTimetableImport: POST /api/v1/schools/{school}/timetable/imports?dry_run=true|false,
+// the GPU files in the multipart field "files". Without dry_run=false it
+// only checks, so a script that forgets the flag changes nothing.
+func (s *Server) apiTimetableImport(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	dry := r.URL.Query().Get("dry_run") != "false"
+	files, err := readGPUFiles(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rep, err := s.runTimetableImport(r, sc, files, dry)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// a file with bad lines is a report, not a failed request: it says
+	// where, and "applied" is false
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// timetableImportPage is the page's state: the files, carried from the
+// check to the apply step, and the report.
+type timetableImportPage struct {
+	Report *timetable.Report
+	Files  []carriedFile
+	Kinds  []kindCount
+}
+
+type carriedFile struct {
+	Name string
+	Data string // base64
+}
+
+type kindCount struct {
+	Kind  string
+	Count int
+}
+
+// showTimetableImportPage: GET /s/{school}/timetable/import.
+func (s *Server) showTimetableImportPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.schoolView(r, sc, "timetable_import.title")
+	v.Data = &timetableImportPage{}
+	s.render(w, r, http.StatusOK, "timetable_import", v)
+}
+
+// submitTimetableImport: POST /s/{school}/timetable/import: the files
+// are checked (dry run) and shown; "apply" sends them again to import.
+func (s *Server) submitTimetableImport(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.schoolView(r, sc, "timetable_import.title")
+	p := &timetableImportPage{}
+	v.Data = p
+	files, apply, err := s.timetableFormFiles(w, r)
+	if err == nil {
+		p.Report, err = s.runTimetableImport(r, sc, files, !apply)
+	}
+	if err != nil {
+		s.render(w, r, s.formError(r, v, err), "timetable_import", v)
+		return
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p.Files = append(p.Files, carriedFile{Name: n, Data: base64.StdEncoding.EncodeToString(files[n])})
+	}
+	for _, k := range []string{"timetable", "lessons", "classes", "teachers", "rooms", "subjects", "students", "course_choices", "substitutions", "exams"} {
+		if n, ok := p.Report.Counts[k]; ok {
+			p.Kinds = append(p.Kinds, kindCount{Kind: k, Count: n})
+		}
+	}
+	status := http.StatusOK
+	if len(p.Report.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "timetable_import", v)
+}
+
+// timetableFormFiles reads the page's form: uploaded files (check), or
+// the files carried back in hidden fields (apply).
+func (s *Server) timetableFormFiles(w http.ResponseWriter, r *http.Request) (map[string][]byte, bool, error) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		files, err := readGPUFiles(w, r)
+		return files, false, err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 2*maxTimetableUpload)
+	if err := r.ParseForm(); err != nil {
+		return nil, false, tooLargeOr(err)
+	}
+	files := map[string][]byte{}
+	for i, name := range r.PostForm["name"] {
+		datas := r.PostForm["data"]
+		if i >= len(datas) {
+			break
+		}
+		b, err := base64.StdEncoding.DecodeString(datas[i])
+		if err != nil {
+			return nil, false, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+		}
+		files[path.Base(name)] = b
+	}
+	if len(files) == 0 {
+		return nil, false, schulhof.Errorf(schulhof.EInvalid, "timetable.no_files")
+	}
+	return files, r.PostFormValue("apply") == "1", nil
+}
