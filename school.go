@@ -20,6 +20,9 @@ type School struct {
 	State      string   `json:"state"`       // German state, two letters (NW, BY, ...)
 	Type       string   `json:"school_type"` // gymnasium, grundschule, ...
 	Require2FA bool     `json:"require_two_factor_for_staff"`
+	// ShowTeacherCodes lets students and parents see which teacher gives
+	// a lesson (privacy by default: off).
+	ShowTeacherCodes bool `json:"show_teacher_codes"`
 	// Quotas are the school's own storage limits in bytes, by QuotaKeys;
 	// a missing or zero one means the installation's default.
 	Quotas    map[string]int64 `json:"quotas"`
@@ -118,6 +121,8 @@ type SchoolUpdate struct {
 	Type       *string
 	Require2FA *bool
 	Quotas     map[string]int64 // nil: unchanged; else replaces all
+	// ShowTeacherCodes: see School.
+	ShowTeacherCodes *bool
 }
 
 // SchoolService manages schools.

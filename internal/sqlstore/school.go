@@ -12,13 +12,13 @@ import (
 
 var _ schulhof.SchoolService = (*DB)(nil)
 
-const schoolColumns = `id, slug, name, state, school_type, require_two_factor, quotas, created_at`
+const schoolColumns = `id, slug, name, state, school_type, require_two_factor, show_teacher_codes, quotas, created_at`
 
 func scanSchool(row interface{ Scan(...any) error }) (*schulhof.School, error) {
 	var s schulhof.School
 	var created int64
 	var quotas string
-	if err := row.Scan(&s.ID, &s.Slug, &s.Name, &s.State, &s.Type, &s.Require2FA, &quotas, &created); err != nil {
+	if err := row.Scan(&s.ID, &s.Slug, &s.Name, &s.State, &s.Type, &s.Require2FA, &s.ShowTeacherCodes, &quotas, &created); err != nil {
 		return nil, err
 	}
 	s.Quotas = map[string]int64{}
@@ -101,6 +101,9 @@ func (db *DB) UpdateSchool(ctx context.Context, id schulhof.SchoolID, upd schulh
 		if upd.Require2FA != nil {
 			s.Require2FA = *upd.Require2FA
 		}
+		if upd.ShowTeacherCodes != nil {
+			s.ShowTeacherCodes = *upd.ShowTeacherCodes
+		}
 		if upd.Quotas != nil {
 			s.Quotas = map[string]int64{}
 			for k, b := range upd.Quotas {
@@ -114,8 +117,8 @@ func (db *DB) UpdateSchool(ctx context.Context, id schulhof.SchoolID, upd schulh
 			return err
 		}
 		quotas, _ := json.Marshal(s.Quotas)
-		if _, err := tx.ExecContext(ctx, `UPDATE schools SET name = $1, state = $2, school_type = $3, require_two_factor = $4, quotas = $5 WHERE id = $6`,
-			s.Name, s.State, s.Type, s.Require2FA, string(quotas), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE schools SET name = $1, state = $2, school_type = $3, require_two_factor = $4, quotas = $5,
+			show_teacher_codes = $6 WHERE id = $7`, s.Name, s.State, s.Type, s.Require2FA, string(quotas), s.ShowTeacherCodes, id); err != nil {
 			return fmt.Errorf("update school: %w", err)
 		}
 		out = s

@@ -234,3 +234,46 @@ func splitList(s string) []string {
 	}
 	return strings.Split(s, "~")
 }
+
+var _ schulhof.LessonTimeService = (*DB)(nil)
+
+// FindLessonTimes returns the school's grid, by weekday and period, or
+// the default grid.
+func (db *DB) FindLessonTimes(ctx context.Context, school schulhof.SchoolID) ([]schulhof.LessonTime, error) {
+	rows, err := db.readRows(ctx, `SELECT weekday, period, start_at, end_at FROM lesson_times WHERE school_id = $1 ORDER BY weekday, period`, school)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []schulhof.LessonTime
+	for rows.Next() {
+		var t schulhof.LessonTime
+		if err := rows.Scan(&t.Weekday, &t.Period, &t.Start, &t.End); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return append([]schulhof.LessonTime(nil), schulhof.DefaultLessonTimes...), nil
+	}
+	return out, nil
+}
+
+// SetLessonTimes replaces the school's grid.
+func (db *DB) SetLessonTimes(ctx context.Context, school schulhof.SchoolID, ts []schulhof.LessonTime) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM lesson_times WHERE school_id = $1`, school); err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO lesson_times (school_id, weekday, period, start_at, end_at) VALUES ($1, $2, $3, $4, $5)`,
+				school, t.Weekday, t.Period, t.Start, t.End); err != nil {
+				return err
+			}
+		}
+		return db.audit(ctx, tx, school, "school.lesson_times", "", fmt.Sprintf("%d periods", len(ts)))
+	})
+}

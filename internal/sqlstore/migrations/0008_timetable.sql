@@ -49,3 +49,18 @@ CREATE TABLE substitutions (
     imported_at     BIGINT NOT NULL,
     PRIMARY KEY (school_id, day, number, period)
 );
+
+-- The school's lesson times ("Stundenraster"): weekday 0 holds for every
+-- day a weekday of its own does not set.
+CREATE TABLE lesson_times (
+    school_id  BIGINT NOT NULL REFERENCES schools(id),
+    weekday    INTEGER NOT NULL,
+    period     INTEGER NOT NULL,
+    start_at   TEXT NOT NULL, -- HH:MM
+    end_at     TEXT NOT NULL,
+    PRIMARY KEY (school_id, weekday, period)
+);
+
+-- Students see teachers' codes in their timetable only where the school
+-- allows it.
+ALTER TABLE schools ADD COLUMN show_teacher_codes BOOLEAN NOT NULL DEFAULT FALSE;
