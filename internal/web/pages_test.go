@@ -31,6 +31,9 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"timetable page", "a-student", "GET", "/timetable", "", 200, "Für diese Woche gibt es keinen Stundenplan."},
+	{"timetable page parent", "a-parent", "GET", "/timetable?week=2026-W50", "", 200, "Woche 2026-W50"},
+	{"timetable page bad week", "a-student", "GET", "/timetable?week=x", "", 400, ""},
 	{"timetable import page", "a-admin", "GET", "/s/schule-a/timetable/import", "", 200, "Untis-Dateien hochladen"},
 	{"timetable import page teacher", "a-teacher", "GET", "/s/schule-a/timetable/import", "", 403, ""},
 	{"timetable import check", "a-admin", "POST", "/s/schule-a/timetable/import", multipartBody("files:GPU001.TXT", gpu001), 200, `data-testid="apply"`},

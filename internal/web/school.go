@@ -102,13 +102,14 @@ func (s *Server) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
 		SchoolType *string          `json:"school_type"`
 		Require2FA *bool            `json:"require_two_factor_for_staff"`
 		Quotas     map[string]int64 `json:"quotas"`
+		ShowCodes  *bool            `json:"show_teacher_codes"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	up, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: in.Name, State: in.State, Type: in.SchoolType,
-		Require2FA: in.Require2FA, Quotas: in.Quotas})
+		Require2FA: in.Require2FA, Quotas: in.Quotas, ShowTeacherCodes: in.ShowCodes})
 	s.schools.forget(sc.ID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -193,9 +194,11 @@ func (s *Server) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	name, state, typ := r.PostFormValue("name"), r.PostFormValue("state"), r.PostFormValue("school_type")
 	req := r.PostFormValue("require_two_factor") == "on"
+	codes := r.PostFormValue("show_teacher_codes") == "on"
 	quotas, err := quotasFromForm(r)
 	if err == nil {
-		_, err = s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req, Quotas: quotas})
+		_, err = s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req,
+			Quotas: quotas, ShowTeacherCodes: &codes})
 		s.schools.forget(sc.ID)
 	}
 	if err != nil {

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/timetable"
+)
+
+// The week timetable of the logged-in user (a parent's: a child's), as
+// JSON and as a page.
+
+// weekOf is one person's week.
+type weekOf struct {
+	Week    string             `json:"week"`
+	Monday  schulhof.Day       `json:"monday"`
+	Person  *schulhof.User     `json:"-"`
+	Lessons []timetable.Lesson `json:"lessons"`
+}
+
+// whoseWeek is the user whose week is shown: the actor, or for a parent
+// the child named by ?child= (the first child without it).
+func (s *Server) whoseWeek(r *http.Request) (*schulhof.User, error) {
+	a := authOf(r)
+	if a.user.Role != schulhof.RoleParent {
+		return a.user, nil
+	}
+	kids, err := s.db.FindChildren(r.Context(), a.user.SchoolID, a.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	want := r.URL.Query().Get("child")
+	for _, k := range kids {
+		if want == "" || want == strconv.FormatInt(int64(k.ID), 10) {
+			return k, nil
+		}
+	}
+	return nil, schulhof.Errorf(schulhof.ENotFound, "user.not_found")
+}
+
+// week builds the week (?week=2026-W49, this week without it) of the
+// user at the actor's school.
+func (s *Server) week(r *http.Request) (*weekOf, error) {
+	a := authOf(r)
+	if a.school == nil || a.user.SchoolID != a.school.ID {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school")
+	}
+	sc := a.school
+	u, err := s.whoseWeek(r)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().In(berlin)
+	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	monday = monday.AddDate(0, 0, -((int(monday.Weekday()) + 6) % 7))
+	if w := r.URL.Query().Get("week"); w != "" {
+		if monday, err = timetable.ParseISOWeek(w); err != nil {
+			return nil, err
+		}
+	}
+	v := timetable.Viewer{Groups: map[schulhof.GroupID]bool{}, ClassCodes: map[string]bool{}, GroupNames: map[schulhof.GroupID]string{},
+		ShowTeachers: authOf(r).user.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes}
+	all, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range all {
+		v.GroupNames[g.ID] = g.Name
+	}
+	mine, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range mine {
+		if g.MyRole == schulhof.MemberRoleMember || u.Role == schulhof.RoleStudent {
+			v.Groups[g.ID] = true
+		}
+		if g.Kind == schulhof.GroupClass {
+			v.ClassCodes[strings.ToLower(g.Name)] = true
+			if g.UntisCode != "" {
+				v.ClassCodes[strings.ToLower(g.UntisCode)] = true
+			}
+		}
+	}
+	if u.Role >= schulhof.RoleTeacher {
+		v.TeacherID, v.TeacherCode = u.ID, u.ShortCode
+	}
+	times, err := s.db.FindLessonTimes(r.Context(), sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.db.FindSubstitutions(r.Context(), sc.ID, schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, 6)))
+	if err != nil {
+		return nil, err
+	}
+	plans := map[schulhof.Day]*schulhof.TimetablePlan{}
+	planFor := func(d schulhof.Day) (*schulhof.TimetablePlan, error) {
+		if p, ok := plans[d]; ok {
+			return p, nil
+		}
+		p, err := s.db.FindPlan(r.Context(), sc.ID, d)
+		plans[d] = p
+		return p, err
+	}
+	lessons, err := timetable.Week(planFor, subs, times, v, monday, 5)
+	if err != nil {
+		return nil, err
+	}
+	if lessons == nil {
+		lessons = []timetable.Lesson{}
+	}
+	return &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Person: u, Lessons: lessons}, nil
+}
+
+// apiMyTimetable: GET /api/v1/me/timetable?week=2026-W49[&child=ID].
+func (s *Server) apiMyTimetable(w http.ResponseWriter, r *http.Request) {
+	wk, err := s.week(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wk)
+}
+
+// weekPage is the week as a grid: a row per period, a column per day.
+type weekPage struct {
+	*weekOf
+	Days     []weekDay
+	Periods  []int
+	Cells    map[int][][]timetable.Lesson // period -> day index -> lessons
+	Prev     string
+	Next     string
+	Children []*schulhof.User
+	Child    string
+}
+
+type weekDay struct {
+	Name  string // "Mo 1.2."
+	Day   schulhof.Day
+	Today bool
+}
+
+// showTimetablePage: GET /timetable?week=...[&child=ID].
+func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
+	wk, err := s.week(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	monday, _ := timetable.ParseISOWeek(wk.Week)
+	p := &weekPage{weekOf: wk, Cells: map[int][][]timetable.Lesson{},
+		Prev: timetable.ISOWeek(monday.AddDate(0, 0, -7)), Next: timetable.ISOWeek(monday.AddDate(0, 0, 7))}
+	v := s.newView(r, "timetable.title")
+	names := strings.Split(v.T("timetable.weekdays"), ",")
+	today := schulhof.DayOf(s.now().In(berlin))
+	for i := 0; i < 5; i++ {
+		d := monday.AddDate(0, 0, i)
+		p.Days = append(p.Days, weekDay{Name: names[i] + " " + d.Format("2.1."), Day: schulhof.DayOf(d), Today: schulhof.DayOf(d) == today})
+	}
+	for _, l := range wk.Lessons {
+		if _, ok := p.Cells[l.Period]; !ok {
+			p.Cells[l.Period] = make([][]timetable.Lesson, 5)
+			p.Periods = append(p.Periods, l.Period)
+		}
+		for i, d := range p.Days {
+			if d.Day == l.Date {
+				p.Cells[l.Period][i] = append(p.Cells[l.Period][i], l)
+			}
+		}
+	}
+	slices.Sort(p.Periods)
+	if a := authOf(r); a.user.Role == schulhof.RoleParent {
+		if p.Children, err = s.db.FindChildren(r.Context(), a.user.SchoolID, a.user.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.Child = strconv.FormatInt(int64(wk.Person.ID), 10)
+	}
+	v.Data = p
+	s.render(w, r, http.StatusOK, "timetable", v)
+}

@@ -1,0 +1,70 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+)
+
+// TestWeekFromImport: an admin imports a plan and the day's changes; the
+// student sees them in the week, teachers' codes only where the school
+// allows it; the page strikes through what is cancelled.
+func TestWeekFromImport(t *testing.T) {
+	f := newFixture(t, nil)
+	code := "MEI"
+	if _, err := f.db.UpdateUser(ctx, f.school["a"].ID, f.user["a-teacher"].ID, schulhof.UserUpdate{ShortCode: &code}); err != nil {
+		t.Fatal(err)
+	}
+	// Monday 30 Nov 2026 (the fixture's today): German in period 1, maths in 2
+	plan := "1;\"5a\";\"MEI\";\"D\";\"R100\";1;1;;\r\n2;\"5a\";\"MEI\";\"M\";\"R100\";1;2;;\r\n3;\"5b\";\"MEI\";\"E\";\"R101\";1;3;;\r\n"
+	subs := "1;\"20261130\";1;;1;\"MEI\";;\"D\";;;;\"R100\";;;\"5a\";;;1;\"5a\";C;202611291530;\"-\"\r\n" +
+		"2;\"20261130\";2;;2;\"MEI\";;\"M\";;;;\"R100\";\"AULA\";;\"5a\";;;65536;\"5a\";R;202611291530;\"-\"\r\n"
+	rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false",
+		multipartBody("files:GPU001.TXT", plan, "files:GPU014.TXT", subs))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"applied":true`) {
+		t.Fatalf("import: %d %s", rec.Code, rec.Body)
+	}
+	var week struct {
+		Lessons []struct {
+			Date, Subject, Room, Teacher, Status, Start string
+			PlannedRoom                                 string `json:"planned_room"`
+			Period                                      int
+		}
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable", ""), &week)
+	if len(week.Lessons) != 2 {
+		t.Fatalf("5a's week: %+v", week.Lessons)
+	}
+	d, m := week.Lessons[0], week.Lessons[1]
+	if d.Subject != "D" || d.Status != "cancelled" || d.Start != "07:55" || d.Teacher != "" {
+		t.Errorf("German: %+v", d)
+	}
+	if m.Status != "room_changed" || m.Room != "AULA" {
+		t.Errorf("maths: %+v", m)
+	}
+	// the teacher sees all three, with codes
+	decode(t, f.do("a-teacher", "GET", "/api/v1/me/timetable?week=2026-W49", ""), &week)
+	if len(week.Lessons) != 3 || week.Lessons[2].Teacher != "MEI" {
+		t.Fatalf("teacher's week: %+v", week.Lessons)
+	}
+	// the school shows codes to students
+	if rec := f.do("a-admin", "PATCH", "/api/v1/schools/schule-a", `{"show_teacher_codes":true}`); rec.Code != 200 {
+		t.Fatal(rec.Code, rec.Body)
+	}
+	decode(t, f.do("a-parent", "GET", "/api/v1/me/timetable", ""), &week)
+	if len(week.Lessons) != 2 || week.Lessons[0].Teacher != "MEI" {
+		t.Fatalf("parent's view of the child's week: %+v", week.Lessons)
+	}
+	page := f.page("a-student", "GET", "/timetable", "").Body.String()
+	if !strings.Contains(page, `class="lesson status-cancelled"`) || !strings.Contains(page, "AULA") || !strings.Contains(page, "entfällt") {
+		t.Fatalf("page:\n%s", page)
+	}
+	// other weeks are empty
+	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable?week=2026-W50", ""), &week)
+	if len(week.Lessons) != 2 || week.Lessons[0].Status != "regular" {
+		t.Errorf("next week: %+v", week.Lessons)
+	}
+	_ = sqltest.Clock
+}
