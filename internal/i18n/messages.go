@@ -550,4 +550,6 @@ var messages = map[string][2]string{
 	"lesson_times.twice":            {"Zeile %d: Stunde %d kommt zweimal vor.", "Line %d: period %d is there twice."},
 	"lesson_times.empty":            {"Bitte mindestens eine Stunde eintragen.", "Please enter at least one period."},
 	"settings.show_teacher_codes":   {"Schüler/innen und Eltern sehen im Stundenplan die Kürzel der Lehrkräfte", "Students and parents see the teachers' codes in the timetable"},
+	"settings.lesson_times":         {"Stundenraster", "Lesson times"},
+	"settings.lesson_times_hint":    {"Eine Zeile je Stunde: Stunde;Beginn;Ende (z. B. 1;07:55;08:40). Für einen Wochentag mit anderen Zeiten den Tag davor: Fr;6;12:30;13:15. Aus Excel kopierte Zeilen gehen auch.", "One line per period: period;start;end (e.g. 1;07:55;08:40). For a weekday with other times put the day first: Fr;6;12:30;13:15. Lines copied from Excel work too."},
 }

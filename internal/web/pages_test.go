@@ -31,6 +31,9 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"save lesson times", "a-admin", "POST", "/s/schule-a/settings/lesson-times", "lesson_times=Stunde%3BBeginn%3BEnde%0A1%3B08%3A00%3B08%3A45%0A2%3B08%3A50%3B09%3A35", 303, ""},
+	{"save lesson times bad", "a-admin", "POST", "/s/schule-a/settings/lesson-times", "lesson_times=1%3B08%3A00", 422, "Stunde;Beginn;Ende"},
+	{"save lesson times teacher", "a-teacher", "POST", "/s/schule-a/settings/lesson-times", "lesson_times=1%3B08%3A00%3B08%3A45", 403, ""},
 	{"timetable page", "a-student", "GET", "/timetable", "", 200, "Für diese Woche gibt es keinen Stundenplan."},
 	{"timetable page parent", "a-parent", "GET", "/timetable?week=2026-W50", "", 200, "Woche 2026-W50"},
 	{"timetable page bad week", "a-student", "GET", "/timetable?week=x", "", 400, ""},

@@ -240,7 +240,11 @@ func (s *Server) settingsData(sc *schulhof.School) map[string]any {
 		f.Default = strconv.FormatInt(def>>20, 10)
 		qs = append(qs, f)
 	}
-	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs}
+	grid := ""
+	if ts, err := s.db.FindLessonTimes(context.Background(), sc.ID); err == nil {
+		grid = schulhof.FormatLessonTimes(ts)
+	}
+	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid}
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.

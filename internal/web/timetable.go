@@ -209,3 +209,67 @@ func (s *Server) timetableFormFiles(w http.ResponseWriter, r *http.Request) (map
 	}
 	return files, r.PostFormValue("apply") == "1", nil
 }
+
+// apiGetLessonTimes: GET /api/v1/schools/{school}/lesson-times, the grid
+// (the default one until the school sets its own).
+func (s *Server) apiGetLessonTimes(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ts, err := s.db.FindLessonTimes(r.Context(), sc.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(ts, ""))
+}
+
+// apiSetLessonTimes: PUT /api/v1/schools/{school}/lesson-times with
+// {"items": [{"weekday", "period", "start", "end"}]} (admins).
+func (s *Server) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Items []schulhof.LessonTime `json:"items"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// written and read back as text, so that the API checks what the page checks
+	ts, err := schulhof.ParseLessonTimes(schulhof.FormatLessonTimes(in.Items))
+	if err == nil {
+		err = s.db.SetLessonTimes(r.Context(), sc.ID, ts)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(ts, ""))
+}
+
+// saveLessonTimesFromForm: POST /s/{school}/settings/lesson-times, the
+// grid as lines "period;start;end" (or "Fr;period;start;end").
+func (s *Server) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
+		return
+	}
+	ts, err := schulhof.ParseLessonTimes(r.PostFormValue("lesson_times"))
+	if err == nil {
+		err = s.db.SetLessonTimes(r.Context(), sc.ID, ts)
+	}
+	if err != nil {
+		v := s.schoolView(r, sc, "settings.title")
+		v.Data = s.settingsData(sc)
+		v.Form["lesson_times"] = r.PostFormValue("lesson_times")
+		s.render(w, r, s.formError(r, v, err), "settings", v)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#lesson-times", http.StatusSeeOther)
+}
