@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -276,4 +278,87 @@ func (db *DB) SetLessonTimes(ctx context.Context, school schulhof.SchoolID, ts [
 		}
 		return db.audit(ctx, tx, school, "school.lesson_times", "", fmt.Sprintf("%d periods", len(ts)))
 	})
+}
+
+// SetDayText sets (or with "" removes) the text of a day.
+func (db *DB) SetDayText(ctx context.Context, school schulhof.SchoolID, day schulhof.Day, text string) error {
+	text = strings.TrimSpace(text)
+	if len([]rune(text)) > 2000 {
+		return schulhof.Invalid("text", "field.too_long", 2000)
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM day_texts WHERE school_id = $1 AND day = $2`, school, string(day)); err != nil {
+			return err
+		}
+		if text == "" {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO day_texts (school_id, day, text) VALUES ($1, $2, $3)`, school, string(day), text)
+		return err
+	})
+}
+
+// FindDayTexts returns the texts of the days from one to another.
+func (db *DB) FindDayTexts(ctx context.Context, school schulhof.SchoolID, from, to schulhof.Day) (map[schulhof.Day]string, error) {
+	rows, err := db.readRows(ctx, `SELECT day, text FROM day_texts WHERE school_id = $1 AND day >= $2 AND day <= $3`, school, string(from), string(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[schulhof.Day]string{}
+	for rows.Next() {
+		var d, t string
+		if err := rows.Scan(&d, &t); err != nil {
+			return nil, err
+		}
+		out[schulhof.Day(d)] = t
+	}
+	return out, rows.Err()
+}
+
+// InfoToken returns the secret of the school's info screen, making one
+// the first time (or anew with renew, which ends the old address).
+func (db *DB) InfoToken(ctx context.Context, school schulhof.SchoolID, renew bool) (string, error) {
+	var tok string
+	if !renew {
+		if err := db.readRow(ctx, `SELECT info_token FROM schools WHERE id = $1`, school).Scan(&tok); err != nil {
+			return "", notFound(err, "school.not_found")
+		}
+		if tok != "" {
+			return tok, nil
+		}
+	}
+	tok = randomToken()
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE schools SET info_token = $1 WHERE id = $2`, tok, school); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, school, "school.info_token", "", "")
+	})
+	return tok, err
+}
+
+// FindSchoolByInfoToken returns the school whose info screen this is.
+func (db *DB) FindSchoolByInfoToken(ctx context.Context, tok string) (*schulhof.School, error) {
+	if len(tok) < 20 {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "error.not_found")
+	}
+	s, err := scanSchool(db.readRow(ctx, `SELECT `+schoolColumns+` FROM schools WHERE info_token = $1`, tok))
+	return s, notFound(err, "error.not_found")
+}
+
+// PlanStamp is when the school's plan or substitutions last changed, for
+// screens that reload then.
+func (db *DB) PlanStamp(ctx context.Context, school schulhof.SchoolID) (int64, error) {
+	var a, b sql.NullInt64
+	err := db.readRow(ctx, `SELECT (SELECT MAX(imported_at) FROM timetable_plans WHERE school_id = $1),
+		(SELECT MAX(imported_at) FROM substitutions WHERE school_id = $1)`, school).Scan(&a, &b)
+	return max(a.Int64, b.Int64), err
+}
+
+// randomToken is 32 random characters, for secret addresses.
+func randomToken() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -31,6 +31,15 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"substitutions page", "a-student", "GET", "/s/schule-a/substitutions?date=2026-11-30&class=5a", "", 200, "Montag, 30.11.2026"},
+	{"substitutions page other school", "b-student", "GET", "/s/schule-a/substitutions", "", 404, ""},
+	{"save day text", "a-admin", "POST", "/s/schule-a/substitutions/day-text", "date=2026-12-01&text=Zeugniskonferenz%2C+Unterrichtsschluss+12+Uhr", 303, ""},
+	{"save day text teacher", "a-teacher", "POST", "/s/schule-a/substitutions/day-text", "date=2026-12-01&text=x", 403, ""},
+	{"info screen", "", "GET", "/info/{a-info}", "", 200, "Heute Wandertag der 7. Klassen a"},
+	{"info screen wrong token", "", "GET", "/info/abcdefghijklmnopqrstuvwxyz012345", "", 404, ""},
+	{"info screen stamp", "", "GET", "/info/{a-info}/stamp", "", 200, "0"},
+	{"renew info screen", "a-admin", "POST", "/s/schule-a/settings/info-screen", "", 303, ""},
+	{"renew info screen teacher", "a-teacher", "POST", "/s/schule-a/settings/info-screen", "", 403, ""},
 	{"save lesson times", "a-admin", "POST", "/s/schule-a/settings/lesson-times", "lesson_times=Stunde%3BBeginn%3BEnde%0A1%3B08%3A00%3B08%3A45%0A2%3B08%3A50%3B09%3A35", 303, ""},
 	{"save lesson times bad", "a-admin", "POST", "/s/schule-a/settings/lesson-times", "lesson_times=1%3B08%3A00", 422, "Stunde;Beginn;Ende"},
 	{"save lesson times teacher", "a-teacher", "POST", "/s/schule-a/settings/lesson-times", "lesson_times=1%3B08%3A00%3B08%3A45", 403, ""},

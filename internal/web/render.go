@@ -49,6 +49,14 @@ func parseTemplates() (map[string]map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"date":   formatDate,
 		"status": statusText,
+		"join":   func(xs []string) string { return strings.Join(xs, ", ") },
+		"kindText": func(lang, kind string) string {
+			key := "substitutions.kind." + kind
+			if !i18n.Has(key) {
+				key = "substitutions.kind.other"
+			}
+			return i18n.T(lang, key)
+		},
 		"thumbable": func(ctype string) bool {
 			base, _, _ := strings.Cut(ctype, ";")
 			return thumb.Types[strings.TrimSpace(base)]
@@ -168,7 +176,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := t.ExecuteTemplate(w, "layout.html", v); err != nil {
+	root := "layout.html"
+	if t.Lookup("standalone") != nil { // a page of its own, without the site's frame (the info screen)
+		root = "standalone"
+	}
+	if err := t.ExecuteTemplate(w, root, v); err != nil {
 		info(r).log().Error("render", "template", name, "err", err)
 	}
 }

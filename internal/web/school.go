@@ -182,7 +182,14 @@ func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	v := s.schoolView(r, sc, "settings.title")
-	v.Data = s.settingsData(sc)
+	data := s.settingsData(sc)
+	tok, err := s.db.InfoToken(r.Context(), sc.ID, false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data["InfoURL"] = s.baseURL(r) + "/info/" + tok
+	v.Data = data
 	s.render(w, r, http.StatusOK, "settings", v)
 }
 

@@ -37,9 +37,9 @@ type fixture struct {
 	node   map[string]*schulhof.Node  // "a-material", "a-sheet", "a-note", "a-old"
 	// ids of other things: "a-task" (an assignment for 5a), "a-task-sheet"
 	// (its attachment), "a-handin-file" (a file of a-student's hand-in)
-	ids     map[string]int64
-	uploads map[string]string // "a-upload": a resumable upload of a-student
-	token   map[string]string
+	ids   map[string]int64
+	keys  map[string]string // "a-upload": a resumable upload of a-student; "a-info": the info screen's token
+	token map[string]string
 }
 
 func newServer(tb testing.TB, db *sqlstore.DB, blobs *blob.Disk, hasher *password.Hasher) *web.Server {
@@ -71,7 +71,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 	}
 	blobs := newBlobs(tb)
 	f := &fixture{t: tb, db: db, blobs: blobs, srv: newServer(tb, db, blobs, nil), school: map[string]*schulhof.School{},
-		user: map[string]*schulhof.User{}, group: map[string]*schulhof.Group{}, node: map[string]*schulhof.Node{}, token: map[string]string{}, ids: map[string]int64{}, uploads: map[string]string{}}
+		user: map[string]*schulhof.User{}, group: map[string]*schulhof.Group{}, node: map[string]*schulhof.Node{}, token: map[string]string{}, ids: map[string]int64{}, keys: map[string]string{}}
 	hash := password.Hash(testPassword, password.Fast)
 	mk := func(name string, u *schulhof.User) {
 		if err := db.CreateUser(ctx, u, hash); err != nil {
@@ -136,7 +136,11 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		_, err = blobs.AppendPartial(ctx, up, 0, strings.NewReader("0123"))
 		must(tb, err)
 		must(tb, db.CreateUpload(ctx, &schulhof.Upload{ID: up, SchoolID: sc.ID, Space: home, Name: "Video.mp4", Size: 10, UserID: f.user[k+"-student"].ID}))
-		f.uploads[k+"-upload"] = up
+		f.keys[k+"-upload"] = up
+		tok, err := db.InfoToken(ctx, sc.ID, false)
+		must(tb, err)
+		f.keys[k+"-info"] = tok
+		must(tb, db.SetDayText(ctx, sc.ID, "2026-11-30", "Heute Wandertag der 7. Klassen "+k))
 	}
 	for name, u := range f.user {
 		slug := ""
@@ -248,7 +252,7 @@ func (f *fixture) expand(s string) string {
 	for name, id := range f.ids {
 		s = strings.ReplaceAll(s, "{"+name+"}", itoa(id))
 	}
-	for name, id := range f.uploads {
+	for name, id := range f.keys {
 		s = strings.ReplaceAll(s, "{"+name+"}", id)
 	}
 	return s

@@ -64,3 +64,15 @@ CREATE TABLE lesson_times (
 -- Students see teachers' codes in their timetable only where the school
 -- allows it.
 ALTER TABLE schools ADD COLUMN show_teacher_codes BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- The admin's text for a day of the substitution plan ("Tagestext").
+CREATE TABLE day_texts (
+    school_id  BIGINT NOT NULL REFERENCES schools(id),
+    day        TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    PRIMARY KEY (school_id, day)
+);
+
+-- The secret of the school's info screen (the TV in the hall), and when
+-- the plan last changed, for the screen to reload.
+ALTER TABLE schools ADD COLUMN info_token TEXT NOT NULL DEFAULT '';

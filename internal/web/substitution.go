@@ -1,0 +1,265 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+// The substitution plan ("Vertretungsplan"): the whole school's changes of
+// a day, for everyone at the school, filterable by class; with the
+// admin's day text. And the info screen in the school hall, opened by a
+// secret address without login.
+
+// dayPlan is one day's substitutions as a reader may see them.
+type dayPlan struct {
+	Date  schulhof.Day            `json:"date"`
+	Text  string                  `json:"text"`
+	Items []schulhof.Substitution `json:"items"`
+}
+
+// parseDay reads ?date=YYYY-MM-DD, today (German time) without it.
+func (s *Server) parseDay(v string) (time.Time, error) {
+	if v == "" {
+		now := s.now().In(berlin)
+		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return time.Time{}, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_date", v)
+	}
+	return t, nil
+}
+
+// dayPlanOf is the day's plan of the school; codes says whether teachers'
+// codes stay in it; the filters keep a class's, a teacher's, a room's.
+func (s *Server) dayPlanOf(r *http.Request, sc *schulhof.School, day schulhof.Day, codes bool, class, teacher, room string) (*dayPlan, error) {
+	subs, err := s.db.FindSubstitutions(r.Context(), sc.ID, day, day)
+	if err != nil {
+		return nil, err
+	}
+	texts, err := s.db.FindDayTexts(r.Context(), sc.ID, day, day)
+	if err != nil {
+		return nil, err
+	}
+	p := &dayPlan{Date: day, Text: texts[day], Items: []schulhof.Substitution{}}
+	for _, sub := range subs {
+		if class != "" && !hasFold(sub.Classes, class) && !hasFold(sub.NewClasses, class) {
+			continue
+		}
+		if teacher != "" && !strings.EqualFold(sub.Teacher, teacher) && !strings.EqualFold(sub.AbsentTeacher, teacher) {
+			continue
+		}
+		if room != "" && !strings.EqualFold(sub.Room, room) && !strings.EqualFold(sub.NewRoom, room) {
+			continue
+		}
+		if !codes {
+			sub.Teacher, sub.AbsentTeacher = "", ""
+		}
+		p.Items = append(p.Items, sub)
+	}
+	sort.SliceStable(p.Items, func(i, j int) bool {
+		a, b := p.Items[i], p.Items[j]
+		if ac, bc := strings.Join(a.Classes, ","), strings.Join(b.Classes, ","); ac != bc {
+			return ac < bc
+		}
+		return a.Period < b.Period
+	})
+	return p, nil
+}
+
+func hasFold(xs []string, v string) bool {
+	for _, x := range xs {
+		if strings.EqualFold(x, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayFilterTeachers: staff always; students and parents where the school
+// shows teachers' codes.
+func mayFilterTeachers(u *schulhof.User, sc *schulhof.School) bool {
+	return u.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
+}
+
+// apiSubstitutions: GET /api/v1/schools/{school}/substitutions?date=&class=&teacher=&room=.
+func (s *Server) apiSubstitutions(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	d, err := s.parseDay(q.Get("date"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	codes := mayFilterTeachers(authOf(r).user, sc)
+	if q.Get("teacher") != "" && !codes {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	p, err := s.dayPlanOf(r, sc, schulhof.DayOf(d), codes, q.Get("class"), q.Get("teacher"), q.Get("room"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+type substitutionsPage struct {
+	*dayPlan
+	SchoolSlug string
+	DayName    string
+	Prev, Next schulhof.Day
+	Class      string
+	Classes    []string
+	Codes      bool
+	CanEdit    bool
+}
+
+// showSubstitutionsPage: GET /s/{school}/substitutions?date=&class=.
+func (s *Server) showSubstitutionsPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.parseDay(r.URL.Query().Get("date"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := authOf(r).user
+	class := r.URL.Query().Get("class")
+	p := &substitutionsPage{SchoolSlug: sc.Slug, Class: class, Codes: mayFilterTeachers(u, sc), CanEdit: schulhof.CanManageUsers(u, sc.ID),
+		Prev: schulhof.DayOf(d.AddDate(0, 0, -1)), Next: schulhof.DayOf(d.AddDate(0, 0, 1))}
+	if p.dayPlan, err = s.dayPlanOf(r, sc, schulhof.DayOf(d), p.Codes, class, "", ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, Kind: schulhof.GroupClass})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, g := range gs {
+		p.Classes = append(p.Classes, g.Name)
+	}
+	v := s.schoolView(r, sc, "substitutions.title")
+	p.DayName = dayName(v, d)
+	v.Data = p
+	s.render(w, r, http.StatusOK, "substitutions", v)
+}
+
+// dayName writes "Montag, 30.11.2026" in the page's language.
+func dayName(v *view, d time.Time) string {
+	names := strings.Split(v.T("substitutions.weekdays"), ",")
+	return names[(int(d.Weekday())+6)%7] + ", " + d.Format("02.01.2006")
+}
+
+// saveDayText: POST /s/{school}/substitutions/day-text (admins).
+func (s *Server) saveDayText(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.parseDay(r.PostFormValue("date"))
+	if err == nil {
+		err = s.db.SetDayText(r.Context(), sc.ID, schulhof.DayOf(d), r.PostFormValue("text"))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/substitutions?date="+string(schulhof.DayOf(d))+"&flash=saved", http.StatusSeeOther)
+}
+
+// renewInfoToken: POST /s/{school}/settings/info-screen gives the info
+// screen a new secret address; the old one stops working.
+func (s *Server) renewInfoToken(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
+		return
+	}
+	if _, err := s.db.InfoToken(r.Context(), sc.ID, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#info-screen", http.StatusSeeOther)
+}
+
+type infoPage struct {
+	School *schulhof.School
+	Days   []infoDay
+	Stamp  int64
+	Token  string
+}
+
+type infoDay struct {
+	Name string
+	Plan *dayPlan
+}
+
+// infoSchool finds the school of an info screen's secret address.
+func (s *Server) infoSchool(r *http.Request) (*schulhof.School, error) {
+	return s.db.FindSchoolByInfoToken(r.Context(), r.PathValue("token"))
+}
+
+// showInfoScreen: GET /info/{token}, no login: today's and tomorrow's
+// (the next school day's) substitutions in large type; info.js pages
+// through them and reloads when a new export arrives.
+func (s *Server) showInfoScreen(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.infoSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	today, _ := s.parseDay("")
+	next := today.AddDate(0, 0, 1)
+	for next.Weekday() == time.Saturday || next.Weekday() == time.Sunday {
+		next = next.AddDate(0, 0, 1)
+	}
+	v := s.newView(r, "substitutions.title")
+	v.School = sc
+	p := &infoPage{School: sc, Token: r.PathValue("token")}
+	for _, d := range []time.Time{today, next} {
+		plan, err := s.dayPlanOf(r, sc, schulhof.DayOf(d), sc.ShowTeacherCodes, "", "", "")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.Days = append(p.Days, infoDay{Name: dayName(v, d), Plan: plan})
+	}
+	if p.Stamp, err = s.db.PlanStamp(r.Context(), sc.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	v.Data = p
+	s.render(w, r, http.StatusOK, "info", v)
+}
+
+// infoStamp: GET /info/{token}/stamp, when the plan last changed.
+func (s *Server) infoStamp(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.infoSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.db.PlanStamp(r.Context(), sc.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(strconv.FormatInt(st, 10)))
+}
