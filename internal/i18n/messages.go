@@ -584,4 +584,9 @@ var messages = map[string][2]string{
 	"settings.info_screen":       {"Info-Bildschirm", "Info screen"},
 	"settings.info_screen_hint":  {"Diese geheime Adresse zeigt den Vertretungsplan ohne Anmeldung, z. B. auf dem Fernseher in der Pausenhalle. Wer die Adresse kennt, sieht den Plan; eine neue Adresse beendet die alte.", "This secret address shows the substitution plan without login, e.g. on the TV in the school hall. Whoever knows the address sees the plan; a new address ends the old one."},
 	"settings.info_screen_renew": {"Neue Adresse", "New address"},
+
+	// calendar feed
+	"calendar.section": {"Stundenplan im Kalender", "Timetable in your calendar"},
+	"calendar.explain": {"Diese private Adresse kannst du im Kalender des iPads (Einstellungen → Kalender → Accounts → Kalenderabo hinzufügen) oder in jeder Kalender-App abonnieren. Sie zeigt deine Stunden der nächsten vier Wochen mit Vertretungen. Gib sie nicht weiter; eine neue Adresse beendet die alte.", "Subscribe to this private address in the iPad's calendar (Settings → Calendar → Accounts → Add Subscribed Calendar) or in any calendar app. It shows your lessons of the next four weeks with substitutions. Do not pass it on; a new address ends the old one."},
+	"calendar.renew":   {"Neue Adresse", "New address"},
 }

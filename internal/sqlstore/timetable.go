@@ -362,3 +362,42 @@ func randomToken() string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// CalendarToken returns the user's calendar feed token, making one the
+// first time, or a new one with renew (which ends the old address).
+func (db *DB) CalendarToken(ctx context.Context, user schulhof.UserID, renew bool) (string, error) {
+	var tok string
+	if !renew {
+		err := db.readRow(ctx, `SELECT token FROM calendar_feeds WHERE user_id = $1`, user).Scan(&tok)
+		if err == nil {
+			return tok, nil
+		}
+		if err != sql.ErrNoRows {
+			return "", err
+		}
+	}
+	tok = randomToken()
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_feeds WHERE user_id = $1`, user); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO calendar_feeds (user_id, token, created_at) VALUES ($1, $2, $3)`, user, tok, db.now())
+		return err
+	})
+	return tok, err
+}
+
+// FindUserByCalendarToken returns the active user whose feed this is.
+func (db *DB) FindUserByCalendarToken(ctx context.Context, tok string) (*schulhof.User, error) {
+	if len(tok) < 20 {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "error.not_found")
+	}
+	var id schulhof.UserID
+	var school sql.NullInt64
+	err := db.readRow(ctx, `SELECT u.id, u.school_id FROM calendar_feeds f JOIN users u ON u.id = f.user_id
+		WHERE f.token = $1 AND u.active`, tok).Scan(&id, &school)
+	if err != nil {
+		return nil, notFound(err, "error.not_found")
+	}
+	return db.FindUserByID(ctx, schulhof.SchoolID(school.Int64), id)
+}

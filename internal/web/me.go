@@ -140,6 +140,7 @@ type profileData struct {
 	NewAppPassword *createdAppPassword
 	DAVLogin       string // what to type as user name in a WebDAV client
 	DAVBase        string // the WebDAV address of the user's own folder
+	CalendarURL    string // the private iCalendar feed
 }
 
 func (s *Server) fillProfile(r *http.Request, v *view) *profileData {
@@ -148,6 +149,11 @@ func (s *Server) fillProfile(r *http.Request, v *view) *profileData {
 	if a.school != nil && a.user.SchoolID == a.school.ID {
 		d.DAVLogin = a.user.Login + "@" + a.school.Slug
 		d.DAVBase = s.baseURL(r) + "/dav/home/"
+		if tok, err := s.db.CalendarToken(r.Context(), a.user.ID, false); err == nil {
+			d.CalendarURL = s.feedURL(r, tok)
+		} else {
+			info(r).log().Error("calendar token", "err", err)
+		}
 		ps, err := s.db.FindAppPasswords(r.Context(), a.user.ID)
 		if err != nil {
 			info(r).log().Error("app passwords", "err", err)

@@ -31,6 +31,10 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"calendar feed", "", "GET", "/ical/{a-ical}.ics", "", 200, "BEGIN:VCALENDAR"},
+	{"calendar feed wrong token", "", "GET", "/ical/abcdefghijklmnopqrstuvwxyz012345.ics", "", 404, ""},
+	{"renew calendar feed", "a-student", "POST", "/profile/calendar-feed", "", 303, ""},
+	{"profile shows calendar", "a-student", "GET", "/profile", "", 200, `data-testid="calendar-url"`},
 	{"substitutions page", "a-student", "GET", "/s/schule-a/substitutions?date=2026-11-30&class=5a", "", 200, "Montag, 30.11.2026"},
 	{"substitutions page other school", "b-student", "GET", "/s/schule-a/substitutions", "", 404, ""},
 	{"save day text", "a-admin", "POST", "/s/schule-a/substitutions/day-text", "date=2026-12-01&text=Zeugniskonferenz%2C+Unterrichtsschluss+12+Uhr", 303, ""},

@@ -51,6 +51,8 @@ func (s *Server) routes() http.Handler {
 	// the info screen opens by its secret address, without login
 	fn("GET /info/{token}", s.showInfoScreen)
 	fn("GET /info/{token}/stamp", s.infoStamp)
+	fn("GET /ical/{file}", s.serveCalendarFeed)
+	handle("POST /profile/calendar-feed", page(s.renewCalendarFeed))
 	handle("POST /profile/password", page(s.submitPassword))
 	handle("POST /profile/language", page(s.submitLanguage))
 	handle("POST /profile/totp/setup", page(s.submitTOTPSetup))
@@ -119,6 +121,8 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/me", api(s.apiMe))
 	handle("POST /api/v1/me/password", api(s.apiChangePassword))
 	handle("GET /api/v1/me/timetable", api(s.apiMyTimetable))
+	handle("GET /api/v1/me/calendar-feed", api(s.apiCalendarFeed))
+	handle("POST /api/v1/me/calendar-feed", api(s.apiCalendarFeed))
 	handle("GET /api/v1/me/app-passwords", api(s.apiListAppPasswords))
 	handle("POST /api/v1/me/app-passwords", api(s.apiCreateAppPassword))
 	handle("DELETE /api/v1/me/app-passwords/{id}", api(s.apiDeleteAppPassword))

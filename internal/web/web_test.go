@@ -140,6 +140,9 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		tok, err := db.InfoToken(ctx, sc.ID, false)
 		must(tb, err)
 		f.keys[k+"-info"] = tok
+		cal, err := db.CalendarToken(ctx, f.user[k+"-student"].ID, false)
+		must(tb, err)
+		f.keys[k+"-ical"] = cal
 		must(tb, db.SetDayText(ctx, sc.ID, "2026-11-30", "Heute Wandertag der 7. Klassen "+k))
 	}
 	for name, u := range f.user {

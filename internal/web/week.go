@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -49,29 +50,45 @@ func (s *Server) week(r *http.Request) (*weekOf, error) {
 	if a.school == nil || a.user.SchoolID != a.school.ID {
 		return nil, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school")
 	}
-	sc := a.school
 	u, err := s.whoseWeek(r)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now().In(berlin)
-	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	monday = monday.AddDate(0, 0, -((int(monday.Weekday()) + 6) % 7))
+	monday := s.thisMonday()
 	if w := r.URL.Query().Get("week"); w != "" {
 		if monday, err = timetable.ParseISOWeek(w); err != nil {
 			return nil, err
 		}
 	}
+	codes := a.user.Role >= schulhof.RoleTeacher || a.school.ShowTeacherCodes
+	lessons, err := s.lessonsOf(r.Context(), a.school, u, codes, monday, 5)
+	if err != nil {
+		return nil, err
+	}
+	return &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Person: u, Lessons: lessons}, nil
+}
+
+// thisMonday is the Monday of this week, German time.
+func (s *Server) thisMonday() time.Time {
+	now := s.now().In(berlin)
+	d := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+}
+
+// lessonsOf is user u's lessons on the days from monday on (a student's
+// class and courses, a teacher's own), with the substitutions merged in;
+// codes says whether teachers' codes stay in.
+func (s *Server) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, error) {
 	v := timetable.Viewer{Groups: map[schulhof.GroupID]bool{}, ClassCodes: map[string]bool{}, GroupNames: map[schulhof.GroupID]string{},
-		ShowTeachers: authOf(r).user.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes}
-	all, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
+		ShowTeachers: codes}
+	all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID})
 	if err != nil {
 		return nil, err
 	}
 	for _, g := range all {
 		v.GroupNames[g.ID] = g.Name
 	}
-	mine, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
+	mine, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +106,11 @@ func (s *Server) week(r *http.Request) (*weekOf, error) {
 	if u.Role >= schulhof.RoleTeacher {
 		v.TeacherID, v.TeacherCode = u.ID, u.ShortCode
 	}
-	times, err := s.db.FindLessonTimes(r.Context(), sc.ID)
+	times, err := s.db.FindLessonTimes(ctx, sc.ID)
 	if err != nil {
 		return nil, err
 	}
-	subs, err := s.db.FindSubstitutions(r.Context(), sc.ID, schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, 6)))
+	subs, err := s.db.FindSubstitutions(ctx, sc.ID, schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, days)))
 	if err != nil {
 		return nil, err
 	}
@@ -102,18 +119,15 @@ func (s *Server) week(r *http.Request) (*weekOf, error) {
 		if p, ok := plans[d]; ok {
 			return p, nil
 		}
-		p, err := s.db.FindPlan(r.Context(), sc.ID, d)
+		p, err := s.db.FindPlan(ctx, sc.ID, d)
 		plans[d] = p
 		return p, err
 	}
-	lessons, err := timetable.Week(planFor, subs, times, v, monday, 5)
-	if err != nil {
-		return nil, err
-	}
+	lessons, err := timetable.Week(planFor, subs, times, v, monday, days)
 	if lessons == nil {
 		lessons = []timetable.Lesson{}
 	}
-	return &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Person: u, Lessons: lessons}, nil
+	return lessons, err
 }
 
 // apiMyTimetable: GET /api/v1/me/timetable?week=2026-W49[&child=ID].

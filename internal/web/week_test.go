@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -67,4 +69,51 @@ func TestWeekFromImport(t *testing.T) {
 		t.Errorf("next week: %+v", week.Lessons)
 	}
 	_ = sqltest.Clock
+}
+
+// TestCalendarFeed: the feed has the week's lessons with the changes,
+// answers 304 to its own ETag, is valid for python3-icalendar, and a new
+// address ends the old one.
+func TestCalendarFeed(t *testing.T) {
+	f := newFixture(t, nil)
+	plan := "1;\"5a\";\"MEI\";\"D\";\"R100\";1;1;;\r\n2;\"5a\";\"MEI\";\"M, Geo\";\"R100\";2;2;;\r\n"
+	subs := "1;\"20261130\";1;;1;\"MEI\";;\"D\";;;;\"R100\";;;\"5a\";;\"Lies Kapitel 3; dann Aufgabe 2\";1;\"5a\";C;202611291530;\"-\"\r\n"
+	if rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false", multipartBody("files:GPU001.TXT", plan, "files:GPU014.TXT", subs)); rec.Code != 200 {
+		t.Fatal(rec.Code, rec.Body)
+	}
+	url := f.expand("/ical/{a-ical}.ics")
+	rec := f.page("", "GET", url, "")
+	body := rec.Body.String()
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/calendar; charset=utf-8" {
+		t.Fatalf("%d %v", rec.Code, rec.Header())
+	}
+	// four weeks: German on Mondays (cancelled on the first), maths on Tuesdays
+	if strings.Count(body, "BEGIN:VEVENT") != 8 || strings.Count(body, "STATUS:CANCELLED") != 1 ||
+		!strings.Contains(body, "UID:schule-a-2026-11-30-1-1@schulhof") || !strings.Contains(body, `M\, Geo`) ||
+		!strings.Contains(body, `Lies Kapitel 3\; dann Aufgabe 2`) || !strings.Contains(body, "DTSTART;TZID=Europe/Berlin:20261130T075500") {
+		t.Fatalf("feed:\n%s", body)
+	}
+	req := httptest.NewRequest("GET", url, nil)
+	req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+	again := httptest.NewRecorder()
+	f.srv.ServeHTTP(again, req)
+	if again.Code != 304 || again.Body.Len() != 0 {
+		t.Fatalf("If-None-Match: %d", again.Code)
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import icalendar").Run(); err == nil {
+		cmd := exec.Command("/usr/bin/python3", "-c", `import sys, icalendar
+cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
+print(len([c for c in cal.walk() if c.name == "VEVENT"]))`)
+		cmd.Stdin = strings.NewReader(body)
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "8" {
+			t.Fatalf("python3-icalendar: %v %s", err, out)
+		}
+	}
+	if rec := f.page("a-student", "POST", "/profile/calendar-feed", ""); rec.Code != 303 {
+		t.Fatal(rec.Code)
+	}
+	if rec := f.page("", "GET", url, ""); rec.Code != 404 {
+		t.Fatalf("the old address after renewing: %d", rec.Code)
+	}
 }

@@ -76,3 +76,10 @@ CREATE TABLE day_texts (
 -- The secret of the school's info screen (the TV in the hall), and when
 -- the plan last changed, for the screen to reload.
 ALTER TABLE schools ADD COLUMN info_token TEXT NOT NULL DEFAULT '';
+
+-- Each user's private iCalendar address; a new token ends the old one.
+CREATE TABLE calendar_feeds (
+    user_id     BIGINT PRIMARY KEY REFERENCES users(id),
+    token       TEXT NOT NULL UNIQUE,
+    created_at  BIGINT NOT NULL
+);

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/ical"
+	"github.com/schulhof/schulhof/internal/timetable"
+)
+
+// Every user's private iCalendar feed: their lessons of the next weeks
+// with the substitutions applied, to subscribe to on the iPad. The
+// address holds a secret token; a new one ends the old address.
+
+// feedWeeks is how far ahead the feed reaches, from this week's Monday.
+const feedWeeks = 4
+
+func (s *Server) feedURL(r *http.Request, tok string) string {
+	return s.baseURL(r) + "/ical/" + tok + ".ics"
+}
+
+// apiCalendarFeed: GET /api/v1/me/calendar-feed -> {"url"}; POST makes a
+// new address and ends the old one.
+func (s *Server) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
+	u := authOf(r).user
+	if u.SchoolID == 0 {
+		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school"))
+		return
+	}
+	tok, err := s.db.CalendarToken(r.Context(), u.ID, r.Method == http.MethodPost)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"url": s.feedURL(r, tok)})
+}
+
+// renewCalendarFeed: POST /profile/calendar-feed.
+func (s *Server) renewCalendarFeed(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.db.CalendarToken(r.Context(), authOf(r).user.ID, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/profile?flash=saved#calendar", http.StatusSeeOther)
+}
+
+// serveCalendarFeed: GET /ical/{file} ("TOKEN.ics"), no login.
+func (s *Server) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
+	tok := strings.TrimSuffix(r.PathValue("file"), ".ics")
+	u, err := s.db.FindUserByCalendarToken(r.Context(), tok)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc, err := s.schools.get(r.Context(), u.SchoolID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	monday := s.thisMonday()
+	codes := u.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
+	lessons, err := s.lessonsOf(r.Context(), sc, u, codes, monday, 7*feedWeeks)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lang := u.Language
+	if lang == "" {
+		lang = info(r).lang
+	}
+	cal := &ical.Calendar{Name: u.Name() + " · " + sc.Name, Refresh: time.Hour, Stamp: monday}
+	for _, l := range lessons {
+		cal.Events = append(cal.Events, lessonEvent(sc, lang, l))
+	}
+	body := cal.Bytes()
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, max-age=900")
+	h.Set("Referrer-Policy", "no-referrer")
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	h.Set("Content-Disposition", `inline; filename="stundenplan.ics"`)
+	w.Write(body)
+}
+
+// lessonEvent is a lesson as a calendar event; its UID stays the same
+// across feeds (school, date, period, lesson), so calendars update it.
+func lessonEvent(sc *schulhof.School, lang string, l timetable.Lesson) ical.Event {
+	start, _ := time.ParseInLocation("2006-01-02 15:04", string(l.Date)+" "+l.Start, berlin)
+	end, _ := time.ParseInLocation("2006-01-02 15:04", string(l.Date)+" "+l.End, berlin)
+	summary := l.Subject
+	if l.Group != "" {
+		summary += " · " + l.Group
+	}
+	var desc []string
+	if l.Status != timetable.Regular {
+		key := "timetable.status." + l.Status
+		summary += " (" + i18n.T(lang, key) + ")"
+	}
+	if l.Teacher != "" {
+		desc = append(desc, i18n.T(lang, "substitutions.teacher")+": "+l.Teacher)
+	}
+	if l.PlannedRoom != "" {
+		desc = append(desc, i18n.T(lang, "substitutions.room")+": "+l.Room+" ("+l.PlannedRoom+")")
+	}
+	if l.Note != "" {
+		desc = append(desc, l.Note)
+	}
+	return ical.Event{UID: sc.Slug + "-" + string(l.Date) + "-" + strconv.Itoa(l.Period) + "-" + strconv.Itoa(l.Lesson) + "@schulhof",
+		Start: start, End: end, Summary: summary, Location: l.Room, Description: strings.Join(desc, "\n"),
+		Cancelled: l.Status == timetable.Cancelled}
+}
