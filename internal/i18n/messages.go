@@ -589,4 +589,6 @@ var messages = map[string][2]string{
 	"calendar.section": {"Stundenplan im Kalender", "Timetable in your calendar"},
 	"calendar.explain": {"Diese private Adresse kannst du im Kalender des iPads (Einstellungen → Kalender → Accounts → Kalenderabo hinzufügen) oder in jeder Kalender-App abonnieren. Sie zeigt deine Stunden der nächsten vier Wochen mit Vertretungen. Gib sie nicht weiter; eine neue Adresse beendet die alte.", "Subscribe to this private address in the iPad's calendar (Settings → Calendar → Accounts → Add Subscribed Calendar) or in any calendar app. It shows your lessons of the next four weeks with substitutions. Do not pass it on; a new address ends the old one."},
 	"calendar.renew":   {"Neue Adresse", "New address"},
+	"start.changes":    {"Änderungen heute und am nächsten Schultag", "Changes today and on the next school day"},
+	"start.period":     {"%d. Stunde", "period %d"},
 }

@@ -75,8 +75,9 @@ func ISOWeek(t time.Time) string {
 	return fmt.Sprintf("%d-W%02d", y, w)
 }
 
-// Week returns the viewer's lessons from monday for the days given (5:
-// Monday to Friday), with the substitutions of those days merged in.
+// Week returns the viewer's lessons for the days from monday on (5 from a
+// Monday: Monday to Friday; any first day works), with the substitutions
+// of those days merged in.
 func Week(planFor PlanFor, subs []schulhof.Substitution, times []schulhof.LessonTime, v Viewer, monday time.Time, days int) ([]Lesson, error) {
 	var out []Lesson
 	for i := 0; i < days; i++ {
@@ -86,7 +87,7 @@ func Week(planFor PlanFor, subs []schulhof.Substitution, times []schulhof.Lesson
 		if err != nil {
 			return nil, err
 		}
-		weekday := i%7 + 1
+		weekday := (int(date.Weekday())+6)%7 + 1
 		out = append(out, dayLessons(plan, subsOn(subs, day), times, v, day, weekday)...)
 	}
 	return out, nil

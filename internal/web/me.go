@@ -11,6 +11,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/timetable"
 	"github.com/schulhof/schulhof/internal/totp"
 )
 
@@ -23,6 +24,9 @@ type me struct {
 	Children []*childView      `json:"children,omitempty"`
 	// Assignments for the start page only.
 	Assignments *assignmentsPage `json:"-"`
+	// Changes are today's and the next school day's changed lessons, for
+	// the start page only.
+	Changes []timetable.Lesson `json:"-"`
 }
 
 // MarshalJSON writes the user's fields at the top level, as the API
@@ -112,6 +116,10 @@ func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.school != nil && a.user.SchoolID == a.school.ID {
 		if m.Assignments, err = s.assignmentsPageData(r, a.school); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if m.Changes, err = s.changesSoon(r, a.school); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -50,6 +50,13 @@ func parseTemplates() (map[string]map[string]*template.Template, error) {
 		"date":   formatDate,
 		"status": statusText,
 		"join":   func(xs []string) string { return strings.Join(xs, ", ") },
+		"date2": func(d schulhof.Day) string { // "30.11."
+			t, err := time.Parse("2006-01-02", string(d))
+			if err != nil {
+				return string(d)
+			}
+			return t.Format("02.01.")
+		},
 		"kindText": func(lang, kind string) string {
 			key := "substitutions.kind." + kind
 			if !i18n.Has(key) {

@@ -197,3 +197,40 @@ func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 	v.Data = p
 	s.render(w, r, http.StatusOK, "timetable", v)
 }
+
+// changesSoon are the changed lessons of today and the next school day
+// for the start page: the actor's own, or a parent's children's.
+func (s *Server) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.Lesson, error) {
+	a := authOf(r)
+	people := []*schulhof.User{a.user}
+	if a.user.Role == schulhof.RoleParent {
+		kids, err := s.db.FindChildren(r.Context(), sc.ID, a.user.ID)
+		if err != nil {
+			return nil, err
+		}
+		people = kids
+	}
+	now := s.now().In(berlin)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	days := 2
+	for today.AddDate(0, 0, days-1).Weekday() == time.Saturday || today.AddDate(0, 0, days-1).Weekday() == time.Sunday {
+		days++ // Friday's "tomorrow" is Monday
+	}
+	codes := a.user.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
+	var out []timetable.Lesson
+	for _, p := range people {
+		ls, err := s.lessonsOf(r.Context(), sc, p, codes, today, days)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range ls {
+			if l.Status != timetable.Regular {
+				if len(people) > 1 || a.user.Role == schulhof.RoleParent {
+					l.Group = p.FirstName + ": " + l.Group
+				}
+				out = append(out, l)
+			}
+		}
+	}
+	return out, nil
+}

@@ -59,6 +59,10 @@ func TestWeekFromImport(t *testing.T) {
 	if len(week.Lessons) != 2 || week.Lessons[0].Teacher != "MEI" {
 		t.Fatalf("parent's view of the child's week: %+v", week.Lessons)
 	}
+	start := f.page("a-student", "GET", "/", "").Body.String()
+	if !strings.Contains(start, `data-testid="start-changes"`) || !strings.Contains(start, "entfällt") || !strings.Contains(start, "AULA") {
+		t.Errorf("the start page does not show today's changes")
+	}
 	page := f.page("a-student", "GET", "/timetable", "").Body.String()
 	if !strings.Contains(page, `class="lesson status-cancelled"`) || !strings.Contains(page, "AULA") || !strings.Contains(page, "entfällt") {
 		t.Fatalf("page:\n%s", page)
