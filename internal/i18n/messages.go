@@ -591,4 +591,5 @@ var messages = map[string][2]string{
 	"calendar.renew":   {"Neue Adresse", "New address"},
 	"start.changes":    {"Änderungen heute und am nächsten Schultag", "Changes today and on the next school day"},
 	"start.period":     {"%d. Stunde", "period %d"},
+	"group.untis_code": {"Kürzel im Stundenplan (Untis)", "Code in the timetable (Untis)"},
 }

@@ -273,3 +273,26 @@ func (db *DB) FindMemberRole(ctx context.Context, school schulhof.SchoolID, grou
 	}
 	return schulhof.MemberRole(role), err
 }
+
+// SetGroupUntisCode sets the code by which timetable imports find the
+// group ("" for none).
+func (db *DB) SetGroupUntisCode(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID, code string) (*schulhof.Group, error) {
+	code = strings.TrimSpace(code)
+	if len([]rune(code)) > 40 {
+		return nil, schulhof.Invalid("untis_code", "field.too_long", 40)
+	}
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM groups WHERE id = $1 AND school_id = $2`, id, school).Scan(&name); err != nil {
+			return notFound(err, "group.not_found")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET untis_code = $1 WHERE id = $2`, code, id); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, school, "group.untis_code", name, code)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.FindGroupByID(ctx, school, id)
+}

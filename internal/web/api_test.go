@@ -56,6 +56,7 @@ var apiScenarios = []scenario{
 	{"calendar feed new url", "a-teacher", "POST", "/api/v1/me/calendar-feed", "", 200, `"url":"`},
 	{"calendar feed operator", "operator", "GET", "/api/v1/me/calendar-feed", "", 404, ""},
 	{"calendar feed anonymous", "", "GET", "/api/v1/me/calendar-feed", "", 401, ""},
+	{"set group untis code", "a-admin", "PATCH", "/api/v1/schools/schule-a/groups/{a-5a}", `{"untis_code":"05A"}`, 200, `"untis_code":"05A"`},
 	{"get operator", "a-student", "GET", "/api/v1/operator", "", 200, `"name":""`},
 	{"get operator anonymous", "", "GET", "/api/v1/operator", "", 401, ""},
 	{"update operator", "operator", "PATCH", "/api/v1/operator", `{"name":"Stadt Musterstadt, Amt für Schulen","contact":"datenschutz@musterstadt.example"}`, 200, `"Stadt Musterstadt`},

@@ -145,16 +145,26 @@ func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Name string `json:"name"`
+		Name      *string `json:"name"`
+		UntisCode *string `json:"untis_code"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	up, err := s.db.RenameGroup(r.Context(), sc.ID, g.ID, in.Name)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	up := g
+	var err error
+	if in.Name != nil {
+		if up, err = s.db.RenameGroup(r.Context(), sc.ID, g.ID, *in.Name); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if in.UntisCode != nil {
+		if up, err = s.db.SetGroupUntisCode(r.Context(), sc.ID, g.ID, *in.UntisCode); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, up)
 }
@@ -343,7 +353,9 @@ func (s *Server) groupFormAction(w http.ResponseWriter, r *http.Request) {
 		u, _ := strconv.ParseInt(r.PostFormValue("user"), 10, 64)
 		err = s.db.RemoveMember(ctx, sc.ID, g.ID, schulhof.UserID(u))
 	case "rename":
-		_, err = s.db.RenameGroup(ctx, sc.ID, g.ID, r.PostFormValue("name"))
+		if _, err = s.db.RenameGroup(ctx, sc.ID, g.ID, r.PostFormValue("name")); err == nil {
+			_, err = s.db.SetGroupUntisCode(ctx, sc.ID, g.ID, r.PostFormValue("untis_code"))
+		}
 	case "delete":
 		if err = s.db.DeleteGroup(ctx, sc.ID, g.ID); err == nil {
 			back = "/s/" + sc.Slug + "/groups?flash=deleted"
