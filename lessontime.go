@@ -137,3 +137,58 @@ type LessonTimeService interface {
 	FindLessonTimes(ctx context.Context, school SchoolID) ([]LessonTime, error)
 	SetLessonTimes(ctx context.Context, school SchoolID, ts []LessonTime) error
 }
+
+// SchoolHoliday is a range of days without lessons that the school sets:
+// its holidays ("Herbstferien"), bridge days, a project week.
+type SchoolHoliday struct {
+	Name string `json:"name"`
+	From Day    `json:"from"`
+	To   Day    `json:"to"` // inclusive
+}
+
+// ParseSchoolHolidays reads lines "name;from;to" with dates as
+// 2026-12-23 or 23.12.2026 ("to" may be left out for one day).
+func ParseSchoolHolidays(text string) ([]SchoolHoliday, error) {
+	var out []SchoolHoliday
+	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		f := strings.FieldsFunc(line, func(r rune) bool { return r == ';' || r == '\t' })
+		if len(f) < 2 || len(f) > 3 {
+			return nil, Invalid("school_holidays", "school_holidays.line", i+1)
+		}
+		h := SchoolHoliday{Name: strings.TrimSpace(f[0])}
+		from, err1 := parseDay(f[1])
+		to, err2 := from, error(nil)
+		if len(f) == 3 {
+			to, err2 = parseDay(f[2])
+		}
+		if h.Name == "" || err1 != nil || err2 != nil || to < from || len([]rune(h.Name)) > 100 {
+			return nil, Invalid("school_holidays", "school_holidays.line", i+1)
+		}
+		h.From, h.To = from, to
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+func parseDay(s string) (Day, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", "02.01.2006", "2.1.2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return DayOf(t), nil
+		}
+	}
+	return "", fmt.Errorf("not a date: %q", s)
+}
+
+// FormatSchoolHolidays writes them the way ParseSchoolHolidays reads them.
+func FormatSchoolHolidays(hs []SchoolHoliday) string {
+	var b strings.Builder
+	for _, h := range hs {
+		fmt.Fprintf(&b, "%s;%s;%s\n", h.Name, h.From, h.To)
+	}
+	return b.String()
+}

@@ -31,3 +31,16 @@ func TestParseLessonTimes(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSchoolHolidays(t *testing.T) {
+	got, err := ParseSchoolHolidays("Herbstferien;12.10.2026;24.10.2026\r\n\r\nBrückentag;2027-05-07\n")
+	want := []SchoolHoliday{{"Herbstferien", "2026-10-12", "2026-10-24"}, {"Brückentag", "2027-05-07", "2027-05-07"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%v %v", got, err)
+	}
+	for _, bad := range []string{"Ferien", ";01.01.2027;02.01.2027", "Ferien;02.01.2027;01.01.2027", "Ferien;morgen;übermorgen"} {
+		if _, err := ParseSchoolHolidays(bad); !Match(err, EInvalid) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

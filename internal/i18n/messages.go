@@ -586,10 +586,14 @@ var messages = map[string][2]string{
 	"settings.info_screen_renew": {"Neue Adresse", "New address"},
 
 	// calendar feed
-	"calendar.section": {"Stundenplan im Kalender", "Timetable in your calendar"},
-	"calendar.explain": {"Diese private Adresse kannst du im Kalender des iPads (Einstellungen → Kalender → Accounts → Kalenderabo hinzufügen) oder in jeder Kalender-App abonnieren. Sie zeigt deine Stunden der nächsten vier Wochen mit Vertretungen. Gib sie nicht weiter; eine neue Adresse beendet die alte.", "Subscribe to this private address in the iPad's calendar (Settings → Calendar → Accounts → Add Subscribed Calendar) or in any calendar app. It shows your lessons of the next four weeks with substitutions. Do not pass it on; a new address ends the old one."},
-	"calendar.renew":   {"Neue Adresse", "New address"},
-	"start.changes":    {"Änderungen heute und am nächsten Schultag", "Changes today and on the next school day"},
-	"start.period":     {"%d. Stunde", "period %d"},
-	"group.untis_code": {"Kürzel im Stundenplan (Untis)", "Code in the timetable (Untis)"},
+	"calendar.section":       {"Stundenplan im Kalender", "Timetable in your calendar"},
+	"calendar.explain":       {"Diese private Adresse kannst du im Kalender des iPads (Einstellungen → Kalender → Accounts → Kalenderabo hinzufügen) oder in jeder Kalender-App abonnieren. Sie zeigt deine Stunden der nächsten vier Wochen mit Vertretungen. Gib sie nicht weiter; eine neue Adresse beendet die alte.", "Subscribe to this private address in the iPad's calendar (Settings → Calendar → Accounts → Add Subscribed Calendar) or in any calendar app. It shows your lessons of the next four weeks with substitutions. Do not pass it on; a new address ends the old one."},
+	"calendar.renew":         {"Neue Adresse", "New address"},
+	"start.changes":          {"Änderungen heute und am nächsten Schultag", "Changes today and on the next school day"},
+	"start.period":           {"%d. Stunde", "period %d"},
+	"group.untis_code":       {"Kürzel im Stundenplan (Untis)", "Code in the timetable (Untis)"},
+	"settings.holidays":      {"Ferien und unterrichtsfreie Tage", "Holidays and days without lessons"},
+	"settings.holidays_hint": {"Die gesetzlichen Feiertage des Bundeslands kennt Schulhof selbst. Trage hier die Ferien und freien Tage der Schule ein, eine Zeile je Zeitraum: Name;von;bis (z. B. Herbstferien;12.10.2026;24.10.2026).", "Schulhof knows the state's public holidays itself. Enter the school's holidays and days off here, one line per range: name;from;to (e.g. Herbstferien;12.10.2026;24.10.2026)."},
+	"school_holidays.line":   {"Zeile %d: bitte als „Name;von;bis“, z. B. Herbstferien;12.10.2026;24.10.2026.", "Line %d: please as “name;from;to”, e.g. Herbstferien;12.10.2026;24.10.2026."},
+	"timetable.bad_year":     {"Das Jahr „%s“ gibt es hier nicht.", "There is no year “%s” here."},
 }

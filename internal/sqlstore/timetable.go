@@ -401,3 +401,39 @@ func (db *DB) FindUserByCalendarToken(ctx context.Context, tok string) (*schulho
 	}
 	return db.FindUserByID(ctx, schulhof.SchoolID(school.Int64), id)
 }
+
+// FindSchoolHolidays returns the school's holidays, by date.
+func (db *DB) FindSchoolHolidays(ctx context.Context, school schulhof.SchoolID) ([]schulhof.SchoolHoliday, error) {
+	rows, err := db.readRows(ctx, `SELECT name, from_day, to_day FROM school_holidays WHERE school_id = $1 ORDER BY from_day, name`, school)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []schulhof.SchoolHoliday
+	for rows.Next() {
+		var h schulhof.SchoolHoliday
+		var from, to string
+		if err := rows.Scan(&h.Name, &from, &to); err != nil {
+			return nil, err
+		}
+		h.From, h.To = schulhof.Day(from), schulhof.Day(to)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// SetSchoolHolidays replaces the school's holidays.
+func (db *DB) SetSchoolHolidays(ctx context.Context, school schulhof.SchoolID, hs []schulhof.SchoolHoliday) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM school_holidays WHERE school_id = $1`, school); err != nil {
+			return err
+		}
+		for _, h := range hs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO school_holidays (school_id, name, from_day, to_day) VALUES ($1, $2, $3, $4)`,
+				school, h.Name, string(h.From), string(h.To)); err != nil {
+				return err
+			}
+		}
+		return db.audit(ctx, tx, school, "school.holidays", "", fmt.Sprintf("%d", len(hs)))
+	})
+}

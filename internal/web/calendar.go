@@ -65,7 +65,7 @@ func (s *Server) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	monday := s.thisMonday()
 	codes := u.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
-	lessons, err := s.lessonsOf(r.Context(), sc, u, codes, monday, 7*feedWeeks)
+	lessons, off, err := s.lessonsOf(r.Context(), sc, u, codes, monday, 7*feedWeeks)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -77,6 +77,11 @@ func (s *Server) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	cal := &ical.Calendar{Name: u.Name() + " · " + sc.Name, Refresh: time.Hour, Stamp: monday}
 	for _, l := range lessons {
 		cal.Events = append(cal.Events, lessonEvent(sc, lang, l))
+	}
+	for _, h := range off {
+		d, _ := time.Parse("2006-01-02", string(h.Date))
+		cal.Events = append(cal.Events, ical.Event{UID: sc.Slug + "-frei-" + string(h.Date) + "@schulhof", Start: d, End: d.AddDate(0, 0, 1),
+			Summary: h.Name, AllDay: true})
 	}
 	body := cal.Bytes()
 	sum := sha256.Sum256(body)

@@ -31,6 +31,9 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"save holidays", "a-admin", "POST", "/s/schule-a/settings/holidays", "school_holidays=Weihnachtsferien%3B23.12.2026%3B06.01.2027", 303, ""},
+	{"save holidays bad", "a-admin", "POST", "/s/schule-a/settings/holidays", "school_holidays=Weihnachtsferien%3Bbald", 422, "Zeile 1"},
+	{"save holidays teacher", "a-teacher", "POST", "/s/schule-a/settings/holidays", "school_holidays=x%3B23.12.2026", 403, ""},
 	{"calendar feed", "", "GET", "/ical/{a-ical}.ics", "", 200, "BEGIN:VCALENDAR"},
 	{"calendar feed wrong token", "", "GET", "/ical/abcdefghijklmnopqrstuvwxyz012345.ics", "", 404, ""},
 	{"renew calendar feed", "a-student", "POST", "/profile/calendar-feed", "", 303, ""},

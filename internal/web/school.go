@@ -251,7 +251,11 @@ func (s *Server) settingsData(sc *schulhof.School) map[string]any {
 	if ts, err := s.db.FindLessonTimes(context.Background(), sc.ID); err == nil {
 		grid = schulhof.FormatLessonTimes(ts)
 	}
-	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid}
+	own := ""
+	if hs, err := s.db.FindSchoolHolidays(context.Background(), sc.ID); err == nil {
+		own = schulhof.FormatSchoolHolidays(hs)
+	}
+	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid, "Holidays": own}
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/holidays"
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/timetable"
 	"github.com/schulhof/schulhof/internal/untis"
@@ -272,4 +274,89 @@ func (s *Server) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#lesson-times", http.StatusSeeOther)
+}
+
+// saveHolidaysFromForm: POST /s/{school}/settings/holidays, the school's
+// holidays as lines "name;from;to".
+func (s *Server) saveHolidaysFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
+		return
+	}
+	hs, err := schulhof.ParseSchoolHolidays(r.PostFormValue("school_holidays"))
+	if err == nil {
+		err = s.db.SetSchoolHolidays(r.Context(), sc.ID, hs)
+	}
+	if err != nil {
+		v := s.schoolView(r, sc, "settings.title")
+		v.Data = s.settingsData(sc)
+		v.Form["school_holidays"] = r.PostFormValue("school_holidays")
+		s.render(w, r, s.formError(r, v, err), "settings", v)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#holidays", http.StatusSeeOther)
+}
+
+// holidaysOf is a year's days off of a school.
+type holidaysOf struct {
+	Year   int                      `json:"year"`
+	Public []dayOff                 `json:"public"` // of the school's state
+	School []schulhof.SchoolHoliday `json:"school"`
+}
+
+// apiHolidays: GET /api/v1/schools/{school}/holidays?year=2027.
+func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	year := s.now().Year()
+	if v := r.URL.Query().Get("year"); v != "" {
+		if year, err = strconv.Atoi(v); err != nil || year < 2000 || year > 2200 {
+			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_year", v))
+			return
+		}
+	}
+	out := holidaysOf{Year: year, Public: []dayOff{}, School: []schulhof.SchoolHoliday{}}
+	for _, h := range holidays.Public(sc.State, year) {
+		out.Public = append(out.Public, dayOff{Date: schulhof.DayOf(h.Date), Name: h.Name})
+	}
+	own, err := s.db.FindSchoolHolidays(r.Context(), sc.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, h := range own {
+		if string(h.From) <= strconv.Itoa(year)+"-12-31" && string(h.To) >= strconv.Itoa(year)+"-01-01" {
+			out.School = append(out.School, h)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiSetHolidays: PUT /api/v1/schools/{school}/holidays {"school": [...]}
+// replaces all of the school's own holidays (admins).
+func (s *Server) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		School []schulhof.SchoolHoliday `json:"school"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hs, err := schulhof.ParseSchoolHolidays(schulhof.FormatSchoolHolidays(in.School))
+	if err == nil {
+		err = s.db.SetSchoolHolidays(r.Context(), sc.ID, hs)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"school": hs})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/holidays"
 	"github.com/schulhof/schulhof/internal/timetable"
 )
 
@@ -17,10 +18,46 @@ import (
 
 // weekOf is one person's week.
 type weekOf struct {
-	Week    string             `json:"week"`
-	Monday  schulhof.Day       `json:"monday"`
-	Person  *schulhof.User     `json:"-"`
-	Lessons []timetable.Lesson `json:"lessons"`
+	Week     string             `json:"week"`
+	Monday   schulhof.Day       `json:"monday"`
+	Person   *schulhof.User     `json:"-"`
+	Lessons  []timetable.Lesson `json:"lessons"`
+	Holidays []dayOff           `json:"holidays"`
+}
+
+// dayOff is a day without lessons: a public or a school holiday.
+type dayOff struct {
+	Date schulhof.Day `json:"date"`
+	Name string       `json:"name"`
+}
+
+// daysOff are the public holidays of the school's state and its own
+// holidays on the days from first on.
+func (s *Server) daysOff(ctx context.Context, sc *schulhof.School, first time.Time, days int) ([]dayOff, error) {
+	own, err := s.db.FindSchoolHolidays(ctx, sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	public := map[schulhof.Day]string{}
+	for y := first.Year(); y <= first.AddDate(0, 0, days).Year(); y++ {
+		for _, h := range holidays.Public(sc.State, y) {
+			public[schulhof.DayOf(h.Date)] = h.Name
+		}
+	}
+	out := []dayOff{}
+	for i := 0; i < days; i++ {
+		d := schulhof.DayOf(first.AddDate(0, 0, i))
+		name := public[d]
+		for _, h := range own {
+			if name == "" && h.From <= d && d <= h.To {
+				name = h.Name
+			}
+		}
+		if name != "" {
+			out = append(out, dayOff{Date: d, Name: name})
+		}
+	}
+	return out, nil
 }
 
 // whoseWeek is the user whose week is shown: the actor, or for a parent
@@ -61,11 +98,11 @@ func (s *Server) week(r *http.Request) (*weekOf, error) {
 		}
 	}
 	codes := a.user.Role >= schulhof.RoleTeacher || a.school.ShowTeacherCodes
-	lessons, err := s.lessonsOf(r.Context(), a.school, u, codes, monday, 5)
+	lessons, off, err := s.lessonsOf(r.Context(), a.school, u, codes, monday, 5)
 	if err != nil {
 		return nil, err
 	}
-	return &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Person: u, Lessons: lessons}, nil
+	return &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Person: u, Lessons: lessons, Holidays: off}, nil
 }
 
 // thisMonday is the Monday of this week, German time.
@@ -76,9 +113,32 @@ func (s *Server) thisMonday() time.Time {
 }
 
 // lessonsOf is user u's lessons on the days from monday on (a student's
-// class and courses, a teacher's own), with the substitutions merged in;
-// codes says whether teachers' codes stay in.
-func (s *Server) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, error) {
+// class and courses, a teacher's own), with the substitutions merged in
+// and none on holidays, and the holidays; codes says whether teachers'
+// codes stay in.
+func (s *Server) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, []dayOff, error) {
+	off, err := s.daysOff(ctx, sc, monday, days)
+	if err != nil {
+		return nil, nil, err
+	}
+	lessons, err := s.lessonsOn(ctx, sc, u, codes, monday, days)
+	if err != nil {
+		return nil, nil, err
+	}
+	isOff := map[schulhof.Day]bool{}
+	for _, d := range off {
+		isOff[d.Date] = true
+	}
+	kept := lessons[:0]
+	for _, l := range lessons {
+		if !isOff[l.Date] {
+			kept = append(kept, l)
+		}
+	}
+	return kept, off, nil
+}
+
+func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, error) {
 	v := timetable.Viewer{Groups: map[schulhof.GroupID]bool{}, ClassCodes: map[string]bool{}, GroupNames: map[schulhof.GroupID]string{},
 		ShowTeachers: codes}
 	all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID})
@@ -153,9 +213,10 @@ type weekPage struct {
 }
 
 type weekDay struct {
-	Name  string // "Mo 1.2."
-	Day   schulhof.Day
-	Today bool
+	Name    string // "Mo 1.2."
+	Day     schulhof.Day
+	Today   bool
+	Holiday string
 }
 
 // showTimetablePage: GET /timetable?week=...[&child=ID].
@@ -174,6 +235,11 @@ func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 	for i := 0; i < 5; i++ {
 		d := monday.AddDate(0, 0, i)
 		p.Days = append(p.Days, weekDay{Name: names[i] + " " + d.Format("2.1."), Day: schulhof.DayOf(d), Today: schulhof.DayOf(d) == today})
+		for _, h := range wk.Holidays {
+			if h.Date == schulhof.DayOf(d) {
+				p.Days[i].Holiday = h.Name
+			}
+		}
 	}
 	for _, l := range wk.Lessons {
 		if _, ok := p.Cells[l.Period]; !ok {
@@ -219,7 +285,7 @@ func (s *Server) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.
 	codes := a.user.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
 	var out []timetable.Lesson
 	for _, p := range people {
-		ls, err := s.lessonsOf(r.Context(), sc, p, codes, today, days)
+		ls, _, err := s.lessonsOf(r.Context(), sc, p, codes, today, days)
 		if err != nil {
 			return nil, err
 		}

@@ -67,7 +67,19 @@ func TestWeekFromImport(t *testing.T) {
 	if !strings.Contains(page, `class="lesson status-cancelled"`) || !strings.Contains(page, "AULA") || !strings.Contains(page, "entfällt") {
 		t.Fatalf("page:\n%s", page)
 	}
-	// other weeks are empty
+	// no lessons on a school holiday
+	if err := f.db.SetSchoolHolidays(ctx, f.school["a"].ID, []schulhof.SchoolHoliday{{Name: "Pädagogischer Tag", From: "2026-11-30", To: "2026-11-30"}}); err != nil {
+		t.Fatal(err)
+	}
+	var withHoliday struct {
+		Lessons  []any
+		Holidays []struct{ Date, Name string }
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable", ""), &withHoliday)
+	if len(withHoliday.Lessons) != 0 || len(withHoliday.Holidays) != 1 || withHoliday.Holidays[0].Name != "Pädagogischer Tag" {
+		t.Errorf("on a school holiday: %+v", withHoliday)
+	}
+	// the next week is the plan without changes
 	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable?week=2026-W50", ""), &week)
 	if len(week.Lessons) != 2 || week.Lessons[0].Status != "regular" {
 		t.Errorf("next week: %+v", week.Lessons)
@@ -91,8 +103,10 @@ func TestCalendarFeed(t *testing.T) {
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/calendar; charset=utf-8" {
 		t.Fatalf("%d %v", rec.Code, rec.Header())
 	}
-	// four weeks: German on Mondays (cancelled on the first), maths on Tuesdays
-	if strings.Count(body, "BEGIN:VEVENT") != 8 || strings.Count(body, "STATUS:CANCELLED") != 1 ||
+	// four weeks: German on Mondays (cancelled on the first), maths on
+	// Tuesdays, and Christmas (NW) as all-day events
+	if strings.Count(body, "BEGIN:VEVENT") != 10 || strings.Count(body, "DTSTART;TZID") != 8 ||
+		!strings.Contains(body, "SUMMARY:1. Weihnachtstag") || !strings.Contains(body, "DTSTART;VALUE=DATE:20261225") || strings.Count(body, "STATUS:CANCELLED") != 1 ||
 		!strings.Contains(body, "UID:schule-a-2026-11-30-1-1@schulhof") || !strings.Contains(body, `M\, Geo`) ||
 		!strings.Contains(body, `Lies Kapitel 3\; dann Aufgabe 2`) || !strings.Contains(body, "DTSTART;TZID=Europe/Berlin:20261130T075500") {
 		t.Fatalf("feed:\n%s", body)
@@ -110,7 +124,7 @@ cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
 print(len([c for c in cal.walk() if c.name == "VEVENT"]))`)
 		cmd.Stdin = strings.NewReader(body)
 		out, err := cmd.CombinedOutput()
-		if err != nil || strings.TrimSpace(string(out)) != "8" {
+		if err != nil || strings.TrimSpace(string(out)) != "10" {
 			t.Fatalf("python3-icalendar: %v %s", err, out)
 		}
 	}

@@ -83,3 +83,13 @@ CREATE TABLE calendar_feeds (
     token       TEXT NOT NULL UNIQUE,
     created_at  BIGINT NOT NULL
 );
+
+-- School holidays ("Ferien") and other days without lessons, set by the
+-- school; public holidays come from its state.
+CREATE TABLE school_holidays (
+    school_id  BIGINT NOT NULL REFERENCES schools(id),
+    name       TEXT NOT NULL,
+    from_day   TEXT NOT NULL,
+    to_day     TEXT NOT NULL
+);
+CREATE INDEX school_holidays_school ON school_holidays(school_id, from_day);
