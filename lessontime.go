@@ -155,7 +155,10 @@ func ParseSchoolHolidays(text string) ([]SchoolHoliday, error) {
 		if line == "" {
 			continue
 		}
-		f := strings.FieldsFunc(line, func(r rune) bool { return r == ';' || r == '\t' })
+		f := strings.Split(strings.ReplaceAll(line, "\t", ";"), ";")
+		for len(f) > 2 && strings.TrimSpace(f[len(f)-1]) == "" {
+			f = f[:len(f)-1] // trailing separators, as spreadsheets write them
+		}
 		if len(f) < 2 || len(f) > 3 {
 			return nil, Invalid("school_holidays", "school_holidays.line", i+1)
 		}
