@@ -2,6 +2,8 @@ package schulhof
 
 import (
 	"context"
+	"sort"
+	"sync"
 	"time"
 )
 
@@ -19,6 +21,43 @@ type TimetablePlan struct {
 	ValidFrom Day
 	ValidTo   Day
 	Entries   []TimetableEntry
+
+	index     sync.Once
+	byGroup   map[GroupID][]int
+	byTeacher map[UserID][]int
+}
+
+// EntriesFor returns the entries of any of the groups or of the teacher
+// (0: none), in the plan's order. The plan is indexed on first use, so
+// that a school's week views do not each scan all of its entries; the
+// plan must not change after that.
+func (p *TimetablePlan) EntriesFor(groups map[GroupID]bool, teacher UserID) []TimetableEntry {
+	p.index.Do(func() {
+		p.byGroup, p.byTeacher = map[GroupID][]int{}, map[UserID][]int{}
+		for i, e := range p.Entries {
+			if e.GroupID != 0 {
+				p.byGroup[e.GroupID] = append(p.byGroup[e.GroupID], i)
+			}
+			if e.TeacherID != 0 {
+				p.byTeacher[e.TeacherID] = append(p.byTeacher[e.TeacherID], i)
+			}
+		}
+	})
+	var idx []int
+	for g := range groups {
+		idx = append(idx, p.byGroup[g]...)
+	}
+	if teacher != 0 {
+		idx = append(idx, p.byTeacher[teacher]...)
+	}
+	sort.Ints(idx)
+	out := make([]TimetableEntry, 0, len(idx))
+	for i, x := range idx {
+		if i == 0 || x != idx[i-1] {
+			out = append(out, p.Entries[x])
+		}
+	}
+	return out
 }
 
 // TimetableEntry is one period of a lesson in the week.

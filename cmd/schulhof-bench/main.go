@@ -10,6 +10,8 @@
 //	                           p99 at half that load
 //	schulhof-bench files       1 GiB up and down against loopback TCP and the disk,
 //	                           small uploads, PROPFIND on 10,000 entries; beside rclone
+//	schulhof-bench timetable   Untis import of a large school, the week view, the
+//	                           calendar feed's 304
 package main
 
 import (
@@ -44,7 +46,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -55,6 +57,8 @@ func main() {
 		err = benchStartPage(os.Args[2:])
 	case "files":
 		err = benchFiles(os.Args[2:])
+	case "timetable":
+		err = benchTimetable(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}
@@ -198,7 +202,13 @@ func summarize(rs []result) summary {
 
 func (s summary) String() string {
 	var parts []string
-	for _, st := range []int{200, 429, 503, 401, 0} {
+	statuses := []int{200, 304, 429, 503, 401, 0}
+	for st := range s.byStatus {
+		if !slices.Contains(statuses, st) {
+			statuses = append(statuses, st)
+		}
+	}
+	for _, st := range statuses {
 		if n := s.byStatus[st]; n > 0 {
 			name := fmt.Sprint(st)
 			if st == 0 {

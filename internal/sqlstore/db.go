@@ -50,6 +50,10 @@ type DB struct {
 	// stmts caches prepared read statements by their SQL text.
 	stmts sync.Map
 	cache readCache
+	// plans keeps timetable plans' entries by plan id: a plan never
+	// changes once stored (an import makes a new one), so its entries can
+	// be kept for as long as it exists, on every node.
+	plans sync.Map
 }
 
 // Open connects to the database named by dsn: a postgres:// or

@@ -117,6 +117,13 @@ func (db *DB) replacePlan(ctx context.Context, tx *sql.Tx, school schulhof.Schoo
 		school, string(p.ValidTo), string(p.ValidFrom)); err != nil {
 		return err
 	}
+	// plans removed here are found no more, so their cached entries are
+	// never read again; drop them all now and then to bound the memory
+	n := 0
+	db.plans.Range(func(any, any) bool { n++; return true })
+	if n > 256 {
+		db.plans.Clear()
+	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO timetable_plans (school_id, valid_from, valid_to, imported_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 		school, string(p.ValidFrom), string(p.ValidTo), db.now()).Scan(&p.ID); err != nil {
 		return err
@@ -177,19 +184,25 @@ func (db *DB) replaceSubstitutions(ctx context.Context, tx *sql.Tx, school schul
 }
 
 // FindPlan returns the plan in force on the day (the latest that starts
-// on or before it and has not ended), with its entries.
+// on or before it and has not ended), with its entries. The entries of a
+// plan are read once and then kept (plans do not change), so that the
+// week views of a whole school at 7:30 read the plan's id, not its rows.
+// The returned plan is shared: callers must not change it.
 func (db *DB) FindPlan(ctx context.Context, school schulhof.SchoolID, day schulhof.Day) (*schulhof.TimetablePlan, error) {
-	p := &schulhof.TimetablePlan{SchoolID: school}
+	var id int64
 	var from, to string
 	err := db.readRow(ctx, `SELECT id, valid_from, valid_to FROM timetable_plans WHERE school_id = $1 AND valid_from <= $2 AND valid_to >= $2
-		ORDER BY valid_from DESC, id DESC LIMIT 1`, school, string(day)).Scan(&p.ID, &from, &to)
+		ORDER BY valid_from DESC, id DESC LIMIT 1`, school, string(day)).Scan(&id, &from, &to)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	p.ValidFrom, p.ValidTo = schulhof.Day(from), schulhof.Day(to)
+	if p, ok := db.plans.Load(id); ok {
+		return p.(*schulhof.TimetablePlan), nil
+	}
+	p := &schulhof.TimetablePlan{ID: id, SchoolID: school, ValidFrom: schulhof.Day(from), ValidTo: schulhof.Day(to)}
 	rows, err := db.readRows(ctx, `SELECT lesson, weekday, period, class_code, teacher, subject, room, COALESCE(group_id, 0), COALESCE(teacher_id, 0)
 		FROM timetable_entries WHERE plan_id = $1 ORDER BY weekday, period, lesson`, p.ID)
 	if err != nil {
@@ -203,7 +216,11 @@ func (db *DB) FindPlan(ctx context.Context, school schulhof.SchoolID, day schulh
 		}
 		p.Entries = append(p.Entries, e)
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	db.plans.Store(id, p)
+	return p, nil
 }
 
 // FindSubstitutions returns the substitutions from one day to another

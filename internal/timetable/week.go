@@ -80,6 +80,8 @@ func ISOWeek(t time.Time) string {
 // of those days merged in.
 func Week(planFor PlanFor, subs []schulhof.Substitution, times []schulhof.LessonTime, v Viewer, monday time.Time, days int) ([]Lesson, error) {
 	var out []Lesson
+	// the viewer's entries of each plan, picked out once, not once a day
+	mine := map[*schulhof.TimetablePlan][]schulhof.TimetableEntry{}
 	for i := 0; i < days; i++ {
 		date := monday.AddDate(0, 0, i)
 		day := schulhof.DayOf(date)
@@ -87,8 +89,13 @@ func Week(planFor PlanFor, subs []schulhof.Substitution, times []schulhof.Lesson
 		if err != nil {
 			return nil, err
 		}
+		entries, ok := mine[plan]
+		if !ok && plan != nil {
+			entries = plan.EntriesFor(v.Groups, v.TeacherID)
+			mine[plan] = entries
+		}
 		weekday := (int(date.Weekday())+6)%7 + 1
-		out = append(out, dayLessons(plan, subsOn(subs, day), times, v, day, weekday)...)
+		out = append(out, dayLessons(entries, subsOn(subs, day), times, v, day, weekday)...)
 	}
 	return out, nil
 }
@@ -105,11 +112,9 @@ func subsOn(subs []schulhof.Substitution, day schulhof.Day) []schulhof.Substitut
 
 type slot struct{ period, lesson int }
 
-func (v Viewer) takes(e schulhof.TimetableEntry) bool {
-	return (e.GroupID != 0 && v.Groups[e.GroupID]) || (v.TeacherID != 0 && e.TeacherID == v.TeacherID)
-}
-
-func dayLessons(plan *schulhof.TimetablePlan, subs []schulhof.Substitution, times []schulhof.LessonTime, v Viewer, day schulhof.Day, weekday int) []Lesson {
+// dayLessons is a day of the viewer's entries (of any weekday), with the
+// day's substitutions.
+func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution, times []schulhof.LessonTime, v Viewer, day schulhof.Day, weekday int) []Lesson {
 	bySlot := map[slot]*schulhof.Substitution{}
 	for i := range subs {
 		bySlot[slot{subs[i].Period, subs[i].Lesson}] = &subs[i]
@@ -117,23 +122,18 @@ func dayLessons(plan *schulhof.TimetablePlan, subs []schulhof.Substitution, time
 	mine := map[int]bool{} // the viewer's lesson numbers, on any day
 	var out []Lesson
 	applied := map[*schulhof.Substitution]bool{}
-	if plan != nil {
-		for _, e := range plan.Entries {
-			if !v.takes(e) {
-				continue
-			}
-			mine[e.Lesson] = true
-			if e.Weekday != weekday {
-				continue
-			}
-			l := Lesson{Date: day, Period: e.Period, Subject: e.Subject, Room: e.Room, Teacher: e.Teacher,
-				Group: v.GroupNames[e.GroupID], Status: Regular, Lesson: e.Lesson}
-			if s := bySlot[slot{e.Period, e.Lesson}]; s != nil {
-				applied[s] = true
-				apply(&l, s)
-			}
-			out = append(out, l)
+	for _, e := range entries {
+		mine[e.Lesson] = true
+		if e.Weekday != weekday {
+			continue
 		}
+		l := Lesson{Date: day, Period: e.Period, Subject: e.Subject, Room: e.Room, Teacher: e.Teacher,
+			Group: v.GroupNames[e.GroupID], Status: Regular, Lesson: e.Lesson}
+		if s := bySlot[slot{e.Period, e.Lesson}]; s != nil {
+			applied[s] = true
+			apply(&l, s)
+		}
+		out = append(out, l)
 	}
 	for i := range subs {
 		s := &subs[i]

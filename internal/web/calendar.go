@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -33,6 +34,11 @@ func (s *Server) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school"))
 		return
 	}
+	if r.Method == http.MethodPost {
+		if old, err := s.db.CalendarToken(r.Context(), u.ID, false); err == nil {
+			s.forgetFeed(old)
+		}
+	}
 	tok, err := s.db.CalendarToken(r.Context(), u.ID, r.Method == http.MethodPost)
 	if err != nil {
 		s.fail(w, r, err)
@@ -43,6 +49,9 @@ func (s *Server) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
 
 // renewCalendarFeed: POST /profile/calendar-feed.
 func (s *Server) renewCalendarFeed(w http.ResponseWriter, r *http.Request) {
+	if old, err := s.db.CalendarToken(r.Context(), authOf(r).user.ID, false); err == nil {
+		s.forgetFeed(old)
+	}
 	if _, err := s.db.CalendarToken(r.Context(), authOf(r).user.ID, true); err != nil {
 		s.fail(w, r, err)
 		return
@@ -50,25 +59,81 @@ func (s *Server) renewCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/profile?flash=saved#calendar", http.StatusSeeOther)
 }
 
+// feedCache keeps each feed for a minute: calendar apps poll (and many
+// devices of a school at the same hour), the feed says it changes at most
+// hourly, and a poll answered from here costs a map lookup. Renewing an
+// address drops its entry on this node; another node serves the old
+// address for at most feedTTL.
+type feedCache struct {
+	mu sync.Mutex
+	m  map[string]cachedFeed
+}
+
+type cachedFeed struct {
+	etag string
+	body []byte
+	at   time.Time
+}
+
+const feedTTL = time.Minute
+
 // serveCalendarFeed: GET /ical/{file} ("TOKEN.ics"), no login.
 func (s *Server) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	tok := strings.TrimSuffix(r.PathValue("file"), ".ics")
+	now := time.Now()
+	s.feeds.mu.Lock()
+	c, ok := s.feeds.m[tok]
+	s.feeds.mu.Unlock()
+	if !ok || now.Sub(c.at) > feedTTL {
+		body, err := s.makeFeed(r, tok)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		sum := sha256.Sum256(body)
+		c = cachedFeed{etag: `"` + hex.EncodeToString(sum[:16]) + `"`, body: body, at: now}
+		s.feeds.mu.Lock()
+		if len(s.feeds.m) > 50_000 {
+			clear(s.feeds.m)
+		}
+		s.feeds.m[tok] = c
+		s.feeds.mu.Unlock()
+	}
+	h := w.Header()
+	h.Set("ETag", c.etag)
+	h.Set("Cache-Control", "private, max-age=900")
+	h.Set("Referrer-Policy", "no-referrer")
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, c.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	h.Set("Content-Disposition", `inline; filename="stundenplan.ics"`)
+	w.Write(c.body)
+}
+
+// forgetFeed drops the cached feeds of a user's old address.
+func (s *Server) forgetFeed(tok string) {
+	s.feeds.mu.Lock()
+	delete(s.feeds.m, tok)
+	s.feeds.mu.Unlock()
+}
+
+// makeFeed builds the feed of the address's user.
+func (s *Server) makeFeed(r *http.Request, tok string) ([]byte, error) {
 	u, err := s.db.FindUserByCalendarToken(r.Context(), tok)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	sc, err := s.schools.get(r.Context(), u.SchoolID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	monday := s.thisMonday()
 	codes := u.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
 	lessons, off, err := s.lessonsOf(r.Context(), sc, u, codes, monday, 7*feedWeeks)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	lang := u.Language
 	if lang == "" {
@@ -83,20 +148,7 @@ func (s *Server) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		cal.Events = append(cal.Events, ical.Event{UID: sc.Slug + "-frei-" + string(h.Date) + "@schulhof", Start: d, End: d.AddDate(0, 0, 1),
 			Summary: h.Name, AllDay: true})
 	}
-	body := cal.Bytes()
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", "private, max-age=900")
-	h.Set("Referrer-Policy", "no-referrer")
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.Set("Content-Type", "text/calendar; charset=utf-8")
-	h.Set("Content-Disposition", `inline; filename="stundenplan.ics"`)
-	w.Write(body)
+	return cal.Bytes(), nil
 }
 
 // lessonEvent is a lesson as a calendar event; its UID stays the same

@@ -74,6 +74,8 @@ type Server struct {
 	appending sync.Map
 	thumbs    *thumb.Cache
 	usage     usageCache
+	feeds     feedCache
+	tt        timetableCaches
 }
 
 // New builds the server and its route table.
@@ -85,6 +87,8 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.metrics = newMetrics(db)
 	s.thumbs = thumb.NewCache(32 << 20)
 	s.usage.m = map[usageKey]usageEntry{}
+	s.feeds.m = map[string]cachedFeed{}
+	s.tt = newTimetableCaches()
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err

@@ -82,6 +82,9 @@ func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files 
 	if err != nil {
 		return nil, err
 	}
+	if rep.Applied {
+		s.forgetTimetable()
+	}
 	for i := range rep.Errors {
 		e := &rep.Errors[i]
 		e.Message = i18n.T(info(r).lang, e.Key, e.Args...)

@@ -139,15 +139,18 @@ func (s *Server) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof
 }
 
 func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, error) {
-	v := timetable.Viewer{Groups: map[schulhof.GroupID]bool{}, ClassCodes: map[string]bool{}, GroupNames: map[schulhof.GroupID]string{},
-		ShowTeachers: codes}
-	all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID})
+	names, err := s.tt.groups.get(sc.ID, func() (map[schulhof.GroupID]string, error) {
+		all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID})
+		m := map[schulhof.GroupID]string{}
+		for _, g := range all {
+			m[g.ID] = g.Name
+		}
+		return m, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range all {
-		v.GroupNames[g.ID] = g.Name
-	}
+	v := timetable.Viewer{Groups: map[schulhof.GroupID]bool{}, ClassCodes: map[string]bool{}, GroupNames: names, ShowTeachers: codes}
 	mine, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
 	if err != nil {
 		return nil, err
@@ -170,18 +173,15 @@ func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof
 	if err != nil {
 		return nil, err
 	}
-	subs, err := s.db.FindSubstitutions(ctx, sc.ID, schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, days)))
+	from, to := schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, days))
+	subs, err := s.tt.subs.get(subsKey{sc.ID, from, to}, func() ([]schulhof.Substitution, error) {
+		return s.db.FindSubstitutions(ctx, sc.ID, from, to)
+	})
 	if err != nil {
 		return nil, err
 	}
-	plans := map[schulhof.Day]*schulhof.TimetablePlan{}
 	planFor := func(d schulhof.Day) (*schulhof.TimetablePlan, error) {
-		if p, ok := plans[d]; ok {
-			return p, nil
-		}
-		p, err := s.db.FindPlan(ctx, sc.ID, d)
-		plans[d] = p
-		return p, err
+		return s.tt.plans.get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
 	}
 	lessons, err := timetable.Week(planFor, subs, times, v, monday, days)
 	if lessons == nil {
@@ -299,4 +299,36 @@ func (s *Server) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.
 		}
 	}
 	return out, nil
+}
+
+// timetableCaches keep, for two seconds, what every week view of a
+// school reads: the substitutions of a range of days, the plan of a day,
+// the names of the groups. An import on this node clears them.
+type timetableCaches struct {
+	subs   *ttlCache[subsKey, []schulhof.Substitution]
+	plans  *ttlCache[planKey, *schulhof.TimetablePlan]
+	groups *ttlCache[schulhof.SchoolID, map[schulhof.GroupID]string]
+}
+
+type subsKey struct {
+	school   schulhof.SchoolID
+	from, to schulhof.Day
+}
+
+type planKey struct {
+	school schulhof.SchoolID
+	day    schulhof.Day
+}
+
+func newTimetableCaches() timetableCaches {
+	return timetableCaches{subs: newTTLCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000),
+		plans:  newTTLCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
+		groups: newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000)}
+}
+
+// forgetTimetable clears the caches after an import.
+func (s *Server) forgetTimetable() {
+	s.tt.subs.clear()
+	s.tt.plans.clear()
+	s.tt.groups.clear()
 }

@@ -1,0 +1,212 @@
+package main
+
+// schulhof-bench timetable: the Untis import of a large school, a
+// student's week view with substitutions, and the calendar feed's 304.
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"runtime/pprof"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/csvimport"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/timetable"
+	"github.com/schulhof/schulhof/internal/web"
+)
+
+func benchTimetable(args []string) error {
+	fs := flag.NewFlagSet("timetable", flag.ContinueOnError)
+	dsn := fs.String("database-url", "", "postgres://... (default: SQLite in a temporary directory)")
+	scale := fs.String("scale", "1.5", "size of the generated school (gen-school --scale); 1.5 is about 1,500 students")
+	gen := fs.String("gen-school", filepath.Join("..", "shared", "tools", "gen-school"), "the school generator")
+	requests := fs.Int("requests", 100000, "requests per load test")
+	conns := fs.Int("connections", 32, "connections of the load tests")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the load tests to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	dir, err := os.MkdirTemp("", "schulhof-bench-school")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if out, err := exec.Command(*gen, filepath.Join(dir, "school"), "--scale", *scale, "--week", "2027-W05").CombinedOutput(); err != nil {
+		return fmt.Errorf("gen-school: %v: %s", err, out)
+	}
+	if *dsn == "" {
+		*dsn = filepath.Join(dir, "bench.db")
+	}
+	db, err := sqlstore.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sc := &schulhof.School{Slug: fmt.Sprintf("tt-%d", time.Now().UnixNano()%1_000_000), Name: "Gymnasium Lastheim", State: "NW", Type: "gymnasium"}
+	if err := db.CreateSchool(ctx, sc); err != nil {
+		return err
+	}
+	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, "school", name)) }
+	t0 := time.Now()
+	for file, role := range map[string]schulhof.Role{"users-students.csv": schulhof.RoleStudent, "users-teachers.csv": schulhof.RoleTeacher} {
+		b, err := read(file)
+		if err != nil {
+			return err
+		}
+		f, err := csvimport.Parse(b)
+		if err != nil {
+			return err
+		}
+		rows, errs := f.Rows(f.GuessMapping(), role)
+		if _, err := db.ImportUsers(ctx, sc.ID, rows, errs, schulhof.ImportOptions{KeepMissing: true}); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("database: %s; users imported from the CSV files in %s\n", db.Dialect(), time.Since(t0).Round(time.Millisecond))
+	files := map[string][]byte{}
+	for _, n := range []string{"GPU001.TXT", "GPU002.TXT", "GPU003.TXT", "GPU004.TXT", "GPU005.TXT", "GPU006.TXT", "GPU010.TXT", "GPU014.TXT", "GPU015.TXT", "GPU017.TXT"} {
+		if files[n], err = read(n); err != nil {
+			return err
+		}
+	}
+	t0 = time.Now()
+	dry, err := timetable.Import(ctx, db, sc.ID, files, timetable.Options{DryRun: true, Now: time.Now()})
+	if err != nil {
+		return err
+	}
+	dryTime := time.Since(t0)
+	t0 = time.Now()
+	rep, err := timetable.Import(ctx, db, sc.ID, files, timetable.Options{Now: time.Now()})
+	if err != nil {
+		return err
+	}
+	if !rep.Applied {
+		return fmt.Errorf("import not applied: %+v", rep.Errors)
+	}
+	fmt.Printf("Untis import (%d timetable entries, %d lessons, %d students, %d course choices, %d courses): dry run %s, import %s (target < 5 s)\n",
+		rep.Counts["timetable"], rep.Counts["lessons"], rep.Counts["students"], rep.Counts["course_choices"], rep.Courses,
+		dryTime.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
+	_ = dry
+
+	// the server, and sessions of Oberstufe and Sek-I students
+	blobDir, err := os.MkdirTemp("", "schulhof-bench-files")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(blobDir)
+	blobs, err := blob.NewDisk(blobDir)
+	if err != nil {
+		return err
+	}
+	db.Now = func() time.Time { return time.Date(2027, 2, 1, 7, 0, 0, 0, time.UTC) } // Monday of the substitutions' week
+	srv, err := web.New(web.Config{Version: "bench"}, db, blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+	users, _, err := db.FindUsers(ctx, schulhof.UserFilter{SchoolID: sc.ID, Role: schulhof.RoleStudent, Limit: 300})
+	if err != nil {
+		return err
+	}
+	var tokens, feeds []string
+	now := db.Now()
+	hash := password.Hash("bench-passwort", password.Fast)
+	for _, u := range users {
+		// they have logged in before and chosen their own password
+		if err := db.SetPassword(ctx, sc.ID, u.ID, hash, false); err != nil {
+			return err
+		}
+		b := make([]byte, 32)
+		rand.Read(b)
+		tok := base64.RawURLEncoding.EncodeToString(b)
+		h := sha256.Sum256([]byte(tok))
+		if err := db.CreateSession(ctx, &schulhof.Session{TokenHash: h[:], UserID: u.ID, SchoolID: sc.ID, CreatedAt: now, LastSeenAt: now,
+			ExpiresAt: now.Add(schulhof.SessionIdleTimeout)}); err != nil {
+			return err
+		}
+		tokens = append(tokens, tok)
+		feed, err := db.CalendarToken(ctx, u.ID, false)
+		if err != nil {
+			return err
+		}
+		feeds = append(feeds, feed)
+	}
+	c := client(*conns)
+	get := func(url string, header ...string) result {
+		return timed(func() int {
+			req, _ := http.NewRequest("GET", url, nil)
+			for i := 0; i+1 < len(header); i += 2 {
+				req.Header.Set(header[i], header[i+1])
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				return 0
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode
+		})
+	}
+	week := func(i int) result {
+		return get(base+"/api/v1/me/timetable?week=2027-W05", "Authorization", "Bearer "+tokens[i%len(tokens)])
+	}
+	for i := 0; i < 1000; i++ {
+		week(i)
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	rs, d := closedLoop(*requests, *conns, week)
+	fmt.Printf("week view with substitutions (API, %d students): %.0f requests/s (target >= 10,000); %s\n",
+		len(tokens), float64(len(rs))/d.Seconds(), summarize(rs))
+
+	etags := make([]string, len(feeds))
+	for i, f := range feeds {
+		req, _ := http.NewRequest("GET", base+"/ical/"+f+".ics", nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		etags[i] = resp.Header.Get("ETag")
+	}
+	feed := func(i int) result {
+		k := i % len(feeds)
+		return get(base+"/ical/"+feeds[k]+".ics", "If-None-Match", etags[k])
+	}
+	rs, d = closedLoop(*requests, *conns, feed)
+	fmt.Printf("calendar feed answered 304: %.0f requests/s (target >= 30,000); %s\n", float64(len(rs))/d.Seconds(), summarize(rs))
+	return nil
+}
