@@ -93,6 +93,20 @@ type Substitution struct {
 	Text          string   `json:"text,omitempty"`
 }
 
+// Exam is an exam from the timetable export (Untis GPU017): the lessons
+// (courses) that write it, on a day from one period to another.
+type Exam struct {
+	Number   int      `json:"number"`
+	Day      Day      `json:"date"`
+	From     int      `json:"from_period"`
+	To       int      `json:"to_period"`
+	Name     string   `json:"name"`
+	Text     string   `json:"text,omitempty"`
+	Subjects []string `json:"subjects"`
+	Lessons  []int    `json:"lessons"`
+	Rooms    []string `json:"rooms,omitempty"`
+}
+
 // CourseGroup is a course of the Oberstufe as an import brings it: its
 // Untis code (class and course, "Q1/M-LK1"), its teacher and students.
 type CourseGroup struct {
@@ -115,6 +129,8 @@ type TimetableImport struct {
 	Plan *TimetablePlan
 	// Substitutions, if not nil, replace those of the days they are on.
 	Substitutions []Substitution
+	// Exams, if not nil, replace those of the days they are on.
+	Exams []Exam
 }
 
 // TimetableService keeps plans and substitutions.
@@ -123,4 +139,5 @@ type TimetableService interface {
 	// FindPlan returns the plan in force on the day, nil if none.
 	FindPlan(ctx context.Context, school SchoolID, day Day) (*TimetablePlan, error)
 	FindSubstitutions(ctx context.Context, school SchoolID, from, to Day) ([]Substitution, error)
+	FindExams(ctx context.Context, school SchoolID, from, to Day) ([]Exam, error)
 }

@@ -596,4 +596,5 @@ var messages = map[string][2]string{
 	"settings.holidays_hint": {"Die gesetzlichen Feiertage des Bundeslands kennt Schulhof selbst. Trage hier die Ferien und freien Tage der Schule ein, eine Zeile je Zeitraum: Name;von;bis (z. B. Herbstferien;12.10.2026;24.10.2026).", "Schulhof knows the state's public holidays itself. Enter the school's holidays and days off here, one line per range: name;from;to (e.g. Herbstferien;12.10.2026;24.10.2026)."},
 	"school_holidays.line":   {"Zeile %d: bitte als „Name;von;bis“, z. B. Herbstferien;12.10.2026;24.10.2026.", "Line %d: please as “name;from;to”, e.g. Herbstferien;12.10.2026;24.10.2026."},
 	"timetable.bad_year":     {"Das Jahr „%s“ gibt es hier nicht.", "There is no year “%s” here."},
+	"timetable.status.exam":  {"Klausur", "exam"},
 }

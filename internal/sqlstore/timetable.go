@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/schulhof/schulhof"
@@ -38,6 +39,11 @@ func (db *DB) ApplyTimetableImport(ctx context.Context, imp *schulhof.TimetableI
 		}
 		if imp.Substitutions != nil {
 			if err := db.replaceSubstitutions(ctx, tx, imp.SchoolID, imp.Substitutions); err != nil {
+				return err
+			}
+		}
+		if imp.Exams != nil {
+			if err := db.replaceExams(ctx, tx, imp.SchoolID, imp.Exams); err != nil {
 				return err
 			}
 		}
@@ -453,4 +459,55 @@ func (db *DB) SetSchoolHolidays(ctx context.Context, school schulhof.SchoolID, h
 		}
 		return db.audit(ctx, tx, school, "school.holidays", "", fmt.Sprintf("%d", len(hs)))
 	})
+}
+
+// replaceExams replaces the exams of every day the new ones are on.
+func (db *DB) replaceExams(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, exams []schulhof.Exam) error {
+	days := map[schulhof.Day]bool{}
+	for _, e := range exams {
+		days[e.Day] = true
+	}
+	for d := range days {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM timetable_exams WHERE school_id = $1 AND day = $2`, school, string(d)); err != nil {
+			return err
+		}
+	}
+	for _, e := range exams {
+		lessons := make([]string, len(e.Lessons))
+		for i, l := range e.Lessons {
+			lessons[i] = strconv.Itoa(l)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO timetable_exams (school_id, number, day, from_period, to_period, name, text, subjects, lessons, rooms)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, school, e.Number, string(e.Day), e.From, e.To, e.Name, e.Text,
+			strings.Join(e.Subjects, "~"), strings.Join(lessons, "~"), strings.Join(e.Rooms, "~")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindExams returns the exams from one day to another, by day and period.
+func (db *DB) FindExams(ctx context.Context, school schulhof.SchoolID, from, to schulhof.Day) ([]schulhof.Exam, error) {
+	rows, err := db.readRows(ctx, `SELECT number, day, from_period, to_period, name, text, subjects, lessons, rooms FROM timetable_exams
+		WHERE school_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, from_period, number`, school, string(from), string(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []schulhof.Exam
+	for rows.Next() {
+		var e schulhof.Exam
+		var day, subjects, lessons, rooms string
+		if err := rows.Scan(&e.Number, &day, &e.From, &e.To, &e.Name, &e.Text, &subjects, &lessons, &rooms); err != nil {
+			return nil, err
+		}
+		e.Day, e.Subjects, e.Rooms = schulhof.Day(day), splitList(subjects), splitList(rooms)
+		for _, l := range splitList(lessons) {
+			if n, err := strconv.Atoi(l); err == nil {
+				e.Lessons = append(e.Lessons, n)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,6 +78,7 @@ type data struct {
 	students  []untis.Student
 	choices   []untis.CourseChoice
 	subs      []untis.Substitution
+	exams     []untis.Exam
 	seen      map[string]bool
 }
 
@@ -167,9 +169,8 @@ func (d *data) read(name string, b []byte, rep *Report) error {
 		d.subs, problems, err = untis.ReadSubstitutions(b)
 		n = len(d.subs)
 	case "exams":
-		var es []untis.Exam
-		es, problems, err = untis.ReadExams(b)
-		n = len(es)
+		d.exams, problems, err = untis.ReadExams(b)
+		n = len(d.exams)
 	}
 	if err != nil {
 		// the file as a whole is unusable: say so for it, go on with the others
@@ -344,6 +345,21 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 				Period: s.Period, Lesson: s.Lesson, Kind: s.Kind, Flags: s.Flags, AbsentTeacher: s.AbsentTeacher, Teacher: s.Teacher,
 				Subject: s.Subject, NewSubject: s.NewSubject, Room: s.Room, NewRoom: s.NewRoom, Classes: s.Classes,
 				NewClasses: s.NewClasses, Text: s.Text})
+		}
+	}
+	if d.seen["exams"] {
+		imp.Exams = []schulhof.Exam{}
+		for _, e := range d.exams {
+			var rooms []string
+			for _, rs := range e.Rooms {
+				for _, r := range rs {
+					if !slices.Contains(rooms, r) {
+						rooms = append(rooms, r)
+					}
+				}
+			}
+			imp.Exams = append(imp.Exams, schulhof.Exam{Number: e.Number, Day: schulhof.DayOf(e.Date), From: e.From, To: e.To,
+				Name: e.Name, Text: e.Text, Subjects: e.Subjects, Lessons: e.Lessons, Rooms: rooms})
 		}
 	}
 	return imp, nil

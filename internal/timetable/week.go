@@ -2,6 +2,7 @@ package timetable
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ type Lesson struct {
 	Room    string       `json:"room"`
 	Teacher string       `json:"teacher,omitempty"` // only where the viewer may see it
 	Group   string       `json:"group"`
-	// Status is regular, cancelled, substituted, room_changed or extra.
+	// Status is regular, cancelled, substituted, room_changed, extra or exam.
 	Status string `json:"status"`
 	Note   string `json:"note,omitempty"` // the substitution's text
 	// What was planned, where it changed.
@@ -37,6 +38,7 @@ const (
 	Substituted = "substituted"
 	RoomChanged = "room_changed"
 	Extra       = "extra"
+	Exam        = "exam"
 )
 
 // Viewer is whose week it is: a student by their groups (class and
@@ -78,7 +80,7 @@ func ISOWeek(t time.Time) string {
 // Week returns the viewer's lessons for the days from monday on (5 from a
 // Monday: Monday to Friday; any first day works), with the substitutions
 // of those days merged in.
-func Week(planFor PlanFor, subs []schulhof.Substitution, times []schulhof.LessonTime, v Viewer, monday time.Time, days int) ([]Lesson, error) {
+func Week(planFor PlanFor, subs []schulhof.Substitution, exams []schulhof.Exam, times []schulhof.LessonTime, v Viewer, monday time.Time, days int) ([]Lesson, error) {
 	var out []Lesson
 	// the viewer's entries of each plan, picked out once, not once a day
 	mine := map[*schulhof.TimetablePlan][]schulhof.TimetableEntry{}
@@ -95,9 +97,19 @@ func Week(planFor PlanFor, subs []schulhof.Substitution, times []schulhof.Lesson
 			mine[plan] = entries
 		}
 		weekday := (int(date.Weekday())+6)%7 + 1
-		out = append(out, dayLessons(entries, subsOn(subs, day), times, v, day, weekday)...)
+		out = append(out, dayLessons(entries, subsOn(subs, day), examsOn(exams, day), times, v, day, weekday)...)
 	}
 	return out, nil
+}
+
+func examsOn(exams []schulhof.Exam, day schulhof.Day) []schulhof.Exam {
+	var out []schulhof.Exam
+	for _, e := range exams {
+		if e.Day == day {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func subsOn(subs []schulhof.Substitution, day schulhof.Day) []schulhof.Substitution {
@@ -114,7 +126,7 @@ type slot struct{ period, lesson int }
 
 // dayLessons is a day of the viewer's entries (of any weekday), with the
 // day's substitutions.
-func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution, times []schulhof.LessonTime, v Viewer, day schulhof.Day, weekday int) []Lesson {
+func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution, exams []schulhof.Exam, times []schulhof.LessonTime, v Viewer, day schulhof.Day, weekday int) []Lesson {
 	bySlot := map[slot]*schulhof.Substitution{}
 	for i := range subs {
 		bySlot[slot{subs[i].Period, subs[i].Lesson}] = &subs[i]
@@ -145,6 +157,7 @@ func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution,
 			Note: s.Text, Lesson: s.Lesson}
 		out = append(out, l)
 	}
+	out = withExams(out, exams, mine, day)
 	for i := range out {
 		if t, ok := schulhof.LessonTimeOf(times, weekday, out[i].Period); ok {
 			out[i].Start, out[i].End = t.Start, t.End
@@ -154,6 +167,37 @@ func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution,
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Period < out[j].Period })
+	return out
+}
+
+// withExams marks the viewer's lessons that an exam takes (its lessons,
+// in its periods) and adds its periods where the viewer has none.
+func withExams(out []Lesson, exams []schulhof.Exam, mine map[int]bool, day schulhof.Day) []Lesson {
+	for _, e := range exams {
+		ours := false
+		for _, l := range e.Lessons {
+			ours = ours || mine[l]
+		}
+		if !ours {
+			continue
+		}
+		note := strings.TrimSpace(e.Name + " " + e.Text)
+		for p := e.From; p <= e.To; p++ {
+			found := false
+			for i := range out {
+				if out[i].Period == p && slices.Contains(e.Lessons, out[i].Lesson) {
+					out[i].Status, out[i].Note, found = Exam, note, true
+					if len(e.Rooms) > 0 && e.Rooms[0] != out[i].Room {
+						out[i].PlannedRoom, out[i].Room = out[i].Room, strings.Join(e.Rooms, ", ")
+					}
+				}
+			}
+			if !found {
+				out = append(out, Lesson{Date: day, Period: p, Subject: strings.Join(e.Subjects, ", "), Room: strings.Join(e.Rooms, ", "),
+					Status: Exam, Note: note})
+			}
+		}
+	}
 	return out
 }
 

@@ -80,6 +80,10 @@ func TestWeekOfMusterstadt(t *testing.T) {
 		t.Fatal(err)
 	}
 	planFor := func(d schulhof.Day) (*schulhof.TimetablePlan, error) { return db.FindPlan(ctx, sc.ID, d) }
+	exams, err := db.FindExams(ctx, sc.ID, schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, 6)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	find := func(login string) *schulhof.User {
 		u, err := db.FindUserByLogin(ctx, sc.ID, login)
 		if err != nil {
@@ -103,7 +107,7 @@ func TestWeekOfMusterstadt(t *testing.T) {
 	}
 	for name, u := range map[string]*schulhof.User{"student-5a": student5a, "student-q1": oberstufe, "teacher-bec": teacher} {
 		v := viewerOf(t, db, sc, u)
-		week, err := timetable.Week(planFor, subs, times, v, monday, 5)
+		week, err := timetable.Week(planFor, subs, exams, times, v, monday, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +139,7 @@ func TestWeekOfMusterstadt(t *testing.T) {
 	}
 	// the 5a student sees every change of 5a's lessons that week
 	v := viewerOf(t, db, sc, student5a)
-	week, _ := timetable.Week(planFor, subs, times, v, monday, 5)
+	week, _ := timetable.Week(planFor, subs, exams, times, v, monday, 5)
 	for _, s := range subs {
 		if len(s.Classes) != 1 || s.Classes[0] != "5a" {
 			continue

@@ -183,7 +183,13 @@ func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof
 	planFor := func(d schulhof.Day) (*schulhof.TimetablePlan, error) {
 		return s.tt.plans.get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
 	}
-	lessons, err := timetable.Week(planFor, subs, times, v, monday, days)
+	exams, err := s.tt.exams.get(subsKey{sc.ID, from, to}, func() ([]schulhof.Exam, error) {
+		return s.db.FindExams(ctx, sc.ID, from, to)
+	})
+	if err != nil {
+		return nil, err
+	}
+	lessons, err := timetable.Week(planFor, subs, exams, times, v, monday, days)
 	if lessons == nil {
 		lessons = []timetable.Lesson{}
 	}
@@ -306,6 +312,7 @@ func (s *Server) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.
 // the names of the groups. An import on this node clears them.
 type timetableCaches struct {
 	subs   *ttlCache[subsKey, []schulhof.Substitution]
+	exams  *ttlCache[subsKey, []schulhof.Exam]
 	plans  *ttlCache[planKey, *schulhof.TimetablePlan]
 	groups *ttlCache[schulhof.SchoolID, map[schulhof.GroupID]string]
 }
@@ -322,6 +329,7 @@ type planKey struct {
 
 func newTimetableCaches() timetableCaches {
 	return timetableCaches{subs: newTTLCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000),
+		exams:  newTTLCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
 		plans:  newTTLCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
 		groups: newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000)}
 }
@@ -329,6 +337,7 @@ func newTimetableCaches() timetableCaches {
 // forgetTimetable clears the caches after an import.
 func (s *Server) forgetTimetable() {
 	s.tt.subs.clear()
+	s.tt.exams.clear()
 	s.tt.plans.clear()
 	s.tt.groups.clear()
 }

@@ -46,9 +46,21 @@ func TestWeekFromImport(t *testing.T) {
 	if m.Status != "room_changed" || m.Room != "AULA" {
 		t.Errorf("maths: %+v", m)
 	}
+	// an exam of German on Tuesday in the first period
+	if rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false",
+		multipartBody("files:GPU017.TXT", "\"5a-D\";1;\"Klassenarbeit\";20261201;1;1;\"D\";\"1\";;;\"R100\"\r\n")); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"applied":true`) {
+		t.Fatalf("exam import: %d %s", rec.Code, rec.Body)
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable", ""), &week)
+	if len(week.Lessons) != 3 || week.Lessons[2].Status != "exam" || week.Lessons[2].Date != "2026-12-01" || week.Lessons[2].Subject != "D" {
+		t.Fatalf("week with the exam: %+v", week.Lessons)
+	}
+	if rec := f.do("a-student2", "GET", "/api/v1/me/timetable", ""); strings.Contains(rec.Body.String(), `"exam"`) {
+		t.Error("5b's student sees 5a's exam")
+	}
 	// the teacher sees all three, with codes
 	decode(t, f.do("a-teacher", "GET", "/api/v1/me/timetable?week=2026-W49", ""), &week)
-	if len(week.Lessons) != 3 || week.Lessons[2].Teacher != "MEI" {
+	if len(week.Lessons) != 4 || week.Lessons[2].Teacher != "MEI" {
 		t.Fatalf("teacher's week: %+v", week.Lessons)
 	}
 	// the school shows codes to students
@@ -56,7 +68,7 @@ func TestWeekFromImport(t *testing.T) {
 		t.Fatal(rec.Code, rec.Body)
 	}
 	decode(t, f.do("a-parent", "GET", "/api/v1/me/timetable", ""), &week)
-	if len(week.Lessons) != 2 || week.Lessons[0].Teacher != "MEI" {
+	if len(week.Lessons) != 3 || week.Lessons[0].Teacher != "MEI" {
 		t.Fatalf("parent's view of the child's week: %+v", week.Lessons)
 	}
 	start := f.page("a-student", "GET", "/", "").Body.String()
@@ -72,12 +84,17 @@ func TestWeekFromImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	var withHoliday struct {
-		Lessons  []any
+		Lessons  []struct{ Date string }
 		Holidays []struct{ Date, Name string }
 	}
 	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable", ""), &withHoliday)
-	if len(withHoliday.Lessons) != 0 || len(withHoliday.Holidays) != 1 || withHoliday.Holidays[0].Name != "Pädagogischer Tag" {
-		t.Errorf("on a school holiday: %+v", withHoliday)
+	if len(withHoliday.Holidays) != 1 || withHoliday.Holidays[0].Name != "Pädagogischer Tag" {
+		t.Errorf("holidays: %+v", withHoliday.Holidays)
+	}
+	for _, l := range withHoliday.Lessons {
+		if l.Date == "2026-11-30" {
+			t.Errorf("a lesson on the school holiday: %+v", withHoliday.Lessons)
+		}
 	}
 	// the next week is the plan without changes
 	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable?week=2026-W50", ""), &week)

@@ -93,3 +93,19 @@ CREATE TABLE school_holidays (
     to_day     TEXT NOT NULL
 );
 CREATE INDEX school_holidays_school ON school_holidays(school_id, from_day);
+
+-- Exams from the Untis export (GPU017), shown in the timetable; the exam
+-- planning module keeps its own.
+CREATE TABLE timetable_exams (
+    school_id    BIGINT NOT NULL REFERENCES schools(id),
+    number       INTEGER NOT NULL,
+    day          TEXT NOT NULL,
+    from_period  INTEGER NOT NULL,
+    to_period    INTEGER NOT NULL,
+    name         TEXT NOT NULL DEFAULT '',
+    text         TEXT NOT NULL DEFAULT '',
+    subjects     TEXT NOT NULL DEFAULT '', -- "~"-joined
+    lessons      TEXT NOT NULL DEFAULT '', -- "~"-joined lesson numbers
+    rooms        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX timetable_exams_day ON timetable_exams(school_id, day);
