@@ -597,4 +597,5 @@ var messages = map[string][2]string{
 	"school_holidays.line":   {"Zeile %d: bitte als „Name;von;bis“, z. B. Herbstferien;12.10.2026;24.10.2026.", "Line %d: please as “name;from;to”, e.g. Herbstferien;12.10.2026;24.10.2026."},
 	"timetable.bad_year":     {"Das Jahr „%s“ gibt es hier nicht.", "There is no year “%s” here."},
 	"timetable.status.exam":  {"Klausur", "exam"},
+	"timetable.one_of":       {"Bitte genau eines angeben: class, teacher oder room.", "Please give exactly one of class, teacher or room."},
 }

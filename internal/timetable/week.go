@@ -51,6 +51,11 @@ type Viewer struct {
 	ShowTeachers bool
 	// GroupNames names the groups of the plan's entries for display.
 	GroupNames map[schulhof.GroupID]string
+	// Filter, if set, picks the entries instead of Groups and TeacherID:
+	// a class's, a teacher's, a room's week by their codes. Room names the
+	// room then, for changes into it.
+	Filter func(schulhof.TimetableEntry) bool
+	Room   string
 }
 
 // PlanFor returns the plan in force on a day (nil if none).
@@ -93,7 +98,15 @@ func Week(planFor PlanFor, subs []schulhof.Substitution, exams []schulhof.Exam, 
 		}
 		entries, ok := mine[plan]
 		if !ok && plan != nil {
-			entries = plan.EntriesFor(v.Groups, v.TeacherID)
+			if v.Filter != nil {
+				for _, e := range plan.Entries {
+					if v.Filter(e) {
+						entries = append(entries, e)
+					}
+				}
+			} else {
+				entries = plan.EntriesFor(v.Groups, v.TeacherID)
+			}
 			mine[plan] = entries
 		}
 		weekday := (int(date.Weekday())+6)%7 + 1
@@ -209,6 +222,9 @@ func cancelled(s *schulhof.Substitution) bool { return s.Kind == "C" || s.Flags&
 func (v Viewer) concerns(s *schulhof.Substitution, mine map[int]bool) bool {
 	if v.TeacherCode != "" && strings.EqualFold(s.Teacher, v.TeacherCode) {
 		return true
+	}
+	if v.Room != "" {
+		return strings.EqualFold(s.NewRoom, v.Room)
 	}
 	if s.Lesson != 0 && mine[s.Lesson] {
 		return true

@@ -154,6 +154,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/schools/{school}/timetable/imports", api(s.apiTimetableImport))
 	handle("GET /api/v1/schools/{school}/lesson-times", api(s.apiGetLessonTimes))
 	handle("GET /api/v1/schools/{school}/substitutions", api(s.apiSubstitutions))
+	handle("GET /api/v1/schools/{school}/timetable", api(s.apiSchoolTimetable))
 	handle("GET /api/v1/schools/{school}/holidays", api(s.apiHolidays))
 	handle("PUT /api/v1/schools/{school}/holidays", api(s.apiSetHolidays))
 	handle("PUT /api/v1/schools/{school}/lesson-times", api(s.apiSetLessonTimes))

@@ -139,14 +139,7 @@ func (s *Server) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof
 }
 
 func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, error) {
-	names, err := s.tt.groups.get(sc.ID, func() (map[schulhof.GroupID]string, error) {
-		all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID})
-		m := map[schulhof.GroupID]string{}
-		for _, g := range all {
-			m[g.ID] = g.Name
-		}
-		return m, err
-	})
+	names, err := s.groupNames(ctx, sc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +161,18 @@ func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof
 	}
 	if u.Role >= schulhof.RoleTeacher {
 		v.TeacherID, v.TeacherCode = u.ID, u.ShortCode
+	}
+	return s.weekOfViewer(ctx, sc, v, monday, days)
+}
+
+// weekOfViewer computes the viewer's lessons on the days from monday on.
+func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timetable.Viewer, monday time.Time, days int) ([]timetable.Lesson, error) {
+	if v.GroupNames == nil {
+		names, err := s.groupNames(ctx, sc.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.GroupNames = names
 	}
 	times, err := s.db.FindLessonTimes(ctx, sc.ID)
 	if err != nil {
@@ -334,10 +339,94 @@ func newTimetableCaches() timetableCaches {
 		groups: newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000)}
 }
 
+// groupNames names a school's groups, for the lessons' "group".
+func (s *Server) groupNames(ctx context.Context, school schulhof.SchoolID) (map[schulhof.GroupID]string, error) {
+	return s.tt.groups.get(school, func() (map[schulhof.GroupID]string, error) {
+		all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: school})
+		m := map[schulhof.GroupID]string{}
+		for _, g := range all {
+			m[g.ID] = g.Name
+		}
+		return m, err
+	})
+}
+
 // forgetTimetable clears the caches after an import.
 func (s *Server) forgetTimetable() {
 	s.tt.subs.clear()
 	s.tt.exams.clear()
 	s.tt.plans.clear()
 	s.tt.groups.clear()
+}
+
+// apiSchoolTimetable: GET /api/v1/schools/{school}/timetable?week=&class=|teacher=|room=,
+// the week of a class (everyone at the school), a teacher (staff, or
+// everyone where the school shows teachers' codes) or a room (staff).
+func (s *Server) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := authOf(r).user
+	q := r.URL.Query()
+	class, teacher, room := strings.TrimSpace(q.Get("class")), strings.TrimSpace(q.Get("teacher")), strings.TrimSpace(q.Get("room"))
+	staff := u.Role >= schulhof.RoleTeacher
+	v := timetable.Viewer{ClassCodes: map[string]bool{}, ShowTeachers: staff || sc.ShowTeacherCodes}
+	given := 0
+	for _, x := range []string{class, teacher, room} {
+		if x != "" {
+			given++
+		}
+	}
+	switch {
+	case given != 1:
+		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "timetable.one_of"))
+		return
+	case class != "":
+		v.ClassCodes[strings.ToLower(class)] = true
+		v.Filter = func(e schulhof.TimetableEntry) bool { return strings.EqualFold(e.Class, class) }
+	case teacher != "" && v.ShowTeachers:
+		v.TeacherCode = teacher
+		v.Filter = func(e schulhof.TimetableEntry) bool { return strings.EqualFold(e.Teacher, teacher) }
+	case room != "" && staff:
+		v.Room = room
+		v.Filter = func(e schulhof.TimetableEntry) bool { return strings.EqualFold(e.Room, room) }
+	default:
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	monday := s.thisMonday()
+	if wk := q.Get("week"); wk != "" {
+		if monday, err = timetable.ParseISOWeek(wk); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	lessons, err := s.weekOfViewer(r.Context(), sc, v, monday, 5)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	off, err := s.daysOff(r.Context(), sc, monday, 5)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Lessons: dropDays(lessons, off), Holidays: off})
+}
+
+// dropDays leaves out the lessons on days off.
+func dropDays(lessons []timetable.Lesson, off []dayOff) []timetable.Lesson {
+	isOff := map[schulhof.Day]bool{}
+	for _, d := range off {
+		isOff[d.Date] = true
+	}
+	kept := []timetable.Lesson{}
+	for _, l := range lessons {
+		if !isOff[l.Date] {
+			kept = append(kept, l)
+		}
+	}
+	return kept
 }

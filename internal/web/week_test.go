@@ -58,6 +58,20 @@ func TestWeekFromImport(t *testing.T) {
 	if rec := f.do("a-student2", "GET", "/api/v1/me/timetable", ""); strings.Contains(rec.Body.String(), `"exam"`) {
 		t.Error("5b's student sees 5a's exam")
 	}
+	// a class's, a teacher's, a room's week
+	var byCode struct{ Lessons []struct{ Subject, Status, Room string } }
+	decode(t, f.do("a-teacher", "GET", "/api/v1/schools/schule-a/timetable?class=5b", ""), &byCode)
+	if len(byCode.Lessons) != 1 || byCode.Lessons[0].Subject != "E" {
+		t.Errorf("5b's week: %+v", byCode.Lessons)
+	}
+	decode(t, f.do("a-admin", "GET", "/api/v1/schools/schule-a/timetable?room=AULA", ""), &byCode)
+	if len(byCode.Lessons) != 1 || byCode.Lessons[0].Status != "extra" {
+		t.Errorf("the hall gets maths as an extra lesson: %+v", byCode.Lessons)
+	}
+	decode(t, f.do("a-admin", "GET", "/api/v1/schools/schule-a/timetable?teacher=mei", ""), &byCode)
+	if len(byCode.Lessons) != 4 {
+		t.Errorf("MEI's week: %+v", byCode.Lessons)
+	}
 	// the teacher sees all three, with codes
 	decode(t, f.do("a-teacher", "GET", "/api/v1/me/timetable?week=2026-W49", ""), &week)
 	if len(week.Lessons) != 4 || week.Lessons[2].Teacher != "MEI" {
