@@ -23,6 +23,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
 )
@@ -87,8 +88,10 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return strings.TrimSpace(s)
 }
 
-func TestFirstDay(t *testing.T) {
-	ctx := newBrowser(t)
+// startServer runs the real server with a fresh SQLite store on the
+// real clock, for the browser.
+func startServer(t *testing.T) (*sqlstore.DB, *httptest.Server) {
+	t.Helper()
 	db := sqltest.MustOpenSQLite(t)
 	db.Now = time.Now
 	blobs, err := blob.NewDisk(t.TempDir())
@@ -100,7 +103,13 @@ func TestFirstDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	t.Cleanup(ts.Close)
+	return db, ts
+}
+
+func TestFirstDay(t *testing.T) {
+	ctx := newBrowser(t)
+	db, ts := startServer(t)
 	op := &schulhof.User{Login: "admin", FirstName: "Betrieb", LastName: "Stadt", Role: schulhof.RoleOperator}
 	if err := db.CreateUser(context.Background(), op, password.Hash("operator-passwort", password.Fast)); err != nil {
 		t.Fatal(err)

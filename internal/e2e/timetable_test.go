@@ -3,9 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,10 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/password"
-	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
-	"github.com/schulhof/schulhof/internal/web"
 )
 
 // TestTimetableImport: the admin uploads the Untis export on the import
@@ -27,18 +21,7 @@ import (
 func TestTimetableImport(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
-	db := sqltest.MustOpenSQLite(t)
-	db.Now = time.Now
-	blobs, err := blob.NewDisk(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := web.New(web.Config{Version: "e2e"}, db, blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	db, ts := startServer(t)
 	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
 	must(t, db.CreateSchool(bg, sc))
 	hash := password.Hash("stundenplan-pw", password.Fast)

@@ -59,7 +59,9 @@ func TestWeekFromImport(t *testing.T) {
 		t.Error("5b's student sees 5a's exam")
 	}
 	// a class's, a teacher's, a room's week
-	var byCode struct{ Lessons []struct{ Subject, Status, Room string } }
+	var byCode struct {
+		Lessons []struct{ Subject, Status, Room string }
+	}
 	decode(t, f.do("a-teacher", "GET", "/api/v1/schools/schule-a/timetable?class=5b", ""), &byCode)
 	if len(byCode.Lessons) != 1 || byCode.Lessons[0].Subject != "E" {
 		t.Errorf("5b's week: %+v", byCode.Lessons)
