@@ -598,4 +598,6 @@ var messages = map[string][2]string{
 	"timetable.bad_year":     {"Das Jahr „%s“ gibt es hier nicht.", "There is no year “%s” here."},
 	"timetable.status.exam":  {"Klausur", "exam"},
 	"timetable.one_of":       {"Bitte genau eines angeben: class, teacher oder room.", "Please give exactly one of class, teacher or room."},
+	"timetable.other":        {"Anderer Plan: Klasse, Lehrkraft, Raum", "Another plan: class, teacher, room"},
+	"timetable.mine":         {"Zurück zu meinem Plan", "Back to my timetable"},
 }

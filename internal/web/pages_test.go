@@ -31,6 +31,9 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"timetable page of a class", "a-student", "GET", "/timetable?class=5b&week=2026-W49", "", 200, "Stundenplan · 5b"},
+	{"timetable page of a room student", "a-student", "GET", "/timetable?room=R100", "", 403, ""},
+	{"timetable page of a teacher", "a-teacher", "GET", "/timetable?teacher=MEI", "", 200, `name="teacher"`},
 	{"save holidays", "a-admin", "POST", "/s/schule-a/settings/holidays", "school_holidays=Weihnachtsferien%3B23.12.2026%3B06.01.2027", 303, ""},
 	{"save holidays bad", "a-admin", "POST", "/s/schule-a/settings/holidays", "school_holidays=Weihnachtsferien%3Bbald", 422, "Zeile 1"},
 	{"save holidays teacher", "a-teacher", "POST", "/s/schule-a/settings/holidays", "school_holidays=x%3B23.12.2026", 403, ""},

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -221,6 +222,12 @@ type weekPage struct {
 	Next     string
 	Children []*schulhof.User
 	Child    string
+	// Picking another week: a class's (everyone), a teacher's, a room's
+	// (staff); Query keeps the choice for the week navigation.
+	Classes   []string
+	Staff     bool
+	Query     string
+	ShowingOf string
 }
 
 type weekDay struct {
@@ -230,9 +237,26 @@ type weekDay struct {
 	Holiday string
 }
 
-// showTimetablePage: GET /timetable?week=...[&child=ID].
+// showTimetablePage: GET /timetable?week=...[&child=ID | &class= | &teacher= | &room=].
 func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
-	wk, err := s.week(r)
+	a := authOf(r)
+	q := r.URL.Query()
+	byCode := q.Get("class") != "" || q.Get("teacher") != "" || q.Get("room") != ""
+	var wk *weekOf
+	var err error
+	switch {
+	case a.school == nil || a.user.SchoolID != a.school.ID:
+		err = schulhof.Errorf(schulhof.ENotFound, "timetable.no_school")
+	case byCode:
+		wk, err = s.codeWeek(r, a.school)
+	default:
+		wk, err = s.week(r)
+		if schulhof.Match(err, schulhof.ENotFound) && a.user.Role == schulhof.RoleParent && q.Get("child") == "" {
+			// no children linked yet: an empty week, not an error
+			wk, err = &weekOf{Week: timetable.ISOWeek(s.thisMonday()), Monday: schulhof.DayOf(s.thisMonday()), Person: a.user,
+				Lessons: []timetable.Lesson{}, Holidays: []dayOff{}}, nil
+		}
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -264,12 +288,31 @@ func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.Sort(p.Periods)
-	if a := authOf(r); a.user.Role == schulhof.RoleParent {
+	if a.user.Role == schulhof.RoleParent && !byCode {
 		if p.Children, err = s.db.FindChildren(r.Context(), a.user.SchoolID, a.user.ID); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		p.Child = strconv.FormatInt(int64(wk.Person.ID), 10)
+		p.Query = "child=" + p.Child
+	}
+	p.Staff = a.user.Role >= schulhof.RoleTeacher
+	classes, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: a.school.ID, Kind: schulhof.GroupClass})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, g := range classes {
+		code := g.UntisCode
+		if code == "" {
+			code = g.Name
+		}
+		p.Classes = append(p.Classes, code)
+	}
+	for _, k := range []string{"class", "teacher", "room"} {
+		if x := q.Get(k); x != "" {
+			p.Query, p.ShowingOf = k+"="+url.QueryEscape(x), x
+		}
 	}
 	v.Data = p
 	s.render(w, r, http.StatusOK, "timetable", v)
@@ -359,15 +402,11 @@ func (s *Server) forgetTimetable() {
 	s.tt.groups.clear()
 }
 
-// apiSchoolTimetable: GET /api/v1/schools/{school}/timetable?week=&class=|teacher=|room=,
-// the week of a class (everyone at the school), a teacher (staff, or
-// everyone where the school shows teachers' codes) or a room (staff).
-func (s *Server) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+// codeWeek is the week of a class, a teacher or a room named by the
+// query (exactly one of class=, teacher=, room=): a class's for everyone
+// at the school, a teacher's for staff (or everyone where the school shows
+// teachers' codes), a room's for staff.
+func (s *Server) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error) {
 	u := authOf(r).user
 	q := r.URL.Query()
 	class, teacher, room := strings.TrimSpace(q.Get("class")), strings.TrimSpace(q.Get("teacher")), strings.TrimSpace(q.Get("room"))
@@ -381,8 +420,7 @@ func (s *Server) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case given != 1:
-		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "timetable.one_of"))
-		return
+		return nil, schulhof.Errorf(schulhof.EBadRequest, "timetable.one_of")
 	case class != "":
 		v.ClassCodes[strings.ToLower(class)] = true
 		v.Filter = func(e schulhof.TimetableEntry) bool { return strings.EqualFold(e.Class, class) }
@@ -393,27 +431,39 @@ func (s *Server) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
 		v.Room = room
 		v.Filter = func(e schulhof.TimetableEntry) bool { return strings.EqualFold(e.Room, room) }
 	default:
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
+		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	monday := s.thisMonday()
 	if wk := q.Get("week"); wk != "" {
+		var err error
 		if monday, err = timetable.ParseISOWeek(wk); err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	lessons, err := s.weekOfViewer(r.Context(), sc, v, monday, 5)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	off, err := s.daysOff(r.Context(), sc, monday, 5)
+	if err != nil {
+		return nil, err
+	}
+	return &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Lessons: dropDays(lessons, off), Holidays: off}, nil
+}
+
+// apiSchoolTimetable: GET /api/v1/schools/{school}/timetable?week=&class=|teacher=|room=.
+func (s *Server) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Lessons: dropDays(lessons, off), Holidays: off})
+	wk, err := s.codeWeek(r, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wk)
 }
 
 // dropDays leaves out the lessons on days off.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
@@ -166,5 +167,19 @@ print(len([c for c in cal.walk() if c.name == "VEVENT"]))`)
 	}
 	if rec := f.page("", "GET", url, ""); rec.Code != 404 {
 		t.Fatalf("the old address after renewing: %d", rec.Code)
+	}
+}
+
+// TestTimetableParentWithoutChildren: a parent whose children are not
+// linked yet sees an empty week, not an error.
+func TestTimetableParentWithoutChildren(t *testing.T) {
+	f := newFixture(t, nil)
+	u := &schulhof.User{SchoolID: f.school["a"].ID, Login: "mutter2", FirstName: "Eva", LastName: "Neu", Role: schulhof.RoleParent}
+	must(t, f.db.CreateUser(ctx, u, password.Hash(testPassword, password.Fast)))
+	var login struct{ Token string }
+	decode(t, f.do("", "POST", "/api/v1/auth/login", `{"school":"schule-a","login":"mutter2","password":"`+testPassword+`"}`), &login)
+	f.token["a-parent2"] = login.Token
+	if rec := f.page("a-parent2", "GET", "/timetable", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), "keinen Stundenplan") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
