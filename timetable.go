@@ -69,6 +69,9 @@ type TimetableEntry struct {
 	Teacher string `json:"teacher"`
 	Subject string `json:"subject"`
 	Room    string `json:"room"`
+	// WeekGroup is the Untis lesson group; the school's week model says
+	// in which weeks it runs (A/B weeks), every week when it names none.
+	WeekGroup string `json:"week_group,omitempty"`
 	// What it was matched to; 0 when nothing fits (the import lists those).
 	GroupID   GroupID `json:"group_id,omitempty"`
 	TeacherID UserID  `json:"teacher_id,omitempty"`

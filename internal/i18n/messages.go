@@ -600,4 +600,20 @@ var messages = map[string][2]string{
 	"timetable.one_of":       {"Bitte genau eines angeben: class, teacher oder room.", "Please give exactly one of class, teacher or room."},
 	"timetable.other":        {"Anderer Plan: Klasse, Lehrkraft, Raum", "Another plan: class, teacher, room"},
 	"timetable.mine":         {"Zurück zu meinem Plan", "Back to my timetable"},
+	"timetable.week_type":    {"%s-Woche", "week %s"},
+
+	// week model (A/B weeks)
+	"settings.week_model":        {"A/B-Wochen", "A/B weeks"},
+	"settings.week_model_hint":   {"Wechselt der Stundenplan zwischen A- und B-Wochen, gibt Untis den Unterrichten eine Unterrichtsgruppe (z. B. „A“ oder „UW“). Trage hier ein, welche Gruppen zu welcher Woche gehören, und eine Woche, die eine A-Woche ist. Unterricht anderer Gruppen findet jede Woche statt.", "Where the timetable alternates between A and B weeks, Untis gives the lessons a lesson group (e.g. “A” or “UW”). Enter which groups belong to which week, and one week that is an A week. Lessons of other groups run every week."},
+	"settings.week_model_weeks":  {"Wochen im Wechsel", "Alternating weeks"},
+	"settings.week_model_none":   {"keine (jede Woche gleich)", "none (every week the same)"},
+	"settings.week_model_start":  {"Eine A-Woche (ein Tag darin)", "An A week (a day in it)"},
+	"settings.week_model_skip":   {"Ferienwochen zählen nicht mit (nach den Ferien geht es mit der nächsten Woche weiter)", "Holiday weeks do not count (after the holidays the rotation goes on)"},
+	"settings.week_model_groups": {"Unterrichtsgruppen der %s-Woche (durch Komma getrennt)", "Lesson groups of week %s (separated by commas)"},
+	"settings.week_model_found":  {"Im Stundenplan vorkommende Unterrichtsgruppen: %s", "Lesson groups in the timetable: %s"},
+	"week_model.weeks":           {"Bitte keine, 2, 3 oder 4 Wochen im Wechsel wählen.", "Please choose none, 2, 3 or 4 alternating weeks."},
+	"week_model.start":           {"Bitte ein Datum in einer A-Woche angeben, z. B. 07.09.2026.", "Please give a date in an A week, e.g. 07.09.2026."},
+	"week_model.too_many":        {"Es gibt mehr Gruppenlisten als Wochen im Wechsel.", "There are more lists of groups than alternating weeks."},
+	"week_model.group":           {"„%s“ ist keine Unterrichtsgruppe (höchstens 20 Zeichen, ohne Komma und Semikolon).", "“%s” is not a lesson group (at most 20 characters, no comma or semicolon)."},
+	"week_model.twice":           {"Die Unterrichtsgruppe „%s“ steht bei zwei Wochen.", "The lesson group “%s” is in two weeks."},
 }

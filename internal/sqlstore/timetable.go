@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -135,7 +137,7 @@ func (db *DB) replacePlan(ctx context.Context, tx *sql.Tx, school schulhof.Schoo
 		return err
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO timetable_entries (plan_id, lesson, weekday, period, class_code, teacher, subject, room,
-		group_id, teacher_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`)
+		group_id, teacher_id, week_group) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`)
 	if err != nil {
 		return err
 	}
@@ -152,7 +154,7 @@ func (db *DB) replacePlan(ctx context.Context, tx *sql.Tx, school schulhof.Schoo
 		if e.TeacherID != 0 {
 			teacher = int64(e.TeacherID)
 		}
-		if _, err := stmt.ExecContext(ctx, p.ID, e.Lesson, e.Weekday, e.Period, e.Class, e.Teacher, e.Subject, e.Room, group, teacher); err != nil {
+		if _, err := stmt.ExecContext(ctx, p.ID, e.Lesson, e.Weekday, e.Period, e.Class, e.Teacher, e.Subject, e.Room, group, teacher, e.WeekGroup); err != nil {
 			return err
 		}
 	}
@@ -209,7 +211,7 @@ func (db *DB) FindPlan(ctx context.Context, school schulhof.SchoolID, day schulh
 		return p.(*schulhof.TimetablePlan), nil
 	}
 	p := &schulhof.TimetablePlan{ID: id, SchoolID: school, ValidFrom: schulhof.Day(from), ValidTo: schulhof.Day(to)}
-	rows, err := db.readRows(ctx, `SELECT lesson, weekday, period, class_code, teacher, subject, room, COALESCE(group_id, 0), COALESCE(teacher_id, 0)
+	rows, err := db.readRows(ctx, `SELECT lesson, weekday, period, class_code, teacher, subject, room, COALESCE(group_id, 0), COALESCE(teacher_id, 0), week_group
 		FROM timetable_entries WHERE plan_id = $1 ORDER BY weekday, period, lesson`, p.ID)
 	if err != nil {
 		return nil, err
@@ -217,7 +219,7 @@ func (db *DB) FindPlan(ctx context.Context, school schulhof.SchoolID, day schulh
 	defer rows.Close()
 	for rows.Next() {
 		var e schulhof.TimetableEntry
-		if err := rows.Scan(&e.Lesson, &e.Weekday, &e.Period, &e.Class, &e.Teacher, &e.Subject, &e.Room, &e.GroupID, &e.TeacherID); err != nil {
+		if err := rows.Scan(&e.Lesson, &e.Weekday, &e.Period, &e.Class, &e.Teacher, &e.Subject, &e.Room, &e.GroupID, &e.TeacherID, &e.WeekGroup); err != nil {
 			return nil, err
 		}
 		p.Entries = append(p.Entries, e)
@@ -510,4 +512,46 @@ func (db *DB) FindExams(ctx context.Context, school schulhof.SchoolID, from, to 
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+var _ schulhof.WeekModelService = (*DB)(nil)
+
+// FindWeekModel returns the school's week model (Weeks 0: none).
+func (db *DB) FindWeekModel(ctx context.Context, school schulhof.SchoolID) (schulhof.WeekModel, error) {
+	m := schulhof.WeekModel{Groups: [][]string{}}
+	var start, groups string
+	err := db.readRow(ctx, `SELECT weeks, start_day, skip_holidays, groups_json FROM week_models WHERE school_id = $1`, school).
+		Scan(&m.Weeks, &start, &m.SkipHolidays, &groups)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	m.Start = schulhof.Day(start)
+	if err := json.Unmarshal([]byte(groups), &m.Groups); err != nil {
+		return m, fmt.Errorf("week model of school %d: %w", school, err)
+	}
+	return m, nil
+}
+
+// SetWeekModel replaces the school's week model; one without a rotation
+// removes it.
+func (db *DB) SetWeekModel(ctx context.Context, school schulhof.SchoolID, m schulhof.WeekModel) error {
+	groups, err := json.Marshal(m.Groups)
+	if err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM week_models WHERE school_id = $1`, school); err != nil {
+			return err
+		}
+		if m.Weeks >= 2 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO week_models (school_id, weeks, start_day, skip_holidays, groups_json) VALUES ($1, $2, $3, $4, $5)`,
+				school, m.Weeks, string(m.Start), m.SkipHolidays, string(groups)); err != nil {
+				return err
+			}
+		}
+		return db.audit(ctx, tx, school, "school.week_model", "", fmt.Sprintf("%d %s", m.Weeks, m.Start))
+	})
 }

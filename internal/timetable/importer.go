@@ -47,10 +47,13 @@ type Report struct {
 	UnmatchedClasses  []string `json:"unmatched_classes"`
 	UnmatchedTeachers []string `json:"unmatched_teachers"`
 	UnmatchedStudents []string `json:"unmatched_students"`
-	Courses           int      `json:"courses"`    // course groups made or updated
-	ValidFrom         string   `json:"valid_from"` // of the plan, if one was imported
-	ValidTo           string   `json:"valid_to"`
-	Applied           bool     `json:"applied"` // false for a dry run or a file with errors
+	// WeekGroups are the Untis lesson groups of the lessons (A/B weeks:
+	// the school's week model says which weeks they run in).
+	WeekGroups []string `json:"week_groups"`
+	Courses    int      `json:"courses"`    // course groups made or updated
+	ValidFrom  string   `json:"valid_from"` // of the plan, if one was imported
+	ValidTo    string   `json:"valid_to"`
+	Applied    bool     `json:"applied"` // false for a dry run or a file with errors
 }
 
 // kinds maps a file's GPU number to the kind it holds.
@@ -274,11 +277,20 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 		studentByShort[s.Short] = s.ForeignKey
 	}
 	lessonTeacher := map[int]string{}
+	lessonGroup := map[int]string{}
+	rep.WeekGroups = []string{}
 	for _, l := range d.lessons {
 		if _, ok := lessonTeacher[l.Number]; !ok {
 			lessonTeacher[l.Number] = l.Teacher
 		}
+		if l.Group != "" && lessonGroup[l.Number] == "" {
+			lessonGroup[l.Number] = l.Group
+			if !slices.Contains(rep.WeekGroups, l.Group) {
+				rep.WeekGroups = append(rep.WeekGroups, l.Group)
+			}
+		}
 	}
+	slices.Sort(rep.WeekGroups)
 	for _, c := range d.choices {
 		name := c.Course
 		if name == "" {
@@ -324,7 +336,7 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 		}
 		for _, e := range d.timetable {
 			entry := schulhof.TimetableEntry{Lesson: e.Lesson, Weekday: e.Day, Period: e.Period, Class: e.Class,
-				Teacher: e.Teacher, Subject: e.Subject, Room: e.Room}
+				Teacher: e.Teacher, Subject: e.Subject, Room: e.Room, WeekGroup: lessonGroup[e.Lesson]}
 			if i, ok := courseIndex[e.Class+"/"+e.Subject]; ok {
 				entry.GroupID = schulhof.GroupID(-(i + 1))
 			} else if e.Class != "" {

@@ -207,3 +207,34 @@ func TestImportListsUnmatched(t *testing.T) {
 		t.Fatalf("plan %+v", plan)
 	}
 }
+
+// TestImportWeekGroups: the lesson group of GPU002 goes to the plan's
+// entries and into the report, for the A/B weeks.
+func TestImportWeekGroups(t *testing.T) {
+	db := sqltest.MustOpenSQLite(t)
+	sc := school(t, db)
+	files := map[string][]byte{
+		"GPU001.TXT": []byte("1;\"5a\";\"SCH\";\"PH\";\"R100\";1;1;;\r\n2;\"5a\";\"SCH\";\"CH\";\"R100\";1;1;;\r\n3;\"5a\";\"SCH\";\"M\";\"R100\";1;2;;\r\n"),
+		"GPU002.TXT": []byte("1,1,1,1,\"5a\",\"SCH\",\"PH\",\"R100\",,,,\"A\",,,\"20260801\",\"20270731\",\r\n" +
+			"2,1,1,1,\"5a\",\"SCH\",\"CH\",\"R100\",,,,\"B\",,,\"20260801\",\"20270731\",\r\n" +
+			"3,1,1,1,\"5a\",\"SCH\",\"M\",\"R100\",,,,,,,\"20260801\",\"20270731\",\r\n"),
+	}
+	rep, err := timetable.Import(ctx, db, sc.ID, files, timetable.Options{Now: sqltest.Clock})
+	if err != nil || !rep.Applied || len(rep.Errors) > 0 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	if strings.Join(rep.WeekGroups, ",") != "A,B" {
+		t.Errorf("week groups %v", rep.WeekGroups)
+	}
+	plan, err := db.FindPlan(ctx, sc.ID, "2026-09-07")
+	if err != nil || plan == nil {
+		t.Fatalf("%v %v", plan, err)
+	}
+	got := map[string]string{}
+	for _, e := range plan.Entries {
+		got[e.Subject] = e.WeekGroup
+	}
+	if got["PH"] != "A" || got["CH"] != "B" || got["M"] != "" {
+		t.Errorf("entries' groups %v", got)
+	}
+}

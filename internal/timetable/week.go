@@ -84,8 +84,9 @@ func ISOWeek(t time.Time) string {
 
 // Week returns the viewer's lessons for the days from monday on (5 from a
 // Monday: Monday to Friday; any first day works), with the substitutions
-// of those days merged in.
-func Week(planFor PlanFor, subs []schulhof.Substitution, exams []schulhof.Exam, times []schulhof.LessonTime, v Viewer, monday time.Time, days int) ([]Lesson, error) {
+// of those days merged in; lessons of A/B groups only in their weeks
+// (cycle may be nil: every lesson every week).
+func Week(planFor PlanFor, subs []schulhof.Substitution, exams []schulhof.Exam, times []schulhof.LessonTime, cycle *Cycle, v Viewer, monday time.Time, days int) ([]Lesson, error) {
 	var out []Lesson
 	// the viewer's entries of each plan, picked out once, not once a day
 	mine := map[*schulhof.TimetablePlan][]schulhof.TimetableEntry{}
@@ -110,7 +111,7 @@ func Week(planFor PlanFor, subs []schulhof.Substitution, exams []schulhof.Exam, 
 			mine[plan] = entries
 		}
 		weekday := (int(date.Weekday())+6)%7 + 1
-		out = append(out, dayLessons(entries, subsOn(subs, day), examsOn(exams, day), times, v, day, weekday)...)
+		out = append(out, dayLessons(entries, subsOn(subs, day), examsOn(exams, day), times, cycle, v, day, weekday)...)
 	}
 	return out, nil
 }
@@ -139,7 +140,7 @@ type slot struct{ period, lesson int }
 
 // dayLessons is a day of the viewer's entries (of any weekday), with the
 // day's substitutions.
-func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution, exams []schulhof.Exam, times []schulhof.LessonTime, v Viewer, day schulhof.Day, weekday int) []Lesson {
+func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution, exams []schulhof.Exam, times []schulhof.LessonTime, cycle *Cycle, v Viewer, day schulhof.Day, weekday int) []Lesson {
 	bySlot := map[slot]*schulhof.Substitution{}
 	for i := range subs {
 		bySlot[slot{subs[i].Period, subs[i].Lesson}] = &subs[i]
@@ -149,7 +150,7 @@ func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution,
 	applied := map[*schulhof.Substitution]bool{}
 	for _, e := range entries {
 		mine[e.Lesson] = true
-		if e.Weekday != weekday {
+		if e.Weekday != weekday || !cycle.Runs(e.WeekGroup, day) {
 			continue
 		}
 		l := Lesson{Date: day, Period: e.Period, Subject: e.Subject, Room: e.Room, Teacher: e.Teacher,

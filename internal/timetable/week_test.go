@@ -107,7 +107,7 @@ func TestWeekOfMusterstadt(t *testing.T) {
 	}
 	for name, u := range map[string]*schulhof.User{"student-5a": student5a, "student-q1": oberstufe, "teacher-bec": teacher} {
 		v := viewerOf(t, db, sc, u)
-		week, err := timetable.Week(planFor, subs, exams, times, v, monday, 5)
+		week, err := timetable.Week(planFor, subs, exams, times, nil, v, monday, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +139,7 @@ func TestWeekOfMusterstadt(t *testing.T) {
 	}
 	// the 5a student sees every change of 5a's lessons that week
 	v := viewerOf(t, db, sc, student5a)
-	week, _ := timetable.Week(planFor, subs, exams, times, v, monday, 5)
+	week, _ := timetable.Week(planFor, subs, exams, times, nil, v, monday, 5)
 	for _, s := range subs {
 		if len(s.Classes) != 1 || s.Classes[0] != "5a" {
 			continue

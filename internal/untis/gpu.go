@@ -45,15 +45,18 @@ type Lesson struct {
 	Teacher string  // 6
 	Subject string  // 7
 	Room    string  // 8
-	From    time.Time
-	To      time.Time // 15, 16: the dates it runs; zero when not given
+	// Group is the lesson group (Unterrichtsgruppe, 12): schools with A/B
+	// weeks give the lessons of one week a group such as "A" or "UW".
+	Group string
+	From  time.Time
+	To    time.Time // 15, 16: the dates it runs; zero when not given
 }
 
 // ReadLessons reads GPU002.
 func ReadLessons(data []byte) ([]Lesson, []schulhof.ImportLineError, error) {
 	return each(data, func(p *parser) Lesson {
 		return Lesson{Line: p.rec.Line, Number: p.int(1, true), Hours: p.float(2), Class: p.text(5, false),
-			Teacher: p.text(6, false), Subject: p.text(7, false), Room: p.text(8, false), From: p.date(15, false), To: p.date(16, false)}
+			Teacher: p.text(6, false), Subject: p.text(7, false), Room: p.text(8, false), Group: p.text(12, false), From: p.date(15, false), To: p.date(16, false)}
 	})
 }
 

@@ -49,9 +49,17 @@ func TestLessonsSamples(t *testing.T) {
 		t.Fatalf("%d and %d lessons, want 1057", len(comma), len(semi))
 	}
 	first := untis.Lesson{Line: 1, Number: 1418, Hours: 2, Class: "12", Teacher: "CoeJM", Subject: "D  G4", Room: "MSS 2",
-		From: day("2009-08-24"), To: day("2010-07-16")}
+		Group: "UW", From: day("2009-08-24"), To: day("2010-07-16")}
 	if !reflect.DeepEqual(comma[0], first) {
 		t.Errorf("first lesson %+v", comma[0])
+	}
+	// the lesson groups of A/B weeks: "UW" and "GW" (odd and even weeks)
+	groups := map[string]int{}
+	for _, l := range comma {
+		groups[l.Group]++
+	}
+	if groups["UW"] == 0 || groups["GW"] == 0 {
+		t.Errorf("lesson groups %v", groups)
 	}
 	for i := range comma {
 		if !reflect.DeepEqual(comma[i], semi[i]) {

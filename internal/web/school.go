@@ -255,7 +255,8 @@ func (s *Server) settingsData(sc *schulhof.School) map[string]any {
 	if hs, err := s.db.FindSchoolHolidays(context.Background(), sc.ID); err == nil {
 		own = schulhof.FormatSchoolHolidays(hs)
 	}
-	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid, "Holidays": own}
+	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid, "Holidays": own,
+		"WeekModel": s.weekModelForm(context.Background(), sc)}
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.

@@ -1,15 +1,18 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/holidays"
@@ -289,6 +292,7 @@ func (s *Server) saveHolidaysFromForm(w http.ResponseWriter, r *http.Request) {
 	hs, err := schulhof.ParseSchoolHolidays(r.PostFormValue("school_holidays"))
 	if err == nil {
 		err = s.db.SetSchoolHolidays(r.Context(), sc.ID, hs)
+		s.tt.cycles.clear()
 	}
 	if err != nil {
 		v := s.schoolView(r, sc, "settings.title")
@@ -356,10 +360,129 @@ func (s *Server) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
 	hs, err := schulhof.ParseSchoolHolidays(schulhof.FormatSchoolHolidays(in.School))
 	if err == nil {
 		err = s.db.SetSchoolHolidays(r.Context(), sc.ID, hs)
+		s.tt.cycles.clear()
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"school": hs})
+}
+
+// apiGetWeekModel: GET /api/v1/schools/{school}/week-model, the school's
+// A/B weeks ({"weeks": 0} without).
+func (s *Server) apiGetWeekModel(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, err := s.db.FindWeekModel(r.Context(), sc.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// apiSetWeekModel: PUT /api/v1/schools/{school}/week-model with
+// {"weeks", "start", "skip_holidays", "groups"} (admins).
+func (s *Server) apiSetWeekModel(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in schulhof.WeekModel
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, err := s.setWeekModel(r.Context(), sc, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) setWeekModel(ctx context.Context, sc *schulhof.School, in schulhof.WeekModel) (schulhof.WeekModel, error) {
+	m, err := in.Clean()
+	if err == nil {
+		err = s.db.SetWeekModel(ctx, sc.ID, m)
+	}
+	s.tt.cycles.clear()
+	return m, err
+}
+
+// saveWeekModelFromForm: POST /s/{school}/settings/week-model.
+func (s *Server) saveWeekModelFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
+		return
+	}
+	in := schulhof.WeekModel{Start: schulhof.Day(r.PostFormValue("week_start")), SkipHolidays: r.PostFormValue("week_skip") == "1"}
+	in.Weeks, _ = strconv.Atoi(r.PostFormValue("weeks"))
+	for t := 1; t <= in.Weeks && t <= 4; t++ {
+		in.Groups = append(in.Groups, strings.Split(r.PostFormValue("week_groups_"+strconv.Itoa(t)), ","))
+	}
+	if _, err := s.setWeekModel(r.Context(), sc, in); err != nil {
+		v := s.schoolView(r, sc, "settings.title")
+		v.Data = s.settingsData(sc)
+		for _, k := range []string{"weeks", "week_start", "week_skip", "week_groups_1", "week_groups_2", "week_groups_3", "week_groups_4"} {
+			v.Form[k] = r.PostFormValue(k)
+		}
+		v.Form["week_posted"] = "1"
+		s.render(w, r, s.formError(r, v, err), "settings", v)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#week-model", http.StatusSeeOther)
+}
+
+// weekModelForm is the week model as the settings page shows it.
+type weekModelForm struct {
+	Weeks  int
+	Start  string // 07.09.2026
+	Skip   bool
+	Groups []weekGroupsField // one per possible week type, A to D
+	Found  string            // the lesson groups of today's plan
+}
+
+type weekGroupsField struct {
+	N      int
+	Letter string
+	Value  string
+}
+
+func (s *Server) weekModelForm(ctx context.Context, sc *schulhof.School) weekModelForm {
+	f := weekModelForm{Skip: true}
+	m, err := s.db.FindWeekModel(ctx, sc.ID)
+	if err == nil && m.Weeks >= 2 {
+		f.Weeks, f.Skip = m.Weeks, m.SkipHolidays
+		if t, err := time.Parse("2006-01-02", string(m.Start)); err == nil {
+			f.Start = t.Format("02.01.2006")
+		}
+	}
+	groups := m.Groups
+	if len(groups) == 0 {
+		groups = schulhof.DefaultWeekGroups(2)
+	}
+	for t := 1; t <= 4; t++ {
+		g := weekGroupsField{N: t, Letter: schulhof.WeekTypeName(t)}
+		if t <= len(groups) {
+			g.Value = strings.Join(groups[t-1], ", ")
+		}
+		f.Groups = append(f.Groups, g)
+	}
+	if plan, err := s.db.FindPlan(ctx, sc.ID, schulhof.DayOf(s.now().In(berlin))); err == nil && plan != nil {
+		var found []string
+		for _, e := range plan.Entries {
+			if e.WeekGroup != "" && !slices.Contains(found, e.WeekGroup) {
+				found = append(found, e.WeekGroup)
+			}
+		}
+		slices.Sort(found)
+		f.Found = strings.Join(found, ", ")
+	}
+	return f
 }

@@ -21,6 +21,7 @@ import (
 type weekOf struct {
 	Week     string             `json:"week"`
 	Monday   schulhof.Day       `json:"monday"`
+	WeekType string             `json:"week_type,omitempty"` // "A", "B" in schools with A/B weeks
 	Person   *schulhof.User     `json:"-"`
 	Lessons  []timetable.Lesson `json:"lessons"`
 	Holidays []dayOff           `json:"holidays"`
@@ -103,7 +104,16 @@ func (s *Server) week(r *http.Request) (*weekOf, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Person: u, Lessons: lessons, Holidays: off}, nil
+	wk := &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Person: u, Lessons: lessons, Holidays: off}
+	return wk, s.nameWeekType(r.Context(), a.school, wk)
+}
+
+// nameWeekType sets the week's type (A, B, ...) where the school has A/B
+// weeks.
+func (s *Server) nameWeekType(ctx context.Context, sc *schulhof.School, wk *weekOf) error {
+	cycle, err := s.cycleOf(ctx, sc)
+	wk.WeekType = schulhof.WeekTypeName(cycle.TypeOf(wk.Monday))
+	return err
 }
 
 // thisMonday is the Monday of this week, German time.
@@ -195,7 +205,11 @@ func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timeta
 	if err != nil {
 		return nil, err
 	}
-	lessons, err := timetable.Week(planFor, subs, exams, times, v, monday, days)
+	cycle, err := s.cycleOf(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	lessons, err := timetable.Week(planFor, subs, exams, times, cycle, v, monday, days)
 	if lessons == nil {
 		lessons = []timetable.Lesson{}
 	}
@@ -363,6 +377,7 @@ type timetableCaches struct {
 	exams  *ttlCache[subsKey, []schulhof.Exam]
 	plans  *ttlCache[planKey, *schulhof.TimetablePlan]
 	groups *ttlCache[schulhof.SchoolID, map[schulhof.GroupID]string]
+	cycles *ttlCache[schulhof.SchoolID, *timetable.Cycle]
 }
 
 type subsKey struct {
@@ -379,7 +394,46 @@ func newTimetableCaches() timetableCaches {
 	return timetableCaches{subs: newTTLCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000),
 		exams:  newTTLCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
 		plans:  newTTLCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
-		groups: newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000)}
+		groups: newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
+		cycles: newTTLCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000)}
+}
+
+// cycleOf is the school's rotation of A/B weeks (nil when it has none).
+func (s *Server) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.Cycle, error) {
+	return s.tt.cycles.get(sc.ID, func() (*timetable.Cycle, error) {
+		m, err := s.db.FindWeekModel(ctx, sc.ID)
+		if err != nil || m.Weeks < 2 {
+			return nil, err
+		}
+		own, err := s.db.FindSchoolHolidays(ctx, sc.ID)
+		if err != nil {
+			return nil, err
+		}
+		// the cycle asks under its own lock, so the lazily filled years
+		// need none
+		public := map[int]map[schulhof.Day]bool{}
+		off := func(d schulhof.Day) bool {
+			year, _ := strconv.Atoi(string(d)[:4])
+			days, ok := public[year]
+			if !ok {
+				days = map[schulhof.Day]bool{}
+				for _, h := range holidays.Public(sc.State, year) {
+					days[schulhof.DayOf(h.Date)] = true
+				}
+				public[year] = days
+			}
+			if days[d] {
+				return true
+			}
+			for _, h := range own {
+				if h.From <= d && d <= h.To {
+					return true
+				}
+			}
+			return false
+		}
+		return timetable.NewCycle(m, off), nil
+	})
 }
 
 // groupNames names a school's groups, for the lessons' "group".
@@ -400,6 +454,7 @@ func (s *Server) forgetTimetable() {
 	s.tt.exams.clear()
 	s.tt.plans.clear()
 	s.tt.groups.clear()
+	s.tt.cycles.clear()
 }
 
 // codeWeek is the week of a class, a teacher or a room named by the
@@ -448,7 +503,8 @@ func (s *Server) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error)
 	if err != nil {
 		return nil, err
 	}
-	return &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Lessons: dropDays(lessons, off), Holidays: off}, nil
+	wk := &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Lessons: dropDays(lessons, off), Holidays: off}
+	return wk, s.nameWeekType(r.Context(), sc, wk)
 }
 
 // apiSchoolTimetable: GET /api/v1/schools/{school}/timetable?week=&class=|teacher=|room=.

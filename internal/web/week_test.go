@@ -183,3 +183,60 @@ func TestTimetableParentWithoutChildren(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestWeekABWeeks: with the school's A/B weeks set, the student's week
+// holds the lessons of the A group in A weeks and those of B in B weeks,
+// and says which week it is; the page shows it too.
+func TestWeekABWeeks(t *testing.T) {
+	f := newFixture(t, nil)
+	plan := "1;\"5a\";\"MEI\";\"PH\";\"R100\";1;1;;\r\n2;\"5a\";\"MEI\";\"CH\";\"R100\";1;1;;\r\n3;\"5a\";\"MEI\";\"M\";\"R100\";1;2;;\r\n"
+	lessons := "1,1,1,1,\"5a\",\"MEI\",\"PH\",\"R100\",,,,\"UW\",,,\"20260801\",\"20270731\",\r\n" +
+		"2,1,1,1,\"5a\",\"MEI\",\"CH\",\"R100\",,,,\"GW\",,,\"20260801\",\"20270731\",\r\n" +
+		"3,1,1,1,\"5a\",\"MEI\",\"M\",\"R100\",,,,,,,\"20260801\",\"20270731\",\r\n"
+	rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false",
+		multipartBody("files:GPU001.TXT", plan, "files:GPU002.TXT", lessons))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"week_groups":["GW","UW"]`) {
+		t.Fatalf("import: %d %s", rec.Code, rec.Body)
+	}
+	type week struct {
+		WeekType string `json:"week_type"`
+		Lessons  []struct{ Subject string }
+	}
+	subjects := func(w week) string {
+		var s []string
+		for _, l := range w.Lessons {
+			s = append(s, l.Subject)
+		}
+		return w.WeekType + ":" + strings.Join(s, ",")
+	}
+	var w week
+	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable?week=2026-W49", ""), &w)
+	if got := subjects(w); got != ":PH,CH,M" {
+		t.Fatalf("without A/B weeks: %s", got)
+	}
+	// the settings page lists the groups it found
+	if rec := f.page("a-admin", "GET", "/s/schule-a/settings", ""); !strings.Contains(rec.Body.String(), "GW, UW") {
+		t.Error("the settings page does not list the lesson groups")
+	}
+	// 30 Nov 2026 (W49) is an A week; the autumn holidays (W42) do not count
+	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/holidays", `{"school":[{"name":"Herbstferien","from":"2026-10-12","to":"2026-10-16"}]}`); rec.Code != 200 {
+		t.Fatalf("holidays: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.page("a-admin", "POST", "/s/schule-a/settings/week-model", "weeks=2&week_start=02.12.2026&week_skip=1&week_groups_1=UW&week_groups_2=GW"); rec.Code != 303 || !strings.Contains(rec.Header().Get("Location"), "flash=saved") {
+		t.Fatalf("week model: %d %s", rec.Code, rec.Body)
+	}
+	for _, c := range []struct{ week, want string }{
+		{"2026-W49", "A:PH,M"}, {"2026-W50", "B:CH,M"}, {"2026-W48", "B:CH,M"},
+		{"2026-W43", "A:PH,M"}, {"2026-W41", "B:CH,M"}, // W42 between them is the holidays
+		{"2026-W42", ":"},      // the holiday week: no lessons, no type
+	} {
+		w = week{}
+		decode(t, f.do("a-student", "GET", "/api/v1/me/timetable?week="+c.week, ""), &w)
+		if got := subjects(w); got != c.want {
+			t.Errorf("%s: %s, want %s", c.week, got, c.want)
+		}
+	}
+	if rec := f.page("a-student", "GET", "/timetable?week=2026-W50", ""); !strings.Contains(rec.Body.String(), "B-Woche") {
+		t.Error("the week page does not say it is a B week")
+	}
+}
