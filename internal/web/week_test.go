@@ -228,7 +228,7 @@ func TestWeekABWeeks(t *testing.T) {
 	for _, c := range []struct{ week, want string }{
 		{"2026-W49", "A:PH,M"}, {"2026-W50", "B:CH,M"}, {"2026-W48", "B:CH,M"},
 		{"2026-W43", "A:PH,M"}, {"2026-W41", "B:CH,M"}, // W42 between them is the holidays
-		{"2026-W42", ":"},      // the holiday week: no lessons, no type
+		{"2026-W42", ":"}, // the holiday week: no lessons, no type
 	} {
 		w = week{}
 		decode(t, f.do("a-student", "GET", "/api/v1/me/timetable?week="+c.week, ""), &w)
