@@ -602,6 +602,15 @@ var messages = map[string][2]string{
 	"timetable.mine":         {"Zurück zu meinem Plan", "Back to my timetable"},
 	"timetable.week_type":    {"%s-Woche", "week %s"},
 
+	"holidays.ics.empty":         {"In der Kalenderdatei stehen keine Termine.", "The calendar file holds no events."},
+	"holidays.ics.bad":           {"Das ist keine Kalenderdatei (iCalendar, .ics): %s", "This is not a calendar file (iCalendar, .ics): %s"},
+	"holidays.ics.too_many":      {"Die Kalenderdatei hat mehr als %d Termine.", "The calendar file has more than %d events."},
+	"holidays.ics.event":         {"Der Termin „%s“ hat kein gültiges Datum.", "The event “%s” has no valid date."},
+	"settings.holidays_ics":      {"Ferien aus einer Kalenderdatei (.ics) übernehmen, wie sie das Kultusministerium oder Ferienkalender-Seiten für das Bundesland anbieten. Die Termine kommen zu den eingetragenen hinzu.", "Take holidays from a calendar file (.ics), as the state's ministry or holiday calendar sites offer them. The events are added to those entered."},
+	"settings.holidays_ics_file": {"Kalenderdatei", "Calendar file"},
+	"settings.holidays_ics_add":  {"Übernehmen", "Add"},
+	"settings.holidays_added":    {"%d Zeiträume übernommen.", "%d ranges added."},
+
 	// week model (A/B weeks)
 	"settings.week_model":        {"A/B-Wochen", "A/B weeks"},
 	"settings.week_model_hint":   {"Wechselt der Stundenplan zwischen A- und B-Wochen, gibt Untis den Unterrichten eine Unterrichtsgruppe (z. B. „A“ oder „UW“). Trage hier ein, welche Gruppen zu welcher Woche gehören, und eine Woche, die eine A-Woche ist. Unterricht anderer Gruppen findet jede Woche statt.", "Where the timetable alternates between A and B weeks, Untis gives the lessons a lesson group (e.g. “A” or “UW”). Enter which groups belong to which week, and one week that is an A week. Lessons of other groups run every week."},

@@ -22,6 +22,9 @@ type scenario struct {
 	contains string
 }
 
+// icsHolidays is a state's holiday calendar of one event.
+const icsHolidays = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20261017\r\nDTEND;VALUE=DATE:20261101\r\nSUMMARY:Herbstferien\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+
 // gpu001 is a small Untis timetable of the fixture's classes.
 const gpu001 = "1;\"5a\";\"SCH\";\"D\";\"R100\";1;1;;\r\n2;\"5b\";\"SCH\";\"M\";\"R101\";2;3;;\r\n"
 
@@ -235,6 +238,9 @@ var apiScenarios = []scenario{
 	{"set holidays", "a-admin", "PUT", "/api/v1/schools/schule-a/holidays", `{"school":[{"name":"Herbstferien","from":"2026-10-12","to":"2026-10-24"}]}`, 200, `"Herbstferien"`},
 	{"set holidays bad", "a-admin", "PUT", "/api/v1/schools/schule-a/holidays", `{"school":[{"name":"x","from":"2026-10-12","to":"2026-10-01"}]}`, 422, ""},
 	{"set holidays teacher", "a-teacher", "PUT", "/api/v1/schools/schule-a/holidays", `{"school":[]}`, 403, ""},
+	{"holidays from calendar", "a-admin", "POST", "/api/v1/schools/schule-a/holidays/calendar", icsHolidays, 200, `{"name":"Herbstferien","from":"2026-10-17","to":"2026-10-31"}`},
+	{"holidays from calendar bad", "a-admin", "POST", "/api/v1/schools/schule-a/holidays/calendar", "Herbstferien;17.10.2026", 422, "keine Kalenderdatei"},
+	{"holidays from calendar teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/holidays/calendar", icsHolidays, 403, ""},
 	{"week model none", "a-student", "GET", "/api/v1/schools/schule-a/week-model", "", 200, `{"weeks":0,"skip_holidays":false,"groups":[]}`},
 	{"week model other school", "b-student", "GET", "/api/v1/schools/schule-a/week-model", "", 404, ""},
 	{"set week model", "a-admin", "PUT", "/api/v1/schools/schule-a/week-model", `{"weeks":2,"start":"09.09.2026","skip_holidays":true,"groups":[["A"," UW "],["B","GW"]]}`, 200, `{"weeks":2,"start":"2026-09-07","skip_holidays":true,"groups":[["A","UW"],["B","GW"]]}`},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -485,4 +486,74 @@ func (s *Server) weekModelForm(ctx context.Context, sc *schulhof.School) weekMod
 		f.Found = strings.Join(found, ", ")
 	}
 	return f
+}
+
+// maxHolidayCalendar bounds an uploaded holiday calendar: a state's
+// holidays for years are a few KB.
+const maxHolidayCalendar = 1 << 20
+
+// addHolidaysFromCalendar reads an iCalendar file and adds its events to
+// the school's holidays; it returns all of them and how many are new.
+func (s *Server) addHolidaysFromCalendar(ctx context.Context, sc *schulhof.School, body io.Reader) ([]schulhof.SchoolHoliday, int, error) {
+	b, err := io.ReadAll(io.LimitReader(body, maxHolidayCalendar+1))
+	if err != nil {
+		return nil, 0, tooLargeOr(err)
+	}
+	if len(b) > maxHolidayCalendar {
+		return nil, 0, schulhof.Errorf(schulhof.EInvalid, "import.too_large", maxHolidayCalendar>>20)
+	}
+	add, err := holidays.ReadCalendar(bytes.NewReader(b))
+	if err != nil {
+		return nil, 0, err
+	}
+	own, err := s.db.FindSchoolHolidays(ctx, sc.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	merged, added := holidays.Merge(own, add)
+	if added > 0 {
+		err = s.db.SetSchoolHolidays(ctx, sc.ID, merged)
+		s.tt.cycles.clear()
+	}
+	return merged, added, err
+}
+
+// apiAddHolidaysFromCalendar: POST /api/v1/schools/{school}/holidays/calendar
+// with an iCalendar file as the body (admins).
+func (s *Server) apiAddHolidaysFromCalendar(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	all, added, err := s.addHolidaysFromCalendar(r.Context(), sc, r.Body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"school": all, "added": added})
+}
+
+// addHolidaysFromCalendarForm: POST /s/{school}/settings/holidays/calendar,
+// a form with the file in "calendar".
+func (s *Server) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 2*maxHolidayCalendar)
+	file, _, err := r.FormFile("calendar")
+	if err == nil {
+		_, _, err = s.addHolidaysFromCalendar(r.Context(), sc, file)
+		file.Close()
+	} else {
+		err = schulhof.Invalid("calendar", "holidays.ics.empty")
+	}
+	if err != nil {
+		v := s.schoolView(r, sc, "settings.title")
+		v.Data = s.settingsData(sc)
+		s.render(w, r, s.formError(r, v, err), "settings", v)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=holidays_added#holidays", http.StatusSeeOther)
 }

@@ -193,15 +193,13 @@ const boundary = "SCHULHOF"
 
 // multipartBody builds a form of name/value pairs; a name "file:x.txt"
 // makes a file part named x.txt in the field "file", "files:x.txt" one in
-// the field "files".
+// the field "files", and so on.
 func multipartBody(pairs ...string) string {
 	var b strings.Builder
 	for i := 0; i+1 < len(pairs); i += 2 {
 		b.WriteString("--" + boundary + "\r\n")
-		if name, ok := strings.CutPrefix(pairs[i], "files:"); ok {
-			b.WriteString(`Content-Disposition: form-data; name="files"; filename="` + name + "\"\r\nContent-Type: text/plain\r\n\r\n")
-		} else if name, ok := strings.CutPrefix(pairs[i], "file:"); ok {
-			b.WriteString(`Content-Disposition: form-data; name="file"; filename="` + name + "\"\r\nContent-Type: text/plain\r\n\r\n")
+		if field, name, ok := strings.Cut(pairs[i], ":"); ok {
+			b.WriteString(`Content-Disposition: form-data; name="` + field + `"; filename="` + name + "\"\r\nContent-Type: text/plain\r\n\r\n")
 		} else {
 			b.WriteString(`Content-Disposition: form-data; name="` + pairs[i] + "\"\r\n\r\n")
 		}
