@@ -240,6 +240,8 @@ var apiScenarios = []scenario{
 	{"set holidays teacher", "a-teacher", "PUT", "/api/v1/schools/schule-a/holidays", `{"school":[]}`, 403, ""},
 	{"holidays from calendar", "a-admin", "POST", "/api/v1/schools/schule-a/holidays/calendar", icsHolidays, 200, `{"name":"Herbstferien","from":"2026-10-17","to":"2026-10-31"}`},
 	{"holidays from calendar bad", "a-admin", "POST", "/api/v1/schools/schule-a/holidays/calendar", "Herbstferien;17.10.2026", 422, "keine Kalenderdatei"},
+	{"holidays of the state", "a-admin", "POST", "/api/v1/schools/schule-a/holidays/state", "", 200, `{"name":"Osterferien","from":"2027-03-22","to":"2027-04-03"}`},
+	{"holidays of the state teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/holidays/state", "", 403, ""},
 	{"holidays from calendar teacher", "a-teacher", "POST", "/api/v1/schools/schule-a/holidays/calendar", icsHolidays, 403, ""},
 	{"week model none", "a-student", "GET", "/api/v1/schools/schule-a/week-model", "", 200, `{"weeks":0,"skip_holidays":false,"groups":[]}`},
 	{"week model other school", "b-student", "GET", "/api/v1/schools/schule-a/week-model", "", 404, ""},

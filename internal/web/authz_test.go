@@ -74,6 +74,7 @@ func TestTenancyMatrix(t *testing.T) {
 		{"PUT", "/api/v1/schools/schule-b/lesson-times", `{"items":[{"weekday":0,"period":1,"start":"08:00","end":"08:45"}]}`},
 		{"GET", "/api/v1/schools/schule-b/week-model", ""},
 		{"POST", "/api/v1/schools/schule-b/holidays/calendar", icsHolidays},
+		{"POST", "/api/v1/schools/schule-b/holidays/state", ""},
 		{"PUT", "/api/v1/schools/schule-b/week-model", `{"weeks":2,"start":"2026-09-07"}`},
 		// pages
 		{"POST", "/s/schule-b/substitutions/day-text", "date=2026-11-30&text=x"},
@@ -81,6 +82,7 @@ func TestTenancyMatrix(t *testing.T) {
 		{"POST", "/s/schule-b/settings/lesson-times", "lesson_times=1%3B08%3A00%3B08%3A45"},
 		{"POST", "/s/schule-b/settings/week-model", "weeks=2&week_start=07.09.2026"},
 		{"POST", "/s/schule-b/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays)},
+		{"POST", "/s/schule-b/settings/holidays/state", ""},
 		{"GET", "/s/schule-b/assignments/{b-task}", ""},
 		{"POST", "/s/schule-b/assignments/{b-task}/delete", ""},
 		{"GET", "/s/schule-a/assignments/{b-task}", ""},

@@ -37,6 +37,8 @@ var pageScenarios = []scenario{
 	{"save holidays", "a-admin", "POST", "/s/schule-a/settings/holidays", "school_holidays=Weihnachtsferien%3B23.12.2026%3B06.01.2027", 303, ""},
 	{"save holidays bad", "a-admin", "POST", "/s/schule-a/settings/holidays", "school_holidays=Weihnachtsferien%3Bbald", 422, "Zeile 1"},
 	{"save holidays teacher", "a-teacher", "POST", "/s/schule-a/settings/holidays", "school_holidays=x%3B23.12.2026", 403, ""},
+	{"holidays of the state page", "a-admin", "POST", "/s/schule-a/settings/holidays/state", "", 303, ""},
+	{"holidays of the state page teacher", "a-teacher", "POST", "/s/schule-a/settings/holidays/state", "", 403, ""},
 	{"holidays from calendar page", "a-admin", "POST", "/s/schule-a/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays), 303, ""},
 	{"holidays from calendar page bad", "a-admin", "POST", "/s/schule-a/settings/holidays/calendar", multipartBody("calendar:ferien.ics", "nichts"), 422, "keine Kalenderdatei"},
 	{"holidays from calendar page teacher", "a-teacher", "POST", "/s/schule-a/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays), 403, ""},

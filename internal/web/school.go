@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/holidays"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 )
 
@@ -71,6 +72,7 @@ func (s *Server) apiCreateSchool(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.startWithStateHolidays(r.Context(), sc)
 	writeJSON(w, http.StatusCreated, sc)
 }
 
@@ -158,6 +160,7 @@ func (s *Server) createSchool(w http.ResponseWriter, r *http.Request) {
 		s.renderSchools(w, r, v, s.formError(r, v, err))
 		return
 	}
+	s.startWithStateHolidays(r.Context(), sc)
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users?flash=school_created", http.StatusSeeOther)
 }
 
@@ -256,7 +259,7 @@ func (s *Server) settingsData(sc *schulhof.School) map[string]any {
 		own = schulhof.FormatSchoolHolidays(hs)
 	}
 	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid, "Holidays": own,
-		"WeekModel": s.weekModelForm(context.Background(), sc)}
+		"WeekModel": s.weekModelForm(context.Background(), sc), "HolidaysKnownUntil": germanDate(holidays.SchoolKnownUntil())}
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.

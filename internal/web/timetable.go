@@ -461,7 +461,7 @@ func (s *Server) weekModelForm(ctx context.Context, sc *schulhof.School) weekMod
 	if err == nil && m.Weeks >= 2 {
 		f.Weeks, f.Skip = m.Weeks, m.SkipHolidays
 		if t, err := time.Parse("2006-01-02", string(m.Start)); err == nil {
-			f.Start = t.Format("02.01.2006")
+			f.Start = t.Format("02.01.2006") // as German admins write it
 		}
 	}
 	groups := m.Groups
@@ -556,4 +556,77 @@ func (s *Server) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=holidays_added#holidays", http.StatusSeeOther)
+}
+
+// schoolYearStart is the first of August before now: the KMK's school
+// year runs from 1 August to 31 July.
+func (s *Server) schoolYearStart() schulhof.Day {
+	now := s.now().In(berlin)
+	y := now.Year()
+	if now.Month() < time.August {
+		y--
+	}
+	return schulhof.Day(strconv.Itoa(y) + "-08-01")
+}
+
+// addStateHolidays adds the school holidays of the school's state, from
+// this school year on, to its own; it returns all and how many are new.
+func (s *Server) addStateHolidays(ctx context.Context, sc *schulhof.School) ([]schulhof.SchoolHoliday, int, error) {
+	own, err := s.db.FindSchoolHolidays(ctx, sc.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	merged, added := holidays.Merge(own, holidays.School(sc.State, s.schoolYearStart()))
+	if added > 0 {
+		err = s.db.SetSchoolHolidays(ctx, sc.ID, merged)
+		s.tt.cycles.clear()
+	}
+	return merged, added, err
+}
+
+// startWithStateHolidays gives a new school its state's school holidays;
+// a failure leaves the school without them (the admin adds them on the
+// settings page) and is logged, since the school itself is made.
+func (s *Server) startWithStateHolidays(ctx context.Context, sc *schulhof.School) {
+	if _, _, err := s.addStateHolidays(ctx, sc); err != nil {
+		s.log.Error("state holidays for a new school", "school", sc.Slug, "err", err)
+	}
+}
+
+// apiAddStateHolidays: POST /api/v1/schools/{school}/holidays/state adds
+// the state's school holidays of this and the coming school years (admins).
+func (s *Server) apiAddStateHolidays(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	all, added, err := s.addStateHolidays(r.Context(), sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"school": all, "added": added})
+}
+
+// addStateHolidaysForm: POST /s/{school}/settings/holidays/state.
+func (s *Server) addStateHolidaysForm(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
+		return
+	}
+	if _, _, err := s.addStateHolidays(r.Context(), sc); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=holidays_added#holidays", http.StatusSeeOther)
+}
+
+// germanDate writes a day as 31.07.2028.
+func germanDate(d schulhof.Day) string {
+	t, err := time.Parse("2006-01-02", string(d))
+	if err != nil {
+		return string(d)
+	}
+	return t.Format("02.01.2006")
 }

@@ -240,3 +240,32 @@ func TestWeekABWeeks(t *testing.T) {
 		t.Error("the week page does not say it is a B week")
 	}
 }
+
+// TestNewSchoolHasStateHolidays: a school made by the operator starts
+// with its state's school holidays of this school year on.
+func TestNewSchoolHasStateHolidays(t *testing.T) {
+	f := newFixture(t, nil)
+	if rec := f.do("operator", "POST", "/api/v1/schools", `{"slug":"gs-sued","name":"Grundschule Süd","state":"BY"}`); rec.Code != 201 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	sc, err := f.db.FindSchoolBySlug(ctx, "gs-sued")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := f.db.FindSchoolHolidays(ctx, sc.ID)
+	if err != nil || len(hs) == 0 {
+		t.Fatalf("%v %v", hs, err)
+	}
+	// the fixture's today is 30 Nov 2026: from 1 August 2026 on, which in
+	// Bavaria starts in the summer holidays
+	if hs[0] != (schulhof.SchoolHoliday{Name: "Sommerferien", From: "2026-08-03", To: "2026-09-14"}) {
+		t.Errorf("first: %+v", hs[0])
+	}
+	found := false
+	for _, h := range hs {
+		found = found || h == schulhof.SchoolHoliday{Name: "Winterferien", From: "2027-02-08", To: "2027-02-12"}
+	}
+	if !found {
+		t.Errorf("no winter holidays 2027 in %+v", hs)
+	}
+}
