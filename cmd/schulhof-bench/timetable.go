@@ -24,6 +24,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/csvimport"
+	"github.com/schulhof/schulhof/internal/holidays"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/timetable"
@@ -38,6 +39,7 @@ func benchTimetable(args []string) error {
 	requests := fs.Int("requests", 100000, "requests per load test")
 	conns := fs.Int("connections", 32, "connections of the load tests")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the load tests to this file")
+	ab := fs.Bool("ab-weeks", false, "give the school A/B weeks (counted from August, holiday weeks skipped) and its state's holidays")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,6 +108,16 @@ func benchTimetable(args []string) error {
 		rep.Counts["timetable"], rep.Counts["lessons"], rep.Counts["students"], rep.Counts["course_choices"], rep.Courses,
 		dryTime.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
 	_ = dry
+	if *ab {
+		if err := db.SetSchoolHolidays(ctx, sc.ID, holidays.School(sc.State, "2026-08-01")); err != nil {
+			return err
+		}
+		if err := db.SetWeekModel(ctx, sc.ID, schulhof.WeekModel{Weeks: 2, Start: "2026-08-31", SkipHolidays: true,
+			Groups: schulhof.DefaultWeekGroups(2)}); err != nil {
+			return err
+		}
+		fmt.Println("with A/B weeks from 2026-08-31, holiday weeks skipped, and the state's school holidays")
+	}
 
 	// the server, and sessions of Oberstufe and Sek-I students
 	blobDir, err := os.MkdirTemp("", "schulhof-bench-files")

@@ -6,6 +6,7 @@ package holidays
 
 import (
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -41,9 +42,27 @@ func in(state string, list ...string) bool {
 	return false
 }
 
+// publicMemo keeps each state's and year's list: every week view asks.
+var publicMemo sync.Map // stateYear -> []Holiday
+
+type stateYear struct {
+	state string
+	year  int
+}
+
 // Public returns the public holidays of a state (two letters, e.g. "NW")
-// in a year, by date.
+// in a year, by date. The list is shared: callers must not change it.
 func Public(state string, year int) []Holiday {
+	k := stateYear{state, year}
+	if v, ok := publicMemo.Load(k); ok {
+		return v.([]Holiday)
+	}
+	out := public(state, year)
+	publicMemo.Store(k, out)
+	return out
+}
+
+func public(state string, year int) []Holiday {
 	e := easter(year)
 	day := func(m time.Month, d int) time.Time { return time.Date(year, m, d, 0, 0, 0, 0, time.UTC) }
 	var out []Holiday

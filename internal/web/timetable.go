@@ -293,7 +293,7 @@ func (s *Server) saveHolidaysFromForm(w http.ResponseWriter, r *http.Request) {
 	hs, err := schulhof.ParseSchoolHolidays(r.PostFormValue("school_holidays"))
 	if err == nil {
 		err = s.db.SetSchoolHolidays(r.Context(), sc.ID, hs)
-		s.tt.cycles.clear()
+		s.forgetHolidays()
 	}
 	if err != nil {
 		v := s.schoolView(r, sc, "settings.title")
@@ -361,7 +361,7 @@ func (s *Server) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
 	hs, err := schulhof.ParseSchoolHolidays(schulhof.FormatSchoolHolidays(in.School))
 	if err == nil {
 		err = s.db.SetSchoolHolidays(r.Context(), sc.ID, hs)
-		s.tt.cycles.clear()
+		s.forgetHolidays()
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -412,7 +412,7 @@ func (s *Server) setWeekModel(ctx context.Context, sc *schulhof.School, in schul
 	if err == nil {
 		err = s.db.SetWeekModel(ctx, sc.ID, m)
 	}
-	s.tt.cycles.clear()
+	s.forgetHolidays()
 	return m, err
 }
 
@@ -513,7 +513,7 @@ func (s *Server) addHolidaysFromCalendar(ctx context.Context, sc *schulhof.Schoo
 	merged, added := holidays.Merge(own, add)
 	if added > 0 {
 		err = s.db.SetSchoolHolidays(ctx, sc.ID, merged)
-		s.tt.cycles.clear()
+		s.forgetHolidays()
 	}
 	return merged, added, err
 }
@@ -579,7 +579,7 @@ func (s *Server) addStateHolidays(ctx context.Context, sc *schulhof.School) ([]s
 	merged, added := holidays.Merge(own, holidays.School(sc.State, s.schoolYearStart()))
 	if added > 0 {
 		err = s.db.SetSchoolHolidays(ctx, sc.ID, merged)
-		s.tt.cycles.clear()
+		s.forgetHolidays()
 	}
 	return merged, added, err
 }

@@ -36,7 +36,7 @@ type dayOff struct {
 // daysOff are the public holidays of the school's state and its own
 // holidays on the days from first on.
 func (s *Server) daysOff(ctx context.Context, sc *schulhof.School, first time.Time, days int) ([]dayOff, error) {
-	own, err := s.db.FindSchoolHolidays(ctx, sc.ID)
+	own, err := s.ownHolidays(ctx, sc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -378,6 +378,7 @@ type timetableCaches struct {
 	plans  *ttlCache[planKey, *schulhof.TimetablePlan]
 	groups *ttlCache[schulhof.SchoolID, map[schulhof.GroupID]string]
 	cycles *ttlCache[schulhof.SchoolID, *timetable.Cycle]
+	own    *ttlCache[schulhof.SchoolID, []schulhof.SchoolHoliday]
 }
 
 type subsKey struct {
@@ -395,7 +396,20 @@ func newTimetableCaches() timetableCaches {
 		exams:  newTTLCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
 		plans:  newTTLCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
 		groups: newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
-		cycles: newTTLCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000)}
+		cycles: newTTLCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000),
+		own:    newTTLCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000)}
+}
+
+// ownHolidays are the school's own holidays (shared: do not change them).
+func (s *Server) ownHolidays(ctx context.Context, school schulhof.SchoolID) ([]schulhof.SchoolHoliday, error) {
+	return s.tt.own.get(school, func() ([]schulhof.SchoolHoliday, error) { return s.db.FindSchoolHolidays(ctx, school) })
+}
+
+// forgetHolidays clears what depends on the school's holidays and week
+// model after a change on this node.
+func (s *Server) forgetHolidays() {
+	s.tt.own.clear()
+	s.tt.cycles.clear()
 }
 
 // cycleOf is the school's rotation of A/B weeks (nil when it has none).
@@ -405,7 +419,7 @@ func (s *Server) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.C
 		if err != nil || m.Weeks < 2 {
 			return nil, err
 		}
-		own, err := s.db.FindSchoolHolidays(ctx, sc.ID)
+		own, err := s.ownHolidays(ctx, sc.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -454,7 +468,7 @@ func (s *Server) forgetTimetable() {
 	s.tt.exams.clear()
 	s.tt.plans.clear()
 	s.tt.groups.clear()
-	s.tt.cycles.clear()
+	s.forgetHolidays()
 }
 
 // codeWeek is the week of a class, a teacher or a room named by the

@@ -97,8 +97,8 @@ func TestWeekFromImport(t *testing.T) {
 		t.Fatalf("page:\n%s", page)
 	}
 	// no lessons on a school holiday
-	if err := f.db.SetSchoolHolidays(ctx, f.school["a"].ID, []schulhof.SchoolHoliday{{Name: "Pädagogischer Tag", From: "2026-11-30", To: "2026-11-30"}}); err != nil {
-		t.Fatal(err)
+	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/holidays", `{"school":[{"name":"Pädagogischer Tag","from":"2026-11-30","to":"2026-11-30"}]}`); rec.Code != 200 {
+		t.Fatalf("holidays: %d %s", rec.Code, rec.Body)
 	}
 	var withHoliday struct {
 		Lessons  []struct{ Date string }
