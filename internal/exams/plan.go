@@ -11,16 +11,16 @@ import (
 
 // Exam is a written exam as the rules see it.
 type Exam struct {
-	ID          int64             `json:"id"`
-	Date        schulhof.Day      `json:"date"`
-	From        int               `json:"from_period"`
-	To          int               `json:"to_period"`
-	Kind        Kind              `json:"type"`
-	Title       string            `json:"title"` // "M-LK1", "Englisch 7b": how explanations name it
+	ID          int64              `json:"id"`
+	Date        schulhof.Day       `json:"date"`
+	From        int                `json:"from_period"`
+	To          int                `json:"to_period"`
+	Kind        Kind               `json:"type"`
+	Title       string             `json:"title"` // "M-LK1", "Englisch 7b": how explanations name it
 	Groups      []schulhof.GroupID `json:"groups"`
-	Students    []schulhof.UserID `json:"students"`
-	Rooms       []string          `json:"rooms"`
-	Supervisors []schulhof.UserID `json:"supervisors"`
+	Students    []schulhof.UserID  `json:"students"`
+	Rooms       []string           `json:"rooms"`
+	Supervisors []schulhof.UserID  `json:"supervisors"`
 }
 
 // Student is what the rules and the explanations need of a student.
