@@ -627,4 +627,17 @@ var messages = map[string][2]string{
 	"week_model.too_many":        {"Es gibt mehr Gruppenlisten als Wochen im Wechsel.", "There are more lists of groups than alternating weeks."},
 	"week_model.group":           {"„%s“ ist keine Unterrichtsgruppe (höchstens 20 Zeichen, ohne Komma und Semikolon).", "“%s” is not a lesson group (at most 20 characters, no comma or semicolon)."},
 	"week_model.twice":           {"Die Unterrichtsgruppe „%s“ steht bei zwei Wochen.", "The lesson group “%s” is in two weeks."},
+
+	// exam plan
+	"exam.title":       {"Bitte einen Titel angeben (höchstens 200 Zeichen).", "Please give a title (at most 200 characters)."},
+	"exam.date":        {"Bitte ein gültiges Datum angeben.", "Please give a valid date."},
+	"exam.periods":     {"Bitte die Stunden von–bis angeben (die erste nicht nach der letzten).", "Please give the periods from–to (the first not after the last)."},
+	"exam.type":        {"Bitte die Art wählen: Klassenarbeit, Klausur, Test oder Nachschreibtermin.", "Please choose the type: Klassenarbeit, Klausur, test or make-up."},
+	"exam.groups":      {"Bitte mindestens eine Lerngruppe wählen.", "Please choose at least one group."},
+	"exam.too_many":    {"Höchstens 10 Räume und 10 Aufsichten, eine Begründung mit höchstens 500 Zeichen.", "At most 10 rooms and 10 supervisors, a reason of at most 500 characters."},
+	"exam.room":        {"Ein Raum hat höchstens 40 Zeichen.", "A room has at most 40 characters."},
+	"exam.not_found":   {"Diese Klassenarbeit oder Klausur gibt es nicht.", "There is no such exam."},
+	"exam.student":     {"Mitschreiben können nur Schülerinnen und Schüler der Schule.", "Only students of the school can take part."},
+	"exam.supervisor":  {"Aufsicht führen können nur Lehrkräfte der Schule.", "Only teachers of the school can supervise."},
+	"exam.coordinator": {"Koordinatoren können nur Lehrkräfte der Schule sein.", "Only teachers of the school can coordinate."},
 }
