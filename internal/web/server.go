@@ -76,6 +76,7 @@ type Server struct {
 	usage     usageCache
 	feeds     feedCache
 	tt        timetableCaches
+	examBooks *ttlCache[schulhof.SchoolID, *examBook]
 }
 
 // New builds the server and its route table.
@@ -89,6 +90,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.usage.m = map[usageKey]usageEntry{}
 	s.feeds.m = map[string]cachedFeed{}
 	s.tt = newTimetableCaches()
+	s.examBooks = newTTLCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err

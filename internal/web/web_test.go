@@ -144,6 +144,12 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		must(tb, err)
 		f.keys[k+"-ical"] = cal
 		must(tb, db.SetDayText(ctx, sc.ID, "2026-11-30", "Heute Wandertag der 7. Klassen "+k))
+		// a Klassenarbeit of 5a on Wednesday
+		exam := &schulhof.PlannedExam{SchoolID: sc.ID, Date: "2026-12-02", From: 1, To: 2, Kind: "klassenarbeit", Title: "Mathe 5a " + k,
+			Groups: []schulhof.GroupID{f.group[k+"-5a"].ID}, Students: []schulhof.UserID{f.user[k+"-student"].ID}, Rooms: []string{"R100"},
+			CreatedBy: f.user[k+"-teacher"].ID}
+		must(tb, db.CreateExam(ctx, exam))
+		f.ids[k+"-exam"] = exam.ID
 	}
 	for name, u := range f.user {
 		slug := ""

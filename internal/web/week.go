@@ -410,6 +410,7 @@ func (s *Server) ownHolidays(ctx context.Context, school schulhof.SchoolID) ([]s
 func (s *Server) forgetHolidays() {
 	s.tt.own.clear()
 	s.tt.cycles.clear()
+	s.forgetExams()
 }
 
 // cycleOf is the school's rotation of A/B weeks (nil when it has none).

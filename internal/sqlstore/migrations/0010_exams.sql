@@ -19,7 +19,7 @@ CREATE INDEX exams_school_day ON exams(school_id, day);
 
 CREATE TABLE exam_groups (
     exam_id   BIGINT NOT NULL REFERENCES exams(id) ON DELETE CASCADE,
-    group_id  BIGINT NOT NULL REFERENCES groups(id),
+    group_id  BIGINT NOT NULL REFERENCES groups(id) ON DELETE CASCADE, -- the exam stays with its students
     PRIMARY KEY (exam_id, group_id)
 );
 CREATE INDEX exam_groups_group ON exam_groups(group_id);

@@ -1,0 +1,813 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/exams"
+	"github.com/schulhof/schulhof/internal/holidays"
+	"github.com/schulhof/schulhof/internal/i18n"
+)
+
+// The exam plan ("Klausurplan"): teachers plan exams for their groups,
+// checked per student by internal/exams against the school's rules; the
+// exams of the Untis export (GPU017) are part of the same plan.
+
+// examOf is an exam as the API and the pages show it: a planned one, or
+// one of the Untis export (source "untis", id below zero).
+type examOf struct {
+	exams.Exam
+	Source         string   `json:"source"` // "schulhof" or "untis"
+	GroupNames     []string `json:"group_names"`
+	OverrideReason string   `json:"override_reason,omitempty"`
+	CreatedBy      int64    `json:"created_by,omitempty"`
+}
+
+// examBook is a school's exam plan as the rules see it, with what the
+// pages need besides: kept two seconds, cleared by every change on this
+// node.
+type examBook struct {
+	input    exams.Input
+	plans    [2]*exams.Plan // German, English
+	planned  map[int64]*schulhof.PlannedExam
+	settings *schulhof.ExamSettings
+	groups   map[schulhof.GroupID]string
+	members  map[schulhof.GroupID][]schulhof.UserID // students of the groups
+}
+
+func (b *examBook) plan(lang string) *exams.Plan {
+	if lang == "en" {
+		return b.plans[1]
+	}
+	return b.plans[0]
+}
+
+// dayNames says why a day has no lessons: a public or school holiday.
+func (s *Server) dayNames(ctx context.Context, sc *schulhof.School) (func(schulhof.Day) string, error) {
+	own, err := s.ownHolidays(ctx, sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	return func(d schulhof.Day) string {
+		year, _ := strconv.Atoi(string(d)[:4])
+		for _, h := range holidays.Public(sc.State, year) {
+			if schulhof.DayOf(h.Date) == d {
+				return h.Name
+			}
+		}
+		for _, h := range own {
+			if h.From <= d && d <= h.To {
+				return h.Name
+			}
+		}
+		return ""
+	}, nil
+}
+
+// rulesOf are the school's exam rules: its own, or its state's preset.
+func rulesOf(sc *schulhof.School, st *schulhof.ExamSettings) exams.RuleSet {
+	if st != nil && st.RulesJSON != "" {
+		var rs exams.RuleSet
+		if json.Unmarshal([]byte(st.RulesJSON), &rs) == nil {
+			return rs
+		}
+	}
+	return exams.PresetFor(sc.State)
+}
+
+// examBookOf builds (or takes from the cache) the school's exam plan.
+func (s *Server) examBookOf(ctx context.Context, sc *schulhof.School) (*examBook, error) {
+	return s.examBooks.get(sc.ID, func() (*examBook, error) { return s.buildExamBook(ctx, sc) })
+}
+
+func (s *Server) buildExamBook(ctx context.Context, sc *schulhof.School) (*examBook, error) {
+	b := &examBook{planned: map[int64]*schulhof.PlannedExam{}, members: map[schulhof.GroupID][]schulhof.UserID{}}
+	var err error
+	if b.settings, err = s.db.FindExamSettings(ctx, sc.ID); err != nil {
+		return nil, err
+	}
+	if b.groups, err = s.groupNames(ctx, sc.ID); err != nil {
+		return nil, err
+	}
+	in := exams.Input{Students: map[schulhof.UserID]exams.Student{}, Supervisors: map[schulhof.UserID]string{}, Rules: rulesOf(sc, b.settings)}
+	// the school's students and staff
+	for _, role := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleTeacher, schulhof.RoleSchoolAdmin} {
+		after := ""
+		for {
+			users, next, err := s.db.FindUsers(ctx, schulhof.UserFilter{SchoolID: sc.ID, Role: role, After: after, Limit: 1000})
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range users {
+				if role == schulhof.RoleStudent {
+					in.Students[u.ID] = exams.Student{Name: u.LastName, Class: u.Class, Level: exams.LevelOf(u.Class)}
+				} else {
+					in.Supervisors[u.ID] = strings.TrimSpace(u.FirstName + " " + u.LastName)
+				}
+			}
+			if next == "" {
+				break
+			}
+			after = next
+		}
+	}
+	planned, err := s.db.FindPlannedExams(ctx, schulhof.ExamFilter{SchoolID: sc.ID})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range planned {
+		b.planned[e.ID] = e
+		in.Exams = append(in.Exams, exams.Exam{ID: e.ID, Date: e.Date, From: e.From, To: e.To, Kind: exams.Kind(e.Kind), Title: e.Title,
+			Groups: e.Groups, Students: e.Students, Rooms: e.Rooms, Supervisors: e.Supervisors})
+	}
+	// the Untis export's exams: their students are those of the groups
+	// whose lessons they name
+	untis, err := s.db.FindExams(ctx, sc.ID, "0000-01-01", "9999-12-31")
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range untis {
+		plan, err := s.db.FindPlan(ctx, sc.ID, u.Day)
+		if err != nil {
+			return nil, err
+		}
+		e := exams.Exam{ID: -int64(u.Number), Date: u.Day, From: u.From, To: u.To, Kind: exams.Klausur, Rooms: u.Rooms,
+			Title: strings.TrimSpace(u.Name + " " + strings.Join(u.Subjects, ", "))}
+		if plan != nil {
+			for _, entry := range plan.Entries {
+				if entry.GroupID != 0 && slices.Contains(u.Lessons, entry.Lesson) && !slices.Contains(e.Groups, entry.GroupID) {
+					e.Groups = append(e.Groups, entry.GroupID)
+				}
+			}
+		}
+		for _, g := range e.Groups {
+			for _, st := range b.studentsOf(ctx, s, sc, g) {
+				if !slices.Contains(e.Students, st) {
+					e.Students = append(e.Students, st)
+				}
+			}
+		}
+		in.Exams = append(in.Exams, e)
+	}
+	// the calendar
+	off, err := s.dayNames(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	times, err := s.db.FindLessonTimes(ctx, sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	periods := map[int][]int{}
+	for wd := 1; wd <= 7; wd++ {
+		for p := 1; p <= 24; p++ {
+			if _, ok := schulhof.LessonTimeOf(times, wd, p); ok {
+				periods[wd] = append(periods[wd], p)
+			}
+		}
+	}
+	blocked := map[schulhof.Day]string{}
+	for _, d := range b.settings.Blocked {
+		blocked[d.Date] = d.Reason
+	}
+	in.Calendar = exams.Calendar{Off: off, Blocked: blocked, Periods: func(wd int) []int { return periods[wd] }}
+	b.input = in
+	b.plans[0] = exams.NewPlan(in)
+	en := in
+	en.Lang = "en"
+	b.plans[1] = exams.NewPlan(en)
+	return b, nil
+}
+
+// studentsOf are the students of a group, read once per book.
+func (b *examBook) studentsOf(ctx context.Context, s *Server, sc *schulhof.School, g schulhof.GroupID) []schulhof.UserID {
+	if ids, ok := b.members[g]; ok {
+		return ids
+	}
+	ids := []schulhof.UserID{}
+	if ms, err := s.db.FindMembers(ctx, sc.ID, g); err == nil {
+		for _, m := range ms {
+			if m.User.Role == schulhof.RoleStudent && m.Role == schulhof.MemberRoleMember {
+				ids = append(ids, m.User.ID)
+			}
+		}
+	}
+	b.members[g] = ids
+	return ids
+}
+
+// forgetExams clears the exam plans after a change on this node.
+func (s *Server) forgetExams() { s.examBooks.clear() }
+
+// show is an exam as the API shows it.
+func (b *examBook) show(e exams.Exam) examOf {
+	out := examOf{Exam: e, Source: "untis"}
+	if p, ok := b.planned[e.ID]; ok && e.ID > 0 {
+		out.Source, out.OverrideReason, out.CreatedBy = "schulhof", p.OverrideReason, int64(p.CreatedBy)
+	}
+	for _, g := range e.Groups {
+		out.GroupNames = append(out.GroupNames, b.groups[g])
+	}
+	if out.Groups == nil {
+		out.Groups = []schulhof.GroupID{}
+	}
+	if out.Students == nil {
+		out.Students = []schulhof.UserID{}
+	}
+	if out.Rooms == nil {
+		out.Rooms = []string{}
+	}
+	if out.Supervisors == nil {
+		out.Supervisors = []schulhof.UserID{}
+	}
+	if out.GroupNames == nil {
+		out.GroupNames = []string{}
+	}
+	return out
+}
+
+// The people of the exam plan: coordinators and admins plan for every
+// group and may override soft rules; teachers plan for the groups they
+// lead; everyone at the school sees the plan as far as it is theirs.
+
+func (s *Server) isCoordinator(u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) bool {
+	return schulhof.CanManageUsers(u, sc.ID) || (u.SchoolID == sc.ID && slices.Contains(st.Coordinators, u.ID))
+}
+
+// mayPlanFor says whether the user may plan exams for all the groups.
+func (s *Server) mayPlanFor(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings, groups []schulhof.GroupID) (bool, error) {
+	if s.isCoordinator(u, sc, st) {
+		return true, nil
+	}
+	if u.Role != schulhof.RoleTeacher || u.SchoolID != sc.ID {
+		return false, nil
+	}
+	for _, g := range groups {
+		role, err := s.db.FindMemberRole(ctx, sc.ID, g, u.ID)
+		if schulhof.Match(err, schulhof.ENotFound) || (err == nil && role != schulhof.MemberRoleLeader) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// examInput is a new or changed exam as the API takes it.
+type examInput struct {
+	Groups         []schulhof.GroupID `json:"groups"`
+	Date           schulhof.Day       `json:"date"`
+	From           int                `json:"from_period"`
+	To             int                `json:"to_period"`
+	Type           string             `json:"type"`
+	Title          string             `json:"title"`
+	Students       []schulhof.UserID  `json:"students"`
+	Rooms          []string           `json:"rooms"`
+	Supervisors    []schulhof.UserID  `json:"supervisors"`
+	OverrideReason string             `json:"override_reason"`
+}
+
+// rulesError is the 422 of a plan that breaks rules: the violations, with
+// the reason why saving failed in the message.
+type rulesError struct {
+	Code       string            `json:"code"`
+	Message    string            `json:"message"`
+	Violations []exams.Violation `json:"violations"`
+}
+
+// planExam checks and saves a new (id 0) or changed exam. It returns the
+// violations that stop it (nil when saved) and why.
+func (s *Server) planExam(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, id int64, in examInput) (*schulhof.PlannedExam, *rulesError, error) {
+	book, err := s.examBookOf(ctx, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	e := &schulhof.PlannedExam{ID: id, SchoolID: sc.ID, Date: in.Date, From: in.From, To: in.To, Kind: in.Type, Title: in.Title,
+		Groups: in.Groups, Students: in.Students, Rooms: in.Rooms, Supervisors: in.Supervisors, OverrideReason: in.OverrideReason, CreatedBy: u.ID}
+	e.Normalize()
+	if err := e.Validate(); err != nil {
+		return nil, nil, err
+	}
+	ok, err := s.mayPlanFor(ctx, u, sc, book.settings, e.Groups)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, schulhof.Errorf(schulhof.EForbidden, "exam.not_your_group")
+	}
+	if len(e.Students) == 0 { // all students of the groups
+		for _, g := range e.Groups {
+			for _, st := range book.studentsOf(ctx, s, sc, g) {
+				if !slices.Contains(e.Students, st) {
+					e.Students = append(e.Students, st)
+				}
+			}
+		}
+	}
+	vs := book.plan(lang).Check(exams.Exam{ID: id, Date: e.Date, From: e.From, To: e.To, Kind: exams.Kind(e.Kind), Title: e.Title,
+		Groups: e.Groups, Students: e.Students, Rooms: e.Rooms, Supervisors: e.Supervisors})
+	if len(vs) > 0 {
+		switch {
+		case exams.Hard(vs):
+			return nil, &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_hard"), Violations: vs}, nil
+		case e.OverrideReason == "":
+			return nil, &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_soft"), Violations: vs}, nil
+		case !s.isCoordinator(u, sc, book.settings):
+			return nil, &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_not_coordinator"), Violations: vs}, nil
+		}
+	} else {
+		e.OverrideReason = ""
+	}
+	if id == 0 {
+		err = s.db.CreateExam(ctx, e)
+	} else {
+		err = s.db.UpdateExam(ctx, e)
+	}
+	s.forgetExams()
+	return e, nil, err
+}
+
+// apiCreateExam: POST /api/v1/schools/{school}/exams.
+func (s *Server) apiCreateExam(w http.ResponseWriter, r *http.Request) {
+	s.apiSaveExam(w, r, 0)
+}
+
+// apiUpdateExam: PATCH /api/v1/schools/{school}/exams/{exam} with the
+// whole exam, as POST takes it.
+func (s *Server) apiUpdateExam(w http.ResponseWriter, r *http.Request) {
+	sc, e, err := s.changeableExam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_ = sc
+	s.apiSaveExam(w, r, e.ID)
+}
+
+func (s *Server) apiSaveExam(w http.ResponseWriter, r *http.Request, id int64) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in examInput
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, broken, err := s.planExam(r.Context(), authOf(r).user, sc, info(r).lang, id, in)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+	case broken != nil:
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": broken})
+	case id == 0:
+		writeJSON(w, http.StatusCreated, e)
+	default:
+		writeJSON(w, http.StatusOK, e)
+	}
+}
+
+// changeableExam is the planned exam of the path, if the actor may change
+// it: its planner, a leader of all its groups, a coordinator or an admin.
+func (s *Server) changeableExam(r *http.Request) (*schulhof.School, *schulhof.PlannedExam, error) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := authOf(r).user
+	if u.Role < schulhof.RoleTeacher {
+		return nil, nil, schulhof.Errorf(schulhof.ENotFound, "exam.not_found")
+	}
+	id, err := strconv.ParseInt(r.PathValue("exam"), 10, 64)
+	if err != nil {
+		return nil, nil, schulhof.Errorf(schulhof.ENotFound, "exam.not_found")
+	}
+	e, err := s.db.FindExam(r.Context(), sc.ID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := s.db.FindExamSettings(r.Context(), sc.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.CreatedBy != u.ID {
+		ok, err := s.mayPlanFor(r.Context(), u, sc, st, e.Groups)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, schulhof.Errorf(schulhof.EForbidden, "exam.not_your_group")
+		}
+	}
+	return sc, e, nil
+}
+
+// apiDeleteExam: DELETE /api/v1/schools/{school}/exams/{exam}.
+func (s *Server) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
+	sc, e, err := s.changeableExam(r)
+	if err == nil {
+		err = s.db.DeleteExam(r.Context(), sc.ID, e.ID)
+		s.forgetExams()
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// visibleExams are the school's exams the user may see, from one day to
+// another, of a group or a student: staff see all; students their own,
+// parents their children's, as far as the school announces them.
+func (s *Server) visibleExams(ctx context.Context, u *schulhof.User, sc *schulhof.School, book *examBook, from, to schulhof.Day, group schulhof.GroupID, student schulhof.UserID) ([]examOf, error) {
+	if u.Role < schulhof.RoleTeacher {
+		mine := map[schulhof.UserID]bool{}
+		if u.Role == schulhof.RoleStudent {
+			mine[u.ID] = true
+		} else {
+			kids, err := s.db.FindChildren(ctx, sc.ID, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range kids {
+				mine[k.ID] = true
+			}
+		}
+		if student != 0 && !mine[student] {
+			return nil, schulhof.Errorf(schulhof.ENotFound, "user.not_found")
+		}
+		// only what is announced
+		last := schulhof.DayOf(s.now().In(berlin).AddDate(0, 0, book.settings.AnnounceDays))
+		if to == "" || to > last {
+			to = last
+		}
+		var out []examOf
+		for _, e := range book.plan("de").Exams() {
+			if (from != "" && e.Date < from) || e.Date > to || (group != 0 && !slices.Contains(e.Groups, group)) {
+				continue
+			}
+			for _, st := range e.Students {
+				if mine[st] && (student == 0 || st == student) {
+					shown := book.show(e)
+					// other students' names are not theirs to see
+					shown.Students = []schulhof.UserID{st}
+					shown.OverrideReason = ""
+					out = append(out, shown)
+					break
+				}
+			}
+		}
+		return sortExams(out), nil
+	}
+	var out []examOf
+	for _, e := range book.plan("de").Exams() {
+		if (from != "" && e.Date < from) || (to != "" && e.Date > to) || (group != 0 && !slices.Contains(e.Groups, group)) ||
+			(student != 0 && !slices.Contains(e.Students, student)) {
+			continue
+		}
+		out = append(out, book.show(e))
+	}
+	return sortExams(out), nil
+}
+
+func sortExams(es []examOf) []examOf {
+	slices.SortStableFunc(es, func(a, b examOf) int {
+		if c := strings.Compare(string(a.Date), string(b.Date)); c != 0 {
+			return c
+		}
+		return a.From - b.From
+	})
+	if es == nil {
+		es = []examOf{}
+	}
+	return es
+}
+
+// examQuery reads ?from=&to=&group=&student= (dates as 2027-02-10).
+func examQuery(r *http.Request) (from, to schulhof.Day, group schulhof.GroupID, student schulhof.UserID, err error) {
+	q := r.URL.Query()
+	for _, p := range []struct {
+		name string
+		into *schulhof.Day
+	}{{"from", &from}, {"to", &to}} {
+		if v := q.Get(p.name); v != "" {
+			if _, err := time.Parse("2006-01-02", v); err != nil {
+				return "", "", 0, 0, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_date", v)
+			}
+			*p.into = schulhof.Day(v)
+		}
+	}
+	if v := q.Get("group"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return "", "", 0, 0, schulhof.Errorf(schulhof.EBadRequest, "exam.bad_id", v)
+		}
+		group = schulhof.GroupID(n)
+	}
+	if v := q.Get("student"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return "", "", 0, 0, schulhof.Errorf(schulhof.EBadRequest, "exam.bad_id", v)
+		}
+		student = schulhof.UserID(n)
+	}
+	return from, to, group, student, nil
+}
+
+// apiListExams: GET /api/v1/schools/{school}/exams?group=&student=&from=&to=.
+func (s *Server) apiListExams(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	from, to, group, student, err := examQuery(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	book, err := s.examBookOf(r.Context(), sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	es, err := s.visibleExams(r.Context(), authOf(r).user, sc, book, from, to, group, student)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(es, ""))
+}
+
+// apiGetExam: GET /api/v1/schools/{school}/exams/{exam} (staff).
+func (s *Server) apiGetExam(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("exam"), 10, 64)
+	book, err := s.examBookOf(r.Context(), sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	es, err := s.visibleExams(r.Context(), authOf(r).user, sc, book, "", "", 0, 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, e := range es {
+		if e.ID == id && e.Source == "schulhof" {
+			writeJSON(w, http.StatusOK, e)
+			return
+		}
+	}
+	s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "exam.not_found"))
+}
+
+// apiExamSuggestions: GET /api/v1/schools/{school}/exams/suggestions?groups=1,2&from=&to=
+// [&periods=2&type=&students=&rooms=&supervisors=&limit=] lists free slots, best first.
+func (s *Server) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := authOf(r).user
+	if u.Role < schulhof.RoleTeacher {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	q := r.URL.Query()
+	ids := func(name string) ([]int64, error) {
+		var out []int64
+		for _, v := range strings.Split(q.Get(name), ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, schulhof.Errorf(schulhof.EBadRequest, "exam.bad_id", v)
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	groups, err1 := ids("groups")
+	students, err2 := ids("students")
+	supervisors, err3 := ids("supervisors")
+	if err := firstErr(err1, err2, err3); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	from, to, _, _, err := examQuery(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if from == "" {
+		from = schulhof.DayOf(s.now().In(berlin).AddDate(0, 0, 1))
+	}
+	if to == "" {
+		t, _ := time.Parse("2006-01-02", string(from))
+		to = schulhof.DayOf(t.AddDate(0, 0, 27))
+	}
+	if len(groups) == 0 {
+		s.fail(w, r, schulhof.Invalid("groups", "exam.groups"))
+		return
+	}
+	periods, _ := strconv.Atoi(q.Get("periods"))
+	if periods < 1 || periods > 10 {
+		periods = 2
+	}
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit < 1 || limit > 100 {
+		limit = 20
+	}
+	kind := exams.Kind(q.Get("type"))
+	if !kind.Valid() {
+		kind = exams.Klassenarbeit
+	}
+	book, err := s.examBookOf(r.Context(), sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e := exams.Exam{From: 1, To: periods, Kind: kind}
+	for _, g := range groups {
+		if _, ok := book.groups[schulhof.GroupID(g)]; !ok {
+			s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "group.not_found"))
+			return
+		}
+		e.Groups = append(e.Groups, schulhof.GroupID(g))
+	}
+	for _, st := range students {
+		e.Students = append(e.Students, schulhof.UserID(st))
+	}
+	if len(e.Students) == 0 {
+		for _, g := range e.Groups {
+			for _, st := range book.studentsOf(r.Context(), s, sc, g) {
+				if !slices.Contains(e.Students, st) {
+					e.Students = append(e.Students, st)
+				}
+			}
+		}
+	}
+	for _, v := range supervisors {
+		e.Supervisors = append(e.Supervisors, schulhof.UserID(v))
+	}
+	for _, room := range strings.Split(q.Get("rooms"), ",") {
+		if room = strings.TrimSpace(room); room != "" {
+			e.Rooms = append(e.Rooms, room)
+		}
+	}
+	own, err := s.ownLessons(r.Context(), sc, e.Groups)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	slots := book.plan(info(r).lang).Suggest(e, from, to, own, limit)
+	if slots == nil {
+		slots = []exams.Slot{}
+	}
+	writeJSON(w, http.StatusOK, newList(slots, ""))
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ownLessons says whether the groups have lessons in all periods from
+// one to another on a day, by the plan in force then.
+func (s *Server) ownLessons(ctx context.Context, sc *schulhof.School, groups []schulhof.GroupID) (func(schulhof.Day, int, int) bool, error) {
+	want := map[schulhof.GroupID]bool{}
+	for _, g := range groups {
+		want[g] = true
+	}
+	return func(d schulhof.Day, from, to int) bool {
+		plan, err := s.tt.plans.get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
+		if err != nil || plan == nil {
+			return false
+		}
+		t, _ := time.Parse("2006-01-02", string(d))
+		weekday := (int(t.Weekday())+6)%7 + 1
+		entries := plan.EntriesFor(want, 0)
+		for p := from; p <= to; p++ {
+			if !slices.ContainsFunc(entries, func(e schulhof.TimetableEntry) bool { return e.Weekday == weekday && e.Period == p }) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// examSettingsOf is the school's exam settings as the API shows them.
+type examSettingsOf struct {
+	Rules exams.RuleSet `json:"rules"`
+	// StatePreset says the rules are the state's preset (PUT "rules":
+	// null to go back to it).
+	StatePreset  bool                  `json:"state_preset"`
+	AnnounceDays int                   `json:"announce_days"`
+	Blocked      []schulhof.BlockedDay `json:"blocked_days"`
+	Coordinators []schulhof.UserID     `json:"coordinators"`
+}
+
+func showExamSettings(sc *schulhof.School, st *schulhof.ExamSettings) examSettingsOf {
+	return examSettingsOf{Rules: rulesOf(sc, st), StatePreset: st.RulesJSON == "", AnnounceDays: st.AnnounceDays, Blocked: st.Blocked, Coordinators: st.Coordinators}
+}
+
+// apiGetExamSettings: GET /api/v1/schools/{school}/exam-settings (staff).
+func (s *Server) apiGetExamSettings(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if authOf(r).user.Role < schulhof.RoleTeacher {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	st, err := s.db.FindExamSettings(r.Context(), sc.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, showExamSettings(sc, st))
+}
+
+// examSettingsInput is PUT exam-settings' body.
+type examSettingsInput struct {
+	Rules        *exams.RuleSet        `json:"rules"`
+	AnnounceDays int                   `json:"announce_days"`
+	Blocked      []schulhof.BlockedDay `json:"blocked_days"`
+	Coordinators []schulhof.UserID     `json:"coordinators"`
+}
+
+// saveExamSettings checks and stores the settings.
+func (s *Server) saveExamSettings(ctx context.Context, sc *schulhof.School, in examSettingsInput) (*schulhof.ExamSettings, error) {
+	st := &schulhof.ExamSettings{AnnounceDays: in.AnnounceDays, Blocked: []schulhof.BlockedDay{}, Coordinators: in.Coordinators}
+	var v schulhof.Validation
+	if in.AnnounceDays < 0 || in.AnnounceDays > 366 {
+		v.Add("announce_days", "exam.announce_days")
+	}
+	if in.Rules != nil {
+		for _, r := range []exams.Rules{in.Rules.Lower, in.Rules.Upper} {
+			if r.MaxPerDay < 0 || r.MaxPerDay > 5 || r.MaxPerWeek < 0 || r.MaxPerWeek > 10 {
+				v.Add("rules", "exam.rules_range")
+			}
+		}
+		b, _ := json.Marshal(in.Rules)
+		st.RulesJSON = string(b)
+	}
+	for _, b := range in.Blocked {
+		b.Reason = strings.TrimSpace(b.Reason)
+		if _, err := time.Parse("2006-01-02", string(b.Date)); err != nil || b.Reason == "" || len([]rune(b.Reason)) > 200 {
+			v.Add("blocked_days", "exam.blocked_day", b.Date)
+			break
+		}
+		st.Blocked = append(st.Blocked, b)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if st.Coordinators == nil {
+		st.Coordinators = []schulhof.UserID{}
+	}
+	err := s.db.SetExamSettings(ctx, sc.ID, st)
+	s.forgetExams()
+	return st, err
+}
+
+// apiSetExamSettings: PUT /api/v1/schools/{school}/exam-settings (admins).
+func (s *Server) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.manageableSchool(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in examSettingsInput
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.saveExamSettings(r.Context(), sc, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, showExamSettings(sc, st))
+}
