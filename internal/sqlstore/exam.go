@@ -249,7 +249,9 @@ func (db *DB) findExams(ctx context.Context, where string, args ...any) ([]*schu
 		{`SELECT exam_id, 0, room FROM exam_rooms WHERE exam_id IN (` + in + `) ORDER BY room`,
 			func(e *schulhof.PlannedExam, _ int64, s string) { e.Rooms = append(e.Rooms, s) }},
 		{`SELECT exam_id, user_id, '' FROM exam_supervisors WHERE exam_id IN (` + in + `) ORDER BY user_id`,
-			func(e *schulhof.PlannedExam, v int64, _ string) { e.Supervisors = append(e.Supervisors, schulhof.UserID(v)) }},
+			func(e *schulhof.PlannedExam, v int64, _ string) {
+				e.Supervisors = append(e.Supervisors, schulhof.UserID(v))
+			}},
 	}
 	for _, part := range parts {
 		rows, err := db.read.QueryContext(ctx, part.q)

@@ -106,7 +106,7 @@ func TestExams(t *testing.T) {
 			t.Fatalf("defaults: %+v %v", st, err)
 		}
 		st = &schulhof.ExamSettings{RulesJSON: `{"sek1":{"max_per_day":1}}`, AnnounceDays: 14,
-			Blocked: []schulhof.BlockedDay{{Date: "2027-01-27", Reason: "Zeugniskonferenzen"}, {Date: "2027-01-26", Reason: "Zeugniskonferenzen"}},
+			Blocked:      []schulhof.BlockedDay{{Date: "2027-01-27", Reason: "Zeugniskonferenzen"}, {Date: "2027-01-26", Reason: "Zeugniskonferenzen"}},
 			Coordinators: []schulhof.UserID{teacher.ID}}
 		must(t, db.SetExamSettings(tctx, s.ID, st))
 		st, _ = db.FindExamSettings(ctx, s.ID)
