@@ -1,0 +1,82 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/schulhof/schulhof"
+)
+
+// TestExamOverride: a soft rule ("in der Regel") stops a teacher; a
+// coordinator overrides it with a reason, which the audit log keeps.
+func TestExamOverride(t *testing.T) {
+	f := newFixture(t, nil)
+	// 5a is an upper-school class for this test: NRW allows 3 a week "as a rule"
+	q1 := f.group["a-5a"]
+	if rec := f.do("a-admin", "PATCH", f.expand("/api/v1/schools/schule-a/groups/{a-5a}"), `{"name":"Q1"}`); rec.Code != 200 {
+		t.Fatalf("rename: %d %s", rec.Code, rec.Body)
+	}
+	plan := func(actor, date, reason string) *strings.Builder {
+		var b strings.Builder
+		rec := f.do(actor, "POST", "/api/v1/schools/schule-a/exams", `{"groups":[`+itoa(int64(q1.ID))+`],"date":"`+date+`","from_period":3,"to_period":4,"type":"klausur","title":"Klausur `+date+`","override_reason":"`+reason+`"}`)
+		b.WriteString(itoa(int64(rec.Code)) + " " + rec.Body.String())
+		return &b
+	}
+	// Wednesday 2 Dec has the fixture's; Thursday and Friday make three
+	for _, d := range []string{"2026-12-03", "2026-12-04"} {
+		if got := plan("a-teacher", d, "").String(); !strings.HasPrefix(got, "201") {
+			t.Fatalf("%s: %s", d, got)
+		}
+	}
+	// a fourth on Tuesday: soft, the teacher cannot, even with a reason
+	got := plan("a-teacher", "2026-12-01", "").String()
+	if !strings.HasPrefix(got, "422") || !strings.Contains(got, `"hard":false`) || !strings.Contains(got, "in der Regel höchstens 3 je Woche") {
+		t.Fatalf("soft: %s", got)
+	}
+	if got := plan("a-teacher", "2026-12-01", "Abiturvorbereitung").String(); !strings.HasPrefix(got, "422") || !strings.Contains(got, "Nur die Klausurkoordination") {
+		t.Fatalf("teacher's override: %s", got)
+	}
+	// the admin makes the teacher a coordinator, who may then override
+	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/exam-settings", `{"announce_days":28,"coordinators":[`+f.id("a-teacher")+`]}`); rec.Code != 200 {
+		t.Fatalf("settings: %d %s", rec.Code, rec.Body)
+	}
+	if got := plan("a-teacher", "2026-12-01", "Abiturvorbereitung").String(); !strings.HasPrefix(got, "201") || !strings.Contains(got, `"override_reason":"Abiturvorbereitung"`) {
+		t.Fatalf("coordinator's override: %s", got)
+	}
+	entries, err := f.db.FindAuditEntries(ctx, schulhof.AuditFilter{SchoolID: f.school["a"].ID, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range entries {
+		found = found || (e.Action == "exam.create" && strings.Contains(e.Details, "override: Abiturvorbereitung"))
+	}
+	if !found {
+		t.Error("the override is not in the audit log")
+	}
+	// a hard rule cannot be overridden: a second on Thursday
+	if got := plan("a-teacher", "2026-12-03", "trotzdem").String(); !strings.HasPrefix(got, "422") || !strings.Contains(got, `"hard":true`) {
+		t.Fatalf("hard: %s", got)
+	}
+}
+
+// TestExamsFromUntis: the exams of the Untis export are in the plan, for
+// the students of the groups whose lessons they name, and new exams are
+// checked against them.
+func TestExamsFromUntis(t *testing.T) {
+	f := newFixture(t, nil)
+	plan := "1;\"5a\";\"MEI\";\"D\";\"R100\";1;1;;\r\n"
+	exam := "\"5a-D\";7;\"Klassenarbeit\";20261208;1;2;\"D\";\"1\";;;\"R100\"\r\n"
+	rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false", multipartBody("files:GPU001.TXT", plan, "files:GPU017.TXT", exam))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"applied":true`) {
+		t.Fatalf("import: %d %s", rec.Code, rec.Body)
+	}
+	rec = f.do("a-student", "GET", "/api/v1/schools/schule-a/exams", "")
+	if !strings.Contains(rec.Body.String(), `"id":-7`) || !strings.Contains(rec.Body.String(), `"source":"untis"`) {
+		t.Fatalf("the student's exams: %s", rec.Body)
+	}
+	rec = f.do("a-teacher", "POST", "/api/v1/schools/schule-a/exams", `{"groups":[`+f.id("a-5a")+`],"date":"2026-12-08","from_period":5,"to_period":6,"type":"klassenarbeit","title":"Englisch"}`)
+	if rec.Code != 422 || !strings.Contains(rec.Body.String(), "5a-D D") {
+		t.Fatalf("against the Untis exam: %d %s", rec.Code, rec.Body)
+	}
+}
