@@ -1,0 +1,510 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/exams"
+	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/timetable"
+)
+
+// The pages of the exam plan: the calendar (month or week) of a class,
+// course, student or teacher; the form that plans an exam and explains
+// what clashes, with free dates to take instead; the coordinator's count
+// per student and week.
+
+// examsPage is the calendar.
+type examsPage struct {
+	Slug      string
+	View      string // month or week
+	Title     string // "Dezember 2026", "Woche 2026-W49"
+	Prev      string // query of the previous month or week
+	Next      string
+	Today     string
+	Weeks     [][]examDay // rows of Monday to Friday
+	Filter    string      // the query that keeps the choice (group=...)
+	Staff     bool
+	CanPlan   bool
+	Groups    []*schulhof.Group
+	Students  []*schulhof.User
+	Teachers  []*schulhof.User
+	Group     schulhof.GroupID
+	Student   schulhof.UserID
+	Teacher   schulhof.UserID
+	DayNames  []string // Monday to Friday
+	Empty     bool
+	Export    string // query for the CSV and PDF of what is shown
+	Overview  string // the overview's week
+	Announced int    // days students see ahead
+}
+
+type examDay struct {
+	Day     schulhof.Day
+	Label   string // "2.12."
+	InMonth bool
+	Today   bool
+	Off     string
+	Exams   []examOf
+}
+
+// monthStart reads ?at= (a day) and the view, and returns the first day
+// shown and how many weeks.
+func (s *Server) examWindow(r *http.Request) (view string, first time.Time, weeks int, anchor time.Time, err error) {
+	view = r.URL.Query().Get("view")
+	if view != "week" {
+		view = "month"
+	}
+	anchor, err = s.parseDay(r.URL.Query().Get("at"))
+	if err != nil {
+		return
+	}
+	if view == "week" {
+		first = anchor.AddDate(0, 0, -((int(anchor.Weekday()) + 6) % 7))
+		return view, first, 1, anchor, nil
+	}
+	m := time.Date(anchor.Year(), anchor.Month(), 1, 0, 0, 0, 0, time.UTC)
+	first = m.AddDate(0, 0, -((int(m.Weekday()) + 6) % 7))
+	last := m.AddDate(0, 1, -1)
+	weeks = int(last.Sub(first).Hours()/24)/7 + 1
+	return view, first, weeks, m, nil
+}
+
+// showExamsPage: GET /s/{school}/exams?view=month|week&at=&group=&student=&teacher=.
+func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := authOf(r).user
+	view, first, weeks, anchor, err := s.examWindow(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	p := &examsPage{Slug: sc.Slug, View: view, Staff: u.Role >= schulhof.RoleTeacher}
+	if n, err := strconv.ParseInt(q.Get("group"), 10, 64); err == nil {
+		p.Group = schulhof.GroupID(n)
+	}
+	if n, err := strconv.ParseInt(q.Get("student"), 10, 64); err == nil {
+		p.Student = schulhof.UserID(n)
+	}
+	if n, err := strconv.ParseInt(q.Get("teacher"), 10, 64); err == nil {
+		p.Teacher = schulhof.UserID(n)
+	}
+	filter := url.Values{}
+	for _, k := range []string{"group", "student", "teacher"} {
+		if v := q.Get(k); v != "" {
+			filter.Set(k, v)
+		}
+	}
+	p.Filter = filter.Encode()
+	book, err := s.examBookOf(r.Context(), sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Announced = book.settings.AnnounceDays
+	from, to := schulhof.DayOf(first), schulhof.DayOf(first.AddDate(0, 0, 7*weeks-1))
+	list, err := s.visibleExams(r.Context(), u, sc, book, from, to, p.Group, p.Student)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Teacher != 0 && p.Staff {
+		if list, err = s.examsOfTeacher(r.Context(), sc, list, p.Teacher); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if p.Staff {
+		ok, err := s.mayPlanAny(r.Context(), u, sc, book.settings)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.CanPlan = ok
+		if p.Groups, err = s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, role := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleTeacher} {
+			users, _, err := s.db.FindUsers(r.Context(), schulhof.UserFilter{SchoolID: sc.ID, Role: role, Limit: 3000})
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if role == schulhof.RoleStudent {
+				p.Students = users
+			} else {
+				p.Teachers = users
+			}
+		}
+	}
+	off, err := s.dayNames(r.Context(), sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	today := schulhof.DayOf(s.now().In(berlin))
+	for wk := 0; wk < weeks; wk++ {
+		var row []examDay
+		for d := 0; d < 5; d++ {
+			t := first.AddDate(0, 0, 7*wk+d)
+			day := examDay{Day: schulhof.DayOf(t), Label: t.Format("2.1."), InMonth: view == "week" || t.Month() == anchor.Month(),
+				Today: schulhof.DayOf(t) == today, Off: off(schulhof.DayOf(t))}
+			for _, e := range list {
+				if e.Date == day.Day {
+					day.Exams = append(day.Exams, e)
+				}
+			}
+			row = append(row, day)
+		}
+		p.Weeks = append(p.Weeks, row)
+	}
+	p.Empty = len(list) == 0
+	v := s.schoolView(r, sc, "exams.title")
+	p.DayNames = strings.Split(v.T("timetable.weekdays"), ",")[:5]
+	if view == "week" {
+		p.Title = v.T("timetable.week", timetable.ISOWeek(first))
+		p.Prev, p.Next = "view=week&at="+string(schulhof.DayOf(first.AddDate(0, 0, -7))), "view=week&at="+string(schulhof.DayOf(first.AddDate(0, 0, 7)))
+	} else {
+		months := strings.Split(v.T("exams.months"), ",")
+		p.Title = months[anchor.Month()-1] + " " + strconv.Itoa(anchor.Year())
+		p.Prev, p.Next = "at="+string(schulhof.DayOf(anchor.AddDate(0, -1, 0))), "at="+string(schulhof.DayOf(anchor.AddDate(0, 1, 0)))
+	}
+	p.Today = "view=" + view
+	p.Overview = timetable.ISOWeek(first)
+	exp := url.Values{"from": {string(from)}, "to": {string(to)}}
+	if p.Group != 0 {
+		exp.Set("group", strconv.FormatInt(int64(p.Group), 10))
+	}
+	p.Export = exp.Encode()
+	v.Data = p
+	s.render(w, r, http.StatusOK, "exams", v)
+}
+
+// examsOfTeacher keeps the exams a teacher supervises, planned, or that
+// are of a group the teacher leads.
+func (s *Server) examsOfTeacher(ctx context.Context, sc *schulhof.School, list []examOf, teacher schulhof.UserID) ([]examOf, error) {
+	gs, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID, UserID: teacher})
+	if err != nil {
+		return nil, err
+	}
+	led := map[schulhof.GroupID]bool{}
+	for _, g := range gs {
+		if g.MyRole == schulhof.MemberRoleLeader {
+			led[g.ID] = true
+		}
+	}
+	var out []examOf
+	for _, e := range list {
+		if slices.Contains(e.Supervisors, teacher) || e.CreatedBy == int64(teacher) || slices.ContainsFunc(e.Groups, func(g schulhof.GroupID) bool { return led[g] }) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// mayPlanAny says whether the user may plan exams at all: coordinators
+// and admins, and teachers who lead a group.
+func (s *Server) mayPlanAny(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) (bool, error) {
+	if s.isCoordinator(u, sc, st) {
+		return true, nil
+	}
+	gs, err := s.plannableGroups(ctx, u, sc, st)
+	return len(gs) > 0, err
+}
+
+// plannableGroups are the groups the user may plan exams for.
+func (s *Server) plannableGroups(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) ([]*schulhof.Group, error) {
+	if s.isCoordinator(u, sc, st) {
+		return s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID})
+	}
+	if u.Role != schulhof.RoleTeacher {
+		return nil, nil
+	}
+	gs, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
+	var out []*schulhof.Group
+	for _, g := range gs {
+		if g.MyRole == schulhof.MemberRoleLeader {
+			out = append(out, g)
+		}
+	}
+	return out, err
+}
+
+// examForm is the form that plans or changes an exam.
+type examForm struct {
+	Slug        string
+	ID          int64
+	In          examInput
+	Groups      []*schulhof.Group
+	Students    []*schulhof.User
+	Staff       []*schulhof.User
+	Kinds       []exams.Kind
+	Coordinator bool
+	Violations  []exams.Violation
+	Problem     string
+	Suggestions []examSuggestion
+}
+
+type examSuggestion struct {
+	exams.Slot
+	Label string // "Mi 9.12., 3.–4. Stunde"
+	Query string // the form's query with this slot
+}
+
+func (f *examForm) HasGroup(id schulhof.GroupID) bool     { return slices.Contains(f.In.Groups, id) }
+func (f *examForm) HasStudent(id schulhof.UserID) bool    { return slices.Contains(f.In.Students, id) }
+func (f *examForm) HasSupervisor(id schulhof.UserID) bool { return slices.Contains(f.In.Supervisors, id) }
+func (f *examForm) Rooms() string                         { return strings.Join(f.In.Rooms, ", ") }
+
+// newExamForm fills the form's choices for the user.
+func (s *Server) newExamForm(ctx context.Context, u *schulhof.User, sc *schulhof.School) (*examForm, error) {
+	st, err := s.db.FindExamSettings(ctx, sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	f := &examForm{Slug: sc.Slug, Kinds: exams.Kinds, Coordinator: s.isCoordinator(u, sc, st)}
+	if f.Groups, err = s.plannableGroups(ctx, u, sc, st); err != nil {
+		return nil, err
+	}
+	if len(f.Groups) == 0 {
+		return nil, schulhof.Errorf(schulhof.EForbidden, "exam.not_your_group")
+	}
+	seen := map[schulhof.UserID]bool{}
+	for _, g := range f.Groups {
+		ms, err := s.db.FindMembers(ctx, sc.ID, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.User.Role == schulhof.RoleStudent && !seen[m.User.ID] {
+				seen[m.User.ID] = true
+				f.Students = append(f.Students, m.User)
+			}
+		}
+	}
+	slices.SortFunc(f.Students, func(a, b *schulhof.User) int { return strings.Compare(a.LastName+a.FirstName, b.LastName+b.FirstName) })
+	for _, role := range []schulhof.Role{schulhof.RoleTeacher, schulhof.RoleSchoolAdmin} {
+		users, _, err := s.db.FindUsers(ctx, schulhof.UserFilter{SchoolID: sc.ID, Role: role, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		f.Staff = append(f.Staff, users...)
+	}
+	return f, nil
+}
+
+// examFormInput reads the form (or the query of a suggestion).
+func examFormInput(values url.Values) examInput {
+	in := examInput{Date: schulhof.Day(strings.TrimSpace(values.Get("date"))), Type: values.Get("type"), Title: values.Get("title"),
+		OverrideReason: values.Get("override_reason")}
+	if d, err := time.Parse("02.01.2006", string(in.Date)); err == nil {
+		in.Date = schulhof.DayOf(d)
+	}
+	in.From, _ = strconv.Atoi(values.Get("from_period"))
+	in.To, _ = strconv.Atoi(values.Get("to_period"))
+	for _, v := range values["groups"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			in.Groups = append(in.Groups, schulhof.GroupID(n))
+		}
+	}
+	for _, v := range values["students"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			in.Students = append(in.Students, schulhof.UserID(n))
+		}
+	}
+	for _, v := range values["supervisors"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			in.Supervisors = append(in.Supervisors, schulhof.UserID(n))
+		}
+	}
+	for _, room := range strings.Split(values.Get("rooms"), ",") {
+		if room = strings.TrimSpace(room); room != "" {
+			in.Rooms = append(in.Rooms, room)
+		}
+	}
+	return in
+}
+
+// showExamFormPage: GET /s/{school}/exams/new[?date=&from_period=&...]
+// and GET /s/{school}/exams/{exam}/edit.
+func (s *Server) showExamFormPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := authOf(r).user
+	f, err := s.newExamForm(r.Context(), u, sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if r.PathValue("exam") != "" {
+		_, e, err := s.changeableExam(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f.ID = e.ID
+		f.In = examInput{Groups: e.Groups, Date: e.Date, From: e.From, To: e.To, Type: e.Kind, Title: e.Title, Students: e.Students,
+			Rooms: e.Rooms, Supervisors: e.Supervisors, OverrideReason: e.OverrideReason}
+		if s.allStudentsOf(r.Context(), sc, e.Groups, e.Students) {
+			f.In.Students = nil // shown as "all"
+		}
+	} else {
+		f.In = examFormInput(r.URL.Query())
+		if f.In.Type == "" {
+			f.In.Type = string(exams.Klassenarbeit)
+		}
+		if f.In.From == 0 {
+			f.In.From, f.In.To = 1, 2
+		}
+	}
+	v := s.schoolView(r, sc, "exams.plan")
+	v.Data = f
+	s.render(w, r, http.StatusOK, "examform", v)
+}
+
+// allStudentsOf says whether the students are all the groups' students.
+func (s *Server) allStudentsOf(ctx context.Context, sc *schulhof.School, groups []schulhof.GroupID, students []schulhof.UserID) bool {
+	n := 0
+	for _, g := range groups {
+		ms, err := s.db.FindMembers(ctx, sc.ID, g)
+		if err != nil {
+			return false
+		}
+		for _, m := range ms {
+			if m.User.Role == schulhof.RoleStudent && m.Role == schulhof.MemberRoleMember {
+				if !slices.Contains(students, m.User.ID) {
+					return false
+				}
+				n++
+			}
+		}
+	}
+	return n >= len(students)
+}
+
+// submitExamForm: POST /s/{school}/exams and POST /s/{school}/exams/{exam}.
+func (s *Server) submitExamForm(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := authOf(r).user
+	var id int64
+	if r.PathValue("exam") != "" {
+		_, e, err := s.changeableExam(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		id = e.ID
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
+		return
+	}
+	in := examFormInput(r.PostForm)
+	lang := info(r).lang
+	e, broken, err := s.planExam(r.Context(), u, sc, lang, id, in)
+	if err == nil && broken == nil {
+		http.Redirect(w, r, "/s/"+sc.Slug+"/exams?view=week&at="+string(e.Date)+"&flash=exam_saved", http.StatusSeeOther)
+		return
+	}
+	f, ferr := s.newExamForm(r.Context(), u, sc)
+	if ferr != nil {
+		s.fail(w, r, ferr)
+		return
+	}
+	f.ID, f.In = id, in
+	v := s.schoolView(r, sc, "exams.plan")
+	status := http.StatusUnprocessableEntity
+	if broken != nil {
+		f.Problem, f.Violations = broken.Message, broken.Violations
+		f.Suggestions = s.suggestionsFor(r.Context(), sc, lang, id, in)
+	} else {
+		status = s.formError(r, v, err)
+	}
+	v.Data = f
+	s.render(w, r, status, "examform", v)
+}
+
+// suggestionsFor are the five best free slots in the four weeks from the
+// exam's week, as links that fill the form with them.
+func (s *Server) suggestionsFor(ctx context.Context, sc *schulhof.School, lang string, id int64, in examInput) []examSuggestion {
+	book, err := s.examBookOf(ctx, sc)
+	if err != nil {
+		return nil
+	}
+	t, err := time.Parse("2006-01-02", string(in.Date))
+	if err != nil {
+		t = s.now().In(berlin)
+	}
+	if today := s.now().In(berlin); t.Before(today) {
+		t = today
+	}
+	e := exams.Exam{ID: id, From: 1, To: 1 + max(0, in.To-in.From), Kind: exams.Kind(in.Type), Groups: in.Groups, Students: in.Students,
+		Rooms: in.Rooms, Supervisors: in.Supervisors}
+	if len(e.Students) == 0 {
+		for _, g := range in.Groups {
+			for _, st := range book.studentsOf(ctx, s, sc, g) {
+				if !slices.Contains(e.Students, st) {
+					e.Students = append(e.Students, st)
+				}
+			}
+		}
+	}
+	own, _ := s.ownLessons(ctx, sc, in.Groups)
+	monday := t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
+	from := schulhof.DayOf(monday)
+	if t.After(monday) {
+		from = schulhof.DayOf(t)
+	}
+	var out []examSuggestion
+	days := strings.Split(i18n.T(lang, "timetable.weekdays"), ",")
+	for _, slot := range book.plan(lang).Suggest(e, from, schulhof.DayOf(monday.AddDate(0, 0, 27)), own, 5) {
+		d, _ := time.Parse("2006-01-02", string(slot.Date))
+		label := days[(int(d.Weekday())+6)%7] + " " + d.Format("2.1.") + ", " + i18n.T(lang, "exams.periods", slot.From, slot.To)
+		q := url.Values{"date": {string(slot.Date)}, "from_period": {strconv.Itoa(slot.From)}, "to_period": {strconv.Itoa(slot.To)},
+			"type": {in.Type}, "title": {in.Title}, "rooms": {strings.Join(in.Rooms, ", ")}}
+		for _, g := range in.Groups {
+			q.Add("groups", strconv.FormatInt(int64(g), 10))
+		}
+		for _, st := range in.Students {
+			q.Add("students", strconv.FormatInt(int64(st), 10))
+		}
+		for _, sv := range in.Supervisors {
+			q.Add("supervisors", strconv.FormatInt(int64(sv), 10))
+		}
+		out = append(out, examSuggestion{Slot: slot, Label: label, Query: q.Encode()})
+	}
+	return out
+}
+
+// deleteExamForm: POST /s/{school}/exams/{exam}/delete.
+func (s *Server) deleteExamForm(w http.ResponseWriter, r *http.Request) {
+	sc, e, err := s.changeableExam(r)
+	if err == nil {
+		err = s.db.DeleteExam(r.Context(), sc.ID, e.ID)
+		s.forgetExams()
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/exams?view=week&at="+string(e.Date)+"&flash=exam_deleted", http.StatusSeeOther)
+}
