@@ -263,10 +263,12 @@ type examSuggestion struct {
 	Query string // the form's query with this slot
 }
 
-func (f *examForm) HasGroup(id schulhof.GroupID) bool     { return slices.Contains(f.In.Groups, id) }
-func (f *examForm) HasStudent(id schulhof.UserID) bool    { return slices.Contains(f.In.Students, id) }
-func (f *examForm) HasSupervisor(id schulhof.UserID) bool { return slices.Contains(f.In.Supervisors, id) }
-func (f *examForm) Rooms() string                         { return strings.Join(f.In.Rooms, ", ") }
+func (f *examForm) HasGroup(id schulhof.GroupID) bool  { return slices.Contains(f.In.Groups, id) }
+func (f *examForm) HasStudent(id schulhof.UserID) bool { return slices.Contains(f.In.Students, id) }
+func (f *examForm) HasSupervisor(id schulhof.UserID) bool {
+	return slices.Contains(f.In.Supervisors, id)
+}
+func (f *examForm) Rooms() string { return strings.Join(f.In.Rooms, ", ") }
 
 // newExamForm fills the form's choices for the user.
 func (s *Server) newExamForm(ctx context.Context, u *schulhof.User, sc *schulhof.School) (*examForm, error) {
