@@ -97,6 +97,7 @@ func TestTenancyMatrix(t *testing.T) {
 		{"POST", "/s/schule-b/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays)},
 		{"POST", "/s/schule-b/settings/holidays/state", ""},
 		{"GET", "/s/schule-b/exams", ""},
+		{"POST", "/s/schule-b/settings/exams", "preset=1&announce_days=1"},
 		{"GET", "/s/schule-b/exams/new", ""},
 		{"POST", "/s/schule-b/exams", "groups={b-5a}&title=x&type=test&date=2026-12-07&from_period=1&to_period=2"},
 		{"GET", "/s/schule-a/exams/{b-exam}/edit", ""},

@@ -510,3 +510,97 @@ func (s *Server) deleteExamForm(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/exams?view=week&at="+string(e.Date)+"&flash=exam_deleted", http.StatusSeeOther)
 }
+
+// examSettingsForm is the settings page's section of the exam plan.
+type examSettingsForm struct {
+	Preset       bool
+	Levels       []examRulesField
+	AnnounceDays int
+	Blocked      string // lines "27.01.2027;Zeugniskonferenzen"
+	Staff        []*schulhof.User
+	Coordinators []schulhof.UserID
+}
+
+type examRulesField struct {
+	Key   string // sek1, sek2
+	Rules exams.Rules
+}
+
+// IsCoordinator says whether the user is one of the coordinators.
+func (f examSettingsForm) IsCoordinator(id schulhof.UserID) bool {
+	return slices.Contains(f.Coordinators, id)
+}
+
+func (s *Server) examSettingsForm(ctx context.Context, sc *schulhof.School) examSettingsForm {
+	f := examSettingsForm{}
+	st, err := s.db.FindExamSettings(ctx, sc.ID)
+	if err != nil {
+		return f
+	}
+	rs := rulesOf(sc, st)
+	f.Preset, f.AnnounceDays, f.Coordinators = st.RulesJSON == "", st.AnnounceDays, st.Coordinators
+	f.Levels = []examRulesField{{"sek1", rs.Lower}, {"sek2", rs.Upper}}
+	var b strings.Builder
+	for _, d := range st.Blocked {
+		b.WriteString(germanDate(d.Date) + ";" + d.Reason + "\n")
+	}
+	f.Blocked = b.String()
+	for _, role := range []schulhof.Role{schulhof.RoleTeacher, schulhof.RoleSchoolAdmin} {
+		users, _, err := s.db.FindUsers(ctx, schulhof.UserFilter{SchoolID: sc.ID, Role: role, Limit: 1000})
+		if err == nil {
+			f.Staff = append(f.Staff, users...)
+		}
+	}
+	return f
+}
+
+// saveExamSettingsFromForm: POST /s/{school}/settings/exams.
+func (s *Server) saveExamSettingsFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
+		return
+	}
+	in := examSettingsInput{Coordinators: []schulhof.UserID{}}
+	in.AnnounceDays, _ = strconv.Atoi(r.PostFormValue("announce_days"))
+	if r.PostFormValue("preset") != "1" {
+		level := func(key string) exams.Rules {
+			n := func(f string) int { v, _ := strconv.Atoi(r.PostFormValue(key + "_" + f)); return v }
+			b := func(f string) bool { return r.PostFormValue(key+"_"+f) == "1" }
+			return exams.Rules{MaxPerDay: n("max_per_day"), MaxPerDaySoft: b("max_per_day_soft"), MaxPerWeek: n("max_per_week"),
+				MaxPerWeekSoft: b("max_per_week_soft"), NoTestOnExamDay: b("no_test_on_exam_day"), NoExamAfterHolidays: b("no_exam_after_holidays")}
+		}
+		in.Rules = &exams.RuleSet{Lower: level("sek1"), Upper: level("sek2")}
+	}
+	var err error
+	for i, line := range strings.Split(strings.ReplaceAll(r.PostFormValue("blocked_days"), "\r\n", "\n"), "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		day, reason, _ := strings.Cut(line, ";")
+		d, perr := time.Parse("02.01.2006", strings.TrimSpace(day))
+		if perr != nil {
+			d, perr = time.Parse("2006-01-02", strings.TrimSpace(day))
+		}
+		if perr != nil || strings.TrimSpace(reason) == "" {
+			err = schulhof.Invalid("blocked_days", "exam.blocked_line", i+1)
+			break
+		}
+		in.Blocked = append(in.Blocked, schulhof.BlockedDay{Date: schulhof.DayOf(d), Reason: strings.TrimSpace(reason)})
+	}
+	for _, v := range r.PostForm["coordinators"] {
+		if n, perr := strconv.ParseInt(v, 10, 64); perr == nil {
+			in.Coordinators = append(in.Coordinators, schulhof.UserID(n))
+		}
+	}
+	if err == nil {
+		_, err = s.saveExamSettings(r.Context(), sc, in)
+	}
+	if err != nil {
+		v := s.schoolView(r, sc, "settings.title")
+		v.Data = s.settingsData(sc)
+		v.Form["blocked_days"] = r.PostFormValue("blocked_days")
+		s.render(w, r, s.formError(r, v, err), "settings", v)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#exams", http.StatusSeeOther)
+}

@@ -78,6 +78,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /s/{school}/exams/{exam}", page(s.submitExamForm))
 	handle("POST /s/{school}/exams/{exam}/delete", page(s.deleteExamForm))
 	handle("POST /s/{school}/settings/week-model", page(s.saveWeekModelFromForm))
+	handle("POST /s/{school}/settings/exams", page(s.saveExamSettingsFromForm))
 	handle("POST /s/{school}/settings/holidays/calendar", page(s.addHolidaysFromCalendarForm))
 	handle("POST /s/{school}/settings/holidays/state", page(s.addStateHolidaysForm))
 	handle("GET /s/{school}/substitutions", page(s.showSubstitutionsPage))

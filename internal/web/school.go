@@ -259,7 +259,8 @@ func (s *Server) settingsData(sc *schulhof.School) map[string]any {
 		own = schulhof.FormatSchoolHolidays(hs)
 	}
 	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid, "Holidays": own,
-		"WeekModel": s.weekModelForm(context.Background(), sc), "HolidaysKnownUntil": germanDate(holidays.SchoolKnownUntil())}
+		"WeekModel": s.weekModelForm(context.Background(), sc), "HolidaysKnownUntil": germanDate(holidays.SchoolKnownUntil()),
+		"Exams": s.examSettingsForm(context.Background(), sc)}
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.
