@@ -701,4 +701,6 @@ var messages = map[string][2]string{
 	"settings.exams_blocked":        {"Gesperrte Tage, eine Zeile je Tag: Datum;Grund", "Blocked days, one line each: date;reason"},
 	"settings.exams_coordinators":   {"Klausurkoordination (plant für alle Lerngruppen, darf Ausnahmen eintragen)", "Exam coordinators (plan for all groups, may make exceptions)"},
 	"exam.blocked_line":             {"Zeile %d: bitte als „Datum;Grund“, z. B. 27.01.2027;Zeugniskonferenzen.", "Line %d: please as “date;reason”, e.g. 27.01.2027;Zeugniskonferenzen."},
+	"exams.count":                   {"Anzahl", "Count"},
+	"exams.over":                    {"zu viele", "too many"},
 }

@@ -97,6 +97,8 @@ func TestTenancyMatrix(t *testing.T) {
 		{"POST", "/s/schule-b/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays)},
 		{"POST", "/s/schule-b/settings/holidays/state", ""},
 		{"GET", "/s/schule-b/exams", ""},
+		{"GET", "/s/schule-b/exams/overview", ""},
+		{"GET", "/api/v1/schools/schule-b/exams/overview", ""},
 		{"POST", "/s/schule-b/settings/exams", "preset=1&announce_days=1"},
 		{"GET", "/s/schule-b/exams/new", ""},
 		{"POST", "/s/schule-b/exams", "groups={b-5a}&title=x&type=test&date=2026-12-07&from_period=1&to_period=2"},

@@ -604,3 +604,146 @@ func (s *Server) saveExamSettingsFromForm(w http.ResponseWriter, r *http.Request
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#exams", http.StatusSeeOther)
 }
+
+// studentWeek is a student's exams in a week, for the coordinator.
+type studentWeek struct {
+	Student schulhof.UserID `json:"student"`
+	Name    string          `json:"name"`
+	Class   string          `json:"class"`
+	// Days are the titles of the exams of Monday to Friday.
+	Days  [5][]string `json:"days"`
+	Count int         `json:"count"` // exams that count towards the limits
+	// Over says the student writes more than the rules allow.
+	Over bool `json:"over"`
+}
+
+// weekOverview counts each student's exams in the week from monday.
+func (s *Server) weekOverview(book *examBook, monday time.Time) []studentWeek {
+	byStudent := map[schulhof.UserID]*studentWeek{}
+	from, to := schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, 4))
+	perDay := map[schulhof.UserID]map[schulhof.Day]int{}
+	for _, e := range book.plan("de").Exams() {
+		if e.Date < from || e.Date > to {
+			continue
+		}
+		t, _ := time.Parse("2006-01-02", string(e.Date))
+		d := int(t.Sub(monday).Hours() / 24)
+		for _, st := range e.Students {
+			sw, ok := byStudent[st]
+			if !ok {
+				info := book.input.Students[st]
+				sw = &studentWeek{Student: st, Name: info.Name, Class: info.Class}
+				for i := range sw.Days {
+					sw.Days[i] = []string{}
+				}
+				byStudent[st] = sw
+				perDay[st] = map[schulhof.Day]int{}
+			}
+			sw.Days[d] = append(sw.Days[d], e.Title)
+			if e.Kind.Counts() {
+				sw.Count++
+				perDay[st][e.Date]++
+			}
+		}
+	}
+	out := make([]studentWeek, 0, len(byStudent))
+	for id, sw := range byStudent {
+		rules := book.input.Rules.For(book.input.Students[id].Level)
+		sw.Over = rules.MaxPerWeek > 0 && sw.Count > rules.MaxPerWeek
+		for _, n := range perDay[id] {
+			sw.Over = sw.Over || (rules.MaxPerDay > 0 && n > rules.MaxPerDay)
+		}
+		out = append(out, *sw)
+	}
+	slices.SortFunc(out, func(a, b studentWeek) int {
+		if a.Over != b.Over {
+			if a.Over {
+				return -1
+			}
+			return 1
+		}
+		if c := b.Count - a.Count; c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Class, b.Class); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out
+}
+
+// overviewWeek reads ?week=2027-W11 (this week without it).
+func (s *Server) overviewWeek(r *http.Request) (time.Time, error) {
+	if w := r.URL.Query().Get("week"); w != "" {
+		return timetable.ParseISOWeek(w)
+	}
+	return s.thisMonday(), nil
+}
+
+// apiExamOverview: GET /api/v1/schools/{school}/exams/overview?week=2027-W11
+// (staff): every student who writes that week, with their exams per day,
+// those over the limits first.
+func (s *Server) apiExamOverview(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if authOf(r).user.Role < schulhof.RoleTeacher {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	monday, err := s.overviewWeek(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	book, err := s.examBookOf(r.Context(), sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"week": timetable.ISOWeek(monday), "items": s.weekOverview(book, monday)})
+}
+
+// examOverviewPage is the coordinator's week.
+type examOverviewPage struct {
+	Slug     string
+	Week     string
+	Prev     string
+	Next     string
+	DayNames []string
+	Rows     []studentWeek
+}
+
+// showExamOverviewPage: GET /s/{school}/exams/overview?week= (staff).
+func (s *Server) showExamOverviewPage(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if authOf(r).user.Role < schulhof.RoleTeacher {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		return
+	}
+	monday, err := s.overviewWeek(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	book, err := s.examBookOf(r.Context(), sc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.schoolView(r, sc, "exams.overview")
+	p := &examOverviewPage{Slug: sc.Slug, Week: timetable.ISOWeek(monday), Prev: timetable.ISOWeek(monday.AddDate(0, 0, -7)),
+		Next: timetable.ISOWeek(monday.AddDate(0, 0, 7)), Rows: s.weekOverview(book, monday)}
+	for i, name := range strings.Split(v.T("timetable.weekdays"), ",")[:5] {
+		p.DayNames = append(p.DayNames, name+" "+monday.AddDate(0, 0, i).Format("2.1."))
+	}
+	v.Data = p
+	s.render(w, r, http.StatusOK, "examoverview", v)
+}

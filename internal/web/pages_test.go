@@ -48,6 +48,8 @@ var pageScenarios = []scenario{
 	{"exam plan of another class", "a-student2", "GET", "/s/schule-a/exams?at=2026-12-01", "", 200, "Keine Klassenarbeiten"},
 	{"exam plan of a teacher", "a-admin", "GET", "/s/schule-a/exams?at=2026-12-01&teacher={a-teacher}", "", 200, "Mathe 5a a"},
 	{"exam plan other school", "b-teacher", "GET", "/s/schule-a/exams", "", 404, ""},
+	{"exam overview", "a-teacher", "GET", "/s/schule-a/exams/overview?week=2026-W49", "", 200, "Mathe 5a a"},
+	{"exam overview student", "a-student", "GET", "/s/schule-a/exams/overview", "", 403, ""},
 	{"exam form", "a-teacher", "GET", "/s/schule-a/exams/new?date=2026-12-07", "", 200, `value="2026-12-07"`},
 	{"exam form student", "a-student", "GET", "/s/schule-a/exams/new", "", 403, ""},
 	{"exam form edit", "a-teacher", "GET", "/s/schule-a/exams/{a-exam}/edit", "", 200, "Mathe 5a a"},
