@@ -703,4 +703,6 @@ var messages = map[string][2]string{
 	"exam.blocked_line":             {"Zeile %d: bitte als „Datum;Grund“, z. B. 27.01.2027;Zeugniskonferenzen.", "Line %d: please as “date;reason”, e.g. 27.01.2027;Zeugniskonferenzen."},
 	"exams.count":                   {"Anzahl", "Count"},
 	"exams.over":                    {"zu viele", "too many"},
+	"exams.csv_header":              {"Datum,von Stunde,bis Stunde,Art,Titel,Lerngruppen,Räume,Aufsicht,Teilnehmer,Quelle", "Date,From period,To period,Type,Title,Groups,Rooms,Supervisors,Participants,Source"},
+	"exams.pdf_header":              {"Datum,Stunde,Art,Titel,Lerngruppen,Räume,Aufsicht", "Date,Period,Type,Title,Groups,Rooms,Supervisors"},
 }
