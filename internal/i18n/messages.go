@@ -705,4 +705,5 @@ var messages = map[string][2]string{
 	"exams.over":                    {"zu viele", "too many"},
 	"exams.csv_header":              {"Datum,von Stunde,bis Stunde,Art,Titel,Lerngruppen,Räume,Aufsicht,Teilnehmer,Quelle", "Date,From period,To period,Type,Title,Groups,Rooms,Supervisors,Participants,Source"},
 	"exams.pdf_header":              {"Datum,Stunde,Art,Titel,Lerngruppen,Räume,Aufsicht", "Date,Period,Type,Title,Groups,Rooms,Supervisors"},
+	"start.exams":                   {"Nächste Klassenarbeiten und Klausuren", "Next exams"},
 }

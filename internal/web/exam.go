@@ -811,3 +811,20 @@ func (s *Server) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, showExamSettings(sc, st))
 }
+
+// upcomingExams are the user's exams from today on for the start page
+// and the calendar feed: a student's own, a parent's children's (as far
+// as the school announces them), a teacher's (planned, supervised, or of
+// a group they lead).
+func (s *Server) upcomingExams(ctx context.Context, u *schulhof.User, sc *schulhof.School, days int) ([]examOf, error) {
+	book, err := s.examBookOf(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	today := s.now().In(berlin)
+	list, err := s.visibleExams(ctx, u, sc, book, schulhof.DayOf(today), schulhof.DayOf(today.AddDate(0, 0, days)), 0, 0)
+	if err != nil || u.Role < schulhof.RoleTeacher {
+		return list, err
+	}
+	return s.examsOfTeacher(ctx, sc, list, u.ID)
+}

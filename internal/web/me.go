@@ -27,6 +27,8 @@ type me struct {
 	// Changes are today's and the next school day's changed lessons, for
 	// the start page only.
 	Changes []timetable.Lesson `json:"-"`
+	// Exams are the next exams, for the start page only.
+	Exams []examOf `json:"-"`
 }
 
 // MarshalJSON writes the user's fields at the top level, as the API
@@ -120,6 +122,10 @@ func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if m.Changes, err = s.changesSoon(r, a.school); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if m.Exams, err = s.upcomingExams(r.Context(), a.user, a.school, 28); err != nil {
 			s.fail(w, r, err)
 			return
 		}

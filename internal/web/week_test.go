@@ -138,8 +138,10 @@ func TestCalendarFeed(t *testing.T) {
 		t.Fatalf("%d %v", rec.Code, rec.Header())
 	}
 	// four weeks: German on Mondays (cancelled on the first), maths on
-	// Tuesdays, and Christmas (NW) as all-day events
-	if strings.Count(body, "BEGIN:VEVENT") != 10 || strings.Count(body, "DTSTART;TZID") != 8 ||
+	// Tuesdays, the Klassenarbeit on Wednesday 2 December, and Christmas
+	// (NW) as all-day events
+	if strings.Count(body, "BEGIN:VEVENT") != 11 || strings.Count(body, "DTSTART;TZID") != 9 ||
+		!strings.Contains(body, f.expand("UID:schule-a-exam-{a-exam}@schulhof")) || !strings.Contains(body, "SUMMARY:Klassenarbeit: Mathe 5a a") ||
 		!strings.Contains(body, "SUMMARY:1. Weihnachtstag") || !strings.Contains(body, "DTSTART;VALUE=DATE:20261225") || strings.Count(body, "STATUS:CANCELLED") != 1 ||
 		!strings.Contains(body, "UID:schule-a-2026-11-30-1-1@schulhof") || !strings.Contains(body, `M\, Geo`) ||
 		!strings.Contains(body, `Lies Kapitel 3\; dann Aufgabe 2`) || !strings.Contains(body, "DTSTART;TZID=Europe/Berlin:20261130T075500") {
@@ -158,7 +160,7 @@ cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
 print(len([c for c in cal.walk() if c.name == "VEVENT"]))`)
 		cmd.Stdin = strings.NewReader(body)
 		out, err := cmd.CombinedOutput()
-		if err != nil || strings.TrimSpace(string(out)) != "10" {
+		if err != nil || strings.TrimSpace(string(out)) != "11" {
 			t.Fatalf("python3-icalendar: %v %s", err, out)
 		}
 	}
