@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,13 +24,13 @@ import (
 // examsPage is the calendar.
 type examsPage struct {
 	Slug      string
-	View      string // month or week
-	Title     string // "Dezember 2026", "Woche 2026-W49"
-	Prev      string // query of the previous month or week
-	Next      string
-	Today     string
-	Weeks     [][]examDay // rows of Monday to Friday
-	Filter    string      // the query that keeps the choice (group=...)
+	View      string       // month or week
+	Title     string       // "Dezember 2026", "Woche 2026-W49"
+	Prev      template.URL // query of the previous month or week
+	Next      template.URL
+	Today     template.URL
+	Weeks     [][]examDay  // rows of Monday to Friday
+	Filter    template.URL // the query that keeps the choice (group=...)
 	Staff     bool
 	CanPlan   bool
 	Groups    []*schulhof.Group
@@ -40,9 +41,9 @@ type examsPage struct {
 	Teacher   schulhof.UserID
 	DayNames  []string // Monday to Friday
 	Empty     bool
-	Export    string // query for the CSV and PDF of what is shown
-	Overview  string // the overview's week
-	Announced int    // days students see ahead
+	Export    template.URL // query for the CSV and PDF of what is shown
+	Overview  string       // the overview's week
+	Announced int          // days students see ahead
 }
 
 type examDay struct {
@@ -106,7 +107,7 @@ func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
 			filter.Set(k, v)
 		}
 	}
-	p.Filter = filter.Encode()
+	p.Filter = template.URL(filter.Encode()) // encoded by url.Values
 	book, err := s.examBookOf(r.Context(), sc)
 	if err != nil {
 		s.fail(w, r, err)
@@ -175,19 +176,19 @@ func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
 	p.DayNames = strings.Split(v.T("timetable.weekdays"), ",")[:5]
 	if view == "week" {
 		p.Title = v.T("timetable.week", timetable.ISOWeek(first))
-		p.Prev, p.Next = "view=week&at="+string(schulhof.DayOf(first.AddDate(0, 0, -7))), "view=week&at="+string(schulhof.DayOf(first.AddDate(0, 0, 7)))
+		p.Prev, p.Next = template.URL("view=week&at="+string(schulhof.DayOf(first.AddDate(0, 0, -7)))), template.URL("view=week&at="+string(schulhof.DayOf(first.AddDate(0, 0, 7))))
 	} else {
 		months := strings.Split(v.T("exams.months"), ",")
 		p.Title = months[anchor.Month()-1] + " " + strconv.Itoa(anchor.Year())
-		p.Prev, p.Next = "at="+string(schulhof.DayOf(anchor.AddDate(0, -1, 0))), "at="+string(schulhof.DayOf(anchor.AddDate(0, 1, 0)))
+		p.Prev, p.Next = template.URL("at="+string(schulhof.DayOf(anchor.AddDate(0, -1, 0)))), template.URL("at="+string(schulhof.DayOf(anchor.AddDate(0, 1, 0))))
 	}
-	p.Today = "view=" + view
+	p.Today = template.URL("view=" + view)
 	p.Overview = timetable.ISOWeek(first)
 	exp := url.Values{"from": {string(from)}, "to": {string(to)}}
 	if p.Group != 0 {
 		exp.Set("group", strconv.FormatInt(int64(p.Group), 10))
 	}
-	p.Export = exp.Encode()
+	p.Export = template.URL(exp.Encode())
 	v.Data = p
 	s.render(w, r, http.StatusOK, "exams", v)
 }
@@ -259,8 +260,8 @@ type examForm struct {
 
 type examSuggestion struct {
 	exams.Slot
-	Label string // "Mi 9.12., 3.–4. Stunde"
-	Query string // the form's query with this slot
+	Label string       // "Mi 9.12., 3.–4. Stunde"
+	Query template.URL // the form's query with this slot
 }
 
 func (f *examForm) HasGroup(id schulhof.GroupID) bool  { return slices.Contains(f.In.Groups, id) }
@@ -492,7 +493,7 @@ func (s *Server) suggestionsFor(ctx context.Context, sc *schulhof.School, lang s
 		for _, sv := range in.Supervisors {
 			q.Add("supervisors", strconv.FormatInt(int64(sv), 10))
 		}
-		out = append(out, examSuggestion{Slot: slot, Label: label, Query: q.Encode()})
+		out = append(out, examSuggestion{Slot: slot, Label: label, Query: template.URL(q.Encode())})
 	}
 	return out
 }

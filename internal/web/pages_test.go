@@ -43,6 +43,7 @@ var pageScenarios = []scenario{
 	{"holidays from calendar page bad", "a-admin", "POST", "/s/schule-a/settings/holidays/calendar", multipartBody("calendar:ferien.ics", "nichts"), 422, "keine Kalenderdatei"},
 	{"holidays from calendar page teacher", "a-teacher", "POST", "/s/schule-a/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays), 403, ""},
 	{"exam plan", "a-teacher", "GET", "/s/schule-a/exams?at=2026-12-01", "", 200, "Mathe 5a a"},
+	{"exam plan links", "a-teacher", "GET", "/s/schule-a/exams?at=2026-12-01", "", 200, `href="?at=2026-11-01"`},
 	{"start page with the next exams", "a-student", "GET", "/", "", 200, `data-testid="start-exams"`},
 	{"exam plan week", "a-teacher", "GET", "/s/schule-a/exams?view=week&at=2026-12-01&group={a-5a}", "", 200, "Mathe 5a a"},
 	{"exam plan of a student", "a-student", "GET", "/s/schule-a/exams", "", 200, "Mathe 5a a"},
