@@ -50,10 +50,14 @@ type Report struct {
 	// WeekGroups are the Untis lesson groups of the lessons (A/B weeks:
 	// the school's week model says which weeks they run in).
 	WeekGroups []string `json:"week_groups"`
-	Courses    int      `json:"courses"`    // course groups made or updated
-	ValidFrom  string   `json:"valid_from"` // of the plan, if one was imported
-	ValidTo    string   `json:"valid_to"`
-	Applied    bool     `json:"applied"` // false for a dry run or a file with errors
+	Courses    int      `json:"courses"` // course groups made or updated
+	// ExamProblems explain the rules the imported exams (GPU017) break in
+	// the school's exam plan, for the admin to take up with whoever
+	// planned them in Untis; filled by the caller after applying.
+	ExamProblems []string `json:"exam_problems,omitempty"`
+	ValidFrom    string   `json:"valid_from"` // of the plan, if one was imported
+	ValidTo      string   `json:"valid_to"`
+	Applied      bool     `json:"applied"` // false for a dry run or a file with errors
 }
 
 // kinds maps a file's GPU number to the kind it holds.

@@ -828,3 +828,24 @@ func (s *Server) upcomingExams(ctx context.Context, u *schulhof.User, sc *schulh
 	}
 	return s.examsOfTeacher(ctx, sc, list, u.ID)
 }
+
+// untisExamProblems checks every exam of the Untis export, from today
+// on, against the rest of the plan, as a planned one would be: the
+// explanations of what each breaks, by date.
+func (s *Server) untisExamProblems(ctx context.Context, sc *schulhof.School, lang string) ([]string, error) {
+	book, err := s.examBookOf(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	today := schulhof.DayOf(s.now().In(berlin))
+	var out []string
+	for _, e := range book.plan(lang).Exams() {
+		if e.ID >= 0 || e.Date < today {
+			continue
+		}
+		for _, v := range book.plan(lang).Check(e) {
+			out = append(out, e.Title+": "+v.Message)
+		}
+	}
+	return out, nil
+}

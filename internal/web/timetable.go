@@ -88,6 +88,11 @@ func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files 
 	}
 	if rep.Applied {
 		s.forgetTimetable()
+		if rep.Counts["exams"] > 0 {
+			if rep.ExamProblems, err = s.untisExamProblems(r.Context(), sc, info(r).lang); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for i := range rep.Errors {
 		e := &rep.Errors[i]
