@@ -108,6 +108,10 @@ type Exam struct {
 	Subjects []string `json:"subjects"`
 	Lessons  []int    `json:"lessons"`
 	Rooms    []string `json:"rooms,omitempty"`
+	// Mine marks an exam planned in Schulhof that the viewer of a week
+	// takes part in or supervises: shown whether or not it falls on their
+	// lessons.
+	Mine bool `json:"-"`
 }
 
 // CourseGroup is a course of the Oberstufe as an import brings it: its

@@ -56,6 +56,9 @@ type Viewer struct {
 	// room then, for changes into it.
 	Filter func(schulhof.TimetableEntry) bool
 	Room   string
+	// Person is the student whose week it is (0 otherwise), for the
+	// caller to pick the exams they write.
+	Person schulhof.UserID
 }
 
 // PlanFor returns the plan in force on a day (nil if none).
@@ -188,7 +191,7 @@ func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution,
 // in its periods) and adds its periods where the viewer has none.
 func withExams(out []Lesson, exams []schulhof.Exam, mine map[int]bool, day schulhof.Day) []Lesson {
 	for _, e := range exams {
-		ours := false
+		ours := e.Mine
 		for _, l := range e.Lessons {
 			ours = ours || mine[l]
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/schulhof/schulhof/internal/exams"
 	"github.com/schulhof/schulhof/internal/holidays"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/timetable"
 )
 
 // The exam plan ("Klausurplan"): teachers plan exams for their groups,
@@ -847,5 +848,46 @@ func (s *Server) untisExamProblems(ctx context.Context, sc *schulhof.School, lan
 			out = append(out, e.Title+": "+v.Message)
 		}
 	}
+	return out, nil
+}
+
+// plannedExamsFor are the exams planned in Schulhof from one day to
+// another (exclusive) that the week's viewer writes (a student) or
+// plans or supervises (a teacher), in the form the week view merges:
+// they take the periods of the lessons of their groups.
+func (s *Server) plannedExamsFor(ctx context.Context, sc *schulhof.School, v timetable.Viewer, from, to schulhof.Day, planFor timetable.PlanFor) ([]schulhof.Exam, error) {
+	book, err := s.examBookOf(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	var out []schulhof.Exam
+	for _, e := range book.planned {
+		if e.Date < from || e.Date >= to {
+			continue
+		}
+		if !(v.Person != 0 && slices.Contains(e.Students, v.Person)) &&
+			!(v.TeacherID != 0 && (e.CreatedBy == v.TeacherID || slices.Contains(e.Supervisors, v.TeacherID))) {
+			continue
+		}
+		x := schulhof.Exam{Number: -int(e.ID), Day: e.Date, From: e.From, To: e.To, Text: e.Title,
+			Subjects: []string{e.Title}, Rooms: e.Rooms, Mine: true}
+		plan, err := planFor(e.Date)
+		if err != nil {
+			return nil, err
+		}
+		if plan != nil {
+			want := map[schulhof.GroupID]bool{}
+			for _, g := range e.Groups {
+				want[g] = true
+			}
+			for _, entry := range plan.EntriesFor(want, 0) {
+				if !slices.Contains(x.Lessons, entry.Lesson) {
+					x.Lessons = append(x.Lessons, entry.Lesson)
+				}
+			}
+		}
+		out = append(out, x)
+	}
+	slices.SortFunc(out, func(a, b schulhof.Exam) int { return strings.Compare(string(a.Day), string(b.Day)) })
 	return out, nil
 }

@@ -80,3 +80,47 @@ func TestExamsFromUntis(t *testing.T) {
 		t.Fatalf("against the Untis exam: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestWeekShowsPlannedExams: the student's week has the planned exam in
+// its periods; another class's student's has not.
+func TestWeekShowsPlannedExams(t *testing.T) {
+	f := newFixture(t, nil)
+	plan := "1;\"5a\";\"MEI\";\"M\";\"R100\";3;1;;\r\n2;\"5a\";\"MEI\";\"M\";\"R100\";3;2;;\r\n"
+	if rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false", multipartBody("files:GPU001.TXT", plan)); rec.Code != 200 {
+		t.Fatal(rec.Code, rec.Body)
+	}
+	var week struct {
+		Lessons []struct {
+			Date, Subject, Status, Note, Room string
+			Period                            int
+		}
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/me/timetable?week=2026-W49", ""), &week)
+	exams := 0
+	for _, l := range week.Lessons {
+		if l.Status == "exam" {
+			exams++
+			if l.Date != "2026-12-02" || l.Note != "Mathe 5a a" || l.Room != "R100" {
+				t.Errorf("exam lesson %+v", l)
+			}
+		}
+	}
+	if exams != 2 {
+		t.Fatalf("the exam's two periods: %+v", week.Lessons)
+	}
+	decode(t, f.do("a-student2", "GET", "/api/v1/me/timetable?week=2026-W49", ""), &week)
+	for _, l := range week.Lessons {
+		if l.Status == "exam" {
+			t.Errorf("5b's student sees 5a's exam: %+v", l)
+		}
+	}
+	// the teacher who planned it sees it too
+	decode(t, f.do("a-teacher", "GET", "/api/v1/me/timetable?week=2026-W49", ""), &week)
+	found := false
+	for _, l := range week.Lessons {
+		found = found || l.Status == "exam"
+	}
+	if !found {
+		t.Errorf("the teacher's week: %+v", week.Lessons)
+	}
+}

@@ -172,6 +172,8 @@ func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof
 	}
 	if u.Role >= schulhof.RoleTeacher {
 		v.TeacherID, v.TeacherCode = u.ID, u.ShortCode
+	} else {
+		v.Person = u.ID
 	}
 	return s.weekOfViewer(ctx, sc, v, monday, days)
 }
@@ -204,6 +206,13 @@ func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timeta
 	})
 	if err != nil {
 		return nil, err
+	}
+	if v.Person != 0 || v.TeacherID != 0 {
+		planned, err := s.plannedExamsFor(ctx, sc, v, from, to, planFor)
+		if err != nil {
+			return nil, err
+		}
+		exams = append(slices.Clip(exams), planned...)
 	}
 	cycle, err := s.cycleOf(ctx, sc)
 	if err != nil {
