@@ -29,6 +29,9 @@ type Lesson struct {
 	PlannedTeacher string `json:"planned_teacher,omitempty"`
 	PlannedSubject string `json:"planned_subject,omitempty"`
 	Lesson         int    `json:"-"`
+	// PlannedExam is the id of the exam planned in Schulhof that takes
+	// this period (0 for none).
+	PlannedExam int64 `json:"-"`
 }
 
 // Statuses of a Lesson.
@@ -204,14 +207,21 @@ func withExams(out []Lesson, exams []schulhof.Exam, mine map[int]bool, day schul
 			for i := range out {
 				if out[i].Period == p && slices.Contains(e.Lessons, out[i].Lesson) {
 					out[i].Status, out[i].Note, found = Exam, note, true
+					if e.Mine {
+						out[i].PlannedExam = -int64(e.Number)
+					}
 					if len(e.Rooms) > 0 && e.Rooms[0] != out[i].Room {
 						out[i].PlannedRoom, out[i].Room = out[i].Room, strings.Join(e.Rooms, ", ")
 					}
 				}
 			}
 			if !found {
-				out = append(out, Lesson{Date: day, Period: p, Subject: strings.Join(e.Subjects, ", "), Room: strings.Join(e.Rooms, ", "),
-					Status: Exam, Note: note})
+				l := Lesson{Date: day, Period: p, Subject: strings.Join(e.Subjects, ", "), Room: strings.Join(e.Rooms, ", "),
+					Status: Exam, Note: note}
+				if e.Mine {
+					l.PlannedExam = -int64(e.Number)
+				}
+				out = append(out, l)
 			}
 		}
 	}

@@ -141,7 +141,9 @@ func (s *Server) makeFeed(r *http.Request, tok string) ([]byte, error) {
 	}
 	cal := &ical.Calendar{Name: u.Name() + " · " + sc.Name, Refresh: time.Hour, Stamp: monday}
 	for _, l := range lessons {
-		cal.Events = append(cal.Events, lessonEvent(sc, lang, l))
+		if l.PlannedExam == 0 { // the planned exam is one event of its own below
+			cal.Events = append(cal.Events, lessonEvent(sc, lang, l))
+		}
 	}
 	exams, err := s.upcomingExams(r.Context(), u, sc, 7*feedWeeks)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 // allows it; the page strikes through what is cancelled.
 func TestWeekFromImport(t *testing.T) {
 	f := newFixture(t, nil)
+	must(t, f.db.DeleteExam(ctx, f.school["a"].ID, f.ids["a-exam"])) // a week without the fixture's exam
 	code := "MEI"
 	if _, err := f.db.UpdateUser(ctx, f.school["a"].ID, f.user["a-teacher"].ID, schulhof.UserUpdate{ShortCode: &code}); err != nil {
 		t.Fatal(err)
@@ -191,6 +192,7 @@ func TestTimetableParentWithoutChildren(t *testing.T) {
 // and says which week it is; the page shows it too.
 func TestWeekABWeeks(t *testing.T) {
 	f := newFixture(t, nil)
+	must(t, f.db.DeleteExam(ctx, f.school["a"].ID, f.ids["a-exam"])) // weeks without the fixture's exam
 	plan := "1;\"5a\";\"MEI\";\"PH\";\"R100\";1;1;;\r\n2;\"5a\";\"MEI\";\"CH\";\"R100\";1;1;;\r\n3;\"5a\";\"MEI\";\"M\";\"R100\";1;2;;\r\n"
 	lessons := "1,1,1,1,\"5a\",\"MEI\",\"PH\",\"R100\",,,,\"UW\",,,\"20260801\",\"20270731\",\r\n" +
 		"2,1,1,1,\"5a\",\"MEI\",\"CH\",\"R100\",,,,\"GW\",,,\"20260801\",\"20270731\",\r\n" +
