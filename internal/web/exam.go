@@ -204,7 +204,10 @@ func (b *examBook) studentsOf(ctx context.Context, s *Server, sc *schulhof.Schoo
 }
 
 // forgetExams clears the exam plans after a change on this node.
-func (s *Server) forgetExams() { s.examBooks.clear() }
+func (s *Server) forgetExams() {
+	s.examBooks.clear()
+	s.tt.planned.clear()
+}
 
 // show is an exam as the API shows it.
 func (b *examBook) show(e exams.Exam) examOf {
@@ -856,12 +859,14 @@ func (s *Server) untisExamProblems(ctx context.Context, sc *schulhof.School, lan
 // plans or supervises (a teacher), in the form the week view merges:
 // they take the periods of the lessons of their groups.
 func (s *Server) plannedExamsFor(ctx context.Context, sc *schulhof.School, v timetable.Viewer, from, to schulhof.Day, planFor timetable.PlanFor) ([]schulhof.Exam, error) {
-	book, err := s.examBookOf(ctx, sc)
+	planned, err := s.tt.planned.get(sc.ID, func() ([]*schulhof.PlannedExam, error) {
+		return s.db.FindPlannedExams(ctx, schulhof.ExamFilter{SchoolID: sc.ID})
+	})
 	if err != nil {
 		return nil, err
 	}
 	var out []schulhof.Exam
-	for _, e := range book.planned {
+	for _, e := range planned {
 		if e.Date < from || e.Date >= to {
 			continue
 		}

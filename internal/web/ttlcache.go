@@ -13,6 +13,18 @@ type ttlCache[K comparable, V any] struct {
 	max int
 	mu  sync.Mutex
 	m   map[K]ttlEntry[V]
+	// loading are the loads under way: when a value expires at a busy
+	// moment, one request loads it and the others wait for that.
+	loading map[K]*ttlLoad[V]
+	// gen counts the clears: a load that began before one does not keep
+	// what it read, which may be from before the change.
+	gen uint64
+}
+
+type ttlLoad[V any] struct {
+	done chan struct{}
+	v    V
+	err  error
 }
 
 type ttlEntry[V any] struct {
@@ -21,7 +33,7 @@ type ttlEntry[V any] struct {
 }
 
 func newTTLCache[K comparable, V any](ttl time.Duration, max int) *ttlCache[K, V] {
-	return &ttlCache[K, V]{ttl: ttl, max: max, m: map[K]ttlEntry[V]{}}
+	return &ttlCache[K, V]{ttl: ttl, max: max, m: map[K]ttlEntry[V]{}, loading: map[K]*ttlLoad[V]{}}
 }
 
 // get returns the cached value, or loads and keeps it.
@@ -29,26 +41,40 @@ func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 	now := time.Now()
 	c.mu.Lock()
 	e, ok := c.m[k]
-	c.mu.Unlock()
 	if ok && now.Sub(e.at) < c.ttl {
+		c.mu.Unlock()
 		return e.v, nil
 	}
-	v, err := load()
-	if err != nil {
-		return v, err
+	if l, ok := c.loading[k]; ok {
+		c.mu.Unlock()
+		<-l.done
+		return l.v, l.err
 	}
-	c.mu.Lock()
-	if len(c.m) >= c.max {
-		clear(c.m)
-	}
-	c.m[k] = ttlEntry[V]{v: v, at: now}
+	l := &ttlLoad[V]{done: make(chan struct{})}
+	c.loading[k] = l
+	gen := c.gen
 	c.mu.Unlock()
-	return v, nil
+	l.v, l.err = load()
+	c.mu.Lock()
+	if c.loading[k] == l {
+		delete(c.loading, k)
+	}
+	if l.err == nil && c.gen == gen {
+		if len(c.m) >= c.max {
+			clear(c.m)
+		}
+		c.m[k] = ttlEntry[V]{v: l.v, at: now}
+	}
+	c.mu.Unlock()
+	close(l.done)
+	return l.v, l.err
 }
 
 // clear drops everything.
 func (c *ttlCache[K, V]) clear() {
 	c.mu.Lock()
 	clear(c.m)
+	clear(c.loading) // later requests load anew instead of waiting for old data
+	c.gen++
 	c.mu.Unlock()
 }

@@ -388,6 +388,8 @@ type timetableCaches struct {
 	groups *ttlCache[schulhof.SchoolID, map[schulhof.GroupID]string]
 	cycles *ttlCache[schulhof.SchoolID, *timetable.Cycle]
 	own    *ttlCache[schulhof.SchoolID, []schulhof.SchoolHoliday]
+	// planned are the exams planned in Schulhof, for the week views
+	planned *ttlCache[schulhof.SchoolID, []*schulhof.PlannedExam]
 }
 
 type subsKey struct {
@@ -402,11 +404,12 @@ type planKey struct {
 
 func newTimetableCaches() timetableCaches {
 	return timetableCaches{subs: newTTLCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000),
-		exams:  newTTLCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
-		plans:  newTTLCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
-		groups: newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
-		cycles: newTTLCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000),
-		own:    newTTLCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000)}
+		exams:   newTTLCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
+		plans:   newTTLCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
+		groups:  newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
+		cycles:  newTTLCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000),
+		own:     newTTLCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000),
+		planned: newTTLCache[schulhof.SchoolID, []*schulhof.PlannedExam](2*time.Second, 10_000)}
 }
 
 // ownHolidays are the school's own holidays (shared: do not change them).
