@@ -31,6 +31,89 @@ import (
 	"github.com/schulhof/schulhof/internal/web"
 )
 
+// benchSchool is a generated school imported into a fresh store: its
+// users from the CSV files, its Untis export.
+type benchSchool struct {
+	db     *sqlstore.DB
+	school *schulhof.School
+	report *timetable.Report
+	dir    string
+}
+
+// setUpSchool generates a school with gen-school (--scale) and imports it
+// into the database (SQLite in a temporary directory without one); close
+// removes what it made.
+func setUpSchool(ctx context.Context, dsn, gen, scale string) (*benchSchool, func(), error) {
+	dir, err := os.MkdirTemp("", "schulhof-bench-school")
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &benchSchool{dir: dir}
+	cleanup := func() {
+		if b.db != nil {
+			b.db.Close()
+		}
+		os.RemoveAll(dir)
+	}
+	fail := func(err error) (*benchSchool, func(), error) { cleanup(); return nil, nil, err }
+	if out, err := exec.Command(gen, filepath.Join(dir, "school"), "--scale", scale, "--week", "2027-W05").CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("gen-school: %v: %s", err, out))
+	}
+	if dsn == "" {
+		dsn = filepath.Join(dir, "bench.db")
+	}
+	if b.db, err = sqlstore.Open(ctx, dsn); err != nil {
+		return fail(err)
+	}
+	db := b.db
+	sc := &schulhof.School{Slug: fmt.Sprintf("tt-%d", time.Now().UnixNano()%1_000_000), Name: "Gymnasium Lastheim", State: "NW", Type: "gymnasium"}
+	if err := db.CreateSchool(ctx, sc); err != nil {
+		return fail(err)
+	}
+	b.school = sc
+	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, "school", name)) }
+	t0 := time.Now()
+	for file, role := range map[string]schulhof.Role{"users-students.csv": schulhof.RoleStudent, "users-teachers.csv": schulhof.RoleTeacher} {
+		data, err := read(file)
+		if err != nil {
+			return fail(err)
+		}
+		f, err := csvimport.Parse(data)
+		if err != nil {
+			return fail(err)
+		}
+		rows, errs := f.Rows(f.GuessMapping(), role)
+		if _, err := db.ImportUsers(ctx, sc.ID, rows, errs, schulhof.ImportOptions{KeepMissing: true}); err != nil {
+			return fail(err)
+		}
+	}
+	fmt.Printf("database: %s; users imported from the CSV files in %s\n", db.Dialect(), time.Since(t0).Round(time.Millisecond))
+	files := map[string][]byte{}
+	for _, n := range []string{"GPU001.TXT", "GPU002.TXT", "GPU003.TXT", "GPU004.TXT", "GPU005.TXT", "GPU006.TXT", "GPU010.TXT", "GPU014.TXT", "GPU015.TXT", "GPU017.TXT"} {
+		if files[n], err = read(n); err != nil {
+			return fail(err)
+		}
+	}
+	t0 = time.Now()
+	if _, err := timetable.Import(ctx, db, sc.ID, files, timetable.Options{DryRun: true, Now: time.Now()}); err != nil {
+		return fail(err)
+	}
+	dryTime := time.Since(t0)
+	t0 = time.Now()
+	rep, err := timetable.Import(ctx, db, sc.ID, files, timetable.Options{Now: time.Now()})
+	if err != nil {
+		return fail(err)
+	}
+	if !rep.Applied {
+		return fail(fmt.Errorf("import not applied: %+v", rep.Errors))
+	}
+	fmt.Printf("Untis import (%d timetable entries, %d lessons, %d students, %d course choices, %d courses): dry run %s, import %s (target < 5 s)\n",
+		rep.Counts["timetable"], rep.Counts["lessons"], rep.Counts["students"], rep.Counts["course_choices"], rep.Courses,
+		dryTime.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
+	b.report = rep
+	return b, cleanup, nil
+}
+
 func benchTimetable(args []string) error {
 	fs := flag.NewFlagSet("timetable", flag.ContinueOnError)
 	dsn := fs.String("database-url", "", "postgres://... (default: SQLite in a temporary directory)")
@@ -47,67 +130,12 @@ func benchTimetable(args []string) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	dir, err := os.MkdirTemp("", "schulhof-bench-school")
+	school, cleanup, err := setUpSchool(ctx, *dsn, *gen, *scale)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	if out, err := exec.Command(*gen, filepath.Join(dir, "school"), "--scale", *scale, "--week", "2027-W05").CombinedOutput(); err != nil {
-		return fmt.Errorf("gen-school: %v: %s", err, out)
-	}
-	if *dsn == "" {
-		*dsn = filepath.Join(dir, "bench.db")
-	}
-	db, err := sqlstore.Open(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	sc := &schulhof.School{Slug: fmt.Sprintf("tt-%d", time.Now().UnixNano()%1_000_000), Name: "Gymnasium Lastheim", State: "NW", Type: "gymnasium"}
-	if err := db.CreateSchool(ctx, sc); err != nil {
-		return err
-	}
-	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, "school", name)) }
-	t0 := time.Now()
-	for file, role := range map[string]schulhof.Role{"users-students.csv": schulhof.RoleStudent, "users-teachers.csv": schulhof.RoleTeacher} {
-		b, err := read(file)
-		if err != nil {
-			return err
-		}
-		f, err := csvimport.Parse(b)
-		if err != nil {
-			return err
-		}
-		rows, errs := f.Rows(f.GuessMapping(), role)
-		if _, err := db.ImportUsers(ctx, sc.ID, rows, errs, schulhof.ImportOptions{KeepMissing: true}); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("database: %s; users imported from the CSV files in %s\n", db.Dialect(), time.Since(t0).Round(time.Millisecond))
-	files := map[string][]byte{}
-	for _, n := range []string{"GPU001.TXT", "GPU002.TXT", "GPU003.TXT", "GPU004.TXT", "GPU005.TXT", "GPU006.TXT", "GPU010.TXT", "GPU014.TXT", "GPU015.TXT", "GPU017.TXT"} {
-		if files[n], err = read(n); err != nil {
-			return err
-		}
-	}
-	t0 = time.Now()
-	dry, err := timetable.Import(ctx, db, sc.ID, files, timetable.Options{DryRun: true, Now: time.Now()})
-	if err != nil {
-		return err
-	}
-	dryTime := time.Since(t0)
-	t0 = time.Now()
-	rep, err := timetable.Import(ctx, db, sc.ID, files, timetable.Options{Now: time.Now()})
-	if err != nil {
-		return err
-	}
-	if !rep.Applied {
-		return fmt.Errorf("import not applied: %+v", rep.Errors)
-	}
-	fmt.Printf("Untis import (%d timetable entries, %d lessons, %d students, %d course choices, %d courses): dry run %s, import %s (target < 5 s)\n",
-		rep.Counts["timetable"], rep.Counts["lessons"], rep.Counts["students"], rep.Counts["course_choices"], rep.Courses,
-		dryTime.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
-	_ = dry
+	defer cleanup()
+	db, sc := school.db, school.school
 	if *ab {
 		if err := db.SetSchoolHolidays(ctx, sc.ID, holidays.School(sc.State, "2026-08-01")); err != nil {
 			return err
