@@ -148,46 +148,25 @@ func benchTimetable(args []string) error {
 	}
 
 	// the server, and sessions of Oberstufe and Sek-I students
-	blobDir, err := os.MkdirTemp("", "schulhof-bench-files")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(blobDir)
-	blobs, err := blob.NewDisk(blobDir)
-	if err != nil {
-		return err
-	}
 	db.Now = func() time.Time { return time.Date(2027, 2, 1, 7, 0, 0, 0, time.UTC) } // Monday of the substitutions' week
-	srv, err := web.New(web.Config{Version: "bench"}, db, blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	base, stop, err := startBenchServer(db)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	defer hs.Close()
-	base := "http://" + ln.Addr().String()
+	defer stop()
 	users, _, err := db.FindUsers(ctx, schulhof.UserFilter{SchoolID: sc.ID, Role: schulhof.RoleStudent, Limit: 300})
 	if err != nil {
 		return err
 	}
 	var tokens, feeds []string
-	now := db.Now()
 	hash := password.Hash("bench-passwort", password.Fast)
 	for _, u := range users {
 		// they have logged in before and chosen their own password
 		if err := db.SetPassword(ctx, sc.ID, u.ID, hash, false); err != nil {
 			return err
 		}
-		b := make([]byte, 32)
-		rand.Read(b)
-		tok := base64.RawURLEncoding.EncodeToString(b)
-		h := sha256.Sum256([]byte(tok))
-		if err := db.CreateSession(ctx, &schulhof.Session{TokenHash: h[:], UserID: u.ID, SchoolID: sc.ID, CreatedAt: now, LastSeenAt: now,
-			ExpiresAt: now.Add(schulhof.SessionIdleTimeout)}); err != nil {
+		tok, err := benchSession(ctx, db, u)
+		if err != nil {
 			return err
 		}
 		tokens = append(tokens, tok)
@@ -249,4 +228,42 @@ func benchTimetable(args []string) error {
 	rs, d = closedLoop(*requests, *conns, feed)
 	fmt.Printf("calendar feed answered 304: %.0f requests/s (target >= 30,000); %s\n", float64(len(rs))/d.Seconds(), summarize(rs))
 	return nil
+}
+
+// startBenchServer serves the store on a loopback port.
+func startBenchServer(db *sqlstore.DB) (base string, stop func(), err error) {
+	blobDir, err := os.MkdirTemp("", "schulhof-bench-files")
+	if err != nil {
+		return "", nil, err
+	}
+	blobs, err := blob.NewDisk(blobDir)
+	if err != nil {
+		os.RemoveAll(blobDir)
+		return "", nil, err
+	}
+	srv, err := web.New(web.Config{Version: "bench"}, db, blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		os.RemoveAll(blobDir)
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		os.RemoveAll(blobDir)
+		return "", nil, err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { hs.Close(); os.RemoveAll(blobDir) }, nil
+}
+
+// benchSession logs the user in, as a session token for the API.
+func benchSession(ctx context.Context, db *sqlstore.DB, u *schulhof.User) (string, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	h := sha256.Sum256([]byte(tok))
+	now := db.Now()
+	err := db.CreateSession(ctx, &schulhof.Session{TokenHash: h[:], UserID: u.ID, SchoolID: u.SchoolID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(schulhof.SessionIdleTimeout)})
+	return tok, err
 }
