@@ -43,6 +43,10 @@ func TestExamOverride(t *testing.T) {
 	if got := plan("a-teacher", "2026-12-01", "Abiturvorbereitung").String(); !strings.HasPrefix(got, "201") || !strings.Contains(got, `"override_reason":"Abiturvorbereitung"`) {
 		t.Fatalf("coordinator's override: %s", got)
 	}
+	// as coordinator the teacher plans for a class they do not lead
+	if rec := f.do("a-teacher", "POST", "/api/v1/schools/schule-a/exams", `{"groups":[`+f.id("a-5b")+`],"date":"2026-12-07","from_period":1,"to_period":2,"type":"klassenarbeit","title":"Bio 5b"}`); rec.Code != 201 {
+		t.Fatalf("a coordinator's exam for 5b: %d %s", rec.Code, rec.Body)
+	}
 	entries, err := f.db.FindAuditEntries(ctx, schulhof.AuditFilter{SchoolID: f.school["a"].ID, Limit: 50})
 	if err != nil {
 		t.Fatal(err)
