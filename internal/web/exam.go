@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -39,7 +40,9 @@ type examBook struct {
 	planned  map[int64]*schulhof.PlannedExam
 	settings *schulhof.ExamSettings
 	groups   map[schulhof.GroupID]string
-	members  map[schulhof.GroupID][]schulhof.UserID // students of the groups
+
+	mu      sync.Mutex                             // the book is shared by requests; members fills as they ask
+	members map[schulhof.GroupID][]schulhof.UserID // students of the groups
 }
 
 func (b *examBook) plan(lang string) *exams.Plan {
@@ -188,10 +191,13 @@ func (s *Server) buildExamBook(ctx context.Context, sc *schulhof.School) (*examB
 
 // studentsOf are the students of a group, read once per book.
 func (b *examBook) studentsOf(ctx context.Context, s *Server, sc *schulhof.School, g schulhof.GroupID) []schulhof.UserID {
-	if ids, ok := b.members[g]; ok {
+	b.mu.Lock()
+	ids, ok := b.members[g]
+	b.mu.Unlock()
+	if ok {
 		return ids
 	}
-	ids := []schulhof.UserID{}
+	ids = []schulhof.UserID{}
 	if ms, err := s.db.FindMembers(ctx, sc.ID, g); err == nil {
 		for _, m := range ms {
 			if m.User.Role == schulhof.RoleStudent && m.Role == schulhof.MemberRoleMember {
@@ -199,7 +205,9 @@ func (b *examBook) studentsOf(ctx context.Context, s *Server, sc *schulhof.Schoo
 			}
 		}
 	}
+	b.mu.Lock()
 	b.members[g] = ids
+	b.mu.Unlock()
 	return ids
 }
 
@@ -289,6 +297,12 @@ type rulesError struct {
 // planExam checks and saves a new (id 0) or changed exam. It returns the
 // violations that stop it (nil when saved) and why.
 func (s *Server) planExam(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, id int64, in examInput) (*schulhof.PlannedExam, *rulesError, error) {
+	// one check and save at a time per school: two teachers saving at the
+	// same moment must not both pass the check against the plan without
+	// the other's exam (every save drops the kept plan on this node)
+	lock, _ := s.examLocks.LoadOrStore(sc.ID, &sync.Mutex{})
+	lock.(*sync.Mutex).Lock()
+	defer lock.(*sync.Mutex).Unlock()
 	book, err := s.examBookOf(ctx, sc)
 	if err != nil {
 		return nil, nil, err

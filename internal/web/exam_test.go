@@ -128,3 +128,25 @@ func TestWeekShowsPlannedExams(t *testing.T) {
 		t.Errorf("the teacher's week: %+v", week.Lessons)
 	}
 }
+
+// TestExamChecksInParallel: many teachers check at once against one
+// shared plan (run with -race).
+func TestExamChecksInParallel(t *testing.T) {
+	f := newFixture(t, nil)
+	done := make(chan string)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			group := []string{"a-5a", "a-5b"}[i%2]
+			rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/exams", `{"groups":[`+f.id(group)+`],"date":"2026-12-02","from_period":3,"to_period":4,"type":"klassenarbeit","title":"x"}`)
+			done <- group + ":" + itoa(int64(rec.Code))
+		}(i)
+	}
+	got := map[string]int{}
+	for i := 0; i < 8; i++ {
+		got[<-done]++
+	}
+	// 5a writes that day already; 5b's first one fits, the others clash with it
+	if got["a-5a:422"] != 4 || got["a-5b:201"] != 1 || got["a-5b:422"] != 3 {
+		t.Errorf("%v", got)
+	}
+}

@@ -284,16 +284,31 @@ func (s *Server) newExamForm(ctx context.Context, u *schulhof.User, sc *schulhof
 	if len(f.Groups) == 0 {
 		return nil, schulhof.Errorf(schulhof.EForbidden, "exam.not_your_group")
 	}
-	seen := map[schulhof.UserID]bool{}
-	for _, g := range f.Groups {
-		ms, err := s.db.FindMembers(ctx, sc.ID, g.ID)
-		if err != nil {
-			return nil, err
+	if f.Coordinator { // every student, in one query rather than one per group
+		after := ""
+		for {
+			users, next, err := s.db.FindUsers(ctx, schulhof.UserFilter{SchoolID: sc.ID, Role: schulhof.RoleStudent, After: after, Limit: 1000})
+			if err != nil {
+				return nil, err
+			}
+			f.Students = append(f.Students, users...)
+			if next == "" {
+				break
+			}
+			after = next
 		}
-		for _, m := range ms {
-			if m.User.Role == schulhof.RoleStudent && !seen[m.User.ID] {
-				seen[m.User.ID] = true
-				f.Students = append(f.Students, m.User)
+	} else {
+		seen := map[schulhof.UserID]bool{}
+		for _, g := range f.Groups {
+			ms, err := s.db.FindMembers(ctx, sc.ID, g.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range ms {
+				if m.User.Role == schulhof.RoleStudent && !seen[m.User.ID] {
+					seen[m.User.ID] = true
+					f.Students = append(f.Students, m.User)
+				}
 			}
 		}
 	}

@@ -77,6 +77,7 @@ type Server struct {
 	feeds     feedCache
 	tt        timetableCaches
 	examBooks *ttlCache[schulhof.SchoolID, *examBook]
+	examLocks sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
 }
 
 // New builds the server and its route table.
