@@ -428,14 +428,29 @@ func (s *Server) changeableExam(r *http.Request) (*schulhof.School, *schulhof.Pl
 	return sc, e, nil
 }
 
+// deleteExam deletes the exam of the path, if the actor may change it.
+func (s *Server) deleteExam(r *http.Request) (*schulhof.School, *schulhof.PlannedExam, error) {
+	sc, e, err := s.changeableExam(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = s.db.DeleteExam(r.Context(), sc.ID, e.ID)
+	s.forgetExams()
+	return sc, e, err
+}
+
+// staffSchool is the school of the path for its teachers and admins.
+func (s *Server) staffSchool(r *http.Request) (*schulhof.School, error) {
+	sc, err := s.schoolFromPath(r)
+	if err == nil && authOf(r).user.Role < schulhof.RoleTeacher {
+		err = schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
+	}
+	return sc, err
+}
+
 // apiDeleteExam: DELETE /api/v1/schools/{school}/exams/{exam}.
 func (s *Server) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
-	sc, e, err := s.changeableExam(r)
-	if err == nil {
-		err = s.db.DeleteExam(r.Context(), sc.ID, e.ID)
-		s.forgetExams()
-	}
-	if err != nil {
+	if _, _, err := s.deleteExam(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -595,14 +610,9 @@ func (s *Server) apiGetExam(w http.ResponseWriter, r *http.Request) {
 // apiExamSuggestions: GET /api/v1/schools/{school}/exams/suggestions?groups=1,2&from=&to=
 // [&periods=2&type=&students=&rooms=&supervisors=&limit=] lists free slots, best first.
 func (s *Server) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.staffSchool(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	u := authOf(r).user
-	if u.Role < schulhof.RoleTeacher {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
 	q := r.URL.Query()
@@ -750,13 +760,9 @@ func showExamSettings(sc *schulhof.School, st *schulhof.ExamSettings) examSettin
 
 // apiGetExamSettings: GET /api/v1/schools/{school}/exam-settings (staff).
 func (s *Server) apiGetExamSettings(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.staffSchool(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if authOf(r).user.Role < schulhof.RoleTeacher {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
 	st, err := s.db.FindExamSettings(r.Context(), sc.ID)

@@ -515,11 +515,7 @@ func (s *Server) suggestionsFor(ctx context.Context, sc *schulhof.School, lang s
 
 // deleteExamForm: POST /s/{school}/exams/{exam}/delete.
 func (s *Server) deleteExamForm(w http.ResponseWriter, r *http.Request) {
-	sc, e, err := s.changeableExam(r)
-	if err == nil {
-		err = s.db.DeleteExam(r.Context(), sc.ID, e.ID)
-		s.forgetExams()
-	}
+	sc, e, err := s.deleteExam(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -701,26 +697,27 @@ func (s *Server) overviewWeek(r *http.Request) (time.Time, error) {
 // (staff): every student who writes that week, with their exams per day,
 // those over the limits first.
 func (s *Server) apiExamOverview(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if authOf(r).user.Role < schulhof.RoleTeacher {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
-	}
-	monday, err := s.overviewWeek(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	book, err := s.examBookOf(r.Context(), sc)
+	_, book, monday, err := s.examWeek(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"week": timetable.ISOWeek(monday), "items": s.weekOverview(book, monday)})
+}
+
+// examWeek is the school of the path (for staff), its exam plan and the
+// Monday of ?week=.
+func (s *Server) examWeek(r *http.Request) (*schulhof.School, *examBook, time.Time, error) {
+	sc, err := s.staffSchool(r)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	monday, err := s.overviewWeek(r)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	book, err := s.examBookOf(r.Context(), sc)
+	return sc, book, monday, err
 }
 
 // examOverviewPage is the coordinator's week.
@@ -735,21 +732,7 @@ type examOverviewPage struct {
 
 // showExamOverviewPage: GET /s/{school}/exams/overview?week= (staff).
 func (s *Server) showExamOverviewPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if authOf(r).user.Role < schulhof.RoleTeacher {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
-	}
-	monday, err := s.overviewWeek(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	book, err := s.examBookOf(r.Context(), sc)
+	sc, book, monday, err := s.examWeek(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
