@@ -26,8 +26,8 @@ type Slot struct {
 
 // Suggest lists the slots from one day to another (inclusive, at most
 // MaxSuggestDays) in which the exam, with its length in periods, its
-// students, rooms and supervisors, breaks no hard rule; best first, at
-// most limit. own, if given, says whether the exam's groups have lessons
+// students, rooms and supervisors, breaks no hard rule; best first (the
+// best of each day before a day's second best), at most limit. own, if given, says whether the exam's groups have lessons
 // in those periods by the timetable (those are preferred: no one misses
 // another subject's lesson).
 func (p *Plan) Suggest(e Exam, from, to schulhof.Day, own func(day schulhof.Day, from, to int) bool, limit int) []Slot {
@@ -84,6 +84,19 @@ func (p *Plan) Suggest(e Exam, from, to schulhof.Day, own func(day schulhof.Day,
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	// the best slot of each day first, so that a short list offers
+	// different days, then the others
+	var first, rest []Slot
+	seen := map[schulhof.Day]bool{}
+	for _, s := range out {
+		if seen[s.Date] {
+			rest = append(rest, s)
+		} else {
+			seen[s.Date] = true
+			first = append(first, s)
+		}
+	}
+	out = append(first, rest...)
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}

@@ -45,8 +45,8 @@ func TestSuggest(t *testing.T) {
 	if score["2026-11-16"] >= score["2026-11-18"] {
 		t.Errorf("spread: Monday %d, Wednesday %d", score["2026-11-16"], score["2026-11-18"])
 	}
-	if got := p.Suggest(e, "2026-11-16", "2026-11-20", nil, 3); len(got) != 3 {
-		t.Errorf("limit: %d", len(got))
+	if got := p.Suggest(e, "2026-11-16", "2026-11-20", nil, 3); len(got) != 3 || got[0].Date == got[1].Date || got[1].Date == got[2].Date {
+		t.Errorf("limit, or three slots not on three days: %+v", got)
 	}
 	if got := p.Suggest(e, "2026-11-20", "2026-11-16", nil, 0); got != nil {
 		t.Errorf("a window backwards: %v", got)
