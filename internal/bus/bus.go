@@ -1,0 +1,70 @@
+// Package bus carries events between the nodes of a Schulhof cluster:
+// a message stored on one node is published on its room's subject, and
+// every node delivers it to the sockets it holds. One node runs on the
+// in-process bus; a cluster shares a NATS server (SCHULHOF_NATS_URL).
+//
+// Subjects are dot-separated words ("chat.room.42"); a subscription may
+// end in ">" to take every subject below ("chat.>"). Delivery is at most
+// once and in publication order per subject on a node: whoever needs
+// more reads the store by cursor (the socket clients do after a gap).
+package bus
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// Bus publishes and subscribes.
+type Bus interface {
+	// Publish sends data to the subscribers of subject on every node.
+	Publish(ctx context.Context, subject string, data []byte) error
+	// Subscribe calls fn for each event on a subject (or below one
+	// ending in ">"); calls of one subscription do not overlap.
+	Subscribe(subject string, fn func(subject string, data []byte)) (Subscription, error)
+	// Close ends all subscriptions.
+	Close() error
+}
+
+// Subscription is a live Subscribe.
+type Subscription interface {
+	Unsubscribe() error
+}
+
+// ErrClosed is returned by a closed bus.
+var ErrClosed = errors.New("bus: closed")
+
+// ValidSubject says whether s is a subject to publish on: words of
+// letters, digits, "-" and "_", separated by dots.
+func ValidSubject(s string) bool {
+	return validSubject(s, false)
+}
+
+func validSubject(s string, pattern bool) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	words := strings.Split(s, ".")
+	for i, w := range words {
+		if w == "" {
+			return false
+		}
+		if pattern && w == ">" && i == len(words)-1 {
+			continue
+		}
+		for _, c := range w {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// matches says whether a subscription's pattern takes a subject.
+func matches(pattern, subject string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, ">"); ok {
+		return strings.HasPrefix(subject, prefix) && len(subject) > len(prefix)
+	}
+	return pattern == subject
+}

@@ -1,0 +1,186 @@
+package bus_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/schulhof/schulhof/internal/bus"
+)
+
+var ctx = context.Background()
+
+// each runs a test on the in-process bus and, with SCHULHOF_TEST_NATS, on
+// two NATS connections (two nodes): what one publishes the other gets.
+func each(t *testing.T, test func(t *testing.T, pub, sub bus.Bus)) {
+	t.Run("local", func(t *testing.T) {
+		b := bus.NewLocal()
+		t.Cleanup(func() { b.Close() })
+		test(t, b, b)
+	})
+	t.Run("nats", func(t *testing.T) {
+		url := os.Getenv("SCHULHOF_TEST_NATS")
+		if url == "" {
+			t.Skip("SCHULHOF_TEST_NATS not set")
+		}
+		a, err := bus.NewNATS(url, "node-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := bus.NewNATS(url, "node-b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close(); b.Close() })
+		test(t, a, b)
+	})
+}
+
+// collector gathers what a subscription gets.
+type collector struct {
+	mu  sync.Mutex
+	got []string
+	ch  chan struct{}
+}
+
+func newCollector() *collector { return &collector{ch: make(chan struct{}, 10000)} }
+
+func (c *collector) take(subject string, data []byte) {
+	c.mu.Lock()
+	c.got = append(c.got, subject+"="+string(data))
+	c.mu.Unlock()
+	c.ch <- struct{}{}
+}
+
+func (c *collector) wait(t *testing.T, n int) []string {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		select {
+		case <-c.ch:
+		case <-time.After(5 * time.Second):
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			t.Fatalf("got %d of %d: %v", len(c.got), n, c.got)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.got...)
+}
+
+// unique makes subjects of its own for each run, as tests share the NATS server.
+func unique(*testing.T) string {
+	return fmt.Sprintf("test%d", time.Now().UnixNano())
+}
+
+func TestPublishSubscribe(t *testing.T) {
+	each(t, func(t *testing.T, pub, sub bus.Bus) {
+		root := unique(t)
+		all, room := newCollector(), newCollector()
+		s1, err := sub.Subscribe(root+".>", all.take)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sub.Subscribe(root+".room.1", room.take); err != nil {
+			t.Fatal(err)
+		}
+		if n, ok := sub.(*bus.NATS); ok {
+			n.Flush() // the subscriptions are at the server before anything is published
+		}
+		for i := 0; i < 100; i++ {
+			if err := pub.Publish(ctx, fmt.Sprintf("%s.room.%d", root, 1+i%2), []byte(fmt.Sprint(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := room.wait(t, 50)
+		for i, g := range got { // in order
+			if want := fmt.Sprintf("%s.room.1=%d", root, 2*i); g != want {
+				t.Fatalf("event %d: %s, want %s", i, g, want)
+			}
+		}
+		if got := all.wait(t, 100); len(got) != 100 {
+			t.Fatalf("%d events under %s.>", len(got), root)
+		}
+		// after unsubscribing, nothing more
+		s1.Unsubscribe()
+		if n, ok := sub.(*bus.NATS); ok {
+			n.Flush()
+		}
+		pub.Publish(ctx, root+".room.1", []byte("late"))
+		room.wait(t, 1)
+		select {
+		case <-all.ch:
+			t.Error("an event after Unsubscribe")
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
+}
+
+func TestSubjects(t *testing.T) {
+	for s, ok := range map[string]bool{"chat.room.42": true, "a": true, "a-b_c.D9": true, "": false, "a..b": false, "a.>": false,
+		"a b": false, "a.*": false, ".a": false, "ä": false} {
+		if bus.ValidSubject(s) != ok {
+			t.Errorf("%q: %v", s, !ok)
+		}
+	}
+	b := bus.NewLocal()
+	if err := b.Publish(ctx, "a.>", nil); err == nil {
+		t.Error("publish on a pattern")
+	}
+	if _, err := b.Subscribe("a.>.b", func(string, []byte) {}); err == nil {
+		t.Error("> in the middle")
+	}
+	b.Close()
+	if err := b.Publish(ctx, "a", nil); err != bus.ErrClosed {
+		t.Errorf("after Close: %v", err)
+	}
+}
+
+// TestLocalSlowSubscriber: a subscriber that does not keep up loses
+// events; the others and the publisher go on.
+func TestLocalSlowSubscriber(t *testing.T) {
+	b := bus.NewLocal()
+	defer b.Close()
+	var dropped sync.WaitGroup
+	dropped.Add(1)
+	var once sync.Once
+	b.Dropped = func() { once.Do(dropped.Done) }
+	block := make(chan struct{})
+	b.Subscribe("slow", func(string, []byte) { <-block })
+	fast := newCollector()
+	b.Subscribe("slow", fast.take)
+	for i := 0; i < bus.QueueSize+10; i++ {
+		b.Publish(ctx, "slow", []byte("x"))
+	}
+	dropped.Wait()
+	fast.wait(t, bus.QueueSize)
+	close(block)
+}
+
+// TestLocalConcurrent: many publishers and subscribers at once (-race).
+func TestLocalConcurrent(t *testing.T) {
+	b := bus.NewLocal()
+	defer b.Close()
+	cs := make([]*collector, 8)
+	for i := range cs {
+		cs[i] = newCollector()
+		b.Subscribe("c.>", cs[i].take)
+	}
+	var wg sync.WaitGroup
+	for p := 0; p < 8; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				b.Publish(ctx, fmt.Sprintf("c.%d", p), []byte("x"))
+			}
+		}(p)
+	}
+	wg.Wait()
+	for _, c := range cs {
+		c.wait(t, 1600)
+	}
+}

@@ -1,0 +1,115 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Local is the bus of a single node: it hands each event to the
+// subscribers in the process. Each subscription has its own goroutine and
+// queue, so a slow subscriber does not hold up the others or the
+// publisher; a subscriber whose queue (QueueSize) is full loses events,
+// and catches up from the store like a node that missed them.
+type Local struct {
+	mu     sync.RWMutex
+	subs   map[*localSub]bool
+	closed bool
+	// Dropped counts the events subscribers lost to a full queue.
+	Dropped func()
+}
+
+// QueueSize is how many events a local subscription holds back.
+const QueueSize = 4096
+
+type localSub struct {
+	bus     *Local
+	pattern string
+	fn      func(string, []byte)
+	queue   chan event
+	done    chan struct{}
+	once    sync.Once
+}
+
+type event struct {
+	subject string
+	data    []byte
+}
+
+// NewLocal makes an in-process bus.
+func NewLocal() *Local { return &Local{subs: map[*localSub]bool{}} }
+
+// Publish hands the event to the subscribers of the subject.
+func (b *Local) Publish(_ context.Context, subject string, data []byte) error {
+	if !ValidSubject(subject) {
+		return fmt.Errorf("bus: bad subject %q", subject)
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return ErrClosed
+	}
+	for s := range b.subs {
+		if !matches(s.pattern, subject) {
+			continue
+		}
+		select {
+		case s.queue <- event{subject, data}:
+		default:
+			if b.Dropped != nil {
+				b.Dropped()
+			}
+		}
+	}
+	return nil
+}
+
+// Subscribe starts a subscription.
+func (b *Local) Subscribe(subject string, fn func(subject string, data []byte)) (Subscription, error) {
+	if !validSubject(subject, true) {
+		return nil, fmt.Errorf("bus: bad subject %q", subject)
+	}
+	s := &localSub{bus: b, pattern: subject, fn: fn, queue: make(chan event, QueueSize), done: make(chan struct{})}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, ErrClosed
+	}
+	b.subs[s] = true
+	go s.run()
+	return s, nil
+}
+
+func (s *localSub) run() {
+	for {
+		select {
+		case e := <-s.queue:
+			s.fn(e.subject, e.data)
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// Unsubscribe ends the subscription; events still queued are dropped.
+func (s *localSub) Unsubscribe() error {
+	s.once.Do(func() {
+		s.bus.mu.Lock()
+		delete(s.bus.subs, s)
+		s.bus.mu.Unlock()
+		close(s.done)
+	})
+	return nil
+}
+
+// Close ends every subscription.
+func (b *Local) Close() error {
+	b.mu.Lock()
+	subs := b.subs
+	b.subs, b.closed = map[*localSub]bool{}, true
+	b.mu.Unlock()
+	for s := range subs {
+		s.once.Do(func() { close(s.done) })
+	}
+	return nil
+}

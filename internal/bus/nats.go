@@ -1,0 +1,88 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// NATS is the bus of a cluster: the nodes share a NATS server (plain
+// subjects, no JetStream: events are hints to deliver, the store holds
+// the messages). It reconnects on its own; events published while it is
+// away are lost, and clients catch up from the store.
+type NATS struct {
+	conn *nats.Conn
+	mu   sync.Mutex
+	subs map[*nats.Subscription]bool
+}
+
+// NewNATS connects to the NATS server at url ("nats://127.0.0.1:4222"),
+// naming the connection (the node) for the server's monitoring.
+func NewNATS(url, name string) (*NATS, error) {
+	conn, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond),
+		nats.Timeout(5*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("bus: connect to NATS at %s: %w", url, err)
+	}
+	return &NATS{conn: conn, subs: map[*nats.Subscription]bool{}}, nil
+}
+
+// Publish sends the event to every node.
+func (b *NATS) Publish(_ context.Context, subject string, data []byte) error {
+	if !ValidSubject(subject) {
+		return fmt.Errorf("bus: bad subject %q", subject)
+	}
+	if b.conn.IsClosed() {
+		return ErrClosed
+	}
+	return b.conn.Publish(subject, data)
+}
+
+// Subscribe takes the events of a subject (or below one ending in ">")
+// from every node, this one's too. nats.go calls a subscription's handler
+// from one goroutine, so calls do not overlap.
+func (b *NATS) Subscribe(subject string, fn func(subject string, data []byte)) (Subscription, error) {
+	if !validSubject(subject, true) {
+		return nil, fmt.Errorf("bus: bad subject %q", subject)
+	}
+	s, err := b.conn.Subscribe(subject, func(m *nats.Msg) { fn(m.Subject, m.Data) })
+	if err != nil {
+		return nil, err
+	}
+	// a slow node loses events rather than holding up the server
+	if err := s.SetPendingLimits(QueueSize, 64<<20); err != nil {
+		s.Unsubscribe()
+		return nil, err
+	}
+	b.mu.Lock()
+	b.subs[s] = true
+	b.mu.Unlock()
+	return &natsSub{bus: b, sub: s}, nil
+}
+
+type natsSub struct {
+	bus *NATS
+	sub *nats.Subscription
+}
+
+func (s *natsSub) Unsubscribe() error {
+	s.bus.mu.Lock()
+	delete(s.bus.subs, s.sub)
+	s.bus.mu.Unlock()
+	return s.sub.Unsubscribe()
+}
+
+// Flush waits until the server has every event published so far: tests
+// and shutdowns use it.
+func (b *NATS) Flush() error { return b.conn.FlushTimeout(5 * time.Second) }
+
+// Close drains the subscriptions and closes the connection.
+func (b *NATS) Close() error {
+	if b.conn.IsClosed() {
+		return nil
+	}
+	return b.conn.Drain()
+}
