@@ -707,4 +707,11 @@ var messages = map[string][2]string{
 	"exams.pdf_header":               {"Datum,Stunde,Art,Titel,Lerngruppen,Räume,Aufsicht", "Date,Period,Type,Title,Groups,Rooms,Supervisors"},
 	"start.exams":                    {"Nächste Klassenarbeiten und Klausuren", "Next exams"},
 	"timetable_import.exam_problems": {"Die Klausuren aus Untis verstoßen gegen Regeln des Klausurplans:", "The exams from Untis break rules of the exam plan:"},
+
+	// messenger
+	"chat.empty":      {"Die Nachricht ist leer.", "The message is empty."},
+	"chat.too_long":   {"Eine Nachricht hat höchstens %d Zeichen.", "A message has at most %d characters."},
+	"chat.no_room":    {"Diesen Raum gibt es nicht.", "There is no such room."},
+	"chat.no_message": {"Diese Nachricht gibt es nicht.", "There is no such message."},
+	"chat.read_only":  {"In diesem Raum kannst du nur lesen.", "You can only read in this room."},
 }

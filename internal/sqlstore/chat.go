@@ -1,0 +1,273 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+var _ schulhof.ChatService = (*DB)(nil)
+
+// EnsureRooms makes a room for every group of the school that has none,
+// and the school's channel.
+func (db *DB) EnsureRooms(ctx context.Context, school schulhof.SchoolID) error {
+	var missing int
+	if err := db.readRow(ctx, `SELECT (SELECT COUNT(*) FROM groups g WHERE g.school_id = $1
+		AND NOT EXISTS (SELECT 1 FROM chat_rooms r WHERE r.group_id = g.id))
+		+ (SELECT CASE WHEN EXISTS (SELECT 1 FROM chat_rooms WHERE school_id = $1 AND kind = 'school') THEN 0 ELSE 1 END)`, school).Scan(&missing); err != nil {
+		return err
+	}
+	if missing == 0 {
+		return nil // the common case, without taking the writer
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_rooms (school_id, kind, group_id, created_at)
+			SELECT g.school_id, 'group', g.id, $2 FROM groups g WHERE g.school_id = $1
+			AND NOT EXISTS (SELECT 1 FROM chat_rooms r WHERE r.group_id = g.id)`, school, now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO chat_rooms (school_id, kind, created_at)
+			SELECT $1, 'school', $2 WHERE NOT EXISTS (SELECT 1 FROM chat_rooms WHERE school_id = $1 AND kind = 'school')`, school, now)
+		return err
+	})
+}
+
+// roomAccess is the condition that the user ($2) reads room r of the
+// school ($1): a group's members its room, everyone at the school the
+// school's channel, a conversation's members the conversation.
+const roomAccess = `r.school_id = $1 AND (
+	(r.kind = 'group' AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = r.group_id AND m.user_id = $2))
+	OR r.kind = 'school'
+	OR (r.kind IN ('direct', 'chat') AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.room_id = r.id AND cm.user_id = $2)))`
+
+const roomColumns = `r.id, r.school_id, r.kind, COALESCE(g.name, r.name), COALESCE(r.group_id, 0), r.locked,
+	COALESCE((SELECT MAX(id) FROM chat_messages x WHERE x.room_id = r.id), 0),
+	COALESCE((SELECT role FROM memberships m WHERE m.group_id = r.group_id AND m.user_id = $2), ''),
+	(SELECT COUNT(*) FROM chat_messages x WHERE x.room_id = r.id AND x.sender_id <> $2 AND x.deleted_at IS NULL
+		AND x.id > COALESCE((SELECT last_read FROM chat_reads rd WHERE rd.room_id = r.id AND rd.user_id = $2), 0))`
+
+func scanRoom(row interface{ Scan(...any) error }, u *schulhof.User) (*schulhof.Room, error) {
+	var r schulhof.Room
+	var role string
+	if err := row.Scan(&r.ID, &r.SchoolID, &r.Kind, &r.Name, &r.GroupID, &r.Locked, &r.LastID, &role, &r.Unread); err != nil {
+		return nil, err
+	}
+	switch r.Kind {
+	case schulhof.RoomGroup:
+		r.Leader = role == string(schulhof.MemberRoleLeader)
+	case schulhof.RoomSchool:
+		r.Leader = u.Role == schulhof.RoleSchoolAdmin
+	}
+	r.CanWrite = r.Leader || (!r.Locked && r.Kind != schulhof.RoomSchool)
+	return &r, nil
+}
+
+// FindRooms returns the rooms the user reads, the newest activity first.
+func (db *DB) FindRooms(ctx context.Context, u *schulhof.User) ([]*schulhof.Room, error) {
+	rows, err := db.readRows(ctx, `SELECT `+roomColumns+` FROM chat_rooms r LEFT JOIN groups g ON g.id = r.group_id
+		WHERE `+roomAccess+` ORDER BY r.id`, u.SchoolID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*schulhof.Room
+	for rows.Next() {
+		r, err := scanRoom(rows, u)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(a, b *schulhof.Room) int {
+		if a.Kind == schulhof.RoomSchool != (b.Kind == schulhof.RoomSchool) { // the school's channel first
+			if a.Kind == schulhof.RoomSchool {
+				return -1
+			}
+			return 1
+		}
+		switch {
+		case a.LastID > b.LastID:
+			return -1
+		case a.LastID < b.LastID:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// FindRoom returns a room the user reads, or ENotFound.
+func (db *DB) FindRoom(ctx context.Context, u *schulhof.User, id schulhof.RoomID) (*schulhof.Room, error) {
+	return findRoom(ctx, readQuerier{db}, u, id)
+}
+
+func findRoom(ctx context.Context, q querier, u *schulhof.User, id schulhof.RoomID) (*schulhof.Room, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+roomColumns+` FROM chat_rooms r LEFT JOIN groups g ON g.id = r.group_id
+		WHERE `+roomAccess+` AND r.id = $3`, u.SchoolID, u.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+	}
+	return scanRoom(rows, u)
+}
+
+// PostMessage stores a message in a room the user may write in; the
+// sender has read it.
+func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, text string, replyTo int64) (*schulhof.Message, error) {
+	text, err := schulhof.CleanMessageText(text)
+	if err != nil {
+		return nil, err
+	}
+	var m *schulhof.Message
+	err = db.update(ctx, func(tx *sql.Tx) error {
+		r, err := findRoom(ctx, tx, u, room)
+		if err != nil {
+			return err
+		}
+		if !r.CanWrite {
+			return schulhof.Errorf(schulhof.EForbidden, "chat.read_only")
+		}
+		if replyTo != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM chat_messages WHERE id = $1 AND room_id = $2`, replyTo, room).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
+			}
+		}
+		now := db.now()
+		m = &schulhof.Message{RoomID: room, Sender: u.ID, Name: u.Name(), Text: text, ReplyTo: replyTo, Created: time.Unix(now, 0)}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO chat_messages (room_id, sender_id, text, reply_to, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, room, u.ID, text, replyTo, now).Scan(&m.ID); err != nil {
+			return err
+		}
+		return setRead(ctx, tx, room, u.ID, m.ID)
+	})
+	return m, err
+}
+
+func setRead(ctx context.Context, tx *sql.Tx, room schulhof.RoomID, user schulhof.UserID, upTo int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO chat_reads (room_id, user_id, last_read) VALUES ($1, $2, $3)
+		ON CONFLICT (room_id, user_id) DO UPDATE SET last_read = CASE WHEN excluded.last_read > chat_reads.last_read
+		THEN excluded.last_read ELSE chat_reads.last_read END`, room, user, upTo)
+	return err
+}
+
+// MaxMessagesPage is the most messages one read returns.
+const MaxMessagesPage = 200
+
+// FindMessages returns up to limit messages after the id, oldest first;
+// after 0 gives the newest limit.
+func (db *DB) FindMessages(ctx context.Context, u *schulhof.User, room schulhof.RoomID, after int64, limit int) ([]*schulhof.Message, error) {
+	if _, err := db.FindRoom(ctx, u, room); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxMessagesPage {
+		limit = 50
+	}
+	q := `SELECT m.id, m.room_id, m.sender_id, u.first_name, u.last_name, m.text, m.reply_to, m.created_at, m.edited_at, m.deleted_at, m.by_moderator
+		FROM chat_messages m JOIN users u ON u.id = m.sender_id WHERE m.room_id = $1 `
+	var rows *sql.Rows
+	var err error
+	if after > 0 {
+		rows, err = db.readRows(ctx, q+`AND m.id > $2 ORDER BY m.id LIMIT $3`, room, after, limit)
+	} else {
+		rows, err = db.readRows(ctx, q+`ORDER BY m.id DESC LIMIT $2`, room, limit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*schulhof.Message{}
+	for rows.Next() {
+		var m schulhof.Message
+		var first, last string
+		var created int64
+		var edited, deleted sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.RoomID, &m.Sender, &first, &last, &m.Text, &m.ReplyTo, &created, &edited, &deleted, &m.ByModerator); err != nil {
+			return nil, err
+		}
+		m.Name, m.Created, m.Edited = first+" "+last, time.Unix(created, 0), nullTime(edited)
+		if deleted.Valid {
+			m.Deleted, m.Text = true, ""
+		}
+		out = append(out, &m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if after == 0 {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// MarkRead records that the user has read the room up to the id (never
+// back, never beyond its newest message).
+func (db *DB) MarkRead(ctx context.Context, u *schulhof.User, room schulhof.RoomID, upTo int64) error {
+	r, err := db.FindRoom(ctx, u, room)
+	if err != nil {
+		return err
+	}
+	if upTo > r.LastID {
+		upTo = r.LastID
+	}
+	if upTo <= 0 {
+		return nil
+	}
+	return db.update(ctx, func(tx *sql.Tx) error { return setRead(ctx, tx, room, u.ID, upTo) })
+}
+
+// RoomReaders returns the ids of everyone who reads the room: whom a new
+// message goes to.
+func (db *DB) RoomReaders(ctx context.Context, school schulhof.SchoolID, room schulhof.RoomID) ([]schulhof.UserID, error) {
+	var kind string
+	var group sql.NullInt64
+	err := db.readRow(ctx, `SELECT kind, group_id FROM chat_rooms WHERE id = $1 AND school_id = $2`, room, school).Scan(&kind, &group)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var q string
+	var arg any
+	switch kind {
+	case schulhof.RoomGroup:
+		q, arg = `SELECT user_id FROM memberships WHERE group_id = $1`, group.Int64
+	case schulhof.RoomSchool:
+		q, arg = `SELECT id FROM users WHERE school_id = $1 AND active`, int64(school)
+	default:
+		q, arg = `SELECT user_id FROM chat_members WHERE room_id = $1`, int64(room)
+	}
+	rows, err := db.readRows(ctx, q, arg)
+	if err != nil {
+		return nil, fmt.Errorf("readers of room %d: %w", room, err)
+	}
+	defer rows.Close()
+	var out []schulhof.UserID
+	for rows.Next() {
+		var id schulhof.UserID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

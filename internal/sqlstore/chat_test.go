@@ -1,0 +1,122 @@
+package sqlstore_test
+
+import (
+	"testing"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+)
+
+func TestChat(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		s := MustCreateSchool(t, db, "s")
+		other := MustCreateSchool(t, db, "o")
+		admin := MustCreateUser(t, db, s.ID, "leitung", schulhof.RoleSchoolAdmin)
+		teacher := MustCreateUser(t, db, s.ID, "lehrer", schulhof.RoleTeacher)
+		anna := MustCreateUser(t, db, s.ID, "anna", schulhof.RoleStudent)
+		carl := MustCreateUser(t, db, s.ID, "carl", schulhof.RoleStudent) // in another class
+		stranger := MustCreateUser(t, db, other.ID, "fremd", schulhof.RoleStudent)
+		g5a := &schulhof.Group{SchoolID: s.ID, Name: "5a", Kind: schulhof.GroupClass}
+		g5b := &schulhof.Group{SchoolID: s.ID, Name: "5b", Kind: schulhof.GroupClass}
+		for _, g := range []*schulhof.Group{g5a, g5b} {
+			must(t, db.CreateGroup(ctx, g))
+		}
+		must(t, db.SetMember(ctx, s.ID, g5a.ID, teacher.ID, schulhof.MemberRoleLeader))
+		must(t, db.SetMember(ctx, s.ID, g5a.ID, anna.ID, schulhof.MemberRoleMember))
+		must(t, db.SetMember(ctx, s.ID, g5b.ID, carl.ID, schulhof.MemberRoleMember))
+		must(t, db.EnsureRooms(ctx, s.ID))
+		must(t, db.EnsureRooms(ctx, s.ID)) // twice: nothing more
+		must(t, db.EnsureRooms(ctx, other.ID))
+
+		rooms, err := db.FindRooms(ctx, anna)
+		if err != nil || len(rooms) != 2 || rooms[0].Kind != schulhof.RoomSchool || rooms[1].Name != "5a" || rooms[1].CanWrite != true || rooms[0].CanWrite {
+			t.Fatalf("anna's rooms: %+v %v", rooms, err)
+		}
+		class := rooms[1].ID
+		school := rooms[0].ID
+		// the teacher writes in the class room; anna has one unread
+		m1, err := db.PostMessage(ctx, teacher, class, "  Morgen bringt ihr den Atlas mit. ", 0)
+		if err != nil || m1.Text != "Morgen bringt ihr den Atlas mit." || m1.ID == 0 {
+			t.Fatalf("%+v %v", m1, err)
+		}
+		if r, _ := db.FindRoom(ctx, anna, class); r.Unread != 1 || r.LastID != m1.ID {
+			t.Errorf("anna's unread: %+v", r)
+		}
+		if r, _ := db.FindRoom(ctx, teacher, class); r.Unread != 0 || !r.Leader {
+			t.Errorf("the sender's own message is read: %+v", r)
+		}
+		m2, err := db.PostMessage(ctx, anna, class, "Okay!", m1.ID)
+		if err != nil || m2.ReplyTo != m1.ID {
+			t.Fatalf("%+v %v", m2, err)
+		}
+		// who may not read or write
+		for name, u := range map[string]*schulhof.User{"carl": carl, "stranger": stranger} {
+			if _, err := db.FindRoom(ctx, u, class); !schulhof.Match(err, schulhof.ENotFound) {
+				t.Errorf("%s reads 5a's room: %v", name, err)
+			}
+			if _, err := db.PostMessage(ctx, u, class, "hallo", 0); !schulhof.Match(err, schulhof.ENotFound) {
+				t.Errorf("%s writes in 5a's room: %v", name, err)
+			}
+			if _, err := db.FindMessages(ctx, u, class, 0, 10); !schulhof.Match(err, schulhof.ENotFound) {
+				t.Errorf("%s reads 5a's messages: %v", name, err)
+			}
+		}
+		if _, err := db.PostMessage(ctx, anna, school, "Hallo Schule", 0); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("a student writes in the school's channel: %v", err)
+		}
+		if _, err := db.PostMessage(ctx, admin, school, "Morgen ist Wandertag.", 0); err != nil {
+			t.Errorf("the admin's announcement: %v", err)
+		}
+		for _, bad := range []string{"", "   ", string(make([]rune, schulhof.MaxMessageLength+1))} {
+			if _, err := db.PostMessage(ctx, anna, class, bad, 0); !schulhof.Match(err, schulhof.EInvalid) {
+				t.Errorf("%q: %v", bad[:min(len(bad), 5)], err)
+			}
+		}
+		if _, err := db.PostMessage(ctx, anna, class, "Antwort", 999999); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("a reply to nothing: %v", err)
+		}
+		// history by cursor
+		for i := 0; i < 5; i++ {
+			if _, err := db.PostMessage(ctx, teacher, class, "Nachricht", 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		newest, err := db.FindMessages(ctx, anna, class, 0, 3)
+		if err != nil || len(newest) != 3 || newest[0].ID >= newest[2].ID {
+			t.Fatalf("newest three: %v %v", newest, err)
+		}
+		page, _ := db.FindMessages(ctx, anna, class, m1.ID, 2)
+		if len(page) != 2 || page[0].ID != m2.ID || page[0].Name == "" {
+			t.Fatalf("after m1: %+v", page)
+		}
+		all, _ := db.FindMessages(ctx, anna, class, 0, 100)
+		if len(all) != 7 {
+			t.Fatalf("%d messages", len(all))
+		}
+		// reading
+		if r, _ := db.FindRoom(ctx, anna, class); r.Unread != 5 { // her reply read what came before
+			t.Errorf("unread before reading: %d", r.Unread)
+		}
+		must(t, db.MarkRead(ctx, anna, class, all[3].ID))
+		must(t, db.MarkRead(ctx, anna, class, m1.ID)) // never back
+		if r, _ := db.FindRoom(ctx, anna, class); r.Unread != 3 {
+			t.Errorf("unread after reading four: %d", r.Unread)
+		}
+		must(t, db.MarkRead(ctx, anna, class, 1<<40)) // never beyond
+		if r, _ := db.FindRoom(ctx, anna, class); r.Unread != 0 {
+			t.Errorf("unread after reading all: %d", r.Unread)
+		}
+		// readers: the group's members; everyone at the school for its channel
+		readers, err := db.RoomReaders(ctx, s.ID, class)
+		if err != nil || len(readers) != 2 {
+			t.Errorf("5a's readers: %v %v", readers, err)
+		}
+		if readers, _ := db.RoomReaders(ctx, s.ID, school); len(readers) != 4 {
+			t.Errorf("the school's readers: %v", readers)
+		}
+		if _, err := db.RoomReaders(ctx, other.ID, class); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("another school's room: %v", err)
+		}
+	})
+}
