@@ -1,0 +1,102 @@
+// Package realtime is the live backbone of the browser: one WebSocket per
+// tab (GET /api/v1/ws) carrying typed JSON envelopes. A client subscribes
+// to topics ("room.42"); the hub of each node delivers the events of a
+// topic to the sockets it holds that subscribed and may still see it.
+// Chat is the first user; the whiteboard and video signalling follow.
+// The envelope format is documented in docs/realtime.md.
+package realtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Envelope types.
+const (
+	TypeSubscribe   = "subscribe"   // client: start getting a topic's events
+	TypeUnsubscribe = "unsubscribe" // client: stop
+	TypePing        = "ping"        // client: are you there (answered with an ack)
+	TypeEvent       = "event"       // server: something happened on a topic
+	TypeAck         = "ack"         // server: the request with this id is done
+	TypeError       = "error"       // server: the request with this id failed
+)
+
+// Envelope is one message on the socket, either way.
+type Envelope struct {
+	Type string `json:"type"`
+	// ID is the client's own id of a request, repeated in its ack or
+	// error; events have none.
+	ID    string `json:"id,omitempty"`
+	Topic string `json:"topic,omitempty"`
+	// Event names what happened ("message.new"), Data carries it.
+	Event string          `json:"event,omitempty"`
+	Data  json.RawMessage `json:"data,omitempty"`
+	Error *Error          `json:"error,omitempty"`
+}
+
+// Error is why a request failed.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// MaxEnvelope bounds what a client may send in one envelope.
+const MaxEnvelope = 16 << 10
+
+// MaxTopics bounds the topics one socket follows.
+const MaxTopics = 200
+
+// Decode reads a client's envelope: only the client's types, a topic
+// where one is needed, an id of at most 64 bytes, no unknown fields.
+func Decode(b []byte) (*Envelope, error) {
+	if len(b) > MaxEnvelope {
+		return nil, errors.New("envelope too large")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var e Envelope
+	if err := dec.Decode(&e); err != nil {
+		return nil, fmt.Errorf("not an envelope: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("more than one envelope")
+	}
+	if len(e.ID) > 64 {
+		return nil, errors.New("id longer than 64 bytes")
+	}
+	switch e.Type {
+	case TypeSubscribe, TypeUnsubscribe:
+		if !ValidTopic(e.Topic) {
+			return nil, fmt.Errorf("bad topic %q", e.Topic)
+		}
+	case TypePing:
+	default:
+		return nil, fmt.Errorf("unknown type %q", e.Type)
+	}
+	if e.Event != "" || e.Data != nil || e.Error != nil {
+		return nil, errors.New("event fields in a request")
+	}
+	return &e, nil
+}
+
+// ValidTopic says whether s names a topic: a kind and an id, "room.42".
+func ValidTopic(s string) bool {
+	kind, id, ok := strings.Cut(s, ".")
+	if !ok || kind == "" || id == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range kind {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

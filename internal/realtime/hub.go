@@ -1,0 +1,237 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/schulhof/schulhof"
+)
+
+// Hub holds a node's sockets and delivers events to those that follow
+// their topic.
+type Hub struct {
+	// Allowed says whether the user may follow the topic; asked when a
+	// socket subscribes and again at every delivery (rights change: a
+	// student leaves a class), so it should answer from a cache.
+	Allowed func(ctx context.Context, u *schulhof.User, topic string) bool
+	// QueueSize bounds the events waiting for one socket: a client that
+	// does not keep up is disconnected and catches up by cursor.
+	QueueSize int
+	// PingEvery is how often the server pings an idle socket; a socket
+	// that does not answer within WriteTimeout is closed.
+	PingEvery    time.Duration
+	WriteTimeout time.Duration
+
+	mu     sync.RWMutex
+	topics map[string]map[*conn]bool
+	conns  map[*conn]bool
+
+	// Counters for /metrics and the load tests.
+	Delivered atomic.Int64
+	Slow      atomic.Int64 // sockets closed for not keeping up
+}
+
+// NewHub makes a hub; allowed decides who follows what.
+func NewHub(allowed func(ctx context.Context, u *schulhof.User, topic string) bool) *Hub {
+	return &Hub{Allowed: allowed, QueueSize: 256, PingEvery: 25 * time.Second, WriteTimeout: 10 * time.Second,
+		topics: map[string]map[*conn]bool{}, conns: map[*conn]bool{}}
+}
+
+type conn struct {
+	hub    *Hub
+	user   *schulhof.User
+	ws     *websocket.Conn
+	send   chan []byte
+	done   chan struct{}
+	once   sync.Once
+	topics map[string]bool // guarded by hub.mu
+}
+
+// Conns is the number of sockets the hub holds.
+func (h *Hub) Conns() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.conns)
+}
+
+// Serve runs a socket of the user until it closes or ctx ends.
+func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, u *schulhof.User) error {
+	ws.SetReadLimit(MaxEnvelope)
+	c := &conn{hub: h, user: u, ws: ws, send: make(chan []byte, h.QueueSize), done: make(chan struct{}), topics: map[string]bool{}}
+	h.mu.Lock()
+	h.conns[c] = true
+	h.mu.Unlock()
+	defer h.drop(c)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go c.writeLoop(ctx, cancel)
+	for {
+		_, b, err := ws.Read(ctx)
+		if err != nil {
+			c.close(websocket.StatusNormalClosure, "")
+			return err
+		}
+		e, err := Decode(b)
+		if err != nil {
+			c.reply(&Envelope{Type: TypeError, Error: &Error{Code: "bad_envelope", Message: err.Error()}})
+			continue
+		}
+		c.handle(ctx, e)
+	}
+}
+
+func (c *conn) handle(ctx context.Context, e *Envelope) {
+	h := c.hub
+	switch e.Type {
+	case TypeSubscribe:
+		if h.Allowed == nil || !h.Allowed(ctx, c.user, e.Topic) {
+			c.reply(&Envelope{Type: TypeError, ID: e.ID, Topic: e.Topic, Error: &Error{Code: "not_found", Message: "no such topic"}})
+			return
+		}
+		h.mu.Lock()
+		full := len(c.topics) >= MaxTopics && !c.topics[e.Topic]
+		if !full {
+			c.topics[e.Topic] = true
+			if h.topics[e.Topic] == nil {
+				h.topics[e.Topic] = map[*conn]bool{}
+			}
+			h.topics[e.Topic][c] = true
+		}
+		h.mu.Unlock()
+		if full {
+			c.reply(&Envelope{Type: TypeError, ID: e.ID, Topic: e.Topic, Error: &Error{Code: "too_many_topics", Message: "too many topics"}})
+			return
+		}
+	case TypeUnsubscribe:
+		h.mu.Lock()
+		h.unsubscribe(c, e.Topic)
+		h.mu.Unlock()
+	}
+	c.reply(&Envelope{Type: TypeAck, ID: e.ID, Topic: e.Topic})
+}
+
+// unsubscribe takes the socket off a topic; hub.mu is held.
+func (h *Hub) unsubscribe(c *conn, topic string) {
+	delete(c.topics, topic)
+	if m := h.topics[topic]; m != nil {
+		delete(m, c)
+		if len(m) == 0 {
+			delete(h.topics, topic)
+		}
+	}
+}
+
+func (h *Hub) drop(c *conn) {
+	h.mu.Lock()
+	for t := range c.topics {
+		h.unsubscribe(c, t)
+	}
+	delete(h.conns, c)
+	h.mu.Unlock()
+	c.close(websocket.StatusNormalClosure, "")
+}
+
+func (c *conn) reply(e *Envelope) {
+	b, _ := json.Marshal(e)
+	c.enqueue(b)
+}
+
+// enqueue hands a frame to the writer; a full queue closes the socket.
+func (c *conn) enqueue(b []byte) bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	select {
+	case c.send <- b:
+		return true
+	default:
+		c.hub.Slow.Add(1)
+		c.close(websocket.StatusPolicyViolation, "too slow; catch up by cursor")
+		return false
+	}
+}
+
+func (c *conn) close(code websocket.StatusCode, reason string) {
+	c.once.Do(func() {
+		close(c.done)
+		go c.ws.Close(code, reason) // the close handshake waits for the peer
+	})
+}
+
+func (c *conn) writeLoop(ctx context.Context, cancel func()) {
+	defer cancel()
+	ping := time.NewTicker(c.hub.PingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case b := <-c.send:
+			wctx, done := context.WithTimeout(ctx, c.hub.WriteTimeout)
+			err := c.ws.Write(wctx, websocket.MessageText, b)
+			done()
+			if err != nil {
+				c.close(websocket.StatusGoingAway, "write failed")
+				return
+			}
+		case <-ping.C:
+			pctx, done := context.WithTimeout(ctx, c.hub.WriteTimeout)
+			err := c.ws.Ping(pctx)
+			done()
+			if err != nil {
+				c.close(websocket.StatusGoingAway, "no answer to ping")
+				return
+			}
+		case <-c.done:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Deliver sends an event to this node's sockets that follow the topic
+// and may still see it.
+func (h *Hub) Deliver(ctx context.Context, topic, event string, data json.RawMessage) {
+	b, err := json.Marshal(&Envelope{Type: TypeEvent, Topic: topic, Event: event, Data: data})
+	if err != nil {
+		return
+	}
+	h.mu.RLock()
+	targets := make([]*conn, 0, len(h.topics[topic]))
+	for c := range h.topics[topic] {
+		targets = append(targets, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range targets {
+		if h.Allowed != nil && !h.Allowed(ctx, c.user, topic) {
+			h.mu.Lock()
+			h.unsubscribe(c, topic)
+			h.mu.Unlock()
+			continue
+		}
+		if c.enqueue(b) {
+			h.Delivered.Add(1)
+		}
+	}
+}
+
+// Close ends every socket, as at shutdown: clients reconnect to another
+// node or after the restart.
+func (h *Hub) Close() {
+	h.mu.RLock()
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range conns {
+		c.close(websocket.StatusGoingAway, "server shutting down")
+	}
+}
+

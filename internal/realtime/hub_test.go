@@ -1,0 +1,282 @@
+package realtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/realtime"
+)
+
+// server serves the hub; the user is named by ?user=, and may follow
+// the topics the allow map lists for them.
+type server struct {
+	hub   *realtime.Hub
+	url   string
+	mu    sync.Mutex
+	allow map[string]bool // "user topic"
+}
+
+func newServer(t *testing.T, queue int) *server {
+	s := &server{allow: map[string]bool{}}
+	s.hub = realtime.NewHub(func(_ context.Context, u *schulhof.User, topic string) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.allow[u.Login+" "+topic]
+	})
+	if queue > 0 {
+		s.hub.QueueSize = queue
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		s.hub.Serve(r.Context(), ws, &schulhof.User{ID: 1, Login: r.URL.Query().Get("user")})
+	}))
+	t.Cleanup(func() { s.hub.Close(); ts.Close() })
+	s.url = "ws" + strings.TrimPrefix(ts.URL, "http")
+	return s
+}
+
+func (s *server) permit(user, topic string, ok bool) {
+	s.mu.Lock()
+	s.allow[user+" "+topic] = ok
+	s.mu.Unlock()
+}
+
+type client struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func (s *server) dial(t *testing.T, user string) *client {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, s.url+"?user="+user, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	return &client{t: t, ws: ws}
+}
+
+func (c *client) send(v string) {
+	c.t.Helper()
+	if err := c.ws.Write(context.Background(), websocket.MessageText, []byte(v)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *client) next() (*realtime.Envelope, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, b, err := c.ws.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var e realtime.Envelope
+	return &e, json.Unmarshal(b, &e)
+}
+
+func (c *client) expect(typ string) *realtime.Envelope {
+	c.t.Helper()
+	e, err := c.next()
+	if err != nil {
+		c.t.Fatalf("waiting for %s: %v", typ, err)
+	}
+	if e.Type != typ {
+		c.t.Fatalf("got %+v, want a %s", e, typ)
+	}
+	return e
+}
+
+func TestSubscribeDeliver(t *testing.T) {
+	s := newServer(t, 0)
+	s.permit("anna", "room.1", true)
+	anna := s.dial(t, "anna")
+	anna.send(`{"type":"subscribe","id":"1","topic":"room.1"}`)
+	if e := anna.expect(realtime.TypeAck); e.ID != "1" || e.Topic != "room.1" {
+		t.Fatalf("ack %+v", e)
+	}
+	anna.send(`{"type":"subscribe","id":"2","topic":"room.2"}`)
+	if e := anna.expect(realtime.TypeError); e.ID != "2" || e.Error.Code != "not_found" {
+		t.Fatalf("a topic she may not follow: %+v", e)
+	}
+	anna.send(`{"type":"nonsense"}`)
+	if e := anna.expect(realtime.TypeError); e.Error.Code != "bad_envelope" {
+		t.Fatalf("a bad envelope: %+v", e)
+	}
+	s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(`{"text":"Hallo"}`))
+	s.hub.Deliver(context.Background(), "room.2", "message.new", json.RawMessage(`{"text":"nicht für Anna"}`))
+	if e := anna.expect(realtime.TypeEvent); e.Topic != "room.1" || e.Event != "message.new" || string(e.Data) != `{"text":"Hallo"}` {
+		t.Fatalf("event %+v", e)
+	}
+	anna.send(`{"type":"ping","id":"p"}`)
+	if e := anna.expect(realtime.TypeAck); e.ID != "p" {
+		t.Fatalf("ping: %+v (an event of room.2 got through?)", e)
+	}
+	// rights change: she no longer sees room.1, and gets nothing more of it
+	s.permit("anna", "room.1", false)
+	s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(`{"text":"danach"}`))
+	anna.send(`{"type":"ping","id":"q"}`)
+	if e := anna.expect(realtime.TypeAck); e.ID != "q" {
+		t.Fatalf("after losing the right: %+v", e)
+	}
+	// unsubscribe
+	s.permit("anna", "room.1", true)
+	anna.send(`{"type":"unsubscribe","id":"3","topic":"room.1"}`)
+	anna.expect(realtime.TypeAck)
+	s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(`{}`))
+	anna.send(`{"type":"ping","id":"r"}`)
+	if e := anna.expect(realtime.TypeAck); e.ID != "r" {
+		t.Fatalf("after unsubscribing: %+v", e)
+	}
+}
+
+// TestSlowClient: a client that does not read is disconnected once its
+// queue is full; the others get everything.
+func TestSlowClient(t *testing.T) {
+	s := newServer(t, 32)
+	s.permit("slow", "room.1", true)
+	s.permit("fast", "room.1", true)
+	slow, fast := s.dial(t, "slow"), s.dial(t, "fast")
+	for _, c := range []*client{slow, fast} {
+		c.send(`{"type":"subscribe","topic":"room.1"}`)
+		c.expect(realtime.TypeAck)
+	}
+	read := make(chan int, 2000) // the fast client's count, after each event
+	go func() {
+		for n := 1; n <= 2000; n++ {
+			e, err := fast.next()
+			if err != nil || e.Type != realtime.TypeEvent {
+				break
+			}
+			read <- n
+		}
+		close(read)
+	}()
+	n := 0
+	for i := 0; i < 2000; i++ {
+		s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(fmt.Sprint(i)))
+		if i%16 == 15 { // the fast one keeps up: it has read all but a few
+			for n < i-4 {
+				var ok bool
+				if n, ok = <-read; !ok {
+					t.Fatalf("the fast client stopped after %d", n)
+				}
+			}
+		}
+	}
+	for m := range read {
+		n = m
+	}
+	if n != 2000 {
+		t.Errorf("the fast client got %d of 2000", n)
+	}
+	if s.hub.Slow.Load() != 1 {
+		t.Errorf("%d slow sockets closed", s.hub.Slow.Load())
+	}
+	// the slow one finds its socket closed after what was queued
+	for {
+		if _, err := slow.next(); err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+				t.Errorf("closed with %v", err)
+			}
+			break
+		}
+	}
+}
+
+// TestManyClients: many sockets on one topic, events delivered to all in
+// order (run with -race).
+func TestManyClients(t *testing.T) {
+	s := newServer(t, 0)
+	const n, events = 100, 50
+	var clients []*client
+	for i := 0; i < n; i++ {
+		user := fmt.Sprint("u", i)
+		s.permit(user, "room.7", true)
+		c := s.dial(t, user)
+		c.send(`{"type":"subscribe","topic":"room.7"}`)
+		c.expect(realtime.TypeAck)
+		clients = append(clients, c)
+	}
+	var bad atomic.Int32
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func(c *client) {
+			defer wg.Done()
+			for i := 0; i < events; i++ {
+				e, err := c.next()
+				if err != nil || string(e.Data) != fmt.Sprint(i) {
+					bad.Add(1)
+					return
+				}
+			}
+		}(c)
+	}
+	for i := 0; i < events; i++ {
+		s.hub.Deliver(context.Background(), "room.7", "message.new", json.RawMessage(fmt.Sprint(i)))
+	}
+	wg.Wait()
+	if bad.Load() > 0 {
+		t.Errorf("%d clients missed or reordered events", bad.Load())
+	}
+	if got := s.hub.Delivered.Load(); got != n*events {
+		t.Errorf("delivered %d", got)
+	}
+	if s.hub.Conns() != n {
+		t.Errorf("%d sockets", s.hub.Conns())
+	}
+}
+
+func TestDecode(t *testing.T) {
+	for _, ok := range []string{`{"type":"subscribe","id":"a","topic":"room.1"}`, `{"type":"ping"}`, `{"type":"unsubscribe","topic":"board.12"}`} {
+		if _, err := realtime.Decode([]byte(ok)); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{``, `{}`, `[]`, `{"type":"subscribe"}`, `{"type":"subscribe","topic":"room"}`, `{"type":"subscribe","topic":"Room.1"}`,
+		`{"type":"subscribe","topic":"room.1a"}`, `{"type":"event","topic":"room.1"}`, `{"type":"ping","data":{}}`, `{"type":"ping","extra":1}`,
+		`{"type":"ping"}{"type":"ping"}`, `{"type":"ping","id":"` + strings.Repeat("x", 65) + `"}`, strings.Repeat(" ", realtime.MaxEnvelope+1)} {
+		if _, err := realtime.Decode([]byte(bad)); err == nil {
+			t.Errorf("%.60s: accepted", bad)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"type":"subscribe","id":"a","topic":"room.1"}`, `{"type":"ping"}`, `{"type":"unsubscribe","topic":"board.12"}`, `{`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := realtime.Decode(b)
+		if err != nil {
+			return
+		}
+		switch e.Type {
+		case realtime.TypeSubscribe, realtime.TypeUnsubscribe:
+			if !realtime.ValidTopic(e.Topic) {
+				t.Fatalf("accepted a bad topic: %q", e.Topic)
+			}
+		case realtime.TypePing:
+		default:
+			t.Fatalf("accepted type %q", e.Type)
+		}
+		if len(e.ID) > 64 || e.Data != nil {
+			t.Fatalf("accepted %+v", e)
+		}
+	})
+}
