@@ -234,4 +234,3 @@ func (h *Hub) Close() {
 		c.close(websocket.StatusGoingAway, "server shutting down")
 	}
 }
-
