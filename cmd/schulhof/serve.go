@@ -19,6 +19,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/web"
@@ -34,6 +35,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("SCHULHOF_SECURE_COOKIES"), "always mark cookies Secure (env SCHULHOF_SECURE_COOKIES)")
 	trashDays := fs.Int("trash-days", envInt("SCHULHOF_TRASH_DAYS", 30), "days deleted files stay restorable in the trash (env SCHULHOF_TRASH_DAYS)")
 	keep := fs.Int("keep-versions", envInt("SCHULHOF_KEEP_VERSIONS", 10), "earlier versions an overwritten file keeps (env SCHULHOF_KEEP_VERSIONS)")
+	natsURL := fs.String("nats-url", env("SCHULHOF_NATS_URL", ""), "NATS server that carries live events between the nodes of a cluster; empty: this node alone (env SCHULHOF_NATS_URL)")
 	scan := fs.String("scan-command", env("SCHULHOF_SCAN_COMMAND", ""), `virus scanner for every upload, run with the file on stdin; exit 0 clean, 1 refused, e.g. "clamdscan --no-summary -" (env SCHULHOF_SCAN_COMMAND)`)
 	commonFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
@@ -73,8 +75,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		blobs = blob.WithScanner(disk, blob.CommandScanner{Argv: argv})
 		log.Info("every upload is scanned", "command", *scan)
 	}
+	var events bus.Bus = bus.NewLocal()
+	if *natsURL != "" {
+		host, _ := os.Hostname()
+		nb, err := bus.NewNATS(*natsURL, "schulhof "+host)
+		if err != nil {
+			return err
+		}
+		events = nb
+		log.Info("live events go over NATS", "url", *natsURL)
+	}
+	defer events.Close()
 	srv, err := web.New(web.Config{PublicURL: c.PublicURL, TrustProxy: c.TrustProxy, SecureCookies: c.SecureCookies, Version: version,
-		TrashRetention: time.Duration(*trashDays) * 24 * time.Hour, KeepVersions: *keep}, db, blobs, hasher, log)
+		TrashRetention: time.Duration(*trashDays) * 24 * time.Hour, KeepVersions: *keep, Bus: events}, db, blobs, hasher, log)
 	if err != nil {
 		return err
 	}
@@ -89,6 +102,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Shutdown does not wait for hijacked connections: the live sockets
+	// are closed, and their clients reconnect.
+	hs.RegisterOnShutdown(srv.CloseSockets)
 	bg, cancelBG := context.WithCancel(ctx)
 	defer cancelBG()
 	go srv.Run(bg)

@@ -709,9 +709,12 @@ var messages = map[string][2]string{
 	"timetable_import.exam_problems": {"Die Klausuren aus Untis verstoßen gegen Regeln des Klausurplans:", "The exams from Untis break rules of the exam plan:"},
 
 	// messenger
-	"chat.empty":      {"Die Nachricht ist leer.", "The message is empty."},
-	"chat.too_long":   {"Eine Nachricht hat höchstens %d Zeichen.", "A message has at most %d characters."},
-	"chat.no_room":    {"Diesen Raum gibt es nicht.", "There is no such room."},
-	"chat.no_message": {"Diese Nachricht gibt es nicht.", "There is no such message."},
-	"chat.read_only":  {"In diesem Raum kannst du nur lesen.", "You can only read in this room."},
+	"chat.empty":         {"Die Nachricht ist leer.", "The message is empty."},
+	"chat.too_long":      {"Eine Nachricht hat höchstens %d Zeichen.", "A message has at most %d characters."},
+	"chat.no_room":       {"Diesen Raum gibt es nicht.", "There is no such room."},
+	"chat.no_message":    {"Diese Nachricht gibt es nicht.", "There is no such message."},
+	"chat.read_only":     {"In diesem Raum kannst du nur lesen.", "You can only read in this room."},
+	"chat.slow_down":     {"Nicht so schnell: die nächste Nachricht bitte in %d Sekunden.", "Not so fast: please send the next message in %d seconds."},
+	"chat.school_room":   {"Ganze Schule", "Whole school"},
+	"chat.not_websocket": {"Hier spricht nur eine WebSocket-Verbindung.", "Only a WebSocket connection speaks here."},
 }

@@ -20,7 +20,9 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/thumb"
 )
@@ -50,6 +52,9 @@ type Config struct {
 	// janitor removes it (an upload in progress has no row yet); 0 means
 	// an hour.
 	OrphanAge time.Duration
+	// Bus carries live events between nodes (NATS in a cluster); nil
+	// means the in-process bus of a single node.
+	Bus bus.Bus
 }
 
 // Server holds what the handlers share. It has no global state: tests run
@@ -78,6 +83,12 @@ type Server struct {
 	tt        timetableCaches
 	examBooks *ttlCache[schulhof.SchoolID, *examBook]
 	examLocks sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
+	// the messenger's live side
+	bus        bus.Bus
+	hub        *realtime.Hub
+	chatSub    bus.Subscription
+	follows    *ttlCache[followKey, bool]
+	chatLimits chatLimiter
 }
 
 // New builds the server and its route table.
@@ -92,6 +103,14 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.feeds.m = map[string]cachedFeed{}
 	s.tt = newTimetableCaches()
 	s.examBooks = newTTLCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
+	s.follows = newTTLCache[followKey, bool](5*time.Second, 200_000)
+	s.bus = cfg.Bus
+	if s.bus == nil {
+		s.bus = bus.NewLocal()
+	}
+	if err := s.startChat(); err != nil {
+		return nil, err
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err

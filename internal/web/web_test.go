@@ -150,6 +150,21 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 			CreatedBy: f.user[k+"-teacher"].ID}
 		must(tb, db.CreateExam(ctx, exam))
 		f.ids[k+"-exam"] = exam.ID
+		// the rooms of the school: 5a's with the teacher's message
+		must(tb, db.EnsureRooms(ctx, sc.ID))
+		rooms, err := db.FindRooms(ctx, f.user[k+"-teacher"])
+		must(tb, err)
+		for _, r := range rooms {
+			if r.Kind == schulhof.RoomGroup && r.GroupID == f.group[k+"-5a"].ID {
+				f.ids[k+"-room"] = int64(r.ID)
+			}
+			if r.Kind == schulhof.RoomSchool {
+				f.ids[k+"-school-room"] = int64(r.ID)
+			}
+		}
+		msg, err := db.PostMessage(ctx, f.user[k+"-teacher"], schulhof.RoomID(f.ids[k+"-room"]), "Guten Morgen, 5a "+k, 0)
+		must(tb, err)
+		f.ids[k+"-msg"] = msg.ID
 	}
 	for name, u := range f.user {
 		slug := ""

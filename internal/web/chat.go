@@ -1,0 +1,320 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/realtime"
+)
+
+// The messenger: rooms and messages by REST, live events over the one
+// WebSocket of each tab (internal/realtime). A message is stored first,
+// then published on the bus ("chat.SCHOOL.ROOM"); every node delivers it
+// to the sockets it holds that follow the room ("room.ID") and may still
+// read it.
+
+// chatEvent is what goes over the bus.
+type chatEvent struct {
+	School schulhof.SchoolID `json:"school"`
+	Room   schulhof.RoomID   `json:"room"`
+	Event  string            `json:"event"`
+	Data   json.RawMessage   `json:"data"`
+}
+
+// startChat connects the hub to the bus.
+func (s *Server) startChat() error {
+	s.hub = realtime.NewHub(s.mayFollow)
+	sub, err := s.bus.Subscribe("chat.>", func(_ string, data []byte) {
+		var e chatEvent
+		if json.Unmarshal(data, &e) != nil {
+			return
+		}
+		s.hub.Deliver(context.Background(), "room."+strconv.FormatInt(int64(e.Room), 10), e.Event, e.Data)
+	})
+	s.chatSub = sub
+	return err
+}
+
+// CloseSockets ends the live sockets (at shutdown: clients reconnect to
+// another node or after the restart) and leaves the bus.
+func (s *Server) CloseSockets() {
+	if s.chatSub != nil {
+		s.chatSub.Unsubscribe()
+	}
+	s.hub.Close()
+}
+
+type followKey struct {
+	user  schulhof.UserID
+	topic string
+}
+
+// mayFollow says whether the user may follow a topic: a room they read.
+// Answers are kept five seconds, as every delivery asks.
+func (s *Server) mayFollow(ctx context.Context, u *schulhof.User, topic string) bool {
+	kind, id, _ := strings.Cut(topic, ".")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if kind != "room" || err != nil {
+		return false
+	}
+	ok, _ := s.follows.get(followKey{u.ID, topic}, func() (bool, error) {
+		_, err := s.db.FindRoom(ctx, u, schulhof.RoomID(n))
+		return err == nil, nil
+	})
+	return ok
+}
+
+// publishChat sends an event of a room to every node.
+func (s *Server) publishChat(ctx context.Context, school schulhof.SchoolID, room schulhof.RoomID, event string, data any) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return
+	}
+	e, _ := json.Marshal(chatEvent{School: school, Room: room, Event: event, Data: b})
+	subject := "chat." + strconv.FormatInt(int64(school), 10) + "." + strconv.FormatInt(int64(room), 10)
+	if err := s.bus.Publish(ctx, subject, e); err != nil {
+		// stored already: readers get it by cursor on their next fetch
+		s.log.Warn("publish chat event", "room", room, "err", err)
+	}
+}
+
+// chatUser is the actor, who must belong to a school to chat.
+func chatUser(r *http.Request) (*schulhof.User, error) {
+	a := authOf(r)
+	if a.user == nil || a.user.SchoolID == 0 {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+	}
+	return a.user, nil
+}
+
+// roomsOf are the user's rooms, the school's channel named.
+func (s *Server) roomsOf(ctx context.Context, u *schulhof.User, lang string) ([]*schulhof.Room, error) {
+	if err := s.db.EnsureRooms(ctx, u.SchoolID); err != nil {
+		return nil, err
+	}
+	rooms, err := s.db.FindRooms(ctx, u)
+	for _, r := range rooms {
+		nameRoom(r, lang)
+	}
+	if rooms == nil {
+		rooms = []*schulhof.Room{}
+	}
+	return rooms, err
+}
+
+func nameRoom(r *schulhof.Room, lang string) {
+	if r.Kind == schulhof.RoomSchool && r.Name == "" {
+		r.Name = i18n.T(lang, "chat.school_room")
+	}
+}
+
+// apiRooms: GET /api/v1/rooms.
+func (s *Server) apiRooms(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rooms, err := s.roomsOf(r.Context(), u, info(r).lang)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(rooms, ""))
+}
+
+func roomFromPath(r *http.Request) (schulhof.RoomID, error) {
+	n, err := strconv.ParseInt(r.PathValue("room"), 10, 64)
+	if err != nil {
+		return 0, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+	}
+	return schulhof.RoomID(n), nil
+}
+
+// apiRoomMessages: GET /api/v1/rooms/{room}/messages?after=CURSOR&limit=N:
+// the messages after the cursor (the newest without one), oldest first;
+// next is the cursor to ask with for what comes after them.
+func (s *Server) apiRoomMessages(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room, err := roomFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	var after int64
+	if v := q.Get("after"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid"))
+			return
+		}
+	}
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	ms, err := s.db.FindMessages(r.Context(), u, room, after, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	next := after
+	if len(ms) > 0 {
+		next = ms[len(ms)-1].ID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": ms, "next": strconv.FormatInt(next, 10)})
+}
+
+// apiPostMessage: POST /api/v1/rooms/{room}/messages {"text", "reply_to"?}.
+func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Text    string `json:"text"`
+		ReplyTo int64  `json:"reply_to"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, err := s.postMessage(r, in.Text, in.ReplyTo)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, m)
+}
+
+// postMessage stores a message of the actor in the path's room and
+// publishes it.
+func (s *Server) postMessage(r *http.Request, text string, replyTo int64) (*schulhof.Message, error) {
+	u, err := chatUser(r)
+	if err != nil {
+		return nil, err
+	}
+	room, err := roomFromPath(r)
+	if err != nil {
+		return nil, err
+	}
+	if wait := s.chatLimits.take(u.ID, s.now()); wait > 0 {
+		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{seconds(wait)}, RetryAfter: seconds(wait)}
+	}
+	m, err := s.db.PostMessage(r.Context(), u, room, text, replyTo)
+	if err != nil {
+		return nil, err
+	}
+	s.publishChat(r.Context(), u.SchoolID, room, "message.new", m)
+	return m, nil
+}
+
+// apiMarkRead: POST /api/v1/rooms/{room}/read {"up_to"}.
+func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room, err := roomFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		UpTo int64 `json:"up_to"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.MarkRead(r.Context(), u, room, in.UpTo); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveSocket: GET /api/v1/ws, the tab's WebSocket (session cookie or
+// bearer token; the origin must be this server's).
+func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "chat.not_websocket"))
+		return
+	}
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return // Accept has answered
+	}
+	s.hub.Serve(context.WithoutCancel(r.Context()), ws, u)
+}
+
+// chatLimiter slows a writer down: a burst of chatBurst messages, then one
+// every chatRefill; who keeps pushing against it (chatStrikes times) is
+// muted for chatMute.
+type chatLimiter struct {
+	mu sync.Mutex
+	m  map[schulhof.UserID]*chatBucket
+}
+
+type chatBucket struct {
+	tokens     float64
+	at         time.Time
+	strikes    int
+	mutedUntil time.Time
+}
+
+const (
+	chatBurst   = 10
+	chatRefill  = 2 * time.Second
+	chatStrikes = 5
+	chatMute    = 5 * time.Minute
+)
+
+// take spends a message of the user's; it returns how long to wait
+// instead when there is none.
+func (l *chatLimiter) take(u schulhof.UserID, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[schulhof.UserID]*chatBucket{}
+	}
+	b := l.m[u]
+	if b == nil {
+		if len(l.m) > 100_000 {
+			clear(l.m)
+		}
+		b = &chatBucket{tokens: chatBurst, at: now}
+		l.m[u] = b
+	}
+	if now.Before(b.mutedUntil) {
+		return b.mutedUntil.Sub(now)
+	}
+	b.tokens = math.Min(chatBurst, b.tokens+float64(now.Sub(b.at))/float64(chatRefill))
+	b.at = now
+	if b.tokens >= 1 {
+		b.tokens--
+		if b.tokens >= chatBurst-1 {
+			b.strikes = 0 // calm again
+		}
+		return 0
+	}
+	b.strikes++
+	if b.strikes >= chatStrikes {
+		b.strikes, b.mutedUntil = 0, now.Add(chatMute)
+		return chatMute
+	}
+	return time.Duration((1 - b.tokens) * float64(chatRefill))
+}

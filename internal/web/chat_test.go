@@ -1,0 +1,184 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/schulhof/schulhof/internal/bus"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/realtime"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/web"
+)
+
+// socket is a test client's WebSocket.
+type socket struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dialSocket(t *testing.T, base, token string) *socket {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/v1/ws",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + token}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	return &socket{t, ws}
+}
+
+func (s *socket) send(v string) {
+	s.t.Helper()
+	if err := s.ws.Write(context.Background(), websocket.MessageText, []byte(v)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *socket) next() realtime.Envelope {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := s.ws.Read(ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var e realtime.Envelope
+	json.Unmarshal(b, &e)
+	return e
+}
+
+// TestChatLive: a student's socket follows the class room; the teacher's
+// message arrives live; another class's student cannot follow it.
+func TestChatLive(t *testing.T) {
+	f := newFixture(t, nil)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	room := f.expand("{a-room}")
+	anna := dialSocket(t, ts.URL, f.token["a-student"])
+	anna.send(`{"type":"subscribe","id":"s1","topic":"room.` + room + `"}`)
+	if e := anna.next(); e.Type != "ack" || e.ID != "s1" {
+		t.Fatalf("subscribe: %+v", e)
+	}
+	other := dialSocket(t, ts.URL, f.token["a-student2"])
+	other.send(`{"type":"subscribe","id":"s2","topic":"room.` + room + `"}`)
+	if e := other.next(); e.Type != "error" {
+		t.Fatalf("another class's student follows 5a's room: %+v", e)
+	}
+	rec := f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Heute Sport in der Halle"}`)
+	if rec.Code != 201 {
+		t.Fatalf("post: %d %s", rec.Code, rec.Body)
+	}
+	e := anna.next()
+	var m struct {
+		ID   int64
+		Text string
+		Name string `json:"sender_name"`
+	}
+	json.Unmarshal(e.Data, &m)
+	if e.Type != "event" || e.Event != "message.new" || e.Topic != "room."+room || m.Text != "Heute Sport in der Halle" || m.Name == "" {
+		t.Fatalf("live message: %+v %+v", e, m)
+	}
+	// the socket drops; three messages come meanwhile; the client asks
+	// from its last id and gets exactly those
+	anna.ws.CloseNow()
+	for _, text := range []string{"eins", "zwei", "drei"} {
+		if rec := f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"`+text+`"}`); rec.Code != 201 {
+			t.Fatal(rec.Code)
+		}
+	}
+	var missed struct {
+		Items []struct{ Text string }
+		Next  string
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/rooms/"+room+"/messages?after="+itoa(m.ID), ""), &missed)
+	if len(missed.Items) != 3 || missed.Items[0].Text != "eins" || missed.Items[2].Text != "drei" {
+		t.Fatalf("catching up: %+v", missed)
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/rooms/"+room+"/messages?after="+missed.Next, ""), &missed)
+	if len(missed.Items) != 0 {
+		t.Fatalf("after the last cursor: %+v", missed)
+	}
+}
+
+// TestChatFloodIsSlowed: a student who floods a room is slowed down and
+// then muted for a while.
+func TestChatFloodIsSlowed(t *testing.T) {
+	f := newFixture(t, nil)
+	room := f.expand("{a-room}")
+	codes := map[int]int{}
+	for i := 0; i < 20; i++ {
+		rec := f.do("a-student", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"spam"}`)
+		codes[rec.Code]++
+		if rec.Code == 429 && rec.Header().Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	if codes[201] != 10 || codes[429] != 10 {
+		t.Fatalf("%v", codes)
+	}
+	// a little later still muted: the strikes made it five minutes
+	rec := f.do("a-student", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"noch da?"}`)
+	if wait, _ := strconv.Atoi(rec.Header().Get("Retry-After")); rec.Code != 429 || wait < 200 {
+		t.Errorf("muted: %d %s", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	// the teacher is not affected
+	if rec := f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Schluss jetzt"}`); rec.Code != 201 {
+		t.Errorf("the teacher: %d", rec.Code)
+	}
+}
+
+// TestChatTwoNodes: two server instances on one PostgreSQL and one NATS;
+// a message posted through node A reaches a socket on node B.
+func TestChatTwoNodes(t *testing.T) {
+	url := os.Getenv("SCHULHOF_TEST_NATS")
+	if url == "" {
+		t.Skip("SCHULHOF_TEST_NATS not set")
+	}
+	db := sqltest.MustOpenPostgres(t)
+	node := func(name string) *web.Server {
+		b, err := bus.NewNATS(url, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		srv, err := web.New(web.Config{Version: "test", Bus: b}, db, newBlobs(t), password.NewHasher(password.Fast, 0, 0),
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.CloseSockets)
+		return srv
+	}
+	a := node("node-a")
+	f := newFixture(t, db)
+	f.srv = a // the fixture's requests go to node A
+	b := httptest.NewServer(node("node-b"))
+	defer b.Close()
+	room := f.expand("{a-room}")
+	anna := dialSocket(t, b.URL, f.token["a-student"])
+	anna.send(`{"type":"subscribe","id":"1","topic":"room.` + room + `"}`)
+	if e := anna.next(); e.Type != "ack" {
+		t.Fatalf("subscribe on B: %+v", e)
+	}
+	if rec := f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"über zwei Knoten"}`); rec.Code != 201 {
+		t.Fatalf("post on A: %d %s", rec.Code, rec.Body)
+	}
+	e := anna.next()
+	if e.Type != "event" || !strings.Contains(string(e.Data), "über zwei Knoten") {
+		t.Fatalf("on B: %+v", e)
+	}
+}
