@@ -271,3 +271,58 @@ func (db *DB) RoomReaders(ctx context.Context, school schulhof.SchoolID, room sc
 	}
 	return out, rows.Err()
 }
+
+// MessageReads says who of the room's readers has read a message and
+// who not yet; only its sender and the room's leaders may ask.
+func (db *DB) MessageReads(ctx context.Context, u *schulhof.User, room schulhof.RoomID, msg int64) (read, unread []*schulhof.User, err error) {
+	r, err := db.FindRoom(ctx, u, room)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sender schulhof.UserID
+	err = db.readRow(ctx, `SELECT sender_id FROM chat_messages WHERE id = $1 AND room_id = $2`, msg, room).Scan(&sender)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if sender != u.ID && !r.Leader {
+		return nil, nil, schulhof.Errorf(schulhof.EForbidden, "chat.not_yours")
+	}
+	readers, err := db.RoomReaders(ctx, u.SchoolID, room)
+	if err != nil {
+		return nil, nil, err
+	}
+	upTo := map[schulhof.UserID]int64{}
+	rows, err := db.readRows(ctx, `SELECT user_id, last_read FROM chat_reads WHERE room_id = $1`, room)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var id schulhof.UserID
+		var last int64
+		if err := rows.Scan(&id, &last); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		upTo[id] = last
+	}
+	rows.Close()
+	read, unread = []*schulhof.User{}, []*schulhof.User{}
+	for _, id := range readers {
+		if id == sender {
+			continue
+		}
+		who, err := db.FindUserByID(ctx, u.SchoolID, id)
+		if err != nil {
+			continue // left the school meanwhile
+		}
+		if upTo[id] >= msg {
+			read = append(read, who)
+		} else {
+			unread = append(unread, who)
+		}
+	}
+	return read, unread, nil
+}

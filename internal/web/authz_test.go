@@ -76,6 +76,7 @@ func TestTenancyMatrix(t *testing.T) {
 		{"GET", "/api/v1/rooms/{b-room}/messages", ""},
 		{"POST", "/api/v1/rooms/{b-room}/messages", `{"text":"x"}`},
 		{"POST", "/api/v1/rooms/{b-room}/read", `{"up_to":1}`},
+		{"GET", "/api/v1/rooms/{b-room}/messages/{b-msg}/reads", ""},
 		{"POST", "/api/v1/rooms/{b-school-room}/messages", `{"text":"x"}`},
 		{"GET", "/api/v1/schools/schule-b/exams", ""},
 		{"POST", "/api/v1/schools/schule-b/exams", `{"groups":[{b-5a}],"date":"2026-12-07","from_period":1,"to_period":2,"type":"test","title":"x"}`},

@@ -239,7 +239,47 @@ func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.publishChat(r.Context(), u.SchoolID, room, "read", map[string]any{"user": u.ID, "up_to": in.UpTo})
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// readerView is a reader as read receipts list them.
+type readerView struct {
+	ID   schulhof.UserID `json:"id"`
+	Name string          `json:"name"`
+}
+
+// apiMessageReads: GET /api/v1/rooms/{room}/messages/{message}/reads, who
+// has read a message and who not yet (its sender and the room's leaders).
+func (s *Server) apiMessageReads(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room, err := roomFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg, err := strconv.ParseInt(r.PathValue("message"), 10, 64)
+	if err != nil {
+		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_message"))
+		return
+	}
+	read, unread, err := s.db.MessageReads(r.Context(), u, room, msg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	view := func(us []*schulhof.User) []readerView {
+		out := []readerView{}
+		for _, x := range us {
+			out = append(out, readerView{x.ID, x.Name()})
+		}
+		return out
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"read": view(read), "unread": view(unread)})
 }
 
 // serveSocket: GET /api/v1/ws, the tab's WebSocket (session cookie or

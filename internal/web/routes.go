@@ -178,6 +178,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/rooms/{room}/messages", api(s.apiRoomMessages))
 	handle("POST /api/v1/rooms/{room}/messages", api(s.apiPostMessage))
 	handle("POST /api/v1/rooms/{room}/read", api(s.apiMarkRead))
+	handle("GET /api/v1/rooms/{room}/messages/{message}/reads", api(s.apiMessageReads))
 	handle("GET /api/v1/ws", api(s.serveSocket))
 	handle("GET /api/v1/schools/{school}/exam-settings", api(s.apiGetExamSettings))
 	handle("PUT /api/v1/schools/{school}/exam-settings", api(s.apiSetExamSettings))
