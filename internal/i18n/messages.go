@@ -718,4 +718,13 @@ var messages = map[string][2]string{
 	"chat.school_room":   {"Ganze Schule", "Whole school"},
 	"chat.not_websocket": {"Hier spricht nur eine WebSocket-Verbindung.", "Only a WebSocket connection speaks here."},
 	"chat.not_yours":     {"Wer gelesen hat, sehen nur der Absender und die Leitung des Raums.", "Only the sender and the room's leaders see who has read it."},
+	"chat.title":         {"Nachrichten", "Messages"},
+	"chat.rooms":         {"Räume", "Rooms"},
+	"chat.write":         {"Nachricht schreiben", "Write a message"},
+	"chat.send":          {"Senden", "Send"},
+	"chat.choose":        {"Wähle links einen Raum.", "Choose a room."},
+	"chat.deleted":       {"Nachricht gelöscht", "Message deleted"},
+	"chat.offline":       {"Keine Verbindung – neuer Versuch gleich.", "No connection – trying again shortly."},
+	"chat.reads":         {"gelesen von %d von %d", "read by %d of %d"},
+	"start.messages":     {"Neue Nachrichten", "New messages"},
 }

@@ -102,6 +102,8 @@ func TestTenancyMatrix(t *testing.T) {
 		{"POST", "/s/schule-b/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays)},
 		{"POST", "/s/schule-b/settings/holidays/state", ""},
 		{"GET", "/s/schule-b/exams", ""},
+		{"GET", "/chat?room={b-room}", ""},
+		{"POST", "/chat/{b-room}", "text=x"},
 		{"GET", "/s/schule-b/exams/overview", ""},
 		{"GET", "/s/schule-b/exams.csv", ""},
 		{"GET", "/s/schule-b/exams.pdf", ""},

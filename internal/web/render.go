@@ -76,6 +76,7 @@ func parseTemplates() (map[string]map[string]*template.Template, error) {
 		"state":  func(code string) string { return schulhof.States[code] },
 		"states": func() map[string]string { return schulhof.States },
 		"size":   blob.FormatSize,
+		"clock":  func(t time.Time) string { return t.In(berlin).Format("02.01. 15:04") }, // German time, as the school's
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {

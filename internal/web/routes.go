@@ -71,6 +71,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /s/{school}/settings/lesson-times", page(s.saveLessonTimesFromForm))
 	handle("POST /s/{school}/settings/info-screen", page(s.renewInfoToken))
 	handle("POST /s/{school}/settings/holidays", page(s.saveHolidaysFromForm))
+	handle("GET /chat", page(s.showChatPage))
+	handle("POST /chat/{room}", page(s.postChatForm))
 	handle("GET /s/{school}/exams", page(s.showExamsPage))
 	handle("GET /s/{school}/exams/new", page(s.showExamFormPage))
 	handle("GET /s/{school}/exams.csv", page(s.exportExamsCSV))
