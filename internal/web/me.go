@@ -29,6 +29,8 @@ type me struct {
 	Changes []timetable.Lesson `json:"-"`
 	// Exams are the next exams, for the start page only.
 	Exams []examOf `json:"-"`
+	// Unread are the rooms with unread messages, for the start page only.
+	Unread []*schulhof.Room `json:"-"`
 }
 
 // MarshalJSON writes the user's fields at the top level, as the API
@@ -128,6 +130,18 @@ func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 		if m.Exams, err = s.upcomingExams(r.Context(), a.user, a.school, 28); err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		// rooms not made yet have no messages: no need to make them here
+		rooms, err := s.db.FindRooms(r.Context(), a.user)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, room := range rooms {
+			if room.Unread > 0 {
+				nameRoom(room, info(r).lang)
+				m.Unread = append(m.Unread, room)
+			}
 		}
 	}
 	v := s.newView(r, "start.title")

@@ -42,6 +42,7 @@ var pageScenarios = []scenario{
 	{"holidays from calendar page", "a-admin", "POST", "/s/schule-a/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays), 303, ""},
 	{"holidays from calendar page bad", "a-admin", "POST", "/s/schule-a/settings/holidays/calendar", multipartBody("calendar:ferien.ics", "nichts"), 422, "keine Kalenderdatei"},
 	{"holidays from calendar page teacher", "a-teacher", "POST", "/s/schule-a/settings/holidays/calendar", multipartBody("calendar:ferien.ics", icsHolidays), 403, ""},
+	{"start page with unread messages", "a-student", "GET", "/", "", 200, `data-testid="start-unread"`},
 	{"chat page", "a-student", "GET", "/chat", "", 200, "(1) Nachrichten"},
 	{"chat room page", "a-student", "GET", "/chat?room={a-room}", "", 200, "Guten Morgen, 5a a"},
 	{"chat room page of another class", "a-student2", "GET", "/chat?room={a-room}", "", 404, ""},
