@@ -727,4 +727,7 @@ var messages = map[string][2]string{
 	"chat.offline":       {"Keine Verbindung – neuer Versuch gleich.", "No connection – trying again shortly."},
 	"chat.reads":         {"gelesen von %d von %d", "read by %d of %d"},
 	"start.messages":     {"Neue Nachrichten", "New messages"},
+	"chat.muted":         {"Du bist in diesem Raum bis %s Uhr stummgeschaltet.", "You are muted in this room until %s."},
+	"chat.not_leader":    {"Das darf nur die Leitung des Raums.", "Only the room's leaders may do that."},
+	"chat.mute_minutes":  {"Bitte 0 bis 10080 Minuten (eine Woche).", "Please 0 to 10,080 minutes (a week)."},
 }

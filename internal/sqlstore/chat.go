@@ -142,6 +142,14 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		if !r.CanWrite {
 			return schulhof.Errorf(schulhof.EForbidden, "chat.read_only")
 		}
+		var until int64
+		err = tx.QueryRowContext(ctx, `SELECT until FROM chat_mutes WHERE room_id = $1 AND user_id = $2`, room, u.ID).Scan(&until)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if until > db.now() {
+			return schulhof.Errorf(schulhof.EForbidden, "chat.muted", time.Unix(until, 0).In(berlin).Format("15:04"))
+		}
 		if replyTo != 0 {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM chat_messages WHERE id = $1 AND room_id = $2`, replyTo, room).Scan(&n); err != nil {
@@ -325,4 +333,118 @@ func (db *DB) MessageReads(ctx context.Context, u *schulhof.User, room schulhof.
 		}
 	}
 	return read, unread, nil
+}
+
+// berlin is the time of German schools, for messages that name a time.
+var berlin = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Berlin"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+// messageOf returns a message of the room with its sender.
+func messageOf(ctx context.Context, tx *sql.Tx, room schulhof.RoomID, id int64) (sender schulhof.UserID, deleted bool, err error) {
+	var del sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT sender_id, deleted_at FROM chat_messages WHERE id = $1 AND room_id = $2`, id, room).Scan(&sender, &del)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
+	}
+	return sender, del.Valid, err
+}
+
+// EditMessage changes the text of one's own message.
+func (db *DB) EditMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64, text string) error {
+	text, err := schulhof.CleanMessageText(text)
+	if err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := findRoom(ctx, tx, u, room); err != nil {
+			return err
+		}
+		sender, deleted, err := messageOf(ctx, tx, room, id)
+		if err != nil {
+			return err
+		}
+		if sender != u.ID || deleted {
+			return schulhof.Errorf(schulhof.EForbidden, "chat.not_yours")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE chat_messages SET text = $1, edited_at = $2 WHERE id = $3`, text, db.now(), id)
+		return err
+	})
+}
+
+// DeleteMessage takes a message away: one's own, or any as the room's
+// leader, which leaves a marker and goes into the audit log.
+func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		r, err := findRoom(ctx, tx, u, room)
+		if err != nil {
+			return err
+		}
+		sender, deleted, err := messageOf(ctx, tx, room, id)
+		if err != nil {
+			return err
+		}
+		if deleted {
+			return nil
+		}
+		moderator := sender != u.ID
+		if moderator && !r.Leader {
+			return schulhof.Errorf(schulhof.EForbidden, "chat.not_yours")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE chat_messages SET text = '', deleted_at = $1, by_moderator = $2 WHERE id = $3`,
+			db.now(), moderator, id); err != nil {
+			return err
+		}
+		if moderator {
+			return db.audit(ctx, tx, u.SchoolID, "chat.delete", fmt.Sprintf("room %d message %d", room, id), fmt.Sprintf("sender %d", sender))
+		}
+		return nil
+	})
+}
+
+// LockRoom makes a room read-only for its members (or writable again);
+// only its leaders may, and the audit log keeps it.
+func (db *DB) LockRoom(ctx context.Context, u *schulhof.User, room schulhof.RoomID, locked bool) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		r, err := findRoom(ctx, tx, u, room)
+		if err != nil {
+			return err
+		}
+		if !r.Leader {
+			return schulhof.Errorf(schulhof.EForbidden, "chat.not_leader")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE chat_rooms SET locked = $1 WHERE id = $2`, locked, room); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, u.SchoolID, "chat.lock", fmt.Sprintf("room %d", room), fmt.Sprint(locked))
+	})
+}
+
+// MuteMember keeps a member of the room from writing until a time (the
+// zero time lifts it); only its leaders may, and the audit log keeps it.
+func (db *DB) MuteMember(ctx context.Context, u *schulhof.User, room schulhof.RoomID, member schulhof.UserID, until time.Time) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		r, err := findRoom(ctx, tx, u, room)
+		if err != nil {
+			return err
+		}
+		if !r.Leader {
+			return schulhof.Errorf(schulhof.EForbidden, "chat.not_leader")
+		}
+		if err := mustBeOfSchool(ctx, tx, `SELECT COUNT(*) FROM users WHERE id = $1 AND school_id = $2`, int64(member), u.SchoolID, "user.not_found"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM chat_mutes WHERE room_id = $1 AND user_id = $2`, room, member); err != nil {
+			return err
+		}
+		if !until.IsZero() {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO chat_mutes (room_id, user_id, until) VALUES ($1, $2, $3)`, room, member, until.Unix()); err != nil {
+				return err
+			}
+		}
+		return db.audit(ctx, tx, u.SchoolID, "chat.mute", fmt.Sprintf("room %d user %d", room, member), until.UTC().Format(time.RFC3339))
+	})
 }

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/sqlstore"
@@ -106,6 +107,49 @@ func TestChat(t *testing.T) {
 		must(t, db.MarkRead(ctx, anna, class, 1<<40)) // never beyond
 		if r, _ := db.FindRoom(ctx, anna, class); r.Unread != 0 {
 			t.Errorf("unread after reading all: %d", r.Unread)
+		}
+		// editing and deleting: one's own; a leader deletes any, with a marker
+		must(t, db.EditMessage(ctx, anna, class, m2.ID, "Okay, bringe ich mit!"))
+		if err := db.EditMessage(ctx, anna, class, m1.ID, "gehackt"); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("anna edits the teacher's: %v", err)
+		}
+		if err := db.DeleteMessage(ctx, anna, class, m1.ID); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("anna deletes the teacher's: %v", err)
+		}
+		must(t, db.DeleteMessage(ctx, teacher, class, m2.ID))
+		got, _ := db.FindMessages(ctx, teacher, class, m1.ID, 1)
+		if len(got) != 1 || !got[0].Deleted || !got[0].ByModerator || got[0].Text != "" || got[0].Edited == nil {
+			t.Errorf("deleted by the moderator: %+v", got)
+		}
+		if err := db.EditMessage(ctx, anna, class, m2.ID, "wieder da"); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("editing a deleted message: %v", err)
+		}
+		entries, _ := db.FindAuditEntries(ctx, schulhof.AuditFilter{SchoolID: s.ID, Limit: 10})
+		if len(entries) == 0 || entries[0].Action != "chat.delete" {
+			t.Errorf("the moderation is not in the audit log: %+v", entries)
+		}
+		// locking and muting: the leader's
+		if err := db.LockRoom(ctx, anna, class, true); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("anna locks: %v", err)
+		}
+		must(t, db.LockRoom(ctx, teacher, class, true))
+		if _, err := db.PostMessage(ctx, anna, class, "Hallo?", 0); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("writing in a locked room: %v", err)
+		}
+		if _, err := db.PostMessage(ctx, teacher, class, "Ruhe bitte.", 0); err != nil {
+			t.Errorf("the leader in the locked room: %v", err)
+		}
+		must(t, db.LockRoom(ctx, teacher, class, false))
+		must(t, db.MuteMember(ctx, teacher, class, anna.ID, sqltest.Clock.Add(10*time.Minute)))
+		if _, err := db.PostMessage(ctx, anna, class, "Hallo?", 0); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("writing while muted: %v", err)
+		}
+		must(t, db.MuteMember(ctx, teacher, class, anna.ID, time.Time{}))
+		if _, err := db.PostMessage(ctx, anna, class, "Danke.", 0); err != nil {
+			t.Errorf("after the mute: %v", err)
+		}
+		if err := db.MuteMember(ctx, teacher, class, stranger.ID, sqltest.Clock.Add(time.Hour)); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("muting someone of another school: %v", err)
 		}
 		// readers: the group's members; everyone at the school for its channel
 		readers, err := db.RoomReaders(ctx, s.ID, class)

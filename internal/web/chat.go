@@ -358,3 +358,157 @@ func (l *chatLimiter) take(u schulhof.UserID, now time.Time) time.Duration {
 	}
 	return time.Duration((1 - b.tokens) * float64(chatRefill))
 }
+
+// messageFromPath is the room and message of the path.
+func messageFromPath(r *http.Request) (schulhof.RoomID, int64, error) {
+	room, err := roomFromPath(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("message"), 10, 64)
+	if err != nil {
+		return 0, 0, schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
+	}
+	return room, id, nil
+}
+
+// changedMessage publishes a message as it is now, after an edit or a
+// deletion, and returns it.
+func (s *Server) changedMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64, event string) (*schulhof.Message, error) {
+	ms, err := s.db.FindMessages(ctx, u, room, id-1, 1)
+	if err != nil || len(ms) == 0 || ms[0].ID != id {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
+	}
+	s.publishChat(ctx, u.SchoolID, room, event, ms[0])
+	return ms[0], nil
+}
+
+// apiEditMessage: PATCH /api/v1/rooms/{room}/messages/{message} {"text"}
+// (one's own).
+func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room, id, err := messageFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.EditMessage(r.Context(), u, room, id, in.Text); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, err := s.changedMessage(r.Context(), u, room, id, "message.edited")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// apiDeleteMessage: DELETE /api/v1/rooms/{room}/messages/{message} (one's
+// own, or any as the room's leader: "deleted by moderator" stays).
+func (s *Server) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room, id, err := messageFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.DeleteMessage(r.Context(), u, room, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.changedMessage(r.Context(), u, room, id, "message.deleted"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiLockRoom: PUT /api/v1/rooms/{room}/lock {"locked"} (the room's leaders).
+func (s *Server) apiLockRoom(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room, err := roomFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Locked bool `json:"locked"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.LockRoom(r.Context(), u, room, in.Locked); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.follows.clear() // rights to write changed; reading did not, but cheap to forget
+	s.publishChat(r.Context(), u.SchoolID, room, "room.locked", map[string]bool{"locked": in.Locked})
+	rm, err := s.db.FindRoom(r.Context(), u, room)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	nameRoom(rm, info(r).lang)
+	writeJSON(w, http.StatusOK, rm)
+}
+
+// apiMuteMember: PUT /api/v1/rooms/{room}/mutes/{user} {"minutes"} (the
+// room's leaders; 0 minutes lifts it).
+func (s *Server) apiMuteMember(w http.ResponseWriter, r *http.Request) {
+	u, err := chatUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room, err := roomFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	member, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
+	if err != nil {
+		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "user.not_found"))
+		return
+	}
+	var in struct {
+		Minutes int `json:"minutes"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Minutes < 0 || in.Minutes > 7*24*60 {
+		s.fail(w, r, schulhof.Invalid("minutes", "chat.mute_minutes"))
+		return
+	}
+	var until time.Time
+	if in.Minutes > 0 {
+		until = s.now().Add(time.Duration(in.Minutes) * time.Minute)
+	}
+	if err := s.db.MuteMember(r.Context(), u, room, schulhof.UserID(member), until); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

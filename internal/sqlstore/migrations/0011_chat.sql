@@ -43,3 +43,11 @@ CREATE TABLE chat_reads (
     last_read  BIGINT NOT NULL,
     PRIMARY KEY (room_id, user_id)
 );
+
+-- Members a room's leader has muted, until when.
+CREATE TABLE chat_mutes (
+    room_id  BIGINT NOT NULL REFERENCES chat_rooms(id) ON DELETE CASCADE,
+    user_id  BIGINT NOT NULL REFERENCES users(id),
+    until    BIGINT NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+);

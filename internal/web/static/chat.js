@@ -119,6 +119,18 @@ if (box) {
           show(e.data);
           markRead();
         }
+      } else if (e.type === "event" && (e.event === "message.edited" || e.event === "message.deleted")) {
+        const item = list.querySelector(`[data-id="${e.data.id}"] p`);
+        if (item) {
+          item.textContent = "";
+          if (e.data.deleted) {
+            const em = document.createElement("em");
+            em.textContent = box.dataset.tDeleted;
+            item.append(em);
+          } else {
+            item.textContent = e.data.text;
+          }
+        }
       } else if (e.type === "event" && e.event === "read") {
         refreshReads();
       }
