@@ -67,9 +67,7 @@ func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, u *schulhof.User) e
 	h.conns[c] = true
 	h.mu.Unlock()
 	defer h.drop(c)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go c.writeLoop(ctx, cancel)
+	go c.writeLoop(ctx)
 	for {
 		_, b, err := ws.Read(ctx)
 		if err != nil {
@@ -165,8 +163,11 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 	})
 }
 
-func (c *conn) writeLoop(ctx context.Context, cancel func()) {
-	defer cancel()
+// writeLoop writes the queued frames and pings. It ends with the socket;
+// the close handshake (c.close) then ends the read loop, so that the
+// client gets the close frame with its reason rather than a cut
+// connection.
+func (c *conn) writeLoop(ctx context.Context) {
 	ping := time.NewTicker(c.hub.PingEvery)
 	defer ping.Stop()
 	for {

@@ -166,9 +166,27 @@ func TestSlowClient(t *testing.T) {
 		}
 		close(read)
 	}()
+	// events of 16 KB: the slow client's kernel buffers fill after some
+	// hundred, then its queue
+	big := json.RawMessage(`"` + strings.Repeat("x", 16<<10) + `"`)
+	// once it is marked slow, the slow client reads again: its close frame
+	// waits behind the frames already in the kernel buffers
+	slowEnd := make(chan error, 1)
+	draining := false
 	n := 0
 	for i := 0; i < 2000; i++ {
-		s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(fmt.Sprint(i)))
+		s.hub.Deliver(context.Background(), "room.1", "message.new", big)
+		if !draining && s.hub.Slow.Load() > 0 {
+			draining = true
+			go func() {
+				for {
+					if _, err := slow.next(); err != nil {
+						slowEnd <- err
+						return
+					}
+				}
+			}()
+		}
 		if i%16 == 15 { // the fast one keeps up: it has read all but a few
 			for n < i-4 {
 				var ok bool
@@ -188,13 +206,11 @@ func TestSlowClient(t *testing.T) {
 		t.Errorf("%d slow sockets closed", s.hub.Slow.Load())
 	}
 	// the slow one finds its socket closed after what was queued
-	for {
-		if _, err := slow.next(); err != nil {
-			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
-				t.Errorf("closed with %v", err)
-			}
-			break
-		}
+	if !draining {
+		t.Fatal("the slow client was never closed")
+	}
+	if err := <-slowEnd; websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Errorf("closed with %v", err)
 	}
 }
 
