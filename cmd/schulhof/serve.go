@@ -35,6 +35,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("SCHULHOF_SECURE_COOKIES"), "always mark cookies Secure (env SCHULHOF_SECURE_COOKIES)")
 	trashDays := fs.Int("trash-days", envInt("SCHULHOF_TRASH_DAYS", 30), "days deleted files stay restorable in the trash (env SCHULHOF_TRASH_DAYS)")
 	keep := fs.Int("keep-versions", envInt("SCHULHOF_KEEP_VERSIONS", 10), "earlier versions an overwritten file keeps (env SCHULHOF_KEEP_VERSIONS)")
+	chatEvery := fs.Duration("chat-every", envDuration("SCHULHOF_CHAT_EVERY", 2*time.Second), "how often a user may post in the messenger once a burst of ten is spent (env SCHULHOF_CHAT_EVERY)")
 	natsURL := fs.String("nats-url", env("SCHULHOF_NATS_URL", ""), "NATS server that carries live events between the nodes of a cluster; empty: this node alone (env SCHULHOF_NATS_URL)")
 	scan := fs.String("scan-command", env("SCHULHOF_SCAN_COMMAND", ""), `virus scanner for every upload, run with the file on stdin; exit 0 clean, 1 refused, e.g. "clamdscan --no-summary -" (env SCHULHOF_SCAN_COMMAND)`)
 	commonFlags(fs, &c)
@@ -87,7 +88,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer events.Close()
 	srv, err := web.New(web.Config{PublicURL: c.PublicURL, TrustProxy: c.TrustProxy, SecureCookies: c.SecureCookies, Version: version,
-		TrashRetention: time.Duration(*trashDays) * 24 * time.Hour, KeepVersions: *keep, Bus: events}, db, blobs, hasher, log)
+		TrashRetention: time.Duration(*trashDays) * 24 * time.Hour, KeepVersions: *keep, Bus: events, ChatEvery: *chatEvery}, db, blobs, hasher, log)
 	if err != nil {
 		return err
 	}

@@ -301,12 +301,14 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	s.hub.Serve(context.WithoutCancel(r.Context()), ws, u)
 }
 
-// chatLimiter slows a writer down: a burst of chatBurst messages, then one
-// every chatRefill; who keeps pushing against it (chatStrikes times) is
-// muted for chatMute.
+// chatLimiter slows a writer down: a burst of messages (chatBurst), then
+// one every refill (chatRefill); who keeps pushing against it (chatStrikes
+// times) is muted for chatMute.
 type chatLimiter struct {
-	mu sync.Mutex
-	m  map[schulhof.UserID]*chatBucket
+	mu     sync.Mutex
+	m      map[schulhof.UserID]*chatBucket
+	burst  float64
+	refill time.Duration
 }
 
 type chatBucket struct {
@@ -331,22 +333,25 @@ func (l *chatLimiter) take(u schulhof.UserID, now time.Time) time.Duration {
 	if l.m == nil {
 		l.m = map[schulhof.UserID]*chatBucket{}
 	}
+	if l.burst == 0 {
+		l.burst, l.refill = chatBurst, chatRefill
+	}
 	b := l.m[u]
 	if b == nil {
 		if len(l.m) > 100_000 {
 			clear(l.m)
 		}
-		b = &chatBucket{tokens: chatBurst, at: now}
+		b = &chatBucket{tokens: l.burst, at: now}
 		l.m[u] = b
 	}
 	if now.Before(b.mutedUntil) {
 		return b.mutedUntil.Sub(now)
 	}
-	b.tokens = math.Min(chatBurst, b.tokens+float64(now.Sub(b.at))/float64(chatRefill))
+	b.tokens = math.Min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.refill))
 	b.at = now
 	if b.tokens >= 1 {
 		b.tokens--
-		if b.tokens >= chatBurst-1 {
+		if b.tokens >= l.burst-1 {
 			b.strikes = 0 // calm again
 		}
 		return 0
@@ -356,7 +361,7 @@ func (l *chatLimiter) take(u schulhof.UserID, now time.Time) time.Duration {
 		b.strikes, b.mutedUntil = 0, now.Add(chatMute)
 		return chatMute
 	}
-	return time.Duration((1 - b.tokens) * float64(chatRefill))
+	return time.Duration((1 - b.tokens) * float64(l.refill))
 }
 
 // messageFromPath is the room and message of the path.
