@@ -41,6 +41,22 @@ type Room struct {
 	LastID int64 `json:"last_id"`
 }
 
+// RoomAudience is who reads a room: everyone at the school (Members nil)
+// or the members.
+type RoomAudience struct {
+	School  SchoolID
+	Kind    string
+	Members map[UserID]bool
+}
+
+// Reads says whether the user reads the room.
+func (a *RoomAudience) Reads(u *User) bool {
+	if u.SchoolID != a.School {
+		return false
+	}
+	return a.Kind == RoomSchool || a.Members[u.ID]
+}
+
 // Message is a chat message.
 type Message struct {
 	ID      int64      `json:"id"`

@@ -46,7 +46,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -61,6 +61,8 @@ func main() {
 		err = benchTimetable(os.Args[2:])
 	case "exams":
 		err = benchExams(os.Args[2:])
+	case "chat":
+		err = benchChat(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

@@ -8,10 +8,13 @@ package realtime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/coder/websocket"
 )
 
 // Envelope types.
@@ -99,4 +102,40 @@ func ValidTopic(s string) bool {
 		}
 	}
 	return true
+}
+
+// Reader reads the server's envelopes from a socket, one at a time, though
+// a frame may carry several (one per line): for Go clients such as the
+// tests and the load benchmark.
+type Reader struct {
+	ws      *websocket.Conn
+	pending [][]byte
+}
+
+// NewReader reads the envelopes of the socket.
+func NewReader(ws *websocket.Conn) *Reader {
+	ws.SetReadLimit(MaxFrame)
+	return &Reader{ws: ws}
+}
+
+// MaxFrame is the largest frame a client must take: a batch, or one large
+// event (a message of the longest text, escaped).
+const MaxFrame = 1 << 20
+
+// Next returns the next envelope, reading a frame when none is left.
+func (r *Reader) Next(ctx context.Context) (*Envelope, error) {
+	for len(r.pending) == 0 {
+		_, b, err := r.ws.Read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.pending = bytes.Split(b, []byte{'\n'})
+	}
+	b := r.pending[0]
+	r.pending = r.pending[1:]
+	var e Envelope
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("not an envelope: %w", err)
+	}
+	return &e, nil
 }

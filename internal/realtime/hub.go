@@ -43,10 +43,15 @@ func NewHub(allowed func(ctx context.Context, u *schulhof.User, topic string) bo
 }
 
 type conn struct {
-	hub    *Hub
-	user   *schulhof.User
-	ws     *websocket.Conn
-	send   chan []byte
+	hub  *Hub
+	user *schulhof.User
+	ws   *websocket.Conn
+	// queue holds the frames waiting for the writer, at most
+	// hub.QueueSize; wake tells the writer there are some. A slice rather
+	// than a buffered channel: an idle socket then holds no queue at all.
+	qmu    sync.Mutex
+	queue  [][]byte
+	wake   chan struct{}
 	done   chan struct{}
 	once   sync.Once
 	topics map[string]bool // guarded by hub.mu
@@ -62,7 +67,7 @@ func (h *Hub) Conns() int {
 // Serve runs a socket of the user until it closes or ctx ends.
 func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, u *schulhof.User) error {
 	ws.SetReadLimit(MaxEnvelope)
-	c := &conn{hub: h, user: u, ws: ws, send: make(chan []byte, h.QueueSize), done: make(chan struct{}), topics: map[string]bool{}}
+	c := &conn{hub: h, user: u, ws: ws, wake: make(chan struct{}, 1), done: make(chan struct{}), topics: map[string]bool{}}
 	h.mu.Lock()
 	h.conns[c] = true
 	h.mu.Unlock()
@@ -146,14 +151,22 @@ func (c *conn) enqueue(b []byte) bool {
 		return false
 	default:
 	}
-	select {
-	case c.send <- b:
-		return true
-	default:
+	c.qmu.Lock()
+	full := len(c.queue) >= c.hub.QueueSize
+	if !full {
+		c.queue = append(c.queue, b)
+	}
+	c.qmu.Unlock()
+	if full {
 		c.hub.Slow.Add(1)
 		c.close(websocket.StatusPolicyViolation, "too slow; catch up by cursor")
 		return false
 	}
+	select {
+	case c.wake <- struct{}{}:
+	default: // the writer is awake already
+	}
+	return true
 }
 
 func (c *conn) close(code websocket.StatusCode, reason string) {
@@ -172,13 +185,21 @@ func (c *conn) writeLoop(ctx context.Context) {
 	defer ping.Stop()
 	for {
 		select {
-		case b := <-c.send:
-			wctx, done := context.WithTimeout(ctx, c.hub.WriteTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, b)
-			done()
-			if err != nil {
-				c.close(websocket.StatusGoingAway, "write failed")
-				return
+		case <-c.wake:
+			c.qmu.Lock()
+			queued := c.queue
+			c.queue = nil
+			c.qmu.Unlock()
+			for len(queued) > 0 {
+				var frame []byte
+				frame, queued = batch(queued)
+				wctx, done := context.WithTimeout(ctx, c.hub.WriteTimeout)
+				err := c.ws.Write(wctx, websocket.MessageText, frame)
+				done()
+				if err != nil {
+					c.close(websocket.StatusGoingAway, "write failed")
+					return
+				}
 			}
 		case <-ping.C:
 			pctx, done := context.WithTimeout(ctx, c.hub.WriteTimeout)
@@ -194,6 +215,27 @@ func (c *conn) writeLoop(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// MaxBatch bounds a frame that carries several envelopes; a single larger
+// envelope goes alone.
+const MaxBatch = 64 << 10
+
+// batch joins queued envelopes into one frame, one per line (JSON has no
+// raw line breaks), and returns the rest: when a school is busy, a socket
+// gets a few events per write instead of one, which is what the server
+// and the iPad spend their time on; a quiet socket still gets one per
+// frame.
+func batch(queued [][]byte) (frame []byte, rest [][]byte) {
+	if len(queued) == 1 || len(queued[0])+1+len(queued[1]) > MaxBatch {
+		return queued[0], queued[1:]
+	}
+	frame = append(make([]byte, 0, 4096), queued[0]...)
+	n := 1
+	for ; n < len(queued) && len(frame)+1+len(queued[n]) <= MaxBatch; n++ {
+		frame = append(append(frame, '\n'), queued[n]...)
+	}
+	return frame, queued[n:]
 }
 
 // Deliver sends an event to this node's sockets that follow the topic

@@ -58,6 +58,7 @@ func (s *server) permit(user, topic string, ok bool) {
 type client struct {
 	t  *testing.T
 	ws *websocket.Conn
+	r  *realtime.Reader
 }
 
 func (s *server) dial(t *testing.T, user string) *client {
@@ -68,7 +69,7 @@ func (s *server) dial(t *testing.T, user string) *client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.CloseNow() })
-	return &client{t: t, ws: ws}
+	return &client{t: t, ws: ws, r: realtime.NewReader(ws)}
 }
 
 func (c *client) send(v string) {
@@ -81,12 +82,7 @@ func (c *client) send(v string) {
 func (c *client) next() (*realtime.Envelope, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	_, b, err := c.ws.Read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var e realtime.Envelope
-	return &e, json.Unmarshal(b, &e)
+	return c.r.Next(ctx)
 }
 
 func (c *client) expect(typ string) *realtime.Envelope {

@@ -25,7 +25,7 @@ func (db *DB) EnsureRooms(ctx context.Context, school schulhof.SchoolID) error {
 	if missing == 0 {
 		return nil // the common case, without taking the writer
 	}
-	return db.update(ctx, func(tx *sql.Tx) error {
+	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
 		now := db.now()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_rooms (school_id, kind, group_id, created_at)
 			SELECT g.school_id, 'group', g.id, $2 FROM groups g WHERE g.school_id = $1
@@ -38,10 +38,17 @@ func (db *DB) EnsureRooms(ctx context.Context, school schulhof.SchoolID) error {
 	})
 }
 
-// roomAccess is the condition that the user ($2) reads room r of the
+// chatUpdate is update for the messenger's tables, which the read cache
+// (sessions, groups of a user) does not hold: a school chatting at 8:00
+// must not empty it with every message.
+func (db *DB) chatUpdate(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.writeTx(ctx, false, fn)
+}
+
+// roomAccessWhere is the condition that the user ($2) reads room r of the
 // school ($1): a group's members its room, everyone at the school the
 // school's channel, a conversation's members the conversation.
-const roomAccess = `r.school_id = $1 AND (
+const roomAccessWhere = `r.school_id = $1 AND (
 	(r.kind = 'group' AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = r.group_id AND m.user_id = $2))
 	OR r.kind = 'school'
 	OR (r.kind IN ('direct', 'chat') AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.room_id = r.id AND cm.user_id = $2)))`
@@ -71,7 +78,7 @@ func scanRoom(row interface{ Scan(...any) error }, u *schulhof.User) (*schulhof.
 // FindRooms returns the rooms the user reads, the newest activity first.
 func (db *DB) FindRooms(ctx context.Context, u *schulhof.User) ([]*schulhof.Room, error) {
 	rows, err := db.readRows(ctx, `SELECT `+roomColumns+` FROM chat_rooms r LEFT JOIN groups g ON g.id = r.group_id
-		WHERE `+roomAccess+` ORDER BY r.id`, u.SchoolID, u.ID)
+		WHERE `+roomAccessWhere+` ORDER BY r.id`, u.SchoolID, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +117,55 @@ func (db *DB) FindRoom(ctx context.Context, u *schulhof.User, id schulhof.RoomID
 	return findRoom(ctx, readQuerier{db}, u, id)
 }
 
+// RoomAccess is FindRoom without the unread count: whether the user reads
+// the room, may write in it and leads it.
+func (db *DB) RoomAccess(ctx context.Context, u *schulhof.User, id schulhof.RoomID) (*schulhof.Room, error) {
+	return roomAccess(ctx, readQuerier{db}, u, id)
+}
+
+// roomAccess is the check before a write, in the writer's transaction:
+// small queries, as SQLite parses every statement of a transaction anew
+// and the one of FindRoom costs more to parse than to run. It gives
+// Kind, GroupID, Locked, Leader and CanWrite, not Name, LastID, Unread.
+func roomAccess(ctx context.Context, q querier, u *schulhof.User, id schulhof.RoomID) (*schulhof.Room, error) {
+	r := &schulhof.Room{ID: id}
+	err := q.QueryRowContext(ctx, `SELECT school_id, kind, COALESCE(group_id, 0), locked FROM chat_rooms WHERE id = $1`, id).
+		Scan(&r.SchoolID, &r.Kind, &r.GroupID, &r.Locked)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && r.SchoolID != u.SchoolID {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch r.Kind {
+	case schulhof.RoomGroup:
+		var role string
+		err := q.QueryRowContext(ctx, `SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2`, r.GroupID, u.ID).Scan(&role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.Leader = role == string(schulhof.MemberRoleLeader)
+	case schulhof.RoomSchool:
+		r.Leader = u.Role == schulhof.RoleSchoolAdmin
+	default:
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM chat_members WHERE room_id = $1 AND user_id = $2`, id, u.ID).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+		}
+	}
+	r.CanWrite = r.Leader || (!r.Locked && r.Kind != schulhof.RoomSchool)
+	return r, nil
+}
+
 func findRoom(ctx context.Context, q querier, u *schulhof.User, id schulhof.RoomID) (*schulhof.Room, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+roomColumns+` FROM chat_rooms r LEFT JOIN groups g ON g.id = r.group_id
-		WHERE `+roomAccess+` AND r.id = $3`, u.SchoolID, u.ID, id)
+		WHERE `+roomAccessWhere+` AND r.id = $3`, u.SchoolID, u.ID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +187,8 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		return nil, err
 	}
 	var m *schulhof.Message
-	err = db.update(ctx, func(tx *sql.Tx) error {
-		r, err := findRoom(ctx, tx, u, room)
+	err = db.chatUpdate(ctx, func(tx *sql.Tx) error {
+		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
 		}
@@ -183,7 +236,7 @@ const MaxMessagesPage = 200
 // FindMessages returns up to limit messages after the id, oldest first;
 // after 0 gives the newest limit.
 func (db *DB) FindMessages(ctx context.Context, u *schulhof.User, room schulhof.RoomID, after int64, limit int) ([]*schulhof.Message, error) {
-	if _, err := db.FindRoom(ctx, u, room); err != nil {
+	if _, err := db.RoomAccess(ctx, u, room); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > MaxMessagesPage {
@@ -229,17 +282,53 @@ func (db *DB) FindMessages(ctx context.Context, u *schulhof.User, room schulhof.
 // MarkRead records that the user has read the room up to the id (never
 // back, never beyond its newest message).
 func (db *DB) MarkRead(ctx context.Context, u *schulhof.User, room schulhof.RoomID, upTo int64) error {
-	r, err := db.FindRoom(ctx, u, room)
-	if err != nil {
+	if _, err := db.RoomAccess(ctx, u, room); err != nil {
 		return err
 	}
-	if upTo > r.LastID {
-		upTo = r.LastID
+	var last int64
+	if err := db.readRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM chat_messages WHERE room_id = $1`, room).Scan(&last); err != nil {
+		return err
 	}
+	upTo = min(upTo, last)
 	if upTo <= 0 {
 		return nil
 	}
-	return db.update(ctx, func(tx *sql.Tx) error { return setRead(ctx, tx, room, u.ID, upTo) })
+	return db.chatUpdate(ctx, func(tx *sql.Tx) error { return setRead(ctx, tx, room, u.ID, upTo) })
+}
+
+// RoomAudience says who reads a room, in one query however many follow
+// it live: the check at every delivery asks this, cached per room.
+func (db *DB) RoomAudience(ctx context.Context, room schulhof.RoomID) (*schulhof.RoomAudience, error) {
+	var a schulhof.RoomAudience
+	var group sql.NullInt64
+	err := db.readRow(ctx, `SELECT school_id, kind, group_id FROM chat_rooms WHERE id = $1`, room).Scan(&a.School, &a.Kind, &group)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Kind == schulhof.RoomSchool {
+		return &a, nil // everyone at the school
+	}
+	q, arg := `SELECT user_id FROM chat_members WHERE room_id = $1`, int64(room)
+	if a.Kind == schulhof.RoomGroup {
+		q, arg = `SELECT user_id FROM memberships WHERE group_id = $1`, group.Int64
+	}
+	rows, err := db.readRows(ctx, q, arg)
+	if err != nil {
+		return nil, fmt.Errorf("audience of room %d: %w", room, err)
+	}
+	defer rows.Close()
+	a.Members = map[schulhof.UserID]bool{}
+	for rows.Next() {
+		var id schulhof.UserID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		a.Members[id] = true
+	}
+	return &a, rows.Err()
 }
 
 // RoomReaders returns the ids of everyone who reads the room: whom a new
@@ -283,7 +372,7 @@ func (db *DB) RoomReaders(ctx context.Context, school schulhof.SchoolID, room sc
 // MessageReads says who of the room's readers has read a message and
 // who not yet; only its sender and the room's leaders may ask.
 func (db *DB) MessageReads(ctx context.Context, u *schulhof.User, room schulhof.RoomID, msg int64) (read, unread []*schulhof.User, err error) {
-	r, err := db.FindRoom(ctx, u, room)
+	r, err := db.RoomAccess(ctx, u, room)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -359,8 +448,8 @@ func (db *DB) EditMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 	if err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *sql.Tx) error {
-		if _, err := findRoom(ctx, tx, u, room); err != nil {
+	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+		if _, err := roomAccess(ctx, tx, u, room); err != nil {
 			return err
 		}
 		sender, deleted, err := messageOf(ctx, tx, room, id)
@@ -378,8 +467,8 @@ func (db *DB) EditMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 // DeleteMessage takes a message away: one's own, or any as the room's
 // leader, which leaves a marker and goes into the audit log.
 func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
-		r, err := findRoom(ctx, tx, u, room)
+	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
 		}
@@ -408,8 +497,8 @@ func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof
 // LockRoom makes a room read-only for its members (or writable again);
 // only its leaders may, and the audit log keeps it.
 func (db *DB) LockRoom(ctx context.Context, u *schulhof.User, room schulhof.RoomID, locked bool) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
-		r, err := findRoom(ctx, tx, u, room)
+	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
 		}
@@ -426,8 +515,8 @@ func (db *DB) LockRoom(ctx context.Context, u *schulhof.User, room schulhof.Room
 // MuteMember keeps a member of the room from writing until a time (the
 // zero time lifts it); only its leaders may, and the audit log keeps it.
 func (db *DB) MuteMember(ctx context.Context, u *schulhof.User, room schulhof.RoomID, member schulhof.UserID, until time.Time) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
-		r, err := findRoom(ctx, tx, u, room)
+	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
 		}

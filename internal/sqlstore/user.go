@@ -333,12 +333,17 @@ func (db *DB) FindChildren(ctx context.Context, school schulhof.SchoolID, parent
 // querier is a transaction, or the read pool through its statement cache.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 type readQuerier struct{ db *DB }
 
 func (r readQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return r.db.readRows(ctx, q, args...)
+}
+
+func (r readQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.db.readRow(ctx, q, args...)
 }
 
 func queryUsers(ctx context.Context, db querier, q string, args ...any) ([]*schulhof.User, error) {

@@ -54,24 +54,19 @@ func (s *Server) CloseSockets() {
 	s.hub.Close()
 }
 
-type followKey struct {
-	user  schulhof.UserID
-	topic string
-}
-
 // mayFollow says whether the user may follow a topic: a room they read.
-// Answers are kept five seconds, as every delivery asks.
+// Every delivery asks, so a room's readers are loaded once and kept five
+// seconds: who leaves a class stops getting its messages that much later.
 func (s *Server) mayFollow(ctx context.Context, u *schulhof.User, topic string) bool {
 	kind, id, _ := strings.Cut(topic, ".")
 	n, err := strconv.ParseInt(id, 10, 64)
 	if kind != "room" || err != nil {
 		return false
 	}
-	ok, _ := s.follows.get(followKey{u.ID, topic}, func() (bool, error) {
-		_, err := s.db.FindRoom(ctx, u, schulhof.RoomID(n))
-		return err == nil, nil
+	a, err := s.audiences.get(schulhof.RoomID(n), func() (*schulhof.RoomAudience, error) {
+		return s.db.RoomAudience(ctx, schulhof.RoomID(n))
 	})
-	return ok
+	return err == nil && a.Reads(u)
 }
 
 // publishChat sends an event of a room to every node.
@@ -298,7 +293,10 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered
 	}
-	s.hub.Serve(context.WithoutCancel(r.Context()), ws, u)
+	// The socket lives on in a goroutine of its own, and the handler
+	// returns: the request's goroutine carries the deep stack of the
+	// middleware, which thousands of idle sockets should not keep.
+	go s.hub.Serve(context.WithoutCancel(r.Context()), ws, u)
 }
 
 // chatLimiter slows a writer down: a burst of messages (chatBurst), then
@@ -467,7 +465,6 @@ func (s *Server) apiLockRoom(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.follows.clear() // rights to write changed; reading did not, but cheap to forget
 	s.publishChat(r.Context(), u.SchoolID, room, "room.locked", map[string]bool{"locked": in.Locked})
 	rm, err := s.db.FindRoom(r.Context(), u, room)
 	if err != nil {

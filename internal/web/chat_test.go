@@ -26,6 +26,7 @@ import (
 type socket struct {
 	t  *testing.T
 	ws *websocket.Conn
+	r  *realtime.Reader
 }
 
 func dialSocket(t *testing.T, base, token string) *socket {
@@ -38,7 +39,7 @@ func dialSocket(t *testing.T, base, token string) *socket {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.CloseNow() })
-	return &socket{t, ws}
+	return &socket{t, ws, realtime.NewReader(ws)}
 }
 
 func (s *socket) send(v string) {
@@ -52,13 +53,11 @@ func (s *socket) next() realtime.Envelope {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, b, err := s.ws.Read(ctx)
+	e, err := s.r.Next(ctx)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	var e realtime.Envelope
-	json.Unmarshal(b, &e)
-	return e
+	return *e
 }
 
 // TestChatLive: a student's socket follows the class room; the teacher's

@@ -90,7 +90,7 @@ type Server struct {
 	bus        bus.Bus
 	hub        *realtime.Hub
 	chatSub    bus.Subscription
-	follows    *ttlCache[followKey, bool]
+	audiences  *ttlCache[schulhof.RoomID, *schulhof.RoomAudience]
 	chatLimits chatLimiter
 }
 
@@ -106,7 +106,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.feeds.m = map[string]cachedFeed{}
 	s.tt = newTimetableCaches()
 	s.examBooks = newTTLCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
-	s.follows = newTTLCache[followKey, bool](5*time.Second, 200_000)
+	s.audiences = newTTLCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000)
 	if cfg.ChatEvery > 0 {
 		s.chatLimits.burst, s.chatLimits.refill = chatBurst, cfg.ChatEvery
 	}
