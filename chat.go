@@ -71,7 +71,150 @@ type Message struct {
 	// those a moderator took away.
 	Deleted     bool `json:"deleted,omitempty"`
 	ByModerator bool `json:"deleted_by_moderator,omitempty"`
+	// Reply is a glimpse of the message this one answers.
+	Reply       *ReplyGlimpse `json:"reply,omitempty"`
+	Reactions   []Reaction    `json:"reactions,omitempty"`
+	Mentions    []UserID      `json:"mentions,omitempty"`
+	Attachments []*Attachment `json:"attachments,omitempty"`
 }
+
+// ReplyGlimpse is what a reply shows of the message it answers.
+type ReplyGlimpse struct {
+	Sender string `json:"sender_name"`
+	Text   string `json:"text"` // the first 120 characters; empty when deleted
+}
+
+// Reaction counts one emoji on a message; Mine says whether the reader
+// gave it.
+type Reaction struct {
+	Emoji string `json:"emoji"`
+	Count int    `json:"count"`
+	Mine  bool   `json:"mine"`
+}
+
+// ReactionEmoji are the reactions a school messenger offers: a fixed,
+// friendly set rather than any character.
+var ReactionEmoji = []string{"👍", "❤️", "😂", "😮", "😢", "🎉", "✅", "❓"}
+
+// ValidReaction reports whether the emoji is one of ReactionEmoji.
+func ValidReaction(e string) bool {
+	for _, r := range ReactionEmoji {
+		if r == e {
+			return true
+		}
+	}
+	return false
+}
+
+// Attachment is a file on a message.
+type Attachment struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	// Image says that browsers show it inline.
+	Image   bool   `json:"image"`
+	BlobKey string `json:"-"`
+}
+
+// InlineImageTypes are the attachment types shown inline; everything else
+// is offered for download.
+var InlineImageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+// MaxAttachment bounds one attachment's size; MaxAttachments their number
+// on one message.
+const (
+	MaxAttachment  = 25 << 20
+	MaxAttachments = 10
+)
+
+// NewMessage is what a writer sends.
+type NewMessage struct {
+	Text    string `json:"text"`
+	ReplyTo int64  `json:"reply_to,omitempty"`
+	// Mentions are readers of the room the message names (the client
+	// offers them when "@" is typed); they are told even in a quiet room.
+	Mentions []UserID `json:"mentions,omitempty"`
+	// Attachments are ids of attachments the writer added to the room
+	// and not yet sent.
+	Attachments []int64 `json:"attachments,omitempty"`
+}
+
+// Report is a member's report against a message, for the room's leaders
+// and the school's admins.
+type Report struct {
+	ID       int64     `json:"id"`
+	RoomID   RoomID    `json:"room"`
+	RoomName string    `json:"room_name"`
+	Message  *Message  `json:"message"`
+	Reporter string    `json:"reporter_name"`
+	Reason   string    `json:"reason"`
+	Created  time.Time `json:"created_at"`
+}
+
+// MaxReportReason bounds the reason of a report, in characters.
+const MaxReportReason = 500
+
+// ChatSettings are a school's rules for the messenger.
+type ChatSettings struct {
+	// StartWith says per role whom its users may start conversations
+	// with (direct or small group chats), by role. Teachers and admins
+	// may always write to anyone at their school; students and parents as
+	// the school sets. Everyone reads the rooms of their groups and the
+	// school's channel regardless.
+	StartWith map[Role][]Role `json:"start_with"`
+	// RetentionDays: messages older than this are deleted every night; 0
+	// keeps them.
+	RetentionDays int `json:"retention_days"`
+}
+
+// DefaultChatSettings: students may write to students and teachers of
+// their school, parents to teachers; messages are kept a school year.
+func DefaultChatSettings() *ChatSettings {
+	return &ChatSettings{
+		StartWith: map[Role][]Role{
+			RoleStudent: {RoleStudent, RoleTeacher},
+			RoleParent:  {RoleTeacher},
+		},
+		RetentionDays: 365,
+	}
+}
+
+// MayStart says whether a user of one role may start a conversation with
+// one of another.
+func (s *ChatSettings) MayStart(from, to Role) bool {
+	if from.IsStaff() {
+		return true
+	}
+	for _, r := range s.StartWith[from] {
+		if r == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Check validates the settings.
+func (s *ChatSettings) Check() error {
+	if s.RetentionDays < 0 || s.RetentionDays > 3650 {
+		return Invalid("retention_days", "chat.retention_range")
+	}
+	for from, to := range s.StartWith {
+		if from != RoleStudent && from != RoleParent {
+			return Invalid("start_with", "chat.start_with_role")
+		}
+		for _, r := range to {
+			if r < RoleStudent || r > RoleSchoolAdmin {
+				return Invalid("start_with", "chat.start_with_role")
+			}
+		}
+	}
+	return nil
+}
+
+// MaxChatMembers bounds a small group chat someone starts; larger groups
+// are the school's groups, with their rooms.
+const MaxChatMembers = 50
 
 // MaxMessageLength bounds a message's text, in characters.
 const MaxMessageLength = 4000
@@ -99,10 +242,19 @@ type ChatService interface {
 	// FindRoom returns a room the user reads, or ENotFound.
 	FindRoom(ctx context.Context, u *User, id RoomID) (*Room, error)
 	// PostMessage stores a message in a room the user may write in.
-	PostMessage(ctx context.Context, u *User, room RoomID, text string, replyTo int64) (*Message, error)
+	PostMessage(ctx context.Context, u *User, room RoomID, m *NewMessage) (*Message, error)
 	// FindMessages returns up to limit messages after the id (0: the
 	// newest limit), oldest first.
 	FindMessages(ctx context.Context, u *User, room RoomID, after int64, limit int) ([]*Message, error)
 	// MarkRead records that the user has read the room up to the id.
 	MarkRead(ctx context.Context, u *User, room RoomID, upTo int64) error
+}
+
+// PushSubscription is a browser's Web Push subscription (from the
+// browser's PushManager): where to send, and the keys to encrypt for it.
+type PushSubscription struct {
+	User     UserID `json:"-"`
+	Endpoint string `json:"endpoint"`
+	P256dh   string `json:"p256dh"`
+	Auth     string `json:"auth"`
 }

@@ -127,6 +127,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// notifications of the last messages still go out, within the time left
+	pushed := make(chan struct{})
+	go func() { srv.WaitPushes(); close(pushed) }()
+	select {
+	case <-pushed:
+	case <-sctx.Done():
+		log.Warn("stopped before all push notifications were sent")
+	}
 	log.Info("stopped")
 	return nil
 }

@@ -64,6 +64,19 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	})
 }
 
+// SettingOnce stores an installation setting unless it is set, and
+// returns what is stored: of two nodes making one at once, the first wins.
+func (db *DB) SettingOnce(ctx context.Context, key, value string) (string, error) {
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, value)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return db.Setting(ctx, key)
+}
+
 var _ schulhof.OperatorService = (*DB)(nil)
 
 // FindOperator returns the operator's details; empty before they are set.

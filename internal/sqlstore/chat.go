@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -53,9 +55,13 @@ const roomAccessWhere = `r.school_id = $1 AND (
 	OR r.kind = 'school'
 	OR (r.kind IN ('direct', 'chat') AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.room_id = r.id AND cm.user_id = $2)))`
 
-const roomColumns = `r.id, r.school_id, r.kind, COALESCE(g.name, r.name), COALESCE(r.group_id, 0), r.locked,
+const roomColumns = `r.id, r.school_id, r.kind, COALESCE(g.name, CASE WHEN r.name = '' THEN
+		(SELECT u.first_name || ' ' || u.last_name FROM chat_members cm JOIN users u ON u.id = cm.user_id
+		WHERE cm.room_id = r.id AND cm.user_id <> $2 ORDER BY u.sort_name LIMIT 1) END, r.name, ''),
+	COALESCE(r.group_id, 0), r.locked,
 	COALESCE((SELECT MAX(id) FROM chat_messages x WHERE x.room_id = r.id), 0),
-	COALESCE((SELECT role FROM memberships m WHERE m.group_id = r.group_id AND m.user_id = $2), ''),
+	COALESCE((SELECT role FROM memberships m WHERE m.group_id = r.group_id AND m.user_id = $2),
+		(SELECT CASE WHEN leader THEN 'leader' ELSE 'member' END FROM chat_members cm WHERE cm.room_id = r.id AND cm.user_id = $2), ''),
 	(SELECT COUNT(*) FROM chat_messages x WHERE x.room_id = r.id AND x.sender_id <> $2 AND x.deleted_at IS NULL
 		AND x.id > COALESCE((SELECT last_read FROM chat_reads rd WHERE rd.room_id = r.id AND rd.user_id = $2), 0))`
 
@@ -66,7 +72,7 @@ func scanRoom(row interface{ Scan(...any) error }, u *schulhof.User) (*schulhof.
 		return nil, err
 	}
 	switch r.Kind {
-	case schulhof.RoomGroup:
+	case schulhof.RoomGroup, schulhof.RoomChat:
 		r.Leader = role == string(schulhof.MemberRoleLeader)
 	case schulhof.RoomSchool:
 		r.Leader = u.Role == schulhof.RoleSchoolAdmin
@@ -151,12 +157,12 @@ func roomAccess(ctx context.Context, q querier, u *schulhof.User, id schulhof.Ro
 	case schulhof.RoomSchool:
 		r.Leader = u.Role == schulhof.RoleSchoolAdmin
 	default:
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM chat_members WHERE room_id = $1 AND user_id = $2`, id, u.ID).Scan(&n); err != nil {
-			return nil, err
-		}
-		if n == 0 {
+		err := q.QueryRowContext(ctx, `SELECT leader FROM chat_members WHERE room_id = $1 AND user_id = $2`, id, u.ID).Scan(&r.Leader)
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	r.CanWrite = r.Leader || (!r.Locked && r.Kind != schulhof.RoomSchool)
@@ -179,12 +185,19 @@ func findRoom(ctx context.Context, q querier, u *schulhof.User, id schulhof.Room
 	return scanRoom(rows, u)
 }
 
-// PostMessage stores a message in a room the user may write in; the
-// sender has read it.
-func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, text string, replyTo int64) (*schulhof.Message, error) {
-	text, err := schulhof.CleanMessageText(text)
-	if err != nil {
-		return nil, err
+// PostMessage stores a message in a room the user may write in, with its
+// mentions and attachments; the sender has read it.
+func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, in *schulhof.NewMessage) (*schulhof.Message, error) {
+	text, err := schulhof.CleanMessageText(in.Text)
+	if err != nil && !(len(in.Attachments) > 0 && strings.TrimSpace(in.Text) == "") {
+		return nil, err // a message may be only attachments
+	}
+	if len(in.Attachments) > schulhof.MaxAttachments {
+		return nil, schulhof.Invalid("attachments", "chat.too_many_attachments", schulhof.MaxAttachments)
+	}
+	mentions := uniqueIDs(in.Mentions)
+	if len(mentions) > 50 {
+		return nil, schulhof.Invalid("mentions", "chat.too_many_mentions")
 	}
 	var m *schulhof.Message
 	err = db.chatUpdate(ctx, func(tx *sql.Tx) error {
@@ -203,24 +216,168 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		if until > db.now() {
 			return schulhof.Errorf(schulhof.EForbidden, "chat.muted", time.Unix(until, 0).In(berlin).Format("15:04"))
 		}
-		if replyTo != 0 {
+		if in.ReplyTo != 0 {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM chat_messages WHERE id = $1 AND room_id = $2`, replyTo, room).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM chat_messages WHERE id = $1 AND room_id = $2`, in.ReplyTo, room).Scan(&n); err != nil {
 				return err
 			}
 			if n == 0 {
 				return schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
 			}
 		}
+		for _, id := range mentions {
+			if ok, err := readsRoom(ctx, tx, r, id); err != nil {
+				return err
+			} else if !ok {
+				return schulhof.Invalid("mentions", "chat.mention_not_member")
+			}
+		}
 		now := db.now()
-		m = &schulhof.Message{RoomID: room, Sender: u.ID, Name: u.Name(), Text: text, ReplyTo: replyTo, Created: time.Unix(now, 0)}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO chat_messages (room_id, sender_id, text, reply_to, created_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, room, u.ID, text, replyTo, now).Scan(&m.ID); err != nil {
+		m = &schulhof.Message{RoomID: room, Sender: u.ID, Name: u.Name(), Text: text, ReplyTo: in.ReplyTo, Created: time.Unix(now, 0), Mentions: mentions}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO chat_messages (room_id, sender_id, text, reply_to, created_at, search_text)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, room, u.ID, text, in.ReplyTo, now, strings.ToLower(text)).Scan(&m.ID); err != nil {
 			return err
+		}
+		for _, id := range mentions {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO chat_mentions (message_id, user_id) VALUES ($1, $2)`, m.ID, id); err != nil {
+				return err
+			}
+		}
+		for _, a := range uniqueIDs(in.Attachments) {
+			res, err := tx.ExecContext(ctx, `UPDATE chat_attachments SET message_id = $1
+				WHERE id = $2 AND room_id = $3 AND uploaded_by = $4 AND message_id IS NULL`, m.ID, a, room, u.ID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return schulhof.Invalid("attachments", "chat.no_attachment")
+			}
+		}
+		if m.ReplyTo != 0 || len(in.Attachments) > 0 {
+			if err := enrichMessages(ctx, tx, u, []*schulhof.Message{m}); err != nil {
+				return err
+			}
 		}
 		return setRead(ctx, tx, room, u.ID, m.ID)
 	})
 	return m, err
+}
+
+// readsRoom says whether a user reads a room the actor has access to.
+func readsRoom(ctx context.Context, q querier, r *schulhof.Room, user schulhof.UserID) (bool, error) {
+	var n int
+	var err error
+	switch r.Kind {
+	case schulhof.RoomGroup:
+		err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND user_id = $2`, r.GroupID, user).Scan(&n)
+	case schulhof.RoomSchool:
+		err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = $1 AND school_id = $2 AND active`, user, r.SchoolID).Scan(&n)
+	default:
+		err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM chat_members WHERE room_id = $1 AND user_id = $2`, r.ID, user).Scan(&n)
+	}
+	return n > 0, err
+}
+
+// enrichMessages adds what a message shows beyond its row: the glimpse of
+// the message it answers, reactions (with the reader's own), mentions and
+// attachments, in one query each for the whole page.
+func enrichMessages(ctx context.Context, q querier, reader *schulhof.User, ms []*schulhof.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	byID := map[int64]*schulhof.Message{}
+	ids := make([]string, 0, len(ms))
+	var replies []string
+	for _, m := range ms {
+		byID[m.ID] = m
+		ids = append(ids, strconv.FormatInt(m.ID, 10))
+		if m.ReplyTo != 0 {
+			replies = append(replies, strconv.FormatInt(m.ReplyTo, 10))
+		}
+	}
+	in := strings.Join(ids, ",") // ids are numbers we read ourselves
+	if len(replies) > 0 {
+		rows, err := q.QueryContext(ctx, `SELECT m.id, u.first_name, u.last_name, m.text, m.deleted_at IS NOT NULL
+			FROM chat_messages m JOIN users u ON u.id = m.sender_id WHERE m.id IN (`+strings.Join(replies, ",")+`)`)
+		if err != nil {
+			return err
+		}
+		glimpses := map[int64]*schulhof.ReplyGlimpse{}
+		for rows.Next() {
+			var id int64
+			var first, last, text string
+			var deleted bool
+			if err := rows.Scan(&id, &first, &last, &text, &deleted); err != nil {
+				rows.Close()
+				return err
+			}
+			if deleted {
+				text = ""
+			}
+			if r := []rune(text); len(r) > 120 {
+				text = string(r[:120]) + "…"
+			}
+			glimpses[id] = &schulhof.ReplyGlimpse{Sender: first + " " + last, Text: text}
+		}
+		rows.Close()
+		for _, m := range ms {
+			if m.ReplyTo != 0 {
+				m.Reply = glimpses[m.ReplyTo]
+			}
+		}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT message_id, emoji, COUNT(*), SUM(CASE WHEN user_id = $1 THEN 1 ELSE 0 END)
+		FROM chat_reactions WHERE message_id IN (`+in+`) GROUP BY message_id, emoji`, reader.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var r schulhof.Reaction
+		var mine int
+		if err := rows.Scan(&id, &r.Emoji, &r.Count, &mine); err != nil {
+			rows.Close()
+			return err
+		}
+		r.Mine = mine > 0
+		byID[id].Reactions = append(byID[id].Reactions, r)
+	}
+	rows.Close()
+	for _, m := range ms { // in the order the picker shows them
+		slices.SortFunc(m.Reactions, func(a, b schulhof.Reaction) int {
+			return slices.Index(schulhof.ReactionEmoji, a.Emoji) - slices.Index(schulhof.ReactionEmoji, b.Emoji)
+		})
+	}
+	rows, err = q.QueryContext(ctx, `SELECT message_id, user_id FROM chat_mentions WHERE message_id IN (`+in+`) ORDER BY message_id, user_id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var user schulhof.UserID
+		if err := rows.Scan(&id, &user); err != nil {
+			rows.Close()
+			return err
+		}
+		byID[id].Mentions = append(byID[id].Mentions, user)
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT message_id, id, name, content_type, size, blob_key FROM chat_attachments
+		WHERE message_id IN (`+in+`) ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		a := &schulhof.Attachment{}
+		if err := rows.Scan(&id, &a.ID, &a.Name, &a.ContentType, &a.Size, &a.BlobKey); err != nil {
+			return err
+		}
+		a.Image = schulhof.InlineImageTypes[a.ContentType]
+		byID[id].Attachments = append(byID[id].Attachments, a)
+	}
+	return rows.Err()
 }
 
 func setRead(ctx context.Context, tx *sql.Tx, room schulhof.RoomID, user schulhof.UserID, upTo int64) error {
@@ -275,6 +432,9 @@ func (db *DB) FindMessages(ctx context.Context, u *schulhof.User, room schulhof.
 	}
 	if after == 0 {
 		slices.Reverse(out)
+	}
+	if err := enrichMessages(ctx, readQuerier{db}, u, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -459,7 +619,7 @@ func (db *DB) EditMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		if sender != u.ID || deleted {
 			return schulhof.Errorf(schulhof.EForbidden, "chat.not_yours")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE chat_messages SET text = $1, edited_at = $2 WHERE id = $3`, text, db.now(), id)
+		_, err = tx.ExecContext(ctx, `UPDATE chat_messages SET text = $1, edited_at = $2, search_text = $3 WHERE id = $4`, text, db.now(), strings.ToLower(text), id)
 		return err
 	})
 }
@@ -483,9 +643,17 @@ func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof
 		if moderator && !r.Leader {
 			return schulhof.Errorf(schulhof.EForbidden, "chat.not_yours")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE chat_messages SET text = '', deleted_at = $1, by_moderator = $2 WHERE id = $3`,
+		if _, err := tx.ExecContext(ctx, `UPDATE chat_messages SET text = '', search_text = '', deleted_at = $1, by_moderator = $2 WHERE id = $3`,
 			db.now(), moderator, id); err != nil {
 			return err
+		}
+		// what hung on it goes with it (the attachments' blobs with the
+		// next sweep, where nothing else names them)
+		for _, q := range []string{`DELETE FROM chat_attachments WHERE message_id = $1`, `DELETE FROM chat_reactions WHERE message_id = $1`,
+			`DELETE FROM chat_mentions WHERE message_id = $1`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
 		}
 		if moderator {
 			return db.audit(ctx, tx, u.SchoolID, "chat.delete", fmt.Sprintf("room %d message %d", room, id), fmt.Sprintf("sender %d", sender))

@@ -37,7 +37,7 @@ func TestChat(t *testing.T) {
 		class := rooms[1].ID
 		school := rooms[0].ID
 		// the teacher writes in the class room; anna has one unread
-		m1, err := db.PostMessage(ctx, teacher, class, "  Morgen bringt ihr den Atlas mit. ", 0)
+		m1, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "  Morgen bringt ihr den Atlas mit. "})
 		if err != nil || m1.Text != "Morgen bringt ihr den Atlas mit." || m1.ID == 0 {
 			t.Fatalf("%+v %v", m1, err)
 		}
@@ -47,7 +47,7 @@ func TestChat(t *testing.T) {
 		if r, _ := db.FindRoom(ctx, teacher, class); r.Unread != 0 || !r.Leader {
 			t.Errorf("the sender's own message is read: %+v", r)
 		}
-		m2, err := db.PostMessage(ctx, anna, class, "Okay!", m1.ID)
+		m2, err := db.PostMessage(ctx, anna, class, &schulhof.NewMessage{Text: "Okay!", ReplyTo: m1.ID})
 		if err != nil || m2.ReplyTo != m1.ID {
 			t.Fatalf("%+v %v", m2, err)
 		}
@@ -56,30 +56,30 @@ func TestChat(t *testing.T) {
 			if _, err := db.FindRoom(ctx, u, class); !schulhof.Match(err, schulhof.ENotFound) {
 				t.Errorf("%s reads 5a's room: %v", name, err)
 			}
-			if _, err := db.PostMessage(ctx, u, class, "hallo", 0); !schulhof.Match(err, schulhof.ENotFound) {
+			if _, err := db.PostMessage(ctx, u, class, &schulhof.NewMessage{Text: "hallo"}); !schulhof.Match(err, schulhof.ENotFound) {
 				t.Errorf("%s writes in 5a's room: %v", name, err)
 			}
 			if _, err := db.FindMessages(ctx, u, class, 0, 10); !schulhof.Match(err, schulhof.ENotFound) {
 				t.Errorf("%s reads 5a's messages: %v", name, err)
 			}
 		}
-		if _, err := db.PostMessage(ctx, anna, school, "Hallo Schule", 0); !schulhof.Match(err, schulhof.EForbidden) {
+		if _, err := db.PostMessage(ctx, anna, school, &schulhof.NewMessage{Text: "Hallo Schule"}); !schulhof.Match(err, schulhof.EForbidden) {
 			t.Errorf("a student writes in the school's channel: %v", err)
 		}
-		if _, err := db.PostMessage(ctx, admin, school, "Morgen ist Wandertag.", 0); err != nil {
+		if _, err := db.PostMessage(ctx, admin, school, &schulhof.NewMessage{Text: "Morgen ist Wandertag."}); err != nil {
 			t.Errorf("the admin's announcement: %v", err)
 		}
 		for _, bad := range []string{"", "   ", string(make([]rune, schulhof.MaxMessageLength+1))} {
-			if _, err := db.PostMessage(ctx, anna, class, bad, 0); !schulhof.Match(err, schulhof.EInvalid) {
+			if _, err := db.PostMessage(ctx, anna, class, &schulhof.NewMessage{Text: bad}); !schulhof.Match(err, schulhof.EInvalid) {
 				t.Errorf("%q: %v", bad[:min(len(bad), 5)], err)
 			}
 		}
-		if _, err := db.PostMessage(ctx, anna, class, "Antwort", 999999); !schulhof.Match(err, schulhof.ENotFound) {
+		if _, err := db.PostMessage(ctx, anna, class, &schulhof.NewMessage{Text: "Antwort", ReplyTo: 999999}); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("a reply to nothing: %v", err)
 		}
 		// history by cursor
 		for i := 0; i < 5; i++ {
-			if _, err := db.PostMessage(ctx, teacher, class, "Nachricht", 0); err != nil {
+			if _, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "Nachricht"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -133,19 +133,19 @@ func TestChat(t *testing.T) {
 			t.Errorf("anna locks: %v", err)
 		}
 		must(t, db.LockRoom(ctx, teacher, class, true))
-		if _, err := db.PostMessage(ctx, anna, class, "Hallo?", 0); !schulhof.Match(err, schulhof.EForbidden) {
+		if _, err := db.PostMessage(ctx, anna, class, &schulhof.NewMessage{Text: "Hallo?"}); !schulhof.Match(err, schulhof.EForbidden) {
 			t.Errorf("writing in a locked room: %v", err)
 		}
-		if _, err := db.PostMessage(ctx, teacher, class, "Ruhe bitte.", 0); err != nil {
+		if _, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "Ruhe bitte."}); err != nil {
 			t.Errorf("the leader in the locked room: %v", err)
 		}
 		must(t, db.LockRoom(ctx, teacher, class, false))
 		must(t, db.MuteMember(ctx, teacher, class, anna.ID, sqltest.Clock.Add(10*time.Minute)))
-		if _, err := db.PostMessage(ctx, anna, class, "Hallo?", 0); !schulhof.Match(err, schulhof.EForbidden) {
+		if _, err := db.PostMessage(ctx, anna, class, &schulhof.NewMessage{Text: "Hallo?"}); !schulhof.Match(err, schulhof.EForbidden) {
 			t.Errorf("writing while muted: %v", err)
 		}
 		must(t, db.MuteMember(ctx, teacher, class, anna.ID, time.Time{}))
-		if _, err := db.PostMessage(ctx, anna, class, "Danke.", 0); err != nil {
+		if _, err := db.PostMessage(ctx, anna, class, &schulhof.NewMessage{Text: "Danke."}); err != nil {
 			t.Errorf("after the mute: %v", err)
 		}
 		if err := db.MuteMember(ctx, teacher, class, stranger.ID, sqltest.Clock.Add(time.Hour)); !schulhof.Match(err, schulhof.ENotFound) {

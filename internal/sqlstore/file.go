@@ -357,7 +357,7 @@ func (db *DB) PurgeTrash(ctx context.Context, before time.Time) (int64, error) {
 }
 
 // SpaceUsage counts the bytes of a space's live files and their versions,
-// and for a user's space the files they uploaded to assignments.
+// and for a user's space the files they uploaded to assignments and chats.
 // The trash does not count: deleting makes room at once, and the trash
 // empties itself after its retention.
 func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
@@ -376,14 +376,22 @@ func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space sc
 	var assignments int64
 	err = db.readRow(ctx, `SELECT COALESCE(SUM(f.size), 0) FROM assignment_files f JOIN assignments a ON a.id = f.assignment_id
 		WHERE a.school_id = $1 AND f.uploaded_by = $2`, school, space.ID).Scan(&assignments)
-	return files + versions + assignments, err
+	if err != nil {
+		return 0, err
+	}
+	// and what they uploaded into chats (not files shared from their space)
+	var chat int64
+	err = db.readRow(ctx, `SELECT COALESCE(SUM(a.size), 0) FROM chat_attachments a JOIN chat_rooms r ON r.id = a.room_id
+		WHERE r.school_id = $1 AND a.uploaded_by = $2 AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.blob_key = a.blob_key)`, school, space.ID).Scan(&chat)
+	return files + versions + assignments + chat, err
 }
 
-// BlobInUse reports whether a file, a version or an assignment's file names the blob.
+// BlobInUse reports whether a file, a version, an assignment's file or a
+// chat attachment names the blob.
 func (db *DB) BlobInUse(ctx context.Context, key string) (bool, error) {
 	var n int
 	err := db.readRow(ctx, `SELECT (SELECT COUNT(*) FROM nodes WHERE blob_key = $1) + (SELECT COUNT(*) FROM node_versions WHERE blob_key = $1)
-		+ (SELECT COUNT(*) FROM assignment_files WHERE blob_key = $1)`, key).Scan(&n)
+		+ (SELECT COUNT(*) FROM assignment_files WHERE blob_key = $1) + (SELECT COUNT(*) FROM chat_attachments WHERE blob_key = $1)`, key).Scan(&n)
 	return n > 0, err
 }
 

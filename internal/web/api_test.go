@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"net/http"
 	"strings"
 	"testing"
@@ -8,6 +11,13 @@ import (
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
+
+// pngBytes is a small picture, as a photo of the board would arrive.
+var pngBytes = func() string {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 4, 3)))
+	return b.String()
+}()
 
 // scenario is one request and the status it must get. Paths and bodies
 // may name fixture users and groups in braces: {a-student}, {a-5a}.
@@ -247,7 +257,7 @@ var apiScenarios = []scenario{
 	{"rooms of another class", "a-student2", "GET", "/api/v1/rooms", "", 200, `"name":"5b"`},
 	{"rooms operator", "operator", "GET", "/api/v1/rooms", "", 404, ""},
 	{"room messages", "a-student", "GET", "/api/v1/rooms/{a-room}/messages", "", 200, `"text":"Guten Morgen, 5a a"`},
-	{"room messages after", "a-student", "GET", "/api/v1/rooms/{a-room}/messages?after={a-msg}&limit=10", "", 200, `"items":[],"next":"`},
+	{"room messages after", "a-student", "GET", "/api/v1/rooms/{a-room}/messages?after={a-msg}&limit=10", "", 200, `"text":"Das Blatt","created_at":"2026-11-30T07:00:00Z","attachments":[{"id":`},
 	{"room messages bad cursor", "a-student", "GET", "/api/v1/rooms/{a-room}/messages?after=x", "", 400, ""},
 	{"room messages of another class", "a-student2", "GET", "/api/v1/rooms/{a-room}/messages", "", 404, ""},
 	{"room messages other school", "b-student", "GET", "/api/v1/rooms/{a-room}/messages", "", 404, ""},
@@ -273,6 +283,53 @@ var apiScenarios = []scenario{
 	{"mute a member too long", "a-teacher", "PUT", "/api/v1/rooms/{a-room}/mutes/{a-student}", `{"minutes":99999}`, 422, ""},
 	{"mute as a student", "a-student", "PUT", "/api/v1/rooms/{a-room}/mutes/{a-teacher}", `{"minutes":10}`, 403, ""},
 	{"mute someone of another school", "a-teacher", "PUT", "/api/v1/rooms/{a-room}/mutes/{b-student}", `{"minutes":10}`, 404, ""},
+	{"unmute", "a-teacher", "PUT", "/api/v1/rooms/{a-room}/mutes/{a-student}", `{"minutes":0}`, 204, ""},
+	{"room members", "a-student", "GET", "/api/v1/rooms/{a-room}/members", "", 200, `"name":"Student SchuleA","role":"student"},{"id":`},
+	{"room members of the school's channel", "a-student", "GET", "/api/v1/rooms/{a-school-room}/members", "", 200, `"items":[]`},
+	{"room members other school", "b-student", "GET", "/api/v1/rooms/{a-room}/members", "", 404, ""},
+	{"mention a member", "a-student", "POST", "/api/v1/rooms/{a-room}/messages", `{"text":"@Teacher SchuleA schauen Sie mal","mentions":[{a-teacher}]}`, 201, `"text":"@Teacher SchuleA schauen Sie mal","created_at":"2026-11-30T07:00:00Z","mentions":[`},
+	{"mention someone outside the room", "a-student", "POST", "/api/v1/rooms/{a-room}/messages", `{"text":"x","mentions":[{a-student2}]}`, 422, "mentions"},
+	{"react", "a-student", "PUT", "/api/v1/rooms/{a-room}/messages/{a-msg}/reactions/%F0%9F%91%8D", "", 200, `"reactions":[{"emoji":"👍","count":1,"mine":true}]`},
+	{"react again", "a-student", "PUT", "/api/v1/rooms/{a-room}/messages/{a-msg}/reactions/%F0%9F%91%8D", "", 200, `"count":1,"mine":true`},
+	{"react with another emoji", "a-student", "PUT", "/api/v1/rooms/{a-room}/messages/{a-msg}/reactions/x", "", 422, ""},
+	{"take a reaction back", "a-student", "DELETE", "/api/v1/rooms/{a-room}/messages/{a-msg}/reactions/%F0%9F%91%8D", "", 200, `"text":`},
+	{"react other school", "b-student", "PUT", "/api/v1/rooms/{a-room}/messages/{a-msg}/reactions/%F0%9F%91%8D", "", 404, ""},
+	{"report a message", "a-student", "POST", "/api/v1/rooms/{a-room}/messages/{a-msg}/report", `{"reason":"gemein"}`, 409, ""},
+	{"report without reason", "a-student", "POST", "/api/v1/rooms/{a-room}/messages/{a-msg}/report", `{"reason":" "}`, 422, ""},
+	{"reports for the leader", "a-teacher", "GET", "/api/v1/chat/reports", "", 200, `"reason":"unfreundlich"`},
+	{"reports for the admin", "a-admin", "GET", "/api/v1/chat/reports", "", 200, `"room_name":"5a"`},
+	{"reports for a student", "a-student", "GET", "/api/v1/chat/reports", "", 200, `"items":[]`},
+	{"handle a report as a student", "a-student", "POST", "/api/v1/chat/reports/{a-report}/handled", "", 404, ""},
+	{"handle a report", "a-teacher", "POST", "/api/v1/chat/reports/{a-report}/handled", "", 204, ""},
+	{"search", "a-student", "GET", "/api/v1/chat/search?q=guten%20MORGEN", "", 200, `"text":"Guten Morgen, 5a a"`},
+	{"search one letter", "a-student", "GET", "/api/v1/chat/search?q=g", "", 422, ""},
+	{"search in a room", "a-student", "GET", "/api/v1/chat/search?q=blatt&room={a-room}", "", 200, `"text":"Das Blatt"`},
+	{"search in the own school", "b-student", "GET", "/api/v1/chat/search?q=morgen", "", 200, `"text":"Guten Morgen, 5a b"`},
+	{"contacts of a student", "a-student", "GET", "/api/v1/chat/contacts?q=schulea", "", 200, `"name":"Teacher SchuleA","role":"teacher"`},
+	{"contacts of a student without parents", "a-student", "GET", "/api/v1/chat/contacts?q=parent", "", 200, `"items":[]`},
+	{"start a direct conversation", "a-student", "POST", "/api/v1/rooms", `{"members":[{a-student2}]}`, 201, `"kind":"direct","name":"Student2 SchuleA"`},
+	{"start one with a parent as a student", "a-student", "POST", "/api/v1/rooms", `{"members":[{a-parent}]}`, 403, ""},
+	{"start one with another school", "a-teacher", "POST", "/api/v1/rooms", `{"members":[{b-student}]}`, 422, ""},
+	{"start a group chat", "a-teacher", "POST", "/api/v1/rooms", `{"members":[{a-student},{a-parent}],"name":"Klassenfahrt"}`, 201, `"kind":"chat","name":"Klassenfahrt"`},
+	{"typing", "a-student", "POST", "/api/v1/rooms/{a-room}/typing", "", 204, ""},
+	{"typing other school", "b-student", "POST", "/api/v1/rooms/{a-room}/typing", "", 404, ""},
+	{"attach a file of the files module", "a-teacher", "POST", "/api/v1/rooms/{a-room}/attachments", `{"node":{a-sheet}}`, 201, `"name":"Blatt.txt"`},
+	{"attach a file one may not read", "a-student2", "POST", "/api/v1/rooms/{a-room}/attachments", `{"node":{a-sheet}}`, 404, ""},
+	{"attach a folder", "a-teacher", "POST", "/api/v1/rooms/{a-room}/attachments", `{"node":{a-material}}`, 404, ""},
+	{"upload an attachment", "a-student", "POST", "/api/v1/rooms/{a-room}/attachments", multipartBody("file:Tafel.png", pngBytes), 201, `"name":"Tafel.png","content_type":"image/png","size":`},
+	{"upload without a file", "a-student", "POST", "/api/v1/rooms/{a-room}/attachments", multipartBody("other:x.txt", "x"), 422, ""},
+	{"open an attachment", "a-student", "GET", "/api/v1/rooms/{a-room}/attachments/{a-attachment}", "", 200, "Hallo Klasse a"},
+	{"open an attachment of another class", "a-student2", "GET", "/api/v1/rooms/{a-room}/attachments/{a-attachment}", "", 404, ""},
+	{"chat settings", "a-student", "GET", "/api/v1/schools/schule-a/chat-settings", "", 200, `"start_with":{"parent":["teacher"],"student":["student","teacher"]},"retention_days":365`},
+	{"chat settings as a teacher", "a-teacher", "PUT", "/api/v1/schools/schule-a/chat-settings", `{"start_with":{},"retention_days":30}`, 403, ""},
+	{"chat settings bad role", "a-admin", "PUT", "/api/v1/schools/schule-a/chat-settings", `{"start_with":{"teacher":["student"]},"retention_days":30}`, 422, ""},
+	{"chat settings bad retention", "a-admin", "PUT", "/api/v1/schools/schule-a/chat-settings", `{"start_with":{},"retention_days":-1}`, 422, ""},
+	{"set chat settings", "a-admin", "PUT", "/api/v1/schools/schule-a/chat-settings", `{"start_with":{"student":["teacher"]},"retention_days":180}`, 200, `"start_with":{"student":["teacher"]},"retention_days":180`},
+	{"push key", "a-student", "GET", "/api/v1/push/key", "", 200, `"public_key":"B`},
+	{"push subscription elsewhere", "a-student", "PUT", "/api/v1/push/subscription", `{"endpoint":"https://intranet.example/x","p256dh":"` + strings.Repeat("A", 87) + `","auth":"` + strings.Repeat("A", 22) + `"}`, 422, ""},
+	{"push subscription", "a-student", "PUT", "/api/v1/push/subscription", `{"endpoint":"https://fcm.googleapis.com/fcm/send/abc","p256dh":"` + strings.Repeat("A", 87) + `","auth":"` + strings.Repeat("A", 22) + `"}`, 204, ""},
+	{"push subscription bad keys", "a-student", "PUT", "/api/v1/push/subscription", `{"endpoint":"https://fcm.googleapis.com/fcm/send/abc","p256dh":"x","auth":"y"}`, 422, ""},
+	{"push unsubscribe", "a-student", "DELETE", "/api/v1/push/subscription", `{"endpoint":"https://fcm.googleapis.com/fcm/send/abc"}`, 204, ""},
 	{"delete a message", "a-teacher", "DELETE", "/api/v1/rooms/{a-room}/messages/{a-msg}", "", 204, ""},
 	{"socket without upgrade", "a-student", "GET", "/api/v1/ws", "", 400, "WebSocket"},
 	{"socket without login", "", "GET", "/api/v1/ws", "", 401, ""},

@@ -27,8 +27,10 @@ import (
 type chatEvent struct {
 	School schulhof.SchoolID `json:"school"`
 	Room   schulhof.RoomID   `json:"room"`
-	Event  string            `json:"event"`
-	Data   json.RawMessage   `json:"data"`
+	// Topic, where set, is where the event goes instead of the room's.
+	Topic string          `json:"topic,omitempty"`
+	Event string          `json:"event"`
+	Data  json.RawMessage `json:"data"`
 }
 
 // startChat connects the hub to the bus.
@@ -39,11 +41,19 @@ func (s *Server) startChat() error {
 		if json.Unmarshal(data, &e) != nil {
 			return
 		}
-		s.hub.Deliver(context.Background(), "room."+strconv.FormatInt(int64(e.Room), 10), e.Event, e.Data)
+		topic := e.Topic
+		if topic == "" {
+			topic = "room." + strconv.FormatInt(int64(e.Room), 10)
+		}
+		s.hub.Deliver(context.Background(), topic, e.Event, e.Data)
 	})
 	s.chatSub = sub
 	return err
 }
+
+// WaitPushes waits for the Web Push notifications under way, as at
+// shutdown (each is bounded in time) and in tests.
+func (s *Server) WaitPushes() { s.pushWG.Wait() }
 
 // CloseSockets ends the live sockets (at shutdown: clients reconnect to
 // another node or after the restart) and leaves the bus.
@@ -60,7 +70,13 @@ func (s *Server) CloseSockets() {
 func (s *Server) mayFollow(ctx context.Context, u *schulhof.User, topic string) bool {
 	kind, id, _ := strings.Cut(topic, ".")
 	n, err := strconv.ParseInt(id, 10, 64)
-	if kind != "room" || err != nil {
+	if err != nil {
+		return false
+	}
+	if kind == "user" { // one's own events
+		return schulhof.UserID(n) == u.ID
+	}
+	if kind != "room" {
 		return false
 	}
 	a, err := s.audiences.get(schulhof.RoomID(n), func() (*schulhof.RoomAudience, error) {
@@ -171,17 +187,15 @@ func (s *Server) apiRoomMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": ms, "next": strconv.FormatInt(next, 10)})
 }
 
-// apiPostMessage: POST /api/v1/rooms/{room}/messages {"text", "reply_to"?}.
+// apiPostMessage: POST /api/v1/rooms/{room}/messages {"text", "reply_to"?,
+// "mentions"?, "attachments"?}.
 func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Text    string `json:"text"`
-		ReplyTo int64  `json:"reply_to"`
-	}
+	var in schulhof.NewMessage
 	if err := readJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m, err := s.postMessage(r, in.Text, in.ReplyTo)
+	m, err := s.postMessage(r, &in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -191,7 +205,7 @@ func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request) {
 
 // postMessage stores a message of the actor in the path's room and
 // publishes it.
-func (s *Server) postMessage(r *http.Request, text string, replyTo int64) (*schulhof.Message, error) {
+func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulhof.Message, error) {
 	u, err := chatUser(r)
 	if err != nil {
 		return nil, err
@@ -203,11 +217,12 @@ func (s *Server) postMessage(r *http.Request, text string, replyTo int64) (*schu
 	if wait := s.chatLimits.take(u.ID, s.now()); wait > 0 {
 		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{seconds(wait)}, RetryAfter: seconds(wait)}
 	}
-	m, err := s.db.PostMessage(r.Context(), u, room, text, replyTo)
+	m, err := s.db.PostMessage(r.Context(), u, room, in)
 	if err != nil {
 		return nil, err
 	}
 	s.publishChat(r.Context(), u.SchoolID, room, "message.new", m)
+	s.notifyMessage(u, m)
 	return m, nil
 }
 
@@ -378,12 +393,12 @@ func messageFromPath(r *http.Request) (schulhof.RoomID, int64, error) {
 // changedMessage publishes a message as it is now, after an edit or a
 // deletion, and returns it.
 func (s *Server) changedMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64, event string) (*schulhof.Message, error) {
-	ms, err := s.db.FindMessages(ctx, u, room, id-1, 1)
-	if err != nil || len(ms) == 0 || ms[0].ID != id {
-		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
+	m, err := s.db.FindMessage(ctx, u, room, id)
+	if err != nil {
+		return nil, err
 	}
-	s.publishChat(ctx, u.SchoolID, room, event, ms[0])
-	return ms[0], nil
+	s.publishChat(ctx, u.SchoolID, room, event, m)
+	return m, nil
 }
 
 // apiEditMessage: PATCH /api/v1/rooms/{room}/messages/{message} {"text"}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/push/pushtest"
 	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
@@ -179,5 +180,57 @@ func TestChatTwoNodes(t *testing.T) {
 	e := anna.next()
 	if e.Type != "event" || !strings.Contains(string(e.Data), "über zwei Knoten") {
 		t.Fatalf("on B: %+v", e)
+	}
+}
+
+// TestChatPush: a student's browser asked for notifications; the teacher
+// writes in the class room and it arrives, encrypted for that browser; a
+// subscription the push service calls gone is forgotten.
+func TestChatPush(t *testing.T) {
+	f := newFixture(t, nil)
+	srv, err := web.New(web.Config{Version: "test", PushHosts: []string{"127.0.0.1"}, PushAllowHTTP: true}, f.db, f.blobs,
+		password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.CloseSockets(); srv.WaitPushes() })
+	f.srv = srv
+	browser := pushtest.NewBrowser(t)
+	sub := browser.Subscription("/push/anna")
+	body, _ := json.Marshal(sub)
+	if rec := f.do("a-student", "PUT", "/api/v1/push/subscription", string(body)); rec.Code != 204 {
+		t.Fatalf("subscribe: %d %s", rec.Code, rec.Body)
+	}
+	room := f.expand("{a-room}")
+	if rec := f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Morgen Atlas mitbringen"}`); rec.Code != 201 {
+		t.Fatalf("post: %d %s", rec.Code, rec.Body)
+	}
+	srv.WaitPushes()
+	select {
+	case d := <-browser.Received:
+		var n struct{ Title, Body, URL, Tag string }
+		if err := json.Unmarshal(d.Payload, &n); err != nil || n.Title != "5a" || n.Body != "Teacher SchuleA: Morgen Atlas mitbringen" ||
+			n.URL != "/chat?room="+room || n.Tag != "room-"+room || d.Topic != n.Tag {
+			t.Errorf("notification %s (topic %q): %v", d.Payload, d.Topic, err)
+		}
+	default:
+		t.Fatal("no notification arrived")
+	}
+	// the student's own message is not pushed to her
+	f.do("a-student", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"ok"}`)
+	srv.WaitPushes()
+	if len(browser.Received) != 0 {
+		t.Error("the sender was notified of her own message")
+	}
+	// the browser dropped the subscription: the next push forgets it
+	browser.Status.Store(http.StatusGone)
+	f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Noch da?"}`)
+	srv.WaitPushes()
+	<-browser.Received
+	browser.Status.Store(http.StatusCreated)
+	f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Hallo?"}`)
+	srv.WaitPushes()
+	if len(browser.Received) != 0 {
+		t.Error("a gone subscription was used again")
 	}
 }

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
 )
 
 // The messenger's page: the user's rooms with their unread counts, and
@@ -18,7 +21,14 @@ type chatPage struct {
 	LastID   int64
 	Me       schulhof.UserID
 	Unread   int // over all rooms, for the title
+	// T are the sentences the script shows, in the reader's language
+	T map[string]string
 }
+
+// chatScriptKeys are the sentences of static/chat.js.
+var chatScriptKeys = []string{"chat.edited", "chat.deleted", "chat.deleted_by_moderator", "chat.react", "chat.reply", "chat.report",
+	"chat.delete", "chat.report_prompt", "chat.reported", "chat.delete_confirm", "chat.reads", "chat.typing", "chat.replying",
+	"chat.offline", "chat.no_results", "chat.reported_by", "chat.handled", "chat.notify_on", "chat.notify_off", "chat.notify_denied"}
 
 // showChatPage: GET /chat[?room=ID].
 func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {
@@ -28,7 +38,10 @@ func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newView(r, "chat.title")
-	p := &chatPage{Me: u.ID}
+	p := &chatPage{Me: u.ID, T: map[string]string{}}
+	for _, k := range chatScriptKeys {
+		p.T[k] = i18n.T(v.Lang, k)
+	}
 	if p.Rooms, err = s.roomsOf(r.Context(), u, v.Lang); err != nil {
 		s.fail(w, r, err)
 		return
@@ -70,9 +83,77 @@ func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {
 
 // postChatForm: POST /chat/{room}, the form without script.
 func (s *Server) postChatForm(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.postMessage(r, r.PostFormValue("text"), 0); err != nil {
+	if _, err := s.postMessage(r, &schulhof.NewMessage{Text: r.PostFormValue("text")}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/chat?room="+r.PathValue("room"), http.StatusSeeOther)
+}
+
+// chatSettingsForm is the messenger's part of the settings page: per role
+// (students, parents) the roles they may write to, and the retention.
+type chatSettingsForm struct {
+	Rules         []chatRoleRule
+	RetentionDays int
+}
+
+type chatRoleRule struct {
+	From    schulhof.Role
+	Label   string // the sentence key
+	Targets []chatRoleTarget
+}
+
+type chatRoleTarget struct {
+	Role    schulhof.Role
+	Allowed bool
+}
+
+func (s *Server) chatSettingsForm(ctx context.Context, sc *schulhof.School) *chatSettingsForm {
+	set, err := s.db.ChatSettings(ctx, sc.ID)
+	if err != nil {
+		set = schulhof.DefaultChatSettings()
+	}
+	f := &chatSettingsForm{RetentionDays: set.RetentionDays}
+	for _, from := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleParent} {
+		rule := chatRoleRule{From: from, Label: "chat.settings_students"}
+		if from == schulhof.RoleParent {
+			rule.Label = "chat.settings_parents"
+		}
+		for _, to := range schulhof.Roles {
+			rule.Targets = append(rule.Targets, chatRoleTarget{Role: to, Allowed: set.MayStart(from, to)})
+		}
+		f.Rules = append(f.Rules, rule)
+	}
+	return f
+}
+
+// saveChatSettingsFromForm: POST /s/{school}/settings/chat.
+func (s *Server) saveChatSettingsFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, ok := s.settingsSchool(w, r)
+	if !ok {
+		return
+	}
+	set := &schulhof.ChatSettings{StartWith: map[schulhof.Role][]schulhof.Role{}}
+	for _, from := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleParent} {
+		set.StartWith[from] = []schulhof.Role{}
+		for _, v := range r.PostForm[from.String()] {
+			if to, ok := schulhof.ParseRole(v); ok {
+				set.StartWith[from] = append(set.StartWith[from], to)
+			}
+		}
+	}
+	var err error
+	if set.RetentionDays, err = strconv.Atoi(strings.TrimSpace(r.PostFormValue("retention_days"))); err != nil {
+		err = schulhof.Invalid("retention_days", "chat.retention_range")
+	}
+	if err == nil {
+		err = s.db.SetChatSettings(r.Context(), sc.ID, set)
+	}
+	if err != nil {
+		v := s.schoolView(r, sc, "settings.title")
+		v.Data = s.settingsData(sc)
+		s.render(w, r, s.formError(r, v, err), "settings", v)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#chat", http.StatusSeeOther)
 }

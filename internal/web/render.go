@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // German time on machines without a zone database
 
@@ -45,6 +46,10 @@ var staticT = regexp.MustCompile(`\{\{\s*\$?\.T "([a-z_.0-9]+)"\s*\}\}`)
 // and once per language: translations without arguments are written into
 // the template text (escaped) before parsing, so that rendering a page does
 // not look up dozens of sentences by reflection on every request.
+// parsedTemplates are parsed once per process: they do not change, and
+// every test makes a server.
+var parsedTemplates = sync.OnceValues(parseTemplates)
+
 func parseTemplates() (map[string]map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"date":   formatDate,

@@ -260,7 +260,7 @@ func (s *Server) settingsData(sc *schulhof.School) map[string]any {
 	}
 	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid, "Holidays": own,
 		"WeekModel": s.weekModelForm(context.Background(), sc), "HolidaysKnownUntil": germanDate(holidays.SchoolKnownUntil()),
-		"Exams": s.examSettingsForm(context.Background(), sc)}
+		"Exams": s.examSettingsForm(context.Background(), sc), "Chat": s.chatSettingsForm(context.Background(), sc)}
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.

@@ -22,6 +22,7 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/push"
 	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/thumb"
@@ -58,6 +59,11 @@ type Config struct {
 	// ChatEvery is how often a user may post once their burst of ten is
 	// spent; 0 means every two seconds (load tests set it lower).
 	ChatEvery time.Duration
+	// PushHosts are the push services the server posts Web Push
+	// notifications to (push.DefaultHosts when empty); PushAllowHTTP
+	// allows plain http endpoints, for tests on loopback.
+	PushHosts     []string
+	PushAllowHTTP bool
 }
 
 // Server holds what the handlers share. It has no global state: tests run
@@ -92,6 +98,10 @@ type Server struct {
 	chatSub    bus.Subscription
 	audiences  *ttlCache[schulhof.RoomID, *schulhof.RoomAudience]
 	chatLimits chatLimiter
+	typing     typingLimiter
+	pushMu     sync.Mutex
+	pushSender *push.Sender
+	pushWG     sync.WaitGroup // pushes under way, for tests and shutdown
 }
 
 // New builds the server and its route table.
@@ -117,7 +127,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	if err := s.startChat(); err != nil {
 		return nil, err
 	}
-	pages, err := parseTemplates()
+	pages, err := parsedTemplates()
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +152,9 @@ func (s *Server) Run(ctx context.Context) {
 	}
 }
 
-// Housekeeping removes expired sessions, trash older than the retention
-// and blobs that no file names (uploads that crashed or were refused
+// Housekeeping removes expired sessions, trash older than the retention,
+// chat messages older than their school keeps them, and blobs that no
+// file or attachment names (uploads that crashed or were refused
 // after their bytes were stored).
 func (s *Server) Housekeeping(ctx context.Context) {
 	now := s.now()
@@ -161,6 +172,11 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		s.log.Error("purge trash", "err", err)
 	} else if n > 0 {
 		s.log.Info("purged trash", "count", n)
+	}
+	if n, err := s.db.PurgeOldMessages(ctx, now); err != nil {
+		s.log.Error("purge old chat messages", "err", err)
+	} else if n > 0 {
+		s.log.Info("purged old chat messages", "count", n)
 	}
 	if ups, err := s.db.FindUploadsBefore(ctx, now.Add(-schulhof.UploadLifetime)); err != nil {
 		s.log.Error("find abandoned uploads", "err", err)

@@ -51,6 +51,7 @@ func newServer(tb testing.TB, db *sqlstore.DB, blobs *blob.Disk, hasher *passwor
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { srv.CloseSockets(); srv.WaitPushes() })
 	return srv
 }
 
@@ -162,9 +163,21 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 				f.ids[k+"-school-room"] = int64(r.ID)
 			}
 		}
-		msg, err := db.PostMessage(ctx, f.user[k+"-teacher"], schulhof.RoomID(f.ids[k+"-room"]), "Guten Morgen, 5a "+k, 0)
+		msg, err := db.PostMessage(ctx, f.user[k+"-teacher"], schulhof.RoomID(f.ids[k+"-room"]), &schulhof.NewMessage{Text: "Guten Morgen, 5a "+k})
 		must(tb, err)
 		f.ids[k+"-msg"] = msg.ID
+		// a message of the teacher with the sheet attached, and a report
+		// of the student's against the first
+		sheet := f.node[k+"-sheet"]
+		chatFile := &schulhof.Attachment{Name: sheet.Name, ContentType: sheet.ContentType, Size: sheet.Size, BlobKey: sheet.BlobKey}
+		must(tb, db.AddChatAttachment(ctx, f.user[k+"-teacher"], schulhof.RoomID(f.ids[k+"-room"]), chatFile))
+		_, err = db.PostMessage(ctx, f.user[k+"-teacher"], schulhof.RoomID(f.ids[k+"-room"]), &schulhof.NewMessage{Text: "Das Blatt", Attachments: []int64{chatFile.ID}})
+		must(tb, err)
+		f.ids[k+"-attachment"] = chatFile.ID
+		must(tb, db.ReportMessage(ctx, f.user[k+"-student"], schulhof.RoomID(f.ids[k+"-room"]), msg.ID, "unfreundlich"))
+		reports, err := db.FindReports(ctx, f.user[k+"-teacher"])
+		must(tb, err)
+		f.ids[k+"-report"] = reports[0].ID
 	}
 	for name, u := range f.user {
 		slug := ""
