@@ -163,7 +163,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 				f.ids[k+"-school-room"] = int64(r.ID)
 			}
 		}
-		msg, err := db.PostMessage(ctx, f.user[k+"-teacher"], schulhof.RoomID(f.ids[k+"-room"]), &schulhof.NewMessage{Text: "Guten Morgen, 5a "+k})
+		msg, err := db.PostMessage(ctx, f.user[k+"-teacher"], schulhof.RoomID(f.ids[k+"-room"]), &schulhof.NewMessage{Text: "Guten Morgen, 5a " + k})
 		must(tb, err)
 		f.ids[k+"-msg"] = msg.ID
 		// a message of the teacher with the sheet attached, and a report

@@ -119,4 +119,3 @@ func (b *Browser) decrypt(body []byte) ([]byte, error) {
 	}
 	return plain[:end], nil
 }
-
