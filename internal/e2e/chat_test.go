@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
@@ -15,7 +17,9 @@ import (
 // TestChat: the teacher writes in the class room; the student, with the
 // room open in another browser, sees it arrive without reloading and
 // answers; the teacher sees the answer arrive and that the student has
-// read the message.
+// read the message. Then the student reacts and types, the teacher
+// replies, and the student starts a conversation with the teacher: each
+// shows on the other side live, the new room with its unread count.
 func TestChat(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
@@ -47,6 +51,12 @@ func TestChat(t *testing.T) {
 		step(t, ctx, who+" room", chromedp.WaitVisible(chromedp.ID("text")))
 		time.Sleep(300 * time.Millisecond)
 	}
+	// a script error on the teacher's page fails the test
+	chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
+			t.Errorf("script error: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
+		}
+	})
 	login(ctx, "mueller")
 	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()
@@ -82,6 +92,55 @@ func TestChat(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// the student gives a 👍; the teacher sees it on her message live
+	step(t, sctx, "student reacts", chromedp.Click(chromedp.CSS("[data-testid=messages] li:not(.mine) details.pick summary")),
+		chromedp.Click(chromedp.CSS("[data-testid=messages] li:not(.mine) details.pick[open] button")))
+	waitText(t, ctx, "[data-testid=messages] li.mine .reaction", "👍 1")
+	// the student types; the teacher sees who is writing (a typing signal
+	// passes every two seconds; the student's answer sent one just now)
+	time.Sleep(2100 * time.Millisecond)
+	step(t, sctx, "student types", chromedp.SendKeys(chromedp.ID("text"), "Noch eine"))
+	waitText(t, ctx, "#chat-typing", "Jonas Becker schreibt …")
+	// the teacher answers the student's message; it arrives with the quote
+	step(t, ctx, "teacher replies", chromedp.Click(chromedp.CSS("[data-testid=messages] li:not(.mine) .actions button")),
+		chromedp.SendKeys(chromedp.ID("text"), "Gern geschehen."), chromedp.Click(chromedp.CSS("[data-testid=send]")))
+	waitText(t, sctx, "[data-testid=messages] li:not(.mine):last-child blockquote.reply", "Jonas Becker: Okay, mache ich.")
+
+	// the student starts a conversation with the teacher; it appears in her
+	// list live, with its unread count in the title
+	step(t, sctx, "new conversation", chromedp.Click(chromedp.CSS(".chat-side details summary")),
+		chromedp.SendKeys(chromedp.ID("chat-contact-q"), "Mül"), chromedp.WaitVisible(chromedp.CSS("#chat-contact-results button")),
+		chromedp.Click(chromedp.CSS("#chat-contact-results button")), chromedp.Click(chromedp.CSS("#chat-contacts button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("text")))
+	if got := text(t, sctx, "#room-h"); got != "Maria Müller" {
+		t.Fatalf("the conversation's name for the student: %q", got)
+	}
+	time.Sleep(300 * time.Millisecond) // the new page's socket
+	step(t, sctx, "student writes privately", chromedp.SendKeys(chromedp.ID("text"), "Darf ich Sie etwas fragen?"),
+		chromedp.Click(chromedp.CSS("[data-testid=send]")))
+	waitText(t, ctx, "[data-testid=rooms] a[data-kind=direct]", "Jonas Becker")
+	waitText(t, ctx, "[data-testid=rooms] [data-testid=unread]", "1")
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	if err != nil || !strings.HasPrefix(title, "(1) ") {
+		t.Errorf("the teacher's title: %q", title)
+	}
 	screenshot(t, ctx, "chat-teacher.png")
 	screenshot(t, sctx, "chat-student.png")
+}
+
+// waitText waits until the element's text is the wanted one.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sj, _ := json.Marshal(sel)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(` + string(sj) + `)?.textContent ?? "").trim()`))
+		if err == nil && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %q (%v), want %q", sel, got, err, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -234,3 +234,41 @@ func TestChatPush(t *testing.T) {
 		t.Error("a gone subscription was used again")
 	}
 }
+
+// TestChatLiveExtras: typing, reactions and a new conversation arrive
+// live: the first two on the room's topic, the last on the user's own.
+func TestChatLiveExtras(t *testing.T) {
+	f := newFixture(t, nil)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	room := f.expand("{a-room}")
+	teacher := dialSocket(t, ts.URL, f.token["a-teacher"])
+	teacher.send(`{"type":"subscribe","id":"r","topic":"room.` + room + `"}`)
+	teacher.send(`{"type":"subscribe","id":"u","topic":"user.` + f.expand("{a-teacher}") + `"}`)
+	for range 2 {
+		if e := teacher.next(); e.Type != "ack" {
+			t.Fatalf("subscribe: %+v", e)
+		}
+	}
+	// nobody follows another's user topic
+	teacher.send(`{"type":"subscribe","id":"x","topic":"user.` + f.expand("{a-student}") + `"}`)
+	if e := teacher.next(); e.Type != "error" {
+		t.Fatalf("another's user topic: %+v", e)
+	}
+	if rec := f.do("a-student", "POST", "/api/v1/rooms/"+room+"/typing", ""); rec.Code != 204 {
+		t.Fatal(rec.Code)
+	}
+	if e := teacher.next(); e.Event != "typing" || !strings.Contains(string(e.Data), `"name":"Student SchuleA"`) {
+		t.Fatalf("typing: %+v", e)
+	}
+	f.do("a-student", "PUT", "/api/v1/rooms/"+room+"/messages/"+f.expand("{a-msg}")+"/reactions/%F0%9F%8E%89", "")
+	if e := teacher.next(); e.Event != "message.reactions" || !strings.Contains(string(e.Data), `"counts":{"🎉":1}`) {
+		t.Fatalf("reaction: %+v %s", e, e.Data)
+	}
+	if rec := f.do("a-student", "POST", "/api/v1/rooms", `{"members":[`+f.expand("{a-teacher}")+`]}`); rec.Code != 201 {
+		t.Fatal(rec.Code, rec.Body)
+	}
+	if e := teacher.next(); e.Event != "room.new" || e.Topic != "user."+f.expand("{a-teacher}") {
+		t.Fatalf("new conversation: %+v", e)
+	}
+}

@@ -324,6 +324,7 @@ if (form) {
       const m = await api("POST", `/api/v1/rooms/${room}/messages`,
         { text: value, reply_to: replyTo || undefined, mentions, attachments: attachments.map((a) => a.id) });
       text.value = "";
+      lastTyping = 0; // the next words are news again
       attachments = [];
       showAttachments();
       replyTo = null;
