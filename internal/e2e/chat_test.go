@@ -134,7 +134,7 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		sj, _ := json.Marshal(sel)
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(` + string(sj) + `)?.textContent ?? "").trim()`))
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+string(sj)+`)?.textContent ?? "").trim()`))
 		if err == nil && got == want {
 			return
 		}
