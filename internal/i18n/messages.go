@@ -781,4 +781,9 @@ var messages = map[string][2]string{
 	"chat.settings_retention":   {"Nachrichten löschen nach (Tagen, 0: nie)", "Delete messages after (days, 0: never)"},
 	"chat.settings_saved":       {"Die Regeln für Nachrichten sind gespeichert.", "The messaging rules are saved."},
 	"chat.settings_staff":       {"Lehrkräfte und die Schulleitung dürfen allen an der Schule schreiben. Gruppenräume und der Kanal der Schule gelten für alle.", "Teachers and admins may write to everyone at the school. Group rooms and the school's channel are for everyone."},
+	"chat.edit":                 {"Bearbeiten", "Edit"},
+	"chat.mute_hour":            {"Eine Stunde stummschalten", "Mute for an hour"},
+	"chat.muted_hour":           {"%s ist für eine Stunde stummgeschaltet.", "%s is muted for an hour."},
+	"chat.lock":                 {"Raum sperren (nur noch lesen)", "Lock the room (read-only)"},
+	"chat.unlock":               {"Raum wieder öffnen", "Unlock the room"},
 }

@@ -28,7 +28,8 @@ type chatPage struct {
 // chatScriptKeys are the sentences of static/chat.js.
 var chatScriptKeys = []string{"chat.edited", "chat.deleted", "chat.deleted_by_moderator", "chat.react", "chat.reply", "chat.report",
 	"chat.delete", "chat.report_prompt", "chat.reported", "chat.delete_confirm", "chat.reads", "chat.typing", "chat.replying",
-	"chat.offline", "chat.no_results", "chat.reported_by", "chat.handled", "chat.notify_on", "chat.notify_off", "chat.notify_denied"}
+	"chat.offline", "chat.no_results", "chat.reported_by", "chat.handled", "chat.notify_on", "chat.notify_off", "chat.notify_denied",
+	"chat.edit", "chat.mute_hour", "chat.muted_hour"}
 
 // showChatPage: GET /chat[?room=ID].
 func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {

@@ -46,6 +46,7 @@ var pageScenarios = []scenario{
 	{"chat page", "a-student", "GET", "/chat", "", 200, "(2) Nachrichten"},
 	{"chat room page", "a-student", "GET", "/chat?room={a-room}", "", 200, "Guten Morgen, 5a a"},
 	{"chat room page with an attachment", "a-student", "GET", "/chat?room={a-room}", "", 200, "📎 Blatt.txt"},
+	{"chat room page of its leader", "a-teacher", "GET", "/chat?room={a-room}", "", 200, `id="chat-lock" data-locked="false">Raum sperren`},
 	{"chat page sentences for the script", "a-student", "GET", "/chat?room={a-room}", "", 200, `"chat.typing":"%s schreibt …"`},
 	{"chat room page of another class", "a-student2", "GET", "/chat?room={a-room}", "", 404, ""},
 	{"chat room page other school", "b-student", "GET", "/chat?room={a-room}", "", 404, ""},

@@ -119,8 +119,10 @@ const render = (m) => {
     reactions.append(pick);
     const actions = el("div", { className: "actions" });
     if (form) actions.append(button(t("chat.reply"), () => startReply(m)));
+    if (mine) actions.append(button(t("chat.edit"), () => edit(m)));
     if (!mine) actions.append(button(t("chat.report"), () => report(m)));
     if (mine || leader) actions.append(button(t("chat.delete"), () => remove(m)));
+    if (!mine && leader) actions.append(button(t("chat.mute_hour"), () => mute(m)));
     item.append(reactions, actions);
   }
   if (mine) {
@@ -157,6 +159,17 @@ const report = async (m) => {
   try {
     await api("POST", `/api/v1/rooms/${room}/messages/${m.id}/report`, { reason });
     say(t("chat.reported"));
+  } catch (err) { say(err.message); }
+};
+const edit = async (m) => {
+  const text = prompt(t("chat.edit"), m.text);
+  if (text === null || text.trim() === m.text) return;
+  try { show({ ...(await api("PATCH", `/api/v1/rooms/${room}/messages/${m.id}`, { text })), reactions: m.reactions }); } catch (err) { say(err.message); }
+};
+const mute = async (m) => {
+  try {
+    await api("PUT", `/api/v1/rooms/${room}/mutes/${m.sender}`, { minutes: 60 });
+    say(t("chat.muted_hour", m.sender_name));
   } catch (err) { say(err.message); }
 };
 const remove = async (m) => {
@@ -523,6 +536,16 @@ if (notify && "serviceWorker" in navigator && "PushManager" in window) {
         await api("PUT", "/api/v1/push/subscription", { endpoint: s.endpoint, p256dh: enc(s.getKey("p256dh")), auth: enc(s.getKey("auth")) });
       }
       await refresh();
+    } catch (err) { say(err.message); }
+  });
+}
+
+const lock = document.getElementById("chat-lock");
+if (lock) {
+  lock.addEventListener("click", async () => {
+    try {
+      await api("PUT", `/api/v1/rooms/${room}/lock`, { locked: lock.dataset.locked !== "true" });
+      location.reload();
     } catch (err) { say(err.message); }
   });
 }
