@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -216,6 +217,28 @@ func TestChatMessageExtras(t *testing.T) {
 		}
 		if used, _ := db.BlobInUse(ctx, "k1"); !used {
 			t.Error("the attachment's blob is not in use")
+		}
+		// push: the room's readers' browsers, not the sender's, not others'
+		if has, _ := db.HasPushSubscriptions(ctx, s.ID); has {
+			t.Error("subscriptions before any")
+		}
+		for i, u := range []*schulhof.User{anna, carl, teacher, anna} {
+			must(t, db.SavePushSubscription(ctx, u, &schulhof.PushSubscription{Endpoint: "https://fcm.googleapis.com/x/" + u.Login + strconv.Itoa(i), P256dh: "k", Auth: "a"}))
+		}
+		if has, _ := db.HasPushSubscriptions(ctx, s.ID); !has {
+			t.Error("no subscriptions after some")
+		}
+		subs, err := db.RoomPushSubscriptions(ctx, s.ID, class, teacher.ID)
+		if err != nil || len(subs) != 2 || subs[0].User != anna.ID || subs[1].User != anna.ID {
+			t.Errorf("the class room's subscriptions: %+v %v", subs, err)
+		}
+		if subs, _ := db.RoomPushSubscriptions(ctx, s.ID, rooms[0].ID, admin.ID); len(subs) != 4 {
+			t.Errorf("the school channel's subscriptions: %+v", subs)
+		}
+		must(t, db.DeletePushSubscription(ctx, carl.ID, "https://fcm.googleapis.com/x/anna0")) // not his
+		must(t, db.DeletePushSubscription(ctx, 0, "https://fcm.googleapis.com/x/anna3"))
+		if subs, _ := db.RoomPushSubscriptions(ctx, s.ID, class, teacher.ID); len(subs) != 1 {
+			t.Errorf("after deleting: %+v", subs)
 		}
 		// retention: the school keeps messages 30 days
 		set := schulhof.DefaultChatSettings()

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
 
 	"github.com/schulhof/schulhof"
 )
@@ -33,45 +32,35 @@ func (db *DB) DeletePushSubscription(ctx context.Context, user schulhof.UserID, 
 	})
 }
 
-// PushSubscriptions returns the subscriptions of the users.
-func (db *DB) PushSubscriptions(ctx context.Context, users []schulhof.UserID) ([]*schulhof.PushSubscription, error) {
-	var out []*schulhof.PushSubscription
-	for len(users) > 0 {
-		batch := users[:min(len(users), 500)]
-		users = users[len(batch):]
-		ids := make([]any, len(batch))
-		for i, id := range batch {
-			ids[i] = id
-		}
-		rows, err := db.read.QueryContext(ctx, `SELECT user_id, endpoint, p256dh, auth FROM push_subscriptions WHERE user_id IN (`+placeholders(len(ids))+`)`, ids...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			s := &schulhof.PushSubscription{}
-			if err := rows.Scan(&s.User, &s.Endpoint, &s.P256dh, &s.Auth); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, s)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+// RoomPushSubscriptions returns the subscriptions of a room's readers but
+// one (the sender), in one query.
+func (db *DB) RoomPushSubscriptions(ctx context.Context, school schulhof.SchoolID, room schulhof.RoomID, except schulhof.UserID) ([]*schulhof.PushSubscription, error) {
+	rows, err := db.readRows(ctx, `SELECT p.user_id, p.endpoint, p.p256dh, p.auth FROM push_subscriptions p
+		JOIN chat_rooms r ON r.id = $1 AND r.school_id = $2
+		JOIN users u ON u.id = p.user_id AND u.school_id = r.school_id AND u.active
+		WHERE p.user_id <> $3 AND (r.kind = 'school'
+			OR (r.kind = 'group' AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = r.group_id AND m.user_id = p.user_id))
+			OR EXISTS (SELECT 1 FROM chat_members cm WHERE cm.room_id = r.id AND cm.user_id = p.user_id))`, room, school, except)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	defer rows.Close()
+	var out []*schulhof.PushSubscription
+	for rows.Next() {
+		s := &schulhof.PushSubscription{}
+		if err := rows.Scan(&s.User, &s.Endpoint, &s.P256dh, &s.Auth); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
-// placeholders is "$1, $2, ... $n".
-func placeholders(n int) string {
-	b := make([]byte, 0, n*4)
-	for i := 1; i <= n; i++ {
-		if i > 1 {
-			b = append(b, ", "...)
-		}
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(i), 10)
-	}
-	return string(b)
+// HasPushSubscriptions says whether any browser of the school asked for
+// notifications: when none did, a new message costs no further query.
+func (db *DB) HasPushSubscriptions(ctx context.Context, school schulhof.SchoolID) (bool, error) {
+	var n int
+	err := db.readRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM push_subscriptions p JOIN users u ON u.id = p.user_id
+		WHERE u.school_id = $1 LIMIT 1) x`, school).Scan(&n)
+	return n > 0, err
 }

@@ -521,8 +521,8 @@ func (s *Server) apiPushSubscribe(w http.ResponseWriter, r *http.Request) {
 	} else if err = p.CheckEndpoint(in.Endpoint); err == nil {
 		if len(in.P256dh) < 80 || len(in.P256dh) > 100 || len(in.Auth) < 16 || len(in.Auth) > 32 || len(in.Endpoint) > 1000 {
 			err = schulhof.Invalid("p256dh", "push.bad_keys")
-		} else {
-			err = s.db.SavePushSubscription(r.Context(), u, &in)
+		} else if err = s.db.SavePushSubscription(r.Context(), u, &in); err == nil {
+			s.pushSchools.clear() // the school has one now
 		}
 	}
 	if err != nil {
@@ -550,19 +550,17 @@ func (s *Server) notifyMessage(sender *schulhof.User, m *schulhof.Message) {
 		defer s.pushWG.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		readers, err := s.db.RoomReaders(ctx, sender.SchoolID, m.RoomID)
-		if err != nil {
-			s.log.Warn("push: readers", "room", m.RoomID, "err", err)
+		if has, err := s.pushSchools.get(sender.SchoolID, func() (bool, error) {
+			return s.db.HasPushSubscriptions(ctx, sender.SchoolID)
+		}); err != nil || !has {
 			return
 		}
-		others := readers[:0]
-		for _, id := range readers {
-			if id != sender.ID {
-				others = append(others, id)
-			}
+		subs, err := s.db.RoomPushSubscriptions(ctx, sender.SchoolID, m.RoomID, sender.ID)
+		if err != nil {
+			s.log.Warn("push: subscriptions", "room", m.RoomID, "err", err)
+			return
 		}
-		subs, err := s.db.PushSubscriptions(ctx, others)
-		if err != nil || len(subs) == 0 {
+		if len(subs) == 0 {
 			return
 		}
 		p, err := s.pusher(ctx)

@@ -102,6 +102,9 @@ type Server struct {
 	pushMu     sync.Mutex
 	pushSender *push.Sender
 	pushWG     sync.WaitGroup // pushes under way, for tests and shutdown
+	// pushSchools says per school whether any browser asked for
+	// notifications (kept ten seconds)
+	pushSchools *ttlCache[schulhof.SchoolID, bool]
 }
 
 // New builds the server and its route table.
@@ -117,6 +120,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.tt = newTimetableCaches()
 	s.examBooks = newTTLCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
 	s.audiences = newTTLCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000)
+	s.pushSchools = newTTLCache[schulhof.SchoolID, bool](10*time.Second, 10_000)
 	if cfg.ChatEvery > 0 {
 		s.chatLimits.burst, s.chatLimits.refill = chatBurst, cfg.ChatEvery
 	}
