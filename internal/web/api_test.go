@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
@@ -492,35 +491,30 @@ var apiScenarios = []scenario{
 }
 
 func TestAPIScenarios(t *testing.T) {
-	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		for _, sc := range apiScenarios {
-			t.Run(sc.name, func(t *testing.T) {
-				// a fresh fixture per scenario keeps them independent
-				f := newFixture(t, freshLike(t, db))
-				rec := f.do(sc.actor, sc.method, f.expand(sc.path), f.expand(sc.body))
-				if rec.Code != sc.want {
-					t.Fatalf("%s %s as %q: status %d, want %d\n%s", sc.method, sc.path, sc.actor, rec.Code, sc.want, rec.Body)
-				}
-				if sc.contains != "" && !strings.Contains(rec.Body.String(), sc.contains) {
-					t.Fatalf("body lacks %s:\n%s", sc.contains, rec.Body)
-				}
-				if rec.Code >= 400 && isJSONRoute(sc.path) && !strings.Contains(rec.Body.String(), `"error":{"code":`) {
-					t.Fatalf("error body not in the API's shape: %s", rec.Body)
-				}
-			})
-		}
-	})
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			// a fresh copy of one fixture per scenario keeps them independent
+			base := newFixture(t, sqltest.Fresh(t, kind == "postgres")).freeze()
+			for _, sc := range apiScenarios {
+				t.Run(sc.name, func(t *testing.T) {
+					f := base.thaw(t)
+					rec := f.do(sc.actor, sc.method, f.expand(sc.path), f.expand(sc.body))
+					if rec.Code != sc.want {
+						t.Fatalf("%s %s as %q: status %d, want %d\n%s", sc.method, sc.path, sc.actor, rec.Code, sc.want, rec.Body)
+					}
+					if sc.contains != "" && !strings.Contains(rec.Body.String(), sc.contains) {
+						t.Fatalf("body lacks %s:\n%s", sc.contains, rec.Body)
+					}
+					if rec.Code >= 400 && isJSONRoute(sc.path) && !strings.Contains(rec.Body.String(), `"error":{"code":`) {
+						t.Fatalf("error body not in the API's shape: %s", rec.Body)
+					}
+				})
+			}
+		})
+	}
 }
 
 func isJSONRoute(p string) bool { return strings.HasPrefix(p, "/api/") }
-
-// freshLike opens a new empty store of the same kind as db.
-func freshLike(t *testing.T, db *sqlstore.DB) *sqlstore.DB {
-	if db.Dialect() == sqlstore.Postgres {
-		return sqltest.MustOpenPostgres(t)
-	}
-	return sqltest.MustOpenSQLite(t)
-}
 
 func TestLoggedOutTokenIsDead(t *testing.T) {
 	f := newFixture(t, nil)

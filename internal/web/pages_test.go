@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
 // page requests a page as the actor, with the session cookie a browser sends.
@@ -229,7 +230,7 @@ var pageScenarios = []scenario{
 	{"totp enable without setup", "a-teacher", "POST", "/profile/totp/enable", "code=123456", 303, ""},
 	{"totp disable wrong password", "a-teacher", "POST", "/profile/totp/disable", "password=falsch", 422, ""},
 	{"login wrong", "", "POST", "/login", "login=student%40schule-a&password=falsch", 401, "falsch"},
-	{"metrics", "", "GET", "/metrics", "", 200, "schulhof_http_requests_total"},
+	{"metrics", "", "GET", "/metrics", "", 200, "# TYPE schulhof_logins_total counter"},
 	{"my files", "a-student", "GET", "/s/schule-a/files", "", 303, ""},
 	{"files home", "a-student", "GET", "/s/schule-a/files/user/{a-student}", "", 200, "Notizen.txt"},
 	{"files someone else's home", "a-teacher", "GET", "/s/schule-a/files/user/{a-student}", "", 404, ""},
@@ -258,9 +259,10 @@ var pageScenarios = []scenario{
 }
 
 func TestPageScenarios(t *testing.T) {
+	base := newFixture(t, sqltest.Fresh(t, false)).freeze()
 	for _, sc := range pageScenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			f := newFixture(t, nil)
+			f := base.thaw(t)
 			rec := f.page(sc.actor, sc.method, f.expand(sc.path), f.expand(sc.body))
 			if rec.Code != sc.want {
 				t.Fatalf("%s %s as %q: %d, want %d\n%s", sc.method, sc.path, sc.actor, rec.Code, sc.want, rec.Body)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,7 +33,9 @@ type fixture struct {
 	srv    *web.Server
 	db     *sqlstore.DB
 	blobs  *blob.Disk
-	school map[string]*schulhof.School
+	// blobDir is where blobs keeps the bytes, to copy a frozen fixture
+	blobDir string
+	school  map[string]*schulhof.School
 	user   map[string]*schulhof.User  // "a-admin", "b-student", "operator", ...
 	group  map[string]*schulhof.Group // "a-5a", "a-5b", ...
 	node   map[string]*schulhof.Node  // "a-material", "a-sheet", "a-note", "a-old"
@@ -70,8 +74,13 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 	if db == nil {
 		db = sqltest.MustOpenSQLite(tb)
 	}
-	blobs := newBlobs(tb)
-	f := &fixture{t: tb, db: db, blobs: blobs, srv: newServer(tb, db, blobs, nil), school: map[string]*schulhof.School{},
+	blobDir := tb.TempDir()
+	blobs, err := blob.NewDisk(blobDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	blobs.Reserve = 0
+	f := &fixture{t: tb, db: db, blobs: blobs, blobDir: blobDir, srv: newServer(tb, db, blobs, nil), school: map[string]*schulhof.School{},
 		user: map[string]*schulhof.User{}, group: map[string]*schulhof.Group{}, node: map[string]*schulhof.Node{}, token: map[string]string{}, ids: map[string]int64{}, keys: map[string]string{}}
 	hash := password.Hash(testPassword, password.Fast)
 	mk := func(name string, u *schulhof.User) {
@@ -197,6 +206,42 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		f.token[name] = out.Token
 	}
 	return f
+}
+
+// frozenFixture is a fixture built once and copied for each of many
+// scenarios: its store (sqltest.Frozen) and its files; the copies share
+// the names and ids, which scenarios only read.
+type frozenFixture struct {
+	store   *sqltest.Frozen
+	blobDir string
+	f       *fixture
+}
+
+// freeze stops the fixture (it must have been made on sqltest.Fresh) for
+// copies of it.
+func (f *fixture) freeze() *frozenFixture {
+	f.t.Helper()
+	f.srv.CloseSockets()
+	f.srv.WaitPushes()
+	return &frozenFixture{store: sqltest.Freeze(f.t, f.db), blobDir: f.blobDir, f: f}
+}
+
+// thaw makes a copy of the fixture for the test, with a server of its own.
+func (z *frozenFixture) thaw(t *testing.T) *fixture {
+	t.Helper()
+	db := z.store.Open(t)
+	dir := filepath.Join(t.TempDir(), "blobs")
+	if err := os.CopyFS(dir, os.DirFS(z.blobDir)); err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs.Reserve = 0
+	f := *z.f
+	f.t, f.db, f.blobs, f.blobDir, f.srv = t, db, blobs, dir, newServer(t, db, blobs, nil)
+	return &f
 }
 
 func (f *fixture) putBlob(text string) schulhof.NewContent {

@@ -69,6 +69,8 @@ func MustOpenSQLite(tb testing.TB) *sqlstore.DB {
 	}
 	tb.Cleanup(func() { db.Close() })
 	db.Now = func() time.Time { return Clock }
+	stores.Store(db, path)
+	tb.Cleanup(func() { stores.Delete(db) })
 	return db
 }
 
