@@ -29,16 +29,16 @@ const testPassword = "richtig-geheim"
 // admin, a teacher, two students in different classes, and a parent of
 // the first student; plus the operator.
 type fixture struct {
-	t      testing.TB
-	srv    *web.Server
-	db     *sqlstore.DB
-	blobs  *blob.Disk
+	t     testing.TB
+	srv   *web.Server
+	db    *sqlstore.DB
+	blobs *blob.Disk
 	// blobDir is where blobs keeps the bytes, to copy a frozen fixture
 	blobDir string
 	school  map[string]*schulhof.School
-	user   map[string]*schulhof.User  // "a-admin", "b-student", "operator", ...
-	group  map[string]*schulhof.Group // "a-5a", "a-5b", ...
-	node   map[string]*schulhof.Node  // "a-material", "a-sheet", "a-note", "a-old"
+	user    map[string]*schulhof.User  // "a-admin", "b-student", "operator", ...
+	group   map[string]*schulhof.Group // "a-5a", "a-5b", ...
+	node    map[string]*schulhof.Node  // "a-material", "a-sheet", "a-note", "a-old"
 	// ids of other things: "a-task" (an assignment for 5a), "a-task-sheet"
 	// (its attachment), "a-handin-file" (a file of a-student's hand-in)
 	ids   map[string]int64
