@@ -315,6 +315,11 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 	} else {
 		r.Body = http.MaxBytesReader(w, r.Body, schulhof.MaxAttachment+1<<20)
 		f, hdr, err := r.FormFile("file")
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.fail(w, r, schulhof.Invalid("file", "chat.attachment_too_large", blob.FormatSize(schulhof.MaxAttachment)))
+			return
+		}
 		if err != nil {
 			s.fail(w, r, schulhof.Invalid("file", "chat.attachment_missing"))
 			return

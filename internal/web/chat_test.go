@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/push/pushtest"
@@ -270,5 +271,16 @@ func TestChatLiveExtras(t *testing.T) {
 	}
 	if e := teacher.next(); e.Event != "room.new" || e.Topic != "user."+f.expand("{a-teacher}") {
 		t.Fatalf("new conversation: %+v", e)
+	}
+}
+
+// TestChatAttachmentTooLarge: an upload over the limit gets the limit
+// named, in German.
+func TestChatAttachmentTooLarge(t *testing.T) {
+	f := newFixture(t, nil)
+	big := strings.Repeat("x", schulhof.MaxAttachment+2<<20)
+	rec := f.do("a-student", "POST", f.expand("/api/v1/rooms/{a-room}/attachments"), multipartBody("file:film.mp4", big))
+	if rec.Code != 422 || !strings.Contains(rec.Body.String(), "Ein Anhang hat höchstens 25") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
