@@ -399,44 +399,12 @@ func (db *DB) FindMessages(ctx context.Context, u *schulhof.User, room schulhof.
 	if limit <= 0 || limit > MaxMessagesPage {
 		limit = 50
 	}
-	q := `SELECT m.id, m.room_id, m.sender_id, u.first_name, u.last_name, m.text, m.reply_to, m.created_at, m.edited_at, m.deleted_at, m.by_moderator
-		FROM chat_messages m JOIN users u ON u.id = m.sender_id WHERE m.room_id = $1 `
-	var rows *sql.Rows
-	var err error
+	q := `SELECT ` + messageColumns + ` FROM chat_messages m JOIN users u ON u.id = m.sender_id WHERE m.room_id = $1 `
 	if after > 0 {
-		rows, err = db.readRows(ctx, q+`AND m.id > $2 ORDER BY m.id LIMIT $3`, room, after, limit)
-	} else {
-		rows, err = db.readRows(ctx, q+`ORDER BY m.id DESC LIMIT $2`, room, limit)
+		return db.queryMessages(ctx, u, q+`AND m.id > $2 ORDER BY m.id LIMIT $3`, room, after, limit)
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*schulhof.Message{}
-	for rows.Next() {
-		var m schulhof.Message
-		var first, last string
-		var created int64
-		var edited, deleted sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.RoomID, &m.Sender, &first, &last, &m.Text, &m.ReplyTo, &created, &edited, &deleted, &m.ByModerator); err != nil {
-			return nil, err
-		}
-		m.Name, m.Created, m.Edited = first+" "+last, time.Unix(created, 0), nullTime(edited)
-		if deleted.Valid {
-			m.Deleted, m.Text = true, ""
-		}
-		out = append(out, &m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if after == 0 {
-		slices.Reverse(out)
-	}
-	if err := enrichMessages(ctx, readQuerier{db}, u, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	// the newest: read backwards, shown oldest first
+	return db.queryMessages(ctx, u, `SELECT * FROM (`+q+`ORDER BY m.id DESC LIMIT $2) newest ORDER BY id`, room, limit)
 }
 
 // MarkRead records that the user has read the room up to the id (never
