@@ -31,6 +31,10 @@ type Hub struct {
 	topics map[string]map[*conn]bool
 	conns  map[*conn]bool
 
+	sweep     sync.Once
+	stopOnce  sync.Once
+	stopSweep chan struct{}
+
 	// Counters for /metrics and the load tests.
 	Delivered atomic.Int64
 	Slow      atomic.Int64 // sockets closed for not keeping up
@@ -39,7 +43,7 @@ type Hub struct {
 // NewHub makes a hub; allowed decides who follows what.
 func NewHub(allowed func(ctx context.Context, u *schulhof.User, topic string) bool) *Hub {
 	return &Hub{Allowed: allowed, QueueSize: 256, PingEvery: 25 * time.Second, WriteTimeout: 10 * time.Second,
-		topics: map[string]map[*conn]bool{}, conns: map[*conn]bool{}}
+		topics: map[string]map[*conn]bool{}, conns: map[*conn]bool{}, stopSweep: make(chan struct{})}
 }
 
 type conn struct {
@@ -55,6 +59,9 @@ type conn struct {
 	done   chan struct{}
 	once   sync.Once
 	topics map[string]bool // guarded by hub.mu
+	// writing is when the write under way began (Unix nanoseconds; 0:
+	// none), for the hub's sweeper
+	writing atomic.Int64
 }
 
 // Conns is the number of sockets the hub holds.
@@ -71,6 +78,7 @@ func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, u *schulhof.User) e
 	h.mu.Lock()
 	h.conns[c] = true
 	h.mu.Unlock()
+	h.sweep.Do(func() { go h.sweepStuck() })
 	defer h.drop(c)
 	go c.writeLoop(ctx)
 	for {
@@ -193,9 +201,11 @@ func (c *conn) writeLoop(ctx context.Context) {
 			for len(queued) > 0 {
 				var frame []byte
 				frame, queued = batch(queued)
-				wctx, done := context.WithTimeout(ctx, c.hub.WriteTimeout)
-				err := c.ws.Write(wctx, websocket.MessageText, frame)
-				done()
+				// no deadline of its own: a timer per frame cost a tenth
+				// of the server's time; the sweeper ends writes that hang
+				c.writing.Store(time.Now().UnixNano())
+				err := c.ws.Write(ctx, websocket.MessageText, frame)
+				c.writing.Store(0)
 				if err != nil {
 					c.close(websocket.StatusGoingAway, "write failed")
 					return
@@ -264,9 +274,38 @@ func (h *Hub) Deliver(ctx context.Context, topic, event string, data json.RawMes
 	}
 }
 
+// sweepStuck cuts the sockets whose write has hung longer than
+// WriteTimeout (a client that stopped reading, with no more events coming
+// to fill its queue), until the hub closes.
+func (h *Hub) sweepStuck() {
+	t := time.NewTicker(max(h.WriteTimeout/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stopSweep:
+			return
+		case now := <-t.C:
+			h.mu.RLock()
+			var stuck []*conn
+			for c := range h.conns {
+				if at := c.writing.Load(); at != 0 && now.Sub(time.Unix(0, at)) > h.WriteTimeout {
+					stuck = append(stuck, c)
+				}
+			}
+			h.mu.RUnlock()
+			for _, c := range stuck {
+				c.hub.Slow.Add(1)
+				c.close(websocket.StatusGoingAway, "write timed out")
+				c.ws.CloseNow()
+			}
+		}
+	}
+}
+
 // Close ends every socket, as at shutdown: clients reconnect to another
 // node or after the restart.
 func (h *Hub) Close() {
+	h.stopOnce.Do(func() { close(h.stopSweep) })
 	h.mu.RLock()
 	conns := make([]*conn, 0, len(h.conns))
 	for c := range h.conns {

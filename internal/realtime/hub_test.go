@@ -28,15 +28,22 @@ type server struct {
 }
 
 func newServer(t *testing.T, queue int) *server {
+	return newServerWith(t, func(h *realtime.Hub) {
+		if queue > 0 {
+			h.QueueSize = queue
+		}
+	})
+}
+
+// newServerWith lets the test set up the hub before the server starts.
+func newServerWith(t *testing.T, setup func(h *realtime.Hub)) *server {
 	s := &server{allow: map[string]bool{}}
 	s.hub = realtime.NewHub(func(_ context.Context, u *schulhof.User, topic string) bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.allow[u.Login+" "+topic]
 	})
-	if queue > 0 {
-		s.hub.QueueSize = queue
-	}
+	setup(s.hub)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := websocket.Accept(w, r, nil)
 		if err != nil {
@@ -291,4 +298,32 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("accepted %+v", e)
 		}
 	})
+}
+
+// TestStuckWrite: a client stops reading while one large burst is under
+// way, and nothing more comes to fill its queue: the sweeper cuts the
+// socket once a write has hung longer than WriteTimeout.
+func TestStuckWrite(t *testing.T) {
+	s := newServerWith(t, func(h *realtime.Hub) { h.QueueSize, h.WriteTimeout = 100_000, 300*time.Millisecond })
+	s.permit("stuck", "room.1", true)
+	c := s.dial(t, "stuck")
+	c.send(`{"type":"subscribe","topic":"room.1"}`)
+	c.expect(realtime.TypeAck)
+	big := json.RawMessage(`"` + strings.Repeat("x", 60<<10) + `"`)
+	for i := 0; i < 400; i++ { // 24 MB, more than the kernel buffers hold
+		s.hub.Deliver(context.Background(), "room.1", "message.new", big)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.hub.Slow.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung write was not cut")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for s.hub.Conns() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sockets left", s.hub.Conns())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

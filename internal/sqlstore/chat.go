@@ -27,7 +27,7 @@ func (db *DB) EnsureRooms(ctx context.Context, school schulhof.SchoolID) error {
 	if missing == 0 {
 		return nil // the common case, without taking the writer
 	}
-	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+	return db.chatUpdate(ctx, func(tx *chatTx) error {
 		now := db.now()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_rooms (school_id, kind, group_id, created_at)
 			SELECT g.school_id, 'group', g.id, $2 FROM groups g WHERE g.school_id = $1
@@ -43,8 +43,64 @@ func (db *DB) EnsureRooms(ctx context.Context, school schulhof.SchoolID) error {
 // chatUpdate is update for the messenger's tables, which the read cache
 // (sessions, groups of a user) does not hold: a school chatting at 8:00
 // must not empty it with every message.
-func (db *DB) chatUpdate(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return db.writeTx(ctx, false, fn)
+//
+// Its statements run prepared: SQLite parses every statement of a
+// transaction anew, and parsing was the larger part of posting a message.
+// A statement is prepared on the writer after the first transaction that
+// used it (during one, the writer's only connection is taken).
+func (db *DB) chatUpdate(ctx context.Context, fn func(tx *chatTx) error) error {
+	var missed []string
+	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		ct := &chatTx{Tx: tx, db: db}
+		err := fn(ct)
+		missed = ct.missed
+		return err
+	})
+	for _, q := range missed {
+		if s, perr := db.write.PrepareContext(ctx, q); perr == nil {
+			if _, loaded := db.wstmts.LoadOrStore(q, s); loaded {
+				s.Close()
+			}
+		}
+	}
+	return err
+}
+
+// chatTx is a write transaction that runs the statements prepared on the
+// writer, and notes the others for chatUpdate to prepare.
+type chatTx struct {
+	*sql.Tx
+	db     *DB
+	missed []string
+}
+
+func (t *chatTx) prepared(ctx context.Context, q string) *sql.Stmt {
+	if s, ok := t.db.wstmts.Load(q); ok {
+		return t.Tx.StmtContext(ctx, s.(*sql.Stmt))
+	}
+	t.missed = append(t.missed, q)
+	return nil
+}
+
+func (t *chatTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := t.prepared(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, q, args...)
+}
+
+func (t *chatTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := t.prepared(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, q, args...)
+}
+
+func (t *chatTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := t.prepared(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, q, args...)
 }
 
 // roomAccessWhere is the condition that the user ($2) reads room r of the
@@ -200,7 +256,7 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		return nil, schulhof.Invalid("mentions", "chat.too_many_mentions")
 	}
 	var m *schulhof.Message
-	err = db.chatUpdate(ctx, func(tx *sql.Tx) error {
+	err = db.chatUpdate(ctx, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
@@ -380,7 +436,7 @@ func enrichMessages(ctx context.Context, q querier, reader *schulhof.User, ms []
 	return rows.Err()
 }
 
-func setRead(ctx context.Context, tx *sql.Tx, room schulhof.RoomID, user schulhof.UserID, upTo int64) error {
+func setRead(ctx context.Context, tx *chatTx, room schulhof.RoomID, user schulhof.UserID, upTo int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO chat_reads (room_id, user_id, last_read) VALUES ($1, $2, $3)
 		ON CONFLICT (room_id, user_id) DO UPDATE SET last_read = CASE WHEN excluded.last_read > chat_reads.last_read
 		THEN excluded.last_read ELSE chat_reads.last_read END`, room, user, upTo)
@@ -421,7 +477,7 @@ func (db *DB) MarkRead(ctx context.Context, u *schulhof.User, room schulhof.Room
 	if upTo <= 0 {
 		return nil
 	}
-	return db.chatUpdate(ctx, func(tx *sql.Tx) error { return setRead(ctx, tx, room, u.ID, upTo) })
+	return db.chatUpdate(ctx, func(tx *chatTx) error { return setRead(ctx, tx, room, u.ID, upTo) })
 }
 
 // RoomAudience says who reads a room, in one query however many follow
@@ -561,7 +617,7 @@ var berlin = func() *time.Location {
 }()
 
 // messageOf returns a message of the room with its sender.
-func messageOf(ctx context.Context, tx *sql.Tx, room schulhof.RoomID, id int64) (sender schulhof.UserID, deleted bool, err error) {
+func messageOf(ctx context.Context, tx *chatTx, room schulhof.RoomID, id int64) (sender schulhof.UserID, deleted bool, err error) {
 	var del sql.NullInt64
 	err = tx.QueryRowContext(ctx, `SELECT sender_id, deleted_at FROM chat_messages WHERE id = $1 AND room_id = $2`, id, room).Scan(&sender, &del)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -576,7 +632,7 @@ func (db *DB) EditMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 	if err != nil {
 		return err
 	}
-	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+	return db.chatUpdate(ctx, func(tx *chatTx) error {
 		if _, err := roomAccess(ctx, tx, u, room); err != nil {
 			return err
 		}
@@ -595,7 +651,7 @@ func (db *DB) EditMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 // DeleteMessage takes a message away: one's own, or any as the room's
 // leader, which leaves a marker and goes into the audit log.
 func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64) error {
-	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+	return db.chatUpdate(ctx, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
@@ -624,7 +680,7 @@ func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof
 			}
 		}
 		if moderator {
-			return db.audit(ctx, tx, u.SchoolID, "chat.delete", fmt.Sprintf("room %d message %d", room, id), fmt.Sprintf("sender %d", sender))
+			return db.audit(ctx, tx.Tx, u.SchoolID, "chat.delete", fmt.Sprintf("room %d message %d", room, id), fmt.Sprintf("sender %d", sender))
 		}
 		return nil
 	})
@@ -633,7 +689,7 @@ func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof
 // LockRoom makes a room read-only for its members (or writable again);
 // only its leaders may, and the audit log keeps it.
 func (db *DB) LockRoom(ctx context.Context, u *schulhof.User, room schulhof.RoomID, locked bool) error {
-	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+	return db.chatUpdate(ctx, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
@@ -644,14 +700,14 @@ func (db *DB) LockRoom(ctx context.Context, u *schulhof.User, room schulhof.Room
 		if _, err := tx.ExecContext(ctx, `UPDATE chat_rooms SET locked = $1 WHERE id = $2`, locked, room); err != nil {
 			return err
 		}
-		return db.audit(ctx, tx, u.SchoolID, "chat.lock", fmt.Sprintf("room %d", room), fmt.Sprint(locked))
+		return db.audit(ctx, tx.Tx, u.SchoolID, "chat.lock", fmt.Sprintf("room %d", room), fmt.Sprint(locked))
 	})
 }
 
 // MuteMember keeps a member of the room from writing until a time (the
 // zero time lifts it); only its leaders may, and the audit log keeps it.
 func (db *DB) MuteMember(ctx context.Context, u *schulhof.User, room schulhof.RoomID, member schulhof.UserID, until time.Time) error {
-	return db.chatUpdate(ctx, func(tx *sql.Tx) error {
+	return db.chatUpdate(ctx, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
@@ -659,7 +715,7 @@ func (db *DB) MuteMember(ctx context.Context, u *schulhof.User, room schulhof.Ro
 		if !r.Leader {
 			return schulhof.Errorf(schulhof.EForbidden, "chat.not_leader")
 		}
-		if err := mustBeOfSchool(ctx, tx, `SELECT COUNT(*) FROM users WHERE id = $1 AND school_id = $2`, int64(member), u.SchoolID, "user.not_found"); err != nil {
+		if err := mustBeOfSchool(ctx, tx.Tx, `SELECT COUNT(*) FROM users WHERE id = $1 AND school_id = $2`, int64(member), u.SchoolID, "user.not_found"); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM chat_mutes WHERE room_id = $1 AND user_id = $2`, room, member); err != nil {
@@ -670,6 +726,6 @@ func (db *DB) MuteMember(ctx context.Context, u *schulhof.User, room schulhof.Ro
 				return err
 			}
 		}
-		return db.audit(ctx, tx, u.SchoolID, "chat.mute", fmt.Sprintf("room %d user %d", room, member), until.UTC().Format(time.RFC3339))
+		return db.audit(ctx, tx.Tx, u.SchoolID, "chat.mute", fmt.Sprintf("room %d user %d", room, member), until.UTC().Format(time.RFC3339))
 	})
 }

@@ -47,9 +47,11 @@ type DB struct {
 	read    *sql.DB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
-	// stmts caches prepared read statements by their SQL text.
-	stmts sync.Map
-	cache readCache
+	// stmts caches prepared read statements by their SQL text; wstmts
+	// those of the messenger's writes (see chatUpdate).
+	stmts  sync.Map
+	wstmts sync.Map
+	cache  readCache
 	// plans keeps timetable plans' entries by plan id: a plan never
 	// changes once stored (an import makes a new one), so its entries can
 	// be kept for as long as it exists, on every node.
@@ -121,6 +123,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Close closes the connections.
 func (db *DB) Close() error {
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	db.wstmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
