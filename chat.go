@@ -166,6 +166,10 @@ type ChatSettings struct {
 	// RetentionDays: messages older than this are deleted every night; 0
 	// keeps them.
 	RetentionDays int `json:"retention_days"`
+	// PushWithoutText keeps the message's words out of Web Push
+	// notifications (they pass through the browser makers' push services,
+	// encrypted): they then only say that a message came, and where.
+	PushWithoutText bool `json:"push_without_text"`
 }
 
 // DefaultChatSettings: students may write to students and teachers of

@@ -588,6 +588,9 @@ func (s *Server) notifyMessage(sender *schulhof.User, m *schulhof.Message) {
 		if body == "" && len(m.Attachments) > 0 {
 			body = "📎 " + m.Attachments[0].Name
 		}
+		if set, err := s.db.ChatSettings(ctx, sender.SchoolID); err != nil || set.PushWithoutText {
+			body = i18n.T("de", "chat.push_new")
+		}
 		if room.Kind != schulhof.RoomDirect {
 			body = m.Name + ": " + body
 		}

@@ -217,6 +217,15 @@ func TestChatPush(t *testing.T) {
 	default:
 		t.Fatal("no notification arrived")
 	}
+	// the school keeps the words out of notifications
+	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/chat-settings", `{"start_with":{},"retention_days":365,"push_without_text":true}`); rec.Code != 200 {
+		t.Fatalf("settings: %d %s", rec.Code, rec.Body)
+	}
+	f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Geheimnis"}`)
+	srv.WaitPushes()
+	if d := <-browser.Received; !strings.Contains(string(d.Payload), `"body":"Teacher SchuleA: Neue Nachricht"`) {
+		t.Errorf("without text: %s", d.Payload)
+	}
 	// the student's own message is not pushed to her
 	f.do("a-student", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"ok"}`)
 	srv.WaitPushes()

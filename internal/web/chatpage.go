@@ -94,8 +94,9 @@ func (s *Server) postChatForm(w http.ResponseWriter, r *http.Request) {
 // chatSettingsForm is the messenger's part of the settings page: per role
 // (students, parents) the roles they may write to, and the retention.
 type chatSettingsForm struct {
-	Rules         []chatRoleRule
-	RetentionDays int
+	Rules           []chatRoleRule
+	RetentionDays   int
+	PushWithoutText bool
 }
 
 type chatRoleRule struct {
@@ -114,7 +115,7 @@ func (s *Server) chatSettingsForm(ctx context.Context, sc *schulhof.School) *cha
 	if err != nil {
 		set = schulhof.DefaultChatSettings()
 	}
-	f := &chatSettingsForm{RetentionDays: set.RetentionDays}
+	f := &chatSettingsForm{RetentionDays: set.RetentionDays, PushWithoutText: set.PushWithoutText}
 	for _, from := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleParent} {
 		rule := chatRoleRule{From: from, Label: "chat.settings_students"}
 		if from == schulhof.RoleParent {
@@ -134,7 +135,7 @@ func (s *Server) saveChatSettingsFromForm(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	set := &schulhof.ChatSettings{StartWith: map[schulhof.Role][]schulhof.Role{}}
+	set := &schulhof.ChatSettings{StartWith: map[schulhof.Role][]schulhof.Role{}, PushWithoutText: r.PostFormValue("push_without_text") == "1"}
 	for _, from := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleParent} {
 		set.StartWith[from] = []schulhof.Role{}
 		for _, v := range r.PostForm[from.String()] {
