@@ -108,6 +108,29 @@ func chatUser(r *http.Request) (*schulhof.User, error) {
 	return a.user, nil
 }
 
+// chatTarget is the actor and the path's {room}.
+func chatTarget(r *http.Request) (*schulhof.User, schulhof.RoomID, error) {
+	u, err := chatUser(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	room, err := roomFromPath(r)
+	return u, room, err
+}
+
+// chatMessage is the actor, the path's {room} and its {message}.
+func chatMessage(r *http.Request) (*schulhof.User, schulhof.RoomID, int64, error) {
+	u, room, err := chatTarget(r)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("message"), 10, 64)
+	if err != nil {
+		return nil, 0, 0, schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
+	}
+	return u, room, id, nil
+}
+
 // roomsOf are the user's rooms, the school's channel named.
 func (s *Server) roomsOf(ctx context.Context, u *schulhof.User, lang string) ([]*schulhof.Room, error) {
 	if err := s.db.EnsureRooms(ctx, u.SchoolID); err != nil {
@@ -156,12 +179,7 @@ func roomFromPath(r *http.Request) (schulhof.RoomID, error) {
 // the messages after the cursor (the newest without one), oldest first;
 // next is the cursor to ask with for what comes after them.
 func (s *Server) apiRoomMessages(w http.ResponseWriter, r *http.Request) {
-	u, err := chatUser(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	room, err := roomFromPath(r)
+	u, room, err := chatTarget(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -206,11 +224,7 @@ func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request) {
 // postMessage stores a message of the actor in the path's room and
 // publishes it.
 func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulhof.Message, error) {
-	u, err := chatUser(r)
-	if err != nil {
-		return nil, err
-	}
-	room, err := roomFromPath(r)
+	u, room, err := chatTarget(r)
 	if err != nil {
 		return nil, err
 	}
@@ -228,12 +242,7 @@ func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 
 // apiMarkRead: POST /api/v1/rooms/{room}/read {"up_to"}.
 func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) {
-	u, err := chatUser(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	room, err := roomFromPath(r)
+	u, room, err := chatTarget(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -262,19 +271,9 @@ type readerView struct {
 // apiMessageReads: GET /api/v1/rooms/{room}/messages/{message}/reads, who
 // has read a message and who not yet (its sender and the room's leaders).
 func (s *Server) apiMessageReads(w http.ResponseWriter, r *http.Request) {
-	u, err := chatUser(r)
+	u, room, msg, err := chatMessage(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	room, err := roomFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	msg, err := strconv.ParseInt(r.PathValue("message"), 10, 64)
-	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_message"))
 		return
 	}
 	read, unread, err := s.db.MessageReads(r.Context(), u, room, msg)
@@ -377,19 +376,6 @@ func (l *chatLimiter) take(u schulhof.UserID, now time.Time) time.Duration {
 	return time.Duration((1 - b.tokens) * float64(l.refill))
 }
 
-// messageFromPath is the room and message of the path.
-func messageFromPath(r *http.Request) (schulhof.RoomID, int64, error) {
-	room, err := roomFromPath(r)
-	if err != nil {
-		return 0, 0, err
-	}
-	id, err := strconv.ParseInt(r.PathValue("message"), 10, 64)
-	if err != nil {
-		return 0, 0, schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
-	}
-	return room, id, nil
-}
-
 // changedMessage publishes a message as it is now, after an edit or a
 // deletion, and returns it.
 func (s *Server) changedMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64, event string) (*schulhof.Message, error) {
@@ -404,12 +390,7 @@ func (s *Server) changedMessage(ctx context.Context, u *schulhof.User, room schu
 // apiEditMessage: PATCH /api/v1/rooms/{room}/messages/{message} {"text"}
 // (one's own).
 func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) {
-	u, err := chatUser(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	room, id, err := messageFromPath(r)
+	u, room, id, err := chatMessage(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -436,12 +417,7 @@ func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) {
 // apiDeleteMessage: DELETE /api/v1/rooms/{room}/messages/{message} (one's
 // own, or any as the room's leader: "deleted by moderator" stays).
 func (s *Server) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
-	u, err := chatUser(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	room, id, err := messageFromPath(r)
+	u, room, id, err := chatMessage(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -459,12 +435,7 @@ func (s *Server) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
 
 // apiLockRoom: PUT /api/v1/rooms/{room}/lock {"locked"} (the room's leaders).
 func (s *Server) apiLockRoom(w http.ResponseWriter, r *http.Request) {
-	u, err := chatUser(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	room, err := roomFromPath(r)
+	u, room, err := chatTarget(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -493,12 +464,7 @@ func (s *Server) apiLockRoom(w http.ResponseWriter, r *http.Request) {
 // apiMuteMember: PUT /api/v1/rooms/{room}/mutes/{user} {"minutes"} (the
 // room's leaders; 0 minutes lifts it).
 func (s *Server) apiMuteMember(w http.ResponseWriter, r *http.Request) {
-	u, err := chatUser(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	room, err := roomFromPath(r)
+	u, room, err := chatTarget(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -24,25 +24,6 @@ import (
 // reactions, reports, search, typing, attachments, the school's rules,
 // and Web Push.
 
-// chatTarget is the actor and the path's room.
-func chatTarget(r *http.Request) (*schulhof.User, schulhof.RoomID, error) {
-	u, err := chatUser(r)
-	if err != nil {
-		return nil, 0, err
-	}
-	room, err := roomFromPath(r)
-	return u, room, err
-}
-
-// messageID is the path's {message}.
-func messageID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("message"), 10, 64)
-	if err != nil {
-		return 0, schulhof.Errorf(schulhof.ENotFound, "chat.no_message")
-	}
-	return id, nil
-}
-
 // userTopic is the topic of events for one user (a conversation that
 // includes them now).
 func userTopic(id schulhof.UserID) string { return "user." + strconv.FormatInt(int64(id), 10) }
@@ -124,12 +105,7 @@ func (s *Server) apiRoomMembers(w http.ResponseWriter, r *http.Request) {
 
 // apiReact: PUT and DELETE /api/v1/rooms/{room}/messages/{message}/reactions/{emoji}.
 func (s *Server) apiReact(w http.ResponseWriter, r *http.Request) {
-	u, room, err := chatTarget(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := messageID(r)
+	u, room, id, err := chatMessage(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -152,12 +128,7 @@ func (s *Server) apiReact(w http.ResponseWriter, r *http.Request) {
 
 // apiReportMessage: POST /api/v1/rooms/{room}/messages/{message}/report {"reason"}.
 func (s *Server) apiReportMessage(w http.ResponseWriter, r *http.Request) {
-	u, room, err := chatTarget(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := messageID(r)
+	u, room, id, err := chatMessage(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
