@@ -314,12 +314,11 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 }
 
 // chatLimiter slows a writer down: a burst of messages (chatBurst), then
-// one every refill (chatRefill); who keeps pushing against it (chatStrikes
-// times) is muted for chatMute.
+// one every refill (chatRefill unless the server is configured otherwise);
+// who keeps pushing against it (chatStrikes times) is muted for chatMute.
 type chatLimiter struct {
 	mu     sync.Mutex
 	m      map[schulhof.UserID]*chatBucket
-	burst  float64
 	refill time.Duration
 }
 
@@ -345,25 +344,22 @@ func (l *chatLimiter) take(u schulhof.UserID, now time.Time) time.Duration {
 	if l.m == nil {
 		l.m = map[schulhof.UserID]*chatBucket{}
 	}
-	if l.burst == 0 {
-		l.burst, l.refill = chatBurst, chatRefill
-	}
 	b := l.m[u]
 	if b == nil {
 		if len(l.m) > 100_000 {
 			clear(l.m)
 		}
-		b = &chatBucket{tokens: l.burst, at: now}
+		b = &chatBucket{tokens: chatBurst, at: now}
 		l.m[u] = b
 	}
 	if now.Before(b.mutedUntil) {
 		return b.mutedUntil.Sub(now)
 	}
-	b.tokens = math.Min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.refill))
+	b.tokens = math.Min(chatBurst, b.tokens+float64(now.Sub(b.at))/float64(l.refill))
 	b.at = now
 	if b.tokens >= 1 {
 		b.tokens--
-		if b.tokens >= l.burst-1 {
+		if b.tokens >= chatBurst-1 {
 			b.strikes = 0 // calm again
 		}
 		return 0

@@ -121,8 +121,9 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.examBooks = newTTLCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
 	s.audiences = newTTLCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000)
 	s.pushSchools = newTTLCache[schulhof.SchoolID, bool](10*time.Second, 10_000)
+	s.chatLimits.refill = chatRefill
 	if cfg.ChatEvery > 0 {
-		s.chatLimits.burst, s.chatLimits.refill = chatBurst, cfg.ChatEvery
+		s.chatLimits.refill = cfg.ChatEvery
 	}
 	s.bus = cfg.Bus
 	if s.bus == nil {
