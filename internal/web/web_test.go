@@ -61,7 +61,13 @@ func newServer(tb testing.TB, db *sqlstore.DB, blobs *blob.Disk, hasher *passwor
 
 func newBlobs(tb testing.TB) *blob.Disk {
 	tb.Helper()
-	blobs, err := blob.NewDisk(tb.TempDir())
+	return blobsIn(tb, tb.TempDir())
+}
+
+// blobsIn is a blob store in dir without the free-space reserve.
+func blobsIn(tb testing.TB, dir string) *blob.Disk {
+	tb.Helper()
+	blobs, err := blob.NewDisk(dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -75,11 +81,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		db = sqltest.MustOpenSQLite(tb)
 	}
 	blobDir := tb.TempDir()
-	blobs, err := blob.NewDisk(blobDir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	blobs.Reserve = 0
+	blobs := blobsIn(tb, blobDir)
 	f := &fixture{t: tb, db: db, blobs: blobs, blobDir: blobDir, srv: newServer(tb, db, blobs, nil), school: map[string]*schulhof.School{},
 		user: map[string]*schulhof.User{}, group: map[string]*schulhof.Group{}, node: map[string]*schulhof.Node{}, token: map[string]string{}, ids: map[string]int64{}, keys: map[string]string{}}
 	hash := password.Hash(testPassword, password.Fast)
@@ -234,11 +236,7 @@ func (z *frozenFixture) thaw(t *testing.T) *fixture {
 	if err := os.CopyFS(dir, os.DirFS(z.blobDir)); err != nil {
 		t.Fatal(err)
 	}
-	blobs, err := blob.NewDisk(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs.Reserve = 0
+	blobs := blobsIn(t, dir)
 	f := *z.f
 	f.t, f.db, f.blobs, f.blobDir, f.srv = t, db, blobs, dir, newServer(t, db, blobs, nil)
 	return &f

@@ -1,7 +1,6 @@
 package sqltest
 
 import (
-	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/schulhof/schulhof/internal/sqlstore"
 )
@@ -33,20 +31,14 @@ var stores sync.Map // *sqlstore.DB -> string: SQLite path or PostgreSQL URL
 func Fresh(tb testing.TB, postgres bool) *sqlstore.DB {
 	tb.Helper()
 	if !postgres {
-		db := MustOpenSQLite(tb)
-		return db
+		return MustOpenSQLite(tb)
 	}
 	base := os.Getenv("SCHULHOF_TEST_POSTGRES")
 	if base == "" {
 		tb.Skip("SCHULHOF_TEST_POSTGRES is not set")
 	}
 	dsn := newDatabase(tb, base, "")
-	db, err := sqlstore.Open(context.Background(), dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	db.Now = func() time.Time { return Clock }
+	db := open(tb, dsn)
 	stores.Store(db, dsn)
 	tb.Cleanup(func() { stores.Delete(db) })
 	return db
@@ -86,13 +78,7 @@ func (f *Frozen) Open(tb testing.TB) *sqlstore.DB {
 			tb.Fatal(err)
 		}
 	}
-	db, err := sqlstore.Open(context.Background(), dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	db.Now = func() time.Time { return Clock }
-	return db
+	return open(tb, dsn)
 }
 
 // newDatabase creates a PostgreSQL database through the connection URL

@@ -63,14 +63,21 @@ func MustOpenSQLite(tb testing.TB) *sqlstore.DB {
 	if err := os.WriteFile(path, empty, 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	db, err := sqlstore.Open(context.Background(), path)
+	db := open(tb, path)
+	stores.Store(db, path)
+	tb.Cleanup(func() { stores.Delete(db) })
+	return db
+}
+
+// open opens a store for the test on the test clock, closed when it ends.
+func open(tb testing.TB, dsn string) *sqlstore.DB {
+	tb.Helper()
+	db, err := sqlstore.Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
 	db.Now = func() time.Time { return Clock }
-	stores.Store(db, path)
-	tb.Cleanup(func() { stores.Delete(db) })
 	return db
 }
 
@@ -83,13 +90,8 @@ func MustOpenPostgres(tb testing.TB) *sqlstore.DB {
 		tb.Skip("SCHULHOF_TEST_POSTGRES is not set")
 	}
 	dsn, cleanup := NewSchema(tb, base)
-	db, err := sqlstore.Open(context.Background(), dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close(); cleanup() })
-	db.Now = func() time.Time { return Clock }
-	return db
+	tb.Cleanup(cleanup) // runs after the store's Close, registered below
+	return open(tb, dsn)
 }
 
 // NewSchema creates an empty schema and returns a URL that uses it.
