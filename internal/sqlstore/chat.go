@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -518,26 +519,19 @@ func (db *DB) RoomAudience(ctx context.Context, room schulhof.RoomID) (*schulhof
 // RoomReaders returns the ids of everyone who reads the room: whom a new
 // message goes to.
 func (db *DB) RoomReaders(ctx context.Context, school schulhof.SchoolID, room schulhof.RoomID) ([]schulhof.UserID, error) {
-	var kind string
-	var group sql.NullInt64
-	err := db.readRow(ctx, `SELECT kind, group_id FROM chat_rooms WHERE id = $1 AND school_id = $2`, room, school).Scan(&kind, &group)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
-	}
+	a, err := db.RoomAudience(ctx, room)
 	if err != nil {
 		return nil, err
 	}
-	var q string
-	var arg any
-	switch kind {
-	case schulhof.RoomGroup:
-		q, arg = `SELECT user_id FROM memberships WHERE group_id = $1`, group.Int64
-	case schulhof.RoomSchool:
-		q, arg = `SELECT id FROM users WHERE school_id = $1 AND active`, int64(school)
-	default:
-		q, arg = `SELECT user_id FROM chat_members WHERE room_id = $1`, int64(room)
+	if a.School != school {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
 	}
-	rows, err := db.readRows(ctx, q, arg)
+	if a.Kind != schulhof.RoomSchool {
+		out := slices.Collect(maps.Keys(a.Members))
+		slices.Sort(out)
+		return out, nil
+	}
+	rows, err := db.readRows(ctx, `SELECT id FROM users WHERE school_id = $1 AND active ORDER BY id`, school)
 	if err != nil {
 		return nil, fmt.Errorf("readers of room %d: %w", room, err)
 	}
