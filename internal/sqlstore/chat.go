@@ -79,7 +79,9 @@ func (t *chatTx) prepared(ctx context.Context, q string) *sql.Stmt {
 	if s, ok := t.db.wstmts.Load(q); ok {
 		return t.Tx.StmtContext(ctx, s.(*sql.Stmt))
 	}
-	t.missed = append(t.missed, q)
+	if !slices.Contains(t.missed, q) { // a loop runs one statement often
+		t.missed = append(t.missed, q)
+	}
 	return nil
 }
 
