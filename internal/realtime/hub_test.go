@@ -327,3 +327,47 @@ func TestStuckWrite(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestFlushGap: events that come faster than the flush gap share a frame;
+// the first after a quiet while is not held back.
+func TestFlushGap(t *testing.T) {
+	const gap = 150 * time.Millisecond
+	s := newServerWith(t, func(h *realtime.Hub) { h.FlushGap = gap })
+	s.permit("anna", "room.1", true)
+	anna := s.dial(t, "anna")
+	anna.send(`{"type":"subscribe","id":"1","topic":"room.1"}`)
+	anna.expect(realtime.TypeAck)
+	time.Sleep(gap) // quiet
+	frame := func() (string, time.Time) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_, b, err := anna.ws.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), time.Now()
+	}
+	deliver := func(text string) {
+		s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(`{"text":"`+text+`"}`))
+	}
+	sent := time.Now()
+	deliver("eins")
+	first, at := frame()
+	if strings.Count(first, "\n") != 0 || !strings.Contains(first, "eins") {
+		t.Fatalf("first frame %q", first)
+	}
+	if at.Sub(sent) > gap/2 {
+		t.Errorf("the first event after a quiet while took %s", at.Sub(sent))
+	}
+	deliver("zwei")
+	deliver("drei")
+	deliver("vier")
+	second, at2 := frame()
+	if lines := strings.Split(second, "\n"); len(lines) != 3 || !strings.Contains(lines[0], "zwei") || !strings.Contains(lines[2], "vier") {
+		t.Fatalf("events within the gap: frame %q, want the three in one", second)
+	}
+	if at2.Sub(at) < gap*9/10 {
+		t.Errorf("second frame %s after the first, want the gap of %s", at2.Sub(at), gap)
+	}
+}
