@@ -109,7 +109,7 @@ type Element struct {
 	// Deleted elements stay, so that undo can bring them back.
 	Deleted bool `json:"deleted,omitempty"`
 	// Batches are a stroke's points by batch number.
-	Batches map[int][]Point `json:"batches,omitempty"`
+	Batches map[int][]Point  `json:"batches,omitempty"`
 	Stamps  map[string]int64 `json:"stamps"`
 }
 
