@@ -1,0 +1,66 @@
+package schulhof
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// BoardID identifies a whiteboard ("Tafel").
+type BoardID int64
+
+// What a board's group may do with it.
+const (
+	BoardPrivate = "private" // only its owner (and the group's teachers)
+	BoardView    = "view"    // the group follows
+	BoardDraw    = "draw"    // the group draws too
+)
+
+// Board is a whiteboard as its reader sees it; its drawing is a
+// board.Doc, kept as an operation log with snapshots.
+type Board struct {
+	ID       BoardID  `json:"id"`
+	SchoolID SchoolID `json:"-"`
+	Title    string   `json:"title"`
+	OwnerID  UserID   `json:"owner"`
+	GroupID  GroupID  `json:"group,omitempty"`
+	// GroupName is the group's, for names of Tafelbilder.
+	GroupName string `json:"group_name,omitempty"`
+	Access    string `json:"access"`
+	// Drawers are the group's members whose drawing the teacher set one
+	// by one, overriding Access: true may draw, false may not.
+	Drawers   map[UserID]bool `json:"drawers,omitempty"`
+	Seq       int64           `json:"seq"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	// For the reader: whether they lead it (owner, the group's teachers,
+	// the school's admins) and whether they may draw.
+	Leader  bool `json:"leader"`
+	CanDraw bool `json:"can_draw"`
+}
+
+// Normalize trims the title.
+func (b *Board) Normalize() { b.Title = strings.TrimSpace(b.Title) }
+
+// Validate checks title and access.
+func (b *Board) Validate() error {
+	var v Validation
+	if b.Title == "" {
+		v.Add("title", "board.title.required")
+	} else if utf8.RuneCountInString(b.Title) > 200 {
+		v.Add("title", "field.too_long", 200)
+	}
+	if b.Access != BoardPrivate && b.Access != BoardView && b.Access != BoardDraw {
+		v.Add("access", "board.access.invalid")
+	}
+	return v.Err()
+}
+
+// MayDraw says whether a reader who does not lead the board may draw:
+// the teacher's choice for them, else the group's.
+func (b *Board) MayDraw(u UserID) bool {
+	if allowed, ok := b.Drawers[u]; ok {
+		return allowed
+	}
+	return b.Access == BoardDraw
+}

@@ -1,0 +1,396 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/board"
+)
+
+const boardColumns = `b.id, b.school_id, b.owner_id, COALESCE(b.group_id, 0), COALESCE(g.name, ''), b.title, b.access, b.seq, b.created_at, b.updated_at`
+
+func scanBoard(row interface{ Scan(...any) error }) (*schulhof.Board, error) {
+	b := &schulhof.Board{}
+	var created, updated int64
+	if err := row.Scan(&b.ID, &b.SchoolID, &b.OwnerID, &b.GroupID, &b.GroupName, &b.Title, &b.Access, &b.Seq, &created, &updated); err != nil {
+		return nil, err
+	}
+	b.CreatedAt, b.UpdatedAt = time.Unix(created, 0), time.Unix(updated, 0)
+	return b, nil
+}
+
+// boardAccess fills in what the reader may do, or says ENotFound when
+// they may not see the board: its owner and the school's admins lead it,
+// so do the teachers of its group; the group's members see it unless it
+// is private.
+func boardAccess(ctx context.Context, q querier, u *schulhof.User, b *schulhof.Board) error {
+	if u.SchoolID != b.SchoolID {
+		return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+	}
+	role := ""
+	if b.GroupID != 0 {
+		err := q.QueryRowContext(ctx, `SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2 AND school_id = $3`,
+			b.GroupID, u.ID, b.SchoolID).Scan(&role)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("board member: %w", err)
+		}
+	}
+	b.Leader = b.OwnerID == u.ID || u.Role == schulhof.RoleSchoolAdmin || role == string(schulhof.MemberRoleLeader)
+	if !b.Leader && (role == "" || b.Access == schulhof.BoardPrivate) {
+		return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+	}
+	rows, err := q.QueryContext(ctx, `SELECT user_id, allowed FROM board_drawers WHERE board_id = $1`, b.ID)
+	if err != nil {
+		return fmt.Errorf("board drawers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id schulhof.UserID
+		var allowed bool
+		if err := rows.Scan(&id, &allowed); err != nil {
+			return err
+		}
+		if b.Drawers == nil {
+			b.Drawers = map[schulhof.UserID]bool{}
+		}
+		b.Drawers[id] = allowed
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	b.CanDraw = b.Leader || b.MayDraw(u.ID)
+	return nil
+}
+
+func findBoard(ctx context.Context, q querier, u *schulhof.User, id schulhof.BoardID) (*schulhof.Board, error) {
+	b, err := scanBoard(q.QueryRowContext(ctx, `SELECT `+boardColumns+` FROM boards b LEFT JOIN groups g ON g.id = b.group_id
+		WHERE b.id = $1 AND b.school_id = $2 AND b.deleted_at IS NULL`, id, u.SchoolID))
+	if err != nil {
+		return nil, notFound(err, "board.not_found")
+	}
+	if err := boardAccess(ctx, q, u, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// FindBoardByID returns a board the user may see, with what they may do.
+func (db *DB) FindBoardByID(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (*schulhof.Board, error) {
+	return findBoard(ctx, readQuerier{db}, u, id)
+}
+
+// FindBoards lists the boards the user may see, newest change first.
+func (db *DB) FindBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error) {
+	rows, err := db.readRows(ctx, `SELECT `+boardColumns+` FROM boards b LEFT JOIN groups g ON g.id = b.group_id
+		WHERE b.school_id = $1 AND b.deleted_at IS NULL AND (b.owner_id = $2 OR $3
+			OR b.group_id IN (SELECT group_id FROM memberships WHERE user_id = $2))
+		ORDER BY b.updated_at DESC, b.id DESC`, u.SchoolID, u.ID, u.Role == schulhof.RoleSchoolAdmin)
+	if err != nil {
+		return nil, fmt.Errorf("find boards: %w", err)
+	}
+	var candidates []*schulhof.Board
+	for rows.Next() {
+		b, err := scanBoard(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		candidates = append(candidates, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []*schulhof.Board
+	for _, b := range candidates {
+		if err := boardAccess(ctx, readQuerier{db}, u, b); err == nil {
+			out = append(out, b)
+		} else if !schulhof.Match(err, schulhof.ENotFound) {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CreateBoard makes a board owned by the user, for a group they teach
+// (any group, for the school's admins) or for themself; only staff make
+// boards.
+func (db *DB) CreateBoard(ctx context.Context, u *schulhof.User, b *schulhof.Board) error {
+	b.Normalize()
+	if b.Access == "" {
+		b.Access = schulhof.BoardView
+		if b.GroupID == 0 {
+			b.Access = schulhof.BoardPrivate
+		}
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if u.Role != schulhof.RoleTeacher && u.Role != schulhof.RoleSchoolAdmin {
+		return schulhof.Errorf(schulhof.EForbidden, "board.staff_only")
+	}
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		if err := checkBoardGroup(ctx, tx, u, b.GroupID); err != nil {
+			return err
+		}
+		return db.insertBoard(ctx, tx, u, b, board.New())
+	})
+}
+
+// checkBoardGroup: a board's group is one the user teaches (any, for
+// the school's admins).
+func checkBoardGroup(ctx context.Context, tx *sql.Tx, u *schulhof.User, group schulhof.GroupID) error {
+	if group == 0 {
+		return nil
+	}
+	var role string
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT role FROM memberships WHERE group_id = g.id AND user_id = $3), '')
+		FROM groups g WHERE g.id = $1 AND g.school_id = $2`, group, u.SchoolID, u.ID).Scan(&role)
+	if err == sql.ErrNoRows {
+		return &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid", Fields: []schulhof.FieldError{{Field: "group", Key: "board.group.unknown"}}}
+	}
+	if err != nil {
+		return fmt.Errorf("board group: %w", err)
+	}
+	if role != string(schulhof.MemberRoleLeader) && u.Role != schulhof.RoleSchoolAdmin {
+		return &schulhof.Error{Code: schulhof.EForbidden, Key: "error.invalid", Fields: []schulhof.FieldError{{Field: "group", Key: "board.group.not_yours"}}}
+	}
+	return nil
+}
+
+func (db *DB) insertBoard(ctx context.Context, tx *sql.Tx, u *schulhof.User, b *schulhof.Board, doc *board.Doc) error {
+	snapshot, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	now := db.now()
+	b.SchoolID, b.OwnerID, b.Seq = u.SchoolID, u.ID, doc.Seq
+	b.CreatedAt, b.UpdatedAt = time.Unix(now, 0), time.Unix(now, 0)
+	var group any
+	if b.GroupID != 0 {
+		group = int64(b.GroupID)
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO boards (school_id, owner_id, group_id, title, access, seq, snapshot, snapshot_seq, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $8, $8) RETURNING id`,
+		b.SchoolID, b.OwnerID, group, b.Title, b.Access, doc.Seq, string(snapshot), now).Scan(&b.ID); err != nil {
+		return fmt.Errorf("insert board: %w", err)
+	}
+	if b.GroupID != 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM groups WHERE id = $1`, b.GroupID).Scan(&b.GroupName); err != nil {
+			return err
+		}
+	}
+	b.Leader, b.CanDraw = true, true
+	return nil
+}
+
+// BoardUpdate changes a board's settings; nil fields stay.
+type BoardUpdate struct {
+	Title  *string
+	Access *string
+	// Drawer sets one member's drawing: true, false, or nil for the
+	// group's setting again.
+	Drawer      schulhof.UserID
+	DrawerAllow *bool
+}
+
+// UpdateBoard changes a board's settings, for its leaders.
+func (db *DB) UpdateBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, up BoardUpdate) (*schulhof.Board, error) {
+	var out *schulhof.Board
+	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		b, err := findBoard(ctx, tx, u, id)
+		if err != nil {
+			return err
+		}
+		if !b.Leader {
+			return schulhof.Errorf(schulhof.EForbidden, "board.leaders_only")
+		}
+		if up.Title != nil {
+			b.Title = *up.Title
+		}
+		if up.Access != nil {
+			b.Access = *up.Access
+		}
+		b.Normalize()
+		if err := b.Validate(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE boards SET title = $1, access = $2, updated_at = $3 WHERE id = $4`,
+			b.Title, b.Access, db.now(), b.ID); err != nil {
+			return fmt.Errorf("update board: %w", err)
+		}
+		if up.Drawer != 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM board_drawers WHERE board_id = $1 AND user_id = $2`, b.ID, up.Drawer); err != nil {
+				return err
+			}
+			if up.DrawerAllow != nil {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND user_id = $2`, b.GroupID, up.Drawer).Scan(&n); err != nil {
+					return err
+				}
+				if n == 0 {
+					return &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid", Fields: []schulhof.FieldError{{Field: "user", Key: "board.drawer.not_member"}}}
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO board_drawers (board_id, user_id, allowed) VALUES ($1, $2, $3)`, b.ID, up.Drawer, *up.DrawerAllow); err != nil {
+					return err
+				}
+			}
+		}
+		out, err = findBoard(ctx, tx, u, id)
+		return err
+	})
+	return out, err
+}
+
+// DeleteBoard puts a board in the trash (its leaders'); RestoreBoard
+// takes it out.
+func (db *DB) DeleteBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID) error {
+	return db.setBoardDeleted(ctx, u, id, true)
+}
+
+// RestoreBoard brings a deleted board back.
+func (db *DB) RestoreBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID) error {
+	return db.setBoardDeleted(ctx, u, id, false)
+}
+
+func (db *DB) setBoardDeleted(ctx context.Context, u *schulhof.User, id schulhof.BoardID, deleted bool) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		var owner schulhof.UserID
+		var deletedAt sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT owner_id, deleted_at FROM boards WHERE id = $1 AND school_id = $2`, id, u.SchoolID).Scan(&owner, &deletedAt)
+		if err != nil {
+			return notFound(err, "board.not_found")
+		}
+		if owner != u.ID && u.Role != schulhof.RoleSchoolAdmin {
+			return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+		}
+		var at any
+		if deleted {
+			at = db.now()
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE boards SET deleted_at = $1 WHERE id = $2`, at, id)
+		return err
+	})
+}
+
+// AppendBoardOps stores operations a client sent, in order, and numbers
+// them: each gets the board's next seq (set in the ops). The board's row
+// is the lock: two nodes appending at once take turns.
+func (db *DB) AppendBoardOps(ctx context.Context, id schulhof.BoardID, author schulhof.UserID, ops []*board.Op) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		var last int64
+		err := tx.QueryRowContext(ctx, `UPDATE boards SET seq = seq + $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL RETURNING seq`,
+			len(ops), db.now(), id).Scan(&last)
+		if err != nil {
+			return notFound(err, "board.not_found")
+		}
+		first := last - int64(len(ops)) + 1
+		for i, op := range ops {
+			op.Seq, op.Author = first+int64(i), int64(author)
+			b, err := json.Marshal(op)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO board_ops (board_id, seq, author_id, op) VALUES ($1, $2, $3, $4)`,
+				id, op.Seq, author, string(b)); err != nil {
+				return fmt.Errorf("insert board op: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// LoadBoardDoc reads a board's drawing: its snapshot and the operations
+// after it.
+func (db *DB) LoadBoardDoc(ctx context.Context, id schulhof.BoardID) (*board.Doc, error) {
+	var doc *board.Doc
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		var snapshot string
+		var from int64
+		if err := tx.QueryRowContext(ctx, `SELECT snapshot, snapshot_seq FROM boards WHERE id = $1`, id).Scan(&snapshot, &from); err != nil {
+			return notFound(err, "board.not_found")
+		}
+		var err error
+		if doc, err = board.Load([]byte(snapshot)); err != nil {
+			return err
+		}
+		ops, err := boardOps(ctx, tx, id, from, 0)
+		if err != nil {
+			return err
+		}
+		for _, op := range ops {
+			doc.Apply(op)
+		}
+		return nil
+	})
+	return doc, err
+}
+
+// FindBoardOps returns up to limit operations after seq (0: all).
+func (db *DB) FindBoardOps(ctx context.Context, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error) {
+	return boardOps(ctx, readQuerier{db}, id, after, limit)
+}
+
+func boardOps(ctx context.Context, q querier, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error) {
+	query := `SELECT op FROM board_ops WHERE board_id = $1 AND seq > $2 ORDER BY seq`
+	if limit > 0 {
+		query += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	rows, err := q.QueryContext(ctx, query, id, after)
+	if err != nil {
+		return nil, fmt.Errorf("board ops: %w", err)
+	}
+	defer rows.Close()
+	var ops []*board.Op
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		op := &board.Op{}
+		if err := json.Unmarshal([]byte(s), op); err != nil {
+			return nil, fmt.Errorf("board op: %w", err)
+		}
+		ops = append(ops, op)
+	}
+	return ops, rows.Err()
+}
+
+// SaveBoardSnapshot keeps the drawing up to its seq, so that loading the
+// board reads it and the operations after it only; the operations before
+// it stay in the log (a later snapshot never goes back).
+func (db *DB) SaveBoardSnapshot(ctx context.Context, id schulhof.BoardID, doc []byte, seq int64) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE boards SET snapshot = $1, snapshot_seq = $2 WHERE id = $3 AND snapshot_seq < $2`, string(doc), seq, id)
+		return err
+	})
+}
+
+// CopyBoard makes a board of the user's from another they may see, with
+// its drawing (e.g. as the template for next year's class).
+func (db *DB) CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, b *schulhof.Board, doc *board.Doc) error {
+	b.Normalize()
+	if b.Access == "" {
+		b.Access = schulhof.BoardPrivate
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if u.Role != schulhof.RoleTeacher && u.Role != schulhof.RoleSchoolAdmin {
+		return schulhof.Errorf(schulhof.EForbidden, "board.staff_only")
+	}
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		if _, err := findBoard(ctx, tx, u, id); err != nil {
+			return err
+		}
+		if err := checkBoardGroup(ctx, tx, u, b.GroupID); err != nil {
+			return err
+		}
+		return db.insertBoard(ctx, tx, u, b, doc)
+	})
+}

@@ -1,0 +1,203 @@
+package sqlstore_test
+
+import (
+	"encoding/json"
+	"sync"
+	"testing"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+)
+
+func strp(s string) *string { return &s }
+
+// TestBoards: who makes, sees, leads and draws on boards; the log numbers
+// operations; a snapshot and the log after it load the same drawing.
+func TestBoards(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		s := MustCreateSchool(t, db, "s")
+		other := MustCreateSchool(t, db, "o")
+		teacher := MustCreateUser(t, db, s.ID, "lehrer", schulhof.RoleTeacher)
+		colleague := MustCreateUser(t, db, s.ID, "kollegin", schulhof.RoleTeacher)
+		anna := MustCreateUser(t, db, s.ID, "anna", schulhof.RoleStudent)
+		ben := MustCreateUser(t, db, s.ID, "ben", schulhof.RoleStudent)
+		carla := MustCreateUser(t, db, s.ID, "carla", schulhof.RoleStudent) // another class
+		stranger := MustCreateUser(t, db, other.ID, "lehrer", schulhof.RoleTeacher)
+		class := &schulhof.Group{SchoolID: s.ID, Name: "7a", Kind: schulhof.GroupClass}
+		if err := db.CreateGroup(ctx, class); err != nil {
+			t.Fatal(err)
+		}
+		db.SetMember(ctx, s.ID, class.ID, teacher.ID, schulhof.MemberRoleLeader)
+		db.SetMember(ctx, s.ID, class.ID, anna.ID, schulhof.MemberRoleMember)
+		db.SetMember(ctx, s.ID, class.ID, ben.ID, schulhof.MemberRoleMember)
+
+		for _, c := range []struct {
+			who  *schulhof.User
+			b    schulhof.Board
+			want schulhof.ErrorCode
+		}{
+			{anna, schulhof.Board{Title: "Meine Tafel"}, schulhof.EForbidden},
+			{colleague, schulhof.Board{Title: "Fremde Klasse", GroupID: class.ID}, schulhof.EForbidden},
+			{teacher, schulhof.Board{Title: "  "}, schulhof.EInvalid},
+			{teacher, schulhof.Board{Title: "x", Access: "everyone"}, schulhof.EInvalid},
+			{stranger, schulhof.Board{Title: "x", GroupID: class.ID}, schulhof.EInvalid},
+		} {
+			if err := db.CreateBoard(ctx, c.who, &c.b); !schulhof.Match(err, c.want) {
+				t.Errorf("%s makes %+v: %v, want %s", c.who.Login, c.b, err, c.want)
+			}
+		}
+		b := &schulhof.Board{Title: " Bruchrechnung ", GroupID: class.ID}
+		if err := db.CreateBoard(ctx, teacher, b); err != nil || b.Title != "Bruchrechnung" || b.Access != schulhof.BoardView || b.GroupName != "7a" {
+			t.Fatalf("create: %+v %v", b, err)
+		}
+		private := &schulhof.Board{Title: "Vorbereitung"}
+		if err := db.CreateBoard(ctx, teacher, private); err != nil || private.Access != schulhof.BoardPrivate {
+			t.Fatalf("private: %+v %v", private, err)
+		}
+
+		// who sees what
+		for _, c := range []struct {
+			who          *schulhof.User
+			id           schulhof.BoardID
+			leader, draw bool
+			hidden       bool
+		}{
+			{teacher, b.ID, true, true, false},
+			{anna, b.ID, false, false, false},
+			{carla, b.ID, false, false, true},
+			{colleague, b.ID, false, false, true},
+			{stranger, b.ID, false, false, true},
+			{anna, private.ID, false, false, true},
+		} {
+			got, err := db.FindBoardByID(ctx, c.who, c.id)
+			if c.hidden {
+				if !schulhof.Match(err, schulhof.ENotFound) {
+					t.Errorf("%s sees board %d: %v", c.who.Login, c.id, err)
+				}
+				continue
+			}
+			if err != nil || got.Leader != c.leader || got.CanDraw != c.draw {
+				t.Errorf("%s on board %d: %+v %v", c.who.Login, c.id, got, err)
+			}
+		}
+		if bs, err := db.FindBoards(ctx, anna); err != nil || len(bs) != 1 || bs[0].ID != b.ID {
+			t.Errorf("anna's boards: %v %v", bs, err)
+		}
+		if bs, err := db.FindBoards(ctx, teacher); err != nil || len(bs) != 2 {
+			t.Errorf("the teacher's boards: %v %v", bs, err)
+		}
+
+		// drawing: for all, then one by one
+		if _, err := db.UpdateBoard(ctx, anna, b.ID, sqlstore.BoardUpdate{Access: strp(schulhof.BoardDraw)}); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("a student switches drawing on: %v", err)
+		}
+		if _, err := db.UpdateBoard(ctx, teacher, b.ID, sqlstore.BoardUpdate{Access: strp(schulhof.BoardDraw)}); err != nil {
+			t.Fatal(err)
+		}
+		no := false
+		if _, err := db.UpdateBoard(ctx, teacher, b.ID, sqlstore.BoardUpdate{Drawer: ben.ID, DrawerAllow: &no}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.UpdateBoard(ctx, teacher, b.ID, sqlstore.BoardUpdate{Drawer: carla.ID, DrawerAllow: &no}); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Errorf("drawing of a non-member: %v", err)
+		}
+		if got, _ := db.FindBoardByID(ctx, anna, b.ID); !got.CanDraw {
+			t.Error("anna may not draw with drawing on for all")
+		}
+		if got, _ := db.FindBoardByID(ctx, ben, b.ID); got.CanDraw {
+			t.Error("ben draws though switched off for him")
+		}
+		if _, err := db.UpdateBoard(ctx, teacher, b.ID, sqlstore.BoardUpdate{Drawer: ben.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.FindBoardByID(ctx, ben, b.ID); !got.CanDraw {
+			t.Error("ben back to the group's setting, still not drawing")
+		}
+
+		// the log: numbered in order, loaded from a snapshot and the rest
+		page := strp("p1")
+		x := 10.0
+		if err := db.AppendBoardOps(ctx, b.ID, teacher.ID, []*board.Op{
+			{Op: "add", ID: "t-1", Kind: board.KindPen, Set: &board.Fields{Page: page}, Points: []board.Point{{X: 1, Y: 1, P: .5}}},
+			{Op: "points", ID: "t-1", Batch: 1, Points: []board.Point{{X: 2, Y: 2, P: .5}}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := db.LoadBoardDoc(ctx, b.ID)
+		if err != nil || doc.Seq != 2 || len(doc.Elements["t-1"].Points()) != 2 || doc.Elements["t-1"].Author != int64(teacher.ID) {
+			t.Fatalf("loaded: %+v %v", doc, err)
+		}
+		snap, _ := json.Marshal(doc)
+		if err := db.SaveBoardSnapshot(ctx, b.ID, snap, doc.Seq); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AppendBoardOps(ctx, b.ID, anna.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
+			t.Fatal(err)
+		}
+		doc, err = db.LoadBoardDoc(ctx, b.ID)
+		if err != nil || doc.Seq != 3 || doc.Elements["t-1"].X != 10 {
+			t.Fatalf("after the snapshot: %+v %v", doc, err)
+		}
+		if ops, err := db.FindBoardOps(ctx, b.ID, 1, 10); err != nil || len(ops) != 2 || ops[0].Seq != 2 || ops[1].Author != int64(anna.ID) {
+			t.Errorf("ops after 1: %v %v", ops, err)
+		}
+
+		// appends from many at once get distinct numbers
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := db.AppendBoardOps(ctx, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}, {Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		ops, err := db.FindBoardOps(ctx, b.ID, 0, 0)
+		if err != nil || len(ops) != 19 {
+			t.Fatalf("%d ops, %v", len(ops), err)
+		}
+		for i, op := range ops {
+			if op.Seq != int64(i+1) {
+				t.Fatalf("op %d has seq %d", i, op.Seq)
+			}
+		}
+
+		// copy as next year's template; trash and back
+		doc, _ = db.LoadBoardDoc(ctx, b.ID)
+		cp := &schulhof.Board{Title: "Bruchrechnung (Vorlage)"}
+		if err := db.CopyBoard(ctx, anna, b.ID, cp, doc); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Errorf("a student copies: %v", err)
+		}
+		if err := db.CopyBoard(ctx, colleague, b.ID, cp, doc); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("a teacher of another class copies: %v", err)
+		}
+		if err := db.CopyBoard(ctx, teacher, b.ID, cp, doc); err != nil || cp.Access != schulhof.BoardPrivate {
+			t.Fatalf("copy: %+v %v", cp, err)
+		}
+		if d, err := db.LoadBoardDoc(ctx, cp.ID); err != nil || d.Seq != doc.Seq || d.Elements["t-1"] == nil {
+			t.Errorf("the copy's drawing: %+v %v", d, err)
+		}
+		if err := db.DeleteBoard(ctx, anna, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("a student deletes: %v", err)
+		}
+		if err := db.DeleteBoard(ctx, teacher, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FindBoardByID(ctx, anna, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("a deleted board: %v", err)
+		}
+		if err := db.AppendBoardOps(ctx, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("drawing on a deleted board: %v", err)
+		}
+		if err := db.RestoreBoard(ctx, teacher, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FindBoardByID(ctx, anna, b.ID); err != nil {
+			t.Errorf("restored: %v", err)
+		}
+	})
+}
