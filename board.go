@@ -56,11 +56,36 @@ func (b *Board) Validate() error {
 	return v.Err()
 }
 
-// MayDraw says whether a reader who does not lead the board may draw:
-// the teacher's choice for them, else the group's.
-func (b *Board) MayDraw(u UserID) bool {
-	if allowed, ok := b.Drawers[u]; ok {
-		return allowed
+// BoardAudience is who may see, lead and draw on a board: the one
+// place that decides it, for the API, the pages and every live delivery.
+type BoardAudience struct {
+	School  SchoolID
+	Owner   UserID
+	Access  string
+	Members map[UserID]MemberRole // of the board's group
+	Drawers map[UserID]bool
+	Deleted bool
+}
+
+// Rights says what the user may do with the board. Its owner and the
+// school's admins lead it, and so do the teachers of its group; the
+// group's other members see it unless it is private, and draw when the
+// teacher lets them (all of them, or one by one).
+func (a *BoardAudience) Rights(u *User) (sees, leads, draws bool) {
+	if u.SchoolID != a.School || a.Deleted {
+		return false, false, false
 	}
-	return b.Access == BoardDraw
+	role, member := a.Members[u.ID]
+	leads = a.Owner == u.ID || u.Role == RoleSchoolAdmin || role == MemberRoleLeader
+	if leads {
+		return true, true, true
+	}
+	if !member || a.Access == BoardPrivate {
+		return false, false, false
+	}
+	draws = a.Access == BoardDraw
+	if allowed, ok := a.Drawers[u.ID]; ok {
+		draws = allowed
+	}
+	return true, false, draws
 }

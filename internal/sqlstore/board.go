@@ -24,47 +24,82 @@ func scanBoard(row interface{ Scan(...any) error }) (*schulhof.Board, error) {
 	return b, nil
 }
 
-// boardAccess fills in what the reader may do, or says ENotFound when
-// they may not see the board: its owner and the school's admins lead it,
-// so do the teachers of its group; the group's members see it unless it
-// is private.
-func boardAccess(ctx context.Context, q querier, u *schulhof.User, b *schulhof.Board) error {
-	if u.SchoolID != b.SchoolID {
-		return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
-	}
-	role := ""
+// boardAudience loads who may see, lead and draw on a board.
+func boardAudience(ctx context.Context, q querier, b *schulhof.Board, deleted bool) (*schulhof.BoardAudience, error) {
+	a := &schulhof.BoardAudience{School: b.SchoolID, Owner: b.OwnerID, Access: b.Access, Deleted: deleted,
+		Members: map[schulhof.UserID]schulhof.MemberRole{}, Drawers: map[schulhof.UserID]bool{}}
 	if b.GroupID != 0 {
-		err := q.QueryRowContext(ctx, `SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2 AND school_id = $3`,
-			b.GroupID, u.ID, b.SchoolID).Scan(&role)
-		if err != nil && err != sql.ErrNoRows {
-			return fmt.Errorf("board member: %w", err)
+		rows, err := q.QueryContext(ctx, `SELECT user_id, role FROM memberships WHERE group_id = $1 AND school_id = $2`, b.GroupID, b.SchoolID)
+		if err != nil {
+			return nil, fmt.Errorf("board members: %w", err)
 		}
-	}
-	b.Leader = b.OwnerID == u.ID || u.Role == schulhof.RoleSchoolAdmin || role == string(schulhof.MemberRoleLeader)
-	if !b.Leader && (role == "" || b.Access == schulhof.BoardPrivate) {
-		return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+		for rows.Next() {
+			var id schulhof.UserID
+			var role string
+			if err := rows.Scan(&id, &role); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			a.Members[id] = schulhof.MemberRole(role)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := q.QueryContext(ctx, `SELECT user_id, allowed FROM board_drawers WHERE board_id = $1`, b.ID)
 	if err != nil {
-		return fmt.Errorf("board drawers: %w", err)
+		return nil, fmt.Errorf("board drawers: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id schulhof.UserID
 		var allowed bool
 		if err := rows.Scan(&id, &allowed); err != nil {
-			return err
+			return nil, err
 		}
-		if b.Drawers == nil {
-			b.Drawers = map[schulhof.UserID]bool{}
-		}
-		b.Drawers[id] = allowed
+		a.Drawers[id] = allowed
 	}
-	if err := rows.Err(); err != nil {
+	return a, rows.Err()
+}
+
+// boardAccess fills in what the reader may do with the board, or says
+// ENotFound when they may not see it.
+func boardAccess(ctx context.Context, q querier, u *schulhof.User, b *schulhof.Board) error {
+	if u.SchoolID != b.SchoolID {
+		return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+	}
+	a, err := boardAudience(ctx, q, b, false)
+	if err != nil {
 		return err
 	}
-	b.CanDraw = b.Leader || b.MayDraw(u.ID)
+	sees, leads, draws := a.Rights(u)
+	if !sees {
+		return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+	}
+	b.Leader, b.CanDraw = leads, draws
+	if leads && len(a.Drawers) > 0 {
+		b.Drawers = a.Drawers
+	}
 	return nil
+}
+
+// BoardAudience is who may see, lead and draw on a board, for the live
+// deliveries (which keep it a few seconds); a deleted board has none.
+func (db *DB) BoardAudience(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (*schulhof.BoardAudience, error) {
+	var a *schulhof.BoardAudience
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		var deleted sql.NullInt64
+		b := &schulhof.Board{}
+		err := tx.QueryRowContext(ctx, `SELECT id, school_id, owner_id, COALESCE(group_id, 0), access, deleted_at FROM boards WHERE id = $1 AND school_id = $2`,
+			id, school).Scan(&b.ID, &b.SchoolID, &b.OwnerID, &b.GroupID, &b.Access, &deleted)
+		if err != nil {
+			return notFound(err, "board.not_found")
+		}
+		a, err = boardAudience(ctx, tx, b, deleted.Valid)
+		return err
+	})
+	return a, err
 }
 
 func findBoard(ctx context.Context, q querier, u *schulhof.User, id schulhof.BoardID) (*schulhof.Board, error) {
