@@ -22,6 +22,7 @@ const (
 	TypeSubscribe   = "subscribe"   // client: start getting a topic's events
 	TypeUnsubscribe = "unsubscribe" // client: stop
 	TypePing        = "ping"        // client: are you there (answered with an ack)
+	TypeSend        = "send"        // client: an event for a topic (board operations), answered with an ack or error
 	TypeEvent       = "event"       // server: something happened on a topic
 	TypeAck         = "ack"         // server: the request with this id is done
 	TypeError       = "error"       // server: the request with this id failed
@@ -46,8 +47,9 @@ type Error struct {
 	Message string `json:"message"`
 }
 
-// MaxEnvelope bounds what a client may send in one envelope.
-const MaxEnvelope = 16 << 10
+// MaxEnvelope bounds what a client may send in one envelope: a batch of
+// board operations fits, a longer one goes over HTTP.
+const MaxEnvelope = 64 << 10
 
 // MaxTopics bounds the topics one socket follows.
 const MaxTopics = 200
@@ -75,6 +77,11 @@ func Decode(b []byte) (*Envelope, error) {
 		if !ValidTopic(e.Topic) {
 			return nil, fmt.Errorf("bad topic %q", e.Topic)
 		}
+	case TypeSend:
+		if !ValidTopic(e.Topic) || !validEvent(e.Event) || len(e.Data) == 0 || e.Error != nil {
+			return nil, errors.New("a send needs a topic, an event and data")
+		}
+		return &e, nil
 	case TypePing:
 	default:
 		return nil, fmt.Errorf("unknown type %q", e.Type)
@@ -83,6 +90,19 @@ func Decode(b []byte) (*Envelope, error) {
 		return nil, errors.New("event fields in a request")
 	}
 	return &e, nil
+}
+
+// validEvent: a client's event name, "ops", "laser".
+func validEvent(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidTopic says whether s names a topic: a kind and an id, "room.42".

@@ -19,6 +19,11 @@ type Hub struct {
 	// socket subscribes and again at every delivery (rights change: a
 	// student leaves a class), so it should answer from a cache.
 	Allowed func(ctx context.Context, u *schulhof.User, topic string) bool
+	// Receive takes an event a client sends to a topic (board
+	// operations); what it returns comes back in the ack, its error as
+	// the error envelope. Nil refuses all. It runs in the socket's read
+	// loop: a socket's sends are taken one after the other, in order.
+	Receive func(ctx context.Context, u *schulhof.User, topic, event string, data json.RawMessage) (any, *Error)
 	// QueueSize bounds the events waiting for one socket: a client that
 	// does not keep up is disconnected and catches up by cursor.
 	QueueSize int
@@ -128,6 +133,22 @@ func (c *conn) handle(ctx context.Context, e *Envelope) {
 		h.mu.Lock()
 		h.unsubscribe(c, e.Topic)
 		h.mu.Unlock()
+	case TypeSend:
+		if h.Receive == nil {
+			c.reply(&Envelope{Type: TypeError, ID: e.ID, Topic: e.Topic, Error: &Error{Code: "not_found", Message: "no such topic"}})
+			return
+		}
+		out, err := h.Receive(ctx, c.user, e.Topic, e.Event, e.Data)
+		if err != nil {
+			c.reply(&Envelope{Type: TypeError, ID: e.ID, Topic: e.Topic, Error: err})
+			return
+		}
+		ack := &Envelope{Type: TypeAck, ID: e.ID, Topic: e.Topic}
+		if out != nil {
+			ack.Data, _ = json.Marshal(out)
+		}
+		c.reply(ack)
+		return
 	}
 	c.reply(&Envelope{Type: TypeAck, ID: e.ID, Topic: e.Topic})
 }

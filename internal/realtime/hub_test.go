@@ -262,14 +262,17 @@ func TestManyClients(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
-	for _, ok := range []string{`{"type":"subscribe","id":"a","topic":"room.1"}`, `{"type":"ping"}`, `{"type":"unsubscribe","topic":"board.12"}`} {
+	for _, ok := range []string{`{"type":"subscribe","id":"a","topic":"room.1"}`, `{"type":"ping"}`, `{"type":"unsubscribe","topic":"board.12"}`,
+		`{"type":"send","id":"7","topic":"board.12","event":"ops","data":{"ops":[]}}`} {
 		if _, err := realtime.Decode([]byte(ok)); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
 	}
 	for _, bad := range []string{``, `{}`, `[]`, `{"type":"subscribe"}`, `{"type":"subscribe","topic":"room"}`, `{"type":"subscribe","topic":"Room.1"}`,
 		`{"type":"subscribe","topic":"room.1a"}`, `{"type":"event","topic":"room.1"}`, `{"type":"ping","data":{}}`, `{"type":"ping","extra":1}`,
-		`{"type":"ping"}{"type":"ping"}`, `{"type":"ping","id":"` + strings.Repeat("x", 65) + `"}`, strings.Repeat(" ", realtime.MaxEnvelope+1)} {
+		`{"type":"ping"}{"type":"ping"}`, `{"type":"ping","id":"` + strings.Repeat("x", 65) + `"}`, strings.Repeat(" ", realtime.MaxEnvelope+1),
+		`{"type":"send","topic":"board.1","data":{}}`, `{"type":"send","topic":"board.1","event":"Ops","data":{}}`, `{"type":"send","topic":"board.1","event":"ops"}`,
+		`{"type":"send","event":"ops","data":{}}`, `{"type":"send","topic":"board.1","event":"ops","data":{},"error":{"code":"x","message":"y"}}`} {
 		if _, err := realtime.Decode([]byte(bad)); err == nil {
 			t.Errorf("%.60s: accepted", bad)
 		}
@@ -277,7 +280,8 @@ func TestDecode(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{`{"type":"subscribe","id":"a","topic":"room.1"}`, `{"type":"ping"}`, `{"type":"unsubscribe","topic":"board.12"}`, `{`} {
+	for _, s := range []string{`{"type":"subscribe","id":"a","topic":"room.1"}`, `{"type":"ping"}`, `{"type":"unsubscribe","topic":"board.12"}`, `{`,
+		`{"type":"send","id":"1","topic":"board.2","event":"ops","data":{"ops":[{"op":"add"}]}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -290,6 +294,11 @@ func FuzzDecode(f *testing.F) {
 			if !realtime.ValidTopic(e.Topic) {
 				t.Fatalf("accepted a bad topic: %q", e.Topic)
 			}
+		case realtime.TypeSend:
+			if !realtime.ValidTopic(e.Topic) || e.Event == "" || len(e.Data) == 0 || e.Error != nil {
+				t.Fatalf("accepted a bad send: %+v", e)
+			}
+			return
 		case realtime.TypePing:
 		default:
 			t.Fatalf("accepted type %q", e.Type)
@@ -369,5 +378,45 @@ func TestFlushGap(t *testing.T) {
 	}
 	if at2.Sub(at) < gap*9/10 {
 		t.Errorf("second frame %s after the first, want the gap of %s", at2.Sub(at), gap)
+	}
+}
+
+// TestSend: a client's send reaches Receive with its user and comes back
+// as an ack with the answer, or as an error; without Receive, nothing
+// is taken.
+func TestSend(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	s := newServerWith(t, func(h *realtime.Hub) {
+		h.Receive = func(_ context.Context, u *schulhof.User, topic, event string, data json.RawMessage) (any, *realtime.Error) {
+			mu.Lock()
+			got = append(got, u.Login+" "+topic+" "+event+" "+string(data))
+			mu.Unlock()
+			if event == "bad" {
+				return nil, &realtime.Error{Code: "invalid", Message: "Ungültig"}
+			}
+			return map[string]int{"seq": 3}, nil
+		}
+	})
+	anna := s.dial(t, "anna")
+	anna.send(`{"type":"send","id":"1","topic":"board.5","event":"ops","data":{"ops":[1]}}`)
+	if e := anna.expect(realtime.TypeAck); e.ID != "1" || string(e.Data) != `{"seq":3}` {
+		t.Fatalf("ack %+v", e)
+	}
+	anna.send(`{"type":"send","id":"2","topic":"board.5","event":"bad","data":{}}`)
+	if e := anna.expect(realtime.TypeError); e.ID != "2" || e.Error.Code != "invalid" {
+		t.Fatalf("error %+v", e)
+	}
+	mu.Lock()
+	if len(got) != 2 || got[0] != `anna board.5 ops {"ops":[1]}` {
+		t.Errorf("received %q", got)
+	}
+	mu.Unlock()
+
+	plain := newServer(t, 0)
+	ben := plain.dial(t, "ben")
+	ben.send(`{"type":"send","id":"3","topic":"board.5","event":"ops","data":{}}`)
+	if e := ben.expect(realtime.TypeError); e.ID != "3" || e.Error.Code != "not_found" {
+		t.Fatalf("without Receive: %+v", e)
 	}
 }
