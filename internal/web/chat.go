@@ -36,6 +36,7 @@ type chatEvent struct {
 // startChat connects the hub to the bus.
 func (s *Server) startChat() error {
 	s.hub = realtime.NewHub(s.mayFollow)
+	s.hub.Receive = s.receive
 	sub, err := s.bus.Subscribe("chat.>", func(_ string, data []byte) {
 		var e chatEvent
 		if json.Unmarshal(data, &e) != nil {
@@ -61,10 +62,14 @@ func (s *Server) CloseSockets() {
 	if s.chatSub != nil {
 		s.chatSub.Unsubscribe()
 	}
+	if s.boardSub != nil {
+		s.boardSub.Unsubscribe()
+	}
 	s.hub.Close()
 }
 
-// mayFollow says whether the user may follow a topic: a room they read.
+// mayFollow says whether the user may follow a topic: a room they read,
+// a board they see.
 // Every delivery asks, so a room's readers are loaded once and kept five
 // seconds: who leaves a class stops getting its messages that much later.
 func (s *Server) mayFollow(ctx context.Context, u *schulhof.User, topic string) bool {
@@ -75,6 +80,10 @@ func (s *Server) mayFollow(ctx context.Context, u *schulhof.User, topic string) 
 	}
 	if kind == "user" { // one's own events
 		return schulhof.UserID(n) == u.ID
+	}
+	if kind == "board" {
+		_, _, err := s.boardRights(ctx, u, schulhof.BoardID(n))
+		return err == nil
 	}
 	if kind != "room" {
 		return false

@@ -105,6 +105,11 @@ type Server struct {
 	// pushSchools says per school whether any browser asked for
 	// notifications (kept ten seconds)
 	pushSchools *ttlCache[schulhof.SchoolID, bool]
+	// the whiteboard's
+	boards         liveBoards
+	boardAudiences *ttlCache[schulhof.BoardID, *schulhof.BoardAudience]
+	boardLimits    opLimiter
+	boardSub       bus.Subscription
 }
 
 // New builds the server and its route table.
@@ -130,6 +135,10 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 		s.bus = bus.NewLocal()
 	}
 	if err := s.startChat(); err != nil {
+		return nil, err
+	}
+	s.boardAudiences = newTTLCache[schulhof.BoardID, *schulhof.BoardAudience](5*time.Second, 20_000)
+	if err := s.startBoards(); err != nil {
 		return nil, err
 	}
 	pages, err := parsedTemplates()

@@ -1,0 +1,402 @@
+package web
+
+// The whiteboard's live side. A node keeps the drawing of each board in
+// use (liveBoard) behind one lock: a client's operations are checked
+// against it, stored (the store numbers them), applied, and published on
+// the bus; every node applies what the bus brings to its own copy and
+// delivers it to the sockets that follow the board.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/realtime"
+)
+
+// snapshotEvery is how many operations a board's log grows before its
+// drawing is saved whole again.
+const snapshotEvery = 500
+
+// liveBoard is a board's drawing as this node knows it.
+type liveBoard struct {
+	mu  sync.Mutex
+	doc *board.Doc // nil: load from the store on next use
+	// snapshotting marks a snapshot being written; saved is the seq of
+	// the last one.
+	snapshotting bool
+	saved        int64
+	// present is where the presenting teacher is (page and view), for
+	// those who join later; nil when nobody presents.
+	present json.RawMessage
+	used    time.Time
+}
+
+type liveBoards struct {
+	mu sync.Mutex
+	m  map[schulhof.BoardID]*liveBoard
+}
+
+// get returns the board's entry, making one; boards unused for an hour
+// are forgotten when the map grows.
+func (l *liveBoards) get(id schulhof.BoardID, now time.Time) *liveBoard {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[schulhof.BoardID]*liveBoard{}
+	}
+	b := l.m[id]
+	if b == nil {
+		if len(l.m) >= 1000 {
+			for k, v := range l.m {
+				if v.mu.TryLock() {
+					if now.Sub(v.used) > time.Hour {
+						delete(l.m, k)
+					}
+					v.mu.Unlock()
+				}
+			}
+		}
+		b = &liveBoard{}
+		l.m[id] = b
+	}
+	return b
+}
+
+// boardEvent travels on the bus, subject board.SCHOOL.BOARD.
+type boardEvent struct {
+	Board schulhof.BoardID `json:"board"`
+	Event string           `json:"event"` // ops, laser, present, settings
+	Ops   []*board.Op      `json:"ops,omitempty"`
+	Data  json.RawMessage  `json:"data,omitempty"`
+}
+
+func boardTopic(id schulhof.BoardID) string { return "board." + strconv.FormatInt(int64(id), 10) }
+
+func (s *Server) startBoards() error {
+	sub, err := s.bus.Subscribe("board.>", func(_ string, data []byte) {
+		var e boardEvent
+		if json.Unmarshal(data, &e) != nil {
+			return
+		}
+		lb := s.boards.get(e.Board, s.now())
+		lb.mu.Lock()
+		switch e.Event {
+		case "ops":
+			for _, op := range e.Ops {
+				lb.applyLogged(op)
+			}
+		case "present":
+			lb.present = e.Data
+			if string(e.Data) == `{"off":true}` {
+				lb.present = nil
+			}
+		}
+		lb.mu.Unlock()
+		out := e.Data
+		if e.Event == "ops" {
+			out, _ = json.Marshal(map[string]any{"ops": e.Ops})
+		}
+		s.hub.Deliver(context.Background(), boardTopic(e.Board), e.Event, out)
+	})
+	s.boardSub = sub
+	return err
+}
+
+// applyLogged applies an operation of the log to the cached drawing. The
+// drawing must have every operation up to its seq (a snapshot is made
+// from it): one that skips ahead, because another node's came first,
+// drops the drawing, to be loaded again from the store. lb.mu is held.
+func (lb *liveBoard) applyLogged(op *board.Op) {
+	if lb.doc == nil {
+		return
+	}
+	if op.Seq > lb.doc.Seq+1 {
+		lb.doc = nil
+		return
+	}
+	lb.doc.Apply(op)
+}
+
+// loaded makes sure the drawing is there; lb.mu is held.
+func (s *Server) loaded(ctx context.Context, id schulhof.BoardID, lb *liveBoard) error {
+	lb.used = s.now()
+	if lb.doc != nil {
+		return nil
+	}
+	doc, err := s.db.LoadBoardDoc(ctx, id)
+	if err != nil {
+		return err
+	}
+	lb.doc = doc
+	return nil
+}
+
+// boardRights is what the user may do with the board, from the cached
+// audience; a board they may not see is not found.
+func (s *Server) boardRights(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (leads, draws bool, err error) {
+	a, err := s.boardAudiences.get(id, func() (*schulhof.BoardAudience, error) {
+		return s.db.BoardAudience(ctx, u.SchoolID, id)
+	})
+	if err != nil {
+		return false, false, err
+	}
+	sees, leads, draws := a.Rights(u)
+	if !sees {
+		return false, false, schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+	}
+	return leads, draws, nil
+}
+
+// submitBoardOps takes a user's operations for a board: checked, stored
+// in one transaction, applied and published. It returns the seq of the
+// last.
+func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, ops []*board.Op) (int64, error) {
+	leads, draws, err := s.boardRights(ctx, u, id)
+	if err != nil {
+		return 0, err
+	}
+	if !draws {
+		return 0, schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
+	}
+	if len(ops) == 0 || len(ops) > board.MaxOpsPerSubmit {
+		return 0, schulhof.Errorf(schulhof.EInvalid, "board.op.count", board.MaxOpsPerSubmit)
+	}
+	if wait := s.boardLimits.take(u.ID, len(ops), s.now()); wait > 0 {
+		return 0, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: seconds(wait)}
+	}
+	for i, op := range ops {
+		op.Seq, op.Author = 0, int64(u.ID)
+		if err := board.Validate(op); err != nil {
+			return 0, opError(i, err)
+		}
+	}
+	lb := s.boards.get(id, s.now())
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	if err := s.loaded(ctx, id, lb); err != nil {
+		return 0, err
+	}
+	// each is checked against the drawing with the ones before it
+	// applied (a stroke's points after its add), under provisional
+	// numbers that the store's are the same as unless another node
+	// wrote meanwhile
+	first := lb.doc.Seq + 1
+	for i, op := range ops {
+		if err := lb.doc.Check(op, leads); err != nil {
+			if i > 0 {
+				lb.doc = nil // holds the ones before, not stored
+			}
+			return 0, opError(i, err)
+		}
+		op.Seq = first + int64(i)
+		lb.doc.Apply(op)
+	}
+	if err := s.db.AppendBoardOps(ctx, id, u.ID, ops); err != nil {
+		lb.doc = nil
+		return 0, err
+	}
+	if ops[0].Seq != first {
+		lb.doc = nil
+	}
+	last := ops[len(ops)-1].Seq
+	if lb.doc != nil && last-lb.saved >= snapshotEvery && !lb.snapshotting {
+		lb.snapshotting = true
+		go s.snapshotBoard(id, lb)
+	}
+	s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: "ops", Ops: ops})
+	return last, nil
+}
+
+// snapshotBoard saves the drawing whole. It is read from the store, not
+// from the cache, so that it holds exactly the log up to its seq.
+func (s *Server) snapshotBoard(id schulhof.BoardID, lb *liveBoard) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var seq int64
+	doc, err := s.db.LoadBoardDoc(ctx, id)
+	if err == nil {
+		var b []byte
+		if b, err = json.Marshal(doc); err == nil {
+			seq = doc.Seq
+			err = s.db.SaveBoardSnapshot(ctx, id, b, seq)
+		}
+	}
+	if err != nil {
+		s.log.Warn("board snapshot", "board", id, "err", err)
+	}
+	lb.mu.Lock()
+	lb.snapshotting = false
+	lb.saved = max(lb.saved, seq)
+	lb.mu.Unlock()
+}
+
+// opError names the refused operation and why, in the user's words.
+func opError(i int, err error) error {
+	var be *board.Error
+	if errors.As(err, &be) {
+		return &schulhof.Error{Code: schulhof.EInvalid, Key: "board.op.refused", Args: []any{i + 1},
+			Fields: []schulhof.FieldError{{Field: "ops." + strconv.Itoa(i) + "." + be.Field, Key: "board.op." + be.Reason}}}
+	}
+	return err
+}
+
+func (s *Server) publishBoard(ctx context.Context, school schulhof.SchoolID, e boardEvent) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return
+	}
+	subject := "board." + strconv.FormatInt(int64(school), 10) + "." + strconv.FormatInt(int64(e.Board), 10)
+	if err := s.bus.Publish(ctx, subject, b); err != nil {
+		// stored already: clients catch up by seq when they reconnect
+		s.log.Warn("publish board event", "board", e.Board, "err", err)
+	}
+}
+
+// receive takes what a socket sends to a topic: a board's operations,
+// the laser pointer, the presenting teacher's view.
+func (s *Server) receive(ctx context.Context, u *schulhof.User, topic, event string, data json.RawMessage) (any, *realtime.Error) {
+	kind, n, _ := strings.Cut(topic, ".")
+	num, err := strconv.ParseInt(n, 10, 64)
+	if kind != "board" || err != nil {
+		return nil, &realtime.Error{Code: "not_found", Message: i18n.T(u.Language, "error.not_found")}
+	}
+	id := schulhof.BoardID(num)
+	out, err := s.receiveBoard(ctx, u, id, event, data)
+	if err != nil {
+		e := asDomainError(err)
+		msg := i18n.T(u.Language, e.Key, e.Args...)
+		for _, f := range e.Fields {
+			msg += " " + i18n.T(u.Language, f.Key, f.Args...)
+		}
+		return nil, &realtime.Error{Code: string(e.Code), Message: msg}
+	}
+	return out, nil
+}
+
+func (s *Server) receiveBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, event string, data json.RawMessage) (any, error) {
+	switch event {
+	case "ops":
+		var in struct {
+			Ops []*board.Op `json:"ops"`
+		}
+		if err := strictJSON(data, &in); err != nil {
+			return nil, err
+		}
+		seq, err := s.submitBoardOps(ctx, u, id, in.Ops)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]int64{"seq": seq}, nil
+	case "laser", "present":
+		leads, draws, err := s.boardRights(ctx, u, id)
+		if err != nil {
+			return nil, err
+		}
+		if event == "present" && !leads || event == "laser" && !draws {
+			return nil, schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
+		}
+		if wait := s.boardLimits.take(u.ID, 1, s.now()); wait > 0 {
+			return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: seconds(wait)}
+		}
+		view, err := readView(data, event == "present")
+		if err != nil {
+			return nil, err
+		}
+		view.User = u.ID
+		b, _ := json.Marshal(view)
+		if view.Off {
+			b = []byte(`{"off":true}`)
+		}
+		s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: event, Data: b})
+		return nil, nil
+	}
+	return nil, schulhof.Errorf(schulhof.EBadRequest, "board.unknown_event")
+}
+
+// boardView is where a pointer or a presenter's view is: the page, the
+// point (laser) or the view's top left corner and zoom (presenting).
+type boardView struct {
+	Page string          `json:"page"`
+	X    float64         `json:"x"`
+	Y    float64         `json:"y"`
+	Zoom float64         `json:"zoom,omitempty"`
+	Off  bool            `json:"off,omitempty"`
+	User schulhof.UserID `json:"user,omitempty"`
+}
+
+func readView(data json.RawMessage, presenting bool) (*boardView, error) {
+	var v boardView
+	if err := strictJSON(data, &v); err != nil {
+		return nil, err
+	}
+	if v.Off && presenting {
+		return &v, nil
+	}
+	ok := func(f float64) bool { return !math.IsNaN(f) && math.Abs(f) <= board.Reach }
+	if v.Page == "" || len(v.Page) > board.MaxIDLength || !ok(v.X) || !ok(v.Y) || v.Zoom < 0 || v.Zoom > 20 || v.Off {
+		return nil, schulhof.Errorf(schulhof.EInvalid, "board.bad_view")
+	}
+	return &v, nil
+}
+
+// strictJSON decodes data without unknown fields.
+func strictJSON(data []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return schulhof.Errorf(schulhof.EBadRequest, "error.bad_json", err.Error())
+	}
+	return nil
+}
+
+// opLimiter bounds the operations a user sends: a burst, then a steady
+// rate that a teacher drawing fast stays under (a stroke sends some 20
+// batches a second).
+type opLimiter struct {
+	mu sync.Mutex
+	m  map[schulhof.UserID]*opBucket
+}
+
+type opBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+const (
+	opBurst = 400
+	opRate  = 100 // a second
+)
+
+// take spends n operations of the user's; it returns how long to wait
+// instead when they are not there.
+func (l *opLimiter) take(u schulhof.UserID, n int, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[schulhof.UserID]*opBucket{}
+	}
+	b := l.m[u]
+	if b == nil {
+		if len(l.m) > 100_000 {
+			clear(l.m)
+		}
+		b = &opBucket{tokens: opBurst, at: now}
+		l.m[u] = b
+	}
+	b.tokens = math.Min(opBurst, b.tokens+now.Sub(b.at).Seconds()*opRate)
+	b.at = now
+	if b.tokens >= float64(n) {
+		b.tokens -= float64(n)
+		return 0
+	}
+	return time.Duration((float64(n) - b.tokens) / opRate * float64(time.Second))
+}

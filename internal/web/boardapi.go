@@ -1,0 +1,310 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+// boardUser is the actor, who must belong to a school.
+func boardUser(r *http.Request) (*schulhof.User, error) {
+	a := authOf(r)
+	if a.user == nil || a.user.SchoolID == 0 {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+	}
+	return a.user, nil
+}
+
+// boardTarget is the actor and the path's {board}.
+func boardTarget(r *http.Request) (*schulhof.User, schulhof.BoardID, error) {
+	u, err := boardUser(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := strconv.ParseInt(r.PathValue("board"), 10, 64)
+	if err != nil {
+		return nil, 0, schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+	}
+	return u, schulhof.BoardID(n), nil
+}
+
+// apiBoards: GET /api/v1/boards: the boards the user sees.
+func (s *Server) apiBoards(w http.ResponseWriter, r *http.Request) {
+	u, err := boardUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	bs, err := s.db.FindBoards(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(bs, ""))
+}
+
+// boardInput is what makes or changes a board.
+type boardInput struct {
+	Title  *string          `json:"title"`
+	Group  schulhof.GroupID `json:"group"`
+	Access *string          `json:"access"`
+}
+
+func (in *boardInput) board() *schulhof.Board {
+	b := &schulhof.Board{GroupID: in.Group}
+	if in.Title != nil {
+		b.Title = *in.Title
+	}
+	if in.Access != nil {
+		b.Access = *in.Access
+	}
+	return b
+}
+
+// apiCreateBoard: POST /api/v1/boards {"title", "group"?, "access"?}.
+func (s *Server) apiCreateBoard(w http.ResponseWriter, r *http.Request) {
+	u, err := boardUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in boardInput
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b := in.board()
+	if err := s.db.CreateBoard(r.Context(), u, b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, b)
+}
+
+// boardWithDoc is a board with its drawing, all a client needs to show it.
+type boardWithDoc struct {
+	*schulhof.Board
+	Doc        json.RawMessage `json:"doc"`
+	Presenting json.RawMessage `json:"presenting,omitempty"`
+}
+
+// apiBoard: GET /api/v1/boards/{board}: the board, its drawing and who
+// presents; a client that joins late or reconnects has everything in one
+// answer, and follows the live operations after the drawing's seq.
+func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.db.FindBoardByID(r.Context(), u, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lb := s.boards.get(id, s.now())
+	lb.mu.Lock()
+	err = s.loaded(r.Context(), id, lb)
+	var doc []byte
+	if err == nil {
+		doc, err = json.Marshal(lb.doc)
+	}
+	present := lb.present
+	lb.mu.Unlock()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, boardWithDoc{Board: b, Doc: doc, Presenting: present})
+}
+
+// apiUpdateBoard: PATCH /api/v1/boards/{board} {"title"?, "access"?}, for
+// its leaders; followers learn the new access live.
+func (s *Server) apiUpdateBoard(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in boardInput
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Group != 0 {
+		s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "board.group.fixed"))
+		return
+	}
+	s.updateBoard(w, r, u, id, sqlstore.BoardUpdate{Title: in.Title, Access: in.Access})
+}
+
+// apiSetDrawer: PUT /api/v1/boards/{board}/drawers/{user} {"allowed":
+// true|false|null}: one member's drawing on or off, or back to the
+// group's setting.
+func (s *Server) apiSetDrawer(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	member, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
+	if err != nil || member <= 0 {
+		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
+		return
+	}
+	var in struct {
+		Allowed *bool `json:"allowed"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.updateBoard(w, r, u, id, sqlstore.BoardUpdate{Drawer: schulhof.UserID(member), DrawerAllow: in.Allowed})
+}
+
+func (s *Server) updateBoard(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID, up sqlstore.BoardUpdate) {
+	b, err := s.db.UpdateBoard(r.Context(), u, id, up)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.boardAudiences.clear() // who draws, at once
+	data, _ := json.Marshal(map[string]any{"title": b.Title, "access": b.Access, "drawers": b.Drawers})
+	s.publishBoard(r.Context(), u.SchoolID, boardEvent{Board: id, Event: "settings", Data: data})
+	writeJSON(w, http.StatusOK, b)
+}
+
+// apiDeleteBoard: DELETE /api/v1/boards/{board}: into the trash, for its
+// owner and the school's admins.
+func (s *Server) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.DeleteBoard(r.Context(), u, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.boardAudiences.clear()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiRestoreBoard: POST /api/v1/boards/{board}/restore: out of the trash.
+func (s *Server) apiRestoreBoard(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.RestoreBoard(r.Context(), u, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.boardAudiences.clear()
+	b, err := s.db.FindBoardByID(r.Context(), u, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+// apiBoardOperations: POST /api/v1/boards/{board}/operations {"ops": [...]}
+// for clients without a socket -> {"seq"}; GET ...?after=SEQ&limit=N ->
+// {"ops", "next"}: the log after a seq, for catching up.
+func (s *Server) apiBoardOperations(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if r.Method == http.MethodGet {
+		s.boardOpsAfter(w, r, u, id)
+		return
+	}
+	var in struct {
+		Ops []*board.Op `json:"ops"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	seq, err := s.submitBoardOps(r.Context(), u, id, in.Ops)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int64{"seq": seq})
+}
+
+func (s *Server) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID) {
+	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	after, limit := int64(0), 1000
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid"))
+			return
+		}
+		after = n
+	}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "limit.invalid"))
+			return
+		}
+		limit = n
+	}
+	ops, err := s.db.FindBoardOps(r.Context(), id, after, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	next := after
+	if len(ops) > 0 {
+		next = ops[len(ops)-1].Seq
+	}
+	if ops == nil {
+		ops = []*board.Op{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ops": ops, "next": next})
+}
+
+// apiCopyBoard: POST /api/v1/boards/{board}/copy {"title", "group"?}: a
+// board of the user's with the drawing, e.g. next year's template.
+func (s *Server) apiCopyBoard(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in boardInput
+	if err := readJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := s.db.LoadBoardDoc(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b := in.board()
+	if err := s.db.CopyBoard(r.Context(), u, id, b, doc); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, b)
+}
