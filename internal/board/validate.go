@@ -34,7 +34,17 @@ func (e *Error) Error() string {
 	return "board operation: " + e.Reason
 }
 
-func refuse(reason, field string) error { return &Error{Reason: reason, Field: field} }
+// Reasons are all the reasons an operation is refused for.
+var Reasons = []string{"bad_id", "bad_kind", "no_page", "bad_points", "empty", "bad_batch", "bad_op", "too_many_points",
+	"bad_point", "bad_field", "bad_number", "bad_color", "text_too_long", "bad_background", "not_yours", "too_many_pages",
+	"exists", "unknown_element"}
+
+func refuse(reason, field string) error {
+	if !slices.Contains(Reasons, reason) {
+		panic("board: a reason missing from Reasons: " + reason)
+	}
+	return &Error{Reason: reason, Field: field}
+}
 
 // Validate checks an operation a client sent, before the server orders
 // it; it knows nothing of the board (see Check for that).

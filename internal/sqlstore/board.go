@@ -426,6 +426,102 @@ func (db *DB) CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.Board
 		if err := checkBoardGroup(ctx, tx, u, b.GroupID); err != nil {
 			return err
 		}
-		return db.insertBoard(ctx, tx, u, b, doc)
+		if err := db.insertBoard(ctx, tx, u, b, doc); err != nil {
+			return err
+		}
+		return copyBoardImages(ctx, tx, id, b.ID, doc, db.now())
 	})
+}
+
+// copyBoardImages gives the copy of a board its own rows of the pictures
+// (the blobs are shared, and counted once) and points the copied
+// drawing at them.
+func copyBoardImages(ctx context.Context, tx *sql.Tx, from, to schulhof.BoardID, doc *board.Doc, now int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, uploaded_by, content_type, size, blob_key FROM board_images WHERE board_id = $1`, from)
+	if err != nil {
+		return fmt.Errorf("board images: %w", err)
+	}
+	type image struct {
+		id, by, size int64
+		ctype, key   string
+	}
+	var images []image
+	for rows.Next() {
+		var i image
+		if err := rows.Scan(&i.id, &i.by, &i.ctype, &i.size, &i.key); err != nil {
+			rows.Close()
+			return err
+		}
+		images = append(images, i)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(images) == 0 {
+		return err
+	}
+	renamed := map[string]string{}
+	for _, i := range images {
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO board_images (board_id, uploaded_by, content_type, size, blob_key, shared, created_at)
+			VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id`, to, i.by, i.ctype, i.size, i.key, now).Scan(&id); err != nil {
+			return err
+		}
+		renamed["i"+strconv.FormatInt(i.id, 10)] = "i" + strconv.FormatInt(id, 10)
+	}
+	for _, e := range doc.Elements {
+		if n, ok := renamed[e.Image]; ok {
+			e.Image = n
+		}
+	}
+	for _, p := range doc.Pages {
+		if n, ok := renamed[p.Image]; ok {
+			p.Image = n
+		}
+	}
+	snapshot, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE boards SET snapshot = $1 WHERE id = $2`, string(snapshot), to)
+	return err
+}
+
+// BoardImage is a picture on a board.
+type BoardImage struct {
+	ID          int64
+	BoardID     schulhof.BoardID
+	ContentType string
+	Size        int64
+	BlobKey     string
+	Shared      bool // from the files module, not counted again
+}
+
+// AddBoardImage records a picture for a board the user draws on.
+func (db *DB) AddBoardImage(ctx context.Context, u *schulhof.User, img *BoardImage) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		var school schulhof.SchoolID
+		if err := tx.QueryRowContext(ctx, `SELECT school_id FROM boards WHERE id = $1 AND deleted_at IS NULL`, img.BoardID).Scan(&school); err != nil || school != u.SchoolID {
+			return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO board_images (board_id, uploaded_by, content_type, size, blob_key, shared, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, img.BoardID, u.ID, img.ContentType, img.Size, img.BlobKey, img.Shared, db.now()).Scan(&img.ID)
+	})
+}
+
+// FindBoardImage returns a picture of the board (whose rights the
+// caller checked).
+func (db *DB) FindBoardImage(ctx context.Context, board schulhof.BoardID, id int64) (*BoardImage, error) {
+	img := &BoardImage{ID: id, BoardID: board}
+	err := db.readRow(ctx, `SELECT content_type, size, blob_key, shared FROM board_images WHERE id = $1 AND board_id = $2`, id, board).
+		Scan(&img.ContentType, &img.Size, &img.BlobKey, &img.Shared)
+	if err != nil {
+		return nil, notFound(err, "board.image_not_found")
+	}
+	return img, nil
+}
+
+// BoardSnapshotSeq is the seq the board's saved snapshot reaches.
+func (db *DB) BoardSnapshotSeq(ctx context.Context, id schulhof.BoardID) (int64, error) {
+	var seq int64
+	err := db.readRow(ctx, `SELECT snapshot_seq FROM boards WHERE id = $1`, id).Scan(&seq)
+	return seq, notFound(err, "board.not_found")
 }

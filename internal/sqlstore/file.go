@@ -383,7 +383,14 @@ func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space sc
 	var chat int64
 	err = db.readRow(ctx, `SELECT COALESCE(SUM(a.size), 0) FROM chat_attachments a JOIN chat_rooms r ON r.id = a.room_id
 		WHERE r.school_id = $1 AND a.uploaded_by = $2 AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.blob_key = a.blob_key)`, school, space.ID).Scan(&chat)
-	return files + versions + assignments + chat, err
+	if err != nil {
+		return 0, err
+	}
+	// and pictures they uploaded onto boards
+	var boards int64
+	err = db.readRow(ctx, `SELECT COALESCE(SUM(i.size), 0) FROM board_images i JOIN boards b ON b.id = i.board_id
+		WHERE b.school_id = $1 AND i.uploaded_by = $2 AND NOT i.shared`, school, space.ID).Scan(&boards)
+	return files + versions + assignments + chat + boards, err
 }
 
 // BlobInUse reports whether a file, a version, an assignment's file or a
@@ -391,7 +398,8 @@ func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space sc
 func (db *DB) BlobInUse(ctx context.Context, key string) (bool, error) {
 	var n int
 	err := db.readRow(ctx, `SELECT (SELECT COUNT(*) FROM nodes WHERE blob_key = $1) + (SELECT COUNT(*) FROM node_versions WHERE blob_key = $1)
-		+ (SELECT COUNT(*) FROM assignment_files WHERE blob_key = $1) + (SELECT COUNT(*) FROM chat_attachments WHERE blob_key = $1)`, key).Scan(&n)
+		+ (SELECT COUNT(*) FROM assignment_files WHERE blob_key = $1) + (SELECT COUNT(*) FROM chat_attachments WHERE blob_key = $1)
+		+ (SELECT COUNT(*) FROM board_images WHERE blob_key = $1)`, key).Scan(&n)
 	return n > 0, err
 }
 

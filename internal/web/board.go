@@ -243,8 +243,9 @@ func (s *Server) snapshotBoard(id schulhof.BoardID, lb *liveBoard) {
 func opError(i int, err error) error {
 	var be *board.Error
 	if errors.As(err, &be) {
+		why := "board.op." + be.Reason // every reason has its sentence (TestBoardReasons)
 		return &schulhof.Error{Code: schulhof.EInvalid, Key: "board.op.refused", Args: []any{i + 1},
-			Fields: []schulhof.FieldError{{Field: "ops." + strconv.Itoa(i) + "." + be.Field, Key: "board.op." + be.Reason}}}
+			Fields: []schulhof.FieldError{{Field: "ops." + strconv.Itoa(i) + "." + be.Field, Key: why}}}
 	}
 	return err
 }

@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
@@ -189,6 +193,25 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		reports, err := db.FindReports(ctx, f.user[k+"-teacher"])
 		must(tb, err)
 		f.ids[k+"-report"] = reports[0].ID
+		// a board of the teacher's for 5a (the class watches) with a
+		// stroke and a picture, and a private one
+		b := &schulhof.Board{Title: "Bruchrechnung " + k, GroupID: f.group[k+"-5a"].ID}
+		must(tb, db.CreateBoard(ctx, f.user[k+"-teacher"], b))
+		f.ids[k+"-board"] = int64(b.ID)
+		info, err := blobs.Put(ctx, bytes.NewReader(smallPNG()), blob.PutOptions{ExpectedSize: -1})
+		must(tb, err)
+		img := &sqlstore.BoardImage{BoardID: b.ID, ContentType: "image/png", Size: info.Size, BlobKey: string(info.Key)}
+		must(tb, db.AddBoardImage(ctx, f.user[k+"-teacher"], img))
+		f.ids[k+"-board-image"] = img.ID
+		page, imgRef := "p1", "i"+itoa(img.ID)
+		x, y, w, h := 100.0, 100.0, 40.0, 30.0
+		must(tb, db.AppendBoardOps(ctx, b.ID, f.user[k+"-teacher"].ID, []*board.Op{
+			{Op: "add", ID: "t-1", Kind: board.KindPen, Set: &board.Fields{Page: &page}, Points: []board.Point{{X: 10, Y: 10, P: .5}, {X: 50, Y: 40, P: .5}}},
+			{Op: "add", ID: "t-2", Kind: board.KindImage, Set: &board.Fields{Page: &page, X: &x, Y: &y, W: &w, H: &h, Image: &imgRef}},
+		}))
+		private := &schulhof.Board{Title: "Vorbereitung " + k}
+		must(tb, db.CreateBoard(ctx, f.user[k+"-teacher"], private))
+		f.ids[k+"-private-board"] = int64(private.ID)
 	}
 	for name, u := range f.user {
 		slug := ""
@@ -357,4 +380,17 @@ func (f *fixture) blobCount() int {
 	n := 0
 	must(f.t, f.blobs.Walk(ctx, func(blob.Key, time.Time) error { n++; return nil }))
 	return n
+}
+
+// smallPNG is a picture of 4 by 3 blue pixels.
+func smallPNG() []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 4, 3))
+	for i := range img.Pix {
+		if i%4 == 2 || i%4 == 3 {
+			img.Pix[i] = 0xff
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	return buf.Bytes()
 }

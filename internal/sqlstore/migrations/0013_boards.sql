@@ -36,3 +36,19 @@ CREATE TABLE board_drawers (
     allowed   BOOLEAN NOT NULL,
     PRIMARY KEY (board_id, user_id)
 );
+
+-- Pictures on boards (image elements, page backgrounds, PDF pages
+-- rendered for a background): a blob, uploaded (counted in the
+-- uploader's space) or shared from a file of the files module.
+CREATE TABLE board_images (
+    id            {{ID}},
+    board_id      BIGINT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+    uploaded_by   BIGINT NOT NULL REFERENCES users(id),
+    content_type  TEXT NOT NULL,
+    size          BIGINT NOT NULL,
+    blob_key      TEXT NOT NULL,
+    shared        BOOLEAN NOT NULL DEFAULT FALSE, -- from the files module
+    created_at    BIGINT NOT NULL
+);
+CREATE INDEX board_images_board ON board_images(board_id);
+CREATE INDEX board_images_blob ON board_images(blob_key);

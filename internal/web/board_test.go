@@ -1,0 +1,205 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/i18n"
+)
+
+// TestBoardReasons: every reason an operation is refused for has its
+// sentence, in both languages.
+func TestBoardReasons(t *testing.T) {
+	for _, r := range board.Reasons {
+		if !i18n.Has("board.op." + r) {
+			t.Errorf("no sentence for board.op.%s", r)
+		}
+	}
+}
+
+// TestBoardLive: the teacher draws over the socket and the student sees
+// each stroke batch live; the student may not draw until the teacher
+// lets them, then their stroke reaches the teacher; the laser pointer
+// and presenting travel without being stored; a late joiner gets the
+// whole board and follows on from its seq.
+func TestBoardLive(t *testing.T) {
+	f := newFixture(t, nil)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	id := f.expand("{a-board}")
+	topic := "board." + id
+	teacher := dialSocket(t, ts.URL, f.token["a-teacher"])
+	anna := dialSocket(t, ts.URL, f.token["a-student"])
+	for _, s := range []*socket{teacher, anna} {
+		s.send(`{"type":"subscribe","id":"s","topic":"` + topic + `"}`)
+		if e := s.next(); e.Type != "ack" {
+			t.Fatalf("subscribe: %+v", e)
+		}
+	}
+	other := dialSocket(t, ts.URL, f.token["a-student2"])
+	other.send(`{"type":"subscribe","id":"s","topic":"` + topic + `"}`)
+	if e := other.next(); e.Type != "error" {
+		t.Fatalf("another class's student follows the board: %+v", e)
+	}
+
+	// a stroke in two batches
+	teacher.send(`{"type":"send","id":"1","topic":"` + topic + `","event":"ops","data":{"ops":[{"op":"add","id":"t-5","kind":"pen","set":{"page":"p1","color":"#0000ff","width":4},"points":[[1,1,0.5],[2,2,0.6]]}]}}`)
+	teacher.send(`{"type":"send","id":"2","topic":"` + topic + `","event":"ops","data":{"ops":[{"op":"points","id":"t-5","batch":1,"points":[[3,3,0.7]]}]}}`)
+	got := func(s *socket) (acks []string, ops []board.Op) {
+		t.Helper()
+		for len(ops) < 2 {
+			e := s.next()
+			switch {
+			case e.Type == "ack":
+				acks = append(acks, e.ID+" "+string(e.Data))
+			case e.Type == "event" && e.Event == "ops":
+				var d struct{ Ops []board.Op }
+				json.Unmarshal(e.Data, &d)
+				ops = append(ops, d.Ops...)
+			default:
+				t.Fatalf("unexpected %+v", e)
+			}
+		}
+		return acks, ops
+	}
+	_, ops := got(anna)
+	if ops[0].Op != "add" || ops[0].Seq != 3 || ops[1].Op != "points" || ops[1].Seq != 4 || ops[0].Author == 0 {
+		t.Fatalf("anna sees %+v", ops)
+	}
+	acks, _ := got(teacher)
+	for len(acks) < 2 {
+		e := teacher.next()
+		acks = append(acks, e.ID+" "+string(e.Data))
+	}
+	if acks[0] != `1 {"seq":3}` || acks[1] != `2 {"seq":4}` {
+		t.Fatalf("acks %q", acks)
+	}
+
+	// anna may not draw yet
+	stroke := `{"type":"send","id":"a1","topic":"` + topic + `","event":"ops","data":{"ops":[{"op":"add","id":"s-1","kind":"pen","set":{"page":"p1"},"points":[[5,5]]}]}}`
+	anna.send(stroke)
+	if e := anna.next(); e.Type != "error" || e.Error.Code != "forbidden" || !strings.Contains(e.Error.Message, "nicht schreiben") {
+		t.Fatalf("a watcher draws: %+v", e)
+	}
+	// the teacher lets her; everyone hears of it
+	if rec := f.do("a-teacher", "PUT", f.expand("/api/v1/boards/{a-board}/drawers/{a-student}"), `{"allowed":true}`); rec.Code != 200 {
+		t.Fatalf("allow: %d %s", rec.Code, rec.Body)
+	}
+	if e := anna.next(); e.Event != "settings" || !strings.Contains(string(e.Data), `"`+f.expand("{a-student}")+`":true`) {
+		t.Fatalf("settings event %+v", e)
+	}
+	teacher.next() // the same
+	anna.send(stroke)
+	for {
+		e := teacher.next()
+		if e.Event == "ops" {
+			if !strings.Contains(string(e.Data), `"id":"s-1"`) {
+				t.Fatalf("teacher sees %s", e.Data)
+			}
+			break
+		}
+	}
+	// she may not change the teacher's stroke
+	anna.send(`{"type":"send","id":"a2","topic":"` + topic + `","event":"ops","data":{"ops":[{"op":"set","id":"t-5","set":{"deleted":true}}]}}`)
+	for {
+		e := anna.next()
+		if e.Type == "error" {
+			if e.ID != "a2" || e.Error.Code != "invalid" || !strings.Contains(e.Error.Message, "selbst geschrieben") {
+				t.Fatalf("changing another's stroke: %+v", e)
+			}
+			break
+		}
+	}
+
+	// the laser pointer and presenting: live, not stored
+	teacher.send(`{"type":"send","id":"l","topic":"` + topic + `","event":"laser","data":{"page":"p1","x":100,"y":50}}`)
+	teacher.send(`{"type":"send","id":"p","topic":"` + topic + `","event":"present","data":{"page":"p1","x":0,"y":0,"zoom":1.5}}`)
+	seen := map[string]string{}
+	for len(seen) < 2 {
+		e := anna.next()
+		if e.Type == "event" {
+			seen[e.Event] = string(e.Data)
+		}
+	}
+	if !strings.Contains(seen["laser"], `"x":100`) || !strings.Contains(seen["present"], `"zoom":1.5`) {
+		t.Fatalf("laser and present: %v", seen)
+	}
+	anna.send(`{"type":"send","id":"p2","topic":"` + topic + `","event":"present","data":{"page":"p1","x":0,"y":0}}`)
+	for {
+		if e := anna.next(); e.Type == "error" {
+			if e.Error.Code != "forbidden" {
+				t.Fatalf("a student presents: %+v", e)
+			}
+			break
+		}
+	}
+
+	// a late joiner: the whole board and who presents, in one answer
+	var b struct {
+		Doc        board.Doc
+		Presenting json.RawMessage
+		CanDraw    bool `json:"can_draw"`
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/boards/"+id, ""), &b)
+	if b.Doc.Seq != 5 || len(b.Doc.Elements["t-5"].Points()) != 3 || b.Doc.Elements["s-1"] == nil || !b.CanDraw || !strings.Contains(string(b.Presenting), `"zoom":1.5`) {
+		t.Fatalf("late joiner: seq %d, %+v, presenting %s", b.Doc.Seq, b.Doc.Elements, b.Presenting)
+	}
+	var log struct {
+		Ops  []board.Op
+		Next int64
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/boards/"+id+"/operations?after=3", ""), &log)
+	if len(log.Ops) != 2 || log.Next != 5 {
+		t.Fatalf("log after 3: %+v", log)
+	}
+}
+
+// TestBoardSnapshot: after many operations the drawing is saved whole,
+// and a fresh server loads the same board from snapshot and log.
+func TestBoardSnapshot(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.expand("{a-board}")
+	var ops []string
+	for i := 0; i < 120; i++ {
+		ops = append(ops, `{"op":"add","id":"r-`+itoa(int64(i))+`","kind":"rect","set":{"page":"p1","x":`+itoa(int64(i))+`,"y":1,"w":5,"h":5}}`)
+	}
+	for round := 0; round < 5; round++ { // 600 operations, past one snapshot
+		who := "a-teacher"
+		if round >= 3 { // the admin too: one drawer's burst is 400
+			who = "a-admin"
+		}
+		body := `{"ops":[` + strings.Join(ops, ",") + `]}`
+		body = strings.ReplaceAll(body, `"id":"r-`, `"id":"r`+itoa(int64(round))+`-`)
+		if rec := f.do(who, "POST", "/api/v1/boards/"+id+"/operations", body); rec.Code != 200 {
+			t.Fatalf("round %d: %d %s", round, rec.Code, rec.Body)
+		}
+	}
+	want := f.do("a-teacher", "GET", "/api/v1/boards/"+id, "").Body.String()
+	fresh := newServer(t, f.db, f.blobs, nil)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/api/v1/boards/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+f.token["a-teacher"])
+	// the snapshot is written in the background; wait for it
+	for i := 0; ; i++ {
+		seq, err := f.db.BoardSnapshotSeq(ctx, schulhof.BoardID(f.ids["a-board"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq >= 500 {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("no snapshot after 600 operations (at %d)", seq)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fresh.ServeHTTP(rec, req)
+	if rec.Body.String() != want {
+		t.Fatalf("a fresh server's board differs:\n%.300s\n%.300s", rec.Body, want)
+	}
+}

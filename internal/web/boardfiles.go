@@ -1,0 +1,424 @@
+package web
+
+// The whiteboard's pictures and exports: images on boards (uploaded or
+// shared from the files module, a PDF page as a background), a page as
+// PNG, the board as PDF, and the Tafelbild saved into the group's
+// folder.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // pictures teachers put on boards
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "golang.org/x/image/webp"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+// MaxBoardImage bounds an uploaded picture or PDF.
+const MaxBoardImage = 20 << 20
+
+// boardImageTypes are the pictures a board shows (and the server can
+// render).
+var boardImageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+// boardDoc is a copy of the board's drawing, for exports.
+func (s *Server) boardDoc(ctx context.Context, id schulhof.BoardID) (*board.Doc, error) {
+	lb := s.boards.get(id, s.now())
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	if err := s.loaded(ctx, id, lb); err != nil {
+		return nil, err
+	}
+	return lb.doc.Clone(), nil
+}
+
+// boardImages loads the board's pictures for rendering, each once.
+func (s *Server) boardImages(ctx context.Context, id schulhof.BoardID) board.Images {
+	cache := map[string]image.Image{}
+	return func(ref string) (image.Image, error) {
+		if img, ok := cache[ref]; ok {
+			return img, nil
+		}
+		n, err := strconv.ParseInt(strings.TrimPrefix(ref, "i"), 10, 64)
+		if err != nil || !strings.HasPrefix(ref, "i") {
+			return nil, fmt.Errorf("no picture %q", ref)
+		}
+		bi, err := s.db.FindBoardImage(ctx, id, n)
+		if err != nil {
+			return nil, err
+		}
+		rd, err := s.blobs.Open(ctx, blob.Key(bi.BlobKey))
+		if err != nil {
+			return nil, err
+		}
+		defer rd.Close()
+		img, _, err := image.Decode(bufio.NewReader(rd))
+		cache[ref] = img
+		return img, err
+	}
+}
+
+// exportName is how an export of the board is named: "Tafelbild
+// 2026-11-30 7a Bruchrechnung".
+func exportName(b *schulhof.Board, day time.Time) string {
+	parts := []string{"Tafelbild", day.Format("2006-01-02")}
+	if b.GroupName != "" {
+		parts = append(parts, b.GroupName)
+	}
+	parts = append(parts, b.Title)
+	name := strings.Join(parts, " ")
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 32 {
+			return '-'
+		}
+		return r
+	}, name)
+	if len([]rune(name)) > 200 {
+		name = string([]rune(name)[:200])
+	}
+	return name
+}
+
+// apiBoardPagePNG: GET /api/v1/boards/{board}/pages/{n}/export.png: page n
+// (from 1) as PNG.
+func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.db.FindBoardByID(r.Context(), u, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := s.boardDoc(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pages := doc.PageList()
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 || n > len(pages) {
+		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.no_page"))
+		return
+	}
+	png, err := doc.PNG(pages[n-1].ID, 1, s.boardImages(r.Context(), id))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := exportName(b, s.now())
+	if len(pages) > 1 {
+		name += " - " + strconv.Itoa(n)
+	}
+	sendExport(w, "image/png", name+".png", png)
+}
+
+// apiBoardPDF: GET /api/v1/boards/{board}/export.pdf: the whole board.
+func (s *Server) apiBoardPDF(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.db.FindBoardByID(r.Context(), u, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := s.boardDoc(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pdf, err := doc.PDF(b.Title, s.boardImages(r.Context(), id))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sendExport(w, "application/pdf", exportName(b, s.now())+".pdf", pdf)
+}
+
+func sendExport(w http.ResponseWriter, contentType, name string, b []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+// apiSaveBoardToFiles: POST /api/v1/boards/{board}/save-to-files: the
+// Tafelbild into the folder "Tafelbilder" of the board's group (the
+// leader's own files for a board without one): a PNG for a board of one
+// page, a PDF for more. Saving again the same day makes a new version.
+// -> {"path", "node", "space"}.
+func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.db.FindBoardByID(r.Context(), u, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !b.Leader {
+		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "board.leaders_only"))
+		return
+	}
+	doc, err := s.boardDoc(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	images := s.boardImages(r.Context(), id)
+	name, ctype := exportName(b, s.now()), "application/pdf"
+	var data []byte
+	if pages := doc.PageList(); len(pages) == 1 {
+		name, ctype = name+".png", "image/png"
+		data, err = doc.PNG(pages[0].ID, 1, images)
+	} else {
+		name += ".pdf"
+		data, err = doc.PDF(b.Title, images)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc, err := s.db.FindSchoolByID(r.Context(), u.SchoolID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	space := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}
+	if b.GroupID != 0 {
+		space = schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(b.GroupID)}
+	}
+	const folderName = "Tafelbilder"
+	folder, err := s.db.FindNodeByPath(r.Context(), sc.ID, space, []string{folderName})
+	if schulhof.Match(err, schulhof.ENotFound) {
+		folder, err = s.db.CreateFolder(r.Context(), sc.ID, space, 0, folderName)
+		if schulhof.Match(err, schulhof.EConflict) { // made by a save at the same moment
+			folder, err = s.db.FindNodeByPath(r.Context(), sc.ID, space, []string{folderName})
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	info, err := s.putBlob(r, sc, space, bytes.NewReader(data), int64(len(data)), 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n, err := s.db.PutFile(r.Context(), sc.ID, space, folder.ID, name,
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: ctype}, 10)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"path": "/" + folderName + "/" + name, "node": n.ID, "space": space})
+}
+
+// apiAddBoardImage: POST /api/v1/boards/{board}/images: a picture for the
+// board, uploaded (multipart field "file": PNG, JPEG, GIF, WebP, or a
+// PDF whose page "page" (from 1) becomes a picture) or shared from the
+// files module ({"node": ID}) -> {"id", "width", "height"}; the id goes
+// into an image element or a page's background.
+func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, draws, err := s.boardRights(r.Context(), u, id); err != nil || !draws {
+		if err == nil {
+			err = schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
+		}
+		s.fail(w, r, err)
+		return
+	}
+	sc, err := s.db.FindSchoolByID(r.Context(), u.SchoolID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	img := &sqlstore.BoardImage{BoardID: id}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var in struct {
+			Node schulhof.NodeID `json:"node"`
+		}
+		if err := readJSON(r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		n, err := s.db.FindNode(r.Context(), u.SchoolID, in.Node)
+		if err == nil && (n.DeletedAt != nil || n.IsFolder) {
+			err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+		}
+		if err == nil {
+			_, err = s.spaceAccess(r, sc, n.Space)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !boardImageTypes[n.ContentType] {
+			s.fail(w, r, schulhof.Invalid("node", "board.image_type"))
+			return
+		}
+		img.ContentType, img.Size, img.BlobKey, img.Shared = n.ContentType, n.Size, n.BlobKey, true
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBoardImage+1<<20)
+		f, hdr, err := r.FormFile("file")
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) || err == nil && hdr.Size > MaxBoardImage {
+			s.fail(w, r, schulhof.Invalid("file", "board.image_too_large", blob.FormatSize(MaxBoardImage)))
+			return
+		}
+		if err != nil {
+			s.fail(w, r, schulhof.Invalid("file", "board.image_missing"))
+			return
+		}
+		defer f.Close()
+		data, err := io.ReadAll(f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ctype := http.DetectContentType(data)
+		if ctype == "application/pdf" {
+			page, _ := strconv.Atoi(r.FormValue("page"))
+			if data, err = pdfPage(r.Context(), data, max(page, 1)); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			ctype = "image/png"
+		}
+		if !boardImageTypes[ctype] {
+			s.fail(w, r, schulhof.Invalid("file", "board.image_type"))
+			return
+		}
+		info, err := s.putBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, bytes.NewReader(data), int64(len(data)), 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		img.ContentType, img.Size, img.BlobKey = ctype, info.Size, string(info.Key)
+	}
+	// the size, for the element's box; a picture that does not decode is
+	// refused here rather than shown broken
+	cfg, err := s.imageConfig(r.Context(), img.BlobKey)
+	if err != nil {
+		s.fail(w, r, schulhof.Invalid("file", "board.image_type"))
+		return
+	}
+	if err := s.db.AddBoardImage(r.Context(), u, img); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": "i" + strconv.FormatInt(img.ID, 10), "width": cfg.Width, "height": cfg.Height})
+}
+
+func (s *Server) imageConfig(ctx context.Context, key string) (image.Config, error) {
+	rd, err := s.blobs.Open(ctx, blob.Key(key))
+	if err != nil {
+		return image.Config{}, err
+	}
+	defer rd.Close()
+	cfg, _, err := image.DecodeConfig(bufio.NewReader(rd))
+	if err == nil && (cfg.Width > 16000 || cfg.Height > 16000) {
+		err = errors.New("picture too large")
+	}
+	return cfg, err
+}
+
+// pdfPage renders a page of a PDF to PNG with pdftoppm (poppler-utils),
+// at 150 dpi, for a page's background.
+func pdfPage(ctx context.Context, pdf []byte, page int) ([]byte, error) {
+	bin, err := exec.LookPath("pdftoppm")
+	if err != nil {
+		return nil, schulhof.Invalid("file", "board.pdf_unavailable")
+	}
+	dir, err := os.MkdirTemp("", "schulhof-pdf")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "in.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	p := strconv.Itoa(page)
+	cmd := exec.CommandContext(ctx, bin, "-png", "-r", "150", "-f", p, "-l", p, "-singlefile", in, filepath.Join(dir, "out"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if strings.Contains(string(out), "first page") || strings.Contains(string(out), "Wrong page") {
+			return nil, schulhof.Invalid("page", "board.pdf_no_page", page)
+		}
+		return nil, schulhof.Invalid("file", "board.pdf_unreadable")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out.png"))
+	if err != nil {
+		return nil, schulhof.Invalid("page", "board.pdf_no_page", page)
+	}
+	return b, nil
+}
+
+// apiBoardImage: GET /api/v1/boards/{board}/images/{image}: a picture of
+// the board, for those who see it.
+func (s *Server) apiBoardImage(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ref := r.PathValue("image")
+	n, err := strconv.ParseInt(strings.TrimPrefix(ref, "i"), 10, 64)
+	if err != nil || !strings.HasPrefix(ref, "i") {
+		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.image_not_found"))
+		return
+	}
+	img, err := s.db.FindBoardImage(r.Context(), id, n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rd, err := s.blobs.Open(r.Context(), blob.Key(img.BlobKey))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rd.Close()
+	w.Header().Set("Content-Type", img.ContentType)
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", time.Time{}, rd)
+}
