@@ -140,6 +140,8 @@ func TestTenancyMatrix(t *testing.T) {
 		{"POST", "/s/schule-b/settings/chat", "student=teacher&retention_days=1"},
 		{"GET", "/s/schule-b/exams", ""},
 		{"GET", "/chat?room={b-room}", ""},
+		{"GET", "/boards/{b-board}", ""},
+		{"POST", "/boards", "title=x&group={b-5a}"},
 		{"POST", "/chat/{b-room}", "text=x"},
 		{"GET", "/s/schule-b/exams/overview", ""},
 		{"GET", "/s/schule-b/exams.csv", ""},

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/image/font/gofont/goregular"
+
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/dav"
 
@@ -40,6 +42,14 @@ func (s *Server) routes() http.Handler {
 	fn("GET /sw.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, static, "sw.js")
+	})
+
+	// the Go font, which the whiteboard writes text in on the server's
+	// pictures and, through this, in the browser alike
+	fn("GET /fonts/go-regular.ttf", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "font/ttf")
+		w.Header().Set("Cache-Control", "public, max-age=604800")
+		w.Write(goregular.TTF)
 	})
 
 	// login and the pages every user has
@@ -78,6 +88,9 @@ func (s *Server) routes() http.Handler {
 	handle("POST /s/{school}/settings/info-screen", page(s.renewInfoToken))
 	handle("POST /s/{school}/settings/holidays", page(s.saveHolidaysFromForm))
 	handle("GET /chat", page(s.showChatPage))
+	handle("GET /boards", page(s.showBoardsPage))
+	handle("POST /boards", page(s.createBoardFromForm))
+	handle("GET /boards/{board}", page(s.showBoardPage))
 	handle("POST /chat/{room}", page(s.postChatForm))
 	handle("GET /s/{school}/exams", page(s.showExamsPage))
 	handle("GET /s/{school}/exams/new", page(s.showExamFormPage))

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
+)
+
+// The whiteboard's pages: the list of boards with a form to make one,
+// and a board, which static/board.js draws and keeps live.
+
+type boardsPage struct {
+	Boards    []*schulhof.Board
+	Groups    []*schulhof.Group // those the user may make boards for
+	CanCreate bool
+}
+
+// showBoardsPage: GET /boards.
+func (s *Server) showBoardsPage(w http.ResponseWriter, r *http.Request) {
+	u, err := boardUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.newView(r, "board.boards")
+	p := &boardsPage{CanCreate: u.Role == schulhof.RoleTeacher || u.Role == schulhof.RoleSchoolAdmin}
+	if p.Boards, err = s.db.FindBoards(r.Context(), u); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.CanCreate {
+		if p.Groups, err = s.boardGroups(r, u); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	v.Data = p
+	s.render(w, r, http.StatusOK, "boards", v)
+}
+
+// boardGroups are the groups the user may make boards for: those they
+// teach, every group for the school's admins.
+func (s *Server) boardGroups(r *http.Request, u *schulhof.User) ([]*schulhof.Group, error) {
+	f := schulhof.GroupFilter{SchoolID: u.SchoolID}
+	if u.Role != schulhof.RoleSchoolAdmin {
+		f.UserID = u.ID
+	}
+	gs, err := s.db.FindGroups(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	var out []*schulhof.Group
+	for _, g := range gs {
+		if u.Role == schulhof.RoleSchoolAdmin || g.MyRole == schulhof.MemberRoleLeader {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// createBoardFromForm: POST /boards (title, group, access).
+func (s *Server) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
+	u, err := boardUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b := &schulhof.Board{Title: r.FormValue("title"), Access: r.FormValue("access")}
+	if g := r.FormValue("group"); g != "" {
+		n, err := strconv.ParseInt(g, 10, 64)
+		if err != nil {
+			s.fail(w, r, schulhof.Invalid("group", "board.group.unknown"))
+			return
+		}
+		b.GroupID = schulhof.GroupID(n)
+	}
+	if b.GroupID == 0 && b.Access != "" {
+		b.Access = schulhof.BoardPrivate
+	}
+	if err := s.db.CreateBoard(r.Context(), u, b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/boards/"+strconv.FormatInt(int64(b.ID), 10), http.StatusSeeOther)
+}
+
+type boardPage struct {
+	Tools   []boardTool
+	Board   *schulhof.Board
+	Me      schulhof.UserID
+	Members []boardMember // the group's students, for the leader's drawing switches
+	// T are the sentences the script shows, in the reader's language
+	T map[string]string
+}
+
+// boardScriptKeys are the sentences of static/board.js.
+var boardScriptKeys = []string{"board.offline", "board.saved_to", "board.text_prompt", "board.note_prompt", "board.may_draw",
+	"board.watching", "board.following", "board.page_of", "board.saving", "board.image_uploading", "board.copy_prompt", "board.copied"}
+
+// showBoardPage: GET /boards/{board}.
+func (s *Server) showBoardPage(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.db.FindBoardByID(r.Context(), u, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.newView(r, "board.title")
+	v.Title = b.Title + " – " + v.Title
+	p := &boardPage{Board: b, Me: u.ID, T: map[string]string{}, Tools: boardTools}
+	for _, k := range boardScriptKeys {
+		p.T[k] = i18n.T(v.Lang, k)
+	}
+	if b.Leader && b.GroupID != 0 {
+		ms, err := s.db.FindMembers(r.Context(), u.SchoolID, b.GroupID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, m := range ms {
+			if m.Role != schulhof.MemberRoleLeader {
+				p.Members = append(p.Members, boardMember{ID: m.User.ID, Name: m.User.Name(), State: drawerState(b, m.User.ID)})
+			}
+		}
+	}
+	v.Data = p
+	s.render(w, r, http.StatusOK, "board", v)
+}
+
+// boardTool is a tool of the toolbar.
+type boardTool struct{ Name, Icon string }
+
+var boardTools = []boardTool{{"pen", "✏️"}, {"highlighter", "🖍️"}, {"eraser", "🧽"}, {"area_eraser", "◌"}, {"line", "╱"},
+	{"arrow", "➚"}, {"rect", "▭"}, {"ellipse", "◯"}, {"text", "T"}, {"note", "🗒️"}, {"select", "⬚"}, {"pan", "✋"}, {"laser", "🔴"}}
+
+// boardMember is a student of the board's group with their drawing
+// switch.
+type boardMember struct {
+	ID    schulhof.UserID
+	Name  string
+	State string
+}
+
+// drawerState is a member's drawing switch for the page: "on", "off" or
+// "" (the group's setting).
+func drawerState(b *schulhof.Board, u schulhof.UserID) string {
+	allowed, ok := b.Drawers[u]
+	switch {
+	case !ok:
+		return ""
+	case allowed:
+		return "on"
+	}
+	return "off"
+}
