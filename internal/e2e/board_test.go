@@ -1,0 +1,192 @@
+package e2e
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	cdpinput "github.com/chromedp/cdproto/input"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
+)
+
+// TestBoard: the teacher draws on the class's board and the student, with
+// the board open in another browser, sees the stroke arrive live; the
+// student cannot draw until the teacher lets them, then the student's
+// stroke reaches the teacher; the teacher saves the Tafelbild and the
+// student finds it in the class folder.
+func TestBoard(t *testing.T) {
+	ctx := newBrowser(t)
+	bg := context.Background()
+	db, ts := startServer(t)
+	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
+	must(t, db.CreateSchool(bg, sc))
+	hash := password.Hash("tafel-passwort", password.Fast)
+	teacher := &schulhof.User{SchoolID: sc.ID, Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher}
+	jonas := &schulhof.User{SchoolID: sc.ID, Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
+	for _, u := range []*schulhof.User{teacher, jonas} {
+		must(t, db.CreateUser(bg, u, hash))
+	}
+	class := &schulhof.Group{SchoolID: sc.ID, Name: "7b", Kind: schulhof.GroupClass}
+	must(t, db.CreateGroup(bg, class))
+	must(t, db.SetMember(bg, sc.ID, class.ID, teacher.ID, schulhof.MemberRoleLeader))
+	must(t, db.SetMember(bg, sc.ID, class.ID, jonas.ID, schulhof.MemberRoleMember))
+
+	login := func(ctx context.Context, who string) {
+		t.Helper()
+		step(t, ctx, who+" login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
+			chromedp.SendKeys(chromedp.ID("login"), who+"@gym"), chromedp.SendKeys(chromedp.ID("password"), "tafel-passwort"))
+		submit(t, ctx, who+" login", "form[action='/login'] button[type=submit]")
+	}
+	chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
+			t.Errorf("script error on the teacher's page: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
+		}
+	})
+	login(ctx, "mueller")
+	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	chromedp.Listen(sctx, func(ev any) {
+		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
+			t.Errorf("script error on the student's page: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
+		}
+	})
+	login(sctx, "jonas")
+
+	// the teacher makes the board for 7b on the boards page
+	step(t, ctx, "boards page", chromedp.Navigate(ts.URL+"/boards"), chromedp.WaitVisible(chromedp.ID("board-title")),
+		chromedp.SendKeys(chromedp.ID("board-title"), "Bruchrechnung"),
+		chromedp.SetValue(chromedp.ID("board-group"), strconv.FormatInt(int64(class.ID), 10)))
+	submit(t, ctx, "make the board", "[data-testid=create-board]")
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(loc, "/boards/") {
+		t.Fatalf("after making the board: %s %v", loc, err)
+	}
+	open := func(ctx context.Context, who string) {
+		t.Helper()
+		step(t, ctx, who+" opens the board", chromedp.Navigate(loc), chromedp.WaitVisible(chromedp.CSS("[data-testid=board-canvas][data-elements]")))
+		waitSocket(t, ctx)
+	}
+	open(ctx, "mueller")
+	open(sctx, "jonas")
+
+	// the teacher draws; the student sees the stroke live
+	drag(t, ctx, 100, 100, 300, 180)
+	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "1")
+
+	// the student may not draw: the tools are off, a drag only moves the view
+	disabled, _ := chromedp.Run(sctx, chromedp.Evaluate[bool](`document.getElementById("board-draw-tools").disabled`))
+	if !disabled {
+		t.Fatal("the student's tools are on before the teacher allows drawing")
+	}
+	drag(t, sctx, 120, 250, 260, 300)
+	time.Sleep(500 * time.Millisecond)
+	waitAttr(t, ctx, "[data-testid=board-canvas]", "data-elements", "1")
+
+	// the teacher lets him draw; his tools come on live; his stroke arrives
+	step(t, ctx, "allow Jonas", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("[data-testid=drawer]"); s.value = "on"; s.dispatchEvent(new Event("change")); })()`))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		disabled, _ := chromedp.Run(sctx, chromedp.Evaluate[bool](`document.getElementById("board-draw-tools").disabled`))
+		if !disabled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the student's tools stay off after the teacher allowed drawing")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	drag(t, sctx, 150, 250, 350, 320)
+	waitAttr(t, ctx, "[data-testid=board-canvas]", "data-elements", "2")
+	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "2")
+	screenshot(t, ctx, "board-teacher.png")
+	screenshot(t, sctx, "board-student.png")
+
+	// the teacher saves the Tafelbild; the student finds it in the class folder
+	step(t, ctx, "save the Tafelbild", chromedp.Click(chromedp.CSS("[data-testid=save-board]")))
+	waitTextPrefix(t, ctx, "[data-testid=board-status]", "Gespeichert: /Tafelbilder/Tafelbild ")
+	classFolder := ts.URL + "/s/gym/files/group/" + strconv.FormatInt(int64(class.ID), 10)
+	step(t, sctx, "class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.CSS("main")))
+	href, err := chromedp.Run(sctx, chromedp.Evaluate[string](`[...document.querySelectorAll("main a")].find(a => a.textContent.trim() === "Tafelbilder")?.href ?? ""`))
+	if err != nil || href == "" {
+		body, _ := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("main")))
+		t.Fatalf("no folder Tafelbilder in the class folder: %v\n%s", err, body)
+	}
+	step(t, sctx, "Tafelbilder", chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("main")))
+	if got := text(t, sctx, "main"); !strings.Contains(got, "Tafelbild "+time.Now().Format("2006-01-02")+" 7b Bruchrechnung.png") {
+		t.Fatalf("the student's Tafelbilder: %s", got)
+	}
+}
+
+// waitSocket waits until the board's socket is subscribed (its status
+// line says what the user may do).
+func waitSocket(t *testing.T, ctx context.Context) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`performance.getEntriesByType("resource").some(e => e.name.includes("/operations?after="))`))
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the board's socket did not come up")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// drag draws with the mouse on the canvas, from one point to another
+// (relative to the canvas) in small steps.
+func drag(t *testing.T, ctx context.Context, x0, y0, x1, y1 float64) {
+	t.Helper()
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector("[data-testid=board-canvas]").getBoundingClientRect(); return [r.left, r.top]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ox, oy := box[0], box[1]
+	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, ox+x0, oy+y0, chromedp.ButtonLeft, chromedp.ClickCount(1))}
+	for i := 1; i <= 10; i++ {
+		f := float64(i) / 10
+		steps = append(steps, chromedp.MouseEvent(chromedp.MouseMoved, ox+x0+(x1-x0)*f, oy+y0+(y1-y0)*f, chromedp.ButtonLeft,
+			func(p *cdpinput.DispatchMouseEventParams) { p.Buttons = 1 }))
+	}
+	steps = append(steps, chromedp.MouseEvent(chromedp.MouseReleased, ox+x1, oy+y1, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	step(t, ctx, "drag", steps...)
+}
+
+// waitAttr waits until an element's attribute has the wanted value.
+func waitAttr(t *testing.T, ctx context.Context, sel, attr, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("`+sel+`")?.getAttribute("`+attr+`") ?? ""`))
+		if err == nil && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %s: %q (%v), want %q", sel, attr, got, err, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitTextPrefix waits until an element's text begins with prefix.
+func waitTextPrefix(t *testing.T, ctx context.Context, sel, prefix string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("`+sel+`")?.textContent ?? "").trim()`))
+		if err == nil && strings.HasPrefix(got, prefix) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %q (%v), want it to begin with %q", sel, got, err, prefix)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
