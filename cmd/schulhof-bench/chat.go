@@ -120,48 +120,12 @@ func benchChat(args []string) error {
 		}
 	}
 	db.Close()
-	// the blob store's folders, which the server makes on its first start,
-	// made before it starts: that is a few seconds of work not to measure
-	blobs, err := blob.NewDisk(filepath.Join(dir, "files"))
-	if err != nil {
-		return err
-	}
-	if err := blobs.PrepareShards(ctx); err != nil {
-		return err
-	}
 	fmt.Printf("%d students in %d classes with sessions, made in %s\n", len(students), *classes, time.Since(t0).Round(time.Millisecond))
-
-	// the server, the real binary in a process of its own
-	bin := filepath.Join(dir, "schulhof")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/schulhof").CombinedOutput(); err != nil {
-		return fmt.Errorf("build the server: %v: %s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, base, err := startServerProcess(ctx, dir, "--chat-every", "1ms")
 	if err != nil {
-		return err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	srv := exec.Command(bin, "serve", "--addr", addr, "--data", dir, "--log-level", "warn", "--chat-every", "1ms")
-	srv.Env = append(os.Environ(), "SCHULHOF_ADMIN_PASSWORD=bench-operator-passwort")
-	srv.Stderr = os.Stderr
-	if err := srv.Start(); err != nil {
 		return err
 	}
 	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
-	base := "http://" + addr
-	for i := 0; ; i++ {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if i > 100 {
-			return fmt.Errorf("the server did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 	fmt.Printf("server: pid %d, %s\n", srv.Process.Pid, rss(srv.Process.Pid))
 
 	// 1. memory per idle socket, on the fresh server
@@ -329,6 +293,52 @@ func benchChat(args []string) error {
 	}
 
 	return nil
+}
+
+// startServerProcess builds the real server and starts it in a process of
+// its own on the data directory (SQLite), on a free loopback port, and
+// waits until it is ready.
+func startServerProcess(ctx context.Context, dir string, args ...string) (*exec.Cmd, string, error) {
+	// the blob store's folders, which the server makes on its first start,
+	// made before it starts: that is a few seconds of work not to measure
+	blobs, err := blob.NewDisk(filepath.Join(dir, "files"))
+	if err != nil {
+		return nil, "", err
+	}
+	if err := blobs.PrepareShards(ctx); err != nil {
+		return nil, "", err
+	}
+	bin := filepath.Join(dir, "schulhof")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/schulhof").CombinedOutput(); err != nil {
+		return nil, "", fmt.Errorf("build the server: %v: %s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn"}, args...)...)
+	srv.Env = append(os.Environ(), "SCHULHOF_ADMIN_PASSWORD=bench-operator-passwort")
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		return nil, "", err
+	}
+	base := "http://" + addr
+	for i := 0; ; i++ {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return srv, base, nil
+			}
+		}
+		if i > 100 {
+			srv.Process.Kill()
+			srv.Wait()
+			return nil, "", fmt.Errorf("the server did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func dialBench(ctx context.Context, base, token string) (*websocket.Conn, error) {
