@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -166,11 +167,12 @@ func bigFile(ctx context.Context, e *env, c *http.Client, home string, size, siz
 	return median(downs), median(ups), nil
 }
 
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
+func median[T cmp.Ordered](xs []T) T {
+	s := slices.Clone(xs)
 	slices.Sort(s)
 	if len(s) == 0 {
-		return 0
+		var zero T
+		return zero
 	}
 	return s[len(s)/2]
 }

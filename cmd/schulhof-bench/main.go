@@ -46,7 +46,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -63,6 +63,8 @@ func main() {
 		err = benchExams(os.Args[2:])
 	case "chat":
 		err = benchChat(os.Args[2:])
+	case "board":
+		err = benchBoard(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

@@ -17,8 +17,10 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strconv"
 )
 
 // Kind is what an element is.
@@ -86,8 +88,9 @@ type Page struct {
 	// rendered to one), by the file's id.
 	Image   string `json:"image,omitempty"`
 	Deleted bool   `json:"deleted,omitempty"`
-	// Stamps holds, per field, the seq of the operation that set it.
-	Stamps map[string]int64 `json:"stamps"`
+	// Stamps holds, per field, the seq of the operation that set it
+	// (after the seq of the snapshot the page came from, see Doc.floor).
+	Stamps map[string]int64 `json:"-"`
 }
 
 // Element is something drawn on a page.
@@ -109,8 +112,10 @@ type Element struct {
 	// Deleted elements stay, so that undo can bring them back.
 	Deleted bool `json:"deleted,omitempty"`
 	// Batches are a stroke's points by batch number.
-	Batches map[int][]Point  `json:"batches,omitempty"`
-	Stamps  map[string]int64 `json:"stamps"`
+	Batches map[int]Points `json:"batches,omitempty"`
+	// Added is the seq of its add: what was added later lies on top.
+	Added  int64            `json:"added,omitempty"`
+	Stamps map[string]int64 `json:"-"`
 }
 
 // Visible says whether the element is drawn: added and not deleted.
@@ -133,7 +138,12 @@ func (e *Element) Points() []Point {
 // Doc is a whole board.
 type Doc struct {
 	// Seq is the highest seq applied: what a snapshot holds.
-	Seq      int64               `json:"seq"`
+	Seq int64 `json:"seq"`
+	// floor is the seq of the snapshot the board was loaded from: every
+	// field counts as set by it. A snapshot is the log up to its seq, so
+	// operations at or before it are in, and those after it win; the
+	// fields' stamps are only needed among these and are not kept.
+	floor    int64
 	Pages    map[string]*Page    `json:"pages"`
 	Elements map[string]*Element `json:"elements"`
 }
@@ -190,10 +200,10 @@ func (d *Doc) Apply(op *Op) {
 			d.Pages[op.ID] = p
 		}
 		if f := op.Set; f != nil {
-			setField(p.Stamps, "order", op.Seq, &p.Order, f.Order)
-			setField(p.Stamps, "background", op.Seq, &p.Background, f.Background)
-			setField(p.Stamps, "image", op.Seq, &p.Image, f.Image)
-			setField(p.Stamps, "deleted", op.Seq, &p.Deleted, f.Deleted)
+			setField(p.Stamps, d.floor, "order", op.Seq, &p.Order, f.Order)
+			setField(p.Stamps, d.floor, "background", op.Seq, &p.Background, f.Background)
+			setField(p.Stamps, d.floor, "image", op.Seq, &p.Image, f.Image)
+			setField(p.Stamps, d.floor, "deleted", op.Seq, &p.Deleted, f.Deleted)
 		}
 		return
 	}
@@ -205,47 +215,49 @@ func (d *Doc) Apply(op *Op) {
 	switch op.Op {
 	case "add":
 		kind, author := op.Kind, op.Author
-		setField(e.Stamps, "kind", op.Seq, &e.Kind, &kind)
-		setField(e.Stamps, "author", op.Seq, &e.Author, &author)
+		setField(e.Stamps, d.floor, "kind", op.Seq, &e.Kind, &kind)
+		setField(e.Stamps, d.floor, "author", op.Seq, &e.Author, &author)
+		seq := op.Seq
+		setField(e.Stamps, d.floor, "added", op.Seq, &e.Added, &seq)
 		if len(op.Points) > 0 {
-			e.addBatch(0, op.Seq, op.Points)
+			e.addBatch(0, op.Seq, d.floor, op.Points)
 		}
 	case "points":
-		e.addBatch(op.Batch, op.Seq, op.Points)
+		e.addBatch(op.Batch, op.Seq, d.floor, op.Points)
 	}
 	if f := op.Set; f != nil {
-		setField(e.Stamps, "page", op.Seq, &e.Page, f.Page)
-		setField(e.Stamps, "x", op.Seq, &e.X, f.X)
-		setField(e.Stamps, "y", op.Seq, &e.Y, f.Y)
-		setField(e.Stamps, "w", op.Seq, &e.W, f.W)
-		setField(e.Stamps, "h", op.Seq, &e.H, f.H)
-		setField(e.Stamps, "color", op.Seq, &e.Color, f.Color)
-		setField(e.Stamps, "fill", op.Seq, &e.Fill, f.Fill)
-		setField(e.Stamps, "width", op.Seq, &e.Width, f.Width)
-		setField(e.Stamps, "text", op.Seq, &e.Text, f.Text)
-		setField(e.Stamps, "image", op.Seq, &e.Image, f.Image)
-		setField(e.Stamps, "z", op.Seq, &e.Z, f.Z)
-		setField(e.Stamps, "deleted", op.Seq, &e.Deleted, f.Deleted)
+		setField(e.Stamps, d.floor, "page", op.Seq, &e.Page, f.Page)
+		setField(e.Stamps, d.floor, "x", op.Seq, &e.X, f.X)
+		setField(e.Stamps, d.floor, "y", op.Seq, &e.Y, f.Y)
+		setField(e.Stamps, d.floor, "w", op.Seq, &e.W, f.W)
+		setField(e.Stamps, d.floor, "h", op.Seq, &e.H, f.H)
+		setField(e.Stamps, d.floor, "color", op.Seq, &e.Color, f.Color)
+		setField(e.Stamps, d.floor, "fill", op.Seq, &e.Fill, f.Fill)
+		setField(e.Stamps, d.floor, "width", op.Seq, &e.Width, f.Width)
+		setField(e.Stamps, d.floor, "text", op.Seq, &e.Text, f.Text)
+		setField(e.Stamps, d.floor, "image", op.Seq, &e.Image, f.Image)
+		setField(e.Stamps, d.floor, "z", op.Seq, &e.Z, f.Z)
+		setField(e.Stamps, d.floor, "deleted", op.Seq, &e.Deleted, f.Deleted)
 	}
 }
 
 // setField sets a field from an operation later than the one that set it.
-func setField[T any](stamps map[string]int64, name string, seq int64, field *T, v *T) {
-	if v == nil || stamps[name] >= seq {
+func setField[T any](stamps map[string]int64, floor int64, name string, seq int64, field *T, v *T) {
+	if v == nil || max(stamps[name], floor) >= seq {
 		return
 	}
 	stamps[name] = seq
 	*field = *v
 }
 
-func (e *Element) addBatch(n int, seq int64, pts []Point) {
-	key := fmt.Sprintf("b%d", n)
-	if e.Stamps[key] >= seq {
+func (e *Element) addBatch(n int, seq, floor int64, pts []Point) {
+	key := "b" + strconv.Itoa(n)
+	if max(e.Stamps[key], floor) >= seq {
 		return
 	}
 	e.Stamps[key] = seq
 	if e.Batches == nil {
-		e.Batches = map[int][]Point{}
+		e.Batches = map[int]Points{}
 	}
 	e.Batches[n] = slices.Clone(pts)
 }
@@ -274,7 +286,7 @@ func (d *Doc) PageElements(page string) []*Element {
 		}
 	}
 	slices.SortFunc(es, func(a, b *Element) int {
-		return cmp.Or(cmp.Compare(a.Z, b.Z), cmp.Compare(a.Stamps["kind"], b.Stamps["kind"]), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(a.Z, b.Z), cmp.Compare(a.Added, b.Added), cmp.Compare(a.ID, b.ID))
 	})
 	return es
 }
@@ -298,10 +310,21 @@ func (e *Element) Bounds() (x0, y0, x1, y1 float64) {
 	return x0 - m, y0 - m, x1 + m, y1 + m
 }
 
-// Clone is a deep copy, through the snapshot format.
+// Clone is a deep copy (a stroke's batches of points are shared: they
+// are replaced, never changed).
 func (d *Doc) Clone() *Doc {
-	b, _ := json.Marshal(d)
-	c, _ := Load(b)
+	c := &Doc{Seq: d.Seq, floor: d.floor, Pages: make(map[string]*Page, len(d.Pages)), Elements: make(map[string]*Element, len(d.Elements))}
+	for id, p := range d.Pages {
+		cp := *p
+		cp.Stamps = maps.Clone(p.Stamps)
+		c.Pages[id] = &cp
+	}
+	for id, e := range d.Elements {
+		ce := *e
+		ce.Stamps = maps.Clone(e.Stamps)
+		ce.Batches = maps.Clone(e.Batches)
+		c.Elements[id] = &ce
+	}
 	return c
 }
 
@@ -311,6 +334,7 @@ func Load(b []byte) (*Doc, error) {
 	if err := json.Unmarshal(b, d); err != nil {
 		return nil, fmt.Errorf("board snapshot: %w", err)
 	}
+	d.floor = d.Seq
 	if d.Pages == nil {
 		d.Pages = map[string]*Page{}
 	}

@@ -288,3 +288,37 @@ func FuzzOps(f *testing.F) {
 		}
 	})
 }
+
+// TestPoints: a stroke's points survive the snapshot's compact form,
+// rounded as Normalize rounds them; both forms are read.
+func TestPoints(t *testing.T) {
+	op := &board.Op{Op: "points", ID: "s", Batch: 1, Points: []board.Point{{X: 12.34, Y: -5.67, P: 0.523}, {X: 12.36, Y: 100000, P: 1}, {X: -999999.9, Y: 0, P: 0}}}
+	op.Normalize()
+	want := []board.Point{{X: 12.3, Y: -5.7, P: 0.52}, {X: 12.4, Y: 100000, P: 1}, {X: -999999.9, Y: 0, P: 0}}
+	for i, p := range op.Points {
+		if math.Abs(p.X-want[i].X) > 1e-9 || math.Abs(p.Y-want[i].Y) > 1e-9 || math.Abs(p.P-want[i].P) > 1e-9 {
+			t.Fatalf("normalized %v, want %v", op.Points, want)
+		}
+	}
+	b, err := json.Marshal(board.Points(op.Points))
+	if err != nil || b[0] != '"' {
+		t.Fatalf("%s %v", b, err)
+	}
+	var back board.Points
+	if err := json.Unmarshal(b, &back); err != nil || len(back) != 3 {
+		t.Fatalf("%v %v", back, err)
+	}
+	for i, p := range back {
+		if math.Abs(p.X-want[i].X) > 1e-6 || math.Abs(p.Y-want[i].Y) > 1e-6 || math.Abs(p.P-want[i].P) > 1e-6 {
+			t.Fatalf("round trip %v, want %v", back, want)
+		}
+	}
+	if err := json.Unmarshal([]byte(`[[1,2,0.5],[3,4]]`), &back); err != nil || len(back) != 2 || back[1].P != 0.5 {
+		t.Fatalf("triples: %v %v", back, err)
+	}
+	for _, bad := range []string{`"!!"`, `"gA=="`, `3`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("%s read", bad)
+		}
+	}
+}

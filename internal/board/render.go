@@ -12,6 +12,8 @@ import (
 	"image/draw"
 	"image/png"
 	"math"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -50,7 +52,8 @@ var (
 )
 
 // Images gives the pictures that image elements and page backgrounds
-// name, by id; nil, or an error, leaves a grey box.
+// name, by id; nil, or an error, leaves a grey box. Bands of a page are
+// drawn at once: it is called from several goroutines.
 type Images func(id string) (image.Image, error)
 
 // Area is the part of the board a page export covers: the sheet and
@@ -67,6 +70,11 @@ func (d *Doc) Area(page string) (x0, y0, x1, y1 float64) {
 // Render draws a page at the given scale (pixels per unit; lowered so
 // that no side exceeds MaxExportSide).
 func (d *Doc) Render(page string, scale float64, images Images) (*image.RGBA, error) {
+	return d.render(page, scale, images, runtime.GOMAXPROCS(0))
+}
+
+// render draws a page in up to the given number of bands at once.
+func (d *Doc) render(page string, scale float64, images Images, cores int) (*image.RGBA, error) {
 	p := d.Pages[page]
 	if p == nil || p.Deleted {
 		return nil, fmt.Errorf("no page %q", page)
@@ -74,13 +82,36 @@ func (d *Doc) Render(page string, scale float64, images Images) (*image.RGBA, er
 	x0, y0, x1, y1 := d.Area(page)
 	scale = min(scale, MaxExportSide/(x1-x0), MaxExportSide/(y1-y0))
 	w, h := int(math.Ceil((x1-x0)*scale)), int(math.Ceil((y1-y0)*scale))
-	r := &renderer{img: image.NewRGBA(image.Rect(0, 0, w, h)), scale: scale, x0: x0, y0: y0, images: images}
-	draw.Draw(r.img, r.img.Bounds(), image.White, image.Point{}, draw.Src)
-	r.background(p)
-	for _, e := range d.PageElements(page) {
-		r.element(e)
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	elements := d.PageElements(page)
+	// a full page is drawn in horizontal bands at once, one per core,
+	// each with the elements that reach into it, in the same order
+	bands := 1
+	if len(elements) > 500 {
+		bands = min(cores, max(1, h/64))
 	}
-	return r.img, nil
+	var wg sync.WaitGroup
+	for i := 0; i < bands; i++ {
+		band := image.Rect(0, h*i/bands, w, h*(i+1)/bands)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &renderer{img: img.SubImage(band).(*image.RGBA), scale: scale, x0: x0, y0: y0, images: images}
+			r.background(p)
+			top, bottom := y0+float64(band.Min.Y)/scale, y0+float64(band.Max.Y)/scale
+			for _, e := range elements {
+				// Bounds leaves out a pencil's full pressure and arrow heads
+				m := 2 + e.Width + ArrowHead(e.Width)
+				if _, ey0, _, ey1 := e.Bounds(); bands > 1 && (ey1+m < top || ey0-m > bottom) && e.Kind != KindText && e.Kind != KindNote {
+					continue // text may reach further down than its box says
+				}
+				r.element(e)
+			}
+		}()
+	}
+	wg.Wait()
+	return img, nil
 }
 
 // PNG is a page as a PNG file.
@@ -137,6 +168,7 @@ type renderer struct {
 	bx0, by0   float64
 	bx1, by1   float64
 	components [][2]int // start, end of each closed polygon in px/py
+	faces      map[float64]font.Face
 }
 
 // to converts board units to pixels.
@@ -154,8 +186,10 @@ func (r *renderer) background(p *Page) {
 	if p.Image != "" {
 		r.picture(p.Image, 0, 0, SheetWidth, SheetHeight)
 	}
-	ux0, uy0 := r.x0, r.y0
-	ux1, uy1 := r.x0+float64(b.Dx())/r.scale, r.y0+float64(b.Dy())/r.scale
+	// a little beyond the picture, so that the lines' ends are not in it
+	// (nor at the edges of the bands of a page drawn at once)
+	ux0, uy0 := r.x0+float64(b.Min.X)/r.scale-2, r.y0+float64(b.Min.Y)/r.scale-2
+	ux1, uy1 := r.x0+float64(b.Max.X)/r.scale+2, r.y0+float64(b.Max.Y)/r.scale+2
 	switch p.Background {
 	case BackgroundSquared:
 		for x := math.Ceil(ux0/squaredStep) * squaredStep; x <= ux1; x += squaredStep {
@@ -185,24 +219,14 @@ func (r *renderer) element(e *Element) {
 	}
 	switch e.Kind {
 	case KindPen, KindHighlighter:
-		pts := e.Points()
-		r.begin()
-		for i, p := range pts {
-			rad := width / 2
+		radius := func(p Point) float64 {
 			if e.Kind == KindPen {
-				rad = PenRadius(width, p.P)
+				return PenRadius(width, p.P)
 			}
-			if i == 0 {
-				r.disc(e.X+p.X, e.Y+p.Y, rad)
-				continue
-			}
-			q := pts[i-1]
-			qrad := width / 2
-			if e.Kind == KindPen {
-				qrad = PenRadius(width, q.P)
-			}
-			r.capsule(e.X+q.X, e.Y+q.Y, qrad, e.X+p.X, e.Y+p.Y, rad)
+			return width / 2
 		}
+		r.begin()
+		r.stroke(e.X, e.Y, e.Points(), radius)
 		if e.Kind == KindHighlighter {
 			c.A = uint8(float64(c.A) * HighlighterAlpha)
 		}
@@ -325,6 +349,57 @@ func (r *renderer) capsule(x0, y0, r0, x1, y1, r1 float64) {
 	r.disc(x0, y0, r0)
 }
 
+// stroke is a polyline with round ends whose width follows the points:
+// a band of a quadrilateral per segment, a disc at each end and at
+// sharp corners, and a wedge on the outer side of gentle ones (the band
+// would show a notch there). Fewer corners than a disc at every point,
+// which made a full page take five times as long.
+func (r *renderer) stroke(ox, oy float64, pts []Point, radius func(Point) float64) {
+	// points too close to tell apart add nothing but corners
+	kept := pts[:0:0]
+	for _, p := range pts {
+		if n := len(kept); n > 0 && math.Abs(kept[n-1].X-p.X) < 0.25 && math.Abs(kept[n-1].Y-p.Y) < 0.25 {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	if len(kept) == 0 {
+		return
+	}
+	first, last := kept[0], kept[len(kept)-1]
+	r.disc(ox+first.X, oy+first.Y, radius(first))
+	if len(kept) == 1 {
+		return
+	}
+	r.disc(ox+last.X, oy+last.Y, radius(last))
+	// one polygon: along the right side and back along the left, two
+	// corners at each point (the ends of the segments' offsets: a bevel
+	// on the outer side of a turn, a small loop inside the band on the
+	// inner); every part of it winds the same way round, so where the
+	// stroke crosses itself it counts once, and its discs with it
+	n := len(kept)
+	right := make([][2]float64, 0, 2*n)
+	left := make([][2]float64, 0, 2*n)
+	for i := 1; i < n; i++ {
+		a, b := kept[i-1], kept[i]
+		ra, rb := radius(a), radius(b)
+		dx, dy := b.X-a.X, b.Y-a.Y
+		l := math.Hypot(dx, dy)
+		nx, ny := -dy/l, dx/l
+		right = append(right, [2]float64{ox + a.X - nx*ra, oy + a.Y - ny*ra}, [2]float64{ox + b.X - nx*rb, oy + b.Y - ny*rb})
+		left = append(left, [2]float64{ox + a.X + nx*ra, oy + a.Y + ny*ra}, [2]float64{ox + b.X + nx*rb, oy + b.Y + ny*rb})
+		if i < n-1 {
+			c := kept[i+1]
+			ex, ey := c.X-b.X, c.Y-b.Y
+			if (dx*ex+dy*ey)/(l*math.Hypot(ex, ey)) < 0.5 { // sharper than 60°: round it
+				r.disc(ox+b.X, oy+b.Y, rb)
+			}
+		}
+	}
+	slices.Reverse(left)
+	r.polygon(append(right, left...))
+}
+
 // ArrowHead is the length of an arrow's head for a line width.
 func ArrowHead(width float64) float64 { return max(12, 4*width) }
 
@@ -392,29 +467,22 @@ func (r *renderer) fill(c color.NRGBA) {
 	r.z.Draw(r.img, box, image.NewUniform(c), image.Point{})
 }
 
-var face struct {
-	once sync.Once
-	font *opentype.Font
-	mu   sync.Mutex
-	m    map[float64]font.Face
-}
+var goFont = sync.OnceValue(func() *opentype.Font {
+	f, _ := opentype.Parse(goregular.TTF)
+	return f
+})
 
-// fontFace is the Go font at a size in pixels, made once per size.
-func fontFace(px float64) font.Face {
-	face.once.Do(func() {
-		face.font, _ = opentype.Parse(goregular.TTF)
-		face.m = map[float64]font.Face{}
-	})
+// face is the Go font at a size in pixels, made once per size and
+// renderer (a face is not safe for use by several goroutines).
+func (r *renderer) face(px float64) font.Face {
 	px = math.Round(px*4) / 4
-	face.mu.Lock()
-	defer face.mu.Unlock()
-	f := face.m[px]
+	if r.faces == nil {
+		r.faces = map[float64]font.Face{}
+	}
+	f := r.faces[px]
 	if f == nil {
-		f, _ = opentype.NewFace(face.font, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
-		if len(face.m) > 64 {
-			clear(face.m)
-		}
-		face.m[px] = f
+		f, _ = opentype.NewFace(goFont(), &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
+		r.faces[px] = f
 	}
 	return f
 }
@@ -425,7 +493,7 @@ func (r *renderer) text(s string, x, y, width, size float64, c color.NRGBA) {
 	if s == "" {
 		return
 	}
-	f := fontFace(size * r.scale)
+	f := r.face(size * r.scale)
 	d := &font.Drawer{Dst: r.img, Src: image.NewUniform(c), Face: f}
 	var lines []string
 	for _, para := range strings.Split(s, "\n") {

@@ -187,3 +187,64 @@ func BenchmarkPNG(b *testing.B) {
 		}
 	}
 }
+
+// lessonPage is a page of 20,000 elements as schulhof-bench board makes
+// it: strokes of 10 to 40 points, now and then a rectangle or a text.
+func lessonPage() *board.Doc {
+	d := board.New()
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		op := &board.Op{Op: "add", ID: fmt.Sprintf("e%d", i), Seq: int64(i + 1), Kind: board.KindPen,
+			Set: &board.Fields{Page: ptr("p1"), X: ptr(float64(r.IntN(1500))), Y: ptr(float64(r.IntN(900))), W: ptr(float64(20 + r.IntN(200))),
+				H: ptr(float64(20 + r.IntN(120))), Width: ptr(float64(2 + r.IntN(6))), Color: ptr(fmt.Sprintf("#%06x", r.IntN(1<<24)))}}
+		switch r.IntN(20) {
+		case 0:
+			op.Kind = board.KindRect
+		case 1:
+			op.Kind, op.Set.Text = board.KindText, ptr("Satz des Pythagoras")
+		default:
+			x, y := 0.0, 0.0
+			for j := 10 + r.IntN(30); j > 0; j-- {
+				x, y = x+r.Float64()*6-2, y+r.Float64()*6-3
+				op.Points = append(op.Points, board.Point{X: x, Y: y, P: r.Float64()})
+			}
+		}
+		d.Apply(op)
+	}
+	return d
+}
+
+// BenchmarkPNGLesson: the page of 20,000 elements to PNG.
+func BenchmarkPNGLesson(b *testing.B) {
+	d := lessonPage()
+	for b.Loop() {
+		if _, err := d.PNG("p1", 1, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestRenderBands: a full page drawn in bands at once is the page drawn
+// in one pass, but for the last bit of anti-aliasing where a shape is
+// cut at a band's edge (its corners are then counted from another
+// origin, in float32).
+func TestRenderBands(t *testing.T) {
+	d := fullPage()
+	d.Apply(&board.Op{Op: "add", ID: "note", Kind: board.KindNote, Seq: 5000, Set: &board.Fields{Page: ptr("p1"), X: ptr(700.0), Y: ptr(480.0), W: ptr(300.0), H: ptr(200.0),
+		Text: ptr("Über die Grenze der Bänder hinweg geschrieben, damit sie sich treffen")}})
+	one, err := board.RenderIn(d, "p1", 1, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{2, 3, 7} {
+		got, err := board.RenderIn(d, "p1", 1, nil, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got.Pix {
+			if diff(uint32(got.Pix[i]), uint32(one.Pix[i])) > 2 {
+				t.Fatalf("%d bands draw another picture: byte %d is %d, not %d", n, i, got.Pix[i], one.Pix[i])
+			}
+		}
+	}
+}

@@ -104,6 +104,15 @@ func TestBoard(t *testing.T) {
 	drag(t, sctx, 150, 250, 350, 320)
 	waitAttr(t, ctx, "[data-testid=board-canvas]", "data-elements", "2")
 	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "2")
+	// a late joiner (the student reloads) gets the same strokes, every
+	// point, from the board's compact form
+	pts, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=board-canvas]").dataset.points`))
+	if err != nil || pts == "0" || pts == "" {
+		t.Fatalf("the teacher's points: %q %v", pts, err)
+	}
+	open(sctx, "jonas")
+	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-points", pts)
+	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "2")
 	screenshot(t, ctx, "board-teacher.png")
 	screenshot(t, sctx, "board-student.png")
 

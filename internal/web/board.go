@@ -38,6 +38,23 @@ type liveBoard struct {
 	// those who join later; nil when nobody presents.
 	present json.RawMessage
 	used    time.Time
+	// encoded is the drawing as JSON at seq encodedSeq: a class joining
+	// at once asks for the same
+	encoded    []byte
+	encodedSeq int64
+}
+
+// docJSON is the drawing as JSON; lb.mu is held and the drawing loaded.
+func (lb *liveBoard) docJSON() ([]byte, error) {
+	if lb.encoded != nil && lb.encodedSeq == lb.doc.Seq {
+		return lb.encoded, nil
+	}
+	b, err := json.Marshal(lb.doc)
+	if err != nil {
+		return nil, err
+	}
+	lb.encoded, lb.encodedSeq = b, lb.doc.Seq
+	return b, nil
 }
 
 type liveBoards struct {
@@ -178,6 +195,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 		if err := board.Validate(op); err != nil {
 			return 0, opError(i, err)
 		}
+		op.Normalize()
 	}
 	lb := s.boards.get(id, s.now())
 	lb.mu.Lock()

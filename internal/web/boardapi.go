@@ -111,7 +111,7 @@ func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
 	err = s.loaded(r.Context(), id, lb)
 	var doc []byte
 	if err == nil {
-		doc, err = json.Marshal(lb.doc)
+		doc, err = lb.docJSON()
 	}
 	present := lb.present
 	lb.mu.Unlock()

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "golang.org/x/image/webp"
@@ -53,8 +54,11 @@ func (s *Server) boardDoc(ctx context.Context, id schulhof.BoardID) (*board.Doc,
 
 // boardImages loads the board's pictures for rendering, each once.
 func (s *Server) boardImages(ctx context.Context, id schulhof.BoardID) board.Images {
+	var mu sync.Mutex // the bands of a page are drawn at once
 	cache := map[string]image.Image{}
 	return func(ref string) (image.Image, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		if img, ok := cache[ref]; ok {
 			return img, nil
 		}

@@ -36,6 +36,9 @@ const status = document.getElementById("board-status");
 // ---- the document ----------------------------------------------------
 
 let doc = { seq: 0, pages: {}, elements: {} };
+// floor is the seq of the board as loaded: every field counts as set by
+// it (the server sends no older stamps; see board.Doc's floor).
+let floor = 0;
 const FIELDS = ["page", "x", "y", "w", "h", "color", "fill", "width", "text", "image", "z", "deleted"];
 const PAGE_FIELDS = ["order", "background", "image", "deleted"];
 
@@ -43,7 +46,7 @@ const PAGE_FIELDS = ["order", "background", "image", "deleted"];
 function apply(d, op) {
   d.seq = Math.max(d.seq, op.seq);
   const set = (obj, name, value) => {
-    if (value === undefined || (obj.stamps[name] || 0) >= op.seq) return;
+    if (value === undefined || Math.max(obj.stamps[name] || 0, floor) >= op.seq) return;
     obj.stamps[name] = op.seq;
     obj[name] = value;
   };
@@ -57,7 +60,7 @@ function apply(d, op) {
   if (!e) e = d.elements[op.id] = { id: op.id, x: 0, y: 0, stamps: {} };
   const batch = (n, pts) => {
     const key = "b" + n;
-    if ((e.stamps[key] || 0) >= op.seq) return;
+    if (Math.max(e.stamps[key] || 0, floor) >= op.seq) return;
     e.stamps[key] = op.seq;
     e.batches = e.batches || {};
     e.batches[n] = pts;
@@ -65,11 +68,30 @@ function apply(d, op) {
   if (op.op === "add") {
     set(e, "kind", op.kind);
     set(e, "author", op.author);
+    set(e, "added", op.seq);
     if (op.points && op.points.length) batch(0, op.points);
   } else if (op.op === "points") {
     batch(op.batch, op.points);
   }
   if (op.set) for (const f of FIELDS) set(e, f, op.set[f]);
+}
+
+// decodePoints reads a batch of points in the snapshot's compact form
+// (board.Points): base64 of zigzag varints, the differences of x and y in
+// tenths and of the pressure in hundredths.
+function decodePoints(s) {
+  const bin = atob(s), out = [];
+  let i = 0, x = 0, y = 0, p = 0;
+  const next = () => {
+    let v = 0, shift = 0, b;
+    do { b = bin.charCodeAt(i++); v += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    return v % 2 ? -(v + 1) / 2 : v / 2;
+  };
+  while (i < bin.length) {
+    x += next(); y += next(); p += next();
+    out.push([x / 10, y / 10, p / 100]);
+  }
+  return out;
 }
 
 function points(e) {
@@ -123,7 +145,7 @@ function pageElements(page) {
     const e = element(id);
     if (e.kind && !e.deleted && e.page === page) out.push(e);
   }
-  const added = (e) => (e.pending && !doc.elements[e.id]?.kind ? Infinity : e.stamps.kind || 0);
+  const added = (e) => (e.pending && !doc.elements[e.id]?.kind ? Infinity : e.added || 0);
   return out.sort((a, b) => (a.z || 0) - (b.z || 0) || added(a) - added(b) || (a.id < b.id ? -1 : 1));
 }
 
@@ -203,6 +225,7 @@ function render() {
   const es = pageElements(page);
   for (const e of es) drawElement(e);
   canvas.dataset.elements = String(es.length);
+  canvas.dataset.points = String(es.reduce((n, e) => n + points(e).length, 0));
   if (preview) drawElement(preview);
   if (selected && element(selected) && !element(selected).deleted) {
     const [x0, y0, x1, y1] = bounds(element(selected));
@@ -851,8 +874,12 @@ async function start() {
   if (!r.ok) { say((await r.json()).error?.message || ""); return; }
   const b = await r.json();
   doc = b.doc;
-  for (const p of Object.values(doc.pages)) p.stamps = p.stamps || {};
-  for (const e of Object.values(doc.elements)) e.stamps = e.stamps || {};
+  floor = doc.seq;
+  for (const p of Object.values(doc.pages)) p.stamps = {};
+  for (const e of Object.values(doc.elements)) {
+    e.stamps = {};
+    for (const k in e.batches || {}) if (typeof e.batches[k] === "string") e.batches[k] = decodePoints(e.batches[k]);
+  }
   setCanDraw(b.can_draw);
   fitWidth();
   showPage();

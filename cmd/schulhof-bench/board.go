@@ -1,0 +1,344 @@
+package main
+
+// schulhof-bench board: the whiteboard under load, with the server in a
+// process of its own (the real binary, SQLite) and the clients here, on
+// loopback:
+//   1. boards of a class each, the teacher drawing without pause (20
+//      stroke batches a second) and some students drawing too, everyone
+//      following: the delay from sending a batch to its delivery;
+//   2. a late joiner of a board with 20,000 elements: the whole board in
+//      one answer;
+//   3. the PNG export of a full page.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+func benchBoard(args []string) error {
+	fs := flag.NewFlagSet("board", flag.ContinueOnError)
+	boards := fs.Int("boards", 10, "boards, a class each")
+	participants := fs.Int("participants", 30, "everyone on a board, the teacher included")
+	drawing := fs.Int("drawing", 5, "students drawing on each board besides the teacher")
+	rate := fs.Int("rate", 20, "stroke batches a second of each who draws")
+	duration := fs.Duration("duration", 10*time.Second, "how long they draw")
+	elements := fs.Int("elements", 20000, "elements of the late joiner's board")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "schulhof-bench-board")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// the school: a class, its teacher and its board per board
+	db, err := sqlstore.Open(ctx, filepath.Join(dir, "schulhof.db"))
+	if err != nil {
+		return err
+	}
+	sc := &schulhof.School{Slug: "tafel", Name: "Gymnasium Tafelheim", State: "NW", Type: "gymnasium"}
+	if err := db.CreateSchool(ctx, sc); err != nil {
+		return err
+	}
+	type member struct {
+		token string
+		draws bool
+	}
+	type room struct {
+		id      schulhof.BoardID
+		members []member
+	}
+	rooms := make([]room, *boards)
+	t0 := time.Now()
+	for c := range rooms {
+		g := &schulhof.Group{SchoolID: sc.ID, Name: fmt.Sprintf("%d%c", 5+c/8, 'a'+c%8), Kind: schulhof.GroupClass}
+		if err := db.CreateGroup(ctx, g); err != nil {
+			return err
+		}
+		var teacher *schulhof.User
+		for i := 0; i < *participants; i++ {
+			u := &schulhof.User{SchoolID: sc.ID, Login: fmt.Sprintf("u%d-%d", c, i), FirstName: "Person", LastName: strconv.Itoa(i), Role: schulhof.RoleStudent}
+			role := schulhof.MemberRoleMember
+			if i == 0 {
+				u.Role, role, teacher = schulhof.RoleTeacher, schulhof.MemberRoleLeader, u
+			}
+			if err := db.CreateUser(ctx, u, ""); err != nil {
+				return err
+			}
+			if err := db.SetMember(ctx, sc.ID, g.ID, u.ID, role); err != nil {
+				return err
+			}
+			tok, err := benchSession(ctx, db, u)
+			if err != nil {
+				return err
+			}
+			rooms[c].members = append(rooms[c].members, member{tok, i <= *drawing})
+		}
+		b := &schulhof.Board{Title: "Tafel " + g.Name, GroupID: g.ID, Access: schulhof.BoardDraw}
+		if err := db.CreateBoard(ctx, teacher, b); err != nil {
+			return err
+		}
+		rooms[c].id = b.ID
+	}
+	// the late joiner's board: 20,000 elements, strokes mostly, stored as
+	// a lesson stores them (the log, and snapshots on the way)
+	bigTeacher := &schulhof.User{SchoolID: sc.ID, Login: "gross", FirstName: "Gabi", LastName: "Groß", Role: schulhof.RoleTeacher}
+	if err := db.CreateUser(ctx, bigTeacher, ""); err != nil {
+		return err
+	}
+	bigToken, err := benchSession(ctx, db, bigTeacher)
+	if err != nil {
+		return err
+	}
+	big := &schulhof.Board{Title: "Voll", Access: schulhof.BoardPrivate}
+	if err := db.CreateBoard(ctx, bigTeacher, big); err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for done := 0; done < *elements; {
+		var ops []*board.Op
+		for ; len(ops) < 200 && done < *elements; done++ {
+			ops = append(ops, randomElement(r, done))
+		}
+		if err := db.AppendBoardOps(ctx, big.ID, bigTeacher.ID, ops); err != nil {
+			return err
+		}
+		if done%1000 == 0 {
+			doc, err := db.LoadBoardDoc(ctx, big.ID)
+			if err != nil {
+				return err
+			}
+			snap, _ := json.Marshal(doc)
+			if err := db.SaveBoardSnapshot(ctx, big.ID, snap, doc.Seq); err != nil {
+				return err
+			}
+		}
+	}
+	db.Close()
+	fmt.Printf("%d boards of %d, and one of %d elements, made in %s\n", *boards, *participants, *elements, time.Since(t0).Round(time.Millisecond))
+
+	srv, base, err := startServerProcess(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+
+	// 1. everyone on their board; those who draw send over their socket
+	var sent sync.Map // "id/batch" -> time sent
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var delivered, refused atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	type drawer struct {
+		ws    *websocket.Conn
+		topic string
+		n     int
+	}
+	var drawers []drawer
+	var socks []*websocket.Conn
+	for _, rm := range rooms {
+		topic := "board." + strconv.FormatInt(int64(rm.id), 10)
+		for i, m := range rm.members {
+			ws, err := dialBench(ctx, base, m.token)
+			if err != nil {
+				return fmt.Errorf("connect: %w", err)
+			}
+			ws.SetReadLimit(1 << 20)
+			socks = append(socks, ws)
+			sub, _ := json.Marshal(map[string]string{"type": "subscribe", "topic": topic, "id": "s"})
+			if err := ws.Write(ctx, websocket.MessageText, sub); err != nil {
+				return err
+			}
+			if m.draws {
+				drawers = append(drawers, drawer{ws, topic, i})
+			}
+			wg.Add(1)
+			go func(ws *websocket.Conn) {
+				defer wg.Done()
+				for {
+					_, frame, err := ws.Read(ctx)
+					if err != nil {
+						return
+					}
+					now := time.Now()
+					for _, line := range bytes.Split(frame, []byte{'\n'}) {
+						var e struct {
+							Type  string
+							Event string
+							Data  struct{ Ops []board.Op }
+						}
+						if json.Unmarshal(line, &e) != nil {
+							continue
+						}
+						if e.Type == "error" {
+							refused.Add(1)
+						}
+						if e.Event != "ops" {
+							continue
+						}
+						for _, op := range e.Data.Ops {
+							if at, ok := sent.Load(op.ID + "/" + strconv.Itoa(op.Batch)); ok {
+								mu.Lock()
+								latencies = append(latencies, now.Sub(at.(time.Time)))
+								mu.Unlock()
+								delivered.Add(1)
+							}
+						}
+					}
+				}
+			}(ws)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // the subscriptions
+	var batches atomic.Int64
+	t0 = time.Now()
+	for di, d := range drawers {
+		wg.Add(1)
+		go func(di int, d drawer) {
+			defer wg.Done()
+			tick := time.NewTicker(time.Second / time.Duration(*rate))
+			defer tick.Stop()
+			time.Sleep(time.Duration(di%*rate) * time.Second / time.Duration(*rate*len(drawers) / *rate + 1))
+			stroke, batch := 0, 0
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				id := fmt.Sprintf("d%d-s%d", di, stroke)
+				pts := make([]board.Point, 5)
+				for i := range pts {
+					pts[i] = board.Point{X: float64(batch*5 + i), Y: float64(i), P: 0.5}
+				}
+				op := &board.Op{Op: "points", ID: id, Batch: batch, Points: pts}
+				if batch == 0 {
+					page := "p1"
+					x, y := float64(50+di*3), float64(50+stroke%500)
+					op = &board.Op{Op: "add", ID: id, Kind: board.KindPen, Set: &board.Fields{Page: &page, X: &x, Y: &y}, Points: pts}
+				}
+				data, _ := json.Marshal(map[string]any{"ops": []*board.Op{op}})
+				env, _ := json.Marshal(map[string]any{"type": "send", "topic": d.topic, "event": "ops", "data": json.RawMessage(data)})
+				sent.Store(id+"/"+strconv.Itoa(batch), time.Now())
+				if err := d.ws.Write(ctx, websocket.MessageText, env); err != nil {
+					return
+				}
+				batches.Add(1)
+				if batch++; batch == 40 { // a stroke of two seconds
+					stroke, batch = stroke+1, 0
+				}
+			}
+		}(di, d)
+	}
+	time.Sleep(*duration)
+	close(stop)
+	time.Sleep(time.Second) // the last deliveries
+	took := time.Since(t0) - time.Second
+	for _, ws := range socks {
+		ws.CloseNow()
+	}
+	wg.Wait()
+	fmt.Printf("%d boards of %d, %d drawing at %d batches/s each: %d batches sent in %s (%.0f/s, %d refused), %d deliveries (%.0f/s), %s (target p99 < 100 ms)\n",
+		*boards, *participants, *drawing+1, *rate, batches.Load(), took.Round(time.Millisecond), float64(batches.Load())/took.Seconds(), refused.Load(),
+		delivered.Load(), float64(delivered.Load())/took.Seconds(), latencySummary(latencies))
+
+	// 2. the late joiner: the whole board in one answer, decoded; the
+	// first after the server's start loads it from snapshot and log
+	c := client(4)
+	get := func(path string) (time.Duration, int, error) {
+		start := time.Now()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+bigToken)
+		resp, err := c.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return 0, 0, err
+		}
+		if resp.StatusCode != 200 {
+			return 0, 0, fmt.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+		if bytes.HasPrefix(b, []byte("{")) {
+			var out struct{ Doc board.Doc }
+			if err := json.Unmarshal(b, &out); err != nil {
+				return 0, 0, err
+			}
+		}
+		return time.Since(start), len(b), nil
+	}
+	boardPath := "/api/v1/boards/" + strconv.FormatInt(int64(big.ID), 10)
+	var joins []time.Duration
+	size := 0
+	for i := 0; i < 10; i++ {
+		d, n, err := get(boardPath)
+		if err != nil {
+			return err
+		}
+		joins, size = append(joins, d), n
+	}
+	fmt.Printf("late joiner of a board of %d elements (%.1f MiB): first %s, then p50 %s, max %s (target < 500 ms)\n",
+		*elements, float64(size)/(1<<20), ms(joins[0]), ms(median(joins[1:])), ms(slices.Max(joins[1:])))
+
+	// 3. the PNG export of that full page
+	var exports []time.Duration
+	for i := 0; i < 5; i++ {
+		d, n, err := get(boardPath + "/pages/1/export.png")
+		if err != nil {
+			return err
+		}
+		exports, size = append(exports, d), n
+	}
+	fmt.Printf("PNG export of its page (%d elements, %.1f MiB): p50 %s, max %s (target < 300 ms)\n",
+		*elements, float64(size)/(1<<20), ms(median(exports)), ms(slices.Max(exports)))
+	return nil
+}
+
+// randomElement is one of a lesson's elements: strokes of 10 to 40
+// points mostly, now and then a shape or a text.
+func randomElement(r *rand.Rand, i int) *board.Op {
+	page := "p1"
+	x, y := float64(r.IntN(1500)), float64(r.IntN(900))
+	w, h, width := float64(20+r.IntN(200)), float64(20+r.IntN(120)), float64(2+r.IntN(6))
+	color := fmt.Sprintf("#%06x", r.IntN(1<<24))
+	id := "e" + strconv.Itoa(i)
+	switch r.IntN(20) {
+	case 0:
+		return &board.Op{Op: "add", ID: id, Kind: board.KindRect, Set: &board.Fields{Page: &page, X: &x, Y: &y, W: &w, H: &h, Color: &color, Width: &width}}
+	case 1:
+		text := "Satz des Pythagoras"
+		return &board.Op{Op: "add", ID: id, Kind: board.KindText, Set: &board.Fields{Page: &page, X: &x, Y: &y, Text: &text, Color: &color}}
+	}
+	n := 10 + r.IntN(30)
+	pts := make([]board.Point, n)
+	px, py := 0.0, 0.0
+	for j := range pts {
+		px, py = px+r.Float64()*6-2, py+r.Float64()*6-3
+		pts[j] = board.Point{X: px, Y: py, P: r.Float64()}
+	}
+	return &board.Op{Op: "add", ID: id, Kind: board.KindPen, Set: &board.Fields{Page: &page, X: &x, Y: &y, Color: &color, Width: &width}, Points: pts}
+}
