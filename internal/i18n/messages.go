@@ -896,4 +896,6 @@ var messages = map[string][2]string{
 	"board.image_uploading":    {"Bild wird hochgeladen …", "Uploading the picture …"},
 	"board.copy_prompt":        {"Titel der Kopie:", "Title of the copy:"},
 	"board.copied":             {"Kopie angelegt.", "Copy made."},
+	"board.pdf_page":           {"Welche Seite der PDF-Datei?", "Which page of the PDF file?"},
+	"board.from_files":         {"Bild aus den Dateien", "Picture from the files"},
 }

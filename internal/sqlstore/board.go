@@ -525,3 +525,19 @@ func (db *DB) BoardSnapshotSeq(ctx context.Context, id schulhof.BoardID) (int64,
 	err := db.readRow(ctx, `SELECT snapshot_seq FROM boards WHERE id = $1`, id).Scan(&seq)
 	return seq, notFound(err, "board.not_found")
 }
+
+// PurgeBoards deletes the boards in the trash since before, with their
+// log and pictures' rows (the blob sweep then takes the bytes no row
+// names any more).
+func (db *DB) PurgeBoards(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM boards WHERE deleted_at IS NOT NULL AND deleted_at < $1`, before.Unix())
+		if err != nil {
+			return fmt.Errorf("purge boards: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

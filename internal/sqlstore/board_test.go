@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
@@ -198,6 +199,25 @@ func TestBoards(t *testing.T) {
 		}
 		if _, err := db.FindBoardByID(ctx, anna, b.ID); err != nil {
 			t.Errorf("restored: %v", err)
+		}
+		// the trash is emptied after a while: the board, its log, its copy stays
+		if err := db.DeleteBoard(ctx, teacher, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.PurgeBoards(ctx, db.Now()); err != nil || n != 0 {
+			t.Fatalf("purged at once: %d %v", n, err)
+		}
+		if n, err := db.PurgeBoards(ctx, db.Now().Add(time.Second)); err != nil || n != 1 {
+			t.Fatalf("purge: %d %v", n, err)
+		}
+		if ops, err := db.FindBoardOps(ctx, b.ID, 0, 0); err != nil || len(ops) != 0 {
+			t.Errorf("the purged board's log: %d %v", len(ops), err)
+		}
+		if err := db.RestoreBoard(ctx, teacher, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("restoring a purged board: %v", err)
+		}
+		if _, err := db.LoadBoardDoc(ctx, cp.ID); err != nil {
+			t.Errorf("the copy after the purge: %v", err)
 		}
 	})
 }

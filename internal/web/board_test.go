@@ -2,14 +2,21 @@ package web_test
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/web"
 )
 
 // TestBoardReasons: every reason an operation is refused for has its
@@ -201,5 +208,81 @@ func TestBoardSnapshot(t *testing.T) {
 	fresh.ServeHTTP(rec, req)
 	if rec.Body.String() != want {
 		t.Fatalf("a fresh server's board differs:\n%.300s\n%.300s", rec.Body, want)
+	}
+}
+
+// TestBoardTwoNodes: two server instances on one PostgreSQL and one
+// NATS. Operations drawn through node A reach a socket on node B; the
+// teacher on A and the admin on B draw in turns, and both nodes end up
+// holding the same board (each takes the other's operations from the
+// bus, or loads the board again where it missed one).
+func TestBoardTwoNodes(t *testing.T) {
+	url := os.Getenv("SCHULHOF_TEST_NATS")
+	if url == "" {
+		t.Skip("SCHULHOF_TEST_NATS not set")
+	}
+	db := sqltest.MustOpenPostgres(t)
+	node := func(name string) *web.Server {
+		b, err := bus.NewNATS(url, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		srv, err := web.New(web.Config{Version: "test", Bus: b}, db, newBlobs(t), password.NewHasher(password.Fast, 0, 0),
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.CloseSockets)
+		return srv
+	}
+	a, b := node("board-a"), node("board-b")
+	f := newFixture(t, db)
+	tsB := httptest.NewServer(b)
+	defer tsB.Close()
+	id := f.expand("{a-board}")
+	anna := dialSocket(t, tsB.URL, f.token["a-student"])
+	anna.send(`{"type":"subscribe","id":"1","topic":"board.` + id + `"}`)
+	if e := anna.next(); e.Type != "ack" {
+		t.Fatalf("subscribe on B: %+v", e)
+	}
+	on := func(srv *web.Server, who, method, path, body string) *httptest.ResponseRecorder {
+		f.srv = srv
+		return f.do(who, method, path, body)
+	}
+	// both nodes hold the board before anyone draws
+	on(a, "a-teacher", "GET", "/api/v1/boards/"+id, "")
+	on(b, "a-teacher", "GET", "/api/v1/boards/"+id, "")
+	for i := 0; i < 6; i++ {
+		srv, who := a, "a-teacher"
+		if i%2 == 1 {
+			srv, who = b, "a-admin"
+		}
+		op := `{"ops":[{"op":"add","id":"n` + itoa(int64(i)) + `","kind":"rect","set":{"page":"p1","x":` + itoa(int64(10*i)) + `,"y":5,"w":5,"h":5}}]}`
+		if rec := on(srv, who, "POST", "/api/v1/boards/"+id+"/operations", op); rec.Code != 200 {
+			t.Fatalf("draw %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	seen := 0
+	for seen < 6 {
+		if e := anna.next(); e.Event == "ops" {
+			seen++
+		}
+	}
+	// the bus brings them in its own time: wait until both show all
+	var docs [2]string
+	for try := 0; ; try++ {
+		for i, srv := range []*web.Server{a, b} {
+			var got struct{ Doc json.RawMessage }
+			decode(t, on(srv, "a-teacher", "GET", "/api/v1/boards/"+id, ""), &got)
+			docs[i] = string(got.Doc)
+		}
+		if docs[0] == docs[1] && strings.Contains(docs[0], `"seq":8`) {
+			break
+		}
+		if try == 100 {
+			t.Fatalf("the nodes hold different boards:\nA %s\nB %s", docs[0], docs[1])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -97,7 +97,7 @@ type boardPage struct {
 
 // boardScriptKeys are the sentences of static/board.js.
 var boardScriptKeys = []string{"board.offline", "board.saved_to", "board.text_prompt", "board.note_prompt", "board.may_draw",
-	"board.watching", "board.following", "board.page_of", "board.saving", "board.image_uploading", "board.copy_prompt", "board.copied"}
+	"board.watching", "board.following", "board.page_of", "board.saving", "board.image_uploading", "board.copy_prompt", "board.copied", "board.pdf_page"}
 
 // showBoardPage: GET /boards/{board}.
 func (s *Server) showBoardPage(w http.ResponseWriter, r *http.Request) {

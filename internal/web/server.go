@@ -187,6 +187,11 @@ func (s *Server) Housekeeping(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Info("purged trash", "count", n)
 	}
+	if n, err := s.db.PurgeBoards(ctx, now.Add(-keep)); err != nil {
+		s.log.Error("purge boards", "err", err)
+	} else if n > 0 {
+		s.log.Info("purged boards", "count", n)
+	}
 	if n, err := s.db.PurgeOldMessages(ctx, now); err != nil {
 		s.log.Error("purge old chat messages", "err", err)
 	} else if n > 0 {

@@ -829,6 +829,11 @@ on("board-image", "change", async (ev) => {
   say(t("board.image_uploading"));
   const body = new FormData();
   body.append("file", file);
+  if (file.type === "application/pdf") {
+    const n = prompt(t("board.pdf_page"), "1");
+    if (!n) { say(""); return; }
+    body.append("page", n);
+  }
   const r = await fetch(api + "/images", { method: "POST", body });
   const out = await r.json();
   if (!r.ok) { say(out.error?.message || ""); return; }
@@ -837,12 +842,58 @@ on("board-image", "change", async (ev) => {
     send({ op: "page", id: page, set: { image: out.id } });
     return;
   }
+  placeImage(out);
+});
+
+// placeImage puts a picture of the board's (an upload's answer) in the
+// middle of the view.
+function placeImage(out) {
   const scale = Math.min(1, 600 / out.width, 450 / out.height);
   const [cx, cy] = toBoard(stage.clientWidth / 2, stage.clientHeight / 2);
   const w = round(out.width * scale), h = round(out.height * scale);
   const id = newID();
   send({ op: "add", id, kind: "image", set: { page, x: round(cx - w / 2), y: round(cy - h / 2), w, h, image: out.id } });
   remember([{ op: "set", id, set: { deleted: true } }], [{ op: "set", id, set: { deleted: false } }]);
+}
+
+// a picture from the files module: the user's own files or the group's
+const picker = document.getElementById("board-picker");
+const pictureTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+async function browse(space, parent) {
+  const list = document.getElementById("board-picker-list");
+  const r = await fetch("/api/v1/schools/" + root.dataset.school + "/spaces/" + space + "/nodes" + (parent ? "?parent=" + parent : ""));
+  const out = await r.json();
+  list.replaceChildren();
+  if (!r.ok) { list.append(Object.assign(document.createElement("li"), { textContent: out.error?.message || "" })); return; }
+  for (const n of out.items) {
+    if (!n.is_folder && !pictureTypes.includes(n.content_type)) continue;
+    const b = Object.assign(document.createElement("button"), { type: "button", className: "link", textContent: (n.is_folder ? "📁 " : "🖼️ ") + n.name });
+    b.addEventListener("click", async () => {
+      if (n.is_folder) { browse(space, n.id); return; }
+      const r = await fetch(api + "/images", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ node: n.id }) });
+      const img = await r.json();
+      if (!r.ok) { say(img.error?.message || ""); return; }
+      picker.close();
+      placeImage(img);
+    });
+    const li = document.createElement("li");
+    li.append(b);
+    list.append(li);
+  }
+}
+on("board-files", "click", () => { picker.showModal(); browse("user/" + me, 0); });
+picker.querySelectorAll("[data-space]").forEach((b) => b.addEventListener("click", () => browse(b.dataset.space, 0)));
+
+// a text box or note is written anew by a double click (or tap)
+canvas.addEventListener("dblclick", (ev) => {
+  if (!canDraw) return;
+  const [x, y] = toBoard(ev.offsetX, ev.offsetY);
+  const e = hit(x, y);
+  if (!e || !mine(e) || (e.kind !== "text" && e.kind !== "note")) return;
+  const text = prompt(t(e.kind === "text" ? "board.text_prompt" : "board.note_prompt"), e.text || "");
+  if (text === null || text === e.text) return;
+  send({ op: "set", id: e.id, set: { text } });
+  remember([{ op: "set", id: e.id, set: { text: e.text || "" } }], [{ op: "set", id: e.id, set: { text } }]);
 });
 
 // the leader's settings
