@@ -8,7 +8,6 @@ import (
 	"time"
 
 	cdpinput "github.com/chromedp/cdproto/input"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
@@ -37,25 +36,12 @@ func TestBoard(t *testing.T) {
 	must(t, db.SetMember(bg, sc.ID, class.ID, teacher.ID, schulhof.MemberRoleLeader))
 	must(t, db.SetMember(bg, sc.ID, class.ID, jonas.ID, schulhof.MemberRoleMember))
 
-	login := func(ctx context.Context, who string) {
-		t.Helper()
-		step(t, ctx, who+" login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), who+"@gym"), chromedp.SendKeys(chromedp.ID("password"), "tafel-passwort"))
-		submit(t, ctx, who+" login", "form[action='/login'] button[type=submit]")
-	}
-	chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
-			t.Errorf("script error on the teacher's page: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
-		}
-	})
+	login := func(ctx context.Context, who string) { t.Helper(); logIn(t, ctx, ts.URL, who+"@gym", "tafel-passwort") }
+	failOnScriptErrors(t, ctx, "the teacher's")
 	login(ctx, "mueller")
 	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()
-	chromedp.Listen(sctx, func(ev any) {
-		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
-			t.Errorf("script error on the student's page: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
-		}
-	})
+	failOnScriptErrors(t, sctx, "the student's")
 	login(sctx, "jonas")
 
 	// the teacher makes the board for 7b on the boards page

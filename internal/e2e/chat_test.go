@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
@@ -37,12 +36,7 @@ func TestChat(t *testing.T) {
 	must(t, db.SetMember(bg, sc.ID, class.ID, teacher.ID, schulhof.MemberRoleLeader))
 	must(t, db.SetMember(bg, sc.ID, class.ID, jonas.ID, schulhof.MemberRoleMember))
 
-	login := func(ctx context.Context, who string) {
-		t.Helper()
-		step(t, ctx, who+" login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), who+"@gym"), chromedp.SendKeys(chromedp.ID("password"), "chat-passwort"))
-		submit(t, ctx, who+" login", "form[action='/login'] button[type=submit]")
-	}
+	login := func(ctx context.Context, who string) { t.Helper(); logIn(t, ctx, ts.URL, who+"@gym", "chat-passwort") }
 	openRoom := func(ctx context.Context, who string) {
 		t.Helper()
 		step(t, ctx, who+" messages", chromedp.Navigate(ts.URL+"/chat"), chromedp.WaitVisible(chromedp.CSS("[data-testid=rooms]")))
@@ -52,11 +46,7 @@ func TestChat(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	// a script error on the teacher's page fails the test
-	chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
-			t.Errorf("script error: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
-		}
-	})
+	failOnScriptErrors(t, ctx, "the teacher's")
 	login(ctx, "mueller")
 	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()

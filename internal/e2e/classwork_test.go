@@ -45,12 +45,7 @@ func TestClassWork(t *testing.T) {
 	solution := filepath.Join(dir, "Lösung.txt")
 	os.WriteFile(solution, []byte("3/4"), 0o600)
 
-	login := func(ctx context.Context, who string) {
-		t.Helper()
-		step(t, ctx, who+" login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), who+"@gym"), chromedp.SendKeys(chromedp.ID("password"), "klasse-5a-pw"))
-		submit(t, ctx, who+" login", "form[action='/login'] button[type=submit]")
-	}
+	login := func(ctx context.Context, who string) { t.Helper(); logIn(t, ctx, ts.URL, who+"@gym", "klasse-5a-pw") }
 
 	// The teacher uploads the worksheet into the class folder (files.js
 	// sends it with a progress bar and reloads the folder).

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"golang.org/x/text/encoding/charmap"
 
@@ -64,6 +65,23 @@ func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Acti
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// failOnScriptErrors fails the test on a script error in the tab.
+func failOnScriptErrors(t *testing.T, ctx context.Context, whose string) {
+	chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
+			t.Errorf("script error on %s page: %s %v", whose, e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
+		}
+	})
+}
+
+// logIn logs a user in on the login page.
+func logIn(t *testing.T, ctx context.Context, base, login, password string) {
+	t.Helper()
+	step(t, ctx, login+" login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), login), chromedp.SendKeys(chromedp.ID("password"), password))
+	submit(t, ctx, login+" login", "form[action='/login'] button[type=submit]")
 }
 
 // submit clicks and waits for the page that the form leads to.

@@ -45,12 +45,7 @@ func TestExamPlanning(t *testing.T) {
 	must(t, db.CreateExam(bg, &schulhof.PlannedExam{SchoolID: sc.ID, Date: schulhof.Day(date), From: 1, To: 2, Kind: "klassenarbeit",
 		Title: "Mathe 7b", Groups: []schulhof.GroupID{class.ID}, Students: []schulhof.UserID{jonas.ID, lea.ID}, CreatedBy: teacher.ID}))
 
-	login := func(ctx context.Context, who string) {
-		t.Helper()
-		step(t, ctx, who+" login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), who+"@gym"), chromedp.SendKeys(chromedp.ID("password"), "klausur-pw"))
-		submit(t, ctx, who+" login", "form[action='/login'] button[type=submit]")
-	}
+	login := func(ctx context.Context, who string) { t.Helper(); logIn(t, ctx, ts.URL, who+"@gym", "klausur-pw") }
 	login(ctx, "mueller")
 	step(t, ctx, "exam plan", chromedp.Navigate(ts.URL+"/s/gym/exams"), chromedp.WaitVisible(chromedp.CSS("[data-testid=plan-exam]")))
 	submit(t, ctx, "new exam", "[data-testid=plan-exam]")

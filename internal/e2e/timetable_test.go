@@ -51,12 +51,7 @@ func TestTimetableImport(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "GPU001.TXT"), []byte(plan.String()), 0o600)
 	os.WriteFile(filepath.Join(dir, "GPU014.TXT"), []byte(subs), 0o600)
 
-	login := func(ctx context.Context, who string) {
-		t.Helper()
-		step(t, ctx, who+" login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
-			chromedp.SendKeys(chromedp.ID("login"), who+"@gym"), chromedp.SendKeys(chromedp.ID("password"), "stundenplan-pw"))
-		submit(t, ctx, who+" login", "form[action='/login'] button[type=submit]")
-	}
+	login := func(ctx context.Context, who string) { t.Helper(); logIn(t, ctx, ts.URL, who+"@gym", "stundenplan-pw") }
 	login(ctx, "sekretariat")
 	step(t, ctx, "import page", chromedp.Navigate(ts.URL+"/s/gym/timetable/import"), chromedp.WaitVisible(chromedp.ID("files")),
 		chromedp.SetUploadFiles(chromedp.ID("files"), []string{filepath.Join(dir, "GPU001.TXT"), filepath.Join(dir, "GPU014.TXT")}))

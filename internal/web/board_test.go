@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -12,9 +10,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
-	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/i18n"
-	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
 )
@@ -222,21 +218,7 @@ func TestBoardTwoNodes(t *testing.T) {
 		t.Skip("SCHULHOF_TEST_NATS not set")
 	}
 	db := sqltest.MustOpenPostgres(t)
-	node := func(name string) *web.Server {
-		b, err := bus.NewNATS(url, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		srv, err := web.New(web.Config{Version: "test", Bus: b}, db, newBlobs(t), password.NewHasher(password.Fast, 0, 0),
-			slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(srv.CloseSockets)
-		return srv
-	}
-	a, b := node("board-a"), node("board-b")
+	a, b := natsNode(t, db, url, "board-a"), natsNode(t, db, url, "board-b")
 	f := newFixture(t, db)
 	tsB := httptest.NewServer(b)
 	defer tsB.Close()

@@ -32,6 +32,16 @@ func boardTarget(r *http.Request) (*schulhof.User, schulhof.BoardID, error) {
 	return u, schulhof.BoardID(n), nil
 }
 
+// boardFromPath is the actor and the path's {board}, which they must see.
+func (s *Server) boardFromPath(r *http.Request) (*schulhof.User, *schulhof.Board, error) {
+	u, id, err := boardTarget(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.db.FindBoardByID(r.Context(), u, id)
+	return u, b, err
+}
+
 // apiBoards: GET /api/v1/boards: the boards the user sees.
 func (s *Server) apiBoards(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
@@ -96,16 +106,12 @@ type boardWithDoc struct {
 // presents; a client that joins late or reconnects has everything in one
 // answer, and follows the live operations after the drawing's seq.
 func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
-	u, id, err := boardTarget(r)
+	_, b, err := s.boardFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := s.db.FindBoardByID(r.Context(), u, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := b.ID
 	lb := s.boards.get(id, s.now())
 	lb.mu.Lock()
 	err = s.loaded(r.Context(), id, lb)

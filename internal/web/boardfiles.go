@@ -105,16 +105,12 @@ func exportName(b *schulhof.Board, day time.Time) string {
 // apiBoardPagePNG: GET /api/v1/boards/{board}/pages/{n}/export.png: page n
 // (from 1) as PNG.
 func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
-	u, id, err := boardTarget(r)
+	_, b, err := s.boardFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := s.db.FindBoardByID(r.Context(), u, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := b.ID
 	doc, err := s.boardDoc(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -140,16 +136,12 @@ func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 
 // apiBoardPDF: GET /api/v1/boards/{board}/export.pdf: the whole board.
 func (s *Server) apiBoardPDF(w http.ResponseWriter, r *http.Request) {
-	u, id, err := boardTarget(r)
+	_, b, err := s.boardFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := s.db.FindBoardByID(r.Context(), u, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := b.ID
 	doc, err := s.boardDoc(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -177,16 +169,12 @@ func sendExport(w http.ResponseWriter, contentType, name string, b []byte) {
 // page, a PDF for more. Saving again the same day makes a new version.
 // -> {"path", "node", "space"}.
 func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
-	u, id, err := boardTarget(r)
+	u, b, err := s.boardFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := s.db.FindBoardByID(r.Context(), u, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := b.ID
 	if !b.Leader {
 		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "board.leaders_only"))
 		return
@@ -277,13 +265,7 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		n, err := s.db.FindNode(r.Context(), u.SchoolID, in.Node)
-		if err == nil && (n.DeletedAt != nil || n.IsFolder) {
-			err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
-		}
-		if err == nil {
-			_, err = s.spaceAccess(r, sc, n.Space)
-		}
+		n, err := s.readableFile(r, sc, in.Node)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -101,12 +101,7 @@ var boardScriptKeys = []string{"board.offline", "board.saved_to", "board.text_pr
 
 // showBoardPage: GET /boards/{board}.
 func (s *Server) showBoardPage(w http.ResponseWriter, r *http.Request) {
-	u, id, err := boardTarget(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	b, err := s.db.FindBoardByID(r.Context(), u, id)
+	u, b, err := s.boardFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -271,13 +271,7 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		n, err := s.db.FindNode(r.Context(), u.SchoolID, in.Node)
-		if err == nil && (n.DeletedAt != nil || n.IsFolder) {
-			err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
-		}
-		if err == nil {
-			_, err = s.spaceAccess(r, sc, n.Space)
-		}
+		n, err := s.readableFile(r, sc, in.Node)
 		if err != nil {
 			s.fail(w, r, err)
 			return

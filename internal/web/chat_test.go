@@ -20,6 +20,7 @@ import (
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/push/pushtest"
 	"github.com/schulhof/schulhof/internal/realtime"
+	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
 )
@@ -150,20 +151,7 @@ func TestChatTwoNodes(t *testing.T) {
 		t.Skip("SCHULHOF_TEST_NATS not set")
 	}
 	db := sqltest.MustOpenPostgres(t)
-	node := func(name string) *web.Server {
-		b, err := bus.NewNATS(url, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		srv, err := web.New(web.Config{Version: "test", Bus: b}, db, newBlobs(t), password.NewHasher(password.Fast, 0, 0),
-			slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(srv.CloseSockets)
-		return srv
-	}
+	node := func(name string) *web.Server { return natsNode(t, db, url, name) }
 	a := node("node-a")
 	f := newFixture(t, db)
 	f.srv = a // the fixture's requests go to node A
@@ -182,6 +170,24 @@ func TestChatTwoNodes(t *testing.T) {
 	if e.Type != "event" || !strings.Contains(string(e.Data), "über zwei Knoten") {
 		t.Fatalf("on B: %+v", e)
 	}
+}
+
+// natsNode is a server instance on the store that talks to the others
+// over NATS, as a node of a cluster.
+func natsNode(t *testing.T, db *sqlstore.DB, url, name string) *web.Server {
+	t.Helper()
+	b, err := bus.NewNATS(url, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	srv, err := web.New(web.Config{Version: "test", Bus: b}, db, newBlobs(t), password.NewHasher(password.Fast, 0, 0),
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.CloseSockets)
+	return srv
 }
 
 // TestChatPush: a student's browser asked for notifications; the teacher

@@ -321,6 +321,19 @@ func (s *Server) putBlob(r *http.Request, sc *schulhof.School, space schulhof.Sp
 	return info, err
 }
 
+// readableFile is a file of the files module that the actor may read:
+// not a folder, not in the trash (to attach or put on a board).
+func (s *Server) readableFile(r *http.Request, sc *schulhof.School, id schulhof.NodeID) (*schulhof.Node, error) {
+	n, err := s.db.FindNode(r.Context(), sc.ID, id)
+	if err == nil && (n.DeletedAt != nil || n.IsFolder) {
+		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+	}
+	if err == nil {
+		_, err = s.spaceAccess(r, sc, n.Space)
+	}
+	return n, err
+}
+
 // apiGetNode: GET /api/v1/schools/{school}/nodes/{node}.
 func (s *Server) apiGetNode(w http.ResponseWriter, r *http.Request) {
 	_, n, _, err := s.nodeFromPath(r)
