@@ -71,7 +71,9 @@ func Validate(op *Op) error {
 		if len(op.Points) == 0 {
 			return refuse("bad_points", "points")
 		}
-		if op.Batch < 1 || op.Batch >= MaxBatches { // batch 0 comes with the add
+		// batch 0 comes with the add; sent again, it replaces the first
+		// (a stroke resized sends all its batches anew)
+		if op.Batch < 0 || op.Batch >= MaxBatches {
 			return refuse("bad_batch", "batch")
 		}
 	case "page":

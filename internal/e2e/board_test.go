@@ -17,8 +17,9 @@ import (
 // TestBoard: the teacher draws on the class's board and the student, with
 // the board open in another browser, sees the stroke arrive live; the
 // student cannot draw until the teacher lets them, then the student's
-// stroke reaches the teacher; the teacher saves the Tafelbild and the
-// student finds it in the class folder.
+// stroke reaches the teacher; the teacher deletes a stroke and takes it
+// back; a late joiner gets every point; the teacher saves the Tafelbild
+// and the student finds it in the class folder.
 func TestBoard(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
@@ -90,6 +91,17 @@ func TestBoard(t *testing.T) {
 	drag(t, sctx, 150, 250, 350, 320)
 	waitAttr(t, ctx, "[data-testid=board-canvas]", "data-elements", "2")
 	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "2")
+	// the teacher selects her stroke and deletes it; undo brings it back
+	step(t, ctx, "select tool", chromedp.Click(chromedp.CSS("label:has([data-testid=tool-select])")))
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector("[data-testid=board-canvas]").getBoundingClientRect(); return [r.left, r.top]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "select the stroke", chromedp.MouseClickXY(box[0]+200, box[1]+140), chromedp.KeyEvent("\b"))
+	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "1")
+	step(t, ctx, "undo", chromedp.Click(chromedp.ID("board-undo")))
+	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "2")
+
 	// a late joiner (the student reloads) gets the same strokes, every
 	// point, from the board's compact form
 	pts, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=board-canvas]").dataset.points`))

@@ -1,12 +1,16 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-pdf/fpdf"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
@@ -266,5 +270,52 @@ func TestBoardTwoNodes(t *testing.T) {
 			t.Fatalf("the nodes hold different boards:\nA %s\nB %s", docs[0], docs[1])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBoardPDFPage: a page of a PDF becomes a picture of the board (for a
+// page's background), rendered by pdftoppm; a page the PDF lacks is named.
+func TestBoardPDFPage(t *testing.T) {
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		t.Skip("no pdftoppm (poppler-utils); .ci/run installs it")
+	}
+	f := newFixture(t, nil)
+	pdf := fpdf.New("P", "mm", "A4", "")
+	for _, text := range []string{"Seite eins", "Seite zwei"} {
+		pdf.AddPage()
+		pdf.SetFont("Helvetica", "", 24)
+		pdf.Text(20, 30, text)
+	}
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		t.Fatal(err)
+	}
+	upload := func(page string) *httptest.ResponseRecorder {
+		return f.do("a-teacher", "POST", f.expand("/api/v1/boards/{a-board}/images"), multipartBody("file:arbeitsblatt.pdf", buf.String(), "page", page))
+	}
+	rec := upload("2")
+	var out struct {
+		ID            string
+		Width, Height int
+	}
+	decode(t, rec, &out)
+	if rec.Code != 201 || out.ID == "" || out.Width < 1000 || out.Height < 1500 { // A4 at 150 dpi: 1240 × 1754
+		t.Fatalf("page 2: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "GET", f.expand("/api/v1/boards/{a-board}/images/"+out.ID), ""); rec.Code != 200 || rec.Header().Get("Content-Type") != "image/png" {
+		t.Fatalf("the page's picture: %d %s", rec.Code, rec.Header())
+	}
+	if rec := upload("5"); rec.Code != 422 || !strings.Contains(rec.Body.String(), "keine Seite 5") {
+		t.Fatalf("page 5 of 2: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-teacher", "POST", f.expand("/api/v1/boards/{a-board}/images"), multipartBody("file:kaputt.pdf", "%PDF-1.4 kaputt")); rec.Code != 422 {
+		t.Fatalf("a broken PDF: %d %s", rec.Code, rec.Body)
+	}
+	// the page takes it as its background, and the export shows it
+	if rec := f.do("a-teacher", "POST", f.expand("/api/v1/boards/{a-board}/operations"), `{"ops":[{"op":"page","id":"p1","set":{"image":"`+out.ID+`"}}]}`); rec.Code != 200 {
+		t.Fatalf("background: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "GET", f.expand("/api/v1/boards/{a-board}/pages/1/export.png"), ""); rec.Code != 200 {
+		t.Fatalf("export: %d", rec.Code)
 	}
 }

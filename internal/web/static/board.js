@@ -563,8 +563,8 @@ canvas.addEventListener("pointerdown", (ev) => {
       const s = selected && element(selected);
       if (s) {
         const [, , x1, y1] = bounds(s);
-        if (Math.abs(x - x1 - 4) < 10 / view.zoom && Math.abs(y - y1 - 4) < 10 / view.zoom && !(s.kind === "pen" || s.kind === "highlighter")) {
-          drag = { kind: "resize", id: s.id, w: s.w, h: s.h, x, y };
+        if (Math.abs(x - x1 - 4) < 10 / view.zoom && Math.abs(y - y1 - 4) < 10 / view.zoom) {
+          drag = { kind: "resize", id: s.id, w: s.w, h: s.h, x, y, box: bounds(s), batches: s.batches };
           break;
         }
       }
@@ -611,7 +611,7 @@ canvas.addEventListener("pointermove", (ev) => {
   else if (drag.kind === "erase") erase(x, y);
   else if (drag.kind === "area") { erasePath.push([x, y]); draw(); }
   else if (drag.kind === "move") { drag.dx = x - drag.x; drag.dy = y - drag.y; moveOverlay(); }
-  else if (drag.kind === "resize") { drag.nw = drag.w + x - drag.x; drag.nh = drag.h + y - drag.y; moveOverlay(); }
+  else if (drag.kind === "resize") { drag.nw = (drag.w || 0) + x - drag.x; drag.nh = (drag.h || 0) + y - drag.y; moveOverlay(); }
   else if (drag.kind === "laser") laser(x, y);
 });
 
@@ -638,8 +638,17 @@ function endPointer(ev) {
     send({ op: "set", id: d.id, set });
     remember([{ op: "set", id: d.id, set: { x: d.ox, y: d.oy } }], [{ op: "set", id: d.id, set }]);
   } else if (d.kind === "resize" && d.nw !== undefined) {
-    const set = { w: round(d.nw), h: round(d.nh) };
     moving = null;
+    const e = element(d.id);
+    if (e.kind === "pen" || e.kind === "highlighter") {
+      // a stroke is resized by sending its batches of points anew, scaled
+      const scaled = scaleBatches(e, d);
+      const ops = (batches) => Object.keys(batches).map((k) => ({ op: "points", id: d.id, batch: Number(k), points: batches[k] }));
+      send(...ops(scaled));
+      remember(ops(d.batches), ops(scaled));
+      return;
+    }
+    const set = { w: round(d.nw), h: round(d.nh) };
     send({ op: "set", id: d.id, set });
     remember([{ op: "set", id: d.id, set: { w: d.w, h: d.h } }], [{ op: "set", id: d.id, set }]);
   }
@@ -677,12 +686,26 @@ function sendStroke(done) {
   s.sent = s.points.length;
 }
 
+// scaleBatches is a stroke's batches of points scaled from the top left
+// of its box as the resize handle was dragged.
+function scaleBatches(e, d) {
+  const [x0, y0, x1, y1] = d.box;
+  const sx = Math.max(0.05, (x1 - x0 + d.nw - (d.w || 0)) / Math.max(1, x1 - x0));
+  const sy = Math.max(0.05, (y1 - y0 + d.nh - (d.h || 0)) / Math.max(1, y1 - y0));
+  const out = {};
+  for (const [k, pts] of Object.entries(d.batches || {})) {
+    out[k] = pts.map((p) => [round((e.x + p[0] - x0) * sx + x0 - e.x), round((e.y + p[1] - y0) * sy + y0 - e.y), p[2] ?? 0.5]);
+  }
+  return out;
+}
+
 let moving = null;
 function moveOverlay() {
   // shown while dragging, sent when let go
   const d = drag, e = element(d.id);
   moving = { ...e, x: d.kind === "move" ? d.ox + (d.dx || 0) : e.x, y: d.kind === "move" ? d.oy + (d.dy || 0) : e.y,
     w: d.kind === "resize" ? d.nw : e.w, h: d.kind === "resize" ? d.nh : e.h };
+  if (d.kind === "resize" && (e.kind === "pen" || e.kind === "highlighter")) moving.batches = scaleBatches(e, d);
   overlay.set(d.id, moving);
   draw();
 }
