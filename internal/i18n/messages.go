@@ -898,4 +898,9 @@ var messages = map[string][2]string{
 	"board.copied":             {"Kopie angelegt.", "Copy made."},
 	"board.pdf_page":           {"Welche Seite der PDF-Datei?", "Which page of the PDF file?"},
 	"board.from_files":         {"Bild aus den Dateien", "Picture from the files"},
+	"board.trash":              {"Papierkorb", "Trash"},
+	"board.trash_hint":         {"Gelöschte Tafeln bleiben 30 Tage hier.", "Deleted boards stay here for 30 days."},
+	"board.restore":            {"Wiederherstellen", "Restore"},
+	"board.delete":             {"In den Papierkorb", "Move to the trash"},
+	"board.delete_confirm":     {"Die Tafel in den Papierkorb legen? Die Klasse sieht sie dann nicht mehr.", "Move the board to the trash? The class will no longer see it."},
 }

@@ -541,3 +541,25 @@ func (db *DB) PurgeBoards(ctx context.Context, before time.Time) (int64, error) 
 	})
 	return n, err
 }
+
+// FindDeletedBoards lists the boards in the trash that the user may take
+// out again: their own (every one of the school's, for its admins).
+func (db *DB) FindDeletedBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error) {
+	rows, err := db.readRows(ctx, `SELECT `+boardColumns+` FROM boards b LEFT JOIN groups g ON g.id = b.group_id
+		WHERE b.school_id = $1 AND b.deleted_at IS NOT NULL AND (b.owner_id = $2 OR $3)
+		ORDER BY b.deleted_at DESC, b.id DESC`, u.SchoolID, u.ID, u.Role == schulhof.RoleSchoolAdmin)
+	if err != nil {
+		return nil, fmt.Errorf("find deleted boards: %w", err)
+	}
+	defer rows.Close()
+	var out []*schulhof.Board
+	for rows.Next() {
+		b, err := scanBoard(rows)
+		if err != nil {
+			return nil, err
+		}
+		b.Leader = true
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}

@@ -191,6 +191,12 @@ func TestBoards(t *testing.T) {
 		if _, err := db.FindBoardByID(ctx, anna, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("a deleted board: %v", err)
 		}
+		if bs, err := db.FindDeletedBoards(ctx, teacher); err != nil || len(bs) != 1 || bs[0].ID != b.ID {
+			t.Errorf("the teacher's trash: %v %v", bs, err)
+		}
+		if bs, err := db.FindDeletedBoards(ctx, colleague); err != nil || len(bs) != 0 {
+			t.Errorf("a colleague's trash: %v %v", bs, err)
+		}
 		if err := db.AppendBoardOps(ctx, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("drawing on a deleted board: %v", err)
 		}

@@ -141,6 +141,8 @@ func TestTenancyMatrix(t *testing.T) {
 		{"GET", "/s/schule-b/exams", ""},
 		{"GET", "/chat?room={b-room}", ""},
 		{"GET", "/boards/{b-board}", ""},
+		{"POST", "/boards/{b-board}/delete", ""},
+		{"POST", "/boards/{b-board}/restore", ""},
 		{"POST", "/boards", "title=x&group={b-5a}"},
 		{"POST", "/chat/{b-room}", "text=x"},
 		{"GET", "/s/schule-b/exams/overview", ""},

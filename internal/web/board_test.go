@@ -319,3 +319,26 @@ func TestBoardPDFPage(t *testing.T) {
 		t.Fatalf("export: %d", rec.Code)
 	}
 }
+
+// TestBoardTrashPage: a deleted board waits in the teacher's trash on the
+// boards page and comes back from there.
+func TestBoardTrashPage(t *testing.T) {
+	f := newFixture(t, nil)
+	if rec := f.do("a-teacher", "POST", f.expand("/boards/{a-board}/delete"), ""); rec.Code != 303 {
+		t.Fatalf("delete: %d", rec.Code)
+	}
+	page := f.do("a-teacher", "GET", "/boards", "").Body.String()
+	trash, _, _ := strings.Cut(page[strings.Index(page, `data-testid="board-trash"`):], "</ul>")
+	if !strings.Contains(trash, "Bruchrechnung a") || !strings.Contains(page, "Papierkorb") {
+		t.Fatalf("the trash: %s", trash)
+	}
+	if got := f.do("a-student", "GET", "/boards", "").Body.String(); strings.Contains(got, "Bruchrechnung a") {
+		t.Fatal("the class still sees the deleted board")
+	}
+	if rec := f.do("a-teacher", "POST", f.expand("/boards/{a-board}/restore"), ""); rec.Code != 303 || rec.Header().Get("Location") != f.expand("/boards/{a-board}") {
+		t.Fatalf("restore: %d %s", rec.Code, rec.Header())
+	}
+	if got := f.do("a-teacher", "GET", "/boards", "").Body.String(); strings.Contains(got, `data-testid="board-trash"`) {
+		t.Fatal("the trash is not empty after restoring")
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 type boardsPage struct {
 	Boards    []*schulhof.Board
+	Trash     []*schulhof.Board // the user's deleted boards
 	Groups    []*schulhof.Group // those the user may make boards for
 	CanCreate bool
 }
@@ -32,6 +33,10 @@ func (s *Server) showBoardsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.CanCreate {
 		if p.Groups, err = s.boardGroups(r, u); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if p.Trash, err = s.db.FindDeletedBoards(r.Context(), u); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -84,6 +89,34 @@ func (s *Server) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/boards/"+strconv.FormatInt(int64(b.ID), 10), http.StatusSeeOther)
+}
+
+// deleteBoardFromForm: POST /boards/{board}/delete: into the trash.
+func (s *Server) deleteBoardFromForm(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err == nil {
+		err = s.db.DeleteBoard(r.Context(), u, id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.boardAudiences.clear()
+	http.Redirect(w, r, "/boards", http.StatusSeeOther)
+}
+
+// restoreBoardFromForm: POST /boards/{board}/restore: out of the trash.
+func (s *Server) restoreBoardFromForm(w http.ResponseWriter, r *http.Request) {
+	u, id, err := boardTarget(r)
+	if err == nil {
+		err = s.db.RestoreBoard(r.Context(), u, id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.boardAudiences.clear()
+	http.Redirect(w, r, "/boards/"+strconv.FormatInt(int64(id), 10), http.StatusSeeOther)
 }
 
 type boardPage struct {

@@ -91,6 +91,8 @@ func (s *Server) routes() http.Handler {
 	handle("GET /boards", page(s.showBoardsPage))
 	handle("POST /boards", page(s.createBoardFromForm))
 	handle("GET /boards/{board}", page(s.showBoardPage))
+	handle("POST /boards/{board}/delete", page(s.deleteBoardFromForm))
+	handle("POST /boards/{board}/restore", page(s.restoreBoardFromForm))
 	handle("POST /chat/{room}", page(s.postChatForm))
 	handle("GET /s/{school}/exams", page(s.showExamsPage))
 	handle("GET /s/{school}/exams/new", page(s.showExamFormPage))
