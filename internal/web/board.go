@@ -222,6 +222,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 		lb.doc = nil
 		return 0, err
 	}
+	s.boardOps.Add(int64(len(ops)))
 	if ops[0].Seq != first {
 		lb.doc = nil
 	}

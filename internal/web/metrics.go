@@ -2,11 +2,13 @@ package web
 
 import (
 	"net/http"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 )
 
@@ -37,6 +39,21 @@ func newMetrics(db *sqlstore.DB) *metrics {
 	m.reg.MustRegister(m.requests, m.latency, m.logins, &dbCollector{db: db},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchLive reports the live side: the sockets this node holds, the
+// events delivered to them, those closed for not keeping up, and the
+// board operations stored.
+func (m *metrics) watchLive(h *realtime.Hub, boardOps *atomic.Int64) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schulhof_sockets", Help: "Live sockets this node holds."},
+			func() float64 { return float64(h.Conns()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_socket_events_total", Help: "Events delivered to this node's sockets."},
+			func() float64 { return float64(h.Delivered.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_sockets_slow_total", Help: "Sockets closed for not keeping up or a hung write."},
+			func() float64 { return float64(h.Slow.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_board_operations_total", Help: "Whiteboard operations this node stored."},
+			func() float64 { return float64(boardOps.Load()) }))
 }
 
 func (m *metrics) handler() http.Handler {

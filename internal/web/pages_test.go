@@ -319,6 +319,7 @@ func TestLoginPageFlow(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	f := newFixture(t, nil)
 	f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", "falsch"))
+	f.do("a-teacher", "POST", f.expand("/api/v1/boards/{a-board}/operations"), `{"ops":[{"op":"set","id":"t-1","set":{"x":5}},{"op":"set","id":"t-2","set":{"y":5}}]}`)
 	rec := f.do("", "GET", "/metrics", "")
 	body := rec.Body.String()
 	for _, want := range []string{
@@ -327,6 +328,9 @@ func TestMetrics(t *testing.T) {
 		`schulhof_logins_total{result="failed"} 1`,
 		`schulhof_http_request_duration_seconds_bucket{route="POST /api/v1/auth/login"`,
 		`schulhof_db_connections_open{pool="read"}`,
+		"schulhof_board_operations_total 2",
+		"schulhof_sockets 0",
+		"schulhof_socket_events_total",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

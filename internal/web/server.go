@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -110,6 +111,7 @@ type Server struct {
 	boardAudiences *ttlCache[schulhof.BoardID, *schulhof.BoardAudience]
 	boardLimits    opLimiter
 	boardSub       bus.Subscription
+	boardOps       atomic.Int64 // stored by this node, for /metrics
 }
 
 // New builds the server and its route table.
@@ -141,6 +143,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	if err := s.startBoards(); err != nil {
 		return nil, err
 	}
+	s.metrics.watchLive(s.hub, &s.boardOps)
 	pages, err := parsedTemplates()
 	if err != nil {
 		return nil, err
