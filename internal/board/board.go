@@ -148,6 +148,10 @@ type Doc struct {
 	Elements map[string]*Element `json:"elements"`
 }
 
+// Floor is the seq of the snapshot the board was loaded from (0 for one
+// built from the whole log).
+func (d *Doc) Floor() int64 { return d.floor }
+
 // New is an empty board with one blank page.
 func New() *Doc {
 	d := &Doc{Pages: map[string]*Page{}, Elements: map[string]*Element{}}

@@ -136,6 +136,9 @@ func TestSnapshotReplay(t *testing.T) {
 		if loaded.Seq != int64(len(log)) {
 			t.Fatalf("seq %d", loaded.Seq)
 		}
+		if loaded.Floor() != int64(cut) {
+			t.Fatalf("floor %d after a snapshot at %d", loaded.Floor(), cut)
+		}
 	}
 }
 

@@ -154,6 +154,7 @@ func (s *Server) loaded(ctx context.Context, id schulhof.BoardID, lb *liveBoard)
 		return err
 	}
 	lb.doc = doc
+	lb.saved = max(lb.saved, doc.Floor()) // the next snapshot is due from there
 	return nil
 }
 

@@ -373,20 +373,15 @@ function scheduleFlush() {
   if (!flushTimer) flushTimer = setTimeout(flush, 50);
 }
 
-async function flush() {
+// flush sends what is queued over the socket; while it is down, the
+// operations wait (shown, pending) for the reconnect.
+function flush() {
   flushTimer = 0;
-  if (!outbox.length) return;
+  if (!outbox.length || !ready) return;
   const ops = outbox.splice(0, 200);
-  if (ready) {
-    const id = "o" + (++sendSeq);
-    inFlight.set(id, ops);
-    socket.send(JSON.stringify({ type: "send", id, topic, event: "ops", data: { ops } }));
-  } else {
-    // without a socket: over HTTP, then fetch the log (with ours) back
-    const r = await fetch(api + "/operations", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ops }) });
-    if (!r.ok) refused(ops, (await r.json()).error?.message);
-    await catchUp();
-  }
+  const id = "o" + (++sendSeq);
+  inFlight.set(id, ops);
+  socket.send(JSON.stringify({ type: "send", id, topic, event: "ops", data: { ops } }));
   if (outbox.length) scheduleFlush();
 }
 
@@ -403,8 +398,18 @@ function confirm(op) {
   if (i >= 0) pending.splice(i, 1);
 }
 
+// upTo is the seq up to which every operation is here (live ones of
+// two nodes may come out of order): catching up asks from there.
+let upTo = 0;
+const above = new Set();
+function arrived(seq) {
+  if (seq <= upTo) return;
+  above.add(seq);
+  while (above.has(upTo + 1)) above.delete(++upTo);
+}
+
 function receiveOps(ops) {
-  for (const op of ops) { apply(doc, op); confirm(op); }
+  for (const op of ops) { apply(doc, op); confirm(op); arrived(op.seq); }
   rebuildOverlay();
   showPage();
   draw();
@@ -412,8 +417,8 @@ function receiveOps(ops) {
 
 async function catchUp() {
   for (;;) {
-    const r = await fetch(api + "/operations?after=" + doc.seq);
-    if (!r.ok) return;
+    const r = await fetch(api + "/operations?after=" + upTo).catch(() => null);
+    if (!r || !r.ok) return;
     const { ops } = await r.json();
     receiveOps(ops);
     if (ops.length < 1000) return;
@@ -432,8 +437,14 @@ function connect() {
     for (const line of m.data.split("\n")) {
       const e = JSON.parse(line);
       if (e.type === "ack" && e.id === "sub") {
-        ready = true; backoff = 1000; say(canDraw ? (leader ? "" : t("board.may_draw")) : t("board.watching"));
-        catchUp(); scheduleFlush();
+        backoff = 1000; say(canDraw ? (leader ? "" : t("board.may_draw")) : t("board.watching"));
+        // what the server took before the socket dropped comes back with
+        // the log and leaves pending; only the rest goes again
+        catchUp().finally(() => {
+          ready = true;
+          outbox = outbox.filter((op) => pending.includes(op));
+          scheduleFlush();
+        });
       } else if (e.type === "ack") {
         inFlight.delete(e.id);
       } else if (e.type === "error") {
@@ -948,7 +959,7 @@ async function start() {
   if (!r.ok) { say((await r.json()).error?.message || ""); return; }
   const b = await r.json();
   doc = b.doc;
-  floor = doc.seq;
+  floor = upTo = doc.seq;
   for (const p of Object.values(doc.pages)) p.stamps = {};
   for (const e of Object.values(doc.elements)) {
     e.stamps = {};
