@@ -21,6 +21,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // Kind is what an element is.
@@ -306,6 +308,23 @@ func (e *Element) Bounds() (x0, y0, x1, y1 float64) {
 		if math.IsInf(x0, 1) {
 			return e.X, e.Y, e.X, e.Y
 		}
+	} else if e.Kind == KindText {
+		// a text's box is its lines: estimated from the characters (the
+		// browser measures them; exports take the sheet at least)
+		size := TextSize(e.Width)
+		lines, longest := 0, 0
+		for _, l := range strings.Split(e.Text, "\n") {
+			n := utf8.RuneCountInString(l)
+			lines, longest = lines+1, max(longest, n)
+			if e.W > 0 {
+				lines += int(float64(n) * size * 0.55 / e.W)
+			}
+		}
+		w := e.W
+		if w <= 0 {
+			w = float64(longest) * size * 0.55
+		}
+		return e.X, e.Y, e.X + w, e.Y + float64(lines)*size*LineHeight
 	} else {
 		x0, x1 = min(e.X, e.X+e.W), max(e.X, e.X+e.W)
 		y0, y1 = min(e.Y, e.Y+e.H), max(e.Y, e.Y+e.H)

@@ -326,3 +326,17 @@ func TestPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestTextBounds: a text's box covers its lines, so that it can be
+// picked and an export takes it in.
+func TestTextBounds(t *testing.T) {
+	e := &board.Element{Kind: board.KindText, X: 10, Y: 20, Width: 20, Text: "Satz des Pythagoras\na² + b² = c²"}
+	x0, y0, x1, y1 := e.Bounds()
+	if x0 != 10 || y0 != 20 || x1 < 10+150 || y1 != 20+2*20*board.LineHeight {
+		t.Errorf("bounds %v %v %v %v", x0, y0, x1, y1)
+	}
+	e.W = 100 // wrapped: more lines
+	if _, _, x1, y1 := e.Bounds(); x1 != 110 || y1 <= 20+2*20*board.LineHeight {
+		t.Errorf("wrapped: %v %v", x1, y1)
+	}
+}

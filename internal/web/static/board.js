@@ -158,6 +158,13 @@ function bounds(e) {
       x1 = Math.max(x1, e.x + p[0]); y1 = Math.max(y1, e.y + p[1]);
     }
     if (x0 === Infinity) { x0 = x1 = e.x; y0 = y1 = e.y; }
+  } else if (e.kind === "text") {
+    // a text's box is its lines, measured
+    const size = textSize(e.width || 0);
+    g.font = size + 'px "Go", sans-serif';
+    const lines = wrapText(e.text || "", e.w || 0);
+    const w = e.w || Math.max(...lines.map((l) => g.measureText(l).width));
+    return [e.x, e.y, e.x + w, e.y + lines.length * size * LINE_HEIGHT];
   } else {
     x0 = Math.min(e.x, e.x + (e.w || 0)); x1 = Math.max(e.x, e.x + (e.w || 0));
     y0 = Math.min(e.y, e.y + (e.h || 0)); y1 = Math.max(e.y, e.y + (e.h || 0));
