@@ -249,6 +249,7 @@ var pageScenarios = []scenario{
 	{"totp disable wrong password", "a-teacher", "POST", "/profile/totp/disable", "password=falsch", 422, ""},
 	{"login wrong", "", "POST", "/login", "login=student%40schule-a&password=falsch", 401, "falsch"},
 	{"metrics", "", "GET", "/metrics", "", 200, "# TYPE schulhof_logins_total counter"},
+	{"the Go font for the whiteboard", "", "GET", "/fonts/go-regular.ttf", "", 200, "\x00\x01\x00\x00"},
 	{"my files", "a-student", "GET", "/s/schule-a/files", "", 303, ""},
 	{"files home", "a-student", "GET", "/s/schule-a/files/user/{a-student}", "", 200, "Notizen.txt"},
 	{"files someone else's home", "a-teacher", "GET", "/s/schule-a/files/user/{a-student}", "", 404, ""},
