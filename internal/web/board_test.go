@@ -266,7 +266,7 @@ func TestBoardTwoNodes(t *testing.T) {
 		if docs[0] == docs[1] && strings.Contains(docs[0], `"seq":8`) {
 			break
 		}
-		if try == 100 {
+		if try == 250 {
 			t.Fatalf("the nodes hold different boards:\nA %s\nB %s", docs[0], docs[1])
 		}
 		time.Sleep(20 * time.Millisecond)
