@@ -342,3 +342,21 @@ func TestBoardTrashPage(t *testing.T) {
 		t.Fatal("the trash is not empty after restoring")
 	}
 }
+
+// TestBoardLongTitleSaved: a board titled with the longest title, in
+// umlauts, is saved as a Tafelbild under a name the files module takes
+// (cut to its 255 bytes), not refused.
+func TestBoardLongTitleSaved(t *testing.T) {
+	f := newFixture(t, nil)
+	title := strings.Repeat("Ü", 200)
+	if rec := f.do("a-teacher", "PATCH", f.expand("/api/v1/boards/{a-board}"), `{"title":"`+title+`"}`); rec.Code != 200 {
+		t.Fatalf("title: %d %s", rec.Code, rec.Body)
+	}
+	rec := f.do("a-teacher", "POST", f.expand("/api/v1/boards/{a-board}/save-to-files"), "")
+	var out struct{ Path string }
+	decode(t, rec, &out)
+	name := strings.TrimPrefix(out.Path, "/Tafelbilder/")
+	if rec.Code != 201 || !strings.HasPrefix(name, "Tafelbild 2026-11-30 5a ÜÜÜ") || !strings.HasSuffix(name, "Ü.png") || len(name) > 255 {
+		t.Fatalf("save: %d %s (%d bytes)", rec.Code, rec.Body, len(name))
+	}
+}

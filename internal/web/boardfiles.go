@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	_ "golang.org/x/image/webp"
 
@@ -90,16 +91,20 @@ func exportName(b *schulhof.Board, day time.Time) string {
 	}
 	parts = append(parts, b.Title)
 	name := strings.Join(parts, " ")
+	// what schulhof.CleanName refuses in a file's name becomes a dash
 	name = strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 32 {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 32 || r == 0x7f {
 			return '-'
 		}
 		return r
 	}, name)
-	if len([]rune(name)) > 200 {
-		name = string([]rune(name)[:200])
+	// the files module takes 255 bytes with the extension: a long title
+	// in umlauts is cut at a character, not refused
+	for len(name) > schulhof.MaxNameBytes-len(".png") {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
 	}
-	return name
+	return strings.TrimSpace(name)
 }
 
 // apiBoardPagePNG: GET /api/v1/boards/{board}/pages/{n}/export.png: page n
