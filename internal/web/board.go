@@ -143,6 +143,17 @@ func (lb *liveBoard) applyLogged(op *board.Op) {
 	lb.doc.Apply(op)
 }
 
+// onBoard runs fn with the board's drawing loaded, under its lock.
+func (s *Server) onBoard(ctx context.Context, id schulhof.BoardID, fn func(lb *liveBoard) error) error {
+	lb := s.boards.get(id, s.now())
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	if err := s.loaded(ctx, id, lb); err != nil {
+		return err
+	}
+	return fn(lb)
+}
+
 // loaded makes sure the drawing is there; lb.mu is held.
 func (s *Server) loaded(ctx context.Context, id schulhof.BoardID, lb *liveBoard) error {
 	lb.used = s.now()

@@ -111,16 +111,12 @@ func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	id := b.ID
-	lb := s.boards.get(id, s.now())
-	lb.mu.Lock()
-	err = s.loaded(r.Context(), id, lb)
-	var doc []byte
-	if err == nil {
+	var doc, present []byte
+	err = s.onBoard(r.Context(), b.ID, func(lb *liveBoard) (err error) {
 		doc, err = lb.docJSON()
-	}
-	present := lb.present
-	lb.mu.Unlock()
+		present = lb.present
+		return err
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return

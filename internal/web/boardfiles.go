@@ -43,14 +43,12 @@ const MaxBoardImage = 20 << 20
 var boardImageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
 
 // boardDoc is a copy of the board's drawing, for exports.
-func (s *Server) boardDoc(ctx context.Context, id schulhof.BoardID) (*board.Doc, error) {
-	lb := s.boards.get(id, s.now())
-	lb.mu.Lock()
-	defer lb.mu.Unlock()
-	if err := s.loaded(ctx, id, lb); err != nil {
-		return nil, err
-	}
-	return lb.doc.Clone(), nil
+func (s *Server) boardDoc(ctx context.Context, id schulhof.BoardID) (doc *board.Doc, err error) {
+	err = s.onBoard(ctx, id, func(lb *liveBoard) error {
+		doc = lb.doc.Clone()
+		return nil
+	})
+	return doc, err
 }
 
 // boardImages loads the board's pictures for rendering, each once.
@@ -107,16 +105,24 @@ func exportName(b *schulhof.Board, day time.Time) string {
 	return strings.TrimSpace(name)
 }
 
+// boardExport is the path's board, a copy of its drawing and its
+// pictures, for an export.
+func (s *Server) boardExport(r *http.Request) (*schulhof.User, *schulhof.Board, *board.Doc, board.Images, error) {
+	u, b, err := s.boardFromPath(r)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	doc, err := s.boardDoc(r.Context(), b.ID)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return u, b, doc, s.boardImages(r.Context(), b.ID), nil
+}
+
 // apiBoardPagePNG: GET /api/v1/boards/{board}/pages/{n}/export.png: page n
 // (from 1) as PNG.
 func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
-	_, b, err := s.boardFromPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id := b.ID
-	doc, err := s.boardDoc(r.Context(), id)
+	_, b, doc, images, err := s.boardExport(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -127,7 +133,7 @@ func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.no_page"))
 		return
 	}
-	png, err := doc.PNG(pages[n-1].ID, 1, s.boardImages(r.Context(), id))
+	png, err := doc.PNG(pages[n-1].ID, 1, images)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -141,18 +147,12 @@ func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 
 // apiBoardPDF: GET /api/v1/boards/{board}/export.pdf: the whole board.
 func (s *Server) apiBoardPDF(w http.ResponseWriter, r *http.Request) {
-	_, b, err := s.boardFromPath(r)
+	_, b, doc, images, err := s.boardExport(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id := b.ID
-	doc, err := s.boardDoc(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pdf, err := doc.PDF(b.Title, s.boardImages(r.Context(), id))
+	pdf, err := doc.PDF(b.Title, images)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -174,22 +174,15 @@ func sendExport(w http.ResponseWriter, contentType, name string, b []byte) {
 // page, a PDF for more. Saving again the same day makes a new version.
 // -> {"path", "node", "space"}.
 func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
-	u, b, err := s.boardFromPath(r)
+	u, b, doc, images, err := s.boardExport(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id := b.ID
 	if !b.Leader {
 		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "board.leaders_only"))
 		return
 	}
-	doc, err := s.boardDoc(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	images := s.boardImages(r.Context(), id)
 	name, ctype := exportName(b, s.now()), "application/pdf"
 	var data []byte
 	if pages := doc.PageList(); len(pages) == 1 {
