@@ -180,34 +180,38 @@ func (s *Server) updateBoard(w http.ResponseWriter, r *http.Request, u *schulhof
 	writeJSON(w, http.StatusOK, b)
 }
 
-// apiDeleteBoard: DELETE /api/v1/boards/{board}: into the trash, for its
-// owner and the school's admins.
-func (s *Server) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
+// trashBoard puts the path's board into the trash or takes it out (its
+// owner, the school's admins); who may see it changes at once.
+func (s *Server) trashBoard(r *http.Request, deleted bool) (*schulhof.User, schulhof.BoardID, error) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, 0, err
 	}
-	if err := s.db.DeleteBoard(r.Context(), u, id); err != nil {
-		s.fail(w, r, err)
-		return
+	if deleted {
+		err = s.db.DeleteBoard(r.Context(), u, id)
+	} else {
+		err = s.db.RestoreBoard(r.Context(), u, id)
 	}
 	s.boardAudiences.clear()
+	return u, id, err
+}
+
+// apiDeleteBoard: DELETE /api/v1/boards/{board}: into the trash.
+func (s *Server) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := s.trashBoard(r, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // apiRestoreBoard: POST /api/v1/boards/{board}/restore: out of the trash.
 func (s *Server) apiRestoreBoard(w http.ResponseWriter, r *http.Request) {
-	u, id, err := boardTarget(r)
+	u, id, err := s.trashBoard(r, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.db.RestoreBoard(r.Context(), u, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.boardAudiences.clear()
 	b, err := s.db.FindBoardByID(r.Context(), u, id)
 	if err != nil {
 		s.fail(w, r, err)

@@ -93,29 +93,20 @@ func (s *Server) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 
 // deleteBoardFromForm: POST /boards/{board}/delete: into the trash.
 func (s *Server) deleteBoardFromForm(w http.ResponseWriter, r *http.Request) {
-	u, id, err := boardTarget(r)
-	if err == nil {
-		err = s.db.DeleteBoard(r.Context(), u, id)
-	}
-	if err != nil {
+	if _, _, err := s.trashBoard(r, true); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.boardAudiences.clear()
 	http.Redirect(w, r, "/boards", http.StatusSeeOther)
 }
 
 // restoreBoardFromForm: POST /boards/{board}/restore: out of the trash.
 func (s *Server) restoreBoardFromForm(w http.ResponseWriter, r *http.Request) {
-	u, id, err := boardTarget(r)
-	if err == nil {
-		err = s.db.RestoreBoard(r.Context(), u, id)
-	}
+	_, id, err := s.trashBoard(r, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.boardAudiences.clear()
 	http.Redirect(w, r, "/boards/"+strconv.FormatInt(int64(id), 10), http.StatusSeeOther)
 }
 
