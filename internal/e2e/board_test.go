@@ -9,9 +9,6 @@ import (
 
 	cdpinput "github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
-
-	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/password"
 )
 
 // TestBoard: the teacher draws on the class's board and the student, with
@@ -22,20 +19,8 @@ import (
 // and the student finds it in the class folder.
 func TestBoard(t *testing.T) {
 	ctx := newBrowser(t)
-	bg := context.Background()
 	db, ts := startServer(t)
-	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
-	must(t, db.CreateSchool(bg, sc))
-	hash := password.Hash("tafel-passwort", password.Fast)
-	teacher := &schulhof.User{SchoolID: sc.ID, Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher}
-	jonas := &schulhof.User{SchoolID: sc.ID, Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
-	for _, u := range []*schulhof.User{teacher, jonas} {
-		must(t, db.CreateUser(bg, u, hash))
-	}
-	class := &schulhof.Group{SchoolID: sc.ID, Name: "7b", Kind: schulhof.GroupClass}
-	must(t, db.CreateGroup(bg, class))
-	must(t, db.SetMember(bg, sc.ID, class.ID, teacher.ID, schulhof.MemberRoleLeader))
-	must(t, db.SetMember(bg, sc.ID, class.ID, jonas.ID, schulhof.MemberRoleMember))
+	class := seedClass7b(t, db, "tafel-passwort")
 
 	login := func(ctx context.Context, who string) { t.Helper(); logIn(t, ctx, ts.URL, who+"@gym", "tafel-passwort") }
 	failOnScriptErrors(t, ctx, "the teacher's")

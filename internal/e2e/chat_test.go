@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/password"
 )
 
 // TestChat: the teacher writes in the class room; the student, with the
@@ -21,20 +18,8 @@ import (
 // shows on the other side live, the new room with its unread count.
 func TestChat(t *testing.T) {
 	ctx := newBrowser(t)
-	bg := context.Background()
 	db, ts := startServer(t)
-	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
-	must(t, db.CreateSchool(bg, sc))
-	hash := password.Hash("chat-passwort", password.Fast)
-	teacher := &schulhof.User{SchoolID: sc.ID, Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher}
-	jonas := &schulhof.User{SchoolID: sc.ID, Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
-	for _, u := range []*schulhof.User{teacher, jonas} {
-		must(t, db.CreateUser(bg, u, hash))
-	}
-	class := &schulhof.Group{SchoolID: sc.ID, Name: "7b", Kind: schulhof.GroupClass}
-	must(t, db.CreateGroup(bg, class))
-	must(t, db.SetMember(bg, sc.ID, class.ID, teacher.ID, schulhof.MemberRoleLeader))
-	must(t, db.SetMember(bg, sc.ID, class.ID, jonas.ID, schulhof.MemberRoleMember))
+	seedClass7b(t, db, "chat-passwort")
 
 	login := func(ctx context.Context, who string) { t.Helper(); logIn(t, ctx, ts.URL, who+"@gym", "chat-passwort") }
 	openRoom := func(ctx context.Context, who string) {

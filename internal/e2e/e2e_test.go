@@ -67,6 +67,27 @@ func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Acti
 	}
 }
 
+// seedClass7b makes the school "gym" with class 7b of the teacher
+// mueller (Maria Müller) and the student jonas (Jonas Becker), both with
+// the password.
+func seedClass7b(t *testing.T, db *sqlstore.DB, pw string) *schulhof.Group {
+	t.Helper()
+	bg := context.Background()
+	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
+	must(t, db.CreateSchool(bg, sc))
+	hash := password.Hash(pw, password.Fast)
+	teacher := &schulhof.User{SchoolID: sc.ID, Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher}
+	jonas := &schulhof.User{SchoolID: sc.ID, Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
+	for _, u := range []*schulhof.User{teacher, jonas} {
+		must(t, db.CreateUser(bg, u, hash))
+	}
+	class := &schulhof.Group{SchoolID: sc.ID, Name: "7b", Kind: schulhof.GroupClass}
+	must(t, db.CreateGroup(bg, class))
+	must(t, db.SetMember(bg, sc.ID, class.ID, teacher.ID, schulhof.MemberRoleLeader))
+	must(t, db.SetMember(bg, sc.ID, class.ID, jonas.ID, schulhof.MemberRoleMember))
+	return class
+}
+
 // failOnScriptErrors fails the test on a script error in the tab.
 func failOnScriptErrors(t *testing.T, ctx context.Context, whose string) {
 	chromedp.Listen(ctx, func(ev any) {
@@ -77,10 +98,10 @@ func failOnScriptErrors(t *testing.T, ctx context.Context, whose string) {
 }
 
 // logIn logs a user in on the login page.
-func logIn(t *testing.T, ctx context.Context, base, login, password string) {
+func logIn(t *testing.T, ctx context.Context, base, login, pw string) {
 	t.Helper()
 	step(t, ctx, login+" login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), login), chromedp.SendKeys(chromedp.ID("password"), password))
+		chromedp.SendKeys(chromedp.ID("login"), login), chromedp.SendKeys(chromedp.ID("password"), pw))
 	submit(t, ctx, login+" login", "form[action='/login'] button[type=submit]")
 }
 
