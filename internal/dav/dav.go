@@ -17,6 +17,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/userbytes"
 )
 
 // Prefix is where WebDAV is mounted.
@@ -121,8 +123,40 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bw.buf.Flush()
 		return
 	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// webdav sends a file with http.ServeContent, typed by its name;
+		// the bytes are a user's, so userbytes decides how they go out
+		w = &userBytesWriter{ResponseWriter: w, name: path.Base(r.URL.Path)}
+	}
 	wd.ServeHTTP(w, r.WithContext(ctx))
 }
+
+// userBytesWriter sets the headers of user bytes (userbytes.SetHeaders) on
+// a successful GET of a file, from the type webdav gave it.
+type userBytesWriter struct {
+	http.ResponseWriter
+	name        string
+	wroteHeader bool
+}
+
+func (u *userBytesWriter) WriteHeader(code int) {
+	if !u.wroteHeader {
+		u.wroteHeader = true
+		if h := u.ResponseWriter.Header(); code < 300 { // webdav answers a GET of a folder 405
+			userbytes.SetHeaders(h, u.name, h.Get("Content-Type"), true)
+		}
+	}
+	u.ResponseWriter.WriteHeader(code)
+}
+
+func (u *userBytesWriter) Write(p []byte) (int, error) {
+	if !u.wroteHeader {
+		u.WriteHeader(http.StatusOK)
+	}
+	return u.ResponseWriter.Write(p)
+}
+
+func (u *userBytesWriter) Unwrap() http.ResponseWriter { return u.ResponseWriter }
 
 // roomForPut answers 507 Insufficient Storage before a PUT that the
 // space's quota cannot take (by its Content-Length, or because the space

@@ -16,6 +16,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/userbytes"
 )
 
 // Assignments ("Aufgaben"): a teacher sets work for groups, students hand
@@ -449,22 +450,13 @@ func (s *Server) maySeeHandIn(r *http.Request, v *assignmentView, student schulh
 	return false
 }
 
-// serveBlob sends stored bytes with Range and ETag, inline only for types
-// a browser shows without running them.
+// serveBlob sends stored bytes with Range and ETag; ?inline=1 shows those
+// a browser shows without running them (userbytes decides).
 func serveBlob(w http.ResponseWriter, r *http.Request, name, ctype, sha string, modified time.Time, rd io.ReadSeeker) {
-	base, _, _ := strings.Cut(ctype, ";")
-	disposition := "attachment"
-	if r.URL.Query().Get("inline") == "1" && inlineTypes[strings.TrimSpace(base)] {
-		disposition = "inline"
-	}
 	h := w.Header()
-	h.Set("Content-Disposition", disposition+"; filename*=UTF-8''"+url.PathEscape(name))
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; media-src 'self'")
+	userbytes.SetHeaders(h, name, ctype, r.URL.Query().Get("inline") == "1")
 	h.Set("ETag", `"`+sha+`"`)
 	h.Set("Cache-Control", "private, no-cache")
-	if ctype != "" {
-		h.Set("Content-Type", ctype)
-	}
 	http.ServeContent(w, r, "", modified, rd)
 }
 

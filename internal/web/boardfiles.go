@@ -33,6 +33,7 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/userbytes"
 )
 
 // MaxBoardImage bounds an uploaded picture or PDF.
@@ -400,9 +401,7 @@ func (s *Server) apiBoardImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rd.Close()
-	w.Header().Set("Content-Type", img.ContentType)
+	userbytes.SetHeaders(w.Header(), "Bild-"+ref, img.ContentType, true)
 	w.Header().Set("Cache-Control", "private, max-age=86400")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(w, r, "", time.Time{}, rd)
 }

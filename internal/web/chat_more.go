@@ -18,6 +18,7 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/push"
+	"github.com/schulhof/schulhof/internal/userbytes"
 )
 
 // The messenger beyond rooms and messages: conversations people start,
@@ -359,15 +360,8 @@ func (s *Server) apiChatAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rd.Close()
-	disposition := "attachment"
-	ct := "application/octet-stream"
-	if a.Image {
-		disposition, ct = "inline", a.ContentType
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": a.Name}))
+	userbytes.SetHeaders(w.Header(), a.Name, a.ContentType, a.Image)
 	w.Header().Set("Cache-Control", "private, max-age=86400")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	http.ServeContent(w, r, "", time.Time{}, rd)
 }
 

@@ -344,12 +344,6 @@ func (s *Server) apiGetNode(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, n)
 }
 
-// inlineTypes may be shown in the browser; everything else downloads, so
-// that an uploaded web page can never run in the platform's origin.
-var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
-	"application/pdf": true, "text/plain": true, "audio/mpeg": true, "audio/ogg": true, "audio/wav": true,
-	"video/mp4": true, "video/webm": true, "video/ogg": true}
-
 // apiDownload: GET /api/v1/schools/{school}/nodes/{node}/content, with
 // Range (videos seek, downloads resume) and ETag.
 func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {

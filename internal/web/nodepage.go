@@ -13,6 +13,7 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/thumb"
+	"github.com/schulhof/schulhof/internal/userbytes"
 )
 
 // One file or folder: its preview (images, PDF, audio, video, text), its
@@ -44,7 +45,7 @@ func previewKind(ctype string) string {
 	base, _, _ := strings.Cut(ctype, ";")
 	base = strings.TrimSpace(base)
 	switch {
-	case !inlineTypes[base]:
+	case !userbytes.ShowsInline(base):
 		return ""
 	case strings.HasPrefix(base, "image/"):
 		return "image"
@@ -346,7 +347,7 @@ func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
 		}
 		s.thumbs.Put(n.SHA256, data)
 	}
-	w.Header().Set("Content-Type", "image/jpeg")
+	userbytes.SetHeaders(w.Header(), "Vorschau.jpg", "image/jpeg", true)
 	w.Write(data)
 }
 
