@@ -22,7 +22,7 @@ var windowsReserved = map[string]bool{"CON": true, "PRN": true, "AUX": true, "NU
 // (NFD), Windows composed ones, and both must name the same file. Names
 // that would break on another system are refused with a reason a user can
 // act on, never silently changed: path separators, characters Windows
-// forbids, control characters, "." and "..", reserved device names, a
+// forbids, control characters, bidirectional overrides, "." and "..", reserved device names, a
 // trailing dot or space, more than 255 bytes.
 func CleanName(name string) (string, error) {
 	invalid := func(key string, args ...any) (string, error) {
@@ -50,6 +50,10 @@ func CleanName(name string) (string, error) {
 			return invalid("name.character", string(r))
 		case r < 0x20 || r == 0x7f || unicode.Is(unicode.Cc, r) || r == '\uFFFD':
 			return invalid("name.control")
+		case unicode.Is(unicode.Bidi_Control, r):
+			// U+202E turns "Rechnung\u202Efdp.exe" into "Rechnungexe.pdf"
+			// on screen: a name must look like what it is
+			return invalid("name.bidi")
 		}
 	}
 	base := strings.ToUpper(name)

@@ -133,6 +133,14 @@ func CanWriteSpace(a *User, school SchoolID, space Space, acc SpaceAccess, stude
 	return false
 }
 
+// CanBreakLock: remove another user's WebDAV lock in a space: those who
+// may write there whatever the folder allows students (the owner of a
+// home; a group's leaders and the school's admins), so that nobody's
+// forgotten lock keeps a teacher out of the class folder.
+func CanBreakLock(a *User, school SchoolID, space Space, acc SpaceAccess) bool {
+	return CanWriteSpace(a, school, space, acc, false)
+}
+
 // AssignmentRelation is what the actor is to an assignment's groups,
 // looked up by the caller.
 type AssignmentRelation struct {

@@ -44,6 +44,8 @@ type PutOptions struct {
 // Store keeps blobs.
 //
 // Errors: EInvalid (key "upload.too_large") when the stream exceeds MaxSize;
+// EBadRequest (key "upload.cut_off") when reading the stream fails or it
+// ends before ExpectedSize;
 // EUnavailable (key "storage.full") when there is no room; ENotFound from
 // Open for an unknown key.
 type Store interface {
@@ -69,6 +71,11 @@ type Store interface {
 	PartialOffset(ctx context.Context, id string) (int64, error)
 	FinishPartial(ctx context.Context, id string) (Info, error)
 	DeletePartial(ctx context.Context, id string) error
+
+	// SweepTemp removes what writes that never finished (a crash, a
+	// killed process) left behind and that is older than age: no running
+	// write is that old.
+	SweepTemp(ctx context.Context, age time.Duration) error
 }
 
 // Reader reads one blob.
@@ -81,7 +88,8 @@ var (
 	errTooLarge = func(max int64) error {
 		return &schulhof.Error{Code: schulhof.EInvalid, Key: "upload.too_large", Args: []any{FormatSize(max)}}
 	}
-	errFull = &schulhof.Error{Code: schulhof.EUnavailable, Key: "storage.full", RetryAfter: 60}
+	errCutOff = &schulhof.Error{Code: schulhof.EBadRequest, Key: "upload.cut_off"}
+	errFull   = &schulhof.Error{Code: schulhof.EUnavailable, Key: "storage.full", RetryAfter: 60}
 )
 
 // FormatSize writes a size the way people read it: 700 Bytes, 12 KB,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,13 +49,16 @@ func NewDisk(dir string) (*Disk, error) {
 			return nil, fmt.Errorf("blob store: %w", err)
 		}
 	}
-	if err := d.cleanTemp(time.Hour); err != nil {
+	if err := d.SweepTemp(context.Background(), time.Hour); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *Disk) cleanTemp(olderThan time.Duration) error {
+// SweepTemp removes temporary files of uploads older than age. The server
+// calls it in its housekeeping, so that what a crash left does not wait
+// for the next start.
+func (d *Disk) SweepTemp(_ context.Context, olderThan time.Duration) error {
 	entries, err := os.ReadDir(filepath.Join(d.dir, "tmp"))
 	if err != nil {
 		return fmt.Errorf("blob store: %w", err)
@@ -102,7 +106,8 @@ func (d *Disk) Put(ctx context.Context, r io.Reader, opt PutOptions) (Info, erro
 		}
 	}()
 	h := sha256.New()
-	src := io.Reader(&ctxReader{ctx: ctx, r: r})
+	in := &ctxReader{ctx: ctx, r: r}
+	src := io.Reader(in)
 	if opt.MaxSize > 0 {
 		src = io.LimitReader(src, opt.MaxSize+1)
 	}
@@ -110,6 +115,12 @@ func (d *Disk) Put(ctx context.Context, r io.Reader, opt PutOptions) (Info, erro
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
 		return Info{}, errFull
+	case errors.As(in.err, new(*http.MaxBytesError)):
+		return Info{}, errTooLarge(opt.MaxSize)
+	case in.err != nil, err == nil && opt.ExpectedSize >= 0 && n < opt.ExpectedSize:
+		// the client's fault, not the server's: a connection cut off
+		// mid-file, or a body shorter than its Content-Length
+		return Info{}, errCutOff
 	case err != nil:
 		return Info{}, fmt.Errorf("blob store: write: %w", err)
 	case opt.MaxSize > 0 && n > opt.MaxSize:
@@ -217,16 +228,23 @@ func syncDir(dir string) error {
 
 // ctxReader stops a copy when the request is cancelled (the client went
 // away), so that the half upload is removed at once.
+// ctxReader stops reading when ctx ends, and keeps the error of the
+// reader it reads (not of the file it is copied to).
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader
+	err error
 }
 
 func (c *ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
 }
 
 type diskReader struct {

@@ -98,7 +98,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == "PROPFIND" {
 		fs.memo = newMemo()
 	}
-	locks := &requestLocks{store: h.locks, fs: fs, ctx: ctx}
+	locks := &requestLocks{store: h.locks, fs: fs, ctx: ctx, path: strings.TrimPrefix(r.URL.Path, Prefix)}
+	if r.Method == "LOCK" {
+		if status := fs.lockRefusal(ctx, locks.path); status != 0 {
+			http.Error(w, lockRefusalText[status], status)
+			return
+		}
+	}
 	if r.Method == "PROPFIND" || r.Method == "PROPPATCH" || r.Method == "LOCK" {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
 		if err != nil || len(body) > 1<<20 || !namespacesValid(body) {
@@ -110,8 +116,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if r.Method == "PUT" && !h.roomForPut(ctx, w, r, fs) {
-		return
+	if r.Method == "PUT" {
+		if !h.roomForPut(ctx, w, r, fs) {
+			return
+		}
+		fs.put = &putGuard{body: r.Body, length: r.ContentLength}
+		r.Body = fs.put
+		w = &putAnswer{ResponseWriter: w, g: fs.put}
 	}
 	wd := &webdav.Handler{Prefix: Prefix, FileSystem: fs, LockSystem: locks}
 	if r.Method == "PROPFIND" {
@@ -177,6 +188,77 @@ func (h *Handler) roomForPut(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	return true
 }
+
+var lockRefusalText = map[int]string{
+	http.StatusNotFound:  "Nicht gefunden.",
+	http.StatusForbidden: "Sperren darf nur, wer hier schreiben darf.",
+	http.StatusConflict:  "Den Ordner gibt es nicht.",
+}
+
+// putGuard is the body of a PUT. It notes a body that broke off (a short
+// body, a dropped connection), so that the file is not saved, and what the
+// blob store refused, so that the client hears why.
+type putGuard struct {
+	body     io.ReadCloser
+	length   int64 // Content-Length, -1 if chunked
+	read     int64
+	bodyErr  error
+	storeErr error
+}
+
+func (g *putGuard) Read(p []byte) (int, error) {
+	n, err := g.body.Read(p)
+	g.read += int64(n)
+	if err == io.EOF && g.length >= 0 && g.read < g.length {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil && err != io.EOF {
+		g.bodyErr = err
+	}
+	return n, err
+}
+
+func (g *putGuard) Close() error { return g.body.Close() }
+
+// answer is the status and text for how the PUT failed, or 0 when webdav
+// knows best. (webdav answers every failed copy 405 Method Not Allowed.)
+func (g *putGuard) answer() (int, string) {
+	switch {
+	case g.bodyErr != nil:
+		return http.StatusBadRequest, "Die Datei ist nicht vollständig angekommen. Bitte noch einmal hochladen."
+	case schulhof.Match(g.storeErr, schulhof.EInvalid), schulhof.Match(g.storeErr, schulhof.EUnavailable):
+		// upload.too_large with the space's room as the limit; storage.full
+		return http.StatusInsufficientStorage, "Dafür reicht der Speicherplatz nicht."
+	}
+	return 0, ""
+}
+
+// putAnswer replaces webdav's error status of a failed PUT with putGuard's.
+type putAnswer struct {
+	http.ResponseWriter
+	g        *putGuard
+	replaced bool
+}
+
+func (p *putAnswer) WriteHeader(code int) {
+	if code >= 400 {
+		if status, text := p.g.answer(); status != 0 {
+			p.replaced = true
+			http.Error(p.ResponseWriter, text, status)
+			return
+		}
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+func (p *putAnswer) Write(b []byte) (int, error) {
+	if p.replaced {
+		return len(b), nil // webdav's text for its own status
+	}
+	return p.ResponseWriter.Write(b)
+}
+
+func (p *putAnswer) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // bufferedWriter is a ResponseWriter whose body goes through a buffer.
 type bufferedWriter struct {

@@ -36,6 +36,8 @@ type fileSystem struct {
 	// nothing (PROPFIND): listing a folder of 10,000 entries then takes a
 	// few queries instead of several per entry. nil for other requests.
 	memo *memo
+	// put watches the body of a PUT; nil for other requests
+	put *putGuard
 }
 
 type memo struct {
@@ -317,6 +319,8 @@ func (fs *fileSystem) create(ctx context.Context, name string, flag int) (webdav
 		w.info, w.err = fs.h.blobs.Put(ctx, pr, blob.PutOptions{MaxSize: min(8<<30, room), ExpectedSize: -1})
 		if w.err == nil {
 			fs.h.quota.Stored(fs.school.ID, loc.space, w.info.Size)
+		} else if fs.put != nil {
+			fs.put.storeErr = w.err // read by the handler after Close waited for done
 		}
 		pr.CloseWithError(w.err)
 		close(w.done)
@@ -349,7 +353,13 @@ func (w *writer) Close() error {
 		return nil
 	}
 	w.closed = true
-	w.pw.Close()
+	if g := w.fs.put; g != nil && g.bodyErr != nil {
+		// webdav closes the file even when the body broke off; what
+		// arrived must not replace the file
+		w.pw.CloseWithError(g.bodyErr)
+	} else {
+		w.pw.Close()
+	}
 	<-w.done
 	if w.err != nil {
 		return w.err

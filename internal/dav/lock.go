@@ -102,6 +102,8 @@ type requestLocks struct {
 	store *LockStore
 	fs    *fileSystem
 	ctx   context.Context
+	// path is the request's path, which an UNLOCK names inside the lock
+	path string
 }
 
 var _ webdav.LockSystem = (*requestLocks)(nil)
@@ -227,11 +229,44 @@ func (rl *requestLocks) Unlock(now time.Time, token string) error {
 	if l == nil {
 		return webdav.ErrNoSuchLock
 	}
-	if l.owner != rl.fs.user.ID {
+	if l.owner != rl.fs.user.ID && !rl.mayBreak(l) {
 		return webdav.ErrForbidden
 	}
 	delete(s.byToken, token)
 	return nil
+}
+
+// mayBreak reports whether the user may remove another's lock l: the
+// UNLOCK's path lies in it, in a space where schulhof.CanBreakLock lets
+// them.
+func (rl *requestLocks) mayBreak(l *lock) bool {
+	loc, err := rl.fs.resolve(rl.ctx, rl.path)
+	if err != nil || loc.root || loc.groups || !l.covers(rl.key(rl.path)) {
+		return false
+	}
+	return schulhof.CanBreakLock(rl.fs.user, rl.fs.school.ID, loc.space, loc.acc)
+}
+
+// lockRefusal is the status that refuses a LOCK of name, or 0: only who
+// may write there may lock (a student's lock on the class folder would
+// hold off the teacher's writes for a day), and a new name needs its
+// folder.
+func (fs *fileSystem) lockRefusal(ctx context.Context, name string) int {
+	loc, err := fs.resolve(ctx, name)
+	switch {
+	case err != nil:
+		return http.StatusNotFound
+	case loc.root || loc.groups:
+		return http.StatusForbidden
+	}
+	parent, err := fs.parent(ctx, loc)
+	if err != nil {
+		return http.StatusConflict
+	}
+	if ok, err := fs.mayWrite(ctx, loc, parent); err != nil || !ok {
+		return http.StatusForbidden
+	}
+	return 0
 }
 
 // lockInfo is the body of a LOCK request.

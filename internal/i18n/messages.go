@@ -292,6 +292,7 @@ var messages = map[string][2]string{
 	"name.separator":    {"Ein Name darf kein „/“ und kein „\\“ enthalten.", "A name must not contain \"/\" or \"\\\"."},
 	"name.character":    {"Das Zeichen „%s“ ist in Namen nicht erlaubt (Windows kann es nicht speichern).", "The character \"%s\" is not allowed in names (Windows cannot store it)."},
 	"name.control":      {"Der Name enthält unsichtbare Steuerzeichen.", "The name contains invisible control characters."},
+	"name.bidi":         {"Der Name enthält unsichtbare Zeichen, die die Schreibrichtung umdrehen.", "The name contains invisible characters that reverse the writing direction."},
 	"name.reserved":     {"„%s“ ist unter Windows ein reservierter Name.", "\"%s\" is a reserved name on Windows."},
 
 	// files
@@ -340,6 +341,7 @@ var messages = map[string][2]string{
 	"flash.restored":              {"Wiederhergestellt.", "Restored."},
 
 	// uploads
+	"upload.cut_off":   {"Die Datei ist nicht vollständig angekommen, die Verbindung brach ab. Bitte noch einmal hochladen.", "The file did not arrive completely: the connection broke off. Please upload it again."},
 	"upload.too_large": {"Die Datei ist zu groß: erlaubt sind höchstens %s.", "The file is too large: at most %s are allowed."},
 	"storage.full":     {"Der Speicher des Servers ist voll. Bitte sag der Schul-IT Bescheid.", "The server's storage is full. Please tell the school's IT."},
 	"blob.not_found":   {"Der Inhalt dieser Datei fehlt.", "The content of this file is missing."},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -195,7 +196,14 @@ func (s *Server) showLoginPage(w http.ResponseWriter, r *http.Request) {
 
 // safeNext keeps redirects after login on this site.
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
+	// browsers drop tabs and newlines anywhere in a URL and read a
+	// backslash as a slash, so "/\t/evil.example" is "//evil.example"
+	if strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") {
 		return "/"
 	}
 	return n

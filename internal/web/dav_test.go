@@ -150,7 +150,8 @@ func TestWebDAVAppPassword(t *testing.T) {
 
 // TestWebDAVLocksPerFile: a lock locks the file, not the path a user sees:
 // two users' /home/x.txt are different files, and a group's file is the
-// same for everyone who writes there. Only the owner unlocks.
+// same for everyone who writes there. Only the owner unlocks (and who may
+// break locks there: TestWebDAVLockNeedsWrite).
 func TestWebDAVLocksPerFile(t *testing.T) {
 	f := newFixture(t, nil)
 	lockBody := `<?xml version="1.0"?><lockinfo xmlns="DAV:"><lockscope><exclusive/></lockscope><locktype><write/></locktype><owner>Lehrer</owner></lockinfo>`
@@ -165,8 +166,8 @@ func TestWebDAVLocksPerFile(t *testing.T) {
 	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "x", "If", "(<"+token+">)"); rec.Code < 400 {
 		t.Fatalf("admin uses the teacher's lock token: %d", rec.Code)
 	}
-	if rec := davDo(t, f, "admin@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 403 {
-		t.Fatalf("admin unlocks the teacher's lock: %d", rec.Code)
+	if rec := davDo(t, f, "student@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 403 {
+		t.Fatalf("a student unlocks the teacher's lock: %d", rec.Code)
 	}
 	if rec := davDo(t, f, "teacher@schule-a", "PUT", "/dav/groups/5a/Material/BLATT.TXT", "neu", "If", "(<"+token+">)"); rec.Code != 204 && rec.Code != 201 {
 		t.Fatalf("owner writes with the token (other case): %d %s", rec.Code, rec.Body)
@@ -213,5 +214,86 @@ func TestWebDAVQuota(t *testing.T) {
 	}
 	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/wieder.txt", "1"); rec.Code != 201 {
 		t.Fatalf("after deleting: %d", rec.Code)
+	}
+}
+
+// TestWebDAVPutCutOff: a PUT whose body ends before its Content-Length
+// (a dropped connection) is answered 400 and leaves the file as it was; a
+// chunked PUT past the quota is 507, not webdav's 405; the same short body
+// on the files API is 400, not 500.
+func TestWebDAVPutCutOff(t *testing.T) {
+	f := newFixture(t, nil)
+	put := func(path, body string, length int64) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("PUT", path, strings.NewReader(body))
+		req.ContentLength = length
+		if length < 0 {
+			req.TransferEncoding = []string{"chunked"}
+		}
+		req.SetBasicAuth("student@schule-a", testPassword)
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := put("/dav/home/Notizen.txt", "nur ein Teil", 100); rec.Code != 400 || !strings.Contains(rec.Body.String(), "nicht vollständig") {
+		t.Fatalf("short body: %d %s", rec.Code, rec.Body)
+	}
+	if rec := davDo(t, f, "student@schule-a", "GET", "/dav/home/Notizen.txt", ""); rec.Body.String() != "geheim a" {
+		t.Fatalf("the short body replaced the file: %q", rec.Body)
+	}
+	if rec := put("/dav/home/Neu.txt", "nur ein Teil", 100); rec.Code != 400 {
+		t.Fatalf("short body of a new file: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "student@schule-a", "GET", "/dav/home/Neu.txt", ""); rec.Code != 404 {
+		t.Fatalf("the short body made a file: %d %q", rec.Code, rec.Body)
+	}
+	f.quota(t, schulhof.SpaceUser, schulhof.RoleStudent, 100)
+	if rec := put("/dav/home/Gross.txt", strings.Repeat("x", 200), -1); rec.Code != 507 {
+		t.Fatalf("chunked PUT over the quota: %d %s", rec.Code, rec.Body)
+	}
+	if rec := put("/dav/home/Klein.txt", "passt", -1); rec.Code != 201 {
+		t.Fatalf("chunked PUT within the quota: %d %s", rec.Code, rec.Body)
+	}
+	req := httptest.NewRequest("PUT", f.expand("/api/v1/schools/schule-a/spaces/user/{a-student}/files?name=Kurz.txt"), strings.NewReader("kurz"))
+	req.ContentLength = 50
+	req.Header.Set("Authorization", "Bearer "+f.token["a-student"])
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "nicht vollständig") {
+		t.Fatalf("files API, short body: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestWebDAVLockNeedsWrite: a student who may only read the class folder
+// cannot lock it (nor a new name in it: 403, not 500), so the teacher's
+// writes go on; a lock of the teacher's can be broken by the school's
+// admin, who may write there, and not by the student.
+func TestWebDAVLockNeedsWrite(t *testing.T) {
+	f := newFixture(t, nil)
+	lockBody := `<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>`
+	for _, path := range []string{"/dav/groups/5a/", "/dav/groups/5a/Material/", "/dav/groups/5a/Material/Blatt.txt", "/dav/groups/5a/Material/Neu.txt", "/dav/groups/5a/Fehlt/Neu.txt"} {
+		rec := davDo(t, f, "student@schule-a", "LOCK", path, lockBody, "Depth", "infinity", "Timeout", "Second-86400")
+		if rec.Code != 403 && rec.Code != 409 {
+			t.Fatalf("student LOCK %s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	if rec := davDo(t, f, "teacher@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "neu"); rec.Code != 204 && rec.Code != 201 {
+		t.Fatalf("teacher's write after the student's LOCK: %d", rec.Code)
+	}
+	rec := davDo(t, f, "teacher@schule-a", "LOCK", "/dav/groups/5a/Material/Blatt.txt", lockBody, "Depth", "0")
+	token := strings.Trim(rec.Header().Get("Lock-Token"), "<>")
+	if rec.Code != 200 || token == "" {
+		t.Fatalf("teacher LOCK: %d %s", rec.Code, rec.Body)
+	}
+	if rec := davDo(t, f, "student@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 403 {
+		t.Fatalf("student broke the teacher's lock: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "admin"); rec.Code != 423 {
+		t.Fatalf("write to a locked file: %d", rec.Code)
+	}
+	if rec := davDo(t, f, "admin@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 204 {
+		t.Fatalf("admin breaks the lock: %d %s", rec.Code, rec.Body)
+	}
+	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "admin"); rec.Code != 204 && rec.Code != 201 {
+		t.Fatalf("write after the lock was broken: %d", rec.Code)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,11 +82,17 @@ func TestFailedUploadLeavesNoBlob(t *testing.T) {
 }
 
 // TestHousekeeping: trash older than the retention goes for good, and so do
-// the bytes that no file names any more; what is named stays.
+// the bytes that no file names any more and the temporary file a crashed
+// upload left (without waiting for the next start); what is named stays.
 func TestHousekeeping(t *testing.T) {
 	f := newFixture(t, nil)
 	orphan, err := f.blobs.Put(ctx, strings.NewReader("crashed upload"), blob.PutOptions{ExpectedSize: -1})
 	must(t, err)
+	crashed := filepath.Join(f.blobDir, "tmp", "upload-crashed")
+	running := filepath.Join(f.blobDir, "tmp", "upload-running")
+	must(t, os.WriteFile(crashed, []byte("half"), 0o600))
+	must(t, os.WriteFile(running, []byte("half"), 0o600))
+	must(t, os.Chtimes(crashed, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)))
 	srv, err := web.New(web.Config{OrphanAge: time.Nanosecond}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	must(t, err)
 	// a day later: the trash is kept
@@ -95,6 +103,12 @@ func TestHousekeeping(t *testing.T) {
 	}
 	if _, err := f.blobs.Open(ctx, orphan.Key); !schulhof.Match(err, schulhof.ENotFound) {
 		t.Fatalf("orphan blob kept: %v", err)
+	}
+	if _, err := os.Stat(crashed); !os.IsNotExist(err) {
+		t.Fatalf("a crashed upload's temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(running); err != nil {
+		t.Fatalf("a running upload's temporary file was removed: %v", err)
 	}
 	// 31 days later: gone, with its bytes
 	f.db.Now = func() time.Time { return sqltest.Clock.Add(31 * 24 * time.Hour) }

@@ -170,7 +170,8 @@ func (s *Server) Run(ctx context.Context) {
 }
 
 // Housekeeping removes expired sessions, trash older than the retention,
-// chat messages older than their school keeps them, and blobs that no
+// chat messages older than their school keeps them, temporary files of
+// uploads that never finished, and blobs that no
 // file or attachment names (uploads that crashed or were refused
 // after their bytes were stored).
 func (s *Server) Housekeeping(ctx context.Context) {
@@ -181,6 +182,9 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		s.log.Info("deleted expired sessions", "count", n)
 	}
 	s.limiter.Sweep()
+	if err := s.blobs.SweepTemp(ctx, time.Hour); err != nil {
+		s.log.Error("sweep temporary upload files", "err", err)
+	}
 	keep := s.cfg.TrashRetention
 	if keep <= 0 {
 		keep = 30 * 24 * time.Hour
