@@ -164,6 +164,9 @@ type UserUpdate struct {
 	ShortCode  *string
 	Active     *bool
 	Language   *string
+	// Class moves the user into the class of that name (made if there is
+	// none yet); "" takes them out of every class.
+	Class *string
 }
 
 // Credentials is a login with its new plain password, handed to the admin

@@ -436,6 +436,7 @@ var messages = map[string][2]string{
 	"app_password.explain":       {"Mit WebDAV siehst du deine Dateien und die deiner Gruppen in der Dateien-App des iPads oder am Computer. Melde dich dort mit deinem Benutzernamen und einem App-Passwort an. Mit Zwei-Faktor-Anmeldung geht es nur mit App-Passwort.", "With WebDAV you see your files and your groups' files in the iPad's Files app or on a computer. Log in there with your user name and an app password. With two-factor login on, only an app password works."},
 	"app_password.dav_address":   {"Adresse", "Address"},
 	"app_password.dav_login":     {"Benutzername", "User name"},
+	"app_password.your_password": {"Dein Passwort (zur Bestätigung)", "Your password (to confirm)"},
 	"app_password.name":          {"Name des Geräts", "Name of the device"},
 	"app_password.create":        {"App-Passwort erstellen", "Create app password"},
 	"app_password.created":       {"Dein neues App-Passwort für „%s“:", "Your new app password for “%s”:"},

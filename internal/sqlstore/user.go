@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -166,8 +167,83 @@ func (db *DB) CreateUser(ctx context.Context, u *schulhof.User, passwordHash str
 		if err := db.insertUser(ctx, tx, u, passwordHash); err != nil {
 			return err
 		}
+		if c := strings.TrimSpace(u.Class); c != "" {
+			if err := db.setClass(ctx, tx, u, c); err != nil {
+				return err
+			}
+		}
 		return db.audit(ctx, tx, u.SchoolID, "user.create", u.Login, u.Role.String())
 	})
+}
+
+// setClass puts the user into the class group of that name, made if there
+// is none ("" takes them out of every class), in the caller's transaction:
+// a user is never saved with half of a change. A student leaves their
+// other class (setMember); staff lead it.
+func (db *DB) setClass(ctx context.Context, tx *sql.Tx, u *schulhof.User, class string) error {
+	if class == "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = $1
+			AND group_id IN (SELECT id FROM groups WHERE school_id = $2 AND kind = $3)`, u.ID, u.SchoolID, string(schulhof.GroupClass)); err != nil {
+			return fmt.Errorf("leave classes: %w", err)
+		}
+		u.Class = ""
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+		WHERE m.user_id = $1 AND g.school_id = $2 AND g.kind = $3`, u.ID, u.SchoolID, string(schulhof.GroupClass))
+	if err != nil {
+		return fmt.Errorf("find class: %w", err)
+	}
+	var current []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		current = append(current, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, name := range current {
+		if strings.EqualFold(name, class) {
+			u.Class = name
+			return nil // in it already
+		}
+	}
+	g := &schulhof.Group{SchoolID: u.SchoolID, Name: class, Kind: schulhof.GroupClass}
+	g.Normalize()
+	if err := g.Validate(); err != nil {
+		// the user's field is "class", not the group's "name"
+		if e, ok := err.(*schulhof.Error); ok {
+			for i := range e.Fields {
+				e.Fields[i].Field = "class"
+			}
+		}
+		return err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT id, name FROM groups WHERE school_id = $1 AND kind = $2 AND LOWER(name) = LOWER($3)`,
+		u.SchoolID, string(schulhof.GroupClass), g.Name).Scan(&g.ID, &g.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = db.insertGroup(ctx, tx, g)
+		if err == nil {
+			err = db.audit(ctx, tx, u.SchoolID, "group.create", g.Name, string(g.Kind))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	role := schulhof.MemberRoleMember
+	if u.Role.IsStaff() {
+		role = schulhof.MemberRoleLeader
+	}
+	if err := db.setMember(ctx, tx, u.SchoolID, g.ID, u.ID, schulhof.GroupClass, u.Role, role); err != nil {
+		return err
+	}
+	u.Class = g.Name
+	return db.audit(ctx, tx, u.SchoolID, "group.member.set", g.Name, u.Login+" "+string(role))
 }
 
 func (db *DB) insertUser(ctx context.Context, tx *sql.Tx, u *schulhof.User, hash string) error {
@@ -224,6 +300,11 @@ func (db *DB) UpdateUser(ctx context.Context, school schulhof.SchoolID, id schul
 			return err
 		}
 		out = u
+		if upd.Class != nil {
+			if err := db.setClass(ctx, tx, u, strings.TrimSpace(*upd.Class)); err != nil {
+				return err
+			}
+		}
 		if len(changed) == 0 {
 			return nil
 		}
@@ -255,8 +336,9 @@ func (db *DB) writeUser(ctx context.Context, tx *sql.Tx, u *schulhof.User) error
 	return nil
 }
 
-// SetPassword stores a new hash. A reset by someone else (mustChange)
-// also ends the user's sessions, so a lost device is logged out.
+// SetPassword stores a new hash and ends the user's app passwords. A reset
+// by someone else (mustChange) also ends the user's sessions, so a lost
+// device is logged out.
 func (db *DB) SetPassword(ctx context.Context, school schulhof.SchoolID, id schulhof.UserID, hash string, mustChange bool) error {
 	return db.update(ctx, func(tx *sql.Tx) error {
 		var login string
@@ -268,12 +350,17 @@ func (db *DB) SetPassword(ctx context.Context, school schulhof.SchoolID, id schu
 			hash, mustChange, db.now(), id); err != nil {
 			return fmt.Errorf("set password: %w", err)
 		}
+		// app passwords were made with the old password: who changes it
+		// because someone saw it ends what that someone may have made
+		if _, err := tx.ExecContext(ctx, `DELETE FROM app_passwords WHERE user_id = $1`, id); err != nil {
+			return err
+		}
 		if !mustChange {
 			return nil // the user's own change; the web layer keeps their session
 		}
 		// a reset is what an admin does when an account is lost or taken
 		// over: every way in that the old owner set up ends with it
-		for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM app_passwords WHERE user_id = $1`} {
+		for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
 				return err
 			}

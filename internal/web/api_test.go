@@ -54,8 +54,10 @@ var apiScenarios = []scenario{
 
 	{"app passwords", "a-teacher", "GET", "/api/v1/me/app-passwords", "", 200, `"items":[]`},
 	{"app passwords anonymous", "", "GET", "/api/v1/me/app-passwords", "", 401, ""},
-	{"create app password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad"}`, 201, `"password":"`},
-	{"create app password no name", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":" "}`, 422, ""},
+	{"create app password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad","password":"`+testPassword+`"}`, 201, `"password":"`},
+	{"create app password no name", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":" ","password":"`+testPassword+`"}`, 422, ""},
+	{"create app password without the password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad"}`, 422, "Passwort"},
+	{"create app password wrong password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad","password":"falsch"}`, 422, "Passwort"},
 	{"delete app password unknown", "a-student", "DELETE", "/api/v1/me/app-passwords/987654", "", 404, ""},
 	{"my timetable", "a-student", "GET", "/api/v1/me/timetable?week=2026-W49", "", 200, `"week":"2026-W49","monday":"2026-11-30","lessons":[{"date":"2026-12-02","period":1,"start":"07:55","end":"08:40","subject":"Mathe 5a a","room":"R100","group":"","status":"exam"`},
 	{"my timetable this week", "a-teacher", "GET", "/api/v1/me/timetable", "", 200, `"week":"2026-W49"`},

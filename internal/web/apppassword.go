@@ -42,9 +42,20 @@ type createdAppPassword struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) createAppPassword(r *http.Request, name string) (*createdAppPassword, error) {
+// createAppPassword makes one after the user entered their password again
+// (a session left open on a shared PC must not become a lasting key), and
+// not while the school's required two-factor login is not set up: an app
+// password would walk around it.
+func (s *Server) createAppPassword(r *http.Request, name, password string) (*createdAppPassword, error) {
+	a := authOf(r)
+	if gate(a) == schulhof.ETwoFactorSetup {
+		return nil, schulhof.Errorf(schulhof.ETwoFactorSetup, "auth.two_factor_setup_required")
+	}
+	if err := s.confirmPassword(r, password, "password"); err != nil {
+		return nil, err
+	}
 	pw := schulhof.NewAppPassword()
-	p, err := s.db.CreateAppPassword(r.Context(), authOf(r).user.ID, name, schulhof.HashAppPassword(pw))
+	p, err := s.db.CreateAppPassword(r.Context(), a.user.ID, name, schulhof.HashAppPassword(pw))
 	if err != nil {
 		return nil, err
 	}
@@ -61,16 +72,17 @@ func (s *Server) apiListAppPasswords(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newList(ps, ""))
 }
 
-// apiCreateAppPassword: POST /api/v1/me/app-passwords {"name"}.
+// apiCreateAppPassword: POST /api/v1/me/app-passwords {"name", "password"}.
 func (s *Server) apiCreateAppPassword(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Name string `json:"name"`
+		Name     string `json:"name"`
+		Password string `json:"password"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.createAppPassword(r, in.Name)
+	p, err := s.createAppPassword(r, in.Name, in.Password)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -92,7 +104,7 @@ func (s *Server) apiDeleteAppPassword(w http.ResponseWriter, r *http.Request) {
 // on the profile page (not in a redirect, so it is in no URL or history).
 func (s *Server) submitAppPassword(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "profile.title")
-	p, err := s.createAppPassword(r, r.PostFormValue("name"))
+	p, err := s.createAppPassword(r, r.PostFormValue("name"), r.PostFormValue("password"))
 	if err != nil {
 		status := s.formError(r, v, err)
 		s.fillProfile(r, v)

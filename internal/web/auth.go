@@ -21,19 +21,21 @@ type loginInput struct {
 	TOTP     string `json:"totp,omitempty"`
 }
 
-// login checks the credentials and starts a session.
-func (s *Server) login(ctx context.Context, r *http.Request, in loginInput, allowPending bool) (string, *schulhof.User, *schulhof.Session, error) {
+// login checks the credentials, starts a session and sets its cookie (and
+// the device cookie once the login is complete).
+func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Request, in loginInput, allowPending bool) (string, *schulhof.User, *schulhof.Session, error) {
 	user, account, err := s.verifyPassword(ctx, r, in)
 	if err != nil {
 		return "", nil, nil, err
 	}
 	ip := s.clientIP(r)
+	src := s.loginSource(r, account)
 	pending := false
 	if user.TOTPEnabled {
 		if in.TOTP != "" {
 			if err := s.checkTOTP(ctx, user, in.TOTP); err != nil {
 				s.metrics.logins.WithLabelValues("failed").Inc()
-				s.limiter.Fail(account, ip)
+				s.limiter.Fail(account, src)
 				return "", nil, nil, err
 			}
 		} else if allowPending {
@@ -42,7 +44,11 @@ func (s *Server) login(ctx context.Context, r *http.Request, in loginInput, allo
 			return "", nil, nil, schulhof.Errorf(schulhof.ETOTPRequired, "auth.totp_required")
 		}
 	}
-	s.limiter.Succeed(account)
+	if !pending {
+		// with the code still to come, the failures keep counting: the
+		// code is guessed no easier than the password
+		s.limiter.Succeed(account, src)
+	}
 	s.metrics.logins.WithLabelValues("ok").Inc()
 	tok, th := newToken()
 	now := s.now()
@@ -51,7 +57,63 @@ func (s *Server) login(ctx context.Context, r *http.Request, in loginInput, allo
 	if err := s.db.CreateSession(ctx, sess); err != nil {
 		return "", nil, nil, err
 	}
+	s.setSessionCookie(w, r, tok)
+	if !pending {
+		s.setDeviceCookie(w, r, account)
+	}
 	return tok, user, sess, nil
+}
+
+// Fields of a login are capped before anything keeps or hashes them.
+const (
+	maxLoginField    = 320 // login@school
+	maxPasswordField = 1024
+)
+
+// accountKey names an account for the limiter: the school's slug and the
+// login, as typed or as stored.
+func accountKey(slug, login string) string { return strings.ToLower(slug + "/" + login) }
+
+// accountOf is the limiter's name of a logged-in user.
+func accountOf(a *auth) string {
+	slug := ""
+	if a.school != nil {
+		slug = a.school.Slug
+	}
+	return accountKey(slug, a.user.Login)
+}
+
+// confirmPassword checks the password of the logged-in user again (before
+// an app password is made or the password changed), under the same limits
+// as a login: a stolen session must not become a way to guess it.
+func (s *Server) confirmPassword(r *http.Request, pw string, field string) error {
+	ctx := r.Context()
+	a := authOf(r)
+	account := accountOf(a)
+	src := s.loginSource(r, account)
+	if wait, _ := s.limiter.Check(account, src); wait > 0 {
+		return &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)}
+	}
+	wrong := &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
+		Fields: []schulhof.FieldError{{Field: field, Key: "password.current_wrong"}}}
+	if pw == "" || len(pw) > maxPasswordField {
+		return wrong
+	}
+	hash, err := s.db.PasswordHash(ctx, a.user.ID)
+	if err != nil {
+		return err
+	}
+	ok, err := s.hasher.Verify(ctx, pw, hash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if lock := s.limiter.Fail(account, src); lock > 0 {
+			return &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(lock)}, RetryAfter: seconds(lock)}
+		}
+		return wrong
+	}
+	return nil
 }
 
 // verifyPassword checks login and password. The order matters: a locked
@@ -65,11 +127,26 @@ func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginIn
 	if login == "" || in.Password == "" {
 		return nil, "", schulhof.Errorf(schulhof.EInvalid, "auth.missing")
 	}
-	ip := s.clientIP(r)
-	account := slug + "/" + login
-	if wait := s.limiter.Check(account, ip); wait > 0 {
+	if len(in.Login) > maxLoginField || len(in.School) > maxLoginField || len(in.Password) > maxPasswordField {
+		// no account has such a login; nothing of it is kept
+		s.metrics.logins.WithLabelValues("failed").Inc()
+		return nil, "", schulhof.Errorf(schulhof.EUnauthorized, "auth.failed")
+	}
+	account := accountKey(slug, login)
+	src := s.loginSource(r, account)
+	wait, slow := s.limiter.Check(account, src)
+	if wait > 0 {
 		s.metrics.logins.WithLabelValues("locked").Inc()
 		return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)}
+	}
+	if slow > 0 {
+		t := time.NewTimer(slow)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, "", ctx.Err()
+		}
 	}
 	var user *schulhof.User
 	hash := ""
@@ -100,7 +177,7 @@ func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginIn
 	}
 	if !ok || user == nil {
 		s.metrics.logins.WithLabelValues("failed").Inc()
-		if lock := s.limiter.Fail(account, ip); lock > 0 {
+		if lock := s.limiter.Fail(account, src); lock > 0 {
 			return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(lock)}, RetryAfter: seconds(lock)}
 		}
 		return nil, "", schulhof.Errorf(schulhof.EUnauthorized, "auth.failed")
@@ -155,12 +232,11 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	tok, user, _, err := s.login(r.Context(), r, in, false)
+	tok, user, _, err := s.login(r.Context(), w, r, in, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.setSessionCookie(w, r, tok)
 	out, err := s.meOf(r.Context(), user, nil)
 	if err != nil {
 		s.fail(w, r, err)
@@ -212,7 +288,7 @@ func safeNext(n string) string {
 // submitLogin: POST /login.
 func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
 	in := loginInput{School: r.PostFormValue("school"), Login: r.PostFormValue("login"), Password: r.PostFormValue("password")}
-	tok, user, sess, err := s.login(r.Context(), r, in, true)
+	_, user, sess, err := s.login(r.Context(), w, r, in, true)
 	if err != nil {
 		v := s.newView(r, "login.title")
 		v.Form["login"], v.Form["school"], v.Form["next"] = in.Login, in.School, safeNext(r.PostFormValue("next"))
@@ -223,7 +299,6 @@ func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, "login", v)
 		return
 	}
-	s.setSessionCookie(w, r, tok)
 	switch {
 	case sess.TOTPPending:
 		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
@@ -263,17 +338,14 @@ func (s *Server) submitTOTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	account := "/" + a.user.Login
-	if a.school != nil {
-		account = a.school.Slug + account
-	}
-	ip := s.clientIP(r)
-	if wait := s.limiter.Check(account, ip); wait > 0 {
+	account := accountOf(a)
+	src := s.loginSource(r, account)
+	if wait, _ := s.limiter.Check(account, src); wait > 0 {
 		s.fail(w, r, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)})
 		return
 	}
 	if err := s.checkTOTP(r.Context(), a.user, r.PostFormValue("code")); err != nil {
-		s.limiter.Fail(account, ip)
+		s.limiter.Fail(account, src)
 		v := s.newView(r, "totp.title")
 		s.render(w, r, s.formError(r, v, err), "totp", v)
 		return
@@ -282,6 +354,8 @@ func (s *Server) submitTOTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.limiter.Succeed(account, src)
+	s.setDeviceCookie(w, r, account)
 	target := "/"
 	if a.user.MustChangePassword {
 		target = "/password"
@@ -307,7 +381,7 @@ func (s *Server) submitPassword(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	err := s.changePassword(r.Context(), a, r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm"))
+	err := s.changePassword(r, a, r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm"))
 	if err != nil {
 		v := s.newView(r, "password.title")
 		status := s.formError(r, v, err)
@@ -324,18 +398,10 @@ func (s *Server) submitPassword(w http.ResponseWriter, r *http.Request) {
 
 // changePassword checks the current password, the new one's strength, and
 // ends the user's other sessions.
-func (s *Server) changePassword(ctx context.Context, a *auth, current, newPw, confirm string) error {
-	hash, err := s.db.PasswordHash(ctx, a.user.ID)
-	if err != nil {
+func (s *Server) changePassword(r *http.Request, a *auth, current, newPw, confirm string) error {
+	ctx := r.Context()
+	if err := s.confirmPassword(r, current, "current"); err != nil {
 		return err
-	}
-	ok, err := s.hasher.Verify(ctx, current, hash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
-			Fields: []schulhof.FieldError{{Field: "current", Key: "password.current_wrong"}}}
 	}
 	if err := password.Validate(newPw); err != nil {
 		return err
@@ -368,7 +434,7 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.changePassword(r.Context(), authOf(r), in.Current, in.New, in.New); err != nil {
+	if err := s.changePassword(r, authOf(r), in.Current, in.New, in.New); err != nil {
 		s.fail(w, r, err)
 		return
 	}

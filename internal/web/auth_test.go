@@ -43,8 +43,14 @@ func TestLoginForms(t *testing.T) {
 			}
 			if tc.want == 200 {
 				c := rec.Result().Cookies()
-				if len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteLaxMode || c[0].Value == "" {
-					t.Fatalf("session cookie %+v", c)
+				// the session's, then the device's (the limiter's way in for the owner)
+				if len(c) != 2 || c[0].Name != "schulhof_session" || c[1].Name != "schulhof_device" {
+					t.Fatalf("cookies %+v", c)
+				}
+				for _, c := range c {
+					if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Value == "" {
+						t.Fatalf("cookie %+v", c)
+					}
 				}
 				if !strings.Contains(rec.Body.String(), `"token":"`) || !strings.Contains(rec.Body.String(), `"role":`) {
 					t.Fatal(rec.Body)
@@ -277,5 +283,169 @@ func TestProfilePasswordChangeKeepsThisSessionOnly(t *testing.T) {
 	}
 	if rec := f.page("a-student", "POST", "/profile/password", "current=ganz-neues-pw&new=x&confirm=y"); rec.Code != 422 {
 		t.Fatalf("bad new password: %d", rec.Code)
+	}
+}
+
+// TestTwoFactorCannotBeWalkedAround: with two-factor required for staff, a
+// teacher without it gets no WebDAV with the password and can make no app
+// password; codes guessed after a right password count towards the
+// lockout; an app password needs the password and ends when it changes.
+func TestTwoFactorCannotBeWalkedAround(t *testing.T) {
+	f := newFixture(t, nil)
+	// an app password of the teacher's from before the school's rule
+	rec := f.do("a-teacher", "POST", "/api/v1/me/app-passwords", `{"name":"iPad","password":"`+testPassword+`"}`)
+	var made struct{ Password string }
+	decode(t, rec, &made)
+	if rec := f.do("a-admin", "PATCH", "/api/v1/schools/schule-a", `{"require_two_factor_for_staff":true}`); rec.Code != 200 {
+		t.Fatal(rec.Code)
+	}
+	if rec := davDo(t, f, "teacher@schule-a", "PROPFIND", "/dav/home/", "", "Depth", "1"); rec.Code != 401 {
+		t.Fatalf("WebDAV with the password, two-factor required and not set up: %d", rec.Code)
+	}
+	req := httptest.NewRequest("PROPFIND", "/dav/home/", nil)
+	req.SetBasicAuth("teacher@schule-a", made.Password)
+	dav := httptest.NewRecorder()
+	f.srv.ServeHTTP(dav, req)
+	if dav.Code != 401 {
+		t.Fatalf("WebDAV with an older app password, two-factor required and not set up: %d", dav.Code)
+	}
+	if rec := f.page("a-teacher", "POST", "/profile/app-passwords", "name=iPad&password="+testPassword); rec.Code < 400 {
+		t.Fatalf("app password made without the required two-factor: %d", rec.Code)
+	}
+	if rec := f.do("a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad","password":"`+testPassword+`"}`); rec.Code != 201 {
+		t.Fatalf("students are not staff: %d", rec.Code)
+	}
+
+	// with two-factor on: a right password does not reset the count of
+	// wrong codes
+	secret := totp.NewSecret()
+	must(t, f.db.SetTOTP(ctx, f.user["b-teacher"].ID, secret, true))
+	locked := false
+	for i := 0; i < 6 && !locked; i++ {
+		rec := f.page("", "POST", "/login", "login=teacher%40schule-b&password="+testPassword)
+		if rec.Code == 429 {
+			locked = true
+			break
+		}
+		if rec.Code != 303 || rec.Header().Get("Location") != "/login/totp" {
+			t.Fatalf("password step %d: %d %s", i, rec.Code, rec.Header().Get("Location"))
+		}
+		req := httptest.NewRequest("POST", "/login/totp", strings.NewReader("code=000000"))
+		req.Header.Set("Cookie", "schulhof_session="+rec.Result().Cookies()[0].Value)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		code := httptest.NewRecorder()
+		f.srv.ServeHTTP(code, req)
+		locked = code.Code == 429
+	}
+	if !locked {
+		t.Fatal("six rounds of right password and wrong code did not lock the pair")
+	}
+
+	// the password changes: the app passwords made with the old one end
+	rec = f.do("a-student", "POST", "/api/v1/me/app-passwords", `{"name":"Laptop","password":"`+testPassword+`"}`)
+	decode(t, rec, &made)
+	if code := davWithPassword(f, "student@schule-a", made.Password); code != 207 {
+		t.Fatalf("app password before the change: %d", code)
+	}
+	if rec := f.do("a-student", "POST", "/api/v1/me/password", `{"current":"`+testPassword+`","new":"ein-ganz-neues-Passwort"}`); rec.Code != 204 {
+		t.Fatalf("change: %d %s", rec.Code, rec.Body)
+	}
+	if code := davWithPassword(f, "student@schule-a", made.Password); code != 401 {
+		t.Fatalf("app password after the password changed: %d", code)
+	}
+}
+
+func davWithPassword(f *fixture, login, pw string) int {
+	req := httptest.NewRequest("PROPFIND", "/dav/home/", nil)
+	req.Header.Set("Depth", "1")
+	req.SetBasicAuth(login, pw)
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+// TestLockoutIsNoWeapon: guesses from the school's address lock neither
+// the owner's known browser behind the same address nor anyone else; a
+// login of a megabyte is refused without being kept.
+func TestLockoutIsNoWeapon(t *testing.T) {
+	f := newFixture(t, nil)
+	login := func(pw string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(loginBody("schule-a", "teacher", pw)))
+		req.Header.Set("Content-Type", "application/json")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		return rec
+	}
+	ok := login(testPassword)
+	var device *http.Cookie
+	for _, c := range ok.Result().Cookies() {
+		if c.Name == "schulhof_device" {
+			device = c
+		}
+	}
+	if ok.Code != 200 || device == nil {
+		t.Fatalf("login: %d, device cookie %v", ok.Code, device)
+	}
+	for i := 0; i < 5; i++ {
+		login("falsch")
+	}
+	if rec := login(testPassword); rec.Code != 429 {
+		t.Fatalf("the guessing pair is not locked: %d", rec.Code)
+	}
+	if rec := login(testPassword, device); rec.Code != 200 {
+		t.Fatalf("the owner's browser is locked out by another's guesses: %d %s", rec.Code, rec.Body)
+	}
+	forged := &http.Cookie{Name: "schulhof_device", Value: strings.SplitN(device.Value, ".", 2)[0] + ".AAAA"}
+	if rec := login(testPassword, forged); rec.Code != 429 {
+		t.Fatalf("a forged device cookie passes: %d", rec.Code)
+	}
+	if rec := f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", testPassword)); rec.Code != 200 {
+		t.Fatalf("another account behind the same address: %d", rec.Code)
+	}
+	huge := strings.Repeat("x", 1<<20)
+	if rec := f.do("", "POST", "/api/v1/auth/login", `{"school":"schule-a","login":"`+huge+`","password":"x"}`); rec.Code != 401 && rec.Code != 400 {
+		t.Fatalf("a login of a megabyte: %d", rec.Code)
+	}
+}
+
+// TestUserChangeIsOneTransaction: a valid name with an invalid class is
+// refused as a whole, naming the class; a valid one changes both.
+func TestUserChangeIsOneTransaction(t *testing.T) {
+	f := newFixture(t, nil)
+	path := f.expand("/api/v1/schools/schule-a/users/{a-student}")
+	long := strings.Repeat("k", 101)
+	rec := f.do("a-admin", "PATCH", path, `{"first_name":"Umbenannt","class":"`+long+`"}`)
+	if rec.Code != 422 || !strings.Contains(rec.Body.String(), `"class"`) || strings.Contains(rec.Body.String(), `"name"`) {
+		t.Fatalf("invalid class: %d %s", rec.Code, rec.Body)
+	}
+	u, err := f.db.FindUserByID(ctx, f.school["a"].ID, f.user["a-student"].ID)
+	must(t, err)
+	if u.FirstName != f.user["a-student"].FirstName {
+		t.Fatalf("the name changed with the refused class: %q", u.FirstName)
+	}
+	groups, err := f.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: f.school["a"].ID, Kind: schulhof.GroupClass})
+	must(t, err)
+	if len(groups) != 2 {
+		t.Fatalf("a refused change left %d classes", len(groups))
+	}
+	rec = f.do("a-admin", "PATCH", path, `{"first_name":"Umbenannt","class":"6c"}`)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"class":"6c"`) {
+		t.Fatalf("valid change: %d %s", rec.Code, rec.Body)
+	}
+	mine, err := f.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: f.school["a"].ID, UserID: f.user["a-student"].ID, Kind: schulhof.GroupClass})
+	must(t, err)
+	if len(mine) != 1 || mine[0].Name != "6c" {
+		t.Fatalf("classes after the move: %+v", mine)
+	}
+	// a new user with an invalid class is not made at all
+	rec = f.do("a-admin", "POST", "/api/v1/schools/schule-a/users", `{"login":"neu","first_name":"Neu","last_name":"Kind","role":"student","class":"`+long+`"}`)
+	if rec.Code != 422 {
+		t.Fatalf("new user, invalid class: %d %s", rec.Code, rec.Body)
+	}
+	if _, err := f.db.FindUserByLogin(ctx, f.school["a"].ID, "neu"); !schulhof.Match(err, schulhof.ENotFound) {
+		t.Fatalf("the user was made without the class: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"net/http"
 	"sync"
@@ -28,9 +29,10 @@ type basicEntry struct {
 const basicCacheTTL = 5 * time.Minute
 
 // BasicAuth checks WebDAV credentials: "login@school" and the password or
-// an app password. With their own password, users with two-factor and
-// users who must still choose their password are refused: they log in on
-// the web first (and create an app password there).
+// an app password. With their own password, users with two-factor, staff
+// whose school requires two-factor, and users who must still choose their
+// password are refused: they log in on the web first (and create an app
+// password there, once two-factor is on).
 func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.User, error) {
 	ctx := r.Context()
 	key := sha256.Sum256([]byte(login + "\x00" + password))
@@ -40,7 +42,7 @@ func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.U
 	s.basic.mu.Unlock()
 	if ok && now.Before(e.until) {
 		u, err := s.db.FindUserByID(ctx, e.school, e.user)
-		if err == nil && u.Active && !u.TOTPEnabled && !u.MustChangePassword {
+		if err == nil && u.Active && !u.TOTPEnabled && !u.MustChangePassword && !s.twoFactorMissing(ctx, u) {
 			if h, err := s.db.PasswordHash(ctx, u.ID); err == nil && h == e.hash {
 				return u, nil
 			}
@@ -50,6 +52,9 @@ func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.U
 		// app passwords are random and long: a lookup, no slow hash, no
 		// cache; one that is not the user's goes on as a wrong password
 		if u, err := s.appPasswordUser(ctx, login, password); err != nil || u != nil {
+			if err == nil && s.twoFactorMissing(ctx, u) {
+				return nil, schulhof.Errorf(schulhof.EUnauthorized, "dav.web_login_first")
+			}
 			return u, err
 		}
 	}
@@ -57,10 +62,10 @@ func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.U
 	if err != nil {
 		return nil, err
 	}
-	if u.SchoolID == 0 || u.TOTPEnabled || u.MustChangePassword {
+	if u.SchoolID == 0 || u.TOTPEnabled || u.MustChangePassword || s.twoFactorMissing(ctx, u) {
 		return nil, schulhof.Errorf(schulhof.EUnauthorized, "dav.web_login_first")
 	}
-	s.limiter.Succeed(account)
+	s.limiter.Succeed(account, s.loginSource(r, account))
 	s.metrics.logins.WithLabelValues("ok").Inc()
 	h, err := s.db.PasswordHash(ctx, u.ID)
 	if err != nil {
@@ -73,4 +78,15 @@ func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.U
 	s.basic.m[key] = basicEntry{user: u.ID, school: u.SchoolID, hash: h, until: now.Add(basicCacheTTL)}
 	s.basic.mu.Unlock()
 	return u, nil
+}
+
+// twoFactorMissing reports whether the user's school requires two-factor
+// for staff and the user, staff, has not set it up: neither the password
+// nor an app password opens WebDAV then.
+func (s *Server) twoFactorMissing(ctx context.Context, u *schulhof.User) bool {
+	if u.TOTPEnabled || !u.Role.IsStaff() || u.SchoolID == 0 {
+		return false
+	}
+	sc, err := s.schools.get(ctx, u.SchoolID)
+	return err != nil || sc.Require2FA
 }

@@ -106,7 +106,7 @@ func TestWebDAVAppPassword(t *testing.T) {
 	if rec := davDo(t, f, "teacher@schule-a", "PROPFIND", "/dav/home/", "", "Depth", "1"); rec.Code != 401 {
 		t.Fatalf("two-factor user with password: %d", rec.Code)
 	}
-	rec := f.page("a-teacher", "POST", "/profile/app-passwords", "name=iPad")
+	rec := f.page("a-teacher", "POST", "/profile/app-passwords", "name=iPad&password="+testPassword)
 	m := regexp.MustCompile(`data-testid="app-password">([a-z0-9-]+)<`).FindStringSubmatch(rec.Body.String())
 	if rec.Code != 200 || m == nil {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)

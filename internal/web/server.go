@@ -76,6 +76,8 @@ type Server struct {
 	hasher   *password.Hasher
 	log      *slog.Logger
 	limiter  *Limiter
+	// deviceKey signs device cookies (device.go)
+	deviceKey []byte
 	schools  *schoolCache
 	org      operatorCache
 	basic    basicCache
@@ -120,6 +122,11 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	now := func() time.Time { return db.Now() }
 	s := &Server{cfg: cfg, db: db, blobs: blobs, hasher: hasher, log: log, now: now,
 		limiter: NewLimiter(now), schools: newSchoolCache(db), basic: basicCache{m: map[[32]byte]basicEntry{}}}
+	key, err := loadDeviceKey(context.Background(), db.SettingOnce)
+	if err != nil {
+		return nil, err
+	}
+	s.deviceKey = key
 	s.metrics = newMetrics(db)
 	s.thumbs = thumb.NewCache(32 << 20)
 	s.usage.m = map[usageKey]usageEntry{}

@@ -65,41 +65,13 @@ func (s *Server) createUser(ctx context.Context, sc *schulhof.School, in userInp
 	if err != nil {
 		return nil, err
 	}
+	if in.Class != nil {
+		u.Class = strings.TrimSpace(*in.Class)
+	}
 	if err := s.db.CreateUser(ctx, u, hash); err != nil {
 		return nil, err
 	}
-	if in.Class != nil && strings.TrimSpace(*in.Class) != "" {
-		if err := s.joinClass(ctx, sc.ID, u, strings.TrimSpace(*in.Class)); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
-}
-
-// joinClass puts the user into the named class group, creating it.
-func (s *Server) joinClass(ctx context.Context, school schulhof.SchoolID, u *schulhof.User, class string) error {
-	gs, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: school, Kind: schulhof.GroupClass})
-	if err != nil {
-		return err
-	}
-	var g *schulhof.Group
-	for _, x := range gs {
-		if strings.EqualFold(x.Name, class) {
-			g = x
-		}
-	}
-	if g == nil {
-		g = &schulhof.Group{SchoolID: school, Name: class, Kind: schulhof.GroupClass}
-		if err := s.db.CreateGroup(ctx, g); err != nil {
-			return err
-		}
-	}
-	role := schulhof.MemberRoleMember
-	if u.Role.IsStaff() {
-		role = schulhof.MemberRoleLeader
-	}
-	u.Class = g.Name
-	return s.db.SetMember(ctx, school, g.ID, u.ID, role)
 }
 
 // userFromPath resolves {id} within the school and checks that the actor
@@ -282,25 +254,8 @@ func (s *Server) updateUser(ctx context.Context, sc *schulhof.School, id schulho
 		// an admin who locks themselves out needs the operator to get back
 		return nil, schulhof.Errorf(schulhof.EConflict, "user.self_lockout")
 	}
-	u, err := s.db.UpdateUser(ctx, sc.ID, id, upd)
-	if err != nil {
-		return nil, err
-	}
-	if in.Class != nil && !strings.EqualFold(strings.TrimSpace(*in.Class), u.Class) {
-		if c := strings.TrimSpace(*in.Class); c != "" {
-			err = s.joinClass(ctx, sc.ID, u, c)
-		} else if cur, ferr := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID, Kind: schulhof.GroupClass}); ferr == nil {
-			for _, g := range cur {
-				if err = s.db.RemoveMember(ctx, sc.ID, g.ID, u.ID); err != nil {
-					break
-				}
-			}
-			u.Class = ""
-		} else {
-			err = ferr
-		}
-	}
-	return u, err
+	upd.Class = in.Class // user and class in one transaction
+	return s.db.UpdateUser(ctx, sc.ID, id, upd)
 }
 
 // apiUpdateUser: PATCH /api/v1/schools/{school}/users/{id} (admins).
