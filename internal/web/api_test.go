@@ -54,8 +54,8 @@ var apiScenarios = []scenario{
 
 	{"app passwords", "a-teacher", "GET", "/api/v1/me/app-passwords", "", 200, `"items":[]`},
 	{"app passwords anonymous", "", "GET", "/api/v1/me/app-passwords", "", 401, ""},
-	{"create app password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad","password":"`+testPassword+`"}`, 201, `"password":"`},
-	{"create app password no name", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":" ","password":"`+testPassword+`"}`, 422, ""},
+	{"create app password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad","password":"` + testPassword + `"}`, 201, `"password":"`},
+	{"create app password no name", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":" ","password":"` + testPassword + `"}`, 422, ""},
 	{"create app password without the password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad"}`, 422, "Passwort"},
 	{"create app password wrong password", "a-student", "POST", "/api/v1/me/app-passwords", `{"name":"iPad","password":"falsch"}`, 422, "Passwort"},
 	{"delete app password unknown", "a-student", "DELETE", "/api/v1/me/app-passwords/987654", "", 404, ""},

@@ -70,22 +70,22 @@ type Config struct {
 // Server holds what the handlers share. It has no global state: tests run
 // many servers in one process.
 type Server struct {
-	cfg      Config
-	db       *sqlstore.DB
-	blobs    blob.Store
-	hasher   *password.Hasher
-	log      *slog.Logger
-	limiter  *Limiter
+	cfg     Config
+	db      *sqlstore.DB
+	blobs   blob.Store
+	hasher  *password.Hasher
+	log     *slog.Logger
+	limiter *Limiter
 	// deviceKey signs device cookies (device.go)
 	deviceKey []byte
-	schools  *schoolCache
-	org      operatorCache
-	basic    basicCache
-	metrics  *metrics
-	pages    map[string]map[string]*template.Template // language -> page -> template
-	now      func() time.Time
-	handler  http.Handler
-	patterns []string
+	schools   *schoolCache
+	org       operatorCache
+	basic     basicCache
+	metrics   *metrics
+	pages     map[string]map[string]*template.Template // language -> page -> template
+	now       func() time.Time
+	handler   http.Handler
+	patterns  []string
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
 	appending sync.Map
