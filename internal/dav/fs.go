@@ -528,7 +528,11 @@ func (f *file) Patch(patches []webdav.Proppatch) ([]webdav.Propstat, error) {
 		}
 	}
 	if stat.Status == http.StatusOK {
-		if err := f.fs.h.db.PatchNodeProps(f.ctx, f.fs.school.ID, f.node.ID, changes); err != nil {
+		err := f.fs.h.db.PatchNodeProps(f.ctx, f.fs.school.ID, f.node.ID, changes)
+		if schulhof.Match(err, schulhof.EInvalid) {
+			// past sqlstore.MaxNodePropsSize: nothing of the patch is kept
+			stat.Status = http.StatusInsufficientStorage
+		} else if err != nil {
 			return nil, err
 		}
 	}

@@ -341,10 +341,11 @@ var messages = map[string][2]string{
 	"flash.restored":              {"Wiederhergestellt.", "Restored."},
 
 	// uploads
-	"upload.cut_off":   {"Die Datei ist nicht vollständig angekommen, die Verbindung brach ab. Bitte noch einmal hochladen.", "The file did not arrive completely: the connection broke off. Please upload it again."},
-	"upload.too_large": {"Die Datei ist zu groß: erlaubt sind höchstens %s.", "The file is too large: at most %s are allowed."},
-	"storage.full":     {"Der Speicher des Servers ist voll. Bitte sag der Schul-IT Bescheid.", "The server's storage is full. Please tell the school's IT."},
-	"blob.not_found":   {"Der Inhalt dieser Datei fehlt.", "The content of this file is missing."},
+	"dav.props_too_large": {"Zu viele oder zu große Eigenschaften an dieser Datei.", "Too many or too large properties on this file."},
+	"upload.cut_off":      {"Die Datei ist nicht vollständig angekommen, die Verbindung brach ab. Bitte noch einmal hochladen.", "The file did not arrive completely: the connection broke off. Please upload it again."},
+	"upload.too_large":    {"Die Datei ist zu groß: erlaubt sind höchstens %s.", "The file is too large: at most %s are allowed."},
+	"storage.full":        {"Der Speicher des Servers ist voll. Bitte sag der Schul-IT Bescheid.", "The server's storage is full. Please tell the school's IT."},
+	"blob.not_found":      {"Der Inhalt dieser Datei fehlt.", "The content of this file is missing."},
 
 	// login letters
 	"letters.title":    {"Zugangsbriefe", "Login letters"},

@@ -523,9 +523,25 @@ func (db *DB) PatchNodeProps(ctx context.Context, school schulhof.SchoolID, id s
 				return err
 			}
 		}
+		var size, count int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(LENGTH(space) + LENGTH(name) + LENGTH(inner_xml) + LENGTH(lang)), 0), COUNT(*)
+			FROM node_props WHERE node_id = $1`, id).Scan(&size, &count); err != nil {
+			return err
+		}
+		if size > MaxNodePropsSize || count > MaxNodeProps {
+			return schulhof.Errorf(schulhof.EInvalid, "dav.props_too_large")
+		}
 		return nil
 	})
 }
+
+// A file's dead properties (what WebDAV clients store beside it: tags,
+// colours, a Finder's notes) are bounded, so that they cannot walk around
+// the quota: 64 KiB of text and 200 properties per file.
+const (
+	MaxNodePropsSize = 64 << 10
+	MaxNodeProps     = 200
+)
 
 // MaxCopyNodes bounds one copy: a class's whole year of material, not a
 // whole school in one transaction.

@@ -297,3 +297,28 @@ func TestWebDAVLockNeedsWrite(t *testing.T) {
 		t.Fatalf("write after the lock was broken: %d", rec.Code)
 	}
 }
+
+// TestWebDAVDeadPropertiesBounded: properties beside a file cannot grow
+// without bound (507, and nothing of the refused patch is kept).
+func TestWebDAVDeadPropertiesBounded(t *testing.T) {
+	f := newFixture(t, nil)
+	patch := func(name, value string) *httptest.ResponseRecorder {
+		return davDo(t, f, "student@schule-a", "PROPPATCH", "/dav/home/Notizen.txt",
+			`<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:x"><D:set><D:prop><Z:`+name+`>`+value+`</Z:`+name+`></D:prop></D:set></D:propertyupdate>`)
+	}
+	if rec := patch("farbe", "rot"); rec.Code != 207 || !strings.Contains(rec.Body.String(), "200 OK") {
+		t.Fatalf("a small property: %d %s", rec.Code, rec.Body)
+	}
+	big := strings.Repeat("x", 40<<10)
+	if rec := patch("a", big); rec.Code != 207 || !strings.Contains(rec.Body.String(), "200 OK") {
+		t.Fatalf("40 KiB: %d %s", rec.Code, rec.Body)
+	}
+	if rec := patch("b", big); rec.Code != 207 || !strings.Contains(rec.Body.String(), "507") {
+		t.Fatalf("80 KiB on one file: %d %.300s", rec.Code, rec.Body)
+	}
+	rec := davDo(t, f, "student@schule-a", "PROPFIND", "/dav/home/Notizen.txt",
+		`<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>`, "Depth", "0")
+	if strings.Contains(rec.Body.String(), "<b xmlns") || !strings.Contains(rec.Body.String(), "rot") {
+		t.Fatalf("after the refused patch: %.500s", rec.Body)
+	}
+}
