@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"sync"
 	"time"
 )
@@ -54,7 +55,22 @@ func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 	c.loading[k] = l
 	gen := c.gen
 	c.mu.Unlock()
+	finished := false
+	defer func() {
+		if !finished {
+			// load panicked: the waiters get an error and the key is free
+			// for the next request, instead of hanging for ever
+			l.err = errLoadPanicked
+			c.mu.Lock()
+			if c.loading[k] == l {
+				delete(c.loading, k)
+			}
+			c.mu.Unlock()
+			close(l.done)
+		}
+	}()
 	l.v, l.err = load()
+	finished = true
 	c.mu.Lock()
 	if c.loading[k] == l {
 		delete(c.loading, k)
@@ -69,6 +85,8 @@ func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 	close(l.done)
 	return l.v, l.err
 }
+
+var errLoadPanicked = errors.New("ttl cache: the load panicked")
 
 // clear drops everything.
 func (c *ttlCache[K, V]) clear() {

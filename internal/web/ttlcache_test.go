@@ -36,13 +36,48 @@ func TestTTLCacheLoadsOnce(t *testing.T) {
 func TestTTLCacheClearDuringLoad(t *testing.T) {
 	c := newTTLCache[int, string](time.Minute, 10)
 	started, release := make(chan struct{}), make(chan struct{})
-	go c.get(1, func() (string, error) { close(started); <-release; return "old", nil })
+	first := make(chan string)
+	go func() {
+		v, _ := c.get(1, func() (string, error) { close(started); <-release; return "old", nil })
+		first <- v
+	}()
 	<-started
 	c.clear()
 	close(release)
-	time.Sleep(20 * time.Millisecond)
+	if v := <-first; v != "old" { // the old load has ended and may have stored
+		t.Fatalf("the first load: %q", v)
+	}
 	v, _ := c.get(1, func() (string, error) { return "new", nil })
 	if v != "new" {
 		t.Errorf("after the clear: %q", v)
+	}
+}
+
+// TestTTLCachePanickingLoad: a load that panics does not hang the key:
+// who waited for it gets an error, the next request loads anew.
+func TestTTLCachePanickingLoad(t *testing.T) {
+	c := newTTLCache[int, string](time.Minute, 10)
+	started, release := make(chan struct{}), make(chan struct{})
+	panicked := make(chan any)
+	go func() {
+		defer func() { panicked <- recover() }()
+		c.get(1, func() (string, error) { close(started); <-release; panic("kaputt") })
+	}()
+	<-started
+	waiter := make(chan error)
+	go func() {
+		_, err := c.get(1, func() (string, error) { return "neu", nil })
+		waiter <- err
+	}()
+	close(release)
+	if p := <-panicked; p != "kaputt" {
+		t.Fatalf("the panic was not passed on: %v", p)
+	}
+	// the waiter either waited for the panicked load (an error) or came
+	// after it and loaded itself (no error); it never hangs
+	<-waiter
+	v, err := c.get(1, func() (string, error) { return "neu", nil })
+	if err != nil || v != "neu" {
+		t.Fatalf("after the panic: %q %v", v, err)
 	}
 }
