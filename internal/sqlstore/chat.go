@@ -379,6 +379,9 @@ func enrichMessages(ctx context.Context, q querier, reader *schulhof.User, ms []
 			glimpses[id] = &schulhof.ReplyGlimpse{Sender: first + " " + last, Text: text}
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for _, m := range ms {
 			if m.ReplyTo != 0 {
 				m.Reply = glimpses[m.ReplyTo]
@@ -402,6 +405,9 @@ func enrichMessages(ctx context.Context, q querier, reader *schulhof.User, ms []
 		byID[id].Reactions = append(byID[id].Reactions, r)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	for _, m := range ms { // in the order the picker shows them
 		slices.SortFunc(m.Reactions, func(a, b schulhof.Reaction) int {
 			return slices.Index(schulhof.ReactionEmoji, a.Emoji) - slices.Index(schulhof.ReactionEmoji, b.Emoji)
@@ -421,6 +427,9 @@ func enrichMessages(ctx context.Context, q querier, reader *schulhof.User, ms []
 		byID[id].Mentions = append(byID[id].Mentions, user)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	rows, err = q.QueryContext(ctx, `SELECT message_id, id, name, content_type, size, blob_key FROM chat_attachments
 		WHERE message_id IN (`+in+`) ORDER BY id`)
 	if err != nil {
@@ -586,6 +595,9 @@ func (db *DB) MessageReads(ctx context.Context, u *schulhof.User, room schulhof.
 		upTo[id] = last
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
 	read, unread = []*schulhof.User{}, []*schulhof.User{}
 	for _, id := range readers {
 		if id == sender {

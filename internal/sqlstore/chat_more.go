@@ -382,6 +382,9 @@ func (db *DB) PurgeOldMessages(ctx context.Context, now time.Time) (int64, error
 		schools = append(schools, id)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
 	var total int64
 	for _, sc := range schools {
 		s, err := db.ChatSettings(ctx, sc)

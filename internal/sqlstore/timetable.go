@@ -101,6 +101,9 @@ func (db *DB) upsertCourse(ctx context.Context, tx *sql.Tx, school schulhof.Scho
 		}
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
 	for _, u := range gone {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = $1 AND user_id = $2`, id, u); err != nil {
 			return 0, err
