@@ -598,14 +598,15 @@ func (db *DB) MessageReads(ctx context.Context, u *schulhof.User, room schulhof.
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
+	users, err := db.usersByID(ctx, u.SchoolID, readers)
+	if err != nil {
+		return nil, nil, err
+	}
 	read, unread = []*schulhof.User{}, []*schulhof.User{}
 	for _, id := range readers {
-		if id == sender {
+		who := users[id]
+		if id == sender || who == nil { // nil: left the school meanwhile
 			continue
-		}
-		who, err := db.FindUserByID(ctx, u.SchoolID, id)
-		if err != nil {
-			continue // left the school meanwhile
 		}
 		if upTo[id] >= msg {
 			read = append(read, who)

@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -51,7 +52,10 @@ type DB struct {
 	// those of the messenger's writes (see chatUpdate).
 	stmts  sync.Map
 	wstmts sync.Map
-	cache  readCache
+	// reads counts the queries on the read pool, for tests that keep
+	// N+1 queries out and for the metrics
+	reads atomic.Int64
+	cache readCache
 	// plans keeps timetable plans' entries by plan id: a plan never
 	// changes once stored (an import makes a new one), so its entries can
 	// be kept for as long as it exists, on every node.
@@ -252,6 +256,7 @@ func (db *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 
 // readRow runs a one-row query on the read pool through the statement cache.
 func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	db.reads.Add(1)
 	s, err := db.stmt(ctx, q)
 	if err != nil {
 		return db.read.QueryRowContext(ctx, q, args...) // reports the error
@@ -261,9 +266,13 @@ func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 
 // readRows runs a query on the read pool through the statement cache.
 func (db *DB) readRows(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	db.reads.Add(1)
 	s, err := db.stmt(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	return s.QueryContext(ctx, args...)
 }
+
+// Reads is how many queries the store has sent to its read pool.
+func (db *DB) Reads() int64 { return db.reads.Load() }

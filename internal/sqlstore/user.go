@@ -62,6 +62,33 @@ func (db *DB) FindUserByID(ctx context.Context, school schulhof.SchoolID, id sch
 	return u, notFound(err, "user.not_found")
 }
 
+// usersByID reads the school's users of the ids in one query (a school
+// channel's 1,500 readers, not 1,500 queries).
+func (db *DB) usersByID(ctx context.Context, school schulhof.SchoolID, ids []schulhof.UserID) (map[schulhof.UserID]*schulhof.User, error) {
+	out := make(map[schulhof.UserID]*schulhof.User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = strconv.FormatInt(int64(id), 10) // numbers, not user input
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.school_id = $1 AND u.id IN (`+strings.Join(list, ",")+`)`, school)
+	db.reads.Add(1)
+	if err != nil {
+		return nil, fmt.Errorf("users by id: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[u.ID] = u
+	}
+	return out, rows.Err()
+}
+
 // FindUserByLogin returns the user of school (0: an operator), or ENotFound.
 func (db *DB) FindUserByLogin(ctx context.Context, school schulhof.SchoolID, login string) (*schulhof.User, error) {
 	cond, args := schoolScope("u.school_id", school, 2)

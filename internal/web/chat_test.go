@@ -299,3 +299,29 @@ func TestChatAttachmentTooLarge(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestReadReceiptsInFewQueries: who has read a message is a few queries
+// however many readers the room has, not one per reader.
+func TestReadReceiptsInFewQueries(t *testing.T) {
+	f := newFixture(t, nil)
+	sc := f.school["a"]
+	hash := password.Hash(testPassword, password.Fast)
+	var ids []schulhof.UserID
+	for i := 0; i < 60; i++ {
+		u := &schulhof.User{SchoolID: sc.ID, Login: "leser" + itoa(int64(i)), FirstName: "Leser", LastName: itoa(int64(i)), Role: schulhof.RoleStudent}
+		must(t, f.db.CreateUser(ctx, u, hash))
+		ids = append(ids, u.ID)
+	}
+	must(t, f.db.SetMembers(ctx, sc.ID, f.group["a-5a"].ID, ids, schulhof.MemberRoleMember))
+	path := f.expand("/api/v1/rooms/{a-room}/messages/{a-msg}/reads")
+	f.do("a-teacher", "GET", path, "") // warm the caches both ways
+	before := f.db.Reads()
+	rec := f.do("a-teacher", "GET", path, "")
+	queries := f.db.Reads() - before
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Leser") {
+		t.Fatalf("reads: %d %.200s", rec.Code, rec.Body)
+	}
+	if queries > 15 {
+		t.Fatalf("%d queries for a room of 62 readers", queries)
+	}
+}
