@@ -10,6 +10,8 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -120,7 +122,7 @@ func TestServeImportResetShutdown(t *testing.T) {
 	// starts the shutdown.
 	const inFlight = 16 // eight rounds of hashing on two cores: far longer than the wait below
 	statuses := make(chan int, inFlight)
-	var answeredAfterCancel atomic.Int32
+	var answeredAfterCancel, answered atomic.Int32
 	var cancelled atomic.Bool
 	var sent sync.WaitGroup
 	// new connections: a kept-alive one that the server counts as idle may
@@ -139,10 +141,12 @@ func TestServeImportResetShutdown(t *testing.T) {
 			resp, err := fresh.Do(req)
 			if err != nil {
 				t.Logf("login in flight: %v", err)
+				answered.Add(1)
 				statuses <- 0
 				return
 			}
 			resp.Body.Close()
+			answered.Add(1)
 			if cancelled.Load() {
 				answeredAfterCancel.Add(1)
 			}
@@ -150,10 +154,11 @@ func TestServeImportResetShutdown(t *testing.T) {
 		}()
 	}
 	sent.Wait()
-	// and long enough for the server to accept them: a connection still in
-	// the kernel's backlog when the listener closes never reached it. Each
-	// login hashes for far longer than this.
-	time.Sleep(200 * time.Millisecond)
+	// and until the server has them: a connection still in the kernel's
+	// backlog when the listener closes never reached it. Each is answered
+	// (a 503 from the full hasher queue comes at once) or in the server's
+	// count of the requests it is answering.
+	waitArrived(t, base, inFlight, &answered)
 	cancelled.Store(true)
 	cancel()
 	for i := 0; i < inFlight; i++ {
@@ -189,4 +194,28 @@ func waitUp(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("server did not come up")
+}
+
+// waitArrived waits until each of n requests has been answered or is
+// being answered by the server, by its own count in /metrics (of which the
+// look at /metrics is one).
+func waitArrived(t *testing.T, base string, n int, answered *atomic.Int32) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatalf("metrics: %v", err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "schulhof_http_requests_in_flight "); ok {
+				if got, err := strconv.ParseFloat(v, 64); err == nil && int(got)-1+int(answered.Load()) >= n {
+					return
+				}
+			}
+		}
+		runtime.Gosched()
+	}
+	t.Fatalf("the server never had all %d requests", n)
 }

@@ -19,6 +19,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
+	inFlight prometheus.Gauge
 }
 
 func newMetrics(db *sqlstore.DB) *metrics {
@@ -36,7 +37,10 @@ func newMetrics(db *sqlstore.DB) *metrics {
 	for _, r := range []string{"ok", "failed", "locked", "busy"} {
 		m.logins.WithLabelValues(r)
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.logins, &dbCollector{db: db},
+	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "schulhof_http_requests_in_flight", Help: "HTTP requests being answered now.",
+	})
+	m.reg.MustRegister(m.requests, m.latency, m.logins, m.inFlight, &dbCollector{db: db},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -101,6 +101,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		w.Header().Set("X-Request-Id", ri.id)
+		s.metrics.inFlight.Inc()
+		defer s.metrics.inFlight.Dec()
 		defer func() {
 			if p := recover(); p != nil {
 				ri.log().Error("panic", "panic", p, "path", r.URL.Path)
