@@ -449,3 +449,23 @@ func TestUserChangeIsOneTransaction(t *testing.T) {
 		t.Fatalf("the user was made without the class: %v", err)
 	}
 }
+
+// TestPasswordReentryIsLimited: a session left open cannot be used to
+// guess its user's password where it is asked again.
+func TestPasswordReentryIsLimited(t *testing.T) {
+	f := newFixture(t, nil)
+	must(t, f.db.SetTOTP(ctx, f.user["a-teacher"].ID, totp.NewSecret(), true))
+	codes := []int{}
+	for i := 0; i < 5; i++ {
+		codes = append(codes, f.page("a-teacher", "POST", "/profile/totp/disable", "password=falsch"+itoa(int64(i))).Code)
+	}
+	if codes[0] != 422 || codes[4] != 429 {
+		t.Fatalf("five wrong passwords to switch two-factor off: %v", codes)
+	}
+	if rec := f.page("a-teacher", "POST", "/profile/totp/disable", "password="+testPassword); rec.Code != 429 {
+		t.Fatalf("the right password while locked: %d", rec.Code)
+	}
+	if rec := f.do("a-teacher", "POST", "/api/v1/me/app-passwords", `{"name":"iPad","password":"`+testPassword+`"}`); rec.Code != 429 {
+		t.Fatalf("an app password while locked: %d", rec.Code)
+	}
+}

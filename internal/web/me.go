@@ -299,17 +299,11 @@ func (s *Server) submitTOTPDisable(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "totp.required_by_school"))
 		return
 	}
-	hash, err := s.db.PasswordHash(r.Context(), a.user.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ok, err := s.hasher.Verify(r.Context(), r.PostFormValue("password"), hash)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !ok {
+	if err := s.confirmPassword(r, r.PostFormValue("password"), "disable_password"); err != nil {
+		if !schulhof.Match(err, schulhof.EInvalid) {
+			s.fail(w, r, err)
+			return
+		}
 		v := s.newView(r, "profile.title")
 		s.fillProfile(r, v)
 		v.Fields["disable_password"] = v.T("password.current_wrong")
