@@ -93,6 +93,10 @@ func TestFileVersions(t *testing.T) {
 		if inUse, _ := db.BlobInUse(ctx, content("a").BlobKey); inUse {
 			t.Fatal("a pruned version's blob must be free")
 		}
+		if used, err := db.BlobsInUse(ctx, []string{content("dddd").BlobKey, content("a").BlobKey, "unbekannt"}); err != nil ||
+			len(used) != 1 || !used[content("dddd").BlobKey] {
+			t.Fatalf("blobs in use together: %v %v", used, err)
+		}
 		if used, _ := db.SpaceUsage(ctx, s.ID, home); used != 5+4+3 {
 			t.Fatalf("usage %d", used)
 		}

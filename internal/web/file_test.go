@@ -95,9 +95,24 @@ func TestHousekeeping(t *testing.T) {
 	must(t, os.Chtimes(crashed, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)))
 	srv, err := web.New(web.Config{OrphanAge: time.Nanosecond}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	must(t, err)
+	var many []blob.Key // the sweep asks for them together, not one query each
+	for i := 0; i < 60; i++ {
+		info, err := f.blobs.Put(ctx, strings.NewReader("crashed "+itoa(int64(i))), blob.PutOptions{ExpectedSize: -1})
+		must(t, err)
+		many = append(many, info.Key)
+	}
 	// a day later: the trash is kept
 	f.db.Now = func() time.Time { return sqltest.Clock.Add(24 * time.Hour) }
+	before := f.db.Reads()
 	srv.Housekeeping(ctx)
+	if n := f.db.Reads() - before; n > 30 {
+		t.Errorf("housekeeping with %d blobs took %d queries", f.blobCount()+len(many), n)
+	}
+	for _, k := range many {
+		if _, err := f.blobs.Open(ctx, k); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Fatalf("orphan blob kept: %v", err)
+		}
+	}
 	if _, err := f.db.FindNode(ctx, f.school["a"].ID, f.node["a-old"].ID); err != nil {
 		t.Fatalf("trash purged after a day: %v", err)
 	}

@@ -228,20 +228,26 @@ func (s *Server) Housekeeping(ctx context.Context) {
 	if age <= 0 {
 		age = time.Hour
 	}
-	var orphans []blob.Key
+	var old []string
 	err := s.blobs.Walk(ctx, func(k blob.Key, written time.Time) error {
-		if time.Since(written) < age {
-			return nil // may be an upload whose row is being written
+		if time.Since(written) >= age { // a younger one may be an upload whose row is being written
+			old = append(old, string(k))
 		}
-		used, err := s.db.BlobInUse(ctx, string(k))
-		if err == nil && !used {
-			orphans = append(orphans, k)
-		}
-		return err
+		return nil
 	})
+	var used map[string]bool
+	if err == nil {
+		used, err = s.db.BlobsInUse(ctx, old)
+	}
 	if err != nil {
 		s.log.Error("sweep blobs", "err", err)
 		return
+	}
+	var orphans []blob.Key
+	for _, k := range old {
+		if !used[k] {
+			orphans = append(orphans, blob.Key(k))
+		}
 	}
 	for _, k := range orphans {
 		if err := s.blobs.Delete(ctx, k); err != nil {
