@@ -493,11 +493,12 @@ func (db *DB) MarkRead(ctx context.Context, u *schulhof.User, room schulhof.Room
 }
 
 // RoomAudience says who reads a room, in one query however many follow
-// it live: the check at every delivery asks this, cached per room.
-func (db *DB) RoomAudience(ctx context.Context, room schulhof.RoomID) (*schulhof.RoomAudience, error) {
+// it live: the check at every delivery asks this, cached per room. A
+// room of another school than the one asked for is not found.
+func (db *DB) RoomAudience(ctx context.Context, school schulhof.SchoolID, room schulhof.RoomID) (*schulhof.RoomAudience, error) {
 	var a schulhof.RoomAudience
 	var group sql.NullInt64
-	err := db.readRow(ctx, `SELECT school_id, kind, group_id FROM chat_rooms WHERE id = $1`, room).Scan(&a.School, &a.Kind, &group)
+	err := db.readRow(ctx, `SELECT school_id, kind, group_id FROM chat_rooms WHERE id = $1 AND school_id = $2`, room, school).Scan(&a.School, &a.Kind, &group)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
 	}
@@ -530,12 +531,9 @@ func (db *DB) RoomAudience(ctx context.Context, room schulhof.RoomID) (*schulhof
 // RoomReaders returns the ids of everyone who reads the room: whom a new
 // message goes to.
 func (db *DB) RoomReaders(ctx context.Context, school schulhof.SchoolID, room schulhof.RoomID) ([]schulhof.UserID, error) {
-	a, err := db.RoomAudience(ctx, room)
+	a, err := db.RoomAudience(ctx, school, room)
 	if err != nil {
 		return nil, err
-	}
-	if a.School != school {
-		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
 	}
 	if a.Kind != schulhof.RoomSchool {
 		out := slices.Collect(maps.Keys(a.Members))

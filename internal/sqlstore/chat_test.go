@@ -35,6 +35,19 @@ func TestChat(t *testing.T) {
 			t.Fatalf("anna's rooms: %+v %v", rooms, err)
 		}
 		class := rooms[1].ID
+		// the store answers only within the school it is asked for
+		if a, err := db.RoomAudience(ctx, s.ID, class); err != nil || !a.Members[anna.ID] {
+			t.Fatalf("audience: %+v %v", a, err)
+		}
+		if _, err := db.RoomAudience(ctx, other.ID, class); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Fatalf("another school's room audience: %v", err)
+		}
+		if in, err := db.IsMember(ctx, s.ID, g5a.ID, anna.ID); err != nil || !in {
+			t.Fatalf("member: %v %v", in, err)
+		}
+		if in, err := db.IsMember(ctx, other.ID, g5a.ID, anna.ID); err != nil || in {
+			t.Fatalf("member asked for another school: %v %v", in, err)
+		}
 		school := rooms[0].ID
 		// the teacher writes in the class room; anna has one unread
 		m1, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "  Morgen bringt ihr den Atlas mit. "})

@@ -256,10 +256,11 @@ func (db *DB) RemoveMember(ctx context.Context, school schulhof.SchoolID, group 
 }
 
 // IsMember reports whether user is in group.
-func (db *DB) IsMember(ctx context.Context, group schulhof.GroupID, user schulhof.UserID) (bool, error) {
+func (db *DB) IsMember(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID) (bool, error) {
 	var n int
 	err := db.readRow(ctx, `SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND (user_id = $2
-		OR user_id IN (SELECT child_id FROM parent_links WHERE parent_id = $2))`, group, user).Scan(&n)
+		OR user_id IN (SELECT child_id FROM parent_links WHERE parent_id = $2))
+		AND group_id IN (SELECT id FROM groups WHERE school_id = $3)`, group, user, school).Scan(&n)
 	return n > 0, err
 }
 

@@ -89,7 +89,7 @@ func (s *Server) mayFollow(ctx context.Context, u *schulhof.User, topic string) 
 		return false
 	}
 	a, err := s.audiences.get(schulhof.RoomID(n), func() (*schulhof.RoomAudience, error) {
-		return s.db.RoomAudience(ctx, schulhof.RoomID(n))
+		return s.db.RoomAudience(ctx, u.SchoolID, schulhof.RoomID(n))
 	})
 	return err == nil && a.Reads(u)
 }

@@ -22,7 +22,7 @@ func (s *Server) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.
 	a := authOf(r).user
 	member := false
 	if a.Role < schulhof.RoleTeacher {
-		if member, err = s.db.IsMember(r.Context(), g.ID, a.ID); err != nil {
+		if member, err = s.db.IsMember(r.Context(), sc.ID, g.ID, a.ID); err != nil {
 			return nil, err
 		}
 	}
