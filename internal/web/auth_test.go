@@ -302,12 +302,8 @@ func TestTwoFactorCannotBeWalkedAround(t *testing.T) {
 	if rec := davDo(t, f, "teacher@schule-a", "PROPFIND", "/dav/home/", "", "Depth", "1"); rec.Code != 401 {
 		t.Fatalf("WebDAV with the password, two-factor required and not set up: %d", rec.Code)
 	}
-	req := httptest.NewRequest("PROPFIND", "/dav/home/", nil)
-	req.SetBasicAuth("teacher@schule-a", made.Password)
-	dav := httptest.NewRecorder()
-	f.srv.ServeHTTP(dav, req)
-	if dav.Code != 401 {
-		t.Fatalf("WebDAV with an older app password, two-factor required and not set up: %d", dav.Code)
+	if code := davWithPassword(f, "teacher@schule-a", made.Password); code != 401 {
+		t.Fatalf("WebDAV with an older app password, two-factor required and not set up: %d", code)
 	}
 	if rec := f.page("a-teacher", "POST", "/profile/app-passwords", "name=iPad&password="+testPassword); rec.Code < 400 {
 		t.Fatalf("app password made without the required two-factor: %d", rec.Code)
@@ -353,15 +349,6 @@ func TestTwoFactorCannotBeWalkedAround(t *testing.T) {
 	if code := davWithPassword(f, "student@schule-a", made.Password); code != 401 {
 		t.Fatalf("app password after the password changed: %d", code)
 	}
-}
-
-func davWithPassword(f *fixture, login, pw string) int {
-	req := httptest.NewRequest("PROPFIND", "/dav/home/", nil)
-	req.Header.Set("Depth", "1")
-	req.SetBasicAuth(login, pw)
-	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
-	return rec.Code
 }
 
 // TestLockoutIsNoWeapon: guesses from the school's address lock neither

@@ -27,6 +27,17 @@ func davDo(t *testing.T, f *fixture, user, method, path, body string, headers ..
 	return rec
 }
 
+// davWithPassword lists the home folder with the given password (or app
+// password) and returns the status.
+func davWithPassword(f *fixture, login, pw string) int {
+	req := httptest.NewRequest("PROPFIND", "/dav/home/", nil)
+	req.Header.Set("Depth", "1")
+	req.SetBasicAuth(login, pw)
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	return rec.Code
+}
+
 func TestWebDAVPermissions(t *testing.T) {
 	f := newFixture(t, nil)
 	if rec := davDo(t, f, "", "PROPFIND", "/dav/", "", "Depth", "1"); rec.Code != 401 || rec.Header().Get("WWW-Authenticate") == "" {
@@ -112,21 +123,13 @@ func TestWebDAVAppPassword(t *testing.T) {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
 	pw := m[1]
-	send := func(user, password string) int {
-		req := httptest.NewRequest("PROPFIND", "/dav/home/", nil)
-		req.Header.Set("Depth", "1")
-		req.SetBasicAuth(user, password)
-		rec := httptest.NewRecorder()
-		f.srv.ServeHTTP(rec, req)
-		return rec.Code
-	}
-	if code := send("teacher@schule-a", pw); code != 207 {
+	if code := davWithPassword(f, "teacher@schule-a", pw); code != 207 {
 		t.Fatalf("app password: %d", code)
 	}
-	if code := send("student@schule-a", pw); code != 401 {
+	if code := davWithPassword(f, "student@schule-a", pw); code != 401 {
 		t.Fatalf("another user with the teacher's app password: %d", code)
 	}
-	if code := send("teacher@schule-b", pw); code != 401 {
+	if code := davWithPassword(f, "teacher@schule-b", pw); code != 401 {
 		t.Fatalf("the same login at another school: %d", code)
 	}
 	var list struct {
@@ -143,7 +146,7 @@ func TestWebDAVAppPassword(t *testing.T) {
 	if rec := f.page("a-teacher", "POST", "/profile/app-passwords/"+itoa(list.Items[0].ID)+"/delete", ""); rec.Code != 303 {
 		t.Fatalf("revoke: %d", rec.Code)
 	}
-	if code := send("teacher@schule-a", pw); code != 401 {
+	if code := davWithPassword(f, "teacher@schule-a", pw); code != 401 {
 		t.Fatalf("revoked app password: %d", code)
 	}
 }
