@@ -21,6 +21,16 @@ type Session struct {
 	UserAgent   string
 }
 
+// SessionEnd tells that sessions have ended: the one whose token hash is
+// Session, or else all of User's but Keep's. It is how a node learns to
+// close the live sockets of a logout, a password change, a reset or a
+// deactivation made on any node.
+type SessionEnd struct {
+	User    UserID `json:"user"`
+	Session []byte `json:"session,omitempty"`
+	Keep    []byte `json:"keep,omitempty"`
+}
+
 // SessionService stores sessions.
 //
 // Errors: EUnauthorized from FindSession for an unknown or expired token.

@@ -24,6 +24,16 @@ type Hub struct {
 	// the error envelope. Nil refuses all. It runs in the socket's read
 	// loop: a socket's sends are taken one after the other, in order.
 	Receive func(ctx context.Context, u *schulhof.User, topic, event string, data json.RawMessage) (any, *Error)
+	// Alive says whether the session a socket was opened with still
+	// holds (not logged out, not expired, its user active) and until
+	// when it holds at the latest. It is asked before every send, and at
+	// a delivery when the last answer is older than RecheckEvery or the
+	// session's expiry has passed. Nil takes every session as alive.
+	// Sessions that end are also announced (EndSessions), which closes
+	// their sockets at once; the recheck is for an announcement a node
+	// missed.
+	Alive        func(ctx context.Context, s Session) (until time.Time, ok bool)
+	RecheckEvery time.Duration
 	// QueueSize bounds the events waiting for one socket: a client that
 	// does not keep up is disconnected and catches up by cursor.
 	QueueSize int
@@ -42,6 +52,9 @@ type Hub struct {
 	topics map[string]map[*conn]bool
 	conns  map[*conn]bool
 
+	// sleep waits out the flush gap; tests hold it to see what gathers
+	sleep func(time.Duration)
+
 	sweep     sync.Once
 	stopOnce  sync.Once
 	stopSweep chan struct{}
@@ -53,14 +66,34 @@ type Hub struct {
 
 // NewHub makes a hub; allowed decides who follows what.
 func NewHub(allowed func(ctx context.Context, u *schulhof.User, topic string) bool) *Hub {
-	return &Hub{Allowed: allowed, QueueSize: 256, PingEvery: 25 * time.Second, WriteTimeout: 10 * time.Second, FlushGap: 30 * time.Millisecond,
+	return &Hub{Allowed: allowed, QueueSize: 256, PingEvery: 25 * time.Second, WriteTimeout: 10 * time.Second,
+		FlushGap: 30 * time.Millisecond, RecheckEvery: 30 * time.Second, sleep: time.Sleep,
 		topics: map[string]map[*conn]bool{}, conns: map[*conn]bool{}, stopSweep: make(chan struct{})}
 }
 
+// Session is what a socket belongs to: a user's login, known by the hash
+// of its token. The socket lives as long as the session does.
+type Session struct {
+	User *schulhof.User
+	Key  []byte
+	// Until is when the session ends at the latest, as known when the
+	// socket opened.
+	Until time.Time
+}
+
+// StatusSessionEnded closes a socket whose session has ended (logout,
+// expiry, password change, deactivation): the client logs in again
+// instead of reconnecting.
+const StatusSessionEnded websocket.StatusCode = 4001
+
 type conn struct {
-	hub  *Hub
-	user *schulhof.User
-	ws   *websocket.Conn
+	hub     *Hub
+	user    *schulhof.User
+	session Session
+	ws      *websocket.Conn
+	// checkedUntil is until when the session is known to hold (Unix
+	// nanoseconds): the earlier of its expiry and the next recheck.
+	checkedUntil atomic.Int64
 	// queue holds the frames waiting for the writer, at most
 	// hub.QueueSize; wake tells the writer there are some. A slice rather
 	// than a buffered channel: an idle socket then holds no queue at all.
@@ -82,10 +115,12 @@ func (h *Hub) Conns() int {
 	return len(h.conns)
 }
 
-// Serve runs a socket of the user until it closes or ctx ends.
-func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, u *schulhof.User) error {
+// Serve runs a socket of the session until it closes, the session ends
+// or ctx ends.
+func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, s Session) error {
 	ws.SetReadLimit(MaxEnvelope)
-	c := &conn{hub: h, user: u, ws: ws, wake: make(chan struct{}, 1), done: make(chan struct{}), topics: map[string]bool{}}
+	c := &conn{hub: h, user: s.User, session: s, ws: ws, wake: make(chan struct{}, 1), done: make(chan struct{}), topics: map[string]bool{}}
+	c.checked(time.Now(), s.Until)
 	h.mu.Lock()
 	h.conns[c] = true
 	h.mu.Unlock()
@@ -134,6 +169,11 @@ func (c *conn) handle(ctx context.Context, e *Envelope) {
 		h.unsubscribe(c, e.Topic)
 		h.mu.Unlock()
 	case TypeSend:
+		// a send changes what others see: it is checked against the
+		// store every time, not against what this node last knew
+		if !c.alive(ctx, true) {
+			return
+		}
 		if h.Receive == nil {
 			c.reply(&Envelope{Type: TypeError, ID: e.ID, Topic: e.Topic, Error: &Error{Code: "not_found", Message: "no such topic"}})
 			return
@@ -223,7 +263,7 @@ func (c *conn) writeLoop(ctx context.Context) {
 		select {
 		case <-c.wake:
 			if wait := c.hub.FlushGap - time.Since(last); wait > 0 {
-				time.Sleep(wait) // the goroutine's own timer: nothing to allocate
+				c.hub.sleep(wait) // the goroutine's own timer: nothing to allocate
 			}
 			last = time.Now()
 			c.qmu.Lock()
@@ -294,6 +334,9 @@ func (h *Hub) Deliver(ctx context.Context, topic, event string, data json.RawMes
 	}
 	h.mu.RUnlock()
 	for _, c := range targets {
+		if !c.alive(ctx, false) {
+			continue
+		}
 		if h.Allowed != nil && !h.Allowed(ctx, c.user, topic) {
 			h.mu.Lock()
 			h.unsubscribe(c, topic)
@@ -303,6 +346,63 @@ func (h *Hub) Deliver(ctx context.Context, topic, event string, data json.RawMes
 		if c.enqueue(b) {
 			h.Delivered.Add(1)
 		}
+	}
+}
+
+// checked records that the session holds until the earlier of until and
+// the next recheck.
+func (c *conn) checked(now, until time.Time) {
+	next := now.Add(c.hub.RecheckEvery)
+	if !until.IsZero() && until.Before(next) {
+		next = until
+	}
+	c.checkedUntil.Store(next.UnixNano())
+}
+
+// alive says whether the socket's session still holds, asking the hub's
+// Alive when force is set or what is known has run out; a session that
+// has ended closes the socket.
+func (c *conn) alive(ctx context.Context, force bool) bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	if c.hub.Alive == nil {
+		return true
+	}
+	now := time.Now()
+	if !force && now.UnixNano() < c.checkedUntil.Load() {
+		return true
+	}
+	until, ok := c.hub.Alive(ctx, c.session)
+	if !ok {
+		c.close(StatusSessionEnded, "session ended")
+		return false
+	}
+	c.checked(now, until)
+	return true
+}
+
+// EndSessions closes the sockets of ended sessions at once: the one of
+// key if key is set, else all of the user's but keep's (a password
+// change ends the other sessions).
+func (h *Hub) EndSessions(user schulhof.UserID, key, keep []byte) {
+	h.mu.RLock()
+	var ended []*conn
+	for c := range h.conns {
+		k := c.session.Key
+		switch {
+		case key != nil && string(k) == string(key):
+		case key == nil && c.user.ID == user && (keep == nil || string(k) != string(keep)):
+		default:
+			continue
+		}
+		ended = append(ended, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range ended {
+		c.close(StatusSessionEnded, "session ended")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,7 +50,14 @@ func newServerWith(t *testing.T, setup func(h *realtime.Hub)) *server {
 		if err != nil {
 			return
 		}
-		s.hub.Serve(r.Context(), ws, &schulhof.User{ID: 1, Login: r.URL.Query().Get("user")})
+		q := r.URL.Query()
+		id, _ := strconv.ParseInt(q.Get("id"), 10, 64)
+		session := realtime.Session{User: &schulhof.User{ID: schulhof.UserID(max(id, 1)), Login: q.Get("user")}, Key: []byte(q.Get("session"))}
+		if q.Has("until") {
+			until, _ := strconv.ParseInt(q.Get("until"), 10, 64)
+			session.Until = time.Unix(0, until)
+		}
+		s.hub.Serve(r.Context(), ws, session)
 	}))
 	t.Cleanup(func() { s.hub.Close(); ts.Close() })
 	s.url = "ws" + strings.TrimPrefix(ts.URL, "http")
@@ -69,9 +77,15 @@ type client struct {
 }
 
 func (s *server) dial(t *testing.T, user string) *client {
+	return s.dialQuery(t, "user="+user)
+}
+
+// dialQuery opens a socket with the query: user, id (default 1),
+// session (its key), until (Unix nanoseconds).
+func (s *server) dialQuery(t *testing.T, query string) *client {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, s.url+"?user="+user, nil)
+	ws, _, err := websocket.Dial(ctx, s.url+"?"+query, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,18 +352,31 @@ func TestStuckWrite(t *testing.T) {
 }
 
 // TestFlushGap: events that come faster than the flush gap share a frame;
-// the first after a quiet while is not held back.
+// the first after a quiet while is not held back. The writer's wait is
+// held by the test, so what gathers does not depend on the machine's
+// speed.
 func TestFlushGap(t *testing.T) {
-	// long, so that a loaded machine (the race detector, CI) does not
-	// take the first event's ordinary delay for holding it back
 	const gap = 400 * time.Millisecond
-	s := newServerWith(t, func(h *realtime.Hub) { h.FlushGap = gap })
+	waits := make(chan time.Duration, 10)
+	release := make(chan struct{})
+	s := newServerWith(t, func(h *realtime.Hub) {
+		h.FlushGap = gap
+		realtime.SetSleep(h, func(d time.Duration) {
+			waits <- d
+			<-release
+		})
+	})
+	t.Cleanup(func() { close(release) })
 	s.permit("anna", "room.1", true)
 	anna := s.dial(t, "anna")
 	anna.send(`{"type":"subscribe","id":"1","topic":"room.1"}`)
 	anna.expect(realtime.TypeAck)
-	time.Sleep(gap) // quiet
-	frame := func() (string, time.Time) {
+	select {
+	case d := <-waits:
+		t.Fatalf("the first frame after a quiet while was held %s", d)
+	default:
+	}
+	frame := func() string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
@@ -357,29 +384,22 @@ func TestFlushGap(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(b), time.Now()
+		return string(b)
 	}
 	deliver := func(text string) {
 		s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(`{"text":"`+text+`"}`))
 	}
-	sent := time.Now()
+	// within the gap after the ack: the writer waits, and what comes
+	// meanwhile goes in the same frame
 	deliver("eins")
-	first, at := frame()
-	if strings.Count(first, "\n") != 0 || !strings.Contains(first, "eins") {
-		t.Fatalf("first frame %q", first)
-	}
-	if at.Sub(sent) > gap/2 {
-		t.Errorf("the first event after a quiet while took %s", at.Sub(sent))
+	if d := <-waits; d <= 0 || d > gap {
+		t.Fatalf("the writer waits %s, want up to the gap of %s", d, gap)
 	}
 	deliver("zwei")
 	deliver("drei")
-	deliver("vier")
-	second, at2 := frame()
-	if lines := strings.Split(second, "\n"); len(lines) != 3 || !strings.Contains(lines[0], "zwei") || !strings.Contains(lines[2], "vier") {
-		t.Fatalf("events within the gap: frame %q, want the three in one", second)
-	}
-	if at2.Sub(at) < gap*9/10 {
-		t.Errorf("second frame %s after the first, want the gap of %s", at2.Sub(at), gap)
+	release <- struct{}{}
+	if lines := strings.Split(frame(), "\n"); len(lines) != 3 || !strings.Contains(lines[0], "eins") || !strings.Contains(lines[2], "drei") {
+		t.Fatalf("events within the gap: frame %q, want the three in one", lines)
 	}
 }
 
@@ -421,4 +441,106 @@ func TestSend(t *testing.T) {
 	if e := ben.expect(realtime.TypeError); e.ID != "3" || e.Error.Code != "not_found" {
 		t.Fatalf("without Receive: %+v", e)
 	}
+}
+
+// TestSocketsEndWithTheSession: a socket belongs to its session. An
+// announced end closes it at once (one session, or all of a user's but
+// the one kept); a session that ended unannounced is caught at the next
+// send, and at the next delivery once what the hub knew has run out.
+func TestSocketsEndWithTheSession(t *testing.T) {
+	var mu sync.Mutex
+	ended := map[string]bool{}
+	asked := map[string]int{}
+	received := 0
+	s := newServerWith(t, func(h *realtime.Hub) {
+		h.Alive = func(_ context.Context, s realtime.Session) (time.Time, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			asked[string(s.Key)]++
+			return time.Now().Add(time.Hour), !ended[string(s.Key)]
+		}
+		h.Receive = func(context.Context, *schulhof.User, string, string, json.RawMessage) (any, *realtime.Error) {
+			mu.Lock()
+			received++
+			mu.Unlock()
+			return nil, nil
+		}
+	})
+	end := func(key string) {
+		mu.Lock()
+		ended[key] = true
+		mu.Unlock()
+	}
+	closed := func(c *client, what string) {
+		t.Helper()
+		for {
+			e, err := c.next()
+			if err != nil {
+				if websocket.CloseStatus(err) != realtime.StatusSessionEnded {
+					t.Fatalf("%s: closed with %v, want the code for an ended session", what, err)
+				}
+				return
+			}
+			if e.Type == realtime.TypeEvent {
+				t.Fatalf("%s: got %+v after its session ended", what, e)
+			}
+		}
+	}
+	open := func(query string) *client {
+		c := s.dialQuery(t, query)
+		c.send(`{"type":"subscribe","topic":"room.1"}`)
+		c.expect(realtime.TypeAck)
+		return c
+	}
+	s.permit("anna", "room.1", true)
+	s.permit("ben", "room.1", true)
+	tablet := open("user=anna&id=7&session=a1")
+	phone := open("user=anna&id=7&session=a2")
+	laptop := open("user=anna&id=7&session=a3")
+	ben := open("user=ben&id=8&session=b1")
+
+	// logout of one session
+	end("a1")
+	s.hub.EndSessions(7, []byte("a1"), nil)
+	closed(tablet, "the logged-out tablet")
+	s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(`1`))
+	for _, c := range []*client{phone, laptop, ben} {
+		if e := c.expect(realtime.TypeEvent); string(e.Data) != "1" {
+			t.Fatalf("event %+v", e)
+		}
+	}
+	// a password change on the laptop ends the others
+	end("a2")
+	s.hub.EndSessions(7, nil, []byte("a3"))
+	closed(phone, "the phone after a password change elsewhere")
+	laptop.send(`{"type":"send","id":"1","topic":"room.1","event":"x","data":{}}`)
+	laptop.expect(realtime.TypeAck)
+
+	// an end this node was not told of: the next send is refused
+	end("b1")
+	ben.send(`{"type":"send","id":"2","topic":"room.1","event":"x","data":{}}`)
+	closed(ben, "ben's send after his session ended")
+	mu.Lock()
+	if received != 1 {
+		t.Errorf("Receive took %d sends, want only the laptop's", received)
+	}
+	mu.Unlock()
+
+	// at a delivery, a session past what the hub knew is asked again;
+	// one known to hold is not asked at every event
+	expired := open("user=ben&id=8&session=b2&until=" + strconv.FormatInt(time.Now().UnixNano(), 10))
+	end("b2")
+	mu.Lock()
+	before := asked["a3"]
+	mu.Unlock()
+	s.hub.Deliver(context.Background(), "room.1", "message.new", json.RawMessage(`2`))
+	closed(expired, "a socket whose session expired")
+	if e := laptop.expect(realtime.TypeEvent); string(e.Data) != "2" {
+		t.Fatalf("event %+v", e)
+	}
+	mu.Lock()
+	if asked["a3"] != before {
+		t.Errorf("a session checked a moment ago was asked again at delivery")
+	}
+	mu.Unlock()
 }

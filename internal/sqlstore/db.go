@@ -60,6 +60,12 @@ type DB struct {
 	// changes once stored (an import makes a new one), so its entries can
 	// be kept for as long as it exists, on every node.
 	plans sync.Map
+	// ended holds the sessions a write transaction ends, by transaction,
+	// until it commits; onEnd are told of them then (OnSessionEnd).
+	ended sync.Map // *sql.Tx → *[]schulhof.SessionEnd
+	endMu sync.Mutex
+	onEnd map[int]func(schulhof.SessionEnd)
+	endID int
 }
 
 // Open connects to the database named by dsn: a postgres:// or
@@ -161,6 +167,7 @@ func (db *DB) writeTx(ctx context.Context, invalidate bool, fn func(tx *sql.Tx) 
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
+	defer db.ended.Delete(tx)
 	if invalidate {
 		// Drop cached reads before and after: a read that started before
 		// the commit must not store its answer as current.
@@ -172,6 +179,9 @@ func (db *DB) writeTx(ctx context.Context, invalidate bool, fn func(tx *sql.Tx) 
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if ended, ok := db.ended.Load(tx); ok {
+		db.announceEnds(*ended.(*[]schulhof.SessionEnd))
 	}
 	return nil
 }

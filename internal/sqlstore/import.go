@@ -128,7 +128,7 @@ func (db *DB) applyImport(ctx context.Context, tx *sql.Tx, school schulhof.Schoo
 				db.now(), c.UserID, school); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, c.UserID); err != nil {
+			if err := db.endSessions(ctx, tx, c.UserID, nil); err != nil {
 				return err
 			}
 		}
@@ -151,7 +151,7 @@ func (db *DB) SetInitialPasswords(ctx context.Context, school schulhof.SchoolID,
 			if n, _ := res.RowsAffected(); n == 0 {
 				return schulhof.Errorf(schulhof.ENotFound, "user.not_found")
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+			if err := db.endSessions(ctx, tx, id, nil); err != nil {
 				return err
 			}
 		}

@@ -85,20 +85,80 @@ func (db *DB) CompleteTOTP(ctx context.Context, tokenHash []byte) error {
 // DeleteSession logs one session out.
 func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	return db.update(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
-		return err
+		var user schulhof.UserID
+		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id`, tokenHash).Scan(&user)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		db.noteEnd(tx, schulhof.SessionEnd{User: user, Session: tokenHash})
+		return nil
 	})
 }
 
 // DeleteUserSessions logs the user out everywhere but keep.
 func (db *DB) DeleteUserSessions(ctx context.Context, user schulhof.UserID, keep []byte) error {
 	return db.update(ctx, func(tx *sql.Tx) error {
-		if keep == nil {
-			keep = []byte{}
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, user, keep)
-		return err
+		return db.endSessions(ctx, tx, user, keep)
 	})
+}
+
+// endSessions deletes the user's sessions but keep's within tx; the end is
+// announced once tx commits. Every way a session is ended on purpose goes
+// through here or DeleteSession, so that no socket outlives it.
+func (db *DB) endSessions(ctx context.Context, tx *sql.Tx, user schulhof.UserID, keep []byte) error {
+	k := keep
+	if k == nil {
+		k = []byte{}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, user, k); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	db.noteEnd(tx, schulhof.SessionEnd{User: user, Keep: keep})
+	return nil
+}
+
+// noteEnd keeps an end of sessions until tx commits.
+func (db *DB) noteEnd(tx *sql.Tx, e schulhof.SessionEnd) {
+	v, _ := db.ended.LoadOrStore(tx, new([]schulhof.SessionEnd))
+	l := v.(*[]schulhof.SessionEnd)
+	*l = append(*l, e)
+}
+
+// OnSessionEnd has fn told of every end of sessions that this process
+// commits (not of expiry: whoever holds a session knows when it runs
+// out); the returned function stops that. fn runs on the writer's
+// goroutine after the commit and must not block.
+func (db *DB) OnSessionEnd(fn func(schulhof.SessionEnd)) (stop func()) {
+	db.endMu.Lock()
+	defer db.endMu.Unlock()
+	if db.onEnd == nil {
+		db.onEnd = map[int]func(schulhof.SessionEnd){}
+	}
+	db.endID++
+	id := db.endID
+	db.onEnd[id] = fn
+	return func() {
+		db.endMu.Lock()
+		delete(db.onEnd, id)
+		db.endMu.Unlock()
+	}
+}
+
+func (db *DB) announceEnds(ends []schulhof.SessionEnd) {
+	db.endMu.Lock()
+	fns := make([]func(schulhof.SessionEnd), 0, len(db.onEnd))
+	for _, fn := range db.onEnd {
+		fns = append(fns, fn)
+	}
+	db.endMu.Unlock()
+	for _, e := range ends {
+		for _, fn := range fns {
+			fn(e)
+		}
+	}
 }
 
 // DeleteExpiredSessions removes what can never be used again.

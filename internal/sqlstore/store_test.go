@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -282,6 +283,54 @@ func TestSessions(t *testing.T) {
 		n, err := db.DeleteExpiredSessions(ctx, now.Add(100*24*time.Hour))
 		if err != nil || n != 0 { // deactivation already deleted it
 			t.Fatalf("expired: %d %v", n, err)
+		}
+	})
+}
+
+// TestSessionEndsAnnouncedAfterCommit: every way the store ends sessions
+// tells the listeners, once it has committed; a change that is rolled
+// back tells nothing.
+func TestSessionEndsAnnouncedAfterCommit(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		s := MustCreateSchool(t, db, "s")
+		u := MustCreateUser(t, db, s.ID, "u", schulhof.RoleStudent)
+		var got []string
+		stop := db.OnSessionEnd(func(e schulhof.SessionEnd) {
+			got = append(got, fmt.Sprintf("%d %s %s", e.User, e.Session, e.Keep))
+		})
+		now := sqltest.Clock
+		tok := []byte("0123456789abcdef0123456789abcdef")
+		if err := db.CreateSession(ctx, &schulhof.Session{TokenHash: tok, UserID: u.ID, SchoolID: s.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(db.DeleteSession(ctx, tok))
+		must(db.DeleteSession(ctx, tok)) // gone already: nothing to tell
+		must(db.DeleteUserSessions(ctx, u.ID, []byte("keep")))
+		must(db.SetPassword(ctx, s.ID, u.ID, "h2", false)) // one's own change: the web layer ends the others
+		must(db.SetPassword(ctx, s.ID, u.ID, "h3", true))
+		bad := strings.Repeat("k", 101)
+		no := false
+		if _, err := db.UpdateUser(ctx, s.ID, u.ID, schulhof.UserUpdate{Active: &no, Class: &bad}); err == nil {
+			t.Fatal("an invalid class was taken")
+		}
+		if _, err := db.UpdateUser(ctx, s.ID, u.ID, schulhof.UserUpdate{Active: &no}); err != nil {
+			t.Fatal(err)
+		}
+		id := fmt.Sprint(u.ID)
+		want := []string{id + " " + string(tok) + " ", id + "  keep", id + "  ", id + "  "}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("announced %q, want %q", got, want)
+		}
+		stop()
+		must(db.DeleteUserSessions(ctx, u.ID, nil))
+		if len(got) != len(want) {
+			t.Errorf("told after stop: %q", got)
 		}
 	})
 }

@@ -339,7 +339,7 @@ func (db *DB) UpdateUser(ctx context.Context, school schulhof.SchoolID, id schul
 			return err
 		}
 		if !u.Active {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+			if err := db.endSessions(ctx, tx, u.ID, nil); err != nil {
 				return err
 			}
 		}
@@ -387,10 +387,8 @@ func (db *DB) SetPassword(ctx context.Context, school schulhof.SchoolID, id schu
 		}
 		// a reset is what an admin does when an account is lost or taken
 		// over: every way in that the old owner set up ends with it
-		for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`} {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
-				return err
-			}
+		if err := db.endSessions(ctx, tx, id, nil); err != nil {
+			return err
 		}
 		return db.audit(ctx, tx, school, "user.reset_password", login, "")
 	})

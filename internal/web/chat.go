@@ -37,6 +37,26 @@ type chatEvent struct {
 func (s *Server) startChat() error {
 	s.hub = realtime.NewHub(s.mayFollow)
 	s.hub.Receive = s.receive
+	s.hub.Alive = s.sessionAlive
+	// sockets end with their session, on every node: what this node's
+	// store ends goes out on the bus, and what comes in closes sockets
+	ends, err := s.bus.Subscribe("session.end", func(_ string, data []byte) {
+		var e schulhof.SessionEnd
+		if json.Unmarshal(data, &e) == nil {
+			s.hub.EndSessions(e.User, e.Session, e.Keep)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	s.sessionSub = ends
+	s.stopSessionWatch = s.db.OnSessionEnd(func(e schulhof.SessionEnd) {
+		b, _ := json.Marshal(e)
+		if err := s.bus.Publish(context.Background(), "session.end", b); err != nil {
+			// the other nodes see it at the socket's next send or recheck
+			s.log.Warn("publish session end", "user", e.User, "err", err)
+		}
+	})
 	sub, err := s.bus.Subscribe("chat.>", func(_ string, data []byte) {
 		var e chatEvent
 		if json.Unmarshal(data, &e) != nil {
@@ -59,6 +79,12 @@ func (s *Server) WaitPushes() { s.pushWG.Wait() }
 // CloseSockets ends the live sockets (at shutdown: clients reconnect to
 // another node or after the restart) and leaves the bus.
 func (s *Server) CloseSockets() {
+	if s.stopSessionWatch != nil {
+		s.stopSessionWatch()
+	}
+	if s.sessionSub != nil {
+		s.sessionSub.Unsubscribe()
+	}
 	if s.chatSub != nil {
 		s.chatSub.Unsubscribe()
 	}
@@ -66,6 +92,23 @@ func (s *Server) CloseSockets() {
 		s.boardSub.Unsubscribe()
 	}
 	s.hub.Close()
+}
+
+// sessionAlive says whether a socket's session still holds and until when:
+// asked by the hub before every send and, at deliveries, when what it
+// knew has run out.
+func (s *Server) sessionAlive(ctx context.Context, rs realtime.Session) (time.Time, bool) {
+	sess, _, err := s.db.FindSession(ctx, rs.Key, s.now())
+	if err != nil {
+		if !schulhof.Match(err, schulhof.EUnauthorized) {
+			// the store is away: keep the socket and ask again soon (a
+			// send fails on the store anyway)
+			s.log.Warn("check socket session", "user", rs.User.ID, "err", err)
+			return s.now().Add(time.Second), true
+		}
+		return time.Time{}, false
+	}
+	return sess.ExpiresAt, !sess.TOTPPending
 }
 
 // mayFollow says whether the user may follow a topic: a room they read,
@@ -319,7 +362,8 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	// The socket lives on in a goroutine of its own, and the handler
 	// returns: the request's goroutine carries the deep stack of the
 	// middleware, which thousands of idle sockets should not keep.
-	go s.hub.Serve(context.WithoutCancel(r.Context()), ws, u)
+	a := authOf(r)
+	go s.hub.Serve(context.WithoutCancel(r.Context()), ws, realtime.Session{User: u, Key: a.tokenHash, Until: a.session.ExpiresAt})
 }
 
 // chatLimiter slows a writer down: a burst of messages (chatBurst), then

@@ -96,15 +96,19 @@ type Server struct {
 	examBooks *ttlCache[schulhof.SchoolID, *examBook]
 	examLocks sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
 	// the messenger's live side
-	bus        bus.Bus
-	hub        *realtime.Hub
-	chatSub    bus.Subscription
-	audiences  *ttlCache[schulhof.RoomID, *schulhof.RoomAudience]
-	chatLimits chatLimiter
-	typing     typingLimiter
-	pushMu     sync.Mutex
-	pushSender *push.Sender
-	pushWG     sync.WaitGroup // pushes under way, for tests and shutdown
+	bus     bus.Bus
+	hub     *realtime.Hub
+	chatSub bus.Subscription
+	// sessionSub takes the ends of sessions from the bus; stopSessionWatch
+	// stops sending the store's to it
+	sessionSub       bus.Subscription
+	stopSessionWatch func()
+	audiences        *ttlCache[schulhof.RoomID, *schulhof.RoomAudience]
+	chatLimits       chatLimiter
+	typing           typingLimiter
+	pushMu           sync.Mutex
+	pushSender       *push.Sender
+	pushWG           sync.WaitGroup // pushes under way, for tests and shutdown
 	// pushSchools says per school whether any browser asked for
 	// notifications (kept ten seconds)
 	pushSchools *ttlCache[schulhof.SchoolID, bool]

@@ -91,7 +91,22 @@ func MustOpenPostgres(tb testing.TB) *sqlstore.DB {
 	}
 	dsn, cleanup := NewSchema(tb, base)
 	tb.Cleanup(cleanup) // runs after the store's Close, registered below
-	return open(tb, dsn)
+	db := open(tb, dsn)
+	stores.Store(db, dsn)
+	tb.Cleanup(func() { stores.Delete(db) })
+	return db
+}
+
+// Another opens a second store on db's database, as another node would
+// have: what one does in-process (its caches, its listeners) the other
+// does not see.
+func Another(tb testing.TB, db *sqlstore.DB) *sqlstore.DB {
+	tb.Helper()
+	dsn, ok := stores.Load(db)
+	if !ok {
+		tb.Fatal("sqltest: not a store of this package")
+	}
+	return open(tb, dsn.(string))
 }
 
 // NewSchema creates an empty schema and returns a URL that uses it.

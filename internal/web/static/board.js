@@ -463,8 +463,10 @@ function connect() {
       }
     }
   };
-  socket.onclose = () => {
+  socket.onclose = (ev) => {
     ready = false;
+    // 4001: the session ended; the page sends to the login
+    if (ev.code === 4001) { location.reload(); return; }
     // what was sent and not answered goes again (the server takes an add
     // twice only once; a second is refused and dropped from pending)
     for (const ops of inFlight.values()) outbox.unshift(...ops);

@@ -419,7 +419,10 @@ const connect = () => {
   };
   // a frame may carry several envelopes, one per line
   socket.onmessage = (ev) => ev.data.split("\n").forEach((line) => handle(JSON.parse(line)));
-  socket.onclose = () => {
+  socket.onclose = (ev) => {
+    // 4001: the session ended (logout, password change): the page sends
+    // to the login instead of reconnecting for ever
+    if (ev.code === 4001) { location.reload(); return; }
     say(t("chat.offline"));
     const wait = delay * (0.5 + Math.random());
     delay = Math.min(delay * 2, 30000);
