@@ -633,6 +633,7 @@ var messages = map[string][2]string{
 	"week_model.twice":           {"Die Unterrichtsgruppe „%s“ steht bei zwei Wochen.", "The lesson group “%s” is in two weeks."},
 
 	// exam plan
+	"exam.plan_changed":              {"Der Klausurplan wurde gerade an anderer Stelle geändert. Bitte noch einmal speichern.", "The exam plan was just changed elsewhere. Please save again."},
 	"exam.title":                     {"Bitte einen Titel angeben (höchstens 200 Zeichen).", "Please give a title (at most 200 characters)."},
 	"exam.date":                      {"Bitte ein gültiges Datum angeben.", "Please give a valid date."},
 	"exam.periods":                   {"Bitte die Stunden von–bis angeben (die erste nicht nach der letzten).", "Please give the periods from–to (the first not after the last)."},

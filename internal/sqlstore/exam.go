@@ -24,12 +24,83 @@ var (
 // supervisors, all of which must be the school's; the audit log keeps it,
 // with the reason where a rule was overridden.
 func (db *DB) CreateExam(ctx context.Context, e *schulhof.PlannedExam) error {
+	e.ID = 0
+	return db.SaveExamChecked(ctx, e, -1, nil)
+}
+
+// UpdateExam changes a planned exam of the school.
+func (db *DB) UpdateExam(ctx context.Context, e *schulhof.PlannedExam) error {
+	if e.ID == 0 {
+		return schulhof.Errorf(schulhof.ENotFound, "exam.not_found")
+	}
+	return db.SaveExamChecked(ctx, e, -1, nil)
+}
+
+// ExamPlanVersion is the version of the school's exam plan, to be read
+// before what a check is made against (SaveExamChecked).
+func (db *DB) ExamPlanVersion(ctx context.Context, school schulhof.SchoolID) (int64, error) {
+	var v int64
+	err := db.readRow(ctx, `SELECT exam_version FROM schools WHERE id = $1`, school).Scan(&v)
+	return v, notFound(err, "school.not_found")
+}
+
+// ErrExamPlanChanged is SaveExamChecked's answer when the plan has changed
+// since the version the check was made against: read it anew and check
+// again.
+var ErrExamPlanChanged = schulhof.Errorf(schulhof.EConflict, "exam.plan_changed")
+
+// examLockClass is the first key of the exam plans' advisory locks on
+// PostgreSQL (the second is the school): "EX".
+const examLockClass = 0x4558
+
+// SaveExamChecked creates (ID 0) or changes e, holding the school's exam
+// lock from the check to the commit: on PostgreSQL a transaction's
+// advisory lock per school, on SQLite the one writer. Under the lock, the
+// plan must still be at version (read with ExamPlanVersion before what
+// the check looks at; -1 takes any) or it answers ErrExamPlanChanged;
+// then check (may be nil) decides, and its error stops the save. Two
+// nodes filling the last free slot at once: one waits for the other,
+// finds the plan changed, and checks again against the new one.
+func (db *DB) SaveExamChecked(ctx context.Context, e *schulhof.PlannedExam, version int64, check func() error) error {
 	e.Normalize()
 	if err := e.Validate(); err != nil {
 		return err
 	}
 	return db.update(ctx, func(tx *sql.Tx) error {
-		now := db.now()
+		if db.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, examLockClass, int32(e.SchoolID)); err != nil {
+				return fmt.Errorf("lock exam plan: %w", err)
+			}
+		}
+		var now int64
+		if err := tx.QueryRowContext(ctx, `SELECT exam_version FROM schools WHERE id = $1`, e.SchoolID).Scan(&now); err != nil {
+			return notFound(err, "school.not_found")
+		}
+		if version >= 0 && now != version {
+			return ErrExamPlanChanged
+		}
+		if check != nil {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+		if err := db.writeExam(ctx, tx, e); err != nil {
+			return err
+		}
+		return bumpExamVersion(ctx, tx, e.SchoolID)
+	})
+}
+
+// bumpExamVersion marks the school's exam plan as changed within tx.
+func bumpExamVersion(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID) error {
+	_, err := tx.ExecContext(ctx, `UPDATE schools SET exam_version = exam_version + 1 WHERE id = $1`, school)
+	return err
+}
+
+// writeExam inserts or updates e with its parts and audits it.
+func (db *DB) writeExam(ctx context.Context, tx *sql.Tx, e *schulhof.PlannedExam) error {
+	now := db.now()
+	if e.ID == 0 {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO exams (school_id, day, from_period, to_period, kind, title, override_reason,
 			created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
 			e.SchoolID, string(e.Date), e.From, e.To, e.Kind, e.Title, e.OverrideReason, e.CreatedBy, now).Scan(&e.ID); err != nil {
@@ -40,7 +111,20 @@ func (db *DB) CreateExam(ctx context.Context, e *schulhof.PlannedExam) error {
 			return err
 		}
 		return db.audit(ctx, tx, e.SchoolID, "exam.create", fmt.Sprint(e.ID), examAuditDetails(e))
-	})
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE exams SET day = $1, from_period = $2, to_period = $3, kind = $4, title = $5,
+		override_reason = $6, updated_at = $7 WHERE id = $8 AND school_id = $9`,
+		string(e.Date), e.From, e.To, e.Kind, e.Title, e.OverrideReason, now, e.ID, e.SchoolID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return schulhof.Errorf(schulhof.ENotFound, "exam.not_found")
+	}
+	if err := setExamParts(ctx, tx, e); err != nil {
+		return err
+	}
+	return db.audit(ctx, tx, e.SchoolID, "exam.update", fmt.Sprint(e.ID), examAuditDetails(e))
 }
 
 func examAuditDetails(e *schulhof.PlannedExam) string {
@@ -49,29 +133,6 @@ func examAuditDetails(e *schulhof.PlannedExam) string {
 		d += "; override: " + e.OverrideReason
 	}
 	return d
-}
-
-// UpdateExam changes a planned exam of the school.
-func (db *DB) UpdateExam(ctx context.Context, e *schulhof.PlannedExam) error {
-	e.Normalize()
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	return db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE exams SET day = $1, from_period = $2, to_period = $3, kind = $4, title = $5,
-			override_reason = $6, updated_at = $7 WHERE id = $8 AND school_id = $9`,
-			string(e.Date), e.From, e.To, e.Kind, e.Title, e.OverrideReason, db.now(), e.ID, e.SchoolID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return schulhof.Errorf(schulhof.ENotFound, "exam.not_found")
-		}
-		if err := setExamParts(ctx, tx, e); err != nil {
-			return err
-		}
-		return db.audit(ctx, tx, e.SchoolID, "exam.update", fmt.Sprint(e.ID), examAuditDetails(e))
-	})
 }
 
 // DeleteExam removes a planned exam of the school.
@@ -91,6 +152,9 @@ func (db *DB) DeleteExam(ctx context.Context, school schulhof.SchoolID, id int64
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM exams WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if err := bumpExamVersion(ctx, tx, school); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, school, "exam.delete", fmt.Sprint(id), title+" "+day)
@@ -349,6 +413,9 @@ func (db *DB) SetExamSettings(ctx context.Context, school schulhof.SchoolID, s *
 			if _, err := tx.ExecContext(ctx, `INSERT INTO exam_coordinators (school_id, user_id) VALUES ($1, $2)`, school, c); err != nil {
 				return err
 			}
+		}
+		if err := bumpExamVersion(ctx, tx, school); err != nil {
+			return err
 		}
 		return db.audit(ctx, tx, school, "school.exam_settings", "", fmt.Sprintf("%d blocked days, %d coordinators", len(s.Blocked), len(s.Coordinators)))
 	})

@@ -488,7 +488,8 @@ func (db *DB) replaceExams(ctx context.Context, tx *sql.Tx, school schulhof.Scho
 			return err
 		}
 	}
-	return nil
+	// the exam plan checks against Untis's exams too
+	return bumpExamVersion(ctx, tx, school)
 }
 
 // FindExams returns the exams from one day to another, by day and period.

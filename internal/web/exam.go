@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/schulhof/schulhof/internal/exams"
 	"github.com/schulhof/schulhof/internal/holidays"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/timetable"
 )
 
@@ -35,7 +37,9 @@ type examOf struct {
 // pages need besides: kept two seconds, cleared by every change on this
 // node.
 type examBook struct {
-	input    exams.Input
+	input exams.Input
+	// version is the store's version of the plan it was built from
+	version  int64
 	plans    [2]*exams.Plan // German, English
 	planned  map[int64]*schulhof.PlannedExam
 	settings *schulhof.ExamSettings
@@ -93,6 +97,10 @@ func (s *Server) examBookOf(ctx context.Context, sc *schulhof.School) (*examBook
 func (s *Server) buildExamBook(ctx context.Context, sc *schulhof.School) (*examBook, error) {
 	b := &examBook{planned: map[int64]*schulhof.PlannedExam{}, members: map[schulhof.GroupID][]schulhof.UserID{}}
 	var err error
+	// first: a change while the rest is read makes the book stale
+	if b.version, err = s.db.ExamPlanVersion(ctx, sc.ID); err != nil {
+		return nil, err
+	}
 	if b.settings, err = s.db.FindExamSettings(ctx, sc.ID); err != nil {
 		return nil, err
 	}
@@ -296,13 +304,35 @@ type rulesError struct {
 
 // planExam checks and saves a new (id 0) or changed exam. It returns the
 // violations that stop it (nil when saved) and why.
+//
+// The check and the save are one transaction under the school's exam lock
+// in the store, against the plan at the version the book was built from:
+// two teachers saving at the same moment, on one node or two, cannot both
+// pass the check against a plan without the other's exam. When another
+// change came first, the book is built anew and checked again.
 func (s *Server) planExam(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, id int64, in examInput) (*schulhof.PlannedExam, *rulesError, error) {
-	// one check and save at a time per school: two teachers saving at the
-	// same moment must not both pass the check against the plan without
-	// the other's exam (every save drops the kept plan on this node)
+	// on this node one at a time per school, so that savers queue here
+	// instead of building the book again and again
 	lock, _ := s.examLocks.LoadOrStore(sc.ID, &sync.Mutex{})
 	lock.(*sync.Mutex).Lock()
 	defer lock.(*sync.Mutex).Unlock()
+	for attempt := 0; ; attempt++ {
+		e, refusal, err := s.tryPlanExam(ctx, u, sc, lang, id, in)
+		if errors.Is(err, sqlstore.ErrExamPlanChanged) && attempt < 3 {
+			s.forgetExams()
+			continue
+		}
+		if err == nil && refusal == nil {
+			s.forgetExams()
+		}
+		return e, refusal, err
+	}
+}
+
+// errRulesRefuse stops a save whose check found violations.
+var errRulesRefuse = errors.New("the exam breaks rules")
+
+func (s *Server) tryPlanExam(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, id int64, in examInput) (*schulhof.PlannedExam, *rulesError, error) {
 	book, err := s.examBookOf(ctx, sc)
 	if err != nil {
 		return nil, nil, err
@@ -329,26 +359,30 @@ func (s *Server) planExam(ctx context.Context, u *schulhof.User, sc *schulhof.Sc
 			}
 		}
 	}
-	vs := book.plan(lang).Check(exams.Exam{ID: id, Date: e.Date, From: e.From, To: e.To, Kind: exams.Kind(e.Kind), Title: e.Title,
-		Groups: e.Groups, Students: e.Students, Rooms: e.Rooms, Supervisors: e.Supervisors})
-	if len(vs) > 0 {
+	var refusal *rulesError
+	check := func() error {
+		vs := book.plan(lang).Check(exams.Exam{ID: id, Date: e.Date, From: e.From, To: e.To, Kind: exams.Kind(e.Kind), Title: e.Title,
+			Groups: e.Groups, Students: e.Students, Rooms: e.Rooms, Supervisors: e.Supervisors})
+		if len(vs) == 0 {
+			e.OverrideReason = ""
+			return nil
+		}
 		switch {
 		case exams.Hard(vs):
-			return nil, &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_hard"), Violations: vs}, nil
+			refusal = &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_hard"), Violations: vs}
 		case e.OverrideReason == "":
-			return nil, &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_soft"), Violations: vs}, nil
+			refusal = &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_soft"), Violations: vs}
 		case !s.isCoordinator(u, sc, book.settings):
-			return nil, &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_not_coordinator"), Violations: vs}, nil
+			refusal = &rulesError{Code: "exam_rules", Message: i18n.T(lang, "exam.rules_not_coordinator"), Violations: vs}
+		default:
+			return nil
 		}
-	} else {
-		e.OverrideReason = ""
+		return errRulesRefuse
 	}
-	if id == 0 {
-		err = s.db.CreateExam(ctx, e)
-	} else {
-		err = s.db.UpdateExam(ctx, e)
+	err = s.db.SaveExamChecked(ctx, e, book.version, check)
+	if errors.Is(err, errRulesRefuse) {
+		return nil, refusal, nil
 	}
-	s.forgetExams()
 	return e, nil, err
 }
 

@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/web"
 )
 
 // TestExamOverride: a soft rule ("in der Regel") stops a teacher; a
@@ -149,4 +152,48 @@ func TestExamChecksInParallel(t *testing.T) {
 	if got["a-5a:422"] != 4 || got["a-5b:201"] != 1 || got["a-5b:422"] != 3 {
 		t.Errorf("%v", got)
 	}
+}
+
+// TestExamRulesAcrossNodes: two nodes on one database, each with its own
+// store and kept plans. What one saves, the other checks against at once
+// (a plan it kept from before is stale); many saving the last free slot
+// at the same moment on both: exactly one gets it.
+func TestExamRulesAcrossNodes(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		a, b := f.srv, newServer(t, sqltest.Another(t, db), f.blobs, nil)
+		on := func(srv *web.Server, body string) int {
+			f.srv = srv
+			return f.do("a-admin", "POST", "/api/v1/schools/schule-a/exams", body).Code
+		}
+		exam := func(day string) string {
+			return `{"groups":[` + f.id("a-5b") + `],"date":"` + day + `","from_period":3,"to_period":4,"type":"klassenarbeit","title":"x"}`
+		}
+		// B keeps the plan as it was
+		f.srv = b
+		if rec := f.do("a-admin", "GET", "/api/v1/schools/schule-a/exams?from=2026-11-30&to=2026-12-31", ""); rec.Code != 200 {
+			t.Fatalf("list on B: %d %s", rec.Code, rec.Body)
+		}
+		if code := on(a, exam("2026-12-02")); code != 201 {
+			t.Fatalf("the first on A: %d", code)
+		}
+		if code := on(b, exam("2026-12-02")); code != 422 {
+			t.Fatalf("the same slot on B right after: %d, want it refused", code)
+		}
+		done := make(chan int)
+		for i := 0; i < 8; i++ {
+			go func(srv *web.Server) {
+				f := *f
+				f.srv = srv
+				done <- f.do("a-admin", "POST", "/api/v1/schools/schule-a/exams", exam("2026-12-09")).Code
+			}([]*web.Server{a, b}[i%2])
+		}
+		got := map[int]int{}
+		for i := 0; i < 8; i++ {
+			got[<-done]++
+		}
+		if got[201] != 1 || got[422] != 7 {
+			t.Errorf("eight at once on two nodes: %v, want one saved", got)
+		}
+	})
 }
