@@ -56,8 +56,8 @@ func (b *Board) Validate() error {
 	return v.Err()
 }
 
-// BoardAudience is who may see, lead and draw on a board: the one
-// place that decides it, for the API, the pages and every live delivery.
+// BoardAudience is what decides who may see, lead and draw on a board
+// (BoardRights), for the API, the pages and every live delivery.
 type BoardAudience struct {
 	School  SchoolID
 	Owner   UserID
@@ -65,27 +65,4 @@ type BoardAudience struct {
 	Members map[UserID]MemberRole // of the board's group
 	Drawers map[UserID]bool
 	Deleted bool
-}
-
-// Rights says what the user may do with the board. Its owner and the
-// school's admins lead it, and so do the teachers of its group; the
-// group's other members see it unless it is private, and draw when the
-// teacher lets them (all of them, or one by one).
-func (a *BoardAudience) Rights(u *User) (sees, leads, draws bool) {
-	if u.SchoolID != a.School || a.Deleted {
-		return false, false, false
-	}
-	role, member := a.Members[u.ID]
-	leads = a.Owner == u.ID || u.Role == RoleSchoolAdmin || role == MemberRoleLeader
-	if leads {
-		return true, true, true
-	}
-	if !member || a.Access == BoardPrivate {
-		return false, false, false
-	}
-	draws = a.Access == BoardDraw
-	if allowed, ok := a.Drawers[u.ID]; ok {
-		draws = allowed
-	}
-	return true, false, draws
 }

@@ -49,12 +49,9 @@ type RoomAudience struct {
 	Members map[UserID]bool
 }
 
-// Reads says whether the user reads the room.
+// Reads says whether the user reads the room (CanReadRoom).
 func (a *RoomAudience) Reads(u *User) bool {
-	if u.SchoolID != a.School {
-		return false
-	}
-	return a.Kind == RoomSchool || a.Members[u.ID]
+	return CanReadRoom(u, a.School, a.Kind, RoomRelation{Member: a.Members[u.ID]})
 }
 
 // Message is a chat message.

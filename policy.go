@@ -176,3 +176,101 @@ func CanViewAssignment(a *User, as *Assignment, rel AssignmentRelation, now time
 	}
 	return sameSchool(a, as.SchoolID) && (rel.Student || rel.ParentOf) && as.Started(now)
 }
+
+// ExamRelation is what the exam plan knows of the actor and an exam (or
+// the groups of one being planned), looked up by the caller.
+type ExamRelation struct {
+	// Coordinator: named in the school's exam settings.
+	Coordinator bool
+	// LeadsAll: leads every group of the exam.
+	LeadsAll bool
+	// Takes: writes it, or their child does.
+	Takes bool
+	// Announced: no later than the school announces exams to students.
+	Announced bool
+}
+
+// CanCoordinateExams: plan for every group and override a soft rule with
+// a reason: the school's admins and its exam coordinators (staff).
+func CanCoordinateExams(a *User, school SchoolID, rel ExamRelation) bool {
+	return CanManageUsers(a, school) || (sameSchool(a, school) && a.Role == RoleTeacher && rel.Coordinator)
+}
+
+// CanPlanExam: plan or change an exam for its groups: coordinators, and
+// teachers who lead all of them.
+func CanPlanExam(a *User, school SchoolID, rel ExamRelation) bool {
+	return CanCoordinateExams(a, school, rel) || (sameSchool(a, school) && a.Role == RoleTeacher && rel.LeadsAll)
+}
+
+// CanViewExamPlan: see the whole plan, with every exam's students and
+// the reasons of overrides: the school's staff.
+func CanViewExamPlan(a *User, school SchoolID) bool {
+	return sameSchool(a, school) && a.Role >= RoleTeacher
+}
+
+// CanViewExam: staff see every exam; a student their own and a parent
+// their children's, once the school announces it.
+func CanViewExam(a *User, school SchoolID, rel ExamRelation) bool {
+	return CanViewExamPlan(a, school) || (sameSchool(a, school) && rel.Takes && rel.Announced)
+}
+
+// BoardRights says what the user may do with a board. Its owner and the
+// school's admins lead it, and so do the teachers of its group; the
+// group's other members see it unless it is private, and draw when the
+// teacher lets them (all of them, or one by one). A board in the trash
+// is nobody's; the operator has no boards.
+func BoardRights(a *User, b *BoardAudience) (sees, leads, draws bool) {
+	if a == nil || !a.Active || a.SchoolID == 0 || a.SchoolID != b.School || b.Deleted {
+		return false, false, false
+	}
+	role, member := b.Members[a.ID]
+	leads = b.Owner == a.ID || a.Role == RoleSchoolAdmin || role == MemberRoleLeader
+	if leads {
+		return true, true, true
+	}
+	if !member || b.Access == BoardPrivate {
+		return false, false, false
+	}
+	draws = b.Access == BoardDraw
+	if allowed, ok := b.Drawers[a.ID]; ok {
+		draws = allowed
+	}
+	return true, false, draws
+}
+
+// RoomRelation is what the actor is in a chat room, looked up by the
+// caller: a member of its group or conversation, and whether they lead
+// it (the group's teachers, who started the conversation).
+type RoomRelation struct {
+	Member, Leader bool
+}
+
+// CanReadRoom: a room's members; the school's channel everyone at the
+// school. Chat is among the school's people: the operator reads none.
+func CanReadRoom(a *User, school SchoolID, kind string, rel RoomRelation) bool {
+	if a == nil || !a.Active || a.SchoolID == 0 || a.SchoolID != school {
+		return false
+	}
+	return kind == RoomSchool || rel.Member || rel.Leader
+}
+
+// CanModerateRoom: lock a room, delete others' messages: the leaders of a
+// group's room or a conversation, the school's admins in its channel.
+func CanModerateRoom(a *User, school SchoolID, kind string, rel RoomRelation) bool {
+	if !CanReadRoom(a, school, kind, rel) {
+		return false
+	}
+	if kind == RoomSchool {
+		return a.Role == RoleSchoolAdmin
+	}
+	return rel.Leader
+}
+
+// CanWriteRoom: moderators always; the other readers unless the room is
+// locked or is the school's channel.
+func CanWriteRoom(a *User, school SchoolID, kind string, locked bool, rel RoomRelation) bool {
+	if CanModerateRoom(a, school, kind, rel) {
+		return true
+	}
+	return CanReadRoom(a, school, kind, rel) && !locked && kind != RoomSchool
+}

@@ -121,16 +121,16 @@ func benchBoard(args []string) error {
 		for ; len(ops) < 200 && done < *elements; done++ {
 			ops = append(ops, randomElement(r, done))
 		}
-		if err := db.AppendBoardOps(ctx, big.ID, bigTeacher.ID, ops); err != nil {
+		if err := db.AppendBoardOps(ctx, big.SchoolID, big.ID, bigTeacher.ID, ops); err != nil {
 			return err
 		}
 		if done%1000 == 0 {
-			doc, err := db.LoadBoardDoc(ctx, big.ID)
+			doc, err := db.LoadBoardDoc(ctx, big.SchoolID, big.ID)
 			if err != nil {
 				return err
 			}
 			snap, _ := json.Marshal(doc)
-			if err := db.SaveBoardSnapshot(ctx, big.ID, snap, doc.Seq); err != nil {
+			if err := db.SaveBoardSnapshot(ctx, big.SchoolID, big.ID, snap, doc.Seq); err != nil {
 				return err
 			}
 		}

@@ -73,7 +73,7 @@ func boardAccess(ctx context.Context, q querier, u *schulhof.User, b *schulhof.B
 	if err != nil {
 		return err
 	}
-	sees, leads, draws := a.Rights(u)
+	sees, leads, draws := schulhof.BoardRights(u, a)
 	if !sees {
 		return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
 	}
@@ -316,11 +316,11 @@ func (db *DB) setBoardDeleted(ctx context.Context, u *schulhof.User, id schulhof
 // AppendBoardOps stores operations a client sent, in order, and numbers
 // them: each gets the board's next seq (set in the ops). The board's row
 // is the lock: two nodes appending at once take turns.
-func (db *DB) AppendBoardOps(ctx context.Context, id schulhof.BoardID, author schulhof.UserID, ops []*board.Op) error {
+func (db *DB) AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, author schulhof.UserID, ops []*board.Op) error {
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		var last int64
-		err := tx.QueryRowContext(ctx, `UPDATE boards SET seq = seq + $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL RETURNING seq`,
-			len(ops), db.now(), id).Scan(&last)
+		err := tx.QueryRowContext(ctx, `UPDATE boards SET seq = seq + $1, updated_at = $2 WHERE id = $3 AND school_id = $4 AND deleted_at IS NULL RETURNING seq`,
+			len(ops), db.now(), id, school).Scan(&last)
 		if err != nil {
 			return notFound(err, "board.not_found")
 		}
@@ -340,14 +340,14 @@ func (db *DB) AppendBoardOps(ctx context.Context, id schulhof.BoardID, author sc
 	})
 }
 
-// LoadBoardDoc reads a board's drawing: its snapshot and the operations
-// after it.
-func (db *DB) LoadBoardDoc(ctx context.Context, id schulhof.BoardID) (*board.Doc, error) {
+// LoadBoardDoc reads a board of the school's drawing: its snapshot and
+// the operations after it.
+func (db *DB) LoadBoardDoc(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (*board.Doc, error) {
 	var doc *board.Doc
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var snapshot string
 		var from int64
-		if err := tx.QueryRowContext(ctx, `SELECT snapshot, snapshot_seq FROM boards WHERE id = $1`, id).Scan(&snapshot, &from); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT snapshot, snapshot_seq FROM boards WHERE id = $1 AND school_id = $2`, id, school).Scan(&snapshot, &from); err != nil {
 			return notFound(err, "board.not_found")
 		}
 		var err error
@@ -366,9 +366,23 @@ func (db *DB) LoadBoardDoc(ctx context.Context, id schulhof.BoardID) (*board.Doc
 	return doc, err
 }
 
-// FindBoardOps returns up to limit operations after seq (0: all).
-func (db *DB) FindBoardOps(ctx context.Context, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error) {
-	return boardOps(ctx, readQuerier{db}, id, after, limit)
+// FindBoardOps returns up to limit operations of a board of the school
+// after seq (0: all).
+func (db *DB) FindBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error) {
+	var ops []*board.Op
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM boards WHERE id = $1 AND school_id = $2`, id, school).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
+		}
+		var err error
+		ops, err = boardOps(ctx, tx, id, after, limit)
+		return err
+	})
+	return ops, err
 }
 
 func boardOps(ctx context.Context, q querier, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error) {
@@ -399,9 +413,10 @@ func boardOps(ctx context.Context, q querier, id schulhof.BoardID, after int64, 
 // SaveBoardSnapshot keeps the drawing up to its seq, so that loading the
 // board reads it and the operations after it only; the operations before
 // it stay in the log (a later snapshot never goes back).
-func (db *DB) SaveBoardSnapshot(ctx context.Context, id schulhof.BoardID, doc []byte, seq int64) error {
+func (db *DB) SaveBoardSnapshot(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, doc []byte, seq int64) error {
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE boards SET snapshot = $1, snapshot_seq = $2 WHERE id = $3 AND snapshot_seq < $2`, string(doc), seq, id)
+		_, err := tx.ExecContext(ctx, `UPDATE boards SET snapshot = $1, snapshot_seq = $2 WHERE id = $3 AND school_id = $4 AND snapshot_seq < $2`,
+			string(doc), seq, id, school)
 		return err
 	})
 }
@@ -507,11 +522,12 @@ func (db *DB) AddBoardImage(ctx context.Context, u *schulhof.User, img *BoardIma
 	})
 }
 
-// FindBoardImage returns a picture of the board (whose rights the
-// caller checked).
-func (db *DB) FindBoardImage(ctx context.Context, board schulhof.BoardID, id int64) (*BoardImage, error) {
+// FindBoardImage returns a picture of a board of the school (whose
+// rights the caller checked).
+func (db *DB) FindBoardImage(ctx context.Context, school schulhof.SchoolID, board schulhof.BoardID, id int64) (*BoardImage, error) {
 	img := &BoardImage{ID: id, BoardID: board}
-	err := db.readRow(ctx, `SELECT content_type, size, blob_key, shared FROM board_images WHERE id = $1 AND board_id = $2`, id, board).
+	err := db.readRow(ctx, `SELECT i.content_type, i.size, i.blob_key, i.shared FROM board_images i JOIN boards b ON b.id = i.board_id
+		WHERE i.id = $1 AND i.board_id = $2 AND b.school_id = $3`, id, board, school).
 		Scan(&img.ContentType, &img.Size, &img.BlobKey, &img.Shared)
 	if err != nil {
 		return nil, notFound(err, "board.image_not_found")
@@ -520,9 +536,9 @@ func (db *DB) FindBoardImage(ctx context.Context, board schulhof.BoardID, id int
 }
 
 // BoardSnapshotSeq is the seq the board's saved snapshot reaches.
-func (db *DB) BoardSnapshotSeq(ctx context.Context, id schulhof.BoardID) (int64, error) {
+func (db *DB) BoardSnapshotSeq(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (int64, error) {
 	var seq int64
-	err := db.readRow(ctx, `SELECT snapshot_seq FROM boards WHERE id = $1`, id).Scan(&seq)
+	err := db.readRow(ctx, `SELECT snapshot_seq FROM boards WHERE id = $1 AND school_id = $2`, id, school).Scan(&seq)
 	return seq, notFound(err, "board.not_found")
 }
 

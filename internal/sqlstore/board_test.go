@@ -120,29 +120,60 @@ func TestBoards(t *testing.T) {
 		// the log: numbered in order, loaded from a snapshot and the rest
 		page := strp("p1")
 		x := 10.0
-		if err := db.AppendBoardOps(ctx, b.ID, teacher.ID, []*board.Op{
+		if err := db.AppendBoardOps(ctx, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{
 			{Op: "add", ID: "t-1", Kind: board.KindPen, Set: &board.Fields{Page: page}, Points: []board.Point{{X: 1, Y: 1, P: .5}}},
 			{Op: "points", ID: "t-1", Batch: 1, Points: []board.Point{{X: 2, Y: 2, P: .5}}},
 		}); err != nil {
 			t.Fatal(err)
 		}
-		doc, err := db.LoadBoardDoc(ctx, b.ID)
+		doc, err := db.LoadBoardDoc(ctx, teacher.SchoolID, b.ID)
 		if err != nil || doc.Seq != 2 || len(doc.Elements["t-1"].Points()) != 2 || doc.Elements["t-1"].Author != int64(teacher.ID) {
 			t.Fatalf("loaded: %+v %v", doc, err)
 		}
 		snap, _ := json.Marshal(doc)
-		if err := db.SaveBoardSnapshot(ctx, b.ID, snap, doc.Seq); err != nil {
+		if err := db.SaveBoardSnapshot(ctx, teacher.SchoolID, b.ID, snap, doc.Seq); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.AppendBoardOps(ctx, b.ID, anna.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
+		if err := db.AppendBoardOps(ctx, teacher.SchoolID, b.ID, anna.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
 			t.Fatal(err)
 		}
-		doc, err = db.LoadBoardDoc(ctx, b.ID)
+		doc, err = db.LoadBoardDoc(ctx, teacher.SchoolID, b.ID)
 		if err != nil || doc.Seq != 3 || doc.Elements["t-1"].X != 10 {
 			t.Fatalf("after the snapshot: %+v %v", doc, err)
 		}
-		if ops, err := db.FindBoardOps(ctx, b.ID, 1, 10); err != nil || len(ops) != 2 || ops[0].Seq != 2 || ops[1].Author != int64(anna.ID) {
+		if ops, err := db.FindBoardOps(ctx, teacher.SchoolID, b.ID, 1, 10); err != nil || len(ops) != 2 || ops[0].Seq != 2 || ops[1].Author != int64(anna.ID) {
 			t.Errorf("ops after 1: %v %v", ops, err)
+		}
+
+		// another school's board is not found by id, whatever is asked
+		elsewhere := MustCreateSchool(t, db, "woanders").ID
+		if _, err := db.LoadBoardDoc(ctx, elsewhere, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("loaded through another school: %v", err)
+		}
+		if err := db.AppendBoardOps(ctx, elsewhere, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("drawn through another school: %v", err)
+		}
+		if ops, err := db.FindBoardOps(ctx, elsewhere, b.ID, 0, 0); !schulhof.Match(err, schulhof.ENotFound) || len(ops) != 0 {
+			t.Errorf("the log through another school: %d %v", len(ops), err)
+		}
+		if err := db.SaveBoardSnapshot(ctx, elsewhere, b.ID, []byte(`{}`), 99); err != nil {
+			t.Fatal(err)
+		}
+		if seq, err := db.BoardSnapshotSeq(ctx, teacher.SchoolID, b.ID); err != nil || seq != 2 {
+			t.Errorf("a snapshot through another school was kept: seq %d %v", seq, err)
+		}
+		if _, err := db.BoardSnapshotSeq(ctx, elsewhere, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("the snapshot seq through another school: %v", err)
+		}
+		img := &sqlstore.BoardImage{BoardID: b.ID, ContentType: "image/png", Size: 3, BlobKey: "k"}
+		if err := db.AddBoardImage(ctx, teacher, img); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FindBoardImage(ctx, teacher.SchoolID, b.ID, img.ID); err != nil {
+			t.Errorf("the board's picture: %v", err)
+		}
+		if _, err := db.FindBoardImage(ctx, elsewhere, b.ID, img.ID); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("the picture through another school: %v", err)
 		}
 
 		// appends from many at once get distinct numbers
@@ -151,13 +182,13 @@ func TestBoards(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := db.AppendBoardOps(ctx, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}, {Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
+				if err := db.AppendBoardOps(ctx, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}, {Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
 					t.Error(err)
 				}
 			}()
 		}
 		wg.Wait()
-		ops, err := db.FindBoardOps(ctx, b.ID, 0, 0)
+		ops, err := db.FindBoardOps(ctx, teacher.SchoolID, b.ID, 0, 0)
 		if err != nil || len(ops) != 19 {
 			t.Fatalf("%d ops, %v", len(ops), err)
 		}
@@ -168,7 +199,7 @@ func TestBoards(t *testing.T) {
 		}
 
 		// copy as next year's template; trash and back
-		doc, _ = db.LoadBoardDoc(ctx, b.ID)
+		doc, _ = db.LoadBoardDoc(ctx, teacher.SchoolID, b.ID)
 		cp := &schulhof.Board{Title: "Bruchrechnung (Vorlage)"}
 		if err := db.CopyBoard(ctx, anna, b.ID, cp, doc); !schulhof.Match(err, schulhof.EForbidden) {
 			t.Errorf("a student copies: %v", err)
@@ -179,7 +210,7 @@ func TestBoards(t *testing.T) {
 		if err := db.CopyBoard(ctx, teacher, b.ID, cp, doc); err != nil || cp.Access != schulhof.BoardPrivate {
 			t.Fatalf("copy: %+v %v", cp, err)
 		}
-		if d, err := db.LoadBoardDoc(ctx, cp.ID); err != nil || d.Seq != doc.Seq || d.Elements["t-1"] == nil {
+		if d, err := db.LoadBoardDoc(ctx, teacher.SchoolID, cp.ID); err != nil || d.Seq != doc.Seq || d.Elements["t-1"] == nil {
 			t.Errorf("the copy's drawing: %+v %v", d, err)
 		}
 		if err := db.DeleteBoard(ctx, anna, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
@@ -197,7 +228,7 @@ func TestBoards(t *testing.T) {
 		if bs, err := db.FindDeletedBoards(ctx, colleague); err != nil || len(bs) != 0 {
 			t.Errorf("a colleague's trash: %v %v", bs, err)
 		}
-		if err := db.AppendBoardOps(ctx, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
+		if err := db.AppendBoardOps(ctx, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("drawing on a deleted board: %v", err)
 		}
 		if err := db.RestoreBoard(ctx, teacher, b.ID); err != nil {
@@ -216,13 +247,13 @@ func TestBoards(t *testing.T) {
 		if n, err := db.PurgeBoards(ctx, db.Now().Add(time.Second)); err != nil || n != 1 {
 			t.Fatalf("purge: %d %v", n, err)
 		}
-		if ops, err := db.FindBoardOps(ctx, b.ID, 0, 0); err != nil || len(ops) != 0 {
+		if ops, err := db.FindBoardOps(ctx, teacher.SchoolID, b.ID, 0, 0); !schulhof.Match(err, schulhof.ENotFound) || len(ops) != 0 {
 			t.Errorf("the purged board's log: %d %v", len(ops), err)
 		}
 		if err := db.RestoreBoard(ctx, teacher, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("restoring a purged board: %v", err)
 		}
-		if _, err := db.LoadBoardDoc(ctx, cp.ID); err != nil {
+		if _, err := db.LoadBoardDoc(ctx, teacher.SchoolID, cp.ID); err != nil {
 			t.Errorf("the copy after the purge: %v", err)
 		}
 	})

@@ -130,13 +130,10 @@ func scanRoom(row interface{ Scan(...any) error }, u *schulhof.User) (*schulhof.
 	if err := row.Scan(&r.ID, &r.SchoolID, &r.Kind, &r.Name, &r.GroupID, &r.Locked, &r.LastID, &role, &r.Unread); err != nil {
 		return nil, err
 	}
-	switch r.Kind {
-	case schulhof.RoomGroup, schulhof.RoomChat:
-		r.Leader = role == string(schulhof.MemberRoleLeader)
-	case schulhof.RoomSchool:
-		r.Leader = u.Role == schulhof.RoleSchoolAdmin
-	}
-	r.CanWrite = r.Leader || (!r.Locked && r.Kind != schulhof.RoomSchool)
+	// the rooms listed are those the user reads
+	rel := schulhof.RoomRelation{Member: true, Leader: r.Kind != schulhof.RoomDirect && role == string(schulhof.MemberRoleLeader)}
+	r.Leader = schulhof.CanModerateRoom(u, r.SchoolID, r.Kind, rel)
+	r.CanWrite = schulhof.CanWriteRoom(u, r.SchoolID, r.Kind, r.Locked, rel)
 	return &r, nil
 }
 
@@ -202,29 +199,28 @@ func roomAccess(ctx context.Context, q querier, u *schulhof.User, id schulhof.Ro
 	if err != nil {
 		return nil, err
 	}
+	var rel schulhof.RoomRelation
 	switch r.Kind {
 	case schulhof.RoomGroup:
 		var role string
 		err := q.QueryRowContext(ctx, `SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2`, r.GroupID, u.ID).Scan(&role)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
-		r.Leader = role == string(schulhof.MemberRoleLeader)
+		rel = schulhof.RoomRelation{Member: err == nil, Leader: role == string(schulhof.MemberRoleLeader)}
 	case schulhof.RoomSchool:
-		r.Leader = u.Role == schulhof.RoleSchoolAdmin
 	default:
-		err := q.QueryRowContext(ctx, `SELECT leader FROM chat_members WHERE room_id = $1 AND user_id = $2`, id, u.ID).Scan(&r.Leader)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
-		}
-		if err != nil {
+		err := q.QueryRowContext(ctx, `SELECT leader FROM chat_members WHERE room_id = $1 AND user_id = $2`, id, u.ID).Scan(&rel.Leader)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
+		rel.Member = err == nil
 	}
-	r.CanWrite = r.Leader || (!r.Locked && r.Kind != schulhof.RoomSchool)
+	if !schulhof.CanReadRoom(u, r.SchoolID, r.Kind, rel) {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
+	}
+	r.Leader = schulhof.CanModerateRoom(u, r.SchoolID, r.Kind, rel)
+	r.CanWrite = schulhof.CanWriteRoom(u, r.SchoolID, r.Kind, r.Locked, rel)
 	return r, nil
 }
 

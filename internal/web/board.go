@@ -144,23 +144,23 @@ func (lb *liveBoard) applyLogged(op *board.Op) {
 }
 
 // onBoard runs fn with the board's drawing loaded, under its lock.
-func (s *Server) onBoard(ctx context.Context, id schulhof.BoardID, fn func(lb *liveBoard) error) error {
+func (s *Server) onBoard(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, fn func(lb *liveBoard) error) error {
 	lb := s.boards.get(id, s.now())
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
-	if err := s.loaded(ctx, id, lb); err != nil {
+	if err := s.loaded(ctx, school, id, lb); err != nil {
 		return err
 	}
 	return fn(lb)
 }
 
 // loaded makes sure the drawing is there; lb.mu is held.
-func (s *Server) loaded(ctx context.Context, id schulhof.BoardID, lb *liveBoard) error {
+func (s *Server) loaded(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
 	lb.used = s.now()
 	if lb.doc != nil {
 		return nil
 	}
-	doc, err := s.db.LoadBoardDoc(ctx, id)
+	doc, err := s.db.LoadBoardDoc(ctx, school, id)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) boardRights(ctx context.Context, u *schulhof.User, id schulhof.
 	if err != nil {
 		return false, false, err
 	}
-	sees, leads, draws := a.Rights(u)
+	sees, leads, draws := schulhof.BoardRights(u, a)
 	if !sees {
 		return false, false, schulhof.Errorf(schulhof.ENotFound, "board.not_found")
 	}
@@ -212,7 +212,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 	lb := s.boards.get(id, s.now())
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
-	if err := s.loaded(ctx, id, lb); err != nil {
+	if err := s.loaded(ctx, u.SchoolID, id, lb); err != nil {
 		return 0, err
 	}
 	// each is checked against the drawing with the ones before it
@@ -230,7 +230,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 		op.Seq = first + int64(i)
 		lb.doc.Apply(op)
 	}
-	if err := s.db.AppendBoardOps(ctx, id, u.ID, ops); err != nil {
+	if err := s.db.AppendBoardOps(ctx, u.SchoolID, id, u.ID, ops); err != nil {
 		lb.doc = nil
 		return 0, err
 	}
@@ -241,7 +241,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 	last := ops[len(ops)-1].Seq
 	if lb.doc != nil && last-lb.saved >= snapshotEvery && !lb.snapshotting {
 		lb.snapshotting = true
-		go s.snapshotBoard(id, lb)
+		go s.snapshotBoard(u.SchoolID, id, lb)
 	}
 	s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: "ops", Ops: ops})
 	return last, nil
@@ -249,16 +249,16 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 
 // snapshotBoard saves the drawing whole. It is read from the store, not
 // from the cache, so that it holds exactly the log up to its seq.
-func (s *Server) snapshotBoard(id schulhof.BoardID, lb *liveBoard) {
+func (s *Server) snapshotBoard(school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var seq int64
-	doc, err := s.db.LoadBoardDoc(ctx, id)
+	doc, err := s.db.LoadBoardDoc(ctx, school, id)
 	if err == nil {
 		var b []byte
 		if b, err = json.Marshal(doc); err == nil {
 			seq = doc.Seq
-			err = s.db.SaveBoardSnapshot(ctx, id, b, seq)
+			err = s.db.SaveBoardSnapshot(ctx, school, id, b, seq)
 		}
 	}
 	if err != nil {

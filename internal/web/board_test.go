@@ -193,7 +193,7 @@ func TestBoardSnapshot(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+f.token["a-teacher"])
 	// the snapshot is written in the background; wait for it
 	for i := 0; ; i++ {
-		seq, err := f.db.BoardSnapshotSeq(ctx, schulhof.BoardID(f.ids["a-board"]))
+		seq, err := f.db.BoardSnapshotSeq(ctx, f.school["a"].ID, schulhof.BoardID(f.ids["a-board"]))
 		if err != nil {
 			t.Fatal(err)
 		}

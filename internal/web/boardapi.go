@@ -112,7 +112,7 @@ func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var doc, present []byte
-	err = s.onBoard(r.Context(), b.ID, func(lb *liveBoard) (err error) {
+	err = s.onBoard(r.Context(), b.SchoolID, b.ID, func(lb *liveBoard) (err error) {
 		doc, err = lb.docJSON()
 		present = lb.present
 		return err
@@ -270,7 +270,7 @@ func (s *Server) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulh
 		}
 		limit = n
 	}
-	ops, err := s.db.FindBoardOps(r.Context(), id, after, limit)
+	ops, err := s.db.FindBoardOps(r.Context(), u.SchoolID, id, after, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -302,7 +302,7 @@ func (s *Server) apiCopyBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	doc, err := s.db.LoadBoardDoc(r.Context(), id)
+	doc, err := s.db.LoadBoardDoc(r.Context(), u.SchoolID, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -44,8 +44,8 @@ const MaxBoardImage = 20 << 20
 var boardImageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
 
 // boardDoc is a copy of the board's drawing, for exports.
-func (s *Server) boardDoc(ctx context.Context, id schulhof.BoardID) (doc *board.Doc, err error) {
-	err = s.onBoard(ctx, id, func(lb *liveBoard) error {
+func (s *Server) boardDoc(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (doc *board.Doc, err error) {
+	err = s.onBoard(ctx, school, id, func(lb *liveBoard) error {
 		doc = lb.doc.Clone()
 		return nil
 	})
@@ -53,7 +53,7 @@ func (s *Server) boardDoc(ctx context.Context, id schulhof.BoardID) (doc *board.
 }
 
 // boardImages loads the board's pictures for rendering, each once.
-func (s *Server) boardImages(ctx context.Context, id schulhof.BoardID) board.Images {
+func (s *Server) boardImages(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) board.Images {
 	var mu sync.Mutex // the bands of a page are drawn at once
 	cache := map[string]image.Image{}
 	return func(ref string) (image.Image, error) {
@@ -66,7 +66,7 @@ func (s *Server) boardImages(ctx context.Context, id schulhof.BoardID) board.Ima
 		if err != nil || !strings.HasPrefix(ref, "i") {
 			return nil, fmt.Errorf("no picture %q", ref)
 		}
-		bi, err := s.db.FindBoardImage(ctx, id, n)
+		bi, err := s.db.FindBoardImage(ctx, school, id, n)
 		if err != nil {
 			return nil, err
 		}
@@ -113,11 +113,11 @@ func (s *Server) boardExport(r *http.Request) (*schulhof.User, *schulhof.Board, 
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	doc, err := s.boardDoc(r.Context(), b.ID)
+	doc, err := s.boardDoc(r.Context(), b.SchoolID, b.ID)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	return u, b, doc, s.boardImages(r.Context(), b.ID), nil
+	return u, b, doc, s.boardImages(r.Context(), b.SchoolID, b.ID), nil
 }
 
 // apiBoardPagePNG: GET /api/v1/boards/{board}/pages/{n}/export.png: page n
@@ -390,7 +390,7 @@ func (s *Server) apiBoardImage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.image_not_found"))
 		return
 	}
-	img, err := s.db.FindBoardImage(r.Context(), id, n)
+	img, err := s.db.FindBoardImage(r.Context(), u.SchoolID, id, n)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -257,27 +257,25 @@ func (b *examBook) show(e exams.Exam) examOf {
 // lead; everyone at the school sees the plan as far as it is theirs.
 
 func (s *Server) isCoordinator(u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) bool {
-	return schulhof.CanManageUsers(u, sc.ID) || (u.SchoolID == sc.ID && slices.Contains(st.Coordinators, u.ID))
+	return schulhof.CanCoordinateExams(u, sc.ID, schulhof.ExamRelation{Coordinator: slices.Contains(st.Coordinators, u.ID)})
 }
 
 // mayPlanFor says whether the user may plan exams for all the groups.
 func (s *Server) mayPlanFor(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings, groups []schulhof.GroupID) (bool, error) {
-	if s.isCoordinator(u, sc, st) {
-		return true, nil
-	}
-	if u.Role != schulhof.RoleTeacher || u.SchoolID != sc.ID {
-		return false, nil
-	}
-	for _, g := range groups {
-		role, err := s.db.FindMemberRole(ctx, sc.ID, g, u.ID)
-		if schulhof.Match(err, schulhof.ENotFound) || (err == nil && role != schulhof.MemberRoleLeader) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
+	rel := schulhof.ExamRelation{Coordinator: slices.Contains(st.Coordinators, u.ID), LeadsAll: len(groups) > 0}
+	if !schulhof.CanCoordinateExams(u, sc.ID, rel) && u.Role == schulhof.RoleTeacher {
+		for _, g := range groups {
+			role, err := s.db.FindMemberRole(ctx, sc.ID, g, u.ID)
+			if err != nil && !schulhof.Match(err, schulhof.ENotFound) {
+				return false, err
+			}
+			if err != nil || role != schulhof.MemberRoleLeader {
+				rel.LeadsAll = false
+				break
+			}
 		}
 	}
-	return true, nil
+	return schulhof.CanPlanExam(u, sc.ID, rel), nil
 }
 
 // examInput is a new or changed exam as the API takes it.
@@ -495,7 +493,7 @@ func (s *Server) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
 // another, of a group or a student: staff see all; students their own,
 // parents their children's, as far as the school announces them.
 func (s *Server) visibleExams(ctx context.Context, u *schulhof.User, sc *schulhof.School, book *examBook, from, to schulhof.Day, group schulhof.GroupID, student schulhof.UserID) ([]examOf, error) {
-	if u.Role < schulhof.RoleTeacher {
+	if !schulhof.CanViewExamPlan(u, sc.ID) {
 		mine := map[schulhof.UserID]bool{}
 		if u.Role == schulhof.RoleStudent {
 			mine[u.ID] = true
@@ -522,7 +520,8 @@ func (s *Server) visibleExams(ctx context.Context, u *schulhof.User, sc *schulho
 				continue
 			}
 			for _, st := range e.Students {
-				if mine[st] && (student == 0 || st == student) {
+				rel := schulhof.ExamRelation{Takes: mine[st], Announced: e.Date <= last}
+				if schulhof.CanViewExam(u, sc.ID, rel) && (student == 0 || st == student) {
 					shown := book.show(e)
 					// other students' names are not theirs to see
 					shown.Students = []schulhof.UserID{st}

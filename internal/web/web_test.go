@@ -205,7 +205,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		f.ids[k+"-board-image"] = img.ID
 		page, imgRef := "p1", "i"+itoa(img.ID)
 		x, y, w, h := 100.0, 100.0, 40.0, 30.0
-		must(tb, db.AppendBoardOps(ctx, b.ID, f.user[k+"-teacher"].ID, []*board.Op{
+		must(tb, db.AppendBoardOps(ctx, sc.ID, b.ID, f.user[k+"-teacher"].ID, []*board.Op{
 			{Op: "add", ID: "t-1", Kind: board.KindPen, Set: &board.Fields{Page: &page}, Points: []board.Point{{X: 10, Y: 10, P: .5}, {X: 50, Y: 40, P: .5}}},
 			{Op: "add", ID: "t-2", Kind: board.KindImage, Set: &board.Fields{Page: &page, X: &x, Y: &y, W: &w, H: &h, Image: &imgRef}},
 		}))
