@@ -278,6 +278,11 @@ func (s *Server) moveFromForm(w http.ResponseWriter, r *http.Request) {
 
 // copyFromForm: POST /s/{school}/nodes/{node}/copy (target "kind:id:folder").
 func (s *Server) copyFromForm(w http.ResponseWriter, r *http.Request) {
+	// the school first: another school's path is not found, whatever the form says
+	if _, err := s.schoolFromPath(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	space, parent, err := parseTarget(r.PostFormValue("target"))
 	if err != nil {
 		s.fail(w, r, err)
