@@ -118,6 +118,30 @@ type Element struct {
 	// Added is the seq of its add: what was added later lies on top.
 	Added  int64            `json:"added,omitempty"`
 	Stamps map[string]int64 `json:"-"`
+	// points counts the points of all batches, and box is the box they
+	// span (from X, Y; it only grows): for its cost
+	points int
+	box    box
+}
+
+// box is a span of points: x0, y0, x1, y1 (empty while x0 > x1).
+type box [4]float64
+
+func (b *box) add(pts []Point) {
+	for _, p := range pts {
+		if b[0] > b[2] {
+			*b = box{p.X, p.Y, p.X, p.Y}
+			continue
+		}
+		b[0], b[1], b[2], b[3] = min(b[0], p.X), min(b[1], p.Y), max(b[2], p.X), max(b[3], p.Y)
+	}
+}
+
+func (b box) area(margin float64) float64 {
+	if b[0] > b[2] {
+		return 0
+	}
+	return (b[2] - b[0] + margin) * (b[3] - b[1] + margin)
 }
 
 // Visible says whether the element is drawn: added and not deleted.
@@ -148,6 +172,9 @@ type Doc struct {
 	floor    int64
 	Pages    map[string]*Page    `json:"pages"`
 	Elements map[string]*Element `json:"elements"`
+	// cost is what drawing each page costs (PageCost), kept up to date
+	// by Apply once asked for
+	cost map[string]int
 }
 
 // Floor is the seq of the snapshot the board was loaded from (0 for one
@@ -218,6 +245,10 @@ func (d *Doc) Apply(op *Op) {
 		e = &Element{ID: op.ID, Stamps: map[string]int64{}}
 		d.Elements[op.ID] = e
 	}
+	if d.cost != nil {
+		d.cost[e.Page] -= e.Cost()
+		defer func() { d.cost[e.Page] += e.Cost() }()
+	}
 	switch op.Op {
 	case "add":
 		kind, author := op.Kind, op.Author
@@ -265,6 +296,11 @@ func (e *Element) addBatch(n int, seq, floor int64, pts []Point) {
 	if e.Batches == nil {
 		e.Batches = map[int]Points{}
 	}
+	e.points += len(pts) - len(e.Batches[n])
+	if e.Batches[n] == nil && e.points == len(pts) {
+		e.box = box{1, 1, 0, 0}
+	}
+	e.box.add(pts)
 	e.Batches[n] = slices.Clone(pts)
 }
 
@@ -336,7 +372,8 @@ func (e *Element) Bounds() (x0, y0, x1, y1 float64) {
 // Clone is a deep copy (a stroke's batches of points are shared: they
 // are replaced, never changed).
 func (d *Doc) Clone() *Doc {
-	c := &Doc{Seq: d.Seq, floor: d.floor, Pages: make(map[string]*Page, len(d.Pages)), Elements: make(map[string]*Element, len(d.Elements))}
+	c := &Doc{Seq: d.Seq, floor: d.floor, Pages: make(map[string]*Page, len(d.Pages)), Elements: make(map[string]*Element, len(d.Elements)),
+		cost: maps.Clone(d.cost)}
 	for id, p := range d.Pages {
 		cp := *p
 		cp.Stamps = maps.Clone(p.Stamps)
@@ -373,6 +410,62 @@ func Load(b []byte) (*Doc, error) {
 		if e.Stamps == nil {
 			e.Stamps = map[string]int64{}
 		}
+		e.box = box{1, 1, 0, 0}
+		for _, b := range e.Batches {
+			e.points += len(b)
+			e.box.add(b)
+		}
 	}
 	return d, nil
+}
+
+// What drawing a page costs, in units of about a microsecond of one core
+// when it is exported for print (PDF: twice the screen's scale), as
+// measured by BenchmarkFullPage: an element; a point of a stroke; a
+// character of text; and the pixels an element's box covers, which is
+// what filling a shape or a stroke and scaling a picture take (the
+// rasterizer walks a stroke's whole box). A page is kept under
+// MaxPageCost, so that an export of it stays within two seconds, however
+// many draw on it.
+const (
+	MaxPageCost = 2_000_000
+	costElement = 20
+	costPoint   = 4
+	costChar    = 12
+	// per 1,000 pixels: shapes and strokes, pictures
+	costShapePixels   = 10
+	costPicturePixels = 37
+	// an export is at most MaxExportSide² pixels, whatever the box
+	maxCostPixels = MaxExportSide * MaxExportSide
+)
+
+// Cost is what drawing the element costs (0 when it is not drawn).
+func (e *Element) Cost() int {
+	if !e.Visible() {
+		return 0
+	}
+	var area float64
+	switch {
+	case e.Kind.Stroked():
+		area = e.box.area(e.Width + 2)
+	case e.Kind != KindText:
+		area = math.Abs(e.W*e.H) + (math.Abs(e.W)+math.Abs(e.H))*e.Width
+	}
+	pixels := int(min(4*area, maxCostPixels)) // at the PDF's scale of 2
+	perK := costShapePixels
+	if e.Kind == KindImage {
+		perK = costPicturePixels
+	}
+	return costElement + costPoint*e.points + costChar*len(e.Text) + pixels/1000*perK
+}
+
+// PageCost is what drawing the page costs.
+func (d *Doc) PageCost(page string) int {
+	if d.cost == nil {
+		d.cost = map[string]int{}
+		for _, e := range d.Elements {
+			d.cost[e.Page] += e.Cost()
+		}
+	}
+	return d.cost[page]
 }

@@ -36,7 +36,7 @@ func (e *Error) Error() string {
 
 // Reasons are all the reasons an operation is refused for.
 var Reasons = []string{"bad_id", "bad_kind", "no_page", "bad_points", "empty", "bad_batch", "bad_op", "too_many_points",
-	"bad_point", "bad_field", "bad_number", "bad_color", "text_too_long", "bad_background", "not_yours", "too_many_pages",
+	"bad_point", "bad_field", "bad_number", "bad_color", "text_too_long", "bad_background", "not_yours", "too_many_pages", "page_full",
 	"exists", "unknown_element"}
 
 func refuse(reason, field string) error {
@@ -197,7 +197,7 @@ func (d *Doc) Check(op *Op, leader bool) error {
 		if p := d.Pages[*op.Set.Page]; p == nil || p.Deleted {
 			return refuse("no_page", "page")
 		}
-		return nil
+		return d.checkCost(op, &Element{})
 	}
 	if e == nil || e.Kind == "" {
 		return refuse("unknown_element", "id")
@@ -212,6 +212,50 @@ func (d *Doc) Check(op *Op, leader bool) error {
 		if p := d.Pages[*op.Set.Page]; p == nil || p.Deleted {
 			return refuse("no_page", "page")
 		}
+	}
+	return d.checkCost(op, e)
+}
+
+// checkCost refuses an operation that would make its page cost more than
+// MaxPageCost to draw; what makes a page cheaper is always taken.
+func (d *Doc) checkCost(op *Op, e *Element) error {
+	after := *e // what the element would be: its cost's fields only
+	switch op.Op {
+	case "add":
+		after.Kind, after.points = op.Kind, e.points+len(op.Points)-len(e.Batches[0])
+		if e.points == 0 {
+			after.box = box{1, 1, 0, 0}
+		}
+		after.box.add(op.Points)
+	case "points":
+		after.points += len(op.Points) - len(e.Batches[op.Batch])
+		after.box.add(op.Points)
+	}
+	if f := op.Set; f != nil {
+		for _, c := range []struct {
+			to *float64
+			v  *float64
+		}{{&after.W, f.W}, {&after.H, f.H}, {&after.Width, f.Width}} {
+			if c.v != nil {
+				*c.to = *c.v
+			}
+		}
+		if f.Page != nil {
+			after.Page = *f.Page
+		}
+		if f.Text != nil {
+			after.Text = *f.Text
+		}
+		if f.Deleted != nil {
+			after.Deleted = *f.Deleted
+		}
+	}
+	more := after.Cost()
+	if after.Page == e.Page {
+		more -= e.Cost()
+	}
+	if more > 0 && d.PageCost(after.Page)+more > MaxPageCost {
+		return refuse("page_full", "page")
 	}
 	return nil
 }

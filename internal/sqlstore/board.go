@@ -452,18 +452,18 @@ func (db *DB) CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.Board
 // (the blobs are shared, and counted once) and points the copied
 // drawing at them.
 func copyBoardImages(ctx context.Context, tx *sql.Tx, from, to schulhof.BoardID, doc *board.Doc, now int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, uploaded_by, content_type, size, blob_key FROM board_images WHERE board_id = $1`, from)
+	rows, err := tx.QueryContext(ctx, `SELECT id, uploaded_by, content_type, size, blob_key, render_key FROM board_images WHERE board_id = $1`, from)
 	if err != nil {
 		return fmt.Errorf("board images: %w", err)
 	}
 	type image struct {
-		id, by, size int64
-		ctype, key   string
+		id, by, size       int64
+		ctype, key, render string
 	}
 	var images []image
 	for rows.Next() {
 		var i image
-		if err := rows.Scan(&i.id, &i.by, &i.ctype, &i.size, &i.key); err != nil {
+		if err := rows.Scan(&i.id, &i.by, &i.ctype, &i.size, &i.key, &i.render); err != nil {
 			rows.Close()
 			return err
 		}
@@ -476,8 +476,8 @@ func copyBoardImages(ctx context.Context, tx *sql.Tx, from, to schulhof.BoardID,
 	renamed := map[string]string{}
 	for _, i := range images {
 		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO board_images (board_id, uploaded_by, content_type, size, blob_key, shared, created_at)
-			VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id`, to, i.by, i.ctype, i.size, i.key, now).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO board_images (board_id, uploaded_by, content_type, size, blob_key, shared, render_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7) RETURNING id`, to, i.by, i.ctype, i.size, i.key, i.render, now).Scan(&id); err != nil {
 			return err
 		}
 		renamed["i"+strconv.FormatInt(i.id, 10)] = "i" + strconv.FormatInt(id, 10)
@@ -508,6 +508,8 @@ type BoardImage struct {
 	Size        int64
 	BlobKey     string
 	Shared      bool // from the files module, not counted again
+	// RenderKey is the blob of the copy exports draw ("" until made).
+	RenderKey string
 }
 
 // AddBoardImage records a picture for a board the user draws on.
@@ -517,8 +519,8 @@ func (db *DB) AddBoardImage(ctx context.Context, u *schulhof.User, img *BoardIma
 		if err := tx.QueryRowContext(ctx, `SELECT school_id FROM boards WHERE id = $1 AND deleted_at IS NULL`, img.BoardID).Scan(&school); err != nil || school != u.SchoolID {
 			return schulhof.Errorf(schulhof.ENotFound, "board.not_found")
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO board_images (board_id, uploaded_by, content_type, size, blob_key, shared, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, img.BoardID, u.ID, img.ContentType, img.Size, img.BlobKey, img.Shared, db.now()).Scan(&img.ID)
+		return tx.QueryRowContext(ctx, `INSERT INTO board_images (board_id, uploaded_by, content_type, size, blob_key, shared, render_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, img.BoardID, u.ID, img.ContentType, img.Size, img.BlobKey, img.Shared, img.RenderKey, db.now()).Scan(&img.ID)
 	})
 }
 
@@ -526,13 +528,23 @@ func (db *DB) AddBoardImage(ctx context.Context, u *schulhof.User, img *BoardIma
 // rights the caller checked).
 func (db *DB) FindBoardImage(ctx context.Context, school schulhof.SchoolID, board schulhof.BoardID, id int64) (*BoardImage, error) {
 	img := &BoardImage{ID: id, BoardID: board}
-	err := db.readRow(ctx, `SELECT i.content_type, i.size, i.blob_key, i.shared FROM board_images i JOIN boards b ON b.id = i.board_id
+	err := db.readRow(ctx, `SELECT i.content_type, i.size, i.blob_key, i.shared, i.render_key FROM board_images i JOIN boards b ON b.id = i.board_id
 		WHERE i.id = $1 AND i.board_id = $2 AND b.school_id = $3`, id, board, school).
-		Scan(&img.ContentType, &img.Size, &img.BlobKey, &img.Shared)
+		Scan(&img.ContentType, &img.Size, &img.BlobKey, &img.Shared, &img.RenderKey)
 	if err != nil {
 		return nil, notFound(err, "board.image_not_found")
 	}
 	return img, nil
+}
+
+// SetBoardImageRender records the copy of a board's picture that exports
+// draw, made after the picture was added (pictures of before it had one).
+func (db *DB) SetBoardImageRender(ctx context.Context, school schulhof.SchoolID, id int64, key string) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE board_images SET render_key = $1
+			WHERE id = $2 AND board_id IN (SELECT id FROM boards WHERE school_id = $3)`, key, id, school)
+		return err
+	})
 }
 
 // BoardSnapshotSeq is the seq the board's saved snapshot reaches.

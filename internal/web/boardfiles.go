@@ -6,15 +6,11 @@ package web
 // folder.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // pictures teachers put on boards
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"mime"
 	"net/http"
@@ -26,8 +22,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	_ "golang.org/x/image/webp"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
@@ -52,7 +46,9 @@ func (s *Server) boardDoc(ctx context.Context, school schulhof.SchoolID, id schu
 	return doc, err
 }
 
-// boardImages loads the board's pictures for rendering, each once.
+// boardImages loads the board's pictures for rendering, each once: the
+// copy scaled down for exports, made now for a picture that has none yet
+// and kept.
 func (s *Server) boardImages(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) board.Images {
 	var mu sync.Mutex // the bands of a page are drawn at once
 	cache := map[string]image.Image{}
@@ -70,15 +66,59 @@ func (s *Server) boardImages(ctx context.Context, school schulhof.SchoolID, id s
 		if err != nil {
 			return nil, err
 		}
-		rd, err := s.blobs.Open(ctx, blob.Key(bi.BlobKey))
+		key := bi.RenderKey
+		if key == "" {
+			if key, err = s.pictureCopy(ctx, bi.BlobKey); err != nil {
+				cache[ref] = nil
+				return nil, err
+			}
+			if err := s.db.SetBoardImageRender(ctx, school, bi.ID, key); err != nil {
+				s.log.Warn("keep board picture copy", "image", bi.ID, "err", err)
+			}
+		}
+		rd, err := s.blobs.Open(ctx, blob.Key(key))
 		if err != nil {
 			return nil, err
 		}
 		defer rd.Close()
-		img, _, err := image.Decode(bufio.NewReader(rd))
+		// the copy is small, but only a picture within the limit is decoded
+		var buf bytes.Buffer
+		if _, err := board.CheckPicture(io.TeeReader(rd, &buf)); err != nil {
+			cache[ref] = nil
+			return nil, err
+		}
+		img, _, err := image.Decode(io.MultiReader(&buf, rd))
 		cache[ref] = img
 		return img, err
 	}
+}
+
+// pictureCopy makes the copy of a picture that exports draw and returns
+// its blob (the picture's own when it is small enough); a picture over
+// board.MaxPicturePixels is refused before it is decoded.
+func (s *Server) pictureCopy(ctx context.Context, key string) (string, error) {
+	rd, err := s.blobs.Open(ctx, blob.Key(key))
+	if err != nil {
+		return "", err
+	}
+	_, err = board.CheckPicture(rd)
+	rd.Close()
+	if err != nil {
+		return "", err
+	}
+	if rd, err = s.blobs.Open(ctx, blob.Key(key)); err != nil {
+		return "", err
+	}
+	defer rd.Close()
+	data, _, small, err := board.ScalePicture(rd)
+	if err != nil || small {
+		return key, err
+	}
+	info, err := s.blobs.Put(ctx, bytes.NewReader(data), blob.PutOptions{ExpectedSize: int64(len(data))})
+	if err != nil {
+		return "", err
+	}
+	return string(info.Key), nil
 }
 
 // exportName is how an export of the board is named: "Tafelbild
@@ -106,28 +146,45 @@ func exportName(b *schulhof.Board, day time.Time) string {
 	return strings.TrimSpace(name)
 }
 
-// boardExport is the path's board, a copy of its drawing and its
-// pictures, for an export.
-func (s *Server) boardExport(r *http.Request) (*schulhof.User, *schulhof.Board, *board.Doc, board.Images, error) {
+// boardExport is what an export of the path's board needs: the board, a
+// copy of its drawing and its pictures; done gives back its place among
+// the node's picture work (past which the answer is 503 with
+// Retry-After).
+type boardExport struct {
+	user   *schulhof.User
+	board  *schulhof.Board
+	doc    *board.Doc
+	images board.Images
+	done   func()
+}
+
+func (s *Server) startBoardExport(r *http.Request) (*boardExport, error) {
 	u, b, err := s.boardFromPath(r)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, err
+	}
+	done, err := s.pictureWork.Enter(r.Context())
+	if err != nil {
+		return nil, err
 	}
 	doc, err := s.boardDoc(r.Context(), b.SchoolID, b.ID)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		done()
+		return nil, err
 	}
-	return u, b, doc, s.boardImages(r.Context(), b.SchoolID, b.ID), nil
+	return &boardExport{u, b, doc, s.boardImages(r.Context(), b.SchoolID, b.ID), done}, nil
 }
 
 // apiBoardPagePNG: GET /api/v1/boards/{board}/pages/{n}/export.png: page n
 // (from 1) as PNG.
 func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
-	_, b, doc, images, err := s.boardExport(r)
+	x, err := s.startBoardExport(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	defer x.done()
+	b, doc, images := x.board, x.doc, x.images
 	pages := doc.PageList()
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 || n > len(pages) {
@@ -148,12 +205,14 @@ func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 
 // apiBoardPDF: GET /api/v1/boards/{board}/export.pdf: the whole board.
 func (s *Server) apiBoardPDF(w http.ResponseWriter, r *http.Request) {
-	_, b, doc, images, err := s.boardExport(r)
+	x, err := s.startBoardExport(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	pdf, err := doc.PDF(b.Title, images)
+	defer x.done()
+	b := x.board
+	pdf, err := x.doc.PDF(b.Title, x.images)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -175,11 +234,13 @@ func sendExport(w http.ResponseWriter, contentType, name string, b []byte) {
 // page, a PDF for more. Saving again the same day makes a new version.
 // -> {"path", "node", "space"}.
 func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
-	u, b, doc, images, err := s.boardExport(r)
+	x, err := s.startBoardExport(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	defer x.done()
+	u, b, doc, images := x.user, x.board, x.doc, x.images
 	if !b.Leader {
 		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "board.leaders_only"))
 		return
@@ -305,6 +366,11 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, schulhof.Invalid("file", "board.image_type"))
 			return
 		}
+		// refused before it is stored: the header tells the size
+		if _, err := board.CheckPicture(bytes.NewReader(data)); err != nil {
+			s.fail(w, r, pictureRefusal("file", data))
+			return
+		}
 		info, err := s.putBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, bytes.NewReader(data), int64(len(data)), 0)
 		if err != nil {
 			s.fail(w, r, err)
@@ -312,11 +378,35 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 		}
 		img.ContentType, img.Size, img.BlobKey = ctype, info.Size, string(info.Key)
 	}
-	// the size, for the element's box; a picture that does not decode is
-	// refused here rather than shown broken
-	cfg, err := s.imageConfig(r.Context(), img.BlobKey)
+	// the size, for the element's box; a picture that does not decode,
+	// or decodes to too many pixels, is refused here rather than shown
+	// broken or taking the node's memory
+	field := "file"
+	if img.Shared {
+		field = "node"
+	}
+	rd, err := s.blobs.Open(r.Context(), blob.Key(img.BlobKey))
 	if err != nil {
-		s.fail(w, r, schulhof.Invalid("file", "board.image_type"))
+		s.fail(w, r, err)
+		return
+	}
+	head, _ := io.ReadAll(io.LimitReader(rd, 1<<20))
+	rd.Close()
+	cfg, err := board.CheckPicture(bytes.NewReader(head))
+	if err != nil {
+		s.fail(w, r, pictureRefusal(field, head))
+		return
+	}
+	// the copy exports draw, scaled down once, now
+	done, err := s.pictureWork.Enter(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	img.RenderKey, err = s.pictureCopy(r.Context(), img.BlobKey)
+	done()
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if err := s.db.AddBoardImage(r.Context(), u, img); err != nil {
@@ -326,17 +416,14 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": "i" + strconv.FormatInt(img.ID, 10), "width": cfg.Width, "height": cfg.Height})
 }
 
-func (s *Server) imageConfig(ctx context.Context, key string) (image.Config, error) {
-	rd, err := s.blobs.Open(ctx, blob.Key(key))
-	if err != nil {
-		return image.Config{}, err
+// pictureRefusal says why a picture cannot go on a board: its type, or
+// its size in pixels (with the limit).
+func pictureRefusal(field string, head []byte) error {
+	cfg, err := board.CheckPicture(bytes.NewReader(head))
+	if errors.Is(err, board.ErrTooManyPixels) {
+		return schulhof.Invalid(field, "board.image_pixels", cfg.Width, cfg.Height, board.MaxPicturePixels/1_000_000)
 	}
-	defer rd.Close()
-	cfg, _, err := image.DecodeConfig(bufio.NewReader(rd))
-	if err == nil && (cfg.Width > 16000 || cfg.Height > 16000) {
-		err = errors.New("picture too large")
-	}
-	return cfg, err
+	return schulhof.Invalid(field, "board.image_type")
 }
 
 // pdfPage renders a page of a PDF to PNG with pdftoppm (poppler-utils),

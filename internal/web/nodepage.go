@@ -311,10 +311,6 @@ func nodeURL(sc *schulhof.School, n *schulhof.Node) string {
 	return "/s/" + sc.Slug + "/nodes/" + strconv.FormatInt(int64(n.ID), 10)
 }
 
-// thumbWork bounds how many thumbnails are made at once: decoding a
-// camera photo takes a core for a moment.
-var thumbWork = make(chan struct{}, 2)
-
 // apiThumbnail: GET /api/v1/schools/{school}/nodes/{node}/thumbnail, a
 // JPEG of at most 256 pixels for images.
 func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
@@ -335,13 +331,14 @@ func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
 	}
 	data, ok := s.thumbs.Get(n.SHA256)
 	if !ok {
-		select {
-		case thumbWork <- struct{}{}:
-		case <-r.Context().Done():
+		// decoding a camera photo takes a core for a moment
+		done, err := s.thumbWork.Enter(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		data, err = s.makeThumb(r, n)
-		<-thumbWork
+		done()
 		if errors.Is(err, thumb.ErrNotImage) {
 			s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "file.not_found"))
 			return

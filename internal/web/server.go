@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/admission"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
@@ -90,11 +91,17 @@ type Server struct {
 	// that two connections never append to one at once
 	appending sync.Map
 	thumbs    *thumb.Cache
-	usage     usageCache
-	feeds     feedCache
-	tt        timetableCaches
-	examBooks *ttlCache[schulhof.SchoolID, *examBook]
-	examLocks sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
+	// pictureWork bounds the decoding and drawing of pictures a node does
+	// at once: board exports and the copies of pictures they draw;
+	// thumbWork the thumbnails, which a folder of photos asks for many
+	// at a time.
+	pictureWork *admission.Queue
+	thumbWork   *admission.Queue
+	usage       usageCache
+	feeds       feedCache
+	tt          timetableCaches
+	examBooks   *ttlCache[schulhof.SchoolID, *examBook]
+	examLocks   sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
 	// the messenger's live side
 	bus     bus.Bus
 	hub     *realtime.Hub
@@ -133,6 +140,9 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.deviceKey = key
 	s.metrics = newMetrics(db)
 	s.thumbs = thumb.NewCache(32 << 20)
+	s.pictureWork = admission.New(2, 8, 20*time.Second)
+	s.pictureWork.Key = "board.export_busy"
+	s.thumbWork = admission.New(2, 200, 30*time.Second)
 	s.usage.m = map[usageKey]usageEntry{}
 	s.feeds.m = map[string]cachedFeed{}
 	s.tt = newTimetableCaches()
