@@ -148,6 +148,9 @@ type UserFilter struct {
 	GroupID  GroupID
 	Query    string // part of the name or login, case-insensitive
 	Active   *bool
+	// WithoutPassword: only those who have none yet (just imported, no
+	// login letter printed).
+	WithoutPassword bool
 	// After is the cursor returned with the previous page.
 	After string
 	Limit int

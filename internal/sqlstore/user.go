@@ -89,6 +89,27 @@ func (db *DB) usersByID(ctx context.Context, school schulhof.SchoolID, ids []sch
 	return out, rows.Err()
 }
 
+// FindUsersByIDs returns the school's users of the ids, in their order,
+// a few queries for thousands; ENotFound if one is not the school's.
+func (db *DB) FindUsersByIDs(ctx context.Context, school schulhof.SchoolID, ids []schulhof.UserID) ([]*schulhof.User, error) {
+	out := make([]*schulhof.User, 0, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		found, err := db.usersByID(ctx, school, part)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range part {
+			u := found[id]
+			if u == nil {
+				return nil, schulhof.Errorf(schulhof.ENotFound, "user.not_found")
+			}
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
 // FindUserByLogin returns the user of school (0: an operator), or ENotFound.
 func (db *DB) FindUserByLogin(ctx context.Context, school schulhof.SchoolID, login string) (*schulhof.User, error) {
 	cond, args := schoolScope("u.school_id", school, 2)
@@ -139,6 +160,9 @@ func (db *DB) FindUsers(ctx context.Context, f schulhof.UserFilter) ([]*schulhof
 	}
 	if f.Active != nil {
 		add("u.active = %s", *f.Active)
+	}
+	if f.WithoutPassword {
+		where = append(where, "u.password_hash = ''")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		add(`u.sort_name LIKE %s ESCAPE '\'`, likePattern(q))

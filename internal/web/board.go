@@ -34,6 +34,10 @@ type liveBoard struct {
 	// the last one.
 	snapshotting bool
 	saved        int64
+	// inbox holds what the bus brought while mu was taken (inboxMu
+	// guards it): the bus never waits for a board's lock
+	inboxMu sync.Mutex
+	inbox   []boardEvent
 	// present is where the presenting teacher is (page and view), for
 	// those who join later; nil when nobody presents.
 	present json.RawMessage
@@ -104,8 +108,35 @@ func (s *Server) startBoards() error {
 		if json.Unmarshal(data, &e) != nil {
 			return
 		}
+		// the sockets first, and the node's copy without waiting for its
+		// lock: one board busy storing must not hold up the others'
+		// events, which come through this one subscription
+		out := e.Data
+		if e.Event == "ops" {
+			out, _ = json.Marshal(map[string]any{"ops": e.Ops})
+		}
+		s.hub.Deliver(context.Background(), boardTopic(e.Board), e.Event, out)
 		lb := s.boards.get(e.Board, s.now())
-		lb.mu.Lock()
+		lb.inboxMu.Lock()
+		lb.inbox = append(lb.inbox, e)
+		lb.inboxMu.Unlock()
+		if lb.mu.TryLock() {
+			lb.takeInbox()
+			lb.mu.Unlock()
+		} // else whoever holds it takes the inbox before its next use
+	})
+	s.boardSub = sub
+	return err
+}
+
+// takeInbox applies what the bus brought while the board was busy, in
+// order; lb.mu is held.
+func (lb *liveBoard) takeInbox() {
+	lb.inboxMu.Lock()
+	inbox := lb.inbox
+	lb.inbox = nil
+	lb.inboxMu.Unlock()
+	for _, e := range inbox {
 		switch e.Event {
 		case "ops":
 			for _, op := range e.Ops {
@@ -117,15 +148,7 @@ func (s *Server) startBoards() error {
 				lb.present = nil
 			}
 		}
-		lb.mu.Unlock()
-		out := e.Data
-		if e.Event == "ops" {
-			out, _ = json.Marshal(map[string]any{"ops": e.Ops})
-		}
-		s.hub.Deliver(context.Background(), boardTopic(e.Board), e.Event, out)
-	})
-	s.boardSub = sub
-	return err
+	}
 }
 
 // applyLogged applies an operation of the log to the cached drawing. The
@@ -154,9 +177,11 @@ func (s *Server) onBoard(ctx context.Context, school schulhof.SchoolID, id schul
 	return fn(lb)
 }
 
-// loaded makes sure the drawing is there; lb.mu is held.
+// loaded makes sure the drawing is there, with what the bus brought;
+// lb.mu is held.
 func (s *Server) loaded(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
 	lb.used = s.now()
+	lb.takeInbox()
 	if lb.doc != nil {
 		return nil
 	}
@@ -209,6 +234,19 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 		}
 		op.Normalize()
 	}
+	last, err := s.storeBoardOps(ctx, u, id, leads, ops)
+	if err != nil {
+		return 0, err
+	}
+	// published after the board's lock: the bus may be slow, and the
+	// receivers take operations in any order (Apply is order-free)
+	s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: "ops", Ops: ops})
+	return last, nil
+}
+
+// storeBoardOps checks the operations against the drawing and stores
+// them, under the board's lock: what is checked is what the log holds.
+func (s *Server) storeBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, leads bool, ops []*board.Op) (int64, error) {
 	lb := s.boards.get(id, s.now())
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
@@ -243,7 +281,6 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 		lb.snapshotting = true
 		go s.snapshotBoard(u.SchoolID, id, lb)
 	}
-	s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: "ops", Ops: ops})
 	return last, nil
 }
 

@@ -8,6 +8,9 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +20,8 @@ import (
 	"github.com/schulhof/schulhof/internal/admission"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/bus"
+	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/web"
 )
 
@@ -153,5 +158,38 @@ func TestBoardPageFull(t *testing.T) {
 	}
 	if got.Doc.PageCost("p1") > board.MaxPageCost {
 		t.Errorf("page cost %d over the cap", got.Doc.PageCost("p1"))
+	}
+}
+
+// TestBusyBoardHoldsNoOther: while one board's lock is held (a slow
+// store), what the bus brings for it waits, and the other boards' events
+// still reach their sockets at once.
+func TestBusyBoardHoldsNoOther(t *testing.T) {
+	f := newFixture(t, nil)
+	b := bus.NewLocal()
+	srv, err := web.New(web.Config{Version: "test", Bus: b}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	t.Cleanup(srv.CloseSockets)
+	f.srv = srv
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	busy := schulhof.BoardID(f.ids["a-private-board"])
+	release := web.HoldBoard(srv, busy)
+	defer release()
+	// another node's operation for the busy board comes first
+	school := itoa(int64(f.school["a"].ID))
+	must(t, b.Publish(context.Background(), "board."+school+"."+itoa(int64(busy)), []byte(`{"board":`+itoa(int64(busy))+`,"event":"ops","ops":[]}`)))
+	topic := "board." + f.expand("{a-board}")
+	anna := dialSocket(t, ts.URL, f.token["a-student"])
+	anna.send(`{"type":"subscribe","id":"s","topic":"` + topic + `"}`)
+	if e := anna.next(); e.Type != "ack" {
+		t.Fatalf("subscribe: %+v", e)
+	}
+	op := `{"ops":[{"op":"add","id":"frei-1","kind":"rect","set":{"page":"p1","x":1,"y":1,"w":5,"h":5}}]}`
+	if rec := f.do("a-teacher", "POST", f.expand("/api/v1/boards/{a-board}/operations"), op); rec.Code != 200 {
+		t.Fatalf("draw: %d %s", rec.Code, rec.Body)
+	}
+	if e := anna.next(); e.Event != "ops" || !strings.Contains(string(e.Data), "frei-1") {
+		t.Fatalf("the other board's event: %+v", e)
 	}
 }

@@ -509,9 +509,20 @@ type pushPayload struct {
 // pushes at a time, each bounded in time. Mentioned readers are told too
 // (they are readers). The posting node sends; the others do not.
 func (s *Server) notifyMessage(sender *schulhof.User, m *schulhof.Message) {
+	// bounded: a slow push service must not gather a goroutine per
+	// message; past the bound a message goes without a push (it is
+	// stored, and the socket or the next visit shows it)
+	if s.pushPending.Add(1) > s.pushLimit {
+		s.pushPending.Add(-1)
+		s.pushDropped.Add(1)
+		return
+	}
 	s.pushWG.Add(1)
 	go func() {
 		defer s.pushWG.Done()
+		defer s.pushPending.Add(-1)
+		s.pushSlots <- struct{}{}
+		defer func() { <-s.pushSlots }()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		if has, err := s.pushSchools.get(sender.SchoolID, func() (bool, error) {

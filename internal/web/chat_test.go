@@ -325,3 +325,99 @@ func TestReadReceiptsInFewQueries(t *testing.T) {
 		t.Fatalf("%d queries for a room of 62 readers", queries)
 	}
 }
+
+// TestChatPushBounded: while the push service hangs, the pushes of only
+// so many messages wait; the rest go without (counted), and nothing
+// piles up; once the service answers, the waiting ones arrive.
+func TestChatPushBounded(t *testing.T) {
+	f := newFixture(t, nil)
+	srv, err := web.New(web.Config{Version: "test", PushHosts: []string{"127.0.0.1"}, PushAllowHTTP: true}, f.db, f.blobs,
+		password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.CloseSockets(); srv.WaitPushes() })
+	f.srv = srv
+	web.SetPushLimit(srv, 3)
+	browser := pushtest.NewBrowser(t)
+	body, _ := json.Marshal(browser.Subscription("/push/anna"))
+	if rec := f.do("a-student", "PUT", "/api/v1/push/subscription", string(body)); rec.Code != 204 {
+		t.Fatalf("subscribe: %d %s", rec.Code, rec.Body)
+	}
+	room := f.expand("{a-room}")
+	post := func(text string) {
+		t.Helper()
+		if rec := f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"`+text+`"}`); rec.Code != 201 {
+			t.Fatalf("post: %d %s", rec.Code, rec.Body)
+		}
+	}
+	// the browser stops reading: its service hangs at the next push
+	for len(browser.Received) < cap(browser.Received) {
+		browser.Received <- pushtest.Delivery{}
+	}
+	for i := 0; i < 6; i++ {
+		post("während " + itoa(int64(i)))
+	}
+	if n := web.PushDropped(srv); n != 3 {
+		t.Fatalf("%d messages went without a push, want the 3 past the bound", n)
+	}
+	got := 0
+	done := make(chan struct{})
+	go func() { srv.WaitPushes(); close(done) }()
+	for {
+		select {
+		case <-browser.Received:
+			got++
+			continue
+		case <-done:
+		}
+		break
+	}
+	for len(browser.Received) > 0 {
+		<-browser.Received
+		got++
+	}
+	if got != cap(browser.Received)+3 {
+		t.Errorf("%d taken from the browser, want the ten it held and the three that waited", got)
+	}
+}
+
+// TestListsInFewQueries: a class's member list for a parent and the
+// login letters for a class take a few queries, not one per member.
+func TestListsInFewQueries(t *testing.T) {
+	f := newFixture(t, nil)
+	sc := f.school["a"]
+	var ids []schulhof.UserID
+	var list []string
+	for i := 0; i < 60; i++ {
+		u := &schulhof.User{SchoolID: sc.ID, Login: "kind" + itoa(int64(i)), FirstName: "Kind", LastName: itoa(int64(i)), Role: schulhof.RoleStudent}
+		must(t, f.db.CreateUser(ctx, u, ""))
+		ids = append(ids, u.ID)
+		list = append(list, itoa(int64(u.ID)))
+	}
+	must(t, f.db.SetMembers(ctx, sc.ID, f.group["a-5a"].ID, ids, schulhof.MemberRoleMember))
+	count := func(who, method, path, body string) int {
+		t.Helper()
+		before := f.db.Reads()
+		rec := f.do(who, method, f.expand(path), body)
+		if rec.Code != 200 {
+			t.Fatalf("%s %s: %d %.300s", method, path, rec.Code, rec.Body)
+		}
+		return int(f.db.Reads() - before)
+	}
+	if n := count("a-parent", "GET", "/api/v1/schools/schule-a/groups/{a-5a}/members", ""); n > 10 {
+		t.Errorf("%d queries for a parent's list of 62 members", n)
+	}
+	if n := count("a-admin", "POST", "/api/v1/schools/schule-a/letters", `{"user_ids":[`+strings.Join(list, ",")+`]}`); n > 10 {
+		t.Errorf("%d queries for 60 letters by id", n)
+	}
+	// the 60 have passwords now; new ones without are the only new
+	for i := 0; i < 3; i++ {
+		must(t, f.db.CreateUser(ctx, &schulhof.User{SchoolID: sc.ID, Login: "neu" + itoa(int64(i)), FirstName: "Neu", LastName: itoa(int64(i)), Role: schulhof.RoleStudent}, ""))
+	}
+	before := f.db.Reads()
+	rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/letters", `{"only_new":true}`)
+	if rec.Code != 200 || f.db.Reads()-before > 10 {
+		t.Fatalf("letters for the new: %d, %d queries", rec.Code, f.db.Reads()-before)
+	}
+}

@@ -206,15 +206,20 @@ func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := authOf(r).user
-	for _, m := range ms {
-		parent := false
-		if a.Role == schulhof.RoleParent {
-			if parent, err = s.db.IsParentOf(r.Context(), a.ID, m.User.ID); err != nil {
-				s.fail(w, r, err)
-				return
-			}
+	// a parent's children, read once for the whole list
+	children := map[schulhof.UserID]bool{}
+	if a.Role == schulhof.RoleParent {
+		kids, err := s.db.FindChildren(r.Context(), sc.ID, a.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
-		m.User = schulhof.Redact(a, m.User, parent)
+		for _, k := range kids {
+			children[k.ID] = true
+		}
+	}
+	for _, m := range ms {
+		m.User = schulhof.Redact(a, m.User, children[m.User.ID])
 	}
 	writeJSON(w, http.StatusOK, newList(ms, ""))
 }

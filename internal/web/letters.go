@@ -35,11 +35,11 @@ func (s *Server) selectLetterUsers(ctx context.Context, sc *schulhof.School, sel
 		if len(sel.UserIDs) > maxLetters {
 			return nil, schulhof.Errorf(schulhof.EInvalid, "letters.too_many", maxLetters)
 		}
-		for _, id := range sel.UserIDs {
-			u, err := s.db.FindUserByID(ctx, sc.ID, id)
-			if err != nil {
-				return nil, err
-			}
+		us, err := s.db.FindUsersByIDs(ctx, sc.ID, sel.UserIDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
 			if u.Active {
 				out = append(out, u)
 			}
@@ -47,7 +47,7 @@ func (s *Server) selectLetterUsers(ctx context.Context, sc *schulhof.School, sel
 		return out, nil
 	}
 	yes := true
-	f := schulhof.UserFilter{SchoolID: sc.ID, GroupID: sel.Group, Active: &yes, Limit: 1000}
+	f := schulhof.UserFilter{SchoolID: sc.ID, GroupID: sel.Group, Active: &yes, WithoutPassword: sel.OnlyNew, Limit: 1000}
 	if sel.Role != "" {
 		r, ok := schulhof.ParseRole(sel.Role)
 		if !ok {
@@ -60,18 +60,7 @@ func (s *Server) selectLetterUsers(ctx context.Context, sc *schulhof.School, sel
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range us {
-			if sel.OnlyNew {
-				h, err := s.db.PasswordHash(ctx, u.ID)
-				if err != nil {
-					return nil, err
-				}
-				if h != "" {
-					continue
-				}
-			}
-			out = append(out, u)
-		}
+		out = append(out, us...)
 		if next == "" {
 			break
 		}

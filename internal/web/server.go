@@ -116,6 +116,13 @@ type Server struct {
 	pushMu           sync.Mutex
 	pushSender       *push.Sender
 	pushWG           sync.WaitGroup // pushes under way, for tests and shutdown
+	// the messages whose pushes are pending (at most pushLimit; past it
+	// they go without), pushSlots those sent at once, pushDropped those
+	// that went without
+	pushPending atomic.Int64
+	pushLimit   int64
+	pushSlots   chan struct{}
+	pushDropped atomic.Int64
 	// pushSchools says per school whether any browser asked for
 	// notifications (kept ten seconds)
 	pushSchools *ttlCache[schulhof.SchoolID, bool]
@@ -140,6 +147,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.deviceKey = key
 	s.metrics = newMetrics(db)
 	s.thumbs = thumb.NewCache(32 << 20)
+	s.pushLimit, s.pushSlots = 1000, make(chan struct{}, 4)
 	s.pictureWork = admission.New(2, 8, 20*time.Second)
 	s.pictureWork.Key = "board.export_busy"
 	s.thumbWork = admission.New(2, 200, 30*time.Second)
@@ -164,7 +172,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	if err := s.startBoards(); err != nil {
 		return nil, err
 	}
-	s.metrics.watchLive(s.hub, &s.boardOps)
+	s.metrics.watchLive(s.hub, &s.boardOps, &s.pushPending, &s.pushDropped, s.pictureWork)
 	pages, err := parsedTemplates()
 	if err != nil {
 		return nil, err
