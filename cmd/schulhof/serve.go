@@ -129,7 +129,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	// notifications of the last messages still go out, within the time left
 	pushed := make(chan struct{})
-	go func() { srv.WaitPushes(); close(pushed) }()
+	go func() { srv.WaitBackground(); close(pushed) }()
 	select {
 	case <-pushed:
 	case <-sctx.Done():

@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -26,9 +24,8 @@ func TestChat(t *testing.T) {
 		t.Helper()
 		step(t, ctx, who+" messages", chromedp.Navigate(ts.URL+"/chat"), chromedp.WaitVisible(chromedp.CSS("[data-testid=rooms]")))
 		submit(t, ctx, who+" opens 7b", "[data-testid=rooms] a[data-kind=group]")
-		// wait for the socket: its status line is empty once subscribed
 		step(t, ctx, who+" room", chromedp.WaitVisible(chromedp.ID("text")))
-		time.Sleep(300 * time.Millisecond)
+		waitLive(t, ctx)
 	}
 	// a script error on the teacher's page fails the test
 	failOnScriptErrors(t, ctx, "the teacher's")
@@ -49,33 +46,20 @@ func TestChat(t *testing.T) {
 	if got := text(t, sctx, "[data-testid=messages]"); !strings.Contains(got, "Denkt an die Atlanten für morgen!") || !strings.Contains(got, "Maria Müller") {
 		t.Fatalf("the student's room: %s", got)
 	}
-	// the student answers; the teacher sees it live, and that it was read
-	step(t, sctx, "student answers", chromedp.SendKeys(chromedp.ID("text"), "Okay, mache ich."),
-		chromedp.Click(chromedp.CSS("[data-testid=send]")))
+	// the student answers; the teacher sees who is writing, the answer
+	// live, and that her message was read
+	step(t, sctx, "student types", chromedp.SendKeys(chromedp.ID("text"), "Okay, mache ich."))
+	waitText(t, ctx, "#chat-typing", "Jonas Becker schreibt …")
+	step(t, sctx, "student answers", chromedp.Click(chromedp.CSS("[data-testid=send]")))
 	step(t, ctx, "answer arrives", chromedp.WaitVisible(chromedp.CSS("[data-testid=messages] li:not(.mine)")))
 	if got := text(t, ctx, "[data-testid=messages] li:not(.mine)"); !strings.Contains(got, "Okay, mache ich.") {
 		t.Fatalf("the teacher's room: %s", got)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := text(t, ctx, "[data-testid=messages] li.mine .reads")
-		if got == "gelesen von 1 von 1" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("read receipt: %q", got)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitText(t, ctx, "[data-testid=messages] li.mine .reads", "gelesen von 1 von 1")
 	// the student gives a 👍; the teacher sees it on her message live
 	step(t, sctx, "student reacts", chromedp.Click(chromedp.CSS("[data-testid=messages] li:not(.mine) details.pick summary")),
 		chromedp.Click(chromedp.CSS("[data-testid=messages] li:not(.mine) details.pick[open] button")))
 	waitText(t, ctx, "[data-testid=messages] li.mine .reaction", "👍 1")
-	// the student types; the teacher sees who is writing (a typing signal
-	// passes every two seconds; the student's answer sent one just now)
-	time.Sleep(2100 * time.Millisecond)
-	step(t, sctx, "student types", chromedp.SendKeys(chromedp.ID("text"), "Noch eine"))
-	waitText(t, ctx, "#chat-typing", "Jonas Becker schreibt …")
 	// the teacher answers the student's message; it arrives with the quote
 	step(t, ctx, "teacher replies", chromedp.Click(chromedp.CSS("[data-testid=messages] li:not(.mine) .actions button")),
 		chromedp.SendKeys(chromedp.ID("text"), "Gern geschehen."), chromedp.Click(chromedp.CSS("[data-testid=send]")))
@@ -88,7 +72,7 @@ func TestChat(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#chat-contact-results button")), chromedp.Click(chromedp.CSS("#chat-contacts button[type=submit]")))
 	waitText(t, sctx, "#room-h", "Maria Müller") // the new room's page
 	step(t, sctx, "the conversation", chromedp.WaitVisible(chromedp.ID("text")))
-	time.Sleep(300 * time.Millisecond) // the new page's socket
+	waitLive(t, sctx)
 	step(t, sctx, "student writes privately", chromedp.SendKeys(chromedp.ID("text"), "Darf ich Sie etwas fragen?"),
 		chromedp.Click(chromedp.CSS("[data-testid=send]")))
 	waitText(t, ctx, "[data-testid=rooms] a[data-kind=direct]", "Jonas Becker")
@@ -99,21 +83,4 @@ func TestChat(t *testing.T) {
 	}
 	screenshot(t, ctx, "chat-teacher.png")
 	screenshot(t, sctx, "chat-student.png")
-}
-
-// waitText waits until the element's text is the wanted one.
-func waitText(t *testing.T, ctx context.Context, sel, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		sj, _ := json.Marshal(sel)
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+string(sj)+`)?.textContent ?? "").trim()`))
-		if err == nil && got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %q (%v), want %q", sel, got, err, want)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -116,6 +117,46 @@ func submit(t *testing.T, ctx context.Context, what string, sel string) {
 		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 		t.Fatalf("%s: status %d: %s", what, resp.Status, body)
 	}
+}
+
+// waitJS waits until the predicate (JavaScript) holds in the page: the
+// browser checks it at every change of the page, not at a timer of ours.
+// A page that navigates meanwhile (a form's answer) ends the poll; it
+// starts again on the new page.
+func waitJS(t *testing.T, ctx context.Context, what, predicate string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			return
+		}
+		msg := err.Error()
+		navigated := strings.Contains(msg, "navigated") || strings.Contains(msg, "context was destroyed") || strings.Contains(msg, "Cannot find context")
+		if !navigated || time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+}
+
+// jsText is the trimmed text of the element sel, in JavaScript.
+func jsText(sel string) string {
+	sj, _ := json.Marshal(sel)
+	return `(document.querySelector(` + string(sj) + `)?.textContent ?? "").trim()`
+}
+
+// waitText waits until the element's text is the wanted one.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	wj, _ := json.Marshal(want)
+	waitJS(t, ctx, sel+" says "+want, jsText(sel)+` === `+string(wj))
+}
+
+// waitLive waits until the page's socket follows its topic (board.js and
+// chat.js mark it on the page).
+func waitLive(t *testing.T, ctx context.Context) {
+	t.Helper()
+	waitJS(t, ctx, "the page's socket", `document.body.dataset.live === "on"`)
 }
 
 func text(t *testing.T, ctx context.Context, sel string) string {

@@ -108,18 +108,20 @@ func (s *Server) startBoards() error {
 		if json.Unmarshal(data, &e) != nil {
 			return
 		}
-		// the sockets first, and the node's copy without waiting for its
-		// lock: one board busy storing must not hold up the others'
-		// events, which come through this one subscription
+		// the node's copy without waiting for its lock (one board busy
+		// storing must not hold up the others' events, which come through
+		// this one subscription): into its inbox, which whoever uses the
+		// copy next takes first; so what a socket has been sent, the
+		// node's copy holds
+		lb := s.boards.get(e.Board, s.now())
+		lb.inboxMu.Lock()
+		lb.inbox = append(lb.inbox, e)
+		lb.inboxMu.Unlock()
 		out := e.Data
 		if e.Event == "ops" {
 			out, _ = json.Marshal(map[string]any{"ops": e.Ops})
 		}
 		s.hub.Deliver(context.Background(), boardTopic(e.Board), e.Event, out)
-		lb := s.boards.get(e.Board, s.now())
-		lb.inboxMu.Lock()
-		lb.inbox = append(lb.inbox, e)
-		lb.inboxMu.Unlock()
 		if lb.mu.TryLock() {
 			lb.takeInbox()
 			lb.mu.Unlock()
@@ -279,7 +281,11 @@ func (s *Server) storeBoardOps(ctx context.Context, u *schulhof.User, id schulho
 	last := ops[len(ops)-1].Seq
 	if lb.doc != nil && last-lb.saved >= snapshotEvery && !lb.snapshotting {
 		lb.snapshotting = true
-		go s.snapshotBoard(u.SchoolID, id, lb)
+		s.snapshotWG.Add(1)
+		go func() {
+			defer s.snapshotWG.Done()
+			s.snapshotBoard(u.SchoolID, id, lb)
+		}()
 	}
 	return last, nil
 }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-pdf/fpdf"
 
@@ -192,18 +191,9 @@ func TestBoardSnapshot(t *testing.T) {
 	req := httptest.NewRequest("GET", "/api/v1/boards/"+id, nil)
 	req.Header.Set("Authorization", "Bearer "+f.token["a-teacher"])
 	// the snapshot is written in the background; wait for it
-	for i := 0; ; i++ {
-		seq, err := f.db.BoardSnapshotSeq(ctx, f.school["a"].ID, schulhof.BoardID(f.ids["a-board"]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if seq >= 500 {
-			break
-		}
-		if i == 500 {
-			t.Fatalf("no snapshot after 600 operations (at %d)", seq)
-		}
-		time.Sleep(10 * time.Millisecond)
+	f.srv.WaitBackground()
+	if seq, err := f.db.BoardSnapshotSeq(ctx, f.school["a"].ID, schulhof.BoardID(f.ids["a-board"])); err != nil || seq < 500 {
+		t.Fatalf("no snapshot after 600 operations (at %d, %v)", seq, err)
 	}
 	fresh.ServeHTTP(rec, req)
 	if rec.Body.String() != want {
@@ -224,13 +214,18 @@ func TestBoardTwoNodes(t *testing.T) {
 	db := sqltest.MustOpenPostgres(t)
 	a, b := natsNode(t, db, url, "board-a"), natsNode(t, db, url, "board-b")
 	f := newFixture(t, db)
-	tsB := httptest.NewServer(b)
+	tsA, tsB := httptest.NewServer(a), httptest.NewServer(b)
+	defer tsA.Close()
 	defer tsB.Close()
 	id := f.expand("{a-board}")
+	// a socket on each node: what it has been sent, its node holds
 	anna := dialSocket(t, tsB.URL, f.token["a-student"])
-	anna.send(`{"type":"subscribe","id":"1","topic":"board.` + id + `"}`)
-	if e := anna.next(); e.Type != "ack" {
-		t.Fatalf("subscribe on B: %+v", e)
+	teacher := dialSocket(t, tsA.URL, f.token["a-teacher"])
+	for _, s := range []*socket{anna, teacher} {
+		s.send(`{"type":"subscribe","id":"1","topic":"board.` + id + `"}`)
+		if e := s.next(); e.Type != "ack" {
+			t.Fatalf("subscribe: %+v", e)
+		}
 	}
 	on := func(srv *web.Server, who, method, path, body string) *httptest.ResponseRecorder {
 		f.srv = srv
@@ -249,27 +244,21 @@ func TestBoardTwoNodes(t *testing.T) {
 			t.Fatalf("draw %d: %d %s", i, rec.Code, rec.Body)
 		}
 	}
-	seen := 0
-	for seen < 6 {
-		if e := anna.next(); e.Event == "ops" {
-			seen++
+	for _, s := range []*socket{anna, teacher} {
+		for seen := 0; seen < 6; {
+			if e := s.next(); e.Event == "ops" {
+				seen++
+			}
 		}
 	}
-	// the bus brings them in its own time: wait until both show all
 	var docs [2]string
-	for try := 0; ; try++ {
-		for i, srv := range []*web.Server{a, b} {
-			var got struct{ Doc json.RawMessage }
-			decode(t, on(srv, "a-teacher", "GET", "/api/v1/boards/"+id, ""), &got)
-			docs[i] = string(got.Doc)
-		}
-		if docs[0] == docs[1] && strings.Contains(docs[0], `"seq":8`) {
-			break
-		}
-		if try == 250 {
-			t.Fatalf("the nodes hold different boards:\nA %s\nB %s", docs[0], docs[1])
-		}
-		time.Sleep(20 * time.Millisecond)
+	for i, srv := range []*web.Server{a, b} {
+		var got struct{ Doc json.RawMessage }
+		decode(t, on(srv, "a-teacher", "GET", "/api/v1/boards/"+id, ""), &got)
+		docs[i] = string(got.Doc)
+	}
+	if docs[0] != docs[1] || !strings.Contains(docs[0], `"seq":8`) {
+		t.Fatalf("the nodes hold different boards:\nA %s\nB %s", docs[0], docs[1])
 	}
 }
 

@@ -72,9 +72,13 @@ func (s *Server) startChat() error {
 	return err
 }
 
-// WaitPushes waits for the Web Push notifications under way, as at
-// shutdown (each is bounded in time) and in tests.
-func (s *Server) WaitPushes() { s.pushWG.Wait() }
+// WaitBackground waits for what runs after a request has been answered:
+// the Web Push notifications under way (each bounded in time) and the
+// boards' snapshots being written; as at shutdown, and in tests.
+func (s *Server) WaitBackground() {
+	s.pushWG.Wait()
+	s.snapshotWG.Wait()
+}
 
 // CloseSockets ends the live sockets (at shutdown: clients reconnect to
 // another node or after the restart) and leaves the bus.

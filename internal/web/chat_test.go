@@ -200,7 +200,7 @@ func TestChatPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.CloseSockets(); srv.WaitPushes() })
+	t.Cleanup(func() { srv.CloseSockets(); srv.WaitBackground() })
 	f.srv = srv
 	browser := pushtest.NewBrowser(t)
 	sub := browser.Subscription("/push/anna")
@@ -212,7 +212,7 @@ func TestChatPush(t *testing.T) {
 	if rec := f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Morgen Atlas mitbringen"}`); rec.Code != 201 {
 		t.Fatalf("post: %d %s", rec.Code, rec.Body)
 	}
-	srv.WaitPushes()
+	srv.WaitBackground()
 	select {
 	case d := <-browser.Received:
 		var n struct{ Title, Body, URL, Tag string }
@@ -228,24 +228,24 @@ func TestChatPush(t *testing.T) {
 		t.Fatalf("settings: %d %s", rec.Code, rec.Body)
 	}
 	f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Geheimnis"}`)
-	srv.WaitPushes()
+	srv.WaitBackground()
 	if d := <-browser.Received; !strings.Contains(string(d.Payload), `"body":"Teacher SchuleA: Neue Nachricht"`) {
 		t.Errorf("without text: %s", d.Payload)
 	}
 	// the student's own message is not pushed to her
 	f.do("a-student", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"ok"}`)
-	srv.WaitPushes()
+	srv.WaitBackground()
 	if len(browser.Received) != 0 {
 		t.Error("the sender was notified of her own message")
 	}
 	// the browser dropped the subscription: the next push forgets it
 	browser.Status.Store(http.StatusGone)
 	f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Noch da?"}`)
-	srv.WaitPushes()
+	srv.WaitBackground()
 	<-browser.Received
 	browser.Status.Store(http.StatusCreated)
 	f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Hallo?"}`)
-	srv.WaitPushes()
+	srv.WaitBackground()
 	if len(browser.Received) != 0 {
 		t.Error("a gone subscription was used again")
 	}
@@ -336,7 +336,7 @@ func TestChatPushBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.CloseSockets(); srv.WaitPushes() })
+	t.Cleanup(func() { srv.CloseSockets(); srv.WaitBackground() })
 	f.srv = srv
 	web.SetPushLimit(srv, 3)
 	browser := pushtest.NewBrowser(t)
@@ -363,7 +363,7 @@ func TestChatPushBounded(t *testing.T) {
 	}
 	got := 0
 	done := make(chan struct{})
-	go func() { srv.WaitPushes(); close(done) }()
+	go func() { srv.WaitBackground(); close(done) }()
 	for {
 		select {
 		case <-browser.Received:

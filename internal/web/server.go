@@ -116,6 +116,7 @@ type Server struct {
 	pushMu           sync.Mutex
 	pushSender       *push.Sender
 	pushWG           sync.WaitGroup // pushes under way, for tests and shutdown
+	snapshotWG       sync.WaitGroup // board snapshots being written
 	// the messages whose pushes are pending (at most pushLimit; past it
 	// they go without), pushSlots those sent at once, pushDropped those
 	// that went without

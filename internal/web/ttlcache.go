@@ -26,6 +26,8 @@ type ttlLoad[V any] struct {
 	done chan struct{}
 	v    V
 	err  error
+	// waiting counts those who wait for it (guarded by the cache's mu)
+	waiting int
 }
 
 type ttlEntry[V any] struct {
@@ -47,6 +49,7 @@ func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 		return e.v, nil
 	}
 	if l, ok := c.loading[k]; ok {
+		l.waiting++
 		c.mu.Unlock()
 		<-l.done
 		return l.v, l.err
@@ -87,6 +90,16 @@ func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 }
 
 var errLoadPanicked = errors.New("ttl cache: the load panicked")
+
+// waiting is how many wait for the load of k under way.
+func (c *ttlCache[K, V]) waiting(k K) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l := c.loading[k]; l != nil {
+		return l.waiting
+	}
+	return 0
+}
 
 // clear drops everything.
 func (c *ttlCache[K, V]) clear() {

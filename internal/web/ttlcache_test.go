@@ -1,6 +1,7 @@
 package web
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,7 +24,9 @@ func TestTTLCacheLoadsOnce(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(50 * time.Millisecond)
+	for c.waiting(1) < 19 { // all but the loader wait for its load
+		runtime.Gosched()
+	}
 	close(release)
 	wg.Wait()
 	if n := loads.Load(); n != 1 {

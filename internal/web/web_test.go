@@ -59,7 +59,7 @@ func newServer(tb testing.TB, db *sqlstore.DB, blobs *blob.Disk, hasher *passwor
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { srv.CloseSockets(); srv.WaitPushes() })
+	tb.Cleanup(func() { srv.CloseSockets(); srv.WaitBackground() })
 	return srv
 }
 
@@ -247,7 +247,7 @@ type frozenFixture struct {
 func (f *fixture) freeze() *frozenFixture {
 	f.t.Helper()
 	f.srv.CloseSockets()
-	f.srv.WaitPushes()
+	f.srv.WaitBackground()
 	return &frozenFixture{store: sqltest.Freeze(f.t, f.db), blobDir: f.blobDir, f: f}
 }
 

@@ -449,6 +449,7 @@ function connect() {
         // the log and leaves pending; only the rest goes again
         catchUp().finally(() => {
           ready = true;
+          document.body.dataset.live = "on"; // subscribed and caught up
           outbox = outbox.filter((op) => pending.includes(op));
           scheduleFlush();
         });
@@ -465,6 +466,7 @@ function connect() {
   };
   socket.onclose = (ev) => {
     ready = false;
+    delete document.body.dataset.live;
     // 4001: the session ended; the page sends to the login
     if (ev.code === 4001) { location.reload(); return; }
     // what was sent and not answered goes again (the server takes an add

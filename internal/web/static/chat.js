@@ -423,6 +423,7 @@ const connect = () => {
     // 4001: the session ended (logout, password change): the page sends
     // to the login instead of reconnecting for ever
     if (ev.code === 4001) { location.reload(); return; }
+    delete document.body.dataset.live;
     say(t("chat.offline"));
     const wait = delay * (0.5 + Math.random());
     delay = Math.min(delay * 2, 30000);
@@ -430,6 +431,8 @@ const connect = () => {
   };
 };
 const handle = (e) => {
+  // the open room's subscription is taken: live from here
+  if (e.type === "ack" && e.id === "room") document.body.dataset.live = "on";
   if (e.type !== "event") return;
   if (e.topic === `user.${me}` && e.event === "room.new") {
     loadRooms().catch(() => {});
