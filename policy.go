@@ -141,6 +141,14 @@ func CanBreakLock(a *User, school SchoolID, space Space, acc SpaceAccess) bool {
 	return CanWriteSpace(a, school, space, acc, false)
 }
 
+// CanEmptyTrash: remove for good what is in a space's trash, others'
+// deletions too: those who may break locks there (a home's owner; a
+// group's leaders and the school's admins), not the students of a folder
+// they may upload to.
+func CanEmptyTrash(a *User, school SchoolID, space Space, acc SpaceAccess) bool {
+	return CanBreakLock(a, school, space, acc)
+}
+
 // AssignmentRelation is what the actor is to an assignment's groups,
 // looked up by the caller.
 type AssignmentRelation struct {

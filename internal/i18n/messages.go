@@ -305,7 +305,7 @@ var messages = map[string][2]string{
 	"file.bad_parent":            {"Der Ordner (parent) ist ungültig.", "The folder (parent) is invalid."},
 	"file.upload_setting_folder": {"Hochladen durch Schülerinnen und Schüler lässt sich nur für Ordner einer Gruppe einstellen.", "Student uploads can only be set for folders of a group."},
 
-	"quota.exceeded": {"Dafür reicht der Speicherplatz nicht: belegt sind %s von %s. Lösche ältere Dateien, um Platz zu schaffen.", "There is not enough space for this: %s of %s are used. Delete older files to make room."},
+	"quota.exceeded": {"Dafür reicht der Speicherplatz nicht: belegt sind %s von %s (der Papierkorb zählt mit). Lösche ältere Dateien und leere den Papierkorb, um Platz zu schaffen.", "There is not enough space for this: %s of %s are used (the trash counts). Delete older files and empty the trash to make room."},
 
 	"dav.web_login_first":   {"Bitte melde dich zuerst im Browser an (neues Passwort, Zwei-Faktor).", "Please log in in the browser first (new password, two-factor)."},
 	"file.move_into_itself": {"Ein Ordner kann nicht in sich selbst verschoben werden.", "A folder cannot be moved into itself."},
@@ -332,7 +332,10 @@ var messages = map[string][2]string{
 	"files.students_upload_allow": {"Hochladen erlauben", "Allow uploads"},
 	"files.students_upload_stop":  {"Nur lesen lassen", "Make read-only"},
 	"trash.title":                 {"Papierkorb", "Trash"},
-	"trash.explain":               {"Gelöschtes bleibt 30 Tage hier und kann wiederhergestellt werden.", "Deleted items stay here for 30 days and can be restored."},
+	"trash.explain":               {"Gelöschtes bleibt 30 Tage hier und kann wiederhergestellt werden. Bis dahin zählt es zum Speicherplatz.", "Deleted items stay here for 30 days and can be restored. Until then they count towards the storage."},
+	"trash.empty_button":          {"Papierkorb leeren", "Empty the trash"},
+	"trash.empty_confirm":         {"Alles im Papierkorb endgültig löschen? Das lässt sich nicht rückgängig machen.", "Delete everything in the trash for good? This cannot be undone."},
+	"flash.trash_emptied":         {"Der Papierkorb ist leer.", "The trash is empty."},
 	"trash.deleted":               {"Gelöscht am", "Deleted on"},
 	"trash.restore":               {"Wiederherstellen", "Restore"},
 	"trash.empty":                 {"Der Papierkorb ist leer.", "The trash is empty."},

@@ -335,6 +335,32 @@ func (db *DB) FindTrash(ctx context.Context, school schulhof.SchoolID, space sch
 		school, string(space.Kind), space.ID)
 }
 
+// EmptyTrash removes for good what is in a space's trash, and returns
+// how many files and folders; the audit log keeps it.
+func (db *DB) EmptyTrash(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
+	var n int64
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		for { // children first
+			res, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE school_id = $1 AND space_kind = $2 AND space_id = $3
+				AND deleted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = nodes.id)`,
+				school, string(space.Kind), space.ID)
+			if err != nil {
+				return fmt.Errorf("empty trash: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			if k == 0 {
+				break
+			}
+			n += k
+		}
+		if n == 0 {
+			return nil
+		}
+		return db.audit(ctx, tx, school, "files.empty_trash", string(space.Kind)+":"+strconv.FormatInt(space.ID, 10), strconv.FormatInt(n, 10))
+	})
+	return n, err
+}
+
 // PurgeTrash removes for good what has been in the trash since before the
 // time. The blobs stay until the sweeper finds them unnamed.
 func (db *DB) PurgeTrash(ctx context.Context, before time.Time) (int64, error) {
@@ -357,19 +383,20 @@ func (db *DB) PurgeTrash(ctx context.Context, before time.Time) (int64, error) {
 	return n, err
 }
 
-// SpaceUsage counts the bytes of a space's live files and their versions,
-// and for a user's space the files they uploaded to assignments and chats.
-// The trash does not count: deleting makes room at once, and the trash
-// empties itself after its retention.
+// SpaceUsage counts the bytes of a space's files and their versions, those
+// in the trash too (what can be restored takes its room until the trash
+// is emptied, by hand or after its retention: else upload, delete and
+// restore would hold many times the quota), and for a user's space the
+// files they uploaded to assignments and chats.
 func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
 	var files, versions int64
-	err := db.readRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM nodes WHERE school_id = $1 AND space_kind = $2 AND space_id = $3
-		AND deleted_at IS NULL`, school, string(space.Kind), space.ID).Scan(&files)
+	err := db.readRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM nodes WHERE school_id = $1 AND space_kind = $2 AND space_id = $3`,
+		school, string(space.Kind), space.ID).Scan(&files)
 	if err != nil {
 		return 0, err
 	}
 	err = db.readRow(ctx, `SELECT COALESCE(SUM(v.size), 0) FROM node_versions v JOIN nodes n ON n.id = v.node_id
-		WHERE n.school_id = $1 AND n.space_kind = $2 AND n.space_id = $3 AND n.deleted_at IS NULL`, school, string(space.Kind), space.ID).Scan(&versions)
+		WHERE n.school_id = $1 AND n.space_kind = $2 AND n.space_id = $3`, school, string(space.Kind), space.ID).Scan(&versions)
 	if err != nil || space.Kind != schulhof.SpaceUser {
 		return files + versions, err
 	}

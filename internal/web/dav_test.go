@@ -190,7 +190,8 @@ func TestWebDAVLocksPerFile(t *testing.T) {
 	}
 }
 
-// TestWebDAVQuota: WebDAV keeps the same storage limits as the web.
+// TestWebDAVQuota: WebDAV keeps the same storage limits as the web, the
+// trash included.
 func TestWebDAVQuota(t *testing.T) {
 	f := newFixture(t, nil)
 	f.quota(t, schulhof.SpaceUser, schulhof.RoleStudent, 30) // "geheim a" and the hand-in: 17 bytes used
@@ -215,8 +216,15 @@ func TestWebDAVQuota(t *testing.T) {
 	if rec := davDo(t, f, "student@schule-a", "DELETE", "/dav/home/klein.txt", ""); rec.Code != 204 {
 		t.Fatalf("delete: %d", rec.Code)
 	}
+	// deleted goes to the trash, which counts until it is emptied
+	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/wieder.txt", "1"); rec.Code != 507 {
+		t.Fatalf("after deleting, with the trash full: %d", rec.Code)
+	}
+	if rec := f.do("a-student", "POST", f.expand("/api/v1/schools/schule-a/spaces/user/{a-student}/trash/empty"), ""); rec.Code != 200 {
+		t.Fatalf("empty the trash: %d %s", rec.Code, rec.Body)
+	}
 	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/wieder.txt", "1"); rec.Code != 201 {
-		t.Fatalf("after deleting: %d", rec.Code)
+		t.Fatalf("after emptying the trash: %d", rec.Code)
 	}
 }
 

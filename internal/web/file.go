@@ -528,6 +528,35 @@ func (s *Server) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 }
 
 // apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.
+// emptyTrash removes for good what is in the path's space's trash.
+func (s *Server) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, int64, error) {
+	sc, err := s.schoolFromPath(r)
+	if err != nil {
+		return nil, schulhof.Space{}, 0, err
+	}
+	space, acc, err := s.spaceFromPath(r, sc)
+	if err != nil {
+		return nil, space, 0, err
+	}
+	if !schulhof.CanEmptyTrash(authOf(r).user, sc.ID, space, acc) {
+		return nil, space, 0, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
+	}
+	n, err := s.db.EmptyTrash(r.Context(), sc.ID, space)
+	s.Freed(sc.ID, space)
+	return sc, space, n, err
+}
+
+// apiEmptyTrash: POST /api/v1/schools/{school}/spaces/{kind}/{id}/trash/empty
+// -> {"removed": n}.
+func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
+	_, _, n, err := s.emptyTrash(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int64{"removed": n})
+}
+
 func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
 	sc, space, _, ok := s.spaceOf(w, r)
 	if !ok {

@@ -160,12 +160,29 @@ func TestQuota(t *testing.T) {
 	if l.Usage != 39 || l.Quota != 39 {
 		t.Fatalf("listing says %+v", l)
 	}
-	// deleting makes room
-	if rec := f.do("a-student", "DELETE", f.expand("/api/v1/schools/schule-a/nodes/{a-note}"), ""); rec.Code != 204 {
+	// the trash counts: deleting, uploading and restoring cannot hold
+	// more than the quota; emptying the trash makes room
+	note := f.expand("/api/v1/schools/schule-a/nodes/{a-note}")
+	if rec := f.do("a-student", "DELETE", note, ""); rec.Code != 204 {
 		t.Fatal(rec.Code)
 	}
+	if rec := f.do("a-student", "PUT", home+"/files?name=noch.txt", "12345678"); rec.Code != 422 || !strings.Contains(rec.Body.String(), "Papierkorb") {
+		t.Fatalf("after deleting, the trash still counts: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "POST", note+"/restore", ""); rec.Code != 200 {
+		t.Fatalf("restore on a full quota (it takes no more room): %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "DELETE", note, ""); rec.Code != 204 {
+		t.Fatal(rec.Code)
+	}
+	if rec := f.do("a-student", "POST", home+"/trash/empty", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"removed":1`) {
+		t.Fatalf("empty the trash: %d %s", rec.Code, rec.Body)
+	}
 	if rec := f.do("a-student", "PUT", home+"/files?name=noch.txt", "12345678"); rec.Code != 201 {
-		t.Fatalf("after deleting: %d %s", rec.Code, rec.Body)
+		t.Fatalf("after emptying the trash: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "POST", note+"/restore", ""); rec.Code != 404 {
+		t.Fatalf("restoring from an emptied trash: %d", rec.Code)
 	}
 }
 

@@ -23,23 +23,25 @@ type crumb struct {
 }
 
 type filesPage struct {
-	Space      schulhof.Space
-	SpaceName  string
-	Base       string // /s/SLUG/files/KIND/ID
-	Folder     *schulhof.Node
-	Crumbs     []crumb
-	Items      []*schulhof.Node
-	CanWrite   bool
-	CanManage  bool // leaders and admins: may allow student uploads
-	Usage      string
-	Quota      string
-	Trash      []*schulhof.Node
-	APIUpload  string // the JSON API's upload address, for files.js
-	APIUploads string // where files.js starts resumable uploads of big files
-	APISpace   string // the space in the JSON API, for making folders
-	APIZip     string // the whole space as a ZIP
-	FolderID   schulhof.NodeID
-	SchoolSlug string
+	Space     schulhof.Space
+	SpaceName string
+	Base      string // /s/SLUG/files/KIND/ID
+	Folder    *schulhof.Node
+	Crumbs    []crumb
+	Items     []*schulhof.Node
+	CanWrite  bool
+	CanManage bool // leaders and admins: may allow student uploads
+	Usage     string
+	Quota     string
+	Trash     []*schulhof.Node
+	// CanEmptyTrash: there is something, and the user may remove it for good
+	CanEmptyTrash bool
+	APIUpload     string // the JSON API's upload address, for files.js
+	APIUploads    string // where files.js starts resumable uploads of big files
+	APISpace      string // the space in the JSON API, for making folders
+	APIZip        string // the whole space as a ZIP
+	FolderID      schulhof.NodeID
+	SchoolSlug    string
 }
 
 // showMyFiles: GET /s/{school}/files goes to the user's own folder.
@@ -235,7 +237,7 @@ func spaceBase(sc *schulhof.School, space schulhof.Space) string {
 
 // showTrashPage: GET /s/{school}/files/{kind}/{id}/trash.
 func (s *Server) showTrashPage(w http.ResponseWriter, r *http.Request) {
-	sc, p, _, err := s.filesPageData(r)
+	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -244,9 +246,20 @@ func (s *Server) showTrashPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	p.CanEmptyTrash = len(p.Trash) > 0 && schulhof.CanEmptyTrash(authOf(r).user, sc.ID, p.Space, acc)
 	v := s.schoolView(r, sc, "trash.title")
 	v.Data = p
 	s.render(w, r, http.StatusOK, "trash", v)
+}
+
+// emptyTrashFromForm: POST /s/{school}/files/{kind}/{id}/trash/empty.
+func (s *Server) emptyTrashFromForm(w http.ResponseWriter, r *http.Request) {
+	sc, space, _, err := s.emptyTrash(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, spaceBase(sc, space)+"/trash?flash=trash_emptied", http.StatusSeeOther)
 }
 
 // restoreFromForm: POST /s/{school}/nodes/{node}/restore.
