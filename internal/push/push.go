@@ -59,6 +59,9 @@ type Sender struct {
 
 // CheckEndpoint says whether the sender would post to the endpoint.
 func (s *Sender) CheckEndpoint(endpoint string) error {
+	if len(endpoint) > MaxEndpoint {
+		return schulhof.Invalid("endpoint", "push.bad_endpoint")
+	}
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && !(s.AllowHTTP && u.Scheme == "http")) {
 		return schulhof.Invalid("endpoint", "push.bad_endpoint")
@@ -75,6 +78,10 @@ func (s *Sender) CheckEndpoint(endpoint string) error {
 	}
 	return schulhof.Invalid("endpoint", "push.bad_endpoint")
 }
+
+// MaxEndpoint bounds a subscription's address (the push services' are a
+// few hundred bytes).
+const MaxEndpoint = 1000
 
 // Send posts one notification. topic collapses notifications of one
 // conversation that wait in the push service; ttl is how long it may

@@ -480,12 +480,14 @@ func (s *Server) apiPushSubscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if r.Method == http.MethodDelete {
+	switch err = p.CheckEndpoint(in.Endpoint); {
+	case err != nil: // nothing stored has such an address, to keep or to drop
+	case r.Method == http.MethodDelete:
 		err = s.db.DeletePushSubscription(r.Context(), u.ID, in.Endpoint)
-	} else if err = p.CheckEndpoint(in.Endpoint); err == nil {
-		if len(in.P256dh) < 80 || len(in.P256dh) > 100 || len(in.Auth) < 16 || len(in.Auth) > 32 || len(in.Endpoint) > 1000 {
-			err = schulhof.Invalid("p256dh", "push.bad_keys")
-		} else if err = s.db.SavePushSubscription(r.Context(), u, &in); err == nil {
+	case len(in.P256dh) < 80 || len(in.P256dh) > 100 || len(in.Auth) < 16 || len(in.Auth) > 32:
+		err = schulhof.Invalid("p256dh", "push.bad_keys")
+	default:
+		if err = s.db.SavePushSubscription(r.Context(), u, &in); err == nil {
 			s.pushSchools.clear() // the school has one now
 		}
 	}
