@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
@@ -551,7 +552,7 @@ func TestAPIScenarios(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			// a fresh copy of one fixture per scenario keeps them independent
 			base := newFixture(t, sqltest.Fresh(t, kind == "postgres")).freeze()
-			for _, sc := range apiScenarios {
+			eachConcurrently(t, apiScenarios, func(sc scenario) {
 				t.Run(sc.name, func(t *testing.T) {
 					f := base.thaw(t)
 					rec := f.do(sc.actor, sc.method, f.expand(sc.path), f.expand(sc.body))
@@ -565,9 +566,32 @@ func TestAPIScenarios(t *testing.T) {
 						t.Fatalf("error body not in the API's shape: %s", rec.Body)
 					}
 				})
-			}
+			})
 		})
 	}
+}
+
+// scenarioWorkers is how many scenarios run at once: each has a copy of
+// the fixture of its own and waits mostly on it (a PostgreSQL database is
+// made for each), so more than the cores keeps them busy.
+const scenarioWorkers = 8
+
+// eachConcurrently calls fn for every scenario, up to scenarioWorkers at
+// once (fn runs a subtest: t.Run may be called from several goroutines),
+// and returns when all are done.
+func eachConcurrently(t *testing.T, scs []scenario, fn func(scenario)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, scenarioWorkers)
+	for _, sc := range scs {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			fn(sc)
+		}()
+	}
+	wg.Wait()
 }
 
 func isJSONRoute(p string) bool { return strings.HasPrefix(p, "/api/") }

@@ -281,7 +281,7 @@ var pageScenarios = []scenario{
 
 func TestPageScenarios(t *testing.T) {
 	base := newFixture(t, sqltest.Fresh(t, false)).freeze()
-	for _, sc := range pageScenarios {
+	eachConcurrently(t, pageScenarios, func(sc scenario) {
 		t.Run(sc.name, func(t *testing.T) {
 			f := base.thaw(t)
 			rec := f.page(sc.actor, sc.method, f.expand(sc.path), f.expand(sc.body))
@@ -300,7 +300,7 @@ func TestPageScenarios(t *testing.T) {
 				}
 			}
 		})
-	}
+	})
 }
 
 func TestLoginPageFlow(t *testing.T) {

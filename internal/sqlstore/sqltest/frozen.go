@@ -89,6 +89,7 @@ func newDatabase(tb testing.TB, base, template string) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "test_" + hex.EncodeToString(b)
+	base = unsynced(base)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		tb.Fatal(err)

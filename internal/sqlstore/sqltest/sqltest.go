@@ -109,12 +109,28 @@ func Another(tb testing.TB, db *sqlstore.DB) *sqlstore.DB {
 	return open(tb, dsn.(string))
 }
 
+// unsynced is the URL with commits that do not wait for the disk
+// (synchronous_commit off, a setting of the connection): a test's data
+// need not survive a crash of the machine, and waiting for fsync was most
+// of the PostgreSQL tests' time. The server's settings stay as they are.
+func unsynced(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	q := u.Query()
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // NewSchema creates an empty schema and returns a URL that uses it.
 func NewSchema(tb testing.TB, base string) (string, func()) {
 	tb.Helper()
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "test_" + hex.EncodeToString(b)
+	base = unsynced(base)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		tb.Fatal(err)
