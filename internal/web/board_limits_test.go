@@ -60,15 +60,15 @@ func TestBoardPictureLimits(t *testing.T) {
 	if f.blobCount() != blobsBefore {
 		t.Error("the refused picture was stored")
 	}
-	// a photo of 3,000 × 1,500: its copy is 2,048 wide
+	// a photo of 2,100 × 1,050: its copy is 2,048 wide
 	var buf bytes.Buffer
-	png.Encode(&buf, image.NewNRGBA(image.Rect(0, 0, 3000, 1500)))
+	png.Encode(&buf, image.NewNRGBA(image.Rect(0, 0, 2100, 1050)))
 	rec = f.do("a-teacher", "POST", f.expand("/api/v1/boards/{a-board}/images"), multipartBody("file:tafel.png", buf.String()))
 	var out struct {
 		ID            string
 		Width, Height int
 	}
-	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &out) != nil || out.Width != 3000 {
+	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &out) != nil || out.Width != 2100 {
 		t.Fatalf("a large picture: %d %s", rec.Code, rec.Body)
 	}
 	school, boardID := f.school["a"].ID, schulhof.BoardID(f.ids["a-board"])
