@@ -144,7 +144,9 @@ func TestImportAdoptsHandMadeUser(t *testing.T) {
 	})
 }
 
-func TestImport5000Rows(t *testing.T) {
+// TestImport5000RowsVolume: a school of 5,000 in one import, and again
+// unchanged (a volume test: it runs without the race detector).
+func TestImport5000RowsVolume(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("ID;Nachname;Vorname;Klasse\n")
 	for i := 0; i < 5000; i++ {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/schulhof/schulhof"
@@ -28,7 +29,7 @@ func musterstadt(t *testing.T, name string) []byte {
 
 // school makes the generated school's users from its administration
 // software's files, as an admin does before the first timetable import.
-func school(t *testing.T, db *sqlstore.DB) *schulhof.School {
+func importSchool(t *testing.T, db *sqlstore.DB) *schulhof.School {
 	t.Helper()
 	sc := &schulhof.School{Slug: "gym-muster", Name: "Gymnasium Musterstadt", State: "NW", Type: "gymnasium"}
 	if err := db.CreateSchool(ctx, sc); err != nil {
@@ -50,6 +51,35 @@ func school(t *testing.T, db *sqlstore.DB) *schulhof.School {
 	return sc
 }
 
+// frozenSchool is the school imported once into SQLite, copied for each
+// test that asks: under the race detector the import of its 1,300 users
+// was most of these tests' time.
+var frozenSchool struct {
+	once   sync.Once
+	store  *sqltest.Frozen
+	school schulhof.School
+}
+
+// school gives a store with the generated school's users: for SQLite a
+// copy of the one made once (db is left unused), for PostgreSQL imported
+// into db.
+func school(t *testing.T, db *sqlstore.DB) (*sqlstore.DB, *schulhof.School) {
+	t.Helper()
+	if db.Dialect() == sqlstore.Postgres {
+		return db, importSchool(t, db)
+	}
+	frozenSchool.once.Do(func() {
+		fresh := sqltest.Fresh(t, false)
+		frozenSchool.school = *importSchool(t, fresh)
+		frozenSchool.store = sqltest.Freeze(t, fresh)
+	})
+	if frozenSchool.store == nil {
+		t.Fatal("the school could not be made (see the first test that asked)")
+	}
+	sc := frozenSchool.school
+	return frozenSchool.store.Open(t), &sc
+}
+
 func allFiles(t *testing.T) map[string][]byte {
 	files := map[string][]byte{}
 	for _, n := range []string{"GPU001.TXT", "GPU002.TXT", "GPU003.TXT", "GPU004.TXT", "GPU005.TXT", "GPU006.TXT",
@@ -61,7 +91,7 @@ func allFiles(t *testing.T) map[string][]byte {
 
 func TestImportMusterstadt(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		sc := school(t, db)
+		db, sc := school(t, db)
 		files := allFiles(t)
 
 		dry, err := timetable.Import(ctx, db, sc.ID, files, timetable.Options{DryRun: true, Now: sqltest.Clock})
@@ -161,7 +191,7 @@ func TestImportMusterstadt(t *testing.T) {
 // A file with a bad line changes nothing, and the report says where.
 func TestImportRefusesBadFile(t *testing.T) {
 	db := sqltest.MustOpenSQLite(t)
-	sc := school(t, db)
+	db, sc := school(t, db)
 	files := allFiles(t)
 	// the file ends with a line break: line 1287 is empty, 1288 the bad one
 	files["GPU001.TXT"] = append(append([]byte{}, files["GPU001.TXT"]...), []byte("\r\n9999;\"5a\";\"SCH\";\"D\";\"R100\";8;1;;\r\n")...)
@@ -192,7 +222,7 @@ func TestImportRefusesBadFile(t *testing.T) {
 // Codes that match nothing are listed, not dropped.
 func TestImportListsUnmatched(t *testing.T) {
 	db := sqltest.MustOpenSQLite(t)
-	sc := school(t, db)
+	db, sc := school(t, db)
 	files := map[string][]byte{
 		"GPU001.TXT": []byte("1;\"5a\";\"SCH\";\"D\";\"R100\";1;1;;\r\n2;\"7z\";\"XYZ\";\"M\";\"R100\";1;2;;\r\n"),
 	}
@@ -213,7 +243,7 @@ func TestImportListsUnmatched(t *testing.T) {
 // entries and into the report, for the A/B weeks.
 func TestImportWeekGroups(t *testing.T) {
 	db := sqltest.MustOpenSQLite(t)
-	sc := school(t, db)
+	db, sc := school(t, db)
 	files := map[string][]byte{
 		"GPU001.TXT": []byte("1;\"5a\";\"SCH\";\"PH\";\"R100\";1;1;;\r\n2;\"5a\";\"SCH\";\"CH\";\"R100\";1;1;;\r\n3;\"5a\";\"SCH\";\"M\";\"R100\";1;2;;\r\n"),
 		"GPU002.TXT": []byte("1,1,1,1,\"5a\",\"SCH\",\"PH\",\"R100\",,,,\"A\",,,\"20260801\",\"20270731\",\r\n" +

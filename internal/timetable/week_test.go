@@ -66,7 +66,7 @@ func viewerOf(t *testing.T, db *sqlstore.DB, sc *schulhof.School, u *schulhof.Us
 // week and compares them with golden files (go test -update writes them).
 func TestWeekOfMusterstadt(t *testing.T) {
 	db := sqltest.MustOpenSQLite(t)
-	sc := school(t, db)
+	db, sc := school(t, db)
 	if _, err := timetable.Import(ctx, db, sc.ID, allFiles(t), timetable.Options{Now: sqltest.Clock}); err != nil {
 		t.Fatal(err)
 	}
