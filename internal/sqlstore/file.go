@@ -340,21 +340,10 @@ func (db *DB) FindTrash(ctx context.Context, school schulhof.SchoolID, space sch
 func (db *DB) EmptyTrash(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
 	var n int64
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		for { // children first
-			res, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE school_id = $1 AND space_kind = $2 AND space_id = $3
-				AND deleted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = nodes.id)`,
-				school, string(space.Kind), space.ID)
-			if err != nil {
-				return fmt.Errorf("empty trash: %w", err)
-			}
-			k, _ := res.RowsAffected()
-			if k == 0 {
-				break
-			}
-			n += k
-		}
-		if n == 0 {
-			return nil
+		var err error
+		n, err = deleteTrashed(ctx, tx, `school_id = $1 AND space_kind = $2 AND space_id = $3`, school, string(space.Kind), space.ID)
+		if err != nil || n == 0 {
+			return err
 		}
 		return db.audit(ctx, tx, school, "files.empty_trash", string(space.Kind)+":"+strconv.FormatInt(space.ID, 10), strconv.FormatInt(n, 10))
 	})
@@ -366,21 +355,29 @@ func (db *DB) EmptyTrash(ctx context.Context, school schulhof.SchoolID, space sc
 func (db *DB) PurgeTrash(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		// children first: a node's folder may be purged in the same run
-		for {
-			res, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE deleted_at IS NOT NULL AND deleted_at < $1
-				AND NOT EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = nodes.id)`, before.Unix())
-			if err != nil {
-				return fmt.Errorf("purge trash: %w", err)
-			}
-			k, _ := res.RowsAffected()
-			if k == 0 {
-				return nil
-			}
-			n += k
-		}
+		var err error
+		n, err = deleteTrashed(ctx, tx, `deleted_at < $1`, before.Unix())
+		return err
 	})
 	return n, err
+}
+
+// deleteTrashed deletes the nodes in the trash that match where, children
+// first (a node's folder may go in the same run), and counts them.
+func deleteTrashed(ctx context.Context, tx *sql.Tx, where string, args ...any) (int64, error) {
+	var n int64
+	for {
+		res, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE deleted_at IS NOT NULL AND `+where+`
+			AND NOT EXISTS (SELECT 1 FROM nodes c WHERE c.parent_id = nodes.id)`, args...)
+		if err != nil {
+			return n, fmt.Errorf("delete from the trash: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		if k == 0 {
+			return n, nil
+		}
+		n += k
+	}
 }
 
 // SpaceUsage counts the bytes of a space's files and their versions, those

@@ -190,11 +190,10 @@ func natsNode(t *testing.T, db *sqlstore.DB, url, name string) *web.Server {
 	return srv
 }
 
-// TestChatPush: a student's browser asked for notifications; the teacher
-// writes in the class room and it arrives, encrypted for that browser; a
-// subscription the push service calls gone is forgotten.
-func TestChatPush(t *testing.T) {
-	f := newFixture(t, nil)
+// pushServer makes the fixture's server one that sends Web Push to the
+// test's push service on loopback.
+func pushServer(t *testing.T, f *fixture) *web.Server {
+	t.Helper()
 	srv, err := web.New(web.Config{Version: "test", PushHosts: []string{"127.0.0.1"}, PushAllowHTTP: true}, f.db, f.blobs,
 		password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -202,6 +201,15 @@ func TestChatPush(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.CloseSockets(); srv.WaitBackground() })
 	f.srv = srv
+	return srv
+}
+
+// TestChatPush: a student's browser asked for notifications; the teacher
+// writes in the class room and it arrives, encrypted for that browser; a
+// subscription the push service calls gone is forgotten.
+func TestChatPush(t *testing.T) {
+	f := newFixture(t, nil)
+	srv := pushServer(t, f)
 	browser := pushtest.NewBrowser(t)
 	sub := browser.Subscription("/push/anna")
 	body, _ := json.Marshal(sub)
@@ -331,13 +339,7 @@ func TestReadReceiptsInFewQueries(t *testing.T) {
 // piles up; once the service answers, the waiting ones arrive.
 func TestChatPushBounded(t *testing.T) {
 	f := newFixture(t, nil)
-	srv, err := web.New(web.Config{Version: "test", PushHosts: []string{"127.0.0.1"}, PushAllowHTTP: true}, f.db, f.blobs,
-		password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.CloseSockets(); srv.WaitBackground() })
-	f.srv = srv
+	srv := pushServer(t, f)
 	web.SetPushLimit(srv, 3)
 	browser := pushtest.NewBrowser(t)
 	body, _ := json.Marshal(browser.Subscription("/push/anna"))
