@@ -572,8 +572,8 @@ func TestAPIScenarios(t *testing.T) {
 }
 
 // scenarioWorkers is how many scenarios run at once: each has a copy of
-// the fixture of its own and waits mostly on it (a PostgreSQL database is
-// made for each), so more than the cores keeps them busy.
+// the fixture of its own and waits mostly on its database, so more than
+// the cores keeps them busy.
 const scenarioWorkers = 8
 
 // eachConcurrently calls fn for every scenario, up to scenarioWorkers at

@@ -4,9 +4,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -15,12 +17,12 @@ import (
 
 // A Frozen store is one built once (a fixture of schools, users, files)
 // and then copied for each of many tests, which is much faster than
-// building it again for each: a file copy on SQLite, a database made from
-// it as a template on PostgreSQL.
+// building it again for each: a file copy on SQLite, a database of a pool
+// of copies on PostgreSQL.
 type Frozen struct {
 	dialect sqlstore.Dialect
-	sqlite  []byte // the SQLite file
-	pgURL   string // the PostgreSQL database to copy
+	sqlite  []byte    // the SQLite file
+	pg      *pgCopies // the PostgreSQL databases
 }
 
 // stores remembers where the stores of Fresh live, to freeze them.
@@ -37,7 +39,7 @@ func Fresh(tb testing.TB, postgres bool) *sqlstore.DB {
 	if base == "" {
 		tb.Skip("SCHULHOF_TEST_POSTGRES is not set")
 	}
-	dsn := newDatabase(tb, base, "")
+	dsn := newDatabase(tb, base)
 	db := open(tb, dsn)
 	stores.Store(db, dsn)
 	tb.Cleanup(func() { stores.Delete(db) })
@@ -55,7 +57,12 @@ func Freeze(tb testing.TB, db *sqlstore.DB) *Frozen {
 	db.Close()
 	f := &Frozen{dialect: db.Dialect()}
 	if f.dialect == sqlstore.Postgres {
-		f.pgURL = where.(string)
+		pg, err := newPGCopies(where.(string))
+		if err != nil {
+			tb.Fatalf("sqltest.Freeze: %v", err)
+		}
+		tb.Cleanup(pg.dropAll) // before the template itself is dropped
+		f.pg = pg
 		return f
 	}
 	b, err := os.ReadFile(where.(string))
@@ -71,7 +78,10 @@ func (f *Frozen) Open(tb testing.TB) *sqlstore.DB {
 	tb.Helper()
 	var dsn string
 	if f.dialect == sqlstore.Postgres {
-		dsn = newDatabase(tb, os.Getenv("SCHULHOF_TEST_POSTGRES"), f.pgURL)
+		c := f.pg.take(tb)
+		// Registered before the store's Close, so it runs after it.
+		tb.Cleanup(func() { f.pg.give(tb, c) })
+		dsn = c.dsn
 	} else {
 		dsn = filepath.Join(tb.TempDir(), "schulhof.db")
 		if err := os.WriteFile(dsn, f.sqlite, 0o600); err != nil {
@@ -81,36 +91,202 @@ func (f *Frozen) Open(tb testing.TB) *sqlstore.DB {
 	return open(tb, dsn)
 }
 
-// newDatabase creates a PostgreSQL database through the connection URL
-// base (a copy of the database of the URL template when set; nobody may be
-// connected to that one), dropped when the test ends, and returns its URL.
-func newDatabase(tb testing.TB, base, template string) string {
+// newDatabase creates an empty PostgreSQL database through the connection
+// URL base, dropped when the test ends, and returns its URL.
+func newDatabase(tb testing.TB, base string) string {
 	tb.Helper()
+	dsn, err := createDatabase(base, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { dropDatabase(base, dsn) })
+	return dsn
+}
+
+// createDatabase creates a PostgreSQL database through the connection URL
+// base, a copy of the database at the URL template when set (nobody may be
+// connected to that one), and returns its URL.
+func createDatabase(base, template string) (string, error) {
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "test_" + hex.EncodeToString(b)
 	base = unsynced(base)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
-		tb.Fatal(err)
+		return "", err
 	}
+	defer admin.Close()
 	q := `CREATE DATABASE ` + name
 	if template != "" {
-		u, _ := url.Parse(template)
-		q += ` TEMPLATE ` + filepath.Base(u.Path)
+		q += ` TEMPLATE ` + databaseName(template)
 	}
 	if _, err := admin.Exec(q); err != nil {
-		admin.Close()
-		tb.Fatalf("create database: %v", err)
+		return "", fmt.Errorf("create database: %w", err)
 	}
-	tb.Cleanup(func() {
-		admin.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
-		admin.Close()
-	})
 	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// dropDatabase drops the database at the URL dsn through base, closing
+// what is still connected to it.
+func dropDatabase(base, dsn string) {
+	admin, err := sql.Open("pgx", unsynced(base))
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	admin.Exec(`DROP DATABASE IF EXISTS ` + databaseName(dsn) + ` WITH (FORCE)`)
+}
+
+// databaseName is the name of the database of a connection URL.
+func databaseName(dsn string) string {
+	u, _ := url.Parse(dsn)
+	return filepath.Base(u.Path)
+}
+
+// pristine is the schema inside each PostgreSQL copy that keeps the
+// frozen rows, out of the store's search path.
+const pristine = "sqltest_pristine"
+
+// pgCopies hands out copies of a frozen PostgreSQL database. Making one
+// (CREATE DATABASE ... TEMPLATE) costs 0.2 s and the server makes them one
+// after the other, which was most of the time of hundreds of scenarios; so
+// a copy a test is done with is put back as it was, its tables refilled
+// from the pristine schema inside it, and handed to the next test. One
+// copy is made for each test that runs at the same time.
+type pgCopies struct {
+	template string // URL of the frozen database
+	reset    string // the statements that put a copy back as it was
+
+	mu   sync.Mutex
+	free []*pgCopy // copies no test holds
+	made []*pgCopy // every copy, to drop at the end
+}
+
+// A pgCopy is one copy of the frozen database, with a connection of its
+// own that puts it back: a new connection would first have to load the
+// catalog of its hundred tables.
+type pgCopy struct {
+	dsn  string
+	conn *sql.DB
+}
+
+// newPGCopies keeps the rows of the frozen database at template in its
+// pristine schema, which every copy then carries, and writes the
+// statements that restore them: the tables' rows, and the sequences of
+// their ids, so that the next row gets the id it would have in a fresh
+// copy.
+func newPGCopies(template string) (*pgCopies, error) {
+	db, err := sql.Open("pgx", template)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	var tables []string
+	rows, err := db.Query(`SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	var seqs []string
+	rows, err = db.Query(`SELECT quote_literal(quote_ident(sequencename)), last_value IS NOT NULL, coalesce(last_value, start_value) FROM pg_sequences WHERE schemaname = 'public'`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name string
+		var called bool
+		var value int64
+		if err := rows.Scan(&name, &called, &value); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		seqs = append(seqs, fmt.Sprintf("setval(%s, %d, %t)", name, value, called))
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+
+	keep := []string{"CREATE SCHEMA " + pristine}
+	// session_replication_role = replica: no foreign-key checks while
+	// the tables are emptied and filled, in any order.
+	reset := []string{"SET LOCAL session_replication_role = replica", "SET LOCAL lock_timeout = '5s'"}
+	for _, t := range tables {
+		keep = append(keep, fmt.Sprintf("CREATE TABLE %s.%s AS TABLE public.%s", pristine, t, t))
+		reset = append(reset, "DELETE FROM public."+t, fmt.Sprintf("INSERT INTO public.%s SELECT * FROM %s.%s", t, pristine, t))
+	}
+	if len(seqs) > 0 {
+		reset = append(reset, "SELECT "+strings.Join(seqs, ", "))
+	}
+	if _, err := db.Exec(strings.Join(keep, "; ")); err != nil {
+		return nil, fmt.Errorf("keep the frozen rows: %w", err)
+	}
+	return &pgCopies{template: template, reset: "BEGIN; " + strings.Join(reset, "; ") + "; COMMIT"}, nil
+}
+
+// take gives the test a copy no other test holds, made when none is free.
+func (p *pgCopies) take(tb testing.TB) *pgCopy {
+	tb.Helper()
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		c := p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return c
+	}
+	p.mu.Unlock()
+	dsn, err := createDatabase(os.Getenv("SCHULHOF_TEST_POSTGRES"), p.template)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	u.Path = "/" + name
-	return u.String()
+	conn, err := sql.Open("pgx", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	conn.SetMaxOpenConns(1)
+	conn.SetConnMaxIdleTime(0)
+	c := &pgCopy{dsn: dsn, conn: conn}
+	p.mu.Lock()
+	p.made = append(p.made, c)
+	p.mu.Unlock()
+	return c
+}
+
+// give puts the copy back as it was, for the next test; a copy that cannot
+// be put back (a connection of the test still holds a lock) is not handed
+// out again.
+func (p *pgCopies) give(tb testing.TB, c *pgCopy) {
+	if _, err := c.conn.Exec(p.reset); err != nil {
+		tb.Logf("sqltest: a copy of the frozen store is not reused: %v", err)
+		return
+	}
+	p.mu.Lock()
+	p.free = append(p.free, c)
+	p.mu.Unlock()
+}
+
+// dropAll drops every copy.
+func (p *pgCopies) dropAll() {
+	p.mu.Lock()
+	made := p.made
+	p.made, p.free = nil, nil
+	p.mu.Unlock()
+	for _, c := range made {
+		c.conn.Close()
+		dropDatabase(os.Getenv("SCHULHOF_TEST_POSTGRES"), c.dsn)
+	}
 }
