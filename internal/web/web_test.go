@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -256,13 +257,43 @@ func (z *frozenFixture) thaw(t *testing.T) *fixture {
 	t.Helper()
 	db := z.store.Open(t)
 	dir := filepath.Join(t.TempDir(), "blobs")
-	if err := os.CopyFS(dir, os.DirFS(z.blobDir)); err != nil {
+	if err := copyBlobs(dir, z.blobDir); err != nil {
 		t.Fatal(err)
 	}
 	blobs := blobsIn(t, dir)
 	f := *z.f
 	f.t, f.db, f.blobs, f.blobDir, f.srv = t, db, blobs, dir, newServer(t, db, blobs, nil)
 	return &f
+}
+
+// copyBlobs copies the blob store at src to dst for a copy of the
+// fixture. Stored blobs are never written again (a new one is renamed
+// into place, a deleted one unlinked), so they are hard links, which is
+// what made hundreds of copies cheap; the rest (unfinished uploads, which
+// grow) is copied.
+func copyBlobs(dst, src string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.Mkdir(to, 0o750)
+		case strings.HasPrefix(rel, "blobs"+string(filepath.Separator)):
+			return os.Link(path, to)
+		default:
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(to, b, 0o600)
+		}
+	})
 }
 
 func (f *fixture) putBlob(text string) schulhof.NewContent {
