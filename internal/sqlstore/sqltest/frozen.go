@@ -57,7 +57,7 @@ func Freeze(tb testing.TB, db *sqlstore.DB) *Frozen {
 	db.Close()
 	f := &Frozen{dialect: db.Dialect()}
 	if f.dialect == sqlstore.Postgres {
-		pg, err := newPGCopies(where.(string))
+		pg, err := newPGCopies(os.Getenv("SCHULHOF_TEST_POSTGRES"), where.(string))
 		if err != nil {
 			tb.Fatalf("sqltest.Freeze: %v", err)
 		}
@@ -159,6 +159,7 @@ const pristine = "sqltest_pristine"
 // from the pristine schema inside it, and handed to the next test. One
 // copy is made for each test that runs at the same time.
 type pgCopies struct {
+	base     string // URL of the server, to make and drop databases
 	template string // URL of the frozen database
 	reset    string // the statements that put a copy back as it was
 
@@ -180,44 +181,19 @@ type pgCopy struct {
 // statements that restore them: the tables' rows, and the sequences of
 // their ids, so that the next row gets the id it would have in a fresh
 // copy.
-func newPGCopies(template string) (*pgCopies, error) {
+func newPGCopies(base, template string) (*pgCopies, error) {
 	db, err := sql.Open("pgx", template)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	var tables []string
-	rows, err := db.Query(`SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)
+	tables, err := firstColumn(db, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		tables = append(tables, t)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	var seqs []string
-	rows, err = db.Query(`SELECT quote_literal(quote_ident(sequencename)), last_value IS NOT NULL, coalesce(last_value, start_value) FROM pg_sequences WHERE schemaname = 'public'`)
+	seqs, err := firstColumn(db, `SELECT format('setval(%L, %s, %L)', quote_ident(sequencename), coalesce(last_value, start_value), last_value IS NOT NULL)
+		FROM pg_sequences WHERE schemaname = 'public'`)
 	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var name string
-		var called bool
-		var value int64
-		if err := rows.Scan(&name, &called, &value); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		seqs = append(seqs, fmt.Sprintf("setval(%s, %d, %t)", name, value, called))
-	}
-	if err := rows.Close(); err != nil {
 		return nil, err
 	}
 
@@ -235,7 +211,7 @@ func newPGCopies(template string) (*pgCopies, error) {
 	if _, err := db.Exec(strings.Join(keep, "; ")); err != nil {
 		return nil, fmt.Errorf("keep the frozen rows: %w", err)
 	}
-	return &pgCopies{template: template, reset: "BEGIN; " + strings.Join(reset, "; ") + "; COMMIT"}, nil
+	return &pgCopies{base: base, template: template, reset: "BEGIN; " + strings.Join(reset, "; ") + "; COMMIT"}, nil
 }
 
 // take gives the test a copy no other test holds, made when none is free.
@@ -249,7 +225,7 @@ func (p *pgCopies) take(tb testing.TB) *pgCopy {
 		return c
 	}
 	p.mu.Unlock()
-	dsn, err := createDatabase(os.Getenv("SCHULHOF_TEST_POSTGRES"), p.template)
+	dsn, err := createDatabase(p.base, p.template)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -287,6 +263,24 @@ func (p *pgCopies) dropAll() {
 	p.mu.Unlock()
 	for _, c := range made {
 		c.conn.Close()
-		dropDatabase(os.Getenv("SCHULHOF_TEST_POSTGRES"), c.dsn)
+		dropDatabase(p.base, c.dsn)
 	}
+}
+
+// firstColumn returns the first column of the query's rows.
+func firstColumn(db *sql.DB, query string) ([]string, error) {
+	rows, err := db.Query(query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
