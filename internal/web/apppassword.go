@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // App passwords: created on the profile page or through the API, shown
@@ -47,7 +48,7 @@ type createdAppPassword struct {
 // not while the school's required two-factor login is not set up: an app
 // password would walk around it.
 func (s *Server) createAppPassword(r *http.Request, name, password string) (*createdAppPassword, error) {
-	a := authOf(r)
+	a := kit.AuthOf(r)
 	if gate(a) == schulhof.ETwoFactorSetup {
 		return nil, schulhof.Errorf(schulhof.ETwoFactorSetup, "auth.two_factor_setup_required")
 	}
@@ -55,7 +56,7 @@ func (s *Server) createAppPassword(r *http.Request, name, password string) (*cre
 		return nil, err
 	}
 	pw := schulhof.NewAppPassword()
-	p, err := s.db.CreateAppPassword(r.Context(), a.user.ID, name, schulhof.HashAppPassword(pw))
+	p, err := s.db.CreateAppPassword(r.Context(), a.User.ID, name, schulhof.HashAppPassword(pw))
 	if err != nil {
 		return nil, err
 	}
@@ -64,12 +65,12 @@ func (s *Server) createAppPassword(r *http.Request, name, password string) (*cre
 
 // apiListAppPasswords: GET /api/v1/me/app-passwords.
 func (s *Server) apiListAppPasswords(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.db.FindAppPasswords(r.Context(), authOf(r).user.ID)
+	ps, err := s.db.FindAppPasswords(r.Context(), kit.AuthOf(r).User.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(ps, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(ps, ""))
 }
 
 // apiCreateAppPassword: POST /api/v1/me/app-passwords {"name", "password"}.
@@ -78,23 +79,23 @@ func (s *Server) apiCreateAppPassword(w http.ResponseWriter, r *http.Request) {
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	p, err := s.createAppPassword(r, in.Name, in.Password)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, p)
+	kit.WriteJSON(w, http.StatusCreated, p)
 }
 
 // apiDeleteAppPassword: DELETE /api/v1/me/app-passwords/{id}.
 func (s *Server) apiDeleteAppPassword(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.db.DeleteAppPassword(r.Context(), authOf(r).user.ID, id); err != nil {
-		s.fail(w, r, err)
+	if err := s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -103,25 +104,25 @@ func (s *Server) apiDeleteAppPassword(w http.ResponseWriter, r *http.Request) {
 // submitAppPassword: POST /profile/app-passwords shows the new password
 // on the profile page (not in a redirect, so it is in no URL or history).
 func (s *Server) submitAppPassword(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "profile.title")
+	v := s.NewView(r, "profile.title")
 	p, err := s.createAppPassword(r, r.PostFormValue("name"), r.PostFormValue("password"))
 	if err != nil {
-		status := s.formError(r, v, err)
+		status := s.FormError(r, v, err)
 		s.fillProfile(r, v)
 		v.Form["name"] = r.PostFormValue("name")
-		s.render(w, r, status, "profile", v)
+		s.Render(w, r, status, "profile", v)
 		return
 	}
 	d := s.fillProfile(r, v)
 	d.NewAppPassword = p
-	s.render(w, r, http.StatusOK, "profile", v)
+	s.Render(w, r, http.StatusOK, "profile", v)
 }
 
 // deleteAppPasswordFromForm: POST /profile/app-passwords/{id}/delete.
 func (s *Server) deleteAppPasswordFromForm(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.db.DeleteAppPassword(r.Context(), authOf(r).user.ID, id); err != nil {
-		s.fail(w, r, err)
+	if err := s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/profile?flash=deleted#app-passwords", http.StatusSeeOther)

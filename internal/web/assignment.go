@@ -17,6 +17,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/userbytes"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // Assignments ("Aufgaben"): a teacher sets work for groups, students hand
@@ -48,7 +49,7 @@ type childStatus struct {
 
 // assignmentRelation looks up what the user is to the assignment's groups.
 func (s *Server) assignmentRelation(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) (schulhof.AssignmentRelation, []*schulhof.User, error) {
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	var rel schulhof.AssignmentRelation
 	var children []*schulhof.User
 	if u.SchoolID != sc.ID {
@@ -87,7 +88,7 @@ func (s *Server) assignmentRelation(r *http.Request, sc *schulhof.School, as *sc
 // assignmentFromPath resolves {school} and {assignment} and checks that
 // the actor may see it.
 func (s *Server) assignmentFromPath(r *http.Request) (*schulhof.School, *schulhof.Assignment, *assignmentView, error) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -111,7 +112,7 @@ func (s *Server) assignmentFromPath(r *http.Request) (*schulhof.School, *schulho
 
 // viewAssignment is the assignment as the actor sees it, nil if they may not.
 func (s *Server) viewAssignment(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) (*assignmentView, error) {
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	rel, children, err := s.assignmentRelation(r, sc, as)
 	if err != nil {
 		return nil, err
@@ -154,7 +155,7 @@ func (s *Server) viewAssignment(r *http.Request, sc *schulhof.School, as *schulh
 // assignmentsFor lists what the actor may see: set by them, for their
 // groups, or their children's.
 func (s *Server) assignmentsFor(r *http.Request, sc *schulhof.School) ([]*assignmentView, error) {
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	if u.SchoolID != sc.ID {
 		if !schulhof.CanManageUsers(u, sc.ID) {
 			return nil, schulhof.Errorf(schulhof.ENotFound, "school.not_found")
@@ -180,17 +181,17 @@ func (s *Server) assignmentsFor(r *http.Request, sc *schulhof.School) ([]*assign
 
 // apiListAssignments: GET /api/v1/schools/{school}/assignments.
 func (s *Server) apiListAssignments(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out, err := s.assignmentsFor(r, sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(out, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(out, ""))
 }
 
 // assignmentInput is the JSON of a new or changed assignment.
@@ -206,7 +207,7 @@ type assignmentInput struct {
 
 // mayAssignTo checks that the actor may set work for all the groups.
 func (s *Server) mayAssignTo(r *http.Request, sc *schulhof.School, groups []schulhof.GroupID) error {
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	leadsAll := len(groups) > 0
 	for _, g := range groups {
 		if _, err := s.db.FindGroupByID(r.Context(), sc.ID, g); err != nil {
@@ -226,17 +227,17 @@ func (s *Server) mayAssignTo(r *http.Request, sc *schulhof.School, groups []schu
 
 // apiCreateAssignment: POST /api/v1/schools/{school}/assignments.
 func (s *Server) apiCreateAssignment(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in assignmentInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
-	as := &schulhof.Assignment{SchoolID: sc.ID, Groups: in.Groups, StartsAt: s.db.Now(), CreatedBy: authOf(r).user.ID}
+	as := &schulhof.Assignment{SchoolID: sc.ID, Groups: in.Groups, StartsAt: s.db.Now(), CreatedBy: kit.AuthOf(r).User.ID}
 	if in.Title != nil {
 		as.Title = *in.Title
 	}
@@ -253,15 +254,15 @@ func (s *Server) apiCreateAssignment(w http.ResponseWriter, r *http.Request) {
 		as.AllowLate = *in.AllowLate
 	}
 	if err := s.createAssignment(r, sc, as); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v, err := s.viewAssignment(r, sc, as)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, v)
+	kit.WriteJSON(w, http.StatusCreated, v)
 }
 
 func (s *Server) createAssignment(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) error {
@@ -279,10 +280,10 @@ func (s *Server) createAssignment(r *http.Request, sc *schulhof.School, as *schu
 func (s *Server) apiGetAssignment(w http.ResponseWriter, r *http.Request) {
 	_, _, v, err := s.assignmentFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	kit.WriteJSON(w, http.StatusOK, v)
 }
 
 // managedAssignment is assignmentFromPath for those who manage it.
@@ -302,24 +303,24 @@ func (s *Server) managedAssignment(r *http.Request) (*schulhof.School, *schulhof
 func (s *Server) apiUpdateAssignment(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in assignmentInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if in.Groups != nil {
 		if err := s.mayAssignTo(r, sc, in.Groups); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	up, err := s.db.UpdateAssignment(r.Context(), sc.ID, as.ID, schulhof.AssignmentUpdate{Title: in.Title, Description: in.Description,
 		Groups: in.Groups, StartsAt: in.StartsAt, DueAt: in.DueAt, AllowLate: in.AllowLate, Reviewed: in.Reviewed})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v, err := s.viewAssignment(r, sc, up)
@@ -327,10 +328,10 @@ func (s *Server) apiUpdateAssignment(w http.ResponseWriter, r *http.Request) {
 		err = schulhof.Errorf(schulhof.ENotFound, "assignment.not_found")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	kit.WriteJSON(w, http.StatusOK, v)
 }
 
 // apiDeleteAssignment: DELETE /api/v1/schools/{school}/assignments/{assignment}.
@@ -340,7 +341,7 @@ func (s *Server) apiDeleteAssignment(w http.ResponseWriter, r *http.Request) {
 		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -357,21 +358,21 @@ func userSpace(id schulhof.UserID) schulhof.Space {
 func (s *Server) apiAddAttachment(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	c, err := s.storeNamed(r, sc, r.URL.Query().Get("name"), r.Body, r.ContentLength, r.Header.Get("Content-Type"), 0)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	f, err := s.db.AddAttachment(r.Context(), sc.ID, as.ID, c)
 	if err != nil {
-		s.blobs.Delete(r.Context(), blob.Key(c.BlobKey))
-		s.fail(w, r, err)
+		s.Blobs.Delete(r.Context(), blob.Key(c.BlobKey))
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, f)
+	kit.WriteJSON(w, http.StatusCreated, f)
 }
 
 // storeNamed stores bytes against the actor's own quota (less what is
@@ -381,7 +382,7 @@ func (s *Server) storeNamed(r *http.Request, sc *schulhof.School, name string, b
 	if err != nil {
 		return schulhof.NamedContent{}, err
 	}
-	info, err := s.putBlob(r, sc, userSpace(authOf(r).user.ID), body, size, pending)
+	info, err := s.putBlob(r, sc, userSpace(kit.AuthOf(r).User.ID), body, size, pending)
 	if err != nil {
 		return schulhof.NamedContent{}, err
 	}
@@ -404,7 +405,7 @@ func (s *Server) apiDeleteAttachment(w http.ResponseWriter, r *http.Request) {
 		err = s.db.DeleteAttachment(r.Context(), sc.ID, as.ID, file)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -416,7 +417,7 @@ func (s *Server) apiDeleteAttachment(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiAssignmentFile(w http.ResponseWriter, r *http.Request) {
 	sc, as, v, err := s.assignmentFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	file, _ := strconv.ParseInt(r.PathValue("file"), 10, 64)
@@ -425,12 +426,12 @@ func (s *Server) apiAssignmentFile(w http.ResponseWriter, r *http.Request) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	rd, err := s.blobs.Open(r.Context(), blob.Key(f.BlobKey))
+	rd, err := s.Blobs.Open(r.Context(), blob.Key(f.BlobKey))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	defer rd.Close()
@@ -439,7 +440,7 @@ func (s *Server) apiAssignmentFile(w http.ResponseWriter, r *http.Request) {
 
 // maySeeHandIn: the student themself and their parents.
 func (s *Server) maySeeHandIn(r *http.Request, v *assignmentView, student schulhof.UserID) bool {
-	if authOf(r).user.ID == student {
+	if kit.AuthOf(r).User.ID == student {
 		return true
 	}
 	for _, c := range v.Children {
@@ -479,35 +480,35 @@ func (s *Server) studentParam(r *http.Request, v *assignmentView) (schulhof.User
 func (s *Server) apiListSubmissions(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	subs, err := s.db.FindSubmissions(r.Context(), sc.ID, as.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(subs, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(subs, ""))
 }
 
 // apiGetSubmission: GET /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}.
 func (s *Server) apiGetSubmission(w http.ResponseWriter, r *http.Request) {
 	sc, as, v, err := s.assignmentFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	student, err := s.studentParam(r, v)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	sub, err := s.db.FindSubmission(r.Context(), sc.ID, as.ID, student)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sub)
+	kit.WriteJSON(w, http.StatusOK, sub)
 }
 
 // handIn reads a multipart form (field "text", files in "file") and
@@ -518,7 +519,7 @@ func (s *Server) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	if r.PathValue("student") != "" && r.PathValue("student") != strconv.FormatInt(int64(u.ID), 10) {
 		return nil, nil, nil, schulhof.Errorf(schulhof.EForbidden, "assignment.own_only")
 	}
@@ -537,7 +538,7 @@ func (s *Server) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment
 	var pending int64
 	drop := func() {
 		for _, f := range files {
-			s.blobs.Delete(r.Context(), blob.Key(f.BlobKey))
+			s.Blobs.Delete(r.Context(), blob.Key(f.BlobKey))
 		}
 	}
 	for {
@@ -589,10 +590,10 @@ func (s *Server) storePart(r *http.Request, sc *schulhof.School, part *multipart
 func (s *Server) apiHandIn(w http.ResponseWriter, r *http.Request) {
 	_, _, sub, err := s.handIn(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sub)
+	kit.WriteJSON(w, http.StatusOK, sub)
 }
 
 // apiSetFeedback: PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}/feedback {"text"}.
@@ -600,16 +601,16 @@ func (s *Server) apiSetFeedback(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Text string `json:"text"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	sub, err := s.setFeedback(r, in.Text)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sub)
+	kit.WriteJSON(w, http.StatusOK, sub)
 }
 
 func (s *Server) setFeedback(r *http.Request, text string) (*schulhof.Submission, error) {
@@ -630,12 +631,12 @@ func (s *Server) setFeedback(r *http.Request, text string) (*schulhof.Submission
 func (s *Server) apiSubmissionsZip(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	subs, err := s.db.FindSubmissions(r.Context(), sc.ID, as.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	name, _ := schulhof.CleanName(as.Title)
@@ -646,8 +647,8 @@ func (s *Server) apiSubmissionsZip(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name+".zip"))
 	w.Header().Set("Cache-Control", "no-store")
 	zw := zip.NewWriter(w)
-	if err := s.zipSubmissions(r, zw, subs, info(r).lang); err != nil {
-		info(r).log().Error("zip", "err", err) // the status is sent
+	if err := s.zipSubmissions(r, zw, subs, kit.Info(r).Lang); err != nil {
+		kit.Info(r).Log().Error("zip", "err", err) // the status is sent
 		return
 	}
 	zw.Close()
@@ -680,7 +681,7 @@ func (s *Server) zipSubmissions(r *http.Request, zw *zip.Writer, subs []*schulho
 			if err != nil {
 				return err
 			}
-			rd, err := s.blobs.Open(r.Context(), blob.Key(file.BlobKey))
+			rd, err := s.Blobs.Open(r.Context(), blob.Key(file.BlobKey))
 			if err != nil {
 				return err
 			}

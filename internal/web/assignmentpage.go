@@ -10,6 +10,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The assignment pages: the list (with the form to set a new one), and
@@ -26,7 +27,7 @@ func statusText(lang string, st schulhof.SubmissionStatus) string {
 const formTime = "2006-01-02T15:04"
 
 func parseFormTime(v string) (time.Time, error) {
-	return time.ParseInLocation(formTime, v, berlin)
+	return time.ParseInLocation(formTime, v, kit.Berlin)
 }
 
 type assignmentsPage struct {
@@ -39,7 +40,7 @@ type assignmentsPage struct {
 }
 
 func (s *Server) assignmentsPageData(r *http.Request, sc *schulhof.School) (*assignmentsPage, error) {
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	as, err := s.assignmentsFor(r, sc)
 	if err != nil {
 		return nil, err
@@ -80,34 +81,34 @@ func (s *Server) assignmentsPageData(r *http.Request, sc *schulhof.School) (*ass
 
 // showAssignmentsPage: GET /s/{school}/assignments.
 func (s *Server) showAssignmentsPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	p, err := s.assignmentsPageData(r, sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.schoolView(r, sc, "assignments.title")
-	now := s.db.Now().In(berlin)
+	v := s.SchoolView(r, sc, "assignments.title")
+	now := s.db.Now().In(kit.Berlin)
 	v.Form["starts_at"] = now.Format(formTime)
-	v.Form["due_at"] = time.Date(now.Year(), now.Month(), now.Day()+7, 8, 0, 0, 0, berlin).Format(formTime)
+	v.Form["due_at"] = time.Date(now.Year(), now.Month(), now.Day()+7, 8, 0, 0, 0, kit.Berlin).Format(formTime)
 	v.Data = p
-	s.render(w, r, http.StatusOK, "assignments", v)
+	s.Render(w, r, http.StatusOK, "assignments", v)
 }
 
 // createAssignmentFromForm: POST /s/{school}/assignments, a multipart form
 // whose attachments are streamed into the blob store; they become visible
 // with the assignment, or are removed if it cannot be saved.
 func (s *Server) createAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	as := &schulhof.Assignment{SchoolID: sc.ID, CreatedBy: authOf(r).user.ID}
+	as := &schulhof.Assignment{SchoolID: sc.ID, CreatedBy: kit.AuthOf(r).User.ID}
 	af, err := s.readAssignmentForm(r, sc)
 	form, files := af.fields, af.files
 	as.Groups = af.groups
@@ -118,13 +119,13 @@ func (s *Server) createAssignmentFromForm(w http.ResponseWriter, r *http.Request
 		s.dropFiles(r, files)
 		p, perr := s.assignmentsPageData(r, sc)
 		if perr != nil {
-			s.fail(w, r, perr)
+			s.Fail(w, r, perr)
 			return
 		}
-		v := s.schoolView(r, sc, "assignments.title")
+		v := s.SchoolView(r, sc, "assignments.title")
 		v.Form = form
 		v.Data = p
-		s.render(w, r, s.formError(r, v, err), "assignments", v)
+		s.Render(w, r, s.FormError(r, v, err), "assignments", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
@@ -141,7 +142,7 @@ type assignmentForm struct {
 // drop removes the stored attachments of a form that was not saved.
 func (s *Server) dropFiles(r *http.Request, files []schulhof.NamedContent) {
 	for _, f := range files {
-		s.blobs.Delete(r.Context(), blob.Key(f.BlobKey))
+		s.Blobs.Delete(r.Context(), blob.Key(f.BlobKey))
 	}
 }
 
@@ -243,7 +244,7 @@ type assignmentPage struct {
 func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 	sc, as, av, err := s.assignmentFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	id := strconv.FormatInt(int64(as.ID), 10)
@@ -258,23 +259,23 @@ func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case av.CanManage:
 		if p.Submissions, err = s.db.FindSubmissions(r.Context(), sc.ID, as.ID); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
-		p.StartsForm, p.DueForm = as.StartsAt.In(berlin).Format(formTime), as.DueAt.In(berlin).Format(formTime)
+		p.StartsForm, p.DueForm = as.StartsAt.In(kit.Berlin).Format(formTime), as.DueAt.In(kit.Berlin).Format(formTime)
 	case av.Status != "":
-		if p.Mine, err = s.db.FindSubmission(r.Context(), sc.ID, as.ID, authOf(r).user.ID); err != nil {
-			s.fail(w, r, err)
+		if p.Mine, err = s.db.FindSubmission(r.Context(), sc.ID, as.ID, kit.AuthOf(r).User.ID); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
 		p.CanHandIn = as.AcceptsHandIns(now)
 		p.Late = now.After(as.DueAt)
 		p.Closed = !p.CanHandIn
 	}
-	v := s.schoolView(r, sc, "assignments.title")
+	v := s.SchoolView(r, sc, "assignments.title")
 	v.Title = as.Title
 	v.Data = p
-	s.render(w, r, http.StatusOK, "assignment", v)
+	s.Render(w, r, http.StatusOK, "assignment", v)
 }
 
 // editAssignmentFromForm: POST /s/{school}/assignments/{assignment}/edit,
@@ -283,17 +284,17 @@ func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) editAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	af, err := s.readAssignmentForm(r, sc)
 	if err != nil {
 		s.dropFiles(r, af.files)
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.saveAssignmentForm(r, sc, as, af); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
@@ -337,7 +338,7 @@ func (s *Server) deleteAttachmentFromForm(w http.ResponseWriter, r *http.Request
 		err = s.db.DeleteAttachment(r.Context(), sc.ID, as.ID, file)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=deleted", http.StatusSeeOther)
@@ -347,7 +348,7 @@ func (s *Server) deleteAttachmentFromForm(w http.ResponseWriter, r *http.Request
 func (s *Server) handInFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, as, _, err := s.handIn(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=handed_in", http.StatusSeeOther)
@@ -357,7 +358,7 @@ func (s *Server) handInFromForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) feedbackFromForm(w http.ResponseWriter, r *http.Request) {
 	sub, err := s.setFeedback(r, r.PostFormValue("feedback"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+r.PathValue("school")+"/assignments/"+strconv.FormatInt(int64(sub.AssignmentID), 10)+
@@ -368,12 +369,12 @@ func (s *Server) feedbackFromForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) reviewedFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	on := r.PostFormValue("on") == "1"
 	if _, err := s.db.UpdateAssignment(r.Context(), sc.ID, as.ID, schulhof.AssignmentUpdate{Reviewed: &on}); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
@@ -386,7 +387,7 @@ func (s *Server) deleteAssignmentFromForm(w http.ResponseWriter, r *http.Request
 		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments?flash=deleted", http.StatusSeeOther)

@@ -5,12 +5,13 @@ import (
 	"strconv"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // auditFilter reads ?school=SLUG&before=ID; a school admin always reads
 // their own school.
 func (s *Server) auditFilter(r *http.Request) (schulhof.AuditFilter, *schulhof.School, error) {
-	a := authOf(r).user
+	a := kit.AuthOf(r).User
 	f := schulhof.AuditFilter{Limit: 100}
 	cur := r.URL.Query().Get("cursor")
 	if cur == "" {
@@ -33,7 +34,7 @@ func (s *Server) auditFilter(r *http.Request) (schulhof.AuditFilter, *schulhof.S
 		f.SchoolID = sc.ID
 	} else if a.Role != schulhof.RoleOperator {
 		f.SchoolID = a.SchoolID
-		sc = authOf(r).school
+		sc = kit.AuthOf(r).School
 	}
 	if !schulhof.CanViewAudit(a, f.SchoolID) {
 		return f, nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
@@ -45,41 +46,41 @@ func (s *Server) auditFilter(r *http.Request) (schulhof.AuditFilter, *schulhof.S
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	f, _, err := s.auditFilter(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	es, err := s.db.FindAuditEntries(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	next := ""
 	if len(es) == f.Limit {
 		next = strconv.FormatInt(es[len(es)-1].ID, 10)
 	}
-	writeJSON(w, http.StatusOK, newList(es, next))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(es, next))
 }
 
 // showAuditPage: GET /audit and GET /s/{school}/audit.
 func (s *Server) showAuditPage(w http.ResponseWriter, r *http.Request) {
 	f, sc, err := s.auditFilter(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	es, err := s.db.FindAuditEntries(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.newView(r, "audit.title")
+	v := s.NewView(r, "audit.title")
 	if sc != nil {
-		v = s.schoolView(r, sc, "audit.title")
+		v = s.SchoolView(r, sc, "audit.title")
 	}
 	next := ""
 	if len(es) == f.Limit {
 		next = r.URL.Path + "?before=" + strconv.FormatInt(es[len(es)-1].ID, 10)
 	}
 	v.Data = map[string]any{"Entries": es, "Next": next}
-	s.render(w, r, http.StatusOK, "audit", v)
+	s.Render(w, r, http.StatusOK, "audit", v)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/totp"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // loginInput is what the login page and POST /api/v1/auth/login send.
@@ -28,7 +29,7 @@ func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return "", nil, nil, err
 	}
-	ip := s.clientIP(r)
+	ip := s.ClientIP(r)
 	src := s.loginSource(r, account)
 	pending := false
 	if user.TOTPEnabled {
@@ -51,7 +52,7 @@ func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	}
 	s.metrics.logins.WithLabelValues("ok").Inc()
 	tok, th := newToken()
-	now := s.now()
+	now := s.Now()
 	sess := &schulhof.Session{TokenHash: th, UserID: user.ID, SchoolID: user.SchoolID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(schulhof.SessionIdleTimeout), TOTPPending: pending, IP: ip, UserAgent: truncate(r.UserAgent(), 200)}
 	if err := s.db.CreateSession(ctx, sess); err != nil {
@@ -75,12 +76,12 @@ const (
 func accountKey(slug, login string) string { return strings.ToLower(slug + "/" + login) }
 
 // accountOf is the limiter's name of a logged-in user.
-func accountOf(a *auth) string {
+func accountOf(a *kit.Auth) string {
 	slug := ""
-	if a.school != nil {
-		slug = a.school.Slug
+	if a.School != nil {
+		slug = a.School.Slug
 	}
-	return accountKey(slug, a.user.Login)
+	return accountKey(slug, a.User.Login)
 }
 
 // confirmPassword checks the password of the logged-in user again (before
@@ -88,7 +89,7 @@ func accountOf(a *auth) string {
 // as a login: a stolen session must not become a way to guess it.
 func (s *Server) confirmPassword(r *http.Request, pw string, field string) error {
 	ctx := r.Context()
-	a := authOf(r)
+	a := kit.AuthOf(r)
 	account := accountOf(a)
 	src := s.loginSource(r, account)
 	if wait, _ := s.limiter.Check(account, src); wait > 0 {
@@ -99,7 +100,7 @@ func (s *Server) confirmPassword(r *http.Request, pw string, field string) error
 	if pw == "" || len(pw) > maxPasswordField {
 		return wrong
 	}
-	hash, err := s.db.PasswordHash(ctx, a.user.ID)
+	hash, err := s.db.PasswordHash(ctx, a.User.ID)
 	if err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func (s *Server) checkTOTP(ctx context.Context, user *schulhof.User, code string
 	if err != nil {
 		return err
 	}
-	step, ok := totp.Check(secret, code, s.now())
+	step, ok := totp.Check(secret, code, s.Now())
 	if !ok {
 		return schulhof.Errorf(schulhof.EUnauthorized, "auth.totp_wrong")
 	}
@@ -215,42 +216,42 @@ func truncate(s string, n int) string {
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, tok string) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies || s.isHTTPS(r), SameSite: http.SameSiteLaxMode,
+		Secure: s.cfg.SecureCookies || s.IsHTTPS(r), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(schulhof.SessionMaxAge / time.Second)})
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies || s.isHTTPS(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+		Secure: s.cfg.SecureCookies || s.IsHTTPS(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
 // apiLogin: POST /api/v1/auth/login. A user with two-factor sends "totp"
 // too; without it the answer is 401 with code totp_required.
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 	var in loginInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	tok, user, _, err := s.login(r.Context(), w, r, in, false)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out, err := s.meOf(r.Context(), user, nil)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "user": out})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"token": tok, "user": out})
 }
 
 // apiLogout: POST /api/v1/auth/logout ends the session of the request.
 func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	if a.tokenHash != nil {
-		if err := s.db.DeleteSession(r.Context(), a.tokenHash); err != nil {
-			s.fail(w, r, err)
+	a := kit.AuthOf(r)
+	if a.TokenHash != nil {
+		if err := s.db.DeleteSession(r.Context(), a.TokenHash); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
 	}
@@ -260,14 +261,14 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) {
 
 // showLoginPage: GET /login.
 func (s *Server) showLoginPage(w http.ResponseWriter, r *http.Request) {
-	if a := authOf(r); a.user != nil && gate(a) == "" {
+	if a := kit.AuthOf(r); a.User != nil && gate(a) == "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	v := s.newView(r, "login.title")
+	v := s.NewView(r, "login.title")
 	v.Form["next"] = safeNext(r.URL.Query().Get("next"))
 	v.Form["school"] = r.URL.Query().Get("school")
-	s.render(w, r, http.StatusOK, "login", v)
+	s.Render(w, r, http.StatusOK, "login", v)
 }
 
 // safeNext keeps redirects after login on this site.
@@ -290,13 +291,13 @@ func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
 	in := loginInput{School: r.PostFormValue("school"), Login: r.PostFormValue("login"), Password: r.PostFormValue("password")}
 	_, user, sess, err := s.login(r.Context(), w, r, in, true)
 	if err != nil {
-		v := s.newView(r, "login.title")
+		v := s.NewView(r, "login.title")
 		v.Form["login"], v.Form["school"], v.Form["next"] = in.Login, in.School, safeNext(r.PostFormValue("next"))
-		status := s.formError(r, v, err)
-		if e := asDomainError(err); e.RetryAfter > 0 {
+		status := s.FormError(r, v, err)
+		if e := kit.DomainError(err); e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", itoa(e.RetryAfter))
 		}
-		s.render(w, r, status, "login", v)
+		s.Render(w, r, status, "login", v)
 		return
 	}
 	switch {
@@ -311,9 +312,9 @@ func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
 
 // submitLogout: POST /logout.
 func (s *Server) submitLogout(w http.ResponseWriter, r *http.Request) {
-	if a := authOf(r); a.tokenHash != nil {
-		if err := s.db.DeleteSession(r.Context(), a.tokenHash); err != nil {
-			s.fail(w, r, err)
+	if a := kit.AuthOf(r); a.TokenHash != nil {
+		if err := s.db.DeleteSession(r.Context(), a.TokenHash); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
 	}
@@ -323,41 +324,41 @@ func (s *Server) submitLogout(w http.ResponseWriter, r *http.Request) {
 
 // showTOTPPage: GET /login/totp, the second step of a login with two-factor.
 func (s *Server) showTOTPPage(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	if a.user == nil || !a.session.TOTPPending {
+	a := kit.AuthOf(r)
+	if a.User == nil || !a.Session.TOTPPending {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "totp", s.newView(r, "totp.title"))
+	s.Render(w, r, http.StatusOK, "totp", s.NewView(r, "totp.title"))
 }
 
 // submitTOTP: POST /login/totp.
 func (s *Server) submitTOTP(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	if a.user == nil || !a.session.TOTPPending {
+	a := kit.AuthOf(r)
+	if a.User == nil || !a.Session.TOTPPending {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	account := accountOf(a)
 	src := s.loginSource(r, account)
 	if wait, _ := s.limiter.Check(account, src); wait > 0 {
-		s.fail(w, r, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)})
+		s.Fail(w, r, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)})
 		return
 	}
-	if err := s.checkTOTP(r.Context(), a.user, r.PostFormValue("code")); err != nil {
+	if err := s.checkTOTP(r.Context(), a.User, r.PostFormValue("code")); err != nil {
 		s.limiter.Fail(account, src)
-		v := s.newView(r, "totp.title")
-		s.render(w, r, s.formError(r, v, err), "totp", v)
+		v := s.NewView(r, "totp.title")
+		s.Render(w, r, s.FormError(r, v, err), "totp", v)
 		return
 	}
-	if err := s.db.CompleteTOTP(r.Context(), a.tokenHash); err != nil {
-		s.fail(w, r, err)
+	if err := s.db.CompleteTOTP(r.Context(), a.TokenHash); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	s.limiter.Succeed(account, src)
 	s.setDeviceCookie(w, r, account)
 	target := "/"
-	if a.user.MustChangePassword {
+	if a.User.MustChangePassword {
 		target = "/password"
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
@@ -366,31 +367,31 @@ func (s *Server) submitTOTP(w http.ResponseWriter, r *http.Request) {
 // showPasswordPage: GET /password, where a user with a one-time password
 // chooses their own.
 func (s *Server) showPasswordPage(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	if a.user == nil {
+	a := kit.AuthOf(r)
+	if a.User == nil {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "password", s.newView(r, "password.title"))
+	s.Render(w, r, http.StatusOK, "password", s.NewView(r, "password.title"))
 }
 
 // submitPassword: POST /password (forced) and POST /profile/password.
 func (s *Server) submitPassword(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	if a.user == nil || a.session.TOTPPending {
+	a := kit.AuthOf(r)
+	if a.User == nil || a.Session.TOTPPending {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
 	err := s.changePassword(r, a, r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm"))
 	if err != nil {
-		v := s.newView(r, "password.title")
-		status := s.formError(r, v, err)
+		v := s.NewView(r, "password.title")
+		status := s.FormError(r, v, err)
 		name := "password"
 		if r.URL.Path == "/profile/password" {
 			name = "profile"
 			s.fillProfile(r, v)
 		}
-		s.render(w, r, status, name, v)
+		s.Render(w, r, status, name, v)
 		return
 	}
 	http.Redirect(w, r, "/?flash=password_changed", http.StatusSeeOther)
@@ -398,7 +399,7 @@ func (s *Server) submitPassword(w http.ResponseWriter, r *http.Request) {
 
 // changePassword checks the current password, the new one's strength, and
 // ends the user's other sessions.
-func (s *Server) changePassword(r *http.Request, a *auth, current, newPw, confirm string) error {
+func (s *Server) changePassword(r *http.Request, a *kit.Auth, current, newPw, confirm string) error {
 	ctx := r.Context()
 	if err := s.confirmPassword(r, current, "current"); err != nil {
 		return err
@@ -418,10 +419,10 @@ func (s *Server) changePassword(r *http.Request, a *auth, current, newPw, confir
 	if err != nil {
 		return err
 	}
-	if err := s.db.SetPassword(ctx, a.user.SchoolID, a.user.ID, h, false); err != nil {
+	if err := s.db.SetPassword(ctx, a.User.SchoolID, a.User.ID, h, false); err != nil {
 		return err
 	}
-	return s.db.DeleteUserSessions(ctx, a.user.ID, a.tokenHash)
+	return s.db.DeleteUserSessions(ctx, a.User.ID, a.TokenHash)
 }
 
 // apiChangePassword: POST /api/v1/me/password {"current", "new"}.
@@ -430,12 +431,12 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) {
 		Current string `json:"current"`
 		New     string `json:"new"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
-	if err := s.changePassword(r, authOf(r), in.Current, in.New, in.New); err != nil {
-		s.fail(w, r, err)
+	if err := s.changePassword(r, kit.AuthOf(r), in.Current, in.New, in.New); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

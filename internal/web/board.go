@@ -20,6 +20,7 @@ import (
 	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/realtime"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // snapshotEvery is how many operations a board's log grows before its
@@ -103,7 +104,7 @@ type boardEvent struct {
 func boardTopic(id schulhof.BoardID) string { return "board." + strconv.FormatInt(int64(id), 10) }
 
 func (s *Server) startBoards() error {
-	sub, err := s.bus.Subscribe("board.>", func(_ string, data []byte) {
+	sub, err := s.Bus.Subscribe("board.>", func(_ string, data []byte) {
 		var e boardEvent
 		if json.Unmarshal(data, &e) != nil {
 			return
@@ -113,7 +114,7 @@ func (s *Server) startBoards() error {
 		// this one subscription): into its inbox, which whoever uses the
 		// copy next takes first; so what a socket has been sent, the
 		// node's copy holds
-		lb := s.boards.get(e.Board, s.now())
+		lb := s.boards.get(e.Board, s.Now())
 		lb.inboxMu.Lock()
 		lb.inbox = append(lb.inbox, e)
 		lb.inboxMu.Unlock()
@@ -121,7 +122,7 @@ func (s *Server) startBoards() error {
 		if e.Event == "ops" {
 			out, _ = json.Marshal(map[string]any{"ops": e.Ops})
 		}
-		s.hub.Deliver(context.Background(), boardTopic(e.Board), e.Event, out)
+		s.Hub.Deliver(context.Background(), boardTopic(e.Board), e.Event, out)
 		if lb.mu.TryLock() {
 			lb.takeInbox()
 			lb.mu.Unlock()
@@ -170,7 +171,7 @@ func (lb *liveBoard) applyLogged(op *board.Op) {
 
 // onBoard runs fn with the board's drawing loaded, under its lock.
 func (s *Server) onBoard(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, fn func(lb *liveBoard) error) error {
-	lb := s.boards.get(id, s.now())
+	lb := s.boards.get(id, s.Now())
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
 	if err := s.loaded(ctx, school, id, lb); err != nil {
@@ -182,7 +183,7 @@ func (s *Server) onBoard(ctx context.Context, school schulhof.SchoolID, id schul
 // loaded makes sure the drawing is there, with what the bus brought;
 // lb.mu is held.
 func (s *Server) loaded(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
-	lb.used = s.now()
+	lb.used = s.Now()
 	lb.takeInbox()
 	if lb.doc != nil {
 		return nil
@@ -199,7 +200,7 @@ func (s *Server) loaded(ctx context.Context, school schulhof.SchoolID, id schulh
 // boardRights is what the user may do with the board, from the cached
 // audience; a board they may not see is not found.
 func (s *Server) boardRights(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (leads, draws bool, err error) {
-	a, err := s.boardAudiences.get(id, func() (*schulhof.BoardAudience, error) {
+	a, err := s.boardAudiences.Get(id, func() (*schulhof.BoardAudience, error) {
 		return s.db.BoardAudience(ctx, u.SchoolID, id)
 	})
 	if err != nil {
@@ -226,7 +227,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 	if len(ops) == 0 || len(ops) > board.MaxOpsPerSubmit {
 		return 0, schulhof.Errorf(schulhof.EInvalid, "board.op.count", board.MaxOpsPerSubmit)
 	}
-	if wait := s.boardLimits.take(u.ID, len(ops), s.now()); wait > 0 {
+	if wait := s.boardLimits.take(u.ID, len(ops), s.Now()); wait > 0 {
 		return 0, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: seconds(wait)}
 	}
 	for i, op := range ops {
@@ -249,7 +250,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 // storeBoardOps checks the operations against the drawing and stores
 // them, under the board's lock: what is checked is what the log holds.
 func (s *Server) storeBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, leads bool, ops []*board.Op) (int64, error) {
-	lb := s.boards.get(id, s.now())
+	lb := s.boards.get(id, s.Now())
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
 	if err := s.loaded(ctx, u.SchoolID, id, lb); err != nil {
@@ -305,7 +306,7 @@ func (s *Server) snapshotBoard(school schulhof.SchoolID, id schulhof.BoardID, lb
 		}
 	}
 	if err != nil {
-		s.log.Warn("board snapshot", "board", id, "err", err)
+		s.Log.Warn("board snapshot", "board", id, "err", err)
 	}
 	lb.mu.Lock()
 	lb.snapshotting = false
@@ -330,9 +331,9 @@ func (s *Server) publishBoard(ctx context.Context, school schulhof.SchoolID, e b
 		return
 	}
 	subject := "board." + strconv.FormatInt(int64(school), 10) + "." + strconv.FormatInt(int64(e.Board), 10)
-	if err := s.bus.Publish(ctx, subject, b); err != nil {
+	if err := s.Bus.Publish(ctx, subject, b); err != nil {
 		// stored already: clients catch up by seq when they reconnect
-		s.log.Warn("publish board event", "board", e.Board, "err", err)
+		s.Log.Warn("publish board event", "board", e.Board, "err", err)
 	}
 }
 
@@ -347,7 +348,7 @@ func (s *Server) receive(ctx context.Context, u *schulhof.User, topic, event str
 	id := schulhof.BoardID(num)
 	out, err := s.receiveBoard(ctx, u, id, event, data)
 	if err != nil {
-		e := asDomainError(err)
+		e := kit.DomainError(err)
 		msg := i18n.T(u.Language, e.Key, e.Args...)
 		for _, f := range e.Fields {
 			msg += " " + i18n.T(u.Language, f.Key, f.Args...)
@@ -379,7 +380,7 @@ func (s *Server) receiveBoard(ctx context.Context, u *schulhof.User, id schulhof
 		if event == "present" && !leads || event == "laser" && !draws {
 			return nil, schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
 		}
-		if wait := s.boardLimits.take(u.ID, 1, s.now()); wait > 0 {
+		if wait := s.boardLimits.take(u.ID, 1, s.Now()); wait > 0 {
 			return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: seconds(wait)}
 		}
 		view, err := readView(data, event == "present")

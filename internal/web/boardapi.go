@@ -8,15 +8,16 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // boardUser is the actor, who must belong to a school.
 func boardUser(r *http.Request) (*schulhof.User, error) {
-	a := authOf(r)
-	if a.user == nil || a.user.SchoolID == 0 {
+	a := kit.AuthOf(r)
+	if a.User == nil || a.User.SchoolID == 0 {
 		return nil, schulhof.Errorf(schulhof.ENotFound, "board.not_found")
 	}
-	return a.user, nil
+	return a.User, nil
 }
 
 // boardTarget is the actor and the path's {board}.
@@ -46,15 +47,15 @@ func (s *Server) boardFromPath(r *http.Request) (*schulhof.User, *schulhof.Board
 func (s *Server) apiBoards(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	bs, err := s.db.FindBoards(r.Context(), u)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(bs, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(bs, ""))
 }
 
 // boardInput is what makes or changes a board.
@@ -79,20 +80,20 @@ func (in *boardInput) board() *schulhof.Board {
 func (s *Server) apiCreateBoard(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in boardInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	b := in.board()
 	if err := s.db.CreateBoard(r.Context(), u, b); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, b)
+	kit.WriteJSON(w, http.StatusCreated, b)
 }
 
 // boardWithDoc is a board with its drawing, all a client needs to show it.
@@ -108,7 +109,7 @@ type boardWithDoc struct {
 func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
 	_, b, err := s.boardFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var doc, present []byte
@@ -118,10 +119,10 @@ func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, boardWithDoc{Board: b, Doc: doc, Presenting: present})
+	kit.WriteJSON(w, http.StatusOK, boardWithDoc{Board: b, Doc: doc, Presenting: present})
 }
 
 // apiUpdateBoard: PATCH /api/v1/boards/{board} {"title"?, "access"?}, for
@@ -129,16 +130,16 @@ func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiUpdateBoard(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in boardInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if in.Group != 0 {
-		s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "board.group.fixed"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EInvalid, "board.group.fixed"))
 		return
 	}
 	s.updateBoard(w, r, u, id, sqlstore.BoardUpdate{Title: in.Title, Access: in.Access})
@@ -150,19 +151,19 @@ func (s *Server) apiUpdateBoard(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiSetDrawer(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	member, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
 	if err != nil || member <= 0 {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
 		return
 	}
 	var in struct {
 		Allowed *bool `json:"allowed"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	s.updateBoard(w, r, u, id, sqlstore.BoardUpdate{Drawer: schulhof.UserID(member), DrawerAllow: in.Allowed})
@@ -171,13 +172,13 @@ func (s *Server) apiSetDrawer(w http.ResponseWriter, r *http.Request) {
 func (s *Server) updateBoard(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID, up sqlstore.BoardUpdate) {
 	b, err := s.db.UpdateBoard(r.Context(), u, id, up)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.boardAudiences.clear() // who draws, at once
+	s.boardAudiences.Clear() // who draws, at once
 	data, _ := json.Marshal(map[string]any{"title": b.Title, "access": b.Access, "drawers": b.Drawers})
 	s.publishBoard(r.Context(), u.SchoolID, boardEvent{Board: id, Event: "settings", Data: data})
-	writeJSON(w, http.StatusOK, b)
+	kit.WriteJSON(w, http.StatusOK, b)
 }
 
 // trashBoard puts the path's board into the trash or takes it out (its
@@ -192,14 +193,14 @@ func (s *Server) trashBoard(r *http.Request, deleted bool) (*schulhof.User, schu
 	} else {
 		err = s.db.RestoreBoard(r.Context(), u, id)
 	}
-	s.boardAudiences.clear()
+	s.boardAudiences.Clear()
 	return u, id, err
 }
 
 // apiDeleteBoard: DELETE /api/v1/boards/{board}: into the trash.
 func (s *Server) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.trashBoard(r, true); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -209,15 +210,15 @@ func (s *Server) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiRestoreBoard(w http.ResponseWriter, r *http.Request) {
 	u, id, err := s.trashBoard(r, false)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	b, err := s.db.FindBoardByID(r.Context(), u, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, b)
+	kit.WriteJSON(w, http.StatusOK, b)
 }
 
 // apiBoardOperations: POST /api/v1/boards/{board}/operations {"ops": [...]}
@@ -226,7 +227,7 @@ func (s *Server) apiRestoreBoard(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiBoardOperations(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if r.Method == http.MethodGet {
@@ -236,28 +237,28 @@ func (s *Server) apiBoardOperations(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Ops []*board.Op `json:"ops"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	seq, err := s.submitBoardOps(r.Context(), u, id, in.Ops)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int64{"seq": seq})
+	kit.WriteJSON(w, http.StatusOK, map[string]int64{"seq": seq})
 }
 
 func (s *Server) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID) {
 	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	after, limit := int64(0), 1000
 	if v := r.URL.Query().Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid"))
 			return
 		}
 		after = n
@@ -265,14 +266,14 @@ func (s *Server) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulh
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "limit.invalid"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "limit.invalid"))
 			return
 		}
 		limit = n
 	}
 	ops, err := s.db.FindBoardOps(r.Context(), u.SchoolID, id, after, limit)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	next := after
@@ -282,7 +283,7 @@ func (s *Server) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulh
 	if ops == nil {
 		ops = []*board.Op{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ops": ops, "next": next})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"ops": ops, "next": next})
 }
 
 // apiCopyBoard: POST /api/v1/boards/{board}/copy {"title", "group"?}: a
@@ -290,27 +291,27 @@ func (s *Server) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulh
 func (s *Server) apiCopyBoard(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in boardInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	doc, err := s.db.LoadBoardDoc(r.Context(), u.SchoolID, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	b := in.board()
 	if err := s.db.CopyBoard(r.Context(), u, id, b, doc); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, b)
+	kit.WriteJSON(w, http.StatusCreated, b)
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/userbytes"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // MaxBoardImage bounds an uploaded picture or PDF.
@@ -73,10 +74,10 @@ func (s *Server) boardImages(ctx context.Context, school schulhof.SchoolID, id s
 				return nil, err
 			}
 			if err := s.db.SetBoardImageRender(ctx, school, bi.ID, key); err != nil {
-				s.log.Warn("keep board picture copy", "image", bi.ID, "err", err)
+				s.Log.Warn("keep board picture copy", "image", bi.ID, "err", err)
 			}
 		}
-		rd, err := s.blobs.Open(ctx, blob.Key(key))
+		rd, err := s.Blobs.Open(ctx, blob.Key(key))
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +98,7 @@ func (s *Server) boardImages(ctx context.Context, school schulhof.SchoolID, id s
 // its blob (the picture's own when it is small enough); a picture over
 // board.MaxPicturePixels is refused before it is decoded.
 func (s *Server) pictureCopy(ctx context.Context, key string) (string, error) {
-	rd, err := s.blobs.Open(ctx, blob.Key(key))
+	rd, err := s.Blobs.Open(ctx, blob.Key(key))
 	if err != nil {
 		return "", err
 	}
@@ -106,7 +107,7 @@ func (s *Server) pictureCopy(ctx context.Context, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if rd, err = s.blobs.Open(ctx, blob.Key(key)); err != nil {
+	if rd, err = s.Blobs.Open(ctx, blob.Key(key)); err != nil {
 		return "", err
 	}
 	defer rd.Close()
@@ -114,7 +115,7 @@ func (s *Server) pictureCopy(ctx context.Context, key string) (string, error) {
 	if err != nil || small {
 		return key, err
 	}
-	info, err := s.blobs.Put(ctx, bytes.NewReader(data), blob.PutOptions{ExpectedSize: int64(len(data))})
+	info, err := s.Blobs.Put(ctx, bytes.NewReader(data), blob.PutOptions{ExpectedSize: int64(len(data))})
 	if err != nil {
 		return "", err
 	}
@@ -180,7 +181,7 @@ func (s *Server) startBoardExport(r *http.Request) (*boardExport, error) {
 func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 	x, err := s.startBoardExport(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	defer x.done()
@@ -188,15 +189,15 @@ func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 	pages := doc.PageList()
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 || n > len(pages) {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.no_page"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.no_page"))
 		return
 	}
 	png, err := doc.PNG(pages[n-1].ID, 1, images)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	name := exportName(b, s.now())
+	name := exportName(b, s.Now())
 	if len(pages) > 1 {
 		name += " - " + strconv.Itoa(n)
 	}
@@ -207,17 +208,17 @@ func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiBoardPDF(w http.ResponseWriter, r *http.Request) {
 	x, err := s.startBoardExport(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	defer x.done()
 	b := x.board
 	pdf, err := x.doc.PDF(b.Title, x.images)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	sendExport(w, "application/pdf", exportName(b, s.now())+".pdf", pdf)
+	sendExport(w, "application/pdf", exportName(b, s.Now())+".pdf", pdf)
 }
 
 func sendExport(w http.ResponseWriter, contentType, name string, b []byte) {
@@ -236,16 +237,16 @@ func sendExport(w http.ResponseWriter, contentType, name string, b []byte) {
 func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 	x, err := s.startBoardExport(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	defer x.done()
 	u, b, doc, images := x.user, x.board, x.doc, x.images
 	if !b.Leader {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "board.leaders_only"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "board.leaders_only"))
 		return
 	}
-	name, ctype := exportName(b, s.now()), "application/pdf"
+	name, ctype := exportName(b, s.Now()), "application/pdf"
 	var data []byte
 	if pages := doc.PageList(); len(pages) == 1 {
 		name, ctype = name+".png", "image/png"
@@ -255,12 +256,12 @@ func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 		data, err = doc.PDF(b.Title, images)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	sc, err := s.db.FindSchoolByID(r.Context(), u.SchoolID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	space := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}
@@ -276,21 +277,21 @@ func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	info, err := s.putBlob(r, sc, space, bytes.NewReader(data), int64(len(data)), 0)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, space, folder.ID, name,
 		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: ctype}, 10)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"path": "/" + folderName + "/" + name, "node": n.ID, "space": space})
+	kit.WriteJSON(w, http.StatusCreated, map[string]any{"path": "/" + folderName + "/" + name, "node": n.ID, "space": space})
 }
 
 // apiAddBoardImage: POST /api/v1/boards/{board}/images: a picture for the
@@ -301,19 +302,19 @@ func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if _, draws, err := s.boardRights(r.Context(), u, id); err != nil || !draws {
 		if err == nil {
 			err = schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	sc, err := s.db.FindSchoolByID(r.Context(), u.SchoolID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	img := &sqlstore.BoardImage{BoardID: id}
@@ -321,17 +322,17 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Node schulhof.NodeID `json:"node"`
 		}
-		if err := readJSON(r, &in); err != nil {
-			s.fail(w, r, err)
+		if err := kit.ReadJSON(r, &in); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
 		n, err := s.readableFile(r, sc, in.Node)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if !boardImageTypes[n.ContentType] {
-			s.fail(w, r, schulhof.Invalid("node", "board.image_type"))
+			s.Fail(w, r, schulhof.Invalid("node", "board.image_type"))
 			return
 		}
 		img.ContentType, img.Size, img.BlobKey, img.Shared = n.ContentType, n.Size, n.BlobKey, true
@@ -340,40 +341,40 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 		f, hdr, err := r.FormFile("file")
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) || err == nil && hdr.Size > MaxBoardImage {
-			s.fail(w, r, schulhof.Invalid("file", "board.image_too_large", blob.FormatSize(MaxBoardImage)))
+			s.Fail(w, r, schulhof.Invalid("file", "board.image_too_large", blob.FormatSize(MaxBoardImage)))
 			return
 		}
 		if err != nil {
-			s.fail(w, r, schulhof.Invalid("file", "board.image_missing"))
+			s.Fail(w, r, schulhof.Invalid("file", "board.image_missing"))
 			return
 		}
 		defer f.Close()
 		data, err := io.ReadAll(f)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		ctype := http.DetectContentType(data)
 		if ctype == "application/pdf" {
 			page, _ := strconv.Atoi(r.FormValue("page"))
 			if data, err = pdfPage(r.Context(), data, max(page, 1)); err != nil {
-				s.fail(w, r, err)
+				s.Fail(w, r, err)
 				return
 			}
 			ctype = "image/png"
 		}
 		if !boardImageTypes[ctype] {
-			s.fail(w, r, schulhof.Invalid("file", "board.image_type"))
+			s.Fail(w, r, schulhof.Invalid("file", "board.image_type"))
 			return
 		}
 		// refused before it is stored: the header tells the size
 		if _, err := board.CheckPicture(bytes.NewReader(data)); err != nil {
-			s.fail(w, r, pictureRefusal("file", data))
+			s.Fail(w, r, pictureRefusal("file", data))
 			return
 		}
 		info, err := s.putBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, bytes.NewReader(data), int64(len(data)), 0)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		img.ContentType, img.Size, img.BlobKey = ctype, info.Size, string(info.Key)
@@ -385,35 +386,35 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 	if img.Shared {
 		field = "node"
 	}
-	rd, err := s.blobs.Open(r.Context(), blob.Key(img.BlobKey))
+	rd, err := s.Blobs.Open(r.Context(), blob.Key(img.BlobKey))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	head, _ := io.ReadAll(io.LimitReader(rd, 1<<20))
 	rd.Close()
 	cfg, err := board.CheckPicture(bytes.NewReader(head))
 	if err != nil {
-		s.fail(w, r, pictureRefusal(field, head))
+		s.Fail(w, r, pictureRefusal(field, head))
 		return
 	}
 	// the copy exports draw, scaled down once, now
 	done, err := s.pictureWork.Enter(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	img.RenderKey, err = s.pictureCopy(r.Context(), img.BlobKey)
 	done()
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.db.AddBoardImage(r.Context(), u, img); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": "i" + strconv.FormatInt(img.ID, 10), "width": cfg.Width, "height": cfg.Height})
+	kit.WriteJSON(w, http.StatusCreated, map[string]any{"id": "i" + strconv.FormatInt(img.ID, 10), "width": cfg.Width, "height": cfg.Height})
 }
 
 // pictureRefusal says why a picture cannot go on a board: its type, or
@@ -464,27 +465,27 @@ func pdfPage(ctx context.Context, pdf []byte, page int) ([]byte, error) {
 func (s *Server) apiBoardImage(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	ref := r.PathValue("image")
 	n, err := strconv.ParseInt(strings.TrimPrefix(ref, "i"), 10, 64)
 	if err != nil || !strings.HasPrefix(ref, "i") {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.image_not_found"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.image_not_found"))
 		return
 	}
 	img, err := s.db.FindBoardImage(r.Context(), u.SchoolID, id, n)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	rd, err := s.blobs.Open(r.Context(), blob.Key(img.BlobKey))
+	rd, err := s.Blobs.Open(r.Context(), blob.Key(img.BlobKey))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	defer rd.Close()

@@ -22,27 +22,27 @@ type boardsPage struct {
 func (s *Server) showBoardsPage(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.newView(r, "board.boards")
+	v := s.NewView(r, "board.boards")
 	p := &boardsPage{CanCreate: u.Role == schulhof.RoleTeacher || u.Role == schulhof.RoleSchoolAdmin}
 	if p.Boards, err = s.db.FindBoards(r.Context(), u); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if p.CanCreate {
 		if p.Groups, err = s.boardGroups(r, u); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if p.Trash, err = s.db.FindDeletedBoards(r.Context(), u); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	v.Data = p
-	s.render(w, r, http.StatusOK, "boards", v)
+	s.Render(w, r, http.StatusOK, "boards", v)
 }
 
 // boardGroups are the groups the user may make boards for: those they
@@ -69,14 +69,14 @@ func (s *Server) boardGroups(r *http.Request, u *schulhof.User) ([]*schulhof.Gro
 func (s *Server) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	b := &schulhof.Board{Title: r.FormValue("title"), Access: r.FormValue("access")}
 	if g := r.FormValue("group"); g != "" {
 		n, err := strconv.ParseInt(g, 10, 64)
 		if err != nil {
-			s.fail(w, r, schulhof.Invalid("group", "board.group.unknown"))
+			s.Fail(w, r, schulhof.Invalid("group", "board.group.unknown"))
 			return
 		}
 		b.GroupID = schulhof.GroupID(n)
@@ -85,7 +85,7 @@ func (s *Server) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 		b.Access = schulhof.BoardPrivate
 	}
 	if err := s.db.CreateBoard(r.Context(), u, b); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/boards/"+strconv.FormatInt(int64(b.ID), 10), http.StatusSeeOther)
@@ -94,7 +94,7 @@ func (s *Server) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 // deleteBoardFromForm: POST /boards/{board}/delete: into the trash.
 func (s *Server) deleteBoardFromForm(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.trashBoard(r, true); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/boards", http.StatusSeeOther)
@@ -104,7 +104,7 @@ func (s *Server) deleteBoardFromForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) restoreBoardFromForm(w http.ResponseWriter, r *http.Request) {
 	_, id, err := s.trashBoard(r, false)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/boards/"+strconv.FormatInt(int64(id), 10), http.StatusSeeOther)
@@ -127,10 +127,10 @@ var boardScriptKeys = []string{"board.offline", "board.saved_to", "board.text_pr
 func (s *Server) showBoardPage(w http.ResponseWriter, r *http.Request) {
 	u, b, err := s.boardFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.newView(r, "board.title")
+	v := s.NewView(r, "board.title")
 	v.Title = b.Title + " – " + v.Title
 	p := &boardPage{Board: b, Me: u.ID, T: map[string]string{}, Tools: boardTools}
 	for _, k := range boardScriptKeys {
@@ -139,7 +139,7 @@ func (s *Server) showBoardPage(w http.ResponseWriter, r *http.Request) {
 	if b.Leader && b.GroupID != 0 {
 		ms, err := s.db.FindMembers(r.Context(), u.SchoolID, b.GroupID)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		for _, m := range ms {
@@ -149,7 +149,7 @@ func (s *Server) showBoardPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v.Data = p
-	s.render(w, r, http.StatusOK, "board", v)
+	s.Render(w, r, http.StatusOK, "board", v)
 }
 
 // boardTool is a tool of the toolbar.

@@ -13,6 +13,7 @@ import (
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/ical"
 	"github.com/schulhof/schulhof/internal/timetable"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // Every user's private iCalendar feed: their lessons of the next weeks
@@ -23,15 +24,15 @@ import (
 const feedWeeks = 4
 
 func (s *Server) feedURL(r *http.Request, tok string) string {
-	return s.baseURL(r) + "/ical/" + tok + ".ics"
+	return s.BaseURL(r) + "/ical/" + tok + ".ics"
 }
 
 // apiCalendarFeed: GET /api/v1/me/calendar-feed -> {"url"}; POST makes a
 // new address and ends the old one.
 func (s *Server) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	if u.SchoolID == 0 {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school"))
 		return
 	}
 	if r.Method == http.MethodPost {
@@ -41,19 +42,19 @@ func (s *Server) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.db.CalendarToken(r.Context(), u.ID, r.Method == http.MethodPost)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"url": s.feedURL(r, tok)})
+	kit.WriteJSON(w, http.StatusOK, map[string]string{"url": s.feedURL(r, tok)})
 }
 
 // renewCalendarFeed: POST /profile/calendar-feed.
 func (s *Server) renewCalendarFeed(w http.ResponseWriter, r *http.Request) {
-	if old, err := s.db.CalendarToken(r.Context(), authOf(r).user.ID, false); err == nil {
+	if old, err := s.db.CalendarToken(r.Context(), kit.AuthOf(r).User.ID, false); err == nil {
 		s.forgetFeed(old)
 	}
-	if _, err := s.db.CalendarToken(r.Context(), authOf(r).user.ID, true); err != nil {
-		s.fail(w, r, err)
+	if _, err := s.db.CalendarToken(r.Context(), kit.AuthOf(r).User.ID, true); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/profile?flash=saved#calendar", http.StatusSeeOther)
@@ -87,7 +88,7 @@ func (s *Server) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	if !ok || now.Sub(c.at) > feedTTL {
 		body, err := s.makeFeed(r, tok)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		sum := sha256.Sum256(body)
@@ -125,7 +126,7 @@ func (s *Server) makeFeed(r *http.Request, tok string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.schools.get(r.Context(), u.SchoolID)
+	sc, err := s.School(r.Context(), u.SchoolID)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +138,7 @@ func (s *Server) makeFeed(r *http.Request, tok string) ([]byte, error) {
 	}
 	lang := u.Language
 	if lang == "" {
-		lang = info(r).lang
+		lang = kit.Info(r).Lang
 	}
 	cal := &ical.Calendar{Name: u.Name() + " · " + sc.Name, Refresh: time.Hour, Stamp: monday}
 	for _, l := range lessons {
@@ -169,8 +170,8 @@ func (s *Server) makeFeed(r *http.Request, tok string) ([]byte, error) {
 // lessonEvent is a lesson as a calendar event; its UID stays the same
 // across feeds (school, date, period, lesson), so calendars update it.
 func lessonEvent(sc *schulhof.School, lang string, l timetable.Lesson) ical.Event {
-	start, _ := time.ParseInLocation("2006-01-02 15:04", string(l.Date)+" "+l.Start, berlin)
-	end, _ := time.ParseInLocation("2006-01-02 15:04", string(l.Date)+" "+l.End, berlin)
+	start, _ := time.ParseInLocation("2006-01-02 15:04", string(l.Date)+" "+l.Start, kit.Berlin)
+	end, _ := time.ParseInLocation("2006-01-02 15:04", string(l.Date)+" "+l.End, kit.Berlin)
 	summary := l.Subject
 	if l.Group != "" {
 		summary += " · " + l.Group
@@ -203,8 +204,8 @@ func examEvent(sc *schulhof.School, lang string, times []schulhof.LessonTime, e 
 	allDay := true
 	if first, ok := schulhof.LessonTimeOf(times, weekday, e.From); ok {
 		if last, ok := schulhof.LessonTimeOf(times, weekday, e.To); ok {
-			start, _ = time.ParseInLocation("2006-01-02 15:04", string(e.Date)+" "+first.Start, berlin)
-			end, _ = time.ParseInLocation("2006-01-02 15:04", string(e.Date)+" "+last.End, berlin)
+			start, _ = time.ParseInLocation("2006-01-02 15:04", string(e.Date)+" "+first.Start, kit.Berlin)
+			end, _ = time.ParseInLocation("2006-01-02 15:04", string(e.Date)+" "+last.End, kit.Berlin)
 			allDay = false
 		}
 	}

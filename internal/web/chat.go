@@ -15,6 +15,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/realtime"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The messenger: rooms and messages by REST, live events over the one
@@ -35,15 +36,15 @@ type chatEvent struct {
 
 // startChat connects the hub to the bus.
 func (s *Server) startChat() error {
-	s.hub = realtime.NewHub(s.mayFollow)
-	s.hub.Receive = s.receive
-	s.hub.Alive = s.sessionAlive
+	s.Hub = realtime.NewHub(s.mayFollow)
+	s.Hub.Receive = s.receive
+	s.Hub.Alive = s.sessionAlive
 	// sockets end with their session, on every node: what this node's
 	// store ends goes out on the bus, and what comes in closes sockets
-	ends, err := s.bus.Subscribe("session.end", func(_ string, data []byte) {
+	ends, err := s.Bus.Subscribe("session.end", func(_ string, data []byte) {
 		var e schulhof.SessionEnd
 		if json.Unmarshal(data, &e) == nil {
-			s.hub.EndSessions(e.User, e.Session, e.Keep)
+			s.Hub.EndSessions(e.User, e.Session, e.Keep)
 		}
 	})
 	if err != nil {
@@ -52,12 +53,12 @@ func (s *Server) startChat() error {
 	s.sessionSub = ends
 	s.stopSessionWatch = s.db.OnSessionEnd(func(e schulhof.SessionEnd) {
 		b, _ := json.Marshal(e)
-		if err := s.bus.Publish(context.Background(), "session.end", b); err != nil {
+		if err := s.Bus.Publish(context.Background(), "session.end", b); err != nil {
 			// the other nodes see it at the socket's next send or recheck
-			s.log.Warn("publish session end", "user", e.User, "err", err)
+			s.Log.Warn("publish session end", "user", e.User, "err", err)
 		}
 	})
-	sub, err := s.bus.Subscribe("chat.>", func(_ string, data []byte) {
+	sub, err := s.Bus.Subscribe("chat.>", func(_ string, data []byte) {
 		var e chatEvent
 		if json.Unmarshal(data, &e) != nil {
 			return
@@ -66,7 +67,7 @@ func (s *Server) startChat() error {
 		if topic == "" {
 			topic = "room." + strconv.FormatInt(int64(e.Room), 10)
 		}
-		s.hub.Deliver(context.Background(), topic, e.Event, e.Data)
+		s.Hub.Deliver(context.Background(), topic, e.Event, e.Data)
 	})
 	s.chatSub = sub
 	return err
@@ -95,20 +96,20 @@ func (s *Server) CloseSockets() {
 	if s.boardSub != nil {
 		s.boardSub.Unsubscribe()
 	}
-	s.hub.Close()
+	s.Hub.Close()
 }
 
 // sessionAlive says whether a socket's session still holds and until when:
 // asked by the hub before every send and, at deliveries, when what it
 // knew has run out.
 func (s *Server) sessionAlive(ctx context.Context, rs realtime.Session) (time.Time, bool) {
-	sess, _, err := s.db.FindSession(ctx, rs.Key, s.now())
+	sess, _, err := s.db.FindSession(ctx, rs.Key, s.Now())
 	if err != nil {
 		if !schulhof.Match(err, schulhof.EUnauthorized) {
 			// the store is away: keep the socket and ask again soon (a
 			// send fails on the store anyway)
-			s.log.Warn("check socket session", "user", rs.User.ID, "err", err)
-			return s.now().Add(time.Second), true
+			s.Log.Warn("check socket session", "user", rs.User.ID, "err", err)
+			return s.Now().Add(time.Second), true
 		}
 		return time.Time{}, false
 	}
@@ -135,7 +136,7 @@ func (s *Server) mayFollow(ctx context.Context, u *schulhof.User, topic string) 
 	if kind != "room" {
 		return false
 	}
-	a, err := s.audiences.get(schulhof.RoomID(n), func() (*schulhof.RoomAudience, error) {
+	a, err := s.audiences.Get(schulhof.RoomID(n), func() (*schulhof.RoomAudience, error) {
 		return s.db.RoomAudience(ctx, u.SchoolID, schulhof.RoomID(n))
 	})
 	return err == nil && a.Reads(u)
@@ -149,19 +150,19 @@ func (s *Server) publishChat(ctx context.Context, school schulhof.SchoolID, room
 	}
 	e, _ := json.Marshal(chatEvent{School: school, Room: room, Event: event, Data: b})
 	subject := "chat." + strconv.FormatInt(int64(school), 10) + "." + strconv.FormatInt(int64(room), 10)
-	if err := s.bus.Publish(ctx, subject, e); err != nil {
+	if err := s.Bus.Publish(ctx, subject, e); err != nil {
 		// stored already: readers get it by cursor on their next fetch
-		s.log.Warn("publish chat event", "room", room, "err", err)
+		s.Log.Warn("publish chat event", "room", room, "err", err)
 	}
 }
 
 // chatUser is the actor, who must belong to a school to chat.
 func chatUser(r *http.Request) (*schulhof.User, error) {
-	a := authOf(r)
-	if a.user == nil || a.user.SchoolID == 0 {
+	a := kit.AuthOf(r)
+	if a.User == nil || a.User.SchoolID == 0 {
 		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
 	}
-	return a.user, nil
+	return a.User, nil
 }
 
 // chatTarget is the actor and the path's {room}.
@@ -212,15 +213,15 @@ func nameRoom(r *schulhof.Room, lang string) {
 func (s *Server) apiRooms(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	rooms, err := s.roomsOf(r.Context(), u, info(r).lang)
+	rooms, err := s.roomsOf(r.Context(), u, kit.Info(r).Lang)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(rooms, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(rooms, ""))
 }
 
 func roomFromPath(r *http.Request) (schulhof.RoomID, error) {
@@ -237,44 +238,44 @@ func roomFromPath(r *http.Request) (schulhof.RoomID, error) {
 func (s *Server) apiRoomMessages(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	var after int64
 	if v := q.Get("after"); v != "" {
 		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid"))
 			return
 		}
 	}
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	ms, err := s.db.FindMessages(r.Context(), u, room, after, limit)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	next := after
 	if len(ms) > 0 {
 		next = ms[len(ms)-1].ID
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": ms, "next": strconv.FormatInt(next, 10)})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"items": ms, "next": strconv.FormatInt(next, 10)})
 }
 
 // apiPostMessage: POST /api/v1/rooms/{room}/messages {"text", "reply_to"?,
 // "mentions"?, "attachments"?}.
 func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request) {
 	var in schulhof.NewMessage
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	m, err := s.postMessage(r, &in)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, m)
+	kit.WriteJSON(w, http.StatusCreated, m)
 }
 
 // postMessage stores a message of the actor in the path's room and
@@ -284,7 +285,7 @@ func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 	if err != nil {
 		return nil, err
 	}
-	if wait := s.chatLimits.take(u.ID, s.now()); wait > 0 {
+	if wait := s.chatLimits.take(u.ID, s.Now()); wait > 0 {
 		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{seconds(wait)}, RetryAfter: seconds(wait)}
 	}
 	m, err := s.db.PostMessage(r.Context(), u, room, in)
@@ -300,18 +301,18 @@ func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		UpTo int64 `json:"up_to"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.db.MarkRead(r.Context(), u, room, in.UpTo); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.publishChat(r.Context(), u.SchoolID, room, "read", map[string]any{"user": u.ID, "up_to": in.UpTo})
@@ -329,12 +330,12 @@ type readerView struct {
 func (s *Server) apiMessageReads(w http.ResponseWriter, r *http.Request) {
 	u, room, msg, err := chatMessage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	read, unread, err := s.db.MessageReads(r.Context(), u, room, msg)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	view := func(us []*schulhof.User) []readerView {
@@ -344,7 +345,7 @@ func (s *Server) apiMessageReads(w http.ResponseWriter, r *http.Request) {
 		}
 		return out
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"read": view(read), "unread": view(unread)})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"read": view(read), "unread": view(unread)})
 }
 
 // serveSocket: GET /api/v1/ws, the tab's WebSocket (session cookie or
@@ -352,11 +353,11 @@ func (s *Server) apiMessageReads(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "chat.not_websocket"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "chat.not_websocket"))
 		return
 	}
 	ws, err := websocket.Accept(w, r, nil)
@@ -366,8 +367,8 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	// The socket lives on in a goroutine of its own, and the handler
 	// returns: the request's goroutine carries the deep stack of the
 	// middleware, which thousands of idle sockets should not keep.
-	a := authOf(r)
-	go s.hub.Serve(context.WithoutCancel(r.Context()), ws, realtime.Session{User: u, Key: a.tokenHash, Until: a.session.ExpiresAt})
+	a := kit.AuthOf(r)
+	go s.Hub.Serve(context.WithoutCancel(r.Context()), ws, realtime.Session{User: u, Key: a.TokenHash, Until: a.Session.ExpiresAt})
 }
 
 // chatLimiter slows a writer down: a burst of messages (chatBurst), then
@@ -445,26 +446,26 @@ func (s *Server) changedMessage(ctx context.Context, u *schulhof.User, room schu
 func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		Text string `json:"text"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.db.EditMessage(r.Context(), u, room, id, in.Text); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	m, err := s.changedMessage(r.Context(), u, room, id, "message.edited")
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	kit.WriteJSON(w, http.StatusOK, m)
 }
 
 // apiDeleteMessage: DELETE /api/v1/rooms/{room}/messages/{message} (one's
@@ -472,15 +473,15 @@ func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.db.DeleteMessage(r.Context(), u, room, id); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if _, err := s.changedMessage(r.Context(), u, room, id, "message.deleted"); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -490,28 +491,28 @@ func (s *Server) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiLockRoom(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		Locked bool `json:"locked"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.db.LockRoom(r.Context(), u, room, in.Locked); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.publishChat(r.Context(), u.SchoolID, room, "room.locked", map[string]bool{"locked": in.Locked})
 	rm, err := s.db.FindRoom(r.Context(), u, room)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	nameRoom(rm, info(r).lang)
-	writeJSON(w, http.StatusOK, rm)
+	nameRoom(rm, kit.Info(r).Lang)
+	kit.WriteJSON(w, http.StatusOK, rm)
 }
 
 // apiMuteMember: PUT /api/v1/rooms/{room}/mutes/{user} {"minutes"} (the
@@ -519,31 +520,31 @@ func (s *Server) apiLockRoom(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiMuteMember(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	member, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
 	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "user.not_found"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "user.not_found"))
 		return
 	}
 	var in struct {
 		Minutes int `json:"minutes"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if in.Minutes < 0 || in.Minutes > 7*24*60 {
-		s.fail(w, r, schulhof.Invalid("minutes", "chat.mute_minutes"))
+		s.Fail(w, r, schulhof.Invalid("minutes", "chat.mute_minutes"))
 		return
 	}
 	var until time.Time
 	if in.Minutes > 0 {
-		until = s.now().Add(time.Duration(in.Minutes) * time.Minute)
+		until = s.Now().Add(time.Duration(in.Minutes) * time.Minute)
 	}
 	if err := s.db.MuteMember(r.Context(), u, room, schulhof.UserID(member), until); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

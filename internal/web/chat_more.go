@@ -19,6 +19,7 @@ import (
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/push"
 	"github.com/schulhof/schulhof/internal/userbytes"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The messenger beyond rooms and messages: conversations people start,
@@ -34,27 +35,27 @@ func userTopic(id schulhof.UserID) string { return "user." + strconv.FormatInt(i
 func (s *Server) apiStartConversation(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		Members []schulhof.UserID `json:"members"`
 		Name    string            `json:"name"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	room, err := s.db.StartConversation(r.Context(), u, in.Members, in.Name)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.audiences.clear() // the new room's readers, at once
+	s.audiences.Clear() // the new room's readers, at once
 	for _, m := range append(in.Members, u.ID) {
 		s.publishTopic(r.Context(), u.SchoolID, userTopic(m), "room.new", map[string]any{"room": room.ID})
 	}
-	writeJSON(w, http.StatusCreated, room)
+	kit.WriteJSON(w, http.StatusCreated, room)
 }
 
 // apiChatContacts: GET /api/v1/chat/contacts?q=: people of the school
@@ -62,19 +63,19 @@ func (s *Server) apiStartConversation(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiChatContacts(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	us, err := s.db.ChatContacts(r.Context(), u, r.URL.Query().Get("q"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]memberView, 0, len(us))
 	for _, x := range us {
 		out = append(out, memberView{x.ID, x.Name(), x.Role})
 	}
-	writeJSON(w, http.StatusOK, newList(out, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(out, ""))
 }
 
 // memberView is a room's member as the mention picker lists them.
@@ -89,33 +90,33 @@ type memberView struct {
 func (s *Server) apiRoomMembers(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	us, err := s.db.RoomMembers(r.Context(), u, room)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]memberView, 0, len(us))
 	for _, x := range us {
 		out = append(out, memberView{x.ID, x.Name(), x.Role})
 	}
-	writeJSON(w, http.StatusOK, newList(out, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(out, ""))
 }
 
 // apiReact: PUT and DELETE /api/v1/rooms/{room}/messages/{message}/reactions/{emoji}.
 func (s *Server) apiReact(w http.ResponseWriter, r *http.Request) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	emoji := r.PathValue("emoji")
 	on := r.Method == http.MethodPut
 	m, err := s.db.React(r.Context(), u, room, id, emoji, on)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	counts := map[string]int{}
@@ -124,25 +125,25 @@ func (s *Server) apiReact(w http.ResponseWriter, r *http.Request) {
 	}
 	s.publishChat(r.Context(), u.SchoolID, room, "message.reactions",
 		map[string]any{"id": id, "user": u.ID, "emoji": emoji, "on": on, "counts": counts})
-	writeJSON(w, http.StatusOK, m)
+	kit.WriteJSON(w, http.StatusOK, m)
 }
 
 // apiReportMessage: POST /api/v1/rooms/{room}/messages/{message}/report {"reason"}.
 func (s *Server) apiReportMessage(w http.ResponseWriter, r *http.Request) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.db.ReportMessage(r.Context(), u, room, id, in.Reason); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -153,31 +154,31 @@ func (s *Server) apiReportMessage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiChatReports(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rs, err := s.db.FindReports(r.Context(), u)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(rs, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(rs, ""))
 }
 
 // apiHandleReport: POST /api/v1/chat/reports/{report}/handled.
 func (s *Server) apiHandleReport(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("report"), 10, 64)
 	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_report"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_report"))
 		return
 	}
 	if err := s.db.HandleReport(r.Context(), u, id); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -188,24 +189,24 @@ func (s *Server) apiHandleReport(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiSearchMessages(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	var room int64
 	if v := q.Get("room"); v != "" {
 		if room, err = strconv.ParseInt(v, 10, 64); err != nil {
-			s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_room"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_room"))
 			return
 		}
 	}
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	ms, err := s.db.SearchMessages(r.Context(), u, q.Get("q"), schulhof.RoomID(room), limit)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(ms, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(ms, ""))
 }
 
 // typingLimiter passes one typing signal per user and room every two
@@ -234,15 +235,15 @@ func (l *typingLimiter) allow(u schulhof.UserID, room schulhof.RoomID, now time.
 func (s *Server) apiTyping(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rm, err := s.db.RoomAccess(r.Context(), u, room)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	if rm.CanWrite && s.typing.allow(u.ID, room, s.now()) {
+	if rm.CanWrite && s.typing.allow(u.ID, room, s.Now()) {
 		s.publishChat(r.Context(), u.SchoolID, room, "typing", map[string]any{"user": u.ID, "name": u.Name()})
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -255,7 +256,7 @@ func (s *Server) apiTyping(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	a := &schulhof.Attachment{}
@@ -263,18 +264,18 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Node schulhof.NodeID `json:"node"`
 		}
-		if err := readJSON(r, &in); err != nil {
-			s.fail(w, r, err)
+		if err := kit.ReadJSON(r, &in); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
 		sc, err := s.db.FindSchoolByID(r.Context(), u.SchoolID)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		n, err := s.readableFile(r, sc, in.Node)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		a.Name, a.ContentType, a.Size, a.BlobKey = n.Name, n.ContentType, n.Size, n.BlobKey
@@ -283,21 +284,21 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 		f, hdr, err := r.FormFile("file")
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			s.fail(w, r, schulhof.Invalid("file", "chat.attachment_too_large", blob.FormatSize(schulhof.MaxAttachment)))
+			s.Fail(w, r, schulhof.Invalid("file", "chat.attachment_too_large", blob.FormatSize(schulhof.MaxAttachment)))
 			return
 		}
 		if err != nil {
-			s.fail(w, r, schulhof.Invalid("file", "chat.attachment_missing"))
+			s.Fail(w, r, schulhof.Invalid("file", "chat.attachment_missing"))
 			return
 		}
 		defer f.Close()
 		if hdr.Size > schulhof.MaxAttachment {
-			s.fail(w, r, schulhof.Invalid("file", "chat.attachment_too_large", blob.FormatSize(schulhof.MaxAttachment)))
+			s.Fail(w, r, schulhof.Invalid("file", "chat.attachment_too_large", blob.FormatSize(schulhof.MaxAttachment)))
 			return
 		}
 		sc, err := s.db.FindSchoolByID(r.Context(), u.SchoolID)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		// what the bytes are decides whether it shows inline: a page named
@@ -306,7 +307,7 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 		head, _ := br.Peek(512)
 		info, err := s.putBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, br, hdr.Size, 0)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		a.Name, a.Size, a.BlobKey = path.Base(strings.ReplaceAll(hdr.Filename, `\`, "/")), info.Size, string(info.Key)
@@ -316,10 +317,10 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := s.db.AddChatAttachment(r.Context(), u, room, a); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, a)
+	kit.WriteJSON(w, http.StatusCreated, a)
 }
 
 // sniffType is the attachment's type by its name, as the files module
@@ -341,22 +342,22 @@ func sniffType(name, claimed string) string {
 func (s *Server) apiChatAttachment(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("attachment"), 10, 64)
 	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_attachment"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_attachment"))
 		return
 	}
 	a, err := s.db.FindChatAttachment(r.Context(), u, room, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	rd, err := s.blobs.Open(r.Context(), blob.Key(a.BlobKey))
+	rd, err := s.Blobs.Open(r.Context(), blob.Key(a.BlobKey))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	defer rd.Close()
@@ -373,29 +374,29 @@ func (s *Server) apiChatSettings(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPut {
 		sc, err = s.manageableSchool(r)
 	} else {
-		sc, err = s.schoolFromPath(r)
+		sc, err = s.SchoolFromPath(r)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if r.Method == http.MethodPut {
 		var in schulhof.ChatSettings
-		if err := readJSON(r, &in); err != nil {
-			s.fail(w, r, err)
+		if err := kit.ReadJSON(r, &in); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
 		if err := s.db.SetChatSettings(r.Context(), sc.ID, &in); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	set, err := s.db.ChatSettings(r.Context(), sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, set)
+	kit.WriteJSON(w, http.StatusOK, set)
 }
 
 // publishTopic sends an event of any topic (not a room's) to every node.
@@ -405,8 +406,8 @@ func (s *Server) publishTopic(ctx context.Context, school schulhof.SchoolID, top
 		return
 	}
 	e, _ := json.Marshal(chatEvent{School: school, Topic: topic, Event: event, Data: b})
-	if err := s.bus.Publish(ctx, "chat."+strconv.FormatInt(int64(school), 10)+"."+strings.ReplaceAll(topic, ".", "-"), e); err != nil {
-		s.log.Warn("publish event", "topic", topic, "err", err)
+	if err := s.Bus.Publish(ctx, "chat."+strconv.FormatInt(int64(school), 10)+"."+strings.ReplaceAll(topic, ".", "-"), e); err != nil {
+		s.Log.Warn("publish event", "topic", topic, "err", err)
 	}
 }
 
@@ -456,10 +457,10 @@ func (s *Server) pusher(ctx context.Context) (*push.Sender, error) {
 func (s *Server) apiPushKey(w http.ResponseWriter, r *http.Request) {
 	p, err := s.pusher(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"public_key": p.Keys.Public})
+	kit.WriteJSON(w, http.StatusOK, map[string]string{"public_key": p.Keys.Public})
 }
 
 // apiPushSubscribe: PUT /api/v1/push/subscription {"endpoint", "p256dh",
@@ -467,17 +468,17 @@ func (s *Server) apiPushKey(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiPushSubscribe(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in schulhof.PushSubscription
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	p, err := s.pusher(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	switch err = p.CheckEndpoint(in.Endpoint); {
@@ -488,11 +489,11 @@ func (s *Server) apiPushSubscribe(w http.ResponseWriter, r *http.Request) {
 		err = schulhof.Invalid("p256dh", "push.bad_keys")
 	default:
 		if err = s.db.SavePushSubscription(r.Context(), u, &in); err == nil {
-			s.pushSchools.clear() // the school has one now
+			s.pushSchools.Clear() // the school has one now
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -527,14 +528,14 @@ func (s *Server) notifyMessage(sender *schulhof.User, m *schulhof.Message) {
 		defer func() { <-s.pushSlots }()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if has, err := s.pushSchools.get(sender.SchoolID, func() (bool, error) {
+		if has, err := s.pushSchools.Get(sender.SchoolID, func() (bool, error) {
 			return s.db.HasPushSubscriptions(ctx, sender.SchoolID)
 		}); err != nil || !has {
 			return
 		}
 		subs, err := s.db.RoomPushSubscriptions(ctx, sender.SchoolID, m.RoomID, sender.ID)
 		if err != nil {
-			s.log.Warn("push: subscriptions", "room", m.RoomID, "err", err)
+			s.Log.Warn("push: subscriptions", "room", m.RoomID, "err", err)
 			return
 		}
 		if len(subs) == 0 {
@@ -542,7 +543,7 @@ func (s *Server) notifyMessage(sender *schulhof.User, m *schulhof.Message) {
 		}
 		p, err := s.pusher(ctx)
 		if err != nil {
-			s.log.Warn("push: keys", "err", err)
+			s.Log.Warn("push: keys", "err", err)
 			return
 		}
 		room, err := s.db.FindRoom(ctx, sender, m.RoomID)
@@ -582,7 +583,7 @@ func (s *Server) notifyMessage(sender *schulhof.User, m *schulhof.Message) {
 				if errors.Is(err, push.ErrGone) {
 					s.db.DeletePushSubscription(ctx, 0, sub.Endpoint)
 				} else if err != nil {
-					s.log.Warn("push", "err", err)
+					s.Log.Warn("push", "err", err)
 				}
 			}(sub)
 		}

@@ -35,16 +35,16 @@ var chatScriptKeys = []string{"chat.edited", "chat.deleted", "chat.deleted_by_mo
 func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.newView(r, "chat.title")
+	v := s.NewView(r, "chat.title")
 	p := &chatPage{Me: u.ID, T: map[string]string{}}
 	for _, k := range chatScriptKeys {
 		p.T[k] = i18n.T(v.Lang, k)
 	}
 	if p.Rooms, err = s.roomsOf(r.Context(), u, v.Lang); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, room := range p.Rooms {
@@ -53,23 +53,23 @@ func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {
 	if id := r.URL.Query().Get("room"); id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
-			s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_room"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_room"))
 			return
 		}
 		if p.Room, err = s.db.FindRoom(r.Context(), u, schulhof.RoomID(n)); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		nameRoom(p.Room, v.Lang)
 		if p.Messages, err = s.db.FindMessages(r.Context(), u, p.Room.ID, 0, 50); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if len(p.Messages) > 0 {
 			p.LastID = p.Messages[len(p.Messages)-1].ID
 			// opening the room reads it
 			if err := s.db.MarkRead(r.Context(), u, p.Room.ID, p.LastID); err != nil {
-				s.fail(w, r, err)
+				s.Fail(w, r, err)
 				return
 			}
 			p.Unread -= p.Room.Unread
@@ -79,13 +79,13 @@ func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {
 	if p.Unread > 0 {
 		v.Title = "(" + strconv.Itoa(p.Unread) + ") " + v.Title
 	}
-	s.render(w, r, http.StatusOK, "chat", v)
+	s.Render(w, r, http.StatusOK, "chat", v)
 }
 
 // postChatForm: POST /chat/{room}, the form without script.
 func (s *Server) postChatForm(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.postMessage(r, &schulhof.NewMessage{Text: r.PostFormValue("text")}); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/chat?room="+r.PathValue("room"), http.StatusSeeOther)
@@ -152,9 +152,9 @@ func (s *Server) saveChatSettingsFromForm(w http.ResponseWriter, r *http.Request
 		err = s.db.SetChatSettings(r.Context(), sc.ID, set)
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "settings.title")
+		v := s.SchoolView(r, sc, "settings.title")
 		v.Data = s.settingsData(sc)
-		s.render(w, r, s.formError(r, v, err), "settings", v)
+		s.Render(w, r, s.FormError(r, v, err), "settings", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#chat", http.StatusSeeOther)

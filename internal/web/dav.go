@@ -87,6 +87,6 @@ func (s *Server) twoFactorMissing(ctx context.Context, u *schulhof.User) bool {
 	if u.TOTPEnabled || !u.Role.IsStaff() || u.SchoolID == 0 {
 		return false
 	}
-	sc, err := s.schools.get(ctx, u.SchoolID)
+	sc, err := s.School(ctx, u.SchoolID)
 	return err != nil || sc.Require2FA
 }

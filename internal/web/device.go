@@ -43,22 +43,22 @@ func (s *Server) deviceMAC(account string, issued int64) string {
 
 // setDeviceCookie marks the browser as one the account logged in from.
 func (s *Server) setDeviceCookie(w http.ResponseWriter, r *http.Request, account string) {
-	issued := s.now().Unix()
+	issued := s.Now().Unix()
 	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: strconv.FormatInt(issued, 10) + "." + s.deviceMAC(account, issued),
-		Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies || s.isHTTPS(r), SameSite: http.SameSiteLaxMode,
+		Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies || s.IsHTTPS(r), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(deviceLifetime / time.Second)})
 }
 
 // loginSource is where a login attempt for account comes from.
 func (s *Server) loginSource(r *http.Request, account string) Source {
-	src := Source{Addr: s.clientIP(r)}
+	src := Source{Addr: s.ClientIP(r)}
 	c, err := r.Cookie(deviceCookie)
 	if err != nil || len(c.Value) > 200 {
 		return src
 	}
 	issuedText, mac, ok := strings.Cut(c.Value, ".")
 	issued, err := strconv.ParseInt(issuedText, 10, 64)
-	if !ok || err != nil || s.now().Sub(time.Unix(issued, 0)) > deviceLifetime {
+	if !ok || err != nil || s.Now().Sub(time.Unix(issued, 0)) > deviceLifetime {
 		return src
 	}
 	src.Known = hmac.Equal([]byte(mac), []byte(s.deviceMAC(account, issued)))

@@ -17,6 +17,7 @@ import (
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/timetable"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The exam plan ("Klausurplan"): teachers plan exams for their groups,
@@ -91,7 +92,7 @@ func rulesOf(sc *schulhof.School, st *schulhof.ExamSettings) exams.RuleSet {
 
 // examBookOf builds (or takes from the cache) the school's exam plan.
 func (s *Server) examBookOf(ctx context.Context, sc *schulhof.School) (*examBook, error) {
-	return s.examBooks.get(sc.ID, func() (*examBook, error) { return s.buildExamBook(ctx, sc) })
+	return s.examBooks.Get(sc.ID, func() (*examBook, error) { return s.buildExamBook(ctx, sc) })
 }
 
 func (s *Server) buildExamBook(ctx context.Context, sc *schulhof.School) (*examBook, error) {
@@ -221,8 +222,8 @@ func (b *examBook) studentsOf(ctx context.Context, s *Server, sc *schulhof.Schoo
 
 // forgetExams clears the exam plans after a change on this node.
 func (s *Server) forgetExams() {
-	s.examBooks.clear()
-	s.tt.planned.clear()
+	s.examBooks.Clear()
+	s.tt.planned.Clear()
 }
 
 // show is an exam as the API shows it.
@@ -394,7 +395,7 @@ func (s *Server) apiCreateExam(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiUpdateExam(w http.ResponseWriter, r *http.Request) {
 	sc, e, err := s.changeableExam(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	_ = sc
@@ -402,37 +403,37 @@ func (s *Server) apiUpdateExam(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSaveExam(w http.ResponseWriter, r *http.Request, id int64) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in examInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
-	e, broken, err := s.planExam(r.Context(), authOf(r).user, sc, info(r).lang, id, in)
+	e, broken, err := s.planExam(r.Context(), kit.AuthOf(r).User, sc, kit.Info(r).Lang, id, in)
 	switch {
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 	case broken != nil:
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": broken})
+		kit.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": broken})
 	case id == 0:
-		writeJSON(w, http.StatusCreated, e)
+		kit.WriteJSON(w, http.StatusCreated, e)
 	default:
-		writeJSON(w, http.StatusOK, e)
+		kit.WriteJSON(w, http.StatusOK, e)
 	}
 }
 
 // changeableExam is the planned exam of the path, if the actor may change
 // it: its planner, a leader of all its groups, a coordinator or an admin.
 func (s *Server) changeableExam(r *http.Request) (*schulhof.School, *schulhof.PlannedExam, error) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	if u.Role < schulhof.RoleTeacher {
 		return nil, nil, schulhof.Errorf(schulhof.ENotFound, "exam.not_found")
 	}
@@ -473,8 +474,8 @@ func (s *Server) deleteExam(r *http.Request) (*schulhof.School, *schulhof.Planne
 
 // staffSchool is the school of the path for its teachers and admins.
 func (s *Server) staffSchool(r *http.Request) (*schulhof.School, error) {
-	sc, err := s.schoolFromPath(r)
-	if err == nil && authOf(r).user.Role < schulhof.RoleTeacher {
+	sc, err := s.SchoolFromPath(r)
+	if err == nil && kit.AuthOf(r).User.Role < schulhof.RoleTeacher {
 		err = schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	return sc, err
@@ -483,7 +484,7 @@ func (s *Server) staffSchool(r *http.Request) (*schulhof.School, error) {
 // apiDeleteExam: DELETE /api/v1/schools/{school}/exams/{exam}.
 func (s *Server) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.deleteExam(r); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -510,7 +511,7 @@ func (s *Server) visibleExams(ctx context.Context, u *schulhof.User, sc *schulho
 			return nil, schulhof.Errorf(schulhof.ENotFound, "user.not_found")
 		}
 		// only what is announced
-		last := schulhof.DayOf(s.now().In(berlin).AddDate(0, 0, book.settings.AnnounceDays))
+		last := schulhof.DayOf(s.Now().In(kit.Berlin).AddDate(0, 0, book.settings.AnnounceDays))
 		if to == "" || to > last {
 			to = last
 		}
@@ -590,54 +591,54 @@ func examQuery(r *http.Request) (from, to schulhof.Day, group schulhof.GroupID, 
 
 // apiListExams: GET /api/v1/schools/{school}/exams?group=&student=&from=&to=.
 func (s *Server) apiListExams(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	from, to, group, student, err := examQuery(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	book, err := s.examBookOf(r.Context(), sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	es, err := s.visibleExams(r.Context(), authOf(r).user, sc, book, from, to, group, student)
+	es, err := s.visibleExams(r.Context(), kit.AuthOf(r).User, sc, book, from, to, group, student)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(es, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(es, ""))
 }
 
 // apiGetExam: GET /api/v1/schools/{school}/exams/{exam} (staff).
 func (s *Server) apiGetExam(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("exam"), 10, 64)
 	book, err := s.examBookOf(r.Context(), sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	es, err := s.visibleExams(r.Context(), authOf(r).user, sc, book, "", "", 0, 0)
+	es, err := s.visibleExams(r.Context(), kit.AuthOf(r).User, sc, book, "", "", 0, 0)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, e := range es {
 		if e.ID == id && e.Source == "schulhof" {
-			writeJSON(w, http.StatusOK, e)
+			kit.WriteJSON(w, http.StatusOK, e)
 			return
 		}
 	}
-	s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "exam.not_found"))
+	s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "exam.not_found"))
 }
 
 // apiExamSuggestions: GET /api/v1/schools/{school}/exams/suggestions?groups=1,2&from=&to=
@@ -645,7 +646,7 @@ func (s *Server) apiGetExam(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.staffSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
@@ -667,23 +668,23 @@ func (s *Server) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 	students, err2 := ids("students")
 	supervisors, err3 := ids("supervisors")
 	if err := firstErr(err1, err2, err3); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	from, to, _, _, err := examQuery(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if from == "" {
-		from = schulhof.DayOf(s.now().In(berlin).AddDate(0, 0, 1))
+		from = schulhof.DayOf(s.Now().In(kit.Berlin).AddDate(0, 0, 1))
 	}
 	if to == "" {
 		t, _ := time.Parse("2006-01-02", string(from))
 		to = schulhof.DayOf(t.AddDate(0, 0, 27))
 	}
 	if len(groups) == 0 {
-		s.fail(w, r, schulhof.Invalid("groups", "exam.groups"))
+		s.Fail(w, r, schulhof.Invalid("groups", "exam.groups"))
 		return
 	}
 	periods, _ := strconv.Atoi(q.Get("periods"))
@@ -700,13 +701,13 @@ func (s *Server) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 	}
 	book, err := s.examBookOf(r.Context(), sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	e := exams.Exam{From: 1, To: periods, Kind: kind}
 	for _, g := range groups {
 		if _, ok := book.groups[schulhof.GroupID(g)]; !ok {
-			s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "group.not_found"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "group.not_found"))
 			return
 		}
 		e.Groups = append(e.Groups, schulhof.GroupID(g))
@@ -733,14 +734,14 @@ func (s *Server) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 	}
 	own, err := s.ownLessons(r.Context(), sc, e.Groups)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	slots := book.plan(info(r).lang).Suggest(e, from, to, own, limit)
+	slots := book.plan(kit.Info(r).Lang).Suggest(e, from, to, own, limit)
 	if slots == nil {
 		slots = []exams.Slot{}
 	}
-	writeJSON(w, http.StatusOK, newList(slots, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(slots, ""))
 }
 
 func firstErr(errs ...error) error {
@@ -760,7 +761,7 @@ func (s *Server) ownLessons(ctx context.Context, sc *schulhof.School, groups []s
 		want[g] = true
 	}
 	return func(d schulhof.Day, from, to int) bool {
-		plan, err := s.tt.plans.get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
+		plan, err := s.tt.plans.Get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
 		if err != nil || plan == nil {
 			return false
 		}
@@ -795,15 +796,15 @@ func showExamSettings(sc *schulhof.School, st *schulhof.ExamSettings) examSettin
 func (s *Server) apiGetExamSettings(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.staffSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	st, err := s.db.FindExamSettings(r.Context(), sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, showExamSettings(sc, st))
+	kit.WriteJSON(w, http.StatusOK, showExamSettings(sc, st))
 }
 
 // examSettingsInput is PUT exam-settings' body.
@@ -853,20 +854,20 @@ func (s *Server) saveExamSettings(ctx context.Context, sc *schulhof.School, in e
 func (s *Server) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in examSettingsInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	st, err := s.saveExamSettings(r.Context(), sc, in)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, showExamSettings(sc, st))
+	kit.WriteJSON(w, http.StatusOK, showExamSettings(sc, st))
 }
 
 // upcomingExams are the user's exams from today on for the start page
@@ -878,7 +879,7 @@ func (s *Server) upcomingExams(ctx context.Context, u *schulhof.User, sc *schulh
 	if err != nil {
 		return nil, err
 	}
-	today := s.now().In(berlin)
+	today := s.Now().In(kit.Berlin)
 	list, err := s.visibleExams(ctx, u, sc, book, schulhof.DayOf(today), schulhof.DayOf(today.AddDate(0, 0, days)), 0, 0)
 	if err != nil || u.Role < schulhof.RoleTeacher {
 		return list, err
@@ -894,7 +895,7 @@ func (s *Server) untisExamProblems(ctx context.Context, sc *schulhof.School, lan
 	if err != nil {
 		return nil, err
 	}
-	today := schulhof.DayOf(s.now().In(berlin))
+	today := schulhof.DayOf(s.Now().In(kit.Berlin))
 	var out []string
 	for _, e := range book.plan(lang).Exams() {
 		if e.ID >= 0 || e.Date < today {
@@ -912,7 +913,7 @@ func (s *Server) untisExamProblems(ctx context.Context, sc *schulhof.School, lan
 // plans or supervises (a teacher), in the form the week view merges:
 // they take the periods of the lessons of their groups.
 func (s *Server) plannedExamsFor(ctx context.Context, sc *schulhof.School, v timetable.Viewer, from, to schulhof.Day, planFor timetable.PlanFor) ([]schulhof.Exam, error) {
-	planned, err := s.tt.planned.get(sc.ID, func() ([]*schulhof.PlannedExam, error) {
+	planned, err := s.tt.planned.Get(sc.ID, func() ([]*schulhof.PlannedExam, error) {
 		return s.db.FindPlannedExams(ctx, schulhof.ExamFilter{SchoolID: sc.ID})
 	})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/examprint"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The exam plan to take away: CSV for spreadsheets (semicolons and a
@@ -20,7 +21,7 @@ import (
 
 // exportedExams are the exams the user may see in the query's window.
 func (s *Server) exportedExams(r *http.Request) (*schulhof.School, []examOf, *examBook, error) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -29,7 +30,7 @@ func (s *Server) exportedExams(r *http.Request) (*schulhof.School, []examOf, *ex
 		return nil, nil, nil, err
 	}
 	if from == "" {
-		from = schulhof.DayOf(s.now().In(berlin))
+		from = schulhof.DayOf(s.Now().In(kit.Berlin))
 	}
 	if to == "" {
 		t, _ := time.Parse("2006-01-02", string(from))
@@ -39,7 +40,7 @@ func (s *Server) exportedExams(r *http.Request) (*schulhof.School, []examOf, *ex
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	es, err := s.visibleExams(r.Context(), authOf(r).user, sc, book, from, to, group, student)
+	es, err := s.visibleExams(r.Context(), kit.AuthOf(r).User, sc, book, from, to, group, student)
 	return sc, es, book, err
 }
 
@@ -64,10 +65,10 @@ func (s *Server) examRow(lang string, book *examBook, e examOf) examprint.Row {
 func (s *Server) exportExamsCSV(w http.ResponseWriter, r *http.Request) {
 	sc, es, book, err := s.exportedExams(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	lang := info(r).lang
+	lang := kit.Info(r).Lang
 	var b bytes.Buffer
 	b.WriteString("\ufeff")
 	cw := csv.NewWriter(&b)
@@ -98,10 +99,10 @@ func noFormula(s string) string {
 func (s *Server) exportExamsPDF(w http.ResponseWriter, r *http.Request) {
 	sc, es, book, err := s.exportedExams(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	lang := info(r).lang
+	lang := kit.Info(r).Lang
 	from, to, group, _, _ := examQuery(r)
 	bySection := map[string][]examprint.Row{}
 	var names []string
@@ -136,7 +137,7 @@ func (s *Server) exportExamsPDF(w http.ResponseWriter, r *http.Request) {
 	var b bytes.Buffer
 	if err := examprint.Render(&b, i18n.T(lang, "exams.title")+" · "+sc.Name, span,
 		examprint.Header{Date: h[0], Periods: h[1], Kind: h[2], Title: h[3], Groups: h[4], Rooms: h[5], Supervisors: h[6]}, sections); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")

@@ -14,6 +14,7 @@ import (
 	"github.com/schulhof/schulhof/internal/exams"
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/timetable"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The pages of the exam plan: the calendar (month or week) of a class,
@@ -79,15 +80,15 @@ func (s *Server) examWindow(r *http.Request) (view string, first time.Time, week
 
 // showExamsPage: GET /s/{school}/exams?view=month|week&at=&group=&student=&teacher=.
 func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	view, first, weeks, anchor, err := s.examWindow(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
@@ -110,37 +111,37 @@ func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
 	p.Filter = template.URL(filter.Encode()) // encoded by url.Values
 	book, err := s.examBookOf(r.Context(), sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	p.Announced = book.settings.AnnounceDays
 	from, to := schulhof.DayOf(first), schulhof.DayOf(first.AddDate(0, 0, 7*weeks-1))
 	list, err := s.visibleExams(r.Context(), u, sc, book, from, to, p.Group, p.Student)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if p.Teacher != 0 && p.Staff {
 		if list, err = s.examsOfTeacher(r.Context(), sc, list, p.Teacher); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	if p.Staff {
 		ok, err := s.mayPlanAny(r.Context(), u, sc, book.settings)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		p.CanPlan = ok
 		if p.Groups, err = s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID}); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		for _, role := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleTeacher} {
 			users, _, err := s.db.FindUsers(r.Context(), schulhof.UserFilter{SchoolID: sc.ID, Role: role, Limit: 3000})
 			if err != nil {
-				s.fail(w, r, err)
+				s.Fail(w, r, err)
 				return
 			}
 			if role == schulhof.RoleStudent {
@@ -152,10 +153,10 @@ func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	off, err := s.dayNames(r.Context(), sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	today := schulhof.DayOf(s.now().In(berlin))
+	today := schulhof.DayOf(s.Now().In(kit.Berlin))
 	for wk := 0; wk < weeks; wk++ {
 		var row []examDay
 		for d := 0; d < 5; d++ {
@@ -172,7 +173,7 @@ func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
 		p.Weeks = append(p.Weeks, row)
 	}
 	p.Empty = len(list) == 0
-	v := s.schoolView(r, sc, "exams.title")
+	v := s.SchoolView(r, sc, "exams.title")
 	p.DayNames = strings.Split(v.T("timetable.weekdays"), ",")[:5]
 	if view == "week" {
 		p.Title = v.T("timetable.week", timetable.ISOWeek(first))
@@ -190,7 +191,7 @@ func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Export = template.URL(exp.Encode())
 	v.Data = p
-	s.render(w, r, http.StatusOK, "exams", v)
+	s.Render(w, r, http.StatusOK, "exams", v)
 }
 
 // examsOfTeacher keeps the exams a teacher supervises, planned, or that
@@ -358,21 +359,21 @@ func examFormInput(values url.Values) examInput {
 // showExamFormPage: GET /s/{school}/exams/new[?date=&from_period=&...]
 // and GET /s/{school}/exams/{exam}/edit.
 func (s *Server) showExamFormPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	f, err := s.newExamForm(r.Context(), u, sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if r.PathValue("exam") != "" {
 		_, e, err := s.changeableExam(r)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		f.ID = e.ID
@@ -390,9 +391,9 @@ func (s *Server) showExamFormPage(w http.ResponseWriter, r *http.Request) {
 			f.In.From, f.In.To = 1, 2
 		}
 	}
-	v := s.schoolView(r, sc, "exams.plan")
+	v := s.SchoolView(r, sc, "exams.plan")
 	v.Data = f
-	s.render(w, r, http.StatusOK, "examform", v)
+	s.Render(w, r, http.StatusOK, "examform", v)
 }
 
 // allStudentsOf says whether the students are all the groups' students.
@@ -417,27 +418,27 @@ func (s *Server) allStudentsOf(ctx context.Context, sc *schulhof.School, groups 
 
 // submitExamForm: POST /s/{school}/exams and POST /s/{school}/exams/{exam}.
 func (s *Server) submitExamForm(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	var id int64
 	if r.PathValue("exam") != "" {
 		_, e, err := s.changeableExam(r)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		id = e.ID
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
 		return
 	}
 	in := examFormInput(r.PostForm)
-	lang := info(r).lang
+	lang := kit.Info(r).Lang
 	e, broken, err := s.planExam(r.Context(), u, sc, lang, id, in)
 	if err == nil && broken == nil {
 		http.Redirect(w, r, "/s/"+sc.Slug+"/exams?view=week&at="+string(e.Date)+"&flash=exam_saved", http.StatusSeeOther)
@@ -445,20 +446,20 @@ func (s *Server) submitExamForm(w http.ResponseWriter, r *http.Request) {
 	}
 	f, ferr := s.newExamForm(r.Context(), u, sc)
 	if ferr != nil {
-		s.fail(w, r, ferr)
+		s.Fail(w, r, ferr)
 		return
 	}
 	f.ID, f.In = id, in
-	v := s.schoolView(r, sc, "exams.plan")
+	v := s.SchoolView(r, sc, "exams.plan")
 	status := http.StatusUnprocessableEntity
 	if broken != nil {
 		f.Problem, f.Violations = broken.Message, broken.Violations
 		f.Suggestions = s.suggestionsFor(r.Context(), sc, lang, id, in)
 	} else {
-		status = s.formError(r, v, err)
+		status = s.FormError(r, v, err)
 	}
 	v.Data = f
-	s.render(w, r, status, "examform", v)
+	s.Render(w, r, status, "examform", v)
 }
 
 // suggestionsFor are the five best free slots in the four weeks from the
@@ -470,9 +471,9 @@ func (s *Server) suggestionsFor(ctx context.Context, sc *schulhof.School, lang s
 	}
 	t, err := time.Parse("2006-01-02", string(in.Date))
 	if err != nil {
-		t = s.now().In(berlin)
+		t = s.Now().In(kit.Berlin)
 	}
-	if today := s.now().In(berlin); t.Before(today) {
+	if today := s.Now().In(kit.Berlin); t.Before(today) {
 		t = today
 	}
 	e := exams.Exam{ID: id, From: 1, To: 1 + max(0, in.To-in.From), Kind: exams.Kind(in.Type), Groups: in.Groups, Students: in.Students,
@@ -517,7 +518,7 @@ func (s *Server) suggestionsFor(ctx context.Context, sc *schulhof.School, lang s
 func (s *Server) deleteExamForm(w http.ResponseWriter, r *http.Request) {
 	sc, e, err := s.deleteExam(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/exams?view=week&at="+string(e.Date)+"&flash=exam_deleted", http.StatusSeeOther)
@@ -608,10 +609,10 @@ func (s *Server) saveExamSettingsFromForm(w http.ResponseWriter, r *http.Request
 		_, err = s.saveExamSettings(r.Context(), sc, in)
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "settings.title")
+		v := s.SchoolView(r, sc, "settings.title")
 		v.Data = s.settingsData(sc)
 		v.Form["blocked_days"] = r.PostFormValue("blocked_days")
-		s.render(w, r, s.formError(r, v, err), "settings", v)
+		s.Render(w, r, s.FormError(r, v, err), "settings", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#exams", http.StatusSeeOther)
@@ -699,10 +700,10 @@ func (s *Server) overviewWeek(r *http.Request) (time.Time, error) {
 func (s *Server) apiExamOverview(w http.ResponseWriter, r *http.Request) {
 	_, book, monday, err := s.examWeek(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"week": timetable.ISOWeek(monday), "items": s.weekOverview(book, monday)})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"week": timetable.ISOWeek(monday), "items": s.weekOverview(book, monday)})
 }
 
 // examWeek is the school of the path (for staff), its exam plan and the
@@ -734,15 +735,15 @@ type examOverviewPage struct {
 func (s *Server) showExamOverviewPage(w http.ResponseWriter, r *http.Request) {
 	sc, book, monday, err := s.examWeek(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.schoolView(r, sc, "exams.overview")
+	v := s.SchoolView(r, sc, "exams.overview")
 	p := &examOverviewPage{Slug: sc.Slug, Week: timetable.ISOWeek(monday), Prev: timetable.ISOWeek(monday.AddDate(0, 0, -7)),
 		Next: timetable.ISOWeek(monday.AddDate(0, 0, 7)), Rows: s.weekOverview(book, monday)}
 	for i, name := range strings.Split(v.T("timetable.weekdays"), ",")[:5] {
 		p.DayNames = append(p.DayNames, name+" "+monday.AddDate(0, 0, i).Format("2.1."))
 	}
 	v.Data = p
-	s.render(w, r, http.StatusOK, "examoverview", v)
+	s.Render(w, r, http.StatusOK, "examoverview", v)
 }

@@ -21,7 +21,7 @@ func PushDropped(s *Server) int64 { return s.pushDropped.Load() }
 // HoldBoard takes a board's lock on this node, as a request storing its
 // operations does, until release.
 func HoldBoard(s *Server, id schulhof.BoardID) (release func()) {
-	lb := s.boards.get(id, s.now())
+	lb := s.boards.get(id, s.Now())
 	lb.mu.Lock()
 	return lb.mu.Unlock
 }

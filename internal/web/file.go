@@ -9,6 +9,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // Files: every user's home and every group's folder, as the JSON API.
@@ -33,21 +34,21 @@ func (s *Server) spaceFromPath(r *http.Request, sc *schulhof.School) (schulhof.S
 // spaceOf resolves {school} and {kind}/{id} for an API handler; when that
 // fails it has answered the request and returns false.
 func (s *Server) spaceOf(w http.ResponseWriter, r *http.Request) (*schulhof.School, schulhof.Space, schulhof.SpaceAccess, bool) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err == nil {
 		space, acc, err := s.spaceFromPath(r, sc)
 		if err == nil {
 			return sc, space, acc, true
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, schulhof.Space{}, acc, false
 	}
-	s.fail(w, r, err)
+	s.Fail(w, r, err)
 	return nil, schulhof.Space{}, schulhof.SpaceAccess{}, false
 }
 
 func (s *Server) spaceAccess(r *http.Request, sc *schulhof.School, space schulhof.Space) (schulhof.SpaceAccess, error) {
-	a := authOf(r).user
+	a := kit.AuthOf(r).User
 	var acc schulhof.SpaceAccess
 	switch space.Kind {
 	case schulhof.SpaceUser:
@@ -88,7 +89,7 @@ func (s *Server) studentsUpload(r *http.Request, sc *schulhof.School, folder sch
 
 // nodeFromPath resolves {node} and checks that the actor may read its space.
 func (s *Server) nodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node, schulhof.SpaceAccess, error) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, schulhof.SpaceAccess{}, err
 	}
@@ -121,7 +122,7 @@ func (s *Server) canWrite(r *http.Request, sc *schulhof.School, space schulhof.S
 			return false, err
 		}
 	}
-	return schulhof.CanWriteSpace(authOf(r).user, sc.ID, space, acc, up), nil
+	return schulhof.CanWriteSpace(kit.AuthOf(r).User, sc.ID, space, acc, up), nil
 }
 
 // folderListing is a folder's content and what the actor may do there.
@@ -176,12 +177,12 @@ func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
 	}
 	parent, err := parentParam(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	items, err := s.db.FindNodes(r.Context(), sc.ID, space, parent)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := folderListing{Space: space, Items: items}
@@ -190,23 +191,23 @@ func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
 	}
 	if parent != 0 {
 		if out.Folder, err = s.db.FindNode(r.Context(), sc.ID, parent); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	if out.CanWrite, err = s.canWrite(r, sc, space, acc, parent); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if out.Usage, err = s.db.SpaceUsage(r.Context(), sc.ID, space); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if out.Quota, err = s.quota(r.Context(), sc, space); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	kit.WriteJSON(w, http.StatusOK, out)
 }
 
 // apiCreateFolder: POST /api/v1/schools/{school}/spaces/{kind}/{id}/folders {"parent", "name"}.
@@ -219,20 +220,20 @@ func (s *Server) apiCreateFolder(w http.ResponseWriter, r *http.Request) {
 		Parent schulhof.NodeID `json:"parent"`
 		Name   string          `json:"name"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if ok, err := s.canWrite(r, sc, space, acc, in.Parent); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
+		s.Fail(w, r, orForbidden(err))
 		return
 	}
 	n, err := s.db.CreateFolder(r.Context(), sc.ID, space, in.Parent, in.Name)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, n)
+	kit.WriteJSON(w, http.StatusCreated, n)
 }
 
 func orForbidden(err error) error {
@@ -253,24 +254,24 @@ func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
 	}
 	parent, err := parentParam(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	name, err := schulhof.CleanName(r.URL.Query().Get("name"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if ok, err := s.canWrite(r, sc, space, acc, parent); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
+		s.Fail(w, r, orForbidden(err))
 		return
 	}
 	n, err := s.storeFile(r, sc, space, parent, name, r.Body, r.ContentLength, r.Header.Get("Content-Type"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, n)
+	kit.WriteJSON(w, http.StatusCreated, n)
 }
 
 // storeFile stores an upload and makes it visible. If the row cannot be
@@ -284,7 +285,7 @@ func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.
 	n, err := s.db.PutFile(r.Context(), sc.ID, space, parent, name,
 		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: contentType(ctype, name)}, s.keepVersions())
 	if err != nil {
-		s.blobs.Delete(r.Context(), info.Key)
+		s.Blobs.Delete(r.Context(), info.Key)
 		return nil, err
 	}
 	return n, nil
@@ -309,7 +310,7 @@ func (s *Server) putBlob(r *http.Request, sc *schulhof.School, space schulhof.Sp
 	if room <= 0 || size > room {
 		return blob.Info{}, schulhof.Errorf(schulhof.EInvalid, "quota.exceeded", blob.FormatSize(used), blob.FormatSize(quota))
 	}
-	info, err := s.blobs.Put(r.Context(), body, blob.PutOptions{MaxSize: min(MaxUpload, room), ExpectedSize: size})
+	info, err := s.Blobs.Put(r.Context(), body, blob.PutOptions{MaxSize: min(MaxUpload, room), ExpectedSize: size})
 	if err == nil {
 		s.usageAdd(sc.ID, space, info.Size)
 	}
@@ -338,10 +339,10 @@ func (s *Server) readableFile(r *http.Request, sc *schulhof.School, id schulhof.
 func (s *Server) apiGetNode(w http.ResponseWriter, r *http.Request) {
 	_, n, _, err := s.nodeFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, n)
+	kit.WriteJSON(w, http.StatusOK, n)
 }
 
 // apiDownload: GET /api/v1/schools/{school}/nodes/{node}/content, with
@@ -352,12 +353,12 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	rd, err := s.blobs.Open(r.Context(), blob.Key(n.BlobKey))
+	rd, err := s.Blobs.Open(r.Context(), blob.Key(n.BlobKey))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	defer rd.Close()
@@ -395,7 +396,7 @@ func (s *Server) restoreNode(r *http.Request) (*schulhof.School, *schulhof.Node,
 // apiTrashNode: DELETE /api/v1/schools/{school}/nodes/{node} moves it to the trash.
 func (s *Server) apiTrashNode(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.trashNode(r); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -405,10 +406,10 @@ func (s *Server) apiTrashNode(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
 	_, back, err := s.restoreNode(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, back)
+	kit.WriteJSON(w, http.StatusOK, back)
 }
 
 // apiUpdateNode: PATCH /api/v1/schools/{school}/nodes/{node} with any of
@@ -417,7 +418,7 @@ func (s *Server) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -425,8 +426,8 @@ func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 		Parent         *schulhof.NodeID `json:"parent"`
 		StudentsUpload *bool            `json:"students_upload"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if in.Name != nil || in.Parent != nil {
@@ -438,21 +439,21 @@ func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 			parent = *in.Parent
 		}
 		if n, err = s.moveNode(r, sc, n, acc, parent, name); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	if in.StudentsUpload != nil {
-		if !schulhof.CanWriteSpace(authOf(r).user, sc.ID, n.Space, acc, false) {
-			s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		if !schulhof.CanWriteSpace(kit.AuthOf(r).User, sc.ID, n.Space, acc, false) {
+			s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 			return
 		}
 		if n, err = s.db.SetStudentsUpload(r.Context(), sc.ID, n.ID, *in.StudentsUpload); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, n)
+	kit.WriteJSON(w, http.StatusOK, n)
 }
 
 // moveNode renames and/or moves a node within its space: the actor must
@@ -476,15 +477,15 @@ func (s *Server) moveNode(r *http.Request, sc *schulhof.School, n *schulhof.Node
 func (s *Server) apiListVersions(w http.ResponseWriter, r *http.Request) {
 	sc, n, _, err := s.nodeFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	vs, err := s.db.FindVersions(r.Context(), sc.ID, n.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(vs, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(vs, ""))
 }
 
 // apiRestoreVersion: POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore
@@ -493,10 +494,10 @@ func (s *Server) apiListVersions(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiRestoreVersion(w http.ResponseWriter, r *http.Request) {
 	back, err := s.restoreVersion(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, back)
+	kit.WriteJSON(w, http.StatusOK, back)
 }
 
 func (s *Server) restoreVersion(r *http.Request) (*schulhof.Node, error) {
@@ -530,7 +531,7 @@ func (s *Server) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 // apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.
 // emptyTrash removes for good what is in the path's space's trash.
 func (s *Server) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, int64, error) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, schulhof.Space{}, 0, err
 	}
@@ -538,7 +539,7 @@ func (s *Server) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, 
 	if err != nil {
 		return nil, space, 0, err
 	}
-	if !schulhof.CanEmptyTrash(authOf(r).user, sc.ID, space, acc) {
+	if !schulhof.CanEmptyTrash(kit.AuthOf(r).User, sc.ID, space, acc) {
 		return nil, space, 0, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	n, err := s.db.EmptyTrash(r.Context(), sc.ID, space)
@@ -551,10 +552,10 @@ func (s *Server) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, 
 func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 	_, _, n, err := s.emptyTrash(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int64{"removed": n})
+	kit.WriteJSON(w, http.StatusOK, map[string]int64{"removed": n})
 }
 
 func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
@@ -564,8 +565,8 @@ func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
 	}
 	ns, err := s.db.FindTrash(r.Context(), sc.ID, space)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(ns, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(ns, ""))
 }

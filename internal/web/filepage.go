@@ -10,6 +10,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The file pages: a folder listing with upload, new folder and delete,
@@ -46,16 +47,16 @@ type filesPage struct {
 
 // showMyFiles: GET /s/{school}/files goes to the user's own folder.
 func (s *Server) showMyFiles(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/files/user/"+strconv.FormatInt(int64(authOf(r).user.ID), 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/s/"+sc.Slug+"/files/user/"+strconv.FormatInt(int64(kit.AuthOf(r).User.ID), 10), http.StatusSeeOther)
 }
 
 func (s *Server) filesPageData(r *http.Request) (*schulhof.School, *filesPage, schulhof.SpaceAccess, error) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, schulhof.SpaceAccess{}, err
 	}
@@ -97,34 +98,34 @@ func (s *Server) filesPageData(r *http.Request) (*schulhof.School, *filesPage, s
 func (s *Server) showFilesPage(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if p.Items, err = s.db.FindNodes(r.Context(), sc.ID, p.Space, p.FolderID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if p.CanWrite, err = s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	p.CanManage = p.Space.Kind == schulhof.SpaceGroup && schulhof.CanWriteSpace(authOf(r).user, sc.ID, p.Space, acc, false)
+	p.CanManage = p.Space.Kind == schulhof.SpaceGroup && schulhof.CanWriteSpace(kit.AuthOf(r).User, sc.ID, p.Space, acc, false)
 	used, err := s.db.SpaceUsage(r.Context(), sc.ID, p.Space)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	quota, err := s.quota(r.Context(), sc, p.Space)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	p.Usage, p.Quota = blob.FormatSize(used), blob.FormatSize(quota)
 	api := "/api/v1/schools/" + sc.Slug + "/spaces/" + string(p.Space.Kind) + "/" + strconv.FormatInt(p.Space.ID, 10)
 	p.APIUpload, p.APIUploads, p.APIZip, p.APISpace = api+"/files", api+"/uploads", api+"/zip", api
-	v := s.schoolView(r, sc, "files.title")
+	v := s.SchoolView(r, sc, "files.title")
 	v.Data = p
-	s.render(w, r, http.StatusOK, "files", v)
+	s.Render(w, r, http.StatusOK, "files", v)
 }
 
 // uploadFromForm: POST /s/{school}/files/{kind}/{id}/upload?folder=N, a
@@ -132,16 +133,16 @@ func (s *Server) showFilesPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) uploadFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if ok, err := s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
+		s.Fail(w, r, orForbidden(err))
 		return
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
 		return
 	}
 	for {
@@ -150,7 +151,7 @@ func (s *Server) uploadFromForm(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
 			return
 		}
 		if part.FormName() != "file" || part.FileName() == "" {
@@ -158,7 +159,7 @@ func (s *Server) uploadFromForm(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if err := s.storeUpload(r, sc, p, part); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
@@ -183,15 +184,15 @@ func folderQuery(id schulhof.NodeID) string {
 func (s *Server) createFolderFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if ok, err := s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
+		s.Fail(w, r, orForbidden(err))
 		return
 	}
 	if _, err := s.db.CreateFolder(r.Context(), sc.ID, p.Space, p.FolderID, r.PostFormValue("name")); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=saved", http.StatusSeeOther)
@@ -201,15 +202,15 @@ func (s *Server) createFolderFromForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) studentsUploadFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	if p.Folder == nil || !schulhof.CanWriteSpace(authOf(r).user, sc.ID, p.Space, acc, false) {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+	if p.Folder == nil || !schulhof.CanWriteSpace(kit.AuthOf(r).User, sc.ID, p.Space, acc, false) {
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
 	if _, err := s.db.SetStudentsUpload(r.Context(), sc.ID, p.FolderID, r.PostFormValue("on") == "1"); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=saved", http.StatusSeeOther)
@@ -219,7 +220,7 @@ func (s *Server) studentsUploadFromForm(w http.ResponseWriter, r *http.Request) 
 func (s *Server) trashFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, n, err := s.trashNode(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, folderPage(sc, n)+"&flash=trashed", http.StatusSeeOther)
@@ -239,24 +240,24 @@ func spaceBase(sc *schulhof.School, space schulhof.Space) string {
 func (s *Server) showTrashPage(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if p.Trash, err = s.db.FindTrash(r.Context(), sc.ID, p.Space); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	p.CanEmptyTrash = len(p.Trash) > 0 && schulhof.CanEmptyTrash(authOf(r).user, sc.ID, p.Space, acc)
-	v := s.schoolView(r, sc, "trash.title")
+	p.CanEmptyTrash = len(p.Trash) > 0 && schulhof.CanEmptyTrash(kit.AuthOf(r).User, sc.ID, p.Space, acc)
+	v := s.SchoolView(r, sc, "trash.title")
 	v.Data = p
-	s.render(w, r, http.StatusOK, "trash", v)
+	s.Render(w, r, http.StatusOK, "trash", v)
 }
 
 // emptyTrashFromForm: POST /s/{school}/files/{kind}/{id}/trash/empty.
 func (s *Server) emptyTrashFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, space, _, err := s.emptyTrash(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, spaceBase(sc, space)+"/trash?flash=trash_emptied", http.StatusSeeOther)
@@ -266,7 +267,7 @@ func (s *Server) emptyTrashFromForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) restoreFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, back, err := s.restoreNode(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, folderPage(sc, back)+"&flash=restored", http.StatusSeeOther)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // groupFromPath resolves {group} within the school and checks that the
@@ -19,7 +20,7 @@ func (s *Server) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.
 	if err != nil {
 		return nil, err
 	}
-	a := authOf(r).user
+	a := kit.AuthOf(r).User
 	member := false
 	if a.Role < schulhof.RoleTeacher {
 		if member, err = s.db.IsMember(r.Context(), sc.ID, g.ID, a.ID); err != nil {
@@ -42,19 +43,19 @@ func (s *Server) managedGroup(w http.ResponseWriter, r *http.Request) (*schulhof
 			return sc, g, true
 		}
 	}
-	s.fail(w, r, err)
+	s.Fail(w, r, err)
 	return nil, nil, false
 }
 
 // apiListGroups: GET /api/v1/schools/{school}/groups: all of them for
 // staff, one's own (and one's children's) for students and parents.
 func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	a := authOf(r).user
+	a := kit.AuthOf(r).User
 	f := schulhof.GroupFilter{SchoolID: sc.ID, Kind: schulhof.GroupKind(r.URL.Query().Get("kind")), MemberCounts: true}
 	var gs []*schulhof.Group
 	if a.Role >= schulhof.RoleTeacher {
@@ -63,15 +64,15 @@ func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
 		gs, err = s.ownGroups(r, f)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(gs, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(gs, ""))
 }
 
 // ownGroups are the groups of a student, or of a parent's children.
 func (s *Server) ownGroups(r *http.Request, f schulhof.GroupFilter) ([]*schulhof.Group, error) {
-	a := authOf(r).user
+	a := kit.AuthOf(r).User
 	ids := []schulhof.UserID{a.ID}
 	if a.Role == schulhof.RoleParent {
 		kids, err := s.db.FindChildren(r.Context(), f.SchoolID, a.ID)
@@ -104,38 +105,38 @@ func (s *Server) ownGroups(r *http.Request, f schulhof.GroupFilter) ([]*schulhof
 func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		Name string `json:"name"`
 		Kind string `json:"kind"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	g := &schulhof.Group{SchoolID: sc.ID, Name: in.Name, Kind: schulhof.GroupKind(in.Kind)}
 	if err := s.db.CreateGroup(r.Context(), g); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, g)
+	kit.WriteJSON(w, http.StatusCreated, g)
 }
 
 // apiGetGroup: GET /api/v1/schools/{school}/groups/{group}.
 func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	g, err := s.groupFromPath(r, sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, g)
+	kit.WriteJSON(w, http.StatusOK, g)
 }
 
 // apiUpdateGroup: PATCH /api/v1/schools/{school}/groups/{group} {"name"}.
@@ -148,32 +149,32 @@ func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
 		Name      *string `json:"name"`
 		UntisCode *string `json:"untis_code"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	up := g
 	var err error
 	if in.Name != nil {
 		if up, err = s.db.RenameGroup(r.Context(), sc.ID, g.ID, *in.Name); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	if in.UntisCode != nil {
 		if up, err = s.db.SetGroupUntisCode(r.Context(), sc.ID, g.ID, *in.UntisCode); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, up)
+	kit.WriteJSON(w, http.StatusOK, up)
 }
 
 // apiDeleteGroup: DELETE /api/v1/schools/{school}/groups/{group}.
 func (s *Server) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	g, err := s.groupFromPath(r, sc)
@@ -181,7 +182,7 @@ func (s *Server) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
 		err = s.db.DeleteGroup(r.Context(), sc.ID, g.ID)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -190,28 +191,28 @@ func (s *Server) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
 // apiListMembers: GET /api/v1/schools/{school}/groups/{group}/members.
 // Students see their classmates' names, never their private data.
 func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	g, err := s.groupFromPath(r, sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	ms, err := s.db.FindMembers(r.Context(), sc.ID, g.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	a := authOf(r).user
+	a := kit.AuthOf(r).User
 	// a parent's children, read once for the whole list
 	children := map[schulhof.UserID]bool{}
 	if a.Role == schulhof.RoleParent {
 		kids, err := s.db.FindChildren(r.Context(), sc.ID, a.ID)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		for _, k := range kids {
@@ -221,21 +222,21 @@ func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) {
 	for _, m := range ms {
 		m.User = schulhof.Redact(a, m.User, children[m.User.ID])
 	}
-	writeJSON(w, http.StatusOK, newList(ms, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(ms, ""))
 }
 
 // apiSetMember: PUT /api/v1/schools/{school}/groups/{group}/members/{user} {"role"}.
 func (s *Server) apiSetMember(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		Role string `json:"role"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if in.Role == "" {
@@ -244,7 +245,7 @@ func (s *Server) apiSetMember(w http.ResponseWriter, r *http.Request) {
 	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
 	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
 	if err := s.db.SetMember(r.Context(), sc.ID, schulhof.GroupID(g), schulhof.UserID(u), schulhof.MemberRole(in.Role)); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -254,13 +255,13 @@ func (s *Server) apiSetMember(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
 	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
 	if err := s.db.RemoveMember(r.Context(), sc.ID, schulhof.GroupID(g), schulhof.UserID(u)); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -270,34 +271,34 @@ func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showGroupsPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.renderGroups(w, r, sc, s.schoolView(r, sc, "groups.title"), http.StatusOK)
+	s.renderGroups(w, r, sc, s.SchoolView(r, sc, "groups.title"), http.StatusOK)
 }
 
-func (s *Server) renderGroups(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *view, status int) {
+func (s *Server) renderGroups(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *kit.View, status int) {
 	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, MemberCounts: true})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v.Data = map[string]any{"Groups": gs, "Kinds": schulhof.GroupKinds}
-	s.render(w, r, status, "groups", v)
+	s.Render(w, r, status, "groups", v)
 }
 
 // createGroupFromForm: POST /s/{school}/groups.
 func (s *Server) createGroupFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	g := &schulhof.Group{SchoolID: sc.ID, Name: r.PostFormValue("name"), Kind: schulhof.GroupKind(r.PostFormValue("kind"))}
 	if err := s.db.CreateGroup(r.Context(), g); err != nil {
-		v := s.schoolView(r, sc, "groups.title")
+		v := s.SchoolView(r, sc, "groups.title")
 		v.Form["name"], v.Form["kind"] = r.PostFormValue("name"), r.PostFormValue("kind")
-		s.renderGroups(w, r, sc, v, s.formError(r, v, err))
+		s.renderGroups(w, r, sc, v, s.FormError(r, v, err))
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/groups/"+strconv.FormatInt(int64(g.ID), 10)+"?flash=saved", http.StatusSeeOther)
@@ -310,18 +311,18 @@ func (s *Server) showGroupPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderGroup(w, r, sc, g, s.schoolView(r, sc, "group.title"), http.StatusOK)
+	s.renderGroup(w, r, sc, g, s.SchoolView(r, sc, "group.title"), http.StatusOK)
 }
 
-func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, sc *schulhof.School, g *schulhof.Group, v *view, status int) {
+func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, sc *schulhof.School, g *schulhof.Group, v *kit.View, status int) {
 	ms, err := s.db.FindMembers(r.Context(), sc.ID, g.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v.Title = g.Name
 	v.Data = map[string]any{"Group": g, "Members": ms}
-	s.render(w, r, status, "group", v)
+	s.Render(w, r, status, "group", v)
 }
 
 // groupFormAction handles the forms of the group page:
@@ -369,8 +370,8 @@ func (s *Server) groupFormAction(w http.ResponseWriter, r *http.Request) {
 		err = schulhof.Errorf(schulhof.ENotFound, "error.not_found")
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "group.title")
-		s.renderGroup(w, r, sc, g, v, s.formError(r, v, err))
+		v := s.SchoolView(r, sc, "group.title")
+		s.renderGroup(w, r, sc, g, v, s.FormError(r, v, err))
 		return
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)

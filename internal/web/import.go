@@ -9,6 +9,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/csvimport"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // importRequest is a file with its mapping and options, from the API's
@@ -31,14 +32,14 @@ func (s *Server) runImport(r *http.Request, sc *schulhof.School, req importReque
 		m = f.GuessMapping()
 	}
 	if miss := m.Missing(); len(miss) > 0 {
-		return f, m, nil, schulhof.Errorf(schulhof.EInvalid, "import.unmapped", i18n.T(info(r).lang, "field."+string(miss[0])))
+		return f, m, nil, schulhof.Errorf(schulhof.EInvalid, "import.unmapped", i18n.T(kit.Info(r).Lang, "field."+string(miss[0])))
 	}
 	rows, errs := f.Rows(m, req.role)
 	rep, err := s.db.ImportUsers(r.Context(), sc.ID, rows, errs, req.opts)
 	if rep != nil {
 		for i := range rep.Errors {
 			e := &rep.Errors[i]
-			e.Message = i18n.T(info(r).lang, e.Key, e.Args...)
+			e.Message = i18n.T(kit.Info(r).Lang, e.Key, e.Args...)
 		}
 	}
 	return f, m, rep, err
@@ -58,26 +59,26 @@ func parseRole(v string) schulhof.Role {
 func (s *Server) apiImportUsers(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	if v := q.Get("role"); v != "" {
 		if role, ok := schulhof.ParseRole(v); !ok || role == schulhof.RoleOperator {
-			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "user.role.invalid"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "user.role.invalid"))
 			return
 		}
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, csvimport.MaxSize))
 	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "import.too_large", csvimport.MaxSize>>20))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EInvalid, "import.too_large", csvimport.MaxSize>>20))
 		return
 	}
 	req := importRequest{data: data, role: parseRole(q.Get("role")),
 		opts: schulhof.ImportOptions{DryRun: q.Get("dry_run") != "false", KeepMissing: q.Get("keep_missing") == "true"}}
 	f, err := csvimport.Parse(data)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, fl := range csvimport.Fields {
@@ -92,7 +93,7 @@ func (s *Server) apiImportUsers(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if idx < 0 {
-				s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "import.no_such_column", h))
+				s.Fail(w, r, schulhof.Errorf(schulhof.EInvalid, "import.no_such_column", h))
 				return
 			}
 			req.mapping[fl] = idx
@@ -100,18 +101,18 @@ func (s *Server) apiImportUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	_, _, rep, err := s.runImport(r, sc, req)
 	if err != nil && rep == nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err != nil {
-		e := asDomainError(err)
-		writeJSON(w, statusOf(e.Code), struct {
+		e := kit.DomainError(err)
+		kit.WriteJSON(w, kit.StatusOf(e.Code), struct {
 			*schulhof.ImportReport
-			Error apiError `json:"error"`
-		}{rep, apiError{Code: string(e.Code), Message: i18n.T(info(r).lang, e.Key, e.Args...)}})
+			Error kit.APIError `json:"error"`
+		}{rep, kit.APIError{Code: string(e.Code), Message: i18n.T(kit.Info(r).Lang, e.Key, e.Args...)}})
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	kit.WriteJSON(w, http.StatusOK, rep)
 }
 
 // importView is what the import page shows.
@@ -132,12 +133,12 @@ type importView struct {
 func (s *Server) showImportPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.schoolView(r, sc, "import.title")
+	v := s.SchoolView(r, sc, "import.title")
 	v.Data = &importView{Step: "upload", Roles: schulhof.Roles, Role: "student"}
-	s.render(w, r, http.StatusOK, "import", v)
+	s.Render(w, r, http.StatusOK, "import", v)
 }
 
 // submitImport: POST /s/{school}/import. With a file upload it starts a
@@ -146,15 +147,15 @@ func (s *Server) showImportPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) submitImport(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, csvimport.MaxSize*2)
-	v := s.schoolView(r, sc, "import.title")
+	v := s.SchoolView(r, sc, "import.title")
 	iv := &importView{Step: "upload", Roles: schulhof.Roles, Fields: csvimport.Fields}
 	v.Data = iv
 	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
-		s.render(w, r, s.formError(r, v, schulhof.Errorf(schulhof.EInvalid, "import.too_large", csvimport.MaxSize>>20)), "import", v)
+		s.Render(w, r, s.FormError(r, v, schulhof.Errorf(schulhof.EInvalid, "import.too_large", csvimport.MaxSize>>20)), "import", v)
 		return
 	}
 	iv.Role, iv.Keep = r.FormValue("role"), r.FormValue("keep_missing") == "on"
@@ -166,7 +167,7 @@ func (s *Server) submitImport(w http.ResponseWriter, r *http.Request) {
 		data, err = base64.StdEncoding.DecodeString(r.FormValue("data"))
 	}
 	if err != nil || len(data) == 0 {
-		s.render(w, r, s.formError(r, v, schulhof.Errorf(schulhof.EInvalid, "import.no_file")), "import", v)
+		s.Render(w, r, s.FormError(r, v, schulhof.Errorf(schulhof.EInvalid, "import.no_file")), "import", v)
 		return
 	}
 	req := importRequest{data: data, role: parseRole(iv.Role),
@@ -194,9 +195,9 @@ func (s *Server) submitImport(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	if err != nil {
-		status = s.formError(r, v, err)
+		status = s.FormError(r, v, err)
 	} else if !req.opts.DryRun {
 		iv.Step = "done"
 	}
-	s.render(w, r, status, "import", v)
+	s.Render(w, r, status, "import", v)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/letters"
 	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // letterSelection says whose letters to print. Printing a letter sets a
@@ -138,22 +139,22 @@ func sendPDF(w http.ResponseWriter, name string, pdf []byte) {
 func (s *Server) apiLetters(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var sel letterSelection
-	if err := readJSON(r, &sel); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &sel); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	us, err := s.selectLetterUsers(r.Context(), sc, sel)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	pdf, err := s.makeLetters(r.Context(), sc, s.baseURL(r), us)
+	pdf, err := s.makeLetters(r.Context(), sc, s.BaseURL(r), us)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	sendPDF(w, "zugangsdaten-"+sc.Slug+".pdf", pdf)
@@ -163,28 +164,28 @@ func (s *Server) apiLetters(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showLettersPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.schoolView(r, sc, "letters.title")
+	v := s.SchoolView(r, sc, "letters.title")
 	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v.Data = map[string]any{"Groups": gs, "Roles": schulhof.Roles}
-	s.render(w, r, http.StatusOK, "letters", v)
+	s.Render(w, r, http.StatusOK, "letters", v)
 }
 
 // submitLetters: POST /s/{school}/letters -> the PDF.
 func (s *Server) submitLetters(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.EInvalid, "error.bad_form"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EInvalid, "error.bad_form"))
 		return
 	}
 	sel := letterSelection{Role: r.PostFormValue("role"), OnlyNew: r.PostFormValue("only_new") == "on" || r.PostFormValue("only_new") == "1"}
@@ -195,13 +196,13 @@ func (s *Server) submitLetters(w http.ResponseWriter, r *http.Request) {
 	us, err := s.selectLetterUsers(r.Context(), sc, sel)
 	var pdf []byte
 	if err == nil {
-		pdf, err = s.makeLetters(r.Context(), sc, s.baseURL(r), us)
+		pdf, err = s.makeLetters(r.Context(), sc, s.BaseURL(r), us)
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "letters.title")
+		v := s.SchoolView(r, sc, "letters.title")
 		gs, _ := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
 		v.Data = map[string]any{"Groups": gs, "Roles": schulhof.Roles}
-		s.render(w, r, s.formError(r, v, err), "letters", v)
+		s.Render(w, r, s.FormError(r, v, err), "letters", v)
 		return
 	}
 	sendPDF(w, "zugangsdaten-"+sc.Slug+".pdf", pdf)

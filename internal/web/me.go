@@ -13,6 +13,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/timetable"
 	"github.com/schulhof/schulhof/internal/totp"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // me is the logged-in user as GET /api/v1/me shows them: the user's
@@ -62,7 +63,7 @@ func (s *Server) meOf(ctx context.Context, u *schulhof.User, school *schulhof.Sc
 	}
 	var err error
 	if out.School == nil {
-		if out.School, err = s.schools.get(ctx, u.SchoolID); err != nil {
+		if out.School, err = s.School(ctx, u.SchoolID); err != nil {
 			return nil, err
 		}
 	}
@@ -101,59 +102,59 @@ func (s *Server) meOf(ctx context.Context, u *schulhof.User, school *schulhof.Sc
 
 // apiMe: GET /api/v1/me.
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
-	out, err := s.meOf(r.Context(), authOf(r).user, authOf(r).school)
+	out, err := s.meOf(r.Context(), kit.AuthOf(r).User, kit.AuthOf(r).School)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	kit.WriteJSON(w, http.StatusOK, out)
 }
 
 // showStartPage: GET /, the first thing everyone sees: who they are, their
 // school, class and groups; admins get their shortcuts.
 func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	m, err := s.meOf(r.Context(), a.user, a.school)
+	a := kit.AuthOf(r)
+	m, err := s.meOf(r.Context(), a.User, a.School)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	if a.school != nil && a.user.SchoolID == a.school.ID {
-		if m.Assignments, err = s.assignmentsPageData(r, a.school); err != nil {
-			s.fail(w, r, err)
+	if a.School != nil && a.User.SchoolID == a.School.ID {
+		if m.Assignments, err = s.assignmentsPageData(r, a.School); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
-		if m.Changes, err = s.changesSoon(r, a.school); err != nil {
-			s.fail(w, r, err)
+		if m.Changes, err = s.changesSoon(r, a.School); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
-		if m.Exams, err = s.upcomingExams(r.Context(), a.user, a.school, 28); err != nil {
-			s.fail(w, r, err)
+		if m.Exams, err = s.upcomingExams(r.Context(), a.User, a.School, 28); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
 		// rooms not made yet have no messages: no need to make them here
-		rooms, err := s.db.FindRooms(r.Context(), a.user)
+		rooms, err := s.db.FindRooms(r.Context(), a.User)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		for _, room := range rooms {
 			if room.Unread > 0 {
-				nameRoom(room, info(r).lang)
+				nameRoom(room, kit.Info(r).Lang)
 				m.Unread = append(m.Unread, room)
 			}
 		}
 	}
-	v := s.newView(r, "start.title")
+	v := s.NewView(r, "start.title")
 	v.Data = m
-	s.render(w, r, http.StatusOK, "start", v)
+	s.Render(w, r, http.StatusOK, "start", v)
 }
 
 // showProfilePage: GET /profile.
 func (s *Server) showProfilePage(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "profile.title")
+	v := s.NewView(r, "profile.title")
 	s.fillProfile(r, v)
-	s.render(w, r, http.StatusOK, "profile", v)
+	s.Render(w, r, http.StatusOK, "profile", v)
 }
 
 type profileData struct {
@@ -171,20 +172,20 @@ type profileData struct {
 	CalendarURL    string // the private iCalendar feed
 }
 
-func (s *Server) fillProfile(r *http.Request, v *view) *profileData {
-	a := authOf(r)
-	d := &profileData{Me: a.user, CanTOTP: a.user.Role.IsStaff(), MustSetTOTP: gate(a) == schulhof.ETwoFactorSetup}
-	if a.school != nil && a.user.SchoolID == a.school.ID {
-		d.DAVLogin = a.user.Login + "@" + a.school.Slug
-		d.DAVBase = s.baseURL(r) + "/dav/home/"
-		if tok, err := s.db.CalendarToken(r.Context(), a.user.ID, false); err == nil {
+func (s *Server) fillProfile(r *http.Request, v *kit.View) *profileData {
+	a := kit.AuthOf(r)
+	d := &profileData{Me: a.User, CanTOTP: a.User.Role.IsStaff(), MustSetTOTP: gate(a) == schulhof.ETwoFactorSetup}
+	if a.School != nil && a.User.SchoolID == a.School.ID {
+		d.DAVLogin = a.User.Login + "@" + a.School.Slug
+		d.DAVBase = s.BaseURL(r) + "/dav/home/"
+		if tok, err := s.db.CalendarToken(r.Context(), a.User.ID, false); err == nil {
 			d.CalendarURL = s.feedURL(r, tok)
 		} else {
-			info(r).log().Error("calendar token", "err", err)
+			kit.Info(r).Log().Error("calendar token", "err", err)
 		}
-		ps, err := s.db.FindAppPasswords(r.Context(), a.user.ID)
+		ps, err := s.db.FindAppPasswords(r.Context(), a.User.ID)
 		if err != nil {
-			info(r).log().Error("app passwords", "err", err)
+			kit.Info(r).Log().Error("app passwords", "err", err)
 		}
 		d.AppPasswords = ps
 	}
@@ -195,10 +196,10 @@ func (s *Server) fillProfile(r *http.Request, v *view) *profileData {
 // submitLanguage: POST /profile/language. An empty choice means "as the
 // browser says", so the cookie goes too.
 func (s *Server) submitLanguage(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
+	a := kit.AuthOf(r)
 	lang := r.PostFormValue("language")
-	if _, err := s.db.UpdateUser(r.Context(), a.user.SchoolID, a.user.ID, schulhof.UserUpdate{Language: &lang}); err != nil {
-		s.fail(w, r, err)
+	if _, err := s.db.UpdateUser(r.Context(), a.User.SchoolID, a.User.ID, schulhof.UserUpdate{Language: &lang}); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	s.setLanguageCookie(w, r, lang)
@@ -207,7 +208,7 @@ func (s *Server) submitLanguage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) setLanguageCookie(w http.ResponseWriter, r *http.Request, lang string) {
 	c := &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode,
-		Secure: s.isHTTPS(r) || s.cfg.SecureCookies}
+		Secure: s.IsHTTPS(r) || s.cfg.SecureCookies}
 	if lang == "" {
 		c.MaxAge = -1
 	}
@@ -227,65 +228,65 @@ func (s *Server) submitAnonymousLanguage(w http.ResponseWriter, r *http.Request)
 // submitTOTPSetup: POST /profile/totp/setup makes a new secret and shows
 // it as a QR code; it is only switched on once a code from it is entered.
 func (s *Server) submitTOTPSetup(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	if !a.user.Role.IsStaff() {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+	a := kit.AuthOf(r)
+	if !a.User.Role.IsStaff() {
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
-	if a.user.TOTPEnabled {
+	if a.User.TOTPEnabled {
 		http.Redirect(w, r, "/profile", http.StatusSeeOther)
 		return
 	}
 	secret := totp.NewSecret()
-	if err := s.db.SetTOTP(r.Context(), a.user.ID, secret, false); err != nil {
-		s.fail(w, r, err)
+	if err := s.db.SetTOTP(r.Context(), a.User.ID, secret, false); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	s.showTOTPSetup(w, r, secret, nil)
 }
 
 func (s *Server) showTOTPSetup(w http.ResponseWriter, r *http.Request, secret string, err error) {
-	a := authOf(r)
-	v := s.newView(r, "profile.title")
+	a := kit.AuthOf(r)
+	v := s.NewView(r, "profile.title")
 	d := s.fillProfile(r, v)
-	account := a.user.Login
-	if a.school != nil {
-		account += "@" + a.school.Slug
+	account := a.User.Login
+	if a.School != nil {
+		account += "@" + a.School.Slug
 	}
 	png, qerr := qrcode.Encode(totp.URI("Schulhof", account, secret), qrcode.Medium, 256)
 	if qerr != nil {
-		s.fail(w, r, qerr)
+		s.Fail(w, r, qerr)
 		return
 	}
 	d.TOTPSetup, d.TOTPSecret = true, secret
 	d.TOTPQR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 	status := http.StatusOK
 	if err != nil {
-		status = s.formError(r, v, err)
+		status = s.FormError(r, v, err)
 	}
-	s.render(w, r, status, "profile", v)
+	s.Render(w, r, status, "profile", v)
 }
 
 // submitTOTPEnable: POST /profile/totp/enable with the first code.
 func (s *Server) submitTOTPEnable(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	secret, _, err := s.db.TOTPSecret(r.Context(), a.user.ID)
-	if err != nil || secret == "" || !a.user.Role.IsStaff() {
+	a := kit.AuthOf(r)
+	secret, _, err := s.db.TOTPSecret(r.Context(), a.User.ID)
+	if err != nil || secret == "" || !a.User.Role.IsStaff() {
 		http.Redirect(w, r, "/profile", http.StatusSeeOther)
 		return
 	}
-	step, ok := totp.Check(secret, r.PostFormValue("code"), s.now())
+	step, ok := totp.Check(secret, r.PostFormValue("code"), s.Now())
 	if !ok {
 		s.showTOTPSetup(w, r, secret, &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
 			Fields: []schulhof.FieldError{{Field: "code", Key: "auth.totp_wrong"}}})
 		return
 	}
-	if err := s.db.SetTOTP(r.Context(), a.user.ID, secret, true); err != nil {
-		s.fail(w, r, err)
+	if err := s.db.SetTOTP(r.Context(), a.User.ID, secret, true); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
-	if err := s.db.UseTOTPStep(r.Context(), a.user.ID, step); err != nil {
-		s.fail(w, r, err)
+	if err := s.db.UseTOTPStep(r.Context(), a.User.ID, step); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/profile?flash=totp_on", http.StatusSeeOther)
@@ -294,24 +295,24 @@ func (s *Server) submitTOTPEnable(w http.ResponseWriter, r *http.Request) {
 // submitTOTPDisable: POST /profile/totp/disable, with the password. Not
 // allowed where the school requires two-factor for staff.
 func (s *Server) submitTOTPDisable(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	if a.school != nil && a.school.Require2FA && a.user.Role.IsStaff() {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "totp.required_by_school"))
+	a := kit.AuthOf(r)
+	if a.School != nil && a.School.Require2FA && a.User.Role.IsStaff() {
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "totp.required_by_school"))
 		return
 	}
 	if err := s.confirmPassword(r, r.PostFormValue("password"), "disable_password"); err != nil {
 		if !schulhof.Match(err, schulhof.EInvalid) {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
-		v := s.newView(r, "profile.title")
+		v := s.NewView(r, "profile.title")
 		s.fillProfile(r, v)
 		v.Fields["disable_password"] = v.T("password.current_wrong")
-		s.render(w, r, http.StatusUnprocessableEntity, "profile", v)
+		s.Render(w, r, http.StatusUnprocessableEntity, "profile", v)
 		return
 	}
-	if err := s.db.SetTOTP(r.Context(), a.user.ID, "", false); err != nil {
-		s.fail(w, r, err)
+	if err := s.db.SetTOTP(r.Context(), a.User.ID, "", false); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/profile?flash=totp_off", http.StatusSeeOther)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -12,59 +11,8 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
-
-type ctxKey int
-
-const (
-	requestKey ctxKey = iota
-	authKey
-)
-
-// requestInfo is what the outermost middleware knows of a request.
-type requestInfo struct {
-	id     string
-	base   *slog.Logger
-	lang   string
-	route  string // the matched pattern, set by the route table
-	user   schulhof.UserID
-	school schulhof.SchoolID
-}
-
-// log returns the request's logger with its id and user. It is built on
-// demand: most requests log nothing above debug level, and attaching
-// attributes allocates.
-func (ri *requestInfo) log() *slog.Logger {
-	l := ri.base.With("request_id", ri.id)
-	if ri.user != 0 {
-		l = l.With("user_id", ri.user, "school_id", ri.school)
-	}
-	return l
-}
-
-// auth is who makes a request; nil fields mean anonymous.
-type auth struct {
-	user      *schulhof.User
-	session   *schulhof.Session
-	tokenHash []byte
-	school    *schulhof.School // the user's own school; nil for operators
-	bearer    bool
-}
-
-func info(r *http.Request) *requestInfo {
-	if i, ok := r.Context().Value(requestKey).(*requestInfo); ok {
-		return i
-	}
-	return &requestInfo{base: slog.Default(), lang: "de"}
-}
-
-func authOf(r *http.Request) *auth {
-	a, _ := r.Context().Value(authKey).(*auth)
-	if a == nil {
-		return &auth{}
-	}
-	return a
-}
 
 // statusWriter remembers the status for logs and metrics.
 type statusWriter struct {
@@ -95,22 +43,22 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		b := make([]byte, 8)
 		rand.Read(b)
-		ri := &requestInfo{id: hex.EncodeToString(b), base: s.log, lang: i18n.Pick("", r.Header.Get("Accept-Language"))}
+		ri := &kit.RequestInfo{ID: hex.EncodeToString(b), Base: s.Log, Lang: i18n.Pick("", r.Header.Get("Accept-Language"))}
 		if c, err := r.Cookie("lang"); err == nil {
-			ri.lang = i18n.Pick(c.Value, "")
+			ri.Lang = i18n.Pick(c.Value, "")
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		w.Header().Set("X-Request-Id", ri.id)
+		w.Header().Set("X-Request-Id", ri.ID)
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
 		defer func() {
 			if p := recover(); p != nil {
-				ri.log().Error("panic", "panic", p, "path", r.URL.Path)
+				ri.Log().Error("panic", "panic", p, "path", r.URL.Path)
 				if sw.status == 0 {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
 			}
-			route := ri.route
+			route := ri.Route
 			if route == "" {
 				route = "unmatched"
 			}
@@ -124,13 +72,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			case sw.status >= 400:
 				level = slog.LevelInfo
 			}
-			if !s.log.Enabled(r.Context(), level) {
+			if !s.Log.Enabled(r.Context(), level) {
 				return
 			}
-			ri.log().Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", sw.status,
-				"duration_ms", d.Milliseconds(), "ip", s.clientIP(r))
+			ri.Log().Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", sw.status,
+				"duration_ms", d.Milliseconds(), "ip", s.ClientIP(r))
 		}()
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestKey, ri)))
+		next.ServeHTTP(sw, r.WithContext(kit.WithInfo(r.Context(), ri)))
 	})
 }
 
@@ -147,7 +95,7 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if s.isHTTPS(r) {
+		if s.IsHTTPS(r) {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		next.ServeHTTP(w, r)
@@ -172,11 +120,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		th := hashToken(tok)
-		now := s.now()
+		now := s.Now()
 		sess, user, err := s.db.FindSession(r.Context(), th, now)
 		if err != nil {
 			if !schulhof.Match(err, schulhof.EUnauthorized) {
-				info(r).log().Error("find session", "err", err)
+				kit.Info(r).Log().Error("find session", "err", err)
 			}
 			if !bearer {
 				s.clearSessionCookie(w, r)
@@ -184,10 +132,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		a := &auth{user: user, session: sess, tokenHash: th, bearer: bearer}
+		a := &kit.Auth{User: user, Session: sess, TokenHash: th, Bearer: bearer}
 		if user.SchoolID != 0 {
-			if a.school, err = s.schools.get(r.Context(), user.SchoolID); err != nil {
-				s.fail(w, r, err)
+			if a.School, err = s.School(r.Context(), user.SchoolID); err != nil {
+				s.Fail(w, r, err)
 				return
 			}
 		}
@@ -195,28 +143,28 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		// would serialise every page view on SQLite's one writer.
 		if now.Sub(sess.LastSeenAt) > 5*time.Minute {
 			if err := s.db.TouchSession(r.Context(), th, now); err != nil {
-				info(r).log().Warn("touch session", "err", err)
+				kit.Info(r).Log().Warn("touch session", "err", err)
 			}
 		}
-		ri := info(r)
+		ri := kit.Info(r)
 		if _, err := r.Cookie("lang"); err != nil || user.Language != "" {
-			ri.lang = i18n.Pick(user.Language, r.Header.Get("Accept-Language"))
+			ri.Lang = i18n.Pick(user.Language, r.Header.Get("Accept-Language"))
 		}
-		ri.user, ri.school = user.ID, user.SchoolID
-		ctx := context.WithValue(r.Context(), authKey, a)
-		ctx = schulhof.NewContextWithActor(ctx, &schulhof.Actor{User: user, IP: s.clientIP(r)})
+		ri.User, ri.School = user.ID, user.SchoolID
+		ctx := kit.WithAuth(r.Context(), a)
+		ctx = schulhof.NewContextWithActor(ctx, &schulhof.Actor{User: user, IP: s.ClientIP(r)})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // gate says what a logged-in user must do before anything else.
-func gate(a *auth) schulhof.ErrorCode {
+func gate(a *kit.Auth) schulhof.ErrorCode {
 	switch {
-	case a.session.TOTPPending:
+	case a.Session.TOTPPending:
 		return schulhof.ETOTPRequired
-	case a.user.MustChangePassword:
+	case a.User.MustChangePassword:
 		return schulhof.EPasswordChange
-	case a.school != nil && a.school.Require2FA && a.user.Role.IsStaff() && !a.user.TOTPEnabled:
+	case a.School != nil && a.School.Require2FA && a.User.Role.IsStaff() && !a.User.TOTPEnabled:
 		return schulhof.ETwoFactorSetup
 	}
 	return ""
@@ -227,8 +175,8 @@ func gate(a *auth) schulhof.ErrorCode {
 // is sent there first.
 func (s *Server) page(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := authOf(r)
-		if a.user == nil {
+		a := kit.AuthOf(r)
+		if a.User == nil {
 			target := "/login"
 			if r.Method == http.MethodGet && r.URL.Path != "/" {
 				target += "?next=" + urlQueryEscape(r.URL.RequestURI())
@@ -256,9 +204,9 @@ func (s *Server) page(h http.HandlerFunc) http.Handler {
 // api wraps a handler of the JSON API that needs a logged-in user.
 func (s *Server) api(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := authOf(r)
-		if a.user == nil {
-			s.fail(w, r, schulhof.Errorf(schulhof.EUnauthorized, "auth.required"))
+		a := kit.AuthOf(r)
+		if a.User == nil {
+			s.Fail(w, r, schulhof.Errorf(schulhof.EUnauthorized, "auth.required"))
 			return
 		}
 		switch g := gate(a); g {
@@ -267,7 +215,7 @@ func (s *Server) api(h http.HandlerFunc) http.Handler {
 			// a user who must change the password may still read who they
 			// are and change it
 			if !(g == schulhof.EPasswordChange && (r.URL.Path == "/api/v1/me" || r.URL.Path == "/api/v1/me/password")) {
-				s.fail(w, r, schulhof.Errorf(g, "auth."+string(g)))
+				s.Fail(w, r, schulhof.Errorf(g, "auth."+string(g)))
 				return
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/thumb"
 	"github.com/schulhof/schulhof/internal/userbytes"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // One file or folder: its preview (images, PDF, audio, video, text), its
@@ -68,7 +69,7 @@ const maxTextPreview = 64 << 10
 func (s *Server) showNodePage(w http.ResponseWriter, r *http.Request) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if n.IsFolder {
@@ -80,38 +81,38 @@ func (s *Server) showNodePage(w http.ResponseWriter, r *http.Request) {
 		Content: "/api/v1/schools/" + sc.Slug + "/nodes/" + id + "/content", Preview: previewKind(n.ContentType)}
 	if p.Preview == "text" {
 		if p.Text, p.Cut, err = s.textStart(r, n); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	if p.Versions, err = s.db.FindVersions(r.Context(), sc.ID, n.ID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if p.CanWrite, err = s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if p.CanWrite {
 		if p.Folders, err = s.folderChoices(r, sc, n.Space, ""); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	if p.Targets, err = s.copyTargets(r, sc); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.schoolView(r, sc, "files.title")
+	v := s.SchoolView(r, sc, "files.title")
 	v.Title = n.Name
 	v.Form["name"] = n.Name
 	v.Data = p
-	s.render(w, r, http.StatusOK, "node", v)
+	s.Render(w, r, http.StatusOK, "node", v)
 }
 
 // textStart reads the start of a text file, cut at a whole character.
 func (s *Server) textStart(r *http.Request, n *schulhof.Node) (string, bool, error) {
-	rd, err := s.blobs.Open(r.Context(), blob.Key(n.BlobKey))
+	rd, err := s.Blobs.Open(r.Context(), blob.Key(n.BlobKey))
 	if err != nil {
 		return "", false, err
 	}
@@ -155,10 +156,10 @@ func (s *Server) folderChoices(r *http.Request, sc *schulhof.School, space schul
 // copyTargets are the actor's own folder and the folders of the groups
 // they may write in (as a whole: leaders and admins), each at the top.
 func (s *Server) copyTargets(r *http.Request, sc *schulhof.School) ([]copyTarget, error) {
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	var out []copyTarget
 	if u.SchoolID == sc.ID {
-		out = append(out, copyTarget{Value: "user:" + strconv.FormatInt(int64(u.ID), 10) + ":0", Label: i18n.T(info(r).lang, "files.mine")})
+		out = append(out, copyTarget{Value: "user:" + strconv.FormatInt(int64(u.ID), 10) + ":0", Label: i18n.T(kit.Info(r).Lang, "files.mine")})
 	}
 	f := schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID}
 	if schulhof.CanManageGroup(u, sc.ID) {
@@ -229,16 +230,16 @@ func (s *Server) apiCopyNode(w http.ResponseWriter, r *http.Request) {
 		Parent schulhof.NodeID `json:"parent"`
 		Name   string          `json:"name"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	_, cp, err := s.copyNode(r, in.Space, in.Parent, in.Name)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, cp)
+	kit.WriteJSON(w, http.StatusCreated, cp)
 }
 
 // renameFromForm: POST /s/{school}/nodes/{node}/rename.
@@ -248,7 +249,7 @@ func (s *Server) renameFromForm(w http.ResponseWriter, r *http.Request) {
 		n, err = s.moveNode(r, sc, n, acc, n.ParentID, r.PostFormValue("name"))
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, nodeURL(sc, n)+"?flash=saved", http.StatusSeeOther)
@@ -270,7 +271,7 @@ func (s *Server) moveFromForm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, folderPage(sc, n)+"&flash=saved", http.StatusSeeOther)
@@ -279,18 +280,18 @@ func (s *Server) moveFromForm(w http.ResponseWriter, r *http.Request) {
 // copyFromForm: POST /s/{school}/nodes/{node}/copy (target "kind:id:folder").
 func (s *Server) copyFromForm(w http.ResponseWriter, r *http.Request) {
 	// the school first: another school's path is not found, whatever the form says
-	if _, err := s.schoolFromPath(r); err != nil {
-		s.fail(w, r, err)
+	if _, err := s.SchoolFromPath(r); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	space, parent, err := parseTarget(r.PostFormValue("target"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	sc, cp, err := s.copyNode(r, space, parent, strings.TrimSpace(r.PostFormValue("name")))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, folderPage(sc, cp)+"&flash=copied", http.StatusSeeOther)
@@ -300,10 +301,10 @@ func (s *Server) copyFromForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) restoreVersionFromForm(w http.ResponseWriter, r *http.Request) {
 	back, err := s.restoreVersion(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	sc, _ := s.schoolFromPath(r)
+	sc, _ := s.SchoolFromPath(r)
 	http.Redirect(w, r, nodeURL(sc, back)+"?flash=restored", http.StatusSeeOther)
 }
 
@@ -319,7 +320,7 @@ func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	etag := `"t-` + n.SHA256 + `"`
@@ -334,17 +335,17 @@ func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
 		// decoding a camera photo takes a core for a moment
 		done, err := s.thumbWork.Enter(r.Context())
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		data, err = s.makeThumb(r, n)
 		done()
 		if errors.Is(err, thumb.ErrNotImage) {
-			s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "file.not_found"))
+			s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "file.not_found"))
 			return
 		}
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		s.thumbs.Put(n.SHA256, data)
@@ -354,7 +355,7 @@ func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) makeThumb(r *http.Request, n *schulhof.Node) ([]byte, error) {
-	rd, err := s.blobs.Open(r.Context(), blob.Key(n.BlobKey))
+	rd, err := s.Blobs.Open(r.Context(), blob.Key(n.BlobKey))
 	if err != nil {
 		return nil, err
 	}

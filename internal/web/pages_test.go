@@ -381,7 +381,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // TestMessageCatalog: every key the code and templates use is in the
 // catalog, in German and English.
 func TestMessageCatalog(t *testing.T) {
-	keyPattern := regexp.MustCompile(`(?:Errorf\(schulhof\.\w+, |Key: +|\.T |lineErr\(\w+\.Line, |Add\("\w+", |newView\(r, |schoolView\(r, sc, |problems, |T\(\w+, |fail\(|lineError\([\w.]+, |Invalid\("\w+", )"([a-z_]+\.[a-z_.]+)"`)
+	keyPattern := regexp.MustCompile(`(?:Errorf\(schulhof\.\w+, |Key: +|\.T |lineErr\(\w+\.Line, |Add\("\w+", |[nN]ewView\(r, |[sS]choolView\(r, sc, |problems, |T\(\w+, |fail\(|lineError\([\w.]+, |Invalid\("\w+", )"([a-z_]+\.[a-z_.]+)"`)
 	var missing []string
 	filepath.Walk("../..", func(path string, info os.FileInfo, err error) error {
 		if err == nil && info.IsDir() && strings.HasPrefix(info.Name(), ".") && path != "../.." {

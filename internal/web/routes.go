@@ -10,6 +10,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/dav"
+	"github.com/schulhof/schulhof/internal/web/kit"
 
 	_ "embed"
 )
@@ -25,7 +26,7 @@ func (s *Server) routes() http.Handler {
 	handle := func(pattern string, h http.Handler) {
 		s.patterns = append(s.patterns, pattern)
 		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			info(r).route = pattern // for the metrics and the log
+			kit.Info(r).Route = pattern // for the metrics and the log
 			h.ServeHTTP(w, r)
 		}))
 	}
@@ -289,7 +290,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/schools/{school}/audit", api(s.apiAudit))
 	handle("GET /api/v1/audit", api(s.apiAudit))
 	// WebDAV authenticates every request by HTTP Basic itself
-	davHandler := dav.New(s.db, s.blobs, s, s)
+	davHandler := dav.New(s.db, s.Blobs, s, s)
 	davHandler.Keep = s.keepVersions()
 	handle("/dav/", davHandler)
 	fn("/api/", s.apiNotFound)
@@ -300,7 +301,7 @@ func (s *Server) routes() http.Handler {
 	// CSRF; scripts and apps with a bearer token send neither header.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.cross_origin"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.cross_origin"))
 	}))
 	return s.observe(s.secureHeaders(csrf.Handler(s.authenticate(mux))))
 }
@@ -328,7 +329,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := s.db.Ping(ctx); err != nil {
-		info(r).log().Error("readyz", "err", err)
+		kit.Info(r).Log().Error("readyz", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("database unreachable\n"))
 		return
@@ -344,9 +345,9 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 // pageNotFound answers unknown pages with the error page, in the user's
 // language.
 func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
+	s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
+	s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "error.not_found"))
 }

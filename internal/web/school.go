@@ -5,29 +5,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/holidays"
-	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // schoolFromPath resolves {school} (the slug) and checks that the user
 // belongs to it. Another school's existence is not confirmed: it is
-// ENotFound, the same as a school that does not exist.
-func (s *Server) schoolFromPath(r *http.Request) (*schulhof.School, error) {
-	a := authOf(r)
-	sc, err := s.db.FindSchoolBySlug(r.Context(), r.PathValue("school"))
-	if err != nil {
-		return nil, err
-	}
-	if !schulhof.CanViewSchool(a.user, sc.ID) {
-		return nil, schulhof.Errorf(schulhof.ENotFound, "school.not_found")
-	}
-	return sc, nil
-}
-
 // schoolInput is a new school as POST /api/v1/schools takes it.
 type schoolInput struct {
 	Slug       string `json:"slug"`
@@ -40,28 +25,28 @@ type schoolInput struct {
 // apiListSchools: GET /api/v1/schools: all for the operator, one's own
 // for everyone else.
 func (s *Server) apiListSchools(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
-	if schulhof.CanManageSchools(a.user) {
+	a := kit.AuthOf(r)
+	if schulhof.CanManageSchools(a.User) {
 		all, err := s.db.FindSchools(r.Context())
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, newList(all, ""))
+		kit.WriteJSON(w, http.StatusOK, kit.NewList(all, ""))
 		return
 	}
-	writeJSON(w, http.StatusOK, newList([]*schulhof.School{a.school}, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList([]*schulhof.School{a.School}, ""))
 }
 
 // apiCreateSchool: POST /api/v1/schools (operator only).
 func (s *Server) apiCreateSchool(w http.ResponseWriter, r *http.Request) {
-	if !schulhof.CanManageSchools(authOf(r).user) {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
 	var in schoolInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	sc := &schulhof.School{Slug: in.Slug, Name: in.Name, State: in.State, Type: in.SchoolType}
@@ -69,33 +54,33 @@ func (s *Server) apiCreateSchool(w http.ResponseWriter, r *http.Request) {
 		sc.Require2FA = *in.Require2FA
 	}
 	if err := s.db.CreateSchool(r.Context(), sc); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.startWithStateHolidays(r.Context(), sc)
-	writeJSON(w, http.StatusCreated, sc)
+	kit.WriteJSON(w, http.StatusCreated, sc)
 }
 
 // apiGetSchool: GET /api/v1/schools/{school}.
 func (s *Server) apiGetSchool(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sc)
+	kit.WriteJSON(w, http.StatusOK, sc)
 }
 
 // apiUpdateSchool: PATCH /api/v1/schools/{school} (the school's admins
 // and the operator).
 func (s *Server) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	if !schulhof.CanManageSchool(authOf(r).user, sc.ID) {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+	if !schulhof.CanManageSchool(kit.AuthOf(r).User, sc.ID) {
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
 	var in struct {
@@ -106,58 +91,58 @@ func (s *Server) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
 		Quotas     map[string]int64 `json:"quotas"`
 		ShowCodes  *bool            `json:"show_teacher_codes"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	up, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: in.Name, State: in.State, Type: in.SchoolType,
 		Require2FA: in.Require2FA, Quotas: in.Quotas, ShowTeacherCodes: in.ShowCodes})
-	s.schools.forget(sc.ID)
+	s.ForgetSchool(sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, up)
+	kit.WriteJSON(w, http.StatusOK, up)
 }
 
 // showSchoolsPage: GET /admin/schools (operator).
 func (s *Server) showSchoolsPage(w http.ResponseWriter, r *http.Request) {
-	if !schulhof.CanManageSchools(authOf(r).user) {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
-	v := s.newView(r, "schools.title")
+	v := s.NewView(r, "schools.title")
 	s.renderSchools(w, r, v, http.StatusOK)
 }
 
-func (s *Server) renderSchools(w http.ResponseWriter, r *http.Request, v *view, status int) {
+func (s *Server) renderSchools(w http.ResponseWriter, r *http.Request, v *kit.View, status int) {
 	all, err := s.db.FindSchools(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	op, err := s.db.FindOperator(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v.Data = map[string]any{"Schools": all, "Types": schulhof.SchoolTypes, "Operator": op}
-	s.render(w, r, status, "schools", v)
+	s.Render(w, r, status, "schools", v)
 }
 
 // createSchool: POST /admin/schools.
 func (s *Server) createSchool(w http.ResponseWriter, r *http.Request) {
-	if !schulhof.CanManageSchools(authOf(r).user) {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
 	sc := &schulhof.School{Slug: r.PostFormValue("slug"), Name: r.PostFormValue("name"), State: r.PostFormValue("state"), Type: r.PostFormValue("school_type")}
 	if err := s.db.CreateSchool(r.Context(), sc); err != nil {
-		v := s.newView(r, "schools.title")
+		v := s.NewView(r, "schools.title")
 		for _, k := range []string{"slug", "name", "state", "school_type"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
-		s.renderSchools(w, r, v, s.formError(r, v, err))
+		s.renderSchools(w, r, v, s.FormError(r, v, err))
 		return
 	}
 	s.startWithStateHolidays(r.Context(), sc)
@@ -167,12 +152,12 @@ func (s *Server) createSchool(w http.ResponseWriter, r *http.Request) {
 // settingsSchool resolves {school} for a change of its settings; when
 // that fails it has answered the request and returns false.
 func (s *Server) settingsSchool(w http.ResponseWriter, r *http.Request) (*schulhof.School, bool) {
-	sc, err := s.schoolFromPath(r)
-	if err == nil && !schulhof.CanManageSchool(authOf(r).user, sc.ID) {
+	sc, err := s.SchoolFromPath(r)
+	if err == nil && !schulhof.CanManageSchool(kit.AuthOf(r).User, sc.ID) {
 		err = schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	return sc, true
@@ -184,16 +169,16 @@ func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	v := s.schoolView(r, sc, "settings.title")
+	v := s.SchoolView(r, sc, "settings.title")
 	data := s.settingsData(sc)
 	tok, err := s.db.InfoToken(r.Context(), sc.ID, false)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	data["InfoURL"] = s.baseURL(r) + "/info/" + tok
+	data["InfoURL"] = s.BaseURL(r) + "/info/" + tok
 	v.Data = data
-	s.render(w, r, http.StatusOK, "settings", v)
+	s.Render(w, r, http.StatusOK, "settings", v)
 }
 
 // saveSchoolSettings: POST /s/{school}/settings.
@@ -209,15 +194,15 @@ func (s *Server) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: &name, State: &state, Type: &typ, Require2FA: &req,
 			Quotas: quotas, ShowTeacherCodes: &codes})
-		s.schools.forget(sc.ID)
+		s.ForgetSchool(sc.ID)
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "settings.title")
+		v := s.SchoolView(r, sc, "settings.title")
 		v.Data = s.settingsData(sc)
 		for _, k := range schulhof.QuotaKeys {
 			v.Form["quota_"+k] = r.PostFormValue("quota_" + k)
 		}
-		s.render(w, r, s.formError(r, v, err), "settings", v)
+		s.Render(w, r, s.FormError(r, v, err), "settings", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved", http.StatusSeeOther)
@@ -278,61 +263,4 @@ func quotasFromForm(r *http.Request) (map[string]int64, error) {
 		out[k] = mb << 20
 	}
 	return out, nil
-}
-
-// schoolView is a view about school sc, which for the operator is not
-// their own.
-func (s *Server) schoolView(r *http.Request, sc *schulhof.School, title string) *view {
-	v := s.newView(r, title)
-	v.School = sc
-	v.Admin = schulhof.CanManageUsers(authOf(r).user, sc.ID)
-	return v
-}
-
-// schoolCache keeps schools for a few seconds: every request of a logged-in
-// user needs theirs, and schools change a few times a year. A change made
-// on this node is seen at once; on another node within schoolCacheTTL.
-type schoolCache struct {
-	db      *sqlstore.DB
-	now     func() time.Time
-	mu      sync.Mutex
-	entries map[schulhof.SchoolID]cachedSchool
-}
-
-type cachedSchool struct {
-	school  *schulhof.School
-	fetched time.Time
-}
-
-const schoolCacheTTL = 5 * time.Second
-
-func newSchoolCache(db *sqlstore.DB) *schoolCache {
-	return &schoolCache{db: db, now: time.Now, entries: map[schulhof.SchoolID]cachedSchool{}}
-}
-
-func (c *schoolCache) get(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error) {
-	now := c.now()
-	c.mu.Lock()
-	e, ok := c.entries[id]
-	c.mu.Unlock()
-	if ok && now.Sub(e.fetched) < schoolCacheTTL {
-		return e.school, nil
-	}
-	sc, err := c.db.FindSchoolByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if len(c.entries) > 10_000 {
-		clear(c.entries)
-	}
-	c.entries[id] = cachedSchool{school: sc, fetched: now}
-	c.mu.Unlock()
-	return sc, nil
-}
-
-func (c *schoolCache) forget(id schulhof.SchoolID) {
-	c.mu.Lock()
-	delete(c.entries, id)
-	c.mu.Unlock()
 }

@@ -9,12 +9,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +21,9 @@ import (
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/push"
-	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/thumb"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // Config is what the web layer needs of the configuration.
@@ -71,20 +67,15 @@ type Config struct {
 // Server holds what the handlers share. It has no global state: tests run
 // many servers in one process.
 type Server struct {
+	*kit.Deps
 	cfg     Config
 	db      *sqlstore.DB
-	blobs   blob.Store
 	hasher  *password.Hasher
-	log     *slog.Logger
 	limiter *Limiter
 	// deviceKey signs device cookies (device.go)
 	deviceKey []byte
-	schools   *schoolCache
-	org       operatorCache
 	basic     basicCache
 	metrics   *metrics
-	pages     map[string]map[string]*template.Template // language -> page -> template
-	now       func() time.Time
 	handler   http.Handler
 	patterns  []string
 	// appending marks the resumable uploads a request is writing to, so
@@ -100,17 +91,15 @@ type Server struct {
 	usage       usageCache
 	feeds       feedCache
 	tt          timetableCaches
-	examBooks   *ttlCache[schulhof.SchoolID, *examBook]
+	examBooks   *kit.Cache[schulhof.SchoolID, *examBook]
 	examLocks   sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
 	// the messenger's live side
-	bus     bus.Bus
-	hub     *realtime.Hub
 	chatSub bus.Subscription
 	// sessionSub takes the ends of sessions from the bus; stopSessionWatch
 	// stops sending the store's to it
 	sessionSub       bus.Subscription
 	stopSessionWatch func()
-	audiences        *ttlCache[schulhof.RoomID, *schulhof.RoomAudience]
+	audiences        *kit.Cache[schulhof.RoomID, *schulhof.RoomAudience]
 	chatLimits       chatLimiter
 	typing           typingLimiter
 	pushMu           sync.Mutex
@@ -126,10 +115,10 @@ type Server struct {
 	pushDropped atomic.Int64
 	// pushSchools says per school whether any browser asked for
 	// notifications (kept ten seconds)
-	pushSchools *ttlCache[schulhof.SchoolID, bool]
+	pushSchools *kit.Cache[schulhof.SchoolID, bool]
 	// the whiteboard's
 	boards         liveBoards
-	boardAudiences *ttlCache[schulhof.BoardID, *schulhof.BoardAudience]
+	boardAudiences *kit.Cache[schulhof.BoardID, *schulhof.BoardAudience]
 	boardLimits    opLimiter
 	boardSub       bus.Subscription
 	boardOps       atomic.Int64 // stored by this node, for /metrics
@@ -137,10 +126,15 @@ type Server struct {
 
 // New builds the server and its route table.
 func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher, log *slog.Logger) (*Server, error) {
-	// the clock is the store's, read on every call, so that tests can move it
-	now := func() time.Time { return db.Now() }
-	s := &Server{cfg: cfg, db: db, blobs: blobs, hasher: hasher, log: log, now: now,
-		limiter: NewLimiter(now), schools: newSchoolCache(db), basic: basicCache{m: map[[32]byte]basicEntry{}}}
+	b := cfg.Bus
+	if b == nil {
+		b = bus.NewLocal()
+	}
+	deps := kit.NewDeps(kit.Site{PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy, Version: cfg.Version}, db,
+		// the clock is the store's, read on every call, so that tests can move it
+		func() time.Time { return db.Now() }, blobs, b, log)
+	s := &Server{Deps: deps, cfg: cfg, db: db, hasher: hasher,
+		limiter: NewLimiter(deps.Now), basic: basicCache{m: map[[32]byte]basicEntry{}}}
 	key, err := loadDeviceKey(context.Background(), db.SettingOnce)
 	if err != nil {
 		return nil, err
@@ -155,30 +149,24 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.usage.m = map[usageKey]usageEntry{}
 	s.feeds.m = map[string]cachedFeed{}
 	s.tt = newTimetableCaches()
-	s.examBooks = newTTLCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
-	s.audiences = newTTLCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000)
-	s.pushSchools = newTTLCache[schulhof.SchoolID, bool](10*time.Second, 10_000)
+	s.examBooks = kit.NewCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
+	s.audiences = kit.NewCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000)
+	s.pushSchools = kit.NewCache[schulhof.SchoolID, bool](10*time.Second, 10_000)
 	s.chatLimits.refill = chatRefill
 	if cfg.ChatEvery > 0 {
 		s.chatLimits.refill = cfg.ChatEvery
 	}
-	s.bus = cfg.Bus
-	if s.bus == nil {
-		s.bus = bus.NewLocal()
-	}
 	if err := s.startChat(); err != nil {
 		return nil, err
 	}
-	s.boardAudiences = newTTLCache[schulhof.BoardID, *schulhof.BoardAudience](5*time.Second, 20_000)
+	s.boardAudiences = kit.NewCache[schulhof.BoardID, *schulhof.BoardAudience](5*time.Second, 20_000)
 	if err := s.startBoards(); err != nil {
 		return nil, err
 	}
-	s.metrics.watchLive(s.hub, &s.boardOps, &s.pushPending, &s.pushDropped, s.pictureWork)
-	pages, err := parsedTemplates()
-	if err != nil {
+	s.metrics.watchLive(s.Hub, &s.boardOps, &s.pushPending, &s.pushDropped, s.pictureWork)
+	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
 	}
-	s.pages = pages
 	s.handler = s.routes()
 	return s, nil
 }
@@ -205,45 +193,45 @@ func (s *Server) Run(ctx context.Context) {
 // file or attachment names (uploads that crashed or were refused
 // after their bytes were stored).
 func (s *Server) Housekeeping(ctx context.Context) {
-	now := s.now()
+	now := s.Now()
 	if n, err := s.db.DeleteExpiredSessions(ctx, now); err != nil {
-		s.log.Error("delete expired sessions", "err", err)
+		s.Log.Error("delete expired sessions", "err", err)
 	} else if n > 0 {
-		s.log.Info("deleted expired sessions", "count", n)
+		s.Log.Info("deleted expired sessions", "count", n)
 	}
 	s.limiter.Sweep()
-	if err := s.blobs.SweepTemp(ctx, time.Hour); err != nil {
-		s.log.Error("sweep temporary upload files", "err", err)
+	if err := s.Blobs.SweepTemp(ctx, time.Hour); err != nil {
+		s.Log.Error("sweep temporary upload files", "err", err)
 	}
 	keep := s.cfg.TrashRetention
 	if keep <= 0 {
 		keep = 30 * 24 * time.Hour
 	}
 	if n, err := s.db.PurgeTrash(ctx, now.Add(-keep)); err != nil {
-		s.log.Error("purge trash", "err", err)
+		s.Log.Error("purge trash", "err", err)
 	} else if n > 0 {
-		s.log.Info("purged trash", "count", n)
+		s.Log.Info("purged trash", "count", n)
 	}
 	if n, err := s.db.PurgeBoards(ctx, now.Add(-keep)); err != nil {
-		s.log.Error("purge boards", "err", err)
+		s.Log.Error("purge boards", "err", err)
 	} else if n > 0 {
-		s.log.Info("purged boards", "count", n)
+		s.Log.Info("purged boards", "count", n)
 	}
 	if n, err := s.db.PurgeOldMessages(ctx, now); err != nil {
-		s.log.Error("purge old chat messages", "err", err)
+		s.Log.Error("purge old chat messages", "err", err)
 	} else if n > 0 {
-		s.log.Info("purged old chat messages", "count", n)
+		s.Log.Info("purged old chat messages", "count", n)
 	}
 	if ups, err := s.db.FindUploadsBefore(ctx, now.Add(-schulhof.UploadLifetime)); err != nil {
-		s.log.Error("find abandoned uploads", "err", err)
+		s.Log.Error("find abandoned uploads", "err", err)
 	} else {
 		for _, u := range ups {
-			if err := s.blobs.DeletePartial(ctx, u.ID); err != nil {
-				s.log.Error("delete abandoned upload", "id", u.ID, "err", err)
+			if err := s.Blobs.DeletePartial(ctx, u.ID); err != nil {
+				s.Log.Error("delete abandoned upload", "id", u.ID, "err", err)
 				continue
 			}
 			if err := s.db.DeleteUpload(ctx, u.ID); err != nil {
-				s.log.Error("forget abandoned upload", "id", u.ID, "err", err)
+				s.Log.Error("forget abandoned upload", "id", u.ID, "err", err)
 			}
 		}
 	}
@@ -252,7 +240,7 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		age = time.Hour
 	}
 	var old []string
-	err := s.blobs.Walk(ctx, func(k blob.Key, written time.Time) error {
+	err := s.Blobs.Walk(ctx, func(k blob.Key, written time.Time) error {
 		if time.Since(written) >= age { // a younger one may be an upload whose row is being written
 			old = append(old, string(k))
 		}
@@ -263,7 +251,7 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		used, err = s.db.BlobsInUse(ctx, old)
 	}
 	if err != nil {
-		s.log.Error("sweep blobs", "err", err)
+		s.Log.Error("sweep blobs", "err", err)
 		return
 	}
 	var orphans []blob.Key
@@ -273,12 +261,12 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		}
 	}
 	for _, k := range orphans {
-		if err := s.blobs.Delete(ctx, k); err != nil {
-			s.log.Error("delete orphan blob", "key", k, "err", err)
+		if err := s.Blobs.Delete(ctx, k); err != nil {
+			s.Log.Error("delete orphan blob", "key", k, "err", err)
 		}
 	}
 	if len(orphans) > 0 {
-		s.log.Info("deleted orphan blobs", "count", len(orphans))
+		s.Log.Info("deleted orphan blobs", "count", len(orphans))
 	}
 }
 
@@ -288,37 +276,6 @@ func (s *Server) keepVersions() int {
 		return s.cfg.KeepVersions
 	}
 	return 10
-}
-
-// clientIP is the address the request came from.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			return strings.TrimSpace(parts[len(parts)-1])
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func (s *Server) isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
-}
-
-// baseURL is where users reach the platform, for login letters.
-func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimRight(s.cfg.PublicURL, "/")
-	}
-	scheme := "http"
-	if s.isHTTPS(r) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 // newToken returns a session token and the hash that is stored.
@@ -332,36 +289,4 @@ func newToken() (string, []byte) {
 func hashToken(tok string) []byte {
 	h := sha256.Sum256([]byte(tok))
 	return h[:]
-}
-
-// asDomainError returns err as the domain's Error; any other error is
-// an internal one.
-func asDomainError(err error) *schulhof.Error {
-	var e *schulhof.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return &schulhof.Error{Code: schulhof.EInternal, Key: "error.internal", Err: err}
-}
-
-func statusOf(code schulhof.ErrorCode) int {
-	switch code {
-	case schulhof.EBadRequest:
-		return http.StatusBadRequest
-	case schulhof.EInvalid:
-		return http.StatusUnprocessableEntity
-	case schulhof.ENotFound:
-		return http.StatusNotFound
-	case schulhof.EConflict:
-		return http.StatusConflict
-	case schulhof.EUnauthorized, schulhof.ETOTPRequired:
-		return http.StatusUnauthorized
-	case schulhof.EForbidden, schulhof.EPasswordChange, schulhof.ETwoFactorSetup:
-		return http.StatusForbidden
-	case schulhof.ERateLimited:
-		return http.StatusTooManyRequests
-	case schulhof.EUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The substitution plan ("Vertretungsplan"): the whole school's changes of
@@ -25,7 +26,7 @@ type dayPlan struct {
 // parseDay reads ?date=YYYY-MM-DD, today (German time) without it.
 func (s *Server) parseDay(v string) (time.Time, error) {
 	if v == "" {
-		now := s.now().In(berlin)
+		now := s.Now().In(kit.Berlin)
 		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), nil
 	}
 	t, err := time.Parse("2006-01-02", v)
@@ -89,28 +90,28 @@ func mayFilterTeachers(u *schulhof.User, sc *schulhof.School) bool {
 
 // apiSubstitutions: GET /api/v1/schools/{school}/substitutions?date=&class=&teacher=&room=.
 func (s *Server) apiSubstitutions(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	d, err := s.parseDay(q.Get("date"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	codes := mayFilterTeachers(authOf(r).user, sc)
+	codes := mayFilterTeachers(kit.AuthOf(r).User, sc)
 	if q.Get("teacher") != "" && !codes {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
 	p, err := s.dayPlanOf(r, sc, schulhof.DayOf(d), codes, q.Get("class"), q.Get("teacher"), q.Get("room"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	kit.WriteJSON(w, http.StatusOK, p)
 }
 
 type substitutionsPage struct {
@@ -126,40 +127,40 @@ type substitutionsPage struct {
 
 // showSubstitutionsPage: GET /s/{school}/substitutions?date=&class=.
 func (s *Server) showSubstitutionsPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d, err := s.parseDay(r.URL.Query().Get("date"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	class := r.URL.Query().Get("class")
 	p := &substitutionsPage{SchoolSlug: sc.Slug, Class: class, Codes: mayFilterTeachers(u, sc), CanEdit: schulhof.CanManageUsers(u, sc.ID),
 		Prev: schulhof.DayOf(d.AddDate(0, 0, -1)), Next: schulhof.DayOf(d.AddDate(0, 0, 1))}
 	if p.dayPlan, err = s.dayPlanOf(r, sc, schulhof.DayOf(d), p.Codes, class, "", ""); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, Kind: schulhof.GroupClass})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, g := range gs {
 		p.Classes = append(p.Classes, g.Name)
 	}
-	v := s.schoolView(r, sc, "substitutions.title")
+	v := s.SchoolView(r, sc, "substitutions.title")
 	p.DayName = dayName(v, d)
 	v.Data = p
-	s.render(w, r, http.StatusOK, "substitutions", v)
+	s.Render(w, r, http.StatusOK, "substitutions", v)
 }
 
 // dayName writes "Montag, 30.11.2026" in the page's language.
-func dayName(v *view, d time.Time) string {
+func dayName(v *kit.View, d time.Time) string {
 	names := strings.Split(v.T("substitutions.weekdays"), ",")
 	return names[(int(d.Weekday())+6)%7] + ", " + d.Format("02.01.2006")
 }
@@ -168,7 +169,7 @@ func dayName(v *view, d time.Time) string {
 func (s *Server) saveDayText(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d, err := s.parseDay(r.PostFormValue("date"))
@@ -176,7 +177,7 @@ func (s *Server) saveDayText(w http.ResponseWriter, r *http.Request) {
 		err = s.db.SetDayText(r.Context(), sc.ID, schulhof.DayOf(d), r.PostFormValue("text"))
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/substitutions?date="+string(schulhof.DayOf(d))+"&flash=saved", http.StatusSeeOther)
@@ -190,7 +191,7 @@ func (s *Server) renewInfoToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.db.InfoToken(r.Context(), sc.ID, true); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#info-screen", http.StatusSeeOther)
@@ -219,7 +220,7 @@ func (s *Server) infoSchool(r *http.Request) (*schulhof.School, error) {
 func (s *Server) showInfoScreen(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.infoSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	today, _ := s.parseDay("")
@@ -227,36 +228,36 @@ func (s *Server) showInfoScreen(w http.ResponseWriter, r *http.Request) {
 	for next.Weekday() == time.Saturday || next.Weekday() == time.Sunday {
 		next = next.AddDate(0, 0, 1)
 	}
-	v := s.newView(r, "substitutions.title")
+	v := s.NewView(r, "substitutions.title")
 	v.School = sc
 	p := &infoPage{School: sc, Token: r.PathValue("token")}
 	for _, d := range []time.Time{today, next} {
 		plan, err := s.dayPlanOf(r, sc, schulhof.DayOf(d), sc.ShowTeacherCodes, "", "", "")
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		p.Days = append(p.Days, infoDay{Name: dayName(v, d), Plan: plan})
 	}
 	if p.Stamp, err = s.db.PlanStamp(r.Context(), sc.ID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	v.Data = p
-	s.render(w, r, http.StatusOK, "info", v)
+	s.Render(w, r, http.StatusOK, "info", v)
 }
 
 // infoStamp: GET /info/{token}/stamp, when the plan last changed.
 func (s *Server) infoStamp(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.infoSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	st, err := s.db.PlanStamp(r.Context(), sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -20,6 +20,7 @@ import (
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/timetable"
 	"github.com/schulhof/schulhof/internal/untis"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The timetable import: the Untis GPU files of a school, checked in a dry
@@ -82,21 +83,21 @@ func tooLargeOr(err error) error {
 
 // runTimetableImport imports and translates the report's messages.
 func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files map[string][]byte, dryRun bool) (*timetable.Report, error) {
-	rep, err := timetable.Import(r.Context(), s.db, sc.ID, files, timetable.Options{DryRun: dryRun, Now: s.now()})
+	rep, err := timetable.Import(r.Context(), s.db, sc.ID, files, timetable.Options{DryRun: dryRun, Now: s.Now()})
 	if err != nil {
 		return nil, err
 	}
 	if rep.Applied {
 		s.forgetTimetable()
 		if rep.Counts["exams"] > 0 {
-			if rep.ExamProblems, err = s.untisExamProblems(r.Context(), sc, info(r).lang); err != nil {
+			if rep.ExamProblems, err = s.untisExamProblems(r.Context(), sc, kit.Info(r).Lang); err != nil {
 				return nil, err
 			}
 		}
 	}
 	for i := range rep.Errors {
 		e := &rep.Errors[i]
-		e.Message = i18n.T(info(r).lang, e.Key, e.Args...)
+		e.Message = i18n.T(kit.Info(r).Lang, e.Key, e.Args...)
 	}
 	return rep, nil
 }
@@ -107,23 +108,23 @@ func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files 
 func (s *Server) apiTimetableImport(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	dry := r.URL.Query().Get("dry_run") != "false"
 	files, err := readGPUFiles(w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rep, err := s.runTimetableImport(r, sc, files, dry)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	// a file with bad lines is a report, not a failed request: it says
 	// where, and "applied" is false
-	writeJSON(w, http.StatusOK, rep)
+	kit.WriteJSON(w, http.StatusOK, rep)
 }
 
 // timetableImportPage is the page's state: the files, carried from the
@@ -148,12 +149,12 @@ type kindCount struct {
 func (s *Server) showTimetableImportPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.schoolView(r, sc, "timetable_import.title")
+	v := s.SchoolView(r, sc, "timetable_import.title")
 	v.Data = &timetableImportPage{}
-	s.render(w, r, http.StatusOK, "timetable_import", v)
+	s.Render(w, r, http.StatusOK, "timetable_import", v)
 }
 
 // submitTimetableImport: POST /s/{school}/timetable/import: the files
@@ -161,10 +162,10 @@ func (s *Server) showTimetableImportPage(w http.ResponseWriter, r *http.Request)
 func (s *Server) submitTimetableImport(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.schoolView(r, sc, "timetable_import.title")
+	v := s.SchoolView(r, sc, "timetable_import.title")
 	p := &timetableImportPage{}
 	v.Data = p
 	files, apply, err := s.timetableFormFiles(w, r)
@@ -172,7 +173,7 @@ func (s *Server) submitTimetableImport(w http.ResponseWriter, r *http.Request) {
 		p.Report, err = s.runTimetableImport(r, sc, files, !apply)
 	}
 	if err != nil {
-		s.render(w, r, s.formError(r, v, err), "timetable_import", v)
+		s.Render(w, r, s.FormError(r, v, err), "timetable_import", v)
 		return
 	}
 	names := make([]string, 0, len(files))
@@ -192,7 +193,7 @@ func (s *Server) submitTimetableImport(w http.ResponseWriter, r *http.Request) {
 	if len(p.Report.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	s.render(w, r, status, "timetable_import", v)
+	s.Render(w, r, status, "timetable_import", v)
 }
 
 // timetableFormFiles reads the page's form: uploaded files (check), or
@@ -227,17 +228,17 @@ func (s *Server) timetableFormFiles(w http.ResponseWriter, r *http.Request) (map
 // apiGetLessonTimes: GET /api/v1/schools/{school}/lesson-times, the grid
 // (the default one until the school sets its own).
 func (s *Server) apiGetLessonTimes(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	ts, err := s.db.FindLessonTimes(r.Context(), sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(ts, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(ts, ""))
 }
 
 // apiSetLessonTimes: PUT /api/v1/schools/{school}/lesson-times with
@@ -245,14 +246,14 @@ func (s *Server) apiGetLessonTimes(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		Items []schulhof.LessonTime `json:"items"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	// written and read back as text, so that the API checks what the page checks
@@ -261,10 +262,10 @@ func (s *Server) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
 		err = s.db.SetLessonTimes(r.Context(), sc.ID, ts)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(ts, ""))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(ts, ""))
 }
 
 // saveLessonTimesFromForm: POST /s/{school}/settings/lesson-times, the
@@ -279,10 +280,10 @@ func (s *Server) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request)
 		err = s.db.SetLessonTimes(r.Context(), sc.ID, ts)
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "settings.title")
+		v := s.SchoolView(r, sc, "settings.title")
 		v.Data = s.settingsData(sc)
 		v.Form["lesson_times"] = r.PostFormValue("lesson_times")
-		s.render(w, r, s.formError(r, v, err), "settings", v)
+		s.Render(w, r, s.FormError(r, v, err), "settings", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#lesson-times", http.StatusSeeOther)
@@ -301,10 +302,10 @@ func (s *Server) saveHolidaysFromForm(w http.ResponseWriter, r *http.Request) {
 		s.forgetHolidays()
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "settings.title")
+		v := s.SchoolView(r, sc, "settings.title")
 		v.Data = s.settingsData(sc)
 		v.Form["school_holidays"] = r.PostFormValue("school_holidays")
-		s.render(w, r, s.formError(r, v, err), "settings", v)
+		s.Render(w, r, s.FormError(r, v, err), "settings", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#holidays", http.StatusSeeOther)
@@ -319,15 +320,15 @@ type holidaysOf struct {
 
 // apiHolidays: GET /api/v1/schools/{school}/holidays?year=2027.
 func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	year := s.now().Year()
+	year := s.Now().Year()
 	if v := r.URL.Query().Get("year"); v != "" {
 		if year, err = strconv.Atoi(v); err != nil || year < 2000 || year > 2200 {
-			s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_year", v))
+			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_year", v))
 			return
 		}
 	}
@@ -337,7 +338,7 @@ func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) {
 	}
 	own, err := s.db.FindSchoolHolidays(r.Context(), sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, h := range own {
@@ -345,7 +346,7 @@ func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) {
 			out.School = append(out.School, h)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	kit.WriteJSON(w, http.StatusOK, out)
 }
 
 // apiSetHolidays: PUT /api/v1/schools/{school}/holidays {"school": [...]}
@@ -353,14 +354,14 @@ func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
 		School []schulhof.SchoolHoliday `json:"school"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	hs, err := schulhof.ParseSchoolHolidays(schulhof.FormatSchoolHolidays(in.School))
@@ -369,26 +370,26 @@ func (s *Server) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
 		s.forgetHolidays()
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"school": hs})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"school": hs})
 }
 
 // apiGetWeekModel: GET /api/v1/schools/{school}/week-model, the school's
 // A/B weeks ({"weeks": 0} without).
 func (s *Server) apiGetWeekModel(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	m, err := s.db.FindWeekModel(r.Context(), sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	kit.WriteJSON(w, http.StatusOK, m)
 }
 
 // apiSetWeekModel: PUT /api/v1/schools/{school}/week-model with
@@ -396,20 +397,20 @@ func (s *Server) apiGetWeekModel(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiSetWeekModel(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in schulhof.WeekModel
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	m, err := s.setWeekModel(r.Context(), sc, in)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	kit.WriteJSON(w, http.StatusOK, m)
 }
 
 func (s *Server) setWeekModel(ctx context.Context, sc *schulhof.School, in schulhof.WeekModel) (schulhof.WeekModel, error) {
@@ -433,13 +434,13 @@ func (s *Server) saveWeekModelFromForm(w http.ResponseWriter, r *http.Request) {
 		in.Groups = append(in.Groups, strings.Split(r.PostFormValue("week_groups_"+strconv.Itoa(t)), ","))
 	}
 	if _, err := s.setWeekModel(r.Context(), sc, in); err != nil {
-		v := s.schoolView(r, sc, "settings.title")
+		v := s.SchoolView(r, sc, "settings.title")
 		v.Data = s.settingsData(sc)
 		for _, k := range []string{"weeks", "week_start", "week_skip", "week_groups_1", "week_groups_2", "week_groups_3", "week_groups_4"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
 		v.Form["week_posted"] = "1"
-		s.render(w, r, s.formError(r, v, err), "settings", v)
+		s.Render(w, r, s.FormError(r, v, err), "settings", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#week-model", http.StatusSeeOther)
@@ -480,7 +481,7 @@ func (s *Server) weekModelForm(ctx context.Context, sc *schulhof.School) weekMod
 		}
 		f.Groups = append(f.Groups, g)
 	}
-	if plan, err := s.db.FindPlan(ctx, sc.ID, schulhof.DayOf(s.now().In(berlin))); err == nil && plan != nil {
+	if plan, err := s.db.FindPlan(ctx, sc.ID, schulhof.DayOf(s.Now().In(kit.Berlin))); err == nil && plan != nil {
 		var found []string
 		for _, e := range plan.Entries {
 			if e.WeekGroup != "" && !slices.Contains(found, e.WeekGroup) {
@@ -528,15 +529,15 @@ func (s *Server) addHolidaysFromCalendar(ctx context.Context, sc *schulhof.Schoo
 func (s *Server) apiAddHolidaysFromCalendar(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	all, added, err := s.addHolidaysFromCalendar(r.Context(), sc, r.Body)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"school": all, "added": added})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"school": all, "added": added})
 }
 
 // addHolidaysFromCalendarForm: POST /s/{school}/settings/holidays/calendar,
@@ -555,9 +556,9 @@ func (s *Server) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Requ
 		err = schulhof.Invalid("calendar", "holidays.ics.empty")
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "settings.title")
+		v := s.SchoolView(r, sc, "settings.title")
 		v.Data = s.settingsData(sc)
-		s.render(w, r, s.formError(r, v, err), "settings", v)
+		s.Render(w, r, s.FormError(r, v, err), "settings", v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=holidays_added#holidays", http.StatusSeeOther)
@@ -566,7 +567,7 @@ func (s *Server) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Requ
 // schoolYearStart is the first of August before now: the KMK's school
 // year runs from 1 August to 31 July.
 func (s *Server) schoolYearStart() schulhof.Day {
-	now := s.now().In(berlin)
+	now := s.Now().In(kit.Berlin)
 	y := now.Year()
 	if now.Month() < time.August {
 		y--
@@ -594,7 +595,7 @@ func (s *Server) addStateHolidays(ctx context.Context, sc *schulhof.School) ([]s
 // settings page) and is logged, since the school itself is made.
 func (s *Server) startWithStateHolidays(ctx context.Context, sc *schulhof.School) {
 	if _, _, err := s.addStateHolidays(ctx, sc); err != nil {
-		s.log.Error("state holidays for a new school", "school", sc.Slug, "err", err)
+		s.Log.Error("state holidays for a new school", "school", sc.Slug, "err", err)
 	}
 }
 
@@ -603,15 +604,15 @@ func (s *Server) startWithStateHolidays(ctx context.Context, sc *schulhof.School
 func (s *Server) apiAddStateHolidays(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	all, added, err := s.addStateHolidays(r.Context(), sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"school": all, "added": added})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"school": all, "added": added})
 }
 
 // addStateHolidaysForm: POST /s/{school}/settings/holidays/state.
@@ -621,7 +622,7 @@ func (s *Server) addStateHolidaysForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, _, err := s.addStateHolidays(r.Context(), sc); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=holidays_added#holidays", http.StatusSeeOther)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // Resumable uploads, for big files on unsteady school Wi-Fi:
@@ -38,42 +39,42 @@ func (s *Server) apiStartUpload(w http.ResponseWriter, r *http.Request) {
 		Name   string          `json:"name"`
 		Size   int64           `json:"size"`
 	}
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	name, err := schulhof.CleanName(in.Name)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if in.Size < 0 || in.Size > MaxUpload {
-		s.fail(w, r, schulhof.Invalid("size", "upload.too_large", blob.FormatSize(MaxUpload)))
+		s.Fail(w, r, schulhof.Invalid("size", "upload.too_large", blob.FormatSize(MaxUpload)))
 		return
 	}
 	if ok, err := s.canWrite(r, sc, space, acc, in.Parent); err != nil || !ok {
-		s.fail(w, r, orForbidden(err))
+		s.Fail(w, r, orForbidden(err))
 		return
 	}
 	if err := s.roomFor(r, sc, space, in.Size); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	id, err := s.blobs.CreatePartial(r.Context(), in.Size)
+	id, err := s.Blobs.CreatePartial(r.Context(), in.Size)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	u := &schulhof.Upload{ID: id, SchoolID: sc.ID, Space: space, ParentID: in.Parent, Name: name, Size: in.Size, UserID: authOf(r).user.ID}
+	u := &schulhof.Upload{ID: id, SchoolID: sc.ID, Space: space, ParentID: in.Parent, Name: name, Size: in.Size, UserID: kit.AuthOf(r).User.ID}
 	if err := s.db.CreateUpload(r.Context(), u); err != nil {
-		s.blobs.DeletePartial(r.Context(), id)
-		s.fail(w, r, err)
+		s.Blobs.DeletePartial(r.Context(), id)
+		s.Fail(w, r, err)
 		return
 	}
 	st := s.uploadState(sc, u)
 	w.Header().Set("Location", st.URL)
 	w.Header().Set("Upload-Offset", "0")
-	writeJSON(w, http.StatusCreated, st)
+	kit.WriteJSON(w, http.StatusCreated, st)
 }
 
 // roomFor checks that size more bytes fit into the space's quota.
@@ -98,15 +99,15 @@ func (s *Server) uploadState(sc *schulhof.School, u *schulhof.Upload) *uploadSta
 
 // uploadFromPath finds the actor's own upload {upload}.
 func (s *Server) uploadFromPath(r *http.Request) (*schulhof.School, *schulhof.Upload, error) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.db.FindUpload(r.Context(), sc.ID, authOf(r).user.ID, r.PathValue("upload"))
+	u, err := s.db.FindUpload(r.Context(), sc.ID, kit.AuthOf(r).User.ID, r.PathValue("upload"))
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Offset, err = s.blobs.PartialOffset(r.Context(), u.ID); err != nil {
+	if u.Offset, err = s.Blobs.PartialOffset(r.Context(), u.ID); err != nil {
 		return nil, nil, err
 	}
 	return sc, u, nil
@@ -116,12 +117,12 @@ func (s *Server) uploadFromPath(r *http.Request) (*schulhof.School, *schulhof.Up
 func (s *Server) apiGetUpload(w http.ResponseWriter, r *http.Request) {
 	sc, u, err := s.uploadFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Upload-Offset", strconv.FormatInt(u.Offset, 10))
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, s.uploadState(sc, u))
+	kit.WriteJSON(w, http.StatusOK, s.uploadState(sc, u))
 }
 
 // apiAppendUpload: PATCH /api/v1/schools/{school}/uploads/{upload} with
@@ -130,42 +131,42 @@ func (s *Server) apiGetUpload(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiAppendUpload(w http.ResponseWriter, r *http.Request) {
 	sc, u, err := s.uploadFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	offset, err := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
 	if err != nil || offset < 0 {
-		s.fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "upload.offset_missing"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "upload.offset_missing"))
 		return
 	}
 	if _, busy := s.appending.LoadOrStore(u.ID, true); busy {
-		s.fail(w, r, schulhof.Errorf(schulhof.EConflict, "upload.busy"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EConflict, "upload.busy"))
 		return
 	}
 	defer s.appending.Delete(u.ID)
-	u.Offset, err = s.blobs.AppendPartial(r.Context(), u.ID, offset, r.Body)
+	u.Offset, err = s.Blobs.AppendPartial(r.Context(), u.ID, offset, r.Body)
 	w.Header().Set("Upload-Offset", strconv.FormatInt(u.Offset, 10))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	st := s.uploadState(sc, u)
 	if u.Offset < u.Size {
-		writeJSON(w, http.StatusOK, st)
+		kit.WriteJSON(w, http.StatusOK, st)
 		return
 	}
 	if st.Node, err = s.finishUpload(r, sc, u); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, st)
+	kit.WriteJSON(w, http.StatusCreated, st)
 }
 
 // finishUpload makes the complete upload a file, if the user may still
 // write there and it still fits; else it is dropped.
 func (s *Server) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.Upload) (*schulhof.Node, error) {
 	drop := func() {
-		s.blobs.DeletePartial(r.Context(), u.ID)
+		s.Blobs.DeletePartial(r.Context(), u.ID)
 		s.db.DeleteUpload(r.Context(), u.ID)
 	}
 	acc, err := s.spaceAccess(r, sc, u.Space)
@@ -182,20 +183,20 @@ func (s *Server) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.
 		drop()
 		return nil, err
 	}
-	info, err := s.blobs.FinishPartial(r.Context(), u.ID)
+	info, err := s.Blobs.FinishPartial(r.Context(), u.ID)
 	if err != nil {
 		return nil, err
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, u.Space, u.ParentID, u.Name,
 		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: contentType("", u.Name)}, s.keepVersions())
 	if err != nil {
-		s.blobs.Delete(r.Context(), info.Key)
+		s.Blobs.Delete(r.Context(), info.Key)
 		s.db.DeleteUpload(r.Context(), u.ID)
 		return nil, err
 	}
 	if err := s.db.DeleteUpload(r.Context(), u.ID); err != nil {
 		// the file is there; the row left over is dropped by housekeeping
-		s.log.Error("forget finished upload", "id", u.ID, "err", err)
+		s.Log.Error("forget finished upload", "id", u.ID, "err", err)
 	}
 	return n, nil
 }
@@ -204,12 +205,12 @@ func (s *Server) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.
 func (s *Server) apiDeleteUpload(w http.ResponseWriter, r *http.Request) {
 	_, u, err := s.uploadFromPath(r)
 	if err == nil {
-		if err = s.blobs.DeletePartial(r.Context(), u.ID); err == nil {
+		if err = s.Blobs.DeletePartial(r.Context(), u.ID); err == nil {
 			err = s.db.DeleteUpload(r.Context(), u.ID)
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

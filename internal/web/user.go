@@ -8,6 +8,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // userInput is a user as forms and the API send it.
@@ -85,7 +86,7 @@ func (s *Server) userFromPath(r *http.Request, sc *schulhof.School) (*schulhof.U
 	if err != nil {
 		return nil, err
 	}
-	a := authOf(r).user
+	a := kit.AuthOf(r).User
 	var shares, parent bool
 	if a.Role < schulhof.RoleTeacher && a.ID != u.ID {
 		if parent, err = s.db.IsParentOf(r.Context(), a.ID, u.ID); err != nil {
@@ -139,50 +140,50 @@ func (s *Server) userFilter(r *http.Request, school schulhof.SchoolID) (schulhof
 
 // apiListUsers: GET /api/v1/schools/{school}/users (staff).
 func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	a := authOf(r).user
+	a := kit.AuthOf(r).User
 	if !schulhof.CanListUsers(a, sc.ID) {
-		s.fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
 	}
 	f, err := s.userFilter(r, sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	us, next, err := s.db.FindUsers(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for i, u := range us {
 		us[i] = schulhof.Redact(a, u, false)
 	}
-	writeJSON(w, http.StatusOK, newList(us, next))
+	kit.WriteJSON(w, http.StatusOK, kit.NewList(us, next))
 }
 
 // apiCreateUser: POST /api/v1/schools/{school}/users (admins).
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in userInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	out, err := s.createUser(r.Context(), sc, in)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, out)
+	kit.WriteJSON(w, http.StatusCreated, out)
 }
 
 // managedUser resolves {school} and {id} for an admin's page; when that
@@ -195,17 +196,17 @@ func (s *Server) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.
 			return sc, u, true
 		}
 	}
-	s.fail(w, r, err)
+	s.Fail(w, r, err)
 	return nil, nil, false
 }
 
 // manageableSchool is schoolFromPath for actions only admins may do.
 func (s *Server) manageableSchool(r *http.Request) (*schulhof.School, error) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, err
 	}
-	if !schulhof.CanManageUsers(authOf(r).user, sc.ID) {
+	if !schulhof.CanManageUsers(kit.AuthOf(r).User, sc.ID) {
 		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	return sc, nil
@@ -213,17 +214,17 @@ func (s *Server) manageableSchool(r *http.Request) (*schulhof.School, error) {
 
 // apiGetUser: GET /api/v1/schools/{school}/users/{id}.
 func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	u, err := s.userFromPath(r, sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, u)
+	kit.WriteJSON(w, http.StatusOK, u)
 }
 
 // userUpdateInput is a partial update; absent fields stay.
@@ -262,25 +263,25 @@ func (s *Server) updateUser(ctx context.Context, sc *schulhof.School, id schulho
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.fail(w, r, schulhof.Errorf(schulhof.ENotFound, "user.not_found"))
+		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "user.not_found"))
 		return
 	}
 	var in userUpdateInput
-	if err := readJSON(r, &in); err != nil {
-		s.fail(w, r, err)
+	if err := kit.ReadJSON(r, &in); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	u, err := s.updateUser(r.Context(), sc, schulhof.UserID(id), in)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, u)
+	kit.WriteJSON(w, http.StatusOK, u)
 }
 
 // resetPassword gives the user a new one-time password.
@@ -297,16 +298,16 @@ func (s *Server) resetPassword(ctx context.Context, sc *schulhof.School, id schu
 func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	plain, err := s.resetPassword(r.Context(), sc, schulhof.UserID(id))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"password": plain})
+	kit.WriteJSON(w, http.StatusOK, map[string]string{"password": plain})
 }
 
 // apiLinkChild: PUT /api/v1/schools/{school}/users/{id}/children/{child}.
@@ -322,7 +323,7 @@ func (s *Server) apiUnlinkChild(w http.ResponseWriter, r *http.Request) {
 func (s *Server) changeChild(w http.ResponseWriter, r *http.Request, link bool) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	p, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -333,7 +334,7 @@ func (s *Server) changeChild(w http.ResponseWriter, r *http.Request, link bool) 
 		err = s.db.UnlinkParent(r.Context(), sc.ID, schulhof.UserID(p), schulhof.UserID(c))
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -344,16 +345,16 @@ func (s *Server) changeChild(w http.ResponseWriter, r *http.Request, link bool) 
 func (s *Server) showUsersPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.renderUsers(w, r, sc, s.schoolView(r, sc, "users.title"), http.StatusOK)
+	s.renderUsers(w, r, sc, s.SchoolView(r, sc, "users.title"), http.StatusOK)
 }
 
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *view, status int) {
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *kit.View, status int) {
 	f, err := s.userFilter(r, sc.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if f.Limit == 0 {
@@ -361,12 +362,12 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, sc *schulho
 	}
 	us, next, err := s.db.FindUsers(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	classes, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
@@ -377,7 +378,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, sc *schulho
 	}
 	v.Data = map[string]any{"Users": us, "Groups": classes, "Roles": schulhof.Roles, "Next": nextURL,
 		"Q": r.URL.Query().Get("q"), "Role": r.URL.Query().Get("role"), "Group": r.URL.Query().Get("group")}
-	s.render(w, r, status, "users", v)
+	s.Render(w, r, status, "users", v)
 }
 
 func formUser(r *http.Request) userInput {
@@ -391,21 +392,21 @@ func formUser(r *http.Request) userInput {
 func (s *Server) createUserFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out, err := s.createUser(r.Context(), sc, formUser(r))
 	if err != nil {
-		v := s.schoolView(r, sc, "users.title")
+		v := s.SchoolView(r, sc, "users.title")
 		for _, k := range []string{"login", "first_name", "last_name", "role", "external_id", "birth_date", "email", "short_code", "class"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
-		s.renderUsers(w, r, sc, v, s.formError(r, v, err))
+		s.renderUsers(w, r, sc, v, s.FormError(r, v, err))
 		return
 	}
-	v := s.schoolView(r, sc, "password.shown_title")
+	v := s.SchoolView(r, sc, "password.shown_title")
 	v.Data = map[string]any{"User": out.User, "Password": out.InitialPassword}
-	s.render(w, r, http.StatusCreated, "credentials", v)
+	s.Render(w, r, http.StatusCreated, "credentials", v)
 }
 
 // showUserPage: GET /s/{school}/users/{id}.
@@ -414,18 +415,18 @@ func (s *Server) showUserPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderUser(w, r, sc, u, s.schoolView(r, sc, "user.title"), http.StatusOK)
+	s.renderUser(w, r, sc, u, s.SchoolView(r, sc, "user.title"), http.StatusOK)
 }
 
-func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof.School, u *schulhof.User, v *view, status int) {
+func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof.School, u *schulhof.User, v *kit.View, status int) {
 	kids, err := s.db.FindChildren(r.Context(), sc.ID, u.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v.Data = map[string]any{"U": u, "Children": kids, "Groups": gs, "Roles": schulhof.Roles}
@@ -434,7 +435,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof
 			"external_id": u.ExternalID, "birth_date": u.BirthDate, "email": u.Email, "short_code": u.ShortCode}
 	}
 	v.Title = u.Name()
-	s.render(w, r, status, "user", v)
+	s.Render(w, r, status, "user", v)
 }
 
 // saveUser: POST /s/{school}/users/{id}.
@@ -448,11 +449,11 @@ func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
 	in := userUpdateInput{FirstName: &f.FirstName, LastName: &f.LastName, Role: &f.Role, Email: &f.Email, BirthDate: &f.BirthDate,
 		ExternalID: &f.ExternalID, ShortCode: &f.ShortCode, Active: &active, Class: f.Class}
 	if _, err := s.updateUser(r.Context(), sc, u.ID, in); err != nil {
-		v := s.schoolView(r, sc, "user.title")
+		v := s.SchoolView(r, sc, "user.title")
 		for _, k := range []string{"first_name", "last_name", "role", "external_id", "birth_date", "email", "short_code", "class"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
-		s.renderUser(w, r, sc, u, v, s.formError(r, v, err))
+		s.renderUser(w, r, sc, u, v, s.FormError(r, v, err))
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users/"+r.PathValue("id")+"?flash=saved", http.StatusSeeOther)
@@ -467,12 +468,12 @@ func (s *Server) resetPasswordFromForm(w http.ResponseWriter, r *http.Request) {
 	}
 	plain, err := s.resetPassword(r.Context(), sc, u.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	v := s.schoolView(r, sc, "password.shown_title")
+	v := s.SchoolView(r, sc, "password.shown_title")
 	v.Data = map[string]any{"User": u, "Password": plain}
-	s.render(w, r, http.StatusOK, "credentials", v)
+	s.Render(w, r, http.StatusOK, "credentials", v)
 }
 
 // linkChildFromForm: POST /s/{school}/users/{id}/children with a login.
@@ -486,8 +487,8 @@ func (s *Server) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
 		err = s.db.LinkParent(r.Context(), sc.ID, u.ID, child.ID)
 	}
 	if err != nil {
-		v := s.schoolView(r, sc, "user.title")
-		s.renderUser(w, r, sc, u, v, s.formError(r, v, err))
+		v := s.SchoolView(r, sc, "user.title")
+		s.renderUser(w, r, sc, u, v, s.FormError(r, v, err))
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users/"+r.PathValue("id")+"?flash=saved", http.StatusSeeOther)
@@ -497,13 +498,13 @@ func (s *Server) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) unlinkChildFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.manageableSchool(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	p, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	c, _ := strconv.ParseInt(r.PathValue("child"), 10, 64)
 	if err := s.db.UnlinkParent(r.Context(), sc.ID, schulhof.UserID(p), schulhof.UserID(c)); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users/"+r.PathValue("id")+"?flash=saved", http.StatusSeeOther)
@@ -526,7 +527,7 @@ func (s *Server) apiResetTwoFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.resetTwoFactor(r.Context(), u); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -539,7 +540,7 @@ func (s *Server) resetTwoFactorFromForm(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if err := s.resetTwoFactor(r.Context(), u); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users/"+r.PathValue("id")+"?flash=two_factor_reset", http.StatusSeeOther)

@@ -12,6 +12,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/holidays"
 	"github.com/schulhof/schulhof/internal/timetable"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The week timetable of the logged-in user (a parent's: a child's), as
@@ -65,11 +66,11 @@ func (s *Server) daysOff(ctx context.Context, sc *schulhof.School, first time.Ti
 // whoseWeek is the user whose week is shown: the actor, or for a parent
 // the child named by ?child= (the first child without it).
 func (s *Server) whoseWeek(r *http.Request) (*schulhof.User, error) {
-	a := authOf(r)
-	if a.user.Role != schulhof.RoleParent {
-		return a.user, nil
+	a := kit.AuthOf(r)
+	if a.User.Role != schulhof.RoleParent {
+		return a.User, nil
 	}
-	kids, err := s.db.FindChildren(r.Context(), a.user.SchoolID, a.user.ID)
+	kids, err := s.db.FindChildren(r.Context(), a.User.SchoolID, a.User.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +86,8 @@ func (s *Server) whoseWeek(r *http.Request) (*schulhof.User, error) {
 // week builds the week (?week=2026-W49, this week without it) of the
 // user at the actor's school.
 func (s *Server) week(r *http.Request) (*weekOf, error) {
-	a := authOf(r)
-	if a.school == nil || a.user.SchoolID != a.school.ID {
+	a := kit.AuthOf(r)
+	if a.School == nil || a.User.SchoolID != a.School.ID {
 		return nil, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school")
 	}
 	u, err := s.whoseWeek(r)
@@ -99,13 +100,13 @@ func (s *Server) week(r *http.Request) (*weekOf, error) {
 			return nil, err
 		}
 	}
-	codes := a.user.Role >= schulhof.RoleTeacher || a.school.ShowTeacherCodes
-	lessons, off, err := s.lessonsOf(r.Context(), a.school, u, codes, monday, 5)
+	codes := a.User.Role >= schulhof.RoleTeacher || a.School.ShowTeacherCodes
+	lessons, off, err := s.lessonsOf(r.Context(), a.School, u, codes, monday, 5)
 	if err != nil {
 		return nil, err
 	}
 	wk := &weekOf{Week: timetable.ISOWeek(monday), Monday: schulhof.DayOf(monday), Person: u, Lessons: lessons, Holidays: off}
-	return wk, s.nameWeekType(r.Context(), a.school, wk)
+	return wk, s.nameWeekType(r.Context(), a.School, wk)
 }
 
 // nameWeekType sets the week's type (A, B, ...) where the school has A/B
@@ -118,7 +119,7 @@ func (s *Server) nameWeekType(ctx context.Context, sc *schulhof.School, wk *week
 
 // thisMonday is the Monday of this week, German time.
 func (s *Server) thisMonday() time.Time {
-	now := s.now().In(berlin)
+	now := s.Now().In(kit.Berlin)
 	d := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
@@ -192,16 +193,16 @@ func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timeta
 		return nil, err
 	}
 	from, to := schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, days))
-	subs, err := s.tt.subs.get(subsKey{sc.ID, from, to}, func() ([]schulhof.Substitution, error) {
+	subs, err := s.tt.subs.Get(subsKey{sc.ID, from, to}, func() ([]schulhof.Substitution, error) {
 		return s.db.FindSubstitutions(ctx, sc.ID, from, to)
 	})
 	if err != nil {
 		return nil, err
 	}
 	planFor := func(d schulhof.Day) (*schulhof.TimetablePlan, error) {
-		return s.tt.plans.get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
+		return s.tt.plans.Get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
 	}
-	exams, err := s.tt.exams.get(subsKey{sc.ID, from, to}, func() ([]schulhof.Exam, error) {
+	exams, err := s.tt.exams.Get(subsKey{sc.ID, from, to}, func() ([]schulhof.Exam, error) {
 		return s.db.FindExams(ctx, sc.ID, from, to)
 	})
 	if err != nil {
@@ -229,10 +230,10 @@ func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timeta
 func (s *Server) apiMyTimetable(w http.ResponseWriter, r *http.Request) {
 	wk, err := s.week(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wk)
+	kit.WriteJSON(w, http.StatusOK, wk)
 }
 
 // weekPage is the week as a grid: a row per period, a column per day.
@@ -262,34 +263,34 @@ type weekDay struct {
 
 // showTimetablePage: GET /timetable?week=...[&child=ID | &class= | &teacher= | &room=].
 func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
-	a := authOf(r)
+	a := kit.AuthOf(r)
 	q := r.URL.Query()
 	byCode := q.Get("class") != "" || q.Get("teacher") != "" || q.Get("room") != ""
 	var wk *weekOf
 	var err error
 	switch {
-	case a.school == nil || a.user.SchoolID != a.school.ID:
+	case a.School == nil || a.User.SchoolID != a.School.ID:
 		err = schulhof.Errorf(schulhof.ENotFound, "timetable.no_school")
 	case byCode:
-		wk, err = s.codeWeek(r, a.school)
+		wk, err = s.codeWeek(r, a.School)
 	default:
 		wk, err = s.week(r)
-		if schulhof.Match(err, schulhof.ENotFound) && a.user.Role == schulhof.RoleParent && q.Get("child") == "" {
+		if schulhof.Match(err, schulhof.ENotFound) && a.User.Role == schulhof.RoleParent && q.Get("child") == "" {
 			// no children linked yet: an empty week, not an error
-			wk, err = &weekOf{Week: timetable.ISOWeek(s.thisMonday()), Monday: schulhof.DayOf(s.thisMonday()), Person: a.user,
+			wk, err = &weekOf{Week: timetable.ISOWeek(s.thisMonday()), Monday: schulhof.DayOf(s.thisMonday()), Person: a.User,
 				Lessons: []timetable.Lesson{}, Holidays: []dayOff{}}, nil
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	monday, _ := timetable.ParseISOWeek(wk.Week)
 	p := &weekPage{weekOf: wk, Cells: map[int][][]timetable.Lesson{},
 		Prev: timetable.ISOWeek(monday.AddDate(0, 0, -7)), Next: timetable.ISOWeek(monday.AddDate(0, 0, 7))}
-	v := s.newView(r, "timetable.title")
+	v := s.NewView(r, "timetable.title")
 	names := strings.Split(v.T("timetable.weekdays"), ",")
-	today := schulhof.DayOf(s.now().In(berlin))
+	today := schulhof.DayOf(s.Now().In(kit.Berlin))
 	for i := 0; i < 5; i++ {
 		d := monday.AddDate(0, 0, i)
 		p.Days = append(p.Days, weekDay{Name: names[i] + " " + d.Format("2.1."), Day: schulhof.DayOf(d), Today: schulhof.DayOf(d) == today})
@@ -311,18 +312,18 @@ func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.Sort(p.Periods)
-	if a.user.Role == schulhof.RoleParent && !byCode {
-		if p.Children, err = s.db.FindChildren(r.Context(), a.user.SchoolID, a.user.ID); err != nil {
-			s.fail(w, r, err)
+	if a.User.Role == schulhof.RoleParent && !byCode {
+		if p.Children, err = s.db.FindChildren(r.Context(), a.User.SchoolID, a.User.ID); err != nil {
+			s.Fail(w, r, err)
 			return
 		}
 		p.Child = strconv.FormatInt(int64(wk.Person.ID), 10)
 		p.Query = "child=" + p.Child
 	}
-	p.Staff = a.user.Role >= schulhof.RoleTeacher
-	classes, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: a.school.ID, Kind: schulhof.GroupClass})
+	p.Staff = a.User.Role >= schulhof.RoleTeacher
+	classes, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: a.School.ID, Kind: schulhof.GroupClass})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, g := range classes {
@@ -338,28 +339,28 @@ func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v.Data = p
-	s.render(w, r, http.StatusOK, "timetable", v)
+	s.Render(w, r, http.StatusOK, "timetable", v)
 }
 
 // changesSoon are the changed lessons of today and the next school day
 // for the start page: the actor's own, or a parent's children's.
 func (s *Server) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.Lesson, error) {
-	a := authOf(r)
-	people := []*schulhof.User{a.user}
-	if a.user.Role == schulhof.RoleParent {
-		kids, err := s.db.FindChildren(r.Context(), sc.ID, a.user.ID)
+	a := kit.AuthOf(r)
+	people := []*schulhof.User{a.User}
+	if a.User.Role == schulhof.RoleParent {
+		kids, err := s.db.FindChildren(r.Context(), sc.ID, a.User.ID)
 		if err != nil {
 			return nil, err
 		}
 		people = kids
 	}
-	now := s.now().In(berlin)
+	now := s.Now().In(kit.Berlin)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	days := 2
 	for today.AddDate(0, 0, days-1).Weekday() == time.Saturday || today.AddDate(0, 0, days-1).Weekday() == time.Sunday {
 		days++ // Friday's "tomorrow" is Monday
 	}
-	codes := a.user.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
+	codes := a.User.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
 	var out []timetable.Lesson
 	for _, p := range people {
 		ls, _, err := s.lessonsOf(r.Context(), sc, p, codes, today, days)
@@ -368,7 +369,7 @@ func (s *Server) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.
 		}
 		for _, l := range ls {
 			if l.Status != timetable.Regular {
-				if len(people) > 1 || a.user.Role == schulhof.RoleParent {
+				if len(people) > 1 || a.User.Role == schulhof.RoleParent {
 					l.Group = p.FirstName + ": " + l.Group
 				}
 				out = append(out, l)
@@ -382,14 +383,14 @@ func (s *Server) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.
 // school reads: the substitutions of a range of days, the plan of a day,
 // the names of the groups. An import on this node clears them.
 type timetableCaches struct {
-	subs   *ttlCache[subsKey, []schulhof.Substitution]
-	exams  *ttlCache[subsKey, []schulhof.Exam]
-	plans  *ttlCache[planKey, *schulhof.TimetablePlan]
-	groups *ttlCache[schulhof.SchoolID, map[schulhof.GroupID]string]
-	cycles *ttlCache[schulhof.SchoolID, *timetable.Cycle]
-	own    *ttlCache[schulhof.SchoolID, []schulhof.SchoolHoliday]
+	subs   *kit.Cache[subsKey, []schulhof.Substitution]
+	exams  *kit.Cache[subsKey, []schulhof.Exam]
+	plans  *kit.Cache[planKey, *schulhof.TimetablePlan]
+	groups *kit.Cache[schulhof.SchoolID, map[schulhof.GroupID]string]
+	cycles *kit.Cache[schulhof.SchoolID, *timetable.Cycle]
+	own    *kit.Cache[schulhof.SchoolID, []schulhof.SchoolHoliday]
 	// planned are the exams planned in Schulhof, for the week views
-	planned *ttlCache[schulhof.SchoolID, []*schulhof.PlannedExam]
+	planned *kit.Cache[schulhof.SchoolID, []*schulhof.PlannedExam]
 }
 
 type subsKey struct {
@@ -403,31 +404,31 @@ type planKey struct {
 }
 
 func newTimetableCaches() timetableCaches {
-	return timetableCaches{subs: newTTLCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000),
-		exams:   newTTLCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
-		plans:   newTTLCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
-		groups:  newTTLCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
-		cycles:  newTTLCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000),
-		own:     newTTLCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000),
-		planned: newTTLCache[schulhof.SchoolID, []*schulhof.PlannedExam](2*time.Second, 10_000)}
+	return timetableCaches{subs: kit.NewCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000),
+		exams:   kit.NewCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
+		plans:   kit.NewCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
+		groups:  kit.NewCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
+		cycles:  kit.NewCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000),
+		own:     kit.NewCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000),
+		planned: kit.NewCache[schulhof.SchoolID, []*schulhof.PlannedExam](2*time.Second, 10_000)}
 }
 
 // ownHolidays are the school's own holidays (shared: do not change them).
 func (s *Server) ownHolidays(ctx context.Context, school schulhof.SchoolID) ([]schulhof.SchoolHoliday, error) {
-	return s.tt.own.get(school, func() ([]schulhof.SchoolHoliday, error) { return s.db.FindSchoolHolidays(ctx, school) })
+	return s.tt.own.Get(school, func() ([]schulhof.SchoolHoliday, error) { return s.db.FindSchoolHolidays(ctx, school) })
 }
 
 // forgetHolidays clears what depends on the school's holidays and week
 // model after a change on this node.
 func (s *Server) forgetHolidays() {
-	s.tt.own.clear()
-	s.tt.cycles.clear()
+	s.tt.own.Clear()
+	s.tt.cycles.Clear()
 	s.forgetExams()
 }
 
 // cycleOf is the school's rotation of A/B weeks (nil when it has none).
 func (s *Server) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.Cycle, error) {
-	return s.tt.cycles.get(sc.ID, func() (*timetable.Cycle, error) {
+	return s.tt.cycles.Get(sc.ID, func() (*timetable.Cycle, error) {
 		m, err := s.db.FindWeekModel(ctx, sc.ID)
 		if err != nil || m.Weeks < 2 {
 			return nil, err
@@ -465,7 +466,7 @@ func (s *Server) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.C
 
 // groupNames names a school's groups, for the lessons' "group".
 func (s *Server) groupNames(ctx context.Context, school schulhof.SchoolID) (map[schulhof.GroupID]string, error) {
-	return s.tt.groups.get(school, func() (map[schulhof.GroupID]string, error) {
+	return s.tt.groups.Get(school, func() (map[schulhof.GroupID]string, error) {
 		all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: school})
 		m := map[schulhof.GroupID]string{}
 		for _, g := range all {
@@ -477,10 +478,10 @@ func (s *Server) groupNames(ctx context.Context, school schulhof.SchoolID) (map[
 
 // forgetTimetable clears the caches after an import.
 func (s *Server) forgetTimetable() {
-	s.tt.subs.clear()
-	s.tt.exams.clear()
-	s.tt.plans.clear()
-	s.tt.groups.clear()
+	s.tt.subs.Clear()
+	s.tt.exams.Clear()
+	s.tt.plans.Clear()
+	s.tt.groups.Clear()
 	s.forgetHolidays()
 }
 
@@ -489,7 +490,7 @@ func (s *Server) forgetTimetable() {
 // at the school, a teacher's for staff (or everyone where the school shows
 // teachers' codes), a room's for staff.
 func (s *Server) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error) {
-	u := authOf(r).user
+	u := kit.AuthOf(r).User
 	q := r.URL.Query()
 	class, teacher, room := strings.TrimSpace(q.Get("class")), strings.TrimSpace(q.Get("teacher")), strings.TrimSpace(q.Get("room"))
 	staff := u.Role >= schulhof.RoleTeacher
@@ -536,17 +537,17 @@ func (s *Server) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error)
 
 // apiSchoolTimetable: GET /api/v1/schools/{school}/timetable?week=&class=|teacher=|room=.
 func (s *Server) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.schoolFromPath(r)
+	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	wk, err := s.codeWeek(r, sc)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wk)
+	kit.WriteJSON(w, http.StatusOK, wk)
 }
 
 // dropDays leaves out the lessons on days off.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // writeZip streams a folder (0: the top of the space) as a ZIP file, one
@@ -48,7 +49,7 @@ func (s *Server) zipFolder(ctx context.Context, zw *zip.Writer, school schulhof.
 		if err != nil {
 			return err
 		}
-		r, err := s.blobs.Open(ctx, blob.Key(n.BlobKey))
+		r, err := s.Blobs.Open(ctx, blob.Key(n.BlobKey))
 		if err != nil {
 			return err
 		}
@@ -68,12 +69,12 @@ func (s *Server) apiZipFolder(w http.ResponseWriter, r *http.Request) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.writeZip(r.Context(), w, sc.ID, n.Space, n.ID, n.Name); err != nil {
 		// the status is sent; a broken ZIP is all the client can get now
-		info(r).log().Error("zip", "err", err)
+		kit.Info(r).Log().Error("zip", "err", err)
 	}
 }
 
@@ -91,6 +92,6 @@ func (s *Server) apiZipSpace(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := s.writeZip(r.Context(), w, sc.ID, space, 0, name); err != nil {
-		info(r).log().Error("zip", "err", err)
+		kit.Info(r).Log().Error("zip", "err", err)
 	}
 }

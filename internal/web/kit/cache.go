@@ -1,4 +1,4 @@
-package web
+package kit
 
 import (
 	"errors"
@@ -6,12 +6,15 @@ import (
 	"time"
 )
 
-// ttlCache keeps values for a moment: what every request of a busy hour
-// reads and what changes seldom (a school's plan, its groups' names). A
-// change on this node clears it; other nodes see it within the ttl.
-type ttlCache[K comparable, V any] struct {
+// Cache keeps values for a moment: what every request of a busy hour
+// reads and what changes seldom (a school, a school's plan, its groups'
+// names). A change on this node clears it; other nodes see it within the
+// ttl. It is the one cache of the web layer: modules make theirs with
+// NewCache and keep them to themselves.
+type Cache[K comparable, V any] struct {
 	ttl time.Duration
 	max int
+	now func() time.Time
 	mu  sync.Mutex
 	m   map[K]ttlEntry[V]
 	// loading are the loads under way: when a value expires at a busy
@@ -35,16 +38,23 @@ type ttlEntry[V any] struct {
 	at time.Time
 }
 
-func newTTLCache[K comparable, V any](ttl time.Duration, max int) *ttlCache[K, V] {
-	return &ttlCache[K, V]{ttl: ttl, max: max, m: map[K]ttlEntry[V]{}, loading: map[K]*ttlLoad[V]{}}
+// NewCache keeps up to max values for ttl each, on the real clock.
+func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
+	return NewCacheOn[K, V](ttl, max, time.Now)
 }
 
-// get returns the cached value, or loads and keeps it.
-func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
-	now := time.Now()
+// NewCacheOn is NewCache on another clock (the store's, which tests
+// move); a value read "in the future" of a clock set back is not kept.
+func NewCacheOn[K comparable, V any](ttl time.Duration, max int, now func() time.Time) *Cache[K, V] {
+	return &Cache[K, V]{ttl: ttl, max: max, now: now, m: map[K]ttlEntry[V]{}, loading: map[K]*ttlLoad[V]{}}
+}
+
+// Get returns the cached value, or loads and keeps it.
+func (c *Cache[K, V]) Get(k K, load func() (V, error)) (V, error) {
+	now := c.now()
 	c.mu.Lock()
 	e, ok := c.m[k]
-	if ok && now.Sub(e.at) < c.ttl {
+	if ok && now.Sub(e.at) < c.ttl && !now.Before(e.at) {
 		c.mu.Unlock()
 		return e.v, nil
 	}
@@ -89,10 +99,10 @@ func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 	return l.v, l.err
 }
 
-var errLoadPanicked = errors.New("ttl cache: the load panicked")
+var errLoadPanicked = errors.New("cache: the load panicked")
 
 // waiting is how many wait for the load of k under way.
-func (c *ttlCache[K, V]) waiting(k K) int {
+func (c *Cache[K, V]) waiting(k K) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if l := c.loading[k]; l != nil {
@@ -101,11 +111,20 @@ func (c *ttlCache[K, V]) waiting(k K) int {
 	return 0
 }
 
-// clear drops everything.
-func (c *ttlCache[K, V]) clear() {
+// Clear drops everything.
+func (c *Cache[K, V]) Clear() {
 	c.mu.Lock()
 	clear(c.m)
 	clear(c.loading) // later requests load anew instead of waiting for old data
+	c.gen++
+	c.mu.Unlock()
+}
+
+// Forget drops one value (and, to be safe, keeps no load under way).
+func (c *Cache[K, V]) Forget(k K) {
+	c.mu.Lock()
+	delete(c.m, k)
+	delete(c.loading, k)
 	c.gen++
 	c.mu.Unlock()
 }

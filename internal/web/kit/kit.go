@@ -1,0 +1,141 @@
+// Package kit is what every module of the web layer uses: the Deps it is
+// built with (store, blobs, bus, hub, clock, logger), who makes a request
+// and for which school, the page and API wrappers of its routes, answering
+// with a page, JSON or an error in the user's language, its templates and
+// sentences, one cache type and one rate limiter.
+//
+// kit imports no module; modules import kit and nothing of each other.
+package kit
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/bus"
+	"github.com/schulhof/schulhof/internal/realtime"
+)
+
+// Store is what kit itself reads: schools and the operator. Each module
+// declares the store it needs beside it.
+type Store interface {
+	FindSchoolByID(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error)
+	FindSchoolBySlug(ctx context.Context, slug string) (*schulhof.School, error)
+	FindOperator(ctx context.Context) (*schulhof.Operator, error)
+}
+
+// Site is what the pages and links need of the configuration.
+type Site struct {
+	// PublicURL is the address users type; empty means the request's.
+	PublicURL string
+	// TrustProxy believes X-Forwarded-For and X-Forwarded-Proto.
+	TrustProxy bool
+	Version    string
+}
+
+// Deps is what the assembly hands every module. Modules embed it.
+type Deps struct {
+	Site
+	Store Store
+	Blobs blob.Store
+	// Bus carries events between nodes; Hub holds this node's sockets.
+	Bus bus.Bus
+	Hub *realtime.Hub
+	Log *slog.Logger
+
+	clock    func() time.Time
+	schools  *Cache[schulhof.SchoolID, *schulhof.School]
+	operator *Cache[struct{}, *schulhof.Operator]
+	lastOrg  atomic.Pointer[schulhof.Operator]
+}
+
+// NewDeps makes the Deps; Hub is set by the assembly once the live
+// socket has one.
+// The clock is the store's in a server, which tests move.
+func NewDeps(site Site, store Store, clock func() time.Time, blobs blob.Store, b bus.Bus, log *slog.Logger) *Deps {
+	return &Deps{Site: site, Store: store, clock: clock, Blobs: blobs, Bus: b, Log: log,
+		// every request of a logged-in user needs their school, which
+		// changes a few times a year: a change on this node is seen at
+		// once, on another within five seconds
+		schools: NewCache[schulhof.SchoolID, *schulhof.School](5*time.Second, 10_000),
+		// the operator is on every page and changes once in years
+		operator: NewCacheOn[struct{}, *schulhof.Operator](30*time.Second, 1, clock)}
+}
+
+// Now is the time on the server's clock.
+func (d *Deps) Now() time.Time { return d.clock() }
+
+// School is a school by id, from the cache.
+func (d *Deps) School(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error) {
+	return d.schools.Get(id, func() (*schulhof.School, error) { return d.Store.FindSchoolByID(ctx, id) })
+}
+
+// ForgetSchool is for whoever changed one.
+func (d *Deps) ForgetSchool(id schulhof.SchoolID) { d.schools.Forget(id) }
+
+// Operator is the organisation running the installation, named on every
+// page (DSGVO: who processes the data). When the store fails, the last
+// one read: the footer can wait; the page should not fail for it.
+func (d *Deps) Operator(ctx context.Context) *schulhof.Operator {
+	op, err := d.operator.Get(struct{}{}, func() (*schulhof.Operator, error) { return d.Store.FindOperator(ctx) })
+	if err != nil {
+		return d.lastOrg.Load()
+	}
+	d.lastOrg.Store(op)
+	return op
+}
+
+// ForgetOperator is for whoever changed it.
+func (d *Deps) ForgetOperator() { d.operator.Clear() }
+
+// SchoolFromPath is the school named by {school} in the path, if the
+// user may see it; another school is not found, not forbidden, so that
+// its existence does not leak.
+func (d *Deps) SchoolFromPath(r *http.Request) (*schulhof.School, error) {
+	sc, err := d.Store.FindSchoolBySlug(r.Context(), r.PathValue("school"))
+	if err != nil {
+		return nil, err
+	}
+	if !schulhof.CanViewSchool(AuthOf(r).User, sc.ID) {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "school.not_found")
+	}
+	return sc, nil
+}
+
+// ClientIP is the address the request came from.
+func (d *Deps) ClientIP(r *http.Request) string {
+	if d.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// IsHTTPS reports whether the user's browser speaks HTTPS to us.
+func (d *Deps) IsHTTPS(r *http.Request) bool {
+	return r.TLS != nil || (d.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+}
+
+// BaseURL is where users reach the platform, for letters and links.
+func (d *Deps) BaseURL(r *http.Request) string {
+	if d.PublicURL != "" {
+		return strings.TrimRight(d.PublicURL, "/")
+	}
+	scheme := "http"
+	if d.IsHTTPS(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
