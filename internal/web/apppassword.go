@@ -49,7 +49,7 @@ type createdAppPassword struct {
 // password would walk around it.
 func (s *Server) createAppPassword(r *http.Request, name, password string) (*createdAppPassword, error) {
 	a := kit.AuthOf(r)
-	if gate(a) == schulhof.ETwoFactorSetup {
+	if kit.Gate(a) == schulhof.ETwoFactorSetup {
 		return nil, schulhof.Errorf(schulhof.ETwoFactorSetup, "auth.two_factor_setup_required")
 	}
 	if err := s.confirmPassword(r, password, "password"); err != nil {

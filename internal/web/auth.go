@@ -261,7 +261,7 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) {
 
 // showLoginPage: GET /login.
 func (s *Server) showLoginPage(w http.ResponseWriter, r *http.Request) {
-	if a := kit.AuthOf(r); a.User != nil && gate(a) == "" {
+	if a := kit.AuthOf(r); a.User != nil && kit.Gate(a) == "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}

@@ -227,7 +227,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 	if len(ops) == 0 || len(ops) > board.MaxOpsPerSubmit {
 		return 0, schulhof.Errorf(schulhof.EInvalid, "board.op.count", board.MaxOpsPerSubmit)
 	}
-	if wait := s.boardLimits.take(u.ID, len(ops), s.Now()); wait > 0 {
+	if wait := s.boardLimits.Take(u.ID, len(ops), s.Now()); wait > 0 {
 		return 0, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: seconds(wait)}
 	}
 	for i, op := range ops {
@@ -380,7 +380,7 @@ func (s *Server) receiveBoard(ctx context.Context, u *schulhof.User, id schulhof
 		if event == "present" && !leads || event == "laser" && !draws {
 			return nil, schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
 		}
-		if wait := s.boardLimits.take(u.ID, 1, s.Now()); wait > 0 {
+		if wait := s.boardLimits.Take(u.ID, 1, s.Now()); wait > 0 {
 			return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: seconds(wait)}
 		}
 		view, err := readView(data, event == "present")
@@ -434,45 +434,8 @@ func strictJSON(data []byte, v any) error {
 	return nil
 }
 
-// opLimiter bounds the operations a user sends: a burst, then a steady
-// rate that a teacher drawing fast stays under (a stroke sends some 20
-// batches a second).
-type opLimiter struct {
-	mu sync.Mutex
-	m  map[schulhof.UserID]*opBucket
-}
-
-type opBucket struct {
-	tokens float64
-	at     time.Time
-}
-
+// how many operations a user may send: 400 at once, 100 a second
 const (
 	opBurst = 400
 	opRate  = 100 // a second
 )
-
-// take spends n operations of the user's; it returns how long to wait
-// instead when they are not there.
-func (l *opLimiter) take(u schulhof.UserID, n int, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.m == nil {
-		l.m = map[schulhof.UserID]*opBucket{}
-	}
-	b := l.m[u]
-	if b == nil {
-		if len(l.m) > 100_000 {
-			clear(l.m)
-		}
-		b = &opBucket{tokens: opBurst, at: now}
-		l.m[u] = b
-	}
-	b.tokens = math.Min(opBurst, b.tokens+now.Sub(b.at).Seconds()*opRate)
-	b.at = now
-	if b.tokens >= float64(n) {
-		b.tokens -= float64(n)
-		return 0
-	}
-	return time.Duration((float64(n) - b.tokens) / opRate * float64(time.Second))
-}

@@ -3,11 +3,9 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -285,7 +283,7 @@ func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 	if err != nil {
 		return nil, err
 	}
-	if wait := s.chatLimits.take(u.ID, s.Now()); wait > 0 {
+	if wait := s.chatLimits.Take(u.ID, 1, s.Now()); wait > 0 {
 		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{seconds(wait)}, RetryAfter: seconds(wait)}
 	}
 	m, err := s.db.PostMessage(r.Context(), u, room, in)
@@ -371,64 +369,14 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	go s.Hub.Serve(context.WithoutCancel(r.Context()), ws, realtime.Session{User: u, Key: a.TokenHash, Until: a.Session.ExpiresAt})
 }
 
-// chatLimiter slows a writer down: a burst of messages (chatBurst), then
-// one every refill (chatRefill unless the server is configured otherwise);
-// who keeps pushing against it (chatStrikes times) is muted for chatMute.
-type chatLimiter struct {
-	mu     sync.Mutex
-	m      map[schulhof.UserID]*chatBucket
-	refill time.Duration
-}
-
-type chatBucket struct {
-	tokens     float64
-	at         time.Time
-	strikes    int
-	mutedUntil time.Time
-}
-
+// how many messages a user may post: a burst of ten, then one every two
+// seconds (Config.ChatEvery); five refusals in a row mute for five minutes
 const (
 	chatBurst   = 10
 	chatRefill  = 2 * time.Second
 	chatStrikes = 5
 	chatMute    = 5 * time.Minute
 )
-
-// take spends a message of the user's; it returns how long to wait
-// instead when there is none.
-func (l *chatLimiter) take(u schulhof.UserID, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.m == nil {
-		l.m = map[schulhof.UserID]*chatBucket{}
-	}
-	b := l.m[u]
-	if b == nil {
-		if len(l.m) > 100_000 {
-			clear(l.m)
-		}
-		b = &chatBucket{tokens: chatBurst, at: now}
-		l.m[u] = b
-	}
-	if now.Before(b.mutedUntil) {
-		return b.mutedUntil.Sub(now)
-	}
-	b.tokens = math.Min(chatBurst, b.tokens+float64(now.Sub(b.at))/float64(l.refill))
-	b.at = now
-	if b.tokens >= 1 {
-		b.tokens--
-		if b.tokens >= chatBurst-1 {
-			b.strikes = 0 // calm again
-		}
-		return 0
-	}
-	b.strikes++
-	if b.strikes >= chatStrikes {
-		b.strikes, b.mutedUntil = 0, now.Add(chatMute)
-		return chatMute
-	}
-	return time.Duration((1 - b.tokens) * float64(l.refill))
-}
 
 // changedMessage publishes a message as it is now, after an edit or a
 // deletion, and returns it.

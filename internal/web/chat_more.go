@@ -211,24 +211,6 @@ func (s *Server) apiSearchMessages(w http.ResponseWriter, r *http.Request) {
 
 // typingLimiter passes one typing signal per user and room every two
 // seconds; the rest are dropped quietly.
-type typingLimiter struct {
-	mu   sync.Mutex
-	last map[[2]int64]time.Time
-}
-
-func (l *typingLimiter) allow(u schulhof.UserID, room schulhof.RoomID, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.last == nil || len(l.last) > 100_000 {
-		l.last = map[[2]int64]time.Time{}
-	}
-	k := [2]int64{int64(u), int64(room)}
-	if now.Sub(l.last[k]) < 2*time.Second {
-		return false
-	}
-	l.last[k] = now
-	return true
-}
 
 // apiTyping: POST /api/v1/rooms/{room}/typing: the actor is writing; the
 // room's readers see it for a few seconds.
@@ -243,7 +225,7 @@ func (s *Server) apiTyping(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	if rm.CanWrite && s.typing.allow(u.ID, room, s.Now()) {
+	if rm.CanWrite && s.typing.Take([2]int64{int64(u.ID), int64(room)}, 1, s.Now()) == 0 {
 		s.publishChat(r.Context(), u.SchoolID, room, "typing", map[string]any{"user": u.ID, "name": u.Name()})
 	}
 	w.WriteHeader(http.StatusNoContent)

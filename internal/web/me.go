@@ -174,7 +174,7 @@ type profileData struct {
 
 func (s *Server) fillProfile(r *http.Request, v *kit.View) *profileData {
 	a := kit.AuthOf(r)
-	d := &profileData{Me: a.User, CanTOTP: a.User.Role.IsStaff(), MustSetTOTP: gate(a) == schulhof.ETwoFactorSetup}
+	d := &profileData{Me: a.User, CanTOTP: a.User.Role.IsStaff(), MustSetTOTP: kit.Gate(a) == schulhof.ETwoFactorSetup}
 	if a.School != nil && a.User.SchoolID == a.School.ID {
 		d.DAVLogin = a.User.Login + "@" + a.School.Slug
 		d.DAVBase = s.BaseURL(r) + "/dav/home/"

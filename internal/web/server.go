@@ -77,7 +77,7 @@ type Server struct {
 	basic     basicCache
 	metrics   *metrics
 	handler   http.Handler
-	patterns  []string
+	router    *kit.Router
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
 	appending sync.Map
@@ -100,8 +100,8 @@ type Server struct {
 	sessionSub       bus.Subscription
 	stopSessionWatch func()
 	audiences        *kit.Cache[schulhof.RoomID, *schulhof.RoomAudience]
-	chatLimits       chatLimiter
-	typing           typingLimiter
+	chatLimits       kit.RateLimit[schulhof.UserID]
+	typing           kit.RateLimit[[2]int64] // user and room: one notice in two seconds
 	pushMu           sync.Mutex
 	pushSender       *push.Sender
 	pushWG           sync.WaitGroup // pushes under way, for tests and shutdown
@@ -119,7 +119,7 @@ type Server struct {
 	// the whiteboard's
 	boards         liveBoards
 	boardAudiences *kit.Cache[schulhof.BoardID, *schulhof.BoardAudience]
-	boardLimits    opLimiter
+	boardLimits    kit.RateLimit[schulhof.UserID]
 	boardSub       bus.Subscription
 	boardOps       atomic.Int64 // stored by this node, for /metrics
 }
@@ -152,10 +152,12 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.examBooks = kit.NewCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
 	s.audiences = kit.NewCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000)
 	s.pushSchools = kit.NewCache[schulhof.SchoolID, bool](10*time.Second, 10_000)
-	s.chatLimits.refill = chatRefill
+	s.chatLimits = kit.RateLimit[schulhof.UserID]{Burst: chatBurst, Every: chatRefill, Strikes: chatStrikes, Mute: chatMute}
 	if cfg.ChatEvery > 0 {
-		s.chatLimits.refill = cfg.ChatEvery
+		s.chatLimits.Every = cfg.ChatEvery
 	}
+	s.typing = kit.RateLimit[[2]int64]{Burst: 1, Every: 2 * time.Second}
+	s.boardLimits = kit.RateLimit[schulhof.UserID]{Burst: opBurst, Every: time.Second / opRate}
 	if err := s.startChat(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,143 @@
+package kit
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/schulhof/schulhof"
+)
+
+// Router is the route table the modules add their routes to: pages for
+// a logged-in browser, the JSON API under /api/v1, and what needs no
+// login. Each route knows its pattern, for the metrics and the log.
+type Router struct {
+	mux      *http.ServeMux
+	d        *Deps
+	patterns []string
+}
+
+// NewRouter is an empty route table.
+func NewRouter(d *Deps) *Router { return &Router{mux: http.NewServeMux(), d: d} }
+
+// Handler is the table, to put behind the middleware.
+func (rt *Router) Handler() http.Handler { return rt.mux }
+
+// Patterns is every pattern added, for the test that keeps the OpenAPI
+// document true.
+func (rt *Router) Patterns() []string { return rt.patterns }
+
+// Handle adds h as it is: it checks who may use it itself.
+func (rt *Router) Handle(pattern string, h http.Handler) {
+	rt.patterns = append(rt.patterns, pattern)
+	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Info(r).Route = pattern // for the metrics and the log
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// Open adds what anyone may call (login, the info screen by its secret
+// address, calendar feeds).
+func (rt *Router) Open(pattern string, h http.HandlerFunc) { rt.Handle(pattern, h) }
+
+// Page adds a page for a logged-in browser: anonymous users go to the
+// login page, and a user who must change the password or finish
+// two-factor is sent there first.
+func (rt *Router) Page(pattern string, h http.HandlerFunc) {
+	rt.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := AuthOf(r)
+		if a.User == nil {
+			target := "/login"
+			if r.Method == http.MethodGet && r.URL.Path != "/" {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		switch Gate(a) {
+		case schulhof.ETOTPRequired:
+			http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+			return
+		case schulhof.EPasswordChange:
+			http.Redirect(w, r, "/password", http.StatusSeeOther)
+			return
+		case schulhof.ETwoFactorSetup:
+			if !strings.HasPrefix(r.URL.Path, "/profile") {
+				http.Redirect(w, r, "/profile?setup=totp", http.StatusSeeOther)
+				return
+			}
+		}
+		h(w, r)
+	}))
+}
+
+// API adds a handler of the JSON API that needs a logged-in user.
+func (rt *Router) API(pattern string, h http.HandlerFunc) {
+	rt.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := AuthOf(r)
+		if a.User == nil {
+			rt.d.Fail(w, r, schulhof.Errorf(schulhof.EUnauthorized, "auth.required"))
+			return
+		}
+		if g := Gate(a); g != "" {
+			// a user who must change the password may still read who they
+			// are and change it
+			if !(g == schulhof.EPasswordChange && (r.URL.Path == "/api/v1/me" || r.URL.Path == "/api/v1/me/password")) {
+				rt.d.Fail(w, r, schulhof.Errorf(g, "auth."+string(g)))
+				return
+			}
+		}
+		h(w, r)
+	}))
+}
+
+// Action adds one thing a user does, declared once and served twice: to
+// the JSON API at apiPattern, which answers with its result as JSON (204
+// when it has none), and to the form at formPattern, which goes on to
+// the address done gives. Either pattern may be empty.
+func Action[T any](rt *Router, apiPattern, formPattern string, do func(r *http.Request) (T, error), done func(r *http.Request, t T) string) {
+	if apiPattern != "" {
+		rt.API(apiPattern, func(w http.ResponseWriter, r *http.Request) {
+			t, err := do(r)
+			if err != nil {
+				rt.d.Fail(w, r, err)
+				return
+			}
+			var result any = t
+			if result == nil || isNone(result) {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			WriteJSON(w, http.StatusOK, result)
+		})
+	}
+	if formPattern != "" {
+		rt.Page(formPattern, func(w http.ResponseWriter, r *http.Request) {
+			t, err := do(r)
+			if err != nil {
+				rt.d.Fail(w, r, err)
+				return
+			}
+			http.Redirect(w, r, done(r, t), http.StatusSeeOther)
+		})
+	}
+}
+
+// None is the result of an action that has nothing to say: the API
+// answers 204.
+type None struct{}
+
+func isNone(v any) bool { _, ok := v.(None); return ok }
+
+// Gate says what a logged-in user must do before anything else.
+func Gate(a *Auth) schulhof.ErrorCode {
+	switch {
+	case a.Session.TOTPPending:
+		return schulhof.ETOTPRequired
+	case a.User.MustChangePassword:
+		return schulhof.EPasswordChange
+	case a.School != nil && a.School.Require2FA && a.User.Role.IsStaff() && !a.User.TOTPEnabled:
+		return schulhof.ETwoFactorSetup
+	}
+	return ""
+}
