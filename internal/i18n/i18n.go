@@ -60,3 +60,16 @@ func Pick(userLang, acceptLanguage string) string {
 	}
 	return best
 }
+
+// Add puts a module's sentences into the catalog, at the module's package
+// init; a key two modules use panics, at start. It returns true, for
+// `var _ =`.
+func Add(m map[string][2]string) bool {
+	for k, v := range m {
+		if _, dup := messages[k]; dup {
+			panic("i18n: the key " + k + " is added twice")
+		}
+		messages[k] = v
+	}
+	return true
+}

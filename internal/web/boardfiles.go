@@ -280,7 +280,7 @@ func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	info, err := s.putBlob(r, sc, space, bytes.NewReader(data), int64(len(data)), 0)
+	info, err := s.PutBlob(r, sc, space, bytes.NewReader(data), int64(len(data)), 0)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -372,7 +372,7 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, pictureRefusal("file", data))
 			return
 		}
-		info, err := s.putBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, bytes.NewReader(data), int64(len(data)), 0)
+		info, err := s.PutBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, bytes.NewReader(data), int64(len(data)), 0)
 		if err != nil {
 			s.Fail(w, r, err)
 			return

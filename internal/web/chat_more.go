@@ -287,7 +287,7 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 		// .png stays a download
 		br := bufio.NewReader(f)
 		head, _ := br.Peek(512)
-		info, err := s.putBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, br, hdr.Size, 0)
+		info, err := s.PutBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, br, hdr.Size, 0)
 		if err != nil {
 			s.Fail(w, r, err)
 			return

@@ -278,12 +278,12 @@ func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
 // written, the bytes it would have named are removed at once.
 func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.Space, parent schulhof.NodeID,
 	name string, body io.Reader, size int64, ctype string) (*schulhof.Node, error) {
-	info, err := s.putBlob(r, sc, space, body, size, 0)
+	info, err := s.PutBlob(r, sc, space, body, size, 0)
 	if err != nil {
 		return nil, err
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, space, parent, name,
-		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: contentType(ctype, name)}, s.keepVersions())
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: kit.ContentType(ctype, name)}, s.keepVersions())
 	if err != nil {
 		s.Blobs.Delete(r.Context(), info.Key)
 		return nil, err
@@ -291,12 +291,12 @@ func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.
 	return n, nil
 }
 
-// putBlob stores bytes that will count against the space's quota: the
+// PutBlob stores bytes that will count against the space's quota: the
 // quota is checked before a byte is stored (by the announced size at
 // once; a stream of unknown size is stopped where the space is full),
 // then the bytes are written and fsynced. pending is what this request
 // has stored already and not yet made visible.
-func (s *Server) putBlob(r *http.Request, sc *schulhof.School, space schulhof.Space, body io.Reader, size, pending int64) (blob.Info, error) {
+func (s *Server) PutBlob(r *http.Request, sc *schulhof.School, space schulhof.Space, body io.Reader, size, pending int64) (blob.Info, error) {
 	used, err := s.spaceUsage(r.Context(), sc.ID, space)
 	if err != nil {
 		return blob.Info{}, err
@@ -362,7 +362,7 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rd.Close()
-	serveBlob(w, r, n.Name, n.ContentType, n.SHA256, n.UpdatedAt, rd)
+	kit.ServeBlob(w, r, n.Name, n.ContentType, n.SHA256, n.UpdatedAt, rd)
 }
 
 // trashNode moves {node} to the trash for whoever may write in its folder.

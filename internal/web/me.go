@@ -24,7 +24,7 @@ type me struct {
 	Groups   []*schulhof.Group `json:"groups"`
 	Children []*childView      `json:"children,omitempty"`
 	// Assignments for the start page only.
-	Assignments *assignmentsPage `json:"-"`
+	Assignments any `json:"-"`
 	// Changes are today's and the next school day's changed lessons, for
 	// the start page only.
 	Changes []timetable.Lesson `json:"-"`
@@ -120,7 +120,7 @@ func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.School != nil && a.User.SchoolID == a.School.ID {
-		if m.Assignments, err = s.assignmentsPageData(r, a.School); err != nil {
+		if m.Assignments, err = s.assignments.StartData(r, a.School); err != nil {
 			s.Fail(w, r, err)
 			return
 		}

@@ -3,7 +3,6 @@ package web
 import (
 	"embed"
 	"html/template"
-	"net/url"
 	"strings"
 	_ "time/tzdata" // German time on machines without a zone database
 
@@ -18,11 +17,8 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
 // the pages still in this package, with the template functions only they use
 var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), template.FuncMap{
-	"status": statusText,
 	"kindText": func(lang, kind string) string {
 		key := "substitutions.kind." + kind
 		if !i18n.Has(key) {
@@ -34,14 +30,4 @@ var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), template.FuncMap{
 		base, _, _ := strings.Cut(ctype, ";")
 		return thumb.Types[strings.TrimSpace(base)]
 	},
-	"row": func(v *kit.View, slug string, a *assignmentView) assignmentRow {
-		return assignmentRow{V: v, Slug: slug, A: a}
-	},
 })
-
-// assignmentRow is one line of an assignment list, for the shared template.
-type assignmentRow struct {
-	V    *kit.View
-	Slug string
-	A    *assignmentView
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"net/http"
+	"sync"
 	"time"
 
 	"golang.org/x/image/font/gofont/goregular"
@@ -15,12 +16,29 @@ import (
 	_ "embed"
 )
 
+// openAPIBase is the OpenAPI document's base: info, security, the shared
+// schemas, and the paths of the modules still in this package; each
+// module adds its part through the route table.
+//
 //go:embed openapi.json
-var openAPIDocument []byte
+var openAPIBase []byte
+
+// The OpenAPI document is assembled once per process: its parts are
+// embedded in the binary, so every server of a process has the same.
+var (
+	openAPIOnce     sync.Once
+	openAPIDocument []byte
+	openAPIErr      error
+)
+
+func assembleOpenAPI(parts [][]byte) ([]byte, error) {
+	openAPIOnce.Do(func() { openAPIDocument, openAPIErr = kit.OpenAPI(openAPIBase, parts...) })
+	return openAPIDocument, openAPIErr
+}
 
 // routes is the whole route table. Pages live at the top, the JSON API
 // under /api/v1; both call the same store after the same policy checks.
-func (s *Server) routes() http.Handler {
+func (s *Server) routes() (http.Handler, error) {
 	rt := kit.NewRouter(s.Deps)
 	s.router = rt
 
@@ -136,15 +154,6 @@ func (s *Server) routes() http.Handler {
 	rt.Page("POST /s/{school}/nodes/{node}/move", s.moveFromForm)
 	rt.Page("POST /s/{school}/nodes/{node}/copy", s.copyFromForm)
 	rt.Page("POST /s/{school}/nodes/{node}/versions/{version}/restore", s.restoreVersionFromForm)
-	rt.Page("GET /s/{school}/assignments", s.showAssignmentsPage)
-	rt.Page("POST /s/{school}/assignments", s.createAssignmentFromForm)
-	rt.Page("GET /s/{school}/assignments/{assignment}", s.showAssignmentPage)
-	rt.Page("POST /s/{school}/assignments/{assignment}/hand-in", s.handInFromForm)
-	rt.Page("POST /s/{school}/assignments/{assignment}/feedback/{student}", s.feedbackFromForm)
-	rt.Page("POST /s/{school}/assignments/{assignment}/reviewed", s.reviewedFromForm)
-	rt.Page("POST /s/{school}/assignments/{assignment}/delete", s.deleteAssignmentFromForm)
-	rt.Page("POST /s/{school}/assignments/{assignment}/edit", s.editAssignmentFromForm)
-	rt.Page("POST /s/{school}/assignments/{assignment}/attachments/{file}/delete", s.deleteAttachmentFromForm)
 
 	// JSON API
 	rt.Open("GET /api/v1/openapi.json", s.openAPI)
@@ -266,19 +275,7 @@ func (s *Server) routes() http.Handler {
 	rt.API("GET /api/v1/schools/{school}/nodes/{node}/versions", s.apiListVersions)
 	rt.API("POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore", s.apiRestoreVersion)
 	rt.API("POST /api/v1/schools/{school}/nodes/{node}/restore", s.apiRestoreNode)
-	rt.API("GET /api/v1/schools/{school}/assignments", s.apiListAssignments)
-	rt.API("POST /api/v1/schools/{school}/assignments", s.apiCreateAssignment)
-	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}", s.apiGetAssignment)
-	rt.API("PATCH /api/v1/schools/{school}/assignments/{assignment}", s.apiUpdateAssignment)
-	rt.API("DELETE /api/v1/schools/{school}/assignments/{assignment}", s.apiDeleteAssignment)
-	rt.API("POST /api/v1/schools/{school}/assignments/{assignment}/attachments", s.apiAddAttachment)
-	rt.API("DELETE /api/v1/schools/{school}/assignments/{assignment}/attachments/{file}", s.apiDeleteAttachment)
-	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/files/{file}", s.apiAssignmentFile)
-	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/submissions", s.apiListSubmissions)
-	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/submissions.zip", s.apiSubmissionsZip)
-	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}", s.apiGetSubmission)
-	rt.API("PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}", s.apiHandIn)
-	rt.API("PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}/feedback", s.apiSetFeedback)
+	s.assignments.Routes(rt)
 	rt.API("GET /api/v1/schools/{school}/audit", s.apiAudit)
 	rt.API("GET /api/v1/audit", s.apiAudit)
 	// WebDAV authenticates every request by HTTP Basic itself
@@ -295,7 +292,12 @@ func (s *Server) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.cross_origin"))
 	}))
-	return s.observe(s.secureHeaders(csrf.Handler(s.authenticate(rt.Handler()))))
+	doc, err := assembleOpenAPI(rt.Documents())
+	if err != nil {
+		return nil, err
+	}
+	s.openAPIDoc = doc
+	return s.observe(s.secureHeaders(csrf.Handler(s.authenticate(rt.Handler())))), nil
 }
 
 // Routes returns every registered pattern, for the test that keeps the
@@ -331,7 +333,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(openAPIDocument)
+	w.Write(s.openAPIDoc)
 }
 
 // pageNotFound answers unknown pages with the error page, in the user's

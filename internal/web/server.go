@@ -23,6 +23,7 @@ import (
 	"github.com/schulhof/schulhof/internal/push"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/thumb"
+	"github.com/schulhof/schulhof/internal/web/assignments"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -78,6 +79,10 @@ type Server struct {
 	metrics   *metrics
 	handler   http.Handler
 	router    *kit.Router
+	// the OpenAPI document, assembled from the modules' parts
+	openAPIDoc []byte
+	// the modules
+	assignments *assignments.Module
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
 	appending sync.Map
@@ -169,7 +174,10 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
 	}
-	s.handler = s.routes()
+	s.assignments = assignments.New(s.Deps, db, s)
+	if s.handler, err = s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -188,7 +188,7 @@ func (s *Server) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.
 		return nil, err
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, u.Space, u.ParentID, u.Name,
-		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: contentType("", u.Name)}, s.keepVersions())
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: kit.ContentType("", u.Name)}, s.keepVersions())
 	if err != nil {
 		s.Blobs.Delete(r.Context(), info.Key)
 		s.db.DeleteUpload(r.Context(), u.ID)

@@ -15,6 +15,7 @@ type Router struct {
 	mux      *http.ServeMux
 	d        *Deps
 	patterns []string
+	docs     [][]byte
 }
 
 // NewRouter is an empty route table.
@@ -26,6 +27,13 @@ func (rt *Router) Handler() http.Handler { return rt.mux }
 // Patterns is every pattern added, for the test that keeps the OpenAPI
 // document true.
 func (rt *Router) Patterns() []string { return rt.patterns }
+
+// Document adds a module's part of the OpenAPI document (see OpenAPI),
+// which describes the API routes it adds.
+func (rt *Router) Document(part []byte) { rt.docs = append(rt.docs, part) }
+
+// Documents is every part added, for the assembly.
+func (rt *Router) Documents() [][]byte { return rt.docs }
 
 // Handle adds h as it is: it checks who may use it itself.
 func (rt *Router) Handle(pattern string, h http.Handler) {

@@ -1,11 +1,10 @@
-package web
+package assignments
 
 import (
 	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
-	"github.com/schulhof/schulhof/internal/userbytes"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -48,7 +46,7 @@ type childStatus struct {
 }
 
 // assignmentRelation looks up what the user is to the assignment's groups.
-func (s *Server) assignmentRelation(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) (schulhof.AssignmentRelation, []*schulhof.User, error) {
+func (s *Module) assignmentRelation(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) (schulhof.AssignmentRelation, []*schulhof.User, error) {
 	u := kit.AuthOf(r).User
 	var rel schulhof.AssignmentRelation
 	var children []*schulhof.User
@@ -87,7 +85,7 @@ func (s *Server) assignmentRelation(r *http.Request, sc *schulhof.School, as *sc
 
 // assignmentFromPath resolves {school} and {assignment} and checks that
 // the actor may see it.
-func (s *Server) assignmentFromPath(r *http.Request) (*schulhof.School, *schulhof.Assignment, *assignmentView, error) {
+func (s *Module) assignmentFromPath(r *http.Request) (*schulhof.School, *schulhof.Assignment, *assignmentView, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, nil, err
@@ -111,13 +109,13 @@ func (s *Server) assignmentFromPath(r *http.Request) (*schulhof.School, *schulho
 }
 
 // viewAssignment is the assignment as the actor sees it, nil if they may not.
-func (s *Server) viewAssignment(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) (*assignmentView, error) {
+func (s *Module) viewAssignment(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) (*assignmentView, error) {
 	u := kit.AuthOf(r).User
 	rel, children, err := s.assignmentRelation(r, sc, as)
 	if err != nil {
 		return nil, err
 	}
-	now := s.db.Now()
+	now := s.Now()
 	if !schulhof.CanViewAssignment(u, as, rel, now) {
 		return nil, nil
 	}
@@ -154,7 +152,7 @@ func (s *Server) viewAssignment(r *http.Request, sc *schulhof.School, as *schulh
 
 // assignmentsFor lists what the actor may see: set by them, for their
 // groups, or their children's.
-func (s *Server) assignmentsFor(r *http.Request, sc *schulhof.School) ([]*assignmentView, error) {
+func (s *Module) assignmentsFor(r *http.Request, sc *schulhof.School) ([]*assignmentView, error) {
 	u := kit.AuthOf(r).User
 	if u.SchoolID != sc.ID {
 		if !schulhof.CanManageUsers(u, sc.ID) {
@@ -180,7 +178,7 @@ func (s *Server) assignmentsFor(r *http.Request, sc *schulhof.School) ([]*assign
 }
 
 // apiListAssignments: GET /api/v1/schools/{school}/assignments.
-func (s *Server) apiListAssignments(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListAssignments(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -206,7 +204,7 @@ type assignmentInput struct {
 }
 
 // mayAssignTo checks that the actor may set work for all the groups.
-func (s *Server) mayAssignTo(r *http.Request, sc *schulhof.School, groups []schulhof.GroupID) error {
+func (s *Module) mayAssignTo(r *http.Request, sc *schulhof.School, groups []schulhof.GroupID) error {
 	u := kit.AuthOf(r).User
 	leadsAll := len(groups) > 0
 	for _, g := range groups {
@@ -226,7 +224,7 @@ func (s *Server) mayAssignTo(r *http.Request, sc *schulhof.School, groups []schu
 }
 
 // apiCreateAssignment: POST /api/v1/schools/{school}/assignments.
-func (s *Server) apiCreateAssignment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateAssignment(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -237,7 +235,7 @@ func (s *Server) apiCreateAssignment(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	as := &schulhof.Assignment{SchoolID: sc.ID, Groups: in.Groups, StartsAt: s.db.Now(), CreatedBy: kit.AuthOf(r).User.ID}
+	as := &schulhof.Assignment{SchoolID: sc.ID, Groups: in.Groups, StartsAt: s.Now(), CreatedBy: kit.AuthOf(r).User.ID}
 	if in.Title != nil {
 		as.Title = *in.Title
 	}
@@ -265,7 +263,7 @@ func (s *Server) apiCreateAssignment(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusCreated, v)
 }
 
-func (s *Server) createAssignment(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) error {
+func (s *Module) createAssignment(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) error {
 	as.Normalize()
 	if err := as.Validate(); err != nil {
 		return err
@@ -277,7 +275,7 @@ func (s *Server) createAssignment(r *http.Request, sc *schulhof.School, as *schu
 }
 
 // apiGetAssignment: GET /api/v1/schools/{school}/assignments/{assignment}.
-func (s *Server) apiGetAssignment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetAssignment(w http.ResponseWriter, r *http.Request) {
 	_, _, v, err := s.assignmentFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -287,7 +285,7 @@ func (s *Server) apiGetAssignment(w http.ResponseWriter, r *http.Request) {
 }
 
 // managedAssignment is assignmentFromPath for those who manage it.
-func (s *Server) managedAssignment(r *http.Request) (*schulhof.School, *schulhof.Assignment, error) {
+func (s *Module) managedAssignment(r *http.Request) (*schulhof.School, *schulhof.Assignment, error) {
 	sc, as, v, err := s.assignmentFromPath(r)
 	if err != nil {
 		return nil, nil, err
@@ -300,7 +298,7 @@ func (s *Server) managedAssignment(r *http.Request) (*schulhof.School, *schulhof
 
 // apiUpdateAssignment: PATCH /api/v1/schools/{school}/assignments/{assignment};
 // {"reviewed": true} marks it as reviewed.
-func (s *Server) apiUpdateAssignment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateAssignment(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -335,7 +333,7 @@ func (s *Server) apiUpdateAssignment(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiDeleteAssignment: DELETE /api/v1/schools/{school}/assignments/{assignment}.
-func (s *Server) apiDeleteAssignment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteAssignment(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err == nil {
 		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
@@ -355,7 +353,7 @@ func userSpace(id schulhof.UserID) schulhof.Space {
 
 // apiAddAttachment: POST /api/v1/schools/{school}/assignments/{assignment}/attachments?name=X
 // with the bytes as body.
-func (s *Server) apiAddAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAddAttachment(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -377,28 +375,21 @@ func (s *Server) apiAddAttachment(w http.ResponseWriter, r *http.Request) {
 
 // storeNamed stores bytes against the actor's own quota (less what is
 // already pending in this request) and returns them named, not yet visible.
-func (s *Server) storeNamed(r *http.Request, sc *schulhof.School, name string, body io.Reader, size int64, ctype string, pending int64) (schulhof.NamedContent, error) {
+func (s *Module) storeNamed(r *http.Request, sc *schulhof.School, name string, body io.Reader, size int64, ctype string, pending int64) (schulhof.NamedContent, error) {
 	name, err := schulhof.CleanName(name)
 	if err != nil {
 		return schulhof.NamedContent{}, err
 	}
-	info, err := s.putBlob(r, sc, userSpace(kit.AuthOf(r).User.ID), body, size, pending)
+	info, err := s.files.PutBlob(r, sc, userSpace(kit.AuthOf(r).User.ID), body, size, pending)
 	if err != nil {
 		return schulhof.NamedContent{}, err
 	}
 	return schulhof.NamedContent{Name: name, NewContent: schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size,
-		SHA256: info.SHA256, ContentType: contentType(ctype, name)}}, nil
-}
-
-func contentType(ctype, name string) string {
-	if ctype == "" || ctype == "application/octet-stream" {
-		return mime.TypeByExtension(path.Ext(name))
-	}
-	return ctype
+		SHA256: info.SHA256, ContentType: kit.ContentType(ctype, name)}}, nil
 }
 
 // apiDeleteAttachment: DELETE /api/v1/schools/{school}/assignments/{assignment}/attachments/{file}.
-func (s *Server) apiDeleteAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteAttachment(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err == nil {
 		file, _ := strconv.ParseInt(r.PathValue("file"), 10, 64)
@@ -414,7 +405,7 @@ func (s *Server) apiDeleteAttachment(w http.ResponseWriter, r *http.Request) {
 // apiAssignmentFile: GET /api/v1/schools/{school}/assignments/{assignment}/files/{file}:
 // an attachment for everyone who sees the assignment, a hand-in's file
 // for its student, their parents and those who manage the assignment.
-func (s *Server) apiAssignmentFile(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAssignmentFile(w http.ResponseWriter, r *http.Request) {
 	sc, as, v, err := s.assignmentFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -435,11 +426,11 @@ func (s *Server) apiAssignmentFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rd.Close()
-	serveBlob(w, r, f.Name, f.ContentType, f.SHA256, f.CreatedAt, rd)
+	kit.ServeBlob(w, r, f.Name, f.ContentType, f.SHA256, f.CreatedAt, rd)
 }
 
 // maySeeHandIn: the student themself and their parents.
-func (s *Server) maySeeHandIn(r *http.Request, v *assignmentView, student schulhof.UserID) bool {
+func (s *Module) maySeeHandIn(r *http.Request, v *assignmentView, student schulhof.UserID) bool {
 	if kit.AuthOf(r).User.ID == student {
 		return true
 	}
@@ -451,20 +442,10 @@ func (s *Server) maySeeHandIn(r *http.Request, v *assignmentView, student schulh
 	return false
 }
 
-// serveBlob sends stored bytes with Range and ETag; ?inline=1 shows those
-// a browser shows without running them (userbytes decides).
-func serveBlob(w http.ResponseWriter, r *http.Request, name, ctype, sha string, modified time.Time, rd io.ReadSeeker) {
-	h := w.Header()
-	userbytes.SetHeaders(h, name, ctype, r.URL.Query().Get("inline") == "1")
-	h.Set("ETag", `"`+sha+`"`)
-	h.Set("Cache-Control", "private, no-cache")
-	http.ServeContent(w, r, "", modified, rd)
-}
-
 // studentParam resolves {student} to a student whose work the actor may
 // see: anyone's for those who manage the assignment, else their own or
 // their child's.
-func (s *Server) studentParam(r *http.Request, v *assignmentView) (schulhof.UserID, error) {
+func (s *Module) studentParam(r *http.Request, v *assignmentView) (schulhof.UserID, error) {
 	id, err := strconv.ParseInt(r.PathValue("student"), 10, 64)
 	if err != nil {
 		return 0, schulhof.Errorf(schulhof.ENotFound, "assignment.student_not_found")
@@ -477,7 +458,7 @@ func (s *Server) studentParam(r *http.Request, v *assignmentView) (schulhof.User
 
 // apiListSubmissions: GET /api/v1/schools/{school}/assignments/{assignment}/submissions,
 // every student of the groups, handed in or not.
-func (s *Server) apiListSubmissions(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListSubmissions(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -492,7 +473,7 @@ func (s *Server) apiListSubmissions(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiGetSubmission: GET /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}.
-func (s *Server) apiGetSubmission(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetSubmission(w http.ResponseWriter, r *http.Request) {
 	sc, as, v, err := s.assignmentFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -514,7 +495,7 @@ func (s *Server) apiGetSubmission(w http.ResponseWriter, r *http.Request) {
 // handIn reads a multipart form (field "text", files in "file") and
 // replaces the actor's hand-in. Only the student hands in, from the start
 // until the due date (later where allowed).
-func (s *Server) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment, *schulhof.Submission, error) {
+func (s *Module) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment, *schulhof.Submission, error) {
 	sc, as, v, err := s.assignmentFromPath(r)
 	if err != nil {
 		return nil, nil, nil, err
@@ -526,7 +507,7 @@ func (s *Server) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment
 	if v.Status == "" { // not a student of its groups
 		return nil, nil, nil, schulhof.Errorf(schulhof.EForbidden, "assignment.own_only")
 	}
-	if !as.AcceptsHandIns(s.db.Now()) {
+	if !as.AcceptsHandIns(s.Now()) {
 		return nil, nil, nil, schulhof.Errorf(schulhof.EConflict, "assignment.closed")
 	}
 	mr, err := r.MultipartReader()
@@ -576,18 +557,18 @@ func (s *Server) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment
 		drop()
 		return nil, nil, nil, err
 	}
-	s.Freed(sc.ID, userSpace(u.ID)) // the replaced hand-in's files are gone
+	s.files.Freed(sc.ID, userSpace(u.ID)) // the replaced hand-in's files are gone
 	return sc, as, sub, nil
 }
 
-func (s *Server) storePart(r *http.Request, sc *schulhof.School, part *multipart.Part, pending int64) (schulhof.NamedContent, error) {
+func (s *Module) storePart(r *http.Request, sc *schulhof.School, part *multipart.Part, pending int64) (schulhof.NamedContent, error) {
 	defer part.Close()
 	return s.storeNamed(r, sc, path.Base(part.FileName()), part, -1, part.Header.Get("Content-Type"), pending)
 }
 
 // apiHandIn: PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student},
 // the student's own, as multipart/form-data.
-func (s *Server) apiHandIn(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiHandIn(w http.ResponseWriter, r *http.Request) {
 	_, _, sub, err := s.handIn(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -597,7 +578,7 @@ func (s *Server) apiHandIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiSetFeedback: PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}/feedback {"text"}.
-func (s *Server) apiSetFeedback(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetFeedback(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Text string `json:"text"`
 	}
@@ -613,7 +594,7 @@ func (s *Server) apiSetFeedback(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusOK, sub)
 }
 
-func (s *Server) setFeedback(r *http.Request, text string) (*schulhof.Submission, error) {
+func (s *Module) setFeedback(r *http.Request, text string) (*schulhof.Submission, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
 		return nil, err
@@ -628,7 +609,7 @@ func (s *Server) setFeedback(r *http.Request, text string) (*schulhof.Submission
 // apiSubmissionsZip: GET /api/v1/schools/{school}/assignments/{assignment}/submissions.zip:
 // every hand-in, one folder per student ("Nachname, Vorname (login)"),
 // the text as Abgabe.txt beside the files; streamed.
-func (s *Server) apiSubmissionsZip(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSubmissionsZip(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -654,7 +635,7 @@ func (s *Server) apiSubmissionsZip(w http.ResponseWriter, r *http.Request) {
 	zw.Close()
 }
 
-func (s *Server) zipSubmissions(r *http.Request, zw *zip.Writer, subs []*schulhof.Submission, lang string) error {
+func (s *Module) zipSubmissions(r *http.Request, zw *zip.Writer, subs []*schulhof.Submission, lang string) error {
 	for _, sub := range subs {
 		if sub.SubmittedAt == nil {
 			continue

@@ -1,4 +1,4 @@
-package web
+package assignments
 
 import (
 	"errors"
@@ -39,7 +39,7 @@ type assignmentsPage struct {
 	Groups              []*schulhof.Group // the groups the actor may set work for
 }
 
-func (s *Server) assignmentsPageData(r *http.Request, sc *schulhof.School) (*assignmentsPage, error) {
+func (s *Module) assignmentsPageData(r *http.Request, sc *schulhof.School) (*assignmentsPage, error) {
 	u := kit.AuthOf(r).User
 	as, err := s.assignmentsFor(r, sc)
 	if err != nil {
@@ -80,7 +80,7 @@ func (s *Server) assignmentsPageData(r *http.Request, sc *schulhof.School) (*ass
 }
 
 // showAssignmentsPage: GET /s/{school}/assignments.
-func (s *Server) showAssignmentsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showAssignmentsPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -92,7 +92,7 @@ func (s *Server) showAssignmentsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.SchoolView(r, sc, "assignments.title")
-	now := s.db.Now().In(kit.Berlin)
+	now := s.Now().In(kit.Berlin)
 	v.Form["starts_at"] = now.Format(formTime)
 	v.Form["due_at"] = time.Date(now.Year(), now.Month(), now.Day()+7, 8, 0, 0, 0, kit.Berlin).Format(formTime)
 	v.Data = p
@@ -102,7 +102,7 @@ func (s *Server) showAssignmentsPage(w http.ResponseWriter, r *http.Request) {
 // createAssignmentFromForm: POST /s/{school}/assignments, a multipart form
 // whose attachments are streamed into the blob store; they become visible
 // with the assignment, or are removed if it cannot be saved.
-func (s *Server) createAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) createAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -140,7 +140,7 @@ type assignmentForm struct {
 }
 
 // drop removes the stored attachments of a form that was not saved.
-func (s *Server) dropFiles(r *http.Request, files []schulhof.NamedContent) {
+func (s *Module) dropFiles(r *http.Request, files []schulhof.NamedContent) {
 	for _, f := range files {
 		s.Blobs.Delete(r.Context(), blob.Key(f.BlobKey))
 	}
@@ -148,7 +148,7 @@ func (s *Server) dropFiles(r *http.Request, files []schulhof.NamedContent) {
 
 // readAssignmentForm streams the attachments into the blob store (against
 // the actor's quota) and collects the fields.
-func (s *Server) readAssignmentForm(r *http.Request, sc *schulhof.School) (af assignmentForm, err error) {
+func (s *Module) readAssignmentForm(r *http.Request, sc *schulhof.School) (af assignmentForm, err error) {
 	af.fields = map[string]string{}
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -190,7 +190,7 @@ func (s *Server) readAssignmentForm(r *http.Request, sc *schulhof.School) (af as
 	}
 }
 
-func (s *Server) assignmentFromForm(r *http.Request, sc *schulhof.School, as *schulhof.Assignment, form map[string]string, files []schulhof.NamedContent) error {
+func (s *Module) assignmentFromForm(r *http.Request, sc *schulhof.School, as *schulhof.Assignment, form map[string]string, files []schulhof.NamedContent) error {
 	as.Title, as.Description, as.AllowLate = form["title"], form["description"], form["allow_late"] == "1"
 	var bad []schulhof.FieldError
 	var err error
@@ -241,7 +241,7 @@ type assignmentPage struct {
 }
 
 // showAssignmentPage: GET /s/{school}/assignments/{assignment}.
-func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 	sc, as, av, err := s.assignmentFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -255,7 +255,7 @@ func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 			p.GroupNames = append(p.GroupNames, grp.Name)
 		}
 	}
-	now := s.db.Now()
+	now := s.Now()
 	switch {
 	case av.CanManage:
 		if p.Submissions, err = s.db.FindSubmissions(r.Context(), sc.ID, as.ID); err != nil {
@@ -281,7 +281,7 @@ func (s *Server) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 // editAssignmentFromForm: POST /s/{school}/assignments/{assignment}/edit,
 // a multipart form: the texts, times and late setting, and attachments to
 // add.
-func (s *Server) editAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) editAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -302,7 +302,7 @@ func (s *Server) editAssignmentFromForm(w http.ResponseWriter, r *http.Request) 
 
 // saveAssignmentForm changes the assignment and adds the attachments; the
 // stored bytes of what it could not attach are removed.
-func (s *Server) saveAssignmentForm(r *http.Request, sc *schulhof.School, as *schulhof.Assignment, af assignmentForm) error {
+func (s *Module) saveAssignmentForm(r *http.Request, sc *schulhof.School, as *schulhof.Assignment, af assignmentForm) error {
 	f := af.fields
 	starts, err1 := parseFormTime(f["starts_at"])
 	due, err2 := parseFormTime(f["due_at"])
@@ -331,7 +331,7 @@ func (s *Server) saveAssignmentForm(r *http.Request, sc *schulhof.School, as *sc
 }
 
 // deleteAttachmentFromForm: POST /s/{school}/assignments/{assignment}/attachments/{file}/delete.
-func (s *Server) deleteAttachmentFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteAttachmentFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err == nil {
 		file, _ := strconv.ParseInt(r.PathValue("file"), 10, 64)
@@ -345,7 +345,7 @@ func (s *Server) deleteAttachmentFromForm(w http.ResponseWriter, r *http.Request
 }
 
 // handInFromForm: POST /s/{school}/assignments/{assignment}/hand-in.
-func (s *Server) handInFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) handInFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, as, _, err := s.handIn(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -355,7 +355,7 @@ func (s *Server) handInFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // feedbackFromForm: POST /s/{school}/assignments/{assignment}/feedback/{student}.
-func (s *Server) feedbackFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) feedbackFromForm(w http.ResponseWriter, r *http.Request) {
 	sub, err := s.setFeedback(r, r.PostFormValue("feedback"))
 	if err != nil {
 		s.Fail(w, r, err)
@@ -366,7 +366,7 @@ func (s *Server) feedbackFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // reviewedFromForm: POST /s/{school}/assignments/{assignment}/reviewed (on=1 or 0).
-func (s *Server) reviewedFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) reviewedFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -381,7 +381,7 @@ func (s *Server) reviewedFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteAssignmentFromForm: POST /s/{school}/assignments/{assignment}/delete.
-func (s *Server) deleteAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, as, err := s.managedAssignment(r)
 	if err == nil {
 		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)

@@ -1,0 +1,90 @@
+// Package assignments is the module of assignments: a teacher sets one
+// for groups or students with a due date and attachments, students hand
+// in, teachers give feedback and mark them reviewed, and download all
+// hand-ins as a ZIP.
+package assignments
+
+import (
+	"embed"
+	"html/template"
+	"io"
+	"net/http"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/web/kit"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// openAPIPart is the module's part of the API's OpenAPI document.
+//
+//go:embed openapi.json
+var openAPIPart []byte
+
+var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), template.FuncMap{
+	"status": statusText,
+	"row": func(v *kit.View, slug string, a *assignmentView) assignmentRow {
+		return assignmentRow{V: v, Slug: slug, A: a}
+	},
+})
+
+// assignmentRow is one line of an assignment list, for the shared part
+// _assignment_row.html (the start page lists them too).
+type assignmentRow struct {
+	V    *kit.View
+	Slug string
+	A    *assignmentView
+}
+
+// Files is what assignments need of the files module: storing bytes
+// against a space's quota, and telling it when some were freed.
+type Files interface {
+	PutBlob(r *http.Request, sc *schulhof.School, space schulhof.Space, body io.Reader, size, pending int64) (blob.Info, error)
+	Freed(school schulhof.SchoolID, space schulhof.Space)
+}
+
+// Module serves assignments' pages and API.
+type Module struct {
+	*kit.Deps
+	db    Store
+	files Files
+}
+
+// New is the module on the server's Deps, its store and the files module.
+func New(d *kit.Deps, db Store, files Files) *Module {
+	return &Module{Deps: d, db: db, files: files}
+}
+
+// Routes adds the module's pages and API.
+func (s *Module) Routes(rt *kit.Router) {
+	rt.Document(openAPIPart)
+	rt.Page("GET /s/{school}/assignments", s.showAssignmentsPage)
+	rt.Page("POST /s/{school}/assignments", s.createAssignmentFromForm)
+	rt.Page("GET /s/{school}/assignments/{assignment}", s.showAssignmentPage)
+	rt.Page("POST /s/{school}/assignments/{assignment}/hand-in", s.handInFromForm)
+	rt.Page("POST /s/{school}/assignments/{assignment}/feedback/{student}", s.feedbackFromForm)
+	rt.Page("POST /s/{school}/assignments/{assignment}/reviewed", s.reviewedFromForm)
+	rt.Page("POST /s/{school}/assignments/{assignment}/delete", s.deleteAssignmentFromForm)
+	rt.Page("POST /s/{school}/assignments/{assignment}/edit", s.editAssignmentFromForm)
+	rt.Page("POST /s/{school}/assignments/{assignment}/attachments/{file}/delete", s.deleteAttachmentFromForm)
+	rt.API("GET /api/v1/schools/{school}/assignments", s.apiListAssignments)
+	rt.API("POST /api/v1/schools/{school}/assignments", s.apiCreateAssignment)
+	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}", s.apiGetAssignment)
+	rt.API("PATCH /api/v1/schools/{school}/assignments/{assignment}", s.apiUpdateAssignment)
+	rt.API("DELETE /api/v1/schools/{school}/assignments/{assignment}", s.apiDeleteAssignment)
+	rt.API("POST /api/v1/schools/{school}/assignments/{assignment}/attachments", s.apiAddAttachment)
+	rt.API("DELETE /api/v1/schools/{school}/assignments/{assignment}/attachments/{file}", s.apiDeleteAttachment)
+	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/files/{file}", s.apiAssignmentFile)
+	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/submissions", s.apiListSubmissions)
+	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/submissions.zip", s.apiSubmissionsZip)
+	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}", s.apiGetSubmission)
+	rt.API("PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}", s.apiHandIn)
+	rt.API("PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}/feedback", s.apiSetFeedback)
+}
+
+// StartData is the user's assignments for the start page.
+func (s *Module) StartData(r *http.Request, sc *schulhof.School) (any, error) {
+	return s.assignmentsPageData(r, sc)
+}
