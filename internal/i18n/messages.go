@@ -664,7 +664,6 @@ var messages = map[string][2]string{
 	"chat.read_only":                  {"In diesem Raum kannst du nur lesen.", "You can only read in this room."},
 	"chat.slow_down":                  {"Nicht so schnell: die nächste Nachricht bitte in %d Sekunden.", "Not so fast: please send the next message in %d seconds."},
 	"chat.school_room":                {"Ganze Schule", "Whole school"},
-	"chat.not_websocket":              {"Hier spricht nur eine WebSocket-Verbindung.", "Only a WebSocket connection speaks here."},
 	"chat.not_yours":                  {"Wer gelesen hat, sehen nur der Absender und die Leitung des Raums.", "Only the sender and the room's leaders see who has read it."},
 	"chat.title":                      {"Nachrichten", "Messages"},
 	"chat.rooms":                      {"Räume", "Rooms"},

@@ -18,8 +18,6 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
-	"github.com/schulhof/schulhof/internal/i18n"
-	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -104,6 +102,13 @@ type boardEvent struct {
 func boardTopic(id schulhof.BoardID) string { return "board." + strconv.FormatInt(int64(id), 10) }
 
 func (s *Server) startBoards() error {
+	s.AddTopic("board", kit.TopicKind{
+		MayFollow: func(ctx context.Context, u *schulhof.User, id int64) bool {
+			_, _, err := s.boardRights(ctx, u, schulhof.BoardID(id))
+			return err == nil
+		},
+		Receive: s.receiveBoard,
+	})
 	sub, err := s.Bus.Subscribe("board.>", func(_ string, data []byte) {
 		var e boardEvent
 		if json.Unmarshal(data, &e) != nil {
@@ -339,26 +344,10 @@ func (s *Server) publishBoard(ctx context.Context, school schulhof.SchoolID, e b
 
 // receive takes what a socket sends to a topic: a board's operations,
 // the laser pointer, the presenting teacher's view.
-func (s *Server) receive(ctx context.Context, u *schulhof.User, topic, event string, data json.RawMessage) (any, *realtime.Error) {
-	kind, n, _ := strings.Cut(topic, ".")
-	num, err := strconv.ParseInt(n, 10, 64)
-	if kind != "board" || err != nil {
-		return nil, &realtime.Error{Code: "not_found", Message: i18n.T(u.Language, "error.not_found")}
-	}
+// receiveBoard takes what a client sends to "board.ID": operations,
+// a laser pointer, a presenter's view.
+func (s *Server) receiveBoard(ctx context.Context, u *schulhof.User, num int64, event string, data json.RawMessage) (any, error) {
 	id := schulhof.BoardID(num)
-	out, err := s.receiveBoard(ctx, u, id, event, data)
-	if err != nil {
-		e := kit.DomainError(err)
-		msg := i18n.T(u.Language, e.Key, e.Args...)
-		for _, f := range e.Fields {
-			msg += " " + i18n.T(u.Language, f.Key, f.Args...)
-		}
-		return nil, &realtime.Error{Code: string(e.Code), Message: msg}
-	}
-	return out, nil
-}
-
-func (s *Server) receiveBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, event string, data json.RawMessage) (any, error) {
 	switch event {
 	case "ops":
 		var in struct {

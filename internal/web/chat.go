@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/i18n"
-	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -32,30 +28,10 @@ type chatEvent struct {
 	Data  json.RawMessage `json:"data"`
 }
 
-// startChat connects the hub to the bus.
+// startChat takes the rooms' events from the bus to the hub, and adds
+// the topic kind "room" to it.
 func (s *Server) startChat() error {
-	s.Hub = realtime.NewHub(s.mayFollow)
-	s.Hub.Receive = s.receive
-	s.Hub.Alive = s.sessionAlive
-	// sockets end with their session, on every node: what this node's
-	// store ends goes out on the bus, and what comes in closes sockets
-	ends, err := s.Bus.Subscribe("session.end", func(_ string, data []byte) {
-		var e schulhof.SessionEnd
-		if json.Unmarshal(data, &e) == nil {
-			s.Hub.EndSessions(e.User, e.Session, e.Keep)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	s.sessionSub = ends
-	s.stopSessionWatch = s.db.OnSessionEnd(func(e schulhof.SessionEnd) {
-		b, _ := json.Marshal(e)
-		if err := s.Bus.Publish(context.Background(), "session.end", b); err != nil {
-			// the other nodes see it at the socket's next send or recheck
-			s.Log.Warn("publish session end", "user", e.User, "err", err)
-		}
-	})
+	s.AddTopic("room", kit.TopicKind{MayFollow: s.mayFollowRoom})
 	sub, err := s.Bus.Subscribe("chat.>", func(_ string, data []byte) {
 		var e chatEvent
 		if json.Unmarshal(data, &e) != nil {
@@ -82,60 +58,21 @@ func (s *Server) WaitBackground() {
 // CloseSockets ends the live sockets (at shutdown: clients reconnect to
 // another node or after the restart) and leaves the bus.
 func (s *Server) CloseSockets() {
-	if s.stopSessionWatch != nil {
-		s.stopSessionWatch()
-	}
-	if s.sessionSub != nil {
-		s.sessionSub.Unsubscribe()
-	}
 	if s.chatSub != nil {
 		s.chatSub.Unsubscribe()
 	}
 	if s.boardSub != nil {
 		s.boardSub.Unsubscribe()
 	}
-	s.Hub.Close()
+	s.live.Stop()
 }
 
-// sessionAlive says whether a socket's session still holds and until when:
-// asked by the hub before every send and, at deliveries, when what it
-// knew has run out.
-func (s *Server) sessionAlive(ctx context.Context, rs realtime.Session) (time.Time, bool) {
-	sess, _, err := s.db.FindSession(ctx, rs.Key, s.Now())
-	if err != nil {
-		if !schulhof.Match(err, schulhof.EUnauthorized) {
-			// the store is away: keep the socket and ask again soon (a
-			// send fails on the store anyway)
-			s.Log.Warn("check socket session", "user", rs.User.ID, "err", err)
-			return s.Now().Add(time.Second), true
-		}
-		return time.Time{}, false
-	}
-	return sess.ExpiresAt, !sess.TOTPPending
-}
-
-// mayFollow says whether the user may follow a topic: a room they read,
-// a board they see.
+// mayFollowRoom says whether the user may follow a room: one they read.
 // Every delivery asks, so a room's readers are loaded once and kept five
 // seconds: who leaves a class stops getting its messages that much later.
-func (s *Server) mayFollow(ctx context.Context, u *schulhof.User, topic string) bool {
-	kind, id, _ := strings.Cut(topic, ".")
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
-		return false
-	}
-	if kind == "user" { // one's own events
-		return schulhof.UserID(n) == u.ID
-	}
-	if kind == "board" {
-		_, _, err := s.boardRights(ctx, u, schulhof.BoardID(n))
-		return err == nil
-	}
-	if kind != "room" {
-		return false
-	}
-	a, err := s.audiences.Get(schulhof.RoomID(n), func() (*schulhof.RoomAudience, error) {
-		return s.db.RoomAudience(ctx, u.SchoolID, schulhof.RoomID(n))
+func (s *Server) mayFollowRoom(ctx context.Context, u *schulhof.User, id int64) bool {
+	a, err := s.audiences.Get(schulhof.RoomID(id), func() (*schulhof.RoomAudience, error) {
+		return s.db.RoomAudience(ctx, u.SchoolID, schulhof.RoomID(id))
 	})
 	return err == nil && a.Reads(u)
 }
@@ -344,29 +281,6 @@ func (s *Server) apiMessageReads(w http.ResponseWriter, r *http.Request) {
 		return out
 	}
 	kit.WriteJSON(w, http.StatusOK, map[string]any{"read": view(read), "unread": view(unread)})
-}
-
-// serveSocket: GET /api/v1/ws, the tab's WebSocket (session cookie or
-// bearer token; the origin must be this server's).
-func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
-	u, err := chatUser(r)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "chat.not_websocket"))
-		return
-	}
-	ws, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		return // Accept has answered
-	}
-	// The socket lives on in a goroutine of its own, and the handler
-	// returns: the request's goroutine carries the deep stack of the
-	// middleware, which thousands of idle sockets should not keep.
-	a := kit.AuthOf(r)
-	go s.Hub.Serve(context.WithoutCancel(r.Context()), ws, realtime.Session{User: u, Key: a.TokenHash, Until: a.Session.ExpiresAt})
 }
 
 // how many messages a user may post: a burst of ten, then one every two

@@ -227,7 +227,7 @@ func (s *Server) routes() (http.Handler, error) {
 	rt.API("GET /api/v1/push/key", s.apiPushKey)
 	rt.API("PUT /api/v1/push/subscription", s.apiPushSubscribe)
 	rt.API("DELETE /api/v1/push/subscription", s.apiPushSubscribe)
-	rt.API("GET /api/v1/ws", s.serveSocket)
+	s.live.Routes(rt)
 	rt.API("GET /api/v1/boards", s.apiBoards)
 	rt.API("POST /api/v1/boards", s.apiCreateBoard)
 	rt.API("GET /api/v1/boards/{board}", s.apiBoard)

@@ -25,6 +25,7 @@ import (
 	"github.com/schulhof/schulhof/internal/thumb"
 	"github.com/schulhof/schulhof/internal/web/assignments"
 	"github.com/schulhof/schulhof/internal/web/kit"
+	"github.com/schulhof/schulhof/internal/web/live"
 )
 
 // Config is what the web layer needs of the configuration.
@@ -83,6 +84,7 @@ type Server struct {
 	openAPIDoc []byte
 	// the modules
 	assignments *assignments.Module
+	live        *live.Module
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
 	appending sync.Map
@@ -99,18 +101,14 @@ type Server struct {
 	examBooks   *kit.Cache[schulhof.SchoolID, *examBook]
 	examLocks   sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
 	// the messenger's live side
-	chatSub bus.Subscription
-	// sessionSub takes the ends of sessions from the bus; stopSessionWatch
-	// stops sending the store's to it
-	sessionSub       bus.Subscription
-	stopSessionWatch func()
-	audiences        *kit.Cache[schulhof.RoomID, *schulhof.RoomAudience]
-	chatLimits       kit.RateLimit[schulhof.UserID]
-	typing           kit.RateLimit[[2]int64] // user and room: one notice in two seconds
-	pushMu           sync.Mutex
-	pushSender       *push.Sender
-	pushWG           sync.WaitGroup // pushes under way, for tests and shutdown
-	snapshotWG       sync.WaitGroup // board snapshots being written
+	chatSub    bus.Subscription
+	audiences  *kit.Cache[schulhof.RoomID, *schulhof.RoomAudience]
+	chatLimits kit.RateLimit[schulhof.UserID]
+	typing     kit.RateLimit[[2]int64] // user and room: one notice in two seconds
+	pushMu     sync.Mutex
+	pushSender *push.Sender
+	pushWG     sync.WaitGroup // pushes under way, for tests and shutdown
+	snapshotWG sync.WaitGroup // board snapshots being written
 	// the messages whose pushes are pending (at most pushLimit; past it
 	// they go without), pushSlots those sent at once, pushDropped those
 	// that went without
@@ -163,6 +161,9 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	}
 	s.typing = kit.RateLimit[[2]int64]{Burst: 1, Every: 2 * time.Second}
 	s.boardLimits = kit.RateLimit[schulhof.UserID]{Burst: opBurst, Every: time.Second / opRate}
+	if s.live, err = live.New(s.Deps, db); err != nil {
+		return nil, err
+	}
 	if err := s.startChat(); err != nil {
 		return nil, err
 	}

@@ -49,23 +49,26 @@ type Deps struct {
 	Hub *realtime.Hub
 	Log *slog.Logger
 
+	topics   topics
 	clock    func() time.Time
 	schools  *Cache[schulhof.SchoolID, *schulhof.School]
 	operator *Cache[struct{}, *schulhof.Operator]
 	lastOrg  atomic.Pointer[schulhof.Operator]
 }
 
-// NewDeps makes the Deps; Hub is set by the assembly once the live
-// socket has one.
-// The clock is the store's in a server, which tests move.
+// NewDeps makes the Deps with a hub whose topics are those the modules
+// add (AddTopic). The clock is the store's in a server, which tests move.
 func NewDeps(site Site, store Store, clock func() time.Time, blobs blob.Store, b bus.Bus, log *slog.Logger) *Deps {
-	return &Deps{Site: site, Store: store, clock: clock, Blobs: blobs, Bus: b, Log: log,
+	d := &Deps{Site: site, Store: store, clock: clock, Blobs: blobs, Bus: b, Log: log,
 		// every request of a logged-in user needs their school, which
 		// changes a few times a year: a change on this node is seen at
 		// once, on another within five seconds
 		schools: NewCache[schulhof.SchoolID, *schulhof.School](5*time.Second, 10_000),
 		// the operator is on every page and changes once in years
 		operator: NewCacheOn[struct{}, *schulhof.Operator](30*time.Second, 1, clock)}
+	d.Hub = realtime.NewHub(d.mayFollow)
+	d.Hub.Receive = d.receive
+	return d
 }
 
 // Now is the time on the server's clock.

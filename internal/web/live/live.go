@@ -1,0 +1,128 @@
+// Package live is the one WebSocket of each tab (GET /api/v1/ws): it
+// serves the node's realtime.Hub, whose topics are the kinds the modules
+// add to kit.Deps (chat "room.ID", boards "board.ID"), and "user.ID", a
+// user's own events. A socket belongs to its session and ends with it,
+// on every node.
+package live
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/bus"
+	"github.com/schulhof/schulhof/internal/realtime"
+	"github.com/schulhof/schulhof/internal/web/kit"
+)
+
+// openAPIPart is the module's part of the API's OpenAPI document.
+//
+//go:embed openapi.json
+var openAPIPart []byte
+
+// Store is what the socket asks of the store: whether a session still
+// holds, and the sessions it ends.
+type Store interface {
+	FindSession(ctx context.Context, tokenHash []byte, now time.Time) (*schulhof.Session, *schulhof.User, error)
+	// OnSessionEnd calls f after every commit that ended sessions; the
+	// returned func stops it.
+	OnSessionEnd(f func(schulhof.SessionEnd)) (stop func())
+}
+
+// Module serves the socket.
+type Module struct {
+	*kit.Deps
+	db Store
+
+	sessionSub       bus.Subscription
+	stopSessionWatch func()
+}
+
+// New is the socket on the server's Deps: it checks the hub's sessions
+// against the store and ends them on every node as the store ends them.
+func New(d *kit.Deps, db Store) (*Module, error) {
+	m := &Module{Deps: d, db: db}
+	d.Hub.Alive = m.sessionAlive
+	d.AddTopic("user", kit.TopicKind{MayFollow: func(_ context.Context, u *schulhof.User, id int64) bool {
+		return schulhof.UserID(id) == u.ID // one's own events
+	}})
+	// sockets end with their session, on every node: what this node's
+	// store ends goes out on the bus, and what comes in closes sockets
+	ends, err := d.Bus.Subscribe("session.end", func(_ string, data []byte) {
+		var e schulhof.SessionEnd
+		if json.Unmarshal(data, &e) == nil {
+			d.Hub.EndSessions(e.User, e.Session, e.Keep)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.sessionSub = ends
+	m.stopSessionWatch = db.OnSessionEnd(func(e schulhof.SessionEnd) {
+		b, _ := json.Marshal(e)
+		if err := d.Bus.Publish(context.Background(), "session.end", b); err != nil {
+			// the other nodes see it at the socket's next send or recheck
+			d.Log.Warn("publish session end", "user", e.User, "err", err)
+		}
+	})
+	return m, nil
+}
+
+// Routes adds the socket.
+func (m *Module) Routes(rt *kit.Router) {
+	rt.Document(openAPIPart)
+	rt.API("GET /api/v1/ws", m.serveSocket)
+}
+
+// Stop leaves the bus and ends the sockets (at shutdown: clients
+// reconnect to another node or after the restart).
+func (m *Module) Stop() {
+	m.stopSessionWatch()
+	m.sessionSub.Unsubscribe()
+	m.Hub.Close()
+}
+
+// sessionAlive says whether a socket's session still holds and until when:
+// asked by the hub before every send and, at deliveries, when what it
+// knew has run out.
+func (m *Module) sessionAlive(ctx context.Context, rs realtime.Session) (time.Time, bool) {
+	sess, _, err := m.db.FindSession(ctx, rs.Key, m.Now())
+	if err != nil {
+		if !schulhof.Match(err, schulhof.EUnauthorized) {
+			// the store is away: keep the socket and ask again soon (a
+			// send fails on the store anyway)
+			m.Log.Warn("check socket session", "user", rs.User.ID, "err", err)
+			return m.Now().Add(time.Second), true
+		}
+		return time.Time{}, false
+	}
+	return sess.ExpiresAt, !sess.TOTPPending
+}
+
+// serveSocket: GET /api/v1/ws, the tab's WebSocket (session cookie or
+// bearer token; the origin must be this server's).
+func (m *Module) serveSocket(w http.ResponseWriter, r *http.Request) {
+	a := kit.AuthOf(r)
+	if a.User.SchoolID == 0 {
+		m.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "live.no_school"))
+		return
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		m.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "live.not_websocket"))
+		return
+	}
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return // Accept has answered
+	}
+	// The socket lives on in a goroutine of its own, and the handler
+	// returns: the request's goroutine carries the deep stack of the
+	// middleware, which thousands of idle sockets should not keep.
+	go m.Hub.Serve(context.WithoutCancel(r.Context()), ws, realtime.Session{User: a.User, Key: a.TokenHash, Until: a.Session.ExpiresAt})
+}
