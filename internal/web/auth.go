@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -93,7 +92,7 @@ func (s *Server) confirmPassword(r *http.Request, pw string, field string) error
 	account := accountOf(a)
 	src := s.loginSource(r, account)
 	if wait, _ := s.limiter.Check(account, src); wait > 0 {
-		return &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)}
+		return &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{kit.Minutes(wait)}, RetryAfter: kit.Seconds(wait)}
 	}
 	wrong := &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
 		Fields: []schulhof.FieldError{{Field: field, Key: "password.current_wrong"}}}
@@ -110,7 +109,7 @@ func (s *Server) confirmPassword(r *http.Request, pw string, field string) error
 	}
 	if !ok {
 		if lock := s.limiter.Fail(account, src); lock > 0 {
-			return &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(lock)}, RetryAfter: seconds(lock)}
+			return &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{kit.Minutes(lock)}, RetryAfter: kit.Seconds(lock)}
 		}
 		return wrong
 	}
@@ -138,7 +137,7 @@ func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginIn
 	wait, slow := s.limiter.Check(account, src)
 	if wait > 0 {
 		s.metrics.logins.WithLabelValues("locked").Inc()
-		return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)}
+		return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{kit.Minutes(wait)}, RetryAfter: kit.Seconds(wait)}
 	}
 	if slow > 0 {
 		t := time.NewTimer(slow)
@@ -179,7 +178,7 @@ func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginIn
 	if !ok || user == nil {
 		s.metrics.logins.WithLabelValues("failed").Inc()
 		if lock := s.limiter.Fail(account, src); lock > 0 {
-			return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(lock)}, RetryAfter: seconds(lock)}
+			return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{kit.Minutes(lock)}, RetryAfter: kit.Seconds(lock)}
 		}
 		return nil, "", schulhof.Errorf(schulhof.EUnauthorized, "auth.failed")
 	}
@@ -203,9 +202,6 @@ func (s *Server) checkTOTP(ctx context.Context, user *schulhof.User, code string
 	}
 	return nil
 }
-
-func minutes(d time.Duration) int { return int(math.Ceil(d.Minutes())) }
-func seconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
 
 func truncate(s string, n int) string {
 	if len(s) > n {
@@ -342,7 +338,7 @@ func (s *Server) submitTOTP(w http.ResponseWriter, r *http.Request) {
 	account := accountOf(a)
 	src := s.loginSource(r, account)
 	if wait, _ := s.limiter.Check(account, src); wait > 0 {
-		s.Fail(w, r, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{minutes(wait)}, RetryAfter: seconds(wait)})
+		s.Fail(w, r, &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{kit.Minutes(wait)}, RetryAfter: kit.Seconds(wait)})
 		return
 	}
 	if err := s.checkTOTP(r.Context(), a.User, r.PostFormValue("code")); err != nil {

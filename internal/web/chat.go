@@ -52,7 +52,7 @@ func (s *Server) startChat() error {
 // boards' snapshots being written; as at shutdown, and in tests.
 func (s *Server) WaitBackground() {
 	s.pushWG.Wait()
-	s.snapshotWG.Wait()
+	s.boards.Wait()
 }
 
 // CloseSockets ends the live sockets (at shutdown: clients reconnect to
@@ -61,9 +61,7 @@ func (s *Server) CloseSockets() {
 	if s.chatSub != nil {
 		s.chatSub.Unsubscribe()
 	}
-	if s.boardSub != nil {
-		s.boardSub.Unsubscribe()
-	}
+	s.boards.Stop()
 	s.live.Stop()
 }
 
@@ -221,7 +219,7 @@ func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 		return nil, err
 	}
 	if wait := s.chatLimits.Take(u.ID, 1, s.Now()); wait > 0 {
-		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{seconds(wait)}, RetryAfter: seconds(wait)}
+		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{kit.Seconds(wait)}, RetryAfter: kit.Seconds(wait)}
 	}
 	m, err := s.db.PostMessage(r.Context(), u, room, in)
 	if err != nil {

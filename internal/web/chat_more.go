@@ -255,7 +255,7 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, err)
 			return
 		}
-		n, err := s.readableFile(r, sc, in.Node)
+		n, err := s.ReadableFile(r, sc, in.Node)
 		if err != nil {
 			s.Fail(w, r, err)
 			return

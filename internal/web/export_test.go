@@ -7,10 +7,7 @@ import (
 
 // SetPictureWork replaces the queue of the node's picture work (exports),
 // so that a test can hold its slots.
-func SetPictureWork(s *Server, q *admission.Queue) {
-	q.Key = s.pictureWork.Key
-	s.pictureWork = q
-}
+func SetPictureWork(s *Server, q *admission.Queue) { s.boards.SetPictureWork(q) }
 
 // SetPushLimit bounds the messages whose pushes may be pending.
 func SetPushLimit(s *Server, n int64) { s.pushLimit = n }
@@ -20,8 +17,4 @@ func PushDropped(s *Server) int64 { return s.pushDropped.Load() }
 
 // HoldBoard takes a board's lock on this node, as a request storing its
 // operations does, until release.
-func HoldBoard(s *Server, id schulhof.BoardID) (release func()) {
-	lb := s.boards.get(id, s.Now())
-	lb.mu.Lock()
-	return lb.mu.Unlock
-}
+func HoldBoard(s *Server, id schulhof.BoardID) (release func()) { return s.boards.HoldBoard(id) }

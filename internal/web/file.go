@@ -322,9 +322,9 @@ func (s *Server) PutBlob(r *http.Request, sc *schulhof.School, space schulhof.Sp
 	return info, err
 }
 
-// readableFile is a file of the files module that the actor may read:
+// ReadableFile is a file of the files module that the actor may read:
 // not a folder, not in the trash (to attach or put on a board).
-func (s *Server) readableFile(r *http.Request, sc *schulhof.School, id schulhof.NodeID) (*schulhof.Node, error) {
+func (s *Server) ReadableFile(r *http.Request, sc *schulhof.School, id schulhof.NodeID) (*schulhof.Node, error) {
 	n, err := s.db.FindNode(r.Context(), sc.ID, id)
 	if err == nil && (n.DeletedAt != nil || n.IsFolder) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")

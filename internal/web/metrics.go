@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/schulhof/schulhof/internal/admission"
 	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 )
@@ -47,10 +46,9 @@ func newMetrics(db *sqlstore.DB) *metrics {
 }
 
 // watchLive reports the live side: the sockets this node holds, the
-// events delivered to them, those closed for not keeping up, the board
-// operations stored, the pushes pending and those that went without,
-// and the picture work refused.
-func (m *metrics) watchLive(h *realtime.Hub, boardOps, pushPending, pushDropped *atomic.Int64, pictures *admission.Queue) {
+// events delivered to them, those closed for not keeping up, the pushes
+// pending and those that went without.
+func (m *metrics) watchLive(h *realtime.Hub, pushPending, pushDropped *atomic.Int64) {
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schulhof_sockets", Help: "Live sockets this node holds."},
 			func() float64 { return float64(h.Conns()) }),
@@ -58,14 +56,10 @@ func (m *metrics) watchLive(h *realtime.Hub, boardOps, pushPending, pushDropped 
 			func() float64 { return float64(h.Delivered.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_sockets_slow_total", Help: "Sockets closed for not keeping up or a hung write."},
 			func() float64 { return float64(h.Slow.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_board_operations_total", Help: "Whiteboard operations this node stored."},
-			func() float64 { return float64(boardOps.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schulhof_push_pending", Help: "Messages whose Web Push is pending."},
 			func() float64 { return float64(pushPending.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_push_dropped_total", Help: "Messages that went without Web Push, the node's pushes being full."},
-			func() float64 { return float64(pushDropped.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_picture_work_refused_total", Help: "Exports refused with 503, the node's picture work being full."},
-			func() float64 { return float64(pictures.Refused.Load()) }))
+			func() float64 { return float64(pushDropped.Load()) }))
 }
 
 func (m *metrics) handler() http.Handler {

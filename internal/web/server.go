@@ -24,6 +24,7 @@ import (
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/thumb"
 	"github.com/schulhof/schulhof/internal/web/assignments"
+	"github.com/schulhof/schulhof/internal/web/boards"
 	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/live"
 )
@@ -84,22 +85,20 @@ type Server struct {
 	openAPIDoc []byte
 	// the modules
 	assignments *assignments.Module
+	boards      *boards.Module
 	live        *live.Module
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
 	appending sync.Map
 	thumbs    *thumb.Cache
-	// pictureWork bounds the decoding and drawing of pictures a node does
-	// at once: board exports and the copies of pictures they draw;
-	// thumbWork the thumbnails, which a folder of photos asks for many
-	// at a time.
-	pictureWork *admission.Queue
-	thumbWork   *admission.Queue
-	usage       usageCache
-	feeds       feedCache
-	tt          timetableCaches
-	examBooks   *kit.Cache[schulhof.SchoolID, *examBook]
-	examLocks   sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
+	// thumbWork bounds the thumbnails a node makes at once, which a
+	// folder of photos asks for many at a time
+	thumbWork *admission.Queue
+	usage     usageCache
+	feeds     feedCache
+	tt        timetableCaches
+	examBooks *kit.Cache[schulhof.SchoolID, *examBook]
+	examLocks sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
 	// the messenger's live side
 	chatSub    bus.Subscription
 	audiences  *kit.Cache[schulhof.RoomID, *schulhof.RoomAudience]
@@ -108,7 +107,6 @@ type Server struct {
 	pushMu     sync.Mutex
 	pushSender *push.Sender
 	pushWG     sync.WaitGroup // pushes under way, for tests and shutdown
-	snapshotWG sync.WaitGroup // board snapshots being written
 	// the messages whose pushes are pending (at most pushLimit; past it
 	// they go without), pushSlots those sent at once, pushDropped those
 	// that went without
@@ -119,12 +117,6 @@ type Server struct {
 	// pushSchools says per school whether any browser asked for
 	// notifications (kept ten seconds)
 	pushSchools *kit.Cache[schulhof.SchoolID, bool]
-	// the whiteboard's
-	boards         liveBoards
-	boardAudiences *kit.Cache[schulhof.BoardID, *schulhof.BoardAudience]
-	boardLimits    kit.RateLimit[schulhof.UserID]
-	boardSub       bus.Subscription
-	boardOps       atomic.Int64 // stored by this node, for /metrics
 }
 
 // New builds the server and its route table.
@@ -144,10 +136,9 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	}
 	s.deviceKey = key
 	s.metrics = newMetrics(db)
+	s.Metrics = s.metrics.reg
 	s.thumbs = thumb.NewCache(32 << 20)
 	s.pushLimit, s.pushSlots = 1000, make(chan struct{}, 4)
-	s.pictureWork = admission.New(2, 8, 20*time.Second)
-	s.pictureWork.Key = "board.export_busy"
 	s.thumbWork = admission.New(2, 200, 30*time.Second)
 	s.usage.m = map[usageKey]usageEntry{}
 	s.feeds.m = map[string]cachedFeed{}
@@ -160,18 +151,16 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 		s.chatLimits.Every = cfg.ChatEvery
 	}
 	s.typing = kit.RateLimit[[2]int64]{Burst: 1, Every: 2 * time.Second}
-	s.boardLimits = kit.RateLimit[schulhof.UserID]{Burst: opBurst, Every: time.Second / opRate}
 	if s.live, err = live.New(s.Deps, db); err != nil {
 		return nil, err
 	}
 	if err := s.startChat(); err != nil {
 		return nil, err
 	}
-	s.boardAudiences = kit.NewCache[schulhof.BoardID, *schulhof.BoardAudience](5*time.Second, 20_000)
-	if err := s.startBoards(); err != nil {
+	if s.boards, err = boards.New(s.Deps, db, s, s.trashRetention()); err != nil {
 		return nil, err
 	}
-	s.metrics.watchLive(s.Hub, &s.boardOps, &s.pushPending, &s.pushDropped, s.pictureWork)
+	s.metrics.watchLive(s.Hub, &s.pushPending, &s.pushDropped)
 	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
 	}
@@ -214,19 +203,11 @@ func (s *Server) Housekeeping(ctx context.Context) {
 	if err := s.Blobs.SweepTemp(ctx, time.Hour); err != nil {
 		s.Log.Error("sweep temporary upload files", "err", err)
 	}
-	keep := s.cfg.TrashRetention
-	if keep <= 0 {
-		keep = 30 * 24 * time.Hour
-	}
-	if n, err := s.db.PurgeTrash(ctx, now.Add(-keep)); err != nil {
+	s.boards.Housekeeping(ctx)
+	if n, err := s.db.PurgeTrash(ctx, now.Add(-s.trashRetention())); err != nil {
 		s.Log.Error("purge trash", "err", err)
 	} else if n > 0 {
 		s.Log.Info("purged trash", "count", n)
-	}
-	if n, err := s.db.PurgeBoards(ctx, now.Add(-keep)); err != nil {
-		s.Log.Error("purge boards", "err", err)
-	} else if n > 0 {
-		s.Log.Info("purged boards", "count", n)
 	}
 	if n, err := s.db.PurgeOldMessages(ctx, now); err != nil {
 		s.Log.Error("purge old chat messages", "err", err)
@@ -279,6 +260,14 @@ func (s *Server) Housekeeping(ctx context.Context) {
 	if len(orphans) > 0 {
 		s.Log.Info("deleted orphan blobs", "count", len(orphans))
 	}
+}
+
+// trashRetention is how long what is deleted can be restored.
+func (s *Server) trashRetention() time.Duration {
+	if s.cfg.TrashRetention > 0 {
+		return s.cfg.TrashRetention
+	}
+	return 30 * 24 * time.Hour
 }
 
 // keepVersions is how many earlier versions a file keeps.

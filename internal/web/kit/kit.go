@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/bus"
@@ -48,6 +50,8 @@ type Deps struct {
 	Bus bus.Bus
 	Hub *realtime.Hub
 	Log *slog.Logger
+	// Metrics is the server's Prometheus registry, for the modules' own
+	Metrics prometheus.Registerer
 
 	topics   topics
 	clock    func() time.Time

@@ -3,9 +3,11 @@ package kit
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/i18n"
@@ -116,3 +118,8 @@ func NewList[T any](items []T, next string) List[T] {
 	}
 	return List[T]{Items: items, NextCursor: next}
 }
+
+// Seconds and Minutes round a wait up, for Retry-After and the sentences
+// that name it.
+func Seconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
+func Minutes(d time.Duration) int { return int(math.Ceil(d.Minutes())) }

@@ -1,4 +1,4 @@
-package web
+package boards
 
 // The whiteboard's live side. A node keeps the drawing of each board in
 // use (liveBoard) behind one lock: a client's operations are checked
@@ -101,7 +101,7 @@ type boardEvent struct {
 
 func boardTopic(id schulhof.BoardID) string { return "board." + strconv.FormatInt(int64(id), 10) }
 
-func (s *Server) startBoards() error {
+func (s *Module) start() error {
 	s.AddTopic("board", kit.TopicKind{
 		MayFollow: func(ctx context.Context, u *schulhof.User, id int64) bool {
 			_, _, err := s.boardRights(ctx, u, schulhof.BoardID(id))
@@ -133,7 +133,7 @@ func (s *Server) startBoards() error {
 			lb.mu.Unlock()
 		} // else whoever holds it takes the inbox before its next use
 	})
-	s.boardSub = sub
+	s.sub = sub
 	return err
 }
 
@@ -175,7 +175,7 @@ func (lb *liveBoard) applyLogged(op *board.Op) {
 }
 
 // onBoard runs fn with the board's drawing loaded, under its lock.
-func (s *Server) onBoard(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, fn func(lb *liveBoard) error) error {
+func (s *Module) onBoard(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, fn func(lb *liveBoard) error) error {
 	lb := s.boards.get(id, s.Now())
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
@@ -187,7 +187,7 @@ func (s *Server) onBoard(ctx context.Context, school schulhof.SchoolID, id schul
 
 // loaded makes sure the drawing is there, with what the bus brought;
 // lb.mu is held.
-func (s *Server) loaded(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
+func (s *Module) loaded(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
 	lb.used = s.Now()
 	lb.takeInbox()
 	if lb.doc != nil {
@@ -204,8 +204,8 @@ func (s *Server) loaded(ctx context.Context, school schulhof.SchoolID, id schulh
 
 // boardRights is what the user may do with the board, from the cached
 // audience; a board they may not see is not found.
-func (s *Server) boardRights(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (leads, draws bool, err error) {
-	a, err := s.boardAudiences.Get(id, func() (*schulhof.BoardAudience, error) {
+func (s *Module) boardRights(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (leads, draws bool, err error) {
+	a, err := s.audiences.Get(id, func() (*schulhof.BoardAudience, error) {
 		return s.db.BoardAudience(ctx, u.SchoolID, id)
 	})
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Server) boardRights(ctx context.Context, u *schulhof.User, id schulhof.
 // submitBoardOps takes a user's operations for a board: checked, stored
 // in one transaction, applied and published. It returns the seq of the
 // last.
-func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, ops []*board.Op) (int64, error) {
+func (s *Module) submitBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, ops []*board.Op) (int64, error) {
 	leads, draws, err := s.boardRights(ctx, u, id)
 	if err != nil {
 		return 0, err
@@ -232,8 +232,8 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 	if len(ops) == 0 || len(ops) > board.MaxOpsPerSubmit {
 		return 0, schulhof.Errorf(schulhof.EInvalid, "board.op.count", board.MaxOpsPerSubmit)
 	}
-	if wait := s.boardLimits.Take(u.ID, len(ops), s.Now()); wait > 0 {
-		return 0, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: seconds(wait)}
+	if wait := s.limits.Take(u.ID, len(ops), s.Now()); wait > 0 {
+		return 0, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: kit.Seconds(wait)}
 	}
 	for i, op := range ops {
 		op.Seq, op.Author = 0, int64(u.ID)
@@ -254,7 +254,7 @@ func (s *Server) submitBoardOps(ctx context.Context, u *schulhof.User, id schulh
 
 // storeBoardOps checks the operations against the drawing and stores
 // them, under the board's lock: what is checked is what the log holds.
-func (s *Server) storeBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, leads bool, ops []*board.Op) (int64, error) {
+func (s *Module) storeBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, leads bool, ops []*board.Op) (int64, error) {
 	lb := s.boards.get(id, s.Now())
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
@@ -280,7 +280,7 @@ func (s *Server) storeBoardOps(ctx context.Context, u *schulhof.User, id schulho
 		lb.doc = nil
 		return 0, err
 	}
-	s.boardOps.Add(int64(len(ops)))
+	s.opsStored.Add(int64(len(ops)))
 	if ops[0].Seq != first {
 		lb.doc = nil
 	}
@@ -298,7 +298,7 @@ func (s *Server) storeBoardOps(ctx context.Context, u *schulhof.User, id schulho
 
 // snapshotBoard saves the drawing whole. It is read from the store, not
 // from the cache, so that it holds exactly the log up to its seq.
-func (s *Server) snapshotBoard(school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) {
+func (s *Module) snapshotBoard(school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var seq int64
@@ -330,7 +330,7 @@ func opError(i int, err error) error {
 	return err
 }
 
-func (s *Server) publishBoard(ctx context.Context, school schulhof.SchoolID, e boardEvent) {
+func (s *Module) publishBoard(ctx context.Context, school schulhof.SchoolID, e boardEvent) {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return
@@ -346,7 +346,7 @@ func (s *Server) publishBoard(ctx context.Context, school schulhof.SchoolID, e b
 // the laser pointer, the presenting teacher's view.
 // receiveBoard takes what a client sends to "board.ID": operations,
 // a laser pointer, a presenter's view.
-func (s *Server) receiveBoard(ctx context.Context, u *schulhof.User, num int64, event string, data json.RawMessage) (any, error) {
+func (s *Module) receiveBoard(ctx context.Context, u *schulhof.User, num int64, event string, data json.RawMessage) (any, error) {
 	id := schulhof.BoardID(num)
 	switch event {
 	case "ops":
@@ -369,8 +369,8 @@ func (s *Server) receiveBoard(ctx context.Context, u *schulhof.User, num int64, 
 		if event == "present" && !leads || event == "laser" && !draws {
 			return nil, schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
 		}
-		if wait := s.boardLimits.Take(u.ID, 1, s.Now()); wait > 0 {
-			return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: seconds(wait)}
+		if wait := s.limits.Take(u.ID, 1, s.Now()); wait > 0 {
+			return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: kit.Seconds(wait)}
 		}
 		view, err := readView(data, event == "present")
 		if err != nil {

@@ -1,4 +1,4 @@
-package web
+package boards
 
 import (
 	"net/http"
@@ -19,7 +19,7 @@ type boardsPage struct {
 }
 
 // showBoardsPage: GET /boards.
-func (s *Server) showBoardsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showBoardsPage(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -47,7 +47,7 @@ func (s *Server) showBoardsPage(w http.ResponseWriter, r *http.Request) {
 
 // boardGroups are the groups the user may make boards for: those they
 // teach, every group for the school's admins.
-func (s *Server) boardGroups(r *http.Request, u *schulhof.User) ([]*schulhof.Group, error) {
+func (s *Module) boardGroups(r *http.Request, u *schulhof.User) ([]*schulhof.Group, error) {
 	f := schulhof.GroupFilter{SchoolID: u.SchoolID}
 	if u.Role != schulhof.RoleSchoolAdmin {
 		f.UserID = u.ID
@@ -66,7 +66,7 @@ func (s *Server) boardGroups(r *http.Request, u *schulhof.User) ([]*schulhof.Gro
 }
 
 // createBoardFromForm: POST /boards (title, group, access).
-func (s *Server) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -92,7 +92,7 @@ func (s *Server) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteBoardFromForm: POST /boards/{board}/delete: into the trash.
-func (s *Server) deleteBoardFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteBoardFromForm(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.trashBoard(r, true); err != nil {
 		s.Fail(w, r, err)
 		return
@@ -101,7 +101,7 @@ func (s *Server) deleteBoardFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // restoreBoardFromForm: POST /boards/{board}/restore: out of the trash.
-func (s *Server) restoreBoardFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) restoreBoardFromForm(w http.ResponseWriter, r *http.Request) {
 	_, id, err := s.trashBoard(r, false)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -124,7 +124,7 @@ var boardScriptKeys = []string{"board.offline", "board.saved_to", "board.text_pr
 	"board.watching", "board.following", "board.page_of", "board.saving", "board.image_uploading", "board.copy_prompt", "board.copied", "board.pdf_page"}
 
 // showBoardPage: GET /boards/{board}.
-func (s *Server) showBoardPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showBoardPage(w http.ResponseWriter, r *http.Request) {
 	u, b, err := s.boardFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package boards
 
 // The whiteboard's pictures and exports: images on boards (uploaded or
 // shared from the files module, a PDF page as a background), a page as
@@ -39,7 +39,7 @@ const MaxBoardImage = 20 << 20
 var boardImageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
 
 // boardDoc is a copy of the board's drawing, for exports.
-func (s *Server) boardDoc(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (doc *board.Doc, err error) {
+func (s *Module) boardDoc(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (doc *board.Doc, err error) {
 	err = s.onBoard(ctx, school, id, func(lb *liveBoard) error {
 		doc = lb.doc.Clone()
 		return nil
@@ -50,7 +50,7 @@ func (s *Server) boardDoc(ctx context.Context, school schulhof.SchoolID, id schu
 // boardImages loads the board's pictures for rendering, each once: the
 // copy scaled down for exports, made now for a picture that has none yet
 // and kept.
-func (s *Server) boardImages(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) board.Images {
+func (s *Module) boardImages(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) board.Images {
 	var mu sync.Mutex // the bands of a page are drawn at once
 	cache := map[string]image.Image{}
 	return func(ref string) (image.Image, error) {
@@ -97,7 +97,7 @@ func (s *Server) boardImages(ctx context.Context, school schulhof.SchoolID, id s
 // pictureCopy makes the copy of a picture that exports draw and returns
 // its blob (the picture's own when it is small enough); a picture over
 // board.MaxPicturePixels is refused before it is decoded.
-func (s *Server) pictureCopy(ctx context.Context, key string) (string, error) {
+func (s *Module) pictureCopy(ctx context.Context, key string) (string, error) {
 	rd, err := s.Blobs.Open(ctx, blob.Key(key))
 	if err != nil {
 		return "", err
@@ -159,7 +159,7 @@ type boardExport struct {
 	done   func()
 }
 
-func (s *Server) startBoardExport(r *http.Request) (*boardExport, error) {
+func (s *Module) startBoardExport(r *http.Request) (*boardExport, error) {
 	u, b, err := s.boardFromPath(r)
 	if err != nil {
 		return nil, err
@@ -178,7 +178,7 @@ func (s *Server) startBoardExport(r *http.Request) (*boardExport, error) {
 
 // apiBoardPagePNG: GET /api/v1/boards/{board}/pages/{n}/export.png: page n
 // (from 1) as PNG.
-func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 	x, err := s.startBoardExport(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -205,7 +205,7 @@ func (s *Server) apiBoardPagePNG(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiBoardPDF: GET /api/v1/boards/{board}/export.pdf: the whole board.
-func (s *Server) apiBoardPDF(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoardPDF(w http.ResponseWriter, r *http.Request) {
 	x, err := s.startBoardExport(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -234,7 +234,7 @@ func sendExport(w http.ResponseWriter, contentType, name string, b []byte) {
 // leader's own files for a board without one): a PNG for a board of one
 // page, a PDF for more. Saving again the same day makes a new version.
 // -> {"path", "node", "space"}.
-func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 	x, err := s.startBoardExport(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -280,7 +280,7 @@ func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	info, err := s.PutBlob(r, sc, space, bytes.NewReader(data), int64(len(data)), 0)
+	info, err := s.files.PutBlob(r, sc, space, bytes.NewReader(data), int64(len(data)), 0)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -299,7 +299,7 @@ func (s *Server) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 // PDF whose page "page" (from 1) becomes a picture) or shared from the
 // files module ({"node": ID}) -> {"id", "width", "height"}; the id goes
 // into an image element or a page's background.
-func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -326,7 +326,7 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, err)
 			return
 		}
-		n, err := s.readableFile(r, sc, in.Node)
+		n, err := s.files.ReadableFile(r, sc, in.Node)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -372,7 +372,7 @@ func (s *Server) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, pictureRefusal("file", data))
 			return
 		}
-		info, err := s.PutBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, bytes.NewReader(data), int64(len(data)), 0)
+		info, err := s.files.PutBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, bytes.NewReader(data), int64(len(data)), 0)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -462,7 +462,7 @@ func pdfPage(ctx context.Context, pdf []byte, page int) ([]byte, error) {
 
 // apiBoardImage: GET /api/v1/boards/{board}/images/{image}: a picture of
 // the board, for those who see it.
-func (s *Server) apiBoardImage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoardImage(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package boards
 
 import (
 	"encoding/json"
@@ -34,7 +34,7 @@ func boardTarget(r *http.Request) (*schulhof.User, schulhof.BoardID, error) {
 }
 
 // boardFromPath is the actor and the path's {board}, which they must see.
-func (s *Server) boardFromPath(r *http.Request) (*schulhof.User, *schulhof.Board, error) {
+func (s *Module) boardFromPath(r *http.Request) (*schulhof.User, *schulhof.Board, error) {
 	u, id, err := boardTarget(r)
 	if err != nil {
 		return nil, nil, err
@@ -44,7 +44,7 @@ func (s *Server) boardFromPath(r *http.Request) (*schulhof.User, *schulhof.Board
 }
 
 // apiBoards: GET /api/v1/boards: the boards the user sees.
-func (s *Server) apiBoards(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoards(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -77,7 +77,7 @@ func (in *boardInput) board() *schulhof.Board {
 }
 
 // apiCreateBoard: POST /api/v1/boards {"title", "group"?, "access"?}.
-func (s *Server) apiCreateBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateBoard(w http.ResponseWriter, r *http.Request) {
 	u, err := boardUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -106,7 +106,7 @@ type boardWithDoc struct {
 // apiBoard: GET /api/v1/boards/{board}: the board, its drawing and who
 // presents; a client that joins late or reconnects has everything in one
 // answer, and follows the live operations after the drawing's seq.
-func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoard(w http.ResponseWriter, r *http.Request) {
 	_, b, err := s.boardFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -127,7 +127,7 @@ func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) {
 
 // apiUpdateBoard: PATCH /api/v1/boards/{board} {"title"?, "access"?}, for
 // its leaders; followers learn the new access live.
-func (s *Server) apiUpdateBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateBoard(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -148,7 +148,7 @@ func (s *Server) apiUpdateBoard(w http.ResponseWriter, r *http.Request) {
 // apiSetDrawer: PUT /api/v1/boards/{board}/drawers/{user} {"allowed":
 // true|false|null}: one member's drawing on or off, or back to the
 // group's setting.
-func (s *Server) apiSetDrawer(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetDrawer(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -169,13 +169,13 @@ func (s *Server) apiSetDrawer(w http.ResponseWriter, r *http.Request) {
 	s.updateBoard(w, r, u, id, sqlstore.BoardUpdate{Drawer: schulhof.UserID(member), DrawerAllow: in.Allowed})
 }
 
-func (s *Server) updateBoard(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID, up sqlstore.BoardUpdate) {
+func (s *Module) updateBoard(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID, up sqlstore.BoardUpdate) {
 	b, err := s.db.UpdateBoard(r.Context(), u, id, up)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.boardAudiences.Clear() // who draws, at once
+	s.audiences.Clear() // who draws, at once
 	data, _ := json.Marshal(map[string]any{"title": b.Title, "access": b.Access, "drawers": b.Drawers})
 	s.publishBoard(r.Context(), u.SchoolID, boardEvent{Board: id, Event: "settings", Data: data})
 	kit.WriteJSON(w, http.StatusOK, b)
@@ -183,7 +183,7 @@ func (s *Server) updateBoard(w http.ResponseWriter, r *http.Request, u *schulhof
 
 // trashBoard puts the path's board into the trash or takes it out (its
 // owner, the school's admins); who may see it changes at once.
-func (s *Server) trashBoard(r *http.Request, deleted bool) (*schulhof.User, schulhof.BoardID, error) {
+func (s *Module) trashBoard(r *http.Request, deleted bool) (*schulhof.User, schulhof.BoardID, error) {
 	u, id, err := boardTarget(r)
 	if err != nil {
 		return nil, 0, err
@@ -193,12 +193,12 @@ func (s *Server) trashBoard(r *http.Request, deleted bool) (*schulhof.User, schu
 	} else {
 		err = s.db.RestoreBoard(r.Context(), u, id)
 	}
-	s.boardAudiences.Clear()
+	s.audiences.Clear()
 	return u, id, err
 }
 
 // apiDeleteBoard: DELETE /api/v1/boards/{board}: into the trash.
-func (s *Server) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.trashBoard(r, true); err != nil {
 		s.Fail(w, r, err)
 		return
@@ -207,7 +207,7 @@ func (s *Server) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiRestoreBoard: POST /api/v1/boards/{board}/restore: out of the trash.
-func (s *Server) apiRestoreBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRestoreBoard(w http.ResponseWriter, r *http.Request) {
 	u, id, err := s.trashBoard(r, false)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -224,7 +224,7 @@ func (s *Server) apiRestoreBoard(w http.ResponseWriter, r *http.Request) {
 // apiBoardOperations: POST /api/v1/boards/{board}/operations {"ops": [...]}
 // for clients without a socket -> {"seq"}; GET ...?after=SEQ&limit=N ->
 // {"ops", "next"}: the log after a seq, for catching up.
-func (s *Server) apiBoardOperations(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoardOperations(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -249,7 +249,7 @@ func (s *Server) apiBoardOperations(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusOK, map[string]int64{"seq": seq})
 }
 
-func (s *Server) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID) {
+func (s *Module) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID) {
 	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
 		s.Fail(w, r, err)
 		return
@@ -288,7 +288,7 @@ func (s *Server) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulh
 
 // apiCopyBoard: POST /api/v1/boards/{board}/copy {"title", "group"?}: a
 // board of the user's with the drawing, e.g. next year's template.
-func (s *Server) apiCopyBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCopyBoard(w http.ResponseWriter, r *http.Request) {
 	u, id, err := boardTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
