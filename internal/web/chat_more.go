@@ -354,7 +354,7 @@ func (s *Server) apiChatSettings(w http.ResponseWriter, r *http.Request) {
 	var sc *schulhof.School
 	var err error
 	if r.Method == http.MethodPut {
-		sc, err = s.manageableSchool(r)
+		sc, err = s.ManagedSchool(r)
 	} else {
 		sc, err = s.SchoolFromPath(r)
 	}

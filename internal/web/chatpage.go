@@ -131,8 +131,9 @@ func (s *Server) chatSettingsForm(ctx context.Context, sc *schulhof.School) *cha
 
 // saveChatSettingsFromForm: POST /s/{school}/settings/chat.
 func (s *Server) saveChatSettingsFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	set := &schulhof.ChatSettings{StartWith: map[schulhof.Role][]schulhof.Role{}, PushWithoutText: r.PostFormValue("push_without_text") == "1"}
@@ -144,7 +145,6 @@ func (s *Server) saveChatSettingsFromForm(w http.ResponseWriter, r *http.Request
 			}
 		}
 	}
-	var err error
 	if set.RetentionDays, err = strconv.Atoi(strings.TrimSpace(r.PostFormValue("retention_days"))); err != nil {
 		err = schulhof.Invalid("retention_days", "chat.retention_range")
 	}
@@ -153,8 +153,7 @@ func (s *Server) saveChatSettingsFromForm(w http.ResponseWriter, r *http.Request
 	}
 	if err != nil {
 		v := s.SchoolView(r, sc, "settings.title")
-		v.Data = s.settingsData(sc)
-		s.Render(w, r, s.FormError(r, v, err), "settings", v)
+		s.RenderSettings(w, r, s.FormError(r, v, err), sc, v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#chat", http.StatusSeeOther)

@@ -852,7 +852,7 @@ func (s *Server) saveExamSettings(ctx context.Context, sc *schulhof.School, in e
 
 // apiSetExamSettings: PUT /api/v1/schools/{school}/exam-settings (admins).
 func (s *Server) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -569,8 +569,9 @@ func (s *Server) examSettingsForm(ctx context.Context, sc *schulhof.School) exam
 
 // saveExamSettingsFromForm: POST /s/{school}/settings/exams.
 func (s *Server) saveExamSettingsFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	in := examSettingsInput{Coordinators: []schulhof.UserID{}}
@@ -584,7 +585,6 @@ func (s *Server) saveExamSettingsFromForm(w http.ResponseWriter, r *http.Request
 		}
 		in.Rules = &exams.RuleSet{Lower: level("sek1"), Upper: level("sek2")}
 	}
-	var err error
 	for i, line := range strings.Split(strings.ReplaceAll(r.PostFormValue("blocked_days"), "\r\n", "\n"), "\n") {
 		if line = strings.TrimSpace(line); line == "" {
 			continue
@@ -610,9 +610,8 @@ func (s *Server) saveExamSettingsFromForm(w http.ResponseWriter, r *http.Request
 	}
 	if err != nil {
 		v := s.SchoolView(r, sc, "settings.title")
-		v.Data = s.settingsData(sc)
 		v.Form["blocked_days"] = r.PostFormValue("blocked_days")
-		s.Render(w, r, s.FormError(r, v, err), "settings", v)
+		s.RenderSettings(w, r, s.FormError(r, v, err), sc, v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#exams", http.StatusSeeOther)

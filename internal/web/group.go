@@ -36,7 +36,7 @@ func (s *Server) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.
 // managedGroup resolves {school} and {group} for an admin's action; when
 // that fails it has answered the request and returns false.
 func (s *Server) managedGroup(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.Group, bool) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err == nil {
 		var g *schulhof.Group
 		if g, err = s.groupFromPath(r, sc); err == nil {
@@ -103,7 +103,7 @@ func (s *Server) ownGroups(r *http.Request, f schulhof.GroupFilter) ([]*schulhof
 
 // apiCreateGroup: POST /api/v1/schools/{school}/groups {"name", "kind"}.
 func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -172,7 +172,7 @@ func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
 
 // apiDeleteGroup: DELETE /api/v1/schools/{school}/groups/{group}.
 func (s *Server) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -227,7 +227,7 @@ func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) {
 
 // apiSetMember: PUT /api/v1/schools/{school}/groups/{group}/members/{user} {"role"}.
 func (s *Server) apiSetMember(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -253,7 +253,7 @@ func (s *Server) apiSetMember(w http.ResponseWriter, r *http.Request) {
 
 // apiRemoveMember: DELETE /api/v1/schools/{school}/groups/{group}/members/{user}.
 func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -269,7 +269,7 @@ func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
 
 // showGroupsPage: GET /s/{school}/groups.
 func (s *Server) showGroupsPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -289,7 +289,7 @@ func (s *Server) renderGroups(w http.ResponseWriter, r *http.Request, sc *schulh
 
 // createGroupFromForm: POST /s/{school}/groups.
 func (s *Server) createGroupFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

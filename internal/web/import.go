@@ -57,7 +57,7 @@ func parseRole(v string) schulhof.Role {
 // changes nothing), role (the default role), keep_missing, and map.FIELD
 // for headers the import does not recognise (map.last_name=Familie).
 func (s *Server) apiImportUsers(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -131,7 +131,7 @@ type importView struct {
 
 // showImportPage: GET /s/{school}/import.
 func (s *Server) showImportPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -145,7 +145,7 @@ func (s *Server) showImportPage(w http.ResponseWriter, r *http.Request) {
 // dry run with the guessed mapping; with the carried data and a changed
 // mapping it runs the dry run again; with apply=1 it applies.
 func (s *Server) submitImport(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -137,7 +137,7 @@ func sendPDF(w http.ResponseWriter, name string, pdf []byte) {
 
 // apiLetters: POST /api/v1/schools/{school}/letters -> application/pdf.
 func (s *Server) apiLetters(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -162,7 +162,7 @@ func (s *Server) apiLetters(w http.ResponseWriter, r *http.Request) {
 
 // showLettersPage: GET /s/{school}/letters.
 func (s *Server) showLettersPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -179,7 +179,7 @@ func (s *Server) showLettersPage(w http.ResponseWriter, r *http.Request) {
 
 // submitLetters: POST /s/{school}/letters -> the PDF.
 func (s *Server) submitLetters(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -149,28 +149,15 @@ func (s *Server) createSchool(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users?flash=school_created", http.StatusSeeOther)
 }
 
-// settingsSchool resolves {school} for a change of its settings; when
-// that fails it has answered the request and returns false.
-func (s *Server) settingsSchool(w http.ResponseWriter, r *http.Request) (*schulhof.School, bool) {
-	sc, err := s.SchoolFromPath(r)
-	if err == nil && !schulhof.CanManageSchool(kit.AuthOf(r).User, sc.ID) {
-		err = schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
-	}
-	if err != nil {
-		s.Fail(w, r, err)
-		return nil, false
-	}
-	return sc, true
-}
-
 // showSchoolSettingsPage: GET /s/{school}/settings.
 func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	v := s.SchoolView(r, sc, "settings.title")
-	data := s.settingsData(sc)
+	data := s.SettingsData(r.Context(), sc)
 	tok, err := s.db.InfoToken(r.Context(), sc.ID, false)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -183,8 +170,9 @@ func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) 
 
 // saveSchoolSettings: POST /s/{school}/settings.
 func (s *Server) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	name, state, typ := r.PostFormValue("name"), r.PostFormValue("state"), r.PostFormValue("school_type")
@@ -198,11 +186,10 @@ func (s *Server) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		v := s.SchoolView(r, sc, "settings.title")
-		v.Data = s.settingsData(sc)
 		for _, k := range schulhof.QuotaKeys {
 			v.Form["quota_"+k] = r.PostFormValue("quota_" + k)
 		}
-		s.Render(w, r, s.FormError(r, v, err), "settings", v)
+		s.RenderSettings(w, r, s.FormError(r, v, err), sc, v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved", http.StatusSeeOther)
@@ -215,7 +202,9 @@ type quotaField struct {
 	Default string // what applies without one
 }
 
-func (s *Server) settingsData(sc *schulhof.School) map[string]any {
+// schoolSettings is the settings page's section of the school itself:
+// name, state, type, two-factor and quotas.
+func (s *Server) schoolSettings(_ context.Context, sc *schulhof.School, data map[string]any) {
 	var qs []quotaField
 	for _, k := range schulhof.QuotaKeys {
 		f := quotaField{Key: k}
@@ -235,17 +224,22 @@ func (s *Server) settingsData(sc *schulhof.School) map[string]any {
 		f.Default = strconv.FormatInt(def>>20, 10)
 		qs = append(qs, f)
 	}
+	data["Types"], data["Quotas"] = schulhof.SchoolTypes, qs
+}
+
+// timetableSettings is the settings page's section of the timetable:
+// lesson times, holidays, the week model and the info screen.
+func (s *Server) timetableSettings(ctx context.Context, sc *schulhof.School, data map[string]any) {
 	grid := ""
-	if ts, err := s.db.FindLessonTimes(context.Background(), sc.ID); err == nil {
+	if ts, err := s.db.FindLessonTimes(ctx, sc.ID); err == nil {
 		grid = schulhof.FormatLessonTimes(ts)
 	}
 	own := ""
-	if hs, err := s.db.FindSchoolHolidays(context.Background(), sc.ID); err == nil {
+	if hs, err := s.db.FindSchoolHolidays(ctx, sc.ID); err == nil {
 		own = schulhof.FormatSchoolHolidays(hs)
 	}
-	return map[string]any{"Types": schulhof.SchoolTypes, "Quotas": qs, "LessonTimes": grid, "Holidays": own,
-		"WeekModel": s.weekModelForm(context.Background(), sc), "HolidaysKnownUntil": germanDate(holidays.SchoolKnownUntil()),
-		"Exams": s.examSettingsForm(context.Background(), sc), "Chat": s.chatSettingsForm(context.Background(), sc)}
+	data["LessonTimes"], data["Holidays"], data["HolidaysKnownUntil"] = grid, own, germanDate(holidays.SchoolKnownUntil())
+	data["WeekModel"] = s.weekModelForm(ctx, sc)
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.

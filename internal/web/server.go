@@ -161,6 +161,14 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 		return nil, err
 	}
 	s.metrics.watchLive(s.Hub, &s.pushPending, &s.pushDropped)
+	s.AddSettings(s.schoolSettings)
+	s.AddSettings(s.timetableSettings)
+	s.AddSettings(func(ctx context.Context, sc *schulhof.School, data map[string]any) {
+		data["Exams"] = s.examSettingsForm(ctx, sc)
+	})
+	s.AddSettings(func(ctx context.Context, sc *schulhof.School, data map[string]any) {
+		data["Chat"] = s.chatSettingsForm(ctx, sc)
+	})
 	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
 	}

@@ -167,7 +167,7 @@ func dayName(v *kit.View, d time.Time) string {
 
 // saveDayText: POST /s/{school}/substitutions/day-text (admins).
 func (s *Server) saveDayText(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -186,8 +186,9 @@ func (s *Server) saveDayText(w http.ResponseWriter, r *http.Request) {
 // renewInfoToken: POST /s/{school}/settings/info-screen gives the info
 // screen a new secret address; the old one stops working.
 func (s *Server) renewInfoToken(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if _, err := s.db.InfoToken(r.Context(), sc.ID, true); err != nil {

@@ -106,7 +106,7 @@ func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files 
 // the GPU files in the multipart field "files". Without dry_run=false it
 // only checks, so a script that forgets the flag changes nothing.
 func (s *Server) apiTimetableImport(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -147,7 +147,7 @@ type kindCount struct {
 
 // showTimetableImportPage: GET /s/{school}/timetable/import.
 func (s *Server) showTimetableImportPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -160,7 +160,7 @@ func (s *Server) showTimetableImportPage(w http.ResponseWriter, r *http.Request)
 // submitTimetableImport: POST /s/{school}/timetable/import: the files
 // are checked (dry run) and shown; "apply" sends them again to import.
 func (s *Server) submitTimetableImport(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -244,7 +244,7 @@ func (s *Server) apiGetLessonTimes(w http.ResponseWriter, r *http.Request) {
 // apiSetLessonTimes: PUT /api/v1/schools/{school}/lesson-times with
 // {"items": [{"weekday", "period", "start", "end"}]} (admins).
 func (s *Server) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -271,8 +271,9 @@ func (s *Server) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
 // saveLessonTimesFromForm: POST /s/{school}/settings/lesson-times, the
 // grid as lines "period;start;end" (or "Fr;period;start;end").
 func (s *Server) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	ts, err := schulhof.ParseLessonTimes(r.PostFormValue("lesson_times"))
@@ -281,9 +282,8 @@ func (s *Server) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request)
 	}
 	if err != nil {
 		v := s.SchoolView(r, sc, "settings.title")
-		v.Data = s.settingsData(sc)
 		v.Form["lesson_times"] = r.PostFormValue("lesson_times")
-		s.Render(w, r, s.FormError(r, v, err), "settings", v)
+		s.RenderSettings(w, r, s.FormError(r, v, err), sc, v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#lesson-times", http.StatusSeeOther)
@@ -292,8 +292,9 @@ func (s *Server) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request)
 // saveHolidaysFromForm: POST /s/{school}/settings/holidays, the school's
 // holidays as lines "name;from;to".
 func (s *Server) saveHolidaysFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	hs, err := schulhof.ParseSchoolHolidays(r.PostFormValue("school_holidays"))
@@ -303,9 +304,8 @@ func (s *Server) saveHolidaysFromForm(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		v := s.SchoolView(r, sc, "settings.title")
-		v.Data = s.settingsData(sc)
 		v.Form["school_holidays"] = r.PostFormValue("school_holidays")
-		s.Render(w, r, s.FormError(r, v, err), "settings", v)
+		s.RenderSettings(w, r, s.FormError(r, v, err), sc, v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#holidays", http.StatusSeeOther)
@@ -352,7 +352,7 @@ func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) {
 // apiSetHolidays: PUT /api/v1/schools/{school}/holidays {"school": [...]}
 // replaces all of the school's own holidays (admins).
 func (s *Server) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -395,7 +395,7 @@ func (s *Server) apiGetWeekModel(w http.ResponseWriter, r *http.Request) {
 // apiSetWeekModel: PUT /api/v1/schools/{school}/week-model with
 // {"weeks", "start", "skip_holidays", "groups"} (admins).
 func (s *Server) apiSetWeekModel(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -424,8 +424,9 @@ func (s *Server) setWeekModel(ctx context.Context, sc *schulhof.School, in schul
 
 // saveWeekModelFromForm: POST /s/{school}/settings/week-model.
 func (s *Server) saveWeekModelFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	in := schulhof.WeekModel{Start: schulhof.Day(r.PostFormValue("week_start")), SkipHolidays: r.PostFormValue("week_skip") == "1"}
@@ -435,12 +436,11 @@ func (s *Server) saveWeekModelFromForm(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.setWeekModel(r.Context(), sc, in); err != nil {
 		v := s.SchoolView(r, sc, "settings.title")
-		v.Data = s.settingsData(sc)
 		for _, k := range []string{"weeks", "week_start", "week_skip", "week_groups_1", "week_groups_2", "week_groups_3", "week_groups_4"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
 		v.Form["week_posted"] = "1"
-		s.Render(w, r, s.FormError(r, v, err), "settings", v)
+		s.RenderSettings(w, r, s.FormError(r, v, err), sc, v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#week-model", http.StatusSeeOther)
@@ -527,7 +527,7 @@ func (s *Server) addHolidaysFromCalendar(ctx context.Context, sc *schulhof.Schoo
 // apiAddHolidaysFromCalendar: POST /api/v1/schools/{school}/holidays/calendar
 // with an iCalendar file as the body (admins).
 func (s *Server) apiAddHolidaysFromCalendar(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -543,8 +543,9 @@ func (s *Server) apiAddHolidaysFromCalendar(w http.ResponseWriter, r *http.Reque
 // addHolidaysFromCalendarForm: POST /s/{school}/settings/holidays/calendar,
 // a form with the file in "calendar".
 func (s *Server) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 2*maxHolidayCalendar)
@@ -557,8 +558,7 @@ func (s *Server) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Requ
 	}
 	if err != nil {
 		v := s.SchoolView(r, sc, "settings.title")
-		v.Data = s.settingsData(sc)
-		s.Render(w, r, s.FormError(r, v, err), "settings", v)
+		s.RenderSettings(w, r, s.FormError(r, v, err), sc, v)
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=holidays_added#holidays", http.StatusSeeOther)
@@ -602,7 +602,7 @@ func (s *Server) startWithStateHolidays(ctx context.Context, sc *schulhof.School
 // apiAddStateHolidays: POST /api/v1/schools/{school}/holidays/state adds
 // the state's school holidays of this and the coming school years (admins).
 func (s *Server) apiAddStateHolidays(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -617,8 +617,9 @@ func (s *Server) apiAddStateHolidays(w http.ResponseWriter, r *http.Request) {
 
 // addStateHolidaysForm: POST /s/{school}/settings/holidays/state.
 func (s *Server) addStateHolidaysForm(w http.ResponseWriter, r *http.Request) {
-	sc, ok := s.settingsSchool(w, r)
-	if !ok {
+	sc, err := s.SettingsSchool(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	if _, _, err := s.addStateHolidays(r.Context(), sc); err != nil {

@@ -168,7 +168,7 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
 
 // apiCreateUser: POST /api/v1/schools/{school}/users (admins).
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -189,7 +189,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 // managedUser resolves {school} and {id} for an admin's page; when that
 // fails it has answered the request and returns false.
 func (s *Server) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.User, bool) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err == nil {
 		var u *schulhof.User
 		if u, err = s.userFromPath(r, sc); err == nil {
@@ -198,18 +198,6 @@ func (s *Server) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.
 	}
 	s.Fail(w, r, err)
 	return nil, nil, false
-}
-
-// manageableSchool is schoolFromPath for actions only admins may do.
-func (s *Server) manageableSchool(r *http.Request) (*schulhof.School, error) {
-	sc, err := s.SchoolFromPath(r)
-	if err != nil {
-		return nil, err
-	}
-	if !schulhof.CanManageUsers(kit.AuthOf(r).User, sc.ID) {
-		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
-	}
-	return sc, nil
 }
 
 // apiGetUser: GET /api/v1/schools/{school}/users/{id}.
@@ -261,7 +249,7 @@ func (s *Server) updateUser(ctx context.Context, sc *schulhof.School, id schulho
 
 // apiUpdateUser: PATCH /api/v1/schools/{school}/users/{id} (admins).
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -296,7 +284,7 @@ func (s *Server) resetPassword(ctx context.Context, sc *schulhof.School, id schu
 
 // apiResetPassword: POST /api/v1/schools/{school}/users/{id}/reset-password.
 func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -321,7 +309,7 @@ func (s *Server) apiUnlinkChild(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) changeChild(w http.ResponseWriter, r *http.Request, link bool) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -343,7 +331,7 @@ func (s *Server) changeChild(w http.ResponseWriter, r *http.Request, link bool) 
 // showUsersPage: GET /s/{school}/users, the admin's user list with search,
 // filters and the form for a new user.
 func (s *Server) showUsersPage(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -390,7 +378,7 @@ func formUser(r *http.Request) userInput {
 
 // createUserFromForm: POST /s/{school}/users.
 func (s *Server) createUserFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -496,7 +484,7 @@ func (s *Server) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
 
 // unlinkChildFromForm: POST /s/{school}/users/{id}/children/{child}/remove.
 func (s *Server) unlinkChildFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.manageableSchool(r)
+	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,11 +54,14 @@ type Deps struct {
 	// Metrics is the server's Prometheus registry, for the modules' own
 	Metrics prometheus.Registerer
 
-	topics   topics
-	clock    func() time.Time
-	schools  *Cache[schulhof.SchoolID, *schulhof.School]
-	operator *Cache[struct{}, *schulhof.Operator]
-	lastOrg  atomic.Pointer[schulhof.Operator]
+	topics topics
+	// the sections of the settings page (settings.go)
+	settingsMu sync.Mutex
+	settings   []SettingsSection
+	clock      func() time.Time
+	schools    *Cache[schulhof.SchoolID, *schulhof.School]
+	operator   *Cache[struct{}, *schulhof.Operator]
+	lastOrg    atomic.Pointer[schulhof.Operator]
 }
 
 // NewDeps makes the Deps with a hub whose topics are those the modules
