@@ -10,10 +10,10 @@ import (
 func SetPictureWork(s *Server, q *admission.Queue) { s.boards.SetPictureWork(q) }
 
 // SetPushLimit bounds the messages whose pushes may be pending.
-func SetPushLimit(s *Server, n int64) { s.pushLimit = n }
+func SetPushLimit(s *Server, n int64) { s.chat.SetPushLimit(n) }
 
 // PushDropped is how many messages went without a push.
-func PushDropped(s *Server) int64 { return s.pushDropped.Load() }
+func PushDropped(s *Server) int64 { return s.chat.PushDropped() }
 
 // HoldBoard takes a board's lock on this node, as a request storing its
 // operations does, until release.

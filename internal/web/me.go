@@ -133,17 +133,12 @@ func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// rooms not made yet have no messages: no need to make them here
-		rooms, err := s.db.FindRooms(r.Context(), a.User)
+		rooms, err := s.chat.UnreadRooms(r.Context(), a.User, kit.Info(r).Lang)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
 		}
-		for _, room := range rooms {
-			if room.Unread > 0 {
-				nameRoom(room, kit.Info(r).Lang)
-				m.Unread = append(m.Unread, room)
-			}
-		}
+		m.Unread = rooms
 	}
 	v := s.NewView(r, "start.title")
 	v.Data = m

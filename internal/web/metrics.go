@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -46,20 +45,15 @@ func newMetrics(db *sqlstore.DB) *metrics {
 }
 
 // watchLive reports the live side: the sockets this node holds, the
-// events delivered to them, those closed for not keeping up, the pushes
-// pending and those that went without.
-func (m *metrics) watchLive(h *realtime.Hub, pushPending, pushDropped *atomic.Int64) {
+// events delivered to them, those closed for not keeping up.
+func (m *metrics) watchLive(h *realtime.Hub) {
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schulhof_sockets", Help: "Live sockets this node holds."},
 			func() float64 { return float64(h.Conns()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_socket_events_total", Help: "Events delivered to this node's sockets."},
 			func() float64 { return float64(h.Delivered.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_sockets_slow_total", Help: "Sockets closed for not keeping up or a hung write."},
-			func() float64 { return float64(h.Slow.Load()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schulhof_push_pending", Help: "Messages whose Web Push is pending."},
-			func() float64 { return float64(pushPending.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_push_dropped_total", Help: "Messages that went without Web Push, the node's pushes being full."},
-			func() float64 { return float64(pushDropped.Load()) }))
+			func() float64 { return float64(h.Slow.Load()) }))
 }
 
 func (m *metrics) handler() http.Handler {

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -20,11 +19,11 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
-	"github.com/schulhof/schulhof/internal/push"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/thumb"
 	"github.com/schulhof/schulhof/internal/web/assignments"
 	"github.com/schulhof/schulhof/internal/web/boards"
+	"github.com/schulhof/schulhof/internal/web/chat"
 	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/live"
 )
@@ -86,6 +85,7 @@ type Server struct {
 	// the modules
 	assignments *assignments.Module
 	boards      *boards.Module
+	chat        *chat.Module
 	live        *live.Module
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
@@ -100,23 +100,6 @@ type Server struct {
 	examBooks *kit.Cache[schulhof.SchoolID, *examBook]
 	examLocks sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
 	// the messenger's live side
-	chatSub    bus.Subscription
-	audiences  *kit.Cache[schulhof.RoomID, *schulhof.RoomAudience]
-	chatLimits kit.RateLimit[schulhof.UserID]
-	typing     kit.RateLimit[[2]int64] // user and room: one notice in two seconds
-	pushMu     sync.Mutex
-	pushSender *push.Sender
-	pushWG     sync.WaitGroup // pushes under way, for tests and shutdown
-	// the messages whose pushes are pending (at most pushLimit; past it
-	// they go without), pushSlots those sent at once, pushDropped those
-	// that went without
-	pushPending atomic.Int64
-	pushLimit   int64
-	pushSlots   chan struct{}
-	pushDropped atomic.Int64
-	// pushSchools says per school whether any browser asked for
-	// notifications (kept ten seconds)
-	pushSchools *kit.Cache[schulhof.SchoolID, bool]
 }
 
 // New builds the server and its route table.
@@ -138,36 +121,25 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.metrics = newMetrics(db)
 	s.Metrics = s.metrics.reg
 	s.thumbs = thumb.NewCache(32 << 20)
-	s.pushLimit, s.pushSlots = 1000, make(chan struct{}, 4)
 	s.thumbWork = admission.New(2, 200, 30*time.Second)
 	s.usage.m = map[usageKey]usageEntry{}
 	s.feeds.m = map[string]cachedFeed{}
 	s.tt = newTimetableCaches()
 	s.examBooks = kit.NewCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
-	s.audiences = kit.NewCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000)
-	s.pushSchools = kit.NewCache[schulhof.SchoolID, bool](10*time.Second, 10_000)
-	s.chatLimits = kit.RateLimit[schulhof.UserID]{Burst: chatBurst, Every: chatRefill, Strikes: chatStrikes, Mute: chatMute}
-	if cfg.ChatEvery > 0 {
-		s.chatLimits.Every = cfg.ChatEvery
-	}
-	s.typing = kit.RateLimit[[2]int64]{Burst: 1, Every: 2 * time.Second}
 	if s.live, err = live.New(s.Deps, db); err != nil {
 		return nil, err
 	}
-	if err := s.startChat(); err != nil {
+	if s.chat, err = chat.New(s.Deps, db, s, chat.Config{Every: cfg.ChatEvery, PushHosts: cfg.PushHosts, PushAllowHTTP: cfg.PushAllowHTTP}); err != nil {
 		return nil, err
 	}
 	if s.boards, err = boards.New(s.Deps, db, s, s.trashRetention()); err != nil {
 		return nil, err
 	}
-	s.metrics.watchLive(s.Hub, &s.pushPending, &s.pushDropped)
+	s.metrics.watchLive(s.Hub)
 	s.AddSettings(s.schoolSettings)
 	s.AddSettings(s.timetableSettings)
 	s.AddSettings(func(ctx context.Context, sc *schulhof.School, data map[string]any) {
 		data["Exams"] = s.examSettingsForm(ctx, sc)
-	})
-	s.AddSettings(func(ctx context.Context, sc *schulhof.School, data map[string]any) {
-		data["Chat"] = s.chatSettingsForm(ctx, sc)
 	})
 	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
@@ -177,6 +149,22 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 		return nil, err
 	}
 	return s, nil
+}
+
+// WaitBackground waits for what runs after a request has been answered:
+// the Web Push notifications under way (each bounded in time) and the
+// boards' snapshots being written; as at shutdown, and in tests.
+func (s *Server) WaitBackground() {
+	s.chat.Wait()
+	s.boards.Wait()
+}
+
+// CloseSockets ends the live sockets (at shutdown: clients reconnect to
+// another node or after the restart) and leaves the bus.
+func (s *Server) CloseSockets() {
+	s.chat.Stop()
+	s.boards.Stop()
+	s.live.Stop()
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -217,11 +205,7 @@ func (s *Server) Housekeeping(ctx context.Context) {
 	} else if n > 0 {
 		s.Log.Info("purged trash", "count", n)
 	}
-	if n, err := s.db.PurgeOldMessages(ctx, now); err != nil {
-		s.Log.Error("purge old chat messages", "err", err)
-	} else if n > 0 {
-		s.Log.Info("purged old chat messages", "count", n)
-	}
+	s.chat.Housekeeping(ctx)
 	if ups, err := s.db.FindUploadsBefore(ctx, now.Add(-schulhof.UploadLifetime)); err != nil {
 		s.Log.Error("find abandoned uploads", "err", err)
 	} else {

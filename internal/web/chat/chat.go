@@ -1,4 +1,4 @@
-package web
+package chat
 
 import (
 	"context"
@@ -28,9 +28,9 @@ type chatEvent struct {
 	Data  json.RawMessage `json:"data"`
 }
 
-// startChat takes the rooms' events from the bus to the hub, and adds
-// the topic kind "room" to it.
-func (s *Server) startChat() error {
+// start takes the rooms' events from the bus to the hub, and adds the
+// topic kind "room" to it.
+func (s *Module) start() error {
 	s.AddTopic("room", kit.TopicKind{MayFollow: s.mayFollowRoom})
 	sub, err := s.Bus.Subscribe("chat.>", func(_ string, data []byte) {
 		var e chatEvent
@@ -43,32 +43,21 @@ func (s *Server) startChat() error {
 		}
 		s.Hub.Deliver(context.Background(), topic, e.Event, e.Data)
 	})
-	s.chatSub = sub
+	s.sub = sub
 	return err
 }
 
-// WaitBackground waits for what runs after a request has been answered:
-// the Web Push notifications under way (each bounded in time) and the
-// boards' snapshots being written; as at shutdown, and in tests.
-func (s *Server) WaitBackground() {
-	s.pushWG.Wait()
-	s.boards.Wait()
-}
+// Wait waits for the Web Push notifications under way, each bounded in
+// time (at shutdown, in tests).
+func (s *Module) Wait() { s.pushWG.Wait() }
 
-// CloseSockets ends the live sockets (at shutdown: clients reconnect to
-// another node or after the restart) and leaves the bus.
-func (s *Server) CloseSockets() {
-	if s.chatSub != nil {
-		s.chatSub.Unsubscribe()
-	}
-	s.boards.Stop()
-	s.live.Stop()
-}
+// Stop leaves the bus.
+func (s *Module) Stop() { s.sub.Unsubscribe() }
 
 // mayFollowRoom says whether the user may follow a room: one they read.
 // Every delivery asks, so a room's readers are loaded once and kept five
 // seconds: who leaves a class stops getting its messages that much later.
-func (s *Server) mayFollowRoom(ctx context.Context, u *schulhof.User, id int64) bool {
+func (s *Module) mayFollowRoom(ctx context.Context, u *schulhof.User, id int64) bool {
 	a, err := s.audiences.Get(schulhof.RoomID(id), func() (*schulhof.RoomAudience, error) {
 		return s.db.RoomAudience(ctx, u.SchoolID, schulhof.RoomID(id))
 	})
@@ -76,7 +65,7 @@ func (s *Server) mayFollowRoom(ctx context.Context, u *schulhof.User, id int64) 
 }
 
 // publishChat sends an event of a room to every node.
-func (s *Server) publishChat(ctx context.Context, school schulhof.SchoolID, room schulhof.RoomID, event string, data any) {
+func (s *Module) publishChat(ctx context.Context, school schulhof.SchoolID, room schulhof.RoomID, event string, data any) {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return
@@ -122,7 +111,7 @@ func chatMessage(r *http.Request) (*schulhof.User, schulhof.RoomID, int64, error
 }
 
 // roomsOf are the user's rooms, the school's channel named.
-func (s *Server) roomsOf(ctx context.Context, u *schulhof.User, lang string) ([]*schulhof.Room, error) {
+func (s *Module) roomsOf(ctx context.Context, u *schulhof.User, lang string) ([]*schulhof.Room, error) {
 	if err := s.db.EnsureRooms(ctx, u.SchoolID); err != nil {
 		return nil, err
 	}
@@ -143,7 +132,7 @@ func nameRoom(r *schulhof.Room, lang string) {
 }
 
 // apiRooms: GET /api/v1/rooms.
-func (s *Server) apiRooms(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRooms(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -168,7 +157,7 @@ func roomFromPath(r *http.Request) (schulhof.RoomID, error) {
 // apiRoomMessages: GET /api/v1/rooms/{room}/messages?after=CURSOR&limit=N:
 // the messages after the cursor (the newest without one), oldest first;
 // next is the cursor to ask with for what comes after them.
-func (s *Server) apiRoomMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRoomMessages(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -197,7 +186,7 @@ func (s *Server) apiRoomMessages(w http.ResponseWriter, r *http.Request) {
 
 // apiPostMessage: POST /api/v1/rooms/{room}/messages {"text", "reply_to"?,
 // "mentions"?, "attachments"?}.
-func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiPostMessage(w http.ResponseWriter, r *http.Request) {
 	var in schulhof.NewMessage
 	if err := kit.ReadJSON(r, &in); err != nil {
 		s.Fail(w, r, err)
@@ -213,12 +202,12 @@ func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request) {
 
 // postMessage stores a message of the actor in the path's room and
 // publishes it.
-func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulhof.Message, error) {
+func (s *Module) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulhof.Message, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		return nil, err
 	}
-	if wait := s.chatLimits.Take(u.ID, 1, s.Now()); wait > 0 {
+	if wait := s.limits.Take(u.ID, 1, s.Now()); wait > 0 {
 		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{kit.Seconds(wait)}, RetryAfter: kit.Seconds(wait)}
 	}
 	m, err := s.db.PostMessage(r.Context(), u, room, in)
@@ -231,7 +220,7 @@ func (s *Server) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 }
 
 // apiMarkRead: POST /api/v1/rooms/{room}/read {"up_to"}.
-func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMarkRead(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -260,7 +249,7 @@ type readerView struct {
 
 // apiMessageReads: GET /api/v1/rooms/{room}/messages/{message}/reads, who
 // has read a message and who not yet (its sender and the room's leaders).
-func (s *Server) apiMessageReads(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMessageReads(w http.ResponseWriter, r *http.Request) {
 	u, room, msg, err := chatMessage(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -292,7 +281,7 @@ const (
 
 // changedMessage publishes a message as it is now, after an edit or a
 // deletion, and returns it.
-func (s *Server) changedMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64, event string) (*schulhof.Message, error) {
+func (s *Module) changedMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64, event string) (*schulhof.Message, error) {
 	m, err := s.db.FindMessage(ctx, u, room, id)
 	if err != nil {
 		return nil, err
@@ -303,7 +292,7 @@ func (s *Server) changedMessage(ctx context.Context, u *schulhof.User, room schu
 
 // apiEditMessage: PATCH /api/v1/rooms/{room}/messages/{message} {"text"}
 // (one's own).
-func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiEditMessage(w http.ResponseWriter, r *http.Request) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -330,7 +319,7 @@ func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) {
 
 // apiDeleteMessage: DELETE /api/v1/rooms/{room}/messages/{message} (one's
 // own, or any as the room's leader: "deleted by moderator" stays).
-func (s *Server) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -348,7 +337,7 @@ func (s *Server) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiLockRoom: PUT /api/v1/rooms/{room}/lock {"locked"} (the room's leaders).
-func (s *Server) apiLockRoom(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiLockRoom(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -377,7 +366,7 @@ func (s *Server) apiLockRoom(w http.ResponseWriter, r *http.Request) {
 
 // apiMuteMember: PUT /api/v1/rooms/{room}/mutes/{user} {"minutes"} (the
 // room's leaders; 0 minutes lifts it).
-func (s *Server) apiMuteMember(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMuteMember(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)

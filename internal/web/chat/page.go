@@ -1,4 +1,4 @@
-package web
+package chat
 
 import (
 	"context"
@@ -32,7 +32,7 @@ var chatScriptKeys = []string{"chat.edited", "chat.deleted", "chat.deleted_by_mo
 	"chat.edit", "chat.mute_hour", "chat.muted_hour"}
 
 // showChatPage: GET /chat[?room=ID].
-func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showChatPage(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -83,7 +83,7 @@ func (s *Server) showChatPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // postChatForm: POST /chat/{room}, the form without script.
-func (s *Server) postChatForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) postChatForm(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.postMessage(r, &schulhof.NewMessage{Text: r.PostFormValue("text")}); err != nil {
 		s.Fail(w, r, err)
 		return
@@ -110,7 +110,7 @@ type chatRoleTarget struct {
 	Allowed bool
 }
 
-func (s *Server) chatSettingsForm(ctx context.Context, sc *schulhof.School) *chatSettingsForm {
+func (s *Module) chatSettingsForm(ctx context.Context, sc *schulhof.School) *chatSettingsForm {
 	set, err := s.db.ChatSettings(ctx, sc.ID)
 	if err != nil {
 		set = schulhof.DefaultChatSettings()
@@ -130,7 +130,7 @@ func (s *Server) chatSettingsForm(ctx context.Context, sc *schulhof.School) *cha
 }
 
 // saveChatSettingsFromForm: POST /s/{school}/settings/chat.
-func (s *Server) saveChatSettingsFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveChatSettingsFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package chat
 
 import (
 	"bufio"
@@ -32,7 +32,7 @@ func userTopic(id schulhof.UserID) string { return "user." + strconv.FormatInt(i
 
 // apiStartConversation: POST /api/v1/rooms {"members": [ids], "name"?}: a
 // direct conversation (one other member, no name) or a group chat.
-func (s *Server) apiStartConversation(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiStartConversation(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -60,7 +60,7 @@ func (s *Server) apiStartConversation(w http.ResponseWriter, r *http.Request) {
 
 // apiChatContacts: GET /api/v1/chat/contacts?q=: people of the school
 // whose names match and whom the actor may start a conversation with.
-func (s *Server) apiChatContacts(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChatContacts(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -87,7 +87,7 @@ type memberView struct {
 
 // apiRoomMembers: GET /api/v1/rooms/{room}/members, whom one may mention
 // (the school's channel lists nobody).
-func (s *Server) apiRoomMembers(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRoomMembers(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -106,7 +106,7 @@ func (s *Server) apiRoomMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiReact: PUT and DELETE /api/v1/rooms/{room}/messages/{message}/reactions/{emoji}.
-func (s *Server) apiReact(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiReact(w http.ResponseWriter, r *http.Request) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -129,7 +129,7 @@ func (s *Server) apiReact(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiReportMessage: POST /api/v1/rooms/{room}/messages/{message}/report {"reason"}.
-func (s *Server) apiReportMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiReportMessage(w http.ResponseWriter, r *http.Request) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -151,7 +151,7 @@ func (s *Server) apiReportMessage(w http.ResponseWriter, r *http.Request) {
 
 // apiChatReports: GET /api/v1/chat/reports, the open reports the actor
 // handles (leaders of rooms, the school's admins).
-func (s *Server) apiChatReports(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChatReports(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -166,7 +166,7 @@ func (s *Server) apiChatReports(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiHandleReport: POST /api/v1/chat/reports/{report}/handled.
-func (s *Server) apiHandleReport(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiHandleReport(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -186,7 +186,7 @@ func (s *Server) apiHandleReport(w http.ResponseWriter, r *http.Request) {
 
 // apiSearchMessages: GET /api/v1/chat/search?q=&room=: messages with all
 // the words, in the rooms the actor reads, newest first.
-func (s *Server) apiSearchMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSearchMessages(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -214,7 +214,7 @@ func (s *Server) apiSearchMessages(w http.ResponseWriter, r *http.Request) {
 
 // apiTyping: POST /api/v1/rooms/{room}/typing: the actor is writing; the
 // room's readers see it for a few seconds.
-func (s *Server) apiTyping(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiTyping(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -235,7 +235,7 @@ func (s *Server) apiTyping(w http.ResponseWriter, r *http.Request) {
 // next message, uploaded (multipart, field "file") or taken from the
 // files module ({"school", "node"}, a file the actor may read; its bytes
 // are shared, not copied).
-func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -255,7 +255,7 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, err)
 			return
 		}
-		n, err := s.ReadableFile(r, sc, in.Node)
+		n, err := s.files.ReadableFile(r, sc, in.Node)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -287,7 +287,7 @@ func (s *Server) apiAddChatAttachment(w http.ResponseWriter, r *http.Request) {
 		// .png stays a download
 		br := bufio.NewReader(f)
 		head, _ := br.Peek(512)
-		info, err := s.PutBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, br, hdr.Size, 0)
+		info, err := s.files.PutBlob(r, sc, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}, br, hdr.Size, 0)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -321,7 +321,7 @@ func sniffType(name, claimed string) string {
 
 // apiChatAttachment: GET /api/v1/rooms/{room}/attachments/{attachment}: the
 // file, images inline, everything else as a download.
-func (s *Server) apiChatAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChatAttachment(w http.ResponseWriter, r *http.Request) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -350,7 +350,7 @@ func (s *Server) apiChatAttachment(w http.ResponseWriter, r *http.Request) {
 
 // apiChatSettings: GET and PUT /api/v1/schools/{school}/chat-settings,
 // whom students and parents may write to, and how long messages stay.
-func (s *Server) apiChatSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChatSettings(w http.ResponseWriter, r *http.Request) {
 	var sc *schulhof.School
 	var err error
 	if r.Method == http.MethodPut {
@@ -382,7 +382,7 @@ func (s *Server) apiChatSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // publishTopic sends an event of any topic (not a room's) to every node.
-func (s *Server) publishTopic(ctx context.Context, school schulhof.SchoolID, topic, event string, data any) {
+func (s *Module) publishTopic(ctx context.Context, school schulhof.SchoolID, topic, event string, data any) {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return
@@ -400,7 +400,7 @@ func (s *Server) publishTopic(ctx context.Context, school schulhof.SchoolID, top
 const pushKeysSetting = "push.vapid"
 
 // pusher returns the sender with the installation's keys.
-func (s *Server) pusher(ctx context.Context) (*push.Sender, error) {
+func (s *Module) pusher(ctx context.Context) (*push.Sender, error) {
 	s.pushMu.Lock()
 	defer s.pushMu.Unlock()
 	if s.pushSender != nil {
@@ -427,7 +427,7 @@ func (s *Server) pusher(ctx context.Context) (*push.Sender, error) {
 	subscriber := "https://schulhof.invalid"
 	if o, err := s.db.FindOperator(ctx); err == nil && strings.Contains(o.Contact, "@") && !strings.ContainsAny(o.Contact, " <>") {
 		subscriber = o.Contact
-	} else if u := strings.TrimRight(s.cfg.PublicURL, "/"); strings.HasPrefix(u, "https://") {
+	} else if u := strings.TrimRight(s.PublicURL, "/"); strings.HasPrefix(u, "https://") {
 		subscriber = u
 	}
 	s.pushSender = &push.Sender{Keys: keys, Subscriber: subscriber, Hosts: s.cfg.PushHosts, AllowHTTP: s.cfg.PushAllowHTTP}
@@ -436,7 +436,7 @@ func (s *Server) pusher(ctx context.Context) (*push.Sender, error) {
 
 // apiPushKey: GET /api/v1/push/key, the server's public VAPID key that
 // the browser subscribes with.
-func (s *Server) apiPushKey(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiPushKey(w http.ResponseWriter, r *http.Request) {
 	p, err := s.pusher(r.Context())
 	if err != nil {
 		s.Fail(w, r, err)
@@ -447,7 +447,7 @@ func (s *Server) apiPushKey(w http.ResponseWriter, r *http.Request) {
 
 // apiPushSubscribe: PUT /api/v1/push/subscription {"endpoint", "p256dh",
 // "auth"} keeps the browser's subscription; DELETE {"endpoint"} drops it.
-func (s *Server) apiPushSubscribe(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiPushSubscribe(w http.ResponseWriter, r *http.Request) {
 	u, err := chatUser(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -493,7 +493,7 @@ type pushPayload struct {
 // readers that asked for notifications, in the background: at most a few
 // pushes at a time, each bounded in time. Mentioned readers are told too
 // (they are readers). The posting node sends; the others do not.
-func (s *Server) notifyMessage(sender *schulhof.User, m *schulhof.Message) {
+func (s *Module) notifyMessage(sender *schulhof.User, m *schulhof.Message) {
 	// bounded: a slow push service must not gather a goroutine per
 	// message; past the bound a message goes without a push (it is
 	// stored, and the socket or the next visit shows it)
