@@ -130,7 +130,7 @@ func (s *Server) makeFeed(r *http.Request, tok string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	monday := s.thisMonday()
+	monday := s.ThisMonday()
 	codes := u.Role >= schulhof.RoleTeacher || sc.ShowTeacherCodes
 	lessons, off, err := s.lessonsOf(r.Context(), sc, u, codes, monday, 7*feedWeeks)
 	if err != nil {
@@ -146,19 +146,11 @@ func (s *Server) makeFeed(r *http.Request, tok string) ([]byte, error) {
 			cal.Events = append(cal.Events, lessonEvent(sc, lang, l))
 		}
 	}
-	exams, err := s.upcomingExams(r.Context(), u, sc, 7*feedWeeks)
+	exams, err := s.exams.CalendarEvents(r.Context(), u, sc, lang, 7*feedWeeks)
 	if err != nil {
 		return nil, err
 	}
-	times, err := s.db.FindLessonTimes(r.Context(), sc.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range exams {
-		if e.Source == "schulhof" { // the Untis export's are among the lessons already
-			cal.Events = append(cal.Events, examEvent(sc, lang, times, e))
-		}
-	}
+	cal.Events = append(cal.Events, exams...)
 	for _, h := range off {
 		d, _ := time.Parse("2006-01-02", string(h.Date))
 		cal.Events = append(cal.Events, ical.Event{UID: sc.Slug + "-frei-" + string(h.Date) + "@schulhof", Start: d, End: d.AddDate(0, 0, 1),
@@ -193,23 +185,4 @@ func lessonEvent(sc *schulhof.School, lang string, l timetable.Lesson) ical.Even
 	return ical.Event{UID: sc.Slug + "-" + string(l.Date) + "-" + strconv.Itoa(l.Period) + "-" + strconv.Itoa(l.Lesson) + "@schulhof",
 		Start: start, End: end, Summary: summary, Location: l.Room, Description: strings.Join(desc, "\n"),
 		Cancelled: l.Status == timetable.Cancelled}
-}
-
-// examEvent is a planned exam as a calendar event, from the start of its
-// first period to the end of its last.
-func examEvent(sc *schulhof.School, lang string, times []schulhof.LessonTime, e examOf) ical.Event {
-	d, _ := time.Parse("2006-01-02", string(e.Date))
-	weekday := (int(d.Weekday())+6)%7 + 1
-	start, end := d, d.AddDate(0, 0, 1)
-	allDay := true
-	if first, ok := schulhof.LessonTimeOf(times, weekday, e.From); ok {
-		if last, ok := schulhof.LessonTimeOf(times, weekday, e.To); ok {
-			start, _ = time.ParseInLocation("2006-01-02 15:04", string(e.Date)+" "+first.Start, kit.Berlin)
-			end, _ = time.ParseInLocation("2006-01-02 15:04", string(e.Date)+" "+last.End, kit.Berlin)
-			allDay = false
-		}
-	}
-	return ical.Event{UID: sc.Slug + "-exam-" + strconv.FormatInt(e.ID, 10) + "@schulhof", Start: start, End: end, AllDay: allDay,
-		Summary: kindName(lang, string(e.Kind)) + ": " + e.Title, Location: strings.Join(e.Rooms, ", "),
-		Description: strings.Join(e.GroupNames, ", ")}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/timetable"
 	"github.com/schulhof/schulhof/internal/totp"
+	"github.com/schulhof/schulhof/internal/web/examplan"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -29,7 +30,7 @@ type me struct {
 	// the start page only.
 	Changes []timetable.Lesson `json:"-"`
 	// Exams are the next exams, for the start page only.
-	Exams []examOf `json:"-"`
+	Exams []examplan.ExamView `json:"-"`
 	// Unread are the rooms with unread messages, for the start page only.
 	Unread []*schulhof.Room `json:"-"`
 }
@@ -128,7 +129,7 @@ func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, err)
 			return
 		}
-		if m.Exams, err = s.upcomingExams(r.Context(), a.User, a.School, 28); err != nil {
+		if m.Exams, err = s.exams.Upcoming(r.Context(), a.User, a.School, 28); err != nil {
 			s.Fail(w, r, err)
 			return
 		}

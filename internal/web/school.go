@@ -238,7 +238,7 @@ func (s *Server) timetableSettings(ctx context.Context, sc *schulhof.School, dat
 	if hs, err := s.db.FindSchoolHolidays(ctx, sc.ID); err == nil {
 		own = schulhof.FormatSchoolHolidays(hs)
 	}
-	data["LessonTimes"], data["Holidays"], data["HolidaysKnownUntil"] = grid, own, germanDate(holidays.SchoolKnownUntil())
+	data["LessonTimes"], data["Holidays"], data["HolidaysKnownUntil"] = grid, own, kit.GermanDate(holidays.SchoolKnownUntil())
 	data["WeekModel"] = s.weekModelForm(ctx, sc)
 }
 

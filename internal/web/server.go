@@ -24,6 +24,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/assignments"
 	"github.com/schulhof/schulhof/internal/web/boards"
 	"github.com/schulhof/schulhof/internal/web/chat"
+	"github.com/schulhof/schulhof/internal/web/examplan"
 	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/live"
 )
@@ -86,6 +87,7 @@ type Server struct {
 	assignments *assignments.Module
 	boards      *boards.Module
 	chat        *chat.Module
+	exams       *examplan.Module
 	live        *live.Module
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
@@ -97,8 +99,6 @@ type Server struct {
 	usage     usageCache
 	feeds     feedCache
 	tt        timetableCaches
-	examBooks *kit.Cache[schulhof.SchoolID, *examBook]
-	examLocks sync.Map // school -> *sync.Mutex: exams are checked and saved one at a time
 	// the messenger's live side
 }
 
@@ -125,7 +125,6 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.usage.m = map[usageKey]usageEntry{}
 	s.feeds.m = map[string]cachedFeed{}
 	s.tt = newTimetableCaches()
-	s.examBooks = kit.NewCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)
 	if s.live, err = live.New(s.Deps, db); err != nil {
 		return nil, err
 	}
@@ -138,9 +137,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.metrics.watchLive(s.Hub)
 	s.AddSettings(s.schoolSettings)
 	s.AddSettings(s.timetableSettings)
-	s.AddSettings(func(ctx context.Context, sc *schulhof.School, data map[string]any) {
-		data["Exams"] = s.examSettingsForm(ctx, sc)
-	})
+	s.exams = examplan.New(s.Deps, db, s)
 	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
 	}

@@ -23,19 +23,6 @@ type dayPlan struct {
 	Items []schulhof.Substitution `json:"items"`
 }
 
-// parseDay reads ?date=YYYY-MM-DD, today (German time) without it.
-func (s *Server) parseDay(v string) (time.Time, error) {
-	if v == "" {
-		now := s.Now().In(kit.Berlin)
-		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), nil
-	}
-	t, err := time.Parse("2006-01-02", v)
-	if err != nil {
-		return time.Time{}, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_date", v)
-	}
-	return t, nil
-}
-
 // dayPlanOf is the day's plan of the school; codes says whether teachers'
 // codes stay in it; the filters keep a class's, a teacher's, a room's.
 func (s *Server) dayPlanOf(r *http.Request, sc *schulhof.School, day schulhof.Day, codes bool, class, teacher, room string) (*dayPlan, error) {
@@ -96,7 +83,7 @@ func (s *Server) apiSubstitutions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	d, err := s.parseDay(q.Get("date"))
+	d, err := s.ParseDay(q.Get("date"))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -132,7 +119,7 @@ func (s *Server) showSubstitutionsPage(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	d, err := s.parseDay(r.URL.Query().Get("date"))
+	d, err := s.ParseDay(r.URL.Query().Get("date"))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -172,7 +159,7 @@ func (s *Server) saveDayText(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	d, err := s.parseDay(r.PostFormValue("date"))
+	d, err := s.ParseDay(r.PostFormValue("date"))
 	if err == nil {
 		err = s.db.SetDayText(r.Context(), sc.ID, schulhof.DayOf(d), r.PostFormValue("text"))
 	}
@@ -224,7 +211,7 @@ func (s *Server) showInfoScreen(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	today, _ := s.parseDay("")
+	today, _ := s.ParseDay("")
 	next := today.AddDate(0, 0, 1)
 	for next.Weekday() == time.Saturday || next.Weekday() == time.Sunday {
 		next = next.AddDate(0, 0, 1)

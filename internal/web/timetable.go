@@ -90,7 +90,7 @@ func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files 
 	if rep.Applied {
 		s.forgetTimetable()
 		if rep.Counts["exams"] > 0 {
-			if rep.ExamProblems, err = s.untisExamProblems(r.Context(), sc, kit.Info(r).Lang); err != nil {
+			if rep.ExamProblems, err = s.exams.UntisProblems(r.Context(), sc, kit.Info(r).Lang); err != nil {
 				return nil, err
 			}
 		}
@@ -627,13 +627,4 @@ func (s *Server) addStateHolidaysForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=holidays_added#holidays", http.StatusSeeOther)
-}
-
-// germanDate writes a day as 31.07.2028.
-func germanDate(d schulhof.Day) string {
-	t, err := time.Parse("2006-01-02", string(d))
-	if err != nil {
-		return string(d)
-	}
-	return t.Format("02.01.2006")
 }

@@ -37,7 +37,7 @@ type dayOff struct {
 // daysOff are the public holidays of the school's state and its own
 // holidays on the days from first on.
 func (s *Server) daysOff(ctx context.Context, sc *schulhof.School, first time.Time, days int) ([]dayOff, error) {
-	own, err := s.ownHolidays(ctx, sc.ID)
+	own, err := s.OwnHolidays(ctx, sc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *Server) week(r *http.Request) (*weekOf, error) {
 	if err != nil {
 		return nil, err
 	}
-	monday := s.thisMonday()
+	monday := s.ThisMonday()
 	if w := r.URL.Query().Get("week"); w != "" {
 		if monday, err = timetable.ParseISOWeek(w); err != nil {
 			return nil, err
@@ -115,13 +115,6 @@ func (s *Server) nameWeekType(ctx context.Context, sc *schulhof.School, wk *week
 	cycle, err := s.cycleOf(ctx, sc)
 	wk.WeekType = schulhof.WeekTypeName(cycle.TypeOf(wk.Monday))
 	return err
-}
-
-// thisMonday is the Monday of this week, German time.
-func (s *Server) thisMonday() time.Time {
-	now := s.Now().In(kit.Berlin)
-	d := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
 
 // lessonsOf is user u's lessons on the days from monday on (a student's
@@ -151,7 +144,7 @@ func (s *Server) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof
 }
 
 func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, error) {
-	names, err := s.groupNames(ctx, sc.ID)
+	names, err := s.GroupNames(ctx, sc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +175,7 @@ func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof
 // weekOfViewer computes the viewer's lessons on the days from monday on.
 func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timetable.Viewer, monday time.Time, days int) ([]timetable.Lesson, error) {
 	if v.GroupNames == nil {
-		names, err := s.groupNames(ctx, sc.ID)
+		names, err := s.GroupNames(ctx, sc.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -199,9 +192,7 @@ func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timeta
 	if err != nil {
 		return nil, err
 	}
-	planFor := func(d schulhof.Day) (*schulhof.TimetablePlan, error) {
-		return s.tt.plans.Get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
-	}
+	planFor := func(d schulhof.Day) (*schulhof.TimetablePlan, error) { return s.PlanOn(ctx, sc.ID, d) }
 	exams, err := s.tt.exams.Get(subsKey{sc.ID, from, to}, func() ([]schulhof.Exam, error) {
 		return s.db.FindExams(ctx, sc.ID, from, to)
 	})
@@ -209,7 +200,7 @@ func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timeta
 		return nil, err
 	}
 	if v.Person != 0 || v.TeacherID != 0 {
-		planned, err := s.plannedExamsFor(ctx, sc, v, from, to, planFor)
+		planned, err := s.exams.PlannedFor(ctx, sc, v, from, to, planFor)
 		if err != nil {
 			return nil, err
 		}
@@ -277,7 +268,7 @@ func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 		wk, err = s.week(r)
 		if schulhof.Match(err, schulhof.ENotFound) && a.User.Role == schulhof.RoleParent && q.Get("child") == "" {
 			// no children linked yet: an empty week, not an error
-			wk, err = &weekOf{Week: timetable.ISOWeek(s.thisMonday()), Monday: schulhof.DayOf(s.thisMonday()), Person: a.User,
+			wk, err = &weekOf{Week: timetable.ISOWeek(s.ThisMonday()), Monday: schulhof.DayOf(s.ThisMonday()), Person: a.User,
 				Lessons: []timetable.Lesson{}, Holidays: []dayOff{}}, nil
 		}
 	}
@@ -389,8 +380,6 @@ type timetableCaches struct {
 	groups *kit.Cache[schulhof.SchoolID, map[schulhof.GroupID]string]
 	cycles *kit.Cache[schulhof.SchoolID, *timetable.Cycle]
 	own    *kit.Cache[schulhof.SchoolID, []schulhof.SchoolHoliday]
-	// planned are the exams planned in Schulhof, for the week views
-	planned *kit.Cache[schulhof.SchoolID, []*schulhof.PlannedExam]
 }
 
 type subsKey struct {
@@ -405,16 +394,21 @@ type planKey struct {
 
 func newTimetableCaches() timetableCaches {
 	return timetableCaches{subs: kit.NewCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000),
-		exams:   kit.NewCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
-		plans:   kit.NewCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
-		groups:  kit.NewCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
-		cycles:  kit.NewCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000),
-		own:     kit.NewCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000),
-		planned: kit.NewCache[schulhof.SchoolID, []*schulhof.PlannedExam](2*time.Second, 10_000)}
+		exams:  kit.NewCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
+		plans:  kit.NewCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
+		groups: kit.NewCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
+		cycles: kit.NewCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000),
+		own:    kit.NewCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000)}
 }
 
-// ownHolidays are the school's own holidays (shared: do not change them).
-func (s *Server) ownHolidays(ctx context.Context, school schulhof.SchoolID) ([]schulhof.SchoolHoliday, error) {
+// PlanOn is the school's timetable in force on a day (nil before the
+// first import).
+func (s *Server) PlanOn(ctx context.Context, school schulhof.SchoolID, d schulhof.Day) (*schulhof.TimetablePlan, error) {
+	return s.tt.plans.Get(planKey{school, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, school, d) })
+}
+
+// OwnHolidays are the school's own holidays (shared: do not change them).
+func (s *Server) OwnHolidays(ctx context.Context, school schulhof.SchoolID) ([]schulhof.SchoolHoliday, error) {
 	return s.tt.own.Get(school, func() ([]schulhof.SchoolHoliday, error) { return s.db.FindSchoolHolidays(ctx, school) })
 }
 
@@ -423,7 +417,7 @@ func (s *Server) ownHolidays(ctx context.Context, school schulhof.SchoolID) ([]s
 func (s *Server) forgetHolidays() {
 	s.tt.own.Clear()
 	s.tt.cycles.Clear()
-	s.forgetExams()
+	s.exams.Forget()
 }
 
 // cycleOf is the school's rotation of A/B weeks (nil when it has none).
@@ -433,7 +427,7 @@ func (s *Server) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.C
 		if err != nil || m.Weeks < 2 {
 			return nil, err
 		}
-		own, err := s.ownHolidays(ctx, sc.ID)
+		own, err := s.OwnHolidays(ctx, sc.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -464,8 +458,8 @@ func (s *Server) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.C
 	})
 }
 
-// groupNames names a school's groups, for the lessons' "group".
-func (s *Server) groupNames(ctx context.Context, school schulhof.SchoolID) (map[schulhof.GroupID]string, error) {
+// GroupNames names a school's groups, for the lessons' "group".
+func (s *Server) GroupNames(ctx context.Context, school schulhof.SchoolID) (map[schulhof.GroupID]string, error) {
 	return s.tt.groups.Get(school, func() (map[schulhof.GroupID]string, error) {
 		all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: school})
 		m := map[schulhof.GroupID]string{}
@@ -516,7 +510,7 @@ func (s *Server) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error)
 	default:
 		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
-	monday := s.thisMonday()
+	monday := s.ThisMonday()
 	if wk := q.Get("week"); wk != "" {
 		var err error
 		if monday, err = timetable.ParseISOWeek(wk); err != nil {

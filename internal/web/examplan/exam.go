@@ -1,4 +1,4 @@
-package web
+package examplan
 
 import (
 	"context"
@@ -24,9 +24,9 @@ import (
 // checked per student by internal/exams against the school's rules; the
 // exams of the Untis export (GPU017) are part of the same plan.
 
-// examOf is an exam as the API and the pages show it: a planned one, or
+// ExamView is an exam as the API and the pages show it: a planned one, or
 // one of the Untis export (source "untis", id below zero).
-type examOf struct {
+type ExamView struct {
 	exams.Exam
 	Source         string   `json:"source"` // "schulhof" or "untis"
 	GroupNames     []string `json:"group_names"`
@@ -58,8 +58,8 @@ func (b *examBook) plan(lang string) *exams.Plan {
 }
 
 // dayNames says why a day has no lessons: a public or school holiday.
-func (s *Server) dayNames(ctx context.Context, sc *schulhof.School) (func(schulhof.Day) string, error) {
-	own, err := s.ownHolidays(ctx, sc.ID)
+func (s *Module) dayNames(ctx context.Context, sc *schulhof.School) (func(schulhof.Day) string, error) {
+	own, err := s.timetable.OwnHolidays(ctx, sc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +91,11 @@ func rulesOf(sc *schulhof.School, st *schulhof.ExamSettings) exams.RuleSet {
 }
 
 // examBookOf builds (or takes from the cache) the school's exam plan.
-func (s *Server) examBookOf(ctx context.Context, sc *schulhof.School) (*examBook, error) {
-	return s.examBooks.Get(sc.ID, func() (*examBook, error) { return s.buildExamBook(ctx, sc) })
+func (s *Module) examBookOf(ctx context.Context, sc *schulhof.School) (*examBook, error) {
+	return s.books.Get(sc.ID, func() (*examBook, error) { return s.buildExamBook(ctx, sc) })
 }
 
-func (s *Server) buildExamBook(ctx context.Context, sc *schulhof.School) (*examBook, error) {
+func (s *Module) buildExamBook(ctx context.Context, sc *schulhof.School) (*examBook, error) {
 	b := &examBook{planned: map[int64]*schulhof.PlannedExam{}, members: map[schulhof.GroupID][]schulhof.UserID{}}
 	var err error
 	// first: a change while the rest is read makes the book stale
@@ -105,7 +105,7 @@ func (s *Server) buildExamBook(ctx context.Context, sc *schulhof.School) (*examB
 	if b.settings, err = s.db.FindExamSettings(ctx, sc.ID); err != nil {
 		return nil, err
 	}
-	if b.groups, err = s.groupNames(ctx, sc.ID); err != nil {
+	if b.groups, err = s.timetable.GroupNames(ctx, sc.ID); err != nil {
 		return nil, err
 	}
 	in := exams.Input{Students: map[schulhof.UserID]exams.Student{}, Supervisors: map[schulhof.UserID]string{}, Rules: rulesOf(sc, b.settings)}
@@ -199,7 +199,7 @@ func (s *Server) buildExamBook(ctx context.Context, sc *schulhof.School) (*examB
 }
 
 // studentsOf are the students of a group, read once per book.
-func (b *examBook) studentsOf(ctx context.Context, s *Server, sc *schulhof.School, g schulhof.GroupID) []schulhof.UserID {
+func (b *examBook) studentsOf(ctx context.Context, s *Module, sc *schulhof.School, g schulhof.GroupID) []schulhof.UserID {
 	b.mu.Lock()
 	ids, ok := b.members[g]
 	b.mu.Unlock()
@@ -220,15 +220,15 @@ func (b *examBook) studentsOf(ctx context.Context, s *Server, sc *schulhof.Schoo
 	return ids
 }
 
-// forgetExams clears the exam plans after a change on this node.
-func (s *Server) forgetExams() {
-	s.examBooks.Clear()
-	s.tt.planned.Clear()
+// Forget clears the exam plans after a change on this node.
+func (s *Module) Forget() {
+	s.books.Clear()
+	s.planned.Clear()
 }
 
 // show is an exam as the API shows it.
-func (b *examBook) show(e exams.Exam) examOf {
-	out := examOf{Exam: e, Source: "untis"}
+func (b *examBook) show(e exams.Exam) ExamView {
+	out := ExamView{Exam: e, Source: "untis"}
 	if p, ok := b.planned[e.ID]; ok && e.ID > 0 {
 		out.Source, out.OverrideReason, out.CreatedBy = "schulhof", p.OverrideReason, int64(p.CreatedBy)
 	}
@@ -257,12 +257,12 @@ func (b *examBook) show(e exams.Exam) examOf {
 // group and may override soft rules; teachers plan for the groups they
 // lead; everyone at the school sees the plan as far as it is theirs.
 
-func (s *Server) isCoordinator(u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) bool {
+func (s *Module) isCoordinator(u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) bool {
 	return schulhof.CanCoordinateExams(u, sc.ID, schulhof.ExamRelation{Coordinator: slices.Contains(st.Coordinators, u.ID)})
 }
 
 // mayPlanFor says whether the user may plan exams for all the groups.
-func (s *Server) mayPlanFor(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings, groups []schulhof.GroupID) (bool, error) {
+func (s *Module) mayPlanFor(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings, groups []schulhof.GroupID) (bool, error) {
 	rel := schulhof.ExamRelation{Coordinator: slices.Contains(st.Coordinators, u.ID), LeadsAll: len(groups) > 0}
 	if !schulhof.CanCoordinateExams(u, sc.ID, rel) && u.Role == schulhof.RoleTeacher {
 		for _, g := range groups {
@@ -309,20 +309,20 @@ type rulesError struct {
 // two teachers saving at the same moment, on one node or two, cannot both
 // pass the check against a plan without the other's exam. When another
 // change came first, the book is built anew and checked again.
-func (s *Server) planExam(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, id int64, in examInput) (*schulhof.PlannedExam, *rulesError, error) {
+func (s *Module) planExam(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, id int64, in examInput) (*schulhof.PlannedExam, *rulesError, error) {
 	// on this node one at a time per school, so that savers queue here
 	// instead of building the book again and again
-	lock, _ := s.examLocks.LoadOrStore(sc.ID, &sync.Mutex{})
+	lock, _ := s.locks.LoadOrStore(sc.ID, &sync.Mutex{})
 	lock.(*sync.Mutex).Lock()
 	defer lock.(*sync.Mutex).Unlock()
 	for attempt := 0; ; attempt++ {
 		e, refusal, err := s.tryPlanExam(ctx, u, sc, lang, id, in)
 		if errors.Is(err, sqlstore.ErrExamPlanChanged) && attempt < 3 {
-			s.forgetExams()
+			s.Forget()
 			continue
 		}
 		if err == nil && refusal == nil {
-			s.forgetExams()
+			s.Forget()
 		}
 		return e, refusal, err
 	}
@@ -331,7 +331,7 @@ func (s *Server) planExam(ctx context.Context, u *schulhof.User, sc *schulhof.Sc
 // errRulesRefuse stops a save whose check found violations.
 var errRulesRefuse = errors.New("the exam breaks rules")
 
-func (s *Server) tryPlanExam(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, id int64, in examInput) (*schulhof.PlannedExam, *rulesError, error) {
+func (s *Module) tryPlanExam(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, id int64, in examInput) (*schulhof.PlannedExam, *rulesError, error) {
 	book, err := s.examBookOf(ctx, sc)
 	if err != nil {
 		return nil, nil, err
@@ -386,13 +386,13 @@ func (s *Server) tryPlanExam(ctx context.Context, u *schulhof.User, sc *schulhof
 }
 
 // apiCreateExam: POST /api/v1/schools/{school}/exams.
-func (s *Server) apiCreateExam(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateExam(w http.ResponseWriter, r *http.Request) {
 	s.apiSaveExam(w, r, 0)
 }
 
 // apiUpdateExam: PATCH /api/v1/schools/{school}/exams/{exam} with the
 // whole exam, as POST takes it.
-func (s *Server) apiUpdateExam(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateExam(w http.ResponseWriter, r *http.Request) {
 	sc, e, err := s.changeableExam(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -402,7 +402,7 @@ func (s *Server) apiUpdateExam(w http.ResponseWriter, r *http.Request) {
 	s.apiSaveExam(w, r, e.ID)
 }
 
-func (s *Server) apiSaveExam(w http.ResponseWriter, r *http.Request, id int64) {
+func (s *Module) apiSaveExam(w http.ResponseWriter, r *http.Request, id int64) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -428,7 +428,7 @@ func (s *Server) apiSaveExam(w http.ResponseWriter, r *http.Request, id int64) {
 
 // changeableExam is the planned exam of the path, if the actor may change
 // it: its planner, a leader of all its groups, a coordinator or an admin.
-func (s *Server) changeableExam(r *http.Request) (*schulhof.School, *schulhof.PlannedExam, error) {
+func (s *Module) changeableExam(r *http.Request) (*schulhof.School, *schulhof.PlannedExam, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, err
@@ -462,18 +462,18 @@ func (s *Server) changeableExam(r *http.Request) (*schulhof.School, *schulhof.Pl
 }
 
 // deleteExam deletes the exam of the path, if the actor may change it.
-func (s *Server) deleteExam(r *http.Request) (*schulhof.School, *schulhof.PlannedExam, error) {
+func (s *Module) deleteExam(r *http.Request) (*schulhof.School, *schulhof.PlannedExam, error) {
 	sc, e, err := s.changeableExam(r)
 	if err != nil {
 		return nil, nil, err
 	}
 	err = s.db.DeleteExam(r.Context(), sc.ID, e.ID)
-	s.forgetExams()
+	s.Forget()
 	return sc, e, err
 }
 
 // staffSchool is the school of the path for its teachers and admins.
-func (s *Server) staffSchool(r *http.Request) (*schulhof.School, error) {
+func (s *Module) staffSchool(r *http.Request) (*schulhof.School, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err == nil && kit.AuthOf(r).User.Role < schulhof.RoleTeacher {
 		err = schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
@@ -482,7 +482,7 @@ func (s *Server) staffSchool(r *http.Request) (*schulhof.School, error) {
 }
 
 // apiDeleteExam: DELETE /api/v1/schools/{school}/exams/{exam}.
-func (s *Server) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.deleteExam(r); err != nil {
 		s.Fail(w, r, err)
 		return
@@ -493,7 +493,7 @@ func (s *Server) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
 // visibleExams are the school's exams the user may see, from one day to
 // another, of a group or a student: staff see all; students their own,
 // parents their children's, as far as the school announces them.
-func (s *Server) visibleExams(ctx context.Context, u *schulhof.User, sc *schulhof.School, book *examBook, from, to schulhof.Day, group schulhof.GroupID, student schulhof.UserID) ([]examOf, error) {
+func (s *Module) visibleExams(ctx context.Context, u *schulhof.User, sc *schulhof.School, book *examBook, from, to schulhof.Day, group schulhof.GroupID, student schulhof.UserID) ([]ExamView, error) {
 	if !schulhof.CanViewExamPlan(u, sc.ID) {
 		mine := map[schulhof.UserID]bool{}
 		if u.Role == schulhof.RoleStudent {
@@ -515,7 +515,7 @@ func (s *Server) visibleExams(ctx context.Context, u *schulhof.User, sc *schulho
 		if to == "" || to > last {
 			to = last
 		}
-		var out []examOf
+		var out []ExamView
 		for _, e := range book.plan("de").Exams() {
 			if (from != "" && e.Date < from) || e.Date > to || (group != 0 && !slices.Contains(e.Groups, group)) {
 				continue
@@ -534,7 +534,7 @@ func (s *Server) visibleExams(ctx context.Context, u *schulhof.User, sc *schulho
 		}
 		return sortExams(out), nil
 	}
-	var out []examOf
+	var out []ExamView
 	for _, e := range book.plan("de").Exams() {
 		if (from != "" && e.Date < from) || (to != "" && e.Date > to) || (group != 0 && !slices.Contains(e.Groups, group)) ||
 			(student != 0 && !slices.Contains(e.Students, student)) {
@@ -545,15 +545,15 @@ func (s *Server) visibleExams(ctx context.Context, u *schulhof.User, sc *schulho
 	return sortExams(out), nil
 }
 
-func sortExams(es []examOf) []examOf {
-	slices.SortStableFunc(es, func(a, b examOf) int {
+func sortExams(es []ExamView) []ExamView {
+	slices.SortStableFunc(es, func(a, b ExamView) int {
 		if c := strings.Compare(string(a.Date), string(b.Date)); c != 0 {
 			return c
 		}
 		return a.From - b.From
 	})
 	if es == nil {
-		es = []examOf{}
+		es = []ExamView{}
 	}
 	return es
 }
@@ -567,7 +567,7 @@ func examQuery(r *http.Request) (from, to schulhof.Day, group schulhof.GroupID, 
 	}{{"from", &from}, {"to", &to}} {
 		if v := q.Get(p.name); v != "" {
 			if _, err := time.Parse("2006-01-02", v); err != nil {
-				return "", "", 0, 0, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_date", v)
+				return "", "", 0, 0, schulhof.Errorf(schulhof.EBadRequest, "date.invalid", v)
 			}
 			*p.into = schulhof.Day(v)
 		}
@@ -590,7 +590,7 @@ func examQuery(r *http.Request) (from, to schulhof.Day, group schulhof.GroupID, 
 }
 
 // apiListExams: GET /api/v1/schools/{school}/exams?group=&student=&from=&to=.
-func (s *Server) apiListExams(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListExams(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -615,7 +615,7 @@ func (s *Server) apiListExams(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiGetExam: GET /api/v1/schools/{school}/exams/{exam} (staff).
-func (s *Server) apiGetExam(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetExam(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -643,7 +643,7 @@ func (s *Server) apiGetExam(w http.ResponseWriter, r *http.Request) {
 
 // apiExamSuggestions: GET /api/v1/schools/{school}/exams/suggestions?groups=1,2&from=&to=
 // [&periods=2&type=&students=&rooms=&supervisors=&limit=] lists free slots, best first.
-func (s *Server) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.staffSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -755,13 +755,13 @@ func firstErr(errs ...error) error {
 
 // ownLessons says whether the groups have lessons in all periods from
 // one to another on a day, by the plan in force then.
-func (s *Server) ownLessons(ctx context.Context, sc *schulhof.School, groups []schulhof.GroupID) (func(schulhof.Day, int, int) bool, error) {
+func (s *Module) ownLessons(ctx context.Context, sc *schulhof.School, groups []schulhof.GroupID) (func(schulhof.Day, int, int) bool, error) {
 	want := map[schulhof.GroupID]bool{}
 	for _, g := range groups {
 		want[g] = true
 	}
 	return func(d schulhof.Day, from, to int) bool {
-		plan, err := s.tt.plans.Get(planKey{sc.ID, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, d) })
+		plan, err := s.timetable.PlanOn(ctx, sc.ID, d)
 		if err != nil || plan == nil {
 			return false
 		}
@@ -793,7 +793,7 @@ func showExamSettings(sc *schulhof.School, st *schulhof.ExamSettings) examSettin
 }
 
 // apiGetExamSettings: GET /api/v1/schools/{school}/exam-settings (staff).
-func (s *Server) apiGetExamSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetExamSettings(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.staffSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -816,7 +816,7 @@ type examSettingsInput struct {
 }
 
 // saveExamSettings checks and stores the settings.
-func (s *Server) saveExamSettings(ctx context.Context, sc *schulhof.School, in examSettingsInput) (*schulhof.ExamSettings, error) {
+func (s *Module) saveExamSettings(ctx context.Context, sc *schulhof.School, in examSettingsInput) (*schulhof.ExamSettings, error) {
 	st := &schulhof.ExamSettings{AnnounceDays: in.AnnounceDays, Blocked: []schulhof.BlockedDay{}, Coordinators: in.Coordinators}
 	var v schulhof.Validation
 	if in.AnnounceDays < 0 || in.AnnounceDays > 366 {
@@ -846,12 +846,12 @@ func (s *Server) saveExamSettings(ctx context.Context, sc *schulhof.School, in e
 		st.Coordinators = []schulhof.UserID{}
 	}
 	err := s.db.SetExamSettings(ctx, sc.ID, st)
-	s.forgetExams()
+	s.Forget()
 	return st, err
 }
 
 // apiSetExamSettings: PUT /api/v1/schools/{school}/exam-settings (admins).
-func (s *Server) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -870,11 +870,11 @@ func (s *Server) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusOK, showExamSettings(sc, st))
 }
 
-// upcomingExams are the user's exams from today on for the start page
+// Upcoming are the user's exams from today on for the start page
 // and the calendar feed: a student's own, a parent's children's (as far
 // as the school announces them), a teacher's (planned, supervised, or of
 // a group they lead).
-func (s *Server) upcomingExams(ctx context.Context, u *schulhof.User, sc *schulhof.School, days int) ([]examOf, error) {
+func (s *Module) Upcoming(ctx context.Context, u *schulhof.User, sc *schulhof.School, days int) ([]ExamView, error) {
 	book, err := s.examBookOf(ctx, sc)
 	if err != nil {
 		return nil, err
@@ -887,10 +887,10 @@ func (s *Server) upcomingExams(ctx context.Context, u *schulhof.User, sc *schulh
 	return s.examsOfTeacher(ctx, sc, list, u.ID)
 }
 
-// untisExamProblems checks every exam of the Untis export, from today
+// UntisProblems checks every exam of the Untis export, from today
 // on, against the rest of the plan, as a planned one would be: the
 // explanations of what each breaks, by date.
-func (s *Server) untisExamProblems(ctx context.Context, sc *schulhof.School, lang string) ([]string, error) {
+func (s *Module) UntisProblems(ctx context.Context, sc *schulhof.School, lang string) ([]string, error) {
 	book, err := s.examBookOf(ctx, sc)
 	if err != nil {
 		return nil, err
@@ -908,12 +908,12 @@ func (s *Server) untisExamProblems(ctx context.Context, sc *schulhof.School, lan
 	return out, nil
 }
 
-// plannedExamsFor are the exams planned in Schulhof from one day to
+// PlannedFor are the exams planned in Schulhof from one day to
 // another (exclusive) that the week's viewer writes (a student) or
 // plans or supervises (a teacher), in the form the week view merges:
 // they take the periods of the lessons of their groups.
-func (s *Server) plannedExamsFor(ctx context.Context, sc *schulhof.School, v timetable.Viewer, from, to schulhof.Day, planFor timetable.PlanFor) ([]schulhof.Exam, error) {
-	planned, err := s.tt.planned.Get(sc.ID, func() ([]*schulhof.PlannedExam, error) {
+func (s *Module) PlannedFor(ctx context.Context, sc *schulhof.School, v timetable.Viewer, from, to schulhof.Day, planFor timetable.PlanFor) ([]schulhof.Exam, error) {
+	planned, err := s.planned.Get(sc.ID, func() ([]*schulhof.PlannedExam, error) {
 		return s.db.FindPlannedExams(ctx, schulhof.ExamFilter{SchoolID: sc.ID})
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package web
+package examplan
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 // class or course and a period of weeks (?group=&from=&to=).
 
 // exportedExams are the exams the user may see in the query's window.
-func (s *Server) exportedExams(r *http.Request) (*schulhof.School, []examOf, *examBook, error) {
+func (s *Module) exportedExams(r *http.Request) (*schulhof.School, []ExamView, *examBook, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, nil, err
@@ -45,7 +45,7 @@ func (s *Server) exportedExams(r *http.Request) (*schulhof.School, []examOf, *ex
 }
 
 // examRow is an exam as the exports write it.
-func (s *Server) examRow(lang string, book *examBook, e examOf) examprint.Row {
+func (s *Module) examRow(lang string, book *examBook, e ExamView) examprint.Row {
 	t, _ := time.Parse("2006-01-02", string(e.Date))
 	days := strings.Split(i18n.T(lang, "timetable.weekdays"), ",")
 	var sup []string
@@ -62,7 +62,7 @@ func (s *Server) examRow(lang string, book *examBook, e examOf) examprint.Row {
 }
 
 // exportExamsCSV: GET /s/{school}/exams.csv and GET /api/v1/schools/{school}/exams.csv.
-func (s *Server) exportExamsCSV(w http.ResponseWriter, r *http.Request) {
+func (s *Module) exportExamsCSV(w http.ResponseWriter, r *http.Request) {
 	sc, es, book, err := s.exportedExams(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -96,7 +96,7 @@ func noFormula(s string) string {
 
 // exportExamsPDF: GET /s/{school}/exams.pdf and GET /api/v1/schools/{school}/exams.pdf:
 // a table per class or course (or the one asked for).
-func (s *Server) exportExamsPDF(w http.ResponseWriter, r *http.Request) {
+func (s *Module) exportExamsPDF(w http.ResponseWriter, r *http.Request) {
 	sc, es, book, err := s.exportedExams(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -132,7 +132,7 @@ func (s *Server) exportExamsPDF(w http.ResponseWriter, r *http.Request) {
 	h := strings.Split(i18n.T(lang, "exams.pdf_header"), ",")
 	span := ""
 	if from != "" || to != "" {
-		span = germanDate(from) + " – " + germanDate(to)
+		span = kit.GermanDate(from) + " – " + kit.GermanDate(to)
 	}
 	var b bytes.Buffer
 	if err := examprint.Render(&b, i18n.T(lang, "exams.title")+" · "+sc.Name, span,

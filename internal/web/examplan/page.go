@@ -1,4 +1,4 @@
-package web
+package examplan
 
 import (
 	"context"
@@ -53,17 +53,17 @@ type examDay struct {
 	InMonth bool
 	Today   bool
 	Off     string
-	Exams   []examOf
+	Exams   []ExamView
 }
 
 // monthStart reads ?at= (a day) and the view, and returns the first day
 // shown and how many weeks.
-func (s *Server) examWindow(r *http.Request) (view string, first time.Time, weeks int, anchor time.Time, err error) {
+func (s *Module) examWindow(r *http.Request) (view string, first time.Time, weeks int, anchor time.Time, err error) {
 	view = r.URL.Query().Get("view")
 	if view != "week" {
 		view = "month"
 	}
-	anchor, err = s.parseDay(r.URL.Query().Get("at"))
+	anchor, err = s.ParseDay(r.URL.Query().Get("at"))
 	if err != nil {
 		return
 	}
@@ -79,7 +79,7 @@ func (s *Server) examWindow(r *http.Request) (view string, first time.Time, week
 }
 
 // showExamsPage: GET /s/{school}/exams?view=month|week&at=&group=&student=&teacher=.
-func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showExamsPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -196,7 +196,7 @@ func (s *Server) showExamsPage(w http.ResponseWriter, r *http.Request) {
 
 // examsOfTeacher keeps the exams a teacher supervises, planned, or that
 // are of a group the teacher leads.
-func (s *Server) examsOfTeacher(ctx context.Context, sc *schulhof.School, list []examOf, teacher schulhof.UserID) ([]examOf, error) {
+func (s *Module) examsOfTeacher(ctx context.Context, sc *schulhof.School, list []ExamView, teacher schulhof.UserID) ([]ExamView, error) {
 	gs, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID, UserID: teacher})
 	if err != nil {
 		return nil, err
@@ -207,7 +207,7 @@ func (s *Server) examsOfTeacher(ctx context.Context, sc *schulhof.School, list [
 			led[g.ID] = true
 		}
 	}
-	var out []examOf
+	var out []ExamView
 	for _, e := range list {
 		if slices.Contains(e.Supervisors, teacher) || e.CreatedBy == int64(teacher) || slices.ContainsFunc(e.Groups, func(g schulhof.GroupID) bool { return led[g] }) {
 			out = append(out, e)
@@ -218,7 +218,7 @@ func (s *Server) examsOfTeacher(ctx context.Context, sc *schulhof.School, list [
 
 // mayPlanAny says whether the user may plan exams at all: coordinators
 // and admins, and teachers who lead a group.
-func (s *Server) mayPlanAny(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) (bool, error) {
+func (s *Module) mayPlanAny(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) (bool, error) {
 	if s.isCoordinator(u, sc, st) {
 		return true, nil
 	}
@@ -227,7 +227,7 @@ func (s *Server) mayPlanAny(ctx context.Context, u *schulhof.User, sc *schulhof.
 }
 
 // plannableGroups are the groups the user may plan exams for.
-func (s *Server) plannableGroups(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) ([]*schulhof.Group, error) {
+func (s *Module) plannableGroups(ctx context.Context, u *schulhof.User, sc *schulhof.School, st *schulhof.ExamSettings) ([]*schulhof.Group, error) {
 	if s.isCoordinator(u, sc, st) {
 		return s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID})
 	}
@@ -273,7 +273,7 @@ func (f *examForm) HasSupervisor(id schulhof.UserID) bool {
 func (f *examForm) Rooms() string { return strings.Join(f.In.Rooms, ", ") }
 
 // newExamForm fills the form's choices for the user.
-func (s *Server) newExamForm(ctx context.Context, u *schulhof.User, sc *schulhof.School) (*examForm, error) {
+func (s *Module) newExamForm(ctx context.Context, u *schulhof.User, sc *schulhof.School) (*examForm, error) {
 	st, err := s.db.FindExamSettings(ctx, sc.ID)
 	if err != nil {
 		return nil, err
@@ -358,7 +358,7 @@ func examFormInput(values url.Values) examInput {
 
 // showExamFormPage: GET /s/{school}/exams/new[?date=&from_period=&...]
 // and GET /s/{school}/exams/{exam}/edit.
-func (s *Server) showExamFormPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showExamFormPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -397,7 +397,7 @@ func (s *Server) showExamFormPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // allStudentsOf says whether the students are all the groups' students.
-func (s *Server) allStudentsOf(ctx context.Context, sc *schulhof.School, groups []schulhof.GroupID, students []schulhof.UserID) bool {
+func (s *Module) allStudentsOf(ctx context.Context, sc *schulhof.School, groups []schulhof.GroupID, students []schulhof.UserID) bool {
 	n := 0
 	for _, g := range groups {
 		ms, err := s.db.FindMembers(ctx, sc.ID, g)
@@ -417,7 +417,7 @@ func (s *Server) allStudentsOf(ctx context.Context, sc *schulhof.School, groups 
 }
 
 // submitExamForm: POST /s/{school}/exams and POST /s/{school}/exams/{exam}.
-func (s *Server) submitExamForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitExamForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -464,7 +464,7 @@ func (s *Server) submitExamForm(w http.ResponseWriter, r *http.Request) {
 
 // suggestionsFor are the five best free slots in the four weeks from the
 // exam's week, as links that fill the form with them.
-func (s *Server) suggestionsFor(ctx context.Context, sc *schulhof.School, lang string, id int64, in examInput) []examSuggestion {
+func (s *Module) suggestionsFor(ctx context.Context, sc *schulhof.School, lang string, id int64, in examInput) []examSuggestion {
 	book, err := s.examBookOf(ctx, sc)
 	if err != nil {
 		return nil
@@ -515,7 +515,7 @@ func (s *Server) suggestionsFor(ctx context.Context, sc *schulhof.School, lang s
 }
 
 // deleteExamForm: POST /s/{school}/exams/{exam}/delete.
-func (s *Server) deleteExamForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteExamForm(w http.ResponseWriter, r *http.Request) {
 	sc, e, err := s.deleteExam(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -544,7 +544,7 @@ func (f examSettingsForm) IsCoordinator(id schulhof.UserID) bool {
 	return slices.Contains(f.Coordinators, id)
 }
 
-func (s *Server) examSettingsForm(ctx context.Context, sc *schulhof.School) examSettingsForm {
+func (s *Module) examSettingsForm(ctx context.Context, sc *schulhof.School) examSettingsForm {
 	f := examSettingsForm{}
 	st, err := s.db.FindExamSettings(ctx, sc.ID)
 	if err != nil {
@@ -555,7 +555,7 @@ func (s *Server) examSettingsForm(ctx context.Context, sc *schulhof.School) exam
 	f.Levels = []examRulesField{{"sek1", rs.Lower}, {"sek2", rs.Upper}}
 	var b strings.Builder
 	for _, d := range st.Blocked {
-		b.WriteString(germanDate(d.Date) + ";" + d.Reason + "\n")
+		b.WriteString(kit.GermanDate(d.Date) + ";" + d.Reason + "\n")
 	}
 	f.Blocked = b.String()
 	for _, role := range []schulhof.Role{schulhof.RoleTeacher, schulhof.RoleSchoolAdmin} {
@@ -568,7 +568,7 @@ func (s *Server) examSettingsForm(ctx context.Context, sc *schulhof.School) exam
 }
 
 // saveExamSettingsFromForm: POST /s/{school}/settings/exams.
-func (s *Server) saveExamSettingsFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveExamSettingsFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -630,7 +630,7 @@ type studentWeek struct {
 }
 
 // weekOverview counts each student's exams in the week from monday.
-func (s *Server) weekOverview(book *examBook, monday time.Time) []studentWeek {
+func (s *Module) weekOverview(book *examBook, monday time.Time) []studentWeek {
 	byStudent := map[schulhof.UserID]*studentWeek{}
 	from, to := schulhof.DayOf(monday), schulhof.DayOf(monday.AddDate(0, 0, 4))
 	perDay := map[schulhof.UserID]map[schulhof.Day]int{}
@@ -686,17 +686,17 @@ func (s *Server) weekOverview(book *examBook, monday time.Time) []studentWeek {
 }
 
 // overviewWeek reads ?week=2027-W11 (this week without it).
-func (s *Server) overviewWeek(r *http.Request) (time.Time, error) {
+func (s *Module) overviewWeek(r *http.Request) (time.Time, error) {
 	if w := r.URL.Query().Get("week"); w != "" {
 		return timetable.ParseISOWeek(w)
 	}
-	return s.thisMonday(), nil
+	return s.ThisMonday(), nil
 }
 
 // apiExamOverview: GET /api/v1/schools/{school}/exams/overview?week=2027-W11
 // (staff): every student who writes that week, with their exams per day,
 // those over the limits first.
-func (s *Server) apiExamOverview(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiExamOverview(w http.ResponseWriter, r *http.Request) {
 	_, book, monday, err := s.examWeek(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -707,7 +707,7 @@ func (s *Server) apiExamOverview(w http.ResponseWriter, r *http.Request) {
 
 // examWeek is the school of the path (for staff), its exam plan and the
 // Monday of ?week=.
-func (s *Server) examWeek(r *http.Request) (*schulhof.School, *examBook, time.Time, error) {
+func (s *Module) examWeek(r *http.Request) (*schulhof.School, *examBook, time.Time, error) {
 	sc, err := s.staffSchool(r)
 	if err != nil {
 		return nil, nil, time.Time{}, err
@@ -731,7 +731,7 @@ type examOverviewPage struct {
 }
 
 // showExamOverviewPage: GET /s/{school}/exams/overview?week= (staff).
-func (s *Server) showExamOverviewPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showExamOverviewPage(w http.ResponseWriter, r *http.Request) {
 	sc, book, monday, err := s.examWeek(r)
 	if err != nil {
 		s.Fail(w, r, err)
