@@ -125,7 +125,7 @@ func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, err)
 			return
 		}
-		if m.Changes, err = s.changesSoon(r, a.School); err != nil {
+		if m.Changes, err = s.timetables.ChangesSoon(r, a.School); err != nil {
 			s.Fail(w, r, err)
 			return
 		}
@@ -175,7 +175,7 @@ func (s *Server) fillProfile(r *http.Request, v *kit.View) *profileData {
 		d.DAVLogin = a.User.Login + "@" + a.School.Slug
 		d.DAVBase = s.BaseURL(r) + "/dav/home/"
 		if tok, err := s.db.CalendarToken(r.Context(), a.User.ID, false); err == nil {
-			d.CalendarURL = s.feedURL(r, tok)
+			d.CalendarURL = s.timetables.FeedURL(r, tok)
 		} else {
 			kit.Info(r).Log().Error("calendar token", "err", err)
 		}

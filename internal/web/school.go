@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/holidays"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -57,7 +56,7 @@ func (s *Server) apiCreateSchool(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	s.startWithStateHolidays(r.Context(), sc)
+	s.timetables.StartWithStateHolidays(r.Context(), sc)
 	kit.WriteJSON(w, http.StatusCreated, sc)
 }
 
@@ -145,7 +144,7 @@ func (s *Server) createSchool(w http.ResponseWriter, r *http.Request) {
 		s.renderSchools(w, r, v, s.FormError(r, v, err))
 		return
 	}
-	s.startWithStateHolidays(r.Context(), sc)
+	s.timetables.StartWithStateHolidays(r.Context(), sc)
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users?flash=school_created", http.StatusSeeOther)
 }
 
@@ -158,12 +157,10 @@ func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) 
 	}
 	v := s.SchoolView(r, sc, "settings.title")
 	data := s.SettingsData(r.Context(), sc)
-	tok, err := s.db.InfoToken(r.Context(), sc.ID, false)
-	if err != nil {
+	if err := s.timetables.SettingsPage(r, sc, data); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	data["InfoURL"] = s.BaseURL(r) + "/info/" + tok
 	v.Data = data
 	s.Render(w, r, http.StatusOK, "settings", v)
 }
@@ -225,21 +222,6 @@ func (s *Server) schoolSettings(_ context.Context, sc *schulhof.School, data map
 		qs = append(qs, f)
 	}
 	data["Types"], data["Quotas"] = schulhof.SchoolTypes, qs
-}
-
-// timetableSettings is the settings page's section of the timetable:
-// lesson times, holidays, the week model and the info screen.
-func (s *Server) timetableSettings(ctx context.Context, sc *schulhof.School, data map[string]any) {
-	grid := ""
-	if ts, err := s.db.FindLessonTimes(ctx, sc.ID); err == nil {
-		grid = schulhof.FormatLessonTimes(ts)
-	}
-	own := ""
-	if hs, err := s.db.FindSchoolHolidays(ctx, sc.ID); err == nil {
-		own = schulhof.FormatSchoolHolidays(hs)
-	}
-	data["LessonTimes"], data["Holidays"], data["HolidaysKnownUntil"] = grid, own, kit.GermanDate(holidays.SchoolKnownUntil())
-	data["WeekModel"] = s.weekModelForm(ctx, sc)
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.

@@ -27,6 +27,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/examplan"
 	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/live"
+	"github.com/schulhof/schulhof/internal/web/timetables"
 )
 
 // Config is what the web layer needs of the configuration.
@@ -88,6 +89,7 @@ type Server struct {
 	boards      *boards.Module
 	chat        *chat.Module
 	exams       *examplan.Module
+	timetables  *timetables.Module
 	live        *live.Module
 	// appending marks the resumable uploads a request is writing to, so
 	// that two connections never append to one at once
@@ -97,8 +99,6 @@ type Server struct {
 	// folder of photos asks for many at a time
 	thumbWork *admission.Queue
 	usage     usageCache
-	feeds     feedCache
-	tt        timetableCaches
 	// the messenger's live side
 }
 
@@ -123,8 +123,6 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.thumbs = thumb.NewCache(32 << 20)
 	s.thumbWork = admission.New(2, 200, 30*time.Second)
 	s.usage.m = map[usageKey]usageEntry{}
-	s.feeds.m = map[string]cachedFeed{}
-	s.tt = newTimetableCaches()
 	if s.live, err = live.New(s.Deps, db); err != nil {
 		return nil, err
 	}
@@ -136,8 +134,9 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	}
 	s.metrics.watchLive(s.Hub)
 	s.AddSettings(s.schoolSettings)
-	s.AddSettings(s.timetableSettings)
-	s.exams = examplan.New(s.Deps, db, s)
+	s.timetables = timetables.New(s.Deps, db)
+	s.exams = examplan.New(s.Deps, db, s.timetables)
+	s.timetables.UseExams(s.exams)
 	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
 	}

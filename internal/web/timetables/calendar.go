@@ -1,4 +1,4 @@
-package web
+package timetables
 
 import (
 	"crypto/sha256"
@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -23,13 +22,13 @@ import (
 // feedWeeks is how far ahead the feed reaches, from this week's Monday.
 const feedWeeks = 4
 
-func (s *Server) feedURL(r *http.Request, tok string) string {
+func (s *Module) FeedURL(r *http.Request, tok string) string {
 	return s.BaseURL(r) + "/ical/" + tok + ".ics"
 }
 
 // apiCalendarFeed: GET /api/v1/me/calendar-feed -> {"url"}; POST makes a
 // new address and ends the old one.
-func (s *Server) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	u := kit.AuthOf(r).User
 	if u.SchoolID == 0 {
 		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school"))
@@ -45,11 +44,11 @@ func (s *Server) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]string{"url": s.feedURL(r, tok)})
+	kit.WriteJSON(w, http.StatusOK, map[string]string{"url": s.FeedURL(r, tok)})
 }
 
 // renewCalendarFeed: POST /profile/calendar-feed.
-func (s *Server) renewCalendarFeed(w http.ResponseWriter, r *http.Request) {
+func (s *Module) renewCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	if old, err := s.db.CalendarToken(r.Context(), kit.AuthOf(r).User.ID, false); err == nil {
 		s.forgetFeed(old)
 	}
@@ -60,45 +59,32 @@ func (s *Server) renewCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/profile?flash=saved#calendar", http.StatusSeeOther)
 }
 
-// feedCache keeps each feed for a minute: calendar apps poll (and many
-// devices of a school at the same hour), the feed says it changes at most
-// hourly, and a poll answered from here costs a map lookup. Renewing an
-// address drops its entry on this node; another node serves the old
-// address for at most feedTTL.
-type feedCache struct {
-	mu sync.Mutex
-	m  map[string]cachedFeed
-}
-
+// cachedFeed is a feed as it was made. Each is kept for a minute:
+// calendar apps poll (and many devices of a school at the same hour),
+// the feed says it changes at most hourly, and a poll answered from the
+// cache costs a map lookup. Renewing an address drops its entry on this
+// node; another node serves the old address for at most feedTTL.
 type cachedFeed struct {
 	etag string
 	body []byte
-	at   time.Time
 }
 
 const feedTTL = time.Minute
 
 // serveCalendarFeed: GET /ical/{file} ("TOKEN.ics"), no login.
-func (s *Server) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
+func (s *Module) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	tok := strings.TrimSuffix(r.PathValue("file"), ".ics")
-	now := time.Now()
-	s.feeds.mu.Lock()
-	c, ok := s.feeds.m[tok]
-	s.feeds.mu.Unlock()
-	if !ok || now.Sub(c.at) > feedTTL {
+	c, err := s.feeds.Get(tok, func() (*cachedFeed, error) {
 		body, err := s.makeFeed(r, tok)
 		if err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		sum := sha256.Sum256(body)
-		c = cachedFeed{etag: `"` + hex.EncodeToString(sum[:16]) + `"`, body: body, at: now}
-		s.feeds.mu.Lock()
-		if len(s.feeds.m) > 50_000 {
-			clear(s.feeds.m)
-		}
-		s.feeds.m[tok] = c
-		s.feeds.mu.Unlock()
+		return &cachedFeed{etag: `"` + hex.EncodeToString(sum[:16]) + `"`, body: body}, nil
+	})
+	if err != nil {
+		s.Fail(w, r, err)
+		return
 	}
 	h := w.Header()
 	h.Set("ETag", c.etag)
@@ -114,14 +100,10 @@ func (s *Server) serveCalendarFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 // forgetFeed drops the cached feeds of a user's old address.
-func (s *Server) forgetFeed(tok string) {
-	s.feeds.mu.Lock()
-	delete(s.feeds.m, tok)
-	s.feeds.mu.Unlock()
-}
+func (s *Module) forgetFeed(tok string) { s.feeds.Forget(tok) }
 
 // makeFeed builds the feed of the address's user.
-func (s *Server) makeFeed(r *http.Request, tok string) ([]byte, error) {
+func (s *Module) makeFeed(r *http.Request, tok string) ([]byte, error) {
 	u, err := s.db.FindUserByCalendarToken(r.Context(), tok)
 	if err != nil {
 		return nil, err

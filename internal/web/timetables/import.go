@@ -1,4 +1,4 @@
-package web
+package timetables
 
 import (
 	"bytes"
@@ -82,7 +82,7 @@ func tooLargeOr(err error) error {
 }
 
 // runTimetableImport imports and translates the report's messages.
-func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files map[string][]byte, dryRun bool) (*timetable.Report, error) {
+func (s *Module) runTimetableImport(r *http.Request, sc *schulhof.School, files map[string][]byte, dryRun bool) (*timetable.Report, error) {
 	rep, err := timetable.Import(r.Context(), s.db, sc.ID, files, timetable.Options{DryRun: dryRun, Now: s.Now()})
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ func (s *Server) runTimetableImport(r *http.Request, sc *schulhof.School, files 
 // apiTimetableImport: POST /api/v1/schools/{school}/timetable/imports?dry_run=true|false,
 // the GPU files in the multipart field "files". Without dry_run=false it
 // only checks, so a script that forgets the flag changes nothing.
-func (s *Server) apiTimetableImport(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiTimetableImport(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -146,7 +146,7 @@ type kindCount struct {
 }
 
 // showTimetableImportPage: GET /s/{school}/timetable/import.
-func (s *Server) showTimetableImportPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showTimetableImportPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -159,7 +159,7 @@ func (s *Server) showTimetableImportPage(w http.ResponseWriter, r *http.Request)
 
 // submitTimetableImport: POST /s/{school}/timetable/import: the files
 // are checked (dry run) and shown; "apply" sends them again to import.
-func (s *Server) submitTimetableImport(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitTimetableImport(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -198,7 +198,7 @@ func (s *Server) submitTimetableImport(w http.ResponseWriter, r *http.Request) {
 
 // timetableFormFiles reads the page's form: uploaded files (check), or
 // the files carried back in hidden fields (apply).
-func (s *Server) timetableFormFiles(w http.ResponseWriter, r *http.Request) (map[string][]byte, bool, error) {
+func (s *Module) timetableFormFiles(w http.ResponseWriter, r *http.Request) (map[string][]byte, bool, error) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 		files, err := readGPUFiles(w, r)
 		return files, false, err
@@ -227,7 +227,7 @@ func (s *Server) timetableFormFiles(w http.ResponseWriter, r *http.Request) (map
 
 // apiGetLessonTimes: GET /api/v1/schools/{school}/lesson-times, the grid
 // (the default one until the school sets its own).
-func (s *Server) apiGetLessonTimes(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetLessonTimes(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -243,7 +243,7 @@ func (s *Server) apiGetLessonTimes(w http.ResponseWriter, r *http.Request) {
 
 // apiSetLessonTimes: PUT /api/v1/schools/{school}/lesson-times with
 // {"items": [{"weekday", "period", "start", "end"}]} (admins).
-func (s *Server) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -270,7 +270,7 @@ func (s *Server) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
 
 // saveLessonTimesFromForm: POST /s/{school}/settings/lesson-times, the
 // grid as lines "period;start;end" (or "Fr;period;start;end").
-func (s *Server) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -291,7 +291,7 @@ func (s *Server) saveLessonTimesFromForm(w http.ResponseWriter, r *http.Request)
 
 // saveHolidaysFromForm: POST /s/{school}/settings/holidays, the school's
 // holidays as lines "name;from;to".
-func (s *Server) saveHolidaysFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveHolidaysFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -319,7 +319,7 @@ type holidaysOf struct {
 }
 
 // apiHolidays: GET /api/v1/schools/{school}/holidays?year=2027.
-func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiHolidays(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -351,7 +351,7 @@ func (s *Server) apiHolidays(w http.ResponseWriter, r *http.Request) {
 
 // apiSetHolidays: PUT /api/v1/schools/{school}/holidays {"school": [...]}
 // replaces all of the school's own holidays (admins).
-func (s *Server) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -378,7 +378,7 @@ func (s *Server) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
 
 // apiGetWeekModel: GET /api/v1/schools/{school}/week-model, the school's
 // A/B weeks ({"weeks": 0} without).
-func (s *Server) apiGetWeekModel(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetWeekModel(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -394,7 +394,7 @@ func (s *Server) apiGetWeekModel(w http.ResponseWriter, r *http.Request) {
 
 // apiSetWeekModel: PUT /api/v1/schools/{school}/week-model with
 // {"weeks", "start", "skip_holidays", "groups"} (admins).
-func (s *Server) apiSetWeekModel(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetWeekModel(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -413,7 +413,7 @@ func (s *Server) apiSetWeekModel(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusOK, m)
 }
 
-func (s *Server) setWeekModel(ctx context.Context, sc *schulhof.School, in schulhof.WeekModel) (schulhof.WeekModel, error) {
+func (s *Module) setWeekModel(ctx context.Context, sc *schulhof.School, in schulhof.WeekModel) (schulhof.WeekModel, error) {
 	m, err := in.Clean()
 	if err == nil {
 		err = s.db.SetWeekModel(ctx, sc.ID, m)
@@ -423,7 +423,7 @@ func (s *Server) setWeekModel(ctx context.Context, sc *schulhof.School, in schul
 }
 
 // saveWeekModelFromForm: POST /s/{school}/settings/week-model.
-func (s *Server) saveWeekModelFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveWeekModelFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -461,7 +461,7 @@ type weekGroupsField struct {
 	Value  string
 }
 
-func (s *Server) weekModelForm(ctx context.Context, sc *schulhof.School) weekModelForm {
+func (s *Module) weekModelForm(ctx context.Context, sc *schulhof.School) weekModelForm {
 	f := weekModelForm{Skip: true}
 	m, err := s.db.FindWeekModel(ctx, sc.ID)
 	if err == nil && m.Weeks >= 2 {
@@ -500,7 +500,7 @@ const maxHolidayCalendar = 1 << 20
 
 // addHolidaysFromCalendar reads an iCalendar file and adds its events to
 // the school's holidays; it returns all of them and how many are new.
-func (s *Server) addHolidaysFromCalendar(ctx context.Context, sc *schulhof.School, body io.Reader) ([]schulhof.SchoolHoliday, int, error) {
+func (s *Module) addHolidaysFromCalendar(ctx context.Context, sc *schulhof.School, body io.Reader) ([]schulhof.SchoolHoliday, int, error) {
 	b, err := io.ReadAll(io.LimitReader(body, maxHolidayCalendar+1))
 	if err != nil {
 		return nil, 0, tooLargeOr(err)
@@ -526,7 +526,7 @@ func (s *Server) addHolidaysFromCalendar(ctx context.Context, sc *schulhof.Schoo
 
 // apiAddHolidaysFromCalendar: POST /api/v1/schools/{school}/holidays/calendar
 // with an iCalendar file as the body (admins).
-func (s *Server) apiAddHolidaysFromCalendar(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAddHolidaysFromCalendar(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -542,7 +542,7 @@ func (s *Server) apiAddHolidaysFromCalendar(w http.ResponseWriter, r *http.Reque
 
 // addHolidaysFromCalendarForm: POST /s/{school}/settings/holidays/calendar,
 // a form with the file in "calendar".
-func (s *Server) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -566,7 +566,7 @@ func (s *Server) addHolidaysFromCalendarForm(w http.ResponseWriter, r *http.Requ
 
 // schoolYearStart is the first of August before now: the KMK's school
 // year runs from 1 August to 31 July.
-func (s *Server) schoolYearStart() schulhof.Day {
+func (s *Module) schoolYearStart() schulhof.Day {
 	now := s.Now().In(kit.Berlin)
 	y := now.Year()
 	if now.Month() < time.August {
@@ -577,7 +577,7 @@ func (s *Server) schoolYearStart() schulhof.Day {
 
 // addStateHolidays adds the school holidays of the school's state, from
 // this school year on, to its own; it returns all and how many are new.
-func (s *Server) addStateHolidays(ctx context.Context, sc *schulhof.School) ([]schulhof.SchoolHoliday, int, error) {
+func (s *Module) addStateHolidays(ctx context.Context, sc *schulhof.School) ([]schulhof.SchoolHoliday, int, error) {
 	own, err := s.db.FindSchoolHolidays(ctx, sc.ID)
 	if err != nil {
 		return nil, 0, err
@@ -590,10 +590,10 @@ func (s *Server) addStateHolidays(ctx context.Context, sc *schulhof.School) ([]s
 	return merged, added, err
 }
 
-// startWithStateHolidays gives a new school its state's school holidays;
+// StartWithStateHolidays gives a new school its state's school holidays;
 // a failure leaves the school without them (the admin adds them on the
 // settings page) and is logged, since the school itself is made.
-func (s *Server) startWithStateHolidays(ctx context.Context, sc *schulhof.School) {
+func (s *Module) StartWithStateHolidays(ctx context.Context, sc *schulhof.School) {
 	if _, _, err := s.addStateHolidays(ctx, sc); err != nil {
 		s.Log.Error("state holidays for a new school", "school", sc.Slug, "err", err)
 	}
@@ -601,7 +601,7 @@ func (s *Server) startWithStateHolidays(ctx context.Context, sc *schulhof.School
 
 // apiAddStateHolidays: POST /api/v1/schools/{school}/holidays/state adds
 // the state's school holidays of this and the coming school years (admins).
-func (s *Server) apiAddStateHolidays(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAddStateHolidays(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -616,7 +616,7 @@ func (s *Server) apiAddStateHolidays(w http.ResponseWriter, r *http.Request) {
 }
 
 // addStateHolidaysForm: POST /s/{school}/settings/holidays/state.
-func (s *Server) addStateHolidaysForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) addStateHolidaysForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package timetables
 
 import (
 	"context"
@@ -36,7 +36,7 @@ type dayOff struct {
 
 // daysOff are the public holidays of the school's state and its own
 // holidays on the days from first on.
-func (s *Server) daysOff(ctx context.Context, sc *schulhof.School, first time.Time, days int) ([]dayOff, error) {
+func (s *Module) daysOff(ctx context.Context, sc *schulhof.School, first time.Time, days int) ([]dayOff, error) {
 	own, err := s.OwnHolidays(ctx, sc.ID)
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func (s *Server) daysOff(ctx context.Context, sc *schulhof.School, first time.Ti
 
 // whoseWeek is the user whose week is shown: the actor, or for a parent
 // the child named by ?child= (the first child without it).
-func (s *Server) whoseWeek(r *http.Request) (*schulhof.User, error) {
+func (s *Module) whoseWeek(r *http.Request) (*schulhof.User, error) {
 	a := kit.AuthOf(r)
 	if a.User.Role != schulhof.RoleParent {
 		return a.User, nil
@@ -85,7 +85,7 @@ func (s *Server) whoseWeek(r *http.Request) (*schulhof.User, error) {
 
 // week builds the week (?week=2026-W49, this week without it) of the
 // user at the actor's school.
-func (s *Server) week(r *http.Request) (*weekOf, error) {
+func (s *Module) week(r *http.Request) (*weekOf, error) {
 	a := kit.AuthOf(r)
 	if a.School == nil || a.User.SchoolID != a.School.ID {
 		return nil, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school")
@@ -111,7 +111,7 @@ func (s *Server) week(r *http.Request) (*weekOf, error) {
 
 // nameWeekType sets the week's type (A, B, ...) where the school has A/B
 // weeks.
-func (s *Server) nameWeekType(ctx context.Context, sc *schulhof.School, wk *weekOf) error {
+func (s *Module) nameWeekType(ctx context.Context, sc *schulhof.School, wk *weekOf) error {
 	cycle, err := s.cycleOf(ctx, sc)
 	wk.WeekType = schulhof.WeekTypeName(cycle.TypeOf(wk.Monday))
 	return err
@@ -121,7 +121,7 @@ func (s *Server) nameWeekType(ctx context.Context, sc *schulhof.School, wk *week
 // class and courses, a teacher's own), with the substitutions merged in
 // and none on holidays, and the holidays; codes says whether teachers'
 // codes stay in.
-func (s *Server) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, []dayOff, error) {
+func (s *Module) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, []dayOff, error) {
 	off, err := s.daysOff(ctx, sc, monday, days)
 	if err != nil {
 		return nil, nil, err
@@ -143,7 +143,7 @@ func (s *Server) lessonsOf(ctx context.Context, sc *schulhof.School, u *schulhof
 	return kept, off, nil
 }
 
-func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, error) {
+func (s *Module) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof.User, codes bool, monday time.Time, days int) ([]timetable.Lesson, error) {
 	names, err := s.GroupNames(ctx, sc.ID)
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (s *Server) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof
 }
 
 // weekOfViewer computes the viewer's lessons on the days from monday on.
-func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timetable.Viewer, monday time.Time, days int) ([]timetable.Lesson, error) {
+func (s *Module) weekOfViewer(ctx context.Context, sc *schulhof.School, v timetable.Viewer, monday time.Time, days int) ([]timetable.Lesson, error) {
 	if v.GroupNames == nil {
 		names, err := s.GroupNames(ctx, sc.ID)
 		if err != nil {
@@ -218,7 +218,7 @@ func (s *Server) weekOfViewer(ctx context.Context, sc *schulhof.School, v timeta
 }
 
 // apiMyTimetable: GET /api/v1/me/timetable?week=2026-W49[&child=ID].
-func (s *Server) apiMyTimetable(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMyTimetable(w http.ResponseWriter, r *http.Request) {
 	wk, err := s.week(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -253,7 +253,7 @@ type weekDay struct {
 }
 
 // showTimetablePage: GET /timetable?week=...[&child=ID | &class= | &teacher= | &room=].
-func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	q := r.URL.Query()
 	byCode := q.Get("class") != "" || q.Get("teacher") != "" || q.Get("room") != ""
@@ -333,9 +333,9 @@ func (s *Server) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "timetable", v)
 }
 
-// changesSoon are the changed lessons of today and the next school day
+// ChangesSoon are the changed lessons of today and the next school day
 // for the start page: the actor's own, or a parent's children's.
-func (s *Server) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.Lesson, error) {
+func (s *Module) ChangesSoon(r *http.Request, sc *schulhof.School) ([]timetable.Lesson, error) {
 	a := kit.AuthOf(r)
 	people := []*schulhof.User{a.User}
 	if a.User.Role == schulhof.RoleParent {
@@ -403,25 +403,25 @@ func newTimetableCaches() timetableCaches {
 
 // PlanOn is the school's timetable in force on a day (nil before the
 // first import).
-func (s *Server) PlanOn(ctx context.Context, school schulhof.SchoolID, d schulhof.Day) (*schulhof.TimetablePlan, error) {
+func (s *Module) PlanOn(ctx context.Context, school schulhof.SchoolID, d schulhof.Day) (*schulhof.TimetablePlan, error) {
 	return s.tt.plans.Get(planKey{school, d}, func() (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, school, d) })
 }
 
 // OwnHolidays are the school's own holidays (shared: do not change them).
-func (s *Server) OwnHolidays(ctx context.Context, school schulhof.SchoolID) ([]schulhof.SchoolHoliday, error) {
+func (s *Module) OwnHolidays(ctx context.Context, school schulhof.SchoolID) ([]schulhof.SchoolHoliday, error) {
 	return s.tt.own.Get(school, func() ([]schulhof.SchoolHoliday, error) { return s.db.FindSchoolHolidays(ctx, school) })
 }
 
 // forgetHolidays clears what depends on the school's holidays and week
 // model after a change on this node.
-func (s *Server) forgetHolidays() {
+func (s *Module) forgetHolidays() {
 	s.tt.own.Clear()
 	s.tt.cycles.Clear()
 	s.exams.Forget()
 }
 
 // cycleOf is the school's rotation of A/B weeks (nil when it has none).
-func (s *Server) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.Cycle, error) {
+func (s *Module) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.Cycle, error) {
 	return s.tt.cycles.Get(sc.ID, func() (*timetable.Cycle, error) {
 		m, err := s.db.FindWeekModel(ctx, sc.ID)
 		if err != nil || m.Weeks < 2 {
@@ -459,7 +459,7 @@ func (s *Server) cycleOf(ctx context.Context, sc *schulhof.School) (*timetable.C
 }
 
 // GroupNames names a school's groups, for the lessons' "group".
-func (s *Server) GroupNames(ctx context.Context, school schulhof.SchoolID) (map[schulhof.GroupID]string, error) {
+func (s *Module) GroupNames(ctx context.Context, school schulhof.SchoolID) (map[schulhof.GroupID]string, error) {
 	return s.tt.groups.Get(school, func() (map[schulhof.GroupID]string, error) {
 		all, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: school})
 		m := map[schulhof.GroupID]string{}
@@ -471,7 +471,7 @@ func (s *Server) GroupNames(ctx context.Context, school schulhof.SchoolID) (map[
 }
 
 // forgetTimetable clears the caches after an import.
-func (s *Server) forgetTimetable() {
+func (s *Module) forgetTimetable() {
 	s.tt.subs.Clear()
 	s.tt.exams.Clear()
 	s.tt.plans.Clear()
@@ -483,7 +483,7 @@ func (s *Server) forgetTimetable() {
 // query (exactly one of class=, teacher=, room=): a class's for everyone
 // at the school, a teacher's for staff (or everyone where the school shows
 // teachers' codes), a room's for staff.
-func (s *Server) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error) {
+func (s *Module) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error) {
 	u := kit.AuthOf(r).User
 	q := r.URL.Query()
 	class, teacher, room := strings.TrimSpace(q.Get("class")), strings.TrimSpace(q.Get("teacher")), strings.TrimSpace(q.Get("room"))
@@ -530,7 +530,7 @@ func (s *Server) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error)
 }
 
 // apiSchoolTimetable: GET /api/v1/schools/{school}/timetable?week=&class=|teacher=|room=.
-func (s *Server) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)

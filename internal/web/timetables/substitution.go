@@ -1,4 +1,4 @@
-package web
+package timetables
 
 import (
 	"net/http"
@@ -25,7 +25,7 @@ type dayPlan struct {
 
 // dayPlanOf is the day's plan of the school; codes says whether teachers'
 // codes stay in it; the filters keep a class's, a teacher's, a room's.
-func (s *Server) dayPlanOf(r *http.Request, sc *schulhof.School, day schulhof.Day, codes bool, class, teacher, room string) (*dayPlan, error) {
+func (s *Module) dayPlanOf(r *http.Request, sc *schulhof.School, day schulhof.Day, codes bool, class, teacher, room string) (*dayPlan, error) {
 	subs, err := s.db.FindSubstitutions(r.Context(), sc.ID, day, day)
 	if err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func mayFilterTeachers(u *schulhof.User, sc *schulhof.School) bool {
 }
 
 // apiSubstitutions: GET /api/v1/schools/{school}/substitutions?date=&class=&teacher=&room=.
-func (s *Server) apiSubstitutions(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSubstitutions(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -113,7 +113,7 @@ type substitutionsPage struct {
 }
 
 // showSubstitutionsPage: GET /s/{school}/substitutions?date=&class=.
-func (s *Server) showSubstitutionsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showSubstitutionsPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -153,7 +153,7 @@ func dayName(v *kit.View, d time.Time) string {
 }
 
 // saveDayText: POST /s/{school}/substitutions/day-text (admins).
-func (s *Server) saveDayText(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveDayText(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -172,7 +172,7 @@ func (s *Server) saveDayText(w http.ResponseWriter, r *http.Request) {
 
 // renewInfoToken: POST /s/{school}/settings/info-screen gives the info
 // screen a new secret address; the old one stops working.
-func (s *Server) renewInfoToken(w http.ResponseWriter, r *http.Request) {
+func (s *Module) renewInfoToken(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -198,14 +198,14 @@ type infoDay struct {
 }
 
 // infoSchool finds the school of an info screen's secret address.
-func (s *Server) infoSchool(r *http.Request) (*schulhof.School, error) {
+func (s *Module) infoSchool(r *http.Request) (*schulhof.School, error) {
 	return s.db.FindSchoolByInfoToken(r.Context(), r.PathValue("token"))
 }
 
 // showInfoScreen: GET /info/{token}, no login: today's and tomorrow's
 // (the next school day's) substitutions in large type; info.js pages
 // through them and reloads when a new export arrives.
-func (s *Server) showInfoScreen(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showInfoScreen(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.infoSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -237,7 +237,7 @@ func (s *Server) showInfoScreen(w http.ResponseWriter, r *http.Request) {
 }
 
 // infoStamp: GET /info/{token}/stamp, when the plan last changed.
-func (s *Server) infoStamp(w http.ResponseWriter, r *http.Request) {
+func (s *Module) infoStamp(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.infoSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
