@@ -66,3 +66,25 @@ type BoardAudience struct {
 	Drawers map[UserID]bool
 	Deleted bool
 }
+
+// BoardUpdate changes a board's settings; nil fields stay.
+type BoardUpdate struct {
+	Title  *string
+	Access *string
+	// Drawer sets one member's drawing: true, false, or nil for the
+	// group's setting again.
+	Drawer      UserID
+	DrawerAllow *bool
+}
+
+// BoardImage is a picture on a board.
+type BoardImage struct {
+	ID          int64
+	BoardID     BoardID
+	ContentType string
+	Size        int64
+	BlobKey     string
+	Shared      bool // from the files module, not counted again
+	// RenderKey is the blob of the copy exports draw ("" until made).
+	RenderKey string
+}

@@ -138,3 +138,22 @@ type UploadService interface {
 
 // UploadLifetime is how long an unfinished upload may be resumed.
 const UploadLifetime = 48 * time.Hour
+
+// NodeProp is a property a WebDAV client stored on a node.
+type NodeProp struct {
+	Space, Name, InnerXML, Lang string
+}
+
+// NodePropChange sets a property, or removes it.
+type NodePropChange struct {
+	Remove bool
+	Prop   NodeProp
+}
+
+// A file's dead properties (what WebDAV clients store beside it: tags,
+// colours, a Finder's notes) are bounded, so that they cannot walk around
+// the quota: 64 KiB of text and 200 properties per file.
+const (
+	MaxNodePropsSize = 64 << 10
+	MaxNodeProps     = 200
+)

@@ -25,7 +25,6 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
-	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/userbytes"
 )
 
@@ -39,6 +38,24 @@ type Authenticator interface {
 	BasicAuth(r *http.Request, login, password string) (*schulhof.User, error)
 }
 
+// Store is what WebDAV reads and writes of the store: the files of the
+// spaces, their dead properties, the groups whose folders they are.
+type Store interface {
+	CreateFolder(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.Node, error)
+	FindChildProps(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID) (map[schulhof.NodeID][]schulhof.NodeProp, error)
+	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
+	FindNode(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) (*schulhof.Node, error)
+	FindNodeByPath(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, names []string) (*schulhof.Node, error)
+	FindNodeProps(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) ([]schulhof.NodeProp, error)
+	FindNodes(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID) ([]*schulhof.Node, error)
+	FindSchoolByID(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error)
+	MoveNode(ctx context.Context, school schulhof.SchoolID, id, parent schulhof.NodeID, name string) (*schulhof.Node, error)
+	PatchNodeProps(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID, changes []schulhof.NodePropChange) error
+	PutFile(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string, c schulhof.NewContent, keepVersions int) (*schulhof.Node, error)
+	TrashNode(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) error
+	TreeSize(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) (nodes int, bytes int64, err error)
+}
+
 // Quota keeps WebDAV within the same storage limits as the web: Room is
 // how many bytes more a space may hold, Stored and Freed keep its count
 // current.
@@ -50,7 +67,7 @@ type Quota interface {
 
 // Handler serves /dav/.
 type Handler struct {
-	db    *sqlstore.DB
+	db    Store
 	blobs blob.Store
 	auth  Authenticator
 	quota Quota
@@ -60,7 +77,7 @@ type Handler struct {
 }
 
 // New returns the WebDAV handler.
-func New(db *sqlstore.DB, blobs blob.Store, auth Authenticator, quota Quota) *Handler {
+func New(db Store, blobs blob.Store, auth Authenticator, quota Quota) *Handler {
 	return &Handler{db: db, blobs: blobs, auth: auth, quota: quota, locks: NewLockStore(), Keep: 10}
 }
 

@@ -18,7 +18,6 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
-	"github.com/schulhof/schulhof/internal/sqlstore"
 )
 
 var (
@@ -45,12 +44,12 @@ type memo struct {
 	groupsKnown bool
 	nodes       map[string]*schulhof.Node // by locKey
 	locs        map[string]*location      // by the path asked for
-	props       map[schulhof.NodeID][]sqlstore.NodeProp
+	props       map[schulhof.NodeID][]schulhof.NodeProp
 	propsKnown  map[schulhof.NodeID]bool
 }
 
 func newMemo() *memo {
-	return &memo{nodes: map[string]*schulhof.Node{}, locs: map[string]*location{}, props: map[schulhof.NodeID][]sqlstore.NodeProp{}, propsKnown: map[schulhof.NodeID]bool{}}
+	return &memo{nodes: map[string]*schulhof.Node{}, locs: map[string]*location{}, props: map[schulhof.NodeID][]schulhof.NodeProp{}, propsKnown: map[schulhof.NodeID]bool{}}
 }
 
 // locKey names a location of a space the way names are compared.
@@ -492,7 +491,7 @@ func (f *file) DeadProps() (map[xml.Name]webdav.Property, error) {
 	if f.node == nil {
 		return nil, nil
 	}
-	var ps []sqlstore.NodeProp
+	var ps []schulhof.NodeProp
 	if m := f.fs.memo; m != nil && m.propsKnown[f.node.ID] {
 		ps = m.props[f.node.ID]
 	} else {
@@ -519,18 +518,18 @@ func (f *file) Patch(patches []webdav.Proppatch) ([]webdav.Propstat, error) {
 	} else if !ok {
 		stat.Status = http.StatusForbidden
 	}
-	var changes []sqlstore.NodePropChange
+	var changes []schulhof.NodePropChange
 	for _, p := range patches {
 		for _, prop := range p.Props {
 			stat.Props = append(stat.Props, webdav.Property{XMLName: prop.XMLName})
-			changes = append(changes, sqlstore.NodePropChange{Remove: p.Remove, Prop: sqlstore.NodeProp{
+			changes = append(changes, schulhof.NodePropChange{Remove: p.Remove, Prop: schulhof.NodeProp{
 				Space: prop.XMLName.Space, Name: prop.XMLName.Local, InnerXML: string(prop.InnerXML), Lang: prop.Lang}})
 		}
 	}
 	if stat.Status == http.StatusOK {
 		err := f.fs.h.db.PatchNodeProps(f.ctx, f.fs.school.ID, f.node.ID, changes)
 		if schulhof.Match(err, schulhof.EInvalid) {
-			// past sqlstore.MaxNodePropsSize: nothing of the patch is kept
+			// past schulhof.MaxNodePropsSize: nothing of the patch is kept
 			stat.Status = http.StatusInsufficientStorage
 		} else if err != nil {
 			return nil, err

@@ -224,18 +224,8 @@ func (db *DB) insertBoard(ctx context.Context, tx *sql.Tx, u *schulhof.User, b *
 	return nil
 }
 
-// BoardUpdate changes a board's settings; nil fields stay.
-type BoardUpdate struct {
-	Title  *string
-	Access *string
-	// Drawer sets one member's drawing: true, false, or nil for the
-	// group's setting again.
-	Drawer      schulhof.UserID
-	DrawerAllow *bool
-}
-
 // UpdateBoard changes a board's settings, for its leaders.
-func (db *DB) UpdateBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, up BoardUpdate) (*schulhof.Board, error) {
+func (db *DB) UpdateBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, up schulhof.BoardUpdate) (*schulhof.Board, error) {
 	var out *schulhof.Board
 	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		b, err := findBoard(ctx, tx, u, id)
@@ -500,20 +490,8 @@ func copyBoardImages(ctx context.Context, tx *sql.Tx, from, to schulhof.BoardID,
 	return err
 }
 
-// BoardImage is a picture on a board.
-type BoardImage struct {
-	ID          int64
-	BoardID     schulhof.BoardID
-	ContentType string
-	Size        int64
-	BlobKey     string
-	Shared      bool // from the files module, not counted again
-	// RenderKey is the blob of the copy exports draw ("" until made).
-	RenderKey string
-}
-
 // AddBoardImage records a picture for a board the user draws on.
-func (db *DB) AddBoardImage(ctx context.Context, u *schulhof.User, img *BoardImage) error {
+func (db *DB) AddBoardImage(ctx context.Context, u *schulhof.User, img *schulhof.BoardImage) error {
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		var school schulhof.SchoolID
 		if err := tx.QueryRowContext(ctx, `SELECT school_id FROM boards WHERE id = $1 AND deleted_at IS NULL`, img.BoardID).Scan(&school); err != nil || school != u.SchoolID {
@@ -526,8 +504,8 @@ func (db *DB) AddBoardImage(ctx context.Context, u *schulhof.User, img *BoardIma
 
 // FindBoardImage returns a picture of a board of the school (whose
 // rights the caller checked).
-func (db *DB) FindBoardImage(ctx context.Context, school schulhof.SchoolID, board schulhof.BoardID, id int64) (*BoardImage, error) {
-	img := &BoardImage{ID: id, BoardID: board}
+func (db *DB) FindBoardImage(ctx context.Context, school schulhof.SchoolID, board schulhof.BoardID, id int64) (*schulhof.BoardImage, error) {
+	img := &schulhof.BoardImage{ID: id, BoardID: board}
 	err := db.readRow(ctx, `SELECT i.content_type, i.size, i.blob_key, i.shared, i.render_key FROM board_images i JOIN boards b ON b.id = i.board_id
 		WHERE i.id = $1 AND i.board_id = $2 AND b.school_id = $3`, id, board, school).
 		Scan(&img.ContentType, &img.Size, &img.BlobKey, &img.Shared, &img.RenderKey)

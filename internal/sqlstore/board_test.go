@@ -91,17 +91,17 @@ func TestBoards(t *testing.T) {
 		}
 
 		// drawing: for all, then one by one
-		if _, err := db.UpdateBoard(ctx, anna, b.ID, sqlstore.BoardUpdate{Access: strp(schulhof.BoardDraw)}); !schulhof.Match(err, schulhof.EForbidden) {
+		if _, err := db.UpdateBoard(ctx, anna, b.ID, schulhof.BoardUpdate{Access: strp(schulhof.BoardDraw)}); !schulhof.Match(err, schulhof.EForbidden) {
 			t.Errorf("a student switches drawing on: %v", err)
 		}
-		if _, err := db.UpdateBoard(ctx, teacher, b.ID, sqlstore.BoardUpdate{Access: strp(schulhof.BoardDraw)}); err != nil {
+		if _, err := db.UpdateBoard(ctx, teacher, b.ID, schulhof.BoardUpdate{Access: strp(schulhof.BoardDraw)}); err != nil {
 			t.Fatal(err)
 		}
 		no := false
-		if _, err := db.UpdateBoard(ctx, teacher, b.ID, sqlstore.BoardUpdate{Drawer: ben.ID, DrawerAllow: &no}); err != nil {
+		if _, err := db.UpdateBoard(ctx, teacher, b.ID, schulhof.BoardUpdate{Drawer: ben.ID, DrawerAllow: &no}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.UpdateBoard(ctx, teacher, b.ID, sqlstore.BoardUpdate{Drawer: carla.ID, DrawerAllow: &no}); !schulhof.Match(err, schulhof.EInvalid) {
+		if _, err := db.UpdateBoard(ctx, teacher, b.ID, schulhof.BoardUpdate{Drawer: carla.ID, DrawerAllow: &no}); !schulhof.Match(err, schulhof.EInvalid) {
 			t.Errorf("drawing of a non-member: %v", err)
 		}
 		if got, _ := db.FindBoardByID(ctx, anna, b.ID); !got.CanDraw {
@@ -110,7 +110,7 @@ func TestBoards(t *testing.T) {
 		if got, _ := db.FindBoardByID(ctx, ben, b.ID); got.CanDraw {
 			t.Error("ben draws though switched off for him")
 		}
-		if _, err := db.UpdateBoard(ctx, teacher, b.ID, sqlstore.BoardUpdate{Drawer: ben.ID}); err != nil {
+		if _, err := db.UpdateBoard(ctx, teacher, b.ID, schulhof.BoardUpdate{Drawer: ben.ID}); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := db.FindBoardByID(ctx, ben, b.ID); !got.CanDraw {
@@ -165,7 +165,7 @@ func TestBoards(t *testing.T) {
 		if _, err := db.BoardSnapshotSeq(ctx, elsewhere, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("the snapshot seq through another school: %v", err)
 		}
-		img := &sqlstore.BoardImage{BoardID: b.ID, ContentType: "image/png", Size: 3, BlobKey: "k"}
+		img := &schulhof.BoardImage{BoardID: b.ID, ContentType: "image/png", Size: 3, BlobKey: "k"}
 		if err := db.AddBoardImage(ctx, teacher, img); err != nil {
 			t.Fatal(err)
 		}

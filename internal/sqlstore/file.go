@@ -539,22 +539,17 @@ func (db *DB) MoveNode(ctx context.Context, school schulhof.SchoolID, id, parent
 	return out, err
 }
 
-// NodeProp is a property a WebDAV client stored on a node.
-type NodeProp struct {
-	Space, Name, InnerXML, Lang string
-}
-
 // FindNodeProps returns a node's stored properties.
-func (db *DB) FindNodeProps(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) ([]NodeProp, error) {
+func (db *DB) FindNodeProps(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) ([]schulhof.NodeProp, error) {
 	rows, err := db.readRows(ctx, `SELECT p.space, p.name, p.inner_xml, p.lang FROM node_props p JOIN nodes n ON n.id = p.node_id
 		WHERE p.node_id = $1 AND n.school_id = $2 ORDER BY p.space, p.name`, id, school)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []NodeProp
+	var out []schulhof.NodeProp
 	for rows.Next() {
-		var p NodeProp
+		var p schulhof.NodeProp
 		if err := rows.Scan(&p.Space, &p.Name, &p.InnerXML, &p.Lang); err != nil {
 			return nil, err
 		}
@@ -563,15 +558,9 @@ func (db *DB) FindNodeProps(ctx context.Context, school schulhof.SchoolID, id sc
 	return out, rows.Err()
 }
 
-// NodePropChange sets a property, or removes it.
-type NodePropChange struct {
-	Remove bool
-	Prop   NodeProp
-}
-
 // PatchNodeProps applies the changes in their order (a PROPPATCH may set
 // and then remove the same property) in one transaction.
-func (db *DB) PatchNodeProps(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID, changes []NodePropChange) error {
+func (db *DB) PatchNodeProps(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID, changes []schulhof.NodePropChange) error {
 	return db.update(ctx, func(tx *sql.Tx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM nodes WHERE id = $1 AND school_id = $2`, id, school).Scan(&one); err != nil {
@@ -596,20 +585,12 @@ func (db *DB) PatchNodeProps(ctx context.Context, school schulhof.SchoolID, id s
 			FROM node_props WHERE node_id = $1`, id).Scan(&size, &count); err != nil {
 			return err
 		}
-		if size > MaxNodePropsSize || count > MaxNodeProps {
+		if size > schulhof.MaxNodePropsSize || count > schulhof.MaxNodeProps {
 			return schulhof.Errorf(schulhof.EInvalid, "dav.props_too_large")
 		}
 		return nil
 	})
 }
-
-// A file's dead properties (what WebDAV clients store beside it: tags,
-// colours, a Finder's notes) are bounded, so that they cannot walk around
-// the quota: 64 KiB of text and 200 properties per file.
-const (
-	MaxNodePropsSize = 64 << 10
-	MaxNodeProps     = 200
-)
 
 // MaxCopyNodes bounds one copy: a class's whole year of material, not a
 // whole school in one transaction.
@@ -702,7 +683,7 @@ func (db *DB) FindFolders(ctx context.Context, school schulhof.SchoolID, space s
 // FindChildProps returns the stored properties of all live nodes in a
 // folder (0: the top of the space) at once, by node, for listing a
 // folder over WebDAV without a query per entry.
-func (db *DB) FindChildProps(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID) (map[schulhof.NodeID][]NodeProp, error) {
+func (db *DB) FindChildProps(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID) (map[schulhof.NodeID][]schulhof.NodeProp, error) {
 	rows, err := db.readRows(ctx, `SELECT p.node_id, p.space, p.name, p.inner_xml, p.lang FROM node_props p JOIN nodes n ON n.id = p.node_id
 		WHERE n.school_id = $1 AND n.space_kind = $2 AND n.space_id = $3 AND COALESCE(n.parent_id, 0) = $4 AND n.deleted_at IS NULL
 		ORDER BY p.node_id, p.space, p.name`, school, string(space.Kind), space.ID, int64(parent))
@@ -710,10 +691,10 @@ func (db *DB) FindChildProps(ctx context.Context, school schulhof.SchoolID, spac
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[schulhof.NodeID][]NodeProp{}
+	out := map[schulhof.NodeID][]schulhof.NodeProp{}
 	for rows.Next() {
 		var id schulhof.NodeID
-		var p NodeProp
+		var p schulhof.NodeProp
 		if err := rows.Scan(&id, &p.Space, &p.Name, &p.InnerXML, &p.Lang); err != nil {
 			return nil, err
 		}

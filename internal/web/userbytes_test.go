@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/sqlstore"
 )
 
 // TestUserBytesNeverRunAsTheSite: a student's a.html, a.svg or a.js is
@@ -36,7 +35,7 @@ func TestUserBytesNeverRunAsTheSite(t *testing.T) {
 	must(t, f.db.AddChatAttachment(ctx, student, room, chatSVG))
 	_, err = f.db.PostMessage(ctx, student, room, &schulhof.NewMessage{Text: "Schaut mal", Attachments: []int64{chatHTML.ID, chatSVG.ID}})
 	must(t, err)
-	boardSVG := &sqlstore.BoardImage{BoardID: schulhof.BoardID(f.ids["a-board"]), ContentType: "image/svg+xml", Size: content.Size, BlobKey: content.BlobKey}
+	boardSVG := &schulhof.BoardImage{BoardID: schulhof.BoardID(f.ids["a-board"]), ContentType: "image/svg+xml", Size: content.Size, BlobKey: content.BlobKey}
 	must(t, f.db.AddBoardImage(ctx, f.user["a-teacher"], boardSVG))
 
 	check := func(what string, code int, h interface{ Get(string) string }) {

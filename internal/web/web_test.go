@@ -201,7 +201,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		f.ids[k+"-board"] = int64(b.ID)
 		info, err := blobs.Put(ctx, bytes.NewReader(smallPNG()), blob.PutOptions{ExpectedSize: -1})
 		must(tb, err)
-		img := &sqlstore.BoardImage{BoardID: b.ID, ContentType: "image/png", Size: info.Size, BlobKey: string(info.Key)}
+		img := &schulhof.BoardImage{BoardID: b.ID, ContentType: "image/png", Size: info.Size, BlobKey: string(info.Key)}
 		must(tb, db.AddBoardImage(ctx, f.user[k+"-teacher"], img))
 		f.ids[k+"-board-image"] = img.ID
 		page, imgRef := "p1", "i"+itoa(img.ID)

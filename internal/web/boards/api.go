@@ -7,7 +7,6 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
-	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -142,7 +141,7 @@ func (s *Module) apiUpdateBoard(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EInvalid, "board.group.fixed"))
 		return
 	}
-	s.updateBoard(w, r, u, id, sqlstore.BoardUpdate{Title: in.Title, Access: in.Access})
+	s.updateBoard(w, r, u, id, schulhof.BoardUpdate{Title: in.Title, Access: in.Access})
 }
 
 // apiSetDrawer: PUT /api/v1/boards/{board}/drawers/{user} {"allowed":
@@ -166,10 +165,10 @@ func (s *Module) apiSetDrawer(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	s.updateBoard(w, r, u, id, sqlstore.BoardUpdate{Drawer: schulhof.UserID(member), DrawerAllow: in.Allowed})
+	s.updateBoard(w, r, u, id, schulhof.BoardUpdate{Drawer: schulhof.UserID(member), DrawerAllow: in.Allowed})
 }
 
-func (s *Module) updateBoard(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID, up sqlstore.BoardUpdate) {
+func (s *Module) updateBoard(w http.ResponseWriter, r *http.Request, u *schulhof.User, id schulhof.BoardID, up schulhof.BoardUpdate) {
 	b, err := s.db.UpdateBoard(r.Context(), u, id, up)
 	if err != nil {
 		s.Fail(w, r, err)

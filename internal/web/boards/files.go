@@ -26,7 +26,6 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/board"
-	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/userbytes"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
@@ -317,7 +316,7 @@ func (s *Module) apiAddBoardImage(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	img := &sqlstore.BoardImage{BoardID: id}
+	img := &schulhof.BoardImage{BoardID: id}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var in struct {
 			Node schulhof.NodeID `json:"node"`

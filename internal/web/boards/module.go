@@ -20,7 +20,6 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/bus"
-	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -36,7 +35,7 @@ var openAPIPart []byte
 
 // Store is what the module reads and writes of the store.
 type Store interface {
-	AddBoardImage(ctx context.Context, u *schulhof.User, img *sqlstore.BoardImage) error
+	AddBoardImage(ctx context.Context, u *schulhof.User, img *schulhof.BoardImage) error
 	AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, author schulhof.UserID, ops []*board.Op) error
 	BoardAudience(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (*schulhof.BoardAudience, error)
 	CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, b *schulhof.Board, doc *board.Doc) error
@@ -44,7 +43,7 @@ type Store interface {
 	CreateFolder(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.Node, error)
 	DeleteBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID) error
 	FindBoardByID(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (*schulhof.Board, error)
-	FindBoardImage(ctx context.Context, school schulhof.SchoolID, board schulhof.BoardID, id int64) (*sqlstore.BoardImage, error)
+	FindBoardImage(ctx context.Context, school schulhof.SchoolID, board schulhof.BoardID, id int64) (*schulhof.BoardImage, error)
 	FindBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error)
 	FindBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error)
 	FindDeletedBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error)
@@ -58,7 +57,7 @@ type Store interface {
 	RestoreBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID) error
 	SaveBoardSnapshot(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, doc []byte, seq int64) error
 	SetBoardImageRender(ctx context.Context, school schulhof.SchoolID, id int64, key string) error
-	UpdateBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, up sqlstore.BoardUpdate) (*schulhof.Board, error)
+	UpdateBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, up schulhof.BoardUpdate) (*schulhof.Board, error)
 }
 
 // Files is what boards need of the files module: storing bytes against
