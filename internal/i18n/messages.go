@@ -284,71 +284,18 @@ var messages = map[string][2]string{
 	"field.status":              {"Status", "Status"},
 
 	// file and folder names
-	"name.encoding":     {"Der Name ist kein gültiger Text (Zeichenkodierung).", "The name is not valid text (encoding)."},
-	"name.empty":        {"Bitte einen Namen angeben.", "Please enter a name."},
-	"name.dots":         {"„.“ und „..“ sind als Name nicht erlaubt.", "\".\" and \"..\" are not allowed as names."},
-	"name.too_long":     {"Der Name ist zu lang (höchstens %d Byte).", "The name is too long (at most %d bytes)."},
-	"name.trailing_dot": {"Ein Name darf nicht mit einem Punkt enden (Windows kann ihn sonst nicht öffnen).", "A name must not end with a dot (Windows could not open it)."},
-	"name.separator":    {"Ein Name darf kein „/“ und kein „\\“ enthalten.", "A name must not contain \"/\" or \"\\\"."},
-	"name.character":    {"Das Zeichen „%s“ ist in Namen nicht erlaubt (Windows kann es nicht speichern).", "The character \"%s\" is not allowed in names (Windows cannot store it)."},
-	"name.control":      {"Der Name enthält unsichtbare Steuerzeichen.", "The name contains invisible control characters."},
-	"name.bidi":         {"Der Name enthält unsichtbare Zeichen, die die Schreibrichtung umdrehen.", "The name contains invisible characters that reverse the writing direction."},
-	"name.reserved":     {"„%s“ ist unter Windows ein reservierter Name.", "\"%s\" is a reserved name on Windows."},
 
 	// files
-	"file.not_found":         {"Diese Datei oder diesen Ordner gibt es nicht (mehr).", "This file or folder does not exist (any more)."},
-	"file.name_taken":        {"In diesem Ordner gibt es schon etwas mit diesem Namen.", "There is something with this name in this folder already."},
-	"file.name_is_folder":    {"Unter diesem Namen gibt es hier schon einen Ordner.", "There is a folder with this name here already."},
-	"file.parent_not_folder": {"Dateien können nur in Ordnern liegen.", "Files can only be in folders."},
 
-	"file.version_not_found":     {"Diese frühere Fassung gibt es nicht (mehr).", "This earlier version does not exist (any more)."},
-	"file.bad_parent":            {"Der Ordner (parent) ist ungültig.", "The folder (parent) is invalid."},
-	"file.upload_setting_folder": {"Hochladen durch Schülerinnen und Schüler lässt sich nur für Ordner einer Gruppe einstellen.", "Student uploads can only be set for folders of a group."},
+	"dav.web_login_first": {"Bitte melde dich zuerst im Browser an (neues Passwort, Zwei-Faktor).", "Please log in in the browser first (new password, two-factor)."},
 
-	"quota.exceeded": {"Dafür reicht der Speicherplatz nicht: belegt sind %s von %s (der Papierkorb zählt mit). Lösche ältere Dateien und leere den Papierkorb, um Platz zu schaffen.", "There is not enough space for this: %s of %s are used (the trash counts). Delete older files and empty the trash to make room."},
-
-	"dav.web_login_first":   {"Bitte melde dich zuerst im Browser an (neues Passwort, Zwei-Faktor).", "Please log in in the browser first (new password, two-factor)."},
-	"file.move_into_itself": {"Ein Ordner kann nicht in sich selbst verschoben werden.", "A folder cannot be moved into itself."},
-
-	"files.title":                 {"Dateien", "Files"},
-	"files.zip":                   {"Alles als ZIP herunterladen", "Download all as ZIP"},
-	"files.mine":                  {"Meine Dateien", "My files"},
-	"files.path":                  {"Ordnerpfad", "Folder path"},
-	"files.usage":                 {"Belegt: %s von %s", "Used: %s of %s"},
-	"files.upload":                {"Hochladen", "Upload"},
-	"files.choose":                {"Dateien auswählen", "Choose files"},
-	"files.drop":                  {"Oder Dateien und Ordner hierher ziehen.", "Or drop files and folders here."},
-	"files.new_folder":            {"Neuer Ordner", "New folder"},
-	"files.content":               {"Inhalt", "Content"},
-	"files.name":                  {"Name", "Name"},
-	"files.size":                  {"Größe", "Size"},
-	"files.changed":               {"Geändert", "Changed"},
-	"files.delete":                {"Löschen", "Delete"},
-	"files.delete_confirm":        {"In den Papierkorb legen?", "Move to the trash?"},
-	"files.empty":                 {"Dieser Ordner ist leer.", "This folder is empty."},
-	"files.back":                  {"Zurück zu den Dateien", "Back to the files"},
-	"files.students_upload_on":    {"Schülerinnen und Schüler dürfen hier Dateien hochladen.", "Students may upload files here."},
-	"files.students_upload_off":   {"Schülerinnen und Schüler dürfen hier nur lesen.", "Students may only read here."},
-	"files.students_upload_allow": {"Hochladen erlauben", "Allow uploads"},
-	"files.students_upload_stop":  {"Nur lesen lassen", "Make read-only"},
-	"trash.title":                 {"Papierkorb", "Trash"},
-	"trash.explain":               {"Gelöschtes bleibt 30 Tage hier und kann wiederhergestellt werden. Bis dahin zählt es zum Speicherplatz.", "Deleted items stay here for 30 days and can be restored. Until then they count towards the storage."},
-	"trash.empty_button":          {"Papierkorb leeren", "Empty the trash"},
-	"trash.empty_confirm":         {"Alles im Papierkorb endgültig löschen? Das lässt sich nicht rückgängig machen.", "Delete everything in the trash for good? This cannot be undone."},
-	"flash.trash_emptied":         {"Der Papierkorb ist leer.", "The trash is empty."},
-	"trash.deleted":               {"Gelöscht am", "Deleted on"},
-	"trash.restore":               {"Wiederherstellen", "Restore"},
-	"trash.empty":                 {"Der Papierkorb ist leer.", "The trash is empty."},
-	"flash.uploaded":              {"Hochgeladen.", "Uploaded."},
-	"flash.trashed":               {"In den Papierkorb gelegt.", "Moved to the trash."},
-	"flash.restored":              {"Wiederhergestellt.", "Restored."},
+	"flash.trash_emptied": {"Der Papierkorb ist leer.", "The trash is empty."},
+	"flash.uploaded":      {"Hochgeladen.", "Uploaded."},
+	"flash.trashed":       {"In den Papierkorb gelegt.", "Moved to the trash."},
+	"flash.restored":      {"Wiederhergestellt.", "Restored."},
 
 	// uploads
 	"dav.props_too_large": {"Zu viele oder zu große Eigenschaften an dieser Datei.", "Too many or too large properties on this file."},
-	"upload.cut_off":      {"Die Datei ist nicht vollständig angekommen, die Verbindung brach ab. Bitte noch einmal hochladen.", "The file did not arrive completely: the connection broke off. Please upload it again."},
-	"upload.too_large":    {"Die Datei ist zu groß: erlaubt sind höchstens %s.", "The file is too large: at most %s are allowed."},
-	"storage.full":        {"Der Speicher des Servers ist voll. Bitte sag der Schul-IT Bescheid.", "The server's storage is full. Please tell the school's IT."},
-	"blob.not_found":      {"Der Inhalt dieser Datei fehlt.", "The content of this file is missing."},
 
 	// login letters
 	"letters.title":    {"Zugangsbriefe", "Login letters"},
@@ -395,32 +342,9 @@ var messages = map[string][2]string{
 	"app_password.not_found":     {"Dieses App-Passwort gibt es nicht (mehr).", "This app password does not exist (any more)."},
 
 	// resumable uploads
-	"upload.not_found":       {"Diesen Upload gibt es nicht (mehr). Bitte lade die Datei neu hoch.", "This upload does not exist (any more). Please upload the file again."},
-	"upload.offset_mismatch": {"Der Upload steht bei Byte %d; bitte von dort weitersenden.", "The upload is at byte %d; please go on from there."},
-	"upload.offset_missing":  {"Der Header Upload-Offset fehlt oder ist ungültig.", "The Upload-Offset header is missing or invalid."},
-	"upload.busy":            {"An diesem Upload wird gerade schon geschrieben.", "This upload is being written to already."},
-	"upload.incomplete":      {"Der Upload ist noch nicht vollständig (%d von %d Bytes).", "The upload is not complete yet (%d of %d bytes)."},
 
 	// one file
-	"node.download":         {"Herunterladen", "Download"},
-	"node.open":             {"Im Browser öffnen", "Open in the browser"},
-	"node.open_pdf":         {"PDF im Browser öffnen", "Open the PDF in the browser"},
-	"node.preview":          {"Vorschau", "Preview"},
-	"node.text_cut":         {"Das ist nur der Anfang der Datei. Lade sie herunter, um alles zu sehen.", "This is only the start of the file. Download it to see all of it."},
-	"node.version":          {"Fassung %d", "Version %d"},
-	"node.versions":         {"Frühere Fassungen", "Earlier versions"},
-	"node.restore_version":  {"Wiederherstellen", "Restore"},
-	"node.change":           {"Ändern", "Change"},
-	"node.rename":           {"Neuer Name", "New name"},
-	"node.move":             {"Verschieben nach", "Move to"},
-	"node.move_button":      {"Verschieben", "Move"},
-	"node.copy":             {"Kopieren", "Copy"},
-	"node.copy_to":          {"Kopieren nach", "Copy to"},
-	"node.copy_button":      {"Kopieren", "Copy"},
-	"file.bad_target":       {"Bitte wähle, wohin.", "Please choose where to."},
-	"file.copy_into_itself": {"Ein Ordner kann nicht in sich selbst kopiert werden.", "A folder cannot be copied into itself."},
-	"file.copy_too_many":    {"Das sind zu viele Dateien auf einmal (höchstens %d). Bitte kopiere kleinere Ordner.", "These are too many files at once (at most %d). Please copy smaller folders."},
-	"flash.copied":          {"Kopiert.", "Copied."},
+	"flash.copied": {"Kopiert.", "Copied."},
 
 	// storage limits of a school
 	"settings.quotas":             {"Speicherplatz (MB)", "Storage (MB)"},
@@ -434,9 +358,6 @@ var messages = map[string][2]string{
 	"school.quota.unknown":        {"Unbekannte Speichergrenze %q.", "Unknown storage limit %q."},
 
 	// virus scanning
-	"upload.infected":     {"Die Datei wurde vom Virenscanner abgelehnt und nicht gespeichert.", "The virus scanner refused the file; it was not stored."},
-	"scan.failed":         {"Der Virenscanner antwortet gerade nicht. Bitte versuche es gleich noch einmal.", "The virus scanner is not answering right now. Please try again in a moment."},
-	"files.choose_folder": {"Ordner hochladen …", "Upload a folder …"},
 
 	// Untis exports
 

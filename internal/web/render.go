@@ -3,10 +3,8 @@ package web
 import (
 	"embed"
 	"html/template"
-	"strings"
 	_ "time/tzdata" // German time on machines without a zone database
 
-	"github.com/schulhof/schulhof/internal/thumb"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -17,9 +15,4 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // the pages still in this package, with the template functions only they use
-var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), template.FuncMap{
-	"thumbable": func(ctype string) bool {
-		base, _, _ := strings.Cut(ctype, ";")
-		return thumb.Types[strings.TrimSpace(base)]
-	},
-})
+var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), template.FuncMap{})

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/dav"
 	"github.com/schulhof/schulhof/internal/web/kit"
 
 	_ "embed"
@@ -107,20 +106,6 @@ func (s *Server) routes() (http.Handler, error) {
 	rt.Page("GET /s/{school}/letters", s.showLettersPage)
 	rt.Page("POST /s/{school}/letters", s.submitLetters)
 	rt.Page("GET /s/{school}/audit", s.showAuditPage)
-	rt.Page("GET /s/{school}/files", s.showMyFiles)
-	rt.Page("GET /s/{school}/files/{kind}/{id}", s.showFilesPage)
-	rt.Page("POST /s/{school}/files/{kind}/{id}/upload", s.uploadFromForm)
-	rt.Page("POST /s/{school}/files/{kind}/{id}/folder", s.createFolderFromForm)
-	rt.Page("POST /s/{school}/files/{kind}/{id}/students-upload", s.studentsUploadFromForm)
-	rt.Page("GET /s/{school}/files/{kind}/{id}/trash", s.showTrashPage)
-	rt.Page("POST /s/{school}/files/{kind}/{id}/trash/empty", s.emptyTrashFromForm)
-	rt.Page("POST /s/{school}/nodes/{node}/delete", s.trashFromForm)
-	rt.Page("POST /s/{school}/nodes/{node}/restore", s.restoreFromForm)
-	rt.Page("GET /s/{school}/nodes/{node}", s.showNodePage)
-	rt.Page("POST /s/{school}/nodes/{node}/rename", s.renameFromForm)
-	rt.Page("POST /s/{school}/nodes/{node}/move", s.moveFromForm)
-	rt.Page("POST /s/{school}/nodes/{node}/copy", s.copyFromForm)
-	rt.Page("POST /s/{school}/nodes/{node}/versions/{version}/restore", s.restoreVersionFromForm)
 
 	// JSON API
 	rt.Open("GET /api/v1/openapi.json", s.openAPI)
@@ -156,26 +141,6 @@ func (s *Server) routes() (http.Handler, error) {
 	rt.API("POST /api/v1/schools/{school}/imports/users", s.apiImportUsers)
 	rt.API("POST /api/v1/schools/{school}/letters", s.apiLetters)
 	s.live.Routes(rt)
-	rt.API("GET /api/v1/schools/{school}/spaces/{kind}/{id}/nodes", s.apiListFolder)
-	rt.API("POST /api/v1/schools/{school}/spaces/{kind}/{id}/folders", s.apiCreateFolder)
-	rt.API("PUT /api/v1/schools/{school}/spaces/{kind}/{id}/files", s.apiPutFile)
-	rt.API("POST /api/v1/schools/{school}/spaces/{kind}/{id}/uploads", s.apiStartUpload)
-	rt.API("GET /api/v1/schools/{school}/uploads/{upload}", s.apiGetUpload)
-	rt.API("PATCH /api/v1/schools/{school}/uploads/{upload}", s.apiAppendUpload)
-	rt.API("DELETE /api/v1/schools/{school}/uploads/{upload}", s.apiDeleteUpload)
-	rt.API("GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash", s.apiListTrash)
-	rt.API("POST /api/v1/schools/{school}/spaces/{kind}/{id}/trash/empty", s.apiEmptyTrash)
-	rt.API("GET /api/v1/schools/{school}/spaces/{kind}/{id}/zip", s.apiZipSpace)
-	rt.API("GET /api/v1/schools/{school}/nodes/{node}/zip", s.apiZipFolder)
-	rt.API("GET /api/v1/schools/{school}/nodes/{node}", s.apiGetNode)
-	rt.API("PATCH /api/v1/schools/{school}/nodes/{node}", s.apiUpdateNode)
-	rt.API("DELETE /api/v1/schools/{school}/nodes/{node}", s.apiTrashNode)
-	rt.API("GET /api/v1/schools/{school}/nodes/{node}/content", s.apiDownload)
-	rt.API("GET /api/v1/schools/{school}/nodes/{node}/thumbnail", s.apiThumbnail)
-	rt.API("POST /api/v1/schools/{school}/nodes/{node}/copy", s.apiCopyNode)
-	rt.API("GET /api/v1/schools/{school}/nodes/{node}/versions", s.apiListVersions)
-	rt.API("POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore", s.apiRestoreVersion)
-	rt.API("POST /api/v1/schools/{school}/nodes/{node}/restore", s.apiRestoreNode)
 	s.assignments.Routes(rt)
 	s.boards.Routes(rt)
 	s.chat.Routes(rt)
@@ -184,9 +149,8 @@ func (s *Server) routes() (http.Handler, error) {
 	rt.API("GET /api/v1/schools/{school}/audit", s.apiAudit)
 	rt.API("GET /api/v1/audit", s.apiAudit)
 	// WebDAV authenticates every request by HTTP Basic itself
-	davHandler := dav.New(s.db, s.Blobs, s, s)
-	davHandler.Keep = s.keepVersions()
-	rt.Handle("/dav/", davHandler)
+	s.files.Routes(rt)
+	rt.Handle("/dav/", s.files.WebDAV(s))
 	rt.Open("/api/", s.apiNotFound)
 	rt.Open("/", s.pageNotFound)
 

@@ -11,20 +11,18 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/admission"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
-	"github.com/schulhof/schulhof/internal/thumb"
 	"github.com/schulhof/schulhof/internal/web/assignments"
 	"github.com/schulhof/schulhof/internal/web/boards"
 	"github.com/schulhof/schulhof/internal/web/chat"
 	"github.com/schulhof/schulhof/internal/web/examplan"
+	"github.com/schulhof/schulhof/internal/web/files"
 	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/live"
 	"github.com/schulhof/schulhof/internal/web/timetables"
@@ -89,16 +87,9 @@ type Server struct {
 	boards      *boards.Module
 	chat        *chat.Module
 	exams       *examplan.Module
+	files       *files.Module
 	timetables  *timetables.Module
 	live        *live.Module
-	// appending marks the resumable uploads a request is writing to, so
-	// that two connections never append to one at once
-	appending sync.Map
-	thumbs    *thumb.Cache
-	// thumbWork bounds the thumbnails a node makes at once, which a
-	// folder of photos asks for many at a time
-	thumbWork *admission.Queue
-	usage     usageCache
 	// the messenger's live side
 }
 
@@ -120,16 +111,23 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.deviceKey = key
 	s.metrics = newMetrics(db)
 	s.Metrics = s.metrics.reg
-	s.thumbs = thumb.NewCache(32 << 20)
-	s.thumbWork = admission.New(2, 200, 30*time.Second)
-	s.usage.m = map[usageKey]usageEntry{}
+	orphanAge := cfg.OrphanAge
+	if orphanAge <= 0 {
+		orphanAge = time.Hour
+	}
+	keepVersions := cfg.KeepVersions
+	if keepVersions <= 0 {
+		keepVersions = 10
+	}
+	s.files = files.New(s.Deps, db, files.Config{Quotas: cfg.Quotas, KeepVersions: keepVersions,
+		KeepDeleted: s.trashRetention(), OrphanAge: orphanAge})
 	if s.live, err = live.New(s.Deps, db); err != nil {
 		return nil, err
 	}
-	if s.chat, err = chat.New(s.Deps, db, s, chat.Config{Every: cfg.ChatEvery, PushHosts: cfg.PushHosts, PushAllowHTTP: cfg.PushAllowHTTP}); err != nil {
+	if s.chat, err = chat.New(s.Deps, db, s.files, chat.Config{Every: cfg.ChatEvery, PushHosts: cfg.PushHosts, PushAllowHTTP: cfg.PushAllowHTTP}); err != nil {
 		return nil, err
 	}
-	if s.boards, err = boards.New(s.Deps, db, s, s.trashRetention()); err != nil {
+	if s.boards, err = boards.New(s.Deps, db, s.files, s.trashRetention()); err != nil {
 		return nil, err
 	}
 	s.metrics.watchLive(s.Hub)
@@ -140,7 +138,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
 	}
-	s.assignments = assignments.New(s.Deps, db, s)
+	s.assignments = assignments.New(s.Deps, db, s.files)
 	if s.handler, err = s.routes(); err != nil {
 		return nil, err
 	}
@@ -192,62 +190,9 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		s.Log.Info("deleted expired sessions", "count", n)
 	}
 	s.limiter.Sweep()
-	if err := s.Blobs.SweepTemp(ctx, time.Hour); err != nil {
-		s.Log.Error("sweep temporary upload files", "err", err)
-	}
 	s.boards.Housekeeping(ctx)
-	if n, err := s.db.PurgeTrash(ctx, now.Add(-s.trashRetention())); err != nil {
-		s.Log.Error("purge trash", "err", err)
-	} else if n > 0 {
-		s.Log.Info("purged trash", "count", n)
-	}
 	s.chat.Housekeeping(ctx)
-	if ups, err := s.db.FindUploadsBefore(ctx, now.Add(-schulhof.UploadLifetime)); err != nil {
-		s.Log.Error("find abandoned uploads", "err", err)
-	} else {
-		for _, u := range ups {
-			if err := s.Blobs.DeletePartial(ctx, u.ID); err != nil {
-				s.Log.Error("delete abandoned upload", "id", u.ID, "err", err)
-				continue
-			}
-			if err := s.db.DeleteUpload(ctx, u.ID); err != nil {
-				s.Log.Error("forget abandoned upload", "id", u.ID, "err", err)
-			}
-		}
-	}
-	age := s.cfg.OrphanAge
-	if age <= 0 {
-		age = time.Hour
-	}
-	var old []string
-	err := s.Blobs.Walk(ctx, func(k blob.Key, written time.Time) error {
-		if time.Since(written) >= age { // a younger one may be an upload whose row is being written
-			old = append(old, string(k))
-		}
-		return nil
-	})
-	var used map[string]bool
-	if err == nil {
-		used, err = s.db.BlobsInUse(ctx, old)
-	}
-	if err != nil {
-		s.Log.Error("sweep blobs", "err", err)
-		return
-	}
-	var orphans []blob.Key
-	for _, k := range old {
-		if !used[k] {
-			orphans = append(orphans, blob.Key(k))
-		}
-	}
-	for _, k := range orphans {
-		if err := s.Blobs.Delete(ctx, k); err != nil {
-			s.Log.Error("delete orphan blob", "key", k, "err", err)
-		}
-	}
-	if len(orphans) > 0 {
-		s.Log.Info("deleted orphan blobs", "count", len(orphans))
-	}
+	s.files.Housekeeping(ctx)
 }
 
 // trashRetention is how long what is deleted can be restored.
@@ -256,14 +201,6 @@ func (s *Server) trashRetention() time.Duration {
 		return s.cfg.TrashRetention
 	}
 	return 30 * 24 * time.Hour
-}
-
-// keepVersions is how many earlier versions a file keeps.
-func (s *Server) keepVersions() int {
-	if s.cfg.KeepVersions > 0 {
-		return s.cfg.KeepVersions
-	}
-	return 10
 }
 
 // newToken returns a session token and the hash that is stored.

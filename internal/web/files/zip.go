@@ -1,4 +1,4 @@
-package web
+package files
 
 import (
 	"archive/zip"
@@ -18,7 +18,7 @@ import (
 // class folder of gigabytes downloads as fast as it is read. Entries are
 // stored, not compressed: worksheets, photos and videos are compressed
 // already, and the CPU is better spent on the next request.
-func (s *Server) writeZip(ctx context.Context, w http.ResponseWriter, school schulhof.SchoolID, space schulhof.Space, folder schulhof.NodeID, name string) error {
+func (s *Module) writeZip(ctx context.Context, w http.ResponseWriter, school schulhof.SchoolID, space schulhof.Space, folder schulhof.NodeID, name string) error {
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name+".zip"))
 	w.Header().Set("Cache-Control", "no-store")
@@ -29,7 +29,7 @@ func (s *Server) writeZip(ctx context.Context, w http.ResponseWriter, school sch
 	return zw.Close()
 }
 
-func (s *Server) zipFolder(ctx context.Context, zw *zip.Writer, school schulhof.SchoolID, space schulhof.Space, folder schulhof.NodeID, prefix string) error {
+func (s *Module) zipFolder(ctx context.Context, zw *zip.Writer, school schulhof.SchoolID, space schulhof.Space, folder schulhof.NodeID, prefix string) error {
 	items, err := s.db.FindNodes(ctx, school, space, folder)
 	if err != nil {
 		return err
@@ -63,7 +63,7 @@ func (s *Server) zipFolder(ctx context.Context, zw *zip.Writer, school schulhof.
 }
 
 // apiZipFolder: GET /api/v1/schools/{school}/nodes/{node}/zip.
-func (s *Server) apiZipFolder(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiZipFolder(w http.ResponseWriter, r *http.Request) {
 	sc, n, _, err := s.nodeFromPath(r)
 	if err == nil && (!n.IsFolder || n.DeletedAt != nil) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
@@ -80,7 +80,7 @@ func (s *Server) apiZipFolder(w http.ResponseWriter, r *http.Request) {
 
 // apiZipSpace: GET /api/v1/schools/{school}/spaces/{kind}/{id}/zip, the
 // whole space.
-func (s *Server) apiZipSpace(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiZipSpace(w http.ResponseWriter, r *http.Request) {
 	sc, space, _, ok := s.spaceOf(w, r)
 	if !ok {
 		return

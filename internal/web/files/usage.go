@@ -1,4 +1,4 @@
-package web
+package files
 
 import (
 	"context"
@@ -31,7 +31,7 @@ type usageEntry struct {
 const usageTTL = 2 * time.Second
 
 // spaceUsage is the space's used bytes, at most usageTTL old.
-func (s *Server) spaceUsage(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
+func (s *Module) spaceUsage(ctx context.Context, school schulhof.SchoolID, space schulhof.Space) (int64, error) {
 	k := usageKey{school, space}
 	now := time.Now()
 	s.usage.mu.Lock()
@@ -54,7 +54,7 @@ func (s *Server) spaceUsage(ctx context.Context, school schulhof.SchoolID, space
 }
 
 // usageAdd counts bytes just stored in a space.
-func (s *Server) usageAdd(school schulhof.SchoolID, space schulhof.Space, n int64) {
+func (s *Module) usageAdd(school schulhof.SchoolID, space schulhof.Space, n int64) {
 	k := usageKey{school, space}
 	s.usage.mu.Lock()
 	if e, ok := s.usage.m[k]; ok {
@@ -66,7 +66,7 @@ func (s *Server) usageAdd(school schulhof.SchoolID, space schulhof.Space, n int6
 
 // Freed forgets a space's usage after something in it was deleted, so
 // that the room shows at once.
-func (s *Server) Freed(school schulhof.SchoolID, space schulhof.Space) {
+func (s *Module) Freed(school schulhof.SchoolID, space schulhof.Space) {
 	s.usage.mu.Lock()
 	delete(s.usage.m, usageKey{school, space})
 	s.usage.mu.Unlock()
@@ -74,7 +74,7 @@ func (s *Server) Freed(school schulhof.SchoolID, space schulhof.Space) {
 
 // Room is how many bytes more the space may hold (WebDAV asks before it
 // stores). It implements dav.Quota.
-func (s *Server) Room(ctx context.Context, sc *schulhof.School, space schulhof.Space) (int64, error) {
+func (s *Module) Room(ctx context.Context, sc *schulhof.School, space schulhof.Space) (int64, error) {
 	used, err := s.spaceUsage(ctx, sc.ID, space)
 	if err != nil {
 		return 0, err
@@ -84,6 +84,6 @@ func (s *Server) Room(ctx context.Context, sc *schulhof.School, space schulhof.S
 }
 
 // Stored counts bytes WebDAV stored. It implements dav.Quota.
-func (s *Server) Stored(school schulhof.SchoolID, space schulhof.Space, n int64) {
+func (s *Module) Stored(school schulhof.SchoolID, space schulhof.Space, n int64) {
 	s.usageAdd(school, space, n)
 }

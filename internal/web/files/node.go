@@ -1,4 +1,4 @@
-package web
+package files
 
 import (
 	"errors"
@@ -66,7 +66,7 @@ func previewKind(ctype string) string {
 const maxTextPreview = 64 << 10
 
 // showNodePage: GET /s/{school}/nodes/{node}.
-func (s *Server) showNodePage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showNodePage(w http.ResponseWriter, r *http.Request) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -111,7 +111,7 @@ func (s *Server) showNodePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // textStart reads the start of a text file, cut at a whole character.
-func (s *Server) textStart(r *http.Request, n *schulhof.Node) (string, bool, error) {
+func (s *Module) textStart(r *http.Request, n *schulhof.Node) (string, bool, error) {
 	rd, err := s.Blobs.Open(r.Context(), blob.Key(n.BlobKey))
 	if err != nil {
 		return "", false, err
@@ -128,7 +128,7 @@ func (s *Server) textStart(r *http.Request, n *schulhof.Node) (string, bool, err
 }
 
 // folderChoices lists the top and the folders of a space as targets.
-func (s *Server) folderChoices(r *http.Request, sc *schulhof.School, space schulhof.Space, label string) ([]copyTarget, error) {
+func (s *Module) folderChoices(r *http.Request, sc *schulhof.School, space schulhof.Space, label string) ([]copyTarget, error) {
 	fs, err := s.db.FindFolders(r.Context(), sc.ID, space)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (s *Server) folderChoices(r *http.Request, sc *schulhof.School, space schul
 
 // copyTargets are the actor's own folder and the folders of the groups
 // they may write in (as a whole: leaders and admins), each at the top.
-func (s *Server) copyTargets(r *http.Request, sc *schulhof.School) ([]copyTarget, error) {
+func (s *Module) copyTargets(r *http.Request, sc *schulhof.School) ([]copyTarget, error) {
 	u := kit.AuthOf(r).User
 	var out []copyTarget
 	if u.SchoolID == sc.ID {
@@ -195,7 +195,7 @@ func parseTarget(v string) (schulhof.Space, schulhof.NodeID, error) {
 
 // copyNode copies {node} into a folder of a space the actor may write in,
 // if the copy fits into that space's quota.
-func (s *Server) copyNode(r *http.Request, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.School, *schulhof.Node, error) {
+func (s *Module) copyNode(r *http.Request, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.School, *schulhof.Node, error) {
 	sc, n, _, err := s.liveNodeFromPath(r)
 	if err != nil {
 		return nil, nil, err
@@ -224,7 +224,7 @@ func (s *Server) copyNode(r *http.Request, space schulhof.Space, parent schulhof
 // apiCopyNode: POST /api/v1/schools/{school}/nodes/{node}/copy
 // {"space": {"kind", "id"}, "parent", "name"}: a file or a whole folder,
 // into any space of the school the actor may write in.
-func (s *Server) apiCopyNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCopyNode(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Space  schulhof.Space  `json:"space"`
 		Parent schulhof.NodeID `json:"parent"`
@@ -243,7 +243,7 @@ func (s *Server) apiCopyNode(w http.ResponseWriter, r *http.Request) {
 }
 
 // renameFromForm: POST /s/{school}/nodes/{node}/rename.
-func (s *Server) renameFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) renameFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err == nil {
 		n, err = s.moveNode(r, sc, n, acc, n.ParentID, r.PostFormValue("name"))
@@ -257,7 +257,7 @@ func (s *Server) renameFromForm(w http.ResponseWriter, r *http.Request) {
 
 // moveFromForm: POST /s/{school}/nodes/{node}/move (target "kind:id:folder"
 // of the node's own space).
-func (s *Server) moveFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) moveFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err == nil {
 		var space schulhof.Space
@@ -278,7 +278,7 @@ func (s *Server) moveFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // copyFromForm: POST /s/{school}/nodes/{node}/copy (target "kind:id:folder").
-func (s *Server) copyFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) copyFromForm(w http.ResponseWriter, r *http.Request) {
 	// the school first: another school's path is not found, whatever the form says
 	if _, err := s.SchoolFromPath(r); err != nil {
 		s.Fail(w, r, err)
@@ -298,7 +298,7 @@ func (s *Server) copyFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // restoreVersionFromForm: POST /s/{school}/nodes/{node}/versions/{version}/restore.
-func (s *Server) restoreVersionFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) restoreVersionFromForm(w http.ResponseWriter, r *http.Request) {
 	back, err := s.restoreVersion(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -314,7 +314,7 @@ func nodeURL(sc *schulhof.School, n *schulhof.Node) string {
 
 // apiThumbnail: GET /api/v1/schools/{school}/nodes/{node}/thumbnail, a
 // JPEG of at most 256 pixels for images.
-func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiThumbnail(w http.ResponseWriter, r *http.Request) {
 	_, n, _, err := s.nodeFromPath(r)
 	if err == nil && (n.IsFolder || n.DeletedAt != nil || !thumb.Types[strings.TrimSpace(strings.Split(n.ContentType, ";")[0])]) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
@@ -354,7 +354,7 @@ func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
-func (s *Server) makeThumb(r *http.Request, n *schulhof.Node) ([]byte, error) {
+func (s *Module) makeThumb(r *http.Request, n *schulhof.Node) ([]byte, error) {
 	rd, err := s.Blobs.Open(r.Context(), blob.Key(n.BlobKey))
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package web
+package files
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 const MaxUpload = 8 << 30
 
 // spaceFromPath resolves {kind}/{id} and the actor's access to it.
-func (s *Server) spaceFromPath(r *http.Request, sc *schulhof.School) (schulhof.Space, schulhof.SpaceAccess, error) {
+func (s *Module) spaceFromPath(r *http.Request, sc *schulhof.School) (schulhof.Space, schulhof.SpaceAccess, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return schulhof.Space{}, schulhof.SpaceAccess{}, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
@@ -33,7 +33,7 @@ func (s *Server) spaceFromPath(r *http.Request, sc *schulhof.School) (schulhof.S
 
 // spaceOf resolves {school} and {kind}/{id} for an API handler; when that
 // fails it has answered the request and returns false.
-func (s *Server) spaceOf(w http.ResponseWriter, r *http.Request) (*schulhof.School, schulhof.Space, schulhof.SpaceAccess, bool) {
+func (s *Module) spaceOf(w http.ResponseWriter, r *http.Request) (*schulhof.School, schulhof.Space, schulhof.SpaceAccess, bool) {
 	sc, err := s.SchoolFromPath(r)
 	if err == nil {
 		space, acc, err := s.spaceFromPath(r, sc)
@@ -47,7 +47,7 @@ func (s *Server) spaceOf(w http.ResponseWriter, r *http.Request) (*schulhof.Scho
 	return nil, schulhof.Space{}, schulhof.SpaceAccess{}, false
 }
 
-func (s *Server) spaceAccess(r *http.Request, sc *schulhof.School, space schulhof.Space) (schulhof.SpaceAccess, error) {
+func (s *Module) spaceAccess(r *http.Request, sc *schulhof.School, space schulhof.Space) (schulhof.SpaceAccess, error) {
 	a := kit.AuthOf(r).User
 	var acc schulhof.SpaceAccess
 	switch space.Kind {
@@ -73,7 +73,7 @@ func (s *Server) spaceAccess(r *http.Request, sc *schulhof.School, space schulho
 
 // studentsUpload reports whether the folder or one above it lets group
 // members add files.
-func (s *Server) studentsUpload(r *http.Request, sc *schulhof.School, folder schulhof.NodeID) (bool, error) {
+func (s *Module) studentsUpload(r *http.Request, sc *schulhof.School, folder schulhof.NodeID) (bool, error) {
 	for depth := 0; folder != 0 && depth < 64; depth++ {
 		n, err := s.db.FindNode(r.Context(), sc.ID, folder)
 		if err != nil {
@@ -88,7 +88,7 @@ func (s *Server) studentsUpload(r *http.Request, sc *schulhof.School, folder sch
 }
 
 // nodeFromPath resolves {node} and checks that the actor may read its space.
-func (s *Server) nodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node, schulhof.SpaceAccess, error) {
+func (s *Module) nodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node, schulhof.SpaceAccess, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, schulhof.SpaceAccess{}, err
@@ -106,7 +106,7 @@ func (s *Server) nodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node
 }
 
 // liveNodeFromPath is nodeFromPath for a node that is not in the trash.
-func (s *Server) liveNodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node, schulhof.SpaceAccess, error) {
+func (s *Module) liveNodeFromPath(r *http.Request) (*schulhof.School, *schulhof.Node, schulhof.SpaceAccess, error) {
 	sc, n, acc, err := s.nodeFromPath(r)
 	if err == nil && n.DeletedAt != nil {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
@@ -114,7 +114,7 @@ func (s *Server) liveNodeFromPath(r *http.Request) (*schulhof.School, *schulhof.
 	return sc, n, acc, err
 }
 
-func (s *Server) canWrite(r *http.Request, sc *schulhof.School, space schulhof.Space, acc schulhof.SpaceAccess, folder schulhof.NodeID) (bool, error) {
+func (s *Module) canWrite(r *http.Request, sc *schulhof.School, space schulhof.Space, acc schulhof.SpaceAccess, folder schulhof.NodeID) (bool, error) {
 	up := false
 	if space.Kind == schulhof.SpaceGroup && acc.MemberRole == schulhof.MemberRoleMember {
 		var err error
@@ -137,7 +137,7 @@ type folderListing struct {
 
 // quota is what the space may hold: the school's own limit, else the
 // installation's, else the default.
-func (s *Server) quota(ctx context.Context, sc *schulhof.School, space schulhof.Space) (int64, error) {
+func (s *Module) quota(ctx context.Context, sc *schulhof.School, space schulhof.Space) (int64, error) {
 	role := schulhof.Role(0)
 	if a := schulhof.ActorFromContext(ctx); space.Kind == schulhof.SpaceUser && a != nil && a.User != nil && int64(a.User.ID) == space.ID {
 		role = a.User.Role // the actor's own folder: no need to look them up
@@ -170,7 +170,7 @@ func parentParam(r *http.Request) (schulhof.NodeID, error) {
 }
 
 // apiListFolder: GET /api/v1/schools/{school}/spaces/{kind}/{id}/nodes?parent=N.
-func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListFolder(w http.ResponseWriter, r *http.Request) {
 	sc, space, acc, ok := s.spaceOf(w, r)
 	if !ok {
 		return
@@ -211,7 +211,7 @@ func (s *Server) apiListFolder(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiCreateFolder: POST /api/v1/schools/{school}/spaces/{kind}/{id}/folders {"parent", "name"}.
-func (s *Server) apiCreateFolder(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateFolder(w http.ResponseWriter, r *http.Request) {
 	sc, space, acc, ok := s.spaceOf(w, r)
 	if !ok {
 		return
@@ -247,7 +247,7 @@ func orForbidden(err error) error {
 // with the bytes as body. The bytes are stored (fsynced) first and become
 // visible with the row in one transaction; an existing file keeps its old
 // content as a version.
-func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiPutFile(w http.ResponseWriter, r *http.Request) {
 	sc, space, acc, ok := s.spaceOf(w, r)
 	if !ok {
 		return
@@ -276,14 +276,14 @@ func (s *Server) apiPutFile(w http.ResponseWriter, r *http.Request) {
 
 // storeFile stores an upload and makes it visible. If the row cannot be
 // written, the bytes it would have named are removed at once.
-func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.Space, parent schulhof.NodeID,
+func (s *Module) storeFile(r *http.Request, sc *schulhof.School, space schulhof.Space, parent schulhof.NodeID,
 	name string, body io.Reader, size int64, ctype string) (*schulhof.Node, error) {
 	info, err := s.PutBlob(r, sc, space, body, size, 0)
 	if err != nil {
 		return nil, err
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, space, parent, name,
-		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: kit.ContentType(ctype, name)}, s.keepVersions())
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: kit.ContentType(ctype, name)}, s.cfg.KeepVersions)
 	if err != nil {
 		s.Blobs.Delete(r.Context(), info.Key)
 		return nil, err
@@ -296,7 +296,7 @@ func (s *Server) storeFile(r *http.Request, sc *schulhof.School, space schulhof.
 // once; a stream of unknown size is stopped where the space is full),
 // then the bytes are written and fsynced. pending is what this request
 // has stored already and not yet made visible.
-func (s *Server) PutBlob(r *http.Request, sc *schulhof.School, space schulhof.Space, body io.Reader, size, pending int64) (blob.Info, error) {
+func (s *Module) PutBlob(r *http.Request, sc *schulhof.School, space schulhof.Space, body io.Reader, size, pending int64) (blob.Info, error) {
 	used, err := s.spaceUsage(r.Context(), sc.ID, space)
 	if err != nil {
 		return blob.Info{}, err
@@ -324,7 +324,7 @@ func (s *Server) PutBlob(r *http.Request, sc *schulhof.School, space schulhof.Sp
 
 // ReadableFile is a file of the files module that the actor may read:
 // not a folder, not in the trash (to attach or put on a board).
-func (s *Server) ReadableFile(r *http.Request, sc *schulhof.School, id schulhof.NodeID) (*schulhof.Node, error) {
+func (s *Module) ReadableFile(r *http.Request, sc *schulhof.School, id schulhof.NodeID) (*schulhof.Node, error) {
 	n, err := s.db.FindNode(r.Context(), sc.ID, id)
 	if err == nil && (n.DeletedAt != nil || n.IsFolder) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
@@ -336,7 +336,7 @@ func (s *Server) ReadableFile(r *http.Request, sc *schulhof.School, id schulhof.
 }
 
 // apiGetNode: GET /api/v1/schools/{school}/nodes/{node}.
-func (s *Server) apiGetNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetNode(w http.ResponseWriter, r *http.Request) {
 	_, n, _, err := s.nodeFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -347,7 +347,7 @@ func (s *Server) apiGetNode(w http.ResponseWriter, r *http.Request) {
 
 // apiDownload: GET /api/v1/schools/{school}/nodes/{node}/content, with
 // Range (videos seek, downloads resume) and ETag.
-func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDownload(w http.ResponseWriter, r *http.Request) {
 	_, n, _, err := s.nodeFromPath(r)
 	if err == nil && (n.IsFolder || n.DeletedAt != nil) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
@@ -366,7 +366,7 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 }
 
 // trashNode moves {node} to the trash for whoever may write in its folder.
-func (s *Server) trashNode(r *http.Request) (*schulhof.School, *schulhof.Node, error) {
+func (s *Module) trashNode(r *http.Request) (*schulhof.School, *schulhof.Node, error) {
 	sc, n, acc, err := s.nodeFromPath(r)
 	if err != nil {
 		return nil, nil, err
@@ -380,7 +380,7 @@ func (s *Server) trashNode(r *http.Request) (*schulhof.School, *schulhof.Node, e
 
 // restoreNode brings {node} back from the trash: the owner's, or a
 // leader's in a group (what may write at the top of the space).
-func (s *Server) restoreNode(r *http.Request) (*schulhof.School, *schulhof.Node, error) {
+func (s *Module) restoreNode(r *http.Request) (*schulhof.School, *schulhof.Node, error) {
 	sc, n, acc, err := s.nodeFromPath(r)
 	if err != nil {
 		return nil, nil, err
@@ -394,7 +394,7 @@ func (s *Server) restoreNode(r *http.Request) (*schulhof.School, *schulhof.Node,
 }
 
 // apiTrashNode: DELETE /api/v1/schools/{school}/nodes/{node} moves it to the trash.
-func (s *Server) apiTrashNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiTrashNode(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.trashNode(r); err != nil {
 		s.Fail(w, r, err)
 		return
@@ -403,7 +403,7 @@ func (s *Server) apiTrashNode(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiRestoreNode: POST /api/v1/schools/{school}/nodes/{node}/restore.
-func (s *Server) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
 	_, back, err := s.restoreNode(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -415,7 +415,7 @@ func (s *Server) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
 // apiUpdateNode: PATCH /api/v1/schools/{school}/nodes/{node} with any of
 // {"name", "parent"} (rename or move within its space: write access to
 // both folders) and {"students_upload"} (leaders and admins of the group).
-func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -458,7 +458,7 @@ func (s *Server) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 
 // moveNode renames and/or moves a node within its space: the actor must
 // be allowed to write in both folders.
-func (s *Server) moveNode(r *http.Request, sc *schulhof.School, n *schulhof.Node, acc schulhof.SpaceAccess, parent schulhof.NodeID, name string) (*schulhof.Node, error) {
+func (s *Module) moveNode(r *http.Request, sc *schulhof.School, n *schulhof.Node, acc schulhof.SpaceAccess, parent schulhof.NodeID, name string) (*schulhof.Node, error) {
 	from, err := s.canWrite(r, sc, n.Space, acc, n.ParentID)
 	if err != nil {
 		return nil, err
@@ -474,7 +474,7 @@ func (s *Server) moveNode(r *http.Request, sc *schulhof.School, n *schulhof.Node
 }
 
 // apiListVersions: GET /api/v1/schools/{school}/nodes/{node}/versions.
-func (s *Server) apiListVersions(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListVersions(w http.ResponseWriter, r *http.Request) {
 	sc, n, _, err := s.nodeFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -491,7 +491,7 @@ func (s *Server) apiListVersions(w http.ResponseWriter, r *http.Request) {
 // apiRestoreVersion: POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore
 // makes an earlier content current again; what was current becomes a
 // version itself, so restoring loses nothing either.
-func (s *Server) apiRestoreVersion(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRestoreVersion(w http.ResponseWriter, r *http.Request) {
 	back, err := s.restoreVersion(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -500,7 +500,7 @@ func (s *Server) apiRestoreVersion(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusOK, back)
 }
 
-func (s *Server) restoreVersion(r *http.Request) (*schulhof.Node, error) {
+func (s *Module) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 	sc, n, acc, err := s.nodeFromPath(r)
 	if err == nil && (n.IsFolder || n.DeletedAt != nil) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
@@ -522,7 +522,7 @@ func (s *Server) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 	for _, v := range vs {
 		if v.Version == want {
 			return s.db.PutFile(r.Context(), sc.ID, n.Space, n.ParentID, n.Name,
-				schulhof.NewContent{BlobKey: v.BlobKey, Size: v.Size, SHA256: v.SHA256, ContentType: n.ContentType}, s.keepVersions())
+				schulhof.NewContent{BlobKey: v.BlobKey, Size: v.Size, SHA256: v.SHA256, ContentType: n.ContentType}, s.cfg.KeepVersions)
 		}
 	}
 	return nil, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found")
@@ -530,7 +530,7 @@ func (s *Server) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 
 // apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.
 // emptyTrash removes for good what is in the path's space's trash.
-func (s *Server) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, int64, error) {
+func (s *Module) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, int64, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, schulhof.Space{}, 0, err
@@ -549,7 +549,7 @@ func (s *Server) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, 
 
 // apiEmptyTrash: POST /api/v1/schools/{school}/spaces/{kind}/{id}/trash/empty
 // -> {"removed": n}.
-func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 	_, _, n, err := s.emptyTrash(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -558,7 +558,7 @@ func (s *Server) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusOK, map[string]int64{"removed": n})
 }
 
-func (s *Server) apiListTrash(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListTrash(w http.ResponseWriter, r *http.Request) {
 	sc, space, _, ok := s.spaceOf(w, r)
 	if !ok {
 		return

@@ -1,4 +1,4 @@
-package web
+package files
 
 import (
 	"net/http"
@@ -29,7 +29,7 @@ type uploadState struct {
 }
 
 // apiStartUpload: POST /api/v1/schools/{school}/spaces/{kind}/{id}/uploads.
-func (s *Server) apiStartUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiStartUpload(w http.ResponseWriter, r *http.Request) {
 	sc, space, acc, ok := s.spaceOf(w, r)
 	if !ok {
 		return
@@ -78,7 +78,7 @@ func (s *Server) apiStartUpload(w http.ResponseWriter, r *http.Request) {
 }
 
 // roomFor checks that size more bytes fit into the space's quota.
-func (s *Server) roomFor(r *http.Request, sc *schulhof.School, space schulhof.Space, size int64) error {
+func (s *Module) roomFor(r *http.Request, sc *schulhof.School, space schulhof.Space, size int64) error {
 	used, err := s.spaceUsage(r.Context(), sc.ID, space)
 	if err != nil {
 		return err
@@ -93,12 +93,12 @@ func (s *Server) roomFor(r *http.Request, sc *schulhof.School, space schulhof.Sp
 	return nil
 }
 
-func (s *Server) uploadState(sc *schulhof.School, u *schulhof.Upload) *uploadState {
+func (s *Module) uploadState(sc *schulhof.School, u *schulhof.Upload) *uploadState {
 	return &uploadState{Upload: u, URL: "/api/v1/schools/" + sc.Slug + "/uploads/" + u.ID}
 }
 
 // uploadFromPath finds the actor's own upload {upload}.
-func (s *Server) uploadFromPath(r *http.Request) (*schulhof.School, *schulhof.Upload, error) {
+func (s *Module) uploadFromPath(r *http.Request) (*schulhof.School, *schulhof.Upload, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, err
@@ -114,7 +114,7 @@ func (s *Server) uploadFromPath(r *http.Request) (*schulhof.School, *schulhof.Up
 }
 
 // apiGetUpload: GET /api/v1/schools/{school}/uploads/{upload}.
-func (s *Server) apiGetUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetUpload(w http.ResponseWriter, r *http.Request) {
 	sc, u, err := s.uploadFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -128,7 +128,7 @@ func (s *Server) apiGetUpload(w http.ResponseWriter, r *http.Request) {
 // apiAppendUpload: PATCH /api/v1/schools/{school}/uploads/{upload} with
 // Upload-Offset: the bytes stored so far, and the next bytes as body.
 // Answers 200 with the new offset, or 201 with the file when complete.
-func (s *Server) apiAppendUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAppendUpload(w http.ResponseWriter, r *http.Request) {
 	sc, u, err := s.uploadFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -164,7 +164,7 @@ func (s *Server) apiAppendUpload(w http.ResponseWriter, r *http.Request) {
 
 // finishUpload makes the complete upload a file, if the user may still
 // write there and it still fits; else it is dropped.
-func (s *Server) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.Upload) (*schulhof.Node, error) {
+func (s *Module) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.Upload) (*schulhof.Node, error) {
 	drop := func() {
 		s.Blobs.DeletePartial(r.Context(), u.ID)
 		s.db.DeleteUpload(r.Context(), u.ID)
@@ -188,7 +188,7 @@ func (s *Server) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.
 		return nil, err
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, u.Space, u.ParentID, u.Name,
-		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: kit.ContentType("", u.Name)}, s.keepVersions())
+		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: kit.ContentType("", u.Name)}, s.cfg.KeepVersions)
 	if err != nil {
 		s.Blobs.Delete(r.Context(), info.Key)
 		s.db.DeleteUpload(r.Context(), u.ID)
@@ -202,7 +202,7 @@ func (s *Server) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.
 }
 
 // apiDeleteUpload: DELETE /api/v1/schools/{school}/uploads/{upload}.
-func (s *Server) apiDeleteUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteUpload(w http.ResponseWriter, r *http.Request) {
 	_, u, err := s.uploadFromPath(r)
 	if err == nil {
 		if err = s.Blobs.DeletePartial(r.Context(), u.ID); err == nil {

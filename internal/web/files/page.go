@@ -1,4 +1,4 @@
-package web
+package files
 
 import (
 	"errors"
@@ -46,7 +46,7 @@ type filesPage struct {
 }
 
 // showMyFiles: GET /s/{school}/files goes to the user's own folder.
-func (s *Server) showMyFiles(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showMyFiles(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -55,7 +55,7 @@ func (s *Server) showMyFiles(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/s/"+sc.Slug+"/files/user/"+strconv.FormatInt(int64(kit.AuthOf(r).User.ID), 10), http.StatusSeeOther)
 }
 
-func (s *Server) filesPageData(r *http.Request) (*schulhof.School, *filesPage, schulhof.SpaceAccess, error) {
+func (s *Module) filesPageData(r *http.Request) (*schulhof.School, *filesPage, schulhof.SpaceAccess, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, schulhof.SpaceAccess{}, err
@@ -95,7 +95,7 @@ func (s *Server) filesPageData(r *http.Request) (*schulhof.School, *filesPage, s
 }
 
 // showFilesPage: GET /s/{school}/files/{kind}/{id}?folder=N.
-func (s *Server) showFilesPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showFilesPage(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -130,7 +130,7 @@ func (s *Server) showFilesPage(w http.ResponseWriter, r *http.Request) {
 
 // uploadFromForm: POST /s/{school}/files/{kind}/{id}/upload?folder=N, a
 // multipart form with one or more files, each streamed into the blob store.
-func (s *Server) uploadFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) uploadFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -166,7 +166,7 @@ func (s *Server) uploadFromForm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=uploaded", http.StatusSeeOther)
 }
 
-func (s *Server) storeUpload(r *http.Request, sc *schulhof.School, p *filesPage, part *multipart.Part) error {
+func (s *Module) storeUpload(r *http.Request, sc *schulhof.School, p *filesPage, part *multipart.Part) error {
 	defer part.Close()
 	name, err := schulhof.CleanName(path.Base(part.FileName()))
 	if err != nil {
@@ -181,7 +181,7 @@ func folderQuery(id schulhof.NodeID) string {
 }
 
 // createFolderFromForm: POST /s/{school}/files/{kind}/{id}/folder?folder=N.
-func (s *Server) createFolderFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) createFolderFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -199,7 +199,7 @@ func (s *Server) createFolderFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // studentsUploadFromForm: POST /s/{school}/files/{kind}/{id}/students-upload?folder=N.
-func (s *Server) studentsUploadFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) studentsUploadFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -217,7 +217,7 @@ func (s *Server) studentsUploadFromForm(w http.ResponseWriter, r *http.Request) 
 }
 
 // trashFromForm: POST /s/{school}/nodes/{node}/delete.
-func (s *Server) trashFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) trashFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, n, err := s.trashNode(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -237,7 +237,7 @@ func spaceBase(sc *schulhof.School, space schulhof.Space) string {
 }
 
 // showTrashPage: GET /s/{school}/files/{kind}/{id}/trash.
-func (s *Server) showTrashPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showTrashPage(w http.ResponseWriter, r *http.Request) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -254,7 +254,7 @@ func (s *Server) showTrashPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // emptyTrashFromForm: POST /s/{school}/files/{kind}/{id}/trash/empty.
-func (s *Server) emptyTrashFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) emptyTrashFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, space, _, err := s.emptyTrash(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -264,7 +264,7 @@ func (s *Server) emptyTrashFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // restoreFromForm: POST /s/{school}/nodes/{node}/restore.
-func (s *Server) restoreFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) restoreFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, back, err := s.restoreNode(r)
 	if err != nil {
 		s.Fail(w, r, err)
