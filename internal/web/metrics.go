@@ -17,7 +17,6 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	logins   *prometheus.CounterVec
 	inFlight prometheus.Gauge
 }
 
@@ -30,16 +29,10 @@ func newMetrics(db *sqlstore.DB) *metrics {
 		Name: "schulhof_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"route"})
-	m.logins = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "schulhof_logins_total", Help: "Login attempts by result: ok, failed, locked, busy.",
-	}, []string{"result"})
-	for _, r := range []string{"ok", "failed", "locked", "busy"} {
-		m.logins.WithLabelValues(r)
-	}
 	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "schulhof_http_requests_in_flight", Help: "HTTP requests being answered now.",
 	})
-	m.reg.MustRegister(m.requests, m.latency, m.logins, m.inFlight, &dbCollector{db: db},
+	m.reg.MustRegister(m.requests, m.latency, m.inFlight, &dbCollector{db: db},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -102,8 +102,6 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
-const sessionCookie = "schulhof_session"
-
 // authenticate finds the session of a cookie or bearer token, if any. It
 // does not refuse anonymous requests; the route wrappers do.
 func (s *Server) authenticate(next http.Handler) http.Handler {
@@ -112,14 +110,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		bearer := false
 		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 			tok, bearer = strings.TrimSpace(h[len("Bearer "):]), true
-		} else if c, err := r.Cookie(sessionCookie); err == nil {
+		} else if c, err := r.Cookie(kit.SessionCookie); err == nil {
 			tok = c.Value
 		}
 		if tok == "" || len(tok) > 100 {
 			next.ServeHTTP(w, r)
 			return
 		}
-		th := hashToken(tok)
+		th := kit.HashToken(tok)
 		now := s.Now()
 		sess, user, err := s.db.FindSession(r.Context(), th, now)
 		if err != nil {
@@ -127,7 +125,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				kit.Info(r).Log().Error("find session", "err", err)
 			}
 			if !bearer {
-				s.clearSessionCookie(w, r)
+				s.ClearSessionCookie(w, r)
 			}
 			next.ServeHTTP(w, r)
 			return

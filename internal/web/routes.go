@@ -15,9 +15,9 @@ import (
 	_ "embed"
 )
 
-// openAPIBase is the OpenAPI document's base: info, security, the shared
-// schemas, and the paths of the modules still in this package; each
-// module adds its part through the route table.
+// openAPIBase is the OpenAPI document's base: info, security, the error
+// every route answers with, and the document's own path; each module
+// adds its part through the route table.
 //
 //go:embed openapi.json
 var openAPIBase []byte
@@ -35,8 +35,9 @@ func assembleOpenAPI(parts [][]byte) ([]byte, error) {
 	return openAPIDocument, openAPIErr
 }
 
-// routes is the whole route table. Pages live at the top, the JSON API
-// under /api/v1; both call the same store after the same policy checks.
+// routes is the whole route table: what the assembly serves itself, and
+// every module's routes. Pages live at the top, the JSON API under
+// /api/v1; both call the same store after the same policy checks.
 func (s *Server) routes() (http.Handler, error) {
 	rt := kit.NewRouter(s.Deps)
 	s.router = rt
@@ -62,95 +63,15 @@ func (s *Server) routes() (http.Handler, error) {
 		w.Write(goregular.TTF)
 	})
 
-	// login and the pages every user has
-	rt.Open("GET /login", s.showLoginPage)
-	rt.Open("POST /login", s.submitLogin)
-	rt.Open("POST /logout", s.submitLogout)
-	rt.Open("POST /language", s.submitAnonymousLanguage)
-	rt.Open("GET /login/totp", s.showTOTPPage)
-	rt.Open("POST /login/totp", s.submitTOTP)
-	rt.Open("GET /password", s.showPasswordPage)
-	rt.Open("POST /password", s.submitPassword)
+	// the start page, which shows a part of several modules
 	rt.Page("GET /{$}", s.showStartPage)
-	rt.Page("GET /profile", s.showProfilePage)
-	// the info screen opens by its secret address, without login
-	rt.Page("POST /profile/password", s.submitPassword)
-	rt.Page("POST /profile/language", s.submitLanguage)
-	rt.Page("POST /profile/totp/setup", s.submitTOTPSetup)
-	rt.Page("POST /profile/totp/enable", s.submitTOTPEnable)
-	rt.Page("POST /profile/totp/disable", s.submitTOTPDisable)
-	rt.Page("POST /profile/app-passwords", s.submitAppPassword)
-	rt.Page("POST /profile/app-passwords/{id}/delete", s.deleteAppPasswordFromForm)
-
-	// administration pages
-	rt.Page("GET /admin/schools", s.showSchoolsPage)
-	rt.Page("POST /admin/schools", s.createSchool)
-	rt.Page("POST /admin/operator", s.saveOperator)
-	rt.Page("GET /audit", s.showAuditPage)
-	rt.Page("GET /s/{school}/settings", s.showSchoolSettingsPage)
-	rt.Page("POST /s/{school}/settings", s.saveSchoolSettings)
-	rt.Page("GET /s/{school}/users", s.showUsersPage)
-	rt.Page("POST /s/{school}/users", s.createUserFromForm)
-	rt.Page("GET /s/{school}/users/{id}", s.showUserPage)
-	rt.Page("POST /s/{school}/users/{id}", s.saveUser)
-	rt.Page("POST /s/{school}/users/{id}/reset-password", s.resetPasswordFromForm)
-	rt.Page("POST /s/{school}/users/{id}/reset-two-factor", s.resetTwoFactorFromForm)
-	rt.Page("POST /s/{school}/users/{id}/children", s.linkChildFromForm)
-	rt.Page("POST /s/{school}/users/{id}/children/{child}/remove", s.unlinkChildFromForm)
-	rt.Page("GET /s/{school}/groups", s.showGroupsPage)
-	rt.Page("POST /s/{school}/groups", s.createGroupFromForm)
-	rt.Page("GET /s/{school}/groups/{group}", s.showGroupPage)
-	rt.Page("POST /s/{school}/groups/{group}/{action}", s.groupFormAction)
-	rt.Page("GET /s/{school}/import", s.showImportPage)
-	rt.Page("POST /s/{school}/import", s.submitImport)
-	rt.Page("GET /s/{school}/letters", s.showLettersPage)
-	rt.Page("POST /s/{school}/letters", s.submitLetters)
-	rt.Page("GET /s/{school}/audit", s.showAuditPage)
-
-	// JSON API
 	rt.Open("GET /api/v1/openapi.json", s.openAPI)
-	rt.Open("POST /api/v1/auth/login", s.apiLogin)
-	rt.Open("POST /api/v1/auth/logout", s.apiLogout)
-	rt.API("GET /api/v1/me", s.apiMe)
-	rt.API("POST /api/v1/me/password", s.apiChangePassword)
-	rt.API("GET /api/v1/me/app-passwords", s.apiListAppPasswords)
-	rt.API("POST /api/v1/me/app-passwords", s.apiCreateAppPassword)
-	rt.API("DELETE /api/v1/me/app-passwords/{id}", s.apiDeleteAppPassword)
-	rt.API("GET /api/v1/operator", s.apiGetOperator)
-	rt.API("PATCH /api/v1/operator", s.apiUpdateOperator)
-	rt.API("GET /api/v1/schools", s.apiListSchools)
-	rt.API("POST /api/v1/schools", s.apiCreateSchool)
-	rt.API("GET /api/v1/schools/{school}", s.apiGetSchool)
-	rt.API("PATCH /api/v1/schools/{school}", s.apiUpdateSchool)
-	rt.API("GET /api/v1/schools/{school}/users", s.apiListUsers)
-	rt.API("POST /api/v1/schools/{school}/users", s.apiCreateUser)
-	rt.API("GET /api/v1/schools/{school}/users/{id}", s.apiGetUser)
-	rt.API("PATCH /api/v1/schools/{school}/users/{id}", s.apiUpdateUser)
-	rt.API("POST /api/v1/schools/{school}/users/{id}/reset-password", s.apiResetPassword)
-	rt.API("POST /api/v1/schools/{school}/users/{id}/reset-two-factor", s.apiResetTwoFactor)
-	rt.API("PUT /api/v1/schools/{school}/users/{id}/children/{child}", s.apiLinkChild)
-	rt.API("DELETE /api/v1/schools/{school}/users/{id}/children/{child}", s.apiUnlinkChild)
-	rt.API("GET /api/v1/schools/{school}/groups", s.apiListGroups)
-	rt.API("POST /api/v1/schools/{school}/groups", s.apiCreateGroup)
-	rt.API("GET /api/v1/schools/{school}/groups/{group}", s.apiGetGroup)
-	rt.API("PATCH /api/v1/schools/{school}/groups/{group}", s.apiUpdateGroup)
-	rt.API("DELETE /api/v1/schools/{school}/groups/{group}", s.apiDeleteGroup)
-	rt.API("GET /api/v1/schools/{school}/groups/{group}/members", s.apiListMembers)
-	rt.API("PUT /api/v1/schools/{school}/groups/{group}/members/{user}", s.apiSetMember)
-	rt.API("DELETE /api/v1/schools/{school}/groups/{group}/members/{user}", s.apiRemoveMember)
-	rt.API("POST /api/v1/schools/{school}/imports/users", s.apiImportUsers)
-	rt.API("POST /api/v1/schools/{school}/letters", s.apiLetters)
-	s.live.Routes(rt)
-	s.assignments.Routes(rt)
-	s.boards.Routes(rt)
-	s.chat.Routes(rt)
-	s.exams.Routes(rt)
-	s.timetables.Routes(rt)
-	rt.API("GET /api/v1/schools/{school}/audit", s.apiAudit)
-	rt.API("GET /api/v1/audit", s.apiAudit)
+
+	for _, m := range s.modules {
+		m.Routes(rt)
+	}
 	// WebDAV authenticates every request by HTTP Basic itself
-	s.files.Routes(rt)
-	rt.Handle("/dav/", s.files.WebDAV(s))
+	rt.Handle("/dav/", s.files.WebDAV(s.accounts))
 	rt.Open("/api/", s.apiNotFound)
 	rt.Open("/", s.pageNotFound)
 

@@ -1,14 +1,15 @@
-// Package web is all of Schulhof's HTTP: the route table (routes.go), the
-// middleware, the server-rendered pages and the JSON API under /api/v1.
-// Pages and API call the same store methods after the same policy checks;
-// handlers are named after what they do (showUsersPage, apiCreateUser).
+// Package web assembles Schulhof's HTTP server from its modules (one
+// package each under internal/web: accounts, files, assignments,
+// timetables, examplan, chat, boards, live), which build on kit: it makes
+// each module with what it needs of the others, mounts their routes
+// behind the middleware, assembles the OpenAPI document from their parts,
+// runs their housekeeping, and serves what belongs to no module (the
+// start page, which shows a part of several, operations, static files).
+// docs/architecture.md says how a new module comes in.
 package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/web/accounts"
 	"github.com/schulhof/schulhof/internal/web/assignments"
 	"github.com/schulhof/schulhof/internal/web/boards"
 	"github.com/schulhof/schulhof/internal/web/chat"
@@ -72,93 +74,116 @@ type Server struct {
 	*kit.Deps
 	cfg     Config
 	db      *sqlstore.DB
-	hasher  *password.Hasher
-	limiter *Limiter
-	// deviceKey signs device cookies (device.go)
-	deviceKey []byte
-	basic     basicCache
-	metrics   *metrics
-	handler   http.Handler
-	router    *kit.Router
+	metrics *metrics
+	handler http.Handler
+	router  *kit.Router
 	// the OpenAPI document, assembled from the modules' parts
 	openAPIDoc []byte
-	// the modules
+	// modules are all of them, in the order they are made: their routes
+	// are added and their housekeeping runs in it (files last, whose
+	// sweep removes what the others' purges left), and they stop in the
+	// reverse. The fields below are those the assembly needs by name.
+	modules     []module
+	accounts    *accounts.Module
 	assignments *assignments.Module
-	boards      *boards.Module
 	chat        *chat.Module
 	exams       *examplan.Module
 	files       *files.Module
 	timetables  *timetables.Module
-	live        *live.Module
-	// the messenger's live side
 }
 
-// New builds the server and its route table.
+// module is what every module offers the assembly; a module may also
+// have Housekeeping(ctx) (every ten minutes), Stop() (at shutdown) and
+// Wait() (for the work it does after answering a request).
+type module interface {
+	Routes(rt *kit.Router)
+}
+
+// New builds the server: the modules, then the route table.
 func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher, log *slog.Logger) (*Server, error) {
 	b := cfg.Bus
 	if b == nil {
 		b = bus.NewLocal()
 	}
-	deps := kit.NewDeps(kit.Site{PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy, Version: cfg.Version}, db,
+	deps := kit.NewDeps(kit.Site{PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies, Version: cfg.Version}, db,
 		// the clock is the store's, read on every call, so that tests can move it
 		func() time.Time { return db.Now() }, blobs, b, log)
-	s := &Server{Deps: deps, cfg: cfg, db: db, hasher: hasher,
-		limiter: NewLimiter(deps.Now), basic: basicCache{m: map[[32]byte]basicEntry{}}}
-	key, err := loadDeviceKey(context.Background(), db.SettingOnce)
-	if err != nil {
-		return nil, err
-	}
-	s.deviceKey = key
+	s := &Server{Deps: deps, cfg: cfg, db: db}
 	s.metrics = newMetrics(db)
 	s.Metrics = s.metrics.reg
-	orphanAge := cfg.OrphanAge
-	if orphanAge <= 0 {
-		orphanAge = time.Hour
-	}
-	keepVersions := cfg.KeepVersions
-	if keepVersions <= 0 {
-		keepVersions = 10
-	}
-	s.files = files.New(s.Deps, db, files.Config{Quotas: cfg.Quotas, KeepVersions: keepVersions,
-		KeepDeleted: s.trashRetention(), OrphanAge: orphanAge})
-	if s.live, err = live.New(s.Deps, db); err != nil {
-		return nil, err
-	}
-	if s.chat, err = chat.New(s.Deps, db, s.files, chat.Config{Every: cfg.ChatEvery, PushHosts: cfg.PushHosts, PushAllowHTTP: cfg.PushAllowHTTP}); err != nil {
-		return nil, err
-	}
-	if s.boards, err = boards.New(s.Deps, db, s.files, s.trashRetention()); err != nil {
-		return nil, err
-	}
 	s.metrics.watchLive(s.Hub)
-	s.AddSettings(s.schoolSettings)
-	s.timetables = timetables.New(s.Deps, db)
-	s.exams = examplan.New(s.Deps, db, s.timetables)
-	s.timetables.UseExams(s.exams)
+	if err := s.makeModules(cfg, db, hasher); err != nil {
+		return nil, err
+	}
 	if err := kit.ParseTemplates(); err != nil {
 		return nil, err
 	}
-	s.assignments = assignments.New(s.Deps, db, s.files)
+	var err error
 	if s.handler, err = s.routes(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// WaitBackground waits for what runs after a request has been answered:
-// the Web Push notifications under way (each bounded in time) and the
-// boards' snapshots being written; as at shutdown, and in tests.
-func (s *Server) WaitBackground() {
-	s.chat.Wait()
-	s.boards.Wait()
+// makeModules makes every module, each with what it needs of the others
+// (small interfaces each declares), in the order of what they need.
+func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hasher) error {
+	keep := s.trashRetention()
+	s.files = files.New(s.Deps, db, files.Config{Quotas: cfg.Quotas, KeepVersions: orDefault(cfg.KeepVersions, 10),
+		KeepDeleted: keep, OrphanAge: orDefault(cfg.OrphanAge, time.Hour)})
+	live, err := live.New(s.Deps, db)
+	if err != nil {
+		return err
+	}
+	s.chat, err = chat.New(s.Deps, db, s.files, chat.Config{Every: cfg.ChatEvery, PushHosts: cfg.PushHosts, PushAllowHTTP: cfg.PushAllowHTTP})
+	if err != nil {
+		return err
+	}
+	boards, err := boards.New(s.Deps, db, s.files, keep)
+	if err != nil {
+		return err
+	}
+	// the exam plan is built on the timetable, which shows its exams
+	s.timetables = timetables.New(s.Deps, db)
+	s.exams = examplan.New(s.Deps, db, s.timetables)
+	s.timetables.UseExams(s.exams)
+	s.accounts, err = accounts.New(s.Deps, db, hasher, s.timetables, accounts.Config{Quotas: cfg.Quotas})
+	if err != nil {
+		return err
+	}
+	s.assignments = assignments.New(s.Deps, db, s.files)
+	s.modules = []module{live, s.accounts, s.assignments, s.timetables, s.exams, s.chat, boards, s.files}
+	return nil
 }
 
-// CloseSockets ends the live sockets (at shutdown: clients reconnect to
-// another node or after the restart) and leaves the bus.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// WaitBackground waits for what runs after a request has been answered
+// (Web Push notifications, boards' snapshots), as at shutdown, and in
+// tests.
+func (s *Server) WaitBackground() {
+	for _, m := range s.modules {
+		if w, ok := m.(interface{ Wait() }); ok {
+			w.Wait()
+		}
+	}
+}
+
+// CloseSockets stops the modules, the live sockets last (at shutdown:
+// clients reconnect to another node or after the restart), and leaves
+// the bus.
 func (s *Server) CloseSockets() {
-	s.chat.Stop()
-	s.boards.Stop()
-	s.live.Stop()
+	for i := len(s.modules) - 1; i >= 0; i-- {
+		if st, ok := s.modules[i].(interface{ Stop() }); ok {
+			st.Stop()
+		}
+	}
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -177,22 +202,14 @@ func (s *Server) Run(ctx context.Context) {
 	}
 }
 
-// Housekeeping removes expired sessions, trash older than the retention,
-// chat messages older than their school keeps them, temporary files of
-// uploads that never finished, and blobs that no
-// file or attachment names (uploads that crashed or were refused
-// after their bytes were stored).
+// Housekeeping runs every module's: expired sessions, trash, boards
+// and chat messages past their time, abandoned uploads, orphan blobs.
 func (s *Server) Housekeeping(ctx context.Context) {
-	now := s.Now()
-	if n, err := s.db.DeleteExpiredSessions(ctx, now); err != nil {
-		s.Log.Error("delete expired sessions", "err", err)
-	} else if n > 0 {
-		s.Log.Info("deleted expired sessions", "count", n)
+	for _, m := range s.modules {
+		if h, ok := m.(interface{ Housekeeping(context.Context) }); ok {
+			h.Housekeeping(ctx)
+		}
 	}
-	s.limiter.Sweep()
-	s.boards.Housekeeping(ctx)
-	s.chat.Housekeeping(ctx)
-	s.files.Housekeeping(ctx)
 }
 
 // trashRetention is how long what is deleted can be restored.
@@ -201,17 +218,4 @@ func (s *Server) trashRetention() time.Duration {
 		return s.cfg.TrashRetention
 	}
 	return 30 * 24 * time.Hour
-}
-
-// newToken returns a session token and the hash that is stored.
-func newToken() (string, []byte) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	return tok, hashToken(tok)
-}
-
-func hashToken(tok string) []byte {
-	h := sha256.Sum256([]byte(tok))
-	return h[:]
 }

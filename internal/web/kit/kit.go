@@ -39,7 +39,10 @@ type Site struct {
 	PublicURL string
 	// TrustProxy believes X-Forwarded-For and X-Forwarded-Proto.
 	TrustProxy bool
-	Version    string
+	// SecureCookies marks every cookie Secure; otherwise a cookie is
+	// when the request came over HTTPS.
+	SecureCookies bool
+	Version       string
 }
 
 // Deps is what the assembly hands every module. Modules embed it.

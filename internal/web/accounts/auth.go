@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"context"
@@ -23,7 +23,7 @@ type loginInput struct {
 
 // login checks the credentials, starts a session and sets its cookie (and
 // the device cookie once the login is complete).
-func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Request, in loginInput, allowPending bool) (string, *schulhof.User, *schulhof.Session, error) {
+func (s *Module) login(ctx context.Context, w http.ResponseWriter, r *http.Request, in loginInput, allowPending bool) (string, *schulhof.User, *schulhof.Session, error) {
 	user, account, err := s.verifyPassword(ctx, r, in)
 	if err != nil {
 		return "", nil, nil, err
@@ -34,7 +34,7 @@ func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if user.TOTPEnabled {
 		if in.TOTP != "" {
 			if err := s.checkTOTP(ctx, user, in.TOTP); err != nil {
-				s.metrics.logins.WithLabelValues("failed").Inc()
+				s.logins.WithLabelValues("failed").Inc()
 				s.limiter.Fail(account, src)
 				return "", nil, nil, err
 			}
@@ -49,15 +49,15 @@ func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		// code is guessed no easier than the password
 		s.limiter.Succeed(account, src)
 	}
-	s.metrics.logins.WithLabelValues("ok").Inc()
-	tok, th := newToken()
+	s.logins.WithLabelValues("ok").Inc()
+	tok, th := kit.NewToken()
 	now := s.Now()
 	sess := &schulhof.Session{TokenHash: th, UserID: user.ID, SchoolID: user.SchoolID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(schulhof.SessionIdleTimeout), TOTPPending: pending, IP: ip, UserAgent: truncate(r.UserAgent(), 200)}
 	if err := s.db.CreateSession(ctx, sess); err != nil {
 		return "", nil, nil, err
 	}
-	s.setSessionCookie(w, r, tok)
+	s.SetSessionCookie(w, r, tok)
 	if !pending {
 		s.setDeviceCookie(w, r, account)
 	}
@@ -86,7 +86,7 @@ func accountOf(a *kit.Auth) string {
 // confirmPassword checks the password of the logged-in user again (before
 // an app password is made or the password changed), under the same limits
 // as a login: a stolen session must not become a way to guess it.
-func (s *Server) confirmPassword(r *http.Request, pw string, field string) error {
+func (s *Module) confirmPassword(r *http.Request, pw string, field string) error {
 	ctx := r.Context()
 	a := kit.AuthOf(r)
 	account := accountOf(a)
@@ -119,7 +119,7 @@ func (s *Server) confirmPassword(r *http.Request, pw string, field string) error
 // verifyPassword checks login and password. The order matters: a locked
 // account or address is refused before any hashing, and an unknown user
 // costs the same hash as a known one. It returns the limiter's account key.
-func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginInput) (*schulhof.User, string, error) {
+func (s *Module) verifyPassword(ctx context.Context, r *http.Request, in loginInput) (*schulhof.User, string, error) {
 	login, slug := schulhof.ParseLoginField(in.Login)
 	if slug == "" {
 		slug = strings.ToLower(strings.TrimSpace(in.School))
@@ -129,14 +129,14 @@ func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginIn
 	}
 	if len(in.Login) > maxLoginField || len(in.School) > maxLoginField || len(in.Password) > maxPasswordField {
 		// no account has such a login; nothing of it is kept
-		s.metrics.logins.WithLabelValues("failed").Inc()
+		s.logins.WithLabelValues("failed").Inc()
 		return nil, "", schulhof.Errorf(schulhof.EUnauthorized, "auth.failed")
 	}
 	account := accountKey(slug, login)
 	src := s.loginSource(r, account)
 	wait, slow := s.limiter.Check(account, src)
 	if wait > 0 {
-		s.metrics.logins.WithLabelValues("locked").Inc()
+		s.logins.WithLabelValues("locked").Inc()
 		return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{kit.Minutes(wait)}, RetryAfter: kit.Seconds(wait)}
 	}
 	if slow > 0 {
@@ -172,11 +172,11 @@ func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginIn
 	}
 	ok, err := s.hasher.Verify(ctx, in.Password, hash)
 	if err != nil {
-		s.metrics.logins.WithLabelValues("busy").Inc()
+		s.logins.WithLabelValues("busy").Inc()
 		return nil, "", err
 	}
 	if !ok || user == nil {
-		s.metrics.logins.WithLabelValues("failed").Inc()
+		s.logins.WithLabelValues("failed").Inc()
 		if lock := s.limiter.Fail(account, src); lock > 0 {
 			return nil, "", &schulhof.Error{Code: schulhof.ERateLimited, Key: "auth.locked", Args: []any{kit.Minutes(lock)}, RetryAfter: kit.Seconds(lock)}
 		}
@@ -185,7 +185,7 @@ func (s *Server) verifyPassword(ctx context.Context, r *http.Request, in loginIn
 	return user, account, nil
 }
 
-func (s *Server) checkTOTP(ctx context.Context, user *schulhof.User, code string) error {
+func (s *Module) checkTOTP(ctx context.Context, user *schulhof.User, code string) error {
 	secret, _, err := s.db.TOTPSecret(ctx, user.ID)
 	if err != nil {
 		return err
@@ -210,20 +210,9 @@ func truncate(s string, n int) string {
 	return s
 }
 
-func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, tok string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies || s.IsHTTPS(r), SameSite: http.SameSiteLaxMode,
-		MaxAge: int(schulhof.SessionMaxAge / time.Second)})
-}
-
-func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies || s.IsHTTPS(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
-}
-
 // apiLogin: POST /api/v1/auth/login. A user with two-factor sends "totp"
 // too; without it the answer is 401 with code totp_required.
-func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiLogin(w http.ResponseWriter, r *http.Request) {
 	var in loginInput
 	if err := kit.ReadJSON(r, &in); err != nil {
 		s.Fail(w, r, err)
@@ -234,7 +223,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	out, err := s.meOf(r.Context(), user, nil)
+	out, err := s.Me(r.Context(), user, nil)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -243,7 +232,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiLogout: POST /api/v1/auth/logout ends the session of the request.
-func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiLogout(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	if a.TokenHash != nil {
 		if err := s.db.DeleteSession(r.Context(), a.TokenHash); err != nil {
@@ -251,12 +240,12 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.clearSessionCookie(w, r)
+	s.ClearSessionCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // showLoginPage: GET /login.
-func (s *Server) showLoginPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showLoginPage(w http.ResponseWriter, r *http.Request) {
 	if a := kit.AuthOf(r); a.User != nil && kit.Gate(a) == "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
@@ -283,7 +272,7 @@ func safeNext(n string) string {
 }
 
 // submitLogin: POST /login.
-func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitLogin(w http.ResponseWriter, r *http.Request) {
 	in := loginInput{School: r.PostFormValue("school"), Login: r.PostFormValue("login"), Password: r.PostFormValue("password")}
 	_, user, sess, err := s.login(r.Context(), w, r, in, true)
 	if err != nil {
@@ -307,19 +296,19 @@ func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // submitLogout: POST /logout.
-func (s *Server) submitLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitLogout(w http.ResponseWriter, r *http.Request) {
 	if a := kit.AuthOf(r); a.TokenHash != nil {
 		if err := s.db.DeleteSession(r.Context(), a.TokenHash); err != nil {
 			s.Fail(w, r, err)
 			return
 		}
 	}
-	s.clearSessionCookie(w, r)
+	s.ClearSessionCookie(w, r)
 	http.Redirect(w, r, "/login?flash=logged_out", http.StatusSeeOther)
 }
 
 // showTOTPPage: GET /login/totp, the second step of a login with two-factor.
-func (s *Server) showTOTPPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showTOTPPage(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	if a.User == nil || !a.Session.TOTPPending {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -329,7 +318,7 @@ func (s *Server) showTOTPPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // submitTOTP: POST /login/totp.
-func (s *Server) submitTOTP(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitTOTP(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	if a.User == nil || !a.Session.TOTPPending {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -362,7 +351,7 @@ func (s *Server) submitTOTP(w http.ResponseWriter, r *http.Request) {
 
 // showPasswordPage: GET /password, where a user with a one-time password
 // chooses their own.
-func (s *Server) showPasswordPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showPasswordPage(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	if a.User == nil {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -372,7 +361,7 @@ func (s *Server) showPasswordPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // submitPassword: POST /password (forced) and POST /profile/password.
-func (s *Server) submitPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitPassword(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	if a.User == nil || a.Session.TOTPPending {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -395,7 +384,7 @@ func (s *Server) submitPassword(w http.ResponseWriter, r *http.Request) {
 
 // changePassword checks the current password, the new one's strength, and
 // ends the user's other sessions.
-func (s *Server) changePassword(r *http.Request, a *kit.Auth, current, newPw, confirm string) error {
+func (s *Module) changePassword(r *http.Request, a *kit.Auth, current, newPw, confirm string) error {
 	ctx := r.Context()
 	if err := s.confirmPassword(r, current, "current"); err != nil {
 		return err
@@ -422,7 +411,7 @@ func (s *Server) changePassword(r *http.Request, a *kit.Auth, current, newPw, co
 }
 
 // apiChangePassword: POST /api/v1/me/password {"current", "new"}.
-func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChangePassword(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Current string `json:"current"`
 		New     string `json:"new"`

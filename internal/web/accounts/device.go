@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"context"
@@ -35,22 +35,22 @@ func loadDeviceKey(ctx context.Context, once func(ctx context.Context, key, valu
 	return hex.DecodeString(v)
 }
 
-func (s *Server) deviceMAC(account string, issued int64) string {
+func (s *Module) deviceMAC(account string, issued int64) string {
 	m := hmac.New(sha256.New, s.deviceKey)
 	m.Write([]byte(strings.ToLower(account) + "\x00" + strconv.FormatInt(issued, 10)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // setDeviceCookie marks the browser as one the account logged in from.
-func (s *Server) setDeviceCookie(w http.ResponseWriter, r *http.Request, account string) {
+func (s *Module) setDeviceCookie(w http.ResponseWriter, r *http.Request, account string) {
 	issued := s.Now().Unix()
 	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: strconv.FormatInt(issued, 10) + "." + s.deviceMAC(account, issued),
-		Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies || s.IsHTTPS(r), SameSite: http.SameSiteLaxMode,
+		Path: "/", HttpOnly: true, Secure: s.SecureCookie(r), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(deviceLifetime / time.Second)})
 }
 
 // loginSource is where a login attempt for account comes from.
-func (s *Server) loginSource(r *http.Request, account string) Source {
+func (s *Module) loginSource(r *http.Request, account string) Source {
 	src := Source{Addr: s.ClientIP(r)}
 	c, err := r.Cookie(deviceCookie)
 	if err != nil || len(c.Value) > 200 {

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"net/http"
@@ -8,7 +8,7 @@ import (
 )
 
 // apiGetOperator: GET /api/v1/operator.
-func (s *Server) apiGetOperator(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetOperator(w http.ResponseWriter, r *http.Request) {
 	op, err := s.db.FindOperator(r.Context())
 	if err != nil {
 		s.Fail(w, r, err)
@@ -18,7 +18,7 @@ func (s *Server) apiGetOperator(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiUpdateOperator: PATCH /api/v1/operator {"name", "contact"} (operator only).
-func (s *Server) apiUpdateOperator(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateOperator(w http.ResponseWriter, r *http.Request) {
 	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
@@ -51,7 +51,7 @@ func (s *Server) apiUpdateOperator(w http.ResponseWriter, r *http.Request) {
 }
 
 // saveOperator: POST /admin/operator.
-func (s *Server) saveOperator(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveOperator(w http.ResponseWriter, r *http.Request) {
 	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
@@ -66,6 +66,6 @@ func (s *Server) saveOperator(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/schools?flash=saved", http.StatusSeeOther)
 }
 
-func (s *Server) forgetOperator() {
+func (s *Module) forgetOperator() {
 	s.ForgetOperator()
 }

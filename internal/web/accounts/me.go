@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"context"
@@ -11,38 +11,27 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/timetable"
 	"github.com/schulhof/schulhof/internal/totp"
-	"github.com/schulhof/schulhof/internal/web/examplan"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
-// me is the logged-in user as GET /api/v1/me shows them: the user's
+// Me is the logged-in user as GET /api/v1/me shows them: the user's
 // fields, and school, groups and children beside them.
-type me struct {
+type Me struct {
 	User     *schulhof.User    `json:"-"`
 	School   *schulhof.School  `json:"school"`
 	Groups   []*schulhof.Group `json:"groups"`
-	Children []*childView      `json:"children,omitempty"`
-	// Assignments for the start page only.
-	Assignments any `json:"-"`
-	// Changes are today's and the next school day's changed lessons, for
-	// the start page only.
-	Changes []timetable.Lesson `json:"-"`
-	// Exams are the next exams, for the start page only.
-	Exams []examplan.ExamView `json:"-"`
-	// Unread are the rooms with unread messages, for the start page only.
-	Unread []*schulhof.Room `json:"-"`
+	Children []*Child          `json:"children,omitempty"`
 }
 
 // MarshalJSON writes the user's fields at the top level, as the API
 // promises, without making templates look fields up through an embedded
 // pointer (slow reflection on every page).
-func (m *me) MarshalJSON() ([]byte, error) {
+func (m *Me) MarshalJSON() ([]byte, error) {
 	type extra struct {
 		School   *schulhof.School  `json:"school"`
 		Groups   []*schulhof.Group `json:"groups"`
-		Children []*childView      `json:"children,omitempty"`
+		Children []*Child          `json:"children,omitempty"`
 	}
 	return json.Marshal(struct {
 		*schulhof.User
@@ -50,15 +39,16 @@ func (m *me) MarshalJSON() ([]byte, error) {
 	}{m.User, extra{m.School, m.Groups, m.Children}})
 }
 
-type childView struct {
+// Child is a parent's child, with the child's groups.
+type Child struct {
 	*schulhof.User
 	Groups []*schulhof.Group `json:"groups"`
 }
 
-// meOf gathers what the start page and GET /api/v1/me show; school is the
+// Me gathers what the start page and GET /api/v1/me show; school is the
 // user's school when the caller has it already (nil to look it up).
-func (s *Server) meOf(ctx context.Context, u *schulhof.User, school *schulhof.School) (*me, error) {
-	out := &me{User: u, Groups: []*schulhof.Group{}, School: school}
+func (s *Module) Me(ctx context.Context, u *schulhof.User, school *schulhof.School) (*Me, error) {
+	out := &Me{User: u, Groups: []*schulhof.Group{}, School: school}
 	if u.SchoolID == 0 {
 		return out, nil
 	}
@@ -95,15 +85,15 @@ func (s *Server) meOf(ctx context.Context, u *schulhof.User, school *schulhof.Sc
 			if err != nil {
 				return nil, err
 			}
-			out.Children = append(out.Children, &childView{User: k, Groups: kg})
+			out.Children = append(out.Children, &Child{User: k, Groups: kg})
 		}
 	}
 	return out, nil
 }
 
 // apiMe: GET /api/v1/me.
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
-	out, err := s.meOf(r.Context(), kit.AuthOf(r).User, kit.AuthOf(r).School)
+func (s *Module) apiMe(w http.ResponseWriter, r *http.Request) {
+	out, err := s.Me(r.Context(), kit.AuthOf(r).User, kit.AuthOf(r).School)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -111,43 +101,8 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusOK, out)
 }
 
-// showStartPage: GET /, the first thing everyone sees: who they are, their
-// school, class and groups; admins get their shortcuts.
-func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
-	a := kit.AuthOf(r)
-	m, err := s.meOf(r.Context(), a.User, a.School)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	if a.School != nil && a.User.SchoolID == a.School.ID {
-		if m.Assignments, err = s.assignments.StartData(r, a.School); err != nil {
-			s.Fail(w, r, err)
-			return
-		}
-		if m.Changes, err = s.timetables.ChangesSoon(r, a.School); err != nil {
-			s.Fail(w, r, err)
-			return
-		}
-		if m.Exams, err = s.exams.Upcoming(r.Context(), a.User, a.School, 28); err != nil {
-			s.Fail(w, r, err)
-			return
-		}
-		// rooms not made yet have no messages: no need to make them here
-		rooms, err := s.chat.UnreadRooms(r.Context(), a.User, kit.Info(r).Lang)
-		if err != nil {
-			s.Fail(w, r, err)
-			return
-		}
-		m.Unread = rooms
-	}
-	v := s.NewView(r, "start.title")
-	v.Data = m
-	s.Render(w, r, http.StatusOK, "start", v)
-}
-
 // showProfilePage: GET /profile.
-func (s *Server) showProfilePage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showProfilePage(w http.ResponseWriter, r *http.Request) {
 	v := s.NewView(r, "profile.title")
 	s.fillProfile(r, v)
 	s.Render(w, r, http.StatusOK, "profile", v)
@@ -168,14 +123,14 @@ type profileData struct {
 	CalendarURL    string // the private iCalendar feed
 }
 
-func (s *Server) fillProfile(r *http.Request, v *kit.View) *profileData {
+func (s *Module) fillProfile(r *http.Request, v *kit.View) *profileData {
 	a := kit.AuthOf(r)
 	d := &profileData{Me: a.User, CanTOTP: a.User.Role.IsStaff(), MustSetTOTP: kit.Gate(a) == schulhof.ETwoFactorSetup}
 	if a.School != nil && a.User.SchoolID == a.School.ID {
 		d.DAVLogin = a.User.Login + "@" + a.School.Slug
 		d.DAVBase = s.BaseURL(r) + "/dav/home/"
 		if tok, err := s.db.CalendarToken(r.Context(), a.User.ID, false); err == nil {
-			d.CalendarURL = s.timetables.FeedURL(r, tok)
+			d.CalendarURL = s.timetable.FeedURL(r, tok)
 		} else {
 			kit.Info(r).Log().Error("calendar token", "err", err)
 		}
@@ -191,7 +146,7 @@ func (s *Server) fillProfile(r *http.Request, v *kit.View) *profileData {
 
 // submitLanguage: POST /profile/language. An empty choice means "as the
 // browser says", so the cookie goes too.
-func (s *Server) submitLanguage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitLanguage(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	lang := r.PostFormValue("language")
 	if _, err := s.db.UpdateUser(r.Context(), a.User.SchoolID, a.User.ID, schulhof.UserUpdate{Language: &lang}); err != nil {
@@ -202,9 +157,9 @@ func (s *Server) submitLanguage(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/profile?flash=saved", http.StatusSeeOther)
 }
 
-func (s *Server) setLanguageCookie(w http.ResponseWriter, r *http.Request, lang string) {
+func (s *Module) setLanguageCookie(w http.ResponseWriter, r *http.Request, lang string) {
 	c := &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode,
-		Secure: s.IsHTTPS(r) || s.cfg.SecureCookies}
+		Secure: s.SecureCookie(r)}
 	if lang == "" {
 		c.MaxAge = -1
 	}
@@ -212,7 +167,7 @@ func (s *Server) setLanguageCookie(w http.ResponseWriter, r *http.Request, lang 
 }
 
 // submitAnonymousLanguage: POST /language, the switch on the login page.
-func (s *Server) submitAnonymousLanguage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitAnonymousLanguage(w http.ResponseWriter, r *http.Request) {
 	lang := r.PostFormValue("language")
 	if lang != "de" && lang != "en" {
 		lang = "de"
@@ -223,7 +178,7 @@ func (s *Server) submitAnonymousLanguage(w http.ResponseWriter, r *http.Request)
 
 // submitTOTPSetup: POST /profile/totp/setup makes a new secret and shows
 // it as a QR code; it is only switched on once a code from it is entered.
-func (s *Server) submitTOTPSetup(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitTOTPSetup(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	if !a.User.Role.IsStaff() {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
@@ -241,7 +196,7 @@ func (s *Server) submitTOTPSetup(w http.ResponseWriter, r *http.Request) {
 	s.showTOTPSetup(w, r, secret, nil)
 }
 
-func (s *Server) showTOTPSetup(w http.ResponseWriter, r *http.Request, secret string, err error) {
+func (s *Module) showTOTPSetup(w http.ResponseWriter, r *http.Request, secret string, err error) {
 	a := kit.AuthOf(r)
 	v := s.NewView(r, "profile.title")
 	d := s.fillProfile(r, v)
@@ -264,7 +219,7 @@ func (s *Server) showTOTPSetup(w http.ResponseWriter, r *http.Request, secret st
 }
 
 // submitTOTPEnable: POST /profile/totp/enable with the first code.
-func (s *Server) submitTOTPEnable(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitTOTPEnable(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	secret, _, err := s.db.TOTPSecret(r.Context(), a.User.ID)
 	if err != nil || secret == "" || !a.User.Role.IsStaff() {
@@ -290,7 +245,7 @@ func (s *Server) submitTOTPEnable(w http.ResponseWriter, r *http.Request) {
 
 // submitTOTPDisable: POST /profile/totp/disable, with the password. Not
 // allowed where the school requires two-factor for staff.
-func (s *Server) submitTOTPDisable(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitTOTPDisable(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	if a.School != nil && a.School.Require2FA && a.User.Role.IsStaff() {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "totp.required_by_school"))

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"encoding/base64"
@@ -22,7 +22,7 @@ type importRequest struct {
 }
 
 // runImport parses, maps and plans or applies the import.
-func (s *Server) runImport(r *http.Request, sc *schulhof.School, req importRequest) (*csvimport.File, csvimport.Mapping, *schulhof.ImportReport, error) {
+func (s *Module) runImport(r *http.Request, sc *schulhof.School, req importRequest) (*csvimport.File, csvimport.Mapping, *schulhof.ImportReport, error) {
 	f, err := csvimport.Parse(req.data)
 	if err != nil {
 		return nil, nil, nil, err
@@ -56,7 +56,7 @@ func parseRole(v string) schulhof.Role {
 // as body. Query: dry_run (default true, so that a script that forgets it
 // changes nothing), role (the default role), keep_missing, and map.FIELD
 // for headers the import does not recognise (map.last_name=Familie).
-func (s *Server) apiImportUsers(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiImportUsers(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -130,7 +130,7 @@ type importView struct {
 }
 
 // showImportPage: GET /s/{school}/import.
-func (s *Server) showImportPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showImportPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -144,7 +144,7 @@ func (s *Server) showImportPage(w http.ResponseWriter, r *http.Request) {
 // submitImport: POST /s/{school}/import. With a file upload it starts a
 // dry run with the guessed mapping; with the carried data and a changed
 // mapping it runs the dry run again; with apply=1 it applies.
-func (s *Server) submitImport(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitImport(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"context"
@@ -23,7 +23,7 @@ type schoolInput struct {
 
 // apiListSchools: GET /api/v1/schools: all for the operator, one's own
 // for everyone else.
-func (s *Server) apiListSchools(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListSchools(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
 	if schulhof.CanManageSchools(a.User) {
 		all, err := s.db.FindSchools(r.Context())
@@ -38,7 +38,7 @@ func (s *Server) apiListSchools(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiCreateSchool: POST /api/v1/schools (operator only).
-func (s *Server) apiCreateSchool(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateSchool(w http.ResponseWriter, r *http.Request) {
 	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
@@ -56,12 +56,12 @@ func (s *Server) apiCreateSchool(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	s.timetables.StartWithStateHolidays(r.Context(), sc)
+	s.timetable.StartWithStateHolidays(r.Context(), sc)
 	kit.WriteJSON(w, http.StatusCreated, sc)
 }
 
 // apiGetSchool: GET /api/v1/schools/{school}.
-func (s *Server) apiGetSchool(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetSchool(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -72,7 +72,7 @@ func (s *Server) apiGetSchool(w http.ResponseWriter, r *http.Request) {
 
 // apiUpdateSchool: PATCH /api/v1/schools/{school} (the school's admins
 // and the operator).
-func (s *Server) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -105,7 +105,7 @@ func (s *Server) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
 }
 
 // showSchoolsPage: GET /admin/schools (operator).
-func (s *Server) showSchoolsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showSchoolsPage(w http.ResponseWriter, r *http.Request) {
 	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
@@ -114,7 +114,7 @@ func (s *Server) showSchoolsPage(w http.ResponseWriter, r *http.Request) {
 	s.renderSchools(w, r, v, http.StatusOK)
 }
 
-func (s *Server) renderSchools(w http.ResponseWriter, r *http.Request, v *kit.View, status int) {
+func (s *Module) renderSchools(w http.ResponseWriter, r *http.Request, v *kit.View, status int) {
 	all, err := s.db.FindSchools(r.Context())
 	if err != nil {
 		s.Fail(w, r, err)
@@ -130,7 +130,7 @@ func (s *Server) renderSchools(w http.ResponseWriter, r *http.Request, v *kit.Vi
 }
 
 // createSchool: POST /admin/schools.
-func (s *Server) createSchool(w http.ResponseWriter, r *http.Request) {
+func (s *Module) createSchool(w http.ResponseWriter, r *http.Request) {
 	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
 		return
@@ -144,12 +144,12 @@ func (s *Server) createSchool(w http.ResponseWriter, r *http.Request) {
 		s.renderSchools(w, r, v, s.FormError(r, v, err))
 		return
 	}
-	s.timetables.StartWithStateHolidays(r.Context(), sc)
+	s.timetable.StartWithStateHolidays(r.Context(), sc)
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users?flash=school_created", http.StatusSeeOther)
 }
 
 // showSchoolSettingsPage: GET /s/{school}/settings.
-func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -157,7 +157,7 @@ func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) 
 	}
 	v := s.SchoolView(r, sc, "settings.title")
 	data := s.SettingsData(r.Context(), sc)
-	if err := s.timetables.SettingsPage(r, sc, data); err != nil {
+	if err := s.timetable.SettingsPage(r, sc, data); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -166,7 +166,7 @@ func (s *Server) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) 
 }
 
 // saveSchoolSettings: POST /s/{school}/settings.
-func (s *Server) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveSchoolSettings(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -201,7 +201,7 @@ type quotaField struct {
 
 // schoolSettings is the settings page's section of the school itself:
 // name, state, type, two-factor and quotas.
-func (s *Server) schoolSettings(_ context.Context, sc *schulhof.School, data map[string]any) {
+func (s *Module) schoolSettings(_ context.Context, sc *schulhof.School, data map[string]any) {
 	var qs []quotaField
 	for _, k := range schulhof.QuotaKeys {
 		f := quotaField{Key: k}

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"context"
@@ -33,7 +33,7 @@ const basicCacheTTL = 5 * time.Minute
 // whose school requires two-factor, and users who must still choose their
 // password are refused: they log in on the web first (and create an app
 // password there, once two-factor is on).
-func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.User, error) {
+func (s *Module) BasicAuth(r *http.Request, login, password string) (*schulhof.User, error) {
 	ctx := r.Context()
 	key := sha256.Sum256([]byte(login + "\x00" + password))
 	now := time.Now()
@@ -66,7 +66,7 @@ func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.U
 		return nil, schulhof.Errorf(schulhof.EUnauthorized, "dav.web_login_first")
 	}
 	s.limiter.Succeed(account, s.loginSource(r, account))
-	s.metrics.logins.WithLabelValues("ok").Inc()
+	s.logins.WithLabelValues("ok").Inc()
 	h, err := s.db.PasswordHash(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func (s *Server) BasicAuth(r *http.Request, login, password string) (*schulhof.U
 // twoFactorMissing reports whether the user's school requires two-factor
 // for staff and the user, staff, has not set it up: neither the password
 // nor an app password opens WebDAV then.
-func (s *Server) twoFactorMissing(ctx context.Context, u *schulhof.User) bool {
+func (s *Module) twoFactorMissing(ctx context.Context, u *schulhof.User) bool {
 	if u.TOTPEnabled || !u.Role.IsStaff() || u.SchoolID == 0 {
 		return false
 	}

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"net/http"
@@ -11,7 +11,7 @@ import (
 
 // groupFromPath resolves {group} within the school and checks that the
 // actor may see it.
-func (s *Server) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.Group, error) {
+func (s *Module) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.Group, error) {
 	id, err := strconv.ParseInt(r.PathValue("group"), 10, 64)
 	if err != nil {
 		return nil, schulhof.Errorf(schulhof.ENotFound, "group.not_found")
@@ -35,7 +35,7 @@ func (s *Server) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.
 
 // managedGroup resolves {school} and {group} for an admin's action; when
 // that fails it has answered the request and returns false.
-func (s *Server) managedGroup(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.Group, bool) {
+func (s *Module) managedGroup(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.Group, bool) {
 	sc, err := s.ManagedSchool(r)
 	if err == nil {
 		var g *schulhof.Group
@@ -49,7 +49,7 @@ func (s *Server) managedGroup(w http.ResponseWriter, r *http.Request) (*schulhof
 
 // apiListGroups: GET /api/v1/schools/{school}/groups: all of them for
 // staff, one's own (and one's children's) for students and parents.
-func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListGroups(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -71,7 +71,7 @@ func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
 }
 
 // ownGroups are the groups of a student, or of a parent's children.
-func (s *Server) ownGroups(r *http.Request, f schulhof.GroupFilter) ([]*schulhof.Group, error) {
+func (s *Module) ownGroups(r *http.Request, f schulhof.GroupFilter) ([]*schulhof.Group, error) {
 	a := kit.AuthOf(r).User
 	ids := []schulhof.UserID{a.ID}
 	if a.Role == schulhof.RoleParent {
@@ -102,7 +102,7 @@ func (s *Server) ownGroups(r *http.Request, f schulhof.GroupFilter) ([]*schulhof
 }
 
 // apiCreateGroup: POST /api/v1/schools/{school}/groups {"name", "kind"}.
-func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -125,7 +125,7 @@ func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiGetGroup: GET /api/v1/schools/{school}/groups/{group}.
-func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetGroup(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -140,7 +140,7 @@ func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiUpdateGroup: PATCH /api/v1/schools/{school}/groups/{group} {"name"}.
-func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
 	sc, g, ok := s.managedGroup(w, r)
 	if !ok {
 		return
@@ -171,7 +171,7 @@ func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiDeleteGroup: DELETE /api/v1/schools/{school}/groups/{group}.
-func (s *Server) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -190,7 +190,7 @@ func (s *Server) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
 
 // apiListMembers: GET /api/v1/schools/{school}/groups/{group}/members.
 // Students see their classmates' names, never their private data.
-func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListMembers(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -226,7 +226,7 @@ func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiSetMember: PUT /api/v1/schools/{school}/groups/{group}/members/{user} {"role"}.
-func (s *Server) apiSetMember(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetMember(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -252,7 +252,7 @@ func (s *Server) apiSetMember(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiRemoveMember: DELETE /api/v1/schools/{school}/groups/{group}/members/{user}.
-func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -268,7 +268,7 @@ func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
 }
 
 // showGroupsPage: GET /s/{school}/groups.
-func (s *Server) showGroupsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showGroupsPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -277,7 +277,7 @@ func (s *Server) showGroupsPage(w http.ResponseWriter, r *http.Request) {
 	s.renderGroups(w, r, sc, s.SchoolView(r, sc, "groups.title"), http.StatusOK)
 }
 
-func (s *Server) renderGroups(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *kit.View, status int) {
+func (s *Module) renderGroups(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *kit.View, status int) {
 	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, MemberCounts: true})
 	if err != nil {
 		s.Fail(w, r, err)
@@ -288,7 +288,7 @@ func (s *Server) renderGroups(w http.ResponseWriter, r *http.Request, sc *schulh
 }
 
 // createGroupFromForm: POST /s/{school}/groups.
-func (s *Server) createGroupFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) createGroupFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -306,7 +306,7 @@ func (s *Server) createGroupFromForm(w http.ResponseWriter, r *http.Request) {
 
 // showGroupPage: GET /s/{school}/groups/{group}: members and the forms to
 // change them.
-func (s *Server) showGroupPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showGroupPage(w http.ResponseWriter, r *http.Request) {
 	sc, g, ok := s.managedGroup(w, r)
 	if !ok {
 		return
@@ -314,7 +314,7 @@ func (s *Server) showGroupPage(w http.ResponseWriter, r *http.Request) {
 	s.renderGroup(w, r, sc, g, s.SchoolView(r, sc, "group.title"), http.StatusOK)
 }
 
-func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, sc *schulhof.School, g *schulhof.Group, v *kit.View, status int) {
+func (s *Module) renderGroup(w http.ResponseWriter, r *http.Request, sc *schulhof.School, g *schulhof.Group, v *kit.View, status int) {
 	ms, err := s.db.FindMembers(r.Context(), sc.ID, g.ID)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -328,7 +328,7 @@ func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, sc *schulho
 // groupFormAction handles the forms of the group page:
 // POST /s/{school}/groups/{group}/{action} with action members, remove,
 // rename or delete.
-func (s *Server) groupFormAction(w http.ResponseWriter, r *http.Request) {
+func (s *Module) groupFormAction(w http.ResponseWriter, r *http.Request) {
 	sc, g, ok := s.managedGroup(w, r)
 	if !ok {
 		return

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ type letterSelection struct {
 const maxLetters = 3000
 
 // selectLetterUsers returns the active users the selection names.
-func (s *Server) selectLetterUsers(ctx context.Context, sc *schulhof.School, sel letterSelection) ([]*schulhof.User, error) {
+func (s *Module) selectLetterUsers(ctx context.Context, sc *schulhof.School, sel letterSelection) ([]*schulhof.User, error) {
 	var out []*schulhof.User
 	if len(sel.UserIDs) > 0 {
 		if len(sel.UserIDs) > maxLetters {
@@ -76,7 +76,7 @@ func (s *Server) selectLetterUsers(ctx context.Context, sc *schulhof.School, sel
 // makeLetters sets new one-time passwords for the users and renders their
 // letters. Hashing runs on all cores through the hasher's bound, before
 // the one transaction that stores the hashes.
-func (s *Server) makeLetters(ctx context.Context, sc *schulhof.School, base string, us []*schulhof.User) ([]byte, error) {
+func (s *Module) makeLetters(ctx context.Context, sc *schulhof.School, base string, us []*schulhof.User) ([]byte, error) {
 	if len(us) == 0 {
 		return nil, schulhof.Errorf(schulhof.EInvalid, "letters.none")
 	}
@@ -136,7 +136,7 @@ func sendPDF(w http.ResponseWriter, name string, pdf []byte) {
 }
 
 // apiLetters: POST /api/v1/schools/{school}/letters -> application/pdf.
-func (s *Server) apiLetters(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiLetters(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -161,7 +161,7 @@ func (s *Server) apiLetters(w http.ResponseWriter, r *http.Request) {
 }
 
 // showLettersPage: GET /s/{school}/letters.
-func (s *Server) showLettersPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showLettersPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -178,7 +178,7 @@ func (s *Server) showLettersPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // submitLetters: POST /s/{school}/letters -> the PDF.
-func (s *Server) submitLetters(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitLetters(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"context"
@@ -35,7 +35,7 @@ type createdUser struct {
 // createUser makes a user of the school. Without a login, one is made
 // from the name; without a password, a one-time password is made and
 // returned. Either way the user must choose their own at first login.
-func (s *Server) createUser(ctx context.Context, sc *schulhof.School, in userInput) (*createdUser, error) {
+func (s *Module) createUser(ctx context.Context, sc *schulhof.School, in userInput) (*createdUser, error) {
 	role, ok := schulhof.ParseRole(in.Role)
 	if !ok || role == schulhof.RoleOperator {
 		return nil, &schulhof.Error{Code: schulhof.EInvalid, Key: "error.invalid",
@@ -77,7 +77,7 @@ func (s *Server) createUser(ctx context.Context, sc *schulhof.School, in userInp
 
 // userFromPath resolves {id} within the school and checks that the actor
 // may see that user; it returns the user as the actor may see them.
-func (s *Server) userFromPath(r *http.Request, sc *schulhof.School) (*schulhof.User, error) {
+func (s *Module) userFromPath(r *http.Request, sc *schulhof.School) (*schulhof.User, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return nil, schulhof.Errorf(schulhof.ENotFound, "user.not_found")
@@ -103,7 +103,7 @@ func (s *Server) userFromPath(r *http.Request, sc *schulhof.School) (*schulhof.U
 }
 
 // userFilter reads the list filters of the query string.
-func (s *Server) userFilter(r *http.Request, school schulhof.SchoolID) (schulhof.UserFilter, error) {
+func (s *Module) userFilter(r *http.Request, school schulhof.SchoolID) (schulhof.UserFilter, error) {
 	q := r.URL.Query()
 	f := schulhof.UserFilter{SchoolID: school, Query: q.Get("q"), After: q.Get("cursor")}
 	if v := q.Get("role"); v != "" {
@@ -139,7 +139,7 @@ func (s *Server) userFilter(r *http.Request, school schulhof.SchoolID) (schulhof
 }
 
 // apiListUsers: GET /api/v1/schools/{school}/users (staff).
-func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListUsers(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -167,7 +167,7 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiCreateUser: POST /api/v1/schools/{school}/users (admins).
-func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -188,7 +188,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 
 // managedUser resolves {school} and {id} for an admin's page; when that
 // fails it has answered the request and returns false.
-func (s *Server) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.User, bool) {
+func (s *Module) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.User, bool) {
 	sc, err := s.ManagedSchool(r)
 	if err == nil {
 		var u *schulhof.User
@@ -201,7 +201,7 @@ func (s *Server) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.
 }
 
 // apiGetUser: GET /api/v1/schools/{school}/users/{id}.
-func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetUser(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -228,7 +228,7 @@ type userUpdateInput struct {
 	Class      *string `json:"class"`
 }
 
-func (s *Server) updateUser(ctx context.Context, sc *schulhof.School, id schulhof.UserID, in userUpdateInput) (*schulhof.User, error) {
+func (s *Module) updateUser(ctx context.Context, sc *schulhof.School, id schulhof.UserID, in userUpdateInput) (*schulhof.User, error) {
 	upd := schulhof.UserUpdate{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, BirthDate: in.BirthDate,
 		ExternalID: in.ExternalID, ShortCode: in.ShortCode, Active: in.Active}
 	if in.Role != nil {
@@ -248,7 +248,7 @@ func (s *Server) updateUser(ctx context.Context, sc *schulhof.School, id schulho
 }
 
 // apiUpdateUser: PATCH /api/v1/schools/{school}/users/{id} (admins).
-func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -273,7 +273,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // resetPassword gives the user a new one-time password.
-func (s *Server) resetPassword(ctx context.Context, sc *schulhof.School, id schulhof.UserID) (string, error) {
+func (s *Module) resetPassword(ctx context.Context, sc *schulhof.School, id schulhof.UserID) (string, error) {
 	plain := password.Generate(10)
 	hash, err := s.hasher.Hash(ctx, plain)
 	if err != nil {
@@ -283,7 +283,7 @@ func (s *Server) resetPassword(ctx context.Context, sc *schulhof.School, id schu
 }
 
 // apiResetPassword: POST /api/v1/schools/{school}/users/{id}/reset-password.
-func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiResetPassword(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -299,16 +299,16 @@ func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiLinkChild: PUT /api/v1/schools/{school}/users/{id}/children/{child}.
-func (s *Server) apiLinkChild(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiLinkChild(w http.ResponseWriter, r *http.Request) {
 	s.changeChild(w, r, true)
 }
 
 // apiUnlinkChild: DELETE /api/v1/schools/{school}/users/{id}/children/{child}.
-func (s *Server) apiUnlinkChild(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUnlinkChild(w http.ResponseWriter, r *http.Request) {
 	s.changeChild(w, r, false)
 }
 
-func (s *Server) changeChild(w http.ResponseWriter, r *http.Request, link bool) {
+func (s *Module) changeChild(w http.ResponseWriter, r *http.Request, link bool) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -330,7 +330,7 @@ func (s *Server) changeChild(w http.ResponseWriter, r *http.Request, link bool) 
 
 // showUsersPage: GET /s/{school}/users, the admin's user list with search,
 // filters and the form for a new user.
-func (s *Server) showUsersPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showUsersPage(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -339,7 +339,7 @@ func (s *Server) showUsersPage(w http.ResponseWriter, r *http.Request) {
 	s.renderUsers(w, r, sc, s.SchoolView(r, sc, "users.title"), http.StatusOK)
 }
 
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *kit.View, status int) {
+func (s *Module) renderUsers(w http.ResponseWriter, r *http.Request, sc *schulhof.School, v *kit.View, status int) {
 	f, err := s.userFilter(r, sc.ID)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -377,7 +377,7 @@ func formUser(r *http.Request) userInput {
 }
 
 // createUserFromForm: POST /s/{school}/users.
-func (s *Server) createUserFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) createUserFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -398,7 +398,7 @@ func (s *Server) createUserFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // showUserPage: GET /s/{school}/users/{id}.
-func (s *Server) showUserPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showUserPage(w http.ResponseWriter, r *http.Request) {
 	sc, u, ok := s.managedUser(w, r)
 	if !ok {
 		return
@@ -406,7 +406,7 @@ func (s *Server) showUserPage(w http.ResponseWriter, r *http.Request) {
 	s.renderUser(w, r, sc, u, s.SchoolView(r, sc, "user.title"), http.StatusOK)
 }
 
-func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof.School, u *schulhof.User, v *kit.View, status int) {
+func (s *Module) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof.School, u *schulhof.User, v *kit.View, status int) {
 	kids, err := s.db.FindChildren(r.Context(), sc.ID, u.ID)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -427,7 +427,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof
 }
 
 // saveUser: POST /s/{school}/users/{id}.
-func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveUser(w http.ResponseWriter, r *http.Request) {
 	sc, u, ok := s.managedUser(w, r)
 	if !ok {
 		return
@@ -449,7 +449,7 @@ func (s *Server) saveUser(w http.ResponseWriter, r *http.Request) {
 
 // resetPasswordFromForm: POST /s/{school}/users/{id}/reset-password shows
 // the new one-time password once.
-func (s *Server) resetPasswordFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) resetPasswordFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, u, ok := s.managedUser(w, r)
 	if !ok {
 		return
@@ -465,7 +465,7 @@ func (s *Server) resetPasswordFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // linkChildFromForm: POST /s/{school}/users/{id}/children with a login.
-func (s *Server) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, u, ok := s.managedUser(w, r)
 	if !ok {
 		return
@@ -483,7 +483,7 @@ func (s *Server) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // unlinkChildFromForm: POST /s/{school}/users/{id}/children/{child}/remove.
-func (s *Server) unlinkChildFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) unlinkChildFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -501,7 +501,7 @@ func (s *Server) unlinkChildFromForm(w http.ResponseWriter, r *http.Request) {
 // resetTwoFactor switches a user's two-factor login off, for the teacher
 // whose phone is lost, and ends their sessions. If the school requires
 // two-factor, they set it up anew at their next login.
-func (s *Server) resetTwoFactor(ctx context.Context, u *schulhof.User) error {
+func (s *Module) resetTwoFactor(ctx context.Context, u *schulhof.User) error {
 	if err := s.db.SetTOTP(ctx, u.ID, "", false); err != nil {
 		return err
 	}
@@ -509,7 +509,7 @@ func (s *Server) resetTwoFactor(ctx context.Context, u *schulhof.User) error {
 }
 
 // apiResetTwoFactor: POST /api/v1/schools/{school}/users/{id}/reset-two-factor.
-func (s *Server) apiResetTwoFactor(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiResetTwoFactor(w http.ResponseWriter, r *http.Request) {
 	_, u, ok := s.managedUser(w, r)
 	if !ok {
 		return
@@ -522,7 +522,7 @@ func (s *Server) apiResetTwoFactor(w http.ResponseWriter, r *http.Request) {
 }
 
 // resetTwoFactorFromForm: POST /s/{school}/users/{id}/reset-two-factor.
-func (s *Server) resetTwoFactorFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) resetTwoFactorFromForm(w http.ResponseWriter, r *http.Request) {
 	sc, u, ok := s.managedUser(w, r)
 	if !ok {
 		return

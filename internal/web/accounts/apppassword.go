@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 // appPasswordUser returns the user whose app password this is, if the
 // login names that user; nil if it is not an app password of theirs.
-func (s *Server) appPasswordUser(ctx context.Context, login, password string) (*schulhof.User, error) {
+func (s *Module) appPasswordUser(ctx context.Context, login, password string) (*schulhof.User, error) {
 	id, err := s.db.UseAppPassword(ctx, schulhof.HashAppPassword(password))
 	if schulhof.Match(err, schulhof.ENotFound) {
 		return nil, nil
@@ -47,7 +47,7 @@ type createdAppPassword struct {
 // (a session left open on a shared PC must not become a lasting key), and
 // not while the school's required two-factor login is not set up: an app
 // password would walk around it.
-func (s *Server) createAppPassword(r *http.Request, name, password string) (*createdAppPassword, error) {
+func (s *Module) createAppPassword(r *http.Request, name, password string) (*createdAppPassword, error) {
 	a := kit.AuthOf(r)
 	if kit.Gate(a) == schulhof.ETwoFactorSetup {
 		return nil, schulhof.Errorf(schulhof.ETwoFactorSetup, "auth.two_factor_setup_required")
@@ -64,7 +64,7 @@ func (s *Server) createAppPassword(r *http.Request, name, password string) (*cre
 }
 
 // apiListAppPasswords: GET /api/v1/me/app-passwords.
-func (s *Server) apiListAppPasswords(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListAppPasswords(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.db.FindAppPasswords(r.Context(), kit.AuthOf(r).User.ID)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -74,7 +74,7 @@ func (s *Server) apiListAppPasswords(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiCreateAppPassword: POST /api/v1/me/app-passwords {"name", "password"}.
-func (s *Server) apiCreateAppPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateAppPassword(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Name     string `json:"name"`
 		Password string `json:"password"`
@@ -92,7 +92,7 @@ func (s *Server) apiCreateAppPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiDeleteAppPassword: DELETE /api/v1/me/app-passwords/{id}.
-func (s *Server) apiDeleteAppPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteAppPassword(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id); err != nil {
 		s.Fail(w, r, err)
@@ -103,7 +103,7 @@ func (s *Server) apiDeleteAppPassword(w http.ResponseWriter, r *http.Request) {
 
 // submitAppPassword: POST /profile/app-passwords shows the new password
 // on the profile page (not in a redirect, so it is in no URL or history).
-func (s *Server) submitAppPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) submitAppPassword(w http.ResponseWriter, r *http.Request) {
 	v := s.NewView(r, "profile.title")
 	p, err := s.createAppPassword(r, r.PostFormValue("name"), r.PostFormValue("password"))
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Server) submitAppPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteAppPasswordFromForm: POST /profile/app-passwords/{id}/delete.
-func (s *Server) deleteAppPasswordFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteAppPasswordFromForm(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id); err != nil {
 		s.Fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"net/http"
@@ -10,7 +10,7 @@ import (
 
 // auditFilter reads ?school=SLUG&before=ID; a school admin always reads
 // their own school.
-func (s *Server) auditFilter(r *http.Request) (schulhof.AuditFilter, *schulhof.School, error) {
+func (s *Module) auditFilter(r *http.Request) (schulhof.AuditFilter, *schulhof.School, error) {
 	a := kit.AuthOf(r).User
 	f := schulhof.AuditFilter{Limit: 100}
 	cur := r.URL.Query().Get("cursor")
@@ -43,7 +43,7 @@ func (s *Server) auditFilter(r *http.Request) (schulhof.AuditFilter, *schulhof.S
 }
 
 // apiAudit: GET /api/v1/audit?school=SLUG&before=ID, newest first.
-func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAudit(w http.ResponseWriter, r *http.Request) {
 	f, _, err := s.auditFilter(r)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -62,7 +62,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 }
 
 // showAuditPage: GET /audit and GET /s/{school}/audit.
-func (s *Server) showAuditPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showAuditPage(w http.ResponseWriter, r *http.Request) {
 	f, sc, err := s.auditFilter(r)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package accounts
 
 import (
 	"crypto/sha256"
