@@ -71,7 +71,7 @@ func (s *Server) routes() (http.Handler, error) {
 		m.Routes(rt)
 	}
 	// WebDAV authenticates every request by HTTP Basic itself
-	rt.Handle("/dav/", s.files.WebDAV(s.accounts))
+	rt.Handle("/dav/", s.files.WebDAV(s.login))
 	rt.Open("/api/", s.apiNotFound)
 	rt.Open("/", s.pageNotFound)
 

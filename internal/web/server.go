@@ -27,6 +27,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/files"
 	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/live"
+	"github.com/schulhof/schulhof/internal/web/login"
 	"github.com/schulhof/schulhof/internal/web/timetables"
 )
 
@@ -89,6 +90,7 @@ type Server struct {
 	chat        *chat.Module
 	exams       *examplan.Module
 	files       *files.Module
+	login       *login.Module
 	timetables  *timetables.Module
 }
 
@@ -147,12 +149,13 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 	s.timetables = timetables.New(s.Deps, db)
 	s.exams = examplan.New(s.Deps, db, s.timetables)
 	s.timetables.UseExams(s.exams)
-	s.accounts, err = accounts.New(s.Deps, db, hasher, s.timetables, accounts.Config{Quotas: cfg.Quotas})
+	s.login, err = login.New(s.Deps, db, hasher, s.timetables)
 	if err != nil {
 		return err
 	}
+	s.accounts = accounts.New(s.Deps, db, hasher, s.timetables, accounts.Config{Quotas: cfg.Quotas})
 	s.assignments = assignments.New(s.Deps, db, s.files)
-	s.modules = []module{live, s.accounts, s.assignments, s.timetables, s.exams, s.chat, boards, s.files}
+	s.modules = []module{live, s.login, s.accounts, s.assignments, s.timetables, s.exams, s.chat, boards, s.files}
 	return nil
 }
 

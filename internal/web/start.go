@@ -5,9 +5,9 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/timetable"
-	"github.com/schulhof/schulhof/internal/web/accounts"
 	"github.com/schulhof/schulhof/internal/web/examplan"
 	"github.com/schulhof/schulhof/internal/web/kit"
+	"github.com/schulhof/schulhof/internal/web/login"
 )
 
 // The start page is the assembly's own: it gathers a part of each
@@ -19,7 +19,7 @@ type startPage struct {
 	User     *schulhof.User
 	School   *schulhof.School
 	Groups   []*schulhof.Group
-	Children []*accounts.Child
+	Children []*login.Child
 	// Assignments are those open and recently due.
 	Assignments any
 	// Changes are today's and the next school day's changed lessons.
@@ -34,7 +34,7 @@ type startPage struct {
 // school, class and groups; admins get their shortcuts.
 func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
-	me, err := s.accounts.Me(r.Context(), a.User, a.School)
+	me, err := s.login.Me(r.Context(), a.User, a.School)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -1,17 +1,14 @@
 // Package accounts is the module of who uses Schulhof: the operator and
 // the schools, users, parents and children, classes and groups, the
-// yearly import from the school office and the login letters; logging
-// in (sessions, two-factor, app passwords, WebDAV's HTTP Basic) with its
-// limiter; one's profile; the school's settings page and the audit log.
+// yearly import from the school office and the login letters, the
+// school's settings page and the audit log. Logging in is the module
+// login's.
 package accounts
 
 import (
 	"context"
 	"embed"
 	"net/http"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/password"
@@ -30,22 +27,11 @@ var openAPIPart []byte
 
 // Store is what the module reads and writes of the store.
 type Store interface {
-	// SettingOnce keeps a setting the first node to ask makes (the
-	// device cookies' key)
-	SettingOnce(ctx context.Context, key, value string) (string, error)
-	CalendarToken(ctx context.Context, user schulhof.UserID, renew bool) (string, error)
-	CompleteTOTP(ctx context.Context, tokenHash []byte) error
-	CreateAppPassword(ctx context.Context, user schulhof.UserID, name, hash string) (*schulhof.AppPassword, error)
 	CreateGroup(ctx context.Context, g *schulhof.Group) error
 	CreateSchool(ctx context.Context, s *schulhof.School) error
-	CreateSession(ctx context.Context, s *schulhof.Session) error
 	CreateUser(ctx context.Context, u *schulhof.User, passwordHash string) error
-	DeleteAppPassword(ctx context.Context, user schulhof.UserID, id int64) error
-	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 	DeleteGroup(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) error
-	DeleteSession(ctx context.Context, tokenHash []byte) error
 	DeleteUserSessions(ctx context.Context, user schulhof.UserID, keep []byte) error
-	FindAppPasswords(ctx context.Context, user schulhof.UserID) ([]*schulhof.AppPassword, error)
 	FindAuditEntries(ctx context.Context, f schulhof.AuditFilter) ([]*schulhof.AuditEntry, error)
 	FindChildren(ctx context.Context, school schulhof.SchoolID, parent schulhof.UserID) ([]*schulhof.User, error)
 	FindGroupByID(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) (*schulhof.Group, error)
@@ -62,7 +48,6 @@ type Store interface {
 	IsMember(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID) (bool, error)
 	IsParentOf(ctx context.Context, parent, child schulhof.UserID) (bool, error)
 	LinkParent(ctx context.Context, school schulhof.SchoolID, parent, child schulhof.UserID) error
-	PasswordHash(ctx context.Context, id schulhof.UserID) (string, error)
 	RemoveMember(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID) error
 	RenameGroup(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID, name string) (*schulhof.Group, error)
 	SetGroupUntisCode(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID, code string) (*schulhof.Group, error)
@@ -72,22 +57,18 @@ type Store interface {
 	SetPassword(ctx context.Context, school schulhof.SchoolID, id schulhof.UserID, hash string, mustChange bool) error
 	SetTOTP(ctx context.Context, user schulhof.UserID, secret string, enabled bool) error
 	SharesGroup(ctx context.Context, a, b schulhof.UserID) (bool, error)
-	TOTPSecret(ctx context.Context, user schulhof.UserID) (string, int64, error)
 	UnlinkParent(ctx context.Context, school schulhof.SchoolID, parent, child schulhof.UserID) error
 	UpdateOperator(ctx context.Context, o *schulhof.Operator) error
 	UpdateSchool(ctx context.Context, id schulhof.SchoolID, upd schulhof.SchoolUpdate) (*schulhof.School, error)
 	UpdateUser(ctx context.Context, school schulhof.SchoolID, id schulhof.UserID, upd schulhof.UserUpdate) (*schulhof.User, error)
-	UseAppPassword(ctx context.Context, hash string) (schulhof.UserID, error)
-	UseTOTPStep(ctx context.Context, user schulhof.UserID, step int64) error
 }
 
 // Timetable is what accounts need of the timetable: a new school starts
 // with its state's holidays, the settings page shows the info screen's
-// address, the profile one's calendar feed.
+// address.
 type Timetable interface {
 	StartWithStateHolidays(ctx context.Context, sc *schulhof.School)
 	SettingsPage(r *http.Request, sc *schulhof.School, data map[string]any) error
-	FeedURL(r *http.Request, tok string) string
 }
 
 // Config is what accounts take of the configuration.
@@ -104,54 +85,19 @@ type Module struct {
 	hasher    *password.Hasher
 	timetable Timetable
 	cfg       Config
-
-	limiter *Limiter
-	// deviceKey signs device cookies (device.go)
-	deviceKey []byte
-	basic     basicCache
-	logins    *prometheus.CounterVec
 }
 
 // New is the module on the server's Deps, its store, the password
-// hasher and the timetable.
-func New(d *kit.Deps, db Store, hasher *password.Hasher, tt Timetable, cfg Config) (*Module, error) {
-	s := &Module{Deps: d, db: db, hasher: hasher, timetable: tt, cfg: cfg,
-		limiter: NewLimiter(d.Now), basic: basicCache{m: map[[32]byte]basicEntry{}}}
-	key, err := loadDeviceKey(context.Background(), db.SettingOnce)
-	if err != nil {
-		return nil, err
-	}
-	s.deviceKey = key
-	s.logins = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "schulhof_logins_total", Help: "Login attempts by result: ok, failed, locked, busy.",
-	}, []string{"result"})
-	for _, r := range []string{"ok", "failed", "locked", "busy"} {
-		s.logins.WithLabelValues(r)
-	}
-	d.Metrics.MustRegister(s.logins)
+// hasher (new users, reset passwords, letters) and the timetable.
+func New(d *kit.Deps, db Store, hasher *password.Hasher, tt Timetable, cfg Config) *Module {
+	s := &Module{Deps: d, db: db, hasher: hasher, timetable: tt, cfg: cfg}
 	d.AddSettings(s.schoolSettings)
-	return s, nil
+	return s
 }
 
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
-	rt.Open("GET /login", s.showLoginPage)
-	rt.Open("POST /login", s.submitLogin)
-	rt.Open("POST /logout", s.submitLogout)
-	rt.Open("POST /language", s.submitAnonymousLanguage)
-	rt.Open("GET /login/totp", s.showTOTPPage)
-	rt.Open("POST /login/totp", s.submitTOTP)
-	rt.Open("GET /password", s.showPasswordPage)
-	rt.Open("POST /password", s.submitPassword)
-	rt.Page("GET /profile", s.showProfilePage)
-	rt.Page("POST /profile/password", s.submitPassword)
-	rt.Page("POST /profile/language", s.submitLanguage)
-	rt.Page("POST /profile/totp/setup", s.submitTOTPSetup)
-	rt.Page("POST /profile/totp/enable", s.submitTOTPEnable)
-	rt.Page("POST /profile/totp/disable", s.submitTOTPDisable)
-	rt.Page("POST /profile/app-passwords", s.submitAppPassword)
-	rt.Page("POST /profile/app-passwords/{id}/delete", s.deleteAppPasswordFromForm)
 	rt.Page("GET /admin/schools", s.showSchoolsPage)
 	rt.Page("POST /admin/schools", s.createSchool)
 	rt.Page("POST /admin/operator", s.saveOperator)
@@ -175,13 +121,6 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("GET /s/{school}/letters", s.showLettersPage)
 	rt.Page("POST /s/{school}/letters", s.submitLetters)
 	rt.Page("GET /s/{school}/audit", s.showAuditPage)
-	rt.Open("POST /api/v1/auth/login", s.apiLogin)
-	rt.Open("POST /api/v1/auth/logout", s.apiLogout)
-	rt.API("GET /api/v1/me", s.apiMe)
-	rt.API("POST /api/v1/me/password", s.apiChangePassword)
-	rt.API("GET /api/v1/me/app-passwords", s.apiListAppPasswords)
-	rt.API("POST /api/v1/me/app-passwords", s.apiCreateAppPassword)
-	rt.API("DELETE /api/v1/me/app-passwords/{id}", s.apiDeleteAppPassword)
 	rt.API("GET /api/v1/operator", s.apiGetOperator)
 	rt.API("PATCH /api/v1/operator", s.apiUpdateOperator)
 	rt.API("GET /api/v1/schools", s.apiListSchools)
@@ -208,14 +147,4 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.API("POST /api/v1/schools/{school}/letters", s.apiLetters)
 	rt.API("GET /api/v1/schools/{school}/audit", s.apiAudit)
 	rt.API("GET /api/v1/audit", s.apiAudit)
-}
-
-// Housekeeping removes expired sessions and forgets old failed logins.
-func (s *Module) Housekeeping(ctx context.Context) {
-	if n, err := s.db.DeleteExpiredSessions(ctx, s.Now()); err != nil {
-		s.Log.Error("delete expired sessions", "err", err)
-	} else if n > 0 {
-		s.Log.Info("deleted expired sessions", "count", n)
-	}
-	s.limiter.Sweep()
 }

@@ -1,4 +1,4 @@
-package accounts
+package login
 
 import (
 	"crypto/sha256"

@@ -1,11 +1,11 @@
-package accounts_test
+package login_test
 
 import (
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/schulhof/schulhof/internal/web/accounts"
+	"github.com/schulhof/schulhof/internal/web/login"
 )
 
 // TestLimiterLocksPairsNotSchools: failures lock the account only from the
@@ -14,8 +14,8 @@ import (
 // address slows it instead of locking everyone out.
 func TestLimiterLocksPairsNotSchools(t *testing.T) {
 	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
-	l := accounts.NewLimiter(func() time.Time { return now })
-	school := accounts.Source{Addr: "10.0.0.1"}
+	l := login.NewLimiter(func() time.Time { return now })
+	school := login.Source{Addr: "10.0.0.1"}
 	for i := 0; i < 4; i++ {
 		if d := l.Fail("gym/max", school); d != 0 {
 			t.Fatalf("locked after %d failures", i+1)
@@ -27,10 +27,10 @@ func TestLimiterLocksPairsNotSchools(t *testing.T) {
 	if wait, _ := l.Check("gym/max", school); wait == 0 {
 		t.Fatal("the guessing pair is not locked")
 	}
-	if wait, _ := l.Check("gym/max", accounts.Source{Addr: "192.0.2.7"}); wait != 0 {
+	if wait, _ := l.Check("gym/max", login.Source{Addr: "192.0.2.7"}); wait != 0 {
 		t.Fatal("the owner at home is locked out by guesses from the school")
 	}
-	if wait, _ := l.Check("gym/max", accounts.Source{Addr: "10.0.0.1", Known: true}); wait != 0 {
+	if wait, _ := l.Check("gym/max", login.Source{Addr: "10.0.0.1", Known: true}); wait != 0 {
 		t.Fatal("the owner's known device behind the school's address is locked out")
 	}
 	if wait, _ := l.Check("gym/anna", school); wait != 0 {
@@ -55,19 +55,19 @@ func TestLimiterLocksPairsNotSchools(t *testing.T) {
 	// attempt per 10 s from unknown sources, none held back for the owner
 	now = now.Add(time.Hour)
 	for i := 0; i < 30; i++ {
-		l.Fail("gym/lehrer", accounts.Source{Addr: "198.51.100." + strconv.Itoa(i)})
+		l.Fail("gym/lehrer", login.Source{Addr: "198.51.100." + strconv.Itoa(i)})
 	}
-	if wait, _ := l.Check("gym/lehrer", accounts.Source{Addr: "203.0.113.1"}); wait != 0 {
+	if wait, _ := l.Check("gym/lehrer", login.Source{Addr: "203.0.113.1"}); wait != 0 {
 		t.Fatal("the first slot after the slowdown began is refused")
 	}
-	if wait, _ := l.Check("gym/lehrer", accounts.Source{Addr: "203.0.113.2"}); wait != 10*time.Second {
+	if wait, _ := l.Check("gym/lehrer", login.Source{Addr: "203.0.113.2"}); wait != 10*time.Second {
 		t.Fatalf("the second attempt within 10 s waits %v", wait)
 	}
-	if wait, _ := l.Check("gym/lehrer", accounts.Source{Addr: "203.0.113.2", Known: true}); wait != 0 {
+	if wait, _ := l.Check("gym/lehrer", login.Source{Addr: "203.0.113.2", Known: true}); wait != 0 {
 		t.Fatal("the owner's device is slowed with the strangers")
 	}
 	now = now.Add(10 * time.Second)
-	if wait, _ := l.Check("gym/lehrer", accounts.Source{Addr: "203.0.113.2"}); wait != 0 {
+	if wait, _ := l.Check("gym/lehrer", login.Source{Addr: "203.0.113.2"}); wait != 0 {
 		t.Fatal("the next slot is refused")
 	}
 
@@ -75,13 +75,13 @@ func TestLimiterLocksPairsNotSchools(t *testing.T) {
 	// down, nobody is locked out
 	now = now.Add(time.Hour)
 	for i := 0; i < 150; i++ {
-		l.Fail("gym/user"+strconv.Itoa(i), accounts.Source{Addr: "10.9.9.9"})
+		l.Fail("gym/user"+strconv.Itoa(i), login.Source{Addr: "10.9.9.9"})
 	}
-	wait, slow := l.Check("gym/new", accounts.Source{Addr: "10.9.9.9"})
+	wait, slow := l.Check("gym/new", login.Source{Addr: "10.9.9.9"})
 	if wait != 0 || slow != time.Second {
 		t.Fatalf("an address past 100 failures: wait %v, slow %v; want 0 and 1s", wait, slow)
 	}
-	if _, slow := l.Check("gym/new", accounts.Source{Addr: "10.9.9.9", Known: true}); slow != 0 {
+	if _, slow := l.Check("gym/new", login.Source{Addr: "10.9.9.9", Known: true}); slow != 0 {
 		t.Fatal("a known device is slowed")
 	}
 	now = now.Add(time.Hour)
@@ -95,16 +95,16 @@ func TestLimiterLocksPairsNotSchools(t *testing.T) {
 // keeps the limiter at a fixed size.
 func TestLimiterMemoryBounded(t *testing.T) {
 	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
-	l := accounts.NewLimiter(func() time.Time { return now })
+	l := login.NewLimiter(func() time.Time { return now })
 	long := string(make([]byte, 1<<20))
 	for i := 0; i < 300; i++ {
-		l.Fail(long+strconv.Itoa(i), accounts.Source{Addr: "10.0.0.1"})
+		l.Fail(long+strconv.Itoa(i), login.Source{Addr: "10.0.0.1"})
 	}
 	if n := l.Len(); n != 601 { // 300 pairs, 300 accounts, one address
 		t.Fatalf("%d entries for 300 accounts from one address", n)
 	}
 	for i := 0; i < 250_000; i++ {
-		l.Fail("x/"+strconv.Itoa(i), accounts.Source{Addr: "10.0.0." + strconv.Itoa(i%250)})
+		l.Fail("x/"+strconv.Itoa(i), login.Source{Addr: "10.0.0." + strconv.Itoa(i%250)})
 	}
 	if n := l.Len(); n > 3*100_000 {
 		t.Fatalf("the limiter grew to %d entries", n)
