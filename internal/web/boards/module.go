@@ -23,15 +23,13 @@ import (
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
-var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), nil)
-
-// openAPIPart is the module's part of the API's OpenAPI document.
+// assets are the module's templates, sentences and part of the OpenAPI
+// document (kit.AddAssets).
 //
-//go:embed openapi.json
-var openAPIPart []byte
+//go:embed all:assets
+var assets embed.FS
+
+var openAPIPart = kit.AddAssets(assets, nil)
 
 // Store is what the module reads and writes of the store.
 type Store interface {

@@ -21,20 +21,18 @@ import (
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
+// assets are the module's templates, sentences and part of the OpenAPI
+// document (kit.AddAssets).
+//
+//go:embed all:assets
+var assets embed.FS
 
-var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), template.FuncMap{
+var openAPIPart = kit.AddAssets(assets, template.FuncMap{
 	"thumbable": func(ctype string) bool {
 		base, _, _ := strings.Cut(ctype, ";")
 		return thumb.Types[strings.TrimSpace(base)]
 	},
 })
-
-// openAPIPart is the module's part of the API's OpenAPI document.
-//
-//go:embed openapi.json
-var openAPIPart []byte
 
 // Store is what the module reads and writes of the store, WebDAV's
 // among it.

@@ -7,7 +7,7 @@ package live
 
 import (
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -21,10 +21,13 @@ import (
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
-// openAPIPart is the module's part of the API's OpenAPI document.
+// assets are the module's templates, sentences and part of the OpenAPI
+// document (kit.AddAssets).
 //
-//go:embed openapi.json
-var openAPIPart []byte
+//go:embed all:assets
+var assets embed.FS
+
+var openAPIPart = kit.AddAssets(assets, nil)
 
 // Store is what the socket asks of the store: whether a session still
 // holds, and the sessions it ends.

@@ -22,10 +22,13 @@ import (
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
+// assets are the module's templates, sentences and part of the OpenAPI
+// document (kit.AddAssets).
+//
+//go:embed all:assets
+var assets embed.FS
 
-var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), template.FuncMap{
+var openAPIPart = kit.AddAssets(assets, template.FuncMap{
 	"kindText": func(lang, kind string) string {
 		key := "substitutions.kind." + kind
 		if !i18n.Has(key) {
@@ -34,11 +37,6 @@ var _ = kit.AddTemplates(kit.Sub(templateFS, "templates"), template.FuncMap{
 		return i18n.T(lang, key)
 	},
 })
-
-// openAPIPart is the module's part of the API's OpenAPI document.
-//
-//go:embed openapi.json
-var openAPIPart []byte
 
 // Store is what the module reads and writes of the store, the Untis
 // import's among it.
