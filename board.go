@@ -88,3 +88,18 @@ type BoardImage struct {
 	// RenderKey is the blob of the copy exports draw ("" until made).
 	RenderKey string
 }
+
+// BoardDrawing is what the store keeps of a board's drawing, which
+// internal/board reads and writes: a snapshot (the whole drawing as
+// JSON, up to a seq) and the operations after it, each as JSON, in order.
+type BoardDrawing struct {
+	Snapshot []byte
+	Ops      [][]byte
+}
+
+// BoardOp is an operation on a board's drawing as the store takes it:
+// the store numbers the operations it appends, in order, and keeps each
+// as JSON.
+type BoardOp interface {
+	Number(seq int64, author UserID)
+}

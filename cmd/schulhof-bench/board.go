@@ -96,7 +96,7 @@ func benchBoard(args []string) error {
 			rooms[c].members = append(rooms[c].members, member{tok, i <= *drawing})
 		}
 		b := &schulhof.Board{Title: "Tafel " + g.Name, GroupID: g.ID, Access: schulhof.BoardDraw}
-		if err := db.CreateBoard(ctx, teacher, b); err != nil {
+		if err := board.Create(ctx, db, teacher, b); err != nil {
 			return err
 		}
 		rooms[c].id = b.ID
@@ -112,7 +112,7 @@ func benchBoard(args []string) error {
 		return err
 	}
 	big := &schulhof.Board{Title: "Voll", Access: schulhof.BoardPrivate}
-	if err := db.CreateBoard(ctx, bigTeacher, big); err != nil {
+	if err := board.Create(ctx, db, bigTeacher, big); err != nil {
 		return err
 	}
 	r := rand.New(rand.NewPCG(1, 2))
@@ -121,11 +121,11 @@ func benchBoard(args []string) error {
 		for ; len(ops) < 200 && done < *elements; done++ {
 			ops = append(ops, randomElement(r, done))
 		}
-		if err := db.AppendBoardOps(ctx, big.SchoolID, big.ID, bigTeacher.ID, ops); err != nil {
+		if err := board.Append(ctx, db, big.SchoolID, big.ID, bigTeacher.ID, ops); err != nil {
 			return err
 		}
 		if done%1000 == 0 {
-			doc, err := db.LoadBoardDoc(ctx, big.SchoolID, big.ID)
+			doc, err := board.LoadDoc(ctx, db, big.SchoolID, big.ID)
 			if err != nil {
 				return err
 			}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/board"
 )
 
 const boardColumns = `b.id, b.school_id, b.owner_id, COALESCE(b.group_id, 0), COALESCE(g.name, ''), b.title, b.access, b.seq, b.created_at, b.updated_at`
@@ -153,9 +152,9 @@ func (db *DB) FindBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Boa
 }
 
 // CreateBoard makes a board owned by the user, for a group they teach
-// (any group, for the school's admins) or for themself; only staff make
-// boards.
-func (db *DB) CreateBoard(ctx context.Context, u *schulhof.User, b *schulhof.Board) error {
+// (any group, for the school's admins) or for themself, with its empty
+// drawing (internal/board.Create); only staff make boards.
+func (db *DB) CreateBoard(ctx context.Context, u *schulhof.User, b *schulhof.Board, drawing []byte) error {
 	b.Normalize()
 	if b.Access == "" {
 		b.Access = schulhof.BoardView
@@ -173,7 +172,7 @@ func (db *DB) CreateBoard(ctx context.Context, u *schulhof.User, b *schulhof.Boa
 		if err := checkBoardGroup(ctx, tx, u, b.GroupID); err != nil {
 			return err
 		}
-		return db.insertBoard(ctx, tx, u, b, board.New())
+		return db.insertBoard(ctx, tx, u, b, drawing, 0)
 	})
 }
 
@@ -198,13 +197,10 @@ func checkBoardGroup(ctx context.Context, tx *sql.Tx, u *schulhof.User, group sc
 	return nil
 }
 
-func (db *DB) insertBoard(ctx context.Context, tx *sql.Tx, u *schulhof.User, b *schulhof.Board, doc *board.Doc) error {
-	snapshot, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
+// insertBoard stores a board with its drawing: the snapshot at seq.
+func (db *DB) insertBoard(ctx context.Context, tx *sql.Tx, u *schulhof.User, b *schulhof.Board, snapshot []byte, seq int64) error {
 	now := db.now()
-	b.SchoolID, b.OwnerID, b.Seq = u.SchoolID, u.ID, doc.Seq
+	b.SchoolID, b.OwnerID, b.Seq = u.SchoolID, u.ID, seq
 	b.CreatedAt, b.UpdatedAt = time.Unix(now, 0), time.Unix(now, 0)
 	var group any
 	if b.GroupID != 0 {
@@ -212,7 +208,7 @@ func (db *DB) insertBoard(ctx context.Context, tx *sql.Tx, u *schulhof.User, b *
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO boards (school_id, owner_id, group_id, title, access, seq, snapshot, snapshot_seq, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $8, $8) RETURNING id`,
-		b.SchoolID, b.OwnerID, group, b.Title, b.Access, doc.Seq, string(snapshot), now).Scan(&b.ID); err != nil {
+		b.SchoolID, b.OwnerID, group, b.Title, b.Access, seq, string(snapshot), now).Scan(&b.ID); err != nil {
 		return fmt.Errorf("insert board: %w", err)
 	}
 	if b.GroupID != 0 {
@@ -306,7 +302,7 @@ func (db *DB) setBoardDeleted(ctx context.Context, u *schulhof.User, id schulhof
 // AppendBoardOps stores operations a client sent, in order, and numbers
 // them: each gets the board's next seq (set in the ops). The board's row
 // is the lock: two nodes appending at once take turns.
-func (db *DB) AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, author schulhof.UserID, ops []*board.Op) error {
+func (db *DB) AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, author schulhof.UserID, ops []schulhof.BoardOp) error {
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		var last int64
 		err := tx.QueryRowContext(ctx, `UPDATE boards SET seq = seq + $1, updated_at = $2 WHERE id = $3 AND school_id = $4 AND deleted_at IS NULL RETURNING seq`,
@@ -316,13 +312,14 @@ func (db *DB) AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id s
 		}
 		first := last - int64(len(ops)) + 1
 		for i, op := range ops {
-			op.Seq, op.Author = first+int64(i), int64(author)
+			seq := first + int64(i)
+			op.Number(seq, author)
 			b, err := json.Marshal(op)
 			if err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO board_ops (board_id, seq, author_id, op) VALUES ($1, $2, $3, $4)`,
-				id, op.Seq, author, string(b)); err != nil {
+				id, seq, author, string(b)); err != nil {
 				return fmt.Errorf("insert board op: %w", err)
 			}
 		}
@@ -330,36 +327,29 @@ func (db *DB) AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id s
 	})
 }
 
-// LoadBoardDoc reads a board of the school's drawing: its snapshot and
-// the operations after it.
-func (db *DB) LoadBoardDoc(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (*board.Doc, error) {
-	var doc *board.Doc
+// FindBoardDrawing reads a board of the school's drawing: its snapshot
+// and the operations after it (internal/board.LoadDoc makes the drawing
+// of them).
+func (db *DB) FindBoardDrawing(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (*schulhof.BoardDrawing, error) {
+	d := &schulhof.BoardDrawing{}
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var snapshot string
 		var from int64
 		if err := tx.QueryRowContext(ctx, `SELECT snapshot, snapshot_seq FROM boards WHERE id = $1 AND school_id = $2`, id, school).Scan(&snapshot, &from); err != nil {
 			return notFound(err, "board.not_found")
 		}
+		d.Snapshot = []byte(snapshot)
 		var err error
-		if doc, err = board.Load([]byte(snapshot)); err != nil {
-			return err
-		}
-		ops, err := boardOps(ctx, tx, id, from, 0)
-		if err != nil {
-			return err
-		}
-		for _, op := range ops {
-			doc.Apply(op)
-		}
-		return nil
+		d.Ops, err = boardOps(ctx, tx, id, from, 0)
+		return err
 	})
-	return doc, err
+	return d, err
 }
 
 // FindBoardOps returns up to limit operations of a board of the school
-// after seq (0: all).
-func (db *DB) FindBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error) {
-	var ops []*board.Op
+// after seq (0: all), each as the JSON it was stored as.
+func (db *DB) FindBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, after int64, limit int) ([][]byte, error) {
+	var ops [][]byte
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM boards WHERE id = $1 AND school_id = $2`, id, school).Scan(&n); err != nil {
@@ -375,7 +365,7 @@ func (db *DB) FindBoardOps(ctx context.Context, school schulhof.SchoolID, id sch
 	return ops, err
 }
 
-func boardOps(ctx context.Context, q querier, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error) {
+func boardOps(ctx context.Context, q querier, id schulhof.BoardID, after int64, limit int) ([][]byte, error) {
 	query := `SELECT op FROM board_ops WHERE board_id = $1 AND seq > $2 ORDER BY seq`
 	if limit > 0 {
 		query += ` LIMIT ` + strconv.Itoa(limit)
@@ -385,17 +375,13 @@ func boardOps(ctx context.Context, q querier, id schulhof.BoardID, after int64, 
 		return nil, fmt.Errorf("board ops: %w", err)
 	}
 	defer rows.Close()
-	var ops []*board.Op
+	var ops [][]byte
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
 			return nil, err
 		}
-		op := &board.Op{}
-		if err := json.Unmarshal([]byte(s), op); err != nil {
-			return nil, fmt.Errorf("board op: %w", err)
-		}
-		ops = append(ops, op)
+		ops = append(ops, []byte(s))
 	}
 	return ops, rows.Err()
 }
@@ -412,8 +398,11 @@ func (db *DB) SaveBoardSnapshot(ctx context.Context, school schulhof.SchoolID, i
 }
 
 // CopyBoard makes a board of the user's from another they may see, with
-// its drawing (e.g. as the template for next year's class).
-func (db *DB) CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, b *schulhof.Board, doc *board.Doc) error {
+// its drawing (e.g. as the template for next year's class). The copy
+// gets its own rows of the pictures (the blobs are shared, and counted
+// once); drawing gives the copy's snapshot and its seq, with the pictures
+// renamed (old id -> new id; none before they are copied).
+func (db *DB) CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, b *schulhof.Board, drawing func(images map[int64]int64) ([]byte, int64, error)) error {
 	b.Normalize()
 	if b.Access == "" {
 		b.Access = schulhof.BoardPrivate
@@ -431,20 +420,31 @@ func (db *DB) CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.Board
 		if err := checkBoardGroup(ctx, tx, u, b.GroupID); err != nil {
 			return err
 		}
-		if err := db.insertBoard(ctx, tx, u, b, doc); err != nil {
+		snapshot, seq, err := drawing(nil)
+		if err != nil {
 			return err
 		}
-		return copyBoardImages(ctx, tx, id, b.ID, doc, db.now())
+		if err := db.insertBoard(ctx, tx, u, b, snapshot, seq); err != nil {
+			return err
+		}
+		renamed, err := copyBoardImages(ctx, tx, id, b.ID, db.now())
+		if err != nil || len(renamed) == 0 {
+			return err
+		}
+		if snapshot, _, err = drawing(renamed); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE boards SET snapshot = $1 WHERE id = $2`, string(snapshot), b.ID)
+		return err
 	})
 }
 
 // copyBoardImages gives the copy of a board its own rows of the pictures
-// (the blobs are shared, and counted once) and points the copied
-// drawing at them.
-func copyBoardImages(ctx context.Context, tx *sql.Tx, from, to schulhof.BoardID, doc *board.Doc, now int64) error {
+// and says which new id each old one has.
+func copyBoardImages(ctx context.Context, tx *sql.Tx, from, to schulhof.BoardID, now int64) (map[int64]int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, uploaded_by, content_type, size, blob_key, render_key FROM board_images WHERE board_id = $1`, from)
 	if err != nil {
-		return fmt.Errorf("board images: %w", err)
+		return nil, fmt.Errorf("board images: %w", err)
 	}
 	type image struct {
 		id, by, size       int64
@@ -455,39 +455,24 @@ func copyBoardImages(ctx context.Context, tx *sql.Tx, from, to schulhof.BoardID,
 		var i image
 		if err := rows.Scan(&i.id, &i.by, &i.ctype, &i.size, &i.key, &i.render); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		images = append(images, i)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(images) == 0 {
-		return err
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	renamed := map[string]string{}
+	renamed := map[int64]int64{}
 	for _, i := range images {
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO board_images (board_id, uploaded_by, content_type, size, blob_key, shared, render_key, created_at)
 			VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7) RETURNING id`, to, i.by, i.ctype, i.size, i.key, i.render, now).Scan(&id); err != nil {
-			return err
+			return nil, err
 		}
-		renamed["i"+strconv.FormatInt(i.id, 10)] = "i" + strconv.FormatInt(id, 10)
+		renamed[i.id] = id
 	}
-	for _, e := range doc.Elements {
-		if n, ok := renamed[e.Image]; ok {
-			e.Image = n
-		}
-	}
-	for _, p := range doc.Pages {
-		if n, ok := renamed[p.Image]; ok {
-			p.Image = n
-		}
-	}
-	snapshot, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE boards SET snapshot = $1 WHERE id = $2`, string(snapshot), to)
-	return err
+	return renamed, nil
 }
 
 // AddBoardImage records a picture for a board the user draws on.

@@ -2,6 +2,8 @@ package sqlstore_test
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,16 +47,16 @@ func TestBoards(t *testing.T) {
 			{teacher, schulhof.Board{Title: "x", Access: "everyone"}, schulhof.EInvalid},
 			{stranger, schulhof.Board{Title: "x", GroupID: class.ID}, schulhof.EInvalid},
 		} {
-			if err := db.CreateBoard(ctx, c.who, &c.b); !schulhof.Match(err, c.want) {
+			if err := board.Create(ctx, db, c.who, &c.b); !schulhof.Match(err, c.want) {
 				t.Errorf("%s makes %+v: %v, want %s", c.who.Login, c.b, err, c.want)
 			}
 		}
 		b := &schulhof.Board{Title: " Bruchrechnung ", GroupID: class.ID}
-		if err := db.CreateBoard(ctx, teacher, b); err != nil || b.Title != "Bruchrechnung" || b.Access != schulhof.BoardView || b.GroupName != "7a" {
+		if err := board.Create(ctx, db, teacher, b); err != nil || b.Title != "Bruchrechnung" || b.Access != schulhof.BoardView || b.GroupName != "7a" {
 			t.Fatalf("create: %+v %v", b, err)
 		}
 		private := &schulhof.Board{Title: "Vorbereitung"}
-		if err := db.CreateBoard(ctx, teacher, private); err != nil || private.Access != schulhof.BoardPrivate {
+		if err := board.Create(ctx, db, teacher, private); err != nil || private.Access != schulhof.BoardPrivate {
 			t.Fatalf("private: %+v %v", private, err)
 		}
 
@@ -120,13 +122,13 @@ func TestBoards(t *testing.T) {
 		// the log: numbered in order, loaded from a snapshot and the rest
 		page := strp("p1")
 		x := 10.0
-		if err := db.AppendBoardOps(ctx, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{
+		if err := board.Append(ctx, db, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{
 			{Op: "add", ID: "t-1", Kind: board.KindPen, Set: &board.Fields{Page: page}, Points: []board.Point{{X: 1, Y: 1, P: .5}}},
 			{Op: "points", ID: "t-1", Batch: 1, Points: []board.Point{{X: 2, Y: 2, P: .5}}},
 		}); err != nil {
 			t.Fatal(err)
 		}
-		doc, err := db.LoadBoardDoc(ctx, teacher.SchoolID, b.ID)
+		doc, err := board.LoadDoc(ctx, db, teacher.SchoolID, b.ID)
 		if err != nil || doc.Seq != 2 || len(doc.Elements["t-1"].Points()) != 2 || doc.Elements["t-1"].Author != int64(teacher.ID) {
 			t.Fatalf("loaded: %+v %v", doc, err)
 		}
@@ -134,26 +136,26 @@ func TestBoards(t *testing.T) {
 		if err := db.SaveBoardSnapshot(ctx, teacher.SchoolID, b.ID, snap, doc.Seq); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.AppendBoardOps(ctx, teacher.SchoolID, b.ID, anna.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
+		if err := board.Append(ctx, db, teacher.SchoolID, b.ID, anna.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
 			t.Fatal(err)
 		}
-		doc, err = db.LoadBoardDoc(ctx, teacher.SchoolID, b.ID)
+		doc, err = board.LoadDoc(ctx, db, teacher.SchoolID, b.ID)
 		if err != nil || doc.Seq != 3 || doc.Elements["t-1"].X != 10 {
 			t.Fatalf("after the snapshot: %+v %v", doc, err)
 		}
-		if ops, err := db.FindBoardOps(ctx, teacher.SchoolID, b.ID, 1, 10); err != nil || len(ops) != 2 || ops[0].Seq != 2 || ops[1].Author != int64(anna.ID) {
+		if ops, err := board.FindOps(ctx, db, teacher.SchoolID, b.ID, 1, 10); err != nil || len(ops) != 2 || ops[0].Seq != 2 || ops[1].Author != int64(anna.ID) {
 			t.Errorf("ops after 1: %v %v", ops, err)
 		}
 
 		// another school's board is not found by id, whatever is asked
 		elsewhere := MustCreateSchool(t, db, "woanders").ID
-		if _, err := db.LoadBoardDoc(ctx, elsewhere, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
+		if _, err := board.LoadDoc(ctx, db, elsewhere, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("loaded through another school: %v", err)
 		}
-		if err := db.AppendBoardOps(ctx, elsewhere, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
+		if err := board.Append(ctx, db, elsewhere, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("drawn through another school: %v", err)
 		}
-		if ops, err := db.FindBoardOps(ctx, elsewhere, b.ID, 0, 0); !schulhof.Match(err, schulhof.ENotFound) || len(ops) != 0 {
+		if ops, err := board.FindOps(ctx, db, elsewhere, b.ID, 0, 0); !schulhof.Match(err, schulhof.ENotFound) || len(ops) != 0 {
 			t.Errorf("the log through another school: %d %v", len(ops), err)
 		}
 		if err := db.SaveBoardSnapshot(ctx, elsewhere, b.ID, []byte(`{}`), 99); err != nil {
@@ -182,13 +184,13 @@ func TestBoards(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := db.AppendBoardOps(ctx, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}, {Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
+				if err := board.Append(ctx, db, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}, {Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); err != nil {
 					t.Error(err)
 				}
 			}()
 		}
 		wg.Wait()
-		ops, err := db.FindBoardOps(ctx, teacher.SchoolID, b.ID, 0, 0)
+		ops, err := board.FindOps(ctx, db, teacher.SchoolID, b.ID, 0, 0)
 		if err != nil || len(ops) != 19 {
 			t.Fatalf("%d ops, %v", len(ops), err)
 		}
@@ -199,19 +201,40 @@ func TestBoards(t *testing.T) {
 		}
 
 		// copy as next year's template; trash and back
-		doc, _ = db.LoadBoardDoc(ctx, teacher.SchoolID, b.ID)
+		doc, _ = board.LoadDoc(ctx, db, teacher.SchoolID, b.ID)
 		cp := &schulhof.Board{Title: "Bruchrechnung (Vorlage)"}
-		if err := db.CopyBoard(ctx, anna, b.ID, cp, doc); !schulhof.Match(err, schulhof.EForbidden) {
+		if err := board.Copy(ctx, db, anna, b.ID, cp, doc); !schulhof.Match(err, schulhof.EForbidden) {
 			t.Errorf("a student copies: %v", err)
 		}
-		if err := db.CopyBoard(ctx, colleague, b.ID, cp, doc); !schulhof.Match(err, schulhof.ENotFound) {
+		if err := board.Copy(ctx, db, colleague, b.ID, cp, doc); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("a teacher of another class copies: %v", err)
 		}
-		if err := db.CopyBoard(ctx, teacher, b.ID, cp, doc); err != nil || cp.Access != schulhof.BoardPrivate {
+		if err := board.Copy(ctx, db, teacher, b.ID, cp, doc); err != nil || cp.Access != schulhof.BoardPrivate {
 			t.Fatalf("copy: %+v %v", cp, err)
 		}
-		if d, err := db.LoadBoardDoc(ctx, teacher.SchoolID, cp.ID); err != nil || d.Seq != doc.Seq || d.Elements["t-1"] == nil {
+		if d, err := board.LoadDoc(ctx, db, teacher.SchoolID, cp.ID); err != nil || d.Seq != doc.Seq || d.Elements["t-1"] == nil {
 			t.Errorf("the copy's drawing: %+v %v", d, err)
+		}
+		// a copy's picture is a row of its own, and its drawing points at it
+		pic := "i" + strconv.FormatInt(img.ID, 10)
+		if err := board.Append(ctx, db, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{{Op: "add", ID: "im-1", Kind: board.KindImage, Set: &board.Fields{Image: &pic}}}); err != nil {
+			t.Fatal(err)
+		}
+		doc, _ = board.LoadDoc(ctx, db, teacher.SchoolID, b.ID)
+		withPicture := &schulhof.Board{Title: "Mit Bild"}
+		if err := board.Copy(ctx, db, teacher, b.ID, withPicture, doc); err != nil {
+			t.Fatal(err)
+		}
+		d, err := board.LoadDoc(ctx, db, teacher.SchoolID, withPicture.ID)
+		if err != nil || d.Elements["im-1"] == nil || d.Elements["im-1"].Image == pic {
+			t.Fatalf("the copy's picture: %+v %v", d, err)
+		}
+		copied, _ := strconv.ParseInt(strings.TrimPrefix(d.Elements["im-1"].Image, "i"), 10, 64)
+		if _, err := db.FindBoardImage(ctx, teacher.SchoolID, withPicture.ID, copied); err != nil {
+			t.Errorf("the copy's picture %s is not its own: %v", d.Elements["im-1"].Image, err)
+		}
+		if doc.Elements["im-1"].Image != pic {
+			t.Errorf("copying renamed the original's picture: %s", doc.Elements["im-1"].Image)
 		}
 		if err := db.DeleteBoard(ctx, anna, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("a student deletes: %v", err)
@@ -228,7 +251,7 @@ func TestBoards(t *testing.T) {
 		if bs, err := db.FindDeletedBoards(ctx, colleague); err != nil || len(bs) != 0 {
 			t.Errorf("a colleague's trash: %v %v", bs, err)
 		}
-		if err := db.AppendBoardOps(ctx, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
+		if err := board.Append(ctx, db, teacher.SchoolID, b.ID, teacher.ID, []*board.Op{{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}}}); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("drawing on a deleted board: %v", err)
 		}
 		if err := db.RestoreBoard(ctx, teacher, b.ID); err != nil {
@@ -247,13 +270,13 @@ func TestBoards(t *testing.T) {
 		if n, err := db.PurgeBoards(ctx, db.Now().Add(time.Second)); err != nil || n != 1 {
 			t.Fatalf("purge: %d %v", n, err)
 		}
-		if ops, err := db.FindBoardOps(ctx, teacher.SchoolID, b.ID, 0, 0); !schulhof.Match(err, schulhof.ENotFound) || len(ops) != 0 {
+		if ops, err := board.FindOps(ctx, db, teacher.SchoolID, b.ID, 0, 0); !schulhof.Match(err, schulhof.ENotFound) || len(ops) != 0 {
 			t.Errorf("the purged board's log: %d %v", len(ops), err)
 		}
 		if err := db.RestoreBoard(ctx, teacher, b.ID); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Errorf("restoring a purged board: %v", err)
 		}
-		if _, err := db.LoadBoardDoc(ctx, teacher.SchoolID, cp.ID); err != nil {
+		if _, err := board.LoadDoc(ctx, db, teacher.SchoolID, cp.ID); err != nil {
 			t.Errorf("the copy after the purge: %v", err)
 		}
 	})

@@ -197,7 +197,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		// a board of the teacher's for 5a (the class watches) with a
 		// stroke and a picture, and a private one
 		b := &schulhof.Board{Title: "Bruchrechnung " + k, GroupID: f.group[k+"-5a"].ID}
-		must(tb, db.CreateBoard(ctx, f.user[k+"-teacher"], b))
+		must(tb, board.Create(ctx, db, f.user[k+"-teacher"], b))
 		f.ids[k+"-board"] = int64(b.ID)
 		info, err := blobs.Put(ctx, bytes.NewReader(smallPNG()), blob.PutOptions{ExpectedSize: -1})
 		must(tb, err)
@@ -206,12 +206,12 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		f.ids[k+"-board-image"] = img.ID
 		page, imgRef := "p1", "i"+itoa(img.ID)
 		x, y, w, h := 100.0, 100.0, 40.0, 30.0
-		must(tb, db.AppendBoardOps(ctx, sc.ID, b.ID, f.user[k+"-teacher"].ID, []*board.Op{
+		must(tb, board.Append(ctx, db, sc.ID, b.ID, f.user[k+"-teacher"].ID, []*board.Op{
 			{Op: "add", ID: "t-1", Kind: board.KindPen, Set: &board.Fields{Page: &page}, Points: []board.Point{{X: 10, Y: 10, P: .5}, {X: 50, Y: 40, P: .5}}},
 			{Op: "add", ID: "t-2", Kind: board.KindImage, Set: &board.Fields{Page: &page, X: &x, Y: &y, W: &w, H: &h, Image: &imgRef}},
 		}))
 		private := &schulhof.Board{Title: "Vorbereitung " + k}
-		must(tb, db.CreateBoard(ctx, f.user[k+"-teacher"], private))
+		must(tb, board.Create(ctx, db, f.user[k+"-teacher"], private))
 		f.ids[k+"-private-board"] = int64(private.ID)
 	}
 	for name, u := range f.user {

@@ -88,7 +88,7 @@ func (s *Module) apiCreateBoard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := in.board()
-	if err := s.db.CreateBoard(r.Context(), u, b); err != nil {
+	if err := board.Create(r.Context(), s.db, u, b); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -270,7 +270,7 @@ func (s *Module) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulh
 		}
 		limit = n
 	}
-	ops, err := s.db.FindBoardOps(r.Context(), u.SchoolID, id, after, limit)
+	ops, err := board.FindOps(r.Context(), s.db, u.SchoolID, id, after, limit)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -302,13 +302,13 @@ func (s *Module) apiCopyBoard(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	doc, err := s.db.LoadBoardDoc(r.Context(), u.SchoolID, id)
+	doc, err := board.LoadDoc(r.Context(), s.db, u.SchoolID, id)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	b := in.board()
-	if err := s.db.CopyBoard(r.Context(), u, id, b, doc); err != nil {
+	if err := board.Copy(r.Context(), s.db, u, id, b, doc); err != nil {
 		s.Fail(w, r, err)
 		return
 	}

@@ -193,7 +193,7 @@ func (s *Module) loaded(ctx context.Context, school schulhof.SchoolID, id schulh
 	if lb.doc != nil {
 		return nil
 	}
-	doc, err := s.db.LoadBoardDoc(ctx, school, id)
+	doc, err := board.LoadDoc(ctx, s.db, school, id)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Module) storeBoardOps(ctx context.Context, u *schulhof.User, id schulho
 		op.Seq = first + int64(i)
 		lb.doc.Apply(op)
 	}
-	if err := s.db.AppendBoardOps(ctx, u.SchoolID, id, u.ID, ops); err != nil {
+	if err := board.Append(ctx, s.db, u.SchoolID, id, u.ID, ops); err != nil {
 		lb.doc = nil
 		return 0, err
 	}
@@ -302,7 +302,7 @@ func (s *Module) snapshotBoard(school schulhof.SchoolID, id schulhof.BoardID, lb
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var seq int64
-	doc, err := s.db.LoadBoardDoc(ctx, school, id)
+	doc, err := board.LoadDoc(ctx, s.db, school, id)
 	if err == nil {
 		var b []byte
 		if b, err = json.Marshal(doc); err == nil {

@@ -33,23 +33,19 @@ var openAPIPart = kit.AddAssets(assets, nil)
 
 // Store is what the module reads and writes of the store.
 type Store interface {
+	board.Store
 	AddBoardImage(ctx context.Context, u *schulhof.User, img *schulhof.BoardImage) error
-	AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, author schulhof.UserID, ops []*board.Op) error
 	BoardAudience(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (*schulhof.BoardAudience, error)
-	CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, b *schulhof.Board, doc *board.Doc) error
-	CreateBoard(ctx context.Context, u *schulhof.User, b *schulhof.Board) error
 	CreateFolder(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.Node, error)
 	DeleteBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID) error
 	FindBoardByID(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (*schulhof.Board, error)
 	FindBoardImage(ctx context.Context, school schulhof.SchoolID, board schulhof.BoardID, id int64) (*schulhof.BoardImage, error)
-	FindBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, after int64, limit int) ([]*board.Op, error)
 	FindBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error)
 	FindDeletedBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
 	FindMembers(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) ([]*schulhof.Member, error)
 	FindNodeByPath(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, names []string) (*schulhof.Node, error)
 	FindSchoolByID(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error)
-	LoadBoardDoc(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (*board.Doc, error)
 	PurgeBoards(ctx context.Context, before time.Time) (int64, error)
 	PutFile(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string, c schulhof.NewContent, keepVersions int) (*schulhof.Node, error)
 	RestoreBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID) error

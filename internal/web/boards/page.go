@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/i18n"
 )
 
@@ -84,7 +85,7 @@ func (s *Module) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 	if b.GroupID == 0 && b.Access != "" {
 		b.Access = schulhof.BoardPrivate
 	}
-	if err := s.db.CreateBoard(r.Context(), u, b); err != nil {
+	if err := board.Create(r.Context(), s.db, u, b); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
