@@ -89,7 +89,7 @@ type Module struct {
 // hasher (new users, reset passwords, letters) and the timetable.
 func New(d *kit.Deps, db Store, hasher *password.Hasher, tt Timetable, cfg Config) *Module {
 	s := &Module{Deps: d, db: db, hasher: hasher, timetable: tt, cfg: cfg}
-	d.AddSettings(s.schoolSettings)
+	d.AddSettings(kit.SettingsSection{Fill: s.schoolSettings})
 	return s
 }
 

@@ -131,9 +131,9 @@ func New(d *kit.Deps, db Store, files Files, cfg Config) (*Module, error) {
 	if cfg.Every > 0 {
 		s.limits.Every = cfg.Every
 	}
-	d.AddSettings(func(ctx context.Context, sc *schulhof.School, data map[string]any) {
+	d.AddSettings(kit.SettingsSection{Order: 40, Part: "settings-chat", Fill: func(ctx context.Context, sc *schulhof.School, data map[string]any) {
 		data["Chat"] = s.chatSettingsForm(ctx, sc)
-	})
+	}})
 	d.Metrics.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schulhof_push_pending", Help: "Messages whose Web Push is pending."},
 			func() float64 { return float64(s.pushPending.Load()) }),

@@ -2,6 +2,7 @@ package kit
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"html"
 	"html/template"
@@ -80,7 +81,22 @@ var _ = AddTemplates(mustSub(kitTemplates, "templates"), template.FuncMap{
 	"states": func() map[string]string { return schulhof.States },
 	"size":   blob.FormatSize,
 	"clock":  func(t time.Time) string { return t.In(Berlin).Format("02.01. 15:04") }, // German time, as the school's
+	// part shows the part (define "...") of the name the data gives, for
+	// a page made of the sections modules add (the settings page); each
+	// page binds it to its own templates (partOf)
+	"part": func(string, any) (template.HTML, error) { return "", errors.New("part outside a page") },
 })
+
+// partOf is the function part of the page t.
+func partOf(t *template.Template) func(name string, data any) (template.HTML, error) {
+	return func(name string, data any) (template.HTML, error) {
+		var b strings.Builder
+		if err := t.ExecuteTemplate(&b, name, data); err != nil {
+			return "", err
+		}
+		return template.HTML(b.String()), nil // html/template has escaped it
+	}
+}
 
 func mustSub(fsys fs.FS, dir string) fs.FS {
 	sub, err := fs.Sub(fsys, dir)
@@ -180,6 +196,7 @@ func parsePages() (map[string]map[string]*template.Template, error) {
 			if err != nil {
 				return nil, fmt.Errorf("template %s: %w", p.name, err)
 			}
+			t.Funcs(template.FuncMap{"part": partOf(t)})
 			out[lang][name] = t
 		}
 	}

@@ -1,37 +1,55 @@
 package kit
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/schulhof/schulhof"
 )
 
 // A school's settings page (the page "settings") has a section per
 // module that has settings: each module adds what its section shows,
-// under keys of its own in the page's Data, and defines the section in a
-// template part of its own. Each section's form posts to its module,
-// which on an error shows the whole page again (RenderSettings).
+// under keys of its own in the page's Data, and the part of the
+// template (define "...") that shows it. Each section's form posts to
+// its module, which on an error shows the whole page again
+// (RenderSettings).
 
-// SettingsSection fills a module's keys of the settings page's Data.
-type SettingsSection func(ctx context.Context, sc *schulhof.School, data map[string]any)
-
-// AddSettings adds a module's section of the settings page.
-func (d *Deps) AddSettings(f SettingsSection) {
-	d.settingsMu.Lock()
-	defer d.settingsMu.Unlock()
-	d.settings = append(d.settings, f)
+// SettingsSection is a module's section of the settings page.
+type SettingsSection struct {
+	// Order places it on the page, smaller first.
+	Order int
+	// Part is the template part that shows it; empty for what only adds
+	// data (the school's own section is the page itself).
+	Part string
+	// Fill adds the section's keys to the page's Data.
+	Fill func(ctx context.Context, sc *schulhof.School, data map[string]any)
 }
 
-// SettingsData is the settings page's Data: every section's.
+// AddSettings adds a module's section of the settings page.
+func (d *Deps) AddSettings(s SettingsSection) {
+	d.settingsMu.Lock()
+	defer d.settingsMu.Unlock()
+	d.settings = append(d.settings, s)
+	slices.SortStableFunc(d.settings, func(a, b SettingsSection) int { return cmp.Compare(a.Order, b.Order) })
+}
+
+// SettingsData is the settings page's Data: every section's, and under
+// "Sections" the parts that show them, in order.
 func (d *Deps) SettingsData(ctx context.Context, sc *schulhof.School) map[string]any {
 	d.settingsMu.Lock()
 	sections := d.settings
 	d.settingsMu.Unlock()
 	data := map[string]any{}
-	for _, f := range sections {
-		f(ctx, sc, data)
+	var parts []string
+	for _, s := range sections {
+		s.Fill(ctx, sc, data)
+		if s.Part != "" {
+			parts = append(parts, s.Part)
+		}
 	}
+	data["Sections"] = parts
 	return data
 }
 

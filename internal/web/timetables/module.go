@@ -88,7 +88,10 @@ type Module struct {
 func New(d *kit.Deps, db Store) *Module {
 	s := &Module{Deps: d, db: db, tt: newTimetableCaches(),
 		feeds: kit.NewCache[string, *cachedFeed](feedTTL, 50_000)}
-	d.AddSettings(s.timetableSettings)
+	// the info screen, holidays and A/B weeks first; the lesson times,
+	// set once, at the end
+	d.AddSettings(kit.SettingsSection{Order: 20, Part: "settings-timetable", Fill: s.timetableSettings})
+	d.AddSettings(kit.SettingsSection{Order: 90, Part: "settings-lesson-times", Fill: func(context.Context, *schulhof.School, map[string]any) {}})
 	return s
 }
 
