@@ -106,6 +106,7 @@ func TestClassWork(t *testing.T) {
 	if got := text(t, sctx, "[data-testid=start-assignments]"); !strings.Contains(got, "Brüche addieren") {
 		t.Fatalf("start page assignments: %q", got)
 	}
+	screenshot(t, sctx, "start-student.png")
 	step(t, sctx, "student class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.CSS("a[data-testid=file]")),
 		chromedp.Click(chromedp.CSS("a[data-testid=file]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=preview]")))
 	if got := text(t, sctx, "[data-testid=preview]"); got != "1/2 + 1/4 = ?" {

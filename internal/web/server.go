@@ -83,15 +83,10 @@ type Server struct {
 	// modules are all of them, in the order they are made: their routes
 	// are added and their housekeeping runs in it (files last, whose
 	// sweep removes what the others' purges left), and they stop in the
-	// reverse. The fields below are those the assembly needs by name.
-	modules     []module
-	accounts    *accounts.Module
-	assignments *assignments.Module
-	chat        *chat.Module
-	exams       *examplan.Module
-	files       *files.Module
-	login       *login.Module
-	timetables  *timetables.Module
+	// reverse. The fields after it are those the assembly needs by name.
+	modules []module
+	login   *login.Module // the start page's "who am I", WebDAV's login
+	files   *files.Module // WebDAV
 }
 
 // module is what every module offers the assembly; a module may also
@@ -137,7 +132,7 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 	if err != nil {
 		return err
 	}
-	s.chat, err = chat.New(s.Deps, db, s.files, chat.Config{Every: cfg.ChatEvery, PushHosts: cfg.PushHosts, PushAllowHTTP: cfg.PushAllowHTTP})
+	chat, err := chat.New(s.Deps, db, s.files, chat.Config{Every: cfg.ChatEvery, PushHosts: cfg.PushHosts, PushAllowHTTP: cfg.PushAllowHTTP})
 	if err != nil {
 		return err
 	}
@@ -146,16 +141,15 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 		return err
 	}
 	// the exam plan is built on the timetable, which shows its exams
-	s.timetables = timetables.New(s.Deps, db)
-	s.exams = examplan.New(s.Deps, db, s.timetables)
-	s.timetables.UseExams(s.exams)
-	s.login, err = login.New(s.Deps, db, hasher, s.timetables)
-	if err != nil {
+	timetables := timetables.New(s.Deps, db)
+	exams := examplan.New(s.Deps, db, timetables)
+	timetables.UseExams(exams)
+	if s.login, err = login.New(s.Deps, db, hasher, timetables); err != nil {
 		return err
 	}
-	s.accounts = accounts.New(s.Deps, db, hasher, s.timetables, accounts.Config{Quotas: cfg.Quotas})
-	s.assignments = assignments.New(s.Deps, db, s.files)
-	s.modules = []module{live, s.login, s.accounts, s.assignments, s.timetables, s.exams, s.chat, boards, s.files}
+	accounts := accounts.New(s.Deps, db, hasher, timetables, accounts.Config{Quotas: cfg.Quotas})
+	assignments := assignments.New(s.Deps, db, s.files)
+	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, s.files}
 	return nil
 }
 

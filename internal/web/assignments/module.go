@@ -52,7 +52,12 @@ type Module struct {
 
 // New is the module on the server's Deps, its store and the files module.
 func New(d *kit.Deps, db Store, files Files) *Module {
-	return &Module{Deps: d, db: db, files: files}
+	s := &Module{Deps: d, db: db, files: files}
+	d.AddStartCard(kit.StartCard{Order: 40, Part: "start-assignments", Fill: func(r *http.Request, sc *schulhof.School, data map[string]any) (err error) {
+		data["Assignments"], err = s.assignmentsPageData(r, sc)
+		return err
+	}})
+	return s
 }
 
 // Routes adds the module's pages and API.
@@ -80,9 +85,4 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}", s.apiGetSubmission)
 	rt.API("PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}", s.apiHandIn)
 	rt.API("PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}/feedback", s.apiSetFeedback)
-}
-
-// StartData is the user's assignments for the start page.
-func (s *Module) StartData(r *http.Request, sc *schulhof.School) (any, error) {
-	return s.assignmentsPageData(r, sc)
 }

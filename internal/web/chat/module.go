@@ -134,6 +134,10 @@ func New(d *kit.Deps, db Store, files Files, cfg Config) (*Module, error) {
 	d.AddSettings(kit.SettingsSection{Order: 40, Part: "settings-chat", Fill: func(ctx context.Context, sc *schulhof.School, data map[string]any) {
 		data["Chat"] = s.chatSettingsForm(ctx, sc)
 	}})
+	d.AddStartCard(kit.StartCard{Order: 20, Part: "start-unread", Fill: func(r *http.Request, sc *schulhof.School, data map[string]any) (err error) {
+		data["Unread"], err = s.unreadRooms(r.Context(), kit.AuthOf(r).User, kit.Info(r).Lang)
+		return err
+	}})
 	d.Metrics.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schulhof_push_pending", Help: "Messages whose Web Push is pending."},
 			func() float64 { return float64(s.pushPending.Load()) }),
@@ -185,9 +189,10 @@ func (s *Module) Housekeeping(ctx context.Context) {
 	}
 }
 
-// UnreadRooms are the user's rooms with unread messages, named in lang,
-// for the start page.
-func (s *Module) UnreadRooms(ctx context.Context, u *schulhof.User, lang string) ([]*schulhof.Room, error) {
+// unreadRooms are the user's rooms with unread messages, named in lang,
+// for the start page (rooms not made yet have no messages: no need to
+// make them here).
+func (s *Module) unreadRooms(ctx context.Context, u *schulhof.User, lang string) ([]*schulhof.Room, error) {
 	rooms, err := s.db.FindRooms(ctx, u)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ import (
 // calendar feed, from today on for days (the Untis export's are among
 // the feed's lessons already).
 func (s *Module) CalendarEvents(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, days int) ([]ical.Event, error) {
-	list, err := s.Upcoming(ctx, u, sc, days)
+	list, err := s.upcoming(ctx, u, sc, days)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (s *Module) CalendarEvents(ctx context.Context, u *schulhof.User, sc *schul
 
 // examEvent is a planned exam as a calendar event, from the start of its
 // first period to the end of its last.
-func examEvent(sc *schulhof.School, lang string, times []schulhof.LessonTime, e ExamView) ical.Event {
+func examEvent(sc *schulhof.School, lang string, times []schulhof.LessonTime, e examView) ical.Event {
 	d, _ := time.Parse("2006-01-02", string(e.Date))
 	weekday := (int(d.Weekday())+6)%7 + 1
 	start, end := d, d.AddDate(0, 0, 1)

@@ -24,9 +24,9 @@ import (
 // checked per student by internal/exams against the school's rules; the
 // exams of the Untis export (GPU017) are part of the same plan.
 
-// ExamView is an exam as the API and the pages show it: a planned one, or
+// examView is an exam as the API and the pages show it: a planned one, or
 // one of the Untis export (source "untis", id below zero).
-type ExamView struct {
+type examView struct {
 	exams.Exam
 	Source         string   `json:"source"` // "schulhof" or "untis"
 	GroupNames     []string `json:"group_names"`
@@ -227,8 +227,8 @@ func (s *Module) Forget() {
 }
 
 // show is an exam as the API shows it.
-func (b *examBook) show(e exams.Exam) ExamView {
-	out := ExamView{Exam: e, Source: "untis"}
+func (b *examBook) show(e exams.Exam) examView {
+	out := examView{Exam: e, Source: "untis"}
 	if p, ok := b.planned[e.ID]; ok && e.ID > 0 {
 		out.Source, out.OverrideReason, out.CreatedBy = "schulhof", p.OverrideReason, int64(p.CreatedBy)
 	}
@@ -493,7 +493,7 @@ func (s *Module) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
 // visibleExams are the school's exams the user may see, from one day to
 // another, of a group or a student: staff see all; students their own,
 // parents their children's, as far as the school announces them.
-func (s *Module) visibleExams(ctx context.Context, u *schulhof.User, sc *schulhof.School, book *examBook, from, to schulhof.Day, group schulhof.GroupID, student schulhof.UserID) ([]ExamView, error) {
+func (s *Module) visibleExams(ctx context.Context, u *schulhof.User, sc *schulhof.School, book *examBook, from, to schulhof.Day, group schulhof.GroupID, student schulhof.UserID) ([]examView, error) {
 	if !schulhof.CanViewExamPlan(u, sc.ID) {
 		mine := map[schulhof.UserID]bool{}
 		if u.Role == schulhof.RoleStudent {
@@ -515,7 +515,7 @@ func (s *Module) visibleExams(ctx context.Context, u *schulhof.User, sc *schulho
 		if to == "" || to > last {
 			to = last
 		}
-		var out []ExamView
+		var out []examView
 		for _, e := range book.plan("de").Exams() {
 			if (from != "" && e.Date < from) || e.Date > to || (group != 0 && !slices.Contains(e.Groups, group)) {
 				continue
@@ -534,7 +534,7 @@ func (s *Module) visibleExams(ctx context.Context, u *schulhof.User, sc *schulho
 		}
 		return sortExams(out), nil
 	}
-	var out []ExamView
+	var out []examView
 	for _, e := range book.plan("de").Exams() {
 		if (from != "" && e.Date < from) || (to != "" && e.Date > to) || (group != 0 && !slices.Contains(e.Groups, group)) ||
 			(student != 0 && !slices.Contains(e.Students, student)) {
@@ -545,15 +545,15 @@ func (s *Module) visibleExams(ctx context.Context, u *schulhof.User, sc *schulho
 	return sortExams(out), nil
 }
 
-func sortExams(es []ExamView) []ExamView {
-	slices.SortStableFunc(es, func(a, b ExamView) int {
+func sortExams(es []examView) []examView {
+	slices.SortStableFunc(es, func(a, b examView) int {
 		if c := strings.Compare(string(a.Date), string(b.Date)); c != 0 {
 			return c
 		}
 		return a.From - b.From
 	})
 	if es == nil {
-		es = []ExamView{}
+		es = []examView{}
 	}
 	return es
 }
@@ -870,11 +870,11 @@ func (s *Module) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
 	kit.WriteJSON(w, http.StatusOK, showExamSettings(sc, st))
 }
 
-// Upcoming are the user's exams from today on for the start page
+// upcoming are the user's exams from today on for the start page
 // and the calendar feed: a student's own, a parent's children's (as far
 // as the school announces them), a teacher's (planned, supervised, or of
 // a group they lead).
-func (s *Module) Upcoming(ctx context.Context, u *schulhof.User, sc *schulhof.School, days int) ([]ExamView, error) {
+func (s *Module) upcoming(ctx context.Context, u *schulhof.User, sc *schulhof.School, days int) ([]examView, error) {
 	book, err := s.examBookOf(ctx, sc)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ import (
 // class or course and a period of weeks (?group=&from=&to=).
 
 // exportedExams are the exams the user may see in the query's window.
-func (s *Module) exportedExams(r *http.Request) (*schulhof.School, []ExamView, *examBook, error) {
+func (s *Module) exportedExams(r *http.Request) (*schulhof.School, []examView, *examBook, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
 		return nil, nil, nil, err
@@ -45,7 +45,7 @@ func (s *Module) exportedExams(r *http.Request) (*schulhof.School, []ExamView, *
 }
 
 // examRow is an exam as the exports write it.
-func (s *Module) examRow(lang string, book *examBook, e ExamView) examprint.Row {
+func (s *Module) examRow(lang string, book *examBook, e examView) examprint.Row {
 	t, _ := time.Parse("2006-01-02", string(e.Date))
 	days := strings.Split(i18n.T(lang, "timetable.weekdays"), ",")
 	var sup []string

@@ -10,6 +10,7 @@ package examplan
 import (
 	"context"
 	"embed"
+	"net/http"
 	"sync"
 	"time"
 
@@ -72,6 +73,10 @@ func New(d *kit.Deps, db Store, tt Timetable) *Module {
 		planned: kit.NewCache[schulhof.SchoolID, []*schulhof.PlannedExam](2*time.Second, 10_000)}
 	d.AddSettings(kit.SettingsSection{Order: 30, Part: "settings-exams", Fill: func(ctx context.Context, sc *schulhof.School, data map[string]any) {
 		data["Exams"] = s.examSettingsForm(ctx, sc)
+	}})
+	d.AddStartCard(kit.StartCard{Order: 30, Part: "start-exams", Fill: func(r *http.Request, sc *schulhof.School, data map[string]any) (err error) {
+		data["Exams"], err = s.upcoming(r.Context(), kit.AuthOf(r).User, sc, 28)
+		return err
 	}})
 	return s
 }

@@ -53,7 +53,7 @@ type examDay struct {
 	InMonth bool
 	Today   bool
 	Off     string
-	Exams   []ExamView
+	Exams   []examView
 }
 
 // monthStart reads ?at= (a day) and the view, and returns the first day
@@ -196,7 +196,7 @@ func (s *Module) showExamsPage(w http.ResponseWriter, r *http.Request) {
 
 // examsOfTeacher keeps the exams a teacher supervises, planned, or that
 // are of a group the teacher leads.
-func (s *Module) examsOfTeacher(ctx context.Context, sc *schulhof.School, list []ExamView, teacher schulhof.UserID) ([]ExamView, error) {
+func (s *Module) examsOfTeacher(ctx context.Context, sc *schulhof.School, list []examView, teacher schulhof.UserID) ([]examView, error) {
 	gs, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID, UserID: teacher})
 	if err != nil {
 		return nil, err
@@ -207,7 +207,7 @@ func (s *Module) examsOfTeacher(ctx context.Context, sc *schulhof.School, list [
 			led[g.ID] = true
 		}
 	}
-	var out []ExamView
+	var out []examView
 	for _, e := range list {
 		if slices.Contains(e.Supervisors, teacher) || e.CreatedBy == int64(teacher) || slices.ContainsFunc(e.Groups, func(g schulhof.GroupID) bool { return led[g] }) {
 			out = append(out, e)

@@ -58,9 +58,11 @@ type Deps struct {
 	Metrics prometheus.Registerer
 
 	topics topics
-	// the sections of the settings page (settings.go)
+	// the sections of the settings page (settings.go) and the cards of
+	// the start page (start.go)
 	settingsMu sync.Mutex
 	settings   []SettingsSection
+	cards      []StartCard
 	clock      func() time.Time
 	schools    *Cache[schulhof.SchoolID, *schulhof.School]
 	operator   *Cache[struct{}, *schulhof.Operator]

@@ -90,6 +90,10 @@ func New(d *kit.Deps, db Store) *Module {
 		feeds: kit.NewCache[string, *cachedFeed](feedTTL, 50_000)}
 	// the info screen, holidays and A/B weeks first; the lesson times,
 	// set once, at the end
+	d.AddStartCard(kit.StartCard{Order: 10, Part: "start-changes", Fill: func(r *http.Request, sc *schulhof.School, data map[string]any) (err error) {
+		data["Changes"], err = s.changesSoon(r, sc)
+		return err
+	}})
 	d.AddSettings(kit.SettingsSection{Order: 20, Part: "settings-timetable", Fill: s.timetableSettings})
 	d.AddSettings(kit.SettingsSection{Order: 90, Part: "settings-lesson-times", Fill: func(context.Context, *schulhof.School, map[string]any) {}})
 	return s

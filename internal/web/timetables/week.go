@@ -333,9 +333,9 @@ func (s *Module) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "timetable", v)
 }
 
-// ChangesSoon are the changed lessons of today and the next school day
+// changesSoon are the changed lessons of today and the next school day
 // for the start page: the actor's own, or a parent's children's.
-func (s *Module) ChangesSoon(r *http.Request, sc *schulhof.School) ([]timetable.Lesson, error) {
+func (s *Module) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.Lesson, error) {
 	a := kit.AuthOf(r)
 	people := []*schulhof.User{a.User}
 	if a.User.Role == schulhof.RoleParent {

@@ -1,0 +1,50 @@
+package kit
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+
+	"github.com/schulhof/schulhof"
+)
+
+// The start page shows who one is, and a card of each module that has
+// something for the day (the lessons that change, unread messages, the
+// next exams, assignments): each module adds its card's data under keys
+// of its own in the page's Data, and the template part that shows it.
+
+// StartCard is a module's card on the start page.
+type StartCard struct {
+	// Order places it on the page, smaller first.
+	Order int
+	// Part is the template part that shows it.
+	Part string
+	// Fill adds the card's keys to the page's Data, for a user of the
+	// school sc.
+	Fill func(r *http.Request, sc *schulhof.School, data map[string]any) error
+}
+
+// AddStartCard adds a module's card to the start page.
+func (d *Deps) AddStartCard(c StartCard) {
+	d.settingsMu.Lock()
+	defer d.settingsMu.Unlock()
+	d.cards = append(d.cards, c)
+	slices.SortStableFunc(d.cards, func(a, b StartCard) int { return cmp.Compare(a.Order, b.Order) })
+}
+
+// FillStartCards fills every card's data for a user of the school sc,
+// and under "Cards" the parts that show them, in order.
+func (d *Deps) FillStartCards(r *http.Request, sc *schulhof.School, data map[string]any) error {
+	d.settingsMu.Lock()
+	cards := d.cards
+	d.settingsMu.Unlock()
+	var parts []string
+	for _, c := range cards {
+		if err := c.Fill(r, sc, data); err != nil {
+			return err
+		}
+		parts = append(parts, c.Part)
+	}
+	data["Cards"] = parts
+	return nil
+}
