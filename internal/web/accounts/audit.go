@@ -43,22 +43,20 @@ func (s *Module) auditFilter(r *http.Request) (schulhof.AuditFilter, *schulhof.S
 }
 
 // apiAudit: GET /api/v1/audit?school=SLUG&before=ID, newest first.
-func (s *Module) apiAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAudit(r *http.Request) (any, error) {
 	f, _, err := s.auditFilter(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	es, err := s.db.FindAuditEntries(r.Context(), f)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	next := ""
 	if len(es) == f.Limit {
 		next = strconv.FormatInt(es[len(es)-1].ID, 10)
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(es, next))
+	return kit.NewList(es, next), nil
 }
 
 // showAuditPage: GET /audit and GET /s/{school}/audit.

@@ -49,11 +49,10 @@ func (s *Module) managedGroup(w http.ResponseWriter, r *http.Request) (*schulhof
 
 // apiListGroups: GET /api/v1/schools/{school}/groups: all of them for
 // staff, one's own (and one's children's) for students and parents.
-func (s *Module) apiListGroups(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListGroups(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	a := kit.AuthOf(r).User
 	f := schulhof.GroupFilter{SchoolID: sc.ID, Kind: schulhof.GroupKind(r.URL.Query().Get("kind")), MemberCounts: true}
@@ -64,10 +63,9 @@ func (s *Module) apiListGroups(w http.ResponseWriter, r *http.Request) {
 		gs, err = s.ownGroups(r, f)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(gs, ""))
+	return kit.NewList(gs, ""), nil
 }
 
 // ownGroups are the groups of a student, or of a parent's children.
@@ -102,41 +100,36 @@ func (s *Module) ownGroups(r *http.Request, f schulhof.GroupFilter) ([]*schulhof
 }
 
 // apiCreateGroup: POST /api/v1/schools/{school}/groups {"name", "kind"}.
-func (s *Module) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateGroup(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Name string `json:"name"`
 		Kind string `json:"kind"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	g := &schulhof.Group{SchoolID: sc.ID, Name: in.Name, Kind: schulhof.GroupKind(in.Kind)}
 	if err := s.db.CreateGroup(r.Context(), g); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, g)
+	return kit.Created(g), nil
 }
 
 // apiGetGroup: GET /api/v1/schools/{school}/groups/{group}.
-func (s *Module) apiGetGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetGroup(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	g, err := s.groupFromPath(r, sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, g)
+	return g, nil
 }
 
 // apiUpdateGroup: PATCH /api/v1/schools/{school}/groups/{group} {"name"}.
@@ -171,40 +164,35 @@ func (s *Module) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiDeleteGroup: DELETE /api/v1/schools/{school}/groups/{group}.
-func (s *Module) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteGroup(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	g, err := s.groupFromPath(r, sc)
 	if err == nil {
 		err = s.db.DeleteGroup(r.Context(), sc.ID, g.ID)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiListMembers: GET /api/v1/schools/{school}/groups/{group}/members.
 // Students see their classmates' names, never their private data.
-func (s *Module) apiListMembers(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListMembers(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	g, err := s.groupFromPath(r, sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	ms, err := s.db.FindMembers(r.Context(), sc.ID, g.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	a := kit.AuthOf(r).User
 	// a parent's children, read once for the whole list
@@ -212,8 +200,7 @@ func (s *Module) apiListMembers(w http.ResponseWriter, r *http.Request) {
 	if a.Role == schulhof.RoleParent {
 		kids, err := s.db.FindChildren(r.Context(), sc.ID, a.ID)
 		if err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		for _, k := range kids {
 			children[k.ID] = true
@@ -222,22 +209,20 @@ func (s *Module) apiListMembers(w http.ResponseWriter, r *http.Request) {
 	for _, m := range ms {
 		m.User = schulhof.Redact(a, m.User, children[m.User.ID])
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(ms, ""))
+	return kit.NewList(ms, ""), nil
 }
 
 // apiSetMember: PUT /api/v1/schools/{school}/groups/{group}/members/{user} {"role"}.
-func (s *Module) apiSetMember(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetMember(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Role string `json:"role"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if in.Role == "" {
 		in.Role = string(schulhof.MemberRoleMember)
@@ -245,26 +230,23 @@ func (s *Module) apiSetMember(w http.ResponseWriter, r *http.Request) {
 	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
 	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
 	if err := s.db.SetMember(r.Context(), sc.ID, schulhof.GroupID(g), schulhof.UserID(u), schulhof.MemberRole(in.Role)); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiRemoveMember: DELETE /api/v1/schools/{school}/groups/{group}/members/{user}.
-func (s *Module) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRemoveMember(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
 	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
 	if err := s.db.RemoveMember(r.Context(), sc.ID, schulhof.GroupID(g), schulhof.UserID(u)); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // showGroupsPage: GET /s/{school}/groups.

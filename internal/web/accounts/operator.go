@@ -8,33 +8,29 @@ import (
 )
 
 // apiGetOperator: GET /api/v1/operator.
-func (s *Module) apiGetOperator(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetOperator(r *http.Request) (any, error) {
 	op, err := s.db.FindOperator(r.Context())
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, op)
+	return op, nil
 }
 
 // apiUpdateOperator: PATCH /api/v1/operator {"name", "contact"} (operator only).
-func (s *Module) apiUpdateOperator(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateOperator(r *http.Request) (any, error) {
 	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
+		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	op, err := s.db.FindOperator(r.Context())
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Name    *string `json:"name"`
 		Contact *string `json:"contact"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if in.Name != nil {
 		op.Name = *in.Name
@@ -43,11 +39,10 @@ func (s *Module) apiUpdateOperator(w http.ResponseWriter, r *http.Request) {
 		op.Contact = *in.Contact
 	}
 	if err := s.db.UpdateOperator(r.Context(), op); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	s.forgetOperator()
-	kit.WriteJSON(w, http.StatusOK, op)
+	return op, nil
 }
 
 // saveOperator: POST /admin/operator.

@@ -23,64 +23,56 @@ type schoolInput struct {
 
 // apiListSchools: GET /api/v1/schools: all for the operator, one's own
 // for everyone else.
-func (s *Module) apiListSchools(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListSchools(r *http.Request) (any, error) {
 	a := kit.AuthOf(r)
 	if schulhof.CanManageSchools(a.User) {
 		all, err := s.db.FindSchools(r.Context())
 		if err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
-		kit.WriteJSON(w, http.StatusOK, kit.NewList(all, ""))
-		return
+		return kit.NewList(all, ""), nil
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList([]*schulhof.School{a.School}, ""))
+	return kit.NewList([]*schulhof.School{a.School}, ""), nil
 }
 
 // apiCreateSchool: POST /api/v1/schools (operator only).
-func (s *Module) apiCreateSchool(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateSchool(r *http.Request) (any, error) {
 	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
+		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	var in schoolInput
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	sc := &schulhof.School{Slug: in.Slug, Name: in.Name, State: in.State, Type: in.SchoolType}
 	if in.Require2FA != nil {
 		sc.Require2FA = *in.Require2FA
 	}
 	if err := s.db.CreateSchool(r.Context(), sc); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	s.timetable.StartWithStateHolidays(r.Context(), sc)
-	kit.WriteJSON(w, http.StatusCreated, sc)
+	return kit.Created(sc), nil
 }
 
 // apiGetSchool: GET /api/v1/schools/{school}.
-func (s *Module) apiGetSchool(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetSchool(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, sc)
+	return sc, nil
 }
 
 // apiUpdateSchool: PATCH /api/v1/schools/{school} (the school's admins
 // and the operator).
-func (s *Module) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateSchool(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if !schulhof.CanManageSchool(kit.AuthOf(r).User, sc.ID) {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
+		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	var in struct {
 		Name       *string          `json:"name"`
@@ -91,17 +83,15 @@ func (s *Module) apiUpdateSchool(w http.ResponseWriter, r *http.Request) {
 		ShowCodes  *bool            `json:"show_teacher_codes"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	up, err := s.db.UpdateSchool(r.Context(), sc.ID, schulhof.SchoolUpdate{Name: in.Name, State: in.State, Type: in.SchoolType,
 		Require2FA: in.Require2FA, Quotas: in.Quotas, ShowTeacherCodes: in.ShowCodes})
 	s.ForgetSchool(sc.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, up)
+	return up, nil
 }
 
 // showSchoolsPage: GET /admin/schools (operator).

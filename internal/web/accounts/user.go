@@ -139,51 +139,44 @@ func (s *Module) userFilter(r *http.Request, school schulhof.SchoolID) (schulhof
 }
 
 // apiListUsers: GET /api/v1/schools/{school}/users (staff).
-func (s *Module) apiListUsers(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListUsers(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	a := kit.AuthOf(r).User
 	if !schulhof.CanListUsers(a, sc.ID) {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
+		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	f, err := s.userFilter(r, sc.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	us, next, err := s.db.FindUsers(r.Context(), f)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	for i, u := range us {
 		us[i] = schulhof.Redact(a, u, false)
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(us, next))
+	return kit.NewList(us, next), nil
 }
 
 // apiCreateUser: POST /api/v1/schools/{school}/users (admins).
-func (s *Module) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateUser(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in userInput
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	out, err := s.createUser(r.Context(), sc, in)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, out)
+	return kit.Created(out), nil
 }
 
 // managedUser resolves {school} and {id} for an admin's page; when that
@@ -201,18 +194,16 @@ func (s *Module) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.
 }
 
 // apiGetUser: GET /api/v1/schools/{school}/users/{id}.
-func (s *Module) apiGetUser(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetUser(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	u, err := s.userFromPath(r, sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, u)
+	return u, nil
 }
 
 // userUpdateInput is a partial update; absent fields stay.
@@ -248,28 +239,24 @@ func (s *Module) updateUser(ctx context.Context, sc *schulhof.School, id schulho
 }
 
 // apiUpdateUser: PATCH /api/v1/schools/{school}/users/{id} (admins).
-func (s *Module) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateUser(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "user.not_found"))
-		return
+		return nil, schulhof.Errorf(schulhof.ENotFound, "user.not_found")
 	}
 	var in userUpdateInput
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	u, err := s.updateUser(r.Context(), sc, schulhof.UserID(id), in)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, u)
+	return u, nil
 }
 
 // resetPassword gives the user a new one-time password.
@@ -283,19 +270,17 @@ func (s *Module) resetPassword(ctx context.Context, sc *schulhof.School, id schu
 }
 
 // apiResetPassword: POST /api/v1/schools/{school}/users/{id}/reset-password.
-func (s *Module) apiResetPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiResetPassword(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	plain, err := s.resetPassword(r.Context(), sc, schulhof.UserID(id))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]string{"password": plain})
+	return map[string]string{"password": plain}, nil
 }
 
 // apiLinkChild: PUT /api/v1/schools/{school}/users/{id}/children/{child}.

@@ -178,18 +178,16 @@ func (s *Module) assignmentsFor(r *http.Request, sc *schulhof.School) ([]*assign
 }
 
 // apiListAssignments: GET /api/v1/schools/{school}/assignments.
-func (s *Module) apiListAssignments(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListAssignments(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	out, err := s.assignmentsFor(r, sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(out, ""))
+	return kit.NewList(out, ""), nil
 }
 
 // assignmentInput is the JSON of a new or changed assignment.
@@ -224,16 +222,14 @@ func (s *Module) mayAssignTo(r *http.Request, sc *schulhof.School, groups []schu
 }
 
 // apiCreateAssignment: POST /api/v1/schools/{school}/assignments.
-func (s *Module) apiCreateAssignment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateAssignment(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in assignmentInput
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	as := &schulhof.Assignment{SchoolID: sc.ID, Groups: in.Groups, StartsAt: s.Now(), CreatedBy: kit.AuthOf(r).User.ID}
 	if in.Title != nil {
@@ -252,15 +248,13 @@ func (s *Module) apiCreateAssignment(w http.ResponseWriter, r *http.Request) {
 		as.AllowLate = *in.AllowLate
 	}
 	if err := s.createAssignment(r, sc, as); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v, err := s.viewAssignment(r, sc, as)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, v)
+	return kit.Created(v), nil
 }
 
 func (s *Module) createAssignment(r *http.Request, sc *schulhof.School, as *schulhof.Assignment) error {
@@ -275,13 +269,12 @@ func (s *Module) createAssignment(r *http.Request, sc *schulhof.School, as *schu
 }
 
 // apiGetAssignment: GET /api/v1/schools/{school}/assignments/{assignment}.
-func (s *Module) apiGetAssignment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetAssignment(r *http.Request) (any, error) {
 	_, _, v, err := s.assignmentFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, v)
+	return v, nil
 }
 
 // managedAssignment is assignmentFromPath for those who manage it.
@@ -298,51 +291,45 @@ func (s *Module) managedAssignment(r *http.Request) (*schulhof.School, *schulhof
 
 // apiUpdateAssignment: PATCH /api/v1/schools/{school}/assignments/{assignment};
 // {"reviewed": true} marks it as reviewed.
-func (s *Module) apiUpdateAssignment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateAssignment(r *http.Request) (any, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in assignmentInput
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if in.Groups != nil {
 		if err := s.mayAssignTo(r, sc, in.Groups); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	up, err := s.db.UpdateAssignment(r.Context(), sc.ID, as.ID, schulhof.AssignmentUpdate{Title: in.Title, Description: in.Description,
 		Groups: in.Groups, StartsAt: in.StartsAt, DueAt: in.DueAt, AllowLate: in.AllowLate, Reviewed: in.Reviewed})
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v, err := s.viewAssignment(r, sc, up)
 	if err == nil && v == nil {
 		err = schulhof.Errorf(schulhof.ENotFound, "assignment.not_found")
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, v)
+	return v, nil
 }
 
 // apiDeleteAssignment: DELETE /api/v1/schools/{school}/assignments/{assignment}.
-func (s *Module) apiDeleteAssignment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteAssignment(r *http.Request) (any, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err == nil {
 		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // userSpace is the user's own space, whose quota hand-ins and attachments
@@ -353,24 +340,21 @@ func userSpace(id schulhof.UserID) schulhof.Space {
 
 // apiAddAttachment: POST /api/v1/schools/{school}/assignments/{assignment}/attachments?name=X
 // with the bytes as body.
-func (s *Module) apiAddAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAddAttachment(r *http.Request) (any, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	c, err := s.storeNamed(r, sc, r.URL.Query().Get("name"), r.Body, r.ContentLength, r.Header.Get("Content-Type"), 0)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	f, err := s.db.AddAttachment(r.Context(), sc.ID, as.ID, c)
 	if err != nil {
 		s.Blobs.Delete(r.Context(), blob.Key(c.BlobKey))
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, f)
+	return kit.Created(f), nil
 }
 
 // storeNamed stores bytes against the actor's own quota (less what is
@@ -389,17 +373,16 @@ func (s *Module) storeNamed(r *http.Request, sc *schulhof.School, name string, b
 }
 
 // apiDeleteAttachment: DELETE /api/v1/schools/{school}/assignments/{assignment}/attachments/{file}.
-func (s *Module) apiDeleteAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteAttachment(r *http.Request) (any, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err == nil {
 		file, _ := strconv.ParseInt(r.PathValue("file"), 10, 64)
 		err = s.db.DeleteAttachment(r.Context(), sc.ID, as.ID, file)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiAssignmentFile: GET /api/v1/schools/{school}/assignments/{assignment}/files/{file}:
@@ -458,38 +441,33 @@ func (s *Module) studentParam(r *http.Request, v *assignmentView) (schulhof.User
 
 // apiListSubmissions: GET /api/v1/schools/{school}/assignments/{assignment}/submissions,
 // every student of the groups, handed in or not.
-func (s *Module) apiListSubmissions(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListSubmissions(r *http.Request) (any, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	subs, err := s.db.FindSubmissions(r.Context(), sc.ID, as.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(subs, ""))
+	return kit.NewList(subs, ""), nil
 }
 
 // apiGetSubmission: GET /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}.
-func (s *Module) apiGetSubmission(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetSubmission(r *http.Request) (any, error) {
 	sc, as, v, err := s.assignmentFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	student, err := s.studentParam(r, v)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	sub, err := s.db.FindSubmission(r.Context(), sc.ID, as.ID, student)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, sub)
+	return sub, nil
 }
 
 // handIn reads a multipart form (field "text", files in "file") and
@@ -568,30 +546,27 @@ func (s *Module) storePart(r *http.Request, sc *schulhof.School, part *multipart
 
 // apiHandIn: PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student},
 // the student's own, as multipart/form-data.
-func (s *Module) apiHandIn(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiHandIn(r *http.Request) (any, error) {
 	_, _, sub, err := s.handIn(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, sub)
+	return sub, nil
 }
 
 // apiSetFeedback: PUT /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}/feedback {"text"}.
-func (s *Module) apiSetFeedback(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetFeedback(r *http.Request) (any, error) {
 	var in struct {
 		Text string `json:"text"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	sub, err := s.setFeedback(r, in.Text)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, sub)
+	return sub, nil
 }
 
 func (s *Module) setFeedback(r *http.Request, text string) (*schulhof.Submission, error) {

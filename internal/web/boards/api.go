@@ -43,18 +43,16 @@ func (s *Module) boardFromPath(r *http.Request) (*schulhof.User, *schulhof.Board
 }
 
 // apiBoards: GET /api/v1/boards: the boards the user sees.
-func (s *Module) apiBoards(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoards(r *http.Request) (any, error) {
 	u, err := boardUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	bs, err := s.db.FindBoards(r.Context(), u)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(bs, ""))
+	return kit.NewList(bs, ""), nil
 }
 
 // boardInput is what makes or changes a board.
@@ -76,23 +74,20 @@ func (in *boardInput) board() *schulhof.Board {
 }
 
 // apiCreateBoard: POST /api/v1/boards {"title", "group"?, "access"?}.
-func (s *Module) apiCreateBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateBoard(r *http.Request) (any, error) {
 	u, err := boardUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in boardInput
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	b := in.board()
 	if err := board.Create(r.Context(), s.db, u, b); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, b)
+	return kit.Created(b), nil
 }
 
 // boardWithDoc is a board with its drawing, all a client needs to show it.
@@ -105,11 +100,10 @@ type boardWithDoc struct {
 // apiBoard: GET /api/v1/boards/{board}: the board, its drawing and who
 // presents; a client that joins late or reconnects has everything in one
 // answer, and follows the live operations after the drawing's seq.
-func (s *Module) apiBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoard(r *http.Request) (any, error) {
 	_, b, err := s.boardFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var doc, present []byte
 	err = s.onBoard(r.Context(), b.SchoolID, b.ID, func(lb *liveBoard) (err error) {
@@ -118,10 +112,9 @@ func (s *Module) apiBoard(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, boardWithDoc{Board: b, Doc: doc, Presenting: present})
+	return boardWithDoc{Board: b, Doc: doc, Presenting: present}, nil
 }
 
 // apiUpdateBoard: PATCH /api/v1/boards/{board} {"title"?, "access"?}, for
@@ -197,27 +190,24 @@ func (s *Module) trashBoard(r *http.Request, deleted bool) (*schulhof.User, schu
 }
 
 // apiDeleteBoard: DELETE /api/v1/boards/{board}: into the trash.
-func (s *Module) apiDeleteBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteBoard(r *http.Request) (any, error) {
 	if _, _, err := s.trashBoard(r, true); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiRestoreBoard: POST /api/v1/boards/{board}/restore: out of the trash.
-func (s *Module) apiRestoreBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRestoreBoard(r *http.Request) (any, error) {
 	u, id, err := s.trashBoard(r, false)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	b, err := s.db.FindBoardByID(r.Context(), u, id)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, b)
+	return b, nil
 }
 
 // apiBoardOperations: POST /api/v1/boards/{board}/operations {"ops": [...]}
@@ -287,30 +277,25 @@ func (s *Module) boardOpsAfter(w http.ResponseWriter, r *http.Request, u *schulh
 
 // apiCopyBoard: POST /api/v1/boards/{board}/copy {"title", "group"?}: a
 // board of the user's with the drawing, e.g. next year's template.
-func (s *Module) apiCopyBoard(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCopyBoard(r *http.Request) (any, error) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in boardInput
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	doc, err := board.LoadDoc(r.Context(), s.db, u.SchoolID, id)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	b := in.board()
 	if err := board.Copy(r.Context(), s.db, u, id, b, doc); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, b)
+	return kit.Created(b), nil
 }

@@ -233,17 +233,15 @@ func sendExport(w http.ResponseWriter, contentType, name string, b []byte) {
 // leader's own files for a board without one): a PNG for a board of one
 // page, a PDF for more. Saving again the same day makes a new version.
 // -> {"path", "node", "space"}.
-func (s *Module) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSaveBoardToFiles(r *http.Request) (any, error) {
 	x, err := s.startBoardExport(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	defer x.done()
 	u, b, doc, images := x.user, x.board, x.doc, x.images
 	if !b.Leader {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "board.leaders_only"))
-		return
+		return nil, schulhof.Errorf(schulhof.EForbidden, "board.leaders_only")
 	}
 	name, ctype := exportName(b, s.Now()), "application/pdf"
 	var data []byte
@@ -255,13 +253,11 @@ func (s *Module) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 		data, err = doc.PDF(b.Title, images)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	sc, err := s.db.FindSchoolByID(r.Context(), u.SchoolID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	space := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}
 	if b.GroupID != 0 {
@@ -276,21 +272,18 @@ func (s *Module) apiSaveBoardToFiles(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	info, err := s.files.PutBlob(r, sc, space, bytes.NewReader(data), int64(len(data)), 0)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	n, err := s.db.PutFile(r.Context(), sc.ID, space, folder.ID, name,
 		schulhof.NewContent{BlobKey: string(info.Key), Size: info.Size, SHA256: info.SHA256, ContentType: ctype}, 10)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, map[string]any{"path": "/" + folderName + "/" + name, "node": n.ID, "space": space})
+	return kit.Created(map[string]any{"path": "/" + folderName + "/" + name, "node": n.ID, "space": space}), nil
 }
 
 // apiAddBoardImage: POST /api/v1/boards/{board}/images: a picture for the

@@ -132,18 +132,16 @@ func nameRoom(r *schulhof.Room, lang string) {
 }
 
 // apiRooms: GET /api/v1/rooms.
-func (s *Module) apiRooms(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRooms(r *http.Request) (any, error) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	rooms, err := s.roomsOf(r.Context(), u, kit.Info(r).Lang)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(rooms, ""))
+	return kit.NewList(rooms, ""), nil
 }
 
 func roomFromPath(r *http.Request) (schulhof.RoomID, error) {
@@ -157,47 +155,42 @@ func roomFromPath(r *http.Request) (schulhof.RoomID, error) {
 // apiRoomMessages: GET /api/v1/rooms/{room}/messages?after=CURSOR&limit=N:
 // the messages after the cursor (the newest without one), oldest first;
 // next is the cursor to ask with for what comes after them.
-func (s *Module) apiRoomMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRoomMessages(r *http.Request) (any, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	q := r.URL.Query()
 	var after int64
 	if v := q.Get("after"); v != "" {
 		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid"))
-			return
+			return nil, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid")
 		}
 	}
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	ms, err := s.db.FindMessages(r.Context(), u, room, after, limit)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	next := after
 	if len(ms) > 0 {
 		next = ms[len(ms)-1].ID
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"items": ms, "next": strconv.FormatInt(next, 10)})
+	return map[string]any{"items": ms, "next": strconv.FormatInt(next, 10)}, nil
 }
 
 // apiPostMessage: POST /api/v1/rooms/{room}/messages {"text", "reply_to"?,
 // "mentions"?, "attachments"?}.
-func (s *Module) apiPostMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiPostMessage(r *http.Request) (any, error) {
 	var in schulhof.NewMessage
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	m, err := s.postMessage(r, &in)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, m)
+	return kit.Created(m), nil
 }
 
 // postMessage stores a message of the actor in the path's room and
@@ -220,25 +213,22 @@ func (s *Module) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 }
 
 // apiMarkRead: POST /api/v1/rooms/{room}/read {"up_to"}.
-func (s *Module) apiMarkRead(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMarkRead(r *http.Request) (any, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		UpTo int64 `json:"up_to"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if err := s.db.MarkRead(r.Context(), u, room, in.UpTo); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	s.publishChat(r.Context(), u.SchoolID, room, "read", map[string]any{"user": u.ID, "up_to": in.UpTo})
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // readerView is a reader as read receipts list them.
@@ -249,16 +239,14 @@ type readerView struct {
 
 // apiMessageReads: GET /api/v1/rooms/{room}/messages/{message}/reads, who
 // has read a message and who not yet (its sender and the room's leaders).
-func (s *Module) apiMessageReads(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMessageReads(r *http.Request) (any, error) {
 	u, room, msg, err := chatMessage(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	read, unread, err := s.db.MessageReads(r.Context(), u, room, msg)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	view := func(us []*schulhof.User) []readerView {
 		out := []readerView{}
@@ -267,7 +255,7 @@ func (s *Module) apiMessageReads(w http.ResponseWriter, r *http.Request) {
 		}
 		return out
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"read": view(read), "unread": view(unread)})
+	return map[string]any{"read": view(read), "unread": view(unread)}, nil
 }
 
 // how many messages a user may post: a burst of ten, then one every two
@@ -292,109 +280,93 @@ func (s *Module) changedMessage(ctx context.Context, u *schulhof.User, room schu
 
 // apiEditMessage: PATCH /api/v1/rooms/{room}/messages/{message} {"text"}
 // (one's own).
-func (s *Module) apiEditMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiEditMessage(r *http.Request) (any, error) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Text string `json:"text"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if err := s.db.EditMessage(r.Context(), u, room, id, in.Text); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	m, err := s.changedMessage(r.Context(), u, room, id, "message.edited")
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, m)
+	return m, nil
 }
 
 // apiDeleteMessage: DELETE /api/v1/rooms/{room}/messages/{message} (one's
 // own, or any as the room's leader: "deleted by moderator" stays).
-func (s *Module) apiDeleteMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteMessage(r *http.Request) (any, error) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if err := s.db.DeleteMessage(r.Context(), u, room, id); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if _, err := s.changedMessage(r.Context(), u, room, id, "message.deleted"); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiLockRoom: PUT /api/v1/rooms/{room}/lock {"locked"} (the room's leaders).
-func (s *Module) apiLockRoom(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiLockRoom(r *http.Request) (any, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Locked bool `json:"locked"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if err := s.db.LockRoom(r.Context(), u, room, in.Locked); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	s.publishChat(r.Context(), u.SchoolID, room, "room.locked", map[string]bool{"locked": in.Locked})
 	rm, err := s.db.FindRoom(r.Context(), u, room)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	nameRoom(rm, kit.Info(r).Lang)
-	kit.WriteJSON(w, http.StatusOK, rm)
+	return rm, nil
 }
 
 // apiMuteMember: PUT /api/v1/rooms/{room}/mutes/{user} {"minutes"} (the
 // room's leaders; 0 minutes lifts it).
-func (s *Module) apiMuteMember(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMuteMember(r *http.Request) (any, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	member, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "user.not_found"))
-		return
+		return nil, schulhof.Errorf(schulhof.ENotFound, "user.not_found")
 	}
 	var in struct {
 		Minutes int `json:"minutes"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if in.Minutes < 0 || in.Minutes > 7*24*60 {
-		s.Fail(w, r, schulhof.Invalid("minutes", "chat.mute_minutes"))
-		return
+		return nil, schulhof.Invalid("minutes", "chat.mute_minutes")
 	}
 	var until time.Time
 	if in.Minutes > 0 {
 		until = s.Now().Add(time.Duration(in.Minutes) * time.Minute)
 	}
 	if err := s.db.MuteMember(r.Context(), u, room, schulhof.UserID(member), until); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }

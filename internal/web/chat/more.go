@@ -32,50 +32,45 @@ func userTopic(id schulhof.UserID) string { return "user." + strconv.FormatInt(i
 
 // apiStartConversation: POST /api/v1/rooms {"members": [ids], "name"?}: a
 // direct conversation (one other member, no name) or a group chat.
-func (s *Module) apiStartConversation(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiStartConversation(r *http.Request) (any, error) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Members []schulhof.UserID `json:"members"`
 		Name    string            `json:"name"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	room, err := s.db.StartConversation(r.Context(), u, in.Members, in.Name)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	s.audiences.Clear() // the new room's readers, at once
 	for _, m := range append(in.Members, u.ID) {
 		s.publishTopic(r.Context(), u.SchoolID, userTopic(m), "room.new", map[string]any{"room": room.ID})
 	}
-	kit.WriteJSON(w, http.StatusCreated, room)
+	return kit.Created(room), nil
 }
 
 // apiChatContacts: GET /api/v1/chat/contacts?q=: people of the school
 // whose names match and whom the actor may start a conversation with.
-func (s *Module) apiChatContacts(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChatContacts(r *http.Request) (any, error) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	us, err := s.db.ChatContacts(r.Context(), u, r.URL.Query().Get("q"))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	out := make([]memberView, 0, len(us))
 	for _, x := range us {
 		out = append(out, memberView{x.ID, x.Name(), x.Role})
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(out, ""))
+	return kit.NewList(out, ""), nil
 }
 
 // memberView is a room's member as the mention picker lists them.
@@ -87,37 +82,33 @@ type memberView struct {
 
 // apiRoomMembers: GET /api/v1/rooms/{room}/members, whom one may mention
 // (the school's channel lists nobody).
-func (s *Module) apiRoomMembers(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRoomMembers(r *http.Request) (any, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	us, err := s.db.RoomMembers(r.Context(), u, room)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	out := make([]memberView, 0, len(us))
 	for _, x := range us {
 		out = append(out, memberView{x.ID, x.Name(), x.Role})
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(out, ""))
+	return kit.NewList(out, ""), nil
 }
 
 // apiReact: PUT and DELETE /api/v1/rooms/{room}/messages/{message}/reactions/{emoji}.
-func (s *Module) apiReact(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiReact(r *http.Request) (any, error) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	emoji := r.PathValue("emoji")
 	on := r.Method == http.MethodPut
 	m, err := s.db.React(r.Context(), u, room, id, emoji, on)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	counts := map[string]int{}
 	for _, x := range m.Reactions {
@@ -125,88 +116,77 @@ func (s *Module) apiReact(w http.ResponseWriter, r *http.Request) {
 	}
 	s.publishChat(r.Context(), u.SchoolID, room, "message.reactions",
 		map[string]any{"id": id, "user": u.ID, "emoji": emoji, "on": on, "counts": counts})
-	kit.WriteJSON(w, http.StatusOK, m)
+	return m, nil
 }
 
 // apiReportMessage: POST /api/v1/rooms/{room}/messages/{message}/report {"reason"}.
-func (s *Module) apiReportMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiReportMessage(r *http.Request) (any, error) {
 	u, room, id, err := chatMessage(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Reason string `json:"reason"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if err := s.db.ReportMessage(r.Context(), u, room, id, in.Reason); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiChatReports: GET /api/v1/chat/reports, the open reports the actor
 // handles (leaders of rooms, the school's admins).
-func (s *Module) apiChatReports(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChatReports(r *http.Request) (any, error) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	rs, err := s.db.FindReports(r.Context(), u)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(rs, ""))
+	return kit.NewList(rs, ""), nil
 }
 
 // apiHandleReport: POST /api/v1/chat/reports/{report}/handled.
-func (s *Module) apiHandleReport(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiHandleReport(r *http.Request) (any, error) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	id, err := strconv.ParseInt(r.PathValue("report"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_report"))
-		return
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_report")
 	}
 	if err := s.db.HandleReport(r.Context(), u, id); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiSearchMessages: GET /api/v1/chat/search?q=&room=: messages with all
 // the words, in the rooms the actor reads, newest first.
-func (s *Module) apiSearchMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSearchMessages(r *http.Request) (any, error) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	q := r.URL.Query()
 	var room int64
 	if v := q.Get("room"); v != "" {
 		if room, err = strconv.ParseInt(v, 10, 64); err != nil {
-			s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_room"))
-			return
+			return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
 		}
 	}
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	ms, err := s.db.SearchMessages(r.Context(), u, q.Get("q"), schulhof.RoomID(room), limit)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(ms, ""))
+	return kit.NewList(ms, ""), nil
 }
 
 // typingLimiter passes one typing signal per user and room every two
@@ -214,21 +194,19 @@ func (s *Module) apiSearchMessages(w http.ResponseWriter, r *http.Request) {
 
 // apiTyping: POST /api/v1/rooms/{room}/typing: the actor is writing; the
 // room's readers see it for a few seconds.
-func (s *Module) apiTyping(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiTyping(r *http.Request) (any, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	rm, err := s.db.RoomAccess(r.Context(), u, room)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if rm.CanWrite && s.typing.Take([2]int64{int64(u.ID), int64(room)}, 1, s.Now()) == 0 {
 		s.publishChat(r.Context(), u.SchoolID, room, "typing", map[string]any{"user": u.ID, "name": u.Name()})
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiAddChatAttachment: POST /api/v1/rooms/{room}/attachments: a file for the
@@ -350,7 +328,7 @@ func (s *Module) apiChatAttachment(w http.ResponseWriter, r *http.Request) {
 
 // apiChatSettings: GET and PUT /api/v1/schools/{school}/chat-settings,
 // whom students and parents may write to, and how long messages stay.
-func (s *Module) apiChatSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChatSettings(r *http.Request) (any, error) {
 	var sc *schulhof.School
 	var err error
 	if r.Method == http.MethodPut {
@@ -359,26 +337,22 @@ func (s *Module) apiChatSettings(w http.ResponseWriter, r *http.Request) {
 		sc, err = s.SchoolFromPath(r)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if r.Method == http.MethodPut {
 		var in schulhof.ChatSettings
 		if err := kit.ReadJSON(r, &in); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		if err := s.db.SetChatSettings(r.Context(), sc.ID, &in); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	set, err := s.db.ChatSettings(r.Context(), sc.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, set)
+	return set, nil
 }
 
 // publishTopic sends an event of any topic (not a room's) to every node.
@@ -436,32 +410,28 @@ func (s *Module) pusher(ctx context.Context) (*push.Sender, error) {
 
 // apiPushKey: GET /api/v1/push/key, the server's public VAPID key that
 // the browser subscribes with.
-func (s *Module) apiPushKey(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiPushKey(r *http.Request) (any, error) {
 	p, err := s.pusher(r.Context())
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]string{"public_key": p.Keys.Public})
+	return map[string]string{"public_key": p.Keys.Public}, nil
 }
 
 // apiPushSubscribe: PUT /api/v1/push/subscription {"endpoint", "p256dh",
 // "auth"} keeps the browser's subscription; DELETE {"endpoint"} drops it.
-func (s *Module) apiPushSubscribe(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiPushSubscribe(r *http.Request) (any, error) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in schulhof.PushSubscription
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	p, err := s.pusher(r.Context())
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	switch err = p.CheckEndpoint(in.Endpoint); {
 	case err != nil: // nothing stored has such an address, to keep or to drop
@@ -475,10 +445,9 @@ func (s *Module) apiPushSubscribe(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // pushPayload is what the service worker shows.

@@ -482,12 +482,11 @@ func (s *Module) staffSchool(r *http.Request) (*schulhof.School, error) {
 }
 
 // apiDeleteExam: DELETE /api/v1/schools/{school}/exams/{exam}.
-func (s *Module) apiDeleteExam(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteExam(r *http.Request) (any, error) {
 	if _, _, err := s.deleteExam(r); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // visibleExams are the school's exams the user may see, from one day to
@@ -590,28 +589,24 @@ func examQuery(r *http.Request) (from, to schulhof.Day, group schulhof.GroupID, 
 }
 
 // apiListExams: GET /api/v1/schools/{school}/exams?group=&student=&from=&to=.
-func (s *Module) apiListExams(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListExams(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	from, to, group, student, err := examQuery(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	book, err := s.examBookOf(r.Context(), sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	es, err := s.visibleExams(r.Context(), kit.AuthOf(r).User, sc, book, from, to, group, student)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(es, ""))
+	return kit.NewList(es, ""), nil
 }
 
 // apiGetExam: GET /api/v1/schools/{school}/exams/{exam} (staff).
@@ -643,11 +638,10 @@ func (s *Module) apiGetExam(w http.ResponseWriter, r *http.Request) {
 
 // apiExamSuggestions: GET /api/v1/schools/{school}/exams/suggestions?groups=1,2&from=&to=
 // [&periods=2&type=&students=&rooms=&supervisors=&limit=] lists free slots, best first.
-func (s *Module) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiExamSuggestions(r *http.Request) (any, error) {
 	sc, err := s.staffSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	q := r.URL.Query()
 	ids := func(name string) ([]int64, error) {
@@ -668,13 +662,11 @@ func (s *Module) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 	students, err2 := ids("students")
 	supervisors, err3 := ids("supervisors")
 	if err := firstErr(err1, err2, err3); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	from, to, _, _, err := examQuery(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if from == "" {
 		from = schulhof.DayOf(s.Now().In(kit.Berlin).AddDate(0, 0, 1))
@@ -684,8 +676,7 @@ func (s *Module) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 		to = schulhof.DayOf(t.AddDate(0, 0, 27))
 	}
 	if len(groups) == 0 {
-		s.Fail(w, r, schulhof.Invalid("groups", "exam.groups"))
-		return
+		return nil, schulhof.Invalid("groups", "exam.groups")
 	}
 	periods, _ := strconv.Atoi(q.Get("periods"))
 	if periods < 1 || periods > 10 {
@@ -701,14 +692,12 @@ func (s *Module) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 	}
 	book, err := s.examBookOf(r.Context(), sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	e := exams.Exam{From: 1, To: periods, Kind: kind}
 	for _, g := range groups {
 		if _, ok := book.groups[schulhof.GroupID(g)]; !ok {
-			s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "group.not_found"))
-			return
+			return nil, schulhof.Errorf(schulhof.ENotFound, "group.not_found")
 		}
 		e.Groups = append(e.Groups, schulhof.GroupID(g))
 	}
@@ -734,14 +723,13 @@ func (s *Module) apiExamSuggestions(w http.ResponseWriter, r *http.Request) {
 	}
 	own, err := s.ownLessons(r.Context(), sc, e.Groups)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	slots := book.plan(kit.Info(r).Lang).Suggest(e, from, to, own, limit)
 	if slots == nil {
 		slots = []exams.Slot{}
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(slots, ""))
+	return kit.NewList(slots, ""), nil
 }
 
 func firstErr(errs ...error) error {
@@ -793,18 +781,16 @@ func showExamSettings(sc *schulhof.School, st *schulhof.ExamSettings) examSettin
 }
 
 // apiGetExamSettings: GET /api/v1/schools/{school}/exam-settings (staff).
-func (s *Module) apiGetExamSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetExamSettings(r *http.Request) (any, error) {
 	sc, err := s.staffSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	st, err := s.db.FindExamSettings(r.Context(), sc.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, showExamSettings(sc, st))
+	return showExamSettings(sc, st), nil
 }
 
 // examSettingsInput is PUT exam-settings' body.
@@ -851,23 +837,20 @@ func (s *Module) saveExamSettings(ctx context.Context, sc *schulhof.School, in e
 }
 
 // apiSetExamSettings: PUT /api/v1/schools/{school}/exam-settings (admins).
-func (s *Module) apiSetExamSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetExamSettings(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in examSettingsInput
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	st, err := s.saveExamSettings(r.Context(), sc, in)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, showExamSettings(sc, st))
+	return showExamSettings(sc, st), nil
 }
 
 // upcoming are the user's exams from today on for the start page

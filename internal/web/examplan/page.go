@@ -696,13 +696,12 @@ func (s *Module) overviewWeek(r *http.Request) (time.Time, error) {
 // apiExamOverview: GET /api/v1/schools/{school}/exams/overview?week=2027-W11
 // (staff): every student who writes that week, with their exams per day,
 // those over the limits first.
-func (s *Module) apiExamOverview(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiExamOverview(r *http.Request) (any, error) {
 	_, book, monday, err := s.examWeek(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"week": timetable.ISOWeek(monday), "items": s.weekOverview(book, monday)})
+	return map[string]any{"week": timetable.ISOWeek(monday), "items": s.weekOverview(book, monday)}, nil
 }
 
 // examWeek is the school of the path (for staff), its exam plan and the

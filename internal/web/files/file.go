@@ -336,13 +336,12 @@ func (s *Module) ReadableFile(r *http.Request, sc *schulhof.School, id schulhof.
 }
 
 // apiGetNode: GET /api/v1/schools/{school}/nodes/{node}.
-func (s *Module) apiGetNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetNode(r *http.Request) (any, error) {
 	_, n, _, err := s.nodeFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, n)
+	return n, nil
 }
 
 // apiDownload: GET /api/v1/schools/{school}/nodes/{node}/content, with
@@ -394,32 +393,29 @@ func (s *Module) restoreNode(r *http.Request) (*schulhof.School, *schulhof.Node,
 }
 
 // apiTrashNode: DELETE /api/v1/schools/{school}/nodes/{node} moves it to the trash.
-func (s *Module) apiTrashNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiTrashNode(r *http.Request) (any, error) {
 	if _, _, err := s.trashNode(r); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // apiRestoreNode: POST /api/v1/schools/{school}/nodes/{node}/restore.
-func (s *Module) apiRestoreNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRestoreNode(r *http.Request) (any, error) {
 	_, back, err := s.restoreNode(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, back)
+	return back, nil
 }
 
 // apiUpdateNode: PATCH /api/v1/schools/{school}/nodes/{node} with any of
 // {"name", "parent"} (rename or move within its space: write access to
 // both folders) and {"students_upload"} (leaders and admins of the group).
-func (s *Module) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiUpdateNode(r *http.Request) (any, error) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Name           *string          `json:"name"`
@@ -427,8 +423,7 @@ func (s *Module) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 		StudentsUpload *bool            `json:"students_upload"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if in.Name != nil || in.Parent != nil {
 		name, parent := n.Name, n.ParentID
@@ -439,21 +434,18 @@ func (s *Module) apiUpdateNode(w http.ResponseWriter, r *http.Request) {
 			parent = *in.Parent
 		}
 		if n, err = s.moveNode(r, sc, n, acc, parent, name); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	if in.StudentsUpload != nil {
 		if !schulhof.CanWriteSpace(kit.AuthOf(r).User, sc.ID, n.Space, acc, false) {
-			s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-			return
+			return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 		}
 		if n, err = s.db.SetStudentsUpload(r.Context(), sc.ID, n.ID, *in.StudentsUpload); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
-	kit.WriteJSON(w, http.StatusOK, n)
+	return n, nil
 }
 
 // moveNode renames and/or moves a node within its space: the actor must
@@ -474,30 +466,27 @@ func (s *Module) moveNode(r *http.Request, sc *schulhof.School, n *schulhof.Node
 }
 
 // apiListVersions: GET /api/v1/schools/{school}/nodes/{node}/versions.
-func (s *Module) apiListVersions(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListVersions(r *http.Request) (any, error) {
 	sc, n, _, err := s.nodeFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	vs, err := s.db.FindVersions(r.Context(), sc.ID, n.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(vs, ""))
+	return kit.NewList(vs, ""), nil
 }
 
 // apiRestoreVersion: POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore
 // makes an earlier content current again; what was current becomes a
 // version itself, so restoring loses nothing either.
-func (s *Module) apiRestoreVersion(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiRestoreVersion(r *http.Request) (any, error) {
 	back, err := s.restoreVersion(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, back)
+	return back, nil
 }
 
 func (s *Module) restoreVersion(r *http.Request) (*schulhof.Node, error) {
@@ -549,13 +538,12 @@ func (s *Module) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, 
 
 // apiEmptyTrash: POST /api/v1/schools/{school}/spaces/{kind}/{id}/trash/empty
 // -> {"removed": n}.
-func (s *Module) apiEmptyTrash(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiEmptyTrash(r *http.Request) (any, error) {
 	_, _, n, err := s.emptyTrash(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]int64{"removed": n})
+	return map[string]int64{"removed": n}, nil
 }
 
 func (s *Module) apiListTrash(w http.ResponseWriter, r *http.Request) {

@@ -224,22 +224,20 @@ func (s *Module) copyNode(r *http.Request, space schulhof.Space, parent schulhof
 // apiCopyNode: POST /api/v1/schools/{school}/nodes/{node}/copy
 // {"space": {"kind", "id"}, "parent", "name"}: a file or a whole folder,
 // into any space of the school the actor may write in.
-func (s *Module) apiCopyNode(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCopyNode(r *http.Request) (any, error) {
 	var in struct {
 		Space  schulhof.Space  `json:"space"`
 		Parent schulhof.NodeID `json:"parent"`
 		Name   string          `json:"name"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	_, cp, err := s.copyNode(r, in.Space, in.Parent, in.Name)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, cp)
+	return kit.Created(cp), nil
 }
 
 // renameFromForm: POST /s/{school}/nodes/{node}/rename.

@@ -202,7 +202,7 @@ func (s *Module) finishUpload(r *http.Request, sc *schulhof.School, u *schulhof.
 }
 
 // apiDeleteUpload: DELETE /api/v1/schools/{school}/uploads/{upload}.
-func (s *Module) apiDeleteUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteUpload(r *http.Request) (any, error) {
 	_, u, err := s.uploadFromPath(r)
 	if err == nil {
 		if err = s.Blobs.DeletePartial(r.Context(), u.ID); err == nil {
@@ -210,8 +210,7 @@ func (s *Module) apiDeleteUpload(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }

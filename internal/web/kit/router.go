@@ -99,25 +99,45 @@ func (rt *Router) API(pattern string, h http.HandlerFunc) {
 	}))
 }
 
+// JSON adds a handler of the JSON API that returns its answer: what it
+// returns goes out as JSON, 200 (wrapped in Created: 201; None or nil:
+// 204), its error as the error in the user's language. Most of the API
+// is this: find, check, store, answer.
+func (rt *Router) JSON(pattern string, h func(r *http.Request) (any, error)) {
+	rt.API(pattern, func(w http.ResponseWriter, r *http.Request) {
+		v, err := h(r)
+		if err != nil {
+			rt.d.Fail(w, r, err)
+			return
+		}
+		answer(w, v)
+	})
+}
+
+// Created is an answer of JSON that made something: 201.
+func Created(v any) any { return created{v} }
+
+type created struct{ v any }
+
+// answer writes what a JSON handler returned.
+func answer(w http.ResponseWriter, v any) {
+	switch v := v.(type) {
+	case nil, None:
+		w.WriteHeader(http.StatusNoContent)
+	case created:
+		WriteJSON(w, http.StatusCreated, v.v)
+	default:
+		WriteJSON(w, http.StatusOK, v)
+	}
+}
+
 // Action adds one thing a user does, declared once and served twice: to
-// the JSON API at apiPattern, which answers with its result as JSON (204
-// when it has none), and to the form at formPattern, which goes on to
-// the address done gives. Either pattern may be empty.
+// the JSON API at apiPattern, which answers with its result as JSON (see
+// JSON), and to the form at formPattern, which goes on to the address
+// done gives. Either pattern may be empty.
 func Action[T any](rt *Router, apiPattern, formPattern string, do func(r *http.Request) (T, error), done func(r *http.Request, t T) string) {
 	if apiPattern != "" {
-		rt.API(apiPattern, func(w http.ResponseWriter, r *http.Request) {
-			t, err := do(r)
-			if err != nil {
-				rt.d.Fail(w, r, err)
-				return
-			}
-			var result any = t
-			if result == nil || isNone(result) {
-				w.WriteHeader(http.StatusNoContent)
-				return
-			}
-			WriteJSON(w, http.StatusOK, result)
-		})
+		rt.JSON(apiPattern, func(r *http.Request) (any, error) { return do(r) })
 	}
 	if formPattern != "" {
 		rt.Page(formPattern, func(w http.ResponseWriter, r *http.Request) {
@@ -134,8 +154,6 @@ func Action[T any](rt *Router, apiPattern, formPattern string, do func(r *http.R
 // None is the result of an action that has nothing to say: the API
 // answers 204.
 type None struct{}
-
-func isNone(v any) bool { _, ok := v.(None); return ok }
 
 // Gate says what a logged-in user must do before anything else.
 func Gate(a *Auth) schulhof.ErrorCode {

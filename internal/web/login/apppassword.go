@@ -64,41 +64,37 @@ func (s *Module) createAppPassword(r *http.Request, name, password string) (*cre
 }
 
 // apiListAppPasswords: GET /api/v1/me/app-passwords.
-func (s *Module) apiListAppPasswords(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiListAppPasswords(r *http.Request) (any, error) {
 	ps, err := s.db.FindAppPasswords(r.Context(), kit.AuthOf(r).User.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(ps, ""))
+	return kit.NewList(ps, ""), nil
 }
 
 // apiCreateAppPassword: POST /api/v1/me/app-passwords {"name", "password"}.
-func (s *Module) apiCreateAppPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCreateAppPassword(r *http.Request) (any, error) {
 	var in struct {
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	p, err := s.createAppPassword(r, in.Name, in.Password)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, p)
+	return kit.Created(p), nil
 }
 
 // apiDeleteAppPassword: DELETE /api/v1/me/app-passwords/{id}.
-func (s *Module) apiDeleteAppPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDeleteAppPassword(r *http.Request) (any, error) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // submitAppPassword: POST /profile/app-passwords shows the new password

@@ -411,18 +411,16 @@ func (s *Module) changePassword(r *http.Request, a *kit.Auth, current, newPw, co
 }
 
 // apiChangePassword: POST /api/v1/me/password {"current", "new"}.
-func (s *Module) apiChangePassword(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChangePassword(r *http.Request) (any, error) {
 	var in struct {
 		Current string `json:"current"`
 		New     string `json:"new"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if err := s.changePassword(r, kit.AuthOf(r), in.Current, in.New, in.New); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }

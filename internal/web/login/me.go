@@ -92,13 +92,12 @@ func (s *Module) Me(ctx context.Context, u *schulhof.User, school *schulhof.Scho
 }
 
 // apiMe: GET /api/v1/me.
-func (s *Module) apiMe(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMe(r *http.Request) (any, error) {
 	out, err := s.Me(r.Context(), kit.AuthOf(r).User, kit.AuthOf(r).School)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // showProfilePage: GET /profile.

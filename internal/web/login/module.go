@@ -115,11 +115,11 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /profile/app-passwords/{id}/delete", s.deleteAppPasswordFromForm)
 	rt.Open("POST /api/v1/auth/login", s.apiLogin)
 	rt.Open("POST /api/v1/auth/logout", s.apiLogout)
-	rt.API("GET /api/v1/me", s.apiMe)
-	rt.API("POST /api/v1/me/password", s.apiChangePassword)
-	rt.API("GET /api/v1/me/app-passwords", s.apiListAppPasswords)
-	rt.API("POST /api/v1/me/app-passwords", s.apiCreateAppPassword)
-	rt.API("DELETE /api/v1/me/app-passwords/{id}", s.apiDeleteAppPassword)
+	rt.JSON("GET /api/v1/me", s.apiMe)
+	rt.JSON("POST /api/v1/me/password", s.apiChangePassword)
+	rt.JSON("GET /api/v1/me/app-passwords", s.apiListAppPasswords)
+	rt.JSON("POST /api/v1/me/app-passwords", s.apiCreateAppPassword)
+	rt.JSON("DELETE /api/v1/me/app-passwords/{id}", s.apiDeleteAppPassword)
 }
 
 // Housekeeping removes expired sessions and forgets old failed logins.

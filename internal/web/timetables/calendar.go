@@ -28,11 +28,10 @@ func (s *Module) FeedURL(r *http.Request, tok string) string {
 
 // apiCalendarFeed: GET /api/v1/me/calendar-feed -> {"url"}; POST makes a
 // new address and ends the old one.
-func (s *Module) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiCalendarFeed(r *http.Request) (any, error) {
 	u := kit.AuthOf(r).User
 	if u.SchoolID == 0 {
-		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school"))
-		return
+		return nil, schulhof.Errorf(schulhof.ENotFound, "timetable.no_school")
 	}
 	if r.Method == http.MethodPost {
 		if old, err := s.db.CalendarToken(r.Context(), u.ID, false); err == nil {
@@ -41,10 +40,9 @@ func (s *Module) apiCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.db.CalendarToken(r.Context(), u.ID, r.Method == http.MethodPost)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]string{"url": s.FeedURL(r, tok)})
+	return map[string]string{"url": s.FeedURL(r, tok)}, nil
 }
 
 // renewCalendarFeed: POST /profile/calendar-feed.

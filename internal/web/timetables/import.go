@@ -227,34 +227,30 @@ func (s *Module) timetableFormFiles(w http.ResponseWriter, r *http.Request) (map
 
 // apiGetLessonTimes: GET /api/v1/schools/{school}/lesson-times, the grid
 // (the default one until the school sets its own).
-func (s *Module) apiGetLessonTimes(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetLessonTimes(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	ts, err := s.db.FindLessonTimes(r.Context(), sc.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(ts, ""))
+	return kit.NewList(ts, ""), nil
 }
 
 // apiSetLessonTimes: PUT /api/v1/schools/{school}/lesson-times with
 // {"items": [{"weekday", "period", "start", "end"}]} (admins).
-func (s *Module) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetLessonTimes(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		Items []schulhof.LessonTime `json:"items"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	// written and read back as text, so that the API checks what the page checks
 	ts, err := schulhof.ParseLessonTimes(schulhof.FormatLessonTimes(in.Items))
@@ -262,10 +258,9 @@ func (s *Module) apiSetLessonTimes(w http.ResponseWriter, r *http.Request) {
 		err = s.db.SetLessonTimes(r.Context(), sc.ID, ts)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(ts, ""))
+	return kit.NewList(ts, ""), nil
 }
 
 // saveLessonTimesFromForm: POST /s/{school}/settings/lesson-times, the
@@ -319,17 +314,15 @@ type holidaysOf struct {
 }
 
 // apiHolidays: GET /api/v1/schools/{school}/holidays?year=2027.
-func (s *Module) apiHolidays(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiHolidays(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	year := s.Now().Year()
 	if v := r.URL.Query().Get("year"); v != "" {
 		if year, err = strconv.Atoi(v); err != nil || year < 2000 || year > 2200 {
-			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_year", v))
-			return
+			return nil, schulhof.Errorf(schulhof.EBadRequest, "timetable.bad_year", v)
 		}
 	}
 	out := holidaysOf{Year: year, Public: []dayOff{}, School: []schulhof.SchoolHoliday{}}
@@ -338,31 +331,28 @@ func (s *Module) apiHolidays(w http.ResponseWriter, r *http.Request) {
 	}
 	own, err := s.db.FindSchoolHolidays(r.Context(), sc.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	for _, h := range own {
 		if string(h.From) <= strconv.Itoa(year)+"-12-31" && string(h.To) >= strconv.Itoa(year)+"-01-01" {
 			out.School = append(out.School, h)
 		}
 	}
-	kit.WriteJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // apiSetHolidays: PUT /api/v1/schools/{school}/holidays {"school": [...]}
 // replaces all of the school's own holidays (admins).
-func (s *Module) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetHolidays(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in struct {
 		School []schulhof.SchoolHoliday `json:"school"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	hs, err := schulhof.ParseSchoolHolidays(schulhof.FormatSchoolHolidays(in.School))
 	if err == nil {
@@ -370,47 +360,41 @@ func (s *Module) apiSetHolidays(w http.ResponseWriter, r *http.Request) {
 		s.forgetHolidays()
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"school": hs})
+	return map[string]any{"school": hs}, nil
 }
 
 // apiGetWeekModel: GET /api/v1/schools/{school}/week-model, the school's
 // A/B weeks ({"weeks": 0} without).
-func (s *Module) apiGetWeekModel(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiGetWeekModel(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	m, err := s.db.FindWeekModel(r.Context(), sc.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, m)
+	return m, nil
 }
 
 // apiSetWeekModel: PUT /api/v1/schools/{school}/week-model with
 // {"weeks", "start", "skip_holidays", "groups"} (admins).
-func (s *Module) apiSetWeekModel(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSetWeekModel(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	var in schulhof.WeekModel
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	m, err := s.setWeekModel(r.Context(), sc, in)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, m)
+	return m, nil
 }
 
 func (s *Module) setWeekModel(ctx context.Context, sc *schulhof.School, in schulhof.WeekModel) (schulhof.WeekModel, error) {
@@ -526,18 +510,16 @@ func (s *Module) addHolidaysFromCalendar(ctx context.Context, sc *schulhof.Schoo
 
 // apiAddHolidaysFromCalendar: POST /api/v1/schools/{school}/holidays/calendar
 // with an iCalendar file as the body (admins).
-func (s *Module) apiAddHolidaysFromCalendar(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAddHolidaysFromCalendar(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	all, added, err := s.addHolidaysFromCalendar(r.Context(), sc, r.Body)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"school": all, "added": added})
+	return map[string]any{"school": all, "added": added}, nil
 }
 
 // addHolidaysFromCalendarForm: POST /s/{school}/settings/holidays/calendar,
@@ -601,18 +583,16 @@ func (s *Module) StartWithStateHolidays(ctx context.Context, sc *schulhof.School
 
 // apiAddStateHolidays: POST /api/v1/schools/{school}/holidays/state adds
 // the state's school holidays of this and the coming school years (admins).
-func (s *Module) apiAddStateHolidays(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAddStateHolidays(r *http.Request) (any, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	all, added, err := s.addStateHolidays(r.Context(), sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"school": all, "added": added})
+	return map[string]any{"school": all, "added": added}, nil
 }
 
 // addStateHolidaysForm: POST /s/{school}/settings/holidays/state.

@@ -76,29 +76,25 @@ func mayFilterTeachers(u *schulhof.User, sc *schulhof.School) bool {
 }
 
 // apiSubstitutions: GET /api/v1/schools/{school}/substitutions?date=&class=&teacher=&room=.
-func (s *Module) apiSubstitutions(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSubstitutions(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	q := r.URL.Query()
 	d, err := s.ParseDay(q.Get("date"))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	codes := mayFilterTeachers(kit.AuthOf(r).User, sc)
 	if q.Get("teacher") != "" && !codes {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
+		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	p, err := s.dayPlanOf(r, sc, schulhof.DayOf(d), codes, q.Get("class"), q.Get("teacher"), q.Get("room"))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, p)
+	return p, nil
 }
 
 type substitutionsPage struct {

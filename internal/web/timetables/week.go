@@ -218,13 +218,12 @@ func (s *Module) weekOfViewer(ctx context.Context, sc *schulhof.School, v timeta
 }
 
 // apiMyTimetable: GET /api/v1/me/timetable?week=2026-W49[&child=ID].
-func (s *Module) apiMyTimetable(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiMyTimetable(r *http.Request) (any, error) {
 	wk, err := s.week(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, wk)
+	return wk, nil
 }
 
 // weekPage is the week as a grid: a row per period, a column per day.
@@ -530,18 +529,16 @@ func (s *Module) codeWeek(r *http.Request, sc *schulhof.School) (*weekOf, error)
 }
 
 // apiSchoolTimetable: GET /api/v1/schools/{school}/timetable?week=&class=|teacher=|room=.
-func (s *Module) apiSchoolTimetable(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiSchoolTimetable(r *http.Request) (any, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	wk, err := s.codeWeek(r, sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, wk)
+	return wk, nil
 }
 
 // dropDays leaves out the lessons on days off.
