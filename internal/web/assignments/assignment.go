@@ -388,11 +388,10 @@ func (s *Module) apiDeleteAttachment(r *http.Request) (any, error) {
 // apiAssignmentFile: GET /api/v1/schools/{school}/assignments/{assignment}/files/{file}:
 // an attachment for everyone who sees the assignment, a hand-in's file
 // for its student, their parents and those who manage the assignment.
-func (s *Module) apiAssignmentFile(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiAssignmentFile(r *http.Request) (any, error) {
 	sc, as, v, err := s.assignmentFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	file, _ := strconv.ParseInt(r.PathValue("file"), 10, 64)
 	f, err := s.db.FindAssignmentFile(r.Context(), sc.ID, as.ID, file)
@@ -400,16 +399,9 @@ func (s *Module) apiAssignmentFile(w http.ResponseWriter, r *http.Request) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	rd, err := s.Blobs.Open(r.Context(), blob.Key(f.BlobKey))
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	defer rd.Close()
-	kit.ServeBlob(w, r, f.Name, f.ContentType, f.SHA256, f.CreatedAt, rd)
+	return kit.Stored{Key: f.BlobKey, Name: f.Name, ContentType: f.ContentType, SHA256: f.SHA256, Modified: f.CreatedAt}, nil
 }
 
 // maySeeHandIn: the student themself and their parents.

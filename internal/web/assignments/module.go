@@ -79,7 +79,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.JSON("DELETE /api/v1/schools/{school}/assignments/{assignment}", s.apiDeleteAssignment)
 	rt.JSON("POST /api/v1/schools/{school}/assignments/{assignment}/attachments", s.apiAddAttachment)
 	rt.JSON("DELETE /api/v1/schools/{school}/assignments/{assignment}/attachments/{file}", s.apiDeleteAttachment)
-	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/files/{file}", s.apiAssignmentFile)
+	rt.JSON("GET /api/v1/schools/{school}/assignments/{assignment}/files/{file}", s.apiAssignmentFile)
 	rt.JSON("GET /api/v1/schools/{school}/assignments/{assignment}/submissions", s.apiListSubmissions)
 	rt.API("GET /api/v1/schools/{school}/assignments/{assignment}/submissions.zip", s.apiSubmissionsZip)
 	rt.JSON("GET /api/v1/schools/{school}/assignments/{assignment}/submissions/{student}", s.apiGetSubmission)

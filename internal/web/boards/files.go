@@ -26,7 +26,6 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/board"
-	"github.com/schulhof/schulhof/internal/userbytes"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -454,34 +453,22 @@ func pdfPage(ctx context.Context, pdf []byte, page int) ([]byte, error) {
 
 // apiBoardImage: GET /api/v1/boards/{board}/images/{image}: a picture of
 // the board, for those who see it.
-func (s *Module) apiBoardImage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiBoardImage(r *http.Request) (any, error) {
 	u, id, err := boardTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if _, _, err := s.boardRights(r.Context(), u, id); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	ref := r.PathValue("image")
 	n, err := strconv.ParseInt(strings.TrimPrefix(ref, "i"), 10, 64)
 	if err != nil || !strings.HasPrefix(ref, "i") {
-		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "board.image_not_found"))
-		return
+		return nil, schulhof.Errorf(schulhof.ENotFound, "board.image_not_found")
 	}
 	img, err := s.db.FindBoardImage(r.Context(), u.SchoolID, id, n)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	rd, err := s.Blobs.Open(r.Context(), blob.Key(img.BlobKey))
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	defer rd.Close()
-	userbytes.SetHeaders(w.Header(), "Bild-"+ref, img.ContentType, true)
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	http.ServeContent(w, r, "", time.Time{}, rd)
+	return kit.Stored{Key: img.BlobKey, Name: "Bild-" + ref, ContentType: img.ContentType, Inline: true, MaxAge: 24 * time.Hour}, nil
 }

@@ -121,7 +121,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.API("GET /api/v1/boards/{board}/export.pdf", s.apiBoardPDF)
 	rt.JSON("POST /api/v1/boards/{board}/save-to-files", s.apiSaveBoardToFiles)
 	rt.API("POST /api/v1/boards/{board}/images", s.apiAddBoardImage)
-	rt.API("GET /api/v1/boards/{board}/images/{image}", s.apiBoardImage)
+	rt.JSON("GET /api/v1/boards/{board}/images/{image}", s.apiBoardImage)
 }
 
 // Wait waits for the snapshots being written (at shutdown, in tests).

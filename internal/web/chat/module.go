@@ -168,7 +168,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.JSON("POST /api/v1/rooms/{room}/messages/{message}/report", s.apiReportMessage)
 	rt.JSON("POST /api/v1/rooms/{room}/typing", s.apiTyping)
 	rt.API("POST /api/v1/rooms/{room}/attachments", s.apiAddChatAttachment)
-	rt.API("GET /api/v1/rooms/{room}/attachments/{attachment}", s.apiChatAttachment)
+	rt.JSON("GET /api/v1/rooms/{room}/attachments/{attachment}", s.apiChatAttachment)
 	rt.JSON("GET /api/v1/chat/reports", s.apiChatReports)
 	rt.JSON("POST /api/v1/chat/reports/{report}/handled", s.apiHandleReport)
 	rt.JSON("GET /api/v1/chat/search", s.apiSearchMessages)

@@ -18,7 +18,6 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/push"
-	"github.com/schulhof/schulhof/internal/userbytes"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -299,31 +298,20 @@ func sniffType(name, claimed string) string {
 
 // apiChatAttachment: GET /api/v1/rooms/{room}/attachments/{attachment}: the
 // file, images inline, everything else as a download.
-func (s *Module) apiChatAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiChatAttachment(r *http.Request) (any, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	id, err := strconv.ParseInt(r.PathValue("attachment"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_attachment"))
-		return
+		return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_attachment")
 	}
 	a, err := s.db.FindChatAttachment(r.Context(), u, room, id)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	rd, err := s.Blobs.Open(r.Context(), blob.Key(a.BlobKey))
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	defer rd.Close()
-	userbytes.SetHeaders(w.Header(), a.Name, a.ContentType, a.Image)
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	http.ServeContent(w, r, "", time.Time{}, rd)
+	return kit.Stored{Key: a.BlobKey, Name: a.Name, ContentType: a.ContentType, Inline: a.Image, MaxAge: 24 * time.Hour}, nil
 }
 
 // apiChatSettings: GET and PUT /api/v1/schools/{school}/chat-settings,

@@ -346,22 +346,15 @@ func (s *Module) apiGetNode(r *http.Request) (any, error) {
 
 // apiDownload: GET /api/v1/schools/{school}/nodes/{node}/content, with
 // Range (videos seek, downloads resume) and ETag.
-func (s *Module) apiDownload(w http.ResponseWriter, r *http.Request) {
+func (s *Module) apiDownload(r *http.Request) (any, error) {
 	_, n, _, err := s.nodeFromPath(r)
 	if err == nil && (n.IsFolder || n.DeletedAt != nil) {
 		err = schulhof.Errorf(schulhof.ENotFound, "file.not_found")
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	rd, err := s.Blobs.Open(r.Context(), blob.Key(n.BlobKey))
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	defer rd.Close()
-	kit.ServeBlob(w, r, n.Name, n.ContentType, n.SHA256, n.UpdatedAt, rd)
+	return kit.Stored{Key: n.BlobKey, Name: n.Name, ContentType: n.ContentType, SHA256: n.SHA256, Modified: n.UpdatedAt}, nil
 }
 
 // trashNode moves {node} to the trash for whoever may write in its folder.

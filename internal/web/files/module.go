@@ -124,7 +124,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.JSON("GET /api/v1/schools/{school}/nodes/{node}", s.apiGetNode)
 	rt.JSON("PATCH /api/v1/schools/{school}/nodes/{node}", s.apiUpdateNode)
 	rt.JSON("DELETE /api/v1/schools/{school}/nodes/{node}", s.apiTrashNode)
-	rt.API("GET /api/v1/schools/{school}/nodes/{node}/content", s.apiDownload)
+	rt.JSON("GET /api/v1/schools/{school}/nodes/{node}/content", s.apiDownload)
 	rt.API("GET /api/v1/schools/{school}/nodes/{node}/thumbnail", s.apiThumbnail)
 	rt.JSON("POST /api/v1/schools/{school}/nodes/{node}/copy", s.apiCopyNode)
 	rt.JSON("GET /api/v1/schools/{school}/nodes/{node}/versions", s.apiListVersions)

@@ -101,7 +101,8 @@ func (rt *Router) API(pattern string, h http.HandlerFunc) {
 
 // JSON adds a handler of the JSON API that returns its answer: what it
 // returns goes out as JSON, 200 (wrapped in Created: 201; None or nil:
-// 204), its error as the error in the user's language. Most of the API
+// 204; Stored bytes as they are), its error as the error in the user's
+// language. Most of the API
 // is this: find, check, store, answer.
 func (rt *Router) JSON(pattern string, h func(r *http.Request) (any, error)) {
 	rt.API(pattern, func(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +111,7 @@ func (rt *Router) JSON(pattern string, h func(r *http.Request) (any, error)) {
 			rt.d.Fail(w, r, err)
 			return
 		}
-		answer(w, v)
+		rt.answer(w, r, v)
 	})
 }
 
@@ -120,10 +121,12 @@ func Created(v any) any { return created{v} }
 type created struct{ v any }
 
 // answer writes what a JSON handler returned.
-func answer(w http.ResponseWriter, v any) {
+func (rt *Router) answer(w http.ResponseWriter, r *http.Request, v any) {
 	switch v := v.(type) {
 	case nil, None:
 		w.WriteHeader(http.StatusNoContent)
+	case Stored:
+		rt.d.serveStored(w, r, v)
 	case created:
 		WriteJSON(w, http.StatusCreated, v.v)
 	default:
