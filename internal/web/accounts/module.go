@@ -109,7 +109,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /s/{school}/users/{id}/reset-password", s.resetPasswordFromForm)
 	rt.Page("POST /s/{school}/users/{id}/reset-two-factor", s.resetTwoFactorFromForm)
 	rt.Page("POST /s/{school}/users/{id}/children", s.linkChildFromForm)
-	rt.Page("POST /s/{school}/users/{id}/children/{child}/remove", s.unlinkChildFromForm)
+	rt.Form("POST /s/{school}/users/{id}/children/{child}/remove", s.unlinkChildFromForm)
 	rt.Page("GET /s/{school}/groups", s.showGroupsPage)
 	rt.Page("POST /s/{school}/groups", s.createGroupFromForm)
 	rt.Page("GET /s/{school}/groups/{group}", s.showGroupPage)

@@ -468,19 +468,17 @@ func (s *Module) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // unlinkChildFromForm: POST /s/{school}/users/{id}/children/{child}/remove.
-func (s *Module) unlinkChildFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) unlinkChildFromForm(r *http.Request) (string, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	p, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	c, _ := strconv.ParseInt(r.PathValue("child"), 10, 64)
 	if err := s.db.UnlinkParent(r.Context(), sc.ID, schulhof.UserID(p), schulhof.UserID(c)); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/users/"+r.PathValue("id")+"?flash=saved", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/users/" + r.PathValue("id") + "?flash=saved", nil
 }
 
 // resetTwoFactor switches a user's two-factor login off, for the teacher

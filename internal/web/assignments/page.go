@@ -281,23 +281,20 @@ func (s *Module) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 // editAssignmentFromForm: POST /s/{school}/assignments/{assignment}/edit,
 // a multipart form: the texts, times and late setting, and attachments to
 // add.
-func (s *Module) editAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) editAssignmentFromForm(r *http.Request) (string, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	af, err := s.readAssignmentForm(r, sc)
 	if err != nil {
 		s.dropFiles(r, af.files)
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	if err := s.saveAssignmentForm(r, sc, as, af); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/assignments/" + strconv.FormatInt(int64(as.ID), 10) + "?flash=saved", nil
 }
 
 // saveAssignmentForm changes the assignment and adds the attachments; the
@@ -331,27 +328,25 @@ func (s *Module) saveAssignmentForm(r *http.Request, sc *schulhof.School, as *sc
 }
 
 // deleteAttachmentFromForm: POST /s/{school}/assignments/{assignment}/attachments/{file}/delete.
-func (s *Module) deleteAttachmentFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteAttachmentFromForm(r *http.Request) (string, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err == nil {
 		file, _ := strconv.ParseInt(r.PathValue("file"), 10, 64)
 		err = s.db.DeleteAttachment(r.Context(), sc.ID, as.ID, file)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=deleted", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/assignments/" + strconv.FormatInt(int64(as.ID), 10) + "?flash=deleted", nil
 }
 
 // handInFromForm: POST /s/{school}/assignments/{assignment}/hand-in.
-func (s *Module) handInFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) handInFromForm(r *http.Request) (string, error) {
 	sc, as, _, err := s.handIn(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=handed_in", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/assignments/" + strconv.FormatInt(int64(as.ID), 10) + "?flash=handed_in", nil
 }
 
 // feedbackFromForm: POST /s/{school}/assignments/{assignment}/feedback/{student}.
@@ -366,29 +361,26 @@ func (s *Module) feedbackFromForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // reviewedFromForm: POST /s/{school}/assignments/{assignment}/reviewed (on=1 or 0).
-func (s *Module) reviewedFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) reviewedFromForm(r *http.Request) (string, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	on := r.PostFormValue("on") == "1"
 	if _, err := s.db.UpdateAssignment(r.Context(), sc.ID, as.ID, schulhof.AssignmentUpdate{Reviewed: &on}); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments/"+strconv.FormatInt(int64(as.ID), 10)+"?flash=saved", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/assignments/" + strconv.FormatInt(int64(as.ID), 10) + "?flash=saved", nil
 }
 
 // deleteAssignmentFromForm: POST /s/{school}/assignments/{assignment}/delete.
-func (s *Module) deleteAssignmentFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteAssignmentFromForm(r *http.Request) (string, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err == nil {
 		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/assignments?flash=deleted", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/assignments?flash=deleted", nil
 }

@@ -103,10 +103,10 @@ func New(d *kit.Deps, db Store, files Files, keepDeleted time.Duration) (*Module
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
 	rt.Page("GET /boards", s.showBoardsPage)
-	rt.Page("POST /boards", s.createBoardFromForm)
+	rt.Form("POST /boards", s.createBoardFromForm)
 	rt.Page("GET /boards/{board}", s.showBoardPage)
-	rt.Page("POST /boards/{board}/delete", s.deleteBoardFromForm)
-	rt.Page("POST /boards/{board}/restore", s.restoreBoardFromForm)
+	rt.Form("POST /boards/{board}/delete", s.deleteBoardFromForm)
+	rt.Form("POST /boards/{board}/restore", s.restoreBoardFromForm)
 	rt.JSON("GET /api/v1/boards", s.apiBoards)
 	rt.JSON("POST /api/v1/boards", s.apiCreateBoard)
 	rt.JSON("GET /api/v1/boards/{board}", s.apiBoard)

@@ -67,18 +67,16 @@ func (s *Module) boardGroups(r *http.Request, u *schulhof.User) ([]*schulhof.Gro
 }
 
 // createBoardFromForm: POST /boards (title, group, access).
-func (s *Module) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) createBoardFromForm(r *http.Request) (string, error) {
 	u, err := boardUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	b := &schulhof.Board{Title: r.FormValue("title"), Access: r.FormValue("access")}
 	if g := r.FormValue("group"); g != "" {
 		n, err := strconv.ParseInt(g, 10, 64)
 		if err != nil {
-			s.Fail(w, r, schulhof.Invalid("group", "board.group.unknown"))
-			return
+			return "", schulhof.Invalid("group", "board.group.unknown")
 		}
 		b.GroupID = schulhof.GroupID(n)
 	}
@@ -86,29 +84,26 @@ func (s *Module) createBoardFromForm(w http.ResponseWriter, r *http.Request) {
 		b.Access = schulhof.BoardPrivate
 	}
 	if err := board.Create(r.Context(), s.db, u, b); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/boards/"+strconv.FormatInt(int64(b.ID), 10), http.StatusSeeOther)
+	return "/boards/" + strconv.FormatInt(int64(b.ID), 10), nil
 }
 
 // deleteBoardFromForm: POST /boards/{board}/delete: into the trash.
-func (s *Module) deleteBoardFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteBoardFromForm(r *http.Request) (string, error) {
 	if _, _, err := s.trashBoard(r, true); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/boards", http.StatusSeeOther)
+	return "/boards", nil
 }
 
 // restoreBoardFromForm: POST /boards/{board}/restore: out of the trash.
-func (s *Module) restoreBoardFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) restoreBoardFromForm(r *http.Request) (string, error) {
 	_, id, err := s.trashBoard(r, false)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/boards/"+strconv.FormatInt(int64(id), 10), http.StatusSeeOther)
+	return "/boards/" + strconv.FormatInt(int64(id), 10), nil
 }
 
 type boardPage struct {

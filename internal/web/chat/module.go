@@ -150,7 +150,7 @@ func New(d *kit.Deps, db Store, files Files, cfg Config) (*Module, error) {
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
 	rt.Page("GET /chat", s.showChatPage)
-	rt.Page("POST /chat/{room}", s.postChatForm)
+	rt.Form("POST /chat/{room}", s.postChatForm)
 	rt.Page("POST /s/{school}/settings/chat", s.saveChatSettingsFromForm)
 	rt.JSON("GET /api/v1/rooms", s.apiRooms)
 	rt.JSON("GET /api/v1/rooms/{room}/messages", s.apiRoomMessages)

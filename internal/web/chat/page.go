@@ -83,12 +83,11 @@ func (s *Module) showChatPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // postChatForm: POST /chat/{room}, the form without script.
-func (s *Module) postChatForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) postChatForm(r *http.Request) (string, error) {
 	if _, err := s.postMessage(r, &schulhof.NewMessage{Text: r.PostFormValue("text")}); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/chat?room="+r.PathValue("room"), http.StatusSeeOther)
+	return "/chat?room=" + r.PathValue("room"), nil
 }
 
 // chatSettingsForm is the messenger's part of the settings page: per role

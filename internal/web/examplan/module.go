@@ -92,7 +92,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /s/{school}/exams", s.submitExamForm)
 	rt.Page("GET /s/{school}/exams/{exam}/edit", s.showExamFormPage)
 	rt.Page("POST /s/{school}/exams/{exam}", s.submitExamForm)
-	rt.Page("POST /s/{school}/exams/{exam}/delete", s.deleteExamForm)
+	rt.Form("POST /s/{school}/exams/{exam}/delete", s.deleteExamForm)
 	rt.Page("POST /s/{school}/settings/exams", s.saveExamSettingsFromForm)
 	rt.JSON("GET /api/v1/schools/{school}/exam-settings", s.apiGetExamSettings)
 	rt.JSON("PUT /api/v1/schools/{school}/exam-settings", s.apiSetExamSettings)

@@ -515,13 +515,12 @@ func (s *Module) suggestionsFor(ctx context.Context, sc *schulhof.School, lang s
 }
 
 // deleteExamForm: POST /s/{school}/exams/{exam}/delete.
-func (s *Module) deleteExamForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteExamForm(r *http.Request) (string, error) {
 	sc, e, err := s.deleteExam(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/exams?view=week&at="+string(e.Date)+"&flash=exam_deleted", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/exams?view=week&at=" + string(e.Date) + "&flash=exam_deleted", nil
 }
 
 // examSettingsForm is the settings page's section of the exam plan.

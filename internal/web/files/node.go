@@ -241,21 +241,20 @@ func (s *Module) apiCopyNode(r *http.Request) (any, error) {
 }
 
 // renameFromForm: POST /s/{school}/nodes/{node}/rename.
-func (s *Module) renameFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) renameFromForm(r *http.Request) (string, error) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err == nil {
 		n, err = s.moveNode(r, sc, n, acc, n.ParentID, r.PostFormValue("name"))
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, nodeURL(sc, n)+"?flash=saved", http.StatusSeeOther)
+	return nodeURL(sc, n) + "?flash=saved", nil
 }
 
 // moveFromForm: POST /s/{school}/nodes/{node}/move (target "kind:id:folder"
 // of the node's own space).
-func (s *Module) moveFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) moveFromForm(r *http.Request) (string, error) {
 	sc, n, acc, err := s.liveNodeFromPath(r)
 	if err == nil {
 		var space schulhof.Space
@@ -269,41 +268,36 @@ func (s *Module) moveFromForm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, folderPage(sc, n)+"&flash=saved", http.StatusSeeOther)
+	return folderPage(sc, n) + "&flash=saved", nil
 }
 
 // copyFromForm: POST /s/{school}/nodes/{node}/copy (target "kind:id:folder").
-func (s *Module) copyFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) copyFromForm(r *http.Request) (string, error) {
 	// the school first: another school's path is not found, whatever the form says
 	if _, err := s.SchoolFromPath(r); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	space, parent, err := parseTarget(r.PostFormValue("target"))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	sc, cp, err := s.copyNode(r, space, parent, strings.TrimSpace(r.PostFormValue("name")))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, folderPage(sc, cp)+"&flash=copied", http.StatusSeeOther)
+	return folderPage(sc, cp) + "&flash=copied", nil
 }
 
 // restoreVersionFromForm: POST /s/{school}/nodes/{node}/versions/{version}/restore.
-func (s *Module) restoreVersionFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) restoreVersionFromForm(r *http.Request) (string, error) {
 	back, err := s.restoreVersion(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	sc, _ := s.SchoolFromPath(r)
-	http.Redirect(w, r, nodeURL(sc, back)+"?flash=restored", http.StatusSeeOther)
+	return nodeURL(sc, back) + "?flash=restored", nil
 }
 
 func nodeURL(sc *schulhof.School, n *schulhof.Node) string {

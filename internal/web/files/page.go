@@ -46,13 +46,12 @@ type filesPage struct {
 }
 
 // showMyFiles: GET /s/{school}/files goes to the user's own folder.
-func (s *Module) showMyFiles(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showMyFiles(r *http.Request) (string, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/files/user/"+strconv.FormatInt(int64(kit.AuthOf(r).User.ID), 10), http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/files/user/" + strconv.FormatInt(int64(kit.AuthOf(r).User.ID), 10), nil
 }
 
 func (s *Module) filesPageData(r *http.Request) (*schulhof.School, *filesPage, schulhof.SpaceAccess, error) {
@@ -130,20 +129,17 @@ func (s *Module) showFilesPage(w http.ResponseWriter, r *http.Request) {
 
 // uploadFromForm: POST /s/{school}/files/{kind}/{id}/upload?folder=N, a
 // multipart form with one or more files, each streamed into the blob store.
-func (s *Module) uploadFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) uploadFromForm(r *http.Request) (string, error) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	if ok, err := s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil || !ok {
-		s.Fail(w, r, orForbidden(err))
-		return
+		return "", orForbidden(err)
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
-		return
+		return "", schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
 	}
 	for {
 		part, err := mr.NextPart()
@@ -151,19 +147,17 @@ func (s *Module) uploadFromForm(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			s.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form"))
-			return
+			return "", schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
 		}
 		if part.FormName() != "file" || part.FileName() == "" {
 			part.Close()
 			continue
 		}
 		if err := s.storeUpload(r, sc, p, part); err != nil {
-			s.Fail(w, r, err)
-			return
+			return "", err
 		}
 	}
-	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=uploaded", http.StatusSeeOther)
+	return p.Base + folderQuery(p.FolderID) + "&flash=uploaded", nil
 }
 
 func (s *Module) storeUpload(r *http.Request, sc *schulhof.School, p *filesPage, part *multipart.Part) error {
@@ -181,49 +175,42 @@ func folderQuery(id schulhof.NodeID) string {
 }
 
 // createFolderFromForm: POST /s/{school}/files/{kind}/{id}/folder?folder=N.
-func (s *Module) createFolderFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) createFolderFromForm(r *http.Request) (string, error) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	if ok, err := s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil || !ok {
-		s.Fail(w, r, orForbidden(err))
-		return
+		return "", orForbidden(err)
 	}
 	if _, err := s.db.CreateFolder(r.Context(), sc.ID, p.Space, p.FolderID, r.PostFormValue("name")); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=saved", http.StatusSeeOther)
+	return p.Base + folderQuery(p.FolderID) + "&flash=saved", nil
 }
 
 // studentsUploadFromForm: POST /s/{school}/files/{kind}/{id}/students-upload?folder=N.
-func (s *Module) studentsUploadFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) studentsUploadFromForm(r *http.Request) (string, error) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	if p.Folder == nil || !schulhof.CanWriteSpace(kit.AuthOf(r).User, sc.ID, p.Space, acc, false) {
-		s.Fail(w, r, schulhof.Errorf(schulhof.EForbidden, "error.forbidden"))
-		return
+		return "", schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	if _, err := s.db.SetStudentsUpload(r.Context(), sc.ID, p.FolderID, r.PostFormValue("on") == "1"); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, p.Base+folderQuery(p.FolderID)+"&flash=saved", http.StatusSeeOther)
+	return p.Base + folderQuery(p.FolderID) + "&flash=saved", nil
 }
 
 // trashFromForm: POST /s/{school}/nodes/{node}/delete.
-func (s *Module) trashFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) trashFromForm(r *http.Request) (string, error) {
 	sc, n, err := s.trashNode(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, folderPage(sc, n)+"&flash=trashed", http.StatusSeeOther)
+	return folderPage(sc, n) + "&flash=trashed", nil
 }
 
 // folderPage is the page of the folder a node is in.
@@ -254,21 +241,19 @@ func (s *Module) showTrashPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // emptyTrashFromForm: POST /s/{school}/files/{kind}/{id}/trash/empty.
-func (s *Module) emptyTrashFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) emptyTrashFromForm(r *http.Request) (string, error) {
 	sc, space, _, err := s.emptyTrash(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, spaceBase(sc, space)+"/trash?flash=trash_emptied", http.StatusSeeOther)
+	return spaceBase(sc, space) + "/trash?flash=trash_emptied", nil
 }
 
 // restoreFromForm: POST /s/{school}/nodes/{node}/restore.
-func (s *Module) restoreFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) restoreFromForm(r *http.Request) (string, error) {
 	sc, back, err := s.restoreNode(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, folderPage(sc, back)+"&flash=restored", http.StatusSeeOther)
+	return folderPage(sc, back) + "&flash=restored", nil
 }

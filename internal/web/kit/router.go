@@ -115,6 +115,20 @@ func (rt *Router) JSON(pattern string, h func(r *http.Request) (any, error)) {
 	})
 }
 
+// Form adds a page that answers by sending the browser on (what a
+// form's handler does, mostly): the handler returns the address, or its
+// error, which shows as the error page in the user's language.
+func (rt *Router) Form(pattern string, h func(r *http.Request) (string, error)) {
+	rt.Page(pattern, func(w http.ResponseWriter, r *http.Request) {
+		next, err := h(r)
+		if err != nil {
+			rt.d.Fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	})
+}
+
 // Created is an answer of JSON that made something: 201.
 func Created(v any) any { return created{v} }
 

@@ -115,11 +115,10 @@ func (s *Module) submitAppPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteAppPasswordFromForm: POST /profile/app-passwords/{id}/delete.
-func (s *Module) deleteAppPasswordFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) deleteAppPasswordFromForm(r *http.Request) (string, error) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/profile?flash=deleted#app-passwords", http.StatusSeeOther)
+	return "/profile?flash=deleted#app-passwords", nil
 }

@@ -112,7 +112,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /profile/totp/enable", s.submitTOTPEnable)
 	rt.Page("POST /profile/totp/disable", s.submitTOTPDisable)
 	rt.Page("POST /profile/app-passwords", s.submitAppPassword)
-	rt.Page("POST /profile/app-passwords/{id}/delete", s.deleteAppPasswordFromForm)
+	rt.Form("POST /profile/app-passwords/{id}/delete", s.deleteAppPasswordFromForm)
 	rt.Open("POST /api/v1/auth/login", s.apiLogin)
 	rt.Open("POST /api/v1/auth/logout", s.apiLogout)
 	rt.JSON("GET /api/v1/me", s.apiMe)

@@ -46,15 +46,14 @@ func (s *Module) apiCalendarFeed(r *http.Request) (any, error) {
 }
 
 // renewCalendarFeed: POST /profile/calendar-feed.
-func (s *Module) renewCalendarFeed(w http.ResponseWriter, r *http.Request) {
+func (s *Module) renewCalendarFeed(r *http.Request) (string, error) {
 	if old, err := s.db.CalendarToken(r.Context(), kit.AuthOf(r).User.ID, false); err == nil {
 		s.forgetFeed(old)
 	}
 	if _, err := s.db.CalendarToken(r.Context(), kit.AuthOf(r).User.ID, true); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/profile?flash=saved#calendar", http.StatusSeeOther)
+	return "/profile?flash=saved#calendar", nil
 }
 
 // cachedFeed is a feed as it was made. Each is kept for a minute:

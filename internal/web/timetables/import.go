@@ -596,15 +596,13 @@ func (s *Module) apiAddStateHolidays(r *http.Request) (any, error) {
 }
 
 // addStateHolidaysForm: POST /s/{school}/settings/holidays/state.
-func (s *Module) addStateHolidaysForm(w http.ResponseWriter, r *http.Request) {
+func (s *Module) addStateHolidaysForm(r *http.Request) (string, error) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	if _, _, err := s.addStateHolidays(r.Context(), sc); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=holidays_added#holidays", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/settings?flash=holidays_added#holidays", nil
 }

@@ -149,36 +149,32 @@ func dayName(v *kit.View, d time.Time) string {
 }
 
 // saveDayText: POST /s/{school}/substitutions/day-text (admins).
-func (s *Module) saveDayText(w http.ResponseWriter, r *http.Request) {
+func (s *Module) saveDayText(r *http.Request) (string, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	d, err := s.ParseDay(r.PostFormValue("date"))
 	if err == nil {
 		err = s.db.SetDayText(r.Context(), sc.ID, schulhof.DayOf(d), r.PostFormValue("text"))
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/substitutions?date="+string(schulhof.DayOf(d))+"&flash=saved", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/substitutions?date=" + string(schulhof.DayOf(d)) + "&flash=saved", nil
 }
 
 // renewInfoToken: POST /s/{school}/settings/info-screen gives the info
 // screen a new secret address; the old one stops working.
-func (s *Module) renewInfoToken(w http.ResponseWriter, r *http.Request) {
+func (s *Module) renewInfoToken(r *http.Request) (string, error) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
 	if _, err := s.db.InfoToken(r.Context(), sc.ID, true); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/settings?flash=saved#info-screen", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/settings?flash=saved#info-screen", nil
 }
 
 type infoPage struct {
