@@ -60,16 +60,14 @@ func (s *Module) apiAudit(r *http.Request) (any, error) {
 }
 
 // showAuditPage: GET /audit and GET /s/{school}/audit.
-func (s *Module) showAuditPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showAuditPage(r *http.Request) (*kit.View, error) {
 	f, sc, err := s.auditFilter(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	es, err := s.db.FindAuditEntries(r.Context(), f)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.NewView(r, "audit.title")
 	if sc != nil {
@@ -80,5 +78,5 @@ func (s *Module) showAuditPage(w http.ResponseWriter, r *http.Request) {
 		next = r.URL.Path + "?before=" + strconv.FormatInt(es[len(es)-1].ID, 10)
 	}
 	v.Data = map[string]any{"Entries": es, "Next": next}
-	s.Render(w, r, http.StatusOK, "audit", v)
+	return v, nil
 }

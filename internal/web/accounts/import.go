@@ -130,15 +130,14 @@ type importView struct {
 }
 
 // showImportPage: GET /s/{school}/import.
-func (s *Module) showImportPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showImportPage(r *http.Request) (*kit.View, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.SchoolView(r, sc, "import.title")
 	v.Data = &importView{Step: "upload", Roles: schulhof.Roles, Role: "student"}
-	s.Render(w, r, http.StatusOK, "import", v)
+	return v, nil
 }
 
 // submitImport: POST /s/{school}/import. With a file upload it starts a

@@ -161,20 +161,18 @@ func (s *Module) apiLetters(w http.ResponseWriter, r *http.Request) {
 }
 
 // showLettersPage: GET /s/{school}/letters.
-func (s *Module) showLettersPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showLettersPage(r *http.Request) (*kit.View, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.SchoolView(r, sc, "letters.title")
 	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v.Data = map[string]any{"Groups": gs, "Roles": schulhof.Roles}
-	s.Render(w, r, http.StatusOK, "letters", v)
+	return v, nil
 }
 
 // submitLetters: POST /s/{school}/letters -> the PDF.

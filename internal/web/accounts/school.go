@@ -139,20 +139,18 @@ func (s *Module) createSchool(w http.ResponseWriter, r *http.Request) {
 }
 
 // showSchoolSettingsPage: GET /s/{school}/settings.
-func (s *Module) showSchoolSettingsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showSchoolSettingsPage(r *http.Request) (*kit.View, error) {
 	sc, err := s.SettingsSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.SchoolView(r, sc, "settings.title")
 	data := s.SettingsData(r.Context(), sc)
 	if err := s.timetable.SettingsPage(r, sc, data); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v.Data = data
-	s.Render(w, r, http.StatusOK, "settings", v)
+	return v, nil
 }
 
 // saveSchoolSettings: POST /s/{school}/settings.

@@ -63,9 +63,9 @@ func New(d *kit.Deps, db Store, files Files) *Module {
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
-	rt.Page("GET /s/{school}/assignments", s.showAssignmentsPage)
+	rt.Show("GET /s/{school}/assignments", "assignments", s.showAssignmentsPage)
 	rt.Page("POST /s/{school}/assignments", s.createAssignmentFromForm)
-	rt.Page("GET /s/{school}/assignments/{assignment}", s.showAssignmentPage)
+	rt.Show("GET /s/{school}/assignments/{assignment}", "assignment", s.showAssignmentPage)
 	rt.Form("POST /s/{school}/assignments/{assignment}/hand-in", s.handInFromForm)
 	rt.Page("POST /s/{school}/assignments/{assignment}/feedback/{student}", s.feedbackFromForm)
 	rt.Form("POST /s/{school}/assignments/{assignment}/reviewed", s.reviewedFromForm)

@@ -80,23 +80,21 @@ func (s *Module) assignmentsPageData(r *http.Request, sc *schulhof.School) (*ass
 }
 
 // showAssignmentsPage: GET /s/{school}/assignments.
-func (s *Module) showAssignmentsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showAssignmentsPage(r *http.Request) (*kit.View, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	p, err := s.assignmentsPageData(r, sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.SchoolView(r, sc, "assignments.title")
 	now := s.Now().In(kit.Berlin)
 	v.Form["starts_at"] = now.Format(formTime)
 	v.Form["due_at"] = time.Date(now.Year(), now.Month(), now.Day()+7, 8, 0, 0, 0, kit.Berlin).Format(formTime)
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "assignments", v)
+	return v, nil
 }
 
 // createAssignmentFromForm: POST /s/{school}/assignments, a multipart form
@@ -241,11 +239,10 @@ type assignmentPage struct {
 }
 
 // showAssignmentPage: GET /s/{school}/assignments/{assignment}.
-func (s *Module) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showAssignmentPage(r *http.Request) (*kit.View, error) {
 	sc, as, av, err := s.assignmentFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	id := strconv.FormatInt(int64(as.ID), 10)
 	p := &assignmentPage{SchoolSlug: sc.Slug, A: av, Base: "/s/" + sc.Slug + "/assignments/" + id,
@@ -259,14 +256,12 @@ func (s *Module) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case av.CanManage:
 		if p.Submissions, err = s.db.FindSubmissions(r.Context(), sc.ID, as.ID); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		p.StartsForm, p.DueForm = as.StartsAt.In(kit.Berlin).Format(formTime), as.DueAt.In(kit.Berlin).Format(formTime)
 	case av.Status != "":
 		if p.Mine, err = s.db.FindSubmission(r.Context(), sc.ID, as.ID, kit.AuthOf(r).User.ID); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		p.CanHandIn = as.AcceptsHandIns(now)
 		p.Late = now.After(as.DueAt)
@@ -275,7 +270,7 @@ func (s *Module) showAssignmentPage(w http.ResponseWriter, r *http.Request) {
 	v := s.SchoolView(r, sc, "assignments.title")
 	v.Title = as.Title
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "assignment", v)
+	return v, nil
 }
 
 // editAssignmentFromForm: POST /s/{school}/assignments/{assignment}/edit,

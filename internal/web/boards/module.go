@@ -102,9 +102,9 @@ func New(d *kit.Deps, db Store, files Files, keepDeleted time.Duration) (*Module
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
-	rt.Page("GET /boards", s.showBoardsPage)
+	rt.Show("GET /boards", "boards", s.showBoardsPage)
 	rt.Form("POST /boards", s.createBoardFromForm)
-	rt.Page("GET /boards/{board}", s.showBoardPage)
+	rt.Show("GET /boards/{board}", "board", s.showBoardPage)
 	rt.Form("POST /boards/{board}/delete", s.deleteBoardFromForm)
 	rt.Form("POST /boards/{board}/restore", s.restoreBoardFromForm)
 	rt.JSON("GET /api/v1/boards", s.apiBoards)

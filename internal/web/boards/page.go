@@ -7,6 +7,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The whiteboard's pages: the list of boards with a form to make one,
@@ -20,30 +21,26 @@ type boardsPage struct {
 }
 
 // showBoardsPage: GET /boards.
-func (s *Module) showBoardsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showBoardsPage(r *http.Request) (*kit.View, error) {
 	u, err := boardUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.NewView(r, "board.boards")
 	p := &boardsPage{CanCreate: u.Role == schulhof.RoleTeacher || u.Role == schulhof.RoleSchoolAdmin}
 	if p.Boards, err = s.db.FindBoards(r.Context(), u); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if p.CanCreate {
 		if p.Groups, err = s.boardGroups(r, u); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		if p.Trash, err = s.db.FindDeletedBoards(r.Context(), u); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "boards", v)
+	return v, nil
 }
 
 // boardGroups are the groups the user may make boards for: those they
@@ -120,11 +117,10 @@ var boardScriptKeys = []string{"board.offline", "board.saved_to", "board.text_pr
 	"board.watching", "board.following", "board.page_of", "board.saving", "board.image_uploading", "board.copy_prompt", "board.copied", "board.pdf_page"}
 
 // showBoardPage: GET /boards/{board}.
-func (s *Module) showBoardPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showBoardPage(r *http.Request) (*kit.View, error) {
 	u, b, err := s.boardFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.NewView(r, "board.title")
 	v.Title = b.Title + " – " + v.Title
@@ -135,8 +131,7 @@ func (s *Module) showBoardPage(w http.ResponseWriter, r *http.Request) {
 	if b.Leader && b.GroupID != 0 {
 		ms, err := s.db.FindMembers(r.Context(), u.SchoolID, b.GroupID)
 		if err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		for _, m := range ms {
 			if m.Role != schulhof.MemberRoleLeader {
@@ -145,7 +140,7 @@ func (s *Module) showBoardPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "board", v)
+	return v, nil
 }
 
 // boardTool is a tool of the toolbar.

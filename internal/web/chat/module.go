@@ -149,7 +149,7 @@ func New(d *kit.Deps, db Store, files Files, cfg Config) (*Module, error) {
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
-	rt.Page("GET /chat", s.showChatPage)
+	rt.Show("GET /chat", "chat", s.showChatPage)
 	rt.Form("POST /chat/{room}", s.postChatForm)
 	rt.Page("POST /s/{school}/settings/chat", s.saveChatSettingsFromForm)
 	rt.JSON("GET /api/v1/rooms", s.apiRooms)

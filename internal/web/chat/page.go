@@ -8,6 +8,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/i18n"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The messenger's page: the user's rooms with their unread counts, and
@@ -32,11 +33,10 @@ var chatScriptKeys = []string{"chat.edited", "chat.deleted", "chat.deleted_by_mo
 	"chat.edit", "chat.mute_hour", "chat.muted_hour"}
 
 // showChatPage: GET /chat[?room=ID].
-func (s *Module) showChatPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showChatPage(r *http.Request) (*kit.View, error) {
 	u, err := chatUser(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.NewView(r, "chat.title")
 	p := &chatPage{Me: u.ID, T: map[string]string{}}
@@ -44,8 +44,7 @@ func (s *Module) showChatPage(w http.ResponseWriter, r *http.Request) {
 		p.T[k] = i18n.T(v.Lang, k)
 	}
 	if p.Rooms, err = s.roomsOf(r.Context(), u, v.Lang); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	for _, room := range p.Rooms {
 		p.Unread += room.Unread
@@ -53,24 +52,20 @@ func (s *Module) showChatPage(w http.ResponseWriter, r *http.Request) {
 	if id := r.URL.Query().Get("room"); id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
-			s.Fail(w, r, schulhof.Errorf(schulhof.ENotFound, "chat.no_room"))
-			return
+			return nil, schulhof.Errorf(schulhof.ENotFound, "chat.no_room")
 		}
 		if p.Room, err = s.db.FindRoom(r.Context(), u, schulhof.RoomID(n)); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		nameRoom(p.Room, v.Lang)
 		if p.Messages, err = s.db.FindMessages(r.Context(), u, p.Room.ID, 0, 50); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		if len(p.Messages) > 0 {
 			p.LastID = p.Messages[len(p.Messages)-1].ID
 			// opening the room reads it
 			if err := s.db.MarkRead(r.Context(), u, p.Room.ID, p.LastID); err != nil {
-				s.Fail(w, r, err)
-				return
+				return nil, err
 			}
 			p.Unread -= p.Room.Unread
 		}
@@ -79,7 +74,7 @@ func (s *Module) showChatPage(w http.ResponseWriter, r *http.Request) {
 	if p.Unread > 0 {
 		v.Title = "(" + strconv.Itoa(p.Unread) + ") " + v.Title
 	}
-	s.Render(w, r, http.StatusOK, "chat", v)
+	return v, nil
 }
 
 // postChatForm: POST /chat/{room}, the form without script.

@@ -84,13 +84,13 @@ func New(d *kit.Deps, db Store, tt Timetable) *Module {
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
-	rt.Page("GET /s/{school}/exams", s.showExamsPage)
-	rt.Page("GET /s/{school}/exams/new", s.showExamFormPage)
+	rt.Show("GET /s/{school}/exams", "exams", s.showExamsPage)
+	rt.Show("GET /s/{school}/exams/new", "examform", s.showExamFormPage)
 	rt.Page("GET /s/{school}/exams.csv", s.exportExamsCSV)
 	rt.Page("GET /s/{school}/exams.pdf", s.exportExamsPDF)
-	rt.Page("GET /s/{school}/exams/overview", s.showExamOverviewPage)
+	rt.Show("GET /s/{school}/exams/overview", "examoverview", s.showExamOverviewPage)
 	rt.Page("POST /s/{school}/exams", s.submitExamForm)
-	rt.Page("GET /s/{school}/exams/{exam}/edit", s.showExamFormPage)
+	rt.Show("GET /s/{school}/exams/{exam}/edit", "examform", s.showExamFormPage)
 	rt.Page("POST /s/{school}/exams/{exam}", s.submitExamForm)
 	rt.Form("POST /s/{school}/exams/{exam}/delete", s.deleteExamForm)
 	rt.Page("POST /s/{school}/settings/exams", s.saveExamSettingsFromForm)

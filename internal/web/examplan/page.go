@@ -79,17 +79,15 @@ func (s *Module) examWindow(r *http.Request) (view string, first time.Time, week
 }
 
 // showExamsPage: GET /s/{school}/exams?view=month|week&at=&group=&student=&teacher=.
-func (s *Module) showExamsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showExamsPage(r *http.Request) (*kit.View, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	u := kit.AuthOf(r).User
 	view, first, weeks, anchor, err := s.examWindow(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	q := r.URL.Query()
 	p := &examsPage{Slug: sc.Slug, View: view, Staff: u.Role >= schulhof.RoleTeacher}
@@ -111,38 +109,32 @@ func (s *Module) showExamsPage(w http.ResponseWriter, r *http.Request) {
 	p.Filter = template.URL(filter.Encode()) // encoded by url.Values
 	book, err := s.examBookOf(r.Context(), sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	p.Announced = book.settings.AnnounceDays
 	from, to := schulhof.DayOf(first), schulhof.DayOf(first.AddDate(0, 0, 7*weeks-1))
 	list, err := s.visibleExams(r.Context(), u, sc, book, from, to, p.Group, p.Student)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if p.Teacher != 0 && p.Staff {
 		if list, err = s.examsOfTeacher(r.Context(), sc, list, p.Teacher); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	if p.Staff {
 		ok, err := s.mayPlanAny(r.Context(), u, sc, book.settings)
 		if err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		p.CanPlan = ok
 		if p.Groups, err = s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID}); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		for _, role := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleTeacher} {
 			users, _, err := s.db.FindUsers(r.Context(), schulhof.UserFilter{SchoolID: sc.ID, Role: role, Limit: 3000})
 			if err != nil {
-				s.Fail(w, r, err)
-				return
+				return nil, err
 			}
 			if role == schulhof.RoleStudent {
 				p.Students = users
@@ -153,8 +145,7 @@ func (s *Module) showExamsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	off, err := s.dayNames(r.Context(), sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	today := schulhof.DayOf(s.Now().In(kit.Berlin))
 	for wk := 0; wk < weeks; wk++ {
@@ -191,7 +182,7 @@ func (s *Module) showExamsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Export = template.URL(exp.Encode())
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "exams", v)
+	return v, nil
 }
 
 // examsOfTeacher keeps the exams a teacher supervises, planned, or that
@@ -358,23 +349,20 @@ func examFormInput(values url.Values) examInput {
 
 // showExamFormPage: GET /s/{school}/exams/new[?date=&from_period=&...]
 // and GET /s/{school}/exams/{exam}/edit.
-func (s *Module) showExamFormPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showExamFormPage(r *http.Request) (*kit.View, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	u := kit.AuthOf(r).User
 	f, err := s.newExamForm(r.Context(), u, sc)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if r.PathValue("exam") != "" {
 		_, e, err := s.changeableExam(r)
 		if err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		f.ID = e.ID
 		f.In = examInput{Groups: e.Groups, Date: e.Date, From: e.From, To: e.To, Type: e.Kind, Title: e.Title, Students: e.Students,
@@ -393,7 +381,7 @@ func (s *Module) showExamFormPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.SchoolView(r, sc, "exams.plan")
 	v.Data = f
-	s.Render(w, r, http.StatusOK, "examform", v)
+	return v, nil
 }
 
 // allStudentsOf says whether the students are all the groups' students.
@@ -729,11 +717,10 @@ type examOverviewPage struct {
 }
 
 // showExamOverviewPage: GET /s/{school}/exams/overview?week= (staff).
-func (s *Module) showExamOverviewPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showExamOverviewPage(r *http.Request) (*kit.View, error) {
 	sc, book, monday, err := s.examWeek(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.SchoolView(r, sc, "exams.overview")
 	p := &examOverviewPage{Slug: sc.Slug, Week: timetable.ISOWeek(monday), Prev: timetable.ISOWeek(monday.AddDate(0, 0, -7)),
@@ -742,5 +729,5 @@ func (s *Module) showExamOverviewPage(w http.ResponseWriter, r *http.Request) {
 		p.DayNames = append(p.DayNames, name+" "+monday.AddDate(0, 0, i).Format("2.1."))
 	}
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "examoverview", v)
+	return v, nil
 }

@@ -97,11 +97,11 @@ func New(d *kit.Deps, db Store, cfg Config) *Module {
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
 	rt.Form("GET /s/{school}/files", s.showMyFiles)
-	rt.Page("GET /s/{school}/files/{kind}/{id}", s.showFilesPage)
+	rt.Show("GET /s/{school}/files/{kind}/{id}", "files", s.showFilesPage)
 	rt.Form("POST /s/{school}/files/{kind}/{id}/upload", s.uploadFromForm)
 	rt.Form("POST /s/{school}/files/{kind}/{id}/folder", s.createFolderFromForm)
 	rt.Form("POST /s/{school}/files/{kind}/{id}/students-upload", s.studentsUploadFromForm)
-	rt.Page("GET /s/{school}/files/{kind}/{id}/trash", s.showTrashPage)
+	rt.Show("GET /s/{school}/files/{kind}/{id}/trash", "trash", s.showTrashPage)
 	rt.Form("POST /s/{school}/files/{kind}/{id}/trash/empty", s.emptyTrashFromForm)
 	rt.Form("POST /s/{school}/nodes/{node}/delete", s.trashFromForm)
 	rt.Form("POST /s/{school}/nodes/{node}/restore", s.restoreFromForm)

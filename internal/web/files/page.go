@@ -94,37 +94,32 @@ func (s *Module) filesPageData(r *http.Request) (*schulhof.School, *filesPage, s
 }
 
 // showFilesPage: GET /s/{school}/files/{kind}/{id}?folder=N.
-func (s *Module) showFilesPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showFilesPage(r *http.Request) (*kit.View, error) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if p.Items, err = s.db.FindNodes(r.Context(), sc.ID, p.Space, p.FolderID); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if p.CanWrite, err = s.canWrite(r, sc, p.Space, acc, p.FolderID); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	p.CanManage = p.Space.Kind == schulhof.SpaceGroup && schulhof.CanWriteSpace(kit.AuthOf(r).User, sc.ID, p.Space, acc, false)
 	used, err := s.db.SpaceUsage(r.Context(), sc.ID, p.Space)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	quota, err := s.quota(r.Context(), sc, p.Space)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	p.Usage, p.Quota = blob.FormatSize(used), blob.FormatSize(quota)
 	api := "/api/v1/schools/" + sc.Slug + "/spaces/" + string(p.Space.Kind) + "/" + strconv.FormatInt(p.Space.ID, 10)
 	p.APIUpload, p.APIUploads, p.APIZip, p.APISpace = api+"/files", api+"/uploads", api+"/zip", api
 	v := s.SchoolView(r, sc, "files.title")
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "files", v)
+	return v, nil
 }
 
 // uploadFromForm: POST /s/{school}/files/{kind}/{id}/upload?folder=N, a
@@ -224,20 +219,18 @@ func spaceBase(sc *schulhof.School, space schulhof.Space) string {
 }
 
 // showTrashPage: GET /s/{school}/files/{kind}/{id}/trash.
-func (s *Module) showTrashPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showTrashPage(r *http.Request) (*kit.View, error) {
 	sc, p, acc, err := s.filesPageData(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if p.Trash, err = s.db.FindTrash(r.Context(), sc.ID, p.Space); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	p.CanEmptyTrash = len(p.Trash) > 0 && schulhof.CanEmptyTrash(kit.AuthOf(r).User, sc.ID, p.Space, acc)
 	v := s.SchoolView(r, sc, "trash.title")
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "trash", v)
+	return v, nil
 }
 
 // emptyTrashFromForm: POST /s/{school}/files/{kind}/{id}/trash/empty.

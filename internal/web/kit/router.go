@@ -129,6 +129,19 @@ func (rt *Router) Form(pattern string, h func(r *http.Request) (string, error)) 
 	})
 }
 
+// Show adds a page for a logged-in browser that shows the template page
+// with the view its handler returns, or the error page.
+func (rt *Router) Show(pattern, page string, h func(r *http.Request) (*View, error)) {
+	rt.Page(pattern, func(w http.ResponseWriter, r *http.Request) {
+		v, err := h(r)
+		if err != nil {
+			rt.d.Fail(w, r, err)
+			return
+		}
+		rt.d.Render(w, r, http.StatusOK, page, v)
+	})
+}
+
 // Created is an answer of JSON that made something: 201.
 func Created(v any) any { return created{v} }
 

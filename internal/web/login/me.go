@@ -101,10 +101,10 @@ func (s *Module) apiMe(r *http.Request) (any, error) {
 }
 
 // showProfilePage: GET /profile.
-func (s *Module) showProfilePage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showProfilePage(r *http.Request) (*kit.View, error) {
 	v := s.NewView(r, "profile.title")
 	s.fillProfile(r, v)
-	s.Render(w, r, http.StatusOK, "profile", v)
+	return v, nil
 }
 
 type profileData struct {

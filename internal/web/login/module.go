@@ -105,7 +105,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Open("POST /login/totp", s.submitTOTP)
 	rt.Open("GET /password", s.showPasswordPage)
 	rt.Open("POST /password", s.submitPassword)
-	rt.Page("GET /profile", s.showProfilePage)
+	rt.Show("GET /profile", "profile", s.showProfilePage)
 	rt.Page("POST /profile/password", s.submitPassword)
 	rt.Page("POST /profile/language", s.submitLanguage)
 	rt.Page("POST /profile/totp/setup", s.submitTOTPSetup)

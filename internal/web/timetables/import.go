@@ -146,15 +146,14 @@ type kindCount struct {
 }
 
 // showTimetableImportPage: GET /s/{school}/timetable/import.
-func (s *Module) showTimetableImportPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showTimetableImportPage(r *http.Request) (*kit.View, error) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.SchoolView(r, sc, "timetable_import.title")
 	v.Data = &timetableImportPage{}
-	s.Render(w, r, http.StatusOK, "timetable_import", v)
+	return v, nil
 }
 
 // submitTimetableImport: POST /s/{school}/timetable/import: the files

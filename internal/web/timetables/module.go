@@ -105,7 +105,7 @@ func (s *Module) UseExams(e Exams) { s.exams = e }
 // Routes adds the module's pages, API and feeds.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
-	rt.Page("GET /timetable", s.showTimetablePage)
+	rt.Show("GET /timetable", "timetable", s.showTimetablePage)
 	rt.Open("GET /info/{token}", s.showInfoScreen)
 	rt.Open("GET /info/{token}/stamp", s.infoStamp)
 	rt.Open("GET /ical/{file}", s.serveCalendarFeed)
@@ -116,9 +116,9 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /s/{school}/settings/week-model", s.saveWeekModelFromForm)
 	rt.Page("POST /s/{school}/settings/holidays/calendar", s.addHolidaysFromCalendarForm)
 	rt.Form("POST /s/{school}/settings/holidays/state", s.addStateHolidaysForm)
-	rt.Page("GET /s/{school}/substitutions", s.showSubstitutionsPage)
+	rt.Show("GET /s/{school}/substitutions", "substitutions", s.showSubstitutionsPage)
 	rt.Form("POST /s/{school}/substitutions/day-text", s.saveDayText)
-	rt.Page("GET /s/{school}/timetable/import", s.showTimetableImportPage)
+	rt.Show("GET /s/{school}/timetable/import", "timetable_import", s.showTimetableImportPage)
 	rt.Page("POST /s/{school}/timetable/import", s.submitTimetableImport)
 	rt.JSON("GET /api/v1/me/timetable", s.apiMyTimetable)
 	rt.JSON("GET /api/v1/me/calendar-feed", s.apiCalendarFeed)

@@ -109,29 +109,25 @@ type substitutionsPage struct {
 }
 
 // showSubstitutionsPage: GET /s/{school}/substitutions?date=&class=.
-func (s *Module) showSubstitutionsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showSubstitutionsPage(r *http.Request) (*kit.View, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	d, err := s.ParseDay(r.URL.Query().Get("date"))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	u := kit.AuthOf(r).User
 	class := r.URL.Query().Get("class")
 	p := &substitutionsPage{SchoolSlug: sc.Slug, Class: class, Codes: mayFilterTeachers(u, sc), CanEdit: schulhof.CanManageUsers(u, sc.ID),
 		Prev: schulhof.DayOf(d.AddDate(0, 0, -1)), Next: schulhof.DayOf(d.AddDate(0, 0, 1))}
 	if p.dayPlan, err = s.dayPlanOf(r, sc, schulhof.DayOf(d), p.Codes, class, "", ""); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, Kind: schulhof.GroupClass})
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	for _, g := range gs {
 		p.Classes = append(p.Classes, g.Name)
@@ -139,7 +135,7 @@ func (s *Module) showSubstitutionsPage(w http.ResponseWriter, r *http.Request) {
 	v := s.SchoolView(r, sc, "substitutions.title")
 	p.DayName = dayName(v, d)
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "substitutions", v)
+	return v, nil
 }
 
 // dayName writes "Montag, 30.11.2026" in the page's language.

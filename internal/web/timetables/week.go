@@ -252,7 +252,7 @@ type weekDay struct {
 }
 
 // showTimetablePage: GET /timetable?week=...[&child=ID | &class= | &teacher= | &room=].
-func (s *Module) showTimetablePage(w http.ResponseWriter, r *http.Request) {
+func (s *Module) showTimetablePage(r *http.Request) (*kit.View, error) {
 	a := kit.AuthOf(r)
 	q := r.URL.Query()
 	byCode := q.Get("class") != "" || q.Get("teacher") != "" || q.Get("room") != ""
@@ -272,8 +272,7 @@ func (s *Module) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	monday, _ := timetable.ParseISOWeek(wk.Week)
 	p := &weekPage{weekOf: wk, Cells: map[int][][]timetable.Lesson{},
@@ -304,8 +303,7 @@ func (s *Module) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 	slices.Sort(p.Periods)
 	if a.User.Role == schulhof.RoleParent && !byCode {
 		if p.Children, err = s.db.FindChildren(r.Context(), a.User.SchoolID, a.User.ID); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 		p.Child = strconv.FormatInt(int64(wk.Person.ID), 10)
 		p.Query = "child=" + p.Child
@@ -313,8 +311,7 @@ func (s *Module) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 	p.Staff = a.User.Role >= schulhof.RoleTeacher
 	classes, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: a.School.ID, Kind: schulhof.GroupClass})
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	for _, g := range classes {
 		code := g.UntisCode
@@ -329,7 +326,7 @@ func (s *Module) showTimetablePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v.Data = p
-	s.Render(w, r, http.StatusOK, "timetable", v)
+	return v, nil
 }
 
 // changesSoon are the changed lessons of today and the next school day
