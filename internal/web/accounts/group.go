@@ -33,18 +33,14 @@ func (s *Module) groupFromPath(r *http.Request, sc *schulhof.School) (*schulhof.
 	return g, nil
 }
 
-// managedGroup resolves {school} and {group} for an admin's action; when
-// that fails it has answered the request and returns false.
-func (s *Module) managedGroup(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.Group, bool) {
+// managedGroup resolves {school} and {group} for an admin's action.
+func (s *Module) managedGroup(r *http.Request) (*schulhof.School, *schulhof.Group, error) {
 	sc, err := s.ManagedSchool(r)
-	if err == nil {
-		var g *schulhof.Group
-		if g, err = s.groupFromPath(r, sc); err == nil {
-			return sc, g, true
-		}
+	if err != nil {
+		return nil, nil, err
 	}
-	s.Fail(w, r, err)
-	return nil, nil, false
+	g, err := s.groupFromPath(r, sc)
+	return sc, g, err
 }
 
 // apiListGroups: GET /api/v1/schools/{school}/groups: all of them for
@@ -133,34 +129,30 @@ func (s *Module) apiGetGroup(r *http.Request) (any, error) {
 }
 
 // apiUpdateGroup: PATCH /api/v1/schools/{school}/groups/{group} {"name"}.
-func (s *Module) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
-	sc, g, ok := s.managedGroup(w, r)
-	if !ok {
-		return
+func (s *Module) apiUpdateGroup(r *http.Request) (any, error) {
+	sc, g, err := s.managedGroup(r)
+	if err != nil {
+		return nil, err
 	}
 	var in struct {
 		Name      *string `json:"name"`
 		UntisCode *string `json:"untis_code"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	up := g
-	var err error
 	if in.Name != nil {
 		if up, err = s.db.RenameGroup(r.Context(), sc.ID, g.ID, *in.Name); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	if in.UntisCode != nil {
 		if up, err = s.db.SetGroupUntisCode(r.Context(), sc.ID, g.ID, *in.UntisCode); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
-	kit.WriteJSON(w, http.StatusOK, up)
+	return up, nil
 }
 
 // apiDeleteGroup: DELETE /api/v1/schools/{school}/groups/{group}.
@@ -289,8 +281,9 @@ func (s *Module) createGroupFromForm(w http.ResponseWriter, r *http.Request) {
 // showGroupPage: GET /s/{school}/groups/{group}: members and the forms to
 // change them.
 func (s *Module) showGroupPage(w http.ResponseWriter, r *http.Request) {
-	sc, g, ok := s.managedGroup(w, r)
-	if !ok {
+	sc, g, err := s.managedGroup(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	s.renderGroup(w, r, sc, g, s.SchoolView(r, sc, "group.title"), http.StatusOK)
@@ -311,13 +304,13 @@ func (s *Module) renderGroup(w http.ResponseWriter, r *http.Request, sc *schulho
 // POST /s/{school}/groups/{group}/{action} with action members, remove,
 // rename or delete.
 func (s *Module) groupFormAction(w http.ResponseWriter, r *http.Request) {
-	sc, g, ok := s.managedGroup(w, r)
-	if !ok {
+	sc, g, err := s.managedGroup(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	back := "/s/" + sc.Slug + "/groups/" + strconv.FormatInt(int64(g.ID), 10) + "?flash=saved"
 	ctx := r.Context()
-	var err error
 	switch r.PathValue("action") {
 	case "members":
 		// several logins at once, separated by spaces, commas or lines;

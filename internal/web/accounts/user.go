@@ -179,18 +179,14 @@ func (s *Module) apiCreateUser(r *http.Request) (any, error) {
 	return kit.Created(out), nil
 }
 
-// managedUser resolves {school} and {id} for an admin's page; when that
-// fails it has answered the request and returns false.
-func (s *Module) managedUser(w http.ResponseWriter, r *http.Request) (*schulhof.School, *schulhof.User, bool) {
+// managedUser resolves {school} and {id} for an admin's action.
+func (s *Module) managedUser(r *http.Request) (*schulhof.School, *schulhof.User, error) {
 	sc, err := s.ManagedSchool(r)
-	if err == nil {
-		var u *schulhof.User
-		if u, err = s.userFromPath(r, sc); err == nil {
-			return sc, u, true
-		}
+	if err != nil {
+		return nil, nil, err
 	}
-	s.Fail(w, r, err)
-	return nil, nil, false
+	u, err := s.userFromPath(r, sc)
+	return sc, u, err
 }
 
 // apiGetUser: GET /api/v1/schools/{school}/users/{id}.
@@ -384,8 +380,9 @@ func (s *Module) createUserFromForm(w http.ResponseWriter, r *http.Request) {
 
 // showUserPage: GET /s/{school}/users/{id}.
 func (s *Module) showUserPage(w http.ResponseWriter, r *http.Request) {
-	sc, u, ok := s.managedUser(w, r)
-	if !ok {
+	sc, u, err := s.managedUser(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	s.renderUser(w, r, sc, u, s.SchoolView(r, sc, "user.title"), http.StatusOK)
@@ -413,8 +410,9 @@ func (s *Module) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof
 
 // saveUser: POST /s/{school}/users/{id}.
 func (s *Module) saveUser(w http.ResponseWriter, r *http.Request) {
-	sc, u, ok := s.managedUser(w, r)
-	if !ok {
+	sc, u, err := s.managedUser(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	f := formUser(r)
@@ -434,25 +432,25 @@ func (s *Module) saveUser(w http.ResponseWriter, r *http.Request) {
 
 // resetPasswordFromForm: POST /s/{school}/users/{id}/reset-password shows
 // the new one-time password once.
-func (s *Module) resetPasswordFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, u, ok := s.managedUser(w, r)
-	if !ok {
-		return
+func (s *Module) resetPasswordFromForm(r *http.Request) (*kit.View, error) {
+	sc, u, err := s.managedUser(r)
+	if err != nil {
+		return nil, err
 	}
 	plain, err := s.resetPassword(r.Context(), sc, u.ID)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := s.SchoolView(r, sc, "password.shown_title")
 	v.Data = map[string]any{"User": u, "Password": plain}
-	s.Render(w, r, http.StatusOK, "credentials", v)
+	return v, nil
 }
 
 // linkChildFromForm: POST /s/{school}/users/{id}/children with a login.
 func (s *Module) linkChildFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, u, ok := s.managedUser(w, r)
-	if !ok {
+	sc, u, err := s.managedUser(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	child, err := s.db.FindUserByLogin(r.Context(), sc.ID, strings.ToLower(strings.TrimSpace(r.PostFormValue("child"))))
@@ -492,27 +490,25 @@ func (s *Module) resetTwoFactor(ctx context.Context, u *schulhof.User) error {
 }
 
 // apiResetTwoFactor: POST /api/v1/schools/{school}/users/{id}/reset-two-factor.
-func (s *Module) apiResetTwoFactor(w http.ResponseWriter, r *http.Request) {
-	_, u, ok := s.managedUser(w, r)
-	if !ok {
-		return
+func (s *Module) apiResetTwoFactor(r *http.Request) (any, error) {
+	_, u, err := s.managedUser(r)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.resetTwoFactor(r.Context(), u); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return kit.None{}, nil
 }
 
 // resetTwoFactorFromForm: POST /s/{school}/users/{id}/reset-two-factor.
-func (s *Module) resetTwoFactorFromForm(w http.ResponseWriter, r *http.Request) {
-	sc, u, ok := s.managedUser(w, r)
-	if !ok {
-		return
+func (s *Module) resetTwoFactorFromForm(r *http.Request) (string, error) {
+	sc, u, err := s.managedUser(r)
+	if err != nil {
+		return "", err
 	}
 	if err := s.resetTwoFactor(r.Context(), u); err != nil {
-		s.Fail(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/s/"+sc.Slug+"/users/"+r.PathValue("id")+"?flash=two_factor_reset", http.StatusSeeOther)
+	return "/s/" + sc.Slug + "/users/" + r.PathValue("id") + "?flash=two_factor_reset", nil
 }

@@ -22,7 +22,7 @@ import (
 // in, the teacher gives feedback. Access is decided by
 // schulhof.CanSetAssignment / CanManageAssignment / CanViewAssignment; an
 // assignment the actor may not see answers 404 like one that does not
-// exist. The JSON API is here, the pages in assignmentpage.go.
+// exist. The JSON API is here, the pages in page.go.
 
 // assignmentView is an assignment as its reader sees it: for a student
 // with their own status, for a parent with each child's.

@@ -31,20 +31,14 @@ func (s *Module) spaceFromPath(r *http.Request, sc *schulhof.School) (schulhof.S
 	return space, acc, err
 }
 
-// spaceOf resolves {school} and {kind}/{id} for an API handler; when that
-// fails it has answered the request and returns false.
-func (s *Module) spaceOf(w http.ResponseWriter, r *http.Request) (*schulhof.School, schulhof.Space, schulhof.SpaceAccess, bool) {
+// spaceOf resolves {school} and {kind}/{id} for an API handler.
+func (s *Module) spaceOf(r *http.Request) (*schulhof.School, schulhof.Space, schulhof.SpaceAccess, error) {
 	sc, err := s.SchoolFromPath(r)
-	if err == nil {
-		space, acc, err := s.spaceFromPath(r, sc)
-		if err == nil {
-			return sc, space, acc, true
-		}
-		s.Fail(w, r, err)
-		return nil, schulhof.Space{}, acc, false
+	if err != nil {
+		return nil, schulhof.Space{}, schulhof.SpaceAccess{}, err
 	}
-	s.Fail(w, r, err)
-	return nil, schulhof.Space{}, schulhof.SpaceAccess{}, false
+	space, acc, err := s.spaceFromPath(r, sc)
+	return sc, space, acc, err
 }
 
 func (s *Module) spaceAccess(r *http.Request, sc *schulhof.School, space schulhof.Space) (schulhof.SpaceAccess, error) {
@@ -170,20 +164,18 @@ func parentParam(r *http.Request) (schulhof.NodeID, error) {
 }
 
 // apiListFolder: GET /api/v1/schools/{school}/spaces/{kind}/{id}/nodes?parent=N.
-func (s *Module) apiListFolder(w http.ResponseWriter, r *http.Request) {
-	sc, space, acc, ok := s.spaceOf(w, r)
-	if !ok {
-		return
+func (s *Module) apiListFolder(r *http.Request) (any, error) {
+	sc, space, acc, err := s.spaceOf(r)
+	if err != nil {
+		return nil, err
 	}
 	parent, err := parentParam(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	items, err := s.db.FindNodes(r.Context(), sc.ID, space, parent)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	out := folderListing{Space: space, Items: items}
 	if out.Items == nil {
@@ -191,49 +183,42 @@ func (s *Module) apiListFolder(w http.ResponseWriter, r *http.Request) {
 	}
 	if parent != 0 {
 		if out.Folder, err = s.db.FindNode(r.Context(), sc.ID, parent); err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	if out.CanWrite, err = s.canWrite(r, sc, space, acc, parent); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if out.Usage, err = s.db.SpaceUsage(r.Context(), sc.ID, space); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if out.Quota, err = s.quota(r.Context(), sc, space); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // apiCreateFolder: POST /api/v1/schools/{school}/spaces/{kind}/{id}/folders {"parent", "name"}.
-func (s *Module) apiCreateFolder(w http.ResponseWriter, r *http.Request) {
-	sc, space, acc, ok := s.spaceOf(w, r)
-	if !ok {
-		return
+func (s *Module) apiCreateFolder(r *http.Request) (any, error) {
+	sc, space, acc, err := s.spaceOf(r)
+	if err != nil {
+		return nil, err
 	}
 	var in struct {
 		Parent schulhof.NodeID `json:"parent"`
 		Name   string          `json:"name"`
 	}
 	if err := kit.ReadJSON(r, &in); err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if ok, err := s.canWrite(r, sc, space, acc, in.Parent); err != nil || !ok {
-		s.Fail(w, r, orForbidden(err))
-		return
+		return nil, orForbidden(err)
 	}
 	n, err := s.db.CreateFolder(r.Context(), sc.ID, space, in.Parent, in.Name)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, n)
+	return kit.Created(n), nil
 }
 
 func orForbidden(err error) error {
@@ -247,31 +232,27 @@ func orForbidden(err error) error {
 // with the bytes as body. The bytes are stored (fsynced) first and become
 // visible with the row in one transaction; an existing file keeps its old
 // content as a version.
-func (s *Module) apiPutFile(w http.ResponseWriter, r *http.Request) {
-	sc, space, acc, ok := s.spaceOf(w, r)
-	if !ok {
-		return
+func (s *Module) apiPutFile(r *http.Request) (any, error) {
+	sc, space, acc, err := s.spaceOf(r)
+	if err != nil {
+		return nil, err
 	}
 	parent, err := parentParam(r)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	name, err := schulhof.CleanName(r.URL.Query().Get("name"))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	if ok, err := s.canWrite(r, sc, space, acc, parent); err != nil || !ok {
-		s.Fail(w, r, orForbidden(err))
-		return
+		return nil, orForbidden(err)
 	}
 	n, err := s.storeFile(r, sc, space, parent, name, r.Body, r.ContentLength, r.Header.Get("Content-Type"))
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusCreated, n)
+	return kit.Created(n), nil
 }
 
 // storeFile stores an upload and makes it visible. If the row cannot be
@@ -539,15 +520,14 @@ func (s *Module) apiEmptyTrash(r *http.Request) (any, error) {
 	return map[string]int64{"removed": n}, nil
 }
 
-func (s *Module) apiListTrash(w http.ResponseWriter, r *http.Request) {
-	sc, space, _, ok := s.spaceOf(w, r)
-	if !ok {
-		return
+func (s *Module) apiListTrash(r *http.Request) (any, error) {
+	sc, space, _, err := s.spaceOf(r)
+	if err != nil {
+		return nil, err
 	}
 	ns, err := s.db.FindTrash(r.Context(), sc.ID, space)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	kit.WriteJSON(w, http.StatusOK, kit.NewList(ns, ""))
+	return kit.NewList(ns, ""), nil
 }

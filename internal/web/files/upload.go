@@ -30,8 +30,9 @@ type uploadState struct {
 
 // apiStartUpload: POST /api/v1/schools/{school}/spaces/{kind}/{id}/uploads.
 func (s *Module) apiStartUpload(w http.ResponseWriter, r *http.Request) {
-	sc, space, acc, ok := s.spaceOf(w, r)
-	if !ok {
+	sc, space, acc, err := s.spaceOf(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {

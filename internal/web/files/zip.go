@@ -81,8 +81,9 @@ func (s *Module) apiZipFolder(w http.ResponseWriter, r *http.Request) {
 // apiZipSpace: GET /api/v1/schools/{school}/spaces/{kind}/{id}/zip, the
 // whole space.
 func (s *Module) apiZipSpace(w http.ResponseWriter, r *http.Request) {
-	sc, space, _, ok := s.spaceOf(w, r)
-	if !ok {
+	sc, space, _, err := s.spaceOf(r)
+	if err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	name := "Dateien"
