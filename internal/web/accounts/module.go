@@ -96,6 +96,10 @@ func New(d *kit.Deps, db Store, hasher *password.Hasher, tt Timetable, cfg Confi
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
+	kit.Action(rt, "POST /api/v1/schools/{school}/users/{id}/reset-two-factor", "POST /s/{school}/users/{id}/reset-two-factor", s.resetUserTwoFactor,
+		func(r *http.Request, _ kit.None) string {
+			return "/s/" + r.PathValue("school") + "/users/" + r.PathValue("id") + "?flash=two_factor_reset"
+		})
 	rt.Page("GET /admin/schools", s.showSchoolsPage)
 	rt.Page("POST /admin/schools", s.createSchool)
 	rt.Page("POST /admin/operator", s.saveOperator)
@@ -107,7 +111,6 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("GET /s/{school}/users/{id}", s.showUserPage)
 	rt.Page("POST /s/{school}/users/{id}", s.saveUser)
 	rt.Show("POST /s/{school}/users/{id}/reset-password", "credentials", s.resetPasswordFromForm)
-	rt.Form("POST /s/{school}/users/{id}/reset-two-factor", s.resetTwoFactorFromForm)
 	rt.Page("POST /s/{school}/users/{id}/children", s.linkChildFromForm)
 	rt.Form("POST /s/{school}/users/{id}/children/{child}/remove", s.unlinkChildFromForm)
 	rt.Page("GET /s/{school}/groups", s.showGroupsPage)
@@ -130,7 +133,6 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.JSON("GET /api/v1/schools/{school}/users/{id}", s.apiGetUser)
 	rt.JSON("PATCH /api/v1/schools/{school}/users/{id}", s.apiUpdateUser)
 	rt.JSON("POST /api/v1/schools/{school}/users/{id}/reset-password", s.apiResetPassword)
-	rt.JSON("POST /api/v1/schools/{school}/users/{id}/reset-two-factor", s.apiResetTwoFactor)
 	rt.API("PUT /api/v1/schools/{school}/users/{id}/children/{child}", s.apiLinkChild)
 	rt.API("DELETE /api/v1/schools/{school}/users/{id}/children/{child}", s.apiUnlinkChild)
 	rt.JSON("GET /api/v1/schools/{school}/groups", s.apiListGroups)

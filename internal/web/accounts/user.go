@@ -489,26 +489,12 @@ func (s *Module) resetTwoFactor(ctx context.Context, u *schulhof.User) error {
 	return s.db.DeleteUserSessions(ctx, u.ID, nil)
 }
 
-// apiResetTwoFactor: POST /api/v1/schools/{school}/users/{id}/reset-two-factor.
-func (s *Module) apiResetTwoFactor(r *http.Request) (any, error) {
+// resetUserTwoFactor: POST /api/v1/schools/{school}/users/{id}/reset-two-factor
+// and the form /s/{school}/users/{id}/reset-two-factor.
+func (s *Module) resetUserTwoFactor(r *http.Request) (kit.None, error) {
 	_, u, err := s.managedUser(r)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = s.resetTwoFactor(r.Context(), u)
 	}
-	if err := s.resetTwoFactor(r.Context(), u); err != nil {
-		return nil, err
-	}
-	return kit.None{}, nil
-}
-
-// resetTwoFactorFromForm: POST /s/{school}/users/{id}/reset-two-factor.
-func (s *Module) resetTwoFactorFromForm(r *http.Request) (string, error) {
-	sc, u, err := s.managedUser(r)
-	if err != nil {
-		return "", err
-	}
-	if err := s.resetTwoFactor(r.Context(), u); err != nil {
-		return "", err
-	}
-	return "/s/" + sc.Slug + "/users/" + r.PathValue("id") + "?flash=two_factor_reset", nil
+	return kit.None{}, err
 }

@@ -320,18 +320,6 @@ func (s *Module) apiUpdateAssignment(r *http.Request) (any, error) {
 	return v, nil
 }
 
-// apiDeleteAssignment: DELETE /api/v1/schools/{school}/assignments/{assignment}.
-func (s *Module) apiDeleteAssignment(r *http.Request) (any, error) {
-	sc, as, err := s.managedAssignment(r)
-	if err == nil {
-		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return kit.None{}, nil
-}
-
 // userSpace is the user's own space, whose quota hand-ins and attachments
 // count against.
 func userSpace(id schulhof.UserID) schulhof.Space {
@@ -641,4 +629,14 @@ func (s *Module) zipSubmissions(r *http.Request, zw *zip.Writer, subs []*schulho
 		}
 	}
 	return nil
+}
+
+// deleteAssignment: DELETE /api/v1/schools/{school}/assignments/{assignment}
+// and the form /s/{school}/assignments/{assignment}/delete.
+func (s *Module) deleteAssignment(r *http.Request) (kit.None, error) {
+	sc, as, err := s.managedAssignment(r)
+	if err == nil {
+		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
+	}
+	return kit.None{}, err
 }

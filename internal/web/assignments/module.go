@@ -63,20 +63,22 @@ func New(d *kit.Deps, db Store, files Files) *Module {
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
+	kit.Action(rt, "DELETE /api/v1/schools/{school}/assignments/{assignment}", "POST /s/{school}/assignments/{assignment}/delete", s.deleteAssignment,
+		func(r *http.Request, _ kit.None) string {
+			return "/s/" + r.PathValue("school") + "/assignments?flash=deleted"
+		})
 	rt.Show("GET /s/{school}/assignments", "assignments", s.showAssignmentsPage)
 	rt.Page("POST /s/{school}/assignments", s.createAssignmentFromForm)
 	rt.Show("GET /s/{school}/assignments/{assignment}", "assignment", s.showAssignmentPage)
 	rt.Form("POST /s/{school}/assignments/{assignment}/hand-in", s.handInFromForm)
 	rt.Page("POST /s/{school}/assignments/{assignment}/feedback/{student}", s.feedbackFromForm)
 	rt.Form("POST /s/{school}/assignments/{assignment}/reviewed", s.reviewedFromForm)
-	rt.Form("POST /s/{school}/assignments/{assignment}/delete", s.deleteAssignmentFromForm)
 	rt.Form("POST /s/{school}/assignments/{assignment}/edit", s.editAssignmentFromForm)
 	rt.Form("POST /s/{school}/assignments/{assignment}/attachments/{file}/delete", s.deleteAttachmentFromForm)
 	rt.JSON("GET /api/v1/schools/{school}/assignments", s.apiListAssignments)
 	rt.JSON("POST /api/v1/schools/{school}/assignments", s.apiCreateAssignment)
 	rt.JSON("GET /api/v1/schools/{school}/assignments/{assignment}", s.apiGetAssignment)
 	rt.JSON("PATCH /api/v1/schools/{school}/assignments/{assignment}", s.apiUpdateAssignment)
-	rt.JSON("DELETE /api/v1/schools/{school}/assignments/{assignment}", s.apiDeleteAssignment)
 	rt.JSON("POST /api/v1/schools/{school}/assignments/{assignment}/attachments", s.apiAddAttachment)
 	rt.JSON("DELETE /api/v1/schools/{school}/assignments/{assignment}/attachments/{file}", s.apiDeleteAttachment)
 	rt.JSON("GET /api/v1/schools/{school}/assignments/{assignment}/files/{file}", s.apiAssignmentFile)

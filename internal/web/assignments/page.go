@@ -367,15 +367,3 @@ func (s *Module) reviewedFromForm(r *http.Request) (string, error) {
 	}
 	return "/s/" + sc.Slug + "/assignments/" + strconv.FormatInt(int64(as.ID), 10) + "?flash=saved", nil
 }
-
-// deleteAssignmentFromForm: POST /s/{school}/assignments/{assignment}/delete.
-func (s *Module) deleteAssignmentFromForm(r *http.Request) (string, error) {
-	sc, as, err := s.managedAssignment(r)
-	if err == nil {
-		err = s.db.DeleteAssignment(r.Context(), sc.ID, as.ID)
-	}
-	if err != nil {
-		return "", err
-	}
-	return "/s/" + sc.Slug + "/assignments?flash=deleted", nil
-}

@@ -189,25 +189,21 @@ func (s *Module) trashBoard(r *http.Request, deleted bool) (*schulhof.User, schu
 	return u, id, err
 }
 
-// apiDeleteBoard: DELETE /api/v1/boards/{board}: into the trash.
-func (s *Module) apiDeleteBoard(r *http.Request) (any, error) {
-	if _, _, err := s.trashBoard(r, true); err != nil {
-		return nil, err
-	}
-	return kit.None{}, nil
+// deleteBoard: DELETE /api/v1/boards/{board} and POST
+// /boards/{board}/delete: into the trash.
+func (s *Module) deleteBoard(r *http.Request) (kit.None, error) {
+	_, _, err := s.trashBoard(r, true)
+	return kit.None{}, err
 }
 
-// apiRestoreBoard: POST /api/v1/boards/{board}/restore: out of the trash.
-func (s *Module) apiRestoreBoard(r *http.Request) (any, error) {
+// restoreBoard: POST /api/v1/boards/{board}/restore and
+// /boards/{board}/restore: out of the trash.
+func (s *Module) restoreBoard(r *http.Request) (*schulhof.Board, error) {
 	u, id, err := s.trashBoard(r, false)
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.db.FindBoardByID(r.Context(), u, id)
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
+	return s.db.FindBoardByID(r.Context(), u, id)
 }
 
 // apiBoardOperations: POST /api/v1/boards/{board}/operations {"ops": [...]}

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -102,17 +103,19 @@ func New(d *kit.Deps, db Store, files Files, keepDeleted time.Duration) (*Module
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
+	kit.Action(rt, "DELETE /api/v1/boards/{board}", "POST /boards/{board}/delete", s.deleteBoard,
+		func(*http.Request, kit.None) string { return "/boards" })
+	kit.Action(rt, "POST /api/v1/boards/{board}/restore", "POST /boards/{board}/restore", s.restoreBoard,
+		func(_ *http.Request, b *schulhof.Board) string {
+			return "/boards/" + strconv.FormatInt(int64(b.ID), 10)
+		})
 	rt.Show("GET /boards", "boards", s.showBoardsPage)
 	rt.Form("POST /boards", s.createBoardFromForm)
 	rt.Show("GET /boards/{board}", "board", s.showBoardPage)
-	rt.Form("POST /boards/{board}/delete", s.deleteBoardFromForm)
-	rt.Form("POST /boards/{board}/restore", s.restoreBoardFromForm)
 	rt.JSON("GET /api/v1/boards", s.apiBoards)
 	rt.JSON("POST /api/v1/boards", s.apiCreateBoard)
 	rt.JSON("GET /api/v1/boards/{board}", s.apiBoard)
 	rt.API("PATCH /api/v1/boards/{board}", s.apiUpdateBoard)
-	rt.JSON("DELETE /api/v1/boards/{board}", s.apiDeleteBoard)
-	rt.JSON("POST /api/v1/boards/{board}/restore", s.apiRestoreBoard)
 	rt.API("PUT /api/v1/boards/{board}/drawers/{user}", s.apiSetDrawer)
 	rt.API("GET /api/v1/boards/{board}/operations", s.apiBoardOperations)
 	rt.API("POST /api/v1/boards/{board}/operations", s.apiBoardOperations)

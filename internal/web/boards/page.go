@@ -86,23 +86,6 @@ func (s *Module) createBoardFromForm(r *http.Request) (string, error) {
 	return "/boards/" + strconv.FormatInt(int64(b.ID), 10), nil
 }
 
-// deleteBoardFromForm: POST /boards/{board}/delete: into the trash.
-func (s *Module) deleteBoardFromForm(r *http.Request) (string, error) {
-	if _, _, err := s.trashBoard(r, true); err != nil {
-		return "", err
-	}
-	return "/boards", nil
-}
-
-// restoreBoardFromForm: POST /boards/{board}/restore: out of the trash.
-func (s *Module) restoreBoardFromForm(r *http.Request) (string, error) {
-	_, id, err := s.trashBoard(r, false)
-	if err != nil {
-		return "", err
-	}
-	return "/boards/" + strconv.FormatInt(int64(id), 10), nil
-}
-
 type boardPage struct {
 	Tools   []boardTool
 	Board   *schulhof.Board

@@ -102,8 +102,7 @@ func (rt *Router) API(pattern string, h http.HandlerFunc) {
 // JSON adds a handler of the JSON API that returns its answer: what it
 // returns goes out as JSON, 200 (wrapped in Created: 201; None or nil:
 // 204; Stored bytes as they are), its error as the error in the user's
-// language. Most of the API
-// is this: find, check, store, answer.
+// language. Most of the API is this: find, check, store, answer.
 func (rt *Router) JSON(pattern string, h func(r *http.Request) (any, error)) {
 	rt.API(pattern, func(w http.ResponseWriter, r *http.Request) {
 		v, err := h(r)
@@ -170,13 +169,12 @@ func Action[T any](rt *Router, apiPattern, formPattern string, do func(r *http.R
 		rt.JSON(apiPattern, func(r *http.Request) (any, error) { return do(r) })
 	}
 	if formPattern != "" {
-		rt.Page(formPattern, func(w http.ResponseWriter, r *http.Request) {
+		rt.Form(formPattern, func(r *http.Request) (string, error) {
 			t, err := do(r)
 			if err != nil {
-				rt.d.Fail(w, r, err)
-				return
+				return "", err
 			}
-			http.Redirect(w, r, done(r, t), http.StatusSeeOther)
+			return done(r, t), nil
 		})
 	}
 }

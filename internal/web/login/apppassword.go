@@ -88,15 +88,6 @@ func (s *Module) apiCreateAppPassword(r *http.Request) (any, error) {
 	return kit.Created(p), nil
 }
 
-// apiDeleteAppPassword: DELETE /api/v1/me/app-passwords/{id}.
-func (s *Module) apiDeleteAppPassword(r *http.Request) (any, error) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id); err != nil {
-		return nil, err
-	}
-	return kit.None{}, nil
-}
-
 // submitAppPassword: POST /profile/app-passwords shows the new password
 // on the profile page (not in a redirect, so it is in no URL or history).
 func (s *Module) submitAppPassword(w http.ResponseWriter, r *http.Request) {
@@ -114,11 +105,9 @@ func (s *Module) submitAppPassword(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "profile", v)
 }
 
-// deleteAppPasswordFromForm: POST /profile/app-passwords/{id}/delete.
-func (s *Module) deleteAppPasswordFromForm(r *http.Request) (string, error) {
+// deleteAppPassword: DELETE /api/v1/me/app-passwords/{id} and the form
+// /profile/app-passwords/{id}/delete.
+func (s *Module) deleteAppPassword(r *http.Request) (kit.None, error) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id); err != nil {
-		return "", err
-	}
-	return "/profile?flash=deleted#app-passwords", nil
+	return kit.None{}, s.db.DeleteAppPassword(r.Context(), kit.AuthOf(r).User.ID, id)
 }

@@ -97,6 +97,8 @@ func New(d *kit.Deps, db Store, hasher *password.Hasher, tt Timetable) (*Module,
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
+	kit.Action(rt, "DELETE /api/v1/me/app-passwords/{id}", "POST /profile/app-passwords/{id}/delete", s.deleteAppPassword,
+		func(*http.Request, kit.None) string { return "/profile?flash=deleted#app-passwords" })
 	rt.Open("GET /login", s.showLoginPage)
 	rt.Open("POST /login", s.submitLogin)
 	rt.Open("POST /logout", s.submitLogout)
@@ -112,14 +114,12 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /profile/totp/enable", s.submitTOTPEnable)
 	rt.Page("POST /profile/totp/disable", s.submitTOTPDisable)
 	rt.Page("POST /profile/app-passwords", s.submitAppPassword)
-	rt.Form("POST /profile/app-passwords/{id}/delete", s.deleteAppPasswordFromForm)
 	rt.Open("POST /api/v1/auth/login", s.apiLogin)
 	rt.Open("POST /api/v1/auth/logout", s.apiLogout)
 	rt.JSON("GET /api/v1/me", s.apiMe)
 	rt.JSON("POST /api/v1/me/password", s.apiChangePassword)
 	rt.JSON("GET /api/v1/me/app-passwords", s.apiListAppPasswords)
 	rt.JSON("POST /api/v1/me/app-passwords", s.apiCreateAppPassword)
-	rt.JSON("DELETE /api/v1/me/app-passwords/{id}", s.apiDeleteAppPassword)
 }
 
 // Housekeeping removes expired sessions and forgets old failed logins.
