@@ -1,8 +1,11 @@
 // Package kit is what every module of the web layer uses: the Deps it is
-// built with (store, blobs, bus, hub, clock, logger), who makes a request
-// and for which school, the page and API wrappers of its routes, answering
-// with a page, JSON or an error in the user's language, its templates and
-// sentences, one cache type and one rate limiter.
+// built with (store, blobs, bus, hub, clock, logger, metrics), who makes
+// a request and for which school, the route table (pages, the API, forms,
+// and handlers that return their answer), answering with a page, JSON,
+// stored bytes or an error in the user's language, its assets
+// (templates, sentences, OpenAPI part), one cache type, one rate limiter,
+// and what modules add to what they share: live topic kinds, sections of
+// the settings page, cards of the start page.
 //
 // kit imports no module; modules import kit and nothing of each other.
 package kit
@@ -58,9 +61,10 @@ type Deps struct {
 	Metrics prometheus.Registerer
 
 	topics topics
-	// the sections of the settings page (settings.go) and the cards of
-	// the start page (start.go)
-	settingsMu sync.Mutex
+	// what the modules add to the shared pages: the sections of the
+	// settings page (settings.go) and the cards of the start page
+	// (start.go)
+	registryMu sync.Mutex
 	settings   []SettingsSection
 	cards      []StartCard
 	clock      func() time.Time

@@ -29,8 +29,8 @@ type SettingsSection struct {
 
 // AddSettings adds a module's section of the settings page.
 func (d *Deps) AddSettings(s SettingsSection) {
-	d.settingsMu.Lock()
-	defer d.settingsMu.Unlock()
+	d.registryMu.Lock()
+	defer d.registryMu.Unlock()
 	d.settings = append(d.settings, s)
 	slices.SortStableFunc(d.settings, func(a, b SettingsSection) int { return cmp.Compare(a.Order, b.Order) })
 }
@@ -38,9 +38,9 @@ func (d *Deps) AddSettings(s SettingsSection) {
 // SettingsData is the settings page's Data: every section's, and under
 // "Sections" the parts that show them, in order.
 func (d *Deps) SettingsData(ctx context.Context, sc *schulhof.School) map[string]any {
-	d.settingsMu.Lock()
+	d.registryMu.Lock()
 	sections := d.settings
-	d.settingsMu.Unlock()
+	d.registryMu.Unlock()
 	data := map[string]any{}
 	var parts []string
 	for _, s := range sections {

@@ -26,8 +26,8 @@ type StartCard struct {
 
 // AddStartCard adds a module's card to the start page.
 func (d *Deps) AddStartCard(c StartCard) {
-	d.settingsMu.Lock()
-	defer d.settingsMu.Unlock()
+	d.registryMu.Lock()
+	defer d.registryMu.Unlock()
 	d.cards = append(d.cards, c)
 	slices.SortStableFunc(d.cards, func(a, b StartCard) int { return cmp.Compare(a.Order, b.Order) })
 }
@@ -35,9 +35,9 @@ func (d *Deps) AddStartCard(c StartCard) {
 // FillStartCards fills every card's data for a user of the school sc,
 // and under "Cards" the parts that show them, in order.
 func (d *Deps) FillStartCards(r *http.Request, sc *schulhof.School, data map[string]any) error {
-	d.settingsMu.Lock()
+	d.registryMu.Lock()
 	cards := d.cards
-	d.settingsMu.Unlock()
+	d.registryMu.Unlock()
 	var parts []string
 	for _, c := range cards {
 		if err := c.Fill(r, sc, data); err != nil {
