@@ -157,11 +157,7 @@ func (s *Module) apiUpdateGroup(r *http.Request) (any, error) {
 
 // apiDeleteGroup: DELETE /api/v1/schools/{school}/groups/{group}.
 func (s *Module) apiDeleteGroup(r *http.Request) (any, error) {
-	sc, err := s.ManagedSchool(r)
-	if err != nil {
-		return nil, err
-	}
-	g, err := s.groupFromPath(r, sc)
+	sc, g, err := s.managedGroup(r)
 	if err == nil {
 		err = s.db.DeleteGroup(r.Context(), sc.ID, g.ID)
 	}

@@ -341,8 +341,7 @@ func (s *Module) changesSoon(r *http.Request, sc *schulhof.School) ([]timetable.
 		}
 		people = kids
 	}
-	now := s.Now().In(kit.Berlin)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	today := s.Today()
 	days := 2
 	for today.AddDate(0, 0, days-1).Weekday() == time.Saturday || today.AddDate(0, 0, days-1).Weekday() == time.Sunday {
 		days++ // Friday's "tomorrow" is Monday
