@@ -53,42 +53,32 @@ func AddAssets(assets fs.FS, funcs template.FuncMap) []byte {
 // is an error (a plain decoding would keep the second silently), and so
 // is a sentence missing in either language.
 func readMessages(b []byte) (map[string][2]string, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, err
+	if !json.Valid(b) {
+		var v any
+		return nil, json.Unmarshal(b, &v) // says where it breaks
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
-	keys := map[string]bool{}
-	depth := 0
-	for {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("not an object: %v", err)
+	}
+	out := map[string][2]string{}
+	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			break
+			return nil, err
 		}
-		switch t := t.(type) {
-		case json.Delim:
-			if t == '{' || t == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		case string:
-			// at depth 1 a string is a key (values are arrays, a level deeper)
-			if depth == 1 {
-				if keys[t] {
-					return nil, fmt.Errorf("the key %s is there twice", t)
-				}
-				keys[t] = true
-			}
+		k := t.(string) // an object's keys are strings
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("the key %s is there twice", k)
 		}
-	}
-	out := make(map[string][2]string, len(raw))
-	for k, v := range raw {
 		var pair []string
-		if err := json.Unmarshal(v, &pair); err != nil || len(pair) != 2 || pair[0] == "" || pair[1] == "" {
+		if err := dec.Decode(&pair); err != nil || len(pair) != 2 || pair[0] == "" || pair[1] == "" {
 			return nil, fmt.Errorf("%s: want [\"German\", \"English\"]", k)
 		}
 		out[k] = [2]string{pair[0], pair[1]}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

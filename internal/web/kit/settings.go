@@ -23,7 +23,8 @@ type SettingsSection struct {
 	// Part is the template part that shows it; empty for what only adds
 	// data (the school's own section is the page itself).
 	Part string
-	// Fill adds the section's keys to the page's Data.
+	// Fill adds the section's keys to the page's Data; nil for a part
+	// that shows what another section of the module filled.
 	Fill func(ctx context.Context, sc *schulhof.School, data map[string]any)
 }
 
@@ -44,7 +45,9 @@ func (d *Deps) SettingsData(ctx context.Context, sc *schulhof.School) map[string
 	data := map[string]any{}
 	var parts []string
 	for _, s := range sections {
-		s.Fill(ctx, sc, data)
+		if s.Fill != nil {
+			s.Fill(ctx, sc, data)
+		}
 		if s.Part != "" {
 			parts = append(parts, s.Part)
 		}

@@ -95,7 +95,7 @@ func New(d *kit.Deps, db Store) *Module {
 		return err
 	}})
 	d.AddSettings(kit.SettingsSection{Order: 20, Part: "settings-timetable", Fill: s.timetableSettings})
-	d.AddSettings(kit.SettingsSection{Order: 90, Part: "settings-lesson-times", Fill: func(context.Context, *schulhof.School, map[string]any) {}})
+	d.AddSettings(kit.SettingsSection{Order: 90, Part: "settings-lesson-times"})
 	return s
 }
 
