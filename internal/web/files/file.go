@@ -338,49 +338,44 @@ func (s *Module) apiDownload(r *http.Request) (any, error) {
 	return kit.Stored{Key: n.BlobKey, Name: n.Name, ContentType: n.ContentType, SHA256: n.SHA256, Modified: n.UpdatedAt}, nil
 }
 
-// trashNode moves {node} to the trash for whoever may write in its folder.
-func (s *Module) trashNode(r *http.Request) (*schulhof.School, *schulhof.Node, error) {
-	sc, n, acc, err := s.nodeFromPath(r)
+// trashNode: DELETE /api/v1/schools/{school}/nodes/{node} (and its
+// form) moves it to the trash for whoever may write in its folder.
+func (s *Module) trashNode(r *http.Request) (*schulhof.Node, error) {
+	sc, n, err := s.writableNode(r, false)
 	if err != nil {
-		return nil, nil, err
-	}
-	if ok, err := s.canWrite(r, sc, n.Space, acc, n.ParentID); err != nil || !ok {
-		return nil, nil, orForbidden(err)
+		return nil, err
 	}
 	defer s.Freed(sc.ID, n.Space)
-	return sc, n, s.db.TrashNode(r.Context(), sc.ID, n.ID)
+	return n, s.db.TrashNode(r.Context(), sc.ID, n.ID)
 }
 
-// restoreNode brings {node} back from the trash: the owner's, or a
-// leader's in a group (what may write at the top of the space).
-func (s *Module) restoreNode(r *http.Request) (*schulhof.School, *schulhof.Node, error) {
+// restoreNode: POST /api/v1/schools/{school}/nodes/{node}/restore (and
+// its form) brings it back from the trash: the owner's, or a leader's in
+// a group (what may write at the top of the space).
+func (s *Module) restoreNode(r *http.Request) (*schulhof.Node, error) {
+	sc, n, err := s.writableNode(r, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Freed(sc.ID, n.Space)
+	return s.db.RestoreNode(r.Context(), sc.ID, n.ID)
+}
+
+// writableNode is {node} for whoever may write in its folder, or with
+// atTop at the top of its space.
+func (s *Module) writableNode(r *http.Request, atTop bool) (*schulhof.School, *schulhof.Node, error) {
 	sc, n, acc, err := s.nodeFromPath(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	if ok, err := s.canWrite(r, sc, n.Space, acc, 0); err != nil || !ok {
+	folder := n.ParentID
+	if atTop {
+		folder = 0
+	}
+	if ok, err := s.canWrite(r, sc, n.Space, acc, folder); err != nil || !ok {
 		return nil, nil, orForbidden(err)
 	}
-	back, err := s.db.RestoreNode(r.Context(), sc.ID, n.ID)
-	s.Freed(sc.ID, n.Space)
-	return sc, back, err
-}
-
-// apiTrashNode: DELETE /api/v1/schools/{school}/nodes/{node} moves it to the trash.
-func (s *Module) apiTrashNode(r *http.Request) (any, error) {
-	if _, _, err := s.trashNode(r); err != nil {
-		return nil, err
-	}
-	return kit.None{}, nil
-}
-
-// apiRestoreNode: POST /api/v1/schools/{school}/nodes/{node}/restore.
-func (s *Module) apiRestoreNode(r *http.Request) (any, error) {
-	_, back, err := s.restoreNode(r)
-	if err != nil {
-		return nil, err
-	}
-	return back, nil
+	return sc, n, nil
 }
 
 // apiUpdateNode: PATCH /api/v1/schools/{school}/nodes/{node} with any of
@@ -452,17 +447,9 @@ func (s *Module) apiListVersions(r *http.Request) (any, error) {
 	return kit.NewList(vs, ""), nil
 }
 
-// apiRestoreVersion: POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore
-// makes an earlier content current again; what was current becomes a
-// version itself, so restoring loses nothing either.
-func (s *Module) apiRestoreVersion(r *http.Request) (any, error) {
-	back, err := s.restoreVersion(r)
-	if err != nil {
-		return nil, err
-	}
-	return back, nil
-}
-
+// restoreVersion: POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore
+// (and its form) makes an earlier content current again; what was
+// current becomes a version itself, so restoring loses nothing either.
 func (s *Module) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 	sc, n, acc, err := s.nodeFromPath(r)
 	if err == nil && (n.IsFolder || n.DeletedAt != nil) {
@@ -491,35 +478,28 @@ func (s *Module) restoreVersion(r *http.Request) (*schulhof.Node, error) {
 	return nil, schulhof.Errorf(schulhof.ENotFound, "file.version_not_found")
 }
 
-// apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.
-// emptyTrash removes for good what is in the path's space's trash.
-func (s *Module) emptyTrash(r *http.Request) (*schulhof.School, schulhof.Space, int64, error) {
-	sc, err := s.SchoolFromPath(r)
+// emptied is what emptying a trash did: the API answers {"removed": n}.
+type emptied struct {
+	Removed int64 `json:"removed"`
+	space   schulhof.Space
+}
+
+// emptyTrash: POST /api/v1/schools/{school}/spaces/{kind}/{id}/trash/empty
+// (and its form) removes for good what is in the space's trash.
+func (s *Module) emptyTrash(r *http.Request) (emptied, error) {
+	sc, space, acc, err := s.spaceOf(r)
 	if err != nil {
-		return nil, schulhof.Space{}, 0, err
-	}
-	space, acc, err := s.spaceFromPath(r, sc)
-	if err != nil {
-		return nil, space, 0, err
+		return emptied{}, err
 	}
 	if !schulhof.CanEmptyTrash(kit.AuthOf(r).User, sc.ID, space, acc) {
-		return nil, space, 0, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
+		return emptied{}, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
 	}
 	n, err := s.db.EmptyTrash(r.Context(), sc.ID, space)
 	s.Freed(sc.ID, space)
-	return sc, space, n, err
+	return emptied{Removed: n, space: space}, err
 }
 
-// apiEmptyTrash: POST /api/v1/schools/{school}/spaces/{kind}/{id}/trash/empty
-// -> {"removed": n}.
-func (s *Module) apiEmptyTrash(r *http.Request) (any, error) {
-	_, _, n, err := s.emptyTrash(r)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]int64{"removed": n}, nil
-}
-
+// apiListTrash: GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash.
 func (s *Module) apiListTrash(r *http.Request) (any, error) {
 	sc, space, _, err := s.spaceOf(r)
 	if err != nil {

@@ -96,20 +96,32 @@ func New(d *kit.Deps, db Store, cfg Config) *Module {
 // Routes adds the module's pages and API.
 func (s *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
+	kit.QuietAction(rt, "DELETE /api/v1/schools/{school}/nodes/{node}", "POST /s/{school}/nodes/{node}/delete", s.trashNode,
+		func(r *http.Request, n *schulhof.Node) string {
+			return folderPage(r.PathValue("school"), n) + "&flash=trashed"
+		})
+	kit.Action(rt, "POST /api/v1/schools/{school}/nodes/{node}/restore", "POST /s/{school}/nodes/{node}/restore", s.restoreNode,
+		func(r *http.Request, n *schulhof.Node) string {
+			return folderPage(r.PathValue("school"), n) + "&flash=restored"
+		})
+	kit.Action(rt, "POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore", "POST /s/{school}/nodes/{node}/versions/{version}/restore", s.restoreVersion,
+		func(r *http.Request, n *schulhof.Node) string {
+			return nodeURL(r.PathValue("school"), n) + "?flash=restored"
+		})
+	kit.Action(rt, "POST /api/v1/schools/{school}/spaces/{kind}/{id}/trash/empty", "POST /s/{school}/files/{kind}/{id}/trash/empty", s.emptyTrash,
+		func(r *http.Request, e emptied) string {
+			return spaceBase(r.PathValue("school"), e.space) + "/trash?flash=trash_emptied"
+		})
 	rt.Form("GET /s/{school}/files", s.showMyFiles)
 	rt.Show("GET /s/{school}/files/{kind}/{id}", "files", s.showFilesPage)
 	rt.Form("POST /s/{school}/files/{kind}/{id}/upload", s.uploadFromForm)
 	rt.Form("POST /s/{school}/files/{kind}/{id}/folder", s.createFolderFromForm)
 	rt.Form("POST /s/{school}/files/{kind}/{id}/students-upload", s.studentsUploadFromForm)
 	rt.Show("GET /s/{school}/files/{kind}/{id}/trash", "trash", s.showTrashPage)
-	rt.Form("POST /s/{school}/files/{kind}/{id}/trash/empty", s.emptyTrashFromForm)
-	rt.Form("POST /s/{school}/nodes/{node}/delete", s.trashFromForm)
-	rt.Form("POST /s/{school}/nodes/{node}/restore", s.restoreFromForm)
 	rt.Page("GET /s/{school}/nodes/{node}", s.showNodePage)
 	rt.Form("POST /s/{school}/nodes/{node}/rename", s.renameFromForm)
 	rt.Form("POST /s/{school}/nodes/{node}/move", s.moveFromForm)
 	rt.Form("POST /s/{school}/nodes/{node}/copy", s.copyFromForm)
-	rt.Form("POST /s/{school}/nodes/{node}/versions/{version}/restore", s.restoreVersionFromForm)
 	rt.JSON("GET /api/v1/schools/{school}/spaces/{kind}/{id}/nodes", s.apiListFolder)
 	rt.JSON("POST /api/v1/schools/{school}/spaces/{kind}/{id}/folders", s.apiCreateFolder)
 	rt.JSON("PUT /api/v1/schools/{school}/spaces/{kind}/{id}/files", s.apiPutFile)
@@ -118,18 +130,14 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.API("PATCH /api/v1/schools/{school}/uploads/{upload}", s.apiAppendUpload)
 	rt.JSON("DELETE /api/v1/schools/{school}/uploads/{upload}", s.apiDeleteUpload)
 	rt.JSON("GET /api/v1/schools/{school}/spaces/{kind}/{id}/trash", s.apiListTrash)
-	rt.JSON("POST /api/v1/schools/{school}/spaces/{kind}/{id}/trash/empty", s.apiEmptyTrash)
 	rt.API("GET /api/v1/schools/{school}/spaces/{kind}/{id}/zip", s.apiZipSpace)
 	rt.API("GET /api/v1/schools/{school}/nodes/{node}/zip", s.apiZipFolder)
 	rt.JSON("GET /api/v1/schools/{school}/nodes/{node}", s.apiGetNode)
 	rt.JSON("PATCH /api/v1/schools/{school}/nodes/{node}", s.apiUpdateNode)
-	rt.JSON("DELETE /api/v1/schools/{school}/nodes/{node}", s.apiTrashNode)
 	rt.JSON("GET /api/v1/schools/{school}/nodes/{node}/content", s.apiDownload)
 	rt.API("GET /api/v1/schools/{school}/nodes/{node}/thumbnail", s.apiThumbnail)
 	rt.JSON("POST /api/v1/schools/{school}/nodes/{node}/copy", s.apiCopyNode)
 	rt.JSON("GET /api/v1/schools/{school}/nodes/{node}/versions", s.apiListVersions)
-	rt.JSON("POST /api/v1/schools/{school}/nodes/{node}/versions/{version}/restore", s.apiRestoreVersion)
-	rt.JSON("POST /api/v1/schools/{school}/nodes/{node}/restore", s.apiRestoreNode)
 }
 
 // WebDAV is the handler of /dav/: the same files, permissions and

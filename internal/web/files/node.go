@@ -73,11 +73,11 @@ func (s *Module) showNodePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n.IsFolder {
-		http.Redirect(w, r, spaceBase(sc, n.Space)+folderQuery(n.ID), http.StatusSeeOther)
+		http.Redirect(w, r, spaceBase(sc.Slug, n.Space)+folderQuery(n.ID), http.StatusSeeOther)
 		return
 	}
 	id := strconv.FormatInt(int64(n.ID), 10)
-	p := &nodePage{SchoolSlug: sc.Slug, Node: n, Folder: folderPage(sc, n),
+	p := &nodePage{SchoolSlug: sc.Slug, Node: n, Folder: folderPage(sc.Slug, n),
 		Content: "/api/v1/schools/" + sc.Slug + "/nodes/" + id + "/content", Preview: previewKind(n.ContentType)}
 	if p.Preview == "text" {
 		if p.Text, p.Cut, err = s.textStart(r, n); err != nil {
@@ -249,7 +249,7 @@ func (s *Module) renameFromForm(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return nodeURL(sc, n) + "?flash=saved", nil
+	return nodeURL(sc.Slug, n) + "?flash=saved", nil
 }
 
 // moveFromForm: POST /s/{school}/nodes/{node}/move (target "kind:id:folder"
@@ -270,7 +270,7 @@ func (s *Module) moveFromForm(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return folderPage(sc, n) + "&flash=saved", nil
+	return folderPage(sc.Slug, n) + "&flash=saved", nil
 }
 
 // copyFromForm: POST /s/{school}/nodes/{node}/copy (target "kind:id:folder").
@@ -287,21 +287,11 @@ func (s *Module) copyFromForm(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return folderPage(sc, cp) + "&flash=copied", nil
+	return folderPage(sc.Slug, cp) + "&flash=copied", nil
 }
 
-// restoreVersionFromForm: POST /s/{school}/nodes/{node}/versions/{version}/restore.
-func (s *Module) restoreVersionFromForm(r *http.Request) (string, error) {
-	back, err := s.restoreVersion(r)
-	if err != nil {
-		return "", err
-	}
-	sc, _ := s.SchoolFromPath(r)
-	return nodeURL(sc, back) + "?flash=restored", nil
-}
-
-func nodeURL(sc *schulhof.School, n *schulhof.Node) string {
-	return "/s/" + sc.Slug + "/nodes/" + strconv.FormatInt(int64(n.ID), 10)
+func nodeURL(school string, n *schulhof.Node) string {
+	return "/s/" + school + "/nodes/" + strconv.FormatInt(int64(n.ID), 10)
 }
 
 // apiThumbnail: GET /api/v1/schools/{school}/nodes/{node}/thumbnail, a

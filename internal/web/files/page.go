@@ -199,23 +199,14 @@ func (s *Module) studentsUploadFromForm(r *http.Request) (string, error) {
 	return p.Base + folderQuery(p.FolderID) + "&flash=saved", nil
 }
 
-// trashFromForm: POST /s/{school}/nodes/{node}/delete.
-func (s *Module) trashFromForm(r *http.Request) (string, error) {
-	sc, n, err := s.trashNode(r)
-	if err != nil {
-		return "", err
-	}
-	return folderPage(sc, n) + "&flash=trashed", nil
-}
-
 // folderPage is the page of the folder a node is in.
-func folderPage(sc *schulhof.School, n *schulhof.Node) string {
-	return spaceBase(sc, n.Space) + folderQuery(n.ParentID)
+func folderPage(school string, n *schulhof.Node) string {
+	return spaceBase(school, n.Space) + folderQuery(n.ParentID)
 }
 
 // spaceBase is the page of the top of a space.
-func spaceBase(sc *schulhof.School, space schulhof.Space) string {
-	return "/s/" + sc.Slug + "/files/" + string(space.Kind) + "/" + strconv.FormatInt(space.ID, 10)
+func spaceBase(school string, space schulhof.Space) string {
+	return "/s/" + school + "/files/" + string(space.Kind) + "/" + strconv.FormatInt(space.ID, 10)
 }
 
 // showTrashPage: GET /s/{school}/files/{kind}/{id}/trash.
@@ -231,22 +222,4 @@ func (s *Module) showTrashPage(r *http.Request) (*kit.View, error) {
 	v := s.SchoolView(r, sc, "trash.title")
 	v.Data = p
 	return v, nil
-}
-
-// emptyTrashFromForm: POST /s/{school}/files/{kind}/{id}/trash/empty.
-func (s *Module) emptyTrashFromForm(r *http.Request) (string, error) {
-	sc, space, _, err := s.emptyTrash(r)
-	if err != nil {
-		return "", err
-	}
-	return spaceBase(sc, space) + "/trash?flash=trash_emptied", nil
-}
-
-// restoreFromForm: POST /s/{school}/nodes/{node}/restore.
-func (s *Module) restoreFromForm(r *http.Request) (string, error) {
-	sc, back, err := s.restoreNode(r)
-	if err != nil {
-		return "", err
-	}
-	return folderPage(sc, back) + "&flash=restored", nil
 }

@@ -165,8 +165,25 @@ func (rt *Router) answer(w http.ResponseWriter, r *http.Request, v any) {
 // JSON), and to the form at formPattern, which goes on to the address
 // done gives. Either pattern may be empty.
 func Action[T any](rt *Router, apiPattern, formPattern string, do func(r *http.Request) (T, error), done func(r *http.Request, t T) string) {
+	action(rt, apiPattern, formPattern, do, done, func(t T) any { return t })
+}
+
+// QuietAction is an Action whose API answers 204 whatever it did: its
+// result is only for the form's next address (deleting a file goes on
+// to the folder it was in).
+func QuietAction[T any](rt *Router, apiPattern, formPattern string, do func(r *http.Request) (T, error), done func(r *http.Request, t T) string) {
+	action(rt, apiPattern, formPattern, do, done, func(T) any { return None{} })
+}
+
+func action[T any](rt *Router, apiPattern, formPattern string, do func(r *http.Request) (T, error), done func(r *http.Request, t T) string, answer func(T) any) {
 	if apiPattern != "" {
-		rt.JSON(apiPattern, func(r *http.Request) (any, error) { return do(r) })
+		rt.JSON(apiPattern, func(r *http.Request) (any, error) {
+			t, err := do(r)
+			if err != nil {
+				return nil, err
+			}
+			return answer(t), nil
+		})
 	}
 	if formPattern != "" {
 		rt.Form(formPattern, func(r *http.Request) (string, error) {
