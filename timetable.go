@@ -123,6 +123,22 @@ type CourseGroup struct {
 	Students []UserID // matched students
 }
 
+// GroupTeacher says that a teacher teaches a group by the imported plan,
+// or is a class's class teacher; Group may be negative like a plan
+// entry's (a course the import makes).
+type GroupTeacher struct {
+	Group   GroupID
+	Teacher UserID
+}
+
+// TeacherMembership is a teacher's place in a group, and whether an
+// import put her there (the next import may take her out again) or
+// somebody by hand (no import touches it).
+type TeacherMembership struct {
+	GroupTeacher
+	FromTimetable bool
+}
+
 // TimetableImport is everything one import changes, in one transaction.
 type TimetableImport struct {
 	SchoolID SchoolID
@@ -138,6 +154,13 @@ type TimetableImport struct {
 	Substitutions []Substitution
 	// Exams, if not nil, replace those of the days they are on.
 	Exams []Exam
+	// Teachers lead the groups they teach (or are class teacher of); a
+	// membership that was already there, made by hand, stays as it is.
+	Teachers []GroupTeacher
+	// ReplaceTeachers: Teachers is everyone who teaches by the new plan,
+	// so a teacher an earlier import put into a group it no longer names
+	// leaves that group.
+	ReplaceTeachers bool
 }
 
 // TimetableService keeps plans and substitutions.
@@ -147,4 +170,7 @@ type TimetableService interface {
 	FindPlan(ctx context.Context, school SchoolID, day Day) (*TimetablePlan, error)
 	FindSubstitutions(ctx context.Context, school SchoolID, from, to Day) ([]Substitution, error)
 	FindExams(ctx context.Context, school SchoolID, from, to Day) ([]Exam, error)
+	// FindTeacherMemberships lists the teachers' memberships in the
+	// school's classes and courses, for an import to say what it changes.
+	FindTeacherMemberships(ctx context.Context, school SchoolID) ([]TeacherMembership, error)
 }

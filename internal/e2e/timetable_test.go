@@ -87,3 +87,77 @@ func TestTimetableImport(t *testing.T) {
 	}
 	screenshot(t, ictx, "info-screen.png")
 }
+
+// TestTeachersJoinTheirClasses: the dry run of the Untis import says that
+// the teachers of 5a join it; after applying, Maria Müller finds 5a where
+// she sets work, and her week names 5a in her lessons and holds neither
+// Karl Klein's lessons in 5a nor his room change.
+func TestTeachersJoinTheirClasses(t *testing.T) {
+	ctx := newBrowser(t)
+	bg := context.Background()
+	db, ts := startServer(t)
+	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
+	must(t, db.CreateSchool(bg, sc))
+	hash := password.Hash("stundenplan-pw", password.Fast)
+	for _, u := range []*schulhof.User{
+		{SchoolID: sc.ID, Login: "sekretariat", FirstName: "Sabine", LastName: "Sekretär", Role: schulhof.RoleSchoolAdmin},
+		{SchoolID: sc.ID, Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher, ShortCode: "MUE"},
+		{SchoolID: sc.ID, Login: "klein", FirstName: "Karl", LastName: "Klein", Role: schulhof.RoleTeacher, ShortCode: "KLE"},
+	} {
+		must(t, db.CreateUser(bg, u, hash))
+	}
+	must(t, db.CreateGroup(bg, &schulhof.Group{SchoolID: sc.ID, Name: "5a", Kind: schulhof.GroupClass}))
+
+	day := time.Now()
+	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+		day = day.AddDate(0, 0, 1)
+	}
+	var plan strings.Builder
+	for d := 1; d <= 5; d++ {
+		fmt.Fprintf(&plan, "1;\"5a\";\"MUE\";\"D\";\"R100\";%d;1;;\r\n2;\"5a\";\"KLE\";\"CH\";\"R101\";%d;2;;\r\n", d, d)
+	}
+	// Karl Klein's chemistry moves to the hall on the day
+	subs := fmt.Sprintf("1;\"%s\";2;;2;\"KLE\";;\"CH\";;;;\"R101\";\"AULA\";;\"5a\";;;0;\"5a\";R;%s0730;\"-\"\r\n",
+		day.Format("20060102"), day.Format("20060102"))
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "GPU001.TXT"), []byte(plan.String()), 0o600)
+	os.WriteFile(filepath.Join(dir, "GPU014.TXT"), []byte(subs), 0o600)
+
+	logIn(t, ctx, ts.URL, "sekretariat@gym", "stundenplan-pw")
+	step(t, ctx, "import page", chromedp.Navigate(ts.URL+"/s/gym/timetable/import"), chromedp.WaitVisible(chromedp.ID("files")),
+		chromedp.SetUploadFiles(chromedp.ID("files"), []string{filepath.Join(dir, "GPU001.TXT"), filepath.Join(dir, "GPU014.TXT")}))
+	submit(t, ctx, "check", "form[enctype='multipart/form-data'] button[type=submit]")
+	got := text(t, ctx, "[data-testid=teacher-changes]")
+	for _, want := range []string{"Maria Müller (MUE) kommt in 5a", "Karl Klein (KLE) kommt in 5a"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("the dry run does not say %q: %q", want, got)
+		}
+	}
+	screenshot(t, ctx, "timetable-import-teachers.png")
+	submit(t, ctx, "apply", "[data-testid=apply]")
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Import abgeschlossen") {
+		t.Fatalf("not applied: %s", got)
+	}
+
+	tctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	logIn(t, tctx, ts.URL, "mueller@gym", "stundenplan-pw")
+	step(t, tctx, "assignments", chromedp.Navigate(ts.URL+"/s/gym/assignments"), chromedp.WaitVisible(chromedp.CSS("input[name=group]")))
+	if got := text(t, tctx, "label[for^=group-]"); got != "5a" {
+		t.Fatalf("5a is not offered for new work: %q", got)
+	}
+	y, w := day.ISOWeek()
+	step(t, tctx, "week", chromedp.Navigate(fmt.Sprintf("%s/timetable?week=%d-W%02d", ts.URL, y, w)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=timetable]")))
+	lessons, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=lesson]")].map(e => e.innerText)`))
+	must(t, err)
+	if len(lessons) != 5 {
+		t.Fatalf("her week has %d lessons, want her 5: %q", len(lessons), lessons)
+	}
+	for _, l := range lessons {
+		if !strings.Contains(l, "D") || !strings.Contains(l, "5a") || strings.Contains(l, "AULA") || strings.Contains(l, "CH") {
+			t.Fatalf("a lesson of her week: %q", l)
+		}
+	}
+	screenshot(t, tctx, "timetable-teacher.png")
+}

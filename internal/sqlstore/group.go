@@ -233,8 +233,9 @@ func (db *DB) setMember(ctx context.Context, tx *sql.Tx, school schulhof.SchoolI
 			return fmt.Errorf("leave old class: %w", err)
 		}
 	}
+	// set by hand: no later timetable import takes it away
 	_, err := tx.ExecContext(ctx, `INSERT INTO memberships (group_id, user_id, school_id, role) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (group_id, user_id) DO UPDATE SET role = excluded.role`, group, user, school, string(role))
+		ON CONFLICT (group_id, user_id) DO UPDATE SET role = excluded.role, from_timetable = FALSE`, group, user, school, string(role))
 	if err != nil {
 		return fmt.Errorf("set member: %w", err)
 	}

@@ -34,6 +34,9 @@ func (db *DB) ApplyTimetableImport(ctx context.Context, imp *schulhof.TimetableI
 			}
 			courseIDs[i] = id
 		}
+		if err := db.setTeachers(ctx, tx, imp, courseIDs); err != nil {
+			return err
+		}
 		if imp.Plan != nil {
 			if err := db.replacePlan(ctx, tx, imp.SchoolID, imp.Plan, courseIDs); err != nil {
 				return err
@@ -109,12 +112,74 @@ func (db *DB) upsertCourse(ctx context.Context, tx *sql.Tx, school schulhof.Scho
 			return 0, err
 		}
 	}
-	if c.Teacher != 0 {
-		if err := db.setMember(ctx, tx, school, id, c.Teacher, schulhof.GroupCourse, schulhof.RoleTeacher, schulhof.MemberRoleLeader); err != nil {
-			return 0, err
+	return id, nil // its teacher comes with imp.Teachers
+}
+
+// setTeachers makes the import's teachers leaders of their groups, where
+// they are not members already, and (ReplaceTeachers) takes out those an
+// earlier import put in that this one no longer names.
+func (db *DB) setTeachers(ctx context.Context, tx *sql.Tx, imp *schulhof.TimetableImport, courseIDs []schulhof.GroupID) error {
+	wanted := map[schulhof.GroupTeacher]bool{}
+	for _, k := range imp.Teachers {
+		if k.Group < 0 {
+			k.Group = courseIDs[-k.Group-1]
+		}
+		wanted[k] = true
+		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (group_id, user_id, school_id, role, from_timetable)
+			SELECT id, $2, school_id, $3, TRUE FROM groups WHERE id = $1 AND school_id = $4
+			ON CONFLICT (group_id, user_id) DO NOTHING`, k.Group, k.Teacher, string(schulhof.MemberRoleLeader), imp.SchoolID); err != nil {
+			return fmt.Errorf("teacher joins: %w", err)
 		}
 	}
-	return id, nil
+	if !imp.ReplaceTeachers {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT group_id, user_id FROM memberships WHERE school_id = $1 AND from_timetable`, imp.SchoolID)
+	if err != nil {
+		return err
+	}
+	var gone []schulhof.GroupTeacher
+	for rows.Next() {
+		var k schulhof.GroupTeacher
+		if err := rows.Scan(&k.Group, &k.Teacher); err != nil {
+			rows.Close()
+			return err
+		}
+		if !wanted[k] {
+			gone = append(gone, k)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = $1 AND user_id = $2 AND from_timetable`, k.Group, k.Teacher); err != nil {
+			return fmt.Errorf("teacher leaves: %w", err)
+		}
+	}
+	return nil
+}
+
+// FindTeacherMemberships lists the memberships of the school's teachers
+// in its classes and courses.
+func (db *DB) FindTeacherMemberships(ctx context.Context, school schulhof.SchoolID) ([]schulhof.TeacherMembership, error) {
+	rows, err := db.readRows(ctx, `SELECT m.group_id, m.user_id, m.from_timetable FROM memberships m
+		JOIN groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id
+		WHERE m.school_id = $1 AND g.kind IN ('class', 'course') AND u.role >= $2`, school, int(schulhof.RoleTeacher))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []schulhof.TeacherMembership
+	for rows.Next() {
+		var m schulhof.TeacherMembership
+		if err := rows.Scan(&m.Group, &m.Teacher, &m.FromTimetable); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // replacePlan removes the plans that overlap the new one's dates and

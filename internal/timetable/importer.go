@@ -24,6 +24,7 @@ type Store interface {
 	FindUsers(ctx context.Context, f schulhof.UserFilter) ([]*schulhof.User, string, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
 	ApplyTimetableImport(ctx context.Context, imp *schulhof.TimetableImport) error
+	FindTeacherMemberships(ctx context.Context, school schulhof.SchoolID) ([]schulhof.TeacherMembership, error)
 }
 
 // FileError is a problem of one line of one file.
@@ -55,9 +56,22 @@ type Report struct {
 	// the school's exam plan, for the admin to take up with whoever
 	// planned them in Untis; filled by the caller after applying.
 	ExamProblems []string `json:"exam_problems,omitempty"`
-	ValidFrom    string   `json:"valid_from"` // of the plan, if one was imported
-	ValidTo      string   `json:"valid_to"`
-	Applied      bool     `json:"applied"` // false for a dry run or a file with errors
+	// TeacherChanges are the teachers the import puts into a class or
+	// course (they teach it by the plan, or are its class teacher) and
+	// those it takes out (an earlier import put them there and the plan
+	// no longer has them in it).
+	TeacherChanges []TeacherChange `json:"teacher_changes"`
+	ValidFrom      string          `json:"valid_from"` // of the plan, if one was imported
+	ValidTo        string          `json:"valid_to"`
+	Applied        bool            `json:"applied"` // false for a dry run or a file with errors
+}
+
+// TeacherChange is one teacher joining or leaving one group.
+type TeacherChange struct {
+	Group   string `json:"group"`   // its name
+	Teacher string `json:"teacher"` // the Untis code
+	Name    string `json:"name"`    // the teacher's name
+	Joins   bool   `json:"joins"`   // false: leaves
 }
 
 // kinds maps a file's GPU number to the kind it holds.
@@ -87,6 +101,12 @@ type data struct {
 	subs      []untis.Substitution
 	exams     []untis.Exam
 	seen      map[string]bool
+
+	// what match found of the school, for teacherChanges
+	groups   []*schulhof.Group
+	users    map[schulhof.UserID]*schulhof.User
+	classOf  map[string]schulhof.GroupID // by lower-case code
+	courseOf map[string]schulhof.GroupID // existing course groups by code
 }
 
 // Options steer an import.
@@ -101,7 +121,7 @@ type Options struct {
 // problems, applies them. Files of the same kind may not come twice.
 func Import(ctx context.Context, st Store, school schulhof.SchoolID, files map[string][]byte, opt Options) (*Report, error) {
 	dryRun := opt.DryRun
-	rep := &Report{DryRun: dryRun, Counts: map[string]int{}, Errors: []FileError{},
+	rep := &Report{DryRun: dryRun, Counts: map[string]int{}, Errors: []FileError{}, TeacherChanges: []TeacherChange{},
 		UnmatchedClasses: []string{}, UnmatchedTeachers: []string{}, UnmatchedStudents: []string{}}
 	d := &data{seen: map[string]bool{}}
 	names := make([]string, 0, len(files))
@@ -119,6 +139,9 @@ func Import(ctx context.Context, st Store, school schulhof.SchoolID, files map[s
 	}
 	imp, err := d.match(ctx, st, school, rep, opt.Now)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.teacherChanges(ctx, st, imp, rep); err != nil {
 		return nil, err
 	}
 	if dryRun || len(rep.Errors) > 0 {
@@ -204,9 +227,13 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 		return nil, err
 	}
 	classByCode := map[string]schulhof.GroupID{}
+	d.groups, d.classOf, d.courseOf = groups, classByCode, map[string]schulhof.GroupID{}
 	for _, g := range groups {
 		if g.Kind == schulhof.GroupClass && g.UntisCode != "" {
 			classByCode[strings.ToLower(g.UntisCode)] = g.ID
+		}
+		if g.Kind == schulhof.GroupCourse && g.UntisCode != "" {
+			d.courseOf[g.UntisCode] = g.ID
 		}
 	}
 	for _, g := range groups { // a class without a code is found by its name
@@ -230,7 +257,9 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 	}
 	teacherByCode := map[string]schulhof.UserID{}
 	studentByExt := map[string]schulhof.UserID{}
+	d.users = map[schulhof.UserID]*schulhof.User{}
 	for _, u := range users {
+		d.users[u.ID] = u
 		if !u.Active {
 			continue
 		}
@@ -272,6 +301,17 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 	for _, t := range d.teachers {
 		teacher(t.Short)
 	}
+	teaches := func(g schulhof.GroupID, t schulhof.UserID) {
+		k := schulhof.GroupTeacher{Group: g, Teacher: t}
+		if g != 0 && t != 0 && !slices.Contains(imp.Teachers, k) {
+			imp.Teachers = append(imp.Teachers, k)
+		}
+	}
+	for _, c := range d.classes {
+		if c.Teacher != "" {
+			teaches(classByCode[strings.ToLower(c.Short)], teacher(c.Teacher))
+		}
+	}
 
 	// Oberstufe courses: a course choice names the student, the lesson and
 	// the course; the course group is "class/course".
@@ -308,6 +348,7 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 			imp.Courses = append(imp.Courses, schulhof.CourseGroup{Code: code, Name: name + " (" + c.Class + ")"})
 			if t := lessonTeacher[c.Lesson]; t != "" {
 				imp.Courses[i].Teacher = teacher(t)
+				teaches(schulhof.GroupID(-(i + 1)), imp.Courses[i].Teacher)
 			}
 		}
 		ext := studentByShort[c.Student]
@@ -349,9 +390,11 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 			if e.Teacher != "" {
 				entry.TeacherID = teacher(e.Teacher)
 			}
+			teaches(entry.GroupID, entry.TeacherID)
 			plan.Entries = append(plan.Entries, entry)
 		}
 		imp.Plan = plan
+		imp.ReplaceTeachers = true
 		rep.ValidFrom, rep.ValidTo = string(plan.ValidFrom), string(plan.ValidTo)
 	}
 	if d.seen["substitutions"] {
@@ -379,4 +422,66 @@ func (d *data) match(ctx context.Context, st Store, school schulhof.SchoolID, re
 		}
 	}
 	return imp, nil
+}
+
+// teacherChanges says in the report which teachers the import puts into a
+// group or takes out of one, against the memberships there are now.
+func (d *data) teacherChanges(ctx context.Context, st Store, imp *schulhof.TimetableImport, rep *Report) error {
+	if len(imp.Teachers) == 0 && !imp.ReplaceTeachers {
+		return nil
+	}
+	now, err := st.FindTeacherMemberships(ctx, imp.SchoolID)
+	if err != nil {
+		return err
+	}
+	name := map[schulhof.GroupID]string{}
+	for _, g := range d.groups {
+		name[g.ID] = g.Name
+	}
+	// a course is named by its index until the store makes it; one that
+	// is there already has its id
+	resolve := func(g schulhof.GroupID) schulhof.GroupID {
+		if g < 0 {
+			c := imp.Courses[-g-1]
+			if id, ok := d.courseOf[c.Code]; ok {
+				return id
+			}
+			name[g] = c.Name
+		}
+		return g
+	}
+	change := func(k schulhof.GroupTeacher, joins bool) {
+		c := TeacherChange{Group: name[k.Group], Joins: joins}
+		if u := d.users[k.Teacher]; u != nil {
+			c.Teacher, c.Name = u.ShortCode, u.Name()
+		}
+		rep.TeacherChanges = append(rep.TeacherChanges, c)
+	}
+	there := map[schulhof.GroupTeacher]bool{}
+	for _, m := range now {
+		there[m.GroupTeacher] = true
+	}
+	wanted := map[schulhof.GroupTeacher]bool{}
+	for _, k := range imp.Teachers {
+		k.Group = resolve(k.Group)
+		wanted[k] = true
+		if !there[k] {
+			change(k, true)
+		}
+	}
+	if imp.ReplaceTeachers {
+		for _, m := range now {
+			if m.FromTimetable && !wanted[m.GroupTeacher] {
+				change(m.GroupTeacher, false)
+			}
+		}
+	}
+	sort.SliceStable(rep.TeacherChanges, func(i, j int) bool {
+		a, b := rep.TeacherChanges[i], rep.TeacherChanges[j]
+		if a.Group != b.Group {
+			return schulhof.NaturalLess(a.Group, b.Group)
+		}
+		return a.Teacher < b.Teacher
+	})
+	return nil
 }

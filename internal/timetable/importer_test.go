@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -268,4 +269,124 @@ func TestImportWeekGroups(t *testing.T) {
 	if got["PH"] != "A" || got["CH"] != "B" || got["M"] != "" {
 		t.Errorf("entries' groups %v", got)
 	}
+}
+
+// TestImportTeachersJoinTheirClasses: whoever teaches a class by the plan,
+// and its class teacher (GPU003), leads it after the import; the dry run
+// says so first; the next plan without her takes her out again, but never
+// a teacher an admin put there by hand.
+func TestImportTeachersJoinTheirClasses(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		db, sc := school(t, db)
+		class5a := findGroup(t, db, sc.ID, "5a")
+		byHand := findTeacher(t, db, sc.ID, "GRO") // 5a's teacher by the admin's hand
+		if err := db.SetMember(ctx, sc.ID, class5a.ID, byHand.ID, schulhof.MemberRoleMember); err != nil {
+			t.Fatal(err)
+		}
+		// 30 fields; the class teacher is the 30th
+		gpu003 := `"5a";"Klasse 5a";;"R100"` + strings.Repeat(";", 26) + `"NEU";;;` + "\r\n"
+		first := map[string][]byte{
+			"GPU001.TXT": []byte("1;\"5a\";\"SCH\";\"D\";\"R100\";1;1;;\r\n2;\"5a\";\"BEC\";\"MU\";\"R100\";1;2;;\r\n3;\"5a\";\"GRO\";\"PL\";\"R100\";2;2;;\r\n"),
+			"GPU003.TXT": []byte(gpu003),
+		}
+		dry, err := timetable.Import(ctx, db, sc.ID, first, timetable.Options{DryRun: true, Now: sqltest.Clock})
+		if err != nil || len(dry.Errors) > 0 {
+			t.Fatalf("%+v %v", dry, err)
+		}
+		if got := changes(dry); got != "5a+BEC 5a+NEU 5a+SCH" {
+			t.Errorf("the dry run says %q", got)
+		}
+		if got := leaders(t, db, sc.ID, class5a.ID); got != "" {
+			t.Fatalf("the dry run made leaders: %s", got)
+		}
+		if rep, err := timetable.Import(ctx, db, sc.ID, first, timetable.Options{Now: sqltest.Clock}); err != nil || !rep.Applied {
+			t.Fatalf("%+v %v", rep, err)
+		}
+		if got := leaders(t, db, sc.ID, class5a.ID); got != "BEC NEU SCH" {
+			t.Errorf("5a is led by %q", got)
+		}
+		if role, _ := db.FindMemberRole(ctx, sc.ID, class5a.ID, byHand.ID); role != schulhof.MemberRoleMember {
+			t.Errorf("the import changed the hand-made membership to %q", role)
+		}
+
+		// substitutions alone change no membership
+		if rep, err := timetable.Import(ctx, db, sc.ID, map[string][]byte{"GPU014.TXT": musterstadt(t, "GPU014.TXT")},
+			timetable.Options{Now: sqltest.Clock}); err != nil || len(rep.TeacherChanges) > 0 {
+			t.Fatalf("%+v %v", rep, err)
+		}
+
+		// the next plan: BEC no longer teaches 5a, nor GRO (who stays: by hand)
+		next := map[string][]byte{"GPU001.TXT": []byte("1;\"5a\";\"SCH\";\"D\";\"R100\";1;1;;\r\n")}
+		rep, err := timetable.Import(ctx, db, sc.ID, next, timetable.Options{Now: sqltest.Clock})
+		if err != nil || !rep.Applied {
+			t.Fatalf("%+v %v", rep, err)
+		}
+		if got := changes(rep); got != "5a-BEC 5a-NEU" {
+			t.Errorf("the next import says %q", got)
+		}
+		if got := leaders(t, db, sc.ID, class5a.ID); got != "SCH" {
+			t.Errorf("after the next import 5a is led by %q", got)
+		}
+		if ok, _ := db.IsMember(ctx, sc.ID, class5a.ID, byHand.ID); !ok {
+			t.Error("the import took out a teacher the admin had put in")
+		}
+	})
+}
+
+func changes(rep *timetable.Report) string {
+	var out []string
+	for _, c := range rep.TeacherChanges {
+		sign := "-"
+		if c.Joins {
+			sign = "+"
+		}
+		out = append(out, c.Group+sign+c.Teacher)
+	}
+	return strings.Join(out, " ")
+}
+
+func leaders(t *testing.T, db *sqlstore.DB, school schulhof.SchoolID, group schulhof.GroupID) string {
+	t.Helper()
+	ms, err := db.FindMembers(ctx, school, group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range ms {
+		if m.Role == schulhof.MemberRoleLeader {
+			out = append(out, m.User.ShortCode)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
+}
+
+func findGroup(t *testing.T, db *sqlstore.DB, school schulhof.SchoolID, name string) *schulhof.Group {
+	t.Helper()
+	gs, err := db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: school, Kind: schulhof.GroupClass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range gs {
+		if g.Name == name {
+			return g
+		}
+	}
+	t.Fatalf("no class %s", name)
+	return nil
+}
+
+func findTeacher(t *testing.T, db *sqlstore.DB, school schulhof.SchoolID, code string) *schulhof.User {
+	t.Helper()
+	us, _, err := db.FindUsers(ctx, schulhof.UserFilter{SchoolID: school, Role: schulhof.RoleTeacher, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range us {
+		if u.ShortCode == code {
+			return u
+		}
+	}
+	t.Fatalf("no teacher %s", code)
+	return nil
 }

@@ -45,7 +45,10 @@ const (
 )
 
 // Viewer is whose week it is: a student by their groups (class and
-// courses), a teacher by their id and code.
+// courses), a teacher by their id and code. A teacher's week is what she
+// teaches and her substitute duties, with their changes; the groups she
+// is in (she leads the classes she teaches) do not add their lessons or
+// their changes to it.
 type Viewer struct {
 	Groups       map[schulhof.GroupID]bool
 	ClassCodes   map[string]bool // the Untis codes of the student's class
@@ -111,8 +114,10 @@ func Week(planFor PlanFor, subs []schulhof.Substitution, exams []schulhof.Exam, 
 						entries = append(entries, e)
 					}
 				}
+			} else if v.TeacherID != 0 {
+				entries = plan.EntriesFor(nil, v.TeacherID)
 			} else {
-				entries = plan.EntriesFor(v.Groups, v.TeacherID)
+				entries = plan.EntriesFor(v.Groups, 0)
 			}
 			mine[plan] = entries
 		}
@@ -160,7 +165,7 @@ func dayLessons(entries []schulhof.TimetableEntry, subs []schulhof.Substitution,
 			continue
 		}
 		l := Lesson{Date: day, Period: e.Period, Subject: e.Subject, Room: e.Room, Teacher: e.Teacher,
-			Group: v.GroupNames[e.GroupID], Status: Regular, Lesson: e.Lesson}
+			Group: first(v.GroupNames[e.GroupID], e.Class), Status: Regular, Lesson: e.Lesson}
 		if s := bySlot[slot{e.Period, e.Lesson}]; s != nil {
 			applied[s] = true
 			apply(&l, s)
@@ -243,7 +248,10 @@ func (v Viewer) concerns(s *schulhof.Substitution, mine map[int]bool) bool {
 	if s.Lesson != 0 && mine[s.Lesson] {
 		return true
 	}
-	if s.Lesson != 0 && v.TeacherID == 0 && len(mine) > 0 {
+	if v.TeacherID != 0 {
+		return false // not hers: another teacher's change in a class she is in
+	}
+	if s.Lesson != 0 && len(mine) > 0 {
 		return false // a numbered lesson that is not theirs (another course)
 	}
 	for _, c := range first2(s.NewClasses, s.Classes) {

@@ -66,12 +66,16 @@ type Class struct {
 	Short string // 1, e.g. "5a", "Q1"
 	Long  string // 2
 	Room  string // 4 the class's own room
+	// Teacher is the class teacher's code (30, "Klassenlehrer"; Untis
+	// writes it only where one is set).
+	Teacher string
 }
 
 // ReadClasses reads GPU003.
 func ReadClasses(data []byte) ([]Class, []schulhof.ImportLineError, error) {
 	return each(data, func(p *parser) Class {
-		return Class{Line: p.rec.Line, Short: p.text(1, true), Long: p.text(2, false), Room: p.text(4, false)}
+		return Class{Line: p.rec.Line, Short: p.text(1, true), Long: p.text(2, false), Room: p.text(4, false),
+			Teacher: p.text(30, false)}
 	})
 }
 

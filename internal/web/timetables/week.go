@@ -149,25 +149,24 @@ func (s *Module) lessonsOn(ctx context.Context, sc *schulhof.School, u *schulhof
 		return nil, err
 	}
 	v := timetable.Viewer{Groups: map[schulhof.GroupID]bool{}, ClassCodes: map[string]bool{}, GroupNames: names, ShowTeachers: codes}
+	if u.Role >= schulhof.RoleTeacher {
+		// her week is what she teaches, not her groups' lessons
+		v.TeacherID, v.TeacherCode = u.ID, u.ShortCode
+		return s.weekOfViewer(ctx, sc, v, monday, days)
+	}
+	v.Person = u.ID
 	mine, err := s.db.FindGroups(ctx, schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
 	if err != nil {
 		return nil, err
 	}
 	for _, g := range mine {
-		if g.MyRole == schulhof.MemberRoleMember || u.Role == schulhof.RoleStudent {
-			v.Groups[g.ID] = true
-		}
+		v.Groups[g.ID] = true
 		if g.Kind == schulhof.GroupClass {
 			v.ClassCodes[strings.ToLower(g.Name)] = true
 			if g.UntisCode != "" {
 				v.ClassCodes[strings.ToLower(g.UntisCode)] = true
 			}
 		}
-	}
-	if u.Role >= schulhof.RoleTeacher {
-		v.TeacherID, v.TeacherCode = u.ID, u.ShortCode
-	} else {
-		v.Person = u.ID
 	}
 	return s.weekOfViewer(ctx, sc, v, monday, days)
 }
@@ -242,6 +241,9 @@ type weekPage struct {
 	Staff     bool
 	Query     string
 	ShowingOf string
+	// ShowGroups: each lesson says its class or course (a teacher's or a
+	// room's week; a student's lessons are with her own groups).
+	ShowGroups bool
 }
 
 type weekDay struct {
@@ -309,6 +311,7 @@ func (s *Module) showTimetablePage(r *http.Request) (*kit.View, error) {
 		p.Query = "child=" + p.Child
 	}
 	p.Staff = a.User.Role >= schulhof.RoleTeacher
+	p.ShowGroups = (wk.Person != nil && wk.Person.Role >= schulhof.RoleTeacher) || q.Get("teacher") != "" || q.Get("room") != ""
 	classes, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: a.School.ID, Kind: schulhof.GroupClass})
 	if err != nil {
 		return nil, err
@@ -320,6 +323,7 @@ func (s *Module) showTimetablePage(r *http.Request) (*kit.View, error) {
 		}
 		p.Classes = append(p.Classes, code)
 	}
+	slices.SortFunc(p.Classes, schulhof.NaturalCompare)
 	for _, k := range []string{"class", "teacher", "room"} {
 		if x := q.Get(k); x != "" {
 			p.Query, p.ShowingOf = k+"="+url.QueryEscape(x), x
