@@ -247,6 +247,9 @@ type ChatService interface {
 	// FindMessages returns up to limit messages after the id (0: the
 	// newest limit), oldest first.
 	FindMessages(ctx context.Context, u *User, room RoomID, after int64, limit int) ([]*Message, error)
+	// FindMessagesBefore returns up to limit messages older than the id,
+	// newest first: scrolling back through a room's history.
+	FindMessagesBefore(ctx context.Context, u *User, room RoomID, before int64, limit int) ([]*Message, error)
 	// MarkRead records that the user has read the room up to the id.
 	MarkRead(ctx context.Context, u *User, room RoomID, upTo int64) error
 }

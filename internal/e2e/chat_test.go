@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/schulhof/schulhof"
 )
 
 // TestChat: the teacher writes in the class room; the student, with the
@@ -83,4 +86,71 @@ func TestChat(t *testing.T) {
 	}
 	screenshot(t, ctx, "chat-teacher.png")
 	screenshot(t, sctx, "chat-student.png")
+}
+
+// TestChatHistory: a class room with 120 messages opens with the newest
+// 50; scrolling up loads the older ones page by page to the first; a
+// search hit on an old message opens the room there, marked and in view,
+// and scrolling down from it comes back to the newest.
+func TestChatHistory(t *testing.T) {
+	ctx := newBrowser(t)
+	bg := context.Background()
+	db, ts := startServer(t)
+	seedClass7b(t, db, "chat-passwort")
+	failOnScriptErrors(t, ctx, "the student's")
+	sc, err := db.FindSchoolBySlug(bg, "gym")
+	must(t, err)
+	teacher, err := db.FindUserByLogin(bg, sc.ID, "mueller")
+	must(t, err)
+	must(t, db.EnsureRooms(bg, sc.ID))
+	rooms, err := db.FindRooms(bg, teacher)
+	must(t, err)
+	var room schulhof.RoomID
+	for _, r := range rooms {
+		if r.Kind == schulhof.RoomGroup {
+			room = r.ID
+		}
+	}
+	for i := 1; i <= 120; i++ {
+		text := fmt.Sprintf("Nachricht %d", i)
+		if i == 7 {
+			text = "Wandertag nach Xanten"
+		}
+		_, err := db.PostMessage(bg, teacher, room, &schulhof.NewMessage{Text: text})
+		must(t, err)
+	}
+	count := `document.querySelectorAll("[data-testid=messages] li[data-id]").length`
+	logIn(t, ctx, ts.URL, "jonas@gym", "chat-passwort")
+	step(t, ctx, "room", chromedp.Navigate(fmt.Sprintf("%s/chat?room=%d", ts.URL, room)), chromedp.WaitVisible(chromedp.ID("text")))
+	waitLive(t, ctx)
+	waitJS(t, ctx, "the newest 50", count+` === 50`)
+	up := chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-testid=messages]").scrollTop = 0`)
+	step(t, ctx, "scroll up", up)
+	waitJS(t, ctx, "50 older", count+` === 100`)
+	step(t, ctx, "scroll up again", up)
+	waitJS(t, ctx, "the first 20", count+` === 120`)
+	waitText(t, ctx, "[data-testid=older]", "Anfang des Verlaufs")
+	if got := text(t, ctx, "[data-testid=messages] li[data-id]"); !strings.Contains(got, "Nachricht 1") {
+		t.Fatalf("the first message shown: %q", got)
+	}
+
+	// a search hit on an old message opens the room there
+	step(t, ctx, "search", chromedp.SendKeys(chromedp.ID("chat-q"), "Xanten\n"), chromedp.WaitVisible(chromedp.CSS("#chat-search-results a")))
+	submit(t, ctx, "open the hit", "#chat-search-results a")
+	waitLive(t, ctx)
+	waitJS(t, ctx, "the hit in view", `(() => {
+		// drawn by the script (with its reactions), not the page's own list
+		const hit = document.querySelector("[data-testid=messages] li.found .reactions")?.parentElement;
+		if (!hit || !hit.textContent.includes("Wandertag nach Xanten")) return false;
+		const box = document.querySelector("[data-testid=messages]").getBoundingClientRect(), r = hit.getBoundingClientRect();
+		return r.top >= box.top && r.bottom <= box.bottom;
+	})()`)
+	screenshot(t, ctx, "chat-search-hit.png")
+	down := chromedp.Evaluate[chromedp.Void](`(() => { const l = document.querySelector("[data-testid=messages]"); l.scrollTop = l.scrollHeight; })()`)
+	// each time at the bottom, the next 50 come
+	for _, n := range []int{107, 120} {
+		step(t, ctx, "scroll down", down)
+		waitJS(t, ctx, "newer ones", fmt.Sprintf("%s === %d", count, n))
+	}
+	waitJS(t, ctx, "back at the newest", `[...document.querySelectorAll("[data-testid=messages] li[data-id]")].some((li) => li.textContent.includes("Nachricht 120"))`)
 }

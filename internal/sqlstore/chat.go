@@ -471,6 +471,19 @@ func (db *DB) FindMessages(ctx context.Context, u *schulhof.User, room schulhof.
 	return db.queryMessages(ctx, u, `SELECT * FROM (`+q+`ORDER BY m.id DESC LIMIT $2) newest ORDER BY id`, room, limit)
 }
 
+// FindMessagesBefore returns up to limit messages older than the id,
+// newest first.
+func (db *DB) FindMessagesBefore(ctx context.Context, u *schulhof.User, room schulhof.RoomID, before int64, limit int) ([]*schulhof.Message, error) {
+	if _, err := db.RoomAccess(ctx, u, room); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxMessagesPage+1 {
+		limit = 50
+	}
+	return db.queryMessages(ctx, u, `SELECT `+messageColumns+` FROM chat_messages m JOIN users u ON u.id = m.sender_id
+		WHERE m.room_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`, room, before, limit)
+}
+
 // MarkRead records that the user has read the room up to the id (never
 // back, never beyond its newest message).
 func (db *DB) MarkRead(ctx context.Context, u *schulhof.User, room schulhof.RoomID, upTo int64) error {

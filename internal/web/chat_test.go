@@ -116,6 +116,54 @@ func TestChatLive(t *testing.T) {
 	}
 }
 
+// TestChatHistoryPages: scrolling back pages through a room's history
+// with before=ID, newest first, until next is empty at its first message.
+func TestChatHistoryPages(t *testing.T) {
+	f := newFixture(t, nil)
+	room := f.expand("{a-room}")
+	var all []int64
+	for i := 1; i <= 7; i++ {
+		rec := f.do("a-teacher", "POST", "/api/v1/rooms/"+room+"/messages", `{"text":"Nachricht `+itoa(int64(i))+`"}`)
+		var m struct{ ID int64 }
+		decode(t, rec, &m)
+		all = append(all, m.ID)
+	}
+	type page struct {
+		Items []struct {
+			ID   int64
+			Text string
+		}
+		Next string
+	}
+	var p page
+	decode(t, f.do("a-student", "GET", "/api/v1/rooms/"+room+"/messages?before="+itoa(all[6])+"&limit=3", ""), &p)
+	if len(p.Items) != 3 || p.Items[0].Text != "Nachricht 6" || p.Items[2].Text != "Nachricht 4" || p.Next != itoa(all[3]) {
+		t.Fatalf("the page before the last: %+v", p)
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/rooms/"+room+"/messages?before="+p.Next+"&limit=3", ""), &p)
+	if len(p.Items) != 3 || p.Items[0].Text != "Nachricht 3" || p.Items[2].Text != "Nachricht 1" {
+		t.Fatalf("the page before that: %+v", p)
+	}
+	seen := 6
+	for pages := 0; p.Next != ""; pages++ {
+		if pages > 10 {
+			t.Fatal("the pages do not end")
+		}
+		decode(t, f.do("a-student", "GET", "/api/v1/rooms/"+room+"/messages?before="+p.Next+"&limit=3", ""), &p)
+		seen += len(p.Items)
+		for i := 1; i < len(p.Items); i++ {
+			if p.Items[i].ID >= p.Items[i-1].ID {
+				t.Fatalf("not newest first: %+v", p.Items)
+			}
+		}
+	}
+	var newest page
+	decode(t, f.do("a-student", "GET", "/api/v1/rooms/"+room+"/messages?limit=200", ""), &newest)
+	if seen != len(newest.Items)-1 {
+		t.Errorf("paging back saw %d messages before the last, the room has %d", seen, len(newest.Items))
+	}
+}
+
 // TestChatFloodIsSlowed: a student who floods a room is slowed down and
 // then muted for a while.
 func TestChatFloodIsSlowed(t *testing.T) {

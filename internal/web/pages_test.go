@@ -67,6 +67,8 @@ var pageScenarios = []scenario{
 	{"chat room page of its leader", "a-teacher", "GET", "/chat?room={a-room}", "", 200, `id="chat-lock" data-locked="false">Raum sperren`},
 	{"chat page sentences for the script", "a-student", "GET", "/chat?room={a-room}", "", 200, `"chat.typing":"%s schreibt …"`},
 	{"chat room page of another class", "a-student2", "GET", "/chat?room={a-room}", "", 404, ""},
+	{"chat room page at a search hit", "a-student", "GET", "/chat?room={a-room}&message={a-msg}", "", 200, `class=" found"`},
+	{"chat room page at a bad message", "a-student", "GET", "/chat?room={a-room}&message=x", "", 200, "Guten Morgen, 5a a"},
 	{"chat room page other school", "b-student", "GET", "/chat?room={a-room}", "", 404, ""},
 	{"chat post form", "a-student", "POST", "/chat/{a-room}", "text=Hallo+5a", 303, ""},
 	{"chat post form read-only", "a-student", "POST", "/chat/{a-school-room}", "text=Hallo", 403, ""},

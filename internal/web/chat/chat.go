@@ -154,20 +154,26 @@ func roomFromPath(r *http.Request) (schulhof.RoomID, error) {
 
 // apiRoomMessages: GET /api/v1/rooms/{room}/messages?after=CURSOR&limit=N:
 // the messages after the cursor (the newest without one), oldest first;
-// next is the cursor to ask with for what comes after them.
+// next is the cursor to ask with for what comes after them. With
+// ?before=ID instead, the page before that message (see olderMessages).
 func (s *Module) apiRoomMessages(r *http.Request) (any, error) {
 	u, room, err := chatTarget(r)
 	if err != nil {
 		return nil, err
 	}
 	q := r.URL.Query()
-	var after int64
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			return nil, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid")
-		}
+	after, err := messageCursor(q.Get("after"))
+	if err != nil {
+		return nil, err
 	}
 	limit, _ := strconv.Atoi(q.Get("limit"))
+	if v := q.Get("before"); v != "" {
+		before, err := messageCursor(v)
+		if err != nil || before == 0 || after != 0 {
+			return nil, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid")
+		}
+		return s.olderMessages(r, u, room, before, limit)
+	}
 	ms, err := s.db.FindMessages(r.Context(), u, room, after, limit)
 	if err != nil {
 		return nil, err
@@ -177,6 +183,43 @@ func (s *Module) apiRoomMessages(r *http.Request) (any, error) {
 		next = ms[len(ms)-1].ID
 	}
 	return map[string]any{"items": ms, "next": strconv.FormatInt(next, 10)}, nil
+}
+
+// olderMessages is a page of the room's history before the id, newest
+// first, with next the cursor of the page before it ("" at the first
+// message): scrolling back, and the page of a search hit.
+func (s *Module) olderMessages(r *http.Request, u *schulhof.User, room schulhof.RoomID, before int64, limit int) (any, error) {
+	if limit <= 0 || limit > maxPage {
+		limit = defaultPage
+	}
+	ms, err := s.db.FindMessagesBefore(r.Context(), u, room, before, limit+1) // one more: is there a page before?
+	if err != nil {
+		return nil, err
+	}
+	next := ""
+	if len(ms) > limit {
+		ms = ms[:limit]
+		next = strconv.FormatInt(ms[limit-1].ID, 10)
+	}
+	return map[string]any{"items": ms, "next": next}, nil
+}
+
+// Pages of messages: the newest 50 at first, at most 200 at once.
+const (
+	defaultPage = 50
+	maxPage     = 200
+)
+
+// messageCursor reads a message id of the query ("" is 0).
+func messageCursor(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return 0, schulhof.Errorf(schulhof.EBadRequest, "cursor.invalid")
+	}
+	return id, nil
 }
 
 // apiPostMessage: POST /api/v1/rooms/{room}/messages {"text", "reply_to"?,

@@ -43,6 +43,7 @@ type Store interface {
 	FindChatAttachment(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64) (*schulhof.Attachment, error)
 	FindMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64) (*schulhof.Message, error)
 	FindMessages(ctx context.Context, u *schulhof.User, room schulhof.RoomID, after int64, limit int) ([]*schulhof.Message, error)
+	FindMessagesBefore(ctx context.Context, u *schulhof.User, room schulhof.RoomID, before int64, limit int) ([]*schulhof.Message, error)
 	FindOperator(ctx context.Context) (*schulhof.Operator, error)
 	FindReports(ctx context.Context, u *schulhof.User) ([]*schulhof.Report, error)
 	FindRoom(ctx context.Context, u *schulhof.User, id schulhof.RoomID) (*schulhof.Room, error)

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,8 +21,13 @@ type chatPage struct {
 	Room     *schulhof.Room
 	Messages []*schulhof.Message
 	LastID   int64
-	Me       schulhof.UserID
-	Unread   int // over all rooms, for the title
+	// Found is the message the page was opened at (a search hit), shown
+	// with the messages around it; Older: there are messages before the
+	// first one shown.
+	Found  int64
+	Older  bool
+	Me     schulhof.UserID
+	Unread int // over all rooms, for the title
 	// T are the sentences the script shows, in the reader's language
 	T map[string]string
 }
@@ -30,7 +36,7 @@ type chatPage struct {
 var chatScriptKeys = []string{"chat.edited", "chat.deleted", "chat.deleted_by_moderator", "chat.react", "chat.reply", "chat.report",
 	"chat.delete", "chat.report_prompt", "chat.reported", "chat.delete_confirm", "chat.reads", "chat.typing", "chat.replying",
 	"chat.offline", "chat.no_results", "chat.reported_by", "chat.handled", "chat.notify_on", "chat.notify_off", "chat.notify_denied",
-	"chat.edit", "chat.mute_hour", "chat.muted_hour"}
+	"chat.edit", "chat.mute_hour", "chat.muted_hour", "chat.older", "chat.history_start", "chat.newer"}
 
 // showChatPage: GET /chat[?room=ID].
 func (s *Module) showChatPage(r *http.Request) (*kit.View, error) {
@@ -58,10 +64,15 @@ func (s *Module) showChatPage(r *http.Request) (*kit.View, error) {
 			return nil, err
 		}
 		nameRoom(p.Room, v.Lang)
-		if p.Messages, err = s.db.FindMessages(r.Context(), u, p.Room.ID, 0, 50); err != nil {
+		if p.Messages, err = s.pageMessages(r, u, p.Room.ID, &p.Found); err != nil {
 			return nil, err
 		}
 		if len(p.Messages) > 0 {
+			older, err := s.db.FindMessagesBefore(r.Context(), u, p.Room.ID, p.Messages[0].ID, 1)
+			if err != nil {
+				return nil, err
+			}
+			p.Older = len(older) > 0
 			p.LastID = p.Messages[len(p.Messages)-1].ID
 			// opening the room reads it
 			if err := s.db.MarkRead(r.Context(), u, p.Room.ID, p.LastID); err != nil {
@@ -75,6 +86,27 @@ func (s *Module) showChatPage(r *http.Request) (*kit.View, error) {
 		v.Title = "(" + strconv.Itoa(p.Unread) + ") " + v.Title
 	}
 	return v, nil
+}
+
+// pageMessages are the messages the room's page opens with: the newest,
+// or with ?message=ID those around that one (a search hit, or the page
+// before for a browser without script), which found is set to.
+func (s *Module) pageMessages(r *http.Request, u *schulhof.User, room schulhof.RoomID, found *int64) ([]*schulhof.Message, error) {
+	at, err := messageCursor(r.URL.Query().Get("message"))
+	if err != nil || at == 0 {
+		return s.db.FindMessages(r.Context(), u, room, 0, defaultPage)
+	}
+	*found = at
+	older, err := s.db.FindMessagesBefore(r.Context(), u, room, at+1, defaultPage/2)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(older)
+	newer, err := s.db.FindMessages(r.Context(), u, room, at, defaultPage/2)
+	if err != nil {
+		return nil, err
+	}
+	return append(older, newer...), nil
 }
 
 // postChatForm: POST /chat/{room}, the form without script.

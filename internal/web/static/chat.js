@@ -20,7 +20,12 @@ const list = box ? box.querySelector(".messages") : null;
 const status = document.getElementById("chat-status");
 const form = document.getElementById("chat-form");
 const emojis = ["👍", "❤️", "😂", "😮", "😢", "🎉", "✅", "❓"];
-let last = 0;
+let last = 0; // the newest message shown
+let oldest = 0; // the oldest message shown
+// atNewest: the room's newest message is shown, so live ones go below it;
+// false while reading back from a search hit (scrolling down loads on)
+let atNewest = true;
+const found = list ? Number(list.dataset.found) || 0 : 0;
 let socket = null;
 let delay = 1000;
 
@@ -138,14 +143,87 @@ const button = (label, onclick) => {
   return b;
 };
 
-// show adds a message, or replaces it where it is shown already
-const show = (m) => {
+// show adds a message below the others, or replaces it where it is
+// shown already
+const show = (m, scroll = true) => {
   const old = list.querySelector(`[data-id="${m.id}"]`);
   const item = render(m);
   if (old) { old.replaceWith(item); return; }
-  list.append(item);
+  list.insertBefore(item, newer.isConnected ? newer : null);
   last = Math.max(last, m.id);
-  item.scrollIntoView({ block: "end" });
+  oldest = oldest || m.id;
+  if (scroll) item.scrollIntoView({ block: "end" });
+};
+
+// --- the history: older messages load as one scrolls up, and from a
+// search hit newer ones as one scrolls down -----------------------------
+
+const moreItem = (label) => {
+  const li = el("li", { className: "more" });
+  const b = el("button", { type: "button", className: "link", textContent: label });
+  li.append(b);
+  return li;
+};
+const older = moreItem(t("chat.older"));
+older.dataset.testid = "older";
+const newer = moreItem(t("chat.newer"));
+let loading = false;
+
+// loadOlder puts the page before the oldest shown message on top, where
+// the reader is, without moving what she reads
+const loadOlder = async () => {
+  if (loading || !oldest || !older.querySelector("button")) return;
+  loading = true;
+  try {
+    const got = await api("GET", `/api/v1/rooms/${room}/messages?before=${oldest}&limit=50`);
+    const height = list.scrollHeight;
+    for (const m of got.items) { // newest first: each goes on top
+      if (!list.querySelector(`[data-id="${m.id}"]`)) older.after(render(m));
+      oldest = Math.min(oldest, m.id);
+    }
+    list.scrollTop += list.scrollHeight - height;
+    if (!got.next) older.replaceChildren(el("span", { className: "hint", textContent: t("chat.history_start") }));
+  } catch (err) { say(err.message); } finally { loading = false; }
+};
+
+// loadNewer goes on down from a search hit until the newest message
+const loadNewer = async () => {
+  if (loading || atNewest) return;
+  loading = true;
+  try {
+    const got = await api("GET", `/api/v1/rooms/${room}/messages?after=${last}&limit=50`);
+    got.items.forEach((m) => show(m, false));
+    if (got.items.length < 50) {
+      atNewest = true;
+      newer.remove();
+      markRead();
+    }
+  } catch (err) { say(err.message); } finally { loading = false; }
+};
+
+// openHistory draws what the page opened with: the newest messages, or
+// those around a search hit, marked and in view
+const openHistory = async () => {
+  if (found) {
+    atNewest = false;
+    list.append(newer);
+    const got = await api("GET", `/api/v1/rooms/${room}/messages?before=${found + 1}&limit=25`);
+    [...got.items].reverse().forEach((m) => show(m, false)); // newest first: shown oldest first
+    if (!got.next) older.replaceChildren(el("span", { className: "hint", textContent: t("chat.history_start") }));
+    await loadNewer();
+    const hit = list.querySelector(`[data-id="${found}"]`);
+    if (hit) { hit.classList.add("found"); hit.scrollIntoView({ block: "center" }); }
+  } else {
+    await catchUp();
+    if (list.querySelectorAll("li[data-id]").length < 50) older.replaceChildren(el("span", { className: "hint", textContent: t("chat.history_start") }));
+  }
+  older.querySelector("button")?.addEventListener("click", loadOlder);
+  newer.querySelector("button").addEventListener("click", loadNewer);
+  // near the top or the bottom of the list, the next page comes
+  list.addEventListener("scroll", () => {
+    if (list.scrollTop < 200) loadOlder();
+    else if (list.scrollHeight - list.scrollTop - list.clientHeight < 200) loadNewer();
+  }, { passive: true });
 };
 
 const react = async (id, emoji, on) => {
@@ -198,6 +276,7 @@ const refreshReads = async () => {
 // catchUp fetches everything after the last shown message (the newest
 // page when none is shown)
 const catchUp = async () => {
+  if (!atNewest) return; // reading back: scrolling down fetches it
   for (;;) {
     const got = await api("GET", `/api/v1/rooms/${room}/messages?after=${last}&limit=${last ? 200 : 50}`);
     got.items.forEach(show);
@@ -220,7 +299,7 @@ const onRoomEvent = (e) => {
     case "message.new":
       // ids grow across all rooms, so a larger one is no gap; a socket
       // that missed events was closed and catches up when it reconnects
-      if (e.data.id > last) {
+      if (e.data.id > last && atNewest) {
         typers.delete(e.data.sender_name);
         showTyping();
         show(e.data);
@@ -406,6 +485,7 @@ const subscribeAll = () => {
   socket.send(JSON.stringify({ type: "subscribe", topic: `user.${me}` }));
 };
 
+let opened = false;
 const connect = () => {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/api/v1/ws`);
@@ -414,7 +494,12 @@ const connect = () => {
     say("");
     subscribeAll();
     if (!box) return;
-    catchUp().catch(() => {});
+    if (!opened) {
+      opened = true;
+      openHistory().catch((err) => say(err.message));
+    } else {
+      catchUp().catch(() => {});
+    }
     refreshReads();
   };
   // a frame may carry several envelopes, one per line
@@ -489,7 +574,7 @@ if (search) {
     try {
       const got = await api("GET", `/api/v1/chat/search?q=${encodeURIComponent(search.querySelector("input").value)}`);
       out.replaceChildren(...(got.items.length ? got.items.map((m) => el("li", {},
-        el("a", { href: `/chat?room=${m.room}#m-${m.id}` }, el("strong", { textContent: m.sender_name + ": " }), m.text.slice(0, 120)))) :
+        el("a", { href: `/chat?room=${m.room}&message=${m.id}` }, el("strong", { textContent: m.sender_name + ": " }), m.text.slice(0, 120)))) :
         [el("li", { className: "hint", textContent: t("chat.no_results") })]));
     } catch (err) { say(err.message); }
   });
@@ -558,7 +643,7 @@ if (lock) {
 
 if (page) {
   if (box) {
-    list.replaceChildren(); // drawn again from the API, with reactions and replies
+    list.replaceChildren(older); // drawn again from the API, with reactions and replies
     document.addEventListener("visibilitychange", markRead);
   }
   for (const b of document.querySelectorAll("[data-testid=unread]")) {
