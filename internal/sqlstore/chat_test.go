@@ -108,6 +108,13 @@ func TestChat(t *testing.T) {
 		if len(all) != 7 {
 			t.Fatalf("%d messages", len(all))
 		}
+		back, err := db.FindMessagesBefore(ctx, anna, class, all[4].ID, 3)
+		if err != nil || len(back) != 3 || back[0].ID != all[3].ID || back[2].ID != all[1].ID || back[0].Name == "" {
+			t.Fatalf("the three before the fifth, newest first: %+v %v", back, err)
+		}
+		if _, err := db.FindMessagesBefore(ctx, stranger, class, all[4].ID, 3); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Errorf("history of a room one does not read: %v", err)
+		}
 		// reading
 		if r, _ := db.FindRoom(ctx, anna, class); r.Unread != 5 { // her reply read what came before
 			t.Errorf("unread before reading: %d", r.Unread)
