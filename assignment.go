@@ -158,8 +158,10 @@ type AssignmentService interface {
 	FindAssignmentFile(ctx context.Context, school SchoolID, id AssignmentID, file int64) (*AssignmentFile, error)
 	// AssignmentStudents lists the students of the assignment's groups.
 	AssignmentStudents(ctx context.Context, school SchoolID, id AssignmentID) ([]*User, error)
-	// HandIn replaces the student's hand-in (text and files) at once.
-	HandIn(ctx context.Context, school SchoolID, id AssignmentID, student UserID, text string, files []NamedContent) (*Submission, error)
+	// HandIn makes the student's hand-in the text, the files of the
+	// earlier one that keep names (by id) and the new files, at once; a
+	// new file replaces a kept one of the same name.
+	HandIn(ctx context.Context, school SchoolID, id AssignmentID, student UserID, text string, keep []int64, files []NamedContent) (*Submission, error)
 	FindSubmission(ctx context.Context, school SchoolID, id AssignmentID, student UserID) (*Submission, error)
 	// FindSubmissions returns one submission per student of the groups,
 	// by name, handed in or not.

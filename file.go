@@ -83,6 +83,9 @@ type FileService interface {
 	FindNodeByPath(ctx context.Context, school SchoolID, space Space, names []string) (*Node, error)
 	// FindNodes lists a folder (parent 0: the top of the space).
 	FindNodes(ctx context.Context, school SchoolID, space Space, parent NodeID) ([]*Node, error)
+	// FindRecentFiles lists up to limit live files of a space (no
+	// folders), the most recently changed first.
+	FindRecentFiles(ctx context.Context, school SchoolID, space Space, limit int) ([]*Node, error)
 	CreateFolder(ctx context.Context, school SchoolID, space Space, parent NodeID, name string) (*Node, error)
 	// PutFile creates the file, or gives an existing one new content and
 	// keeps the old as a version; beyond keepVersions the oldest go.

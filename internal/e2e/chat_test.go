@@ -124,7 +124,7 @@ func TestChatHistory(t *testing.T) {
 	step(t, ctx, "room", chromedp.Navigate(fmt.Sprintf("%s/chat?room=%d", ts.URL, room)), chromedp.WaitVisible(chromedp.ID("text")))
 	waitLive(t, ctx)
 	waitJS(t, ctx, "the newest 50", count+` === 50`)
-	up := chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-testid=messages]").scrollTop = 0`)
+	up := chromedp.Evaluate[chromedp.Void](`document.querySelector(".messages-scroll").scrollTop = 0`)
 	step(t, ctx, "scroll up", up)
 	waitJS(t, ctx, "50 older", count+` === 100`)
 	step(t, ctx, "scroll up again", up)
@@ -142,11 +142,11 @@ func TestChatHistory(t *testing.T) {
 		// drawn by the script (with its reactions), not the page's own list
 		const hit = document.querySelector("[data-testid=messages] li.found .reactions")?.parentElement;
 		if (!hit || !hit.textContent.includes("Wandertag nach Xanten")) return false;
-		const box = document.querySelector("[data-testid=messages]").getBoundingClientRect(), r = hit.getBoundingClientRect();
+		const box = document.querySelector(".messages-scroll").getBoundingClientRect(), r = hit.getBoundingClientRect();
 		return r.top >= box.top && r.bottom <= box.bottom;
 	})()`)
 	screenshot(t, ctx, "chat-search-hit.png")
-	down := chromedp.Evaluate[chromedp.Void](`(() => { const l = document.querySelector("[data-testid=messages]"); l.scrollTop = l.scrollHeight; })()`)
+	down := chromedp.Evaluate[chromedp.Void](`(() => { const l = document.querySelector(".messages-scroll"); l.scrollTop = l.scrollHeight; })()`)
 	// each time at the bottom, the next 50 come
 	for _, n := range []int{107, 120} {
 		step(t, ctx, "scroll down", down)

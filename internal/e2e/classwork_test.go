@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
@@ -118,18 +119,56 @@ func TestClassWork(t *testing.T) {
 		t.Fatalf("download: %q %v", got, err)
 	}
 
-	// The student hands in a text and a file.
+	// The student hands in a text and two files on a slow line: each file
+	// shows its progress, and the button is off while it sends.
+	essay := filepath.Join(dir, "Aufsatz.txt")
+	os.WriteFile(essay, bytes.Repeat([]byte("Brüche sind Teile eines Ganzen. "), 10_000), 0o600) // 330 KB
+	_, err = chromedp.Call(sctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{UploadThroughput: 150_000, DownloadThroughput: -1}}})
+	must(t, err)
 	step(t, sctx, "assignment page", chromedp.Navigate(assignment), chromedp.WaitVisible(chromedp.ID("hand-in")),
 		chromedp.SendKeys(chromedp.ID("text"), "Siehe Datei."),
-		chromedp.SetUploadFiles(chromedp.ID("file"), []string{solution}))
-	submit(t, sctx, "hand in", "#hand-in button[type=submit]")
-	if got := text(t, sctx, "[data-testid=status]"); got != "abgegeben" {
-		t.Fatalf("status after hand-in: %q", got)
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{solution, essay}),
+		chromedp.Click(chromedp.CSS("#hand-in button[type=submit]")))
+	waitJS(t, sctx, "progress while sending", `(() => {
+		const bars = document.querySelectorAll("#hand-in-progress progress");
+		return document.querySelector("#hand-in button[type=submit]").disabled && bars.length === 2 && bars[1].value > 0 && bars[1].value < 100;
+	})()`)
+	screenshot(t, sctx, "hand-in-progress.png")
+	waitText(t, sctx, "[data-testid=status]", "abgegeben")
+	_, err = chromedp.Call(sctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{}})
+	must(t, err)
+	// the files are in her own files too, under "Abgaben"
+	if n, err := db.FindNodeByPath(bg, sc.ID, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(student.ID)},
+		[]string{"Abgaben", "Brüche addieren", "Aufsatz.txt"}); err != nil || n.Size != 330_000 {
+		t.Fatalf("the hand-in in her files: %+v %v", n, err)
 	}
+
+	// She adds her notes from her files and a line, keeping what she
+	// handed in; the essay she takes back.
+	step(t, sctx, "notes into her files", chromedp.Evaluate[chromedp.Void](`fetch("/api/v1/schools/gym/spaces/user/`+
+		strconv.FormatInt(int64(student.ID), 10)+`/files?parent=0&name=Notizen.txt", {method: "PUT", body: "Notizen zum Rechenweg"})`,
+		chromedp.EvalAwaitPromise))
+	step(t, sctx, "change the hand-in", chromedp.Navigate(assignment), chromedp.WaitVisible(chromedp.ID("hand-in")),
+		chromedp.Click(chromedp.CSS("[data-testid=my-files] summary")),
+		chromedp.Click(chromedp.CSS(`[data-testid=my-files] input[name=node]`)),
+		chromedp.SendKeys(chromedp.ID("text"), " Meine Notizen sind dabei."))
+	if got := text(t, sctx, "[data-testid=my-files] label"); !strings.Contains(got, "Notizen.txt") {
+		t.Fatalf("the newest of her files first: %q", got)
+	}
+	keep, err := chromedp.Run(sctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#hand-in input[name=keep]")].map((k) => k.labels[0].textContent)`))
+	if err != nil || len(keep) != 2 {
+		t.Fatalf("the files handed in, to keep: %q %v", keep, err)
+	}
+	step(t, sctx, "take back the essay", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#hand-in input[name=keep]")].find((k) => k.labels[0].textContent.includes("Aufsatz")).click()`),
+		chromedp.Click(chromedp.CSS("#hand-in button[type=submit]")))
+	waitText(t, sctx, "[data-testid=status]", "abgegeben")
 
 	// The teacher sees the hand-in and writes feedback.
 	step(t, ctx, "teacher reloads", chromedp.Navigate(assignment), chromedp.WaitVisible(chromedp.CSS("[data-testid=submission]")))
-	if got := text(t, ctx, "[data-testid=submission]"); !strings.Contains(got, "Siehe Datei.") || !strings.Contains(got, "Lösung.txt") {
+	if got := text(t, ctx, "[data-testid=submission]"); !strings.Contains(got, "Siehe Datei.") || !strings.Contains(got, "Meine Notizen sind dabei.") ||
+		!strings.Contains(got, "Lösung.txt") || !strings.Contains(got, "Notizen.txt") || strings.Contains(got, "Aufsatz.txt") {
 		t.Fatalf("teacher sees %q", got)
 	}
 	fb := "#fb-" + strconv.FormatInt(int64(student.ID), 10)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -355,15 +356,13 @@ func isAssignmentStudent(ctx context.Context, tx *sql.Tx, school schulhof.School
 	return nil
 }
 
-// HandIn replaces the student's text and files in one transaction; the
-// replaced files' bytes are left to the sweeper. The feedback stays.
-func (db *DB) HandIn(ctx context.Context, school schulhof.SchoolID, id schulhof.AssignmentID, student schulhof.UserID, text string, files []schulhof.NamedContent) (*schulhof.Submission, error) {
+// HandIn sets the student's text and files in one transaction: the
+// earlier files not kept go (their bytes are left to the sweeper), a new
+// file takes the place of a kept one of its name. The feedback stays.
+func (db *DB) HandIn(ctx context.Context, school schulhof.SchoolID, id schulhof.AssignmentID, student schulhof.UserID, text string, keep []int64, files []schulhof.NamedContent) (*schulhof.Submission, error) {
 	text = strings.TrimSpace(text)
 	if len([]rune(text)) > schulhof.MaxAssignmentText {
 		return nil, schulhof.Invalid("text", "field.too_long", schulhof.MaxAssignmentText)
-	}
-	if text == "" && len(files) == 0 {
-		return nil, schulhof.Invalid("text", "assignment.hand_in.empty")
 	}
 	seen := map[string]bool{}
 	for _, f := range files {
@@ -381,8 +380,12 @@ func (db *DB) HandIn(ctx context.Context, school schulhof.SchoolID, id schulhof.
 			return err
 		}
 		now := db.now()
-		if _, err := tx.ExecContext(ctx, `DELETE FROM assignment_files WHERE assignment_id = $1 AND student_id = $2`, id, student); err != nil {
+		kept, err := keptFiles(ctx, tx, id, student, keep, seen)
+		if err != nil {
 			return err
+		}
+		if text == "" && len(files) == 0 && kept == 0 {
+			return schulhof.Invalid("text", "assignment.hand_in.empty")
 		}
 		for _, f := range files {
 			if _, err := insertAssignmentFile(ctx, tx, id, student, f, student, now); err != nil {
@@ -404,6 +407,41 @@ func (db *DB) HandIn(ctx context.Context, school schulhof.SchoolID, id schulhof.
 		return nil, err
 	}
 	return db.FindSubmission(ctx, school, id, student)
+}
+
+// keptFiles removes the student's earlier files of the hand-in that keep
+// does not name, and those a new file (by its name in replaced) takes
+// the place of; it says how many stay.
+func keptFiles(ctx context.Context, tx *sql.Tx, id schulhof.AssignmentID, student schulhof.UserID, keep []int64, replaced map[string]bool) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM assignment_files WHERE assignment_id = $1 AND student_id = $2`, id, student)
+	if err != nil {
+		return 0, err
+	}
+	var gone []int64
+	stay := 0
+	for rows.Next() {
+		var f int64
+		var name string
+		if err := rows.Scan(&f, &name); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if slices.Contains(keep, f) && !replaced[schulhof.NameKey(name)] {
+			stay++
+		} else {
+			gone = append(gone, f)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, f := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM assignment_files WHERE id = $1`, f); err != nil {
+			return 0, err
+		}
+	}
+	return stay, nil
 }
 
 // SetFeedback writes the teacher's feedback on a student's work, handed

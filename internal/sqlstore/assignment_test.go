@@ -73,22 +73,50 @@ func TestAssignments(t *testing.T) {
 		}
 
 		// Anna hands in, then replaces her hand-in; Carl is not in the class.
-		if _, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "", nil); !schulhof.Match(err, schulhof.EInvalid) {
+		if _, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "", nil, nil); !schulhof.Match(err, schulhof.EInvalid) {
 			t.Fatalf("empty hand-in: %v", err)
 		}
-		sub, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "erste Fassung", []schulhof.NamedContent{{Name: "a.txt", NewContent: content("aaa")}})
+		sub, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "erste Fassung", nil, []schulhof.NamedContent{{Name: "a.txt", NewContent: content("aaa")}})
 		if err != nil || sub.Status != schulhof.StatusHandedIn || len(sub.Files) != 1 {
 			t.Fatalf("hand in: %+v %v", sub, err)
 		}
-		sub, err = db.HandIn(ctx, s.ID, a.ID, anna.ID, "zweite Fassung", []schulhof.NamedContent{
+		sub, err = db.HandIn(ctx, s.ID, a.ID, anna.ID, "zweite Fassung", nil, []schulhof.NamedContent{
 			{Name: "b.txt", NewContent: content("bbbb")}, {Name: "c.txt", NewContent: content("cc")}})
 		if err != nil || sub.Text != "zweite Fassung" || len(sub.Files) != 2 || sub.Files[0].Name != "b.txt" {
 			t.Fatalf("replace: %+v %v", sub, err)
 		}
-		if _, err := db.HandIn(ctx, s.ID, a.ID, carl.ID, "x", nil); !schulhof.Match(err, schulhof.ENotFound) {
+		// she adds a file and corrects c.txt, keeping b.txt: nothing else goes
+		b, c := sub.Files[0].ID, sub.Files[1].ID
+		sub, err = db.HandIn(ctx, s.ID, a.ID, anna.ID, "dritte Fassung", []int64{b, c}, []schulhof.NamedContent{
+			{Name: "C.txt", NewContent: content("ccc")}, {Name: "d.txt", NewContent: content("d")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes := map[string]int64{}
+		for _, f := range sub.Files {
+			sizes[f.Name] = f.Size
+		}
+		if len(sizes) != 3 || sizes["b.txt"] != 4 || sizes["C.txt"] != 3 || sizes["d.txt"] != 1 {
+			t.Fatalf("add to the hand-in: %v", sizes)
+		}
+		// keeping nothing and adding nothing with no text is empty
+		if _, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "", nil, nil); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Fatalf("an empty hand-in: %v", err)
+		}
+		// only her own files are kept: another's id names nothing of hers
+		sub, err = db.HandIn(ctx, s.ID, a.ID, anna.ID, "", []int64{b, 999999}, nil)
+		if err != nil || len(sub.Files) != 1 || sub.Files[0].ID != b || sub.Text != "" {
+			t.Fatalf("keep one: %+v %v", sub, err)
+		}
+		// and back to the second version, which the rest of the test reads
+		if _, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "zweite Fassung", nil, []schulhof.NamedContent{
+			{Name: "b.txt", NewContent: content("bbbb")}, {Name: "c.txt", NewContent: content("cc")}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.HandIn(ctx, s.ID, a.ID, carl.ID, "x", nil, nil); !schulhof.Match(err, schulhof.ENotFound) {
 			t.Fatalf("student of another class hands in: %v", err)
 		}
-		if _, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "x", []schulhof.NamedContent{
+		if _, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "x", nil, []schulhof.NamedContent{
 			{Name: "x.txt", NewContent: content("1")}, {Name: "X.TXT", NewContent: content("2")}}); !schulhof.Match(err, schulhof.EInvalid) {
 			t.Fatalf("two files of one name: %v", err)
 		}
@@ -111,6 +139,21 @@ func TestAssignments(t *testing.T) {
 		if err != nil || use != 6 {
 			t.Errorf("anna's usage %d, want 6 (%v)", use, err)
 		}
+		// a file handed in from her own files counts once, there
+		annaSpace := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(anna.ID)}
+		if _, err := db.PutFile(ctx, s.ID, annaSpace, 0, "d.txt", content("dd"), 10); err != nil {
+			t.Fatal(err)
+		}
+		var keepAll []int64
+		for _, f := range subs[0].Files {
+			keepAll = append(keepAll, f.ID)
+		}
+		if _, err := db.HandIn(ctx, s.ID, a.ID, anna.ID, "zweite Fassung", keepAll, []schulhof.NamedContent{{Name: "d.txt", NewContent: content("dd")}}); err != nil {
+			t.Fatal(err)
+		}
+		if use, err := db.SpaceUsage(ctx, s.ID, annaSpace); err != nil || use != 8 {
+			t.Errorf("anna's usage with a file of hers handed in: %d, want 8 (%v)", use, err)
+		}
 		if in, err := db.BlobInUse(ctx, content("cc").BlobKey); err != nil || !in {
 			t.Errorf("hand-in blob not in use: %v %v", in, err)
 		}
@@ -125,7 +168,7 @@ func TestAssignments(t *testing.T) {
 		if err != nil || sub.Status != schulhof.StatusMissing {
 			t.Fatalf("ben after due: %+v %v", sub, err)
 		}
-		sub, err = db.HandIn(ctx, s.ID, a.ID, ben.ID, "spät", nil)
+		sub, err = db.HandIn(ctx, s.ID, a.ID, ben.ID, "spät", nil, nil)
 		if err != nil || sub.Status != schulhof.StatusLate || sub.Feedback != "Bitte nachreichen." {
 			t.Fatalf("late: %+v %v", sub, err)
 		}

@@ -107,6 +107,14 @@ func (db *DB) FindNodes(ctx context.Context, school schulhof.SchoolID, space sch
 		ORDER BY n.is_folder DESC, n.name_key, n.id`, school, string(space.Kind), space.ID, int64(parent))
 }
 
+// FindRecentFiles lists up to limit live files of a space, the most
+// recently changed first.
+func (db *DB) FindRecentFiles(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, limit int) ([]*schulhof.Node, error) {
+	return queryNodes(ctx, readQuerier{db}, `SELECT `+nodeColumns+` FROM nodes n WHERE n.school_id = $1 AND n.space_kind = $2
+		AND n.space_id = $3 AND NOT n.is_folder AND n.deleted_at IS NULL ORDER BY n.updated_at DESC, n.id DESC LIMIT $4`,
+		school, string(space.Kind), space.ID, limit)
+}
+
 // liveFolder checks that parent is a live folder of the space (0 is the top).
 func liveFolder(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID) error {
 	if parent == 0 {
@@ -397,10 +405,12 @@ func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space sc
 	if err != nil || space.Kind != schulhof.SpaceUser {
 		return files + versions, err
 	}
-	// a user's hand-ins and assignment attachments count as theirs
+	// a user's hand-ins and assignment attachments count as theirs (not
+	// files handed in from their space: those count there)
 	var assignments int64
 	err = db.readRow(ctx, `SELECT COALESCE(SUM(f.size), 0) FROM assignment_files f JOIN assignments a ON a.id = f.assignment_id
-		WHERE a.school_id = $1 AND f.uploaded_by = $2`, school, space.ID).Scan(&assignments)
+		WHERE a.school_id = $1 AND f.uploaded_by = $2 AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.blob_key = f.blob_key
+		AND n.school_id = $1 AND n.space_kind = 'user' AND n.space_id = $2)`, school, space.ID).Scan(&assignments)
 	if err != nil {
 		return 0, err
 	}

@@ -143,7 +143,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		att, err := db.AddAttachment(ctx, sc.ID, task.ID, schulhof.NamedContent{Name: "Aufgabenblatt.txt", NewContent: f.putBlob("Aufgabe " + k)})
 		must(tb, err)
 		f.ids[k+"-task-sheet"] = att.ID
-		sub, err := db.HandIn(ctx, sc.ID, task.ID, f.user[k+"-student"].ID, "Meine Lösung "+k,
+		sub, err := db.HandIn(ctx, sc.ID, task.ID, f.user[k+"-student"].ID, "Meine Lösung "+k, nil,
 			[]schulhof.NamedContent{{Name: "loesung.txt", NewContent: f.putBlob("Lösung " + k)}})
 		must(tb, err)
 		f.ids[k+"-handin-file"] = sub.Files[0].ID

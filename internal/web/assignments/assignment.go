@@ -450,8 +450,11 @@ func (s *Module) apiGetSubmission(r *http.Request) (any, error) {
 	return sub, nil
 }
 
-// handIn reads a multipart form (field "text", files in "file") and
-// replaces the actor's hand-in. Only the student hands in, from the start
+// handIn reads a multipart form and makes it the actor's hand-in: the
+// field "text", the earlier files named by "keep" (their ids; none: the
+// earlier files go), new files in "file", and files of the files module
+// in "node" (their ids: what the page uploaded there with progress, or
+// what was there already). Only the student hands in, from the start
 // until the due date (later where allowed).
 func (s *Module) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment, *schulhof.Submission, error) {
 	sc, as, v, err := s.assignmentFromPath(r)
@@ -474,10 +477,12 @@ func (s *Module) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment
 	}
 	var text string
 	var files []schulhof.NamedContent
+	var keep []int64
 	var pending int64
+	var stored []blob.Key // the bytes this request wrote, never a node's
 	drop := func() {
-		for _, f := range files {
-			s.Blobs.Delete(r.Context(), blob.Key(f.BlobKey))
+		for _, k := range stored {
+			s.Blobs.Delete(r.Context(), k)
 		}
 	}
 	for {
@@ -498,6 +503,25 @@ func (s *Module) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment
 				return nil, nil, nil, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
 			}
 			text = string(b)
+		case part.FormName() == "keep" || part.FormName() == "node":
+			b, _ := io.ReadAll(io.LimitReader(part, 32))
+			part.Close()
+			id, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+			if err != nil {
+				drop()
+				return nil, nil, nil, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
+			}
+			if part.FormName() == "keep" {
+				keep = append(keep, id)
+				continue
+			}
+			n, err := s.files.ReadableFile(r, sc, schulhof.NodeID(id))
+			if err != nil {
+				drop()
+				return nil, nil, nil, err
+			}
+			files = append(files, schulhof.NamedContent{Name: n.Name, NewContent: schulhof.NewContent{BlobKey: n.BlobKey,
+				Size: n.Size, SHA256: n.SHA256, ContentType: n.ContentType}})
 		case part.FormName() == "file" && part.FileName() != "":
 			c, err := s.storePart(r, sc, part, pending)
 			if err != nil {
@@ -505,12 +529,13 @@ func (s *Module) handIn(r *http.Request) (*schulhof.School, *schulhof.Assignment
 				return nil, nil, nil, err
 			}
 			pending += c.Size
+			stored = append(stored, blob.Key(c.BlobKey))
 			files = append(files, c)
 		default:
 			part.Close()
 		}
 	}
-	sub, err := s.db.HandIn(r.Context(), sc.ID, as.ID, u.ID, text, files)
+	sub, err := s.db.HandIn(r.Context(), sc.ID, as.ID, u.ID, text, keep, files)
 	if err != nil {
 		drop()
 		return nil, nil, nil, err

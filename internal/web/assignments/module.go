@@ -41,6 +41,9 @@ type assignmentRow struct {
 type Files interface {
 	PutBlob(r *http.Request, sc *schulhof.School, space schulhof.Space, body io.Reader, size, pending int64) (blob.Info, error)
 	Freed(school schulhof.SchoolID, space schulhof.Space)
+	// ReadableFile is a file of the files module the actor may read: a
+	// student hands in what is in her files already.
+	ReadableFile(r *http.Request, sc *schulhof.School, id schulhof.NodeID) (*schulhof.Node, error)
 }
 
 // Module serves assignments' pages and API.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -232,8 +233,15 @@ type assignmentPage struct {
 	Submissions []*schulhof.Submission // for those who manage it
 	Mine        *schulhof.Submission   // a student's own
 	CanHandIn   bool
-	Late        bool // a hand-in now would be late
-	Closed      bool // the due date has passed and nothing more is taken
+	// For the student's hand-in form: her own files to take from, her
+	// space in the JSON API and the folder there that handin.js uploads
+	// into (with progress, resumable), and where it hands in.
+	MyFiles   []*schulhof.Node
+	MySpace   string
+	HandInDir string
+	HandInAPI string
+	Late      bool // a hand-in now would be late
+	Closed    bool // the due date has passed and nothing more is taken
 	// the times for the edit form, as <input type="datetime-local"> wants them
 	StartsForm, DueForm string
 }
@@ -266,6 +274,15 @@ func (s *Module) showAssignmentPage(r *http.Request) (*kit.View, error) {
 		p.CanHandIn = as.AcceptsHandIns(now)
 		p.Late = now.After(as.DueAt)
 		p.Closed = !p.CanHandIn
+		if p.CanHandIn {
+			me := kit.AuthOf(r).User.ID
+			if p.MyFiles, err = s.db.FindRecentFiles(r.Context(), sc.ID, userSpace(me), 100); err != nil {
+				return nil, err
+			}
+			p.MySpace = "/api/v1/schools/" + sc.Slug + "/spaces/user/" + strconv.FormatInt(int64(me), 10)
+			p.HandInDir = handInFolder(as.Title)
+			p.HandInAPI = p.API + "/submissions/" + strconv.FormatInt(int64(me), 10)
+		}
 	}
 	v := s.SchoolView(r, sc, "assignments.title")
 	v.Title = as.Title
@@ -333,6 +350,12 @@ func (s *Module) deleteAttachmentFromForm(r *http.Request) (string, error) {
 		return "", err
 	}
 	return "/s/" + sc.Slug + "/assignments/" + strconv.FormatInt(int64(as.ID), 10) + "?flash=deleted", nil
+}
+
+// handInFolder is where in her own files a student's hand-in of the
+// assignment goes when the page uploads it: "Abgaben/<title>".
+func handInFolder(title string) string {
+	return "Abgaben/" + strings.NewReplacer("/", "-", `\`, "-").Replace(strings.TrimSpace(title))
 }
 
 // handInFromForm: POST /s/{school}/assignments/{assignment}/hand-in.

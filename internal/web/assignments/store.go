@@ -19,9 +19,10 @@ type Store interface {
 	FindGroupByID(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) (*schulhof.Group, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
 	FindMemberRole(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID) (schulhof.MemberRole, error)
+	FindRecentFiles(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, limit int) ([]*schulhof.Node, error)
 	FindSubmission(ctx context.Context, school schulhof.SchoolID, id schulhof.AssignmentID, student schulhof.UserID) (*schulhof.Submission, error)
 	FindSubmissions(ctx context.Context, school schulhof.SchoolID, id schulhof.AssignmentID) ([]*schulhof.Submission, error)
-	HandIn(ctx context.Context, school schulhof.SchoolID, id schulhof.AssignmentID, student schulhof.UserID, text string, files []schulhof.NamedContent) (*schulhof.Submission, error)
+	HandIn(ctx context.Context, school schulhof.SchoolID, id schulhof.AssignmentID, student schulhof.UserID, text string, keep []int64, files []schulhof.NamedContent) (*schulhof.Submission, error)
 	SetFeedback(ctx context.Context, school schulhof.SchoolID, id schulhof.AssignmentID, student schulhof.UserID, text string) (*schulhof.Submission, error)
 	UpdateAssignment(ctx context.Context, school schulhof.SchoolID, id schulhof.AssignmentID, upd schulhof.AssignmentUpdate) (*schulhof.Assignment, error)
 }

@@ -37,9 +37,7 @@ type filesPage struct {
 	Trash     []*schulhof.Node
 	// CanEmptyTrash: there is something, and the user may remove it for good
 	CanEmptyTrash bool
-	APIUpload     string // the JSON API's upload address, for files.js
-	APIUploads    string // where files.js starts resumable uploads of big files
-	APISpace      string // the space in the JSON API, for making folders
+	APISpace      string // the space in the JSON API, where files.js uploads and makes folders
 	APIZip        string // the whole space as a ZIP
 	FolderID      schulhof.NodeID
 	SchoolSlug    string
@@ -116,7 +114,7 @@ func (s *Module) showFilesPage(r *http.Request) (*kit.View, error) {
 	}
 	p.Usage, p.Quota = blob.FormatSize(used), blob.FormatSize(quota)
 	api := "/api/v1/schools/" + sc.Slug + "/spaces/" + string(p.Space.Kind) + "/" + strconv.FormatInt(p.Space.ID, 10)
-	p.APIUpload, p.APIUploads, p.APIZip, p.APISpace = api+"/files", api+"/uploads", api+"/zip", api
+	p.APIZip, p.APISpace = api+"/zip", api
 	v := s.SchoolView(r, sc, "files.title")
 	v.Data = p
 	return v, nil

@@ -17,6 +17,7 @@ const me = page ? page.dataset.me : "";
 const room = box ? box.dataset.room : "";
 const leader = box ? box.dataset.leader === "true" : false;
 const list = box ? box.querySelector(".messages") : null;
+const scroller = list ? list.parentElement : null; // the list and the "more" lines above and below it
 const status = document.getElementById("chat-status");
 const form = document.getElementById("chat-form");
 const emojis = ["👍", "❤️", "😂", "😮", "😢", "🎉", "✅", "❓"];
@@ -149,7 +150,7 @@ const show = (m, scroll = true) => {
   const old = list.querySelector(`[data-id="${m.id}"]`);
   const item = render(m);
   if (old) { old.replaceWith(item); return; }
-  list.insertBefore(item, newer.isConnected ? newer : null);
+  list.append(item);
   last = Math.max(last, m.id);
   oldest = oldest || m.id;
   if (scroll) item.scrollIntoView({ block: "end" });
@@ -158,12 +159,7 @@ const show = (m, scroll = true) => {
 // --- the history: older messages load as one scrolls up, and from a
 // search hit newer ones as one scrolls down -----------------------------
 
-const moreItem = (label) => {
-  const li = el("li", { className: "more" });
-  const b = el("button", { type: "button", className: "link", textContent: label });
-  li.append(b);
-  return li;
-};
+const moreItem = (label) => el("p", { className: "more" }, el("button", { type: "button", className: "link", textContent: label }));
 const older = moreItem(t("chat.older"));
 older.dataset.testid = "older";
 const newer = moreItem(t("chat.newer"));
@@ -176,12 +172,12 @@ const loadOlder = async () => {
   loading = true;
   try {
     const got = await api("GET", `/api/v1/rooms/${room}/messages?before=${oldest}&limit=50`);
-    const height = list.scrollHeight;
+    const height = scroller.scrollHeight;
     for (const m of got.items) { // newest first: each goes on top
-      if (!list.querySelector(`[data-id="${m.id}"]`)) older.after(render(m));
+      if (!list.querySelector(`[data-id="${m.id}"]`)) list.prepend(render(m));
       oldest = Math.min(oldest, m.id);
     }
-    list.scrollTop += list.scrollHeight - height;
+    scroller.scrollTop += scroller.scrollHeight - height;
     if (!got.next) older.replaceChildren(el("span", { className: "hint", textContent: t("chat.history_start") }));
   } catch (err) { say(err.message); } finally { loading = false; }
 };
@@ -206,7 +202,7 @@ const loadNewer = async () => {
 const openHistory = async () => {
   if (found) {
     atNewest = false;
-    list.append(newer);
+    scroller.append(newer);
     const got = await api("GET", `/api/v1/rooms/${room}/messages?before=${found + 1}&limit=25`);
     [...got.items].reverse().forEach((m) => show(m, false)); // newest first: shown oldest first
     if (!got.next) older.replaceChildren(el("span", { className: "hint", textContent: t("chat.history_start") }));
@@ -220,9 +216,9 @@ const openHistory = async () => {
   older.querySelector("button")?.addEventListener("click", loadOlder);
   newer.querySelector("button").addEventListener("click", loadNewer);
   // near the top or the bottom of the list, the next page comes
-  list.addEventListener("scroll", () => {
-    if (list.scrollTop < 200) loadOlder();
-    else if (list.scrollHeight - list.scrollTop - list.clientHeight < 200) loadNewer();
+  scroller.addEventListener("scroll", () => {
+    if (scroller.scrollTop < 200) loadOlder();
+    else if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 200) loadNewer();
   }, { passive: true });
 };
 
@@ -643,7 +639,9 @@ if (lock) {
 
 if (page) {
   if (box) {
-    list.replaceChildren(older); // drawn again from the API, with reactions and replies
+    list.replaceChildren(); // drawn again from the API, with reactions and replies
+    scroller.querySelector(".more")?.remove();
+    scroller.prepend(older);
     document.addEventListener("visibilitychange", markRead);
   }
   for (const b of document.querySelectorAll("[data-testid=unread]")) {
