@@ -108,7 +108,13 @@ func TestClassWork(t *testing.T) {
 		t.Fatalf("start page assignments: %q", got)
 	}
 	screenshot(t, sctx, "start-student.png")
-	step(t, sctx, "student class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.CSS("a[data-testid=file]")),
+	// "Dateien" shows her own files and each of her groups' folders
+	step(t, sctx, "files", chromedp.Navigate(ts.URL+"/s/gym/files"), chromedp.WaitVisible(chromedp.CSS("[data-testid=spaces]")))
+	if got := text(t, sctx, "[data-testid=spaces]"); !strings.Contains(got, "Meine Dateien") || !strings.Contains(got, "5a") {
+		t.Fatalf("her places for files: %q", got)
+	}
+	screenshot(t, sctx, "files-spaces-student.png")
+	step(t, sctx, "student class folder", chromedp.Click(chromedp.CSS(`[data-testid=spaces] li:nth-child(2) a`)), chromedp.WaitVisible(chromedp.CSS("a[data-testid=file]")),
 		chromedp.Click(chromedp.CSS("a[data-testid=file]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=preview]")))
 	if got := text(t, sctx, "[data-testid=preview]"); got != "1/2 + 1/4 = ?" {
 		t.Fatalf("preview: %q", got)

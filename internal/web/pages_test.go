@@ -67,6 +67,7 @@ var pageScenarios = []scenario{
 	{"chat room page of its leader", "a-teacher", "GET", "/chat?room={a-room}", "", 200, `id="chat-lock" data-locked="false">Raum sperren`},
 	{"chat page sentences for the script", "a-student", "GET", "/chat?room={a-room}", "", 200, `"chat.typing":"%s schreibt …"`},
 	{"chat room page of another class", "a-student2", "GET", "/chat?room={a-room}", "", 404, ""},
+	{"files page lists one's places", "a-student", "GET", "/s/schule-a/files/user/{a-student}", "", 200, `Meine Dateien</a></li><li><a href="/s/schule-a/files/group/`},
 	{"chat room page at a search hit", "a-student", "GET", "/chat?room={a-room}&message={a-msg}", "", 200, `class=" found"`},
 	{"chat room page at a bad message", "a-student", "GET", "/chat?room={a-room}&message=x", "", 200, "Guten Morgen, 5a a"},
 	{"chat room page other school", "b-student", "GET", "/chat?room={a-room}", "", 404, ""},

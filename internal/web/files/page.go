@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 
 	"github.com/schulhof/schulhof"
@@ -41,9 +42,39 @@ type filesPage struct {
 	APIZip        string // the whole space as a ZIP
 	FolderID      schulhof.NodeID
 	SchoolSlug    string
+	// Spaces are all of the user's places for files, to switch between:
+	// her own and each group's she is in.
+	Spaces []spaceLink
 }
 
-// showMyFiles: GET /s/{school}/files goes to the user's own folder.
+// spaceLink is one of the user's spaces on the files page.
+type spaceLink struct {
+	Name    string // "" for one's own
+	URL     string
+	Current bool
+}
+
+// spacesOf are the user's own space and her groups' spaces, the groups
+// in the order people sort classes (5a before 10a).
+func (s *Module) spacesOf(r *http.Request, sc *schulhof.School, current schulhof.Space) ([]spaceLink, error) {
+	u := kit.AuthOf(r).User
+	base := "/s/" + sc.Slug + "/files/"
+	own := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}
+	out := []spaceLink{{URL: base + "user/" + strconv.FormatInt(int64(u.ID), 10), Current: current == own}}
+	groups, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(groups, func(a, b *schulhof.Group) int { return schulhof.NaturalCompare(a.Name, b.Name) })
+	for _, g := range groups {
+		out = append(out, spaceLink{Name: g.Name, URL: base + "group/" + strconv.FormatInt(int64(g.ID), 10),
+			Current: current == schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(g.ID)}})
+	}
+	return out, nil
+}
+
+// showMyFiles: GET /s/{school}/files goes to the user's own folder (its
+// page lists her other spaces).
 func (s *Module) showMyFiles(r *http.Request) (string, error) {
 	sc, err := s.SchoolFromPath(r)
 	if err != nil {
@@ -115,6 +146,9 @@ func (s *Module) showFilesPage(r *http.Request) (*kit.View, error) {
 	p.Usage, p.Quota = blob.FormatSize(used), blob.FormatSize(quota)
 	api := "/api/v1/schools/" + sc.Slug + "/spaces/" + string(p.Space.Kind) + "/" + strconv.FormatInt(p.Space.ID, 10)
 	p.APIZip, p.APISpace = api+"/zip", api
+	if p.Spaces, err = s.spacesOf(r, sc, p.Space); err != nil {
+		return nil, err
+	}
 	v := s.SchoolView(r, sc, "files.title")
 	v.Data = p
 	return v, nil
