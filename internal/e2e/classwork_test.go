@@ -177,11 +177,19 @@ func TestClassWork(t *testing.T) {
 		!strings.Contains(got, "Lösung.txt") || !strings.Contains(got, "Notizen.txt") || strings.Contains(got, "Aufsatz.txt") {
 		t.Fatalf("teacher sees %q", got)
 	}
-	fb := "#fb-" + strconv.FormatInt(int64(student.ID), 10)
-	step(t, ctx, "feedback", chromedp.SendKeys(chromedp.CSS(fb), "Richtig, gut gemacht!"))
-	submit(t, ctx, "save feedback", "[data-testid=submission] button[type=submit]")
+	// she shows those without feedback and writes it for the one there
+	submit(t, ctx, "without feedback", "[data-testid=filters] li:last-child a")
+	if got := text(t, ctx, "[data-testid=filters] [aria-current=page]"); got != "Ohne Rückmeldung (1)" {
+		t.Fatalf("the filter: %q", got)
+	}
+	submit(t, ctx, "write feedback", "[data-testid=write-feedback]")
+	step(t, ctx, "feedback", chromedp.WaitVisible(chromedp.ID("fb-text")), chromedp.SendKeys(chromedp.ID("fb-text"), "Richtig, gut gemacht!"))
+	submit(t, ctx, "save feedback", "[data-testid=save-feedback]")
 	if !strings.Contains(text(t, ctx, "main"), "1 von 1 abgegeben") {
 		t.Fatal("the count did not change")
+	}
+	if got := text(t, ctx, "[data-testid=filters] [aria-current=page]"); got != "Ohne Rückmeldung (0)" {
+		t.Fatalf("the filter after the feedback: %q", got)
 	}
 
 	// The student reads the feedback.

@@ -167,3 +167,24 @@ func TestEditAssignmentFromPage(t *testing.T) {
 		t.Error("the edit form does not show the due date")
 	}
 }
+
+// TestFeedbackGoesOn: saving feedback goes back to the list as it was
+// filtered, or on to the next student's form.
+func TestFeedbackGoesOn(t *testing.T) {
+	f := newFixture(t, nil)
+	task, student := f.expand("{a-task}"), f.expand("{a-student}")
+	base := "/s/schule-a/assignments/" + task
+	rec := f.page("a-teacher", "POST", base+"/feedback/"+student, "feedback=Gut&list=show%3Dno_feedback%26sort%3Dtime")
+	if loc := rec.Header().Get("Location"); rec.Code != 303 || loc != base+"?flash=saved&show=no_feedback&sort=time#student-"+student {
+		t.Errorf("back to the list: %d %q", rec.Code, loc)
+	}
+	rec = f.page("a-teacher", "POST", base+"/feedback/"+student, "feedback=Gut&list=sort%3Dtime&next=42")
+	if loc := rec.Header().Get("Location"); rec.Code != 303 || loc != base+"?flash=saved&sort=time&student=42#feedback" {
+		t.Errorf("on to the next: %d %q", rec.Code, loc)
+	}
+	var sub struct{ Feedback string }
+	decode(t, f.do("a-teacher", "GET", "/api/v1/schools/schule-a/assignments/"+task+"/submissions/"+student, ""), &sub)
+	if sub.Feedback != "Gut" {
+		t.Errorf("the feedback: %+v", sub)
+	}
+}

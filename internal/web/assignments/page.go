@@ -2,8 +2,11 @@ package assignments
 
 import (
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -230,9 +233,19 @@ type assignmentPage struct {
 	Base        string // /s/SLUG/assignments/ID
 	API         string // /api/v1/schools/SLUG/assignments/ID
 	GroupNames  []string
-	Submissions []*schulhof.Submission // for those who manage it
-	Mine        *schulhof.Submission   // a student's own
-	CanHandIn   bool
+	Submissions []*schulhof.Submission // for those who manage it: the filter's, in its order
+	// The hand-in list's filter (Show: "", handed_in, missing, late,
+	// no_feedback) and order (Sort: "" by name, "time" newest first),
+	// Filters with their counts, Query for links that keep them, and the
+	// student whose feedback is being written (with the next one
+	// without feedback in the list).
+	Show, Sort   string
+	Filters      []submissionFilter
+	Query        template.URL // encoded by url.Values
+	Feedback     *schulhof.Submission
+	NextFeedback schulhof.UserID
+	Mine         *schulhof.Submission // a student's own
+	CanHandIn    bool
 	// For the student's hand-in form: her own files to take from, her
 	// space in the JSON API and the folder there that handin.js uploads
 	// into (with progress, resumable), and where it hands in.
@@ -263,7 +276,7 @@ func (s *Module) showAssignmentPage(r *http.Request) (*kit.View, error) {
 	now := s.Now()
 	switch {
 	case av.CanManage:
-		if p.Submissions, err = s.db.FindSubmissions(r.Context(), sc.ID, as.ID); err != nil {
+		if err := s.submissionList(r, p, sc, as); err != nil {
 			return nil, err
 		}
 		p.StartsForm, p.DueForm = as.StartsAt.In(kit.Berlin).Format(formTime), as.DueAt.In(kit.Berlin).Format(formTime)
@@ -352,6 +365,96 @@ func (s *Module) deleteAttachmentFromForm(r *http.Request) (string, error) {
 	return "/s/" + sc.Slug + "/assignments/" + strconv.FormatInt(int64(as.ID), 10) + "?flash=deleted", nil
 }
 
+// submissionFilter is one choice of the hand-in list, with its count.
+type submissionFilter struct {
+	Show  string
+	Count int
+}
+
+// submissionFilters say which hand-ins a filter of the list shows.
+var submissionFilters = []struct {
+	show  string
+	keeps func(*schulhof.Submission) bool
+}{
+	{"", func(*schulhof.Submission) bool { return true }},
+	{"handed_in", func(s *schulhof.Submission) bool { return s.SubmittedAt != nil }},
+	{"missing", func(s *schulhof.Submission) bool { return s.SubmittedAt == nil }},
+	{"late", func(s *schulhof.Submission) bool { return s.Status == schulhof.StatusLate }},
+	{"no_feedback", func(s *schulhof.Submission) bool { return s.SubmittedAt != nil && s.Feedback == "" }},
+}
+
+// submissionList fills the teacher's hand-in list: filtered and sorted as
+// the query asks, and the one student whose feedback is being written.
+func (s *Module) submissionList(r *http.Request, p *assignmentPage, sc *schulhof.School, as *schulhof.Assignment) error {
+	all, err := s.db.FindSubmissions(r.Context(), sc.ID, as.ID)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p.Show, p.Sort = q.Get("show"), q.Get("sort")
+	keeps := submissionFilters[0].keeps
+	for _, f := range submissionFilters {
+		n := 0
+		for _, sub := range all {
+			if f.keeps(sub) {
+				n++
+			}
+		}
+		p.Filters = append(p.Filters, submissionFilter{Show: f.show, Count: n})
+		if f.show == p.Show {
+			keeps = f.keeps
+		}
+	}
+	for _, sub := range all {
+		if keeps(sub) {
+			p.Submissions = append(p.Submissions, sub)
+		}
+	}
+	if p.Sort == "time" { // newest hand-in first, what is missing last
+		slices.SortStableFunc(p.Submissions, func(a, b *schulhof.Submission) int {
+			if a.SubmittedAt == nil || b.SubmittedAt == nil {
+				return cmpBool(a.SubmittedAt == nil, b.SubmittedAt == nil)
+			}
+			return b.SubmittedAt.Compare(*a.SubmittedAt)
+		})
+	} else {
+		p.Sort = ""
+	}
+	v := url.Values{}
+	if p.Show != "" {
+		v.Set("show", p.Show)
+	}
+	if p.Sort != "" {
+		v.Set("sort", p.Sort)
+	}
+	p.Query = template.URL(v.Encode())
+	who, _ := strconv.ParseInt(q.Get("student"), 10, 64)
+	for i, sub := range p.Submissions {
+		if int64(sub.Student.ID) != who {
+			continue
+		}
+		p.Feedback = sub
+		for _, next := range append(p.Submissions[i+1:], p.Submissions[:i]...) {
+			if next.SubmittedAt != nil && next.Feedback == "" {
+				p.NextFeedback = next.Student.ID
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
 // handInFolder is where in her own files a student's hand-in of the
 // assignment goes when the page uploads it: "Abgaben/<title>".
 func handInFolder(title string) string {
@@ -374,8 +477,19 @@ func (s *Module) feedbackFromForm(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
+	// back to the list as it was filtered and sorted, at the student, or
+	// on to the next one without feedback
+	q, _ := url.ParseQuery(r.PostFormValue("list"))
+	q.Set("flash", "saved")
+	anchor := "#student-" + strconv.FormatInt(int64(sub.Student.ID), 10)
+	if next := r.PostFormValue("next"); next != "" {
+		if _, err := strconv.ParseInt(next, 10, 64); err == nil {
+			q.Set("student", next)
+			anchor = "#feedback"
+		}
+	}
 	http.Redirect(w, r, "/s/"+r.PathValue("school")+"/assignments/"+strconv.FormatInt(int64(sub.AssignmentID), 10)+
-		"?flash=saved#student-"+strconv.FormatInt(int64(sub.Student.ID), 10), http.StatusSeeOther)
+		"?"+q.Encode()+anchor, http.StatusSeeOther)
 }
 
 // reviewedFromForm: POST /s/{school}/assignments/{assignment}/reviewed (on=1 or 0).
