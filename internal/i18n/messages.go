@@ -43,6 +43,7 @@ var messages = map[string][2]string{
 	"form.save":              {"Speichern", "Save"},
 	"form.add":               {"Hinzufügen", "Add"},
 	"form.remove":            {"Entfernen", "Remove"},
+	"form.cancel":            {"Abbrechen", "Cancel"},
 	"list.more":              {"Weitere anzeigen", "Show more"},
 
 	// start and profile

@@ -5,8 +5,10 @@ import (
 	"context"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -25,6 +27,10 @@ type letterSelection struct {
 	// OnlyNew selects the users who have never had a password: those an
 	// import just created.
 	OnlyNew bool `json:"only_new"`
+	// IncludeAdmins: a selection of all roles takes the school's admins
+	// too (never by default: new passwords for the admins lock out who
+	// is printing).
+	IncludeAdmins bool `json:"include_admins"`
 }
 
 const maxLetters = 3000
@@ -61,7 +67,11 @@ func (s *Module) selectLetterUsers(ctx context.Context, sc *schulhof.School, sel
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, us...)
+		for _, u := range us {
+			if u.Role != schulhof.RoleSchoolAdmin || sel.Role != "" || sel.IncludeAdmins {
+				out = append(out, u)
+			}
+		}
 		if next == "" {
 			break
 		}
@@ -75,8 +85,9 @@ func (s *Module) selectLetterUsers(ctx context.Context, sc *schulhof.School, sel
 
 // makeLetters sets new one-time passwords for the users and renders their
 // letters. Hashing runs on all cores through the hasher's bound, before
-// the one transaction that stores the hashes.
-func (s *Module) makeLetters(ctx context.Context, sc *schulhof.School, base string, us []*schulhof.User) ([]byte, error) {
+// the one transaction that stores the hashes; hashed, if not nil, counts
+// the passwords hashed so far (for a batch's progress).
+func (s *Module) makeLetters(ctx context.Context, sc *schulhof.School, base string, us []*schulhof.User, hashed *atomic.Int64) ([]byte, error) {
 	if len(us) == 0 {
 		return nil, schulhof.Errorf(schulhof.EInvalid, "letters.none")
 	}
@@ -97,6 +108,9 @@ func (s *Module) makeLetters(ctx context.Context, sc *schulhof.School, base stri
 						break
 					}
 					time.Sleep(100 * time.Millisecond) // logins come first; wait for a free slot
+				}
+				if hashed != nil {
+					hashed.Add(1)
 				}
 			}
 		}()
@@ -152,12 +166,80 @@ func (s *Module) apiLetters(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	pdf, err := s.makeLetters(r.Context(), sc, s.BaseURL(r), us)
+	pdf, err := s.makeLetters(r.Context(), sc, s.BaseURL(r), us, nil)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	sendPDF(w, "zugangsdaten-"+sc.Slug+".pdf", pdf)
+}
+
+// lettersPage is the letters page: the selection form, or the check of
+// a selection before anyone's password changes.
+type lettersPage struct {
+	Groups []*schulhof.Group
+	Roles  []schulhof.Role
+	Check  *letterCheck
+}
+
+// letterCheck says whom a selection's letters reset, for the admin to
+// confirm: how many, per role, how many of them lose a password they
+// have (and are logged out), and the first names.
+type letterCheck struct {
+	Sel      letterSelection
+	Count    int
+	PerRole  []roleCount
+	Existing int
+	Names    []string
+	More     int
+	Changed  bool // the selection changed since it was checked: check again
+}
+
+type roleCount struct {
+	Role  schulhof.Role
+	Count int
+}
+
+// checkLetters counts whom the selection's letters reset.
+func (s *Module) checkLetters(ctx context.Context, sc *schulhof.School, sel letterSelection, us []*schulhof.User) (*letterCheck, error) {
+	c := &letterCheck{Sel: sel, Count: len(us)}
+	for _, role := range schulhof.Roles {
+		n := 0
+		for _, u := range us {
+			if u.Role == role {
+				n++
+			}
+		}
+		if n > 0 {
+			c.PerRole = append(c.PerRole, roleCount{role, n})
+		}
+	}
+	if !sel.OnlyNew && len(sel.UserIDs) == 0 {
+		fresh := sel
+		fresh.OnlyNew = true
+		none, err := s.selectLetterUsers(ctx, sc, fresh)
+		if err != nil {
+			return nil, err
+		}
+		c.Existing = len(us) - len(none)
+	}
+	for _, u := range us[:min(len(us), 12)] {
+		c.Names = append(c.Names, u.Name())
+	}
+	c.More = len(us) - len(c.Names)
+	return c, nil
+}
+
+func (s *Module) lettersView(r *http.Request, sc *schulhof.School) (*kit.View, *lettersPage, error) {
+	v := s.SchoolView(r, sc, "letters.title")
+	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortStableFunc(gs, func(a, b *schulhof.Group) int { return schulhof.NaturalCompare(a.Name, b.Name) })
+	p := &lettersPage{Groups: gs, Roles: schulhof.Roles}
+	v.Data = p
+	return v, p, nil
 }
 
 // showLettersPage: GET /s/{school}/letters.
@@ -166,16 +248,15 @@ func (s *Module) showLettersPage(r *http.Request) (*kit.View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := s.SchoolView(r, sc, "letters.title")
-	gs, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
-	if err != nil {
-		return nil, err
-	}
-	v.Data = map[string]any{"Groups": gs, "Roles": schulhof.Roles}
-	return v, nil
+	v, _, err := s.lettersView(r, sc)
+	return v, err
 }
 
-// submitLetters: POST /s/{school}/letters -> the PDF.
+// submitLetters: POST /s/{school}/letters. First it only checks the
+// selection and asks to confirm (saying how many passwords it resets and
+// whose); confirmed (confirm=N, the count the admin saw), it makes the
+// letters: a few at once as the PDF, a big batch in the background (see
+// letterJob).
 func (s *Module) submitLetters(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.ManagedSchool(r)
 	if err != nil {
@@ -186,24 +267,45 @@ func (s *Module) submitLetters(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, schulhof.Errorf(schulhof.EInvalid, "error.bad_form"))
 		return
 	}
-	sel := letterSelection{Role: r.PostFormValue("role"), OnlyNew: r.PostFormValue("only_new") == "on" || r.PostFormValue("only_new") == "1"}
+	on := func(k string) bool { return r.PostFormValue(k) == "on" || r.PostFormValue(k) == "1" }
+	sel := letterSelection{Role: r.PostFormValue("role"), OnlyNew: on("only_new"), IncludeAdmins: on("include_admins")}
 	sel.Group = schulhof.GroupID(atoi64(r.PostFormValue("group")))
 	for _, id := range r.PostForm["user"] {
 		sel.UserIDs = append(sel.UserIDs, schulhof.UserID(atoi64(id)))
 	}
+	v, p, err := s.lettersView(r, sc)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
 	us, err := s.selectLetterUsers(r.Context(), sc, sel)
-	var pdf []byte
+	if err == nil && len(us) == 0 {
+		err = schulhof.Errorf(schulhof.EInvalid, "letters.none")
+	}
 	if err == nil {
-		pdf, err = s.makeLetters(r.Context(), sc, s.BaseURL(r), us)
+		p.Check, err = s.checkLetters(r.Context(), sc, sel, us)
 	}
 	if err != nil {
-		v := s.SchoolView(r, sc, "letters.title")
-		gs, _ := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID})
-		v.Data = map[string]any{"Groups": gs, "Roles": schulhof.Roles}
 		s.Render(w, r, s.FormError(r, v, err), "letters", v)
 		return
 	}
-	sendPDF(w, "zugangsdaten-"+sc.Slug+".pdf", pdf)
+	confirmed := r.PostFormValue("confirm")
+	if confirmed == "" || atoi64(confirmed) != int64(len(us)) {
+		p.Check.Changed = confirmed != ""
+		s.Render(w, r, http.StatusOK, "letters", v)
+		return
+	}
+	if len(us) <= lettersAtOnce {
+		pdf, err := s.makeLetters(r.Context(), sc, s.BaseURL(r), us, nil)
+		if err != nil {
+			s.Render(w, r, s.FormError(r, v, err), "letters", v)
+			return
+		}
+		sendPDF(w, "zugangsdaten-"+sc.Slug+".pdf", pdf)
+		return
+	}
+	job := s.letterJobs.start(s, sc, kit.AuthOf(r).User.ID, s.BaseURL(r), us)
+	http.Redirect(w, r, "/s/"+sc.Slug+"/letters/jobs/"+job.id, http.StatusSeeOther)
 }
 
 func atoi64(s string) int64 {

@@ -83,6 +83,8 @@ type Module struct {
 	hasher    *password.Hasher
 	timetable Timetable
 	cfg       Config
+	// letterJobs are the batches of login letters being made
+	letterJobs letterJobs
 }
 
 // New is the module on the server's Deps, its store, the password
@@ -121,6 +123,8 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /s/{school}/import", s.submitImport)
 	rt.Show("GET /s/{school}/letters", "letters", s.showLettersPage)
 	rt.Page("POST /s/{school}/letters", s.submitLetters)
+	rt.Show("GET /s/{school}/letters/jobs/{job}", "letters_job", s.showLetterJob)
+	rt.Page("GET /s/{school}/letters/jobs/{job}/pdf", s.downloadLetterJob)
 	rt.Show("GET /s/{school}/audit", "audit", s.showAuditPage)
 	rt.JSON("GET /api/v1/operator", s.apiGetOperator)
 	rt.JSON("PATCH /api/v1/operator", s.apiUpdateOperator)

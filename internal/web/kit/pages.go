@@ -220,6 +220,9 @@ type View struct {
 	// Org is the organisation that runs the installation, named on every
 	// page (DSGVO: who processes the data).
 	Org *schulhof.Operator
+	// Refresh, if not 0, reloads the page after so many seconds: a page
+	// that shows how far work in the background is, without script.
+	Refresh int
 }
 
 // T translates for the page's language.
