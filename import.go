@@ -27,6 +27,15 @@ type ImportLineError struct {
 	Args []any  `json:"-"`
 	// Message is Key translated for the reader, filled by the web layer.
 	Message string `json:"message"`
+	// Fix, for a name that lost letters on the way ("Y?lmaz"), is the
+	// line's name as it came, for the admin to correct before applying.
+	Fix *NameFix `json:"fix,omitempty"`
+}
+
+// NameFix is a person's name on one line of an import.
+type NameFix struct {
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
 }
 
 // ImportAction is what an import does to one user.

@@ -346,3 +346,39 @@ func (f *File) Rows(m Mapping, role schulhof.Role) ([]schulhof.ImportRow, []schu
 	}
 	return rows, errs
 }
+
+// LostLetters says whether a name lost letters on its way out of the
+// school's software: an export that cannot write "ş" or "Ł" writes "?"
+// (or a decoder the replacement character), and no name holds either.
+func LostLetters(name string) bool {
+	return strings.ContainsAny(name, "?\uFFFD")
+}
+
+// CheckNames finds the rows whose names lost letters: each becomes a line
+// error that carries the names as they came, to be fixed (FixNames) before
+// the import applies; logins and letters would carry the "?" for ever.
+func CheckNames(rows []schulhof.ImportRow) []schulhof.ImportLineError {
+	var out []schulhof.ImportLineError
+	for _, r := range rows {
+		if LostLetters(r.FirstName) || LostLetters(r.LastName) {
+			out = append(out, schulhof.ImportLineError{Line: r.Line, Key: "import.line.lost_letters",
+				Args: []any{strings.TrimSpace(r.FirstName + " " + r.LastName)},
+				Fix:  &schulhof.NameFix{FirstName: r.FirstName, LastName: r.LastName}})
+		}
+	}
+	return out
+}
+
+// FixNames puts the admin's corrections (by line) into the rows.
+func FixNames(rows []schulhof.ImportRow, fixes map[int]schulhof.NameFix) {
+	for i := range rows {
+		if f, ok := fixes[rows[i].Line]; ok {
+			if v := strings.TrimSpace(f.FirstName); v != "" {
+				rows[i].FirstName = v
+			}
+			if v := strings.TrimSpace(f.LastName); v != "" {
+				rows[i].LastName = v
+			}
+		}
+	}
+}

@@ -181,3 +181,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestLostLetters: names the export could not write ("Y?lmaz") are found,
+// with the names as they came, and the admin's corrections go in.
+func TestLostLetters(t *testing.T) {
+	rows := []schulhof.ImportRow{{Line: 2, FirstName: "Leon", LastName: "Y?lmaz"}, {Line: 3, FirstName: "Renée", LastName: "Schröder"},
+		{Line: 4, FirstName: "\ufffdukasz", LastName: "Nowak"}}
+	errs := csvimport.CheckNames(rows)
+	if len(errs) != 2 || errs[0].Line != 2 || errs[0].Fix.LastName != "Y?lmaz" || errs[1].Line != 4 {
+		t.Fatalf("lost letters: %+v", errs)
+	}
+	csvimport.FixNames(rows, map[int]schulhof.NameFix{2: {LastName: " Yılmaz "}, 4: {FirstName: "Łukasz"}, 9: {FirstName: "x"}})
+	if rows[0].LastName != "Yılmaz" || rows[0].FirstName != "Leon" || rows[2].FirstName != "Łukasz" || rows[1].FirstName != "Renée" {
+		t.Fatalf("fixed: %+v", rows)
+	}
+	if errs := csvimport.CheckNames(rows); len(errs) != 0 {
+		t.Fatalf("after fixing: %+v", errs)
+	}
+}

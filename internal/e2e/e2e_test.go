@@ -221,7 +221,12 @@ func TestFirstDay(t *testing.T) {
 		t.Fatalf("import did not finish: %s", got)
 	}
 
-	// The operator downloads the login letters.
+	// The operator downloads the login letters: the page says whose
+	// passwords it sets, she confirms.
+	submit(t, ctx, "letters", "[data-testid=letters]")
+	if got := text(t, ctx, "[data-testid=letters-check]"); !strings.Contains(got, "3 Konten bekommen ein neues Passwort") {
+		t.Fatalf("the letters' check: %q", got)
+	}
 	downloads := t.TempDir()
 	progress := chromedp.Events(ctx, browser.DownloadProgress)
 	step(t, ctx, "download letters",
@@ -231,7 +236,7 @@ func TestFirstDay(t *testing.T) {
 				Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads, EventsEnabled: &events})
 			return err
 		}),
-		chromedp.Click(chromedp.CSS("[data-testid=letters]")))
+		chromedp.Click(chromedp.CSS("[data-testid=letters-confirm]")))
 	var pdf string
 	for ev, err := range progress {
 		if err != nil {

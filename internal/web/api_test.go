@@ -171,6 +171,8 @@ var apiScenarios = []scenario{
 
 	{"import dry run", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?dry_run=true", "ID;Nachname;Vorname;Klasse\n1;Neu;Nina;6a\n", 200, `"created":1`},
 	{"import default is dry", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users", "ID;Nachname;Vorname;Klasse\n1;Neu;Nina;6a\n", 200, `"dry_run":true`},
+	{"import lost letters dry", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users", "ID;Nachname;Vorname;Klasse\n1;Y?lmaz;Leon;6a\n", 200, `"fix":{"first_name":"Leon","last_name":"Y?lmaz"}`},
+	{"import lost letters refused", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?dry_run=false&keep_missing=true", "ID;Nachname;Vorname;Klasse\n1;Y?lmaz;Leon;6a\n", 422, "fehlen Buchstaben"},
 	{"import apply", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?dry_run=false&keep_missing=true", "ID;Nachname;Vorname;Klasse\n1;Neu;Nina;6a\n", 200, `"created":1`},
 	{"import bad lines", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?dry_run=false", "ID;Nachname;Vorname\n;A;B\n2;C;\n", 422, `"line":2`},
 	{"import mapped", "a-admin", "POST", "/api/v1/schools/schule-a/imports/users?map.last_name=Familie&map.external_id=Nr", "Nr;Familie;Vorname\n9;Xu;Li\n", 200, `"created":1`},

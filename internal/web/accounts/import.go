@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/csvimport"
@@ -19,6 +21,7 @@ type importRequest struct {
 	role    schulhof.Role
 	mapping csvimport.Mapping // nil: guess from the headers
 	opts    schulhof.ImportOptions
+	fixes   map[int]schulhof.NameFix // names the admin corrected, by line
 }
 
 // runImport parses, maps and plans or applies the import.
@@ -35,6 +38,9 @@ func (s *Module) runImport(r *http.Request, sc *schulhof.School, req importReque
 		return f, m, nil, schulhof.Errorf(schulhof.EInvalid, "import.unmapped", i18n.T(kit.Info(r).Lang, "field."+string(miss[0])))
 	}
 	rows, errs := f.Rows(m, req.role)
+	csvimport.FixNames(rows, req.fixes)
+	errs = append(errs, csvimport.CheckNames(rows)...)
+	slices.SortStableFunc(errs, func(a, b schulhof.ImportLineError) int { return a.Line - b.Line })
 	rep, err := s.db.ImportUsers(r.Context(), sc.ID, rows, errs, req.opts)
 	if rep != nil {
 		for i := range rep.Errors {
@@ -127,6 +133,11 @@ type importView struct {
 	Keep     bool
 	Report   *schulhof.ImportReport
 	Roles    []schulhof.Role
+	Lost     int // lines whose names lost letters, to fix before applying
+	Others   int // the other bad lines, to fix in the file
+	// Fixed are the names the admin corrected already, carried to the
+	// next step (those still to fix are in the report).
+	Fixed map[int]schulhof.NameFix
 }
 
 // showImportPage: GET /s/{school}/import.
@@ -171,6 +182,24 @@ func (s *Module) submitImport(w http.ResponseWriter, r *http.Request) {
 	}
 	req := importRequest{data: data, role: parseRole(iv.Role),
 		opts: schulhof.ImportOptions{DryRun: r.FormValue("apply") != "1", KeepMissing: iv.Keep}}
+	req.fixes = map[int]schulhof.NameFix{}
+	for k, vs := range r.Form { // fix.LINE.first_name, fix.LINE.last_name
+		if rest, ok := strings.CutPrefix(k, "fix."); ok {
+			line, field, _ := strings.Cut(rest, ".")
+			n, err := strconv.Atoi(line)
+			if err != nil || len(vs) == 0 {
+				continue
+			}
+			fx := req.fixes[n]
+			switch field {
+			case "first_name":
+				fx.FirstName = vs[0]
+			case "last_name":
+				fx.LastName = vs[0]
+			}
+			req.fixes[n] = fx
+		}
+	}
 	if r.FormValue("mapped") == "1" {
 		req.mapping = csvimport.Mapping{}
 		for _, fl := range csvimport.Fields {
@@ -182,6 +211,17 @@ func (s *Module) submitImport(w http.ResponseWriter, r *http.Request) {
 	f, m, rep, err := s.runImport(r, sc, req)
 	iv.Data = base64.StdEncoding.EncodeToString(data)
 	iv.Report = rep
+	iv.Fixed = req.fixes
+	if rep != nil {
+		for _, e := range rep.Errors {
+			if e.Fix != nil {
+				iv.Lost++
+				delete(iv.Fixed, e.Line)
+			} else {
+				iv.Others++
+			}
+		}
+	}
 	if f != nil {
 		iv.Step, iv.Encoding, iv.Header = "preview", f.Encoding, f.Header
 		iv.Mapping = map[string]int{}
