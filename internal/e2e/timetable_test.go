@@ -89,7 +89,8 @@ func TestTimetableImport(t *testing.T) {
 }
 
 // TestTeachersJoinTheirClasses: the dry run of the Untis import says that
-// the teachers of 5a join it; after applying, Maria Müller finds 5a where
+// the teachers of 5a join it and which of its exams break the rules;
+// after applying, Maria Müller finds 5a where
 // she sets work, and her week names 5a in her lessons and holds neither
 // Karl Klein's lessons in 5a nor his room change.
 func TestTeachersJoinTheirClasses(t *testing.T) {
@@ -106,7 +107,11 @@ func TestTeachersJoinTheirClasses(t *testing.T) {
 	} {
 		must(t, db.CreateUser(bg, u, hash))
 	}
-	must(t, db.CreateGroup(bg, &schulhof.Group{SchoolID: sc.ID, Name: "5a", Kind: schulhof.GroupClass}))
+	class := &schulhof.Group{SchoolID: sc.ID, Name: "5a", Kind: schulhof.GroupClass}
+	must(t, db.CreateGroup(bg, class))
+	student := &schulhof.User{SchoolID: sc.ID, Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
+	must(t, db.CreateUser(bg, student, hash))
+	must(t, db.SetMember(bg, sc.ID, class.ID, student.ID, schulhof.MemberRoleMember))
 
 	day := time.Now()
 	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
@@ -119,14 +124,21 @@ func TestTeachersJoinTheirClasses(t *testing.T) {
 	// Karl Klein's chemistry moves to the hall on the day
 	subs := fmt.Sprintf("1;\"%s\";2;;2;\"KLE\";;\"CH\";;;;\"R101\";\"AULA\";;\"5a\";;;0;\"5a\";R;%s0730;\"-\"\r\n",
 		day.Format("20060102"), day.Format("20060102"))
+	// and two Klassenarbeiten of 5a on one day next week, which NRW forbids
+	next := day.AddDate(0, 0, 7).Format("20060102")
+	exams := fmt.Sprintf("\"5a-D\";1;\"Klassenarbeit\";%s;1;1;\"D\";\"1\";;;\"R100\"\r\n\"5a-CH\";2;\"Klassenarbeit\";%s;2;2;\"CH\";\"2\";;;\"R101\"\r\n", next, next)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "GPU001.TXT"), []byte(plan.String()), 0o600)
 	os.WriteFile(filepath.Join(dir, "GPU014.TXT"), []byte(subs), 0o600)
+	os.WriteFile(filepath.Join(dir, "GPU017.TXT"), []byte(exams), 0o600)
 
 	logIn(t, ctx, ts.URL, "sekretariat@gym", "stundenplan-pw")
 	step(t, ctx, "import page", chromedp.Navigate(ts.URL+"/s/gym/timetable/import"), chromedp.WaitVisible(chromedp.ID("files")),
-		chromedp.SetUploadFiles(chromedp.ID("files"), []string{filepath.Join(dir, "GPU001.TXT"), filepath.Join(dir, "GPU014.TXT")}))
+		chromedp.SetUploadFiles(chromedp.ID("files"), []string{filepath.Join(dir, "GPU001.TXT"), filepath.Join(dir, "GPU014.TXT"), filepath.Join(dir, "GPU017.TXT")}))
 	submit(t, ctx, "check", "form[enctype='multipart/form-data'] button[type=submit]")
+	if got := text(t, ctx, "[data-testid=exam-problems]"); !strings.Contains(got, "bereits eine Klassenarbeit") {
+		t.Fatalf("the check does not say what the exams break: %q", got)
+	}
 	got := text(t, ctx, "[data-testid=teacher-changes]")
 	for _, want := range []string{"Maria Müller (MUE) kommt in 5a", "Karl Klein (KLE) kommt in 5a"} {
 		if !strings.Contains(got, want) {

@@ -54,7 +54,7 @@ type Report struct {
 	Courses    int      `json:"courses"` // course groups made or updated
 	// ExamProblems explain the rules the imported exams (GPU017) break in
 	// the school's exam plan, for the admin to take up with whoever
-	// planned them in Untis; filled by the caller after applying.
+	// planned them in Untis: in the dry run already (Options.CheckExams).
 	ExamProblems []string `json:"exam_problems,omitempty"`
 	// TeacherChanges are the teachers the import puts into a class or
 	// course (they teach it by the plan, or are its class teacher) and
@@ -115,6 +115,10 @@ type Options struct {
 	// Now is today, for a plan that comes without the lessons' dates: it
 	// then holds from today.
 	Now time.Time
+	// CheckExams, if set, explains which rules of the school's exam plan
+	// the import's exams break, as if it were applied: the report says
+	// so before the admin applies it.
+	CheckExams func(ctx context.Context, imp *schulhof.TimetableImport) ([]string, error)
 }
 
 // Import reads the files (by name) and, unless a dry run or a file has
@@ -143,6 +147,11 @@ func Import(ctx context.Context, st Store, school schulhof.SchoolID, files map[s
 	}
 	if err := d.teacherChanges(ctx, st, imp, rep); err != nil {
 		return nil, err
+	}
+	if opt.CheckExams != nil && imp.Exams != nil && len(rep.Errors) == 0 {
+		if rep.ExamProblems, err = opt.CheckExams(ctx, imp); err != nil {
+			return nil, err
+		}
 	}
 	if dryRun || len(rep.Errors) > 0 {
 		return rep, nil

@@ -88,6 +88,35 @@ func TestExamsFromUntis(t *testing.T) {
 	}
 }
 
+// TestUntisExamProblemsInTheCheck: the check of an Untis import says
+// which of its exams break the school's rules before anything is applied.
+func TestUntisExamProblemsInTheCheck(t *testing.T) {
+	f := newFixture(t, nil)
+	plan := "1;\"5a\";\"MEI\";\"D\";\"R100\";1;1;;\r\n2;\"5a\";\"MEI\";\"M\";\"R100\";2;2;;\r\n"
+	// two Klassenarbeiten of 5a on one day: NRW allows one
+	exams := "\"5a-D\";7;\"Klassenarbeit\";20261208;1;2;\"D\";\"1\";;;\"R100\"\r\n" +
+		"\"5a-M\";8;\"Klassenarbeit\";20261208;3;4;\"M\";\"2\";;;\"R100\"\r\n"
+	var rep struct {
+		Applied      bool
+		ExamProblems []string `json:"exam_problems"`
+	}
+	decode(t, f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=true",
+		multipartBody("files:GPU001.TXT", plan, "files:GPU017.TXT", exams)), &rep)
+	if rep.Applied || len(rep.ExamProblems) == 0 || !strings.Contains(strings.Join(rep.ExamProblems, " "), "5a-M M") {
+		t.Fatalf("the check: %+v", rep)
+	}
+	if rec := f.do("a-student", "GET", "/api/v1/schools/schule-a/exams", ""); strings.Contains(rec.Body.String(), `"id":-7`) {
+		t.Fatalf("the check stored the exams: %s", rec.Body)
+	}
+	// one on each day: nothing to say
+	rep.ExamProblems = nil
+	decode(t, f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=true",
+		multipartBody("files:GPU001.TXT", plan, "files:GPU017.TXT", strings.Replace(exams, "20261208;3;4", "20261209;3;4", 1))), &rep)
+	if len(rep.ExamProblems) != 0 {
+		t.Fatalf("a plan without problems: %+v", rep)
+	}
+}
+
 // TestWeekShowsPlannedExams: the student's week has the planned exam in
 // its periods; another class's student's has not.
 func TestWeekShowsPlannedExams(t *testing.T) {

@@ -92,10 +92,13 @@ func rulesOf(sc *schulhof.School, st *schulhof.ExamSettings) exams.RuleSet {
 
 // examBookOf builds (or takes from the cache) the school's exam plan.
 func (s *Module) examBookOf(ctx context.Context, sc *schulhof.School) (*examBook, error) {
-	return s.books.Get(sc.ID, func() (*examBook, error) { return s.buildExamBook(ctx, sc) })
+	return s.books.Get(sc.ID, func() (*examBook, error) { return s.buildExamBook(ctx, sc, nil) })
 }
 
-func (s *Module) buildExamBook(ctx context.Context, sc *schulhof.School) (*examBook, error) {
+// buildExamBook reads the school's exam plan; with imp, as it would be
+// once the timetable import is applied (its exams instead of those of
+// their days, its plan for its dates, its courses' students).
+func (s *Module) buildExamBook(ctx context.Context, sc *schulhof.School, imp *schulhof.TimetableImport) (*examBook, error) {
 	b := &examBook{planned: map[int64]*schulhof.PlannedExam{}, members: map[schulhof.GroupID][]schulhof.UserID{}}
 	var err error
 	// first: a change while the rest is read makes the book stale
@@ -145,8 +148,20 @@ func (s *Module) buildExamBook(ctx context.Context, sc *schulhof.School) (*examB
 	if err != nil {
 		return nil, err
 	}
+	planFor := func(day schulhof.Day) (*schulhof.TimetablePlan, error) { return s.db.FindPlan(ctx, sc.ID, day) }
+	if imp != nil {
+		untis = importedExams(untis, imp)
+		if p := imp.Plan; p != nil {
+			planFor = func(day schulhof.Day) (*schulhof.TimetablePlan, error) {
+				if day >= p.ValidFrom && day <= p.ValidTo {
+					return p, nil
+				}
+				return s.db.FindPlan(ctx, sc.ID, day)
+			}
+		}
+	}
 	for _, u := range untis {
-		plan, err := s.db.FindPlan(ctx, sc.ID, u.Day)
+		plan, err := planFor(u.Day)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +175,13 @@ func (s *Module) buildExamBook(ctx context.Context, sc *schulhof.School) (*examB
 			}
 		}
 		for _, g := range e.Groups {
-			for _, st := range b.studentsOf(ctx, s, sc, g) {
+			var students []schulhof.UserID
+			if g < 0 { // a course of the import: its students as it brings them
+				students = imp.Courses[-g-1].Students
+			} else {
+				students = b.studentsOf(ctx, s, sc, g)
+			}
+			for _, st := range students {
 				if !slices.Contains(e.Students, st) {
 					e.Students = append(e.Students, st)
 				}
@@ -196,6 +217,25 @@ func (s *Module) buildExamBook(ctx context.Context, sc *schulhof.School) (*examB
 	en.Lang = "en"
 	b.plans[1] = exams.NewPlan(en)
 	return b, nil
+}
+
+// importedExams are the stored Untis exams with those of the import in
+// place of the days it brings.
+func importedExams(stored []schulhof.Exam, imp *schulhof.TimetableImport) []schulhof.Exam {
+	if imp.Exams == nil {
+		return stored
+	}
+	days := map[schulhof.Day]bool{}
+	for _, e := range imp.Exams {
+		days[e.Day] = true
+	}
+	var out []schulhof.Exam
+	for _, e := range stored {
+		if !days[e.Day] {
+			out = append(out, e)
+		}
+	}
+	return append(out, imp.Exams...)
 }
 
 // studentsOf are the students of a group, read once per book.
@@ -872,9 +912,14 @@ func (s *Module) upcoming(ctx context.Context, u *schulhof.User, sc *schulhof.Sc
 
 // UntisProblems checks every exam of the Untis export, from today
 // on, against the rest of the plan, as a planned one would be: the
-// explanations of what each breaks, by date.
-func (s *Module) UntisProblems(ctx context.Context, sc *schulhof.School, lang string) ([]string, error) {
+// explanations of what each breaks, by date. With imp, the exams are
+// those the plan would have once the import is applied: the import's
+// check says it before anything changes.
+func (s *Module) UntisProblems(ctx context.Context, sc *schulhof.School, lang string, imp *schulhof.TimetableImport) ([]string, error) {
 	book, err := s.examBookOf(ctx, sc)
+	if imp != nil {
+		book, err = s.buildExamBook(ctx, sc, imp)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -83,17 +83,15 @@ func tooLargeOr(err error) error {
 
 // runTimetableImport imports and translates the report's messages.
 func (s *Module) runTimetableImport(r *http.Request, sc *schulhof.School, files map[string][]byte, dryRun bool) (*timetable.Report, error) {
-	rep, err := timetable.Import(r.Context(), s.db, sc.ID, files, timetable.Options{DryRun: dryRun, Now: s.Now()})
+	check := func(ctx context.Context, imp *schulhof.TimetableImport) ([]string, error) {
+		return s.exams.UntisProblems(ctx, sc, kit.Info(r).Lang, imp)
+	}
+	rep, err := timetable.Import(r.Context(), s.db, sc.ID, files, timetable.Options{DryRun: dryRun, Now: s.Now(), CheckExams: check})
 	if err != nil {
 		return nil, err
 	}
 	if rep.Applied {
 		s.forgetTimetable()
-		if rep.Counts["exams"] > 0 {
-			if rep.ExamProblems, err = s.exams.UntisProblems(r.Context(), sc, kit.Info(r).Lang); err != nil {
-				return nil, err
-			}
-		}
 	}
 	for i := range rep.Errors {
 		e := &rep.Errors[i]

@@ -68,7 +68,9 @@ type Store interface {
 type Exams interface {
 	PlannedFor(ctx context.Context, sc *schulhof.School, v timetable.Viewer, from, to schulhof.Day, planFor timetable.PlanFor) ([]schulhof.Exam, error)
 	CalendarEvents(ctx context.Context, u *schulhof.User, sc *schulhof.School, lang string, days int) ([]ical.Event, error)
-	UntisProblems(ctx context.Context, sc *schulhof.School, lang string) ([]string, error)
+	// UntisProblems explains the rules the exams of an Untis import break,
+	// as if it were applied.
+	UntisProblems(ctx context.Context, sc *schulhof.School, lang string, imp *schulhof.TimetableImport) ([]string, error)
 	Forget()
 }
 
