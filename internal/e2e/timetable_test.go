@@ -78,6 +78,18 @@ func TestTimetableImport(t *testing.T) {
 	}
 	screenshot(t, sctx, "timetable-student.png")
 
+	// The substitution plan opens on his class; he picks the day.
+	step(t, sctx, "substitution plan", chromedp.Navigate(ts.URL+"/s/gym/substitutions"), chromedp.WaitVisible(chromedp.ID("date")))
+	if got, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`document.getElementById("class").value`)); got != "5a" {
+		t.Fatalf("the plan starts on class %q", got)
+	}
+	step(t, sctx, "pick the day", chromedp.SetValue(chromedp.ID("date"), day.Format("2006-01-02")))
+	submit(t, sctx, "show the day", "form.inline button[type=submit]")
+	if got := text(t, sctx, "[data-testid=substitutions]"); !strings.Contains(got, "entfällt") || !strings.Contains(got, "Krank") {
+		t.Fatalf("the day's plan: %q", got)
+	}
+	screenshot(t, sctx, "substitutions-student.png")
+
 	// The info screen in the hall, without login, shows it too.
 	ictx, cancel2 := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel2()

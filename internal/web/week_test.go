@@ -273,3 +273,43 @@ func TestNewSchoolHasStateHolidays(t *testing.T) {
 		t.Errorf("no winter holidays 2027 in %+v", hs)
 	}
 }
+
+// TestSubstitutionPlanPage: a student starts on her own class and can
+// choose all; "Nächster Tag" skips the weekend and holidays; the classes
+// go as people sort them; a change's text that only says its kind again
+// is not said twice.
+func TestSubstitutionPlanPage(t *testing.T) {
+	f := newFixture(t, nil)
+	sc := f.school["a"]
+	must(t, f.db.CreateGroup(ctx, &schulhof.Group{SchoolID: sc.ID, Name: "10a", Kind: schulhof.GroupClass}))
+	subs := "1;\"20261130\";1;;1;\"MEI\";\"KLE\";\"D\";;;;\"R100\";;;\"5a\";;\"Vertretung\";0;\"5a\";T;202611291530;\"-\"\r\n" +
+		"2;\"20261130\";2;;2;\"MEI\";\"KLE\";\"M\";;;;\"R100\";;;\"5a\";;\"Aufgaben im Lernraum\";0;\"5a\";T;202611291530;\"-\"\r\n" +
+		"3;\"20261130\";3;;3;\"MEI\";;\"E\";;;;\"R101\";;;\"5b\";;;1;\"5b\";C;202611291530;\"-\"\r\n"
+	if rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/timetable/imports?dry_run=false", multipartBody("files:GPU014.TXT", subs)); rec.Code != 200 {
+		t.Fatal(rec.Code, rec.Body)
+	}
+	body := f.page("a-student", "GET", "/s/schule-a/substitutions?date=2026-11-30", "").Body.String()
+	for _, want := range []string{"<option selected>5a</option>", "<td>Vertretung</td>", "<td>Vertretung · Aufgaben im Lernraum</td>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("her plan lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "Vertretung · Vertretung") || strings.Contains(body, "entfällt") {
+		t.Error("her plan says a kind twice, or shows another class")
+	}
+	if i, j := strings.Index(body, "<option >5b</option>"), strings.Index(body, "<option >10a</option>"); i < 0 || j < i {
+		t.Errorf("classes not in order: 5b at %d, 10a at %d", i, j)
+	}
+	all := f.page("a-student", "GET", "/s/schule-a/substitutions?date=2026-11-30&class=", "").Body.String()
+	if !strings.Contains(all, "entfällt") || !strings.Contains(all, `?date=2026-12-01&amp;class=" rel="next"`) {
+		t.Errorf("all classes, chosen: %s", all)
+	}
+	// Thursday 24 December: Friday is Christmas, the next school day Monday
+	xmas := f.page("a-student", "GET", "/s/schule-a/substitutions?date=2026-12-24", "").Body.String()
+	if !strings.Contains(xmas, `href="?date=2026-12-28" rel="next"`) || !strings.Contains(xmas, `href="?date=2026-12-23" rel="prev"`) {
+		t.Errorf("the days around Christmas: %s", xmas)
+	}
+	if friday := f.page("a-student", "GET", "/s/schule-a/substitutions?date=2026-12-07", "").Body.String(); !strings.Contains(friday, `href="?date=2026-12-04" rel="prev"`) {
+		t.Error("Monday's day before is not Friday")
+	}
+}

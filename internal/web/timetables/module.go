@@ -14,6 +14,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/i18n"
@@ -29,12 +30,18 @@ import (
 var assets embed.FS
 
 var openAPIPart = kit.AddAssets(assets, template.FuncMap{
-	"kindText": func(lang, kind string) string {
+	// what: the kind of a change and its text, the text left out where
+	// it says the kind again ("Vertretung · Vertretung")
+	"what": func(lang, kind, text string) string {
 		key := "substitutions.kind." + kind
 		if !i18n.Has(key) {
 			key = "substitutions.kind.other"
 		}
-		return i18n.T(lang, key)
+		k := i18n.T(lang, key)
+		if t := strings.TrimSpace(text); t != "" && !strings.EqualFold(t, k) && !strings.EqualFold(t, i18n.T("de", key)) {
+			return k + " · " + t
+		}
+		return k
 	},
 })
 

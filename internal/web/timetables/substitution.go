@@ -1,7 +1,11 @@
 package timetables
 
 import (
+	"context"
+	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +57,7 @@ func (s *Module) dayPlanOf(r *http.Request, sc *schulhof.School, day schulhof.Da
 	sort.SliceStable(p.Items, func(i, j int) bool {
 		a, b := p.Items[i], p.Items[j]
 		if ac, bc := strings.Join(a.Classes, ","), strings.Join(b.Classes, ","); ac != bc {
-			return ac < bc
+			return schulhof.NaturalLess(ac, bc)
 		}
 		return a.Period < b.Period
 	})
@@ -101,8 +105,11 @@ type substitutionsPage struct {
 	*dayPlan
 	SchoolSlug string
 	DayName    string
-	Prev, Next schulhof.Day
-	Class      string
+	Prev, Next schulhof.Day // the school days before and after
+	Class      string       // the class shown, "" for all
+	// ClassQuery keeps the choice of class in the day links: "class=5a",
+	// "class=" for all (a student starts on her own), "" for the default.
+	ClassQuery template.URL
 	Classes    []string
 	Codes      bool
 	CanEdit    bool
@@ -119,9 +126,24 @@ func (s *Module) showSubstitutionsPage(r *http.Request) (*kit.View, error) {
 		return nil, err
 	}
 	u := kit.AuthOf(r).User
-	class := r.URL.Query().Get("class")
-	p := &substitutionsPage{SchoolSlug: sc.Slug, Class: class, Codes: mayFilterTeachers(u, sc), CanEdit: schulhof.CanManageUsers(u, sc.ID),
-		Prev: schulhof.DayOf(d.AddDate(0, 0, -1)), Next: schulhof.DayOf(d.AddDate(0, 0, 1))}
+	q := r.URL.Query()
+	class := q.Get("class")
+	p := &substitutionsPage{SchoolSlug: sc.Slug, Codes: mayFilterTeachers(u, sc), CanEdit: schulhof.CanManageUsers(u, sc.ID)}
+	if q.Has("class") {
+		p.ClassQuery = template.URL("class=" + url.QueryEscape(class))
+	} else if u.Role == schulhof.RoleStudent { // a student starts on her own class
+		mine, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID, Kind: schulhof.GroupClass})
+		if err != nil {
+			return nil, err
+		}
+		if len(mine) > 0 {
+			class = mine[0].Name
+		}
+	}
+	p.Class = class
+	if p.Prev, p.Next, err = s.schoolDaysAround(r.Context(), sc, d); err != nil {
+		return nil, err
+	}
 	if p.dayPlan, err = s.dayPlanOf(r, sc, schulhof.DayOf(d), p.Codes, class, "", ""); err != nil {
 		return nil, err
 	}
@@ -132,10 +154,36 @@ func (s *Module) showSubstitutionsPage(r *http.Request) (*kit.View, error) {
 	for _, g := range gs {
 		p.Classes = append(p.Classes, g.Name)
 	}
+	slices.SortFunc(p.Classes, schulhof.NaturalCompare)
 	v := s.SchoolView(r, sc, "substitutions.title")
 	p.DayName = dayName(v, d)
 	v.Data = p
 	return v, nil
+}
+
+// schoolDaysAround are the school days before and after d: weekends and
+// the school's holidays (public and its own) skipped, for "Vortag" and
+// "Nächster Tag".
+func (s *Module) schoolDaysAround(ctx context.Context, sc *schulhof.School, d time.Time) (schulhof.Day, schulhof.Day, error) {
+	const reach = 60 // the longest holidays, and then some
+	off, err := s.daysOff(ctx, sc, d.AddDate(0, 0, -reach), 2*reach+1)
+	if err != nil {
+		return "", "", err
+	}
+	closed := map[schulhof.Day]bool{}
+	for _, o := range off {
+		closed[o.Date] = true
+	}
+	next := func(step int) schulhof.Day {
+		for i := 1; i <= reach; i++ {
+			t := d.AddDate(0, 0, step*i)
+			if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday && !closed[schulhof.DayOf(t)] {
+				return schulhof.DayOf(t)
+			}
+		}
+		return schulhof.DayOf(d.AddDate(0, 0, step))
+	}
+	return next(-1), next(1), nil
 }
 
 // dayName writes "Montag, 30.11.2026" in the page's language.
