@@ -199,6 +199,17 @@ func TestFirstDay(t *testing.T) {
 	step(t, ctx, "open login", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), "admin"), chromedp.SendKeys(chromedp.ID("password"), "operator-passwort"))
 	submit(t, ctx, "operator login", "form[action='/login'] button[type=submit]")
+	// At the first login she is asked who runs the installation.
+	if got := text(t, ctx, "[data-testid=operator-first]"); !strings.Contains(got, "Wer betreibt diese Installation") {
+		t.Fatalf("the first login: %q", got)
+	}
+	step(t, ctx, "who runs it", chromedp.SendKeys(chromedp.ID("op-name"), "Stadt Musterstadt"),
+		chromedp.SendKeys(chromedp.ID("op-contact"), "datenschutz@musterstadt.example"))
+	submit(t, ctx, "save the operator", "form[action='/admin/operator'] button[type=submit]")
+	step(t, ctx, "start page", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("hello-h")))
+	if got := text(t, ctx, "#hello-h"); got != "Betrieb · Stadt Musterstadt" {
+		t.Fatalf("the operator is greeted with %q", got)
+	}
 	step(t, ctx, "schools page", chromedp.Navigate(ts.URL+"/admin/schools"), chromedp.WaitVisible(chromedp.ID("slug")),
 		chromedp.SendKeys(chromedp.ID("name"), "Gymnasium Musterstadt"), chromedp.SendKeys(chromedp.ID("slug"), "gym-muster"),
 		chromedp.SetValue(chromedp.ID("state"), "NW"), chromedp.SetValue(chromedp.ID("school_type"), "gymnasium"))

@@ -47,16 +47,17 @@ var messages = map[string][2]string{
 	"list.more":              {"Weitere anzeigen", "Show more"},
 
 	// start and profile
-	"start.title":    {"Start", "Start"},
-	"start.hello":    {"Hallo %s!", "Hello %s!"},
-	"start.name":     {"Name", "Name"},
-	"start.school":   {"Schule", "School"},
-	"start.role":     {"Rolle", "Role"},
-	"start.class":    {"Klasse", "Class"},
-	"start.groups":   {"Meine Gruppen", "My groups"},
-	"start.children": {"Meine Kinder", "My children"},
-	"start.admin":    {"Verwaltung", "Administration"},
-	"start.operator": {"Betrieb", "Operations"},
+	"start.title":          {"Start", "Start"},
+	"start.hello":          {"Hallo %s!", "Hello %s!"},
+	"start.name":           {"Name", "Name"},
+	"start.school":         {"Schule", "School"},
+	"start.role":           {"Rolle", "Role"},
+	"start.class":          {"Klasse", "Class"},
+	"start.groups":         {"Meine Gruppen", "My groups"},
+	"start.children":       {"Meine Kinder", "My children"},
+	"start.admin":          {"Verwaltung", "Administration"},
+	"start.operator":       {"Betrieb", "Operations"},
+	"start.hello_operator": {"Betrieb", "Operations"},
 
 	// roles, kinds, school types
 	"role.student":      {"Schüler/in", "Student"},

@@ -191,7 +191,9 @@ var pageScenarios = []scenario{
 	{"start anonymous", "", "GET", "/", "", 303, ""},
 	{"start student", "a-student", "GET", "/", "", 200, `data-testid="class">5a<`},
 	{"start parent", "a-parent", "GET", "/", "", 200, "Meine Kinder"},
-	{"start operator", "operator", "GET", "/", "", 200, "/admin/schools"},
+	{"start operator asked who runs it", "operator", "GET", "/", "", 303, ""},
+	{"operator page first time", "operator", "GET", "/admin/operator?first=1", "", 200, "Willkommen! Bevor es losgeht"},
+	{"operator page admin", "a-admin", "GET", "/admin/operator", "", 403, ""},
 	{"profile", "a-teacher", "GET", "/profile", "", 200, "Zwei-Faktor"},
 	{"profile anonymous", "", "GET", "/profile", "", 303, ""},
 	{"schools operator", "operator", "GET", "/admin/schools", "", 200, "Schule B"},
@@ -440,6 +442,9 @@ func TestOperatorNamedOnEveryPage(t *testing.T) {
 	f := newFixture(t, nil)
 	if rec := f.page("operator", "POST", "/admin/operator", "name=Stadt+Musterstadt&contact=datenschutz%40musterstadt.example"); rec.Code != 303 {
 		t.Fatal(rec.Code)
+	}
+	if rec := f.page("operator", "GET", "/", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Betrieb · Stadt Musterstadt") {
+		t.Errorf("the operator's start page: %d", rec.Code)
 	}
 	for actor, path := range map[string]string{"": "/login", "a-student": "/"} {
 		rec := f.page(actor, "GET", path, "")

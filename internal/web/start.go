@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -11,6 +12,11 @@ import (
 // (kit.StartCard); admins get their shortcuts.
 func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
+	if a.User.Role == schulhof.RoleOperator && s.Operator(r.Context()).Name == "" {
+		// who runs the installation is on every page: asked for first
+		http.Redirect(w, r, "/admin/operator?first=1", http.StatusSeeOther)
+		return
+	}
 	me, err := s.login.Me(r.Context(), a.User, a.School)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -104,6 +104,7 @@ func (s *Module) Routes(rt *kit.Router) {
 		})
 	rt.Page("GET /admin/schools", s.showSchoolsPage)
 	rt.Page("POST /admin/schools", s.createSchool)
+	rt.Show("GET /admin/operator", "operator", s.showOperatorPage)
 	rt.Page("POST /admin/operator", s.saveOperator)
 	rt.Show("GET /audit", "audit", s.showAuditPage)
 	rt.Show("GET /s/{school}/settings", "settings", s.showSchoolSettingsPage)

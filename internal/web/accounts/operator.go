@@ -45,6 +45,22 @@ func (s *Module) apiUpdateOperator(r *http.Request) (any, error) {
 	return op, nil
 }
 
+// showOperatorPage: GET /admin/operator, who runs the installation and
+// whom to ask about data protection; asked on the operator's first login
+// (?first=1, see the start page), shown on every page.
+func (s *Module) showOperatorPage(r *http.Request) (*kit.View, error) {
+	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
+		return nil, schulhof.Errorf(schulhof.EForbidden, "error.forbidden")
+	}
+	op, err := s.db.FindOperator(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	v := s.NewView(r, "operator.title")
+	v.Data = map[string]any{"Operator": op, "First": r.URL.Query().Get("first") == "1"}
+	return v, nil
+}
+
 // saveOperator: POST /admin/operator.
 func (s *Module) saveOperator(w http.ResponseWriter, r *http.Request) {
 	if !schulhof.CanManageSchools(kit.AuthOf(r).User) {
@@ -53,8 +69,9 @@ func (s *Module) saveOperator(w http.ResponseWriter, r *http.Request) {
 	}
 	op := &schulhof.Operator{Name: r.PostFormValue("name"), Contact: r.PostFormValue("contact")}
 	if err := s.db.UpdateOperator(r.Context(), op); err != nil {
-		v := s.NewView(r, "schools.title")
-		s.renderSchools(w, r, v, s.FormError(r, v, err))
+		v := s.NewView(r, "operator.title")
+		v.Data = map[string]any{"Operator": op}
+		s.Render(w, r, s.FormError(r, v, err), "operator", v)
 		return
 	}
 	s.forgetOperator()

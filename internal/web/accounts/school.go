@@ -110,12 +110,7 @@ func (s *Module) renderSchools(w http.ResponseWriter, r *http.Request, v *kit.Vi
 		s.Fail(w, r, err)
 		return
 	}
-	op, err := s.db.FindOperator(r.Context())
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	v.Data = map[string]any{"Schools": all, "Types": schulhof.SchoolTypes, "Operator": op}
+	v.Data = map[string]any{"Schools": all, "Types": schulhof.SchoolTypes}
 	s.Render(w, r, status, "schools", v)
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -77,8 +78,9 @@ var _ = AddTemplates(mustSub(kitTemplates, "templates"), template.FuncMap{
 	},
 	"role":   func(lang string, r schulhof.Role) string { return i18n.T(lang, "role."+r.String()) },
 	"kind":   func(lang string, k schulhof.GroupKind) string { return i18n.T(lang, "kind."+string(k)) },
+	"day":    func(d any) string { return GermanDate(schulhof.Day(fmt.Sprint(d))) }, // a Day or "2026-11-30": "30.11.2026"
 	"state":  func(code string) string { return schulhof.States[code] },
-	"states": func() map[string]string { return schulhof.States },
+	"states": statesByName,
 	"size":   blob.FormatSize,
 	"clock":  func(t time.Time) string { return t.In(Berlin).Format("02.01. 15:04") }, // German time, as the school's
 	// part shows the part (define "...") of the name the data gives, for
@@ -86,6 +88,20 @@ var _ = AddTemplates(mustSub(kitTemplates, "templates"), template.FuncMap{
 	// page binds it to its own templates (partOf)
 	"part": func(string, any) (template.HTML, error) { return "", errors.New("part outside a page") },
 })
+
+// state is a German state for a choice: its code and name.
+type state struct{ Code, Name string }
+
+// statesByName are the states in the order of their names, as a person
+// looks for hers.
+func statesByName() []state {
+	out := make([]state, 0, len(schulhof.States))
+	for c, n := range schulhof.States {
+		out = append(out, state{c, n})
+	}
+	slices.SortFunc(out, func(a, b state) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
 
 // partOf is the function part of the page t.
 func partOf(t *template.Template) func(name string, data any) (template.HTML, error) {
