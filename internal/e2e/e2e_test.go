@@ -66,6 +66,7 @@ func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Acti
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+	checkAccessibility(t, ctx)
 }
 
 // seedClass7b makes the school "gym" with class 7b of the teacher
@@ -117,6 +118,7 @@ func submit(t *testing.T, ctx context.Context, what string, sel string) {
 		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 		t.Fatalf("%s: status %d: %s", what, resp.Status, body)
 	}
+	checkAccessibility(t, ctx)
 }
 
 // waitJS waits until the predicate (JavaScript) holds in the page: the

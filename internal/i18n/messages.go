@@ -33,6 +33,8 @@ var messages = map[string][2]string{
 	"nav.skip":               {"Zum Inhalt springen", "Skip to content"},
 	"nav.label":              {"Hauptnavigation", "Main navigation"},
 	"nav.logout":             {"Abmelden", "Log out"},
+	"nav.menu":               {"Menü", "Menu"},
+	"nav.admin":              {"Verwaltung", "Administration"},
 	"flash.logged_out":       {"Du bist abgemeldet.", "You are logged out."},
 	"flash.password_changed": {"Dein neues Passwort ist gespeichert.", "Your new password is saved."},
 	"flash.saved":            {"Gespeichert.", "Saved."},

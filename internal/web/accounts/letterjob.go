@@ -133,9 +133,6 @@ func (s *Module) showLetterJob(r *http.Request) (*kit.View, error) {
 	if p.Done && p.Error == "" {
 		p.Download = "/s/" + sc.Slug + "/letters/jobs/" + j.id + "/pdf"
 	}
-	if !p.Done {
-		v.Refresh = 2
-	}
 	v.Data = p
 	return v, nil
 }

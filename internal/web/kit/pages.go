@@ -82,6 +82,7 @@ var _ = AddTemplates(mustSub(kitTemplates, "templates"), template.FuncMap{
 	"state":  func(code string) string { return schulhof.States[code] },
 	"states": statesByName,
 	"size":   blob.FormatSize,
+	"icon":   Icon,
 	"clock":  func(t time.Time) string { return t.In(Berlin).Format("02.01. 15:04") }, // German time, as the school's
 	// part shows the part (define "...") of the name the data gives, for
 	// a page made of the sections modules add (the settings page); each
@@ -236,9 +237,6 @@ type View struct {
 	// Org is the organisation that runs the installation, named on every
 	// page (DSGVO: who processes the data).
 	Org *schulhof.Operator
-	// Refresh, if not 0, reloads the page after so many seconds: a page
-	// that shows how far work in the background is, without script.
-	Refresh int
 }
 
 // T translates for the page's language.

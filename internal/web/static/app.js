@@ -16,3 +16,43 @@ if (summary) {
   summary.setAttribute("tabindex", "-1");
   summary.focus();
 }
+
+// The navigation folds into a menu button on small screens (style.css
+// hides it there once this script runs; see early.js).
+const menu = document.querySelector(".menu-button");
+const nav = document.getElementById("site-nav");
+if (menu && nav) {
+  menu.hidden = false;
+  menu.addEventListener("click", () => {
+    const open = nav.classList.toggle("open");
+    menu.setAttribute("aria-expanded", String(open));
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && nav.classList.contains("open")) {
+      nav.classList.remove("open");
+      menu.setAttribute("aria-expanded", "false");
+      menu.focus();
+    }
+  });
+}
+
+// A part of a page marked data-poll shows work that goes on in the
+// background (a batch of login letters): it is fetched again every two
+// seconds and replaced, in place, until the new one no longer says
+// data-poll. Its role="status" inside announces the change; without
+// script its link loads the page again.
+for (const part of document.querySelectorAll("[data-poll][id]")) {
+  const poll = async () => {
+    try {
+      const res = await fetch(location.href, { cache: "no-store", credentials: "same-origin" });
+      const next = new DOMParser().parseFromString(await res.text(), "text/html").getElementById(part.id);
+      if (next) {
+        const current = document.getElementById(part.id);
+        current.replaceWith(next);
+        if (!next.hasAttribute("data-poll")) return;
+      }
+    } catch (_) { /* offline for a moment: try again */ }
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 2000);
+}
