@@ -52,10 +52,14 @@ func TestBoard(t *testing.T) {
 	drag(t, ctx, 100, 100, 300, 180)
 	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "1")
 
-	// the student may not draw: the tools are off, a drag only moves the view
+	// the student may not draw: the tools are off (and not shown at all),
+	// a drag only moves the view
 	disabled, _ := chromedp.Run(sctx, chromedp.Evaluate[bool](`document.getElementById("board-draw-tools").disabled`))
 	if !disabled {
 		t.Fatal("the student's tools are on before the teacher allows drawing")
+	}
+	if shown, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`getComputedStyle(document.getElementById("board-draw-tools")).display`)); shown != "none" {
+		t.Fatalf("a student who may only watch sees the tools (%s)", shown)
 	}
 	drag(t, sctx, 120, 250, 260, 300)
 	// the drag only moved his view: nothing went out
@@ -90,11 +94,23 @@ func TestBoard(t *testing.T) {
 	open(sctx, "jonas")
 	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-points", pts)
 	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "2")
+	// the teacher writes on the board: the text is typed where it goes
+	step(t, ctx, "text tool", chromedp.Click(chromedp.CSS("label:has([data-testid=tool-text])")),
+		chromedp.MouseClickXY(box[0]+120, box[1]+60), chromedp.WaitVisible(chromedp.CSS("[data-testid=board-editor]")))
+	if left, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("[data-testid=board-editor]").getBoundingClientRect().left`)); left < box[0]+110 || left > box[0]+130 {
+		t.Fatalf("the text box is at %v, not where she tapped (%v)", left, box[0]+120)
+	}
+	step(t, ctx, "type", chromedp.SendKeys(chromedp.CSS("[data-testid=board-editor]"), "Brüche kürzen"),
+		chromedp.KeyEvent("", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "3")
+	if hidden, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("[data-testid=board-editor]").hidden`)); !hidden {
+		t.Fatal("the text box stays open after Ctrl+Enter")
+	}
 	screenshot(t, ctx, "board-teacher.png")
 	screenshot(t, sctx, "board-student.png")
 
 	// the teacher saves the Tafelbild; the student finds it in the class folder
-	step(t, ctx, "save the Tafelbild", chromedp.Click(chromedp.CSS("[data-testid=save-board]")))
+	step(t, ctx, "save the Tafelbild", chromedp.Click(chromedp.CSS(".board-more summary")), chromedp.Click(chromedp.CSS("[data-testid=save-board]")))
 	waitTextPrefix(t, ctx, "[data-testid=board-status]", "Gespeichert: /Tafelbilder/Tafelbild ")
 	classFolder := ts.URL + "/s/gym/files/group/" + strconv.FormatInt(int64(class.ID), 10)
 	step(t, sctx, "class folder", chromedp.Navigate(classFolder), chromedp.WaitVisible(chromedp.CSS("main")))

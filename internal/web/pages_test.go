@@ -63,7 +63,7 @@ var pageScenarios = []scenario{
 	{"board page of another school", "b-teacher", "GET", "/boards/{a-board}", "", 404, ""},
 	{"board page sentences for the script", "a-student", "GET", "/boards/{a-board}", "", 200, `"board.page_of":"Seite %d von %d"`},
 	{"chat room page", "a-student", "GET", "/chat?room={a-room}", "", 200, "Guten Morgen, 5a a"},
-	{"chat room page with an attachment", "a-student", "GET", "/chat?room={a-room}", "", 200, "📎 Blatt.txt"},
+	{"chat room page with an attachment", "a-student", "GET", "/chat?room={a-room}", "", 200, "</svg> Blatt.txt</a>"},
 	{"chat room page of its leader", "a-teacher", "GET", "/chat?room={a-room}", "", 200, `id="chat-lock" data-locked="false">Raum sperren`},
 	{"chat page sentences for the script", "a-student", "GET", "/chat?room={a-room}", "", 200, `"chat.typing":"%s schreibt …"`},
 	{"chat room page of another class", "a-student2", "GET", "/chat?room={a-room}", "", 404, ""},

@@ -126,11 +126,11 @@ func (s *Module) showBoardPage(r *http.Request) (*kit.View, error) {
 	return v, nil
 }
 
-// boardTool is a tool of the toolbar.
+// boardTool is a tool of the toolbar and its icon (kit.Icon).
 type boardTool struct{ Name, Icon string }
 
-var boardTools = []boardTool{{"pen", "✏️"}, {"highlighter", "🖍️"}, {"eraser", "🧽"}, {"area_eraser", "◌"}, {"line", "╱"},
-	{"arrow", "➚"}, {"rect", "▭"}, {"ellipse", "◯"}, {"text", "T"}, {"note", "🗒️"}, {"select", "⬚"}, {"pan", "✋"}, {"laser", "🔴"}}
+var boardTools = []boardTool{{"pen", "pen"}, {"highlighter", "marker"}, {"eraser", "eraser"}, {"area_eraser", "area-eraser"}, {"line", "line"},
+	{"arrow", "arrow"}, {"rect", "rect"}, {"ellipse", "ellipse"}, {"text", "text"}, {"note", "note"}, {"select", "select"}, {"pan", "hand"}, {"laser", "laser"}}
 
 // boardMember is a student of the board's group with their drawing
 // switch.

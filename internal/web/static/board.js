@@ -570,17 +570,14 @@ canvas.addEventListener("pointerdown", (ev) => {
       break;
     case "eraser": erase(x, y); drag = { kind: "erase" }; break;
     case "area_eraser": erasePath = [[x, y]]; drag = { kind: "area" }; break;
-    case "text": case "note": {
-      const text = prompt(t(tool === "text" ? "board.text_prompt" : "board.note_prompt"));
-      if (text) {
-        const id = newID();
-        const set = tool === "text" ? { page, x, y, color: color(), width: 24 + lineWidth() * 2, text }
-          : { page, x, y, w: 220, h: 160, fill: NOTE, color: TEXT, text };
-        send({ op: "add", id, kind: tool, set });
-        remember([{ op: "set", id, set: { deleted: true } }], [{ op: "set", id, set: { deleted: false } }]);
-      }
+    case "text": case "note":
+      // a tap while writing ends the writing; otherwise the text is typed
+      // where it will stand
+      if (editing) { closeEditor(true); break; }
+      ev.preventDefault(); // the pointer would take the focus from the box
+      openEditor(tool === "text" ? { kind: "text", page, x, y, color: color(), width: 24 + lineWidth() * 2 }
+        : { kind: "note", page, x, y, w: 220, h: 160, fill: NOTE, color: TEXT });
       break;
-    }
     case "select": {
       const s = selected && element(selected);
       if (s) {
@@ -912,7 +909,9 @@ async function browse(space, parent) {
   if (!r.ok) { list.append(Object.assign(document.createElement("li"), { textContent: out.error?.message || "" })); return; }
   for (const n of out.items) {
     if (!n.is_folder && !pictureTypes.includes(n.content_type)) continue;
-    const b = Object.assign(document.createElement("button"), { type: "button", className: "link", textContent: (n.is_folder ? "📁 " : "🖼️ ") + n.name });
+    const b = Object.assign(document.createElement("button"), { type: "button", className: "link" });
+    const symbol = document.getElementById(n.is_folder ? "icon-folder" : "icon-image").content.firstElementChild.cloneNode(true);
+    b.append(symbol, " " + n.name);
     b.addEventListener("click", async () => {
       if (n.is_folder) { browse(space, n.id); return; }
       const r = await fetch(api + "/images", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ node: n.id }) });
@@ -935,11 +934,61 @@ canvas.addEventListener("dblclick", (ev) => {
   const [x, y] = toBoard(ev.offsetX, ev.offsetY);
   const e = hit(x, y);
   if (!e || !mine(e) || (e.kind !== "text" && e.kind !== "note")) return;
-  const text = prompt(t(e.kind === "text" ? "board.text_prompt" : "board.note_prompt"), e.text || "");
-  if (text === null || text === e.text) return;
-  send({ op: "set", id: e.id, set: { text } });
-  remember([{ op: "set", id: e.id, set: { text: e.text || "" } }], [{ op: "set", id: e.id, set: { text } }]);
+  openEditor({ ...e, old: e.text || "" });
 });
+
+// ---- writing on the board ----------------------------------------------
+// Text and notes are typed in a box on the board, where they will stand
+// and as large as they will be: Enter with Ctrl or ⌘, a tap elsewhere or
+// leaving the box keeps the text, Escape drops it.
+
+const editor = document.getElementById("board-editor");
+let editing = null; // what is being written: a new element's settings, or an element with old
+
+function openEditor(spec) {
+  editing = spec;
+  const note = spec.kind === "note";
+  const size = (note ? NOTE_TEXT : textSize(spec.width || 0)) * view.zoom;
+  const pad = note ? NOTE_PADDING : 0;
+  const x = Math.min(spec.x, spec.x + (spec.w || 0)) + pad, y = Math.min(spec.y, spec.y + (spec.h || 0)) + pad;
+  editor.style.left = (x - view.x) * view.zoom + "px";
+  editor.style.top = (y - view.y) * view.zoom + "px";
+  editor.style.fontSize = size + "px";
+  editor.style.color = spec.color || TEXT;
+  editor.style.background = note ? spec.fill || NOTE : "";
+  editor.style.width = (note ? Math.abs(spec.w) - 2 * pad : Math.max(spec.w || 0, 320)) * view.zoom + "px";
+  editor.style.height = (note ? (Math.abs(spec.h) - 2 * pad) * view.zoom : size * LINE_HEIGHT * 2.2) + "px";
+  editor.value = spec.old ?? "";
+  editor.setAttribute("aria-label", t(note ? "board.note_prompt" : "board.text_prompt"));
+  editor.hidden = false;
+  editor.focus();
+}
+
+function closeEditor(keep) {
+  if (!editing) return;
+  const spec = editing, text = editor.value;
+  editing = null;
+  editor.hidden = true;
+  if (!keep) return;
+  if (spec.id) { // an element written anew
+    if (text === spec.old) return;
+    send({ op: "set", id: spec.id, set: { text } });
+    remember([{ op: "set", id: spec.id, set: { text: spec.old } }], [{ op: "set", id: spec.id, set: { text } }]);
+    return;
+  }
+  if (!text.trim()) return;
+  const { kind, ...set } = spec;
+  const id = newID();
+  send({ op: "add", id, kind, set: { ...set, text } });
+  remember([{ op: "set", id, set: { deleted: true } }], [{ op: "set", id, set: { deleted: false } }]);
+}
+
+editor.addEventListener("keydown", (ev) => {
+  ev.stopPropagation(); // the board's keys (Delete, undo) are not the text's
+  if (ev.key === "Escape") { ev.preventDefault(); closeEditor(false); }
+  else if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); closeEditor(true); }
+});
+editor.addEventListener("blur", () => closeEditor(true));
 
 // the leader's settings
 on("board-save", "click", async () => {
@@ -949,7 +998,7 @@ on("board-save", "click", async () => {
   say(r.ok ? t("board.saved_to", out.path) : out.error?.message || "");
 });
 on("board-copy", "click", async () => {
-  const title = prompt(t("board.copy_prompt"), document.querySelector(".board-head h1").firstChild.textContent.trim());
+  const title = prompt(t("board.copy_prompt"), document.querySelector(".board-title").firstChild.textContent.trim());
   if (!title) return;
   const r = await fetch(api + "/copy", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ title }) });
   const out = await r.json();

@@ -53,6 +53,8 @@ const el = (tag, props = {}, ...children) => {
   e.append(...children.filter((c) => c !== null && c !== undefined));
   return e;
 };
+// icon is an icon the page carries in a <template id="icon-NAME">.
+const icon = (name) => document.getElementById("icon-" + name)?.content.firstElementChild.cloneNode(true) ?? "";
 const time = (iso) => {
   const d = new Date(iso);
   const two = (x) => String(x).padStart(2, "0");
@@ -103,7 +105,7 @@ const render = (m) => {
     for (const a of m.attachments) {
       const href = `/api/v1/rooms/${room}/attachments/${a.id}`;
       if (a.image) files.append(el("a", { href, target: "_blank" }, el("img", { src: href, alt: a.name, loading: "lazy" })));
-      else files.append(el("a", { href, textContent: `📎 ${a.name}`, download: a.name }));
+      else files.append(el("a", { href, download: a.name }, icon("attach"), " " + a.name));
     }
     item.append(files);
   }
@@ -347,7 +349,7 @@ const startReply = (m) => {
 const showAttachments = () => {
   const chips = document.getElementById("chat-attachments");
   chips.replaceChildren(...attachments.map((a, i) => {
-    const chip = el("span", { className: "chip", textContent: `📎 ${a.name} ` });
+    const chip = el("span", { className: "chip" }, icon("attach"), ` ${a.name} `);
     chip.append(button("✕", () => { attachments.splice(i, 1); showAttachments(); }));
     return chip;
   }));

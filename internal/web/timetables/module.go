@@ -30,6 +30,19 @@ import (
 var assets embed.FS
 
 var openAPIPart = kit.AddAssets(assets, template.FuncMap{
+	// lesson is what the part "lesson" shows of one lesson: in the week's
+	// grid and in the phone's list of a day alike
+	"lesson": func(lang string, l timetable.Lesson, groups bool) lessonView {
+		v := lessonView{Lesson: l}
+		if groups {
+			v.GroupName = l.Group
+		}
+		if l.Status != timetable.Regular {
+			key := "timetable.status." + l.Status
+			v.StatusText = i18n.T(lang, key)
+		}
+		return v
+	},
 	// what: the kind of a change and its text, the text left out where
 	// it says the kind again ("Vertretung · Vertretung")
 	"what": func(lang, kind, text string) string {

@@ -225,6 +225,15 @@ func (s *Module) apiMyTimetable(r *http.Request) (any, error) {
 	return wk, nil
 }
 
+// lessonView is a lesson as the page shows it (the template part
+// "lesson"): its class or course where the page names them, its change
+// in words.
+type lessonView struct {
+	timetable.Lesson
+	GroupName  string
+	StatusText string
+}
+
 // weekPage is the week as a grid: a row per period, a column per day.
 type weekPage struct {
 	*weekOf
