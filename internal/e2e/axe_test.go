@@ -108,7 +108,7 @@ var ids = regexp.MustCompile(`/[0-9]+(/|$)`)
 // violations. A page that goes on to another meanwhile is checked later.
 func checkAccessibility(t *testing.T, ctx context.Context) {
 	t.Helper()
-	path, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === "complete" && document.body ? location.pathname : ""`))
+	path, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === "complete" && document.body && location.protocol.startsWith("http") ? location.pathname : ""`))
 	if err != nil || path == "" || strings.HasPrefix(path, "/api/") {
 		return
 	}

@@ -128,7 +128,7 @@ func TestClassWork(t *testing.T) {
 	// The student hands in a text and two files on a slow line: each file
 	// shows its progress, and the button is off while it sends.
 	essay := filepath.Join(dir, "Aufsatz.txt")
-	os.WriteFile(essay, bytes.Repeat([]byte("Brüche sind Teile eines Ganzen. "), 10_000), 0o600) // 330 KB
+	os.WriteFile(essay, bytes.Repeat([]byte("Brüche sind Teile eines Ganzen. "), 5_000), 0o600) // 165 KB
 	_, err = chromedp.Call(sctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
 		MatchedNetworkConditions: []*network.Conditions{{UploadThroughput: 150_000, DownloadThroughput: -1}}})
 	must(t, err)
@@ -147,7 +147,7 @@ func TestClassWork(t *testing.T) {
 	must(t, err)
 	// the files are in her own files too, under "Abgaben"
 	if n, err := db.FindNodeByPath(bg, sc.ID, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(student.ID)},
-		[]string{"Abgaben", "Brüche addieren", "Aufsatz.txt"}); err != nil || n.Size != 330_000 {
+		[]string{"Abgaben", "Brüche addieren", "Aufsatz.txt"}); err != nil || n.Size != 165_000 {
 		t.Fatalf("the hand-in in her files: %+v %v", n, err)
 	}
 

@@ -53,7 +53,7 @@ func viewport(w, h int64, mobile bool) chromedp.Action[chromedp.Void] {
 }
 
 // TestSmallScreens: the pages a teacher uses, on a phone and on an iPad in
-// landscape: everything can be tapped with a finger, nothing is wider
+// landscape, and a student's on his phone: everything can be tapped with a finger, nothing is wider
 // than the screen, the navigation is a menu, the whiteboard fills the
 // screen, the timetable shows a day at a time on the phone.
 func TestSmallScreens(t *testing.T) {
@@ -143,5 +143,24 @@ func TestSmallScreens(t *testing.T) {
 		}
 		checkTapTargets(t, ctx, screen.name+" board")
 		screenshot(t, ctx, screen.name+"-board.png")
+	}
+
+	// Jonas, on his phone: his start page, the work set for 7b and his
+	// hand-in form, his files, his week, the class's room, the board he
+	// watches
+	due := time.Now().AddDate(0, 0, 7).Format(time.RFC3339)
+	task, err := chromedp.Run(ctx, chromedp.Evaluate[float64](fmt.Sprintf(`fetch("/api/v1/schools/gym/assignments", {method: "POST",
+		headers: {"Content-Type": "application/json"}, body: JSON.stringify({title: "Brüche", groups: [%d], due_at: %q})}).then((r) => r.json()).then((a) => a.id)`,
+		class.ID, due), chromedp.EvalAwaitPromise))
+	must(t, err)
+	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	step(t, sctx, "the student's phone", viewport(390, 844, true))
+	logIn(t, sctx, ts.URL, "jonas@gym", "klein-passwort")
+	for name, path := range map[string]string{"start": "/", "assignment": fmt.Sprintf("/s/gym/assignments/%d", int64(task)), "files": "/s/gym/files",
+		"timetable": "/timetable", "chat": fmt.Sprintf("/chat?room=%d", room), "board": fmt.Sprintf("/boards/%d", int64(board))} {
+		step(t, sctx, "student "+name, chromedp.Navigate(ts.URL+path), chromedp.WaitVisible(chromedp.CSS("main")))
+		checkTapTargets(t, sctx, "student phone "+name)
+		screenshot(t, sctx, "phone-student-"+name+".png")
 	}
 }

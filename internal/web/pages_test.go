@@ -129,7 +129,7 @@ var pageScenarios = []scenario{
 	{"save lesson times teacher", "a-teacher", "POST", "/s/schule-a/settings/lesson-times", "lesson_times=1%3B08%3A00%3B08%3A45", 403, ""},
 	{"timetable page", "a-student2", "GET", "/timetable", "", 200, "Für diese Woche gibt es keinen Stundenplan."},
 	{"timetable page with an exam", "a-student", "GET", "/timetable", "", 200, "Mathe 5a a"},
-	{"timetable page parent", "a-parent", "GET", "/timetable?week=2026-W50", "", 200, "Woche 2026-W50"},
+	{"timetable page parent", "a-parent", "GET", "/timetable?week=2026-W50", "", 200, "KW 50 · 07.12.–11.12.2026"},
 	{"timetable page bad week", "a-student", "GET", "/timetable?week=x", "", 400, ""},
 	{"timetable import page", "a-admin", "GET", "/s/schule-a/timetable/import", "", 200, "Untis-Dateien hochladen"},
 	{"timetable import page teacher", "a-teacher", "GET", "/s/schule-a/timetable/import", "", 403, ""},

@@ -167,7 +167,7 @@ func (s *Module) showExamsPage(r *http.Request) (*kit.View, error) {
 	v := s.SchoolView(r, sc, "exams.title")
 	p.DayNames = strings.Split(v.T("timetable.weekdays"), ",")[:5]
 	if view == "week" {
-		p.Title = v.T("timetable.week", timetable.ISOWeek(first))
+		p.Title = kit.GermanWeek(timetable.ISOWeek(first))
 		p.Prev, p.Next = template.URL("view=week&at="+string(schulhof.DayOf(first.AddDate(0, 0, -7)))), template.URL("view=week&at="+string(schulhof.DayOf(first.AddDate(0, 0, 7))))
 	} else {
 		months := strings.Split(v.T("exams.months"), ",")

@@ -1,9 +1,11 @@
 package kit
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/timetable"
 )
 
 // Days as the pages and the API name them: a date of the school's
@@ -42,4 +44,15 @@ func GermanDate(d schulhof.Day) string {
 		return string(d)
 	}
 	return t.Format("02.01.2006")
+}
+
+// GermanWeek writes an ISO week ("2026-W50") as people at a German school
+// read it: "KW 50 · 07.12.–11.12.2026", Monday to Friday.
+func GermanWeek(iso string) string {
+	monday, err := timetable.ParseISOWeek(iso)
+	if err != nil {
+		return iso
+	}
+	_, w := monday.ISOWeek()
+	return fmt.Sprintf("KW %d · %s–%s", w, monday.Format("02.01."), monday.AddDate(0, 0, 4).Format("02.01.2006"))
 }

@@ -78,6 +78,7 @@ var _ = AddTemplates(mustSub(kitTemplates, "templates"), template.FuncMap{
 	},
 	"role":   func(lang string, r schulhof.Role) string { return i18n.T(lang, "role."+r.String()) },
 	"kind":   func(lang string, k schulhof.GroupKind) string { return i18n.T(lang, "kind."+string(k)) },
+	"week":   GermanWeek,
 	"day":    func(d any) string { return GermanDate(schulhof.Day(fmt.Sprint(d))) }, // a Day or "2026-11-30": "30.11.2026"
 	"state":  func(code string) string { return schulhof.States[code] },
 	"states": statesByName,
