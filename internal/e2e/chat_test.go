@@ -98,19 +98,7 @@ func TestChatHistory(t *testing.T) {
 	db, ts := startServer(t)
 	seedClass7b(t, db, "chat-passwort")
 	failOnScriptErrors(t, ctx, "the student's")
-	sc, err := db.FindSchoolBySlug(bg, "gym")
-	must(t, err)
-	teacher, err := db.FindUserByLogin(bg, sc.ID, "mueller")
-	must(t, err)
-	must(t, db.EnsureRooms(bg, sc.ID))
-	rooms, err := db.FindRooms(bg, teacher)
-	must(t, err)
-	var room schulhof.RoomID
-	for _, r := range rooms {
-		if r.Kind == schulhof.RoomGroup {
-			room = r.ID
-		}
-	}
+	teacher, room := classRoom(t, db)
 	for i := 1; i <= 120; i++ {
 		text := fmt.Sprintf("Nachricht %d", i)
 		if i == 7 {

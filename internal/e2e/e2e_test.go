@@ -90,6 +90,42 @@ func seedClass7b(t *testing.T, db *sqlstore.DB, pw string) *schulhof.Group {
 	return class
 }
 
+// schoolWithAdmin makes the school "gym" with its admin sekretariat
+// (Sabine Sekretär) and the other users given, all with the password.
+func schoolWithAdmin(t *testing.T, db *sqlstore.DB, pw string, users ...*schulhof.User) *schulhof.School {
+	t.Helper()
+	bg := context.Background()
+	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
+	must(t, db.CreateSchool(bg, sc))
+	hash := password.Hash(pw, password.Fast)
+	admin := &schulhof.User{Login: "sekretariat", FirstName: "Sabine", LastName: "Sekretär", Role: schulhof.RoleSchoolAdmin}
+	for _, u := range append([]*schulhof.User{admin}, users...) {
+		u.SchoolID = sc.ID
+		must(t, db.CreateUser(bg, u, hash))
+	}
+	return sc
+}
+
+// classRoom is the chat room of 7b (seedClass7b) and its teacher.
+func classRoom(t *testing.T, db *sqlstore.DB) (*schulhof.User, schulhof.RoomID) {
+	t.Helper()
+	bg := context.Background()
+	sc, err := db.FindSchoolBySlug(bg, "gym")
+	must(t, err)
+	teacher, err := db.FindUserByLogin(bg, sc.ID, "mueller")
+	must(t, err)
+	must(t, db.EnsureRooms(bg, sc.ID))
+	rooms, err := db.FindRooms(bg, teacher)
+	must(t, err)
+	for _, r := range rooms {
+		if r.Kind == schulhof.RoomGroup {
+			return teacher, r.ID
+		}
+	}
+	t.Fatal("7b has no room")
+	return nil, 0
+}
+
 // failOnScriptErrors fails the test on a script error in the tab.
 func failOnScriptErrors(t *testing.T, ctx context.Context, whose string) {
 	chromedp.Listen(ctx, func(ev any) {

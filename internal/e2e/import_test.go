@@ -11,7 +11,6 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/password"
 )
 
 // TestImportLostLetters: the school office's export could not write "ı"
@@ -22,10 +21,7 @@ func TestImportLostLetters(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
 	db, ts := startServer(t)
-	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
-	must(t, db.CreateSchool(bg, sc))
-	must(t, db.CreateUser(bg, &schulhof.User{SchoolID: sc.ID, Login: "sekretariat", FirstName: "Sabine", LastName: "Sekretär",
-		Role: schulhof.RoleSchoolAdmin}, password.Hash("import-pw", password.Fast)))
+	sc := schoolWithAdmin(t, db, "import-pw")
 	csv, _ := charmap.Windows1252.NewEncoder().String("Interne ID-Nummer;Nachname;Vorname;Klasse\r\n" +
 		"10014;Y?lmaz;Leon;5a\r\n10015;Schröder;Renée;5a\r\n10016;Nowak;?ukasz;5b\r\n")
 	file := filepath.Join(t.TempDir(), "schueler.csv")

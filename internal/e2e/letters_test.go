@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/password"
 )
 
 // TestLoginLetters: the admin prints the letters of every student. The
@@ -20,10 +19,7 @@ func TestLoginLetters(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
 	db, ts := startServer(t)
-	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
-	must(t, db.CreateSchool(bg, sc))
-	must(t, db.CreateUser(bg, &schulhof.User{SchoolID: sc.ID, Login: "sekretariat", FirstName: "Sabine", LastName: "Sekretär",
-		Role: schulhof.RoleSchoolAdmin}, password.Hash("briefe-pw", password.Fast)))
+	sc := schoolWithAdmin(t, db, "briefe-pw")
 	for i := range 80 {
 		must(t, db.CreateUser(bg, &schulhof.User{SchoolID: sc.ID, Login: fmt.Sprintf("kind%02d", i), FirstName: "Kind",
 			LastName: fmt.Sprint(i), Role: schulhof.RoleStudent}, ""))

@@ -61,32 +61,20 @@ func TestSmallScreens(t *testing.T) {
 	bg := context.Background()
 	db, ts := startServer(t)
 	class := seedClass7b(t, db, "klein-passwort")
-	sc, err := db.FindSchoolBySlug(bg, "gym")
-	must(t, err)
-	teacher, err := db.FindUserByLogin(bg, sc.ID, "mueller")
-	must(t, err)
-	must(t, db.EnsureRooms(bg, sc.ID))
-	rooms, err := db.FindRooms(bg, teacher)
-	must(t, err)
-	var room schulhof.RoomID
-	for _, r := range rooms {
-		if r.Kind == schulhof.RoomGroup {
-			room = r.ID
-		}
-	}
+	teacher, room := classRoom(t, db)
 	for _, text := range []string{"Guten Morgen!", "Bitte den Atlas mitbringen."} {
 		_, err := db.PostMessage(bg, teacher, room, &schulhof.NewMessage{Text: text})
 		must(t, err)
 	}
 	// her week: German in 7b, first period, every day
 	code := "MUE"
-	_, err = db.UpdateUser(bg, sc.ID, teacher.ID, schulhof.UserUpdate{ShortCode: &code})
+	_, err := db.UpdateUser(bg, teacher.SchoolID, teacher.ID, schulhof.UserUpdate{ShortCode: &code})
 	must(t, err)
 	var plan strings.Builder
 	for d := 1; d <= 5; d++ {
 		fmt.Fprintf(&plan, "%d;\"7b\";\"MUE\";\"D\";\"R100\";%d;1;;\r\n", d, d)
 	}
-	_, err = timetable.Import(bg, db, sc.ID, map[string][]byte{"GPU001.TXT": []byte(plan.String())}, timetable.Options{Now: time.Now()})
+	_, err = timetable.Import(bg, db, teacher.SchoolID, map[string][]byte{"GPU001.TXT": []byte(plan.String())}, timetable.Options{Now: time.Now()})
 	must(t, err)
 	logIn(t, ctx, ts.URL, "mueller@gym", "klein-passwort")
 	board, err := chromedp.Run(ctx, chromedp.Evaluate[float64](fmt.Sprintf(`fetch("/api/v1/boards", {method: "POST", headers: {"Content-Type": "application/json"},

@@ -109,20 +109,12 @@ func TestTeachersJoinTheirClasses(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
 	db, ts := startServer(t)
-	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
-	must(t, db.CreateSchool(bg, sc))
-	hash := password.Hash("stundenplan-pw", password.Fast)
-	for _, u := range []*schulhof.User{
-		{SchoolID: sc.ID, Login: "sekretariat", FirstName: "Sabine", LastName: "Sekretär", Role: schulhof.RoleSchoolAdmin},
-		{SchoolID: sc.ID, Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher, ShortCode: "MUE"},
-		{SchoolID: sc.ID, Login: "klein", FirstName: "Karl", LastName: "Klein", Role: schulhof.RoleTeacher, ShortCode: "KLE"},
-	} {
-		must(t, db.CreateUser(bg, u, hash))
-	}
+	student := &schulhof.User{Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
+	sc := schoolWithAdmin(t, db, "stundenplan-pw",
+		&schulhof.User{Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher, ShortCode: "MUE"},
+		&schulhof.User{Login: "klein", FirstName: "Karl", LastName: "Klein", Role: schulhof.RoleTeacher, ShortCode: "KLE"}, student)
 	class := &schulhof.Group{SchoolID: sc.ID, Name: "5a", Kind: schulhof.GroupClass}
 	must(t, db.CreateGroup(bg, class))
-	student := &schulhof.User{SchoolID: sc.ID, Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
-	must(t, db.CreateUser(bg, student, hash))
 	must(t, db.SetMember(bg, sc.ID, class.ID, student.ID, schulhof.MemberRoleMember))
 
 	day := time.Now()
