@@ -86,16 +86,21 @@ func TestClassWork(t *testing.T) {
 	}
 	step(t, ctx, "after the reload", chromedp.WaitVisible(chromedp.CSS("a[data-testid=folder]")))
 
-	// The teacher sets an assignment for 5a with the worksheet attached.
+	// The teacher sets an assignment for 5a with the worksheet of the
+	// class folder attached (taken from there, not uploaded again).
 	step(t, ctx, "assignments page", chromedp.Navigate(ts.URL+"/s/gym/assignments"), chromedp.WaitVisible(chromedp.ID("title")),
 		chromedp.SendKeys(chromedp.ID("title"), "Brüche addieren"),
 		chromedp.SendKeys(chromedp.ID("description"), "Rechne das Arbeitsblatt und gib deine Lösung ab."),
 		chromedp.Click(chromedp.ID("group-"+strconv.FormatInt(int64(class.ID), 10))),
-		chromedp.SetUploadFiles(chromedp.ID("file"), []string{sheet}))
+		chromedp.Click(chromedp.CSS("[data-testid=material-from-files] summary")))
+	step(t, ctx, "the worksheet from the class folder", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("[data-testid=material-from-files] label")].find((l) => l.textContent.includes("Arbeitsblatt Brüche.txt")).click()`))
 	submit(t, ctx, "set assignment", "form[action='/s/gym/assignments'] button[type=submit]")
 	assignment, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil || !strings.Contains(text(t, ctx, "main"), "0 von 1 abgegeben") {
 		t.Fatalf("assignment page %s: %v\n%s", assignment, err, text(t, ctx, "main"))
+	}
+	if got := text(t, ctx, "[data-testid=attachment]"); got != "Arbeitsblatt Brüche.txt" {
+		t.Fatalf("the assignment's material: %q", got)
 	}
 	assignment, _, _ = strings.Cut(assignment, "?")
 

@@ -470,6 +470,8 @@ var apiScenarios = []scenario{
 	{"add attachment", "a-teacher", "POST", "/api/v1/schools/schule-a/assignments/{a-task}/attachments?name=Zusatz.txt", "mehr", 201, `"name":"Zusatz.txt"`},
 	{"add attachment student", "a-student", "POST", "/api/v1/schools/schule-a/assignments/{a-task}/attachments?name=x.txt", "x", 403, ""},
 	{"add attachment bad name", "a-teacher", "POST", "/api/v1/schools/schule-a/assignments/{a-task}/attachments?name=a%2Fb", "x", 422, ""},
+	{"add attachment from the class folder", "a-teacher", "POST", "/api/v1/schools/schule-a/assignments/{a-task}/attachments?node={a-sheet}", "", 201, `"name":"Blatt.txt"`},
+	{"add attachment from another school", "a-teacher", "POST", "/api/v1/schools/schule-a/assignments/{a-task}/attachments?node={b-sheet}", "", 404, ""},
 	{"delete attachment", "a-teacher", "DELETE", "/api/v1/schools/schule-a/assignments/{a-task}/attachments/{a-task-sheet}", "", 204, ""},
 	{"delete attachment student", "a-student", "DELETE", "/api/v1/schools/schule-a/assignments/{a-task}/attachments/{a-task-sheet}", "", 403, ""},
 	{"delete hand-in as attachment", "a-teacher", "DELETE", "/api/v1/schools/schule-a/assignments/{a-task}/attachments/{a-handin-file}", "", 404, ""},

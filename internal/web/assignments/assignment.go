@@ -327,11 +327,27 @@ func userSpace(id schulhof.UserID) schulhof.Space {
 }
 
 // apiAddAttachment: POST /api/v1/schools/{school}/assignments/{assignment}/attachments?name=X
-// with the bytes as body.
+// with the bytes as body, or ?node=ID: a file of the files module.
 func (s *Module) apiAddAttachment(r *http.Request) (any, error) {
 	sc, as, err := s.managedAssignment(r)
 	if err != nil {
 		return nil, err
+	}
+	if v := r.URL.Query().Get("node"); v != "" { // a file of the files module, its bytes shared
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, schulhof.Errorf(schulhof.ENotFound, "file.not_found")
+		}
+		n, err := s.files.ReadableFile(r, sc, schulhof.NodeID(id))
+		if err != nil {
+			return nil, err
+		}
+		f, err := s.db.AddAttachment(r.Context(), sc.ID, as.ID, schulhof.NamedContent{Name: n.Name, NewContent: schulhof.NewContent{
+			BlobKey: n.BlobKey, Size: n.Size, SHA256: n.SHA256, ContentType: n.ContentType}})
+		if err != nil {
+			return nil, err
+		}
+		return kit.Created(f), nil
 	}
 	c, err := s.storeNamed(r, sc, r.URL.Query().Get("name"), r.Body, r.ContentLength, r.Header.Get("Content-Type"), 0)
 	if err != nil {

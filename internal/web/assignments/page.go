@@ -41,6 +41,7 @@ type assignmentsPage struct {
 	All                 []*assignmentView
 	CanSet              bool              // teachers and admins see the form
 	Groups              []*schulhof.Group // the groups the actor may set work for
+	Material            []materialPlace   // files to attach from the files module
 }
 
 func (s *Module) assignmentsPageData(r *http.Request, sc *schulhof.School) (*assignmentsPage, error) {
@@ -79,6 +80,11 @@ func (s *Module) assignmentsPageData(r *http.Request, sc *schulhof.School) (*ass
 			}
 		}
 		p.CanSet = len(p.Groups) > 0
+		if p.CanSet {
+			if p.Material, err = s.material(r, sc); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return p, nil
 }
@@ -118,7 +124,7 @@ func (s *Module) createAssignmentFromForm(w http.ResponseWriter, r *http.Request
 		err = s.assignmentFromForm(r, sc, as, form, files)
 	}
 	if err != nil {
-		s.dropFiles(r, files)
+		s.dropFiles(r, af, files)
 		p, perr := s.assignmentsPageData(r, sc)
 		if perr != nil {
 			s.Fail(w, r, perr)
@@ -139,19 +145,61 @@ type assignmentForm struct {
 	fields map[string]string
 	groups []schulhof.GroupID
 	files  []schulhof.NamedContent
+	// taken are the bytes of files taken from the files module ("node"):
+	// theirs, never removed with a form that was not saved
+	taken map[string]bool
 }
 
-// drop removes the stored attachments of a form that was not saved.
-func (s *Module) dropFiles(r *http.Request, files []schulhof.NamedContent) {
+// materialPlace is a place of the files module with its newest files.
+type materialPlace struct {
+	Name  string // the group's, "" for one's own files
+	Files []*schulhof.Node
+}
+
+// material are the teacher's newest files and those of her groups' folders,
+// to attach to an assignment: a worksheet in the class folder already is
+// not uploaded again.
+func (s *Module) material(r *http.Request, sc *schulhof.School) ([]materialPlace, error) {
+	u := kit.AuthOf(r).User
+	var out []materialPlace
+	own, err := s.db.FindRecentFiles(r.Context(), sc.ID, userSpace(u.ID), 30)
+	if err != nil {
+		return nil, err
+	}
+	if len(own) > 0 {
+		out = append(out, materialPlace{Files: own})
+	}
+	mine, err := s.db.FindGroups(r.Context(), schulhof.GroupFilter{SchoolID: sc.ID, UserID: u.ID})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(mine, func(a, b *schulhof.Group) int { return schulhof.NaturalCompare(a.Name, b.Name) })
+	for _, g := range mine {
+		fs, err := s.db.FindRecentFiles(r.Context(), sc.ID, schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(g.ID)}, 15)
+		if err != nil {
+			return nil, err
+		}
+		if len(fs) > 0 {
+			out = append(out, materialPlace{Name: g.Name, Files: fs})
+		}
+	}
+	return out, nil
+}
+
+// dropFiles removes the bytes a form that was not saved stored, but
+// those of files taken from the files module.
+func (s *Module) dropFiles(r *http.Request, af assignmentForm, files []schulhof.NamedContent) {
 	for _, f := range files {
-		s.Blobs.Delete(r.Context(), blob.Key(f.BlobKey))
+		if !af.taken[f.BlobKey] {
+			s.Blobs.Delete(r.Context(), blob.Key(f.BlobKey))
+		}
 	}
 }
 
 // readAssignmentForm streams the attachments into the blob store (against
 // the actor's quota) and collects the fields.
 func (s *Module) readAssignmentForm(r *http.Request, sc *schulhof.School) (af assignmentForm, err error) {
-	af.fields = map[string]string{}
+	af.fields, af.taken = map[string]string{}, map[string]bool{}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return af, schulhof.Errorf(schulhof.EBadRequest, "error.bad_form")
@@ -186,6 +234,17 @@ func (s *Module) readAssignmentForm(r *http.Request, sc *schulhof.School) (af as
 		if part.FormName() == "group" {
 			id, _ := strconv.ParseInt(string(b), 10, 64)
 			af.groups = append(af.groups, schulhof.GroupID(id))
+			continue
+		}
+		if part.FormName() == "node" { // material from the files module
+			id, _ := strconv.ParseInt(string(b), 10, 64)
+			n, err := s.files.ReadableFile(r, sc, schulhof.NodeID(id))
+			if err != nil {
+				return af, err
+			}
+			af.files = append(af.files, schulhof.NamedContent{Name: n.Name, NewContent: schulhof.NewContent{BlobKey: n.BlobKey,
+				Size: n.Size, SHA256: n.SHA256, ContentType: n.ContentType}})
+			af.taken[n.BlobKey] = true
 			continue
 		}
 		af.fields[part.FormName()] = string(b)
@@ -246,6 +305,8 @@ type assignmentPage struct {
 	NextFeedback schulhof.UserID
 	Mine         *schulhof.Submission // a student's own
 	CanHandIn    bool
+	// Material is what the teacher may attach from the files module
+	Material []materialPlace
 	// For the student's hand-in form: her own files to take from, her
 	// space in the JSON API and the folder there that handin.js uploads
 	// into (with progress, resumable), and where it hands in.
@@ -280,6 +341,9 @@ func (s *Module) showAssignmentPage(r *http.Request) (*kit.View, error) {
 			return nil, err
 		}
 		p.StartsForm, p.DueForm = as.StartsAt.In(kit.Berlin).Format(formTime), as.DueAt.In(kit.Berlin).Format(formTime)
+		if p.Material, err = s.material(r, sc); err != nil {
+			return nil, err
+		}
 	case av.Status != "":
 		if p.Mine, err = s.db.FindSubmission(r.Context(), sc.ID, as.ID, kit.AuthOf(r).User.ID); err != nil {
 			return nil, err
@@ -313,7 +377,7 @@ func (s *Module) editAssignmentFromForm(r *http.Request) (string, error) {
 	}
 	af, err := s.readAssignmentForm(r, sc)
 	if err != nil {
-		s.dropFiles(r, af.files)
+		s.dropFiles(r, af, af.files)
 		return "", err
 	}
 	if err := s.saveAssignmentForm(r, sc, as, af); err != nil {
@@ -340,12 +404,12 @@ func (s *Module) saveAssignmentForm(r *http.Request, sc *schulhof.School, as *sc
 			StartsAt: &starts, DueAt: &due, AllowLate: &late})
 	}
 	if err != nil {
-		s.dropFiles(r, af.files)
+		s.dropFiles(r, af, af.files)
 		return err
 	}
 	for i, c := range af.files {
 		if _, err := s.db.AddAttachment(r.Context(), sc.ID, as.ID, c); err != nil {
-			s.dropFiles(r, af.files[i:])
+			s.dropFiles(r, af, af.files[i:])
 			return err
 		}
 	}
