@@ -56,3 +56,19 @@ for (const part of document.querySelectorAll("[data-poll][id]")) {
   };
   setTimeout(poll, 2000);
 }
+
+// A menu that drops down (details data-dropdown: the administration in
+// the navigation, the whiteboard's "more") closes when one taps beside it
+// or presses Escape, as menus do.
+const dropdowns = document.querySelectorAll("details[data-dropdown]");
+if (dropdowns.length > 0) {
+  document.addEventListener("click", (event) => {
+    for (const d of dropdowns) if (d.open && !d.contains(event.target)) d.open = false;
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    for (const d of dropdowns) {
+      if (d.open) { d.open = false; d.querySelector("summary").focus(); }
+    }
+  });
+}
