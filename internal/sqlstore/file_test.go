@@ -258,3 +258,28 @@ func TestCopyNode(t *testing.T) {
 		}
 	})
 }
+
+// TestRecentFiles: a space's live files, the last changed first, no
+// folders and nothing from the trash or another space.
+func TestRecentFiles(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		s := MustCreateSchool(t, db, "s")
+		sp := schulhof.Space{Kind: schulhof.SpaceUser, ID: 3}
+		folder, _ := db.CreateFolder(ctx, s.ID, sp, 0, "Mathe")
+		old, _ := db.PutFile(ctx, s.ID, sp, folder.ID, "alt.txt", content("alt"), 3)
+		db.Now = func() time.Time { return sqltest.Clock.Add(time.Hour) }
+		newer, _ := db.PutFile(ctx, s.ID, sp, 0, "neu.txt", content("neu"), 3)
+		gone, _ := db.PutFile(ctx, s.ID, sp, 0, "weg.txt", content("weg"), 3)
+		must(t, db.TrashNode(ctx, s.ID, gone.ID))
+		if _, err := db.PutFile(ctx, s.ID, schulhof.Space{Kind: schulhof.SpaceUser, ID: 4}, 0, "fremd.txt", content("x"), 3); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindRecentFiles(ctx, s.ID, sp, 10)
+		if err != nil || len(got) != 2 || got[0].ID != newer.ID || got[1].ID != old.ID {
+			t.Fatalf("recent files: %+v %v", got, err)
+		}
+		if one, _ := db.FindRecentFiles(ctx, s.ID, sp, 1); len(one) != 1 {
+			t.Fatalf("a limit of one gave %d", len(one))
+		}
+	})
+}
