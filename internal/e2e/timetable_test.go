@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/password"
 )
 
 // TestTimetableImport: the admin uploads the Untis export on the import
@@ -22,25 +21,16 @@ func TestTimetableImport(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
 	db, ts := startServer(t)
-	sc := &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}
-	must(t, db.CreateSchool(bg, sc))
-	hash := password.Hash("stundenplan-pw", password.Fast)
-	admin := &schulhof.User{SchoolID: sc.ID, Login: "sekretariat", FirstName: "Sabine", LastName: "Sekretär", Role: schulhof.RoleSchoolAdmin}
-	teacher := &schulhof.User{SchoolID: sc.ID, Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher, ShortCode: "MUE"}
-	student := &schulhof.User{SchoolID: sc.ID, Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
-	for _, u := range []*schulhof.User{admin, teacher, student} {
-		must(t, db.CreateUser(bg, u, hash))
-	}
+	student := &schulhof.User{Login: "jonas", FirstName: "Jonas", LastName: "Becker", Role: schulhof.RoleStudent}
+	sc := schoolWithAdmin(t, db, "stundenplan-pw",
+		&schulhof.User{Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher, ShortCode: "MUE"}, student)
 	class := &schulhof.Group{SchoolID: sc.ID, Name: "5a", Kind: schulhof.GroupClass}
 	must(t, db.CreateGroup(bg, class))
 	must(t, db.SetMember(bg, sc.ID, class.ID, student.ID, schulhof.MemberRoleMember))
 
 	// German in the first period every day; on the next school day it is
 	// cancelled
-	day := time.Now()
-	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
-		day = day.AddDate(0, 0, 1)
-	}
+	day := nextSchoolDay()
 	var plan strings.Builder
 	for d := 1; d <= 5; d++ {
 		fmt.Fprintf(&plan, "1;\"5a\";\"MUE\";\"D\";\"R100\";%d;1;;\r\n", d)
@@ -117,10 +107,7 @@ func TestTeachersJoinTheirClasses(t *testing.T) {
 	must(t, db.CreateGroup(bg, class))
 	must(t, db.SetMember(bg, sc.ID, class.ID, student.ID, schulhof.MemberRoleMember))
 
-	day := time.Now()
-	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
-		day = day.AddDate(0, 0, 1)
-	}
+	day := nextSchoolDay()
 	var plan strings.Builder
 	for d := 1; d <= 5; d++ {
 		fmt.Fprintf(&plan, "1;\"5a\";\"MUE\";\"D\";\"R100\";%d;1;;\r\n2;\"5a\";\"KLE\";\"CH\";\"R101\";%d;2;;\r\n", d, d)
@@ -176,4 +163,13 @@ func TestTeachersJoinTheirClasses(t *testing.T) {
 		}
 	}
 	screenshot(t, tctx, "timetable-teacher.png")
+}
+
+// nextSchoolDay is today, or Monday on a weekend.
+func nextSchoolDay() time.Time {
+	day := time.Now()
+	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+		day = day.AddDate(0, 0, 1)
+	}
+	return day
 }
