@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/timetable"
 )
 
@@ -150,5 +151,20 @@ func TestSmallScreens(t *testing.T) {
 		step(t, sctx, "student "+name, chromedp.Navigate(ts.URL+path), chromedp.WaitVisible(chromedp.CSS("main")))
 		checkTapTargets(t, sctx, "student phone "+name)
 		screenshot(t, sctx, "phone-student-"+name+".png")
+	}
+
+	// the school's admin, on her phone, with a class and its members
+	admin := &schulhof.User{SchoolID: teacher.SchoolID, Login: "sekretariat", FirstName: "Sabine", LastName: "Sekretär", Role: schulhof.RoleSchoolAdmin}
+	must(t, db.CreateUser(bg, admin, password.Hash("klein-passwort", password.Fast)))
+	actx, cancelA := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancelA()
+	step(t, actx, "the admin's phone", viewport(390, 844, true))
+	logIn(t, actx, ts.URL, "sekretariat@gym", "klein-passwort")
+	for name, path := range map[string]string{"users": "/s/gym/users", "user": fmt.Sprintf("/s/gym/users/%d", teacher.ID),
+		"groups": "/s/gym/groups", "group": fmt.Sprintf("/s/gym/groups/%d", class.ID), "import": "/s/gym/import",
+		"timetable-import": "/s/gym/timetable/import", "letters": "/s/gym/letters", "settings": "/s/gym/settings", "audit": "/s/gym/audit"} {
+		step(t, actx, "admin "+name, chromedp.Navigate(ts.URL+path), chromedp.WaitVisible(chromedp.CSS("main")))
+		checkTapTargets(t, actx, "admin phone "+name)
+		screenshot(t, actx, "phone-admin-"+name+".png")
 	}
 }
