@@ -167,4 +167,32 @@ func TestSmallScreens(t *testing.T) {
 		checkTapTargets(t, actx, "admin phone "+name)
 		screenshot(t, actx, "phone-admin-"+name+".png")
 	}
+
+	// Jonas's mother, and the operator of the installation, on phones
+	jonas, err := db.FindUserByLogin(bg, teacher.SchoolID, "jonas")
+	must(t, err)
+	mother := &schulhof.User{SchoolID: teacher.SchoolID, Login: "becker", FirstName: "Petra", LastName: "Becker", Role: schulhof.RoleParent}
+	operator := &schulhof.User{Login: "betrieb", FirstName: "Betrieb", LastName: "Stadt", Role: schulhof.RoleOperator}
+	for _, u := range []*schulhof.User{mother, operator} {
+		must(t, db.CreateUser(bg, u, password.Hash("klein-passwort", password.Fast)))
+	}
+	must(t, db.LinkParent(bg, teacher.SchoolID, mother.ID, jonas.ID))
+	must(t, db.UpdateOperator(bg, &schulhof.Operator{Name: "Stadt Musterstadt", Contact: "datenschutz@musterstadt.example"}))
+	for _, who := range []struct {
+		login string
+		pages map[string]string
+	}{
+		{"becker@gym", map[string]string{"start": "/", "timetable": "/timetable", "assignments": "/s/gym/assignments", "exams": "/s/gym/exams"}},
+		{"betrieb", map[string]string{"start": "/", "schools": "/admin/schools", "operator": "/admin/operator", "audit": "/audit"}},
+	} {
+		pctx, cancelP := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+		defer cancelP()
+		step(t, pctx, who.login+"'s phone", viewport(390, 844, true))
+		logIn(t, pctx, ts.URL, who.login, "klein-passwort")
+		for name, path := range who.pages {
+			step(t, pctx, who.login+" "+name, chromedp.Navigate(ts.URL+path), chromedp.WaitVisible(chromedp.CSS("main")))
+			checkTapTargets(t, pctx, who.login+" phone "+name)
+			screenshot(t, pctx, "phone-"+strings.TrimSuffix(who.login, "@gym")+"-"+name+".png")
+		}
+	}
 }
