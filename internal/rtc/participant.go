@@ -1,0 +1,223 @@
+package rtc
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Participant is one person in a room, with the connection that receives
+// what they publish and the one that sends them the others'.
+type Participant struct {
+	ID     string
+	room   *Room
+	pub    *webrtc.PeerConnection
+	sub    *webrtc.PeerConnection
+	signal func(Signal)
+
+	done chan struct{} // closed when it has left
+
+	mu      sync.Mutex
+	left    bool
+	senders map[string]*webrtc.RTPSender // what it receives, by the forwarded track's id
+	// the subscriber connection's offers go one at a time: while one
+	// waits for its answer, a change only marks that another is due
+	offering bool
+	again    bool
+}
+
+// Publish answers the client's offer of the publishing connection (its
+// tracks to send).
+func (p *Participant) Publish(offer string) (string, error) {
+	if p.gone() {
+		return "", ErrGone
+	}
+	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", err
+	}
+	answer, err := p.pub.CreateAnswer(nil)
+	if err != nil {
+		return "", err
+	}
+	return complete(p.pub, answer)
+}
+
+// Answer takes the client's answer to the subscriber connection's offer.
+func (p *Participant) Answer(answer string) error {
+	if p.gone() {
+		return ErrGone
+	}
+	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.offering = false
+	again := p.again
+	p.again = false
+	p.mu.Unlock()
+	if again {
+		p.renegotiate()
+	}
+	return nil
+}
+
+// Leave takes the participant out of the room and closes its
+// connections; it may be called more than once.
+func (p *Participant) Leave() {
+	p.mu.Lock()
+	if p.left {
+		p.mu.Unlock()
+		return
+	}
+	p.left = true
+	p.mu.Unlock()
+	p.room.leave(p)
+	p.pub.Close()
+	p.sub.Close()
+	close(p.done)
+}
+
+// Done is closed when the participant has left: by Leave, or because its
+// client vanished (its connection failed).
+func (p *Participant) Done() <-chan struct{} { return p.done }
+
+func (p *Participant) gone() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.left
+}
+
+// complete sets the local description and waits until its candidates
+// are gathered, so that it goes out whole.
+func complete(pc *webrtc.PeerConnection, d webrtc.SessionDescription) (string, error) {
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(d); err != nil {
+		return "", err
+	}
+	<-gathered
+	return pc.LocalDescription().SDP, nil
+}
+
+// renegotiate offers the subscriber connection anew (its tracks changed),
+// unless an offer waits for its answer: then after that one.
+func (p *Participant) renegotiate() {
+	p.mu.Lock()
+	if p.left {
+		p.mu.Unlock()
+		return
+	}
+	if p.offering {
+		p.again = true
+		p.mu.Unlock()
+		return
+	}
+	if len(p.senders) == 0 && p.sub.CurrentRemoteDescription() == nil {
+		p.mu.Unlock()
+		return // nothing to receive yet
+	}
+	p.offering = true
+	p.mu.Unlock()
+	offer, err := p.sub.CreateOffer(nil)
+	var sdp string
+	if err == nil {
+		sdp, err = complete(p.sub, offer)
+	}
+	if err != nil {
+		p.mu.Lock()
+		p.offering = false
+		p.mu.Unlock()
+		return // the connection is closing
+	}
+	p.signal(Signal{Type: "offer", SDP: sdp})
+}
+
+// receive adds a forwarded track to what the participant receives.
+func (p *Participant) receive(f *forward) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.left || p.senders[f.local.ID()] != nil {
+		return
+	}
+	s, err := p.sub.AddTrack(f.local)
+	if err != nil {
+		return
+	}
+	p.senders[f.local.ID()] = s
+	// the receiver's reports come back here: a picture loss request goes
+	// on to the publisher, the rest is the interceptors' (NACK answered
+	// from their buffer)
+	go func() {
+		for {
+			pkts, _, err := s.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, pkt := range pkts {
+				switch pkt.(type) {
+				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+					f.requestKeyFrame()
+				}
+			}
+		}
+	}()
+}
+
+// drop removes a forwarded track from what the participant receives; it
+// says whether there was one.
+func (p *Participant) drop(f *forward) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.senders[f.local.ID()]
+	if s == nil || p.left {
+		return false
+	}
+	delete(p.senders, f.local.ID())
+	return p.sub.RemoveTrack(s) == nil
+}
+
+// published is called for each track the participant's client sends:
+// the track is forwarded to everyone else in the room.
+func (p *Participant) published(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, p.ID+"/"+remote.ID(), p.ID)
+	if err != nil {
+		return
+	}
+	f := &forward{from: p.ID, owner: p, remote: remote, local: local}
+	p.room.add(f)
+	f.run()
+}
+
+// forward copies one published track's packets to its receivers.
+type forward struct {
+	from   string
+	owner  *Participant
+	remote *webrtc.TrackRemote
+	local  *webrtc.TrackLocalStaticRTP
+	// Packets and Bytes count what came in, for the metrics
+	packets, bytes atomic.Int64
+}
+
+func (f *forward) run() {
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := f.remote.Read(buf)
+		if err != nil {
+			return
+		}
+		f.packets.Add(1)
+		f.bytes.Add(int64(n))
+		if _, err := f.local.Write(buf[:n]); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+			return
+		}
+	}
+}
+
+// requestKeyFrame asks the publisher for a picture a new receiver can
+// start from.
+func (f *forward) requestKeyFrame() {
+	f.owner.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.remote.SSRC())}})
+}
