@@ -12,7 +12,7 @@ import (
 // (kit.StartCard); admins get their shortcuts.
 func (s *Server) showStartPage(w http.ResponseWriter, r *http.Request) {
 	a := kit.AuthOf(r)
-	if a.User.Role == schulhof.RoleOperator && s.Operator(r.Context()).Name == "" {
+	if op := s.Operator(r.Context()); a.User.Role == schulhof.RoleOperator && op != nil && op.Name == "" {
 		// who runs the installation is on every page: asked for first
 		http.Redirect(w, r, "/admin/operator?first=1", http.StatusSeeOther)
 		return
