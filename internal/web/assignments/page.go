@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
@@ -520,9 +521,24 @@ func cmpBool(a, b bool) int {
 }
 
 // handInFolder is where in her own files a student's hand-in of the
-// assignment goes when the page uploads it: "Abgaben/<title>".
+// assignment goes when the page uploads it: "Abgaben/<title>", the title
+// made a folder's name (no characters a name may not hold, at most 100
+// letters, no dot at the end).
 func handInFolder(title string) string {
-	return "Abgaben/" + strings.NewReplacer("/", "-", `\`, "-").Replace(strings.TrimSpace(title))
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\<>:"|?*`, r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\uFFFD' {
+			return '-'
+		}
+		return r
+	}, strings.TrimSpace(title))
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[:100])
+	}
+	name = strings.TrimRight(name, ". ")
+	if name == "" {
+		name = "Aufgabe"
+	}
+	return "Abgaben/" + name
 }
 
 // handInFromForm: POST /s/{school}/assignments/{assignment}/hand-in.
