@@ -76,6 +76,9 @@ func (g *Group) Validate() error {
 type Member struct {
 	User *User      `json:"user"`
 	Role MemberRole `json:"role"`
+	// FromTimetable: the timetable import put the teacher there (she
+	// teaches the group); the next import may take her out again.
+	FromTimetable bool `json:"from_timetable,omitempty"`
 }
 
 // GroupFilter selects groups of one school.

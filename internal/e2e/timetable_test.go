@@ -142,6 +142,13 @@ func TestTeachersJoinTheirClasses(t *testing.T) {
 		t.Fatalf("not applied: %s", got)
 	}
 
+	// the class's page says which teachers the timetable put there
+	step(t, ctx, "the class's page", chromedp.Navigate(fmt.Sprintf("%s/s/gym/groups/%d", ts.URL, class.ID)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=from-timetable]")))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=from-timetable]").length`)); n != 2 {
+		t.Fatalf("%d members marked as from the timetable, want the two teachers", n)
+	}
+
 	tctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()
 	logIn(t, tctx, ts.URL, "mueller@gym", "stundenplan-pw")

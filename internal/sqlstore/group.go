@@ -171,7 +171,7 @@ func (db *DB) DeleteGroup(ctx context.Context, school schulhof.SchoolID, id schu
 
 // FindMembers returns a group's members, leaders first, then by name.
 func (db *DB) FindMembers(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) ([]*schulhof.Member, error) {
-	rows, err := db.readRows(ctx, `SELECT `+userColumns+`, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+	rows, err := db.readRows(ctx, `SELECT `+userColumns+`, m.role, m.from_timetable FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.group_id = $1 AND m.school_id = $2 ORDER BY CASE m.role WHEN 'leader' THEN 0 ELSE 1 END, u.sort_name`, id, school)
 	if err != nil {
 		return nil, err
@@ -180,11 +180,12 @@ func (db *DB) FindMembers(ctx context.Context, school schulhof.SchoolID, id schu
 	var out []*schulhof.Member
 	for rows.Next() {
 		var role string
-		u, err := scanUser(rows, &role)
+		var timetable bool
+		u, err := scanUser(rows, &role, &timetable)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &schulhof.Member{User: u, Role: schulhof.MemberRole(role)})
+		out = append(out, &schulhof.Member{User: u, Role: schulhof.MemberRole(role), FromTimetable: timetable})
 	}
 	return out, rows.Err()
 }

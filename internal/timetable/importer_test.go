@@ -305,6 +305,15 @@ func TestImportTeachersJoinTheirClasses(t *testing.T) {
 		if got := leaders(t, db, sc.ID, class5a.ID); got != "BEC NEU SCH" {
 			t.Errorf("5a is led by %q", got)
 		}
+		ms, err := db.FindMembers(ctx, sc.ID, class5a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.FromTimetable != (m.User.ShortCode != "GRO" && m.Role == schulhof.MemberRoleLeader) {
+				t.Errorf("%s from the timetable: %v", m.User.ShortCode, m.FromTimetable)
+			}
+		}
 		if role, _ := db.FindMemberRole(ctx, sc.ID, class5a.ID, byHand.ID); role != schulhof.MemberRoleMember {
 			t.Errorf("the import changed the hand-made membership to %q", role)
 		}
