@@ -1,6 +1,7 @@
 package rtc_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -227,5 +228,35 @@ func TestVanished(t *testing.T) {
 	}
 	if n := room.Participants(); n != 1 {
 		t.Fatalf("%d participants after Anna vanished", n)
+	}
+}
+
+// TestClassOfTen: ten participants, each publishing a camera and a
+// microphone; every one receives every other one's tracks.
+func TestClassOfTen(t *testing.T) {
+	sfu, err := rtc.New(rtc.Config{Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := sfu.Room("q1")
+	var cs []*client
+	for i := range 10 {
+		cs = append(cs, join(t, api, room, fmt.Sprintf("p%d", i)))
+	}
+	for _, c := range cs {
+		var want []string
+		for _, o := range cs {
+			if o != c {
+				want = append(want, o.id+"/video", o.id+"/audio")
+			}
+		}
+		c.waitFor(5, want...)
+	}
+	if n := room.Participants(); n != 10 {
+		t.Fatalf("%d participants", n)
 	}
 }
