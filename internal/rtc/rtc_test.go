@@ -103,9 +103,10 @@ func join(t *testing.T, api *webrtc.API, room *rtc.Room, id string) *client {
 	if err := c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		t.Fatal(err)
 	}
-	// 50 samples a second on each track, as a camera and a microphone send
+	// ten samples a second on each track: enough to see them arrive,
+	// light enough for ten clients beside the rest of the test suite
 	go func() {
-		tick := time.NewTicker(20 * time.Millisecond)
+		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		frame := make([]byte, 600)
 		for {
@@ -114,7 +115,7 @@ func join(t *testing.T, api *webrtc.API, room *rtc.Room, id string) *client {
 				return
 			case <-tick.C:
 				for _, tr := range c.outs {
-					tr.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond})
+					tr.WriteSample(media.Sample{Data: frame, Duration: 100 * time.Millisecond})
 				}
 			}
 		}
@@ -176,12 +177,12 @@ func TestForwarding(t *testing.T) {
 	room := sfu.Room("7b")
 	anna := join(t, api, room, "anna")
 	ben := join(t, api, room, "ben")
-	anna.waitFor(20, "ben/video", "ben/audio")
-	ben.waitFor(20, "anna/video", "anna/audio")
+	anna.waitFor(10, "ben/video", "ben/audio")
+	ben.waitFor(10, "anna/video", "anna/audio")
 	// a third comes later and gets the two who were there
 	carl := join(t, api, room, "carl")
-	carl.waitFor(20, "anna/video", "anna/audio", "ben/video", "ben/audio")
-	anna.waitFor(20, "carl/video", "carl/audio")
+	carl.waitFor(10, "anna/video", "anna/audio", "ben/video", "ben/audio")
+	anna.waitFor(10, "carl/video", "carl/audio")
 	for _, c := range []*client{anna, ben, carl} {
 		c.mu.Lock()
 		own := c.got[c.id+"/video"] + c.got[c.id+"/audio"]
@@ -219,7 +220,7 @@ func TestVanished(t *testing.T) {
 	room := sfu.Room("5a")
 	anna := join(t, api, room, "anna")
 	ben := join(t, api, room, "ben")
-	ben.waitFor(10, "anna/video")
+	ben.waitFor(5, "anna/video")
 	anna.close() // no Leave: the connections just end
 	select {
 	case <-anna.p.Done():
@@ -254,7 +255,7 @@ func TestClassOfTen(t *testing.T) {
 				want = append(want, o.id+"/video", o.id+"/audio")
 			}
 		}
-		c.waitFor(5, want...)
+		c.waitFor(3, want...)
 	}
 	if n := room.Participants(); n != 10 {
 		t.Fatalf("%d participants", n)
