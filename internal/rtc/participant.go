@@ -147,6 +147,7 @@ func (p *Participant) receive(f *forward) {
 		return
 	}
 	p.senders[f.local.ID()] = s
+	f.receivers.Add(1)
 	// the receiver's reports come back here: a picture loss request goes
 	// on to the publisher, the rest is the interceptors' (NACK answered
 	// from their buffer)
@@ -176,6 +177,7 @@ func (p *Participant) drop(f *forward) bool {
 		return false
 	}
 	delete(p.senders, f.local.ID())
+	f.receivers.Add(-1)
 	return p.sub.RemoveTrack(s) == nil
 }
 
@@ -197,8 +199,9 @@ type forward struct {
 	owner  *Participant
 	remote *webrtc.TrackRemote
 	local  *webrtc.TrackLocalStaticRTP
-	// Packets and Bytes count what came in, for the metrics
-	packets, bytes atomic.Int64
+	// what came in, and the copies that went out, for the metrics
+	packets, bytes, forwarded atomic.Int64
+	receivers                 atomic.Int64 // how many receive it now
 }
 
 func (f *forward) run() {
@@ -210,6 +213,7 @@ func (f *forward) run() {
 		}
 		f.packets.Add(1)
 		f.bytes.Add(int64(n))
+		f.forwarded.Add(f.receivers.Load())
 		if _, err := f.local.Write(buf[:n]); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			return
 		}

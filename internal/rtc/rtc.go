@@ -101,6 +101,37 @@ func (s *SFU) Rooms() int {
 	return len(s.rooms)
 }
 
+// Stats are the SFU's figures at a moment, for the metrics.
+type Stats struct {
+	Rooms, Participants, Tracks int
+	// Packets and Bytes came in on the tracks published now; Forwarded
+	// are the packets sent on to receivers.
+	Packets, Bytes, Forwarded int64
+}
+
+// Stats counts what the SFU carries now.
+func (s *SFU) Stats() Stats {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	st := Stats{Rooms: len(rooms)}
+	for _, r := range rooms {
+		r.mu.Lock()
+		st.Participants += len(r.participants)
+		st.Tracks += len(r.tracks)
+		for _, f := range r.tracks {
+			st.Packets += f.packets.Load()
+			st.Bytes += f.bytes.Load()
+			st.Forwarded += f.forwarded.Load()
+		}
+		r.mu.Unlock()
+	}
+	return st
+}
+
 // forget drops a room that has emptied.
 func (s *SFU) forget(r *Room) {
 	s.mu.Lock()

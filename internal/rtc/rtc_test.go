@@ -194,6 +194,9 @@ func TestForwarding(t *testing.T) {
 	if n := room.Participants(); n != 3 {
 		t.Fatalf("%d participants", n)
 	}
+	if st := sfu.Stats(); st.Rooms != 1 || st.Participants != 3 || st.Tracks != 6 || st.Packets == 0 || st.Bytes == 0 || st.Forwarded == 0 {
+		t.Errorf("stats with three in the room: %+v", st)
+	}
 	ben.p.Leave()
 	if n := room.Participants(); n != 2 {
 		t.Fatalf("after Ben left: %d participants", n)
