@@ -161,12 +161,11 @@ func (c *client) waitFor(n int, tracks ...string) {
 	}
 }
 
-// TestForwarding: participants join a room over loopback and publish
-// audio and video; every one receives every other one's packets, and
-// none its own; one who leaves is taken out, and the room goes when the
-// last one leaves.
-func TestForwarding(t *testing.T) {
-	sfu, err := rtc.New(rtc.Config{Loopback: true})
+// newRoom is an SFU of the config with a room, and the pion API for the
+// clients (on loopback).
+func newRoom(t *testing.T, cfg rtc.Config, id string) (*rtc.SFU, *webrtc.API, *rtc.Room) {
+	t.Helper()
+	sfu, err := rtc.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +173,15 @@ func TestForwarding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	room := sfu.Room("7b")
+	return sfu, api, sfu.Room(id)
+}
+
+// TestForwarding: participants join a room over loopback and publish
+// audio and video; every one receives every other one's packets, and
+// none its own; one who leaves is taken out, and the room goes when the
+// last one leaves.
+func TestForwarding(t *testing.T) {
+	sfu, api, room := newRoom(t, rtc.Config{Loopback: true}, "7b")
 	anna := join(t, api, room, "anna")
 	ben := join(t, api, room, "ben")
 	anna.waitFor(10, "ben/video", "ben/audio")
@@ -212,15 +219,7 @@ func TestForwarding(t *testing.T) {
 // iPad's lid shut) is taken out of the room, and the others stop
 // receiving its tracks.
 func TestVanished(t *testing.T) {
-	sfu, err := rtc.New(rtc.Config{Loopback: true, Lost: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	room := sfu.Room("5a")
+	_, api, room := newRoom(t, rtc.Config{Loopback: true, Lost: 2 * time.Second}, "5a")
 	anna := join(t, api, room, "anna")
 	ben := join(t, api, room, "ben")
 	ben.waitFor(5, "anna/video")
@@ -238,15 +237,7 @@ func TestVanished(t *testing.T) {
 // TestClassOfTen: ten participants, each publishing a camera and a
 // microphone; every one receives every other one's tracks.
 func TestClassOfTen(t *testing.T) {
-	sfu, err := rtc.New(rtc.Config{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	room := sfu.Room("q1")
+	_, api, room := newRoom(t, rtc.Config{Loopback: true}, "q1")
 	var cs []*client
 	for i := range 10 {
 		cs = append(cs, join(t, api, room, fmt.Sprintf("p%d", i)))
