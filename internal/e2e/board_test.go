@@ -101,13 +101,24 @@ func TestBoard(t *testing.T) {
 		t.Fatalf("the text box is at %v, not where she tapped (%v)", left, box[0]+120)
 	}
 	step(t, ctx, "type", chromedp.SendKeys(chromedp.CSS("[data-testid=board-editor]"), "Brüche kürzen"),
-		chromedp.KeyEvent("", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	waitAttr(t, sctx, "[data-testid=board-canvas]", "data-elements", "3")
 	if hidden, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("[data-testid=board-editor]").hidden`)); !hidden {
 		t.Fatal("the text box stays open after Ctrl+Enter")
 	}
 	screenshot(t, ctx, "board-teacher.png")
 	screenshot(t, sctx, "board-student.png")
+
+	// she copies the board as a template: the page asks for the title in
+	// its own dialog, not the browser's prompt
+	step(t, ctx, "copy", chromedp.Click(chromedp.CSS(".board-more summary")), chromedp.Click(chromedp.ID("board-copy")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=board-ask-input]")),
+		chromedp.SetValue(chromedp.CSS("[data-testid=board-ask-input]"), "Bruchrechnung (Vorlage)"))
+	submit(t, ctx, "the copy", "[data-testid=board-ask-ok]")
+	if got := text(t, ctx, ".board-title"); !strings.HasPrefix(got, "Bruchrechnung (Vorlage)") {
+		t.Fatalf("the copy's title: %q", got)
+	}
+	step(t, ctx, "back to the board", chromedp.Navigate(loc), chromedp.WaitVisible(chromedp.CSS("[data-testid=board-canvas][data-elements]")))
 
 	// the teacher saves the Tafelbild; the student finds it in the class folder
 	step(t, ctx, "save the Tafelbild", chromedp.Click(chromedp.CSS(".board-more summary")), chromedp.Click(chromedp.CSS("[data-testid=save-board]")))

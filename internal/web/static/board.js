@@ -863,6 +863,23 @@ document.addEventListener("keydown", (ev) => {
   }
 });
 
+// ask is the page's own question with one field (a PDF's page, a copy's
+// title): window.prompt is a grey box at the top of an iPad's screen.
+// It resolves to the answer, or null when cancelled.
+const askDialog = document.getElementById("board-ask");
+function ask(label, value, type = "text") {
+  return new Promise((resolve) => {
+    const input = askDialog.querySelector("input");
+    askDialog.querySelector("label").textContent = label;
+    input.type = type;
+    input.value = value;
+    askDialog.returnValue = "";
+    askDialog.addEventListener("close", () => resolve(askDialog.returnValue === "ok" && input.value.trim() ? input.value.trim() : null), { once: true });
+    askDialog.showModal();
+    input.select();
+  });
+}
+
 // pictures and PDF pages
 on("board-image", "change", async (ev) => {
   const file = ev.target.files[0];
@@ -872,7 +889,7 @@ on("board-image", "change", async (ev) => {
   const body = new FormData();
   body.append("file", file);
   if (file.type === "application/pdf") {
-    const n = prompt(t("board.pdf_page"), "1");
+    const n = await ask(t("board.pdf_page"), "1", "number");
     if (!n) { say(""); return; }
     body.append("page", n);
   }
@@ -998,7 +1015,7 @@ on("board-save", "click", async () => {
   say(r.ok ? t("board.saved_to", out.path) : out.error?.message || "");
 });
 on("board-copy", "click", async () => {
-  const title = prompt(t("board.copy_prompt"), document.querySelector(".board-title").firstChild.textContent.trim());
+  const title = await ask(t("board.copy_prompt"), document.querySelector(".board-title").firstChild.textContent.trim());
   if (!title) return;
   const r = await fetch(api + "/copy", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ title }) });
   const out = await r.json();
