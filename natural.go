@@ -1,6 +1,7 @@
 package schulhof
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -10,6 +11,12 @@ import (
 // regard to case.
 func NaturalLess(a, b string) bool {
 	return NaturalCompare(a, b) < 0
+}
+
+// SortGroups puts groups in the order people look for them: by name,
+// its numbers by value (5a, 5b, 10a, Q1).
+func SortGroups(gs []*Group) {
+	slices.SortStableFunc(gs, func(a, b *Group) int { return NaturalCompare(a.Name, b.Name) })
 }
 
 // NaturalCompare is NaturalLess as -1, 0 or 1.

@@ -200,9 +200,21 @@ func (s *Module) apiListMembers(r *http.Request) (any, error) {
 	return kit.NewList(ms, ""), nil
 }
 
+// memberFromPath is the managed school of the path with its {group} and
+// {user}; ids that are no numbers name nothing, which the store says.
+func (s *Module) memberFromPath(r *http.Request) (*schulhof.School, schulhof.GroupID, schulhof.UserID, error) {
+	sc, err := s.ManagedSchool(r)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
+	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
+	return sc, schulhof.GroupID(g), schulhof.UserID(u), nil
+}
+
 // apiSetMember: PUT /api/v1/schools/{school}/groups/{group}/members/{user} {"role"}.
 func (s *Module) apiSetMember(r *http.Request) (any, error) {
-	sc, err := s.ManagedSchool(r)
+	sc, g, u, err := s.memberFromPath(r)
 	if err != nil {
 		return nil, err
 	}
@@ -215,9 +227,7 @@ func (s *Module) apiSetMember(r *http.Request) (any, error) {
 	if in.Role == "" {
 		in.Role = string(schulhof.MemberRoleMember)
 	}
-	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
-	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
-	if err := s.db.SetMember(r.Context(), sc.ID, schulhof.GroupID(g), schulhof.UserID(u), schulhof.MemberRole(in.Role)); err != nil {
+	if err := s.db.SetMember(r.Context(), sc.ID, g, u, schulhof.MemberRole(in.Role)); err != nil {
 		return nil, err
 	}
 	return kit.None{}, nil
@@ -225,13 +235,11 @@ func (s *Module) apiSetMember(r *http.Request) (any, error) {
 
 // apiRemoveMember: DELETE /api/v1/schools/{school}/groups/{group}/members/{user}.
 func (s *Module) apiRemoveMember(r *http.Request) (any, error) {
-	sc, err := s.ManagedSchool(r)
+	sc, g, u, err := s.memberFromPath(r)
 	if err != nil {
 		return nil, err
 	}
-	g, _ := strconv.ParseInt(r.PathValue("group"), 10, 64)
-	u, _ := strconv.ParseInt(r.PathValue("user"), 10, 64)
-	if err := s.db.RemoveMember(r.Context(), sc.ID, schulhof.GroupID(g), schulhof.UserID(u)); err != nil {
+	if err := s.db.RemoveMember(r.Context(), sc.ID, g, u); err != nil {
 		return nil, err
 	}
 	return kit.None{}, nil

@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -236,7 +235,7 @@ func (s *Module) lettersView(r *http.Request, sc *schulhof.School) (*kit.View, *
 	if err != nil {
 		return nil, nil, err
 	}
-	slices.SortStableFunc(gs, func(a, b *schulhof.Group) int { return schulhof.NaturalCompare(a.Name, b.Name) })
+	schulhof.SortGroups(gs)
 	p := &lettersPage{Groups: gs, Roles: schulhof.Roles}
 	v.Data = p
 	return v, p, nil

@@ -174,7 +174,7 @@ func (s *Module) material(r *http.Request, sc *schulhof.School) ([]materialPlace
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(mine, func(a, b *schulhof.Group) int { return schulhof.NaturalCompare(a.Name, b.Name) })
+	schulhof.SortGroups(mine)
 	for _, g := range mine {
 		fs, err := s.db.FindRecentFiles(r.Context(), sc.ID, schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(g.ID)}, 15)
 		if err != nil {

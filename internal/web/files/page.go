@@ -6,7 +6,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"path"
-	"slices"
 	"strconv"
 
 	"github.com/schulhof/schulhof"
@@ -65,7 +64,7 @@ func (s *Module) spacesOf(r *http.Request, sc *schulhof.School, current schulhof
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(groups, func(a, b *schulhof.Group) int { return schulhof.NaturalCompare(a.Name, b.Name) })
+	schulhof.SortGroups(groups)
 	for _, g := range groups {
 		out = append(out, spaceLink{Name: g.Name, URL: base + "group/" + strconv.FormatInt(int64(g.ID), 10),
 			Current: current == schulhof.Space{Kind: schulhof.SpaceGroup, ID: int64(g.ID)}})
