@@ -28,14 +28,62 @@ type Participant struct {
 	// waits for its answer, a change only marks that another is due
 	offering bool
 	again    bool
+	// sources names the client's tracks by its track id (Publish)
+	sources map[string]string
+	// blocked are the sources whose packets are not forwarded (Block)
+	blocked [3]atomic.Bool
+}
+
+// The sources a participant publishes. A moderator's "mute" blocks one on
+// the server, whatever the client does.
+const (
+	Microphone = "microphone"
+	Camera     = "camera"
+	Screen     = "screen"
+)
+
+func sourceIndex(source string) int {
+	switch source {
+	case Microphone:
+		return 0
+	case Camera:
+		return 1
+	}
+	return 2
+}
+
+// Block stops (or resumes) forwarding the participant's source to the
+// others.
+func (p *Participant) Block(source string, blocked bool) {
+	if p.blocked[sourceIndex(source)].Swap(blocked) && !blocked && source != Microphone {
+		// the receivers need a picture to start from again
+		for _, f := range p.room.published(p, source) {
+			f.requestKeyFrame()
+		}
+	}
+}
+
+// Blocked says whether the source is blocked.
+func (p *Participant) Blocked(source string) bool {
+	return p.blocked[sourceIndex(source)].Load()
 }
 
 // Publish answers the client's offer of the publishing connection (its
-// tracks to send).
-func (p *Participant) Publish(offer string) (string, error) {
+// tracks to send); sources says what each of its tracks is (by the
+// client's track id: Microphone, Camera or Screen; an audio track is
+// always the microphone, an unnamed video track the camera).
+func (p *Participant) Publish(offer string, sources map[string]string) (string, error) {
 	if p.gone() {
 		return "", ErrGone
 	}
+	p.mu.Lock()
+	if p.sources == nil {
+		p.sources = map[string]string{}
+	}
+	for id, src := range sources {
+		p.sources[id] = src
+	}
+	p.mu.Unlock()
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return "", err
 	}
@@ -184,11 +232,20 @@ func (p *Participant) drop(f *forward) bool {
 // published is called for each track the participant's client sends:
 // the track is forwarded to everyone else in the room.
 func (p *Participant) published(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, p.ID+"/"+remote.ID(), p.ID)
+	p.mu.Lock()
+	source := p.sources[remote.ID()]
+	p.mu.Unlock()
+	if remote.Kind() == webrtc.RTPCodecTypeAudio {
+		source = Microphone
+	} else if source != Screen {
+		source = Camera
+	}
+	// the receivers' track ids say whose and what it is: "PEER/SOURCE/ID"
+	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, p.ID+"/"+source+"/"+remote.ID(), p.ID)
 	if err != nil {
 		return
 	}
-	f := &forward{from: p.ID, owner: p, remote: remote, local: local}
+	f := &forward{from: p.ID, owner: p, source: source, remote: remote, local: local}
 	p.room.add(f)
 	f.run()
 }
@@ -197,6 +254,7 @@ func (p *Participant) published(remote *webrtc.TrackRemote, _ *webrtc.RTPReceive
 type forward struct {
 	from   string
 	owner  *Participant
+	source string
 	remote *webrtc.TrackRemote
 	local  *webrtc.TrackLocalStaticRTP
 	// what came in, and the copies that went out, for the metrics
@@ -213,6 +271,9 @@ func (f *forward) run() {
 		}
 		f.packets.Add(1)
 		f.bytes.Add(int64(n))
+		if f.owner.Blocked(f.source) {
+			continue
+		}
 		f.forwarded.Add(f.receivers.Load())
 		if _, err := f.local.Write(buf[:n]); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			return

@@ -261,5 +261,18 @@ func (r *Room) add(f *forward) {
 	}
 }
 
+// published are the tracks of the participant's source.
+func (r *Room) published(p *Participant, source string) []*forward {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*forward
+	for _, f := range r.tracks {
+		if f.owner == p && f.source == source {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // String names the room for logs.
 func (r *Room) String() string { return fmt.Sprintf("room %s", r.id) }

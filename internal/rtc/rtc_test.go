@@ -24,7 +24,7 @@ type client struct {
 	outs []*webrtc.TrackLocalStaticSample
 
 	mu   sync.Mutex
-	got  map[string]int // packets by the forwarded track's id ("anna/video")
+	got  map[string]int // packets by the forwarded track's id ("anna/camera/video")
 	more chan struct{}
 	stop chan struct{}
 }
@@ -96,7 +96,7 @@ func join(t *testing.T, api *webrtc.API, room *rtc.Room, id string) *client {
 		t.Fatal(err)
 	}
 	<-gathered
-	answer, err := c.p.Publish(c.pub.LocalDescription().SDP)
+	answer, err := c.p.Publish(c.pub.LocalDescription().SDP, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +161,13 @@ func (c *client) waitFor(n int, tracks ...string) {
 	}
 }
 
+// count is how many packets of the track the client has received.
+func (c *client) count(track string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got[track]
+}
+
 // newRoom is an SFU of the config with a room, and the pion API for the
 // clients (on loopback).
 func newRoom(t *testing.T, cfg rtc.Config, id string) (*rtc.SFU, *webrtc.API, *rtc.Room) {
@@ -184,15 +191,15 @@ func TestForwarding(t *testing.T) {
 	sfu, api, room := newRoom(t, rtc.Config{Loopback: true}, "7b")
 	anna := join(t, api, room, "anna")
 	ben := join(t, api, room, "ben")
-	anna.waitFor(10, "ben/video", "ben/audio")
-	ben.waitFor(10, "anna/video", "anna/audio")
+	anna.waitFor(10, "ben/camera/video", "ben/microphone/audio")
+	ben.waitFor(10, "anna/camera/video", "anna/microphone/audio")
 	// a third comes later and gets the two who were there
 	carl := join(t, api, room, "carl")
-	carl.waitFor(10, "anna/video", "anna/audio", "ben/video", "ben/audio")
-	anna.waitFor(10, "carl/video", "carl/audio")
+	carl.waitFor(10, "anna/camera/video", "anna/microphone/audio", "ben/camera/video", "ben/microphone/audio")
+	anna.waitFor(10, "carl/camera/video", "carl/microphone/audio")
 	for _, c := range []*client{anna, ben, carl} {
 		c.mu.Lock()
-		own := c.got[c.id+"/video"] + c.got[c.id+"/audio"]
+		own := c.got[c.id+"/camera/video"] + c.got[c.id+"/microphone/audio"]
 		c.mu.Unlock()
 		if own != 0 {
 			t.Errorf("%s received %d of its own packets", c.id, own)
@@ -222,7 +229,7 @@ func TestVanished(t *testing.T) {
 	_, api, room := newRoom(t, rtc.Config{Loopback: true, Lost: 2 * time.Second}, "5a")
 	anna := join(t, api, room, "anna")
 	ben := join(t, api, room, "ben")
-	ben.waitFor(5, "anna/video")
+	ben.waitFor(5, "anna/camera/video")
 	anna.close() // no Leave: the connections just end
 	select {
 	case <-anna.p.Done():
@@ -246,7 +253,7 @@ func TestClassOfTen(t *testing.T) {
 		var want []string
 		for _, o := range cs {
 			if o != c {
-				want = append(want, o.id+"/video", o.id+"/audio")
+				want = append(want, o.id+"/camera/video", o.id+"/microphone/audio")
 			}
 		}
 		c.waitFor(3, want...)
@@ -254,4 +261,28 @@ func TestClassOfTen(t *testing.T) {
 	if n := room.Participants(); n != 10 {
 		t.Fatalf("%d participants", n)
 	}
+}
+
+// TestBlock: a participant whose microphone a moderator blocked is not
+// heard, whatever its client sends, and is heard again once unblocked;
+// its camera goes on meanwhile.
+func TestBlock(t *testing.T) {
+	_, api, room := newRoom(t, rtc.Config{Loopback: true}, "8c")
+	anna := join(t, api, room, "anna")
+	ben := join(t, api, room, "ben")
+	ben.waitFor(3, "anna/camera/video", "anna/microphone/audio")
+	anna.p.Block(rtc.Microphone, true)
+	if !anna.p.Blocked(rtc.Microphone) || anna.p.Blocked(rtc.Camera) {
+		t.Fatal("Blocked does not say what was blocked")
+	}
+	// what was on its way when blocked may still come: count from a
+	// moment later, while the camera goes on for ten more packets
+	ben.waitFor(ben.count("anna/camera/video")+3, "anna/camera/video")
+	heard := ben.count("anna/microphone/audio")
+	ben.waitFor(ben.count("anna/camera/video")+10, "anna/camera/video")
+	if n := ben.count("anna/microphone/audio"); n != heard {
+		t.Fatalf("Ben heard %d packets of Anna's blocked microphone", n-heard)
+	}
+	anna.p.Block(rtc.Microphone, false)
+	ben.waitFor(heard+5, "anna/microphone/audio")
 }
