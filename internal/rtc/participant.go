@@ -259,15 +259,31 @@ type forward struct {
 	local  *webrtc.TrackLocalStaticRTP
 	// what came in, and the copies that went out, for the metrics
 	packets, bytes, forwarded atomic.Int64
-	receivers                 atomic.Int64 // how many receive it now
+	// lost counts the packets that never came: gaps in the sequence
+	// numbers, less those that came late (or again, after a NACK)
+	lost      atomic.Int64
+	receivers atomic.Int64 // how many receive it now
 }
 
 func (f *forward) run() {
 	buf := make([]byte, 1500)
-	for {
+	var last uint16
+	for first := true; ; first = false {
 		n, _, err := f.remote.Read(buf)
 		if err != nil {
 			return
+		}
+		if n >= 4 {
+			seq := uint16(buf[2])<<8 | uint16(buf[3])
+			switch gap := int16(seq - last); {
+			case first:
+				last = seq
+			case gap > 0:
+				f.lost.Add(int64(gap) - 1)
+				last = seq
+			case f.lost.Load() > 0:
+				f.lost.Add(-1) // a late one
+			}
 		}
 		f.packets.Add(1)
 		f.bytes.Add(int64(n))

@@ -107,6 +107,8 @@ type Stats struct {
 	// Packets and Bytes came in on the tracks published now; Forwarded
 	// are the packets sent on to receivers.
 	Packets, Bytes, Forwarded int64
+	// Lost are the packets of those tracks that never came.
+	Lost int64
 }
 
 // Stats counts what the SFU carries now.
@@ -126,6 +128,7 @@ func (s *SFU) Stats() Stats {
 			st.Packets += f.packets.Load()
 			st.Bytes += f.bytes.Load()
 			st.Forwarded += f.forwarded.Load()
+			st.Lost += f.lost.Load()
 		}
 		r.mu.Unlock()
 	}

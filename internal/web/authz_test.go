@@ -67,6 +67,8 @@ func tenancyValue(pattern, param, before string) string {
 		return "%F0%9F%91%8D"
 	case "exam":
 		return "{b-exam}"
+	case "call":
+		return "{b-call}"
 	case "action":
 		return "members"
 	}
@@ -235,6 +237,10 @@ func TestTenancyMatrix(t *testing.T) {
 		{"POST", "/api/v1/boards/{b-board}/operations", `{"ops":[{"op":"set","id":"t-1","set":{"x":1}}]}`},
 		{"POST", "/api/v1/boards/{b-board}/copy", `{"title":"x"}`},
 		{"POST", "/api/v1/boards", `{"title":"x","group":{b-5a}}`},
+		{"POST", "/api/v1/calls", `{"group":{b-5a}}`},
+		{"POST", "/calls", "group={b-5a}"},
+		{"PATCH", "/api/v1/calls/{b-talk}", `{"locked":true}`},
+		{"POST", "/api/v1/calls/{b-call}/admit", `{"user":{a-student}}`},
 		{"GET", "/api/v1/boards/{b-board}/pages/1/export.png", ""},
 		{"GET", "/api/v1/boards/{b-board}/export.pdf", ""},
 		{"POST", "/api/v1/boards/{b-board}/save-to-files", ""},

@@ -29,6 +29,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/live"
 	"github.com/schulhof/schulhof/internal/web/login"
 	"github.com/schulhof/schulhof/internal/web/timetables"
+	"github.com/schulhof/schulhof/internal/web/video"
 )
 
 // Config is what the web layer needs of the configuration.
@@ -67,6 +68,9 @@ type Config struct {
 	// allows plain http endpoints, for tests on loopback.
 	PushHosts     []string
 	PushAllowHTTP bool
+	// Video is where video lessons' media go and the TURN server for
+	// clients behind NAT.
+	Video video.Config
 }
 
 // Server holds what the handlers share. It has no global state: tests run
@@ -149,7 +153,11 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 	}
 	accounts := accounts.New(s.Deps, db, hasher, timetables, accounts.Config{Quotas: cfg.Quotas})
 	assignments := assignments.New(s.Deps, db, s.files)
-	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, s.files}
+	video, err := video.New(s.Deps, db, cfg.Video)
+	if err != nil {
+		return err
+	}
+	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, s.files}
 	return nil
 }
 

@@ -21,9 +21,11 @@ import (
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/rtc"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
+	"github.com/schulhof/schulhof/internal/web/video"
 )
 
 var ctx = context.Background()
@@ -56,7 +58,8 @@ func newServer(tb testing.TB, db *sqlstore.DB, blobs *blob.Disk, hasher *passwor
 	if hasher == nil {
 		hasher = password.NewHasher(password.Fast, 0, 0)
 	}
-	srv, err := web.New(web.Config{Version: "test"}, db, blobs, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := web.New(web.Config{Version: "test", Video: video.Config{RTC: rtc.Config{Loopback: true},
+		TURN: []string{"turn:127.0.0.1:3478"}, TURNSecret: "coturn-geheimnis"}}, db, blobs, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -213,6 +216,13 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		private := &schulhof.Board{Title: "Vorbereitung " + k}
 		must(tb, board.Create(ctx, db, f.user[k+"-teacher"], private))
 		f.ids[k+"-private-board"] = int64(private.ID)
+		// the video room of 5a, opened by its teacher, and a parent talk
+		call, err := db.OpenGroupCall(ctx, f.user[k+"-teacher"], f.group[k+"-5a"].ID)
+		must(tb, err)
+		f.ids[k+"-call"] = int64(call.ID)
+		talk := &schulhof.Call{Title: "Elterngespräch " + k}
+		must(tb, db.CreateCall(ctx, f.user[k+"-teacher"], talk))
+		f.ids[k+"-talk"] = int64(talk.ID)
 	}
 	for name, u := range f.user {
 		slug := ""

@@ -1,0 +1,604 @@
+package video
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/rtc"
+)
+
+// A call on this node: who is in it, who waits in the lobby, and the
+// forwarding unit's room.
+
+type liveCall struct {
+	m    *Module
+	id   schulhof.CallID
+	room *rtc.Room
+
+	mu       sync.Mutex
+	call     *schulhof.Call // its settings as last stored
+	peers    map[string]*peer
+	lobby    map[schulhof.UserID]*waiting
+	admitted map[schulhof.UserID]bool // let in from the lobby: enter once
+	removed  map[schulhof.UserID]bool // taken out: back only through the lobby
+}
+
+// peer is one browser tab in the call.
+type peer struct {
+	ID        string          `json:"id"`
+	User      schulhof.UserID `json:"user"`
+	Name      string          `json:"name"`
+	Moderator bool            `json:"moderator"`
+	// what the client has on; the server forwards nothing else
+	Microphone bool      `json:"microphone"`
+	Camera     bool      `json:"camera"`
+	Screen     bool      `json:"screen"`
+	Hand       bool      `json:"hand"`
+	HandSince  time.Time `json:"-"`
+
+	p *rtc.Participant
+}
+
+// waiting is someone in the lobby.
+type waiting struct {
+	User  schulhof.UserID `json:"user"`
+	Name  string          `json:"name"`
+	Since time.Time       `json:"since"`
+}
+
+// live is the call's state on this node, made when first asked for.
+func (m *Module) live(c *schulhof.Call) *liveCall {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lc := m.calls[c.ID]
+	if lc == nil {
+		lc = &liveCall{m: m, id: c.ID, call: c, room: m.sfu.Room(callTopic(c.ID)),
+			peers: map[string]*peer{}, lobby: map[schulhof.UserID]*waiting{},
+			admitted: map[schulhof.UserID]bool{}, removed: map[schulhof.UserID]bool{}}
+		m.calls[c.ID] = lc
+	}
+	return lc
+}
+
+// existing is the call's state if it has any on this node.
+func (m *Module) existing(id schulhof.CallID) *liveCall {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls[id]
+}
+
+// forgetIfEmpty drops the state of a call nobody is in or waits for.
+func (m *Module) forgetIfEmpty(lc *liveCall) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lc.mu.Lock()
+	empty := len(lc.peers) == 0 && len(lc.lobby) == 0
+	lc.mu.Unlock()
+	if empty && m.calls[lc.id] == lc {
+		delete(m.calls, lc.id)
+	}
+}
+
+func newPeerID() string {
+	b := make([]byte, 9)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// may says whether the peer may switch the source on: moderators always,
+// the others as the call allows.
+func (lc *liveCall) may(p *peer, source string) bool {
+	if p.Moderator {
+		return true
+	}
+	switch source {
+	case rtc.Microphone:
+		return lc.call.Allow.Microphone
+	case rtc.Camera:
+		return lc.call.Allow.Camera
+	}
+	return lc.call.Allow.Screen
+}
+
+// apply tells the forwarding unit what of the peer's to forward: what
+// its client has on and may use.
+func (lc *liveCall) apply(p *peer) {
+	p.p.Block(rtc.Microphone, !(p.Microphone && lc.may(p, rtc.Microphone)))
+	p.p.Block(rtc.Camera, !(p.Camera && lc.may(p, rtc.Camera)))
+	p.p.Block(rtc.Screen, !(p.Screen && lc.may(p, rtc.Screen)))
+}
+
+// roster is what everyone in the call sees of it.
+type roster struct {
+	Peers  []*peer            `json:"peers"`
+	Locked bool               `json:"locked"`
+	Allow  schulhof.CallAllow `json:"allow"`
+}
+
+// rosterLocked is the call's roster; lc.mu is held. Moderators first,
+// then raised hands in the order raised, then by name.
+func (lc *liveCall) rosterLocked() roster {
+	r := roster{Peers: make([]*peer, 0, len(lc.peers)), Locked: lc.call.Locked, Allow: lc.call.Allow}
+	for _, p := range lc.peers {
+		cp := *p
+		r.Peers = append(r.Peers, &cp)
+	}
+	sort.Slice(r.Peers, func(i, j int) bool {
+		a, b := r.Peers[i], r.Peers[j]
+		if a.Moderator != b.Moderator {
+			return a.Moderator
+		}
+		if a.Hand != b.Hand {
+			return a.Hand
+		}
+		if a.Hand && !a.HandSince.Equal(b.HandSince) {
+			return a.HandSince.Before(b.HandSince)
+		}
+		if c := schulhof.NaturalCompare(a.Name, b.Name); c != 0 {
+			return c < 0
+		}
+		return a.ID < b.ID
+	})
+	return r
+}
+
+// announce sends everyone in the call who is in it now.
+func (lc *liveCall) announce() {
+	lc.mu.Lock()
+	r := lc.rosterLocked()
+	lc.mu.Unlock()
+	lc.m.publish(lc.id, callTopic(lc.id), "peers", r)
+}
+
+// announceLobby sends the call's moderators who waits in the lobby.
+func (lc *liveCall) announceLobby() {
+	lc.mu.Lock()
+	list := make([]*waiting, 0, len(lc.lobby))
+	for _, w := range lc.lobby {
+		list = append(list, w)
+	}
+	mods := map[schulhof.UserID]bool{}
+	for _, p := range lc.peers {
+		if p.Moderator {
+			mods[p.User] = true
+		}
+	}
+	lc.mu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].Since.Before(list[j].Since) })
+	for u := range mods {
+		lc.m.publish(lc.id, userTopic(u), "call.lobby", map[string]any{"call": lc.id, "waiting": list})
+	}
+}
+
+// tell sends one user an event of the call.
+func (lc *liveCall) tell(u schulhof.UserID, event string, data map[string]any) {
+	data["call"] = lc.id
+	lc.m.publish(lc.id, userTopic(u), event, data)
+}
+
+// hasUser says whether the user is in the call (in any tab).
+func (lc *liveCall) hasUser(u schulhof.UserID) bool {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	for _, p := range lc.peers {
+		if p.User == u {
+			return true
+		}
+	}
+	return false
+}
+
+// users are those in the call or in its lobby, each once.
+func (lc *liveCall) users() []schulhof.UserID {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	seen := map[schulhof.UserID]bool{}
+	var out []schulhof.UserID
+	for _, p := range lc.peers {
+		if !seen[p.User] {
+			seen[p.User] = true
+			out = append(out, p.User)
+		}
+	}
+	for u := range lc.lobby {
+		if !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// peerOf is the user's peer of the id.
+func (lc *liveCall) peerOf(u schulhof.UserID, id string) (*peer, error) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	p := lc.peers[id]
+	if p == nil || p.User != u {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "call.not_in")
+	}
+	return p, nil
+}
+
+// leave takes the peer out of the call.
+func (lc *liveCall) leave(p *peer) {
+	lc.mu.Lock()
+	mine := lc.peers[p.ID] == p
+	if mine {
+		delete(lc.peers, p.ID)
+	}
+	lc.mu.Unlock()
+	p.p.Leave()
+	if mine {
+		lc.announce()
+		lc.m.forgetIfEmpty(lc)
+	}
+}
+
+// closeAll takes everyone out (the call ended, or the node stops).
+func (lc *liveCall) closeAll() {
+	lc.mu.Lock()
+	peers := make([]*peer, 0, len(lc.peers))
+	for _, p := range lc.peers {
+		peers = append(peers, p)
+	}
+	clear(lc.peers)
+	clear(lc.lobby)
+	lc.mu.Unlock()
+	for _, p := range peers {
+		p.p.Leave()
+	}
+	lc.m.forgetIfEmpty(lc)
+}
+
+// ---- what clients send to "call.ID" ------------------------------------
+
+// joinIn asks to be in the call; Peer, when a client comes back after a
+// drop, is the peer it was (its place, its raised hand).
+type joinIn struct {
+	Peer string `json:"peer"`
+}
+
+// joined answers a join: the peer, the call and who is in it, and the
+// ICE servers to reach the media through; or that the user waits in the
+// lobby.
+type joined struct {
+	Waiting    bool           `json:"waiting,omitempty"`
+	Peer       string         `json:"peer,omitempty"`
+	Moderator  bool           `json:"moderator"`
+	Call       *schulhof.Call `json:"call"`
+	Roster     *roster        `json:"roster,omitempty"`
+	ICEServers []iceServer    `json:"ice_servers,omitempty"`
+}
+
+type peerIn struct {
+	Peer string `json:"peer"`
+}
+
+type publishIn struct {
+	Peer    string            `json:"peer"`
+	SDP     string            `json:"sdp"`
+	Sources map[string]string `json:"sources"`
+}
+
+type answerIn struct {
+	Peer string `json:"peer"`
+	SDP  string `json:"sdp"`
+}
+
+type stateIn struct {
+	Peer       string `json:"peer"`
+	Microphone *bool  `json:"microphone"`
+	Camera     *bool  `json:"camera"`
+	Screen     *bool  `json:"screen"`
+	Hand       *bool  `json:"hand"`
+}
+
+type chatIn struct {
+	Peer string `json:"peer"`
+	Text string `json:"text"`
+}
+
+// chatLine is a message of the room's chat: it lives as long as the
+// call, on the clients.
+type chatLine struct {
+	Peer string          `json:"peer"`
+	User schulhof.UserID `json:"user"`
+	Name string          `json:"name"`
+	Text string          `json:"text"`
+	At   time.Time       `json:"at"`
+}
+
+// receive takes what a client sends to "call.ID".
+func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event string, data json.RawMessage) (any, error) {
+	cr, err := m.rightsOf(ctx, u, schulhof.CallID(id))
+	if err != nil {
+		return nil, err
+	}
+	decode := func(v any) error {
+		d := json.NewDecoder(strings.NewReader(string(data)))
+		d.DisallowUnknownFields()
+		if d.Decode(v) != nil {
+			return schulhof.Errorf(schulhof.EBadRequest, "call.bad_message")
+		}
+		return nil
+	}
+	if event == "join" {
+		var in joinIn
+		if err := decode(&in); err != nil {
+			return nil, err
+		}
+		return m.join(u, cr, in.Peer)
+	}
+	lc := m.existing(cr.call.ID)
+	if lc == nil {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "call.not_in")
+	}
+	switch event {
+	case "publish":
+		var in publishIn
+		if err := decode(&in); err != nil {
+			return nil, err
+		}
+		p, err := lc.peerOf(u.ID, in.Peer)
+		if err != nil {
+			return nil, err
+		}
+		for _, src := range in.Sources {
+			if src != rtc.Microphone && src != rtc.Camera && src != rtc.Screen {
+				return nil, schulhof.Errorf(schulhof.EBadRequest, "call.bad_message")
+			}
+		}
+		answer, err := p.p.Publish(in.SDP, in.Sources)
+		if err != nil {
+			return nil, schulhof.Errorf(schulhof.EBadRequest, "call.bad_sdp")
+		}
+		return map[string]string{"sdp": answer}, nil
+	case "answer":
+		var in answerIn
+		if err := decode(&in); err != nil {
+			return nil, err
+		}
+		p, err := lc.peerOf(u.ID, in.Peer)
+		if err != nil {
+			return nil, err
+		}
+		if p.p.Answer(in.SDP) != nil {
+			return nil, schulhof.Errorf(schulhof.EBadRequest, "call.bad_sdp")
+		}
+		return nil, nil
+	case "state":
+		var in stateIn
+		if err := decode(&in); err != nil {
+			return nil, err
+		}
+		return lc.setState(u, in)
+	case "chat":
+		var in chatIn
+		if err := decode(&in); err != nil {
+			return nil, err
+		}
+		p, err := lc.peerOf(u.ID, in.Peer)
+		if err != nil {
+			return nil, err
+		}
+		text := strings.TrimSpace(in.Text)
+		if text == "" || utf8.RuneCountInString(text) > 1000 {
+			return nil, schulhof.Invalid("text", "call.chat_length", 1000)
+		}
+		if wait := m.chat.Take(u.ID, 1, m.Now()); wait > 0 {
+			return nil, schulhof.Errorf(schulhof.ERateLimited, "call.chat_slow")
+		}
+		m.publish(lc.id, callTopic(lc.id), "chat", chatLine{Peer: p.ID, User: u.ID, Name: p.Name, Text: text, At: m.Now()})
+		return nil, nil
+	case "leave":
+		var in peerIn
+		if err := decode(&in); err != nil {
+			return nil, err
+		}
+		p, err := lc.peerOf(u.ID, in.Peer)
+		if err != nil {
+			return nil, err
+		}
+		lc.leave(p)
+		return nil, nil
+	}
+	return nil, schulhof.Errorf(schulhof.EBadRequest, "call.unknown_event")
+}
+
+// join lets the user in, or into the lobby.
+func (m *Module) join(u *schulhof.User, cr callRights, old string) (*joined, error) {
+	lc := m.live(cr.call)
+	lc.mu.Lock()
+	lc.call = cr.call
+	enters := cr.moderates || (cr.enters && !lc.removed[u.ID]) || lc.admitted[u.ID]
+	if !enters {
+		if _, there := lc.lobby[u.ID]; !there {
+			lc.lobby[u.ID] = &waiting{User: u.ID, Name: u.Name(), Since: m.Now()}
+		}
+		lc.mu.Unlock()
+		lc.announceLobby()
+		return &joined{Waiting: true, Call: cr.call}, nil
+	}
+	delete(lc.admitted, u.ID)
+	delete(lc.lobby, u.ID)
+	pe := lc.peers[old]
+	if pe == nil || pe.User != u.ID {
+		pe = &peer{ID: newPeerID(), User: u.ID, Name: u.Name(), Moderator: cr.moderates}
+	}
+	lc.mu.Unlock()
+
+	callID, user, peerID := lc.id, u.ID, pe.ID
+	p, err := lc.room.Join(pe.ID, func(s rtc.Signal) {
+		m.publish(callID, userTopic(user), "call.offer", map[string]any{"call": callID, "peer": peerID, "sdp": s.SDP})
+	})
+	if err != nil {
+		return nil, err
+	}
+	lc.mu.Lock()
+	pe.p = p
+	lc.peers[pe.ID] = pe
+	lc.apply(pe)
+	r := lc.rosterLocked()
+	lc.mu.Unlock()
+	go func() {
+		<-p.Done()
+		// its connection failed (the client vanished) or it left: out,
+		// unless it has come back on a new connection meanwhile
+		lc.mu.Lock()
+		gone := lc.peers[pe.ID] == pe && pe.p == p
+		lc.mu.Unlock()
+		if gone {
+			lc.leave(pe)
+		}
+	}()
+	lc.announce()
+	return &joined{Peer: pe.ID, Moderator: cr.moderates, Call: cr.call, Roster: &r, ICEServers: m.iceServers(u)}, nil
+}
+
+// setState takes what a client switched on or off, and its hand.
+func (lc *liveCall) setState(u *schulhof.User, in stateIn) (any, error) {
+	p, err := lc.peerOf(u.ID, in.Peer)
+	if err != nil {
+		return nil, err
+	}
+	lc.mu.Lock()
+	for _, s := range []struct {
+		on     *bool
+		field  *bool
+		source string
+	}{{in.Microphone, &p.Microphone, rtc.Microphone}, {in.Camera, &p.Camera, rtc.Camera}, {in.Screen, &p.Screen, rtc.Screen}} {
+		if s.on == nil {
+			continue
+		}
+		if *s.on && !lc.may(p, s.source) {
+			lc.mu.Unlock()
+			return nil, schulhof.Errorf(schulhof.EForbidden, forbidden[s.source])
+		}
+		*s.field = *s.on
+	}
+	if in.Hand != nil && *in.Hand != p.Hand {
+		p.Hand, p.HandSince = *in.Hand, lc.m.Now()
+	}
+	lc.apply(p)
+	lc.mu.Unlock()
+	lc.announce()
+	return nil, nil
+}
+
+// forbidden are the sentences of a source the call does not allow.
+var forbidden = map[string]string{
+	rtc.Microphone: "call.forbidden.microphone",
+	rtc.Camera:     "call.forbidden.camera",
+	rtc.Screen:     "call.forbidden.screen",
+}
+
+// ---- what moderators do --------------------------------------------------
+
+// mute switches a source off for one peer, or for everyone who does not
+// moderate (peer ""); their clients are told.
+func (lc *liveCall) mute(peerID, source string) error {
+	lc.mu.Lock()
+	var hit []*peer
+	for _, p := range lc.peers {
+		if (peerID == "" && !p.Moderator) || p.ID == peerID {
+			hit = append(hit, p)
+		}
+	}
+	if peerID != "" && len(hit) == 0 {
+		lc.mu.Unlock()
+		return schulhof.Errorf(schulhof.ENotFound, "call.no_peer")
+	}
+	for _, p := range hit {
+		switch source {
+		case rtc.Microphone:
+			p.Microphone = false
+		case rtc.Camera:
+			p.Camera = false
+		default:
+			p.Screen = false
+		}
+		lc.apply(p)
+	}
+	lc.mu.Unlock()
+	for _, p := range hit {
+		lc.tell(p.User, "call.muted", map[string]any{"peer": p.ID, "source": source})
+	}
+	lc.announce()
+	return nil
+}
+
+// remove takes the peer out; its user comes back only through the lobby.
+func (lc *liveCall) remove(peerID string) error {
+	lc.mu.Lock()
+	p := lc.peers[peerID]
+	if p == nil {
+		lc.mu.Unlock()
+		return schulhof.Errorf(schulhof.ENotFound, "call.no_peer")
+	}
+	lc.removed[p.User] = true
+	lc.mu.Unlock()
+	lc.tell(p.User, "call.removed", map[string]any{"peer": p.ID})
+	lc.leave(p)
+	return nil
+}
+
+// admit lets a user in from the lobby, or sends them away.
+func (lc *liveCall) admit(user schulhof.UserID, yes bool) error {
+	lc.mu.Lock()
+	if lc.lobby[user] == nil {
+		lc.mu.Unlock()
+		return schulhof.Errorf(schulhof.ENotFound, "call.not_waiting")
+	}
+	delete(lc.lobby, user)
+	if yes {
+		lc.admitted[user] = true
+		delete(lc.removed, user)
+	}
+	lc.mu.Unlock()
+	if yes {
+		lc.tell(user, "call.admitted", map[string]any{})
+	} else {
+		lc.tell(user, "call.refused", map[string]any{})
+	}
+	lc.announceLobby()
+	lc.m.forgetIfEmpty(lc)
+	return nil
+}
+
+// settle takes the call's new settings: what is no longer allowed goes
+// off for those who do not moderate.
+func (lc *liveCall) settle(c *schulhof.Call) {
+	lc.mu.Lock()
+	lc.call = c
+	type off struct {
+		p      *peer
+		source string
+	}
+	var hit []off
+	for _, p := range lc.peers {
+		for _, s := range []struct {
+			on     *bool
+			source string
+		}{{&p.Microphone, rtc.Microphone}, {&p.Camera, rtc.Camera}, {&p.Screen, rtc.Screen}} {
+			if *s.on && !lc.may(p, s.source) {
+				*s.on = false
+				hit = append(hit, off{p, s.source})
+			}
+		}
+		lc.apply(p)
+	}
+	lc.mu.Unlock()
+	for _, h := range hit {
+		lc.tell(h.p.User, "call.muted", map[string]any{"peer": h.p.ID, "source": h.source})
+	}
+	lc.announce()
+}

@@ -1,0 +1,430 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/schulhof/schulhof/internal/realtime"
+	"github.com/schulhof/schulhof/internal/rtc"
+)
+
+// callClient is a browser tab in a video call, played by pion over
+// loopback: it talks to the server over the live socket as static/call.js
+// does, publishes a microphone and a camera, and counts what it receives.
+type callClient struct {
+	t     *testing.T
+	name  string
+	ws    *websocket.Conn
+	call  string
+	peer  string
+	pub   *webrtc.PeerConnection
+	sub   *webrtc.PeerConnection
+	stop  chan struct{}
+	reqID int
+
+	mu     sync.Mutex
+	acks   map[string]chan realtime.Envelope
+	events []realtime.Envelope
+	got    map[string]int // packets by the forwarded track's id ("PEER/camera/ID")
+	change chan struct{}
+}
+
+func newCallClient(t *testing.T, base, token, user, call, name string) *callClient {
+	t.Helper()
+	s := dialSocket(t, base, token)
+	c := &callClient{t: t, name: name, ws: s.ws, call: call, stop: make(chan struct{}), acks: map[string]chan realtime.Envelope{},
+		got: map[string]int{}, change: make(chan struct{}, 1)}
+	go func() {
+		for {
+			e, err := s.r.Next(context.Background())
+			if err != nil {
+				return
+			}
+			if e.Type == realtime.TypeEvent && e.Event == "call.offer" {
+				go c.answerOffer(e.Data)
+			}
+			c.mu.Lock()
+			if ch := c.acks[e.ID]; ch != nil && e.ID != "" {
+				ch <- *e
+			} else if e.Type == realtime.TypeEvent {
+				c.events = append(c.events, *e)
+			}
+			c.mu.Unlock()
+			c.changed()
+		}
+	}()
+	if e := c.request("subscribe", "user."+user, "", nil); e.Type != "ack" {
+		t.Fatalf("%s follows their own topic: %+v", name, e)
+	}
+	t.Cleanup(c.close)
+	return c
+}
+
+func (c *callClient) changed() {
+	select {
+	case c.change <- struct{}{}:
+	default:
+	}
+}
+
+func (c *callClient) close() {
+	select {
+	case <-c.stop:
+	default:
+		close(c.stop)
+	}
+	for _, pc := range []*webrtc.PeerConnection{c.pub, c.sub} {
+		if pc != nil {
+			pc.Close()
+		}
+	}
+	c.ws.CloseNow()
+}
+
+// request sends an envelope and waits for its answer.
+func (c *callClient) request(typ, topic, event string, data any) realtime.Envelope {
+	c.t.Helper()
+	c.mu.Lock()
+	c.reqID++
+	id := fmt.Sprint("r", c.reqID)
+	ch := make(chan realtime.Envelope, 1)
+	c.acks[id] = ch
+	c.mu.Unlock()
+	env := map[string]any{"type": typ, "id": id, "topic": topic}
+	if event != "" {
+		env["event"], env["data"] = event, data
+	}
+	b, _ := json.Marshal(env)
+	if err := c.ws.Write(context.Background(), websocket.MessageText, b); err != nil {
+		c.t.Fatal(err)
+	}
+	select {
+	case e := <-ch:
+		return e
+	case <-time.After(20 * time.Second):
+		c.t.Fatalf("%s: no answer to %s %s", c.name, typ, event)
+	}
+	return realtime.Envelope{}
+}
+
+// send sends the call an event and fails unless it is taken.
+func (c *callClient) send(event string, data map[string]any) json.RawMessage {
+	c.t.Helper()
+	e := c.sendMay(event, data)
+	if e.Type != "ack" {
+		c.t.Fatalf("%s %s: %+v", c.name, event, e.Error)
+	}
+	return e.Data
+}
+
+func (c *callClient) sendMay(event string, data map[string]any) realtime.Envelope {
+	c.t.Helper()
+	if data == nil {
+		data = map[string]any{}
+	}
+	if c.peer != "" && event != "join" {
+		data["peer"] = c.peer
+	}
+	return c.request("send", "call."+c.call, event, data)
+}
+
+// join enters the call (or the lobby: it says whether it waits).
+func (c *callClient) join() (waiting bool) {
+	c.t.Helper()
+	var out struct {
+		Waiting bool
+		Peer    string
+	}
+	json.Unmarshal(c.send("join", map[string]any{"peer": c.peer}), &out)
+	if out.Waiting {
+		return true
+	}
+	c.mu.Lock()
+	c.peer = out.Peer
+	c.mu.Unlock()
+	if e := c.request("subscribe", "call."+c.call, "", nil); e.Type != "ack" {
+		c.t.Fatalf("%s follows the call: %+v", c.name, e)
+	}
+	return false
+}
+
+// publish sends a microphone and a camera, ten samples a second each.
+func (c *callClient) publish(api *webrtc.API) {
+	c.t.Helper()
+	sub, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.sub = sub
+	c.mu.Unlock()
+	sub.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			c.mu.Lock()
+			c.got[tr.ID()]++
+			c.mu.Unlock()
+			c.changed()
+		}
+	})
+	if c.pub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		c.t.Fatal(err)
+	}
+	mic, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic-"+c.name, c.name)
+	cam, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "cam-"+c.name, c.name)
+	for _, tr := range []*webrtc.TrackLocalStaticSample{mic, cam} {
+		if _, err := c.pub.AddTrack(tr); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	offer, _ := c.pub.CreateOffer(nil)
+	gathered := webrtc.GatheringCompletePromise(c.pub)
+	c.pub.SetLocalDescription(offer)
+	<-gathered
+	var answer struct{ SDP string }
+	json.Unmarshal(c.send("publish", map[string]any{"sdp": c.pub.LocalDescription().SDP,
+		"sources": map[string]string{"mic-" + c.name: "microphone", "cam-" + c.name: "camera"}}), &answer)
+	if err := c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
+		c.t.Fatal(err)
+	}
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		frame := make([]byte, 400)
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-tick.C:
+				mic.WriteSample(media.Sample{Data: frame, Duration: 100 * time.Millisecond})
+				cam.WriteSample(media.Sample{Data: frame, Duration: 100 * time.Millisecond})
+			}
+		}
+	}()
+}
+
+// answerOffer answers the server's offer of the receiving connection.
+func (c *callClient) answerOffer(data json.RawMessage) {
+	var o struct{ Peer, SDP string }
+	json.Unmarshal(data, &o)
+	c.mu.Lock()
+	sub, peer := c.sub, c.peer
+	c.mu.Unlock()
+	if sub == nil || o.Peer != peer {
+		return
+	}
+	if sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}) != nil {
+		return
+	}
+	answer, err := sub.CreateAnswer(nil)
+	if err != nil {
+		return
+	}
+	gathered := webrtc.GatheringCompletePromise(sub)
+	sub.SetLocalDescription(answer)
+	<-gathered
+	b, _ := json.Marshal(map[string]any{"type": "send", "topic": "call." + c.call, "event": "answer",
+		"data": map[string]any{"peer": peer, "sdp": sub.LocalDescription().SDP}})
+	c.ws.Write(context.Background(), websocket.MessageText, b)
+}
+
+// received counts the packets of the peer's source.
+func (c *callClient) received(peer, source string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for id, k := range c.got {
+		if strings.HasPrefix(id, peer+"/"+source+"/") {
+			n += k
+		}
+	}
+	return n
+}
+
+// waitPackets waits until the client has n packets of the peer's source.
+func (c *callClient) waitPackets(peer, source string, n int) {
+	c.t.Helper()
+	c.waitUntil(fmt.Sprintf("%d packets of %s's %s", n, peer, source), func() bool { return c.received(peer, source) >= n })
+}
+
+// waitEvent waits for an event that ok accepts and returns it.
+func (c *callClient) waitEvent(event string, ok func(data json.RawMessage) bool) json.RawMessage {
+	c.t.Helper()
+	var found json.RawMessage
+	c.waitUntil("event "+event, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i, e := range c.events {
+			if e.Event == event && (ok == nil || ok(e.Data)) {
+				found = e.Data
+				c.events = append(c.events[:i:i], c.events[i+1:]...)
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+func (c *callClient) waitUntil(what string, ok func() bool) {
+	c.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for !ok() {
+		select {
+		case <-c.change:
+		case <-deadline:
+			c.t.Fatalf("%s: waited in vain for %s", c.name, what)
+		}
+	}
+}
+
+// rosterHas is an ok of waitEvent: a "peers" event in which the peer's
+// fields are as given.
+func rosterHas(peer string, want map[string]any) func(json.RawMessage) bool {
+	return func(data json.RawMessage) bool {
+		var r struct{ Peers []map[string]any }
+		json.Unmarshal(data, &r)
+		for _, p := range r.Peers {
+			if p["id"] != peer {
+				continue
+			}
+			for k, v := range want {
+				if p[k] != v {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+}
+
+// TestCallModeration: a teacher and a student in their class's video
+// room over the live socket, with real media: each receives the other's
+// microphone and camera; what the teacher forbids or switches off is no
+// longer forwarded, whatever the student's client sends or asks; a
+// student taken out comes back only through the lobby; the call ends for
+// all.
+func TestCallModeration(t *testing.T) {
+	f := newFixture(t, nil)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := f.expand("{a-call}")
+	teacher := newCallClient(t, ts.URL, f.token["a-teacher"], f.id("a-teacher"), call, "teacher")
+	student := newCallClient(t, ts.URL, f.token["a-student"], f.id("a-student"), call, "student")
+	stranger := newCallClient(t, ts.URL, f.token["a-student2"], f.id("a-student2"), call, "stranger")
+	if e := stranger.sendMay("join", nil); e.Type != "error" || e.Error.Code != "not_found" {
+		t.Fatalf("another class's student joins 5a's room: %+v", e)
+	}
+	if teacher.join() || student.join() {
+		t.Fatal("a class's room sends its own to the lobby")
+	}
+	teacher.publish(api)
+	student.publish(api)
+	teacher.send("state", map[string]any{"microphone": true, "camera": true})
+	student.send("state", map[string]any{"microphone": true, "camera": true})
+	teacher.waitPackets(student.peer, "microphone", 5)
+	teacher.waitPackets(student.peer, "camera", 5)
+	student.waitPackets(teacher.peer, "camera", 5)
+	if e := stranger.request("subscribe", "call."+call, "", nil); e.Type != "error" {
+		t.Fatalf("one who is not in the call follows it: %+v", e)
+	}
+
+	// the teacher forbids the students' microphones: the student's goes
+	// off, it cannot be switched on again, and nothing of it is
+	// forwarded, though the client keeps sending
+	if rec := f.do("a-teacher", "PATCH", "/api/v1/calls/"+call, `{"allow":{"microphone":false,"camera":true,"screen":false}}`); rec.Code != 200 {
+		t.Fatalf("forbid microphones: %d %s", rec.Code, rec.Body)
+	}
+	student.waitEvent("call.muted", func(d json.RawMessage) bool { return strings.Contains(string(d), `"source":"microphone"`) })
+	if e := student.sendMay("state", map[string]any{"microphone": true}); e.Type != "error" || e.Error.Code != "forbidden" ||
+		e.Error.Message != "Die Lehrkraft hat die Mikrofone ausgeschaltet." {
+		t.Fatalf("a student switches the forbidden microphone on: %+v", e)
+	}
+	teacher.waitPackets(student.peer, "camera", teacher.received(student.peer, "camera")+3)
+	heard := teacher.received(student.peer, "microphone")
+	teacher.waitPackets(student.peer, "camera", teacher.received(student.peer, "camera")+10)
+	if n := teacher.received(student.peer, "microphone"); n != heard {
+		t.Fatalf("the teacher heard %d packets of the forbidden microphone", n-heard)
+	}
+	// the teacher's own microphone is still heard
+	student.waitPackets(teacher.peer, "microphone", student.received(teacher.peer, "microphone")+5)
+
+	// the teacher switches the student's camera off: off, and switched on
+	// again by the student (cameras are allowed)
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/mute", `{"peer":"`+student.peer+`","source":"camera"}`); rec.Code != 204 {
+		t.Fatalf("camera off: %d %s", rec.Code, rec.Body)
+	}
+	student.waitEvent("call.muted", func(d json.RawMessage) bool { return strings.Contains(string(d), `"source":"camera"`) })
+	teacher.waitEvent("peers", rosterHas(student.peer, map[string]any{"camera": false}))
+	student.send("state", map[string]any{"camera": true, "hand": true})
+	teacher.waitEvent("peers", rosterHas(student.peer, map[string]any{"camera": true, "hand": true}))
+	teacher.waitPackets(student.peer, "camera", teacher.received(student.peer, "camera")+5)
+
+	// the room's chat
+	student.send("chat", map[string]any{"text": "Ich habe eine Frage"})
+	teacher.waitEvent("chat", func(d json.RawMessage) bool { return strings.Contains(string(d), `"text":"Ich habe eine Frage"`) })
+	if e := student.sendMay("chat", map[string]any{"text": "  "}); e.Type != "error" {
+		t.Fatalf("an empty chat message: %+v", e)
+	}
+	if e := student.sendMay("state", map[string]any{"microphone": "an"}); e.Type != "error" || e.Error.Code != "bad_request" {
+		t.Fatalf("a state that is no state: %+v", e)
+	}
+
+	// taken out, the student comes back only through the lobby
+	if rec := f.do("a-student", "POST", "/api/v1/calls/"+call+"/remove", `{"peer":"`+teacher.peer+`"}`); rec.Code != 403 {
+		t.Fatalf("a student removes the teacher: %d", rec.Code)
+	}
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/remove", `{"peer":"`+student.peer+`"}`); rec.Code != 204 {
+		t.Fatalf("remove: %d %s", rec.Code, rec.Body)
+	}
+	student.waitEvent("call.removed", nil)
+	teacher.waitEvent("peers", func(d json.RawMessage) bool { return !strings.Contains(string(d), student.peer) })
+	old := student.peer
+	if !student.join() {
+		t.Fatal("a removed student comes straight back")
+	}
+	teacher.waitEvent("call.lobby", func(d json.RawMessage) bool {
+		return strings.Contains(string(d), `"name":"`+f.user["a-student"].Name()+`"`)
+	})
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/admit", `{"user":`+f.id("a-student")+`,"admit":true}`); rec.Code != 204 {
+		t.Fatalf("admit: %d %s", rec.Code, rec.Body)
+	}
+	student.waitEvent("call.admitted", nil)
+	if student.join() || student.peer == old {
+		t.Fatalf("the admitted student is not in, or in as the removed peer (%s)", student.peer)
+	}
+	teacher.waitEvent("peers", rosterHas(student.peer, map[string]any{"moderator": false}))
+
+	// ended for all: everyone is told, and nobody enters again
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/end", ""); rec.Code != 200 {
+		t.Fatalf("end: %d %s", rec.Code, rec.Body)
+	}
+	student.waitEvent("call.ended", nil)
+	if e := student.sendMay("join", nil); e.Type != "error" || e.Error.Code != "conflict" {
+		t.Fatalf("join an ended call: %+v", e)
+	}
+	if rec := f.do("a-teacher", "GET", "/api/v1/calls/"+call, ""); rec.Code != 409 {
+		t.Fatalf("an ended call: %d", rec.Code)
+	}
+	// the group's room opens anew
+	if rec := f.do("a-student", "POST", "/api/v1/calls", `{"group":`+f.id("a-5a")+`}`); rec.Code != 201 || strings.Contains(rec.Body.String(), `"id":`+call+`,`) {
+		t.Fatalf("the group's next room: %d %s", rec.Code, rec.Body)
+	}
+}
