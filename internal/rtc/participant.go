@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -240,8 +241,14 @@ func (p *Participant) published(remote *webrtc.TrackRemote, _ *webrtc.RTPReceive
 	} else if source != Screen {
 		source = Camera
 	}
-	// the receivers' track ids say whose and what it is: "PEER/SOURCE/ID"
-	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, p.ID+"/"+source+"/"+remote.ID(), p.ID)
+	// the receivers' track ids say whose and what it is: "PEER/SOURCE/ID";
+	// a peer's microphone and camera are one stream (played in sync), its
+	// screen another ("PEER/screen"), as browsers keep the stream ids
+	stream := p.ID
+	if source == Screen {
+		stream += "/" + Screen
+	}
+	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, p.ID+"/"+source+"/"+remote.ID(), stream)
 	if err != nil {
 		return
 	}
@@ -267,31 +274,38 @@ type forward struct {
 
 func (f *forward) run() {
 	buf := make([]byte, 1500)
+	var pkt rtp.Packet
 	var last uint16
 	for first := true; ; first = false {
 		n, _, err := f.remote.Read(buf)
 		if err != nil {
 			return
 		}
-		if n >= 4 {
-			seq := uint16(buf[2])<<8 | uint16(buf[3])
-			switch gap := int16(seq - last); {
-			case first:
-				last = seq
-			case gap > 0:
-				f.lost.Add(int64(gap) - 1)
-				last = seq
-			case f.lost.Load() > 0:
-				f.lost.Add(-1) // a late one
-			}
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		switch gap := int16(pkt.SequenceNumber - last); {
+		case first:
+			last = pkt.SequenceNumber
+		case gap > 0:
+			f.lost.Add(int64(gap) - 1)
+			last = pkt.SequenceNumber
+		case f.lost.Load() > 0:
+			f.lost.Add(-1) // a late one
 		}
 		f.packets.Add(1)
 		f.bytes.Add(int64(n))
 		if f.owner.Blocked(f.source) {
 			continue
 		}
+		// The publisher's header extensions mean nothing on the
+		// receivers' connections, whose ids for them differ: a browser
+		// that took the publisher's MID for its own would put the packet
+		// on another track, or drop it. The receivers' interceptors add
+		// what their connection uses (transport-wide sequence numbers).
+		pkt.Header.Extension, pkt.Header.Extensions, pkt.Header.ExtensionProfile = false, pkt.Header.Extensions[:0], 0
 		f.forwarded.Add(f.receivers.Load())
-		if _, err := f.local.Write(buf[:n]); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+		if err := f.local.WriteRTP(&pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			return
 		}
 	}

@@ -94,7 +94,9 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		// camera, microphone and screen for video lessons, from the
+		// server's own pages only (no frame of another site gets them)
+		h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self), geolocation=()")
 		if s.IsHTTPS(r) {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}

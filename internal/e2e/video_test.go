@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// otherVideo is JavaScript: how many frames the first video of another
+// participant has shown (0 while it has none).
+const otherVideo = `(() => { const v = document.querySelector(".call-tile:not(.call-own):not(.call-screen) video");
+  return v && v.videoWidth > 0 ? v.getVideoPlaybackQuality().totalVideoFrames : 0 })()`
+
+// waitMedia waits until the predicate holds, checked every tenth of a
+// second: a video's frames change no element, which waitJS watches.
+func waitMedia(t *testing.T, ctx context.Context, what, predicate string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingInterval(100*time.Millisecond),
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// TestVideoLesson: the teacher opens her class's video room, checks her
+// camera and joins; the student joins from his iPad; each sees the
+// other's camera playing (its frames go on); the teacher mutes the
+// student from the participants list, and the student's microphone is
+// off on his page and in her list.
+func TestVideoLesson(t *testing.T) {
+	ctx := newBrowser(t)
+	db, ts := startServer(t)
+	seedClass7b(t, db, "video-passwort")
+	failOnScriptErrors(t, ctx, "the teacher's")
+	logIn(t, ctx, ts.URL, "mueller@gym", "video-passwort")
+	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	failOnScriptErrors(t, sctx, "the student's")
+	logIn(t, sctx, ts.URL, "jonas@gym", "video-passwort")
+
+	// the teacher opens 7b's room from the video page
+	step(t, ctx, "video page", chromedp.Navigate(ts.URL+"/calls"), chromedp.WaitVisible(chromedp.CSS("[data-testid=call-groups] button")))
+	submit(t, ctx, "open 7b's room", "[data-testid=call-groups] button")
+	room, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	join := func(ctx context.Context, who string) {
+		t.Helper()
+		waitMedia(t, ctx, who+"'s camera in the device check", `document.getElementById("call-preview").videoWidth > 0`)
+		step(t, ctx, who+" joins", chromedp.Click(chromedp.CSS("[data-testid=call-join]")))
+		waitJS(t, ctx, who+" is in the call", `document.getElementById("call").dataset.joined === "true"`)
+	}
+	join(ctx, "the teacher")
+	step(t, sctx, "the student opens the room", chromedp.Navigate(room), chromedp.WaitVisible(chromedp.CSS("[data-testid=call-join]")))
+	join(sctx, "the student")
+
+	// each sees the other's camera, and its pictures go on
+	for _, c := range []struct {
+		ctx context.Context
+		who string
+	}{{ctx, "the teacher"}, {sctx, "the student"}} {
+		waitMedia(t, c.ctx, c.who+" sees the other's camera", otherVideo+` > 5`)
+		frames, err := chromedp.Run(c.ctx, chromedp.Evaluate[int](otherVideo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitMedia(t, c.ctx, c.who+"'s picture of the other goes on", otherVideo+` > `+strconv.Itoa(frames+10))
+	}
+	screenshot(t, ctx, "call-teacher.png")
+
+	// the teacher mutes the student from the participants list
+	step(t, ctx, "the participants list", chromedp.Click(chromedp.CSS("[data-testid=call-side]")),
+		chromedp.WaitVisible(chromedp.CSS("#call-people [data-testid^=mute-]")))
+	step(t, ctx, "mute the student", chromedp.Click(chromedp.CSS("#call-people [data-testid^=mute-]")))
+	waitJS(t, sctx, "the student's microphone is off", `document.querySelector("[data-testid=call-mic]").getAttribute("aria-pressed") === "false"`)
+	waitText(t, sctx, "#call-status", "Die Lehrkraft hat dein Mikrofon ausgeschaltet.")
+	waitJS(t, ctx, "the teacher's list has no mute button any more", `!document.querySelector("#call-people [data-testid^=mute-]")`)
+	screenshot(t, sctx, "call-student.png")
+
+	// on a phone the room still fits
+	step(t, sctx, "a phone", viewport(390, 844, true))
+	checkTapTargets(t, sctx, "the call on a phone")
+	screenshot(t, sctx, "call-phone.png")
+}
