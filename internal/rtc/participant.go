@@ -1,13 +1,11 @@
 package rtc
 
 import (
-	"errors"
-	"io"
+	"sort"
 	"sync"
 	"sync/atomic"
 
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -22,9 +20,17 @@ type Participant struct {
 
 	done chan struct{} // closed when it has left
 
-	mu      sync.Mutex
-	left    bool
-	senders map[string]*webrtc.RTPSender // what it receives, by the forwarded track's id
+	mu    sync.Mutex
+	left  bool
+	downs map[string]*downTrack   // what it receives, by the publication's id
+	pubs  map[string]*publication // what it publishes, by the client's track id
+	// wants are the layers it asked for, by the publication's id (Want)
+	wants map[string]int
+	// bwe estimates the bandwidth towards the client (GCC on the
+	// subscriber connection); limit caps it (LimitBandwidth, 0: none)
+	bwe     estimator
+	limit   atomic.Int64
+	sending int // bits per second the last allocation chose
 	// the subscriber connection's offers go one at a time: while one
 	// waits for its answer, a change only marks that another is due
 	offering bool
@@ -58,8 +64,10 @@ func sourceIndex(source string) int {
 func (p *Participant) Block(source string, blocked bool) {
 	if p.blocked[sourceIndex(source)].Swap(blocked) && !blocked && source != Microphone {
 		// the receivers need a picture to start from again
-		for _, f := range p.room.published(p, source) {
-			f.requestKeyFrame()
+		for _, pub := range p.room.published(p, source) {
+			for q := Low; q < layers; q++ {
+				pub.requestKeyFrame(q)
+			}
 		}
 	}
 }
@@ -164,7 +172,7 @@ func (p *Participant) renegotiate() {
 		p.mu.Unlock()
 		return
 	}
-	if len(p.senders) == 0 && p.sub.CurrentRemoteDescription() == nil {
+	if len(p.downs) == 0 && p.sub.CurrentRemoteDescription() == nil {
 		p.mu.Unlock()
 		return // nothing to receive yet
 	}
@@ -184,22 +192,33 @@ func (p *Participant) renegotiate() {
 	p.signal(Signal{Type: "offer", SDP: sdp})
 }
 
-// receive adds a forwarded track to what the participant receives.
-func (p *Participant) receive(f *forward) {
+// receive adds a down track of the publication to what the participant
+// receives.
+func (p *Participant) receive(pub *publication) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.left || p.senders[f.local.ID()] != nil {
+	if p.left || p.downs[pub.id] != nil {
 		return
 	}
-	s, err := p.sub.AddTrack(f.local)
+	local, err := webrtc.NewTrackLocalStaticRTP(pub.codec, pub.id, pub.stream)
 	if err != nil {
 		return
 	}
-	p.senders[f.local.ID()] = s
-	f.receivers.Add(1)
+	s, err := p.sub.AddTrack(local)
+	if err != nil {
+		return
+	}
+	d := newDownTrack(pub, p, local)
+	d.sender = s
+	if w, ok := p.wants[pub.id]; ok {
+		d.want = w
+	}
+	p.downs[pub.id] = d
+	pub.addDown(d)
 	// the receiver's reports come back here: a picture loss request goes
-	// on to the publisher, the rest is the interceptors' (NACK answered
-	// from their buffer)
+	// on to the publisher, for the layer the receiver gets; the rest is
+	// the interceptors' (NACK answered from their buffer, TWCC to the
+	// bandwidth estimate)
 	go func() {
 		for {
 			pkts, _, err := s.ReadRTCP()
@@ -209,110 +228,162 @@ func (p *Participant) receive(f *forward) {
 			for _, pkt := range pkts {
 				switch pkt.(type) {
 				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-					f.requestKeyFrame()
+					d.mu.Lock()
+					q := d.current
+					d.mu.Unlock()
+					if q >= 0 {
+						pub.requestKeyFrame(q)
+					}
 				}
 			}
 		}
 	}()
 }
 
-// drop removes a forwarded track from what the participant receives; it
-// says whether there was one.
-func (p *Participant) drop(f *forward) bool {
+// drop removes the publication from what the participant receives; it
+// says whether it received it.
+func (p *Participant) drop(pub *publication) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.senders[f.local.ID()]
-	if s == nil || p.left {
+	d := p.downs[pub.id]
+	if d == nil || p.left {
 		return false
 	}
-	delete(p.senders, f.local.ID())
-	f.receivers.Add(-1)
-	return p.sub.RemoveTrack(s) == nil
+	delete(p.downs, pub.id)
+	pub.removeDown(d)
+	return p.sub.RemoveTrack(d.sender) == nil
 }
 
-// published is called for each track the participant's client sends:
-// the track is forwarded to everyone else in the room.
+// Want asks for a layer of a simulcast publication the participant
+// receives (Low, Middle, High, by its track id): a small tile of the
+// grid needs less than the speaker. The bandwidth may allow less.
+func (p *Participant) Want(track string, q int) {
+	q = max(Low, min(High, q))
+	p.mu.Lock()
+	if p.wants == nil {
+		p.wants = map[string]int{}
+	}
+	p.wants[track] = q
+	d := p.downs[track]
+	p.mu.Unlock()
+	if d != nil {
+		d.mu.Lock()
+		d.want = q
+		allowed := d.allowed
+		d.mu.Unlock()
+		d.setTarget(allowed)
+	}
+}
+
+// LimitBandwidth caps what the participant is sent, in bits per second
+// (0: what the estimate allows): for a client on a metered line, and for
+// tests.
+func (p *Participant) LimitBandwidth(bps int) { p.limit.Store(int64(bps)) }
+
+// published is called for each track (each simulcast layer) the
+// participant's client sends: its publication is forwarded to everyone
+// else in the room.
 func (p *Participant) published(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	p.mu.Lock()
 	source := p.sources[remote.ID()]
-	p.mu.Unlock()
 	if remote.Kind() == webrtc.RTPCodecTypeAudio {
 		source = Microphone
 	} else if source != Screen {
 		source = Camera
 	}
-	// the receivers' track ids say whose and what it is: "PEER/SOURCE/ID";
-	// a peer's microphone and camera are one stream (played in sync), its
-	// screen another ("PEER/screen"), as browsers keep the stream ids
-	stream := p.ID
-	if source == Screen {
-		stream += "/" + Screen
-	}
-	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, p.ID+"/"+source+"/"+remote.ID(), stream)
-	if err != nil {
-		return
-	}
-	f := &forward{from: p.ID, owner: p, source: source, remote: remote, local: local}
-	p.room.add(f)
-	f.run()
-}
-
-// forward copies one published track's packets to its receivers.
-type forward struct {
-	from   string
-	owner  *Participant
-	source string
-	remote *webrtc.TrackRemote
-	local  *webrtc.TrackLocalStaticRTP
-	// what came in, and the copies that went out, for the metrics
-	packets, bytes, forwarded atomic.Int64
-	// lost counts the packets that never came: gaps in the sequence
-	// numbers, less those that came late (or again, after a NACK)
-	lost      atomic.Int64
-	receivers atomic.Int64 // how many receive it now
-}
-
-func (f *forward) run() {
-	buf := make([]byte, 1500)
-	var pkt rtp.Packet
-	var last uint16
-	for first := true; ; first = false {
-		n, _, err := f.remote.Read(buf)
-		if err != nil {
-			return
+	pub := p.pubs[remote.ID()]
+	fresh := pub == nil
+	if fresh {
+		// the receivers' track ids say whose and what it is:
+		// "PEER/SOURCE/ID"; a peer's microphone and camera are one
+		// stream (played in sync), its screen another ("PEER/screen"),
+		// as browsers keep the stream ids
+		stream := p.ID
+		if source == Screen {
+			stream += "/" + Screen
 		}
-		if pkt.Unmarshal(buf[:n]) != nil {
+		pub = &publication{id: p.ID + "/" + source + "/" + remote.ID(), stream: stream, owner: p, source: source,
+			kind: remote.Kind(), codec: remote.Codec().RTPCodecCapability}
+		if p.pubs == nil {
+			p.pubs = map[string]*publication{}
+		}
+		p.pubs[remote.ID()] = pub
+	}
+	p.mu.Unlock()
+	l := &layer{pub: pub, q: layerOf(remote.RID()), remote: remote}
+	pub.mu.Lock()
+	pub.layers[l.q] = l
+	pub.mu.Unlock()
+	if fresh {
+		p.room.add(pub)
+	}
+	l.run()
+}
+
+// estimator is the bandwidth estimate of a subscriber connection.
+type estimator interface{ GetTargetBitrate() int }
+
+// allocate chooses the layers the participant gets: audio first, then
+// screens, then cameras, each the best its wish and the bandwidth allow;
+// a video that does not fit pauses (audio goes on when the line
+// collapses).
+func (p *Participant) allocate() {
+	p.mu.Lock()
+	downs := make([]*downTrack, 0, len(p.downs))
+	for _, d := range p.downs {
+		downs = append(downs, d)
+	}
+	bwe, sending := p.bwe, p.sending
+	p.mu.Unlock()
+	budget := 1 << 40 // no estimate yet: everything
+	if bwe != nil {
+		// The estimate grows only as far as what is sent allows (GCC
+		// probes no further): while it keeps up with what is sent, the
+		// next step up is allowed; when it falls below, it is the budget.
+		est := bwe.GetTargetBitrate()
+		budget = est
+		if float64(est) >= 0.9*float64(sending) {
+			budget = max(est, sending)*3/2 + 300_000
+		}
+	}
+	if limit := int(p.limit.Load()); limit > 0 {
+		budget = min(budget, limit)
+	}
+	for _, d := range downs {
+		if d.pub.kind == webrtc.RTPCodecTypeAudio {
+			budget -= d.pub.rate(Low)
+		}
+	}
+	// screens first, then the cameras wanted most
+	sort.Slice(downs, func(i, j int) bool {
+		a, b := downs[i], downs[j]
+		if (a.pub.source == Screen) != (b.pub.source == Screen) {
+			return a.pub.source == Screen
+		}
+		return a.wanted() > b.wanted()
+	})
+	used := 0
+	for _, d := range downs {
+		if d.pub.kind == webrtc.RTPCodecTypeAudio {
+			used += d.pub.rate(Low)
 			continue
 		}
-		switch gap := int16(pkt.SequenceNumber - last); {
-		case first:
-			last = pkt.SequenceNumber
-		case gap > 0:
-			f.lost.Add(int64(gap) - 1)
-			last = pkt.SequenceNumber
-		case f.lost.Load() > 0:
-			f.lost.Add(-1) // a late one
+		chosen := -1
+		for q := d.wanted(); q >= Low; q-- {
+			r, there := d.pub.layerRate(q)
+			if !there {
+				continue
+			}
+			if r <= budget {
+				chosen = q
+				budget -= r
+				used += r
+				break
+			}
 		}
-		f.packets.Add(1)
-		f.bytes.Add(int64(n))
-		if f.owner.Blocked(f.source) {
-			continue
-		}
-		// The publisher's header extensions mean nothing on the
-		// receivers' connections, whose ids for them differ: a browser
-		// that took the publisher's MID for its own would put the packet
-		// on another track, or drop it. The receivers' interceptors add
-		// what their connection uses (transport-wide sequence numbers).
-		pkt.Header.Extension, pkt.Header.Extensions, pkt.Header.ExtensionProfile = false, pkt.Header.Extensions[:0], 0
-		f.forwarded.Add(f.receivers.Load())
-		if err := f.local.WriteRTP(&pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
-			return
-		}
+		d.setTarget(chosen)
 	}
-}
-
-// requestKeyFrame asks the publisher for a picture a new receiver can
-// start from.
-func (f *forward) requestKeyFrame() {
-	f.owner.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.remote.SSRC())}})
+	p.mu.Lock()
+	p.sending = used
+	p.mu.Unlock()
 }

@@ -12,10 +12,10 @@
 // descriptions carry their ICE candidates (no trickling), which keeps
 // the exchange to one message each way.
 //
-// This is the first part of the video lessons (issue 15): rooms, join
-// and leave, publishing and forwarding, picture loss requests passed to
-// the publisher. Simulcast layers, bandwidth estimation per receiver,
-// moderation and the web module come next.
+// A camera sent with simulcast comes in up to three layers; every
+// receiver gets the one it asks for (Want) that its bandwidth allows (a
+// GCC estimate per subscriber connection), audio before video
+// (forward.go).
 package rtc
 
 import (
@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -40,36 +42,146 @@ type Config struct {
 	Lost time.Duration
 }
 
-// SFU makes the rooms' connections: one media engine and one set of
-// interceptors (NACK, RTCP reports, TWCC) for all of them.
+// SFU makes the rooms' connections: the publishers' with pion's
+// interceptors (NACK, RTCP reports, simulcast headers, TWCC feedback),
+// the subscribers' with NACK answered, reports, and a bandwidth estimate
+// (GCC over TWCC) each, which chooses the layers their receivers get.
 type SFU struct {
-	api *webrtc.API
+	api, subAPI *webrtc.API
+
+	// the estimate of the subscriber connection made last (cc's
+	// callback), taken under subMu
+	subMu   sync.Mutex
+	lastBWE estimator
 
 	mu    sync.Mutex
 	rooms map[string]*Room
+	stop  chan struct{}
+	once  sync.Once
 }
 
-// New is an SFU with pion's default codecs (Opus, VP8, VP9, H.264, AV1)
-// and interceptors.
+// tick is how often the layers' rates are measured and every receiver's
+// layers chosen anew.
+const tick = 500 * time.Millisecond
+
+// New is an SFU of Opus, VP8 and H.264, which every browser sends (and
+// whose key frames it can find to switch layers at).
 func New(cfg Config) (*SFU, error) {
 	api, err := NewAPI(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &SFU{api: api, rooms: map[string]*Room{}}, nil
+	s := &SFU{api: api, rooms: map[string]*Room{}, stop: make(chan struct{})}
+	m, err := mediaEngine()
+	if err != nil {
+		return nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(m, ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, err
+	}
+	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		// no pacer: packets go as they come, the layers keep the rate
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(1_000_000), gcc.SendSideBWEMinBitrate(30_000),
+			gcc.SendSideBWEMaxBitrate(20_000_000), gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	congestion.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) { s.lastBWE = e })
+	// before the sequence numbers' interceptor, which so runs first on
+	// a packet's way out: the estimate reads the number it wrote
+	ir.Add(congestion)
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
+		return nil, err
+	}
+	s.subAPI = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(settings(cfg)))
+	go s.loop()
+	return s, nil
 }
 
-// NewAPI is the pion API the SFU makes its connections with; the tests'
+// Close stops the SFU's measuring (its rooms end with their
+// participants).
+func (s *SFU) Close() { s.once.Do(func() { close(s.stop) }) }
+
+// loop measures the layers' rates and chooses every receiver's layers,
+// every tick.
+func (s *SFU) loop() {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		rooms := make([]*Room, 0, len(s.rooms))
+		for _, r := range s.rooms {
+			rooms = append(rooms, r)
+		}
+		s.mu.Unlock()
+		for _, r := range rooms {
+			r.measure()
+		}
+	}
+}
+
+// newSubscriber makes a subscriber connection and gives its estimate.
+func (s *SFU) newSubscriber() (*webrtc.PeerConnection, estimator, error) {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	s.lastBWE = nil
+	pc, err := s.subAPI.NewPeerConnection(webrtc.Configuration{})
+	return pc, s.lastBWE, err
+}
+
+// mediaEngine takes Opus, VP8 and H.264 (constrained baseline, as iPads
+// send it), with pion's parameters.
+func mediaEngine() (*webrtc.MediaEngine, error) {
+	m := &webrtc.MediaEngine{}
+	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
+	codecs := []struct {
+		c webrtc.RTPCodecParameters
+		t webrtc.RTPCodecType
+	}{
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: fb}, PayloadType: 96}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"}, PayloadType: 97}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: fb}, PayloadType: 106}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=106"}, PayloadType: 107}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", RTCPFeedback: fb}, PayloadType: 102}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=102"}, PayloadType: 103}, webrtc.RTPCodecTypeVideo},
+	}
+	for _, c := range codecs {
+		if err := m.RegisterCodec(c.c, c.t); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// NewAPI is the pion API of the publishers' connections; the tests'
 // clients use the same settings.
 func NewAPI(cfg Config) (*webrtc.API, error) {
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
+	m, err := mediaEngine()
+	if err != nil {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		return nil, err
 	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(settings(cfg))), nil
+}
+
+// settings are the ICE settings of every connection.
+func settings(cfg Config) webrtc.SettingEngine {
 	se := webrtc.SettingEngine{}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	if cfg.Lost > 0 {
@@ -79,7 +191,7 @@ func NewAPI(cfg Config) (*webrtc.API, error) {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+	return se
 }
 
 // Room is the room of the id, made when first asked for.
@@ -88,7 +200,7 @@ func (s *SFU) Room(id string) *Room {
 	defer s.mu.Unlock()
 	r, ok := s.rooms[id]
 	if !ok {
-		r = &Room{id: id, sfu: s, participants: map[string]*Participant{}, tracks: map[string]*forward{}}
+		r = &Room{id: id, sfu: s, participants: map[string]*Participant{}, tracks: map[string]*publication{}}
 		s.rooms[id] = r
 	}
 	return r
@@ -124,11 +236,15 @@ func (s *SFU) Stats() Stats {
 		r.mu.Lock()
 		st.Participants += len(r.participants)
 		st.Tracks += len(r.tracks)
-		for _, f := range r.tracks {
-			st.Packets += f.packets.Load()
-			st.Bytes += f.bytes.Load()
-			st.Forwarded += f.forwarded.Load()
-			st.Lost += f.lost.Load()
+		for _, pub := range r.tracks {
+			for q := Low; q < layers; q++ {
+				if l := pub.layer(q); l != nil {
+					st.Packets += l.packets.Load()
+					st.Bytes += l.bytes.Load()
+					st.Forwarded += l.forwarded.Load()
+					st.Lost += l.lost.Load()
+				}
+			}
 		}
 		r.mu.Unlock()
 	}
@@ -161,7 +277,7 @@ type Room struct {
 
 	mu           sync.Mutex
 	participants map[string]*Participant
-	tracks       map[string]*forward // by the forwarded track's id
+	tracks       map[string]*publication // by the receivers' track id
 }
 
 // Join adds a participant; signal sends its client what the server says
@@ -172,12 +288,12 @@ func (r *Room) Join(id string, signal func(Signal)) (*Participant, error) {
 	if err != nil {
 		return nil, err
 	}
-	sub, err := r.sfu.api.NewPeerConnection(webrtc.Configuration{})
+	sub, bwe, err := r.sfu.newSubscriber()
 	if err != nil {
 		pub.Close()
 		return nil, err
 	}
-	p := &Participant{ID: id, room: r, pub: pub, sub: sub, signal: signal, senders: map[string]*webrtc.RTPSender{}, done: make(chan struct{})}
+	p := &Participant{ID: id, room: r, pub: pub, sub: sub, signal: signal, bwe: bwe, downs: map[string]*downTrack{}, done: make(chan struct{})}
 	pub.OnTrack(p.published)
 	watch := func(s webrtc.PeerConnectionState) {
 		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
@@ -190,10 +306,10 @@ func (r *Room) Join(id string, signal func(Signal)) (*Participant, error) {
 	r.mu.Lock()
 	old := r.participants[id]
 	r.participants[id] = p
-	var others []*forward
-	for _, f := range r.tracks {
-		if f.from != id {
-			others = append(others, f)
+	var others []*publication
+	for _, pub := range r.tracks {
+		if pub.owner.ID != id {
+			others = append(others, pub)
 		}
 	}
 	r.mu.Unlock()
@@ -220,10 +336,10 @@ func (r *Room) leave(p *Participant) {
 	if r.participants[p.ID] == p {
 		delete(r.participants, p.ID)
 	}
-	var gone []*forward
-	for id, f := range r.tracks {
-		if f.owner == p {
-			gone = append(gone, f)
+	var gone []*publication
+	for id, pub := range r.tracks {
+		if pub.owner == p {
+			gone = append(gone, pub)
 			delete(r.tracks, id)
 		}
 	}
@@ -247,31 +363,58 @@ func (r *Room) leave(p *Participant) {
 	}
 }
 
-// add makes a published track available to the others.
-func (r *Room) add(f *forward) {
+// add makes a publication available to the others.
+func (r *Room) add(pub *publication) {
 	r.mu.Lock()
-	r.tracks[f.local.ID()] = f
+	r.tracks[pub.id] = pub
 	others := make([]*Participant, 0, len(r.participants))
 	for _, q := range r.participants {
-		if q != f.owner {
+		if q != pub.owner {
 			others = append(others, q)
 		}
 	}
 	r.mu.Unlock()
 	for _, q := range others {
-		q.receive(f)
+		q.receive(pub)
 		q.renegotiate()
 	}
 }
 
+// measure takes the layers' rates of the last tick and chooses every
+// receiver's layers.
+func (r *Room) measure() {
+	r.mu.Lock()
+	pubs := make([]*publication, 0, len(r.tracks))
+	for _, pub := range r.tracks {
+		pubs = append(pubs, pub)
+	}
+	ps := make([]*Participant, 0, len(r.participants))
+	for _, p := range r.participants {
+		ps = append(ps, p)
+	}
+	r.mu.Unlock()
+	for _, pub := range pubs {
+		for q := Low; q < layers; q++ {
+			if l := pub.layer(q); l != nil {
+				b := l.bytes.Load()
+				l.rate.Store((b - l.lastBytes) * 8 * int64(time.Second) / int64(tick))
+				l.lastBytes = b
+			}
+		}
+	}
+	for _, p := range ps {
+		p.allocate()
+	}
+}
+
 // published are the tracks of the participant's source.
-func (r *Room) published(p *Participant, source string) []*forward {
+func (r *Room) published(p *Participant, source string) []*publication {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []*forward
-	for _, f := range r.tracks {
-		if f.owner == p && f.source == source {
-			out = append(out, f)
+	var out []*publication
+	for _, pub := range r.tracks {
+		if pub.owner == p && pub.source == source {
+			out = append(out, pub)
 		}
 	}
 	return out

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
@@ -23,26 +25,35 @@ type client struct {
 	sub  *webrtc.PeerConnection
 	outs []*webrtc.TrackLocalStaticSample
 
-	mu   sync.Mutex
-	got  map[string]int // packets by the forwarded track's id ("anna/camera/video")
-	more chan struct{}
-	stop chan struct{}
+	mu  sync.Mutex
+	got map[string]int // packets by the forwarded track's id ("anna/camera/video")
+	// seqs are the sequence numbers and marks the third payload bytes
+	// received, by track (the simulcast publisher writes its layer there)
+	seqs  map[string][]uint16
+	marks map[string][]byte
+	more  chan struct{}
+	stop  chan struct{}
 }
 
 func join(t *testing.T, api *webrtc.API, room *rtc.Room, id string) *client {
 	t.Helper()
-	c := &client{t: t, id: id, got: map[string]int{}, more: make(chan struct{}, 1), stop: make(chan struct{})}
+	c := &client{t: t, id: id, got: map[string]int{}, seqs: map[string][]uint16{}, marks: map[string][]byte{}, more: make(chan struct{}, 1), stop: make(chan struct{})}
 	var err error
 	if c.sub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		t.Fatal(err)
 	}
 	c.sub.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
 				return
 			}
 			c.mu.Lock()
 			c.got[tr.ID()]++
+			c.seqs[tr.ID()] = append(c.seqs[tr.ID()], pkt.SequenceNumber)
+			if len(pkt.Payload) > 2 {
+				c.marks[tr.ID()] = append(c.marks[tr.ID()], pkt.Payload[2])
+			}
 			c.mu.Unlock()
 			select {
 			case c.more <- struct{}{}:
@@ -285,4 +296,180 @@ func TestBlock(t *testing.T) {
 	}
 	anna.p.Block(rtc.Microphone, false)
 	ben.waitFor(heard+5, "anna/microphone/audio")
+}
+
+// publishSimulcast makes a participant that sends a camera in three
+// layers, as a browser with simulcast does: each layer twenty packets a
+// second, each packet's payload a VP8 descriptor, then whether it starts
+// a key frame (every tenth does), then its layer (0, 1, 2).
+func publishSimulcast(t *testing.T, api *webrtc.API, room *rtc.Room, id string) *rtc.Participant {
+	t.Helper()
+	p, err := room.Join(id, func(rtc.Signal) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tracks []*webrtc.TrackLocalStaticRTP
+	var sender *webrtc.RTPSender
+	for _, rid := range []string{"q", "h", "f"} {
+		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", id, webrtc.WithRTPStreamID(rid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sender == nil {
+			sender, err = pc.AddTrack(tr)
+		} else {
+			err = sender.AddEncoding(tr)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracks = append(tracks, tr)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	pc.SetLocalDescription(offer)
+	<-gathered
+	answer, err := p.Publish(pc.LocalDescription().SDP, map[string]string{"video": rtc.Camera})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	// the layers are told apart by the RID in a header extension, which
+	// the sender writes itself, with the MID
+	var midID, ridID uint8
+	for _, e := range sender.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			midID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			ridID = uint8(e.ID)
+		}
+	}
+	mid := pc.GetTransceivers()[0].Mid()
+	stop := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		seq := [3]uint16{100, 20000, 40000} // each layer numbers its packets on its own
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			for q, tr := range tracks {
+				vp8 := byte(1) // a delta frame
+				if n%10 == 0 {
+					vp8 = 0 // a key frame
+				}
+				seq[q]++
+				pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq[q], Timestamp: uint32(n) * 4500 * uint32(q+1), Marker: true},
+					Payload: append([]byte{0x10, vp8, byte(q)}, make([]byte, []int{100, 400, 1000}[q])...)}
+				pkt.Header.SetExtension(midID, []byte(mid))
+				pkt.Header.SetExtension(ridID, []byte([]string{"q", "h", "f"}[q]))
+				tr.WriteRTP(pkt)
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); pc.Close() })
+	return p
+}
+
+// lastMarks are the marks of the last n packets of the track.
+func (c *client) lastMarks(track string, n int) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.marks[track]
+	return append([]byte(nil), m[max(0, len(m)-n):]...)
+}
+
+// waitLayer waits until the last ten packets of the track are all of
+// layer q.
+func (c *client) waitLayer(track string, q byte) {
+	c.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		m := c.lastMarks(track, 10)
+		ok := len(m) == 10
+		for _, x := range m {
+			ok = ok && x == q
+		}
+		if ok {
+			return
+		}
+		select {
+		case <-c.more:
+		case <-deadline:
+			c.t.Fatalf("%s: the last packets of %s are of layers %v, want all %d", c.id, track, m, q)
+		}
+	}
+}
+
+// TestSimulcast: a camera comes in three layers; a receiver gets the one
+// it asks for, switches at the next key frame when it asks for another,
+// and sees one unbroken stream of sequence numbers across the switches;
+// whom the bandwidth does not allow the high layer gets a lower one.
+func TestSimulcast(t *testing.T) {
+	_, api, room := newRoom(t, rtc.Config{Loopback: true}, "sim")
+	publishSimulcast(t, api, room, "anna")
+	ben := join(t, api, room, "ben")
+	carl := join(t, api, room, "carl")
+	const track = "anna/camera/video"
+	ben.waitLayer(track, 2) // the best, by default
+	ben.p.Want(track, rtc.Low)
+	ben.waitLayer(track, 0)
+	ben.p.Want(track, rtc.Middle)
+	ben.waitLayer(track, 1)
+	ben.mu.Lock()
+	seqs := append([]uint16(nil), ben.seqs[track]...)
+	ben.mu.Unlock()
+	for i := 1; i < len(seqs); i++ {
+		if d := seqs[i] - seqs[i-1]; d != 1 {
+			t.Fatalf("sequence numbers jump by %d at packet %d of %d: %v", d, i, len(seqs), seqs[max(0, i-3):min(len(seqs), i+3)])
+		}
+	}
+	// Carl's line carries the low layer, not the middle one (Ben's
+	// microphone and camera, blocked, take nothing of it): he gets the
+	// low one, Ben still the middle
+	ben.p.Block(rtc.Microphone, true)
+	ben.p.Block(rtc.Camera, true)
+	carl.waitLayer(track, 2)
+	carl.p.LimitBandwidth(60_000)
+	carl.waitLayer(track, 0)
+	carl.p.LimitBandwidth(0)
+	carl.waitLayer(track, 2)
+	ben.waitLayer(track, 1)
+}
+
+// TestAudioFirst: when a receiver's line collapses, the cameras it gets
+// pause and the microphones go on; when the line recovers, the pictures
+// come back.
+func TestAudioFirst(t *testing.T) {
+	_, api, room := newRoom(t, rtc.Config{Loopback: true}, "af")
+	anna := join(t, api, room, "anna")
+	ben := join(t, api, room, "ben")
+	ben.waitFor(5, "anna/camera/video", "anna/microphone/audio")
+	_ = anna
+	// anna's microphone and camera each send some 50 kbit/s here: room
+	// for the one, not for both
+	ben.p.LimitBandwidth(70_000)
+	// once paused (within a tick or two), the camera sends nothing more
+	// while the microphone goes on
+	ben.waitFor(ben.count("anna/microphone/audio")+10, "anna/microphone/audio")
+	seen := ben.count("anna/camera/video")
+	ben.waitFor(ben.count("anna/microphone/audio")+10, "anna/microphone/audio")
+	if n := ben.count("anna/camera/video"); n != seen {
+		t.Fatalf("the camera went on with %d packets on a line only wide enough for the microphone", n-seen)
+	}
+	ben.p.LimitBandwidth(0)
+	ben.waitFor(seen+5, "anna/camera/video")
 }

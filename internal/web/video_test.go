@@ -377,6 +377,12 @@ func TestCallModeration(t *testing.T) {
 	teacher.waitEvent("peers", rosterHas(student.peer, map[string]any{"camera": true, "hand": true}))
 	teacher.waitPackets(student.peer, "camera", teacher.received(student.peer, "camera")+5)
 
+	// a receiver asks for a camera's quality (a small tile needs less)
+	student.send("layer", map[string]any{"track": teacher.peer + "/camera/cam-teacher", "quality": 0})
+	if e := student.sendMay("layer", map[string]any{"track": teacher.peer + "/camera/cam-teacher", "quality": 7}); e.Type != "error" || e.Error.Code != "bad_request" {
+		t.Fatalf("a quality that is none: %+v", e)
+	}
+
 	// the room's chat
 	student.send("chat", map[string]any{"text": "Ich habe eine Frage"})
 	teacher.waitEvent("chat", func(d json.RawMessage) bool { return strings.Contains(string(d), `"text":"Ich habe eine Frage"`) })

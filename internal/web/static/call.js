@@ -222,6 +222,12 @@ function closeMedia() {
   pub = sub = null;
 }
 
+const SIMULCAST = [
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500000 },
+  { rid: "f", maxBitrate: 1200000 },
+];
+
 // started: what this tab has on is the server's; until then, what the
 // user chose in the device check.
 let started = false;
@@ -238,7 +244,11 @@ async function startMedia() {
   if (local) {
     for (const tr of local.getTracks()) {
       tr.enabled = tr.kind === "audio" ? state.microphone : state.camera;
-      pub.addTransceiver(tr, { direction: "sendonly", streams: [local] });
+      const init = { direction: "sendonly", streams: [local] };
+      // the camera in three sizes (simulcast): each receiver gets the one
+      // its tile and its line need
+      if (tr.kind === "video") init.sendEncodings = SIMULCAST;
+      pub.addTransceiver(tr, init);
       sources[tr.id] = tr.kind === "audio" ? "microphone" : "camera";
     }
   }
@@ -319,6 +329,8 @@ function received(ev) {
   if (!stream) return;
   const tile = tileFor(stream.id);
   if (ev.track.kind === "video") {
+    tile.track = ev.track.id; // "PEER/SOURCE/ID": the quality is asked for by it
+    tile.quality = -1;
     tile.video.srcObject = stream;
     tile.video.play().catch(() => {});
   } else {
@@ -395,7 +407,20 @@ function layout() {
   // in the speaker view, a shared screen, else who speaks, is large
   const big = [...tiles.values()].find((x) => x.key.includes("/") && !x.el.hidden) || tiles.get(speaker) || null;
   for (const tile of tiles.values()) tile.el.classList.toggle("call-big", tile === big);
-  stage.style.setProperty("--n", String([...tiles.values()].filter((x) => !x.el.hidden).length));
+  const shown = [...tiles.values()].filter((x) => !x.el.hidden);
+  stage.style.setProperty("--n", String(shown.length));
+  // the quality each camera needs: the large one the best, small tiles
+  // of a full grid the least
+  const speakerView = stage.dataset.view === "speaker";
+  for (const tile of shown) {
+    if (!tile.track || tile.key === peer) continue;
+    let q = shown.length <= 4 ? 2 : shown.length <= 9 ? 1 : 0;
+    if (speakerView) q = tile === big ? 2 : 0;
+    if (q !== tile.quality) {
+      tile.quality = q;
+      send("layer", { track: tile.track, quality: q }).catch(() => {});
+    }
+  }
 }
 
 // icon is one of the page's icons (the SVG of kit.Icon), named for
@@ -514,6 +539,7 @@ $("call-view").addEventListener("click", () => {
   const speakerView = stage.dataset.view !== "speaker";
   stage.dataset.view = speakerView ? "speaker" : "grid";
   $("call-view").setAttribute("aria-pressed", String(speakerView));
+  layout();
 });
 $("call-side-toggle").addEventListener("click", () => {
   const open = $("call-side").hidden;

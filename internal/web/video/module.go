@@ -139,6 +139,7 @@ func (m *Module) Stop() {
 	for _, c := range calls {
 		c.closeAll()
 	}
+	m.sfu.Close()
 }
 
 // busEvent is an event of a call on its way to the sockets: on the

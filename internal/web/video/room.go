@@ -302,6 +302,14 @@ type stateIn struct {
 	Hand       *bool  `json:"hand"`
 }
 
+// layerIn asks for a quality of a camera one receives (its track id):
+// 0 low, 1 middle, 2 high; a small tile of the grid needs the low one.
+type layerIn struct {
+	Peer    string `json:"peer"`
+	Track   string `json:"track"`
+	Quality int    `json:"quality"`
+}
+
 type chatIn struct {
 	Peer string `json:"peer"`
 	Text string `json:"text"`
@@ -398,6 +406,20 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 			return nil, schulhof.Errorf(schulhof.ERateLimited, "call.chat_slow")
 		}
 		m.publish(lc.id, callTopic(lc.id), "chat", chatLine{Peer: p.ID, User: u.ID, Name: p.Name, Text: text, At: m.Now()})
+		return nil, nil
+	case "layer":
+		var in layerIn
+		if err := decode(&in); err != nil {
+			return nil, err
+		}
+		p, err := lc.peerOf(u.ID, in.Peer)
+		if err != nil {
+			return nil, err
+		}
+		if in.Quality < rtc.Low || in.Quality > rtc.High {
+			return nil, schulhof.Errorf(schulhof.EBadRequest, "call.bad_message")
+		}
+		p.p.Want(in.Track, in.Quality)
 		return nil, nil
 	case "leave":
 		var in peerIn
