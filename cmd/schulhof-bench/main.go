@@ -12,6 +12,9 @@
 //	                           small uploads, PROPFIND on 10,000 entries; beside rclone
 //	schulhof-bench timetable   Untis import of a large school, the week view, the
 //	                           calendar feed's 304
+//	schulhof-bench video       classes in video lessons on pion clients, against the
+//	                           forwarding unit and Janus side by side: packets, CPU,
+//	                           loss, jitter, memory; a room of 10, 30 and 60
 package main
 
 import (
@@ -46,7 +49,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -65,6 +68,10 @@ func main() {
 		err = benchChat(os.Args[2:])
 	case "board":
 		err = benchBoard(os.Args[2:])
+	case "video":
+		err = benchVideo(os.Args[2:])
+	case "video-sfu":
+		err = videoSFU(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
@@ -31,10 +32,13 @@ type Participant struct {
 	bwe     estimator
 	limit   atomic.Int64
 	sending int // bits per second the last allocation chose
+	short   int       // ticks in a row the estimate stayed below it
+	cutAt   time.Time // when the estimate last cut what it gets
 	// the subscriber connection's offers go one at a time: while one
 	// waits for its answer, a change only marks that another is due
 	offering bool
 	again    bool
+	pending  bool // an offer is due (renegotiate)
 	// sources names the client's tracks by its track id (Publish)
 	sources map[string]string
 	// blocked are the sources whose packets are not forwarded (Block)
@@ -109,6 +113,13 @@ func (p *Participant) Answer(answer string) error {
 		return ErrGone
 	}
 	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		// the offer is taken back and made anew, so that a bad answer
+		// does not leave the client without what it should receive
+		p.sub.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
+		p.mu.Lock()
+		p.offering, p.again = false, false
+		p.mu.Unlock()
+		p.renegotiate()
 		return err
 	}
 	p.mu.Lock()
@@ -159,10 +170,28 @@ func complete(pc *webrtc.PeerConnection, d webrtc.SessionDescription) (string, e
 	return pc.LocalDescription().SDP, nil
 }
 
-// renegotiate offers the subscriber connection anew (its tracks changed),
-// unless an offer waits for its answer: then after that one.
+// settle is how long a change of what a participant receives waits for
+// more before the server offers it: when a class joins at 8:00, one
+// offer carries many newcomers' tracks instead of one offer each.
+const settle = 50 * time.Millisecond
+
+// renegotiate offers the subscriber connection anew (its tracks changed)
+// a moment later, unless an offer waits for its answer: then after that
+// one.
 func (p *Participant) renegotiate() {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.left || p.pending {
+		return
+	}
+	p.pending = true
+	time.AfterFunc(settle, p.offer)
+}
+
+// offer makes the subscriber connection's offer and sends it.
+func (p *Participant) offer() {
+	p.mu.Lock()
+	p.pending = false
 	if p.left {
 		p.mu.Unlock()
 		return
@@ -339,11 +368,25 @@ func (p *Participant) allocate() {
 	if bwe != nil {
 		// The estimate grows only as far as what is sent allows (GCC
 		// probes no further): while it keeps up with what is sent, the
-		// next step up is allowed; when it falls below, it is the budget.
+		// next step up is allowed. When it stays below what is sent (the
+		// line is full: delays grow, packets are lost), it is the budget,
+		// and the next step up waits a few seconds, so that the layers do
+		// not swing up and down with each tick.
 		est := bwe.GetTargetBitrate()
-		budget = est
-		if float64(est) >= 0.9*float64(sending) {
-			budget = max(est, sending)*3/2 + 300_000
+		p.mu.Lock()
+		if est < sending*85/100 {
+			p.short++
+		} else {
+			p.short = 0
+		}
+		if p.short >= 2 {
+			p.cutAt = time.Now()
+		}
+		cut := time.Since(p.cutAt) < 3*time.Second
+		p.mu.Unlock()
+		budget = max(est, sending)*3/2 + 300_000
+		if cut {
+			budget = est
 		}
 	}
 	if limit := int(p.limit.Load()); limit > 0 {

@@ -25,9 +25,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -36,6 +38,9 @@ type Config struct {
 	// Loopback restricts the connections to 127.0.0.1 (tests, and a
 	// server that only meets clients through a proxy on the same host).
 	Loopback bool
+	// Addresses restricts the connections to these local addresses
+	// (a server with several networks); empty: all but loopback.
+	Addresses []net.IP
 	// Lost is how long a connection may hear nothing before it counts as
 	// failed and its participant is taken out (0: pion's 25 seconds; the
 	// client reconnects within that without leaving the room).
@@ -77,7 +82,9 @@ func New(cfg Config) (*SFU, error) {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(m, ir); err != nil {
+	// a lost packet is sent again from the last 256 of its track (some
+	// seconds of a camera): pion's 1,024 held a class's memory in copies
+	if err := webrtc.ConfigureNackWithOptions(m, ir, nil, nack.ResponderSize(256)); err != nil {
 		return nil, err
 	}
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
@@ -85,7 +92,7 @@ func New(cfg Config) (*SFU, error) {
 	}
 	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		// no pacer: packets go as they come, the layers keep the rate
-		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(1_000_000), gcc.SendSideBWEMinBitrate(30_000),
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(2_500_000), gcc.SendSideBWEMinBitrate(30_000),
 			gcc.SendSideBWEMaxBitrate(20_000_000), gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
 	})
 	if err != nil {
@@ -166,15 +173,26 @@ func mediaEngine() (*webrtc.MediaEngine, error) {
 	return m, nil
 }
 
-// NewAPI is the pion API of the publishers' connections; the tests'
-// clients use the same settings.
+// NewAPI is the pion API of the publishers' connections (NACKs for
+// what was lost, reports, the simulcast header extensions, TWCC
+// feedback for the browsers' own estimate; not pion's statistics, which
+// nobody reads here); the tests' clients use the same settings.
 func NewAPI(cfg Config) (*webrtc.API, error) {
 	m, err := mediaEngine()
 	if err != nil {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+	if err := webrtc.ConfigureNack(m, ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
 		return nil, err
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(settings(cfg))), nil
@@ -184,12 +202,26 @@ func NewAPI(cfg Config) (*webrtc.API, error) {
 func settings(cfg Config) webrtc.SettingEngine {
 	se := webrtc.SettingEngine{}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	// the server's addresses are no secret to hide behind mDNS names, and
+	// each connection's mDNS socket and goroutine cost memory
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	if cfg.Lost > 0 {
 		se.SetICETimeouts(cfg.Lost/2, cfg.Lost, cfg.Lost/8)
 	}
-	if cfg.Loopback {
+	switch {
+	case cfg.Loopback:
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	case len(cfg.Addresses) > 0:
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool {
+			for _, a := range cfg.Addresses {
+				if a.Equal(ip) {
+					return true
+				}
+			}
+			return false
+		})
 	}
 	return se
 }
