@@ -31,7 +31,7 @@ type Participant struct {
 	// subscriber connection); limit caps it (LimitBandwidth, 0: none)
 	bwe     estimator
 	limit   atomic.Int64
-	sending int // bits per second the last allocation chose
+	sending int       // bits per second the last allocation chose
 	short   int       // ticks in a row the estimate stayed below it
 	cutAt   time.Time // when the estimate last cut what it gets
 	// the subscriber connection's offers go one at a time: while one
