@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/web"
+	"github.com/schulhof/schulhof/internal/web/video"
 )
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -38,8 +40,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	chatEvery := fs.Duration("chat-every", envDuration("SCHULHOF_CHAT_EVERY", 2*time.Second), "how often a user may post in the messenger once a burst of ten is spent (env SCHULHOF_CHAT_EVERY)")
 	natsURL := fs.String("nats-url", env("SCHULHOF_NATS_URL", ""), "NATS server that carries live events between the nodes of a cluster; empty: this node alone (env SCHULHOF_NATS_URL)")
 	scan := fs.String("scan-command", env("SCHULHOF_SCAN_COMMAND", ""), `virus scanner for every upload, run with the file on stdin; exit 0 clean, 1 refused, e.g. "clamdscan --no-summary -" (env SCHULHOF_SCAN_COMMAND)`)
+	turn := fs.String("turn", env("SCHULHOF_TURN", ""), "TURN servers for video lessons behind NAT, comma-separated, e.g. turn:turn.example.org:3478 (env SCHULHOF_TURN)")
+	turnSecret := fs.String("turn-secret", env("SCHULHOF_TURN_SECRET", ""), "the TURN server's shared secret (coturn's static-auth-secret), for time-limited credentials (env SCHULHOF_TURN_SECRET)")
+	rtcIP := fs.String("media-public-ip", env("SCHULHOF_MEDIA_PUBLIC_IP", ""), "the address clients reach video lessons' media at, when the server sits behind NAT (env SCHULHOF_MEDIA_PUBLIC_IP)")
+	rtcPorts := fs.String("media-ports", env("SCHULHOF_MEDIA_PORTS", ""), "UDP port range of video lessons' media, for the firewall, e.g. 40000-40999 (env SCHULHOF_MEDIA_PORTS)")
 	commonFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	videoCfg, err := videoConfig(*turn, *turnSecret, *rtcIP, *rtcPorts)
+	if err != nil {
 		return usageError(err.Error())
 	}
 	if *trashDays < 1 || *keep < 1 {
@@ -88,7 +98,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer events.Close()
 	srv, err := web.New(web.Config{PublicURL: c.PublicURL, TrustProxy: c.TrustProxy, SecureCookies: c.SecureCookies, Version: version,
-		TrashRetention: time.Duration(*trashDays) * 24 * time.Hour, KeepVersions: *keep, Bus: events, ChatEvery: *chatEvery}, db, blobs, hasher, log)
+		TrashRetention: time.Duration(*trashDays) * 24 * time.Hour, KeepVersions: *keep, Bus: events, ChatEvery: *chatEvery, Video: videoCfg}, db, blobs, hasher, log)
 	if err != nil {
 		return err
 	}
@@ -179,4 +189,36 @@ func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+}
+
+// videoConfig reads the video lessons' settings: TURN servers and their
+// secret, the media's public address and ports.
+func videoConfig(turn, secret, publicIP, ports string) (video.Config, error) {
+	var v video.Config
+	for _, u := range strings.Split(turn, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") && !strings.HasPrefix(u, "stun:") {
+				return v, fmt.Errorf("--turn: %q is no turn:, turns: or stun: address", u)
+			}
+			v.TURN = append(v.TURN, u)
+		}
+	}
+	if len(v.TURN) > 0 && secret == "" {
+		return v, fmt.Errorf("--turn needs --turn-secret (coturn's static-auth-secret)")
+	}
+	v.TURNSecret = secret
+	if publicIP != "" && net.ParseIP(publicIP) == nil {
+		return v, fmt.Errorf("--media-public-ip: %q is no IP address", publicIP)
+	}
+	v.RTC.PublicIP = publicIP
+	if ports != "" {
+		lo, hi, ok := strings.Cut(ports, "-")
+		a, err1 := strconv.ParseUint(lo, 10, 16)
+		b, err2 := strconv.ParseUint(hi, 10, 16)
+		if !ok || err1 != nil || err2 != nil || a == 0 || b < a {
+			return v, fmt.Errorf("--media-ports: %q is no range like 40000-40999", ports)
+		}
+		v.RTC.MinPort, v.RTC.MaxPort = uint16(a), uint16(b)
+	}
+	return v, nil
 }

@@ -41,6 +41,13 @@ type Config struct {
 	// Addresses restricts the connections to these local addresses
 	// (a server with several networks); empty: all but loopback.
 	Addresses []net.IP
+	// PublicIP is the address clients reach the server at when it sits
+	// behind NAT (a router forwarding the media ports to it): its host
+	// candidates carry this address instead of its own.
+	PublicIP string
+	// MinPort and MaxPort bound the UDP ports of the media, for the
+	// firewall (0: any).
+	MinPort, MaxPort uint16
 	// Lost is how long a connection may hear nothing before it counts as
 	// failed and its participant is taken out (0: pion's 25 seconds; the
 	// client reconnects within that without leaving the room).
@@ -207,6 +214,13 @@ func settings(cfg Config) webrtc.SettingEngine {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	if cfg.Lost > 0 {
 		se.SetICETimeouts(cfg.Lost/2, cfg.Lost, cfg.Lost/8)
+	}
+	if cfg.PublicIP != "" {
+		// the host candidates carry the public address instead
+		se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{External: []string{cfg.PublicIP}, AsCandidateType: webrtc.ICECandidateTypeHost})
+	}
+	if cfg.MinPort > 0 && cfg.MaxPort >= cfg.MinPort {
+		se.SetEphemeralUDPPortRange(cfg.MinPort, cfg.MaxPort)
 	}
 	switch {
 	case cfg.Loopback:

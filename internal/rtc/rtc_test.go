@@ -2,6 +2,8 @@ package rtc_test
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -472,4 +474,45 @@ func TestAudioFirst(t *testing.T) {
 	}
 	ben.p.LimitBandwidth(0)
 	ben.waitFor(seen+5, "anna/camera/video")
+}
+
+// TestBehindNAT: a server behind NAT names its public address in its
+// candidates, on ports of the range the firewall lets through.
+func TestBehindNAT(t *testing.T) {
+	_, api, room := newRoom(t, rtc.Config{Loopback: true, PublicIP: "203.0.113.9", MinPort: 41000, MaxPort: 41009}, "nat")
+	p, err := room.Join("anna", func(rtc.Signal) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Leave()
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	offer, _ := pc.CreateOffer(nil)
+	gathered := webrtc.GatheringCompletePromise(pc)
+	pc.SetLocalDescription(offer)
+	<-gathered
+	answer, err := p.Publish(pc.LocalDescription().SDP, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var candidates []string
+	for _, line := range strings.Split(answer, "\r\n") {
+		if strings.HasPrefix(line, "a=candidate:") {
+			candidates = append(candidates, line)
+			f := strings.Fields(line)
+			port, _ := strconv.Atoi(f[5])
+			if f[4] != "203.0.113.9" || port < 41000 || port > 41009 {
+				t.Errorf("candidate %q: want 203.0.113.9 on a port of 41000-41009", line)
+			}
+		}
+	}
+	if len(candidates) == 0 {
+		t.Fatalf("no candidates in the answer:\n%s", answer)
+	}
 }

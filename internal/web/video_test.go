@@ -240,6 +240,23 @@ func (c *callClient) answerOffer(data json.RawMessage) {
 	c.ws.Write(context.Background(), websocket.MessageText, b)
 }
 
+// reconnect drops the media connections and comes back into the call
+// as the same peer, as the page does after a drop.
+func (c *callClient) reconnect(api *webrtc.API) {
+	c.t.Helper()
+	c.mu.Lock()
+	pub, sub := c.pub, c.sub
+	c.sub = nil
+	c.mu.Unlock()
+	pub.Close()
+	sub.Close()
+	if c.join() {
+		c.t.Fatal("back in the lobby after a drop")
+	}
+	c.publish(api)
+	c.send("state", map[string]any{"camera": true})
+}
+
 // received counts the packets of the peer's source.
 func (c *callClient) received(peer, source string) int {
 	c.mu.Lock()
@@ -392,6 +409,16 @@ func TestCallModeration(t *testing.T) {
 	if e := student.sendMay("state", map[string]any{"microphone": "an"}); e.Type != "error" || e.Error.Code != "bad_request" {
 		t.Fatalf("a state that is no state: %+v", e)
 	}
+
+	// the student's connection drops and comes back: the same peer, the
+	// hand still raised, the camera received again
+	before := student.peer
+	student.reconnect(api)
+	if student.peer != before {
+		t.Fatalf("back after a drop as %s, was %s", student.peer, before)
+	}
+	teacher.waitEvent("peers", rosterHas(student.peer, map[string]any{"hand": true}))
+	teacher.waitPackets(student.peer, "camera", teacher.received(student.peer, "camera")+5)
 
 	// taken out, the student comes back only through the lobby
 	if rec := f.do("a-student", "POST", "/api/v1/calls/"+call+"/remove", `{"peer":"`+teacher.peer+`"}`); rec.Code != 403 {

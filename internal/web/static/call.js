@@ -400,6 +400,8 @@ function layout() {
     tile.cap.replaceChildren(document.createTextNode(p.name + (p.id === peer ? " (" + t("call.you") + ")" : "")));
     if (p.hand && !screen) tile.cap.append(" ", icon("call-icon-hand", t("call.hand_raised")));
     if (!p.microphone && !screen) tile.cap.append(" ", icon("call-icon-muted", t("call.mute")));
+    if (p.away) tile.cap.append(" · " + t("call.away"));
+    tile.el.classList.toggle("call-away", !!p.away);
     tile.el.classList.toggle("call-novideo", screen ? !p.screen : !p.camera);
     tile.el.classList.toggle("call-speaking", !screen && p.id === speaker);
     tile.el.hidden = screen && !p.screen;
@@ -458,6 +460,7 @@ function people() {
     name.textContent = p.name + (p.id === peer ? " (" + t("call.you") + ")" : "") + (p.moderator ? " · " + t("call.moderator") : "");
     li.append(name);
     if (p.hand) li.append(" ", icon("call-icon-hand", ""), " " + t("call.hand_raised"));
+    if (p.away) li.append(" · " + t("call.away"));
     if (p.id === speaker) li.append(" · " + t("call.speaking"));
     if (moderator && p.id !== peer) {
       const btn = (label, fn, testid) => { const b = document.createElement("button"); b.type = "button"; b.className = "link"; b.textContent = label; b.dataset.testid = testid; b.onclick = fn; li.append(" ", b); };

@@ -38,14 +38,20 @@ type peer struct {
 	Name      string          `json:"name"`
 	Moderator bool            `json:"moderator"`
 	// what the client has on; the server forwards nothing else
-	Microphone bool      `json:"microphone"`
-	Camera     bool      `json:"camera"`
-	Screen     bool      `json:"screen"`
-	Hand       bool      `json:"hand"`
-	HandSince  time.Time `json:"-"`
+	Microphone bool `json:"microphone"`
+	Camera     bool `json:"camera"`
+	Screen     bool `json:"screen"`
+	Hand       bool `json:"hand"`
+	// Away: its connection dropped; it has comeBack to return
+	Away      bool      `json:"away"`
+	HandSince time.Time `json:"-"`
 
-	p *rtc.Participant
+	p         *rtc.Participant
+	rejoining bool // its new connections are being made
 }
+
+// comeBack is how long a peer whose connection dropped keeps its place.
+const comeBack = 30 * time.Second
 
 // waiting is someone in the lobby.
 type waiting struct {
@@ -456,6 +462,9 @@ func (m *Module) join(u *schulhof.User, cr callRights, old string) (*joined, err
 	if pe == nil || pe.User != u.ID {
 		pe = &peer{ID: newPeerID(), User: u.ID, Name: u.Name(), Moderator: cr.moderates}
 	}
+	// a peer that comes back keeps its place: the end of its old
+	// connections (Join replaces them) does not take it out
+	pe.rejoining = true
 	lc.mu.Unlock()
 
 	callID, user, peerID := lc.id, u.ID, pe.ID
@@ -466,21 +475,32 @@ func (m *Module) join(u *schulhof.User, cr callRights, old string) (*joined, err
 		return nil, err
 	}
 	lc.mu.Lock()
-	pe.p = p
+	pe.p, pe.rejoining, pe.Away = p, false, false
 	lc.peers[pe.ID] = pe
 	lc.apply(pe)
 	r := lc.rosterLocked()
 	lc.mu.Unlock()
 	go func() {
 		<-p.Done()
-		// its connection failed (the client vanished) or it left: out,
-		// unless it has come back on a new connection meanwhile
+		// its connections ended: it left (then it is out already), or
+		// its client vanished or dropped. It keeps its place a while, to
+		// come back as the same peer; then it is out.
 		lc.mu.Lock()
-		gone := lc.peers[pe.ID] == pe && pe.p == p
+		away := lc.peers[pe.ID] == pe && pe.p == p && !pe.rejoining
+		pe.Away = pe.Away || away
 		lc.mu.Unlock()
-		if gone {
-			lc.leave(pe)
+		if !away {
+			return
 		}
+		lc.announce()
+		time.AfterFunc(comeBack, func() {
+			lc.mu.Lock()
+			gone := lc.peers[pe.ID] == pe && pe.p == p
+			lc.mu.Unlock()
+			if gone {
+				lc.leave(pe)
+			}
+		})
 	}()
 	lc.announce()
 	return &joined{Peer: pe.ID, Moderator: cr.moderates, Call: cr.call, Roster: &r, ICEServers: m.iceServers(u)}, nil
