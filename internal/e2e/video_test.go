@@ -80,6 +80,20 @@ func TestVideoLesson(t *testing.T) {
 	waitJS(t, ctx, "the teacher's list has no mute button any more", `!document.querySelector("#call-people [data-testid^=mute-]")`)
 	screenshot(t, sctx, "call-student.png")
 
+	// the teacher sends the class into one breakout room without her,
+	// then brings everyone back: the student sees her camera again
+	step(t, ctx, "the moderation menu", chromedp.Click(chromedp.CSS("[data-testid=call-moderation]")),
+		chromedp.WaitVisible(chromedp.ID("call-breakout-rooms")),
+		chromedp.SetValue(chromedp.ID("call-breakout-rooms"), "1"), chromedp.SetValue(chromedp.ID("call-breakout-minutes"), "0"),
+		chromedp.Click(chromedp.CSS("[data-testid=call-breakout-start]")))
+	waitText(t, sctx, "#call-status", "Gruppenraum 1")
+	waitJS(t, sctx, "the student alone in his room", `document.getElementById("call").dataset.joined === "true" && !document.querySelector(".call-tile:not(.call-own)")`)
+	screenshot(t, ctx, "call-breakout-teacher.png")
+	step(t, ctx, "bring everyone back", chromedp.WaitVisible(chromedp.CSS("[data-testid=call-breakout-end]")),
+		chromedp.Click(chromedp.CSS("[data-testid=call-breakout-end]")))
+	waitText(t, sctx, "#call-status", "Hauptraum")
+	waitMedia(t, sctx, "the student sees the teacher again", otherVideo+` > 5`)
+
 	// on a phone the room still fits
 	step(t, sctx, "a phone", viewport(390, 844, true))
 	checkTapTargets(t, sctx, "the call on a phone")

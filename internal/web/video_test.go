@@ -14,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
+	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/rtc"
 )
@@ -460,4 +461,93 @@ func TestCallModeration(t *testing.T) {
 	if rec := f.do("a-student", "POST", "/api/v1/calls", `{"group":`+f.id("a-5a")+`}`); rec.Code != 201 || strings.Contains(rec.Body.String(), `"id":`+call+`,`) {
 		t.Fatalf("the group's next room: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// moved waits for the call to move the client into a breakout room,
+// comes back into the call there, and returns the room.
+func (c *callClient) moved(api *webrtc.API) int {
+	c.t.Helper()
+	var m struct{ Room int }
+	json.Unmarshal(c.waitEvent("call.moved", nil), &m)
+	c.reconnect(api)
+	return m.Room
+}
+
+// TestBreakouts: the teacher splits the class into two breakout rooms;
+// the students are moved, each hears only those in their room; the
+// teacher moves one into the other's room; a timer brings everyone back.
+func TestBreakouts(t *testing.T) {
+	f := newFixture(t, nil)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, f.db.SetMember(context.Background(), f.school["a"].ID, f.group["a-5a"].ID, f.user["a-student2"].ID, schulhof.MemberRoleMember))
+	call := f.expand("{a-call}")
+	teacher := newCallClient(t, ts.URL, f.token["a-teacher"], f.id("a-teacher"), call, "teacher")
+	anna := newCallClient(t, ts.URL, f.token["a-student"], f.id("a-student"), call, "anna")
+	ben := newCallClient(t, ts.URL, f.token["a-student2"], f.id("a-student2"), call, "ben")
+	for _, c := range []*callClient{teacher, anna, ben} {
+		if c.join() {
+			t.Fatalf("%s waits in the lobby", c.name)
+		}
+		c.publish(api)
+		c.send("state", map[string]any{"microphone": true, "camera": true})
+	}
+	anna.waitPackets(ben.peer, "camera", 3)
+	if rec := f.do("a-student", "POST", "/api/v1/calls/"+call+"/breakouts", `{"rooms":2}`); rec.Code != 403 {
+		t.Fatalf("a student starts breakout rooms: %d", rec.Code)
+	}
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/breakouts", `{"rooms":21}`); rec.Code != 422 {
+		t.Fatalf("21 breakout rooms: %d %s", rec.Code, rec.Body)
+	}
+	// the teacher goes into room 1, the students are dealt round both
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/breakouts", `{"rooms":2,"assign":{"`+teacher.peer+`":1}}`); rec.Code != 200 ||
+		!strings.Contains(rec.Body.String(), `"breakout":{"rooms":2}`) {
+		t.Fatalf("breakout rooms: %d %s", rec.Code, rec.Body)
+	}
+	if r := teacher.moved(api); r != 1 {
+		t.Fatalf("the teacher went to room %d", r)
+	}
+	ra, rb := anna.moved(api), ben.moved(api)
+	if ra == rb || ra == 0 || rb == 0 {
+		t.Fatalf("two students in two rooms went to %d and %d", ra, rb)
+	}
+	// each hears only their room: the one with the teacher hears her,
+	// not the other student
+	with, other := anna, ben
+	if rb == 1 {
+		with, other = ben, anna
+	}
+	got := with.received(other.peer, "camera")
+	with.waitPackets(teacher.peer, "camera", with.received(teacher.peer, "camera")+10)
+	if n := with.received(other.peer, "camera"); n != got {
+		t.Fatalf("%s received %d packets of %s's camera from another room", with.name, n-got, other.name)
+	}
+	// the teacher moves Ben into Anna's room: they meet
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/breakouts/move", `{"peer":"`+ben.peer+`","room":`+itoa(int64(ra))+`}`); rec.Code != 204 {
+		t.Fatalf("move: %d %s", rec.Code, rec.Body)
+	}
+	if r := ben.moved(api); r != ra {
+		t.Fatalf("Ben moved to %d, want %d", r, ra)
+	}
+	anna.waitPackets(ben.peer, "camera", anna.received(ben.peer, "camera")+5)
+	// new breakout rooms with a timer of a second: the students stay in
+	// room ra, the teacher goes back to the main room; when the time is
+	// up, the students come back too
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/breakouts", `{"rooms":2,"seconds":1,"assign":{"`+teacher.peer+`":0,"`+anna.peer+`":`+itoa(int64(ra))+`,"`+ben.peer+`":`+itoa(int64(ra))+`}}`); rec.Code != 200 {
+		t.Fatalf("breakout rooms with a timer: %d %s", rec.Code, rec.Body)
+	}
+	if r := teacher.moved(api); r != 0 {
+		t.Fatalf("the teacher went to room %d", r)
+	}
+	for _, c := range []*callClient{anna, ben} {
+		if r := c.moved(api); r != 0 {
+			t.Fatalf("%s came back to room %d", c.name, r)
+		}
+	}
+	teacher.waitPackets(anna.peer, "camera", teacher.received(anna.peer, "camera")+5)
+	teacher.waitPackets(ben.peer, "camera", teacher.received(ben.peer, "camera")+5)
 }

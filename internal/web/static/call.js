@@ -79,7 +79,7 @@ function meter() {
   ctx.createMediaStreamSource(new MediaStream([track])).connect(an);
   const buf = new Float32Array(an.fftSize);
   const timer = setInterval(() => { an.getFloatTimeDomainData(buf); $("call-level").value = Math.min(1, rms(buf) * 4); }, 100);
-  meterStop = () => { clearInterval(timer); ctx.close(); };
+  meterStop = () => { clearInterval(timer); ctx.close(); meterStop = null; };
 }
 
 function rms(buf) { let s = 0; for (const v of buf) s += v * v; return Math.sqrt(s / buf.length); }
@@ -201,7 +201,10 @@ async function join() {
   if (early.has(peer)) answerOffer(early.get(peer));
   early.clear();
   await startMedia();
-  say("");
+  // after a move, where one is now; the breakout's clock says more
+  say(moved ? roomName(myRoom) : "");
+  moved = false;
+  clock();
   root.dataset.joined = "true";
 }
 
@@ -319,7 +322,8 @@ async function sendState(change) {
 
 const stage = $("call-stage");
 const tiles = new Map(); // "PEER" or "PEER/screen" -> tile
-let peers = [];
+let peers = []; // those in one's room
+let everyone = [];
 let speaker = "";
 
 // received puts a track the server sends on the tile of its stream:
@@ -370,10 +374,19 @@ function ownTile() {
   return tile;
 }
 
+let myRoom = 0;
+let moved = false; // moved into a breakout room or back, not yet in
+let breakout = null; // {rooms, ends_at} while the class is split up
+
 function roster(r) {
   if (!r) return;
-  peers = r.peers;
-  $("call-count").textContent = "(" + peers.length + ")";
+  breakout = r.breakout || null;
+  const meNow = r.peers.find((p) => p.id === peer);
+  if (meNow) myRoom = meNow.room || 0;
+  // the stage shows one's own room; the list shows everyone
+  everyone = r.peers;
+  peers = everyone.filter((p) => (p.room || 0) === myRoom);
+  $("call-count").textContent = "(" + everyone.length + ")";
   if (moderator) {
     $("call-locked").checked = r.locked;
     for (const box of document.querySelectorAll("[data-allow]")) box.checked = r.allow[box.dataset.allow];
@@ -383,6 +396,8 @@ function roster(r) {
   if (mine) for (const k of ["microphone", "camera", "screen", "hand"]) state[k] = mine[k];
   ownTile();
   const here = new Set(peers.map((p) => p.id));
+  if (moderator) $("call-breakout-end").hidden = !breakout;
+  clock();
   for (const [key, tile] of tiles) {
     if (!here.has(key.split("/")[0])) { tile.el.remove(); tiles.delete(key); }
   }
@@ -453,7 +468,7 @@ function controls() {
 function people() {
   const list = $("call-people");
   list.replaceChildren();
-  for (const p of peers) {
+  for (const p of everyone) {
     const li = document.createElement("li");
     li.dataset.peer = p.id;
     const name = document.createElement("span");
@@ -462,6 +477,14 @@ function people() {
     if (p.hand) li.append(" ", icon("call-icon-hand", ""), " " + t("call.hand_raised"));
     if (p.away) li.append(" · " + t("call.away"));
     if (p.id === speaker) li.append(" · " + t("call.speaking"));
+    if (breakout) li.append(" · " + roomName(p.room || 0));
+    if (moderator && breakout) {
+      const sel = document.createElement("select");
+      sel.setAttribute("aria-label", t("call.move_to") + " – " + p.name);
+      for (let n = 0; n <= breakout.rooms; n++) sel.append(new Option(roomName(n), String(n), false, n === (p.room || 0)));
+      sel.onchange = () => post("/breakouts/move", { peer: p.id, room: Number(sel.value) });
+      li.append(" ", sel);
+    }
     if (moderator && p.id !== peer) {
       const btn = (label, fn, testid) => { const b = document.createElement("button"); b.type = "button"; b.className = "link"; b.textContent = label; b.dataset.testid = testid; b.onclick = fn; li.append(" ", b); };
       if (p.microphone) btn(t("call.mute"), () => post("/mute", { peer: p.id, source: "microphone" }), "mute-" + p.id);
@@ -470,6 +493,21 @@ function people() {
     }
     list.append(li);
   }
+}
+
+function roomName(n) { return n ? t("call.room_n", n) : t("call.main_room"); }
+
+// clock shows how long the breakout rooms last.
+let clockTimer = null;
+function clock() {
+  clearInterval(clockTimer);
+  if (!breakout || !breakout.ends_at) return;
+  const tick = () => {
+    const left = Math.max(0, Math.round((Date.parse(breakout.ends_at) - Date.now()) / 1000));
+    say((myRoom ? roomName(myRoom) + " · " : "") + t("call.breakout_left", Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0")));
+  };
+  tick();
+  clockTimer = setInterval(tick, 1000);
 }
 
 async function post(path, body, method = "POST") {
@@ -602,6 +640,10 @@ if (moderator) {
     });
   }
   $("call-end").addEventListener("click", () => { if (confirm($("call-end").textContent + "?")) post("/end", {}); });
+  $("call-breakout-start").addEventListener("click", () => post("/breakouts", {
+    rooms: Number($("call-breakout-rooms").value), seconds: 60 * Number($("call-breakout-minutes").value),
+  }));
+  $("call-breakout-end").addEventListener("click", () => post("/breakouts", {}, "DELETE"));
 }
 
 // ---- events -------------------------------------------------------------------------
@@ -617,6 +659,7 @@ function event(name, data) {
       if (data.peer === peer) answerOffer(data.sdp); else if (!peer || joining) early.set(data.peer, data.sdp);
       break;
     case "chat": {
+      if ((data.room || 0) !== myRoom) break; // said in another breakout room
       const li = document.createElement("li");
       const who = document.createElement("strong");
       who.textContent = data.name + ": ";
@@ -634,6 +677,14 @@ function event(name, data) {
       say(t({ microphone: "call.muted_by_moderator", camera: "call.camera_off_by_moderator", screen: "call.screen_off_by_moderator" }[data.source]));
       break;
     case "call.lobby": lobby(data.waiting || []); break;
+    case "call.moved":
+      // into a breakout room or back: the same peer on new connections
+      if (data.peer !== peer) break;
+      myRoom = data.room;
+      moved = true;
+      say(roomName(data.room));
+      rejoin();
+      break;
     case "call.admitted": join(); break;
     case "call.refused": end(t("call.refused")); break;
     case "call.removed": if (data.peer === peer) end(t("call.removed")); break;

@@ -124,6 +124,9 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.JSON("POST /api/v1/calls/{call}/remove", m.apiRemove)
 	rt.JSON("POST /api/v1/calls/{call}/admit", m.apiAdmit)
 	rt.JSON("GET /api/v1/calls/{call}/ice-servers", m.apiICEServers)
+	rt.JSON("POST /api/v1/calls/{call}/breakouts", m.apiStartBreakouts)
+	rt.JSON("POST /api/v1/calls/{call}/breakouts/move", m.apiMoveToBreakout)
+	rt.JSON("DELETE /api/v1/calls/{call}/breakouts", m.apiEndBreakouts)
 }
 
 // Stop ends the node's calls' connections and leaves the bus (at

@@ -85,7 +85,8 @@ type callPage struct {
 var callScriptKeys = []string{"call.connecting", "call.waiting", "call.refused", "call.removed", "call.ended_for_all", "call.reconnecting",
 	"call.muted_by_moderator", "call.camera_off_by_moderator", "call.screen_off_by_moderator", "call.no_devices", "call.device_denied",
 	"call.you", "call.hand_raised", "call.mute", "call.camera_off", "call.remove", "call.admit", "call.refuse", "call.lobby_waits",
-	"call.speaking", "call.moderator", "call.left", "call.offline", "call.away"}
+	"call.speaking", "call.moderator", "call.left", "call.offline", "call.away",
+	"call.room_n", "call.main_room", "call.breakout_left", "call.move_to"}
 
 // showCallPage: GET /calls/{call}.
 func (m *Module) showCallPage(r *http.Request) (*kit.View, error) {

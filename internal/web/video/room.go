@@ -29,6 +29,7 @@ type liveCall struct {
 	lobby    map[schulhof.UserID]*waiting
 	admitted map[schulhof.UserID]bool // let in from the lobby: enter once
 	removed  map[schulhof.UserID]bool // taken out: back only through the lobby
+	breakout *breakout                // the breakout rooms while they last
 }
 
 // peer is one browser tab in the call.
@@ -43,7 +44,9 @@ type peer struct {
 	Screen     bool `json:"screen"`
 	Hand       bool `json:"hand"`
 	// Away: its connection dropped; it has comeBack to return
-	Away      bool      `json:"away"`
+	Away bool `json:"away"`
+	// Room is the breakout room it is in; 0 the main room.
+	Room      int       `json:"room"`
 	HandSince time.Time `json:"-"`
 
 	p         *rtc.Participant
@@ -124,15 +127,19 @@ func (lc *liveCall) apply(p *peer) {
 
 // roster is what everyone in the call sees of it.
 type roster struct {
-	Peers  []*peer            `json:"peers"`
-	Locked bool               `json:"locked"`
-	Allow  schulhof.CallAllow `json:"allow"`
+	Peers    []*peer            `json:"peers"`
+	Locked   bool               `json:"locked"`
+	Allow    schulhof.CallAllow `json:"allow"`
+	Breakout *breakout          `json:"breakout,omitempty"`
 }
 
 // rosterLocked is the call's roster; lc.mu is held. Moderators first,
 // then raised hands in the order raised, then by name.
 func (lc *liveCall) rosterLocked() roster {
 	r := roster{Peers: make([]*peer, 0, len(lc.peers)), Locked: lc.call.Locked, Allow: lc.call.Allow}
+	if b := lc.breakout; b != nil {
+		r.Breakout = &breakout{Rooms: b.Rooms, EndsAt: b.EndsAt}
+	}
 	for _, p := range lc.peers {
 		cp := *p
 		r.Peers = append(r.Peers, &cp)
@@ -258,6 +265,8 @@ func (lc *liveCall) closeAll() {
 	}
 	clear(lc.peers)
 	clear(lc.lobby)
+	lc.breakout.stop()
+	lc.breakout = nil
 	lc.mu.Unlock()
 	for _, p := range peers {
 		p.p.Leave()
@@ -325,6 +334,7 @@ type chatIn struct {
 // call, on the clients.
 type chatLine struct {
 	Peer string          `json:"peer"`
+	Room int             `json:"room"` // the breakout room it was said in
 	User schulhof.UserID `json:"user"`
 	Name string          `json:"name"`
 	Text string          `json:"text"`
@@ -411,7 +421,10 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		if wait := m.chat.Take(u.ID, 1, m.Now()); wait > 0 {
 			return nil, schulhof.Errorf(schulhof.ERateLimited, "call.chat_slow")
 		}
-		m.publish(lc.id, callTopic(lc.id), "chat", chatLine{Peer: p.ID, User: u.ID, Name: p.Name, Text: text, At: m.Now()})
+		lc.mu.Lock()
+		room := p.Room
+		lc.mu.Unlock()
+		m.publish(lc.id, callTopic(lc.id), "chat", chatLine{Peer: p.ID, Room: room, User: u.ID, Name: p.Name, Text: text, At: m.Now()})
 		return nil, nil
 	case "layer":
 		var in layerIn
@@ -463,16 +476,24 @@ func (m *Module) join(u *schulhof.User, cr callRights, old string) (*joined, err
 		pe = &peer{ID: newPeerID(), User: u.ID, Name: u.Name(), Moderator: cr.moderates}
 	}
 	// a peer that comes back keeps its place: the end of its old
-	// connections (Join replaces them) does not take it out
+	// connections (replaced, or in the room it was moved from) does not
+	// take it out
 	pe.rejoining = true
+	was, room := pe.p, lc.rtcRoom(pe.Room)
 	lc.mu.Unlock()
 
 	callID, user, peerID := lc.id, u.ID, pe.ID
-	p, err := lc.room.Join(pe.ID, func(s rtc.Signal) {
+	p, err := room.Join(pe.ID, func(s rtc.Signal) {
 		m.publish(callID, userTopic(user), "call.offer", map[string]any{"call": callID, "peer": peerID, "sdp": s.SDP})
 	})
 	if err != nil {
+		lc.mu.Lock()
+		pe.rejoining = false
+		lc.mu.Unlock()
 		return nil, err
+	}
+	if was != nil {
+		was.Leave()
 	}
 	lc.mu.Lock()
 	pe.p, pe.rejoining, pe.Away = p, false, false
