@@ -153,10 +153,16 @@ func (s *SFU) newSubscriber() (*webrtc.PeerConnection, estimator, error) {
 	return pc, s.lastBWE, err
 }
 
-// mediaEngine takes Opus, VP8 and H.264 (constrained baseline, as iPads
-// send it), with pion's parameters.
+// mediaEngine takes Opus, VP8 and H.264 (RegisterCodecs).
 func mediaEngine() (*webrtc.MediaEngine, error) {
 	m := &webrtc.MediaEngine{}
+	return m, RegisterCodecs(m)
+}
+
+// RegisterCodecs registers what the unit takes: Opus, VP8 and H.264
+// (constrained baseline, as iPads send it), with pion's parameters; for
+// clients that talk to it (tests, benchmarks) too.
+func RegisterCodecs(m *webrtc.MediaEngine) error {
 	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
 	codecs := []struct {
 		c webrtc.RTPCodecParameters
@@ -174,16 +180,16 @@ func mediaEngine() (*webrtc.MediaEngine, error) {
 	}
 	for _, c := range codecs {
 		if err := m.RegisterCodec(c.c, c.t); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // NewAPI is the pion API of the publishers' connections (NACKs for
 // what was lost, reports, the simulcast header extensions, TWCC
 // feedback for the browsers' own estimate; not pion's statistics, which
-// nobody reads here); the tests' clients use the same settings.
+// nobody reads here). Tests' clients use rtctest.API.
 func NewAPI(cfg Config) (*webrtc.API, error) {
 	m, err := mediaEngine()
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/schulhof/schulhof/internal/rtc"
+	"github.com/schulhof/schulhof/internal/rtc/rtctest"
 )
 
 // client is a participant's browser, played by pion over loopback: it
@@ -189,11 +190,8 @@ func newRoom(t *testing.T, cfg rtc.Config, id string) (*rtc.SFU, *webrtc.API, *r
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sfu, api, sfu.Room(id)
+	t.Cleanup(sfu.Close)
+	return sfu, rtctest.API(t), sfu.Room(id)
 }
 
 // TestForwarding: participants join a room over loopback and publish

@@ -36,6 +36,13 @@ func (db *DB) FindCall(ctx context.Context, school schulhof.SchoolID, id schulho
 	return c, notFound(err, "call.not_found")
 }
 
+// FindCallAnySchool returns a call by its id alone: for its guest link,
+// which the link's secret guards (and no school is known yet).
+func (db *DB) FindCallAnySchool(ctx context.Context, id schulhof.CallID) (*schulhof.Call, error) {
+	c, err := scanCall(db.readRow(ctx, `SELECT `+callColumns+` FROM calls c LEFT JOIN groups g ON g.id = c.group_id WHERE c.id = $1`, id))
+	return c, notFound(err, "call.not_found")
+}
+
 // OpenGroupCall returns the group's open room, made now if it has none;
 // the user must be in the group or the school's admin.
 func (db *DB) OpenGroupCall(ctx context.Context, u *schulhof.User, group schulhof.GroupID) (*schulhof.Call, error) {

@@ -11,8 +11,10 @@ import (
 
 // capabilityRoutes open by a secret address rather than by login: whoever
 // holds the address is let in, as intended (the info screen in the
-// staff room, a calendar app). They are left out of the tenancy matrix.
-var capabilityRoutes = map[string]bool{"GET /info/{token}": true, "GET /info/{token}/stamp": true, "GET /ical/{file}": true}
+// staff room, a calendar app, a video call's guests). They are left out
+// of the tenancy matrix.
+var capabilityRoutes = map[string]bool{"GET /info/{token}": true, "GET /info/{token}/stamp": true, "GET /ical/{file}": true,
+	"GET /calls/guest/{link}": true, "POST /calls/guest/{link}": true}
 
 // tenancyValue is school B's thing for a parameter of a route, as the
 // fixture names it.

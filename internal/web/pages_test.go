@@ -53,6 +53,8 @@ var pageScenarios = []scenario{
 	{"open an ad-hoc call from the form as a parent", "a-parent", "POST", "/calls", "title=x", 403, ""},
 	{"open a room from the form bad group", "a-teacher", "POST", "/calls", "group=x", 422, ""},
 	{"call page", "a-student", "GET", "/calls/{a-call}", "", 200, `id="call-join"`},
+	{"a guest link that is none", "", "GET", "/calls/guest/1-abc", "", 404, "Dieser Gastlink gilt nicht"},
+	{"a guest link without a number", "", "POST", "/calls/guest/abc", "name=Herr+Berg", 404, ""},
 	{"call page of another school", "b-student", "GET", "/calls/{a-call}", "", 404, ""},
 	{"boards page", "a-student", "GET", "/boards", "", 200, "Bruchrechnung a"},
 	{"boards page of a teacher", "a-teacher", "GET", "/boards", "", 200, `">5a</option>`},

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +18,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/realtime"
-	"github.com/schulhof/schulhof/internal/rtc"
+	"github.com/schulhof/schulhof/internal/rtc/rtctest"
 )
 
 // callClient is a browser tab in a video call, played by pion over
@@ -42,7 +44,12 @@ type callClient struct {
 
 func newCallClient(t *testing.T, base, token, user, call, name string) *callClient {
 	t.Helper()
-	s := dialSocket(t, base, token)
+	return attachCallClient(t, dialSocket(t, base, token), user, call, name)
+}
+
+// attachCallClient is the client on a socket that is open.
+func attachCallClient(t *testing.T, s *socket, user, call, name string) *callClient {
+	t.Helper()
 	c := &callClient{t: t, name: name, ws: s.ws, call: call, stop: make(chan struct{}), acks: map[string]chan realtime.Envelope{},
 		got: map[string]int{}, change: make(chan struct{}, 1)}
 	go func() {
@@ -339,10 +346,7 @@ func TestCallModeration(t *testing.T) {
 	f := newFixture(t, nil)
 	ts := httptest.NewServer(f.srv)
 	defer ts.Close()
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := rtctest.API(t)
 	call := f.expand("{a-call}")
 	teacher := newCallClient(t, ts.URL, f.token["a-teacher"], f.id("a-teacher"), call, "teacher")
 	student := newCallClient(t, ts.URL, f.token["a-student"], f.id("a-student"), call, "student")
@@ -480,10 +484,7 @@ func TestBreakouts(t *testing.T) {
 	f := newFixture(t, nil)
 	ts := httptest.NewServer(f.srv)
 	defer ts.Close()
-	api, err := rtc.NewAPI(rtc.Config{Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := rtctest.API(t)
 	must(t, f.db.SetMember(context.Background(), f.school["a"].ID, f.group["a-5a"].ID, f.user["a-student2"].ID, schulhof.MemberRoleMember))
 	call := f.expand("{a-call}")
 	teacher := newCallClient(t, ts.URL, f.token["a-teacher"], f.id("a-teacher"), call, "teacher")
@@ -550,4 +551,83 @@ func TestBreakouts(t *testing.T) {
 	}
 	teacher.waitPackets(anna.peer, "camera", teacher.received(anna.peer, "camera")+5)
 	teacher.waitPackets(ben.peer, "camera", teacher.received(ben.peer, "camera")+5)
+}
+
+// TestGuests: a teacher makes a guest link for a parent-teacher talk; a
+// guest without an account gives a name, waits in the lobby, is let in
+// and is in the call; the guest follows nothing else; a withdrawn link
+// lets nobody in.
+func TestGuests(t *testing.T) {
+	f := newFixture(t, nil)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	call := f.expand("{a-talk}")
+	rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/guest-link", "")
+	var link struct{ URL string }
+	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &link) != nil {
+		t.Fatalf("guest link: %d %s", rec.Code, rec.Body)
+	}
+	path := strings.TrimPrefix(link.URL, "http://example.com")
+	if rec := f.do("", "GET", path, ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `id="guest-name"`) {
+		t.Fatalf("the guest link's page: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.page("", "POST", path, "name=+"); rec.Code != 422 || !strings.Contains(rec.Body.String(), "Bitte gib deinen Namen an") {
+		t.Fatalf("a guest without a name: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.page("", "POST", path[:len(path)-2]+"xx", "name=Herr+Berg"); rec.Code != 404 {
+		t.Fatalf("a wrong guest link: %d", rec.Code)
+	}
+	rec = f.page("", "POST", path, "name=Herr++Berg")
+	var cookie string
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "schulhof_guest" {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	if rec.Code != 303 || cookie == "" {
+		t.Fatalf("the guest's name: %d %v", rec.Code, rec.Result().Cookies())
+	}
+	rec = f.do("", "GET", path, "", "Cookie", cookie)
+	me := regexp.MustCompile(`data-me="(\d+)"`).FindStringSubmatch(rec.Body.String())
+	if rec.Code != 200 || me == nil || !strings.Contains(rec.Body.String(), `data-socket="/api/v1/calls/`+call+`/guest-socket"`) {
+		t.Fatalf("the guest's call page: %d %s", rec.Code, rec.Body)
+	}
+
+	teacher := newCallClient(t, ts.URL, f.token["a-teacher"], f.id("a-teacher"), call, "teacher")
+	if teacher.join() {
+		t.Fatal("the talk's teacher waits in its lobby")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/api/v1/calls/"+call+"/guest-socket",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Cookie": {cookie}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guest := attachCallClient(t, &socket{t, ws, realtime.NewReader(ws)}, me[1], call, "guest")
+	if e := guest.request("subscribe", "room."+f.expand("{a-room}"), "", nil); e.Type != "error" {
+		t.Fatalf("a guest follows a class's chat: %+v", e)
+	}
+	if !guest.join() {
+		t.Fatal("a guest comes straight in")
+	}
+	teacher.waitEvent("call.lobby", func(d json.RawMessage) bool { return strings.Contains(string(d), `"name":"Herr Berg"`) })
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/admit", `{"user":`+me[1]+`,"admit":true}`); rec.Code != 204 {
+		t.Fatalf("admit the guest: %d %s", rec.Code, rec.Body)
+	}
+	guest.waitEvent("call.admitted", nil)
+	if guest.join() {
+		t.Fatal("the admitted guest waits still")
+	}
+	teacher.waitEvent("peers", rosterHas(guest.peer, map[string]any{"name": "Herr Berg", "moderator": false}))
+	if rec := f.do("", "POST", "/api/v1/calls/"+call+"/end", "", "Cookie", cookie); rec.Code != 401 {
+		t.Fatalf("a guest ends the call: %d", rec.Code)
+	}
+	// the link withdrawn: nobody comes in by it any more
+	if rec := f.do("a-teacher", "DELETE", "/api/v1/calls/"+call+"/guest-link", ""); rec.Code != 204 {
+		t.Fatalf("withdraw the link: %d", rec.Code)
+	}
+	if rec := f.do("", "GET", path, "", "Cookie", cookie); rec.Code != 404 {
+		t.Fatalf("a withdrawn guest link: %d", rec.Code)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/i18n"
@@ -26,8 +27,9 @@ type TopicKind struct {
 
 // topics is the registry of topic kinds the hub asks.
 type topics struct {
-	mu    sync.RWMutex
-	kinds map[string]TopicKind
+	mu       sync.RWMutex
+	kinds    map[string]TopicKind
+	sessions []SessionKind
 }
 
 // AddTopic adds a kind of live topic; a kind added twice panics, at start.
@@ -79,4 +81,33 @@ func (d *Deps) receive(ctx context.Context, u *schulhof.User, topic, event strin
 		return nil, &realtime.Error{Code: string(e.Code), Message: msg}
 	}
 	return out, nil
+}
+
+// SessionKind is a kind of socket that belongs to no user's session: a
+// video call's guests, who have no account. The module that owns it says
+// whether such a socket still holds.
+type SessionKind struct {
+	// Prefix starts the keys of its sockets (realtime.Session.Key).
+	Prefix string
+	// Alive says whether the socket of the key holds, and until when.
+	Alive func(ctx context.Context, key []byte) (until time.Time, ok bool)
+}
+
+// AddSessionKind adds a kind of socket that is no user's session.
+func (d *Deps) AddSessionKind(k SessionKind) {
+	d.topics.mu.Lock()
+	defer d.topics.mu.Unlock()
+	d.topics.sessions = append(d.topics.sessions, k)
+}
+
+// SessionKindOf is the kind of a socket's key, if a module added one.
+func (d *Deps) SessionKindOf(key []byte) (SessionKind, bool) {
+	d.topics.mu.RLock()
+	defer d.topics.mu.RUnlock()
+	for _, k := range d.topics.sessions {
+		if strings.HasPrefix(string(key), k.Prefix) {
+			return k, true
+		}
+	}
+	return SessionKind{}, false
 }

@@ -115,7 +115,8 @@ let wanted = false; // the user is in the call (or asked to be)
 
 function connect() {
   return new Promise((resolve) => {
-    socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/ws");
+    // a guest's socket is its own; everyone else's the tab's
+    socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + (root.dataset.socket || "/api/v1/ws"));
     socket.onopen = () => { backoff = 1000; resolve(); };
     socket.onmessage = (m) => {
       for (const line of m.data.split("\n")) {
@@ -644,6 +645,15 @@ if (moderator) {
     rooms: Number($("call-breakout-rooms").value), seconds: 60 * Number($("call-breakout-minutes").value),
   }));
   $("call-breakout-end").addEventListener("click", () => post("/breakouts", {}, "DELETE"));
+  $("call-guest-link").addEventListener("click", async () => {
+    const res = await post("/guest-link", {});
+    if (!res.ok) return;
+    const out = await res.json();
+    $("call-guest-url").value = out.url;
+    $("call-guest-url").hidden = false;
+    $("call-guest-url").select();
+    if (navigator.clipboard) navigator.clipboard.writeText(out.url).then(() => say(t("call.guest_link_copied")), () => {});
+  });
 }
 
 // ---- events -------------------------------------------------------------------------

@@ -30,6 +30,9 @@ type callRights struct {
 // rightsOf is the call of the user's school and what they may do in it;
 // ENotFound for a call that is not theirs at all.
 func (m *Module) rightsOf(ctx context.Context, u *schulhof.User, id schulhof.CallID) (callRights, error) {
+	if isGuest(u) {
+		return m.guestRights(ctx, u, id)
+	}
 	return m.rights.Get(rightsKey{u.ID, id}, func() (callRights, error) {
 		c, err := m.db.FindCall(ctx, u.SchoolID, id)
 		if err != nil {
@@ -321,4 +324,24 @@ func (m *Module) apiICEServers(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return map[string]any{"ice_servers": m.iceServers(u)}, nil
+}
+
+// guestRights: a guest may ask to be let into the call of their link,
+// while it has one, and into nothing else.
+func (m *Module) guestRights(ctx context.Context, u *schulhof.User, id schulhof.CallID) (callRights, error) {
+	g := m.guests.byUser(u.ID)
+	if g == nil || g.call != id || m.Now().After(g.until) {
+		return callRights{}, schulhof.Errorf(schulhof.ENotFound, "call.not_found")
+	}
+	c, err := m.db.FindCall(ctx, u.SchoolID, id)
+	if err != nil {
+		return callRights{}, err
+	}
+	if c.Ended() {
+		return callRights{call: c}, schulhof.Errorf(schulhof.EConflict, "call.ended")
+	}
+	if len(c.GuestKey) == 0 {
+		return callRights{}, schulhof.Errorf(schulhof.ENotFound, "call.guest_link_invalid")
+	}
+	return callRights{call: c, asks: true}, nil
 }

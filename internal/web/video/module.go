@@ -41,6 +41,7 @@ var openAPIPart = kit.AddAssets(assets, nil)
 type Store interface {
 	CreateCall(ctx context.Context, u *schulhof.User, c *schulhof.Call) error
 	FindCall(ctx context.Context, school schulhof.SchoolID, id schulhof.CallID) (*schulhof.Call, error)
+	FindCallAnySchool(ctx context.Context, id schulhof.CallID) (*schulhof.Call, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
 	FindMemberRole(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID) (schulhof.MemberRole, error)
 	FindOpenCalls(ctx context.Context, u *schulhof.User) ([]*schulhof.Call, error)
@@ -77,6 +78,7 @@ type Module struct {
 	// socket's requests
 	rights *kit.Cache[rightsKey, callRights]
 	chat   kit.RateLimit[schulhof.UserID]
+	guests guestBook
 }
 
 // New is the module on the server's Deps and its store, with its
@@ -94,6 +96,7 @@ func New(d *kit.Deps, db Store, cfg Config) (*Module, error) {
 		chat:   kit.RateLimit[schulhof.UserID]{Burst: 5, Every: time.Second},
 	}
 	d.AddTopic("call", kit.TopicKind{MayFollow: m.mayFollow, Receive: m.receive})
+	d.AddSessionKind(kit.SessionKind{Prefix: sessionPrefix, Alive: m.guestAlive})
 	// the events of a call go over the bus, so that a socket on any
 	// node gets them
 	m.sub, err = d.Bus.Subscribe("video.>", func(_ string, data []byte) {
@@ -124,6 +127,11 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.JSON("POST /api/v1/calls/{call}/remove", m.apiRemove)
 	rt.JSON("POST /api/v1/calls/{call}/admit", m.apiAdmit)
 	rt.JSON("GET /api/v1/calls/{call}/ice-servers", m.apiICEServers)
+	rt.JSON("POST /api/v1/calls/{call}/guest-link", m.apiGuestLink)
+	rt.JSON("DELETE /api/v1/calls/{call}/guest-link", m.apiGuestLink)
+	rt.Open("GET /calls/guest/{link}", m.showGuestPage)
+	rt.Open("POST /calls/guest/{link}", m.nameGuestFromForm)
+	rt.Open("GET /api/v1/calls/{call}/guest-socket", m.serveGuestSocket)
 	rt.JSON("POST /api/v1/calls/{call}/breakouts", m.apiStartBreakouts)
 	rt.JSON("POST /api/v1/calls/{call}/breakouts/move", m.apiMoveToBreakout)
 	rt.JSON("DELETE /api/v1/calls/{call}/breakouts", m.apiEndBreakouts)

@@ -79,6 +79,8 @@ type callPage struct {
 	Moderator bool
 	// T are the sentences the script shows, in the reader's language
 	T map[string]string
+	// Socket is a guest's own socket ("": the tab's /api/v1/ws)
+	Socket string
 }
 
 // callScriptKeys are the sentences of static/call.js.
@@ -86,7 +88,7 @@ var callScriptKeys = []string{"call.connecting", "call.waiting", "call.refused",
 	"call.muted_by_moderator", "call.camera_off_by_moderator", "call.screen_off_by_moderator", "call.no_devices", "call.device_denied",
 	"call.you", "call.hand_raised", "call.mute", "call.camera_off", "call.remove", "call.admit", "call.refuse", "call.lobby_waits",
 	"call.speaking", "call.moderator", "call.left", "call.offline", "call.away",
-	"call.room_n", "call.main_room", "call.breakout_left", "call.move_to"}
+	"call.room_n", "call.main_room", "call.breakout_left", "call.move_to", "call.guest_link_copied"}
 
 // showCallPage: GET /calls/{call}.
 func (m *Module) showCallPage(r *http.Request) (*kit.View, error) {
