@@ -39,6 +39,7 @@ type Participant struct {
 	offering bool
 	again    bool
 	pending  bool // an offer is due (renegotiate)
+	offers   int  // offers sent, to know one left unanswered
 	// sources names the client's tracks by its track id (Publish)
 	sources map[string]string
 	// blocked are the sources whose packets are not forwarded (Block)
@@ -218,8 +219,31 @@ func (p *Participant) offer() {
 		p.mu.Unlock()
 		return // the connection is closing
 	}
+	p.mu.Lock()
+	p.offers++
+	n := p.offers
+	p.mu.Unlock()
 	p.signal(Signal{Type: "offer", SDP: sdp})
+	// a client that lost the offer (it was reconnecting) would leave the
+	// participant without what it should receive: unanswered for a
+	// while, the offer is taken back and made anew
+	time.AfterFunc(unanswered, func() {
+		p.mu.Lock()
+		stale := p.offering && p.offers == n && !p.left
+		if stale {
+			p.offering, p.again = false, false
+		}
+		p.mu.Unlock()
+		if stale {
+			p.sub.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
+			p.renegotiate()
+		}
+	})
 }
+
+// unanswered is how long an offer waits for its answer before it is
+// made anew.
+const unanswered = 5 * time.Second
 
 // receive adds a down track of the publication to what the participant
 // receives.

@@ -40,6 +40,8 @@ type callClient struct {
 	events []realtime.Envelope
 	got    map[string]int // packets by the forwarded track's id ("PEER/camera/ID")
 	change chan struct{}
+	// subReady is closed once the receiving connection is there
+	subReady chan struct{}
 }
 
 func newCallClient(t *testing.T, base, token, user, call, name string) *callClient {
@@ -51,7 +53,7 @@ func newCallClient(t *testing.T, base, token, user, call, name string) *callClie
 func attachCallClient(t *testing.T, s *socket, user, call, name string) *callClient {
 	t.Helper()
 	c := &callClient{t: t, name: name, ws: s.ws, call: call, stop: make(chan struct{}), acks: map[string]chan realtime.Envelope{},
-		got: map[string]int{}, change: make(chan struct{}, 1)}
+		got: map[string]int{}, change: make(chan struct{}, 1), subReady: make(chan struct{})}
 	go func() {
 		for {
 			e, err := s.r.Next(context.Background())
@@ -175,6 +177,7 @@ func (c *callClient) publish(api *webrtc.API) {
 	}
 	c.mu.Lock()
 	c.sub = sub
+	close(c.subReady)
 	c.mu.Unlock()
 	sub.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		for {
@@ -227,10 +230,20 @@ func (c *callClient) publish(api *webrtc.API) {
 func (c *callClient) answerOffer(data json.RawMessage) {
 	var o struct{ Peer, SDP string }
 	json.Unmarshal(data, &o)
+	// an offer may come before the client has its receiving connection
+	// again (it reconnects): it waits for that
+	c.mu.Lock()
+	ready := c.subReady
+	c.mu.Unlock()
+	select {
+	case <-ready:
+	case <-c.stop:
+		return
+	}
 	c.mu.Lock()
 	sub, peer := c.sub, c.peer
 	c.mu.Unlock()
-	if sub == nil || o.Peer != peer {
+	if o.Peer != peer {
 		return
 	}
 	if sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}) != nil {
@@ -254,7 +267,7 @@ func (c *callClient) reconnect(api *webrtc.API) {
 	c.t.Helper()
 	c.mu.Lock()
 	pub, sub := c.pub, c.sub
-	c.sub = nil
+	c.sub, c.subReady = nil, make(chan struct{})
 	c.mu.Unlock()
 	pub.Close()
 	sub.Close()

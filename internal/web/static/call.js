@@ -26,9 +26,13 @@ let meterStop = null;
 
 async function openDevices() {
   const cam = $("call-camera").value, mic = $("call-mic").value;
+  // 640×360 at most: enough for a face in a grid or the large tile, and
+  // what a school's line and an old iPad's encoder carry for a class
+  // (a shared screen comes in its own size)
+  const size = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
   const want = {
     audio: mic ? { deviceId: { exact: mic } } : true,
-    video: cam ? { deviceId: { exact: cam }, width: { ideal: 1280 }, height: { ideal: 720 } } : { width: { ideal: 1280 }, height: { ideal: 720 } },
+    video: cam ? { deviceId: { exact: cam }, ...size } : size,
   };
   if (local) local.getTracks().forEach((tr) => tr.stop());
   local = null;
@@ -227,9 +231,9 @@ function closeMedia() {
 }
 
 const SIMULCAST = [
-  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150000 },
-  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500000 },
-  { rid: "f", maxBitrate: 1200000 },
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 80000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 250000 },
+  { rid: "f", maxBitrate: 700000 },
 ];
 
 // started: what this tab has on is the server's; until then, what the

@@ -59,7 +59,7 @@ func (m *Module) rightsOf(ctx context.Context, u *schulhof.User, id schulhof.Cal
 // mayFollow: the topic "call.ID" is for who is in the call.
 func (m *Module) mayFollow(_ context.Context, u *schulhof.User, id int64) bool {
 	lc := m.existing(schulhof.CallID(id))
-	return lc != nil && lc.call.SchoolID == u.SchoolID && lc.hasUser(u.ID)
+	return lc != nil && lc.hasUser(u)
 }
 
 // callOut is a call as the API gives it to a user.

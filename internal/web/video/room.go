@@ -198,11 +198,14 @@ func (lc *liveCall) tell(u schulhof.UserID, event string, data map[string]any) {
 }
 
 // hasUser says whether the user is in the call (in any tab).
-func (lc *liveCall) hasUser(u schulhof.UserID) bool {
+func (lc *liveCall) hasUser(u *schulhof.User) bool {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
+	if lc.call.SchoolID != u.SchoolID {
+		return false
+	}
 	for _, p := range lc.peers {
-		if p.User == u {
+		if p.User == u.ID {
 			return true
 		}
 	}
