@@ -2,11 +2,15 @@ package web_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -642,5 +646,37 @@ func TestGuests(t *testing.T) {
 	}
 	if rec := f.do("", "GET", path, "", "Cookie", cookie); rec.Code != 404 {
 		t.Fatalf("a withdrawn guest link: %d", rec.Code)
+	}
+}
+
+// TestTURNCredentials: the credentials a client gets for the school's
+// TURN server are coturn's shared-secret ones: the user name is the
+// expiry and the user, the password the HMAC-SHA1 of the name with the
+// secret, valid twelve hours.
+func TestTURNCredentials(t *testing.T) {
+	f := newFixture(t, nil)
+	var out struct {
+		ICEServers []struct {
+			URLs                 []string
+			Username, Credential string
+		} `json:"ice_servers"`
+	}
+	decode(t, f.do("a-student", "GET", "/api/v1/calls/"+f.expand("{a-call}")+"/ice-servers", ""), &out)
+	if len(out.ICEServers) != 1 || len(out.ICEServers[0].URLs) != 1 || out.ICEServers[0].URLs[0] != "turn:127.0.0.1:3478" {
+		t.Fatalf("ice servers: %+v", out)
+	}
+	s := out.ICEServers[0]
+	exp, user, ok := strings.Cut(s.Username, ":")
+	expiry, err := strconv.ParseInt(exp, 10, 64)
+	if !ok || err != nil || user != f.id("a-student") {
+		t.Fatalf("user name %q: want EXPIRY:USER", s.Username)
+	}
+	if d := time.Unix(expiry, 0).Sub(f.db.Now()); d < 11*time.Hour || d > 13*time.Hour {
+		t.Errorf("credentials hold %s, want twelve hours", d)
+	}
+	mac := hmac.New(sha1.New, []byte("coturn-geheimnis"))
+	mac.Write([]byte(s.Username))
+	if want := base64.StdEncoding.EncodeToString(mac.Sum(nil)); s.Credential != want {
+		t.Errorf("credential %q, want %q", s.Credential, want)
 	}
 }
