@@ -622,11 +622,23 @@ func TestGuests(t *testing.T) {
 		t.Fatal(err)
 	}
 	guest := attachCallClient(t, &socket{t, ws, realtime.NewReader(ws)}, me[1], call, "guest")
-	if e := guest.request("subscribe", "room."+f.expand("{a-room}"), "", nil); e.Type != "error" {
-		t.Fatalf("a guest follows a class's chat: %+v", e)
+	for _, topic := range []string{"room." + f.expand("{a-room}"), "room." + f.expand("{a-school-room}"), "board." + f.expand("{a-board}"), "user." + f.id("a-teacher")} {
+		if e := guest.request("subscribe", topic, "", nil); e.Type != "error" {
+			t.Fatalf("a guest follows %s: %+v", topic, e)
+		}
+	}
+	if e := guest.request("send", "board."+f.expand("{a-board}"), "ops", map[string]any{"ops": []any{}}); e.Type != "error" {
+		t.Fatalf("a guest draws on a class's board: %+v", e)
 	}
 	if !guest.join() {
 		t.Fatal("a guest comes straight in")
+	}
+	teacher.waitEvent("call.lobby", func(d json.RawMessage) bool { return strings.Contains(string(d), `"name":"Herr Berg"`) })
+	// the guest gives up waiting, and comes again
+	guest.send("leave", nil)
+	teacher.waitEvent("call.lobby", func(d json.RawMessage) bool { return strings.Contains(string(d), `"waiting":[]`) })
+	if !guest.join() {
+		t.Fatal("the guest comes back straight in")
 	}
 	teacher.waitEvent("call.lobby", func(d json.RawMessage) bool { return strings.Contains(string(d), `"name":"Herr Berg"`) })
 	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/admit", `{"user":`+me[1]+`,"admit":true}`); rec.Code != 204 {

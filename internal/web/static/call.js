@@ -729,4 +729,5 @@ function lobby(list) {
   }
 }
 
+// closing the tab leaves the call, or the lobby (peer "": one who waits)
 window.addEventListener("pagehide", () => { if (wanted && socket && socket.readyState === 1) send("leave").catch(() => {}); });

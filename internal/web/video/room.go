@@ -448,6 +448,10 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		if err := decode(&in); err != nil {
 			return nil, err
 		}
+		if in.Peer == "" {
+			lc.leaveLobby(u.ID) // one who gave up waiting
+			return nil, nil
+		}
 		p, err := lc.peerOf(u.ID, in.Peer)
 		if err != nil {
 			return nil, err
@@ -615,6 +619,18 @@ func (lc *liveCall) remove(peerID string) error {
 	lc.tell(p.User, "call.removed", map[string]any{"peer": p.ID})
 	lc.leave(p)
 	return nil
+}
+
+// leaveLobby takes a user who no longer waits out of the lobby.
+func (lc *liveCall) leaveLobby(u schulhof.UserID) {
+	lc.mu.Lock()
+	_, there := lc.lobby[u]
+	delete(lc.lobby, u)
+	lc.mu.Unlock()
+	if there {
+		lc.announceLobby()
+		lc.m.forgetIfEmpty(lc)
+	}
 }
 
 // admit lets a user in from the lobby, or sends them away.
