@@ -233,6 +233,18 @@ func (lc *liveCall) users() []schulhof.UserID {
 	return out
 }
 
+// connectionOf is the unit's participant of the user's peer (read
+// under the lock: a peer that comes back gets a new one).
+func (lc *liveCall) connectionOf(u schulhof.UserID, id string) (*rtc.Participant, error) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	p := lc.peers[id]
+	if p == nil || p.User != u {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "call.not_in")
+	}
+	return p.p, nil
+}
+
 // peerOf is the user's peer of the id.
 func (lc *liveCall) peerOf(u schulhof.UserID, id string) (*peer, error) {
 	lc.mu.Lock()
@@ -251,8 +263,9 @@ func (lc *liveCall) leave(p *peer) {
 	if mine {
 		delete(lc.peers, p.ID)
 	}
+	rp := p.p
 	lc.mu.Unlock()
-	p.p.Leave()
+	rp.Leave()
 	if mine {
 		lc.announce()
 		lc.m.forgetIfEmpty(lc)
@@ -262,17 +275,17 @@ func (lc *liveCall) leave(p *peer) {
 // closeAll takes everyone out (the call ended, or the node stops).
 func (lc *liveCall) closeAll() {
 	lc.mu.Lock()
-	peers := make([]*peer, 0, len(lc.peers))
+	conns := make([]*rtc.Participant, 0, len(lc.peers))
 	for _, p := range lc.peers {
-		peers = append(peers, p)
+		conns = append(conns, p.p)
 	}
 	clear(lc.peers)
 	clear(lc.lobby)
 	lc.breakout.stop()
 	lc.breakout = nil
 	lc.mu.Unlock()
-	for _, p := range peers {
-		p.p.Leave()
+	for _, rp := range conns {
+		rp.Leave()
 	}
 	lc.m.forgetIfEmpty(lc)
 }
@@ -375,7 +388,7 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		if err := decode(&in); err != nil {
 			return nil, err
 		}
-		p, err := lc.peerOf(u.ID, in.Peer)
+		rp, err := lc.connectionOf(u.ID, in.Peer)
 		if err != nil {
 			return nil, err
 		}
@@ -384,7 +397,7 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 				return nil, schulhof.Errorf(schulhof.EBadRequest, "call.bad_message")
 			}
 		}
-		answer, err := p.p.Publish(in.SDP, in.Sources)
+		answer, err := rp.Publish(in.SDP, in.Sources)
 		if err != nil {
 			return nil, schulhof.Errorf(schulhof.EBadRequest, "call.bad_sdp")
 		}
@@ -394,11 +407,11 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		if err := decode(&in); err != nil {
 			return nil, err
 		}
-		p, err := lc.peerOf(u.ID, in.Peer)
+		rp, err := lc.connectionOf(u.ID, in.Peer)
 		if err != nil {
 			return nil, err
 		}
-		if p.p.Answer(in.SDP) != nil {
+		if rp.Answer(in.SDP) != nil {
 			return nil, schulhof.Errorf(schulhof.EBadRequest, "call.bad_sdp")
 		}
 		return nil, nil
@@ -434,14 +447,14 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		if err := decode(&in); err != nil {
 			return nil, err
 		}
-		p, err := lc.peerOf(u.ID, in.Peer)
+		rp, err := lc.connectionOf(u.ID, in.Peer)
 		if err != nil {
 			return nil, err
 		}
 		if in.Quality < rtc.Low || in.Quality > rtc.High {
 			return nil, schulhof.Errorf(schulhof.EBadRequest, "call.bad_message")
 		}
-		p.p.Want(in.Track, in.Quality)
+		rp.Want(in.Track, in.Quality)
 		return nil, nil
 	case "leave":
 		var in peerIn
