@@ -174,6 +174,9 @@ func TestClassWork(t *testing.T) {
 	}
 	step(t, sctx, "take back the essay", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#hand-in input[name=keep]")].find((k) => k.labels[0].textContent.includes("Aufsatz")).click()`),
 		chromedp.Click(chromedp.CSS("#hand-in button[type=submit]")))
+	// the status said "abgegeben" before: the changed hand-in is there
+	// once its page shows the new text
+	waitJS(t, sctx, "the changed hand-in stored", jsText("[data-testid=my-text]")+`.includes("Meine Notizen sind dabei.")`)
 	waitText(t, sctx, "[data-testid=status]", "abgegeben")
 
 	// The teacher sees the hand-in and writes feedback.
