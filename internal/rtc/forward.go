@@ -217,13 +217,12 @@ type downTrack struct {
 	askedKey                       time.Time // when a key frame of target was last asked for
 	// rewriting: what the receiver saw last, and the offsets of the
 	// current layer's numbers to it
-	started         bool
-	lastSeq         uint16
-	lastTS          uint32
-	lastAt          time.Time
-	seqOff          uint16
-	tsOff           uint32
-	written, paused atomic.Int64
+	started bool
+	lastSeq uint16
+	lastTS  uint32
+	lastAt  time.Time
+	seqOff  uint16
+	tsOff   uint32
 }
 
 // wanted is the layer the receiver asks for.
@@ -273,7 +272,6 @@ func (d *downTrack) write(l *layer, pkt *rtp.Packet, key *int) bool {
 	if err := d.local.WriteRTP(&out); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 		return false
 	}
-	d.written.Add(1)
 	return true
 }
 
@@ -317,11 +315,6 @@ func (d *downTrack) setTarget(allowed int) {
 	d.mu.Unlock()
 	if ask {
 		d.pub.requestKeyFrame(t)
-	}
-	if t < 0 {
-		d.paused.Store(1)
-	} else {
-		d.paused.Store(0)
 	}
 }
 
