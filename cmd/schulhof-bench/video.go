@@ -22,10 +22,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/schulhof/schulhof/internal/rtc"
 )
 
 // benchVideo is "schulhof-bench video": classes of pion clients in video
@@ -222,37 +223,15 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// clientAPI is the clients' pion: what a browser negotiates (Opus, VP8;
-// NACK, reports, the simulcast header extensions), but no TWCC feedback:
-// without it neither unit adapts what it sends to the receivers' lines
-// (Janus does not anyway), so that both forward everything and the
-// figures compare the same work. On the one machine, the clients' own
-// load would look like a full line to Schulhof's estimate and pause
-// cameras (which TestAudioFirst and TestSimulcast show on their own).
+// clientAPI is the clients' pion (rtc.ClientAPI) on the host's ends of
+// the units' namespaces (10.77.N.1). It sends no TWCC feedback, so that
+// neither unit adapts what it sends to the receivers' lines (Janus does
+// not anyway): both forward everything, and the figures compare the same
+// work. On the one machine, the clients' own load would look like a full
+// line to Schulhof's estimate and pause cameras (which TestAudioFirst and
+// TestSimulcast show on their own).
 func clientAPI() (*webrtc.API, error) {
-	m := &webrtc.MediaEngine{}
-	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, err
-	}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: fb}, PayloadType: 96}, webrtc.RTPCodecTypeVideo); err != nil {
-		return nil, err
-	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(m, ir); err != nil {
-		return nil, err
-	}
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return nil, err
-	}
-	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
-		return nil, err
-	}
-	se := webrtc.SettingEngine{}
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	// the host's ends of the units' namespaces (10.77.N.1)
-	se.SetIPFilter(func(ip net.IP) bool { v4 := ip.To4(); return v4 != nil && v4[0] == 10 && v4[1] == 77 && v4[3] == 1 })
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+	return rtc.ClientAPI(func(ip net.IP) bool { v4 := ip.To4(); return v4 != nil && v4[0] == 10 && v4[1] == 77 && v4[3] == 1 })
 }
 
 // layerSpec is one video layer a client sends: its RID, packets per
@@ -346,18 +325,15 @@ func (p *benchPeer) start(api *webrtc.API, sig signaller) error {
 		_, err := sig.publish(p, "", nil) // a listener: in the room, sending nothing
 		return err
 	}
-	offer, err := p.pub.CreateOffer(nil)
+	offer, err := rtc.Offer(p.pub)
 	if err != nil {
 		return err
 	}
-	gathered := webrtc.GatheringCompletePromise(p.pub)
-	p.pub.SetLocalDescription(offer)
-	<-gathered
-	answer, err := sig.publish(p, p.pub.LocalDescription().SDP, sources)
+	answer, err := sig.publish(p, offer, sources)
 	if err != nil {
 		return err
 	}
-	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+	if err := rtc.Accept(p.pub, answer); err != nil {
 		return err
 	}
 	// simulcast layers are told apart by the RID header extension, which
@@ -429,21 +405,7 @@ func (p *benchPeer) close() {
 }
 
 // answerOffer answers an offer on the receiving connection.
-func (p *benchPeer) answerOffer(offer string) (string, error) {
-	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return "", err
-	}
-	answer, err := p.sub.CreateAnswer(nil)
-	if err != nil {
-		return "", err
-	}
-	gathered := webrtc.GatheringCompletePromise(p.sub)
-	if err := p.sub.SetLocalDescription(answer); err != nil {
-		return "", err
-	}
-	<-gathered
-	return p.sub.LocalDescription().SDP, nil
-}
+func (p *benchPeer) answerOffer(offer string) (string, error) { return rtc.AnswerOffer(p.sub, offer) }
 
 // recvStats counts what a peer receives, per track.
 type recvStats struct {

@@ -71,19 +71,11 @@ func join(t *testing.T, api *webrtc.API, room *rtc.Room, id string) *client {
 	// the subscriber connection's offers are answered as they come
 	go func() {
 		for s := range offers {
-			if err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: s.SDP}); err != nil {
-				return
-			}
-			answer, err := c.sub.CreateAnswer(nil)
+			answer, err := rtc.AnswerOffer(c.sub, s.SDP)
 			if err != nil {
 				return
 			}
-			gathered := webrtc.GatheringCompletePromise(c.sub)
-			if err := c.sub.SetLocalDescription(answer); err != nil {
-				return
-			}
-			<-gathered
-			c.p.Answer(c.sub.LocalDescription().SDP)
+			c.p.Answer(answer)
 		}
 	}()
 	// camera and microphone
@@ -101,20 +93,15 @@ func join(t *testing.T, api *webrtc.API, room *rtc.Room, id string) *client {
 		}
 		c.outs = append(c.outs, tr)
 	}
-	offer, err := c.pub.CreateOffer(nil)
+	offer, err := rtc.Offer(c.pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gathered := webrtc.GatheringCompletePromise(c.pub)
-	if err := c.pub.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	answer, err := c.p.Publish(c.pub.LocalDescription().SDP, nil)
+	answer, err := c.p.Publish(offer, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+	if err := rtc.Accept(c.pub, answer); err != nil {
 		t.Fatal(err)
 	}
 	// ten samples a second on each track: enough to see them arrive,
@@ -329,18 +316,15 @@ func publishSimulcast(t *testing.T, api *webrtc.API, room *rtc.Room, id string) 
 		}
 		tracks = append(tracks, tr)
 	}
-	offer, err := pc.CreateOffer(nil)
+	offer, err := rtc.Offer(pc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	pc.SetLocalDescription(offer)
-	<-gathered
-	answer, err := p.Publish(pc.LocalDescription().SDP, map[string]string{"video": rtc.Camera})
+	answer, err := p.Publish(offer, map[string]string{"video": rtc.Camera})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+	if err := rtc.Accept(pc, answer); err != nil {
 		t.Fatal(err)
 	}
 	// the layers are told apart by the RID in a header extension, which
@@ -491,11 +475,11 @@ func TestBehindNAT(t *testing.T) {
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio); err != nil {
 		t.Fatal(err)
 	}
-	offer, _ := pc.CreateOffer(nil)
-	gathered := webrtc.GatheringCompletePromise(pc)
-	pc.SetLocalDescription(offer)
-	<-gathered
-	answer, err := p.Publish(pc.LocalDescription().SDP, nil)
+	offer, err := rtc.Offer(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := p.Publish(offer, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/realtime"
+	"github.com/schulhof/schulhof/internal/rtc"
 	"github.com/schulhof/schulhof/internal/rtc/rtctest"
 )
 
@@ -204,14 +205,14 @@ func (c *callClient) publish(api *webrtc.API) {
 			c.t.Fatal(err)
 		}
 	}
-	offer, _ := c.pub.CreateOffer(nil)
-	gathered := webrtc.GatheringCompletePromise(c.pub)
-	c.pub.SetLocalDescription(offer)
-	<-gathered
+	offer, err := rtc.Offer(c.pub)
+	if err != nil {
+		c.t.Fatal(err)
+	}
 	var answer struct{ SDP string }
-	json.Unmarshal(c.send("publish", map[string]any{"sdp": c.pub.LocalDescription().SDP,
+	json.Unmarshal(c.send("publish", map[string]any{"sdp": offer,
 		"sources": map[string]string{"mic-" + c.name: "microphone", "cam-" + c.name: "camera"}}), &answer)
-	if err := c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
+	if err := rtc.Accept(c.pub, answer.SDP); err != nil {
 		c.t.Fatal(err)
 	}
 	go func() {
@@ -250,18 +251,12 @@ func (c *callClient) answerOffer(data json.RawMessage) {
 	if o.Peer != peer {
 		return
 	}
-	if sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}) != nil {
-		return
-	}
-	answer, err := sub.CreateAnswer(nil)
+	answer, err := rtc.AnswerOffer(sub, o.SDP)
 	if err != nil {
 		return
 	}
-	gathered := webrtc.GatheringCompletePromise(sub)
-	sub.SetLocalDescription(answer)
-	<-gathered
 	b, _ := json.Marshal(map[string]any{"type": "send", "topic": "call." + c.call, "event": "answer",
-		"data": map[string]any{"peer": peer, "sdp": sub.LocalDescription().SDP}})
+		"data": map[string]any{"peer": peer, "sdp": answer}})
 	c.ws.Write(context.Background(), websocket.MessageText, b)
 }
 
