@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 )
 
 // Bus publishes and subscribes.
@@ -22,6 +23,14 @@ type Bus interface {
 	// Subscribe calls fn for each event on a subject (or below one
 	// ending in ">"); calls of one subscription do not overlap.
 	Subscribe(subject string, fn func(subject string, data []byte)) (Subscription, error)
+	// Request sends data to the node that answers subject (Respond) and
+	// waits for its reply: ErrNoResponder when no node answers it, the
+	// context's error when the reply does not come in time (without a
+	// deadline of its own, RequestTimeout).
+	Request(ctx context.Context, subject string, data []byte) ([]byte, error)
+	// Respond answers the requests on subject with fn's reply; calls may
+	// overlap (a slow request holds up no other).
+	Respond(subject string, fn func(ctx context.Context, data []byte) []byte) (Subscription, error)
 	// Close ends all subscriptions.
 	Close() error
 }
@@ -33,6 +42,16 @@ type Subscription interface {
 
 // ErrClosed is returned by a closed bus.
 var ErrClosed = errors.New("bus: closed")
+
+// ErrNoResponder is returned by a request that no node answers: the
+// node that did is gone.
+var ErrNoResponder = errors.New("bus: no node answers")
+
+// RequestTimeout is how long a request without a deadline waits.
+const RequestTimeout = 10 * time.Second
+
+// maxResponding bounds the requests a node answers at once.
+const maxResponding = 256
 
 // ValidSubject says whether s is a subject to publish on: words of
 // letters, digits, "-" and "_", separated by dots.

@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -183,4 +184,59 @@ func TestLocalConcurrent(t *testing.T) {
 	for _, c := range cs {
 		c.wait(t, 1600)
 	}
+}
+
+// TestRequestReply: a node answers a subject's requests; a slow request
+// holds up no other; a request nobody answers fails at once, one whose
+// answer is late when its context ends.
+func TestRequestReply(t *testing.T) {
+	each(t, func(t *testing.T, asker, answerer bus.Bus) {
+		subject := unique(t) + ".host"
+		slow, release := make(chan struct{}, 2), make(chan struct{})
+		r, err := answerer.Respond(subject, func(ctx context.Context, data []byte) []byte {
+			if string(data) == "slow" {
+				slow <- struct{}{}
+				<-release
+			}
+			return append([]byte("re: "), data...)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, ok := answerer.(*bus.NATS); ok {
+			n.Flush()
+		}
+		if _, ok := asker.(*bus.NATS); ok { // the in-process bus answers in the asker's goroutine
+			done := make(chan []byte)
+			go func() {
+				got, _ := asker.Request(ctx, subject, []byte("slow"))
+				done <- got
+			}()
+			<-slow
+			if got, err := asker.Request(ctx, subject, []byte("quick")); err != nil || string(got) != "re: quick" {
+				t.Fatalf("a request while another waits: %q %v", got, err)
+			}
+			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			defer cancel()
+			if _, err := asker.Request(short, subject, []byte("slow")); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("an answer later than the context: %v", err)
+			}
+			close(release)
+			if got := <-done; string(got) != "re: slow" {
+				t.Fatalf("the slow request: %q", got)
+			}
+		} else {
+			close(release)
+		}
+		if got, err := asker.Request(ctx, subject, []byte("x")); err != nil || string(got) != "re: x" {
+			t.Fatalf("request: %q %v", got, err)
+		}
+		r.Unsubscribe()
+		if n, ok := answerer.(*bus.NATS); ok {
+			n.Flush()
+		}
+		if _, err := asker.Request(ctx, subject, []byte("x")); !errors.Is(err, bus.ErrNoResponder) {
+			t.Fatalf("a subject nobody answers: %v", err)
+		}
+	})
 }

@@ -12,9 +12,10 @@ import (
 // publisher; a subscriber whose queue (QueueSize) is full loses events,
 // and catches up from the store like a node that missed them.
 type Local struct {
-	mu     sync.RWMutex
-	subs   map[*localSub]bool
-	closed bool
+	mu         sync.RWMutex
+	subs       map[*localSub]bool
+	responders map[string]*localResponder
+	closed     bool
 	// Dropped counts the events subscribers lost to a full queue.
 	Dropped func()
 }
@@ -37,7 +38,9 @@ type event struct {
 }
 
 // NewLocal makes an in-process bus.
-func NewLocal() *Local { return &Local{subs: map[*localSub]bool{}} }
+func NewLocal() *Local {
+	return &Local{subs: map[*localSub]bool{}, responders: map[string]*localResponder{}}
+}
 
 // Publish hands the event to the subscribers of the subject.
 func (b *Local) Publish(_ context.Context, subject string, data []byte) error {
@@ -102,11 +105,64 @@ func (s *localSub) Unsubscribe() error {
 	return nil
 }
 
+// localResponder answers a subject's requests in the process.
+type localResponder struct {
+	bus     *Local
+	subject string
+	fn      func(ctx context.Context, data []byte) []byte
+}
+
+// Request calls the subject's responder (in the caller's goroutine: the
+// process has no other node to wait for).
+func (b *Local) Request(ctx context.Context, subject string, data []byte) ([]byte, error) {
+	if !ValidSubject(subject) {
+		return nil, fmt.Errorf("bus: bad subject %q", subject)
+	}
+	b.mu.RLock()
+	r, closed := b.responders[subject], b.closed
+	b.mu.RUnlock()
+	switch {
+	case closed:
+		return nil, ErrClosed
+	case r == nil:
+		return nil, ErrNoResponder
+	}
+	return r.fn(ctx, data), nil
+}
+
+// Respond answers the subject's requests; one responder per subject.
+func (b *Local) Respond(subject string, fn func(ctx context.Context, data []byte) []byte) (Subscription, error) {
+	if !ValidSubject(subject) {
+		return nil, fmt.Errorf("bus: bad subject %q", subject)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, ErrClosed
+	}
+	if b.responders[subject] != nil {
+		return nil, fmt.Errorf("bus: %q has a responder", subject)
+	}
+	r := &localResponder{bus: b, subject: subject, fn: fn}
+	b.responders[subject] = r
+	return r, nil
+}
+
+func (r *localResponder) Unsubscribe() error {
+	r.bus.mu.Lock()
+	if r.bus.responders[r.subject] == r {
+		delete(r.bus.responders, r.subject)
+	}
+	r.bus.mu.Unlock()
+	return nil
+}
+
 // Close ends every subscription.
 func (b *Local) Close() error {
 	b.mu.Lock()
 	subs := b.subs
 	b.subs, b.closed = map[*localSub]bool{}, true
+	clear(b.responders)
 	b.mu.Unlock()
 	for s := range subs {
 		s.once.Do(func() { close(s.done) })

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -73,6 +74,54 @@ func (s *natsSub) Unsubscribe() error {
 	delete(s.bus.subs, s.sub)
 	s.bus.mu.Unlock()
 	return s.sub.Unsubscribe()
+}
+
+// Request sends a request to the node that answers the subject.
+func (b *NATS) Request(ctx context.Context, subject string, data []byte) ([]byte, error) {
+	if !ValidSubject(subject) {
+		return nil, fmt.Errorf("bus: bad subject %q", subject)
+	}
+	if b.conn.IsClosed() {
+		return nil, ErrClosed
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, RequestTimeout)
+		defer cancel()
+	}
+	m, err := b.conn.RequestWithContext(ctx, subject, data)
+	if errors.Is(err, nats.ErrNoResponders) {
+		return nil, ErrNoResponder
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.Data, nil
+}
+
+// Respond answers the subject's requests, each in a goroutine of its own
+// (at most maxResponding at once).
+func (b *NATS) Respond(subject string, fn func(ctx context.Context, data []byte) []byte) (Subscription, error) {
+	if !ValidSubject(subject) {
+		return nil, fmt.Errorf("bus: bad subject %q", subject)
+	}
+	busy := make(chan struct{}, maxResponding)
+	s, err := b.conn.Subscribe(subject, func(m *nats.Msg) {
+		busy <- struct{}{}
+		go func() {
+			defer func() { <-busy }()
+			ctx, cancel := context.WithTimeout(context.Background(), RequestTimeout)
+			defer cancel()
+			m.Respond(fn(ctx, m.Data))
+		}()
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	b.subs[s] = true
+	b.mu.Unlock()
+	return &natsSub{bus: b, sub: s}, nil
 }
 
 // Flush waits until the server has every event published so far: tests
