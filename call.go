@@ -52,6 +52,17 @@ type CallUpdate struct {
 	End    bool       `json:"-"`
 }
 
+// CallGuest is someone in a call by its guest link: no account, the
+// name they gave; their cookie names them until Until.
+type CallGuest struct {
+	ID       int64
+	CallID   CallID
+	SchoolID SchoolID
+	Name     string
+	Language string
+	Until    time.Time
+}
+
 // Normalize trims the title.
 func (c *Call) Normalize() { c.Title = strings.TrimSpace(c.Title) }
 

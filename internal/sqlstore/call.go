@@ -188,3 +188,103 @@ func (db *DB) FindOpenCalls(ctx context.Context, u *schulhof.User) ([]*schulhof.
 	}
 	return out, rows.Err()
 }
+
+// The node that hosts a call (calls.node): claimed when the first one
+// joins, renewed while anyone is in it, given up when it is empty. These
+// writes keep the read cache: it holds nothing of them.
+
+// ClaimCallNode is the node that hosts the call now: node itself, when
+// the call had none, its host's claim ran out, or its host was gone (a
+// node that answers no more); else the one that holds it. The claim
+// holds for holdFor unless renewed.
+func (db *DB) ClaimCallNode(ctx context.Context, id schulhof.CallID, node, gone string, holdFor time.Duration) (string, error) {
+	now := db.now()
+	var host string
+	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE calls SET node = $1, node_until = $2
+			WHERE id = $3 AND ended_at IS NULL AND (node = '' OR node = $1 OR node = $4 OR node_until < $5) RETURNING node`,
+			node, now+int64(holdFor/time.Second), id, gone, now).Scan(&host)
+		if err == sql.ErrNoRows {
+			err = tx.QueryRowContext(ctx, `SELECT node FROM calls WHERE id = $1 AND ended_at IS NULL`, id).Scan(&host)
+		}
+		return notFound(err, "call.not_found")
+	})
+	return host, err
+}
+
+// FindCallNode is the node that hosts the call, "" when none does.
+func (db *DB) FindCallNode(ctx context.Context, id schulhof.CallID) (string, error) {
+	var host string
+	err := db.readRow(ctx, `SELECT node FROM calls WHERE id = $1 AND node_until >= $2`, id, db.now()).Scan(&host)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return host, err
+}
+
+// RenewCallNodes extends the node's claims on the calls it hosts by
+// holdFor and returns the calls it still holds.
+func (db *DB) RenewCallNodes(ctx context.Context, node string, holdFor time.Duration) ([]schulhof.CallID, error) {
+	now := db.now()
+	var held []schulhof.CallID
+	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		held = held[:0]
+		rows, err := tx.QueryContext(ctx, `UPDATE calls SET node_until = $1 WHERE node = $2 AND node_until >= $3 RETURNING id`,
+			now+int64(holdFor/time.Second), node, now)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id schulhof.CallID
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			held = append(held, id)
+		}
+		return rows.Err()
+	})
+	return held, err
+}
+
+// ReleaseCallNode gives up the node's claim on the call.
+func (db *DB) ReleaseCallNode(ctx context.Context, id schulhof.CallID, node string) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE calls SET node = '', node_until = 0 WHERE id = $1 AND node = $2`, id, node)
+		return err
+	})
+}
+
+// AddCallGuest keeps a guest of a call under the hash of their cookie
+// and gives them their id; guests whose time ran out go.
+func (db *DB) AddCallGuest(ctx context.Context, g *schulhof.CallGuest, keyHash []byte) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM call_guests WHERE until < $1`, db.now()); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO call_guests (call_id, school_id, key_hash, name, language, until)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, g.CallID, g.SchoolID, keyHash, g.Name, g.Language, g.Until.Unix()).Scan(&g.ID)
+	})
+}
+
+const callGuestColumns = `id, call_id, school_id, name, language, until`
+
+func scanCallGuest(row interface{ Scan(...any) error }) (*schulhof.CallGuest, error) {
+	g := &schulhof.CallGuest{}
+	var until int64
+	if err := row.Scan(&g.ID, &g.CallID, &g.SchoolID, &g.Name, &g.Language, &until); err != nil {
+		return nil, notFound(err, "call.guest_link_invalid")
+	}
+	g.Until = time.Unix(until, 0)
+	return g, nil
+}
+
+// FindCallGuest is the guest whose cookie has the hash, while it holds.
+func (db *DB) FindCallGuest(ctx context.Context, keyHash []byte) (*schulhof.CallGuest, error) {
+	return scanCallGuest(db.readRow(ctx, `SELECT `+callGuestColumns+` FROM call_guests WHERE key_hash = $1 AND until >= $2`, keyHash, db.now()))
+}
+
+// FindCallGuestByID is the guest of the id, while their time holds.
+func (db *DB) FindCallGuestByID(ctx context.Context, id int64) (*schulhof.CallGuest, error) {
+	return scanCallGuest(db.readRow(ctx, `SELECT `+callGuestColumns+` FROM call_guests WHERE id = $1 AND until >= $2`, id, db.now()))
+}
