@@ -20,9 +20,11 @@ import (
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/push/pushtest"
 	"github.com/schulhof/schulhof/internal/realtime"
+	"github.com/schulhof/schulhof/internal/rtc"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
+	"github.com/schulhof/schulhof/internal/web/video"
 )
 
 // socket is a test client's WebSocket.
@@ -224,18 +226,25 @@ func TestChatTwoNodes(t *testing.T) {
 // over NATS, as a node of a cluster.
 func natsNode(t *testing.T, db *sqlstore.DB, url, name string) *web.Server {
 	t.Helper()
+	srv, _ := natsNodeBus(t, db, url, name)
+	return srv
+}
+
+// natsNodeBus is natsNode and its connection to NATS (a test cuts it).
+func natsNodeBus(t *testing.T, db *sqlstore.DB, url, name string) (*web.Server, *bus.NATS) {
+	t.Helper()
 	b, err := bus.NewNATS(url, name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	srv, err := web.New(web.Config{Version: "test", Bus: b}, db, newBlobs(t), password.NewHasher(password.Fast, 0, 0),
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := web.New(web.Config{Version: "test", Bus: b, Video: video.Config{RTC: rtc.Config{Loopback: true}}}, db, newBlobs(t),
+		password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.CloseSockets)
-	return srv
+	return srv, b
 }
 
 // pushServer makes the fixture's server one that sends Web Push to the

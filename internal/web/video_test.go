@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/rtc"
 	"github.com/schulhof/schulhof/internal/rtc/rtctest"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
 // callClient is a browser tab in a video call, played by pion over
@@ -686,4 +688,130 @@ func TestTURNCredentials(t *testing.T) {
 	if want := base64.StdEncoding.EncodeToString(mac.Sum(nil)); s.Credential != want {
 		t.Errorf("credential %q, want %q", s.Credential, want)
 	}
+}
+
+// TestCallTwoNodes: two nodes on one PostgreSQL and one NATS, as a
+// city's cluster behind a load balancer. The teacher's socket is on node
+// A, which takes the call when she joins; the student's is on node B:
+// her join and her signalling go to A over the bus, her media straight
+// to A, the roster and the server's offers come back to B, and each
+// receives the other. A moderator's request on B reaches the call on A;
+// a guest named on A waits in the lobby from B and is let in from B.
+// When A is cut off, the next one who joins from B takes the call over.
+func TestCallTwoNodes(t *testing.T) {
+	url := os.Getenv("SCHULHOF_TEST_NATS")
+	if url == "" {
+		t.Skip("SCHULHOF_TEST_NATS not set")
+	}
+	db := sqltest.MustOpenPostgres(t)
+	nodeA, busA := natsNodeBus(t, db, url, "node-a")
+	nodeB := natsNode(t, db, url, "node-b")
+	f := newFixture(t, db)
+	a, b := httptest.NewServer(nodeA), httptest.NewServer(nodeB)
+	defer a.Close()
+	defer b.Close()
+	onA := func() { f.srv = nodeA }
+	onB := func() { f.srv = nodeB }
+	api := rtctest.API(t)
+	call := f.expand("{a-call}")
+
+	teacher := newCallClient(t, a.URL, f.token["a-teacher"], f.id("a-teacher"), call, "teacher")
+	if teacher.join() {
+		t.Fatal("the teacher waits in her class's lobby")
+	}
+	student := newCallClient(t, b.URL, f.token["a-student"], f.id("a-student"), call, "student")
+	if student.join() {
+		t.Fatal("the student waits in her class's lobby")
+	}
+	teacher.publish(api)
+	student.publish(api)
+	teacher.send("state", map[string]any{"microphone": true, "camera": true})
+	student.send("state", map[string]any{"microphone": true, "camera": true})
+	teacher.waitPackets(student.peer, "camera", 5)
+	student.waitPackets(teacher.peer, "microphone", 5)
+	student.waitEvent("peers", rosterHas(teacher.peer, map[string]any{"camera": true}))
+	stranger := newCallClient(t, b.URL, f.token["a-student2"], f.id("a-student2"), call, "stranger")
+	if e := stranger.request("subscribe", "call."+call, "", nil); e.Type != "error" {
+		t.Fatalf("one who is not in the call follows it on B: %+v", e)
+	}
+
+	// the teacher, on B now, switches the student's camera off and sees
+	// who is in the call: both go to A
+	onB()
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/mute", `{"peer":"`+student.peer+`","source":"camera"}`); rec.Code != 204 {
+		t.Fatalf("camera off from B: %d %s", rec.Code, rec.Body)
+	}
+	student.waitEvent("call.muted", func(d json.RawMessage) bool { return strings.Contains(string(d), `"source":"camera"`) })
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/mute", `{"peer":"nobody","source":"camera"}`); rec.Code != 404 ||
+		!strings.Contains(rec.Body.String(), "nicht (mehr) in der Videostunde") {
+		t.Fatalf("mute one who is not there, from B: %d %s", rec.Code, rec.Body)
+	}
+	var got struct {
+		Participants int
+		Roster       struct{ Peers []struct{ ID string } }
+	}
+	decode(t, f.do("a-teacher", "GET", "/api/v1/calls/"+call, ""), &got)
+	if got.Participants != 2 || len(got.Roster.Peers) != 2 {
+		t.Fatalf("the call seen from B: %+v", got)
+	}
+
+	// a guest of the teacher's talk, named on A, waits from B and is let
+	// in from B
+	talk := f.expand("{a-talk}")
+	onA()
+	host := newCallClient(t, a.URL, f.token["a-teacher"], f.id("a-teacher"), talk, "host")
+	if host.join() {
+		t.Fatal("the talk's teacher waits in its lobby")
+	}
+	rec := f.do("a-teacher", "POST", "/api/v1/calls/"+talk+"/guest-link", "")
+	var link struct{ URL string }
+	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &link) != nil {
+		t.Fatalf("guest link: %d %s", rec.Code, rec.Body)
+	}
+	rec = f.page("", "POST", strings.TrimPrefix(link.URL, "http://example.com"), "name=Frau+Yilmaz")
+	var cookie string
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "schulhof_guest" {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	onB()
+	rec = f.do("", "GET", strings.TrimPrefix(link.URL, "http://example.com"), "", "Cookie", cookie)
+	me := regexp.MustCompile(`data-me="(\d+)"`).FindStringSubmatch(rec.Body.String())
+	if cookie == "" || me == nil {
+		t.Fatalf("the guest named on A is not known on B: %d", rec.Code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(b.URL, "http")+"/api/v1/calls/"+talk+"/guest-socket",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Cookie": {cookie}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guest := attachCallClient(t, &socket{t, ws, realtime.NewReader(ws)}, me[1], talk, "guest")
+	if !guest.join() {
+		t.Fatal("a guest comes straight in")
+	}
+	host.waitEvent("call.lobby", func(d json.RawMessage) bool { return strings.Contains(string(d), `"name":"Frau Yilmaz"`) })
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+talk+"/admit", `{"user":`+me[1]+`,"admit":true}`); rec.Code != 204 {
+		t.Fatalf("admit the guest from B: %d %s", rec.Code, rec.Body)
+	}
+	guest.waitEvent("call.admitted", nil)
+	if guest.join() {
+		t.Fatal("the admitted guest waits still")
+	}
+	host.waitEvent("peers", rosterHas(guest.peer, map[string]any{"name": "Frau Yilmaz"}))
+
+	// A is cut off from the others: the student comes back through B,
+	// which takes the call over, and the teacher joins again there
+	busA.Close()
+	student.reconnect(api)
+	again := newCallClient(t, b.URL, f.token["a-teacher"], f.id("a-teacher"), call, "teacher2")
+	if again.join() {
+		t.Fatal("the teacher waits in the lobby of the call taken over")
+	}
+	again.publish(api)
+	again.send("state", map[string]any{"microphone": true})
+	again.waitPackets(student.peer, "camera", 5)
+	student.waitPackets(again.peer, "microphone", 5)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/rtc"
-	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // Breakout rooms: the moderator splits the class into small rooms for a
@@ -153,20 +152,7 @@ type breakoutIn struct {
 // apiStartBreakouts: POST /api/v1/calls/{call}/breakouts {"rooms",
 // "seconds", "assign"}.
 func (m *Module) apiStartBreakouts(r *http.Request) (any, error) {
-	lc, err := m.liveOf(r)
-	if err != nil {
-		return nil, err
-	}
-	var in breakoutIn
-	if err := kit.ReadJSON(r, &in); err != nil {
-		return nil, err
-	}
-	if err := lc.startBreakouts(in.Rooms, time.Duration(in.Seconds)*time.Second, in.Assign); err != nil {
-		return nil, err
-	}
-	lc.mu.Lock()
-	defer lc.mu.Unlock()
-	return lc.rosterLocked(), nil
+	return m.moderate(r, "breakouts", &breakoutIn{})
 }
 
 type moveIn struct {
@@ -177,23 +163,10 @@ type moveIn struct {
 // apiMoveToBreakout: POST /api/v1/calls/{call}/breakouts/move {"peer",
 // "room"}.
 func (m *Module) apiMoveToBreakout(r *http.Request) (any, error) {
-	lc, err := m.liveOf(r)
-	if err != nil {
-		return nil, err
-	}
-	var in moveIn
-	if err := kit.ReadJSON(r, &in); err != nil {
-		return nil, err
-	}
-	return nil, lc.move(in.Peer, in.Room)
+	return m.moderate(r, "move", &moveIn{})
 }
 
 // apiEndBreakouts: DELETE /api/v1/calls/{call}/breakouts: everyone back.
 func (m *Module) apiEndBreakouts(r *http.Request) (any, error) {
-	lc, err := m.liveOf(r)
-	if err != nil {
-		return nil, err
-	}
-	lc.endBreakouts(nil)
-	return nil, nil
+	return m.moderate(r, "back", nil)
 }

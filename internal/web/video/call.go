@@ -5,9 +5,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/rtc"
@@ -56,10 +58,21 @@ func (m *Module) rightsOf(ctx context.Context, u *schulhof.User, id schulhof.Cal
 	})
 }
 
-// mayFollow: the topic "call.ID" is for who is in the call.
-func (m *Module) mayFollow(_ context.Context, u *schulhof.User, id int64) bool {
-	lc := m.existing(schulhof.CallID(id))
-	return lc != nil && lc.hasUser(u)
+// mayFollow: the topic "call.ID" is for who is in the call. The hub
+// asks at every event: the call's host knows, the other nodes know from
+// the rosters that went by, and ask the host only for one who was not in
+// the last (one who joined just now).
+func (m *Module) mayFollow(ctx context.Context, u *schulhof.User, id int64) bool {
+	call := schulhof.CallID(id)
+	if lc := m.existing(call); lc != nil {
+		return lc.hasUser(u.SchoolID, u.ID)
+	}
+	if m.seen.has(call, u.ID) {
+		return true
+	}
+	out, err := m.ask(ctx, hostOp{Call: call, School: u.SchoolID, Kind: "follows", Actor: actor{User: u.ID}})
+	var yes bool
+	return err == nil && json.Unmarshal(out, &yes) == nil && yes
 }
 
 // callOut is a call as the API gives it to a user.
@@ -69,22 +82,37 @@ type callOut struct {
 	Moderator bool   `json:"moderator"`
 	// Lobby: the user waits to be let in when joining.
 	Lobby bool `json:"lobby"`
-	// Participants are those in it now (on this node).
+	// Participants are those in it now.
 	Participants int     `json:"participants"`
 	Roster       *roster `json:"roster,omitempty"`
 }
 
-func (m *Module) out(r *http.Request, cr callRights, withRoster bool) *callOut {
-	o := &callOut{Call: cr.call, JoinURL: m.BaseURL(r) + "/calls/" + strconv.FormatInt(int64(cr.call.ID), 10),
+// out is the call for the user; withRoster asks its host who is in it,
+// else the count is what this node knows (the last roster that went by).
+func (m *Module) out(r *http.Request, u *schulhof.User, cr callRights, withRoster bool) *callOut {
+	id := cr.call.ID
+	o := &callOut{Call: cr.call, JoinURL: m.BaseURL(r) + "/calls/" + strconv.FormatInt(int64(id), 10),
 		Moderator: cr.moderates, Lobby: !cr.enters && !cr.moderates}
-	if lc := m.existing(cr.call.ID); lc != nil {
+	switch lc := m.existing(id); {
+	case withRoster:
+		var ro rosterOut
+		op, err := opOf("roster", u, cr, nil)
+		if err == nil {
+			var out json.RawMessage
+			if out, err = m.ask(r.Context(), op); err == nil {
+				err = json.Unmarshal(out, &ro)
+			}
+		}
+		if err != nil {
+			m.Log.Warn("video: who is in a call", "call", id, "err", err)
+		}
+		o.Participants, o.Roster = ro.Participants, ro.Roster
+	case lc != nil:
 		lc.mu.Lock()
 		o.Participants = len(lc.peers)
-		if withRoster && (cr.enters || cr.moderates) {
-			ro := lc.rosterLocked()
-			o.Roster = &ro
-		}
 		lc.mu.Unlock()
+	default:
+		o.Participants = m.seen.count(id)
 	}
 	return o
 }
@@ -126,7 +154,7 @@ func (m *Module) apiListCalls(r *http.Request) (any, error) {
 	out := make([]*callOut, 0, len(calls))
 	for _, c := range calls {
 		if cr, err := m.rightsOf(r.Context(), u, c.ID); err == nil {
-			out = append(out, m.out(r, cr, false))
+			out = append(out, m.out(r, u, cr, false))
 		}
 	}
 	return kit.NewList(out, ""), nil
@@ -168,43 +196,67 @@ func (m *Module) apiOpenCall(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return kit.Created(m.out(r, cr, false)), nil
+	return kit.Created(m.out(r, u, cr, false)), nil
 }
 
 // apiGetCall: GET /api/v1/calls/{call}: the call, what the user may do
 // in it, and who is in it.
 func (m *Module) apiGetCall(r *http.Request) (any, error) {
-	_, cr, err := m.callFromPath(r)
+	u, cr, err := m.callFromPath(r)
 	if err != nil {
 		return nil, err
 	}
-	return m.out(r, cr, true), nil
+	return m.out(r, u, cr, true), nil
 }
 
-// update stores a moderator's change and brings it to the live call.
-func (m *Module) update(r *http.Request, cr callRights, up schulhof.CallUpdate) (*schulhof.Call, error) {
+// update stores a moderator's change and has the call's host bring it
+// to those in the call.
+func (m *Module) update(r *http.Request, u *schulhof.User, cr callRights, up schulhof.CallUpdate) (*schulhof.Call, error) {
 	c, err := m.db.UpdateCall(r.Context(), cr.call.SchoolID, cr.call.ID, up)
 	if err != nil {
 		return nil, err
 	}
 	m.rights.Clear() // who may enter has changed
-	if lc := m.existing(c.ID); lc != nil {
-		if c.Ended() {
-			// on each one's own topic: the call's is gone with the call
-			for _, u := range lc.users() {
-				lc.tell(u, "call.ended", map[string]any{})
-			}
-			lc.closeAll()
-		} else {
-			lc.settle(c)
-		}
+	cr.call = c
+	op, err := opOf("settle", u, cr, nil)
+	if err == nil {
+		_, err = m.ask(r.Context(), op)
+	}
+	if err != nil {
+		// stored: those who join next get it; who is in it now may not
+		m.Log.Warn("video: bring a call's settings to its host", "call", c.ID, "err", err)
 	}
 	return c, nil
 }
 
+// settle brings a call's new settings, or its end, to those in it.
+func (m *Module) settle(ctx context.Context, op hostOp) error {
+	lc := m.existing(op.Call)
+	if lc == nil {
+		return nil
+	}
+	c := op.call
+	if c == nil {
+		var err error
+		if c, err = m.db.FindCall(ctx, op.School, op.Call); err != nil {
+			return err
+		}
+	}
+	if !c.Ended() {
+		lc.settle(c)
+		return nil
+	}
+	// on each one's own topic: the call's is gone with the call
+	for _, u := range lc.users() {
+		lc.tell(u, "call.ended", map[string]any{})
+	}
+	lc.closeAll()
+	return nil
+}
+
 // apiUpdateCall: PATCH /api/v1/calls/{call} {"locked", "allow"}.
 func (m *Module) apiUpdateCall(r *http.Request) (any, error) {
-	_, cr, err := m.moderated(r)
+	u, cr, err := m.moderated(r)
 	if err != nil {
 		return nil, err
 	}
@@ -212,29 +264,90 @@ func (m *Module) apiUpdateCall(r *http.Request) (any, error) {
 	if err := kit.ReadJSON(r, &up); err != nil {
 		return nil, err
 	}
-	return m.update(r, cr, up)
+	return m.update(r, u, cr, up)
 }
 
 // apiEndCall: POST /api/v1/calls/{call}/end: the call ends for all.
 func (m *Module) apiEndCall(r *http.Request) (any, error) {
-	_, cr, err := m.moderated(r)
+	u, cr, err := m.moderated(r)
 	if err != nil {
 		return nil, err
 	}
-	return m.update(r, cr, schulhof.CallUpdate{End: true})
+	return m.update(r, u, cr, schulhof.CallUpdate{End: true})
 }
 
-// liveOf is the path's call as it is on this node, for a moderator.
-func (m *Module) liveOf(r *http.Request) (*liveCall, error) {
-	_, cr, err := m.moderated(r)
+// moderate has the call's host do a moderator's action (kind) with the
+// request's body, read into in (nil: none).
+func (m *Module) moderate(r *http.Request, kind string, in any) (any, error) {
+	u, cr, err := m.moderated(r)
 	if err != nil {
 		return nil, err
 	}
-	lc := m.existing(cr.call.ID)
-	if lc == nil {
-		return nil, schulhof.Errorf(schulhof.ENotFound, "call.no_peer")
+	if in != nil {
+		if err := kit.ReadJSON(r, in); err != nil {
+			return nil, err
+		}
 	}
-	return lc, nil
+	op, err := opOf(kind, u, cr, in)
+	if err != nil {
+		return nil, err
+	}
+	out, err := m.ask(r.Context(), op)
+	if err != nil || out == nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// moderate does a moderator's action on the call this node hosts.
+func (lc *liveCall) moderate(op hostOp) (any, error) {
+	switch op.Kind {
+	case "mute":
+		var in muteIn
+		if err := decodeOp(op, &in); err != nil {
+			return nil, err
+		}
+		if in.Source == "" {
+			in.Source = rtc.Microphone
+		}
+		if forbidden[in.Source] == "" {
+			return nil, schulhof.Invalid("source", "call.bad_source")
+		}
+		return nil, lc.mute(in.Peer, in.Source)
+	case "remove":
+		var in peerIn
+		if err := decodeOp(op, &in); err != nil {
+			return nil, err
+		}
+		return nil, lc.remove(in.Peer)
+	case "admit":
+		var in admitIn
+		if err := decodeOp(op, &in); err != nil {
+			return nil, err
+		}
+		return nil, lc.admit(in.User, in.Admit)
+	case "breakouts":
+		var in breakoutIn
+		if err := decodeOp(op, &in); err != nil {
+			return nil, err
+		}
+		if err := lc.startBreakouts(in.Rooms, time.Duration(in.Seconds)*time.Second, in.Assign); err != nil {
+			return nil, err
+		}
+		lc.mu.Lock()
+		defer lc.mu.Unlock()
+		return lc.rosterLocked(), nil
+	case "move":
+		var in moveIn
+		if err := decodeOp(op, &in); err != nil {
+			return nil, err
+		}
+		return nil, lc.move(in.Peer, in.Room)
+	case "back":
+		lc.endBreakouts(nil)
+		return nil, nil
+	}
+	return nil, schulhof.Errorf(schulhof.EBadRequest, "call.unknown_event")
 }
 
 type muteIn struct {
@@ -246,34 +359,12 @@ type muteIn struct {
 // microphone, camera or screen off (all but the moderators' without
 // "peer").
 func (m *Module) apiMute(r *http.Request) (any, error) {
-	lc, err := m.liveOf(r)
-	if err != nil {
-		return nil, err
-	}
-	var in muteIn
-	if err := kit.ReadJSON(r, &in); err != nil {
-		return nil, err
-	}
-	if in.Source == "" {
-		in.Source = rtc.Microphone
-	}
-	if forbidden[in.Source] == "" {
-		return nil, schulhof.Invalid("source", "call.bad_source")
-	}
-	return nil, lc.mute(in.Peer, in.Source)
+	return m.moderate(r, "mute", &muteIn{})
 }
 
 // apiRemove: POST /api/v1/calls/{call}/remove {"peer"}.
 func (m *Module) apiRemove(r *http.Request) (any, error) {
-	lc, err := m.liveOf(r)
-	if err != nil {
-		return nil, err
-	}
-	var in peerIn
-	if err := kit.ReadJSON(r, &in); err != nil {
-		return nil, err
-	}
-	return nil, lc.remove(in.Peer)
+	return m.moderate(r, "remove", &peerIn{})
 }
 
 type admitIn struct {
@@ -284,15 +375,7 @@ type admitIn struct {
 // apiAdmit: POST /api/v1/calls/{call}/admit {"user", "admit"}: lets one
 // who waits in the lobby in, or sends them away.
 func (m *Module) apiAdmit(r *http.Request) (any, error) {
-	lc, err := m.liveOf(r)
-	if err != nil {
-		return nil, err
-	}
-	var in admitIn
-	if err := kit.ReadJSON(r, &in); err != nil {
-		return nil, err
-	}
-	return nil, lc.admit(in.User, in.Admit)
+	return m.moderate(r, "admit", &admitIn{})
 }
 
 // iceServer is an RTCIceServer of the browser's API.
@@ -306,11 +389,11 @@ type iceServer struct {
 // hold for cfg.TURNFor: coturn's "REST API" scheme (use-auth-secret):
 // the user name is the expiry and the user, the password its HMAC-SHA1
 // with the shared secret, so coturn checks it without asking us.
-func (m *Module) iceServers(u *schulhof.User) []iceServer {
+func (m *Module) iceServers(user schulhof.UserID) []iceServer {
 	if len(m.cfg.TURN) == 0 {
 		return nil
 	}
-	name := fmt.Sprintf("%d:%d", m.Now().Add(m.cfg.TURNFor).Unix(), u.ID)
+	name := fmt.Sprintf("%d:%d", m.Now().Add(m.cfg.TURNFor).Unix(), user)
 	mac := hmac.New(sha1.New, []byte(m.cfg.TURNSecret))
 	mac.Write([]byte(name))
 	return []iceServer{{URLs: m.cfg.TURN, Username: name, Credential: base64.StdEncoding.EncodeToString(mac.Sum(nil))}}
@@ -323,14 +406,14 @@ func (m *Module) apiICEServers(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"ice_servers": m.iceServers(u)}, nil
+	return map[string]any{"ice_servers": m.iceServers(u.ID)}, nil
 }
 
 // guestRights: a guest may ask to be let into the call of their link,
 // while it has one, and into nothing else.
 func (m *Module) guestRights(ctx context.Context, u *schulhof.User, id schulhof.CallID) (callRights, error) {
-	g := m.guests.byUser(u.ID)
-	if g == nil || g.call != id || m.Now().After(g.until) {
+	g := m.guestByUser(ctx, u)
+	if g == nil || g.CallID != id {
 		return callRights{}, schulhof.Errorf(schulhof.ENotFound, "call.not_found")
 	}
 	c, err := m.db.FindCall(ctx, u.SchoolID, id)

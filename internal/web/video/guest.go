@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -25,9 +23,8 @@ import (
 // Guests: a moderator makes a call's guest link (an external speaker, a
 // parent without an account); whoever opens it gives a name and waits
 // in the lobby until a moderator lets them in. A guest has no account:
-// the module keeps them in memory for twelve hours, names them by a
-// cookie, and serves their socket itself, on the node that hosts the
-// call (the guest link's address leads there).
+// the store keeps them for twelve hours under the hash of their cookie,
+// which names them on every node; the module serves their socket itself.
 
 const (
 	guestCookie = "schulhof_guest"
@@ -35,79 +32,51 @@ const (
 	// guestIDs start far above any user's id, so that a guest's own
 	// topic ("user.ID") is never a user's
 	guestIDs = 1 << 50
-	// maxGuests bounds the guests a node keeps
-	maxGuests = 10_000
 )
 
-// guest is someone in a call by its guest link.
-type guest struct {
-	user  *schulhof.User // made up: an id of guestIDs and up, the name given
-	call  schulhof.CallID
-	until time.Time
+// guestHash is what the store keeps of a guest's cookie.
+func guestHash(key string) []byte {
+	h := sha256.Sum256([]byte(key))
+	return h[:]
 }
 
-// guestBook holds the node's guests by the hash of their cookie.
-type guestBook struct {
-	mu     sync.Mutex
-	byKey  map[string]*guest
-	byID   map[schulhof.UserID]*guest
-	lastID atomic.Int64
+// guestUser is the made-up user a guest is: an id of guestIDs and up,
+// the name they gave.
+func guestUser(g *schulhof.CallGuest) *schulhof.User {
+	return &schulhof.User{ID: schulhof.UserID(guestIDs + g.ID), SchoolID: g.SchoolID, FirstName: g.Name, Language: g.Language}
 }
 
-func (b *guestBook) add(g *guest, now time.Time) string {
-	tok := make([]byte, 24)
-	rand.Read(tok)
-	key := base64.RawURLEncoding.EncodeToString(tok)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.byKey == nil {
-		b.byKey, b.byID = map[string]*guest{}, map[schulhof.UserID]*guest{}
-	}
-	if len(b.byKey) >= maxGuests {
-		for k, old := range b.byKey {
-			if now.After(old.until) {
-				delete(b.byKey, k)
-				delete(b.byID, old.user.ID)
-			}
-		}
-	}
-	b.byKey[guestHash(key)] = g
-	b.byID[g.user.ID] = g
-	return key
-}
-
-func (b *guestBook) byUser(id schulhof.UserID) *guest {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.byID[id]
-}
-
-func (b *guestBook) find(key string, now time.Time) *guest {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	g := b.byKey[guestHash(key)]
-	if g == nil || now.After(g.until) {
+// guestOf is the guest whose cookie is key, while their time holds.
+func (m *Module) guestOf(ctx context.Context, key string) *schulhof.CallGuest {
+	g, err := m.guests.Get(key, func() (*schulhof.CallGuest, error) {
+		return m.db.FindCallGuest(ctx, guestHash(key))
+	})
+	if err != nil || m.Now().After(g.Until) {
 		return nil
 	}
 	return g
 }
 
-// guestHash keys the book: the cookie itself is kept nowhere.
-func guestHash(key string) string {
-	h := sha256.Sum256([]byte(key))
-	return string(h[:])
+// guestByUser is the guest a made-up user is, while their time holds.
+func (m *Module) guestByUser(ctx context.Context, u *schulhof.User) *schulhof.CallGuest {
+	id := int64(u.ID) - guestIDs
+	g, err := m.guestIDs.Get(id, func() (*schulhof.CallGuest, error) { return m.db.FindCallGuestByID(ctx, id) })
+	if err != nil || m.Now().After(g.Until) {
+		return nil
+	}
+	return g
 }
 
 // sessionKey is the key of a guest's socket (kit.SessionKind).
 const sessionPrefix = "guest:"
 
 // guestAlive: a guest's socket holds while the guest does.
-func (m *Module) guestAlive(_ context.Context, key []byte) (time.Time, bool) {
-	g := m.guests.find(strings.TrimPrefix(string(key), sessionPrefix), m.Now())
+func (m *Module) guestAlive(ctx context.Context, key []byte) (time.Time, bool) {
+	g := m.guestOf(ctx, strings.TrimPrefix(string(key), sessionPrefix))
 	if g == nil {
 		return time.Time{}, false
 	}
-	return g.until, true
+	return g.Until, true
 }
 
 // isGuest says whether the user is a made-up guest.
@@ -185,9 +154,9 @@ func (m *Module) guestView(r *http.Request, c *schulhof.Call) *kit.View {
 	v.Title = c.Title + " – " + v.Title
 	p := &guestPage{callPage: callPage{Call: &callOut{Call: c, Lobby: true}}, Link: r.PathValue("link")}
 	if ck, err := r.Cookie(guestCookie); err == nil {
-		if g := m.guests.find(ck.Value, m.Now()); g != nil && g.call == c.ID {
-			p.Guest = g.user
-			p.Me, p.MyName, p.T = g.user.ID, g.user.Name(), map[string]string{}
+		if g := m.guestOf(r.Context(), ck.Value); g != nil && g.CallID == c.ID {
+			p.Guest = guestUser(g)
+			p.Me, p.MyName, p.T = p.Guest.ID, p.Guest.Name(), map[string]string{}
 			p.Socket = "/api/v1/calls/" + strconv.FormatInt(int64(c.ID), 10) + "/guest-socket"
 			for _, k := range callScriptKeys {
 				p.T[k] = i18n.T(v.Lang, k)
@@ -215,9 +184,14 @@ func (m *Module) nameGuestFromForm(w http.ResponseWriter, r *http.Request) {
 		m.Render(w, r, http.StatusUnprocessableEntity, "guest", v)
 		return
 	}
-	id := guestIDs + m.guests.lastID.Add(1)
-	u := &schulhof.User{ID: schulhof.UserID(id), SchoolID: c.SchoolID, FirstName: name, Language: kit.Info(r).Lang}
-	key := m.guests.add(&guest{user: u, call: c.ID, until: m.Now().Add(guestFor)}, m.Now())
+	tok := make([]byte, 24)
+	rand.Read(tok)
+	key := base64.RawURLEncoding.EncodeToString(tok)
+	g := &schulhof.CallGuest{CallID: c.ID, SchoolID: c.SchoolID, Name: name, Language: kit.Info(r).Lang, Until: m.Now().Add(guestFor)}
+	if err := m.db.AddCallGuest(r.Context(), g, guestHash(key)); err != nil {
+		m.Fail(w, r, err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: guestCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: m.SecureCookie(r), MaxAge: int(guestFor.Seconds())})
 	http.Redirect(w, r, "/calls/guest/"+r.PathValue("link"), http.StatusSeeOther)
@@ -228,11 +202,11 @@ func (m *Module) nameGuestFromForm(w http.ResponseWriter, r *http.Request) {
 // guest's own topic.
 func (m *Module) serveGuestSocket(w http.ResponseWriter, r *http.Request) {
 	ck, err := r.Cookie(guestCookie)
-	var g *guest
+	var g *schulhof.CallGuest
 	if err == nil {
-		g = m.guests.find(ck.Value, m.Now())
+		g = m.guestOf(r.Context(), ck.Value)
 	}
-	if g == nil || strconv.FormatInt(int64(g.call), 10) != r.PathValue("call") {
+	if g == nil || strconv.FormatInt(int64(g.CallID), 10) != r.PathValue("call") {
 		m.Fail(w, r, schulhof.Errorf(schulhof.EUnauthorized, "call.guest_link_invalid"))
 		return
 	}
@@ -240,5 +214,5 @@ func (m *Module) serveGuestSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	go m.Hub.Serve(context.WithoutCancel(r.Context()), ws, realtime.Session{User: g.user, Key: []byte(sessionPrefix + ck.Value), Until: g.until})
+	go m.Hub.Serve(context.WithoutCancel(r.Context()), ws, realtime.Session{User: guestUser(g), Key: []byte(sessionPrefix + ck.Value), Until: g.Until})
 }

@@ -6,10 +6,12 @@
 // follows the room's events there once in, and gets what is for it alone
 // (the server's offers, being admitted or muted) on its "user.ID".
 //
-// Who is in a call lives here, on the node that hosts it; the store keeps
-// the call itself (its settings, whether it ended). Every permission is
-// checked here: a student whose microphone the teacher forbade is not
-// forwarded, whatever the client sends.
+// Who is in a call lives here, on the node that hosts it (host.go: the
+// other nodes of a cluster pass it what is asked of the call); the store
+// keeps the call itself (its settings, whether it ended, its host) and
+// its guests. Every permission is checked here: a student whose
+// microphone the teacher forbade is not forwarded, whatever the client
+// sends.
 package video
 
 import (
@@ -18,6 +20,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +51,15 @@ type Store interface {
 	OpenGroupCall(ctx context.Context, u *schulhof.User, group schulhof.GroupID) (*schulhof.Call, error)
 	SetCallGuestKey(ctx context.Context, school schulhof.SchoolID, id schulhof.CallID, key []byte) error
 	UpdateCall(ctx context.Context, school schulhof.SchoolID, id schulhof.CallID, up schulhof.CallUpdate) (*schulhof.Call, error)
+	// the node that hosts a call
+	ClaimCallNode(ctx context.Context, id schulhof.CallID, node, gone string, holdFor time.Duration) (string, error)
+	FindCallNode(ctx context.Context, id schulhof.CallID) (string, error)
+	RenewCallNodes(ctx context.Context, node string, holdFor time.Duration) ([]schulhof.CallID, error)
+	ReleaseCallNode(ctx context.Context, id schulhof.CallID, node string) error
+	// the guests who came by a guest link
+	AddCallGuest(ctx context.Context, g *schulhof.CallGuest, keyHash []byte) error
+	FindCallGuest(ctx context.Context, keyHash []byte) (*schulhof.CallGuest, error)
+	FindCallGuestByID(ctx context.Context, id int64) (*schulhof.CallGuest, error)
 }
 
 // Config is what the module takes of the configuration.
@@ -67,18 +79,31 @@ type Config struct {
 // Module serves the video lessons' pages, API and live topic.
 type Module struct {
 	*kit.Deps
-	db  Store
-	cfg Config
-	sfu *rtc.SFU
-	sub bus.Subscription
+	db   Store
+	cfg  Config
+	sfu  *rtc.SFU
+	subs []bus.Subscription
+	// node names this process among a cluster's nodes (host.go)
+	node     string
+	stop     chan struct{}
+	stopOnce sync.Once
 
 	mu    sync.Mutex
-	calls map[schulhof.CallID]*liveCall
+	calls map[schulhof.CallID]*liveCall // the calls this node hosts
+	// claimMu orders claiming a call and giving it up
+	claimMu sync.Mutex
+	// hosts are the nodes that host other calls, as the store said a
+	// moment ago; seen are who is in them, as their rosters went by
+	hosts *kit.Cache[schulhof.CallID, string]
+	seen  rosters
 	// rights keeps what a user may do in a call a few seconds, for the
 	// socket's requests
 	rights *kit.Cache[rightsKey, callRights]
 	chat   kit.RateLimit[schulhof.UserID]
-	guests guestBook
+	// guests keeps the guests the store knows a few seconds, by their
+	// cookie's hash and by id
+	guests   *kit.Cache[string, *schulhof.CallGuest]
+	guestIDs *kit.Cache[int64, *schulhof.CallGuest]
 }
 
 // New is the module on the server's Deps and its store, with its
@@ -91,25 +116,54 @@ func New(d *kit.Deps, db Store, cfg Config) (*Module, error) {
 	if cfg.TURNFor <= 0 {
 		cfg.TURNFor = 12 * time.Hour
 	}
-	m := &Module{Deps: d, db: db, cfg: cfg, sfu: sfu, calls: map[schulhof.CallID]*liveCall{},
-		rights: kit.NewCache[rightsKey, callRights](3*time.Second, 20_000),
-		chat:   kit.RateLimit[schulhof.UserID]{Burst: 5, Every: time.Second},
+	m := &Module{Deps: d, db: db, cfg: cfg, sfu: sfu, node: newNodeName(), stop: make(chan struct{}),
+		calls:    map[schulhof.CallID]*liveCall{},
+		hosts:    kit.NewCache[schulhof.CallID, string](hostsFor, 20_000),
+		rights:   kit.NewCache[rightsKey, callRights](3*time.Second, 20_000),
+		chat:     kit.RateLimit[schulhof.UserID]{Burst: 5, Every: time.Second},
+		guests:   kit.NewCache[string, *schulhof.CallGuest](3*time.Second, 20_000),
+		guestIDs: kit.NewCache[int64, *schulhof.CallGuest](3*time.Second, 20_000),
 	}
 	d.AddTopic("call", kit.TopicKind{MayFollow: m.mayFollow, Receive: m.receive})
 	d.AddSessionKind(kit.SessionKind{Prefix: sessionPrefix, Alive: m.guestAlive})
 	// the events of a call go over the bus, so that a socket on any
-	// node gets them
-	m.sub, err = d.Bus.Subscribe("video.>", func(_ string, data []byte) {
-		var e busEvent
-		if json.Unmarshal(data, &e) == nil {
-			d.Hub.Deliver(context.Background(), e.Topic, e.Event, e.Data)
-		}
-	})
+	// node gets them; what others ask of this node's calls comes there
+	events, err := d.Bus.Subscribe("video.>", m.deliver)
 	if err != nil {
+		sfu.Close()
 		return nil, err
 	}
+	asked, err := d.Bus.Respond(hostSubject(m.node), m.answer)
+	if err != nil {
+		events.Unsubscribe()
+		sfu.Close()
+		return nil, err
+	}
+	m.subs = []bus.Subscription{events, asked}
+	go m.keepClaims(m.stop)
 	d.Metrics.MustRegister(m.collector())
 	return m, nil
+}
+
+// deliver takes an event of a call from the bus to this node's sockets,
+// and keeps the call's roster for mayFollow.
+func (m *Module) deliver(subject string, data []byte) {
+	var e busEvent
+	if json.Unmarshal(data, &e) != nil {
+		return
+	}
+	if n, err := strconv.ParseInt(strings.TrimPrefix(subject, "video."), 10, 64); err == nil {
+		switch e.Event {
+		case "peers":
+			var r roster
+			if json.Unmarshal(e.Data, &r) == nil {
+				m.seen.saw(schulhof.CallID(n), &r)
+			}
+		case "call.ended":
+			m.seen.forget(schulhof.CallID(n))
+		}
+	}
+	m.Hub.Deliver(context.Background(), e.Topic, e.Event, e.Data)
 }
 
 // Routes adds the module's pages and API.
@@ -137,10 +191,18 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.JSON("DELETE /api/v1/calls/{call}/breakouts", m.apiEndBreakouts)
 }
 
-// Stop ends the node's calls' connections and leaves the bus (at
-// shutdown: the clients come back to the node that hosts the call next).
+// Stop ends the node's calls' connections, gives the calls up and leaves
+// the bus (at shutdown: the clients come back to the node that hosts the
+// call next).
 func (m *Module) Stop() {
-	m.sub.Unsubscribe()
+	m.stopOnce.Do(m.stopNow)
+}
+
+func (m *Module) stopNow() {
+	close(m.stop)
+	for _, s := range m.subs {
+		s.Unsubscribe()
+	}
 	m.mu.Lock()
 	calls := make([]*liveCall, 0, len(m.calls))
 	for _, c := range m.calls {

@@ -33,7 +33,7 @@ func (m *Module) showCallsPage(r *http.Request) (*kit.View, error) {
 	open := map[schulhof.GroupID]bool{}
 	for _, c := range calls {
 		if cr, err := m.rightsOf(r.Context(), u, c.ID); err == nil {
-			p.Calls = append(p.Calls, m.out(r, cr, false))
+			p.Calls = append(p.Calls, m.out(r, u, cr, false))
 			open[c.GroupID] = true
 		}
 	}
@@ -98,7 +98,7 @@ func (m *Module) showCallPage(r *http.Request) (*kit.View, error) {
 	}
 	v := m.NewView(r, "call.title")
 	v.Title = cr.call.Title + " – " + v.Title
-	p := &callPage{Call: m.out(r, cr, false), Me: u.ID, MyName: u.Name(), Moderator: cr.moderates, T: map[string]string{}}
+	p := &callPage{Call: m.out(r, u, cr, false), Me: u.ID, MyName: u.Name(), Moderator: cr.moderates, T: map[string]string{}}
 	for _, k := range callScriptKeys {
 		p.T[k] = i18n.T(v.Lang, k)
 	}

@@ -30,6 +30,7 @@ type liveCall struct {
 	admitted map[schulhof.UserID]bool // let in from the lobby: enter once
 	removed  map[schulhof.UserID]bool // taken out: back only through the lobby
 	breakout *breakout                // the breakout rooms while they last
+	gone     bool                     // emptied and forgotten: a join makes it anew
 }
 
 // peer is one browser tab in the call.
@@ -63,18 +64,27 @@ type waiting struct {
 	Since time.Time       `json:"since"`
 }
 
-// live is the call's state on this node, made when first asked for.
-func (m *Module) live(c *schulhof.Call) *liveCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	lc := m.calls[c.ID]
-	if lc == nil {
-		lc = &liveCall{m: m, id: c.ID, call: c, room: m.sfu.Room(callTopic(c.ID)),
-			peers: map[string]*peer{}, lobby: map[schulhof.UserID]*waiting{},
-			admitted: map[schulhof.UserID]bool{}, removed: map[schulhof.UserID]bool{}}
-		m.calls[c.ID] = lc
+// live is the call's state on this node, made when first asked for:
+// then this node claims the call (movedError: another hosts it).
+func (m *Module) live(ctx context.Context, c *schulhof.Call) (*liveCall, error) {
+	if lc := m.existing(c.ID); lc != nil {
+		return lc, nil
 	}
-	return lc
+	m.claimMu.Lock()
+	defer m.claimMu.Unlock()
+	if lc := m.existing(c.ID); lc != nil {
+		return lc, nil
+	}
+	if err := m.claim(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	lc := &liveCall{m: m, id: c.ID, call: c, room: m.sfu.Room(callTopic(c.ID)),
+		peers: map[string]*peer{}, lobby: map[schulhof.UserID]*waiting{},
+		admitted: map[schulhof.UserID]bool{}, removed: map[schulhof.UserID]bool{}}
+	m.mu.Lock()
+	m.calls[c.ID] = lc
+	m.mu.Unlock()
+	return lc, nil
 }
 
 // existing is the call's state if it has any on this node.
@@ -84,15 +94,24 @@ func (m *Module) existing(id schulhof.CallID) *liveCall {
 	return m.calls[id]
 }
 
-// forgetIfEmpty drops the state of a call nobody is in or waits for.
+// forgetIfEmpty drops the state of a call nobody is in or waits for, and
+// gives up the node's claim on it.
 func (m *Module) forgetIfEmpty(lc *liveCall) {
+	m.claimMu.Lock()
+	defer m.claimMu.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	lc.mu.Lock()
-	empty := len(lc.peers) == 0 && len(lc.lobby) == 0
-	lc.mu.Unlock()
-	if empty && m.calls[lc.id] == lc {
+	forget := len(lc.peers) == 0 && len(lc.lobby) == 0 && m.calls[lc.id] == lc
+	if forget {
+		lc.gone = true
 		delete(m.calls, lc.id)
+	}
+	lc.mu.Unlock()
+	m.mu.Unlock()
+	if forget {
+		if err := m.db.ReleaseCallNode(context.Background(), lc.id, m.node); err != nil {
+			m.Log.Warn("video: give up a call", "call", lc.id, "err", err)
+		}
 	}
 }
 
@@ -197,15 +216,16 @@ func (lc *liveCall) tell(u schulhof.UserID, event string, data map[string]any) {
 	lc.m.publish(lc.id, userTopic(u), event, data)
 }
 
-// hasUser says whether the user is in the call (in any tab).
-func (lc *liveCall) hasUser(u *schulhof.User) bool {
+// hasUser says whether the user of the school is in the call (in any
+// tab).
+func (lc *liveCall) hasUser(school schulhof.SchoolID, user schulhof.UserID) bool {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	if lc.call.SchoolID != u.SchoolID {
+	if lc.call.SchoolID != school {
 		return false
 	}
 	for _, p := range lc.peers {
-		if p.User == u.ID {
+		if p.User == user {
 			return true
 		}
 	}
@@ -357,38 +377,101 @@ type chatLine struct {
 	At   time.Time       `json:"at"`
 }
 
-// receive takes what a client sends to "call.ID".
+// receive takes what a client sends to "call.ID": what the user may do
+// in the call is checked here, and the call's host does it.
 func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event string, data json.RawMessage) (any, error) {
 	cr, err := m.rightsOf(ctx, u, schulhof.CallID(id))
 	if err != nil {
 		return nil, err
 	}
-	decode := func(v any) error {
-		d := json.NewDecoder(strings.NewReader(string(data)))
-		d.DisallowUnknownFields()
-		if d.Decode(v) != nil {
-			return schulhof.Errorf(schulhof.EBadRequest, "call.bad_message")
-		}
-		return nil
+	if !clientEvents[event] {
+		return nil, schulhof.Errorf(schulhof.EBadRequest, "call.unknown_event")
+	}
+	op, err := opOf(event, u, cr, data)
+	if err != nil {
+		return nil, err
+	}
+	out, err := m.ask(ctx, op)
+	if err != nil || out == nil {
+		return nil, err
 	}
 	if event == "join" {
+		// who joined follows the call's topic next, on this node
+		var j joined
+		if json.Unmarshal(out, &j) == nil && j.Roster != nil {
+			m.seen.saw(cr.call.ID, j.Roster)
+		}
+	}
+	return out, nil
+}
+
+// serve does op on this node, the call's host (ask).
+func (m *Module) serve(ctx context.Context, op hostOp) (any, error) {
+	switch op.Kind {
+	case "join":
+		c := op.call
+		if c == nil {
+			var err error
+			if c, err = m.db.FindCall(ctx, op.School, op.Call); err != nil {
+				return nil, err
+			}
+			if c.Ended() {
+				return nil, schulhof.Errorf(schulhof.EConflict, "call.ended")
+			}
+		}
 		var in joinIn
-		if err := decode(&in); err != nil {
+		if err := decodeOp(op, &in); err != nil {
 			return nil, err
 		}
-		return m.join(u, cr, in.Peer)
+		return m.join(ctx, c, op.Actor, in.Peer)
+	case "follows":
+		lc := m.existing(op.Call)
+		return lc != nil && lc.hasUser(op.School, op.Actor.User), nil
+	case "roster":
+		var o rosterOut
+		if lc := m.existing(op.Call); lc != nil {
+			lc.mu.Lock()
+			o.Participants = len(lc.peers)
+			if op.Actor.Enters || op.Actor.Moderates {
+				r := lc.rosterLocked()
+				o.Roster = &r
+			}
+			lc.mu.Unlock()
+		}
+		return o, nil
+	case "settle":
+		return nil, m.settle(ctx, op)
 	}
-	lc := m.existing(cr.call.ID)
-	if lc == nil {
+	lc := m.existing(op.Call)
+	switch {
+	case clientEvents[op.Kind] && lc == nil:
 		return nil, schulhof.Errorf(schulhof.ENotFound, "call.not_in")
+	case clientEvents[op.Kind]:
+		return lc.receive(op)
+	case !op.Actor.Moderates:
+		return nil, schulhof.Errorf(schulhof.EForbidden, "call.moderators_only")
+	case lc == nil:
+		return nil, schulhof.Errorf(schulhof.ENotFound, "call.no_peer")
 	}
-	switch event {
+	return lc.moderate(op)
+}
+
+// rosterOut is how many are in a call, and who (for those who may see).
+type rosterOut struct {
+	Participants int     `json:"participants"`
+	Roster       *roster `json:"roster,omitempty"`
+}
+
+// receive does what a client in the call sent, but joining.
+func (lc *liveCall) receive(op hostOp) (any, error) {
+	m, user := lc.m, op.Actor.User
+	switch op.Kind {
 	case "publish":
 		var in publishIn
-		if err := decode(&in); err != nil {
+		if err := decodeOp(op, &in); err != nil {
 			return nil, err
 		}
-		rp, err := lc.connectionOf(u.ID, in.Peer)
+		rp, err := lc.connectionOf(user, in.Peer)
 		if err != nil {
 			return nil, err
 		}
@@ -404,10 +487,10 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		return map[string]string{"sdp": answer}, nil
 	case "answer":
 		var in answerIn
-		if err := decode(&in); err != nil {
+		if err := decodeOp(op, &in); err != nil {
 			return nil, err
 		}
-		rp, err := lc.connectionOf(u.ID, in.Peer)
+		rp, err := lc.connectionOf(user, in.Peer)
 		if err != nil {
 			return nil, err
 		}
@@ -417,16 +500,16 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		return nil, nil
 	case "state":
 		var in stateIn
-		if err := decode(&in); err != nil {
+		if err := decodeOp(op, &in); err != nil {
 			return nil, err
 		}
-		return lc.setState(u, in)
+		return nil, lc.setState(user, in)
 	case "chat":
 		var in chatIn
-		if err := decode(&in); err != nil {
+		if err := decodeOp(op, &in); err != nil {
 			return nil, err
 		}
-		p, err := lc.peerOf(u.ID, in.Peer)
+		p, err := lc.peerOf(user, in.Peer)
 		if err != nil {
 			return nil, err
 		}
@@ -434,20 +517,20 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		if text == "" || utf8.RuneCountInString(text) > 1000 {
 			return nil, schulhof.Invalid("text", "call.chat_length", 1000)
 		}
-		if wait := m.chat.Take(u.ID, 1, m.Now()); wait > 0 {
+		if wait := m.chat.Take(user, 1, m.Now()); wait > 0 {
 			return nil, schulhof.Errorf(schulhof.ERateLimited, "call.chat_slow")
 		}
 		lc.mu.Lock()
 		room := p.Room
 		lc.mu.Unlock()
-		m.publish(lc.id, callTopic(lc.id), "chat", chatLine{Peer: p.ID, Room: room, User: u.ID, Name: p.Name, Text: text, At: m.Now()})
+		m.publish(lc.id, callTopic(lc.id), "chat", chatLine{Peer: p.ID, Room: room, User: user, Name: p.Name, Text: text, At: m.Now()})
 		return nil, nil
 	case "layer":
 		var in layerIn
-		if err := decode(&in); err != nil {
+		if err := decodeOp(op, &in); err != nil {
 			return nil, err
 		}
-		rp, err := lc.connectionOf(u.ID, in.Peer)
+		rp, err := lc.connectionOf(user, in.Peer)
 		if err != nil {
 			return nil, err
 		}
@@ -458,14 +541,14 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 		return nil, nil
 	case "leave":
 		var in peerIn
-		if err := decode(&in); err != nil {
+		if err := decodeOp(op, &in); err != nil {
 			return nil, err
 		}
 		if in.Peer == "" {
-			lc.leaveLobby(u.ID) // one who gave up waiting
+			lc.leaveLobby(user) // one who gave up waiting
 			return nil, nil
 		}
-		p, err := lc.peerOf(u.ID, in.Peer)
+		p, err := lc.peerOf(user, in.Peer)
 		if err != nil {
 			return nil, err
 		}
@@ -475,25 +558,32 @@ func (m *Module) receive(ctx context.Context, u *schulhof.User, id int64, event 
 	return nil, schulhof.Errorf(schulhof.EBadRequest, "call.unknown_event")
 }
 
-// join lets the user in, or into the lobby.
-func (m *Module) join(u *schulhof.User, cr callRights, old string) (*joined, error) {
-	lc := m.live(cr.call)
+// join lets the actor in, or into the lobby.
+func (m *Module) join(ctx context.Context, c *schulhof.Call, a actor, old string) (*joined, error) {
+	lc, err := m.live(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	lc.mu.Lock()
-	lc.call = cr.call
-	enters := cr.moderates || (cr.enters && !lc.removed[u.ID]) || lc.admitted[u.ID]
+	if lc.gone { // it emptied and was forgotten just now: anew
+		lc.mu.Unlock()
+		return m.join(ctx, c, a, old)
+	}
+	lc.call = c
+	enters := a.Moderates || (a.Enters && !lc.removed[a.User]) || lc.admitted[a.User]
 	if !enters {
-		if _, there := lc.lobby[u.ID]; !there {
-			lc.lobby[u.ID] = &waiting{User: u.ID, Name: u.Name(), Since: m.Now()}
+		if _, there := lc.lobby[a.User]; !there {
+			lc.lobby[a.User] = &waiting{User: a.User, Name: a.Name, Since: m.Now()}
 		}
 		lc.mu.Unlock()
 		lc.announceLobby()
-		return &joined{Waiting: true, Call: cr.call}, nil
+		return &joined{Waiting: true, Call: c}, nil
 	}
-	delete(lc.admitted, u.ID)
-	delete(lc.lobby, u.ID)
+	delete(lc.admitted, a.User)
+	delete(lc.lobby, a.User)
 	pe := lc.peers[old]
-	if pe == nil || pe.User != u.ID {
-		pe = &peer{ID: newPeerID(), User: u.ID, Name: u.Name(), Moderator: cr.moderates}
+	if pe == nil || pe.User != a.User {
+		pe = &peer{ID: newPeerID(), User: a.User, Name: a.Name, Moderator: a.Moderates}
 	}
 	// a peer that comes back keeps its place: the end of its old
 	// connections (replaced, or in the room it was moved from) does not
@@ -502,7 +592,7 @@ func (m *Module) join(u *schulhof.User, cr callRights, old string) (*joined, err
 	was, room := pe.p, lc.rtcRoom(pe.Room)
 	lc.mu.Unlock()
 
-	callID, user, peerID := lc.id, u.ID, pe.ID
+	callID, user, peerID := lc.id, a.User, pe.ID
 	p, err := room.Join(pe.ID, func(s rtc.Signal) {
 		m.publish(callID, userTopic(user), "call.offer", map[string]any{"call": callID, "peer": peerID, "sdp": s.SDP})
 	})
@@ -544,14 +634,14 @@ func (m *Module) join(u *schulhof.User, cr callRights, old string) (*joined, err
 		})
 	}()
 	lc.announce()
-	return &joined{Peer: pe.ID, Moderator: cr.moderates, Call: cr.call, Roster: &r, ICEServers: m.iceServers(u)}, nil
+	return &joined{Peer: pe.ID, Moderator: a.Moderates, Call: c, Roster: &r, ICEServers: m.iceServers(a.User)}, nil
 }
 
 // setState takes what a client switched on or off, and its hand.
-func (lc *liveCall) setState(u *schulhof.User, in stateIn) (any, error) {
-	p, err := lc.peerOf(u.ID, in.Peer)
+func (lc *liveCall) setState(user schulhof.UserID, in stateIn) error {
+	p, err := lc.peerOf(user, in.Peer)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	lc.mu.Lock()
 	for _, s := range []struct {
@@ -564,7 +654,7 @@ func (lc *liveCall) setState(u *schulhof.User, in stateIn) (any, error) {
 		}
 		if *s.on && !lc.may(p, s.source) {
 			lc.mu.Unlock()
-			return nil, schulhof.Errorf(schulhof.EForbidden, forbidden[s.source])
+			return schulhof.Errorf(schulhof.EForbidden, forbidden[s.source])
 		}
 		*s.field = *s.on
 	}
@@ -574,7 +664,7 @@ func (lc *liveCall) setState(u *schulhof.User, in stateIn) (any, error) {
 	lc.apply(p)
 	lc.mu.Unlock()
 	lc.announce()
-	return nil, nil
+	return nil
 }
 
 // forbidden are the sentences of a source the call does not allow.
