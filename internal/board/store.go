@@ -25,8 +25,13 @@ type Store interface {
 // it.
 func (op *Op) Number(seq int64, author schulhof.UserID) { op.Seq, op.Author = seq, int64(author) }
 
+// Maker is the part of the Store that makes boards.
+type Maker interface {
+	CreateBoard(ctx context.Context, u *schulhof.User, b *schulhof.Board, drawing []byte) error
+}
+
 // Create makes a board with an empty drawing (see Store.CreateBoard).
-func Create(ctx context.Context, st Store, u *schulhof.User, b *schulhof.Board) error {
+func Create(ctx context.Context, st Maker, u *schulhof.User, b *schulhof.Board) error {
 	snapshot, err := json.Marshal(New())
 	if err != nil {
 		return err

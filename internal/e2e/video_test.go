@@ -28,7 +28,8 @@ func waitMedia(t *testing.T, ctx context.Context, what, predicate string) {
 // camera and joins; the student joins from his iPad; each sees the
 // other's camera playing (its frames go on); the teacher mutes the
 // student from the participants list, and the student's microphone is
-// off on his page and in her list.
+// off on his page and in her list; breakout rooms; a whiteboard shown
+// to all.
 func TestVideoLesson(t *testing.T) {
 	ctx := newBrowser(t)
 	db, ts := startServer(t)
@@ -94,8 +95,20 @@ func TestVideoLesson(t *testing.T) {
 	waitText(t, sctx, "#call-status", "Hauptraum")
 	waitMedia(t, sctx, "the student sees the teacher again", otherVideo+` > 5`)
 
+	// the teacher shows a new whiteboard: it takes the student's stage,
+	// drawn by its own page in a frame, the videos below it
+	step(t, ctx, "show a whiteboard", chromedp.WaitVisible(chromedp.CSS("[data-testid=call-board-show]")),
+		chromedp.Click(chromedp.CSS("[data-testid=call-board-show]")))
+	waitTextPrefix(t, sctx, "[data-testid=call-board-title]", "Tafel 7b, ")
+	waitMedia(t, sctx, "the student's page shows the board", `(() => { const d = document.getElementById("call-board-frame").contentDocument;
+  return !!d && !!d.querySelector("[data-testid=board-canvas]") && !d.getElementById("site-nav") })()`)
+	waitMedia(t, ctx, "the teacher's page shows it too", `!!document.getElementById("call-board-frame").contentDocument.querySelector("[data-testid=board-canvas]")`)
+	screenshot(t, sctx, "call-board-student.png")
+
 	// on a phone the room still fits
 	step(t, sctx, "a phone", viewport(390, 844, true))
 	checkTapTargets(t, sctx, "the call on a phone")
 	screenshot(t, sctx, "call-phone.png")
+	step(t, ctx, "close the whiteboard", chromedp.Click(chromedp.CSS("[data-testid=call-board-hide]")))
+	waitJS(t, sctx, "the board is gone from the student's page", `document.getElementById("call-board").hidden`)
 }

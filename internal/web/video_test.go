@@ -815,3 +815,71 @@ func TestCallTwoNodes(t *testing.T) {
 	again.waitPackets(student.peer, "camera", 5)
 	student.waitPackets(again.peer, "microphone", 5)
 }
+
+// TestCallWhiteboard: the teacher shows a whiteboard in her class's
+// call: a new board of the class, or one of its boards; everyone in the
+// call gets it in the roster and may open its framed page, which only
+// the server's own pages may frame. A student may not show one; a board
+// of another group, a private one and an ad-hoc call are refused.
+func TestCallWhiteboard(t *testing.T) {
+	f := newFixture(t, nil)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	call := f.expand("{a-call}")
+	teacher := newCallClient(t, ts.URL, f.token["a-teacher"], f.id("a-teacher"), call, "teacher")
+	student := newCallClient(t, ts.URL, f.token["a-student"], f.id("a-student"), call, "student")
+	if teacher.join() || student.join() {
+		t.Fatal("a class's room sends its own to the lobby")
+	}
+	if rec := f.do("a-student", "POST", "/api/v1/calls/"+call+"/board", `{}`); rec.Code != 403 {
+		t.Fatalf("a student shows a board: %d %s", rec.Code, rec.Body)
+	}
+	var shown struct {
+		ID    int64
+		Title string
+	}
+	decode(t, f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/board", `{}`), &shown)
+	if shown.ID == 0 || !strings.HasPrefix(shown.Title, "Tafel 5a, ") {
+		t.Fatalf("a new board: %+v", shown)
+	}
+	id := strconv.FormatInt(shown.ID, 10)
+	student.waitEvent("peers", func(d json.RawMessage) bool { return strings.Contains(string(d), `"board":{"id":`+id+`,`) })
+	rec := f.page("a-student", "GET", "/boards/"+id+"?framed=1", "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `class="framed"`) || strings.Contains(rec.Body.String(), `id="site-nav"`) ||
+		!strings.Contains(rec.Header().Get("Content-Security-Policy"), "frame-ancestors 'self'") || rec.Header().Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Fatalf("the framed board for the student: %d %q %s", rec.Code, rec.Header().Get("Content-Security-Policy"), rec.Body)
+	}
+	if rec := f.page("a-student", "GET", "/boards/"+id, ""); !strings.Contains(rec.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+		rec.Header().Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("the board's own page may be framed: %q", rec.Header().Get("Content-Security-Policy"))
+	}
+
+	// one of the class's boards; not another group's, not a private one
+	decode(t, f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/board", f.expand(`{"board":{a-board}}`)), &shown)
+	student.waitEvent("peers", func(d json.RawMessage) bool { return strings.Contains(string(d), f.expand(`"board":{"id":{a-board},`)) })
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/board", f.expand(`{"board":{a-private-board}}`)); rec.Code != 422 ||
+		!strings.Contains(rec.Body.String(), "anderen Gruppe") {
+		t.Fatalf("a board of no group: %d %s", rec.Code, rec.Body)
+	}
+	var private struct{ ID int64 }
+	decode(t, f.do("a-teacher", "POST", "/api/v1/boards", f.expand(`{"title":"Lösungen","group":{a-5a},"access":"private"}`)), &private)
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+call+"/board", fmt.Sprintf(`{"board":%d}`, private.ID)); rec.Code != 422 ||
+		!strings.Contains(rec.Body.String(), "privat") {
+		t.Fatalf("a private board of the class: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-teacher", "POST", "/api/v1/calls/"+f.expand("{a-talk}")+"/board", `{}`); rec.Code != 409 ||
+		!strings.Contains(rec.Body.String(), "Videostunden einer Gruppe") {
+		t.Fatalf("a board in an ad-hoc call: %d %s", rec.Code, rec.Body)
+	}
+
+	// closed: the roster has no board any more
+	if rec := f.do("a-student", "GET", "/api/v1/calls/"+call, ""); !strings.Contains(rec.Body.String(), f.expand(`"board":{"id":{a-board},`)) {
+		t.Fatalf("the call shows its board: %s", rec.Body)
+	}
+	if rec := f.do("a-teacher", "DELETE", "/api/v1/calls/"+call+"/board", ""); rec.Code != 204 {
+		t.Fatalf("close the board: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("a-student", "GET", "/api/v1/calls/"+call, ""); rec.Code != 200 || strings.Contains(rec.Body.String(), `"board"`) {
+		t.Fatalf("the call shows a closed board: %d %s", rec.Code, rec.Body)
+	}
+}

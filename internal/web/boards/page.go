@@ -107,6 +107,8 @@ func (s *Module) showBoardPage(r *http.Request) (*kit.View, error) {
 	}
 	v := s.NewView(r, "board.title")
 	v.Title = b.Title + " – " + v.Title
+	// a video lesson shows the board inside its page
+	v.Framed = r.URL.Query().Get("framed") == "1"
 	p := &boardPage{Board: b, Me: u.ID, T: map[string]string{}, Tools: boardTools}
 	for _, k := range boardScriptKeys {
 		p.T[k] = i18n.T(v.Lang, k)

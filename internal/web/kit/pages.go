@@ -238,7 +238,22 @@ type View struct {
 	// Org is the organisation that runs the installation, named on every
 	// page (DSGVO: who processes the data).
 	Org *schulhof.Operator
+	// Framed: the page is shown inside another of the server's pages (a
+	// board in a video lesson), without the site's header and footer;
+	// only the server's own pages may frame it.
+	Framed bool
 }
+
+// ContentSecurityPolicy allows only the server's own scripts, styles
+// and images (and data: images for the two-factor QR code); no inline
+// code, and no page may frame ours; FramedContentSecurityPolicy is the
+// same for a page that the server's own pages frame (View.Framed).
+const (
+	ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	FramedContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
 
 // T translates for the page's language.
 func (v *View) T(key string, args ...any) string { return i18n.T(v.Lang, key, args...) }
@@ -282,6 +297,10 @@ func (d *Deps) Render(w http.ResponseWriter, r *http.Request, status int, name s
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if v.Framed {
+		w.Header().Set("Content-Security-Policy", FramedContentSecurityPolicy)
+		w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	}
 	w.WriteHeader(status)
 	root := "layout.html"
 	if t.Lookup("standalone") != nil { // a page of its own, without the site's frame (the info screen)

@@ -385,6 +385,7 @@ let breakout = null; // {rooms, ends_at} while the class is split up
 
 function roster(r) {
   if (!r) return;
+  showBoard(r.board || null);
   breakout = r.breakout || null;
   const meNow = r.peers.find((p) => p.id === peer);
   if (meNow) myRoom = meNow.room || 0;
@@ -522,6 +523,49 @@ async function post(path, body, method = "POST") {
     say((e.error && e.error.message) || res.statusText);
   }
   return res;
+}
+
+// ---- the whiteboard ---------------------------------------------------------------
+
+// A moderator of a group's call shows one of the group's boards to all:
+// it takes the stage in a frame of its own page, drawn live there; the
+// videos go below. Guests have no account, and see no board.
+let boardShown = null;
+function showBoard(b) {
+  const id = b ? String(b.id) : null;
+  if (id === boardShown) return;
+  boardShown = id;
+  const panel = $("call-board"), frame = $("call-board-frame");
+  $("call-room").classList.toggle("call-with-board", !!b && !root.dataset.socket);
+  if (!b) {
+    panel.hidden = true;
+    frame.removeAttribute("src");
+    return;
+  }
+  if (root.dataset.socket) { // a guest
+    say(t("call.board.guests"));
+    return;
+  }
+  $("call-board-title").textContent = b.title;
+  $("call-board-tab").href = "/boards/" + id;
+  frame.src = "/boards/" + id + "?framed=1";
+  panel.hidden = false;
+}
+
+if ($("call-board-show")) {
+  $("call-board-show").addEventListener("click", async () => {
+    const which = Number($("call-board-which").value);
+    const res = await post("/board", which ? { board: which } : {});
+    if (!res.ok) return;
+    const b = await res.json();
+    // a new board is one to choose next time
+    if (!which && !$("call-board-which").querySelector('option[value="' + b.id + '"]')) {
+      $("call-board-which").append(new Option(b.title, b.id));
+    }
+    $("call-board-which").value = String(b.id);
+    $("call-board-show").closest("details").open = false;
+  });
+  $("call-board-hide").addEventListener("click", () => post("/board", {}, "DELETE"));
 }
 
 // ---- active speaker -------------------------------------------------------------

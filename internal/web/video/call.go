@@ -346,6 +346,17 @@ func (lc *liveCall) moderate(op hostOp) (any, error) {
 	case "back":
 		lc.endBreakouts(nil)
 		return nil, nil
+	case "board":
+		var in callBoard
+		if err := decodeOp(op, &in); err != nil {
+			return nil, err
+		}
+		if in.ID == 0 {
+			lc.showBoard(nil)
+		} else {
+			lc.showBoard(&in)
+		}
+		return nil, nil
 	}
 	return nil, schulhof.Errorf(schulhof.EBadRequest, "call.unknown_event")
 }

@@ -48,7 +48,7 @@ func hostSubject(node string) string { return "videohost." + node }
 // hostOp is what a node asks of a call's host: what a client sent to
 // the call's topic (its event is the kind: "join", "publish", "answer",
 // "state", "layer", "chat", "leave"), what moderators do ("mute",
-// "remove", "admit", "breakouts", "move", "back"), or what the module
+// "remove", "admit", "breakouts", "move", "back", "board"), or what the module
 // needs to know or tell ("follows", "roster", "settle").
 type hostOp struct {
 	Call   schulhof.CallID   `json:"call"`

@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/board"
 	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/rtc"
 	"github.com/schulhof/schulhof/internal/web/kit"
@@ -56,6 +57,10 @@ type Store interface {
 	FindCallNode(ctx context.Context, id schulhof.CallID) (string, error)
 	RenewCallNodes(ctx context.Context, node string, holdFor time.Duration) ([]schulhof.CallID, error)
 	ReleaseCallNode(ctx context.Context, id schulhof.CallID, node string) error
+	// the boards a call shows (whiteboard.go)
+	board.Maker
+	FindBoardByID(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (*schulhof.Board, error)
+	FindBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error)
 	// the guests who came by a guest link
 	AddCallGuest(ctx context.Context, g *schulhof.CallGuest, keyHash []byte) error
 	FindCallGuest(ctx context.Context, keyHash []byte) (*schulhof.CallGuest, error)
@@ -189,6 +194,8 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.JSON("POST /api/v1/calls/{call}/breakouts", m.apiStartBreakouts)
 	rt.JSON("POST /api/v1/calls/{call}/breakouts/move", m.apiMoveToBreakout)
 	rt.JSON("DELETE /api/v1/calls/{call}/breakouts", m.apiEndBreakouts)
+	rt.JSON("POST /api/v1/calls/{call}/board", m.apiShowBoard)
+	rt.JSON("DELETE /api/v1/calls/{call}/board", m.apiHideBoard)
 }
 
 // Stop ends the node's calls' connections, gives the calls up and leaves

@@ -81,6 +81,10 @@ type callPage struct {
 	T map[string]string
 	// Socket is a guest's own socket ("": the tab's /api/v1/ws)
 	Socket string
+	// Boards: a moderator of a group's call may show a whiteboard (a new
+	// one, or one of these: the group's boards it sees)
+	Boards      []*schulhof.Board
+	BoardsShown bool
 }
 
 // callScriptKeys are the sentences of static/call.js.
@@ -88,7 +92,7 @@ var callScriptKeys = []string{"call.connecting", "call.waiting", "call.refused",
 	"call.muted_by_moderator", "call.camera_off_by_moderator", "call.screen_off_by_moderator", "call.no_devices", "call.device_denied",
 	"call.you", "call.hand_raised", "call.mute", "call.camera_off", "call.remove", "call.admit", "call.refuse", "call.lobby_waits",
 	"call.speaking", "call.moderator", "call.left", "call.offline", "call.away",
-	"call.room_n", "call.main_room", "call.breakout_left", "call.move_to", "call.guest_link_copied"}
+	"call.room_n", "call.main_room", "call.breakout_left", "call.move_to", "call.guest_link_copied", "call.board.guests"}
 
 // showCallPage: GET /calls/{call}.
 func (m *Module) showCallPage(r *http.Request) (*kit.View, error) {
@@ -101,6 +105,18 @@ func (m *Module) showCallPage(r *http.Request) (*kit.View, error) {
 	p := &callPage{Call: m.out(r, u, cr, false), Me: u.ID, MyName: u.Name(), Moderator: cr.moderates, T: map[string]string{}}
 	for _, k := range callScriptKeys {
 		p.T[k] = i18n.T(v.Lang, k)
+	}
+	if cr.moderates && cr.call.GroupID != 0 {
+		p.BoardsShown = true
+		boards, err := m.db.FindBoards(r.Context(), u)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range boards {
+			if b.GroupID == cr.call.GroupID && b.Access != schulhof.BoardPrivate {
+				p.Boards = append(p.Boards, b)
+			}
+		}
 	}
 	v.Data = p
 	return v, nil

@@ -30,6 +30,7 @@ type liveCall struct {
 	admitted map[schulhof.UserID]bool // let in from the lobby: enter once
 	removed  map[schulhof.UserID]bool // taken out: back only through the lobby
 	breakout *breakout                // the breakout rooms while they last
+	board    *callBoard               // the board shown to all, if any
 	gone     bool                     // emptied and forgotten: a join makes it anew
 }
 
@@ -150,12 +151,13 @@ type roster struct {
 	Locked   bool               `json:"locked"`
 	Allow    schulhof.CallAllow `json:"allow"`
 	Breakout *breakout          `json:"breakout,omitempty"`
+	Board    *callBoard         `json:"board,omitempty"`
 }
 
 // rosterLocked is the call's roster; lc.mu is held. Moderators first,
 // then raised hands in the order raised, then by name.
 func (lc *liveCall) rosterLocked() roster {
-	r := roster{Peers: make([]*peer, 0, len(lc.peers)), Locked: lc.call.Locked, Allow: lc.call.Allow}
+	r := roster{Peers: make([]*peer, 0, len(lc.peers)), Locked: lc.call.Locked, Allow: lc.call.Allow, Board: lc.board}
 	if b := lc.breakout; b != nil {
 		r.Breakout = &breakout{Rooms: b.Rooms, EndsAt: b.EndsAt}
 	}
