@@ -182,3 +182,41 @@ func TestChatPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestDevicePolicy: the school's admins and its device managers keep the
+// devices; a loan is seen by them, the borrower and the borrower's
+// parents, and by nobody of another school.
+func TestDevicePolicy(t *testing.T) {
+	admin := &schulhof.User{ID: 1, SchoolID: 1, Role: schulhof.RoleSchoolAdmin, Active: true}
+	teacher := &schulhof.User{ID: 2, SchoolID: 1, Role: schulhof.RoleTeacher, Active: true}
+	student := &schulhof.User{ID: 3, SchoolID: 1, Role: schulhof.RoleStudent, Active: true}
+	parent := &schulhof.User{ID: 4, SchoolID: 1, Role: schulhof.RoleParent, Active: true}
+	classmate := &schulhof.User{ID: 5, SchoolID: 1, Role: schulhof.RoleStudent, Active: true}
+	stranger := &schulhof.User{ID: 6, SchoolID: 2, Role: schulhof.RoleSchoolAdmin, Active: true}
+	gone := &schulhof.User{ID: 7, SchoolID: 1, Role: schulhof.RoleTeacher}
+	loan := &schulhof.Loan{UserID: student.ID}
+	for _, c := range []struct {
+		name                 string
+		u                    *schulhof.User
+		manager, parentOf    bool
+		manages, seesTheLoan bool
+	}{
+		{"admin", admin, false, false, true, true},
+		{"device manager", teacher, true, false, true, true},
+		{"teacher", teacher, false, false, false, false},
+		{"deactivated device manager", gone, true, false, false, false},
+		{"student named manager", student, true, false, false, true},
+		{"the borrower", student, false, false, false, true},
+		{"a classmate", classmate, false, false, false, false},
+		{"the borrower's parent", parent, false, true, false, true},
+		{"another parent", parent, false, false, false, false},
+		{"admin of another school", stranger, true, true, false, false},
+	} {
+		if got := schulhof.CanManageDevices(c.u, 1, c.manager); got != c.manages {
+			t.Errorf("%s: manages %v", c.name, got)
+		}
+		if got := schulhof.CanSeeLoan(c.u, 1, loan, c.manager, c.parentOf); got != c.seesTheLoan {
+			t.Errorf("%s: sees the loan %v", c.name, got)
+		}
+	}
+}

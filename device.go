@@ -1,0 +1,209 @@
+package schulhof
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Devices: the school's iPads, notebooks, PCs and displays, who has them
+// (loans), and where they are.
+
+// DeviceID identifies a device.
+type DeviceID int64
+
+// LoanID identifies a loan.
+type LoanID int64
+
+// DeviceStatus says where a device is.
+type DeviceStatus string
+
+// A device is in stock, lent to someone (a loan runs), in use at school
+// (a class set, a room's PC), in repair, lost or retired.
+const (
+	DeviceInStock  DeviceStatus = "in_stock"
+	DeviceLent     DeviceStatus = "lent"
+	DeviceInUse    DeviceStatus = "in_use"
+	DeviceInRepair DeviceStatus = "in_repair"
+	DeviceLost     DeviceStatus = "lost"
+	DeviceRetired  DeviceStatus = "retired"
+)
+
+// DeviceStatuses are the statuses in the order the pages list them.
+var DeviceStatuses = []DeviceStatus{DeviceInStock, DeviceLent, DeviceInUse, DeviceInRepair, DeviceLost, DeviceRetired}
+
+// DeviceTypes are the kinds of device a school keeps.
+var DeviceTypes = []string{"ipad", "tablet", "notebook", "pc", "display", "projector", "other"}
+
+// Device is one device of a school.
+type Device struct {
+	ID       DeviceID `json:"id"`
+	SchoolID SchoolID `json:"-"`
+	Type     string   `json:"type"`
+	Model    string   `json:"model"`
+	Serial   string   `json:"serial"`
+	// AssetTag is the school's inventory number, printed on its label
+	// (unique in the school; made from the id when none is given).
+	AssetTag    string       `json:"asset_tag"`
+	PurchasedOn Day          `json:"purchased_on,omitempty"`
+	WarrantyEnd Day          `json:"warranty_end,omitempty"`
+	Status      DeviceStatus `json:"status"`
+	// Location is the room it is kept in.
+	Location string `json:"location"`
+	Notes    string `json:"notes"`
+	// MDMID is the device's id in the mobile device management.
+	MDMID     string    `json:"mdm_id"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Loan is the loan that runs, if it is lent.
+	Loan *Loan `json:"loan,omitempty"`
+}
+
+// Normalize trims the fields and lowers the type.
+func (d *Device) Normalize() {
+	for _, f := range []*string{&d.Type, &d.Model, &d.Serial, &d.AssetTag, &d.Location, &d.Notes, &d.MDMID} {
+		*f = strings.TrimSpace(*f)
+	}
+	d.Type = strings.ToLower(d.Type)
+	if d.Status == "" {
+		d.Status = DeviceInStock
+	}
+}
+
+// Validate checks a device's fields; a lent device's status comes from
+// its loan, not from an edit (the store checks that).
+func (d *Device) Validate() error {
+	var v Validation
+	if !validDeviceType(d.Type) {
+		v.Add("type", "device.type.unknown")
+	}
+	if d.Model == "" {
+		v.Add("model", "device.model.required")
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"model", d.Model, 200}, {"serial", d.Serial, 100}, {"asset_tag", d.AssetTag, 40}, {"location", d.Location, 100},
+		{"notes", d.Notes, 2000}, {"mdm_id", d.MDMID, 200}} {
+		if utf8.RuneCountInString(f.value) > f.max {
+			v.Add(f.name, "field.too_long", f.max)
+		}
+	}
+	if strings.ContainsAny(d.AssetTag, " /?#%") {
+		v.Add("asset_tag", "device.asset_tag.chars")
+	}
+	if !validDeviceStatus(d.Status) {
+		v.Add("status", "device.status.unknown")
+	}
+	for _, f := range []struct {
+		name string
+		day  Day
+	}{{"purchased_on", d.PurchasedOn}, {"warranty_end", d.WarrantyEnd}} {
+		if f.day != "" && !f.day.Valid() {
+			v.Add(f.name, "device.date")
+		}
+	}
+	return v.Err()
+}
+
+func validDeviceType(t string) bool {
+	for _, x := range DeviceTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func validDeviceStatus(s DeviceStatus) bool {
+	for _, x := range DeviceStatuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Valid says whether the day is a real date.
+func (d Day) Valid() bool {
+	_, err := time.Parse("2006-01-02", string(d))
+	return err == nil
+}
+
+// DeviceFilter selects a school's devices; Cursor pages (the id after
+// which to go on).
+type DeviceFilter struct {
+	SchoolID SchoolID
+	Status   DeviceStatus
+	Type     string
+	// Query matches model, serial, asset tag, location and who has it.
+	Query  string
+	Cursor DeviceID
+	Limit  int
+}
+
+// Loan is a device lent to a student or teacher from Start until they
+// bring it back (planned: Until).
+type Loan struct {
+	ID       LoanID   `json:"id"`
+	SchoolID SchoolID `json:"-"`
+	DeviceID DeviceID `json:"device"`
+	UserID   UserID   `json:"user"`
+	UserName string   `json:"user_name"`
+	Start    Day      `json:"start"`
+	Until    Day      `json:"until"`
+	LentBy   UserID   `json:"lent_by"`
+	// ReturnedAt is set when it came back, with its condition then.
+	ReturnedAt    *time.Time      `json:"returned_at,omitempty"`
+	Condition     DeviceCondition `json:"condition,omitempty"`
+	ConditionNote string          `json:"condition_note,omitempty"`
+	// Device is the device lent, in a person's loan history.
+	Device *Device `json:"device_record,omitempty"`
+}
+
+// DeviceCondition is what a device was like when it came back.
+type DeviceCondition string
+
+// A device comes back fine, with marks of use, or damaged.
+const (
+	ConditionGood    DeviceCondition = "good"
+	ConditionWorn    DeviceCondition = "worn"
+	ConditionDamaged DeviceCondition = "damaged"
+)
+
+// Validate checks a loan before it starts.
+func (l *Loan) Validate() error {
+	var v Validation
+	if l.UserID == 0 {
+		v.Add("user", "loan.user.required")
+	}
+	if !l.Start.Valid() {
+		v.Add("start", "device.date")
+	}
+	if !l.Until.Valid() {
+		v.Add("until", "device.date")
+	} else if l.Start.Valid() && l.Until < l.Start {
+		v.Add("until", "loan.until.before_start")
+	}
+	return v.Err()
+}
+
+// ValidCondition says whether c is a condition a device comes back in.
+func ValidCondition(c DeviceCondition) bool {
+	return c == ConditionGood || c == ConditionWorn || c == ConditionDamaged
+}
+
+// CanManageDevices: keep the inventory, lend and take back: the school's
+// admins and the teachers it named device managers.
+func CanManageDevices(a *User, school SchoolID, manager bool) bool {
+	return CanManageUsers(a, school) || (sameSchool(a, school) && a.Role == RoleTeacher && manager)
+}
+
+// CanSeeLoan: who manages the devices, the borrower, and the borrower's
+// parents (linked in the school).
+func CanSeeLoan(a *User, school SchoolID, l *Loan, manager, parentOfBorrower bool) bool {
+	if CanManageDevices(a, school, manager) {
+		return true
+	}
+	return sameSchool(a, school) && a.Active && (a.ID == l.UserID || parentOfBorrower)
+}

@@ -1,0 +1,114 @@
+package sqlstore_test
+
+import (
+	"testing"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+)
+
+// TestDeviceLoans: a device gets its asset tag, is found by it and by a
+// search; it is lent once at a time, comes back damaged and goes to
+// repair; both loans are in its history and the borrower's; tags and
+// serials are unique in a school; an edit does not lend.
+func TestDeviceLoans(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		sc := MustCreateSchool(t, db, "geraete")
+		other := MustCreateSchool(t, db, "andere")
+		admin := MustCreateUser(t, db, sc.ID, "admin", schulhof.RoleSchoolAdmin)
+		anna := MustCreateUser(t, db, sc.ID, "anna", schulhof.RoleStudent)
+		ben := MustCreateUser(t, db, sc.ID, "ben", schulhof.RoleStudent)
+		mama := MustCreateUser(t, db, sc.ID, "mama", schulhof.RoleParent)
+		stranger := MustCreateUser(t, db, other.ID, "fremd", schulhof.RoleStudent)
+
+		d := &schulhof.Device{SchoolID: sc.ID, Type: " iPad ", Model: "iPad 10. Gen.", Serial: "F9FXK1", Location: "R 101"}
+		if err := db.CreateDevice(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if d.AssetTag == "" || d.Type != "ipad" || d.Status != schulhof.DeviceInStock {
+			t.Fatalf("created: %+v", d)
+		}
+		if got, err := db.FindDeviceByTag(ctx, sc.ID, d.AssetTag); err != nil || got.ID != d.ID {
+			t.Fatalf("by tag: %+v %v", got, err)
+		}
+		if _, err := db.FindDevice(ctx, other.ID, d.ID); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Fatalf("another school's device: %v", err)
+		}
+		dup := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad", Serial: "F9FXK1"}
+		if err := db.CreateDevice(ctx, dup); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("a serial twice: %v", err)
+		}
+		dup = &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad", AssetTag: d.AssetTag}
+		if err := db.CreateDevice(ctx, dup); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("a tag twice: %v", err)
+		}
+		if err := db.CreateDevice(ctx, &schulhof.Device{SchoolID: other.ID, Type: "ipad", Model: "iPad", Serial: "F9FXK1"}); err != nil {
+			t.Fatalf("the same serial at another school: %v", err)
+		}
+		if err := db.CreateDevice(ctx, &schulhof.Device{SchoolID: sc.ID, Type: "toaster", Model: ""}); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Fatalf("a device of no type: %v", err)
+		}
+
+		l := &schulhof.Loan{SchoolID: sc.ID, DeviceID: d.ID, UserID: anna.ID, Start: "2026-09-01", Until: "2027-07-15"}
+		if err := db.LendDevice(ctx, admin, l); err != nil {
+			t.Fatal(err)
+		}
+		again := &schulhof.Loan{SchoolID: sc.ID, DeviceID: d.ID, UserID: ben.ID, Start: "2026-09-01", Until: "2027-07-15"}
+		if err := db.LendDevice(ctx, admin, again); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("lent twice: %v", err)
+		}
+		for _, bad := range []*schulhof.Loan{
+			{SchoolID: sc.ID, DeviceID: d.ID, UserID: mama.ID, Start: "2026-09-01", Until: "2027-07-15"},
+			{SchoolID: sc.ID, DeviceID: d.ID, UserID: stranger.ID, Start: "2026-09-01", Until: "2027-07-15"},
+			{SchoolID: sc.ID, DeviceID: d.ID, UserID: ben.ID, Start: "2026-09-01", Until: "2026-08-01"},
+		} {
+			if err := db.LendDevice(ctx, admin, bad); !schulhof.Match(err, schulhof.EInvalid) && !schulhof.Match(err, schulhof.EConflict) {
+				t.Fatalf("a bad loan %+v: %v", bad, err)
+			}
+		}
+		got, err := db.FindDevice(ctx, sc.ID, d.ID)
+		if err != nil || got.Status != schulhof.DeviceLent || got.Loan == nil || got.Loan.UserID != anna.ID || got.Loan.UserName != "Vor Nach anna" {
+			t.Fatalf("lent: %+v %v", got, err)
+		}
+		found, _, err := db.FindDevices(ctx, schulhof.DeviceFilter{SchoolID: sc.ID, Query: "nach ann"})
+		if err != nil || len(found) != 1 || found[0].ID != d.ID {
+			t.Fatalf("search by borrower: %v %v", found, err)
+		}
+		got.Status = schulhof.DeviceInStock
+		if err := db.UpdateDevice(ctx, got); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Fatalf("an edit ends a loan: %v", err)
+		}
+
+		back, err := db.ReturnDevice(ctx, sc.ID, l.ID, schulhof.ConditionDamaged, "Display gesprungen")
+		if err != nil || back.ReturnedAt == nil || back.Device.Status != schulhof.DeviceInRepair {
+			t.Fatalf("returned: %+v %v", back, err)
+		}
+		if _, err := db.ReturnDevice(ctx, sc.ID, l.ID, schulhof.ConditionGood, ""); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("returned twice: %v", err)
+		}
+		if err := db.LendDevice(ctx, admin, again); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("a device in repair lent: %v", err)
+		}
+		got, _ = db.FindDevice(ctx, sc.ID, d.ID)
+		got.Status = schulhof.DeviceInStock // repaired
+		if err := db.UpdateDevice(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.LendDevice(ctx, admin, again); err != nil {
+			t.Fatal(err)
+		}
+		hist, err := db.FindLoans(ctx, sc.ID, d.ID, 0)
+		if err != nil || len(hist) != 2 || hist[1].Condition != schulhof.ConditionDamaged || hist[1].ConditionNote != "Display gesprungen" {
+			t.Fatalf("the device's history: %+v %v", hist, err)
+		}
+		mine, err := db.FindLoans(ctx, sc.ID, 0, anna.ID)
+		if err != nil || len(mine) != 1 || mine[0].Device.AssetTag != d.AssetTag {
+			t.Fatalf("anna's loans: %+v %v", mine, err)
+		}
+
+		if err := db.SetDeviceManagers(ctx, sc.ID, []schulhof.UserID{anna.ID}); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Fatalf("a student as device manager: %v", err)
+		}
+	})
+}
