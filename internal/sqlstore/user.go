@@ -466,6 +466,12 @@ func (db *DB) FindChildren(ctx context.Context, school schulhof.SchoolID, parent
 		WHERE p.parent_id = $1 AND p.school_id = $2 ORDER BY u.sort_name`, parent, school)
 }
 
+// FindParents returns the child's parents.
+func (db *DB) FindParents(ctx context.Context, school schulhof.SchoolID, child schulhof.UserID) ([]*schulhof.User, error) {
+	return queryUsers(ctx, readQuerier{db}, `SELECT `+userColumns+` FROM users u JOIN parent_links p ON p.parent_id = u.id
+		WHERE p.child_id = $1 AND p.school_id = $2 ORDER BY u.sort_name`, child, school)
+}
+
 // querier is a transaction, or the read pool through its statement cache.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

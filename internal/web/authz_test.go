@@ -71,6 +71,12 @@ func tenancyValue(pattern, param, before string) string {
 		return "{b-exam}"
 	case "call":
 		return "{b-call}"
+	case "device":
+		return "{b-device}"
+	case "loan":
+		return "{b-loan}"
+	case "tag":
+		return "IPAD-1"
 	case "action":
 		return "members"
 	}

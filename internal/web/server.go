@@ -23,6 +23,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/assignments"
 	"github.com/schulhof/schulhof/internal/web/boards"
 	"github.com/schulhof/schulhof/internal/web/chat"
+	"github.com/schulhof/schulhof/internal/web/devices"
 	"github.com/schulhof/schulhof/internal/web/examplan"
 	"github.com/schulhof/schulhof/internal/web/files"
 	"github.com/schulhof/schulhof/internal/web/kit"
@@ -157,7 +158,8 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 	if err != nil {
 		return err
 	}
-	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, s.files}
+	devices := devices.New(s.Deps, db)
+	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, s.files}
 	return nil
 }
 

@@ -223,6 +223,16 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		talk := &schulhof.Call{Title: "Elterngespräch " + k}
 		must(tb, db.CreateCall(ctx, f.user[k+"-teacher"], talk))
 		f.ids[k+"-talk"] = int64(talk.ID)
+		// two iPads: one in stock, one lent to the student until summer
+		dev := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad 10. Generation", Serial: "F9FX" + k + "1", AssetTag: "IPAD-1", Location: "R 101"}
+		must(tb, db.CreateDevice(ctx, dev))
+		f.ids[k+"-device"] = int64(dev.ID)
+		lent := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad 10. Generation", Serial: "F9FX" + k + "2", AssetTag: "IPAD-2"}
+		must(tb, db.CreateDevice(ctx, lent))
+		f.ids[k+"-lent"] = int64(lent.ID)
+		loan := &schulhof.Loan{SchoolID: sc.ID, DeviceID: lent.ID, UserID: f.user[k+"-student"].ID, Start: "2026-09-01", Until: "2027-07-15"}
+		must(tb, db.LendDevice(ctx, f.user[k+"-admin"], loan))
+		f.ids[k+"-loan"] = int64(loan.ID)
 	}
 	for name, u := range f.user {
 		slug := ""

@@ -2,6 +2,7 @@ package kit
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -55,4 +56,17 @@ func GermanWeek(iso string) string {
 	}
 	_, w := monday.ISOWeek()
 	return fmt.Sprintf("KW %d · %s–%s", w, monday.Format("02.01."), monday.AddDate(0, 0, 4).Format("02.01.2006"))
+}
+
+// ParseGermanDay reads a day a form sent: the browser's 2026-09-01 or a
+// typed 1.9.2026; what is neither comes back as it was, for the
+// validation to name.
+func ParseGermanDay(v string) schulhof.Day {
+	v = strings.TrimSpace(v)
+	for _, layout := range []string{"2006-01-02", "2.1.2006", "02.01.2006"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return schulhof.DayOf(t)
+		}
+	}
+	return schulhof.Day(v)
 }

@@ -1,0 +1,197 @@
+// Package devices is the module of the school's devices: the inventory
+// of iPads, notebooks, PCs and displays, their loans to students and
+// teachers with the loan agreement to sign, and the QR labels that lead
+// from a device in the hand to its page. Its admins and the teachers it
+// names device managers keep it; a borrower and their parents see the
+// loan.
+package devices
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/web/kit"
+)
+
+// assets are the module's templates, sentences and part of the OpenAPI
+// document (kit.AddAssets).
+//
+//go:embed all:assets
+var assets embed.FS
+
+var openAPIPart = kit.AddAssets(assets, template.FuncMap{"deviceForm": deviceForm})
+
+// fieldsForm is what the form of a device's fields shows: what was sent
+// (a form shown again with its errors), else the device's, else nothing.
+type fieldsForm struct {
+	V        *kit.View
+	Types    []string
+	Statuses []schulhof.DeviceStatus
+	Texts    []textField
+	values   map[string]string
+}
+
+type textField struct {
+	Name, Value string
+	Date        bool
+}
+
+// Value is the field's value to show.
+func (f fieldsForm) Value(name string) string { return f.values[name] }
+
+// deviceForm is the form of the device's fields (d nil: a new one); a
+// lent device's status is not to be chosen, nor lent for another.
+func deviceForm(v *kit.View, d *schulhof.Device) fieldsForm {
+	f := fieldsForm{V: v, Types: schulhof.DeviceTypes, values: map[string]string{}}
+	for _, s := range schulhof.DeviceStatuses {
+		if (s == schulhof.DeviceLent) == (d != nil && d.Loan != nil) {
+			f.Statuses = append(f.Statuses, s)
+		}
+	}
+	if d != nil {
+		for i, val := range []string{d.Type, d.Model, d.Serial, d.AssetTag, string(d.PurchasedOn), string(d.WarrantyEnd), string(d.Status),
+			d.Location, d.Notes, d.MDMID} {
+			f.values[deviceFields[i]] = val
+		}
+	}
+	if len(v.Fields) > 0 || v.Error != "" {
+		for _, name := range deviceFields {
+			if val, ok := v.Form[name]; ok {
+				f.values[name] = val
+			}
+		}
+	}
+	for _, name := range deviceFields {
+		if name != "type" && name != "status" {
+			f.Texts = append(f.Texts, textField{Name: name, Value: f.values[name], Date: name == "purchased_on" || name == "warranty_end"})
+		}
+	}
+	return f
+}
+
+// Store is what the module reads and writes of the store.
+type Store interface {
+	CreateDevice(ctx context.Context, d *schulhof.Device) error
+	FindDevice(ctx context.Context, school schulhof.SchoolID, id schulhof.DeviceID) (*schulhof.Device, error)
+	FindDeviceByTag(ctx context.Context, school schulhof.SchoolID, tag string) (*schulhof.Device, error)
+	FindDevices(ctx context.Context, f schulhof.DeviceFilter) ([]*schulhof.Device, string, error)
+	UpdateDevice(ctx context.Context, d *schulhof.Device) error
+	LendDevice(ctx context.Context, actor *schulhof.User, l *schulhof.Loan) error
+	ReturnDevice(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID, c schulhof.DeviceCondition, note string) (*schulhof.Loan, error)
+	FindLoan(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID) (*schulhof.Loan, error)
+	FindLoans(ctx context.Context, school schulhof.SchoolID, device schulhof.DeviceID, user schulhof.UserID) ([]*schulhof.Loan, error)
+	FindDeviceManagers(ctx context.Context, school schulhof.SchoolID) ([]schulhof.UserID, error)
+	SetDeviceManagers(ctx context.Context, school schulhof.SchoolID, ids []schulhof.UserID) error
+	FindUserByID(ctx context.Context, school schulhof.SchoolID, id schulhof.UserID) (*schulhof.User, error)
+	FindUserByLogin(ctx context.Context, school schulhof.SchoolID, login string) (*schulhof.User, error)
+	FindUsers(ctx context.Context, f schulhof.UserFilter) ([]*schulhof.User, string, error)
+	FindParents(ctx context.Context, school schulhof.SchoolID, child schulhof.UserID) ([]*schulhof.User, error)
+	FindChildren(ctx context.Context, school schulhof.SchoolID, parent schulhof.UserID) ([]*schulhof.User, error)
+	IsParentOf(ctx context.Context, parent, child schulhof.UserID) (bool, error)
+}
+
+// Module serves the devices' pages and API.
+type Module struct {
+	*kit.Deps
+	db Store
+	// managers are each school's device managers, a few seconds
+	managers *kit.Cache[schulhof.SchoolID, []schulhof.UserID]
+}
+
+// New is the module on the server's Deps and its store.
+func New(d *kit.Deps, db Store) *Module {
+	m := &Module{Deps: d, db: db, managers: kit.NewCache[schulhof.SchoolID, []schulhof.UserID](5*time.Second, 10_000)}
+	d.AddSettings(kit.SettingsSection{Order: 40, Part: "settings-devices", Fill: func(ctx context.Context, sc *schulhof.School, data map[string]any) {
+		data["Devices"] = m.settingsForm(ctx, sc)
+	}})
+	d.AddStartCard(kit.StartCard{Order: 60, Part: "start-devices", Fill: m.fillStartCard})
+	return m
+}
+
+// startCard is the start page's card: the devices lent to the user (and
+// their children) that are still out, and for who keeps the devices the
+// way to them.
+type startCard struct {
+	Loans   []*schulhof.Loan
+	Manages bool
+}
+
+func (m *Module) fillStartCard(r *http.Request, sc *schulhof.School, data map[string]any) error {
+	u := kit.AuthOf(r).User
+	var c startCard
+	manager, err := m.isManager(r.Context(), u, sc.ID)
+	if err != nil {
+		return err
+	}
+	c.Manages = schulhof.CanManageDevices(u, sc.ID, manager)
+	ls, err := m.ownLoans(r.Context(), u, sc)
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if l.ReturnedAt == nil {
+			c.Loans = append(c.Loans, l)
+		}
+	}
+	data["Devices"] = c
+	return nil
+}
+
+// Routes adds the module's pages and API.
+func (m *Module) Routes(rt *kit.Router) {
+	rt.Document(openAPIPart)
+	rt.Show("GET /s/{school}/devices", "devices", m.showDevicesPage)
+	rt.Page("POST /s/{school}/devices", m.createDeviceFromForm)
+	rt.Page("GET /s/{school}/devices/labels.pdf", m.labelsPDF)
+	rt.Form("GET /s/{school}/d/{tag}", m.deviceOfTag)
+	rt.Show("GET /s/{school}/devices/{device}", "device", m.showDevicePage)
+	rt.Page("POST /s/{school}/devices/{device}", m.updateDeviceFromForm)
+	rt.Page("POST /s/{school}/devices/{device}/lend", m.lendFromForm)
+	rt.Page("POST /s/{school}/loans/{loan}/return", m.returnFromForm)
+	rt.Page("GET /s/{school}/loans/{loan}/agreement.pdf", m.agreementPDF)
+	rt.Show("GET /s/{school}/my-devices", "mydevices", m.showMyDevicesPage)
+	rt.Page("POST /s/{school}/settings/devices", m.saveSettingsFromForm)
+
+	rt.JSON("GET /api/v1/schools/{school}/devices", m.apiListDevices)
+	rt.JSON("POST /api/v1/schools/{school}/devices", m.apiCreateDevice)
+	rt.API("GET /api/v1/schools/{school}/devices/labels.pdf", m.labelsPDF)
+	rt.JSON("GET /api/v1/schools/{school}/devices/{device}", m.apiGetDevice)
+	rt.JSON("PATCH /api/v1/schools/{school}/devices/{device}", m.apiUpdateDevice)
+	rt.JSON("POST /api/v1/schools/{school}/devices/{device}/retire", m.apiRetireDevice)
+	rt.JSON("GET /api/v1/schools/{school}/devices/{device}/loans", m.apiDeviceLoans)
+	rt.JSON("POST /api/v1/schools/{school}/devices/{device}/loans", m.apiLend)
+	rt.JSON("GET /api/v1/schools/{school}/loans", m.apiMyLoans)
+	rt.JSON("POST /api/v1/schools/{school}/loans/{loan}/return", m.apiReturn)
+	rt.API("GET /api/v1/schools/{school}/loans/{loan}/agreement.pdf", m.agreementPDF)
+	rt.JSON("GET /api/v1/schools/{school}/device-managers", m.apiGetManagers)
+	rt.JSON("PUT /api/v1/schools/{school}/device-managers", m.apiSetManagers)
+}
+
+// isManager says whether the user was named a device manager of the
+// school.
+func (m *Module) isManager(ctx context.Context, u *schulhof.User, school schulhof.SchoolID) (bool, error) {
+	ids, err := m.managers.Get(school, func() ([]schulhof.UserID, error) { return m.db.FindDeviceManagers(ctx, school) })
+	return slices.Contains(ids, u.ID), err
+}
+
+// managed is the path's school, whose devices the acting user keeps.
+func (m *Module) managed(r *http.Request) (*schulhof.User, *schulhof.School, error) {
+	sc, err := m.SchoolFromPath(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := kit.AuthOf(r).User
+	manager, err := m.isManager(r.Context(), u, sc.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !schulhof.CanManageDevices(u, sc.ID, manager) {
+		return nil, nil, schulhof.Errorf(schulhof.EForbidden, "device.managers_only")
+	}
+	return u, sc, nil
+}
