@@ -207,3 +207,31 @@ func CanSeeLoan(a *User, school SchoolID, l *Loan, manager, parentOfBorrower boo
 	}
 	return sameSchool(a, school) && a.Active && (a.ID == l.UserID || parentOfBorrower)
 }
+
+// DeviceImportRow is one line of a device list (the city's asset list,
+// the MDM's export): the fields its file has; Set names them (what the
+// file leaves out stays as it is on a device that exists).
+type DeviceImportRow struct {
+	Line   int
+	Device Device
+	Set    map[string]bool
+}
+
+// DeviceImportChange is what the import does with one line.
+type DeviceImportChange struct {
+	Line     int    `json:"line"`
+	Action   string `json:"action"` // "create", "update", "unchanged"
+	AssetTag string `json:"asset_tag"`
+	Serial   string `json:"serial"`
+	Model    string `json:"model"`
+}
+
+// DeviceImportReport is what an import did, or would do (a dry run). An
+// import with errors changes nothing.
+type DeviceImportReport struct {
+	Created   int                  `json:"created"`
+	Updated   int                  `json:"updated"`
+	Unchanged int                  `json:"unchanged"`
+	Changes   []DeviceImportChange `json:"changes"`
+	Errors    []ImportLineError    `json:"errors"`
+}

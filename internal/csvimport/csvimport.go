@@ -58,6 +58,12 @@ var headerNames = map[string]Field{
 	"status": Status,
 }
 
+// FoldHeader folds a header (or a value of a few known words) for
+// lookup: lower case, umlauts spelled out, only letters and digits:
+// "Geräte-Nr." is "geraetenr". Other imports (devices) use it for their
+// own headers.
+func FoldHeader(s string) string { return key(s) }
+
 // key folds a header for lookup: lower case, umlauts spelled out, only
 // letters and digits.
 func key(s string) string {

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -52,4 +54,20 @@ func TestLendAndReturn(t *testing.T) {
 	waitText(t, ctx, "[data-testid=device-status]", "in Reparatur · R 101")
 	waitJS(t, ctx, "the history", `document.querySelector("[data-testid=history]").textContent.includes("Display gesprungen")`)
 	screenshot(t, ctx, "device-returned.png")
+
+	// the MDM's export of two more iPads and the one lent before (known
+	// by its serial): checked, then imported
+	list := filepath.Join(t.TempDir(), "mdm.csv")
+	must(t, os.WriteFile(list, []byte("Serial Number;Model;Room\r\nDMPX1;iPad 10. Generation;R 101\r\nDMPX2;iPad 10. Generation;R 102\r\nF9FXK1L2;iPad 10. Generation;R 103\r\n"), 0o600))
+	step(t, ctx, "an iPad again", viewport(820, 1180, true))
+	step(t, ctx, "the import", chromedp.Navigate(ts.URL+"/s/gym/devices/import"), chromedp.WaitVisible(chromedp.CSS("[data-testid=import-file]")),
+		chromedp.SetUploadFiles(chromedp.CSS("[data-testid=import-file]"), []string{list}))
+	submit(t, ctx, "check the list", "[data-testid=import-check]")
+	waitText(t, ctx, "[data-testid=created]", "2")
+	waitText(t, ctx, "[data-testid=updated]", "1")
+	screenshot(t, ctx, "device-import.png")
+	submit(t, ctx, "import it", "[data-testid=apply]")
+	waitText(t, ctx, "h2#rep-h", "Import ausgeführt")
+	step(t, ctx, "the devices in R 102", chromedp.Navigate(ts.URL+"/s/gym/devices?q=R+102"), chromedp.WaitVisible(chromedp.CSS("[data-testid=devices]")))
+	waitJS(t, ctx, "the imported iPad", `document.querySelector("[data-testid=devices]").textContent.includes("DMPX2")`)
 }

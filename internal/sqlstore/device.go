@@ -130,28 +130,52 @@ func (db *DB) CreateDevice(ctx context.Context, d *schulhof.Device) error {
 		return err
 	}
 	now := db.now()
-	d.CreatedAt, d.UpdatedAt = time.Unix(now, 0), time.Unix(now, 0)
-	err := db.update(ctx, func(tx *sql.Tx) error {
-		tag := d.AssetTag
-		if tag == "" { // made unique from the id once it is known
-			tag = fmt.Sprintf("new-%d", now)
-		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO devices (school_id, type, model, serial, asset_tag, purchased_on, warranty_end, status,
-			location, notes, mdm_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
-			d.SchoolID, d.Type, d.Model, d.Serial, tag, string(d.PurchasedOn), string(d.WarrantyEnd), string(d.Status), d.Location, d.Notes,
-			d.MDMID, now).Scan(&d.ID)
-		if err != nil {
-			return deviceTaken(err)
-		}
-		if d.AssetTag == "" {
-			d.AssetTag = fmt.Sprintf("D%05d", d.ID)
-			if _, err := tx.ExecContext(ctx, `UPDATE devices SET asset_tag = $1 WHERE id = $2`, d.AssetTag, d.ID); err != nil {
-				return deviceTaken(err)
-			}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if err := insertDevice(ctx, tx, d, now); err != nil {
+			return err
 		}
 		return db.audit(ctx, tx, d.SchoolID, "device.create", d.AssetTag, d.Type+" "+d.Model+" "+d.Serial)
 	})
-	return err
+}
+
+// insertDevice stores a new device; one without an asset tag gets one
+// made from its id.
+func insertDevice(ctx context.Context, tx *sql.Tx, d *schulhof.Device, now int64) error {
+	d.CreatedAt, d.UpdatedAt = time.Unix(now, 0), time.Unix(now, 0)
+	tag := d.AssetTag
+	if tag == "" { // made unique from the id once it is known
+		tag = fmt.Sprintf("new-%d-%s", now, d.Serial)
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO devices (school_id, type, model, serial, asset_tag, purchased_on, warranty_end, status,
+		location, notes, mdm_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
+		d.SchoolID, d.Type, d.Model, d.Serial, tag, string(d.PurchasedOn), string(d.WarrantyEnd), string(d.Status), d.Location, d.Notes,
+		d.MDMID, now).Scan(&d.ID)
+	if err != nil {
+		return deviceTaken(err)
+	}
+	if d.AssetTag == "" {
+		d.AssetTag = fmt.Sprintf("D%05d", d.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE devices SET asset_tag = $1 WHERE id = $2`, d.AssetTag, d.ID); err != nil {
+			return deviceTaken(err)
+		}
+	}
+	return nil
+}
+
+// storeDevice writes a device's fields.
+func storeDevice(ctx context.Context, tx *sql.Tx, d *schulhof.Device, now int64) error {
+	if d.AssetTag == "" {
+		d.AssetTag = fmt.Sprintf("D%05d", d.ID)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE devices SET type = $1, model = $2, serial = $3, asset_tag = $4, purchased_on = $5, warranty_end = $6,
+		status = $7, location = $8, notes = $9, mdm_id = $10, updated_at = $11 WHERE id = $12`,
+		d.Type, d.Model, d.Serial, d.AssetTag, string(d.PurchasedOn), string(d.WarrantyEnd), string(d.Status), d.Location, d.Notes, d.MDMID,
+		now, d.ID)
+	if err != nil {
+		return deviceTaken(err)
+	}
+	d.UpdatedAt = time.Unix(now, 0)
+	return nil
 }
 
 // UpdateDevice stores a device's changed fields. A lent device keeps its
@@ -169,18 +193,9 @@ func (db *DB) UpdateDevice(ctx context.Context, d *schulhof.Device) error {
 		if (status == string(schulhof.DeviceLent)) != (d.Status == schulhof.DeviceLent) {
 			return schulhof.Invalid("status", "device.status.lent_by_loan")
 		}
-		if d.AssetTag == "" {
-			d.AssetTag = fmt.Sprintf("D%05d", d.ID)
+		if err := storeDevice(ctx, tx, d, db.now()); err != nil {
+			return err
 		}
-		now := db.now()
-		_, err := tx.ExecContext(ctx, `UPDATE devices SET type = $1, model = $2, serial = $3, asset_tag = $4, purchased_on = $5, warranty_end = $6,
-			status = $7, location = $8, notes = $9, mdm_id = $10, updated_at = $11 WHERE id = $12`,
-			d.Type, d.Model, d.Serial, d.AssetTag, string(d.PurchasedOn), string(d.WarrantyEnd), string(d.Status), d.Location, d.Notes, d.MDMID,
-			now, d.ID)
-		if err != nil {
-			return deviceTaken(err)
-		}
-		d.UpdatedAt = time.Unix(now, 0)
 		return db.audit(ctx, tx, d.SchoolID, "device.update", d.AssetTag, "status="+string(d.Status))
 	})
 }

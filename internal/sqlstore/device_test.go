@@ -112,3 +112,60 @@ func TestDeviceLoans(t *testing.T) {
 		}
 	})
 }
+
+// TestImportDevices: a device list updates the devices it knows (by
+// serial, else by asset tag) with the fields it has and adds the rest; a
+// dry run and a list with a bad line change nothing.
+func TestImportDevices(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		sc := MustCreateSchool(t, db, "import")
+		known := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad 9", Serial: "SER1", AssetTag: "INV-1", Location: "R 1"}
+		byTag := &schulhof.Device{SchoolID: sc.ID, Type: "pc", Model: "Esprimo", AssetTag: "INV-2"}
+		for _, d := range []*schulhof.Device{known, byTag} {
+			if err := db.CreateDevice(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		row := func(line int, d schulhof.Device, fields ...string) schulhof.DeviceImportRow {
+			set := map[string]bool{}
+			for _, f := range fields {
+				set[f] = true
+			}
+			return schulhof.DeviceImportRow{Line: line, Device: d, Set: set}
+		}
+		rows := []schulhof.DeviceImportRow{
+			row(2, schulhof.Device{Serial: "SER1", Location: "R 2"}, "serial", "location"),
+			row(3, schulhof.Device{AssetTag: "INV-2", Model: "Esprimo"}, "asset_tag", "model"),
+			row(4, schulhof.Device{Type: "ipad", Model: "iPad 10", Serial: "SER3"}, "type", "model", "serial"),
+		}
+		rep, err := db.ImportDevices(ctx, sc.ID, rows, true)
+		if err != nil || rep.Created != 1 || rep.Updated != 1 || rep.Unchanged != 1 || len(rep.Errors) != 0 {
+			t.Fatalf("dry run: %+v %v", rep, err)
+		}
+		if d, _ := db.FindDevice(ctx, sc.ID, known.ID); d.Location != "R 1" {
+			t.Fatalf("a dry run changed %+v", d)
+		}
+		bad := append(rows, row(5, schulhof.Device{Type: "toaster", Model: "X"}, "type", "model"),
+			row(6, schulhof.Device{Type: "ipad", Model: "iPad", Serial: "SER3"}, "type", "model", "serial"),
+			row(7, schulhof.Device{Serial: "SER1", AssetTag: "INV-2"}, "serial", "asset_tag"),
+			row(8, schulhof.Device{Type: "ipad", Model: "iPad", Status: "lent"}, "type", "model", "status"))
+		rep, err = db.ImportDevices(ctx, sc.ID, bad, false)
+		if err != nil || len(rep.Errors) != 4 || rep.Errors[0].Line != 5 || rep.Errors[1].Key != "device.import.twice" ||
+			rep.Errors[2].Key != "device.import.two_devices" || rep.Errors[3].Key != "device.status.lent_by_loan" {
+			t.Fatalf("bad lines: %+v %v", rep.Errors, err)
+		}
+		if ds, _, _ := db.FindDevices(ctx, schulhof.DeviceFilter{SchoolID: sc.ID}); len(ds) != 2 {
+			t.Fatalf("a list with bad lines added %d devices", len(ds)-2)
+		}
+		rep, err = db.ImportDevices(ctx, sc.ID, rows, false)
+		if err != nil || rep.Created != 1 || len(rep.Errors) != 0 {
+			t.Fatalf("import: %+v %v", rep, err)
+		}
+		if d, _ := db.FindDevice(ctx, sc.ID, known.ID); d.Location != "R 2" || d.Model != "iPad 9" {
+			t.Fatalf("the known device: %+v", d)
+		}
+		if d, err := db.FindDeviceByTag(ctx, sc.ID, rep.Changes[2].AssetTag); err != nil || d.Serial != "SER3" || d.AssetTag == "" {
+			t.Fatalf("the new device: %+v %v", d, err)
+		}
+	})
+}

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"encoding/base64"
 	"mime/multipart"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +15,10 @@ import (
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
+
+// deviceList is a small asset list: one device the fixture has (by its
+// serial), one new.
+const deviceList = "Inventarnummer;Seriennummer;Modell;Raum\r\nIPAD-1;F9FXa1;iPad 10. Generation;R 202\r\nIPAD-9;NEU-9;iPad 10. Generation;R 9\r\n"
 
 // page requests a page as the actor, with the session cookie a browser sends.
 func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecorder {
@@ -51,6 +57,12 @@ var pageScenarios = []scenario{
 	{"start page with a borrowed device", "a-student", "GET", "/", "", 200, `data-testid="start-devices"`},
 	{"start page of who keeps the devices", "a-admin", "GET", "/", "", 200, `data-testid="start-device-list"`},
 	{"my child's devices", "a-parent", "GET", "/s/schule-a/my-devices", "", 200, "IPAD-2"},
+	{"device import page", "a-admin", "GET", "/s/schule-a/devices/import", "", 200, `data-testid="import-file"`},
+	{"device import: the dry run", "a-admin", "POST", "/s/schule-a/devices/import", "data=" + url.QueryEscape(base64.StdEncoding.EncodeToString([]byte(deviceList))), 200, "Probelauf"},
+	{"device import: applied", "a-admin", "POST", "/s/schule-a/devices/import", "apply=1&data=" + url.QueryEscape(base64.StdEncoding.EncodeToString([]byte(deviceList))), 200, "Import ausgeführt"},
+	{"device import without a file", "a-admin", "POST", "/s/schule-a/devices/import", "data=", 422, "Bitte eine Datei auswählen."},
+	{"device import as a teacher", "a-teacher", "GET", "/s/schule-a/devices/import", "", 403, ""},
+	{"devices as CSV", "a-admin", "GET", "/s/schule-a/devices.csv", "", 200, "Inventarnummer;Art;Modell"},
 	{"device managers by form", "a-admin", "POST", "/s/schule-a/settings/devices", "managers={a-teacher}", 303, ""},
 	{"device managers by form as a teacher", "a-teacher", "POST", "/s/schule-a/settings/devices", "managers={a-teacher}", 403, ""},
 	{"timetable page of a class", "a-student", "GET", "/timetable?class=5b&week=2026-W49", "", 200, "Stundenplan · 5b"},
