@@ -92,7 +92,7 @@ func (d *Device) Validate() error {
 	if strings.ContainsAny(d.AssetTag, " /?#%") {
 		v.Add("asset_tag", "device.asset_tag.chars")
 	}
-	if !validDeviceStatus(d.Status) {
+	if !ValidDeviceStatus(d.Status) {
 		v.Add("status", "device.status.unknown")
 	}
 	for _, f := range []struct {
@@ -115,7 +115,8 @@ func validDeviceType(t string) bool {
 	return false
 }
 
-func validDeviceStatus(s DeviceStatus) bool {
+// ValidDeviceStatus says whether s is one of DeviceStatuses.
+func ValidDeviceStatus(s DeviceStatus) bool {
 	for _, x := range DeviceStatuses {
 		if x == s {
 			return true
@@ -234,4 +235,11 @@ type DeviceImportReport struct {
 	Unchanged int                  `json:"unchanged"`
 	Changes   []DeviceImportChange `json:"changes"`
 	Errors    []ImportLineError    `json:"errors"`
+}
+
+// DeviceBulkChange is what a bulk action sets on each chosen device; nil
+// leaves a field.
+type DeviceBulkChange struct {
+	Status   *DeviceStatus `json:"status"`
+	Location *string       `json:"location"`
 }

@@ -370,3 +370,67 @@ func (db *DB) SetDeviceManagers(ctx context.Context, school schulhof.SchoolID, i
 		return db.audit(ctx, tx, school, "school.device_managers", "", fmt.Sprintf("%d managers", len(ids)))
 	})
 }
+
+// BulkUpdateDevices sets a status or room on the school's devices of the
+// ids, all or none: a lent device keeps its status (its loan ends by a
+// return), and no device becomes lent by a bulk action.
+func (db *DB) BulkUpdateDevices(ctx context.Context, school schulhof.SchoolID, ids []schulhof.DeviceID, ch schulhof.DeviceBulkChange) (int, error) {
+	if len(ids) == 0 {
+		return 0, schulhof.Invalid("ids", "device.bulk.none")
+	}
+	if ch.Status == nil && ch.Location == nil {
+		return 0, schulhof.Invalid("status", "device.bulk.nothing")
+	}
+	if ch.Status != nil && (*ch.Status == schulhof.DeviceLent || !schulhof.ValidDeviceStatus(*ch.Status)) {
+		return 0, schulhof.Invalid("status", "device.status.lent_by_loan")
+	}
+	if ch.Location != nil {
+		loc := strings.TrimSpace(*ch.Location)
+		if len([]rune(loc)) > 100 {
+			return 0, schulhof.Invalid("location", "field.too_long", 100)
+		}
+		ch.Location = &loc
+	}
+	ids = uniqueIDs(ids)
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		var lent []string
+		for _, id := range ids {
+			var status, tag string
+			err := tx.QueryRowContext(ctx, `SELECT status, asset_tag FROM devices WHERE id = $1 AND school_id = $2`, id, school).Scan(&status, &tag)
+			if err != nil {
+				return notFound(err, "device.not_found")
+			}
+			if status == string(schulhof.DeviceLent) && ch.Status != nil {
+				lent = append(lent, tag)
+			}
+		}
+		if len(lent) > 0 {
+			return schulhof.Invalid("status", "device.bulk.lent", strings.Join(lent, ", "))
+		}
+		now := db.now()
+		for _, id := range ids {
+			if ch.Status != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE devices SET status = $1, updated_at = $2 WHERE id = $3`, string(*ch.Status), now, id); err != nil {
+					return err
+				}
+			}
+			if ch.Location != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE devices SET location = $1, updated_at = $2 WHERE id = $3`, *ch.Location, now, id); err != nil {
+					return err
+				}
+			}
+		}
+		details := fmt.Sprintf("%d devices", len(ids))
+		if ch.Status != nil {
+			details += " status=" + string(*ch.Status)
+		}
+		if ch.Location != nil {
+			details += " location=" + *ch.Location
+		}
+		return db.audit(ctx, tx, school, "device.bulk", "", details)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(ids), nil
+}

@@ -169,3 +169,37 @@ func TestImportDevices(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkUpdateDevices: a room or status for many devices, all or none.
+func TestBulkUpdateDevices(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		sc := MustCreateSchool(t, db, "bulk")
+		admin := MustCreateUser(t, db, sc.ID, "admin", schulhof.RoleSchoolAdmin)
+		anna := MustCreateUser(t, db, sc.ID, "anna", schulhof.RoleStudent)
+		var ids []schulhof.DeviceID
+		for range 3 {
+			d := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad"}
+			if err := db.CreateDevice(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, d.ID)
+		}
+		if err := db.LendDevice(ctx, admin, &schulhof.Loan{SchoolID: sc.ID, DeviceID: ids[2], UserID: anna.ID, Start: "2026-09-01", Until: "2027-07-15"}); err != nil {
+			t.Fatal(err)
+		}
+		lost := schulhof.DeviceLost
+		if _, err := db.BulkUpdateDevices(ctx, sc.ID, ids, schulhof.DeviceBulkChange{Status: &lost}); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Fatalf("lent among them: %v", err)
+		}
+		if d, _ := db.FindDevice(ctx, sc.ID, ids[0]); d.Status != schulhof.DeviceInStock {
+			t.Fatalf("a refused bulk action changed %+v", d)
+		}
+		room := "R 12"
+		if n, err := db.BulkUpdateDevices(ctx, sc.ID, ids, schulhof.DeviceBulkChange{Location: &room}); err != nil || n != 3 {
+			t.Fatalf("a room for all: %d %v", n, err)
+		}
+		if d, _ := db.FindDevice(ctx, sc.ID, ids[2]); d.Location != "R 12" || d.Status != schulhof.DeviceLent {
+			t.Fatalf("the lent one: %+v", d)
+		}
+	})
+}

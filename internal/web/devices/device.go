@@ -117,7 +117,7 @@ func (m *Module) apiListDevices(r *http.Request) (any, error) {
 		return nil, err
 	}
 	f := filterOf(r, sc)
-	if f.Status != "" && !validStatus(f.Status) {
+	if f.Status != "" && !schulhof.ValidDeviceStatus(f.Status) {
 		return nil, schulhof.Errorf(schulhof.EBadRequest, "device.status.unknown")
 	}
 	ds, next, err := m.db.FindDevices(r.Context(), f)
@@ -125,15 +125,6 @@ func (m *Module) apiListDevices(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return kit.NewList(ds, next), nil
-}
-
-func validStatus(s schulhof.DeviceStatus) bool {
-	for _, x := range schulhof.DeviceStatuses {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // apiCreateDevice: POST /api/v1/schools/{school}/devices.
@@ -251,4 +242,66 @@ func (m *Module) deviceOfTag(r *http.Request) (string, error) {
 		return "", err
 	}
 	return "/s/" + sc.Slug + "/devices/" + strconv.FormatInt(int64(d.ID), 10), nil
+}
+
+// bulkInput is a bulk action: the devices and what to set on each.
+type bulkInput struct {
+	IDs []schulhof.DeviceID `json:"ids"`
+	schulhof.DeviceBulkChange
+}
+
+type bulkResult struct {
+	Changed int `json:"changed"`
+}
+
+// apiBulk: POST /api/v1/schools/{school}/devices/bulk {"ids", "status",
+// "location"}: all the devices, or none.
+func (m *Module) apiBulk(r *http.Request) (any, error) {
+	_, sc, err := m.managed(r)
+	if err != nil {
+		return nil, err
+	}
+	var in bulkInput
+	if err := kit.ReadJSON(r, &in); err != nil {
+		return nil, err
+	}
+	n, err := m.db.BulkUpdateDevices(r.Context(), sc.ID, in.IDs, in.DeviceBulkChange)
+	return bulkResult{Changed: n}, err
+}
+
+// bulkFromForm: POST /s/{school}/devices/bulk (id..., bulk_status,
+// bulk_location): the list's ticked devices get the status or the room
+// given (an empty field leaves it).
+func (m *Module) bulkFromForm(w http.ResponseWriter, r *http.Request) {
+	_, sc, err := m.managed(r)
+	if err != nil {
+		m.Fail(w, r, err)
+		return
+	}
+	r.ParseForm()
+	var ids []schulhof.DeviceID
+	for _, v := range r.PostForm["id"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, schulhof.DeviceID(n))
+		}
+	}
+	var ch schulhof.DeviceBulkChange
+	if s := r.PostFormValue("bulk_status"); s != "" {
+		st := schulhof.DeviceStatus(s)
+		ch.Status = &st
+	}
+	if l := strings.TrimSpace(r.PostFormValue("bulk_location")); l != "" {
+		ch.Location = &l
+	}
+	if _, err := m.db.BulkUpdateDevices(r.Context(), sc.ID, ids, ch); err != nil {
+		v, verr := m.devicesView(r, sc)
+		if verr != nil {
+			m.Fail(w, r, verr)
+			return
+		}
+		v.Form["bulk_location"] = r.PostFormValue("bulk_location")
+		m.Render(w, r, m.FormError(r, v, err), "devices", v)
+		return
+	}
+	http.Redirect(w, r, "/s/"+sc.Slug+"/devices?flash=devices_changed", http.StatusSeeOther)
 }

@@ -86,6 +86,7 @@ type Store interface {
 	FindLoan(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID) (*schulhof.Loan, error)
 	FindLoans(ctx context.Context, school schulhof.SchoolID, device schulhof.DeviceID, user schulhof.UserID) ([]*schulhof.Loan, error)
 	ImportDevices(ctx context.Context, school schulhof.SchoolID, rows []schulhof.DeviceImportRow, dryRun bool) (*schulhof.DeviceImportReport, error)
+	BulkUpdateDevices(ctx context.Context, school schulhof.SchoolID, ids []schulhof.DeviceID, ch schulhof.DeviceBulkChange) (int, error)
 	FindDeviceManagers(ctx context.Context, school schulhof.SchoolID) ([]schulhof.UserID, error)
 	SetDeviceManagers(ctx context.Context, school schulhof.SchoolID, ids []schulhof.UserID) error
 	FindUserByID(ctx context.Context, school schulhof.SchoolID, id schulhof.UserID) (*schulhof.User, error)
@@ -148,6 +149,7 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
 	rt.Show("GET /s/{school}/devices", "devices", m.showDevicesPage)
 	rt.Page("POST /s/{school}/devices", m.createDeviceFromForm)
+	rt.Page("POST /s/{school}/devices/bulk", m.bulkFromForm)
 	rt.Page("GET /s/{school}/devices/labels.pdf", m.labelsPDF)
 	rt.Page("GET /s/{school}/devices.csv", m.exportCSV)
 	rt.Show("GET /s/{school}/devices/import", "deviceimport", m.showImportPage)
@@ -163,6 +165,7 @@ func (m *Module) Routes(rt *kit.Router) {
 
 	rt.JSON("GET /api/v1/schools/{school}/devices", m.apiListDevices)
 	rt.JSON("POST /api/v1/schools/{school}/devices", m.apiCreateDevice)
+	rt.JSON("POST /api/v1/schools/{school}/devices/bulk", m.apiBulk)
 	rt.API("GET /api/v1/schools/{school}/devices/labels.pdf", m.labelsPDF)
 	rt.API("GET /api/v1/schools/{school}/devices.csv", m.exportCSV)
 	rt.API("POST /api/v1/schools/{school}/imports/devices", m.apiImportDevices)

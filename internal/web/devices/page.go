@@ -27,7 +27,7 @@ type devicesPage struct {
 // devicesView is the devices page of the school, filtered by the query.
 func (m *Module) devicesView(r *http.Request, sc *schulhof.School) (*kit.View, error) {
 	f := filterOf(r, sc)
-	if !validStatus(f.Status) {
+	if !schulhof.ValidDeviceStatus(f.Status) {
 		f.Status = ""
 	}
 	ds, next, err := m.db.FindDevices(r.Context(), f)
