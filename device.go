@@ -243,3 +243,10 @@ type DeviceBulkChange struct {
 	Status   *DeviceStatus `json:"status"`
 	Location *string       `json:"location"`
 }
+
+// DeviceReturn is one device coming back: its loan and condition.
+type DeviceReturn struct {
+	Loan      LoanID          `json:"loan"`
+	Condition DeviceCondition `json:"condition"`
+	Note      string          `json:"note"`
+}

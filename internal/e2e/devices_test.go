@@ -1,12 +1,18 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"image"
+	_ "image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/schulhof/schulhof"
 )
@@ -70,4 +76,130 @@ func TestLendAndReturn(t *testing.T) {
 	waitText(t, ctx, "h2#rep-h", "Import ausgeführt")
 	step(t, ctx, "the devices in R 102", chromedp.Navigate(ts.URL+"/s/gym/devices?q=R+102"), chromedp.WaitVisible(chromedp.CSS("[data-testid=devices]")))
 	waitJS(t, ctx, "the imported iPad", `document.querySelector("[data-testid=devices]").textContent.includes("DMPX2")`)
+}
+
+// TestScanSession: June: class 7b brings its iPads back; the office
+// scans two labels with a hand-held scanner (it types the code and
+// Enter), marks one damaged, and sees who has not brought theirs; all
+// are taken back in one go. September: the two iPads go to the two
+// students without one, each scanned once.
+func TestScanSession(t *testing.T) {
+	ctx := newBrowser(t)
+	db, ts := startServer(t)
+	bg := context.Background()
+	students := []*schulhof.User{{Login: "ayse", FirstName: "Ayşe", LastName: "Öztürk", Role: schulhof.RoleStudent},
+		{Login: "ben", FirstName: "Ben", LastName: "Kraus", Role: schulhof.RoleStudent},
+		{Login: "carla", FirstName: "Carla", LastName: "Lang", Role: schulhof.RoleStudent}}
+	sc := schoolWithAdmin(t, db, "scan-passwort", students...)
+	admin, err := db.FindUserByLogin(bg, sc.ID, "sekretariat")
+	must(t, err)
+	class := &schulhof.Group{SchoolID: sc.ID, Name: "7b", Kind: schulhof.GroupClass}
+	must(t, db.CreateGroup(bg, class))
+	var ids []schulhof.DeviceID
+	for i, s := range students {
+		must(t, db.SetMember(bg, sc.ID, class.ID, s.ID, schulhof.MemberRoleMember))
+		d := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad 10. Generation", AssetTag: "IPAD-" + string(rune('1'+i))}
+		must(t, db.CreateDevice(bg, d))
+		must(t, db.LendDevice(bg, admin, &schulhof.Loan{SchoolID: sc.ID, DeviceID: d.ID, UserID: s.ID, Start: "2026-09-01", Until: "2027-07-15"}))
+		ids = append(ids, d.ID)
+	}
+	failOnScriptErrors(t, ctx, "the office's")
+	step(t, ctx, "an iPad", viewport(820, 1180, true))
+	logIn(t, ctx, ts.URL, "sekretariat@gym", "scan-passwort")
+	page := ts.URL + "/s/gym/devices/scan?class=" + strconv.FormatInt(int64(class.ID), 10)
+	step(t, ctx, "the scan page of 7b", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("[data-testid=scan-code]")))
+	waitJS(t, ctx, "all three missing", `document.querySelectorAll("[data-testid=scan-missing] li").length === 3`)
+	// the scanner types the label's address, then Enter
+	step(t, ctx, "scan two labels", chromedp.SendKeys(chromedp.CSS("[data-testid=scan-code]"), ts.URL+"/s/gym/d/IPAD-1\n"))
+	waitText(t, ctx, "#scan-count", "1")
+	step(t, ctx, "scan the second", chromedp.SendKeys(chromedp.CSS("[data-testid=scan-code]"), "IPAD-3\n"))
+	waitText(t, ctx, "#scan-count", "2")
+	step(t, ctx, "scan the first again", chromedp.SendKeys(chromedp.CSS("[data-testid=scan-code]"), "IPAD-1\n"))
+	waitText(t, ctx, "[data-testid=scan-status]", "IPAD-1 ist schon in der Liste.")
+	waitJS(t, ctx, "only Ben missing", `(() => { const li = document.querySelectorAll("[data-testid=scan-missing] li");
+  return li.length === 1 && li[0].textContent === "Ben Kraus (IPAD-2)" })()`)
+	step(t, ctx, "IPAD-3 damaged", chromedp.SetValue(chromedp.CSS(`select[aria-label="IPAD-3"]`), "damaged"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[aria-label="IPAD-3"]').dispatchEvent(new Event("change"))`))
+	screenshot(t, ctx, "device-scan-return.png")
+	submit(t, ctx, "take all back", "[data-testid=scan-apply]")
+	waitText(t, ctx, "[data-testid=scan-status]", "2 Geräte sind zurückgenommen.")
+	for i, want := range []schulhof.DeviceStatus{schulhof.DeviceInStock, schulhof.DeviceLent, schulhof.DeviceInRepair} {
+		d, err := db.FindDevice(bg, sc.ID, ids[i])
+		if err != nil || d.Status != want {
+			t.Fatalf("IPAD-%d: %v %v, want %s", i+1, d.Status, err, want)
+		}
+	}
+
+	// September: IPAD-1 goes to the first without a device by name (Carla;
+	// Ben still has his)
+	step(t, ctx, "lend mode", chromedp.Click(chromedp.CSS("[data-testid=mode-lend]")))
+	waitJS(t, ctx, "two without a device", `document.querySelectorAll("[data-testid=scan-missing] li").length === 2`)
+	step(t, ctx, "scan IPAD-1", chromedp.SendKeys(chromedp.CSS("[data-testid=scan-code]"), "IPAD-1\n"))
+	waitText(t, ctx, "#scan-count", "1")
+	step(t, ctx, "scan IPAD-3, in repair", chromedp.SendKeys(chromedp.CSS("[data-testid=scan-code]"), "IPAD-3\n"))
+	waitTextPrefix(t, ctx, "[data-testid=scan-status]", "IPAD-3 ist nicht frei")
+	screenshot(t, ctx, "device-scan-lend.png")
+	submit(t, ctx, "lend all", "[data-testid=scan-apply]")
+	waitText(t, ctx, "[data-testid=scan-status]", "1 Geräte sind ausgeliehen.")
+	d, err := db.FindDevice(bg, sc.ID, ids[0])
+	if err != nil || d.Loan == nil || d.Loan.UserName != "Carla Lang" {
+		t.Fatalf("IPAD-1 after the lend session: %+v %v", d, err)
+	}
+
+	// one label opens its device, to take it back there
+	step(t, ctx, "open mode", chromedp.Click(chromedp.CSS("[data-testid=mode-open]")),
+		chromedp.SendKeys(chromedp.CSS("[data-testid=scan-code]"), "IPAD-2\n"))
+	waitTextPrefix(t, ctx, "[data-testid=device-loan]", "Ausgeliehen an Ben Kraus")
+}
+
+// TestScanWithCamera: the office opens the scan page on an iPad and
+// holds a label in front of the camera (Chromium's fake camera plays a
+// picture of the label); the page reads it (through the server: no
+// BarcodeDetector here, as on the iPad) and opens the device.
+func TestScanWithCamera(t *testing.T) {
+	png, err := qrcode.Encode("http://schulhof.example/s/gym/d/IPAD-7", qrcode.Medium, 300)
+	must(t, err)
+	label, _, err := image.Decode(bytes.NewReader(png))
+	must(t, err)
+	video := filepath.Join(t.TempDir(), "label.y4m")
+	must(t, writeY4M(video, label, 640, 480))
+	ctx := newBrowser(t, chromedp.Flag("use-file-for-fake-video-capture", video))
+	db, ts := startServer(t)
+	sc := schoolWithAdmin(t, db, "kamera-passwort")
+	d := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad 10. Generation", AssetTag: "IPAD-7"}
+	must(t, db.CreateDevice(context.Background(), d))
+	failOnScriptErrors(t, ctx, "the office's")
+	logIn(t, ctx, ts.URL, "sekretariat@gym", "kamera-passwort")
+	step(t, ctx, "the scan page", chromedp.Navigate(ts.URL+"/s/gym/devices/scan"), chromedp.WaitVisible(chromedp.CSS("[data-testid=scan-camera]")),
+		chromedp.Click(chromedp.CSS("[data-testid=mode-open]")), chromedp.Click(chromedp.CSS("[data-testid=scan-camera]")))
+	waitTextPrefix(t, ctx, "[data-testid=device-status]", "im Lager")
+	waitJS(t, ctx, "the device's page", `location.pathname === "/s/gym/devices/`+strconv.FormatInt(int64(d.ID), 10)+`"`)
+}
+
+// writeY4M writes a short video of the picture, centred on white, for
+// Chromium's fake camera (YUV 4:2:0, grey: the chroma planes flat).
+func writeY4M(path string, pic image.Image, w, h int) error {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
+	y := make([]byte, w*h)
+	for i := range y {
+		y[i] = 255
+	}
+	b := pic.Bounds()
+	ox, oy := (w-b.Dx())/2, (h-b.Dy())/2
+	for py := 0; py < b.Dy(); py++ {
+		for px := 0; px < b.Dx(); px++ {
+			r, g, bl, _ := pic.At(b.Min.X+px, b.Min.Y+py).RGBA()
+			if x, yy := ox+px, oy+py; x >= 0 && x < w && yy >= 0 && yy < h {
+				y[yy*w+x] = byte((299*r + 587*g + 114*bl) / 1000 >> 8)
+			}
+		}
+	}
+	chroma := bytes.Repeat([]byte{128}, w*h/2)
+	for range 10 {
+		buf.WriteString("FRAME\n")
+		buf.Write(y)
+		buf.Write(chroma)
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o600)
 }

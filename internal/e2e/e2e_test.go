@@ -43,7 +43,7 @@ func chromiumPath(t *testing.T) string {
 }
 
 // newBrowser starts a headless browser with its own profile.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	exe := chromiumPath(t)
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Skip("no pdftotext (apt-get install poppler-utils)")
@@ -60,7 +60,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("use-fake-ui-for-media-stream", true), chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
 	ctx, cancelB := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -203,81 +204,142 @@ func (db *DB) UpdateDevice(ctx context.Context, d *schulhof.Device) error {
 // LendDevice starts a loan of a device in stock or in use to a student
 // or teacher of the school; the device is lent from then on.
 func (db *DB) LendDevice(ctx context.Context, actor *schulhof.User, l *schulhof.Loan) error {
-	if err := l.Validate(); err != nil {
-		return err
+	return db.LendDevices(ctx, actor, []*schulhof.Loan{l})
+}
+
+// LendDevices starts the loans all at once (a class gets its iPads), or
+// none: an error names the device it is about (its Fields, "device:TAG").
+func (db *DB) LendDevices(ctx context.Context, actor *schulhof.User, loans []*schulhof.Loan) error {
+	for _, l := range loans {
+		if err := l.Validate(); err != nil {
+			return err
+		}
 	}
 	return db.update(ctx, func(tx *sql.Tx) error {
-		var status, tag string
-		err := tx.QueryRowContext(ctx, `SELECT status, asset_tag FROM devices WHERE id = $1 AND school_id = $2`, l.DeviceID, l.SchoolID).Scan(&status, &tag)
-		if err != nil {
-			return notFound(err, "device.not_found")
+		for _, l := range loans {
+			if tag, err := db.lend(ctx, tx, actor, l); err != nil {
+				if len(loans) > 1 {
+					return aboutDevice(err, tag)
+				}
+				return err
+			}
 		}
-		if status != string(schulhof.DeviceInStock) && status != string(schulhof.DeviceInUse) {
-			return schulhof.Errorf(schulhof.EConflict, "loan.device_not_available")
-		}
-		var first, last string
-		err = tx.QueryRowContext(ctx, `SELECT first_name, last_name FROM users WHERE id = $1 AND school_id = $2 AND active AND role IN ($3, $4)`,
-			l.UserID, l.SchoolID, int(schulhof.RoleStudent), int(schulhof.RoleTeacher)).Scan(&first, &last)
-		if err == sql.ErrNoRows {
-			return schulhof.Invalid("user", "loan.user.unknown")
-		}
-		if err != nil {
-			return err
-		}
-		l.UserName, l.LentBy = strings.TrimSpace(first+" "+last), actor.ID
-		err = tx.QueryRowContext(ctx, `INSERT INTO device_loans (school_id, device_id, user_id, start_day, until_day, lent_by, lent_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			l.SchoolID, l.DeviceID, l.UserID, string(l.Start), string(l.Until), actor.ID, db.now()).Scan(&l.ID)
-		if isUnique(err) {
-			return schulhof.Errorf(schulhof.EConflict, "loan.device_not_available")
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE devices SET status = $1, updated_at = $2 WHERE id = $3`, schulhof.DeviceLent, db.now(), l.DeviceID); err != nil {
-			return err
-		}
-		return db.audit(ctx, tx, l.SchoolID, "device.lend", tag, fmt.Sprintf("user=%d until=%s", l.UserID, l.Until))
+		return nil
 	})
+}
+
+// aboutDevice names the device a batch's error is about.
+func aboutDevice(err error, tag string) error {
+	var e *schulhof.Error
+	if !errors.As(err, &e) || tag == "" {
+		return err
+	}
+	out := *e
+	out.Fields = []schulhof.FieldError{{Field: "device:" + tag, Key: e.Key, Args: e.Args}}
+	return &out
+}
+
+// lend starts one loan in tx; it returns the device's tag.
+func (db *DB) lend(ctx context.Context, tx *sql.Tx, actor *schulhof.User, l *schulhof.Loan) (string, error) {
+	var status, tag string
+	err := tx.QueryRowContext(ctx, `SELECT status, asset_tag FROM devices WHERE id = $1 AND school_id = $2`, l.DeviceID, l.SchoolID).Scan(&status, &tag)
+	if err != nil {
+		return "", notFound(err, "device.not_found")
+	}
+	if status != string(schulhof.DeviceInStock) && status != string(schulhof.DeviceInUse) {
+		return tag, schulhof.Errorf(schulhof.EConflict, "loan.device_not_available")
+	}
+	var first, last string
+	err = tx.QueryRowContext(ctx, `SELECT first_name, last_name FROM users WHERE id = $1 AND school_id = $2 AND active AND role IN ($3, $4)`,
+		l.UserID, l.SchoolID, int(schulhof.RoleStudent), int(schulhof.RoleTeacher)).Scan(&first, &last)
+	if err == sql.ErrNoRows {
+		return tag, schulhof.Invalid("user", "loan.user.unknown")
+	}
+	if err != nil {
+		return tag, err
+	}
+	l.UserName, l.LentBy = strings.TrimSpace(first+" "+last), actor.ID
+	err = tx.QueryRowContext(ctx, `INSERT INTO device_loans (school_id, device_id, user_id, start_day, until_day, lent_by, lent_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		l.SchoolID, l.DeviceID, l.UserID, string(l.Start), string(l.Until), actor.ID, db.now()).Scan(&l.ID)
+	if isUnique(err) {
+		return tag, schulhof.Errorf(schulhof.EConflict, "loan.device_not_available")
+	}
+	if err != nil {
+		return tag, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE devices SET status = $1, updated_at = $2 WHERE id = $3`, schulhof.DeviceLent, db.now(), l.DeviceID); err != nil {
+		return tag, err
+	}
+	return tag, db.audit(ctx, tx, l.SchoolID, "device.lend", tag, fmt.Sprintf("user=%d until=%s", l.UserID, l.Until))
 }
 
 // ReturnDevice ends a running loan with the device's condition: it is in
 // stock again, or in repair when it came back damaged.
 func (db *DB) ReturnDevice(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID, condition schulhof.DeviceCondition, note string) (*schulhof.Loan, error) {
-	if !schulhof.ValidCondition(condition) {
-		return nil, schulhof.Invalid("condition", "loan.condition.unknown")
+	ls, err := db.ReturnDevices(ctx, school, []schulhof.DeviceReturn{{Loan: id, Condition: condition, Note: note}})
+	if err != nil {
+		return nil, err
 	}
-	note = strings.TrimSpace(note)
-	if len([]rune(note)) > 2000 {
-		return nil, schulhof.Invalid("note", "field.too_long", 2000)
+	return ls[0], nil
+}
+
+// ReturnDevices ends the loans all at once (a class brings its iPads
+// back), or none; an error names the device it is about.
+func (db *DB) ReturnDevices(ctx context.Context, school schulhof.SchoolID, returns []schulhof.DeviceReturn) ([]*schulhof.Loan, error) {
+	for i := range returns {
+		r := &returns[i]
+		if !schulhof.ValidCondition(r.Condition) {
+			return nil, schulhof.Invalid("condition", "loan.condition.unknown")
+		}
+		r.Note = strings.TrimSpace(r.Note)
+		if len([]rune(r.Note)) > 2000 {
+			return nil, schulhof.Invalid("note", "field.too_long", 2000)
+		}
 	}
-	var l *schulhof.Loan
+	var out []*schulhof.Loan
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		var err error
-		if l, err = scanLoan(tx.QueryRowContext(ctx, `SELECT `+loanColumns+loanFrom+` WHERE l.id = $1 AND l.school_id = $2`, id, school)); err != nil {
-			return notFound(err, "loan.not_found")
+		out = out[:0]
+		for _, r := range returns {
+			l, err := db.giveBack(ctx, tx, school, r)
+			if err != nil {
+				if len(returns) > 1 && l != nil {
+					return aboutDevice(err, l.Device.AssetTag)
+				}
+				return err
+			}
+			out = append(out, l)
 		}
-		if l.ReturnedAt != nil {
-			return schulhof.Errorf(schulhof.EConflict, "loan.returned")
-		}
-		now := db.now()
-		if _, err := tx.ExecContext(ctx, `UPDATE device_loans SET returned_at = $1, condition = $2, condition_note = $3 WHERE id = $4`,
-			now, string(condition), note, id); err != nil {
-			return err
-		}
-		status := schulhof.DeviceInStock
-		if condition == schulhof.ConditionDamaged {
-			status = schulhof.DeviceInRepair
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE devices SET status = $1, updated_at = $2 WHERE id = $3`, status, now, l.DeviceID); err != nil {
-			return err
-		}
-		t := time.Unix(now, 0)
-		l.ReturnedAt, l.Condition, l.ConditionNote = &t, condition, note
-		l.Device.Status = status
-		return db.audit(ctx, tx, school, "device.return", l.Device.AssetTag, fmt.Sprintf("user=%d condition=%s", l.UserID, condition))
+		return nil
 	})
-	return l, err
+	return out, err
+}
+
+// giveBack ends one loan in tx.
+func (db *DB) giveBack(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, r schulhof.DeviceReturn) (*schulhof.Loan, error) {
+	l, err := scanLoan(tx.QueryRowContext(ctx, `SELECT `+loanColumns+loanFrom+` WHERE l.id = $1 AND l.school_id = $2`, r.Loan, school))
+	if err != nil {
+		return nil, notFound(err, "loan.not_found")
+	}
+	if l.ReturnedAt != nil {
+		return l, schulhof.Errorf(schulhof.EConflict, "loan.returned")
+	}
+	now := db.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE device_loans SET returned_at = $1, condition = $2, condition_note = $3 WHERE id = $4`,
+		now, string(r.Condition), r.Note, r.Loan); err != nil {
+		return l, err
+	}
+	status := schulhof.DeviceInStock
+	if r.Condition == schulhof.ConditionDamaged {
+		status = schulhof.DeviceInRepair
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE devices SET status = $1, updated_at = $2 WHERE id = $3`, status, now, l.DeviceID); err != nil {
+		return l, err
+	}
+	t := time.Unix(now, 0)
+	l.ReturnedAt, l.Condition, l.ConditionNote = &t, r.Condition, r.Note
+	l.Device.Status = status
+	return l, db.audit(ctx, tx, school, "device.return", l.Device.AssetTag, fmt.Sprintf("user=%d condition=%s", l.UserID, r.Condition))
 }
 
 const loanColumns = `l.id, l.school_id, l.device_id, l.user_id, u.first_name, u.last_name, l.start_day, l.until_day, l.lent_by,

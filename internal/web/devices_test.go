@@ -1,11 +1,19 @@
 package web_test
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
+	_ "image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 // TestDeviceManagers: a teacher keeps no devices until the admin names
@@ -67,5 +75,37 @@ func TestLoanAgreement(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the agreement lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestDecodeFrame: a camera frame with a label in it (a JPEG, the label
+// somewhere in a grey picture) gives the label's code; one without gives
+// none.
+func TestDecodeFrame(t *testing.T) {
+	f := newFixture(t, nil)
+	png, err := qrcode.Encode("https://schulhof.example/s/schule-a/d/IPAD-1", qrcode.Medium, 240)
+	if err != nil {
+		t.Fatal(err)
+	}
+	label, _, err := image.Decode(bytes.NewReader(png))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := image.NewRGBA(image.Rect(0, 0, 960, 540))
+	draw.Draw(frame, frame.Bounds(), &image.Uniform{color.RGBA{120, 120, 120, 255}}, image.Point{}, draw.Src)
+	draw.Draw(frame, label.Bounds().Add(image.Pt(400, 150)), label, image.Point{}, draw.Src)
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, frame, &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/devices/decode", jpg.String(), "Content-Type", "image/jpeg")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"code":"https://schulhof.example/s/schule-a/d/IPAD-1"`) {
+		t.Fatalf("a frame with a label: %d %s", rec.Code, rec.Body)
+	}
+	jpg.Reset()
+	jpeg.Encode(&jpg, image.NewGray(image.Rect(0, 0, 320, 240)), nil)
+	if rec := f.do("a-admin", "POST", "/api/v1/schools/schule-a/devices/decode", jpg.String(), "Content-Type", "image/jpeg"); rec.Code != 200 ||
+		!strings.Contains(rec.Body.String(), `"code":""`) {
+		t.Fatalf("a frame without: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -24,7 +25,22 @@ import (
 //go:embed all:assets
 var assets embed.FS
 
-var openAPIPart = kit.AddAssets(assets, template.FuncMap{"deviceForm": deviceForm})
+var openAPIPart = kit.AddAssets(assets, template.FuncMap{"deviceForm": deviceForm, "scanSentences": scanSentences})
+
+// scanKeys are the sentences of static/devicescan.js.
+var scanKeys = []string{"device.scan_added", "device.scan_again", "device.scan_not_lent", "device.scan_not_free", "device.scan_choose_class",
+	"device.scan_nobody_left", "device.scan_return_all", "device.scan_lend_all", "device.scan_missing_return", "device.scan_missing_lend",
+	"device.scan_remove", "device.scan_for", "device.scan_no_camera", "device.scan_looking", "device.condition.good", "device.condition.worn",
+	"device.condition.damaged", "device.scan_done_return", "device.scan_done_lend", "device.scan_lent_to"}
+
+// scanSentences are the script's sentences in the reader's language.
+func scanSentences(lang string) map[string]string {
+	out := make(map[string]string, len(scanKeys))
+	for _, k := range scanKeys {
+		out[k] = i18n.T(lang, k)
+	}
+	return out
+}
 
 // fieldsForm is what the form of a device's fields shows: what was sent
 // (a form shown again with its errors), else the device's, else nothing.
@@ -82,6 +98,10 @@ type Store interface {
 	FindDevices(ctx context.Context, f schulhof.DeviceFilter) ([]*schulhof.Device, string, error)
 	UpdateDevice(ctx context.Context, d *schulhof.Device) error
 	LendDevice(ctx context.Context, actor *schulhof.User, l *schulhof.Loan) error
+	LendDevices(ctx context.Context, actor *schulhof.User, loans []*schulhof.Loan) error
+	ReturnDevices(ctx context.Context, school schulhof.SchoolID, returns []schulhof.DeviceReturn) ([]*schulhof.Loan, error)
+	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
+	FindMembers(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) ([]*schulhof.Member, error)
 	ReturnDevice(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID, c schulhof.DeviceCondition, note string) (*schulhof.Loan, error)
 	FindLoan(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID) (*schulhof.Loan, error)
 	FindLoans(ctx context.Context, school schulhof.SchoolID, device schulhof.DeviceID, user schulhof.UserID) ([]*schulhof.Loan, error)
@@ -150,6 +170,7 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.Show("GET /s/{school}/devices", "devices", m.showDevicesPage)
 	rt.Page("POST /s/{school}/devices", m.createDeviceFromForm)
 	rt.Page("POST /s/{school}/devices/bulk", m.bulkFromForm)
+	rt.Show("GET /s/{school}/devices/scan", "devicescan", m.showScanPage)
 	rt.Page("GET /s/{school}/devices/labels.pdf", m.labelsPDF)
 	rt.Page("GET /s/{school}/devices.csv", m.exportCSV)
 	rt.Show("GET /s/{school}/devices/import", "deviceimport", m.showImportPage)
@@ -166,6 +187,10 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.JSON("GET /api/v1/schools/{school}/devices", m.apiListDevices)
 	rt.JSON("POST /api/v1/schools/{school}/devices", m.apiCreateDevice)
 	rt.JSON("POST /api/v1/schools/{school}/devices/bulk", m.apiBulk)
+	rt.JSON("POST /api/v1/schools/{school}/devices/lookup", m.apiLookup)
+	rt.API("POST /api/v1/schools/{school}/devices/decode", m.apiDecode)
+	rt.JSON("POST /api/v1/schools/{school}/loans", m.apiLendAll)
+	rt.JSON("POST /api/v1/schools/{school}/returns", m.apiReturnAll)
 	rt.API("GET /api/v1/schools/{school}/devices/labels.pdf", m.labelsPDF)
 	rt.API("GET /api/v1/schools/{school}/devices.csv", m.exportCSV)
 	rt.API("POST /api/v1/schools/{school}/imports/devices", m.apiImportDevices)
