@@ -250,3 +250,74 @@ type DeviceReturn struct {
 	Condition DeviceCondition `json:"condition"`
 	Note      string          `json:"note"`
 }
+
+// ClassYear is the school year of a class by its name: "8b" is 8, "10a"
+// 10; the upper school's names ("EF", "E1", "Q1", "Q2", "J1", "K2", "11",
+// "12") count as 11 to 13. 0: a name that says no year.
+func ClassYear(name string) int {
+	name = strings.ToUpper(strings.TrimSpace(name))
+	n := 0
+	for _, r := range name {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	if n > 0 {
+		return n
+	}
+	switch {
+	case strings.HasPrefix(name, "EF"), strings.HasPrefix(name, "E1"), strings.HasPrefix(name, "E2"), strings.HasPrefix(name, "EP"):
+		return 11
+	case strings.HasPrefix(name, "Q1"), strings.HasPrefix(name, "J1"), strings.HasPrefix(name, "K1"):
+		return 12
+	case strings.HasPrefix(name, "Q2"), strings.HasPrefix(name, "J2"), strings.HasPrefix(name, "K2"):
+		return 13
+	}
+	return 0
+}
+
+// DeviceYear is the first school year in which every student has a
+// device of their own (one city: from year 8).
+const DeviceYear = 8
+
+// DeviceOverview is a school's devices at a glance: how many of each
+// status, loans due and overdue, devices still with students who left,
+// and students from DeviceYear up without a device. For one school it
+// has the lists; city-wide the counts.
+type DeviceOverview struct {
+	SchoolID   SchoolID             `json:"school"`
+	SchoolSlug string               `json:"school_slug"`
+	SchoolName string               `json:"school_name"`
+	Total      int                  `json:"total"`
+	ByStatus   map[DeviceStatus]int `json:"by_status"`
+	// Lent are the loans that run; Overdue those past their return,
+	// DueSoon those due within two weeks.
+	Lent    int `json:"lent"`
+	Overdue int `json:"overdue"`
+	DueSoon int `json:"due_soon"`
+	// LeaverDevices are devices lent to people no longer at the school
+	// (deactivated, as the user import does with leavers).
+	LeaverDevices int `json:"leaver_devices"`
+	// WithoutDevice are the students from DeviceYear up with no device.
+	WithoutDevice int `json:"without_device"`
+
+	ByModel     []DeviceModelCount `json:"by_model,omitempty"`
+	Due         []*Loan            `json:"due,omitempty"`
+	Leavers     []*Loan            `json:"leavers,omitempty"`
+	WithoutList []StudentRef       `json:"without_list,omitempty"`
+}
+
+// DeviceModelCount counts a school's devices of one model.
+type DeviceModelCount struct {
+	Type  string `json:"type"`
+	Model string `json:"model"`
+	Count int    `json:"count"`
+}
+
+// StudentRef names a student with their class.
+type StudentRef struct {
+	User  UserID `json:"user"`
+	Name  string `json:"name"`
+	Class string `json:"class"`
+}

@@ -220,3 +220,11 @@ func TestDevicePolicy(t *testing.T) {
 		}
 	}
 }
+
+func TestClassYear(t *testing.T) {
+	for name, want := range map[string]int{"8b": 8, "10a": 10, " 5 ": 5, "EF": 11, "ef": 11, "Q1": 12, "Q2-Bio": 13, "J1": 12, "AG Robotik": 0, "": 0} {
+		if got := schulhof.ClassYear(name); got != want {
+			t.Errorf("ClassYear(%q) = %d, want %d", name, got, want)
+		}
+	}
+}

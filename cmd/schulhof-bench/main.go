@@ -49,7 +49,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -70,6 +70,8 @@ func main() {
 		err = benchBoard(os.Args[2:])
 	case "video":
 		err = benchVideo(os.Args[2:])
+	case "devices":
+		err = benchDevices(os.Args[2:])
 	case "video-sfu":
 		err = videoSFU(os.Args[2:])
 	default:

@@ -286,3 +286,21 @@ func (db *DB) readRows(ctx context.Context, q string, args ...any) (*sql.Rows, e
 
 // Reads is how many queries the store has sent to its read pool.
 func (db *DB) Reads() int64 { return db.reads.Load() }
+
+// Analyze brings the database's statistics up to date (PostgreSQL's
+// ANALYZE, SQLite's, and SQLite's log checkpointed): after a large import, before the autovacuum (or
+// nobody) does, so that the planner knows the tables' sizes. Without
+// them, PostgreSQL plans a city's device overview over empty tables and
+// takes seconds instead of milliseconds.
+func (db *DB) Analyze(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, "ANALYZE"); err != nil {
+		return err
+	}
+	if db.dialect == SQLite {
+		// the import's pages into the database file: readers no longer
+		// look them up in a long write-ahead log
+		_, err := db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+		return err
+	}
+	return nil
+}

@@ -203,3 +203,79 @@ func TestBulkUpdateDevices(t *testing.T) {
 		}
 	})
 }
+
+// TestDeviceOverviews: the counts of a school and of the city, the
+// loans due and overdue, the devices still with a leaver, and the
+// students from year 8 up without a device.
+func TestDeviceOverviews(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		sc := MustCreateSchool(t, db, "ueberblick")
+		other := MustCreateSchool(t, db, "zweite")
+		admin := MustCreateUser(t, db, sc.ID, "admin", schulhof.RoleSchoolAdmin)
+		class8 := &schulhof.Group{SchoolID: sc.ID, Name: "8a", Kind: schulhof.GroupClass}
+		class5 := &schulhof.Group{SchoolID: sc.ID, Name: "5a", Kind: schulhof.GroupClass}
+		for _, g := range []*schulhof.Group{class8, class5} {
+			if err := db.CreateGroup(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		student := func(login string, g *schulhof.Group) *schulhof.User {
+			u := MustCreateUser(t, db, sc.ID, login, schulhof.RoleStudent)
+			if err := db.SetMember(ctx, sc.ID, g.ID, u.ID, schulhof.MemberRoleMember); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		anna, ben, carl, dora := student("anna", class8), student("ben", class8), student("carl", class8), student("dora", class5)
+		lend := func(u *schulhof.User, until schulhof.Day) {
+			d := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad 10"}
+			if err := db.CreateDevice(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.LendDevice(ctx, admin, &schulhof.Loan{SchoolID: sc.ID, DeviceID: d.ID, UserID: u.ID, Start: "2026-09-01", Until: until}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lend(anna, "2026-12-01") // overdue
+		lend(ben, "2026-12-10")  // due soon
+		lend(dora, "2027-07-15")
+		for range 2 {
+			if err := db.CreateDevice(ctx, &schulhof.Device{SchoolID: sc.ID, Type: "notebook", Model: "ThinkPad"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.CreateDevice(ctx, &schulhof.Device{SchoolID: other.ID, Type: "pc", Model: "Esprimo"}); err != nil {
+			t.Fatal(err)
+		}
+		// dora leaves
+		off := false
+		if _, err := db.UpdateUser(ctx, sc.ID, dora.ID, schulhof.UserUpdate{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		ovs, err := db.DeviceOverviews(ctx, sc.ID, "2026-12-07", "2026-12-21")
+		if err != nil || len(ovs) != 1 {
+			t.Fatalf("overview: %v %v", ovs, err)
+		}
+		o := ovs[0]
+		if o.Total != 5 || o.ByStatus[schulhof.DeviceLent] != 3 || o.ByStatus[schulhof.DeviceInStock] != 2 || o.Lent != 3 || o.Overdue != 1 ||
+			o.DueSoon != 1 || o.LeaverDevices != 1 || o.WithoutDevice != 1 || o.WithoutList[0].User != carl.ID {
+			t.Fatalf("the school's counts: %+v", o)
+		}
+		if len(o.ByModel) != 2 || o.ByModel[0].Model != "iPad 10" || o.ByModel[0].Count != 3 || len(o.Due) != 2 || len(o.Leavers) != 1 ||
+			o.Leavers[0].UserID != dora.ID {
+			t.Fatalf("the school's lists: %+v %+v %+v", o.ByModel, o.Due, o.Leavers)
+		}
+		all, err := db.DeviceOverviews(ctx, 0, "2026-12-07", "2026-12-21")
+		if err != nil || len(all) < 2 {
+			t.Fatalf("city-wide: %v %v", all, err)
+		}
+		for _, o := range all {
+			if o.SchoolID == other.ID && (o.Total != 1 || o.Lent != 0 || o.ByModel != nil) {
+				t.Fatalf("the other school city-wide: %+v", o)
+			}
+			if o.SchoolID == sc.ID && (o.Total != 5 || o.WithoutDevice != 1 || o.WithoutList != nil) {
+				t.Fatalf("the school city-wide: %+v", o)
+			}
+		}
+	})
+}

@@ -25,7 +25,13 @@ import (
 //go:embed all:assets
 var assets embed.FS
 
-var openAPIPart = kit.AddAssets(assets, template.FuncMap{"deviceForm": deviceForm, "scanSentences": scanSentences})
+var openAPIPart = kit.AddAssets(assets, template.FuncMap{"deviceForm": deviceForm, "scanSentences": scanSentences,
+	"loanTable": func(v *kit.View, loans []*schulhof.Loan) any {
+		return struct {
+			V     *kit.View
+			Loans []*schulhof.Loan
+		}{v, loans}
+	}})
 
 // scanKeys are the sentences of static/devicescan.js.
 var scanKeys = []string{"device.scan_added", "device.scan_again", "device.scan_not_lent", "device.scan_not_free", "device.scan_choose_class",
@@ -101,6 +107,7 @@ type Store interface {
 	LendDevices(ctx context.Context, actor *schulhof.User, loans []*schulhof.Loan) error
 	ReturnDevices(ctx context.Context, school schulhof.SchoolID, returns []schulhof.DeviceReturn) ([]*schulhof.Loan, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
+	DeviceOverviews(ctx context.Context, school schulhof.SchoolID, today, soon schulhof.Day) ([]*schulhof.DeviceOverview, error)
 	FindMembers(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) ([]*schulhof.Member, error)
 	ReturnDevice(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID, c schulhof.DeviceCondition, note string) (*schulhof.Loan, error)
 	FindLoan(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID) (*schulhof.Loan, error)
@@ -171,6 +178,8 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /s/{school}/devices", m.createDeviceFromForm)
 	rt.Page("POST /s/{school}/devices/bulk", m.bulkFromForm)
 	rt.Show("GET /s/{school}/devices/scan", "devicescan", m.showScanPage)
+	rt.Show("GET /s/{school}/devices/overview", "deviceoverview", m.showOverviewPage)
+	rt.Show("GET /admin/devices", "devicecity", m.showCityPage)
 	rt.Page("GET /s/{school}/devices/labels.pdf", m.labelsPDF)
 	rt.Page("GET /s/{school}/devices.csv", m.exportCSV)
 	rt.Show("GET /s/{school}/devices/import", "deviceimport", m.showImportPage)
@@ -188,6 +197,9 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.JSON("POST /api/v1/schools/{school}/devices", m.apiCreateDevice)
 	rt.JSON("POST /api/v1/schools/{school}/devices/bulk", m.apiBulk)
 	rt.JSON("POST /api/v1/schools/{school}/devices/lookup", m.apiLookup)
+	rt.JSON("GET /api/v1/schools/{school}/devices/overview", m.apiSchoolOverview)
+	rt.JSON("GET /api/v1/devices/overview", m.apiCityOverview)
+	rt.API("GET /api/v1/devices/overview.csv", m.cityCSV)
 	rt.API("POST /api/v1/schools/{school}/devices/decode", m.apiDecode)
 	rt.JSON("POST /api/v1/schools/{school}/loans", m.apiLendAll)
 	rt.JSON("POST /api/v1/schools/{school}/returns", m.apiReturnAll)
