@@ -321,3 +321,80 @@ type StudentRef struct {
 	Name  string `json:"name"`
 	Class string `json:"class"`
 }
+
+// DamageID identifies a damage report.
+type DamageID int64
+
+// RepairStatus is where a damage report stands.
+type RepairStatus string
+
+// A report is open, the device in repair, repaired, or written off (the
+// device retired).
+const (
+	RepairOpen       RepairStatus = "open"
+	RepairInProgress RepairStatus = "in_repair"
+	RepairDone       RepairStatus = "repaired"
+	RepairWrittenOff RepairStatus = "written_off"
+)
+
+// RepairStatuses in their order.
+var RepairStatuses = []RepairStatus{RepairOpen, RepairInProgress, RepairDone, RepairWrittenOff}
+
+// DamageReport is damage to a device: what happened, with photos, and
+// its repair.
+type DamageReport struct {
+	ID           DamageID      `json:"id"`
+	SchoolID     SchoolID      `json:"-"`
+	DeviceID     DeviceID      `json:"device"`
+	ReportedBy   UserID        `json:"reported_by"`
+	ReporterName string        `json:"reporter_name"`
+	ReportedAt   time.Time     `json:"reported_at"`
+	Description  string        `json:"description"`
+	Status       RepairStatus  `json:"status"`
+	CostCents    int64         `json:"cost_cents"`
+	Insurance    string        `json:"insurance"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+	Photos       []DamagePhoto `json:"photos"`
+	// Device is the device, in the list of open repairs.
+	Device *Device `json:"device_record,omitempty"`
+}
+
+// DamagePhoto is a photo of a damage.
+type DamagePhoto struct {
+	ID          int64  `json:"id"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	BlobKey     string `json:"-"`
+}
+
+// DamageUpdate is what changes of a report; nil leaves a field.
+type DamageUpdate struct {
+	Status    *RepairStatus `json:"status"`
+	CostCents *int64        `json:"cost_cents"`
+	Insurance *string       `json:"insurance"`
+}
+
+// Validate checks a new report.
+func (r *DamageReport) Validate() error {
+	var v Validation
+	r.Description = strings.TrimSpace(r.Description)
+	if r.Description == "" {
+		v.Add("description", "damage.description.required")
+	} else if utf8.RuneCountInString(r.Description) > 4000 {
+		v.Add("description", "field.too_long", 4000)
+	}
+	return v.Err()
+}
+
+// ValidRepairStatus says whether s is one of RepairStatuses.
+func ValidRepairStatus(s RepairStatus) bool {
+	for _, x := range RepairStatuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxDamagePhotos is how many photos a damage report keeps.
+const MaxDamagePhotos = 6

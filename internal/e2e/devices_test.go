@@ -61,6 +61,20 @@ func TestLendAndReturn(t *testing.T) {
 	waitJS(t, ctx, "the history", `document.querySelector("[data-testid=history]").textContent.includes("Display gesprungen")`)
 	screenshot(t, ctx, "device-returned.png")
 
+	// the damage reported with a photo of it
+	png, err := qrcode.Encode("Foto des Displays", qrcode.Low, 200) // any picture will do
+	must(t, err)
+	photo := filepath.Join(t.TempDir(), "display.png")
+	must(t, os.WriteFile(photo, png, 0o600))
+	step(t, ctx, "the damage form", chromedp.Click(chromedp.CSS("#damage-h ~ details summary")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=damage-description]")),
+		chromedp.SendKeys(chromedp.CSS("[data-testid=damage-description]"), "Display gesprungen, Ecke unten links"),
+		chromedp.SetUploadFiles(chromedp.CSS("[data-testid=damage-photos]"), []string{photo}))
+	submit(t, ctx, "report the damage", "[data-testid=damage-report]")
+	waitJS(t, ctx, "the report's photo", `(() => { const img = document.querySelector("[data-testid=damage] img");
+  return !!img && img.complete && img.naturalWidth === 200 })()`)
+	screenshot(t, ctx, "device-damage.png")
+
 	// the MDM's export of two more iPads and the one lent before (known
 	// by its serial): checked, then imported
 	list := filepath.Join(t.TempDir(), "mdm.csv")

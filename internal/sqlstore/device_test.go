@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/schulhof/schulhof"
@@ -276,6 +277,72 @@ func TestDeviceOverviews(t *testing.T) {
 			if o.SchoolID == sc.ID && (o.Total != 5 || o.WithoutDevice != 1 || o.WithoutList != nil) {
 				t.Fatalf("the school city-wide: %+v", o)
 			}
+		}
+	})
+}
+
+// TestDamage: a damaged device goes to repair with its report and
+// photos, is among the open repairs, and comes back in stock when
+// repaired; one written off is retired; a lent one keeps its status.
+func TestDamage(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		sc := MustCreateSchool(t, db, "schaden")
+		admin := MustCreateUser(t, db, sc.ID, "admin", schulhof.RoleSchoolAdmin)
+		d := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad"}
+		if err := db.CreateDevice(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReportDamage(ctx, admin, &schulhof.DamageReport{SchoolID: sc.ID, DeviceID: d.ID, Description: " "}, true); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Fatalf("a report without description: %v", err)
+		}
+		r := &schulhof.DamageReport{SchoolID: sc.ID, DeviceID: d.ID, Description: "Display gesprungen"}
+		if err := db.ReportDamage(ctx, admin, r, true); err != nil || r.Status != schulhof.RepairInProgress {
+			t.Fatalf("report: %+v %v", r, err)
+		}
+		if got, _ := db.FindDevice(ctx, sc.ID, d.ID); got.Status != schulhof.DeviceInRepair {
+			t.Fatalf("the device: %s", got.Status)
+		}
+		for i := range schulhof.MaxDamagePhotos + 1 {
+			err := db.AddDamagePhoto(ctx, sc.ID, r.ID, &schulhof.DamagePhoto{ContentType: "image/jpeg", Size: 10, BlobKey: fmt.Sprintf("k%d", i)})
+			if (i < schulhof.MaxDamagePhotos) != (err == nil) {
+				t.Fatalf("photo %d: %v", i, err)
+			}
+		}
+		if used, _ := db.BlobInUse(ctx, "k0"); !used {
+			t.Fatal("a damage photo's blob is not in use")
+		}
+		open, err := db.FindOpenRepairs(ctx, sc.ID)
+		if err != nil || len(open) != 1 || len(open[0].Photos) != schulhof.MaxDamagePhotos || open[0].Device.Model != "iPad" {
+			t.Fatalf("open repairs: %+v %v", open, err)
+		}
+		done, cost, ins := schulhof.RepairDone, int64(12950), "VS-2026-117"
+		got, err := db.UpdateDamage(ctx, sc.ID, r.ID, schulhof.DamageUpdate{Status: &done, CostCents: &cost, Insurance: &ins})
+		if err != nil || got.CostCents != 12950 || got.Insurance != "VS-2026-117" || got.Status != done {
+			t.Fatalf("repaired: %+v %v", got, err)
+		}
+		if got, _ := db.FindDevice(ctx, sc.ID, d.ID); got.Status != schulhof.DeviceInStock {
+			t.Fatalf("the repaired device: %s", got.Status)
+		}
+		if open, _ := db.FindOpenRepairs(ctx, sc.ID); len(open) != 0 {
+			t.Fatalf("open repairs after: %d", len(open))
+		}
+		r2 := &schulhof.DamageReport{SchoolID: sc.ID, DeviceID: d.ID, Description: "Wasserschaden"}
+		if err := db.ReportDamage(ctx, admin, r2, false); err != nil || r2.Status != schulhof.RepairOpen {
+			t.Fatalf("second report: %+v %v", r2, err)
+		}
+		off := schulhof.RepairWrittenOff
+		if _, err := db.UpdateDamage(ctx, sc.ID, r2.ID, schulhof.DamageUpdate{Status: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.FindDevice(ctx, sc.ID, d.ID); got.Status != schulhof.DeviceRetired {
+			t.Fatalf("the written-off device: %s", got.Status)
+		}
+		if hist, _ := db.FindDamage(ctx, sc.ID, d.ID); len(hist) != 2 || hist[0].ID != r2.ID {
+			t.Fatalf("the device's damage: %+v", hist)
+		}
+		bad := schulhof.RepairStatus("kaputt")
+		if _, err := db.UpdateDamage(ctx, sc.ID, r2.ID, schulhof.DamageUpdate{Status: &bad}); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Fatalf("a status that is none: %v", err)
 		}
 	})
 }

@@ -429,13 +429,14 @@ func (db *DB) SpaceUsage(ctx context.Context, school schulhof.SchoolID, space sc
 }
 
 // BlobInUse reports whether a file, a version, an assignment's file, a
-// chat attachment or a board's picture (or its copy for exports) names
-// the blob.
+// chat attachment, a board's picture (or its copy for exports) or a
+// photo of a device's damage names the blob.
 func (db *DB) BlobInUse(ctx context.Context, key string) (bool, error) {
 	var n int
 	err := db.readRow(ctx, `SELECT (SELECT COUNT(*) FROM nodes WHERE blob_key = $1) + (SELECT COUNT(*) FROM node_versions WHERE blob_key = $1)
 		+ (SELECT COUNT(*) FROM assignment_files WHERE blob_key = $1) + (SELECT COUNT(*) FROM chat_attachments WHERE blob_key = $1)
-		+ (SELECT COUNT(*) FROM board_images WHERE blob_key = $1 OR render_key = $1)`, key).Scan(&n)
+		+ (SELECT COUNT(*) FROM board_images WHERE blob_key = $1 OR render_key = $1)
+		+ (SELECT COUNT(*) FROM device_damage_photos WHERE blob_key = $1)`, key).Scan(&n)
 	return n > 0, err
 }
 
@@ -459,7 +460,8 @@ func (db *DB) BlobsInUse(ctx context.Context, keys []string) (map[string]bool, e
 			UNION SELECT blob_key FROM assignment_files WHERE blob_key IN (` + in + `)
 			UNION SELECT blob_key FROM chat_attachments WHERE blob_key IN (` + in + `)
 			UNION SELECT blob_key FROM board_images WHERE blob_key IN (` + in + `)
-			UNION SELECT render_key FROM board_images WHERE render_key IN (` + in + `)`
+			UNION SELECT render_key FROM board_images WHERE render_key IN (` + in + `)
+			UNION SELECT blob_key FROM device_damage_photos WHERE blob_key IN (` + in + `)`
 		db.reads.Add(1)
 		rows, err := db.read.QueryContext(ctx, q, args...)
 		if err != nil {

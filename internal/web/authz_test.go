@@ -77,6 +77,10 @@ func tenancyValue(pattern, param, before string) string {
 		return "{b-loan}"
 	case "tag":
 		return "IPAD-1"
+	case "damage":
+		return "{b-damage}"
+	case "photo":
+		return "{b-damage-photo}"
 	case "action":
 		return "members"
 	}

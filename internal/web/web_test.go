@@ -233,6 +233,15 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		loan := &schulhof.Loan{SchoolID: sc.ID, DeviceID: lent.ID, UserID: f.user[k+"-student"].ID, Start: "2026-09-01", Until: "2027-07-15"}
 		must(tb, db.LendDevice(ctx, f.user[k+"-admin"], loan))
 		f.ids[k+"-loan"] = int64(loan.ID)
+		// the iPad in stock came with a scratch, photographed
+		dmg := &schulhof.DamageReport{SchoolID: sc.ID, DeviceID: dev.ID, Description: "Kratzer am Gehäuse"}
+		must(tb, db.ReportDamage(ctx, f.user[k+"-admin"], dmg, false))
+		f.ids[k+"-damage"] = int64(dmg.ID)
+		pinfo, err := blobs.Put(ctx, bytes.NewReader(smallPNG()), blob.PutOptions{ExpectedSize: -1})
+		must(tb, err)
+		ph := &schulhof.DamagePhoto{ContentType: "image/png", Size: pinfo.Size, BlobKey: string(pinfo.Key)}
+		must(tb, db.AddDamagePhoto(ctx, sc.ID, dmg.ID, ph))
+		f.ids[k+"-damage-photo"] = ph.ID
 	}
 	for name, u := range f.user {
 		slug := ""

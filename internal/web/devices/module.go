@@ -25,7 +25,7 @@ import (
 //go:embed all:assets
 var assets embed.FS
 
-var openAPIPart = kit.AddAssets(assets, template.FuncMap{"deviceForm": deviceForm, "scanSentences": scanSentences,
+var openAPIPart = kit.AddAssets(assets, template.FuncMap{"deviceForm": deviceForm, "scanSentences": scanSentences, "euros": euros,
 	"loanTable": func(v *kit.View, loans []*schulhof.Loan) any {
 		return struct {
 			V     *kit.View
@@ -107,6 +107,12 @@ type Store interface {
 	LendDevices(ctx context.Context, actor *schulhof.User, loans []*schulhof.Loan) error
 	ReturnDevices(ctx context.Context, school schulhof.SchoolID, returns []schulhof.DeviceReturn) ([]*schulhof.Loan, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
+	ReportDamage(ctx context.Context, actor *schulhof.User, r *schulhof.DamageReport, toRepair bool) error
+	UpdateDamage(ctx context.Context, school schulhof.SchoolID, id schulhof.DamageID, up schulhof.DamageUpdate) (*schulhof.DamageReport, error)
+	AddDamagePhoto(ctx context.Context, school schulhof.SchoolID, id schulhof.DamageID, p *schulhof.DamagePhoto) error
+	FindDamagePhoto(ctx context.Context, school schulhof.SchoolID, id schulhof.DamageID, photo int64) (*schulhof.DamagePhoto, error)
+	FindDamage(ctx context.Context, school schulhof.SchoolID, device schulhof.DeviceID) ([]*schulhof.DamageReport, error)
+	FindOpenRepairs(ctx context.Context, school schulhof.SchoolID) ([]*schulhof.DamageReport, error)
 	DeviceOverviews(ctx context.Context, school schulhof.SchoolID, today, soon schulhof.Day) ([]*schulhof.DeviceOverview, error)
 	FindMembers(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) ([]*schulhof.Member, error)
 	ReturnDevice(ctx context.Context, school schulhof.SchoolID, id schulhof.LoanID, c schulhof.DeviceCondition, note string) (*schulhof.Loan, error)
@@ -188,6 +194,8 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.Show("GET /s/{school}/devices/{device}", "device", m.showDevicePage)
 	rt.Page("POST /s/{school}/devices/{device}", m.updateDeviceFromForm)
 	rt.Page("POST /s/{school}/devices/{device}/lend", m.lendFromForm)
+	rt.Page("POST /s/{school}/devices/{device}/damage", m.reportFromForm)
+	rt.Page("POST /s/{school}/damage/{damage}", m.updateDamageFromForm)
 	rt.Page("POST /s/{school}/loans/{loan}/return", m.returnFromForm)
 	rt.Page("GET /s/{school}/loans/{loan}/agreement.pdf", m.agreementPDF)
 	rt.Show("GET /s/{school}/my-devices", "mydevices", m.showMyDevicesPage)
@@ -211,6 +219,11 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.JSON("POST /api/v1/schools/{school}/devices/{device}/retire", m.apiRetireDevice)
 	rt.JSON("GET /api/v1/schools/{school}/devices/{device}/loans", m.apiDeviceLoans)
 	rt.JSON("POST /api/v1/schools/{school}/devices/{device}/loans", m.apiLend)
+	rt.JSON("GET /api/v1/schools/{school}/devices/{device}/damage", m.apiDeviceDamage)
+	rt.JSON("POST /api/v1/schools/{school}/devices/{device}/damage", m.apiReportDamage)
+	rt.JSON("PATCH /api/v1/schools/{school}/damage/{damage}", m.apiUpdateDamage)
+	rt.JSON("POST /api/v1/schools/{school}/damage/{damage}/photos", m.apiAddPhoto)
+	rt.JSON("GET /api/v1/schools/{school}/damage/{damage}/photos/{photo}", m.photo)
 	rt.JSON("GET /api/v1/schools/{school}/loans", m.apiMyLoans)
 	rt.JSON("POST /api/v1/schools/{school}/loans/{loan}/return", m.apiReturn)
 	rt.API("GET /api/v1/schools/{school}/loans/{loan}/agreement.pdf", m.agreementPDF)

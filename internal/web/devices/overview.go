@@ -39,6 +39,7 @@ func (m *Module) apiSchoolOverview(r *http.Request) (any, error) {
 
 type overviewPage struct {
 	Overview *schulhof.DeviceOverview
+	Repairs  []*schulhof.DamageReport // open, or in repair
 	Statuses []schulhof.DeviceStatus
 	Year     int
 	Days     int
@@ -54,8 +55,12 @@ func (m *Module) showOverviewPage(r *http.Request) (*kit.View, error) {
 	if err != nil {
 		return nil, err
 	}
+	repairs, err := m.db.FindOpenRepairs(r.Context(), sc.ID)
+	if err != nil {
+		return nil, err
+	}
 	v := m.SchoolView(r, sc, "device.overview")
-	v.Data = &overviewPage{Overview: os[0], Statuses: schulhof.DeviceStatuses, Year: schulhof.DeviceYear, Days: dueWithin}
+	v.Data = &overviewPage{Overview: os[0], Repairs: repairs, Statuses: schulhof.DeviceStatuses, Year: schulhof.DeviceYear, Days: dueWithin}
 	return v, nil
 }
 

@@ -51,6 +51,8 @@ func (m *Module) showDevicesPage(r *http.Request) (*kit.View, error) {
 type devicePage struct {
 	Device   *schulhof.Device
 	Loans    []*schulhof.Loan
+	Damage   []*schulhof.DamageReport
+	Repairs  []schulhof.RepairStatus
 	Statuses []schulhof.DeviceStatus
 	Types    []string
 	// People are whom the device may be lent to, for the borrower field's
@@ -69,8 +71,12 @@ func (m *Module) deviceView(r *http.Request, sc *schulhof.School) (*kit.View, er
 	if err != nil {
 		return nil, err
 	}
-	p := &devicePage{Device: d, Loans: loans, Statuses: schulhof.DeviceStatuses, Types: schulhof.DeviceTypes,
-		Until: string(endOfSchoolYear(m.Today()))}
+	damage, err := m.db.FindDamage(r.Context(), sc.ID, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &devicePage{Device: d, Loans: loans, Damage: damage, Repairs: schulhof.RepairStatuses, Statuses: schulhof.DeviceStatuses,
+		Types: schulhof.DeviceTypes, Until: string(endOfSchoolYear(m.Today()))}
 	if d.Loan == nil {
 		for _, role := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleTeacher} {
 			active := true
