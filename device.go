@@ -398,3 +398,25 @@ func ValidRepairStatus(s RepairStatus) bool {
 
 // MaxDamagePhotos is how many photos a damage report keeps.
 const MaxDamagePhotos = 6
+
+// AuditID identifies a stock-take.
+type AuditID int64
+
+// DeviceAudit is a stock-take of a room (or the whole school, Room ""):
+// the devices kept there that were expected, those scanned, and those
+// expected but not seen (Missing); Elsewhere are scanned devices kept in
+// another room.
+type DeviceAudit struct {
+	ID         AuditID   `json:"id"`
+	SchoolID   SchoolID  `json:"-"`
+	Room       string    `json:"room"`
+	DoneBy     UserID    `json:"done_by"`
+	DoneByName string    `json:"done_by_name"`
+	DoneAt     time.Time `json:"done_at"`
+	NextDue    Day       `json:"next_due,omitempty"`
+	Expected   int       `json:"expected"`
+	Seen       int       `json:"seen"`
+	MissingN   int       `json:"missing"`
+	Missing    []*Device `json:"missing_devices,omitempty"`
+	Elsewhere  []*Device `json:"elsewhere,omitempty"`
+}

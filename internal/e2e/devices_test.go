@@ -164,6 +164,15 @@ func TestScanSession(t *testing.T) {
 	step(t, ctx, "open mode", chromedp.Click(chromedp.CSS("[data-testid=mode-open]")),
 		chromedp.SendKeys(chromedp.CSS("[data-testid=scan-code]"), "IPAD-2\n"))
 	waitTextPrefix(t, ctx, "[data-testid=device-loan]", "Ausgeliehen an Ben Kraus")
+
+	// the stock-take of the whole school: only IPAD-3 (in repair) is
+	// at school, and it is scanned
+	step(t, ctx, "the stock-take", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("[data-testid=scan-code]")),
+		chromedp.Click(chromedp.CSS("[data-testid=mode-audit]")), chromedp.SendKeys(chromedp.CSS("[data-testid=scan-code]"), "IPAD-3\n"))
+	waitText(t, ctx, "#scan-count", "1")
+	submit(t, ctx, "finish the stock-take", "[data-testid=scan-apply]")
+	waitText(t, ctx, "[data-testid=audit-complete]", "Alles da.")
+	screenshot(t, ctx, "device-stocktake.png")
 }
 
 // TestScanWithCamera: the office opens the scan page on an iPad and

@@ -346,3 +346,49 @@ func TestDamage(t *testing.T) {
 		}
 	})
 }
+
+// TestStocktake: a room's stock-take lists what was kept there and not
+// scanned, and what was scanned there but belongs elsewhere; lent,
+// lost and retired devices are not expected.
+func TestStocktake(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		sc := MustCreateSchool(t, db, "inventur")
+		admin := MustCreateUser(t, db, sc.ID, "admin", schulhof.RoleSchoolAdmin)
+		anna := MustCreateUser(t, db, sc.ID, "anna", schulhof.RoleStudent)
+		mk := func(room string, status schulhof.DeviceStatus) *schulhof.Device {
+			d := &schulhof.Device{SchoolID: sc.ID, Type: "pc", Model: "PC", Location: room, Status: status}
+			if err := db.CreateDevice(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		a, b := mk("R 1", ""), mk("R 1", "")
+		mk("R 1", schulhof.DeviceRetired) // not expected
+		lent := mk("R 1", "")
+		if err := db.LendDevice(ctx, admin, &schulhof.Loan{SchoolID: sc.ID, DeviceID: lent.ID, UserID: anna.ID, Start: "2026-09-01", Until: "2027-07-15"}); err != nil {
+			t.Fatal(err)
+		}
+		other := mk("R 2", "")
+		au, err := db.RecordAudit(ctx, admin, sc.ID, "R 1", []schulhof.DeviceID{a.ID, other.ID}, "2027-12-01")
+		if err != nil || au.Expected != 2 || au.Seen != 2 || au.MissingN != 1 || au.Missing[0].ID != b.ID || len(au.Elsewhere) != 1 || au.Elsewhere[0].ID != other.ID {
+			t.Fatalf("stock-take: %+v %v", au, err)
+		}
+		got, err := db.FindAudit(ctx, sc.ID, au.ID)
+		if err != nil || len(got.Missing) != 1 || got.Missing[0].ID != b.ID || len(got.Elsewhere) != 1 || got.NextDue != "2027-12-01" || got.DoneByName != "Vor Nach admin" {
+			t.Fatalf("found again: %+v %v", got, err)
+		}
+		if list, _ := db.FindAudits(ctx, sc.ID); len(list) != 1 || list[0].MissingN != 1 {
+			t.Fatalf("list: %+v", list)
+		}
+		whole, err := db.RecordAudit(ctx, admin, sc.ID, "", []schulhof.DeviceID{a.ID, b.ID, other.ID}, "")
+		if err != nil || whole.Expected != 3 || whole.MissingN != 0 {
+			t.Fatalf("the whole school: %+v %v", whole, err)
+		}
+		if rooms, _ := db.FindDeviceRooms(ctx, sc.ID); len(rooms) != 2 || rooms[0] != "R 1" {
+			t.Fatalf("rooms: %v", rooms)
+		}
+		if _, err := db.RecordAudit(ctx, admin, sc.ID, "R 1", []schulhof.DeviceID{999999}, ""); !schulhof.Match(err, schulhof.ENotFound) {
+			t.Fatalf("a device of nowhere: %v", err)
+		}
+	})
+}

@@ -81,6 +81,8 @@ func tenancyValue(pattern, param, before string) string {
 		return "{b-damage}"
 	case "photo":
 		return "{b-damage-photo}"
+	case "audit":
+		return "{b-audit}"
 	case "action":
 		return "members"
 	}

@@ -242,6 +242,10 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		ph := &schulhof.DamagePhoto{ContentType: "image/png", Size: pinfo.Size, BlobKey: string(pinfo.Key)}
 		must(tb, db.AddDamagePhoto(ctx, sc.ID, dmg.ID, ph))
 		f.ids[k+"-damage-photo"] = ph.ID
+		// last year's stock-take of R 101, which found its iPad
+		au, err := db.RecordAudit(ctx, f.user[k+"-admin"], sc.ID, "R 101", []schulhof.DeviceID{dev.ID}, "2027-06-30")
+		must(tb, err)
+		f.ids[k+"-audit"] = int64(au.ID)
 	}
 	for name, u := range f.user {
 		slug := ""

@@ -37,7 +37,7 @@ var openAPIPart = kit.AddAssets(assets, template.FuncMap{"deviceForm": deviceFor
 var scanKeys = []string{"device.scan_added", "device.scan_again", "device.scan_not_lent", "device.scan_not_free", "device.scan_choose_class",
 	"device.scan_nobody_left", "device.scan_return_all", "device.scan_lend_all", "device.scan_missing_return", "device.scan_missing_lend",
 	"device.scan_remove", "device.scan_for", "device.scan_no_camera", "device.scan_looking", "device.condition.good", "device.condition.worn",
-	"device.condition.damaged", "device.scan_done_return", "device.scan_done_lend", "device.scan_lent_to"}
+	"device.condition.damaged", "device.scan_done_return", "device.scan_done_lend", "device.scan_lent_to", "stocktake.finish"}
 
 // scanSentences are the script's sentences in the reader's language.
 func scanSentences(lang string) map[string]string {
@@ -107,6 +107,10 @@ type Store interface {
 	LendDevices(ctx context.Context, actor *schulhof.User, loans []*schulhof.Loan) error
 	ReturnDevices(ctx context.Context, school schulhof.SchoolID, returns []schulhof.DeviceReturn) ([]*schulhof.Loan, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
+	RecordAudit(ctx context.Context, actor *schulhof.User, school schulhof.SchoolID, room string, seen []schulhof.DeviceID, nextDue schulhof.Day) (*schulhof.DeviceAudit, error)
+	FindAudits(ctx context.Context, school schulhof.SchoolID) ([]*schulhof.DeviceAudit, error)
+	FindAudit(ctx context.Context, school schulhof.SchoolID, id schulhof.AuditID) (*schulhof.DeviceAudit, error)
+	FindDeviceRooms(ctx context.Context, school schulhof.SchoolID) ([]string, error)
 	ReportDamage(ctx context.Context, actor *schulhof.User, r *schulhof.DamageReport, toRepair bool) error
 	UpdateDamage(ctx context.Context, school schulhof.SchoolID, id schulhof.DamageID, up schulhof.DamageUpdate) (*schulhof.DamageReport, error)
 	AddDamagePhoto(ctx context.Context, school schulhof.SchoolID, id schulhof.DamageID, p *schulhof.DamagePhoto) error
@@ -185,6 +189,8 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /s/{school}/devices/bulk", m.bulkFromForm)
 	rt.Show("GET /s/{school}/devices/scan", "devicescan", m.showScanPage)
 	rt.Show("GET /s/{school}/devices/overview", "deviceoverview", m.showOverviewPage)
+	rt.Show("GET /s/{school}/audits", "audits", m.showAuditsPage)
+	rt.Show("GET /s/{school}/audits/{audit}", "audits", m.showAuditPage)
 	rt.Show("GET /admin/devices", "devicecity", m.showCityPage)
 	rt.Page("GET /s/{school}/devices/labels.pdf", m.labelsPDF)
 	rt.Page("GET /s/{school}/devices.csv", m.exportCSV)
@@ -211,6 +217,9 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.API("POST /api/v1/schools/{school}/devices/decode", m.apiDecode)
 	rt.JSON("POST /api/v1/schools/{school}/loans", m.apiLendAll)
 	rt.JSON("POST /api/v1/schools/{school}/returns", m.apiReturnAll)
+	rt.JSON("GET /api/v1/schools/{school}/audits", m.apiAudits)
+	rt.JSON("POST /api/v1/schools/{school}/audits", m.apiRecordAudit)
+	rt.JSON("GET /api/v1/schools/{school}/audits/{audit}", m.apiAudit)
 	rt.API("GET /api/v1/schools/{school}/devices/labels.pdf", m.labelsPDF)
 	rt.API("GET /api/v1/schools/{school}/devices.csv", m.exportCSV)
 	rt.API("POST /api/v1/schools/{school}/imports/devices", m.apiImportDevices)

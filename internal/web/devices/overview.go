@@ -40,6 +40,7 @@ func (m *Module) apiSchoolOverview(r *http.Request) (any, error) {
 type overviewPage struct {
 	Overview *schulhof.DeviceOverview
 	Repairs  []*schulhof.DamageReport // open, or in repair
+	Audits   []*schulhof.DeviceAudit  // the last stock-takes
 	Statuses []schulhof.DeviceStatus
 	Year     int
 	Days     int
@@ -59,8 +60,15 @@ func (m *Module) showOverviewPage(r *http.Request) (*kit.View, error) {
 	if err != nil {
 		return nil, err
 	}
+	audits, err := m.db.FindAudits(r.Context(), sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(audits) > 5 {
+		audits = audits[:5]
+	}
 	v := m.SchoolView(r, sc, "device.overview")
-	v.Data = &overviewPage{Overview: os[0], Repairs: repairs, Statuses: schulhof.DeviceStatuses, Year: schulhof.DeviceYear, Days: dueWithin}
+	v.Data = &overviewPage{Overview: os[0], Repairs: repairs, Audits: audits, Statuses: schulhof.DeviceStatuses, Year: schulhof.DeviceYear, Days: dueWithin}
 	return v, nil
 }
 

@@ -171,6 +171,8 @@ func (m *Module) apiReturnAll(r *http.Request) (any, error) {
 // list of what is missing.
 type scanPage struct {
 	Classes []*schulhof.Group
+	Rooms   []string // where devices are kept, for a stock-take
+	NextDue string   // a year from today, the next stock-take's default
 	Class   schulhof.GroupID
 	Until   string
 	// Roster is the class for the page's script: [{"user", "name",
@@ -199,6 +201,10 @@ func (m *Module) showScanPage(r *http.Request) (*kit.View, error) {
 		return nil, err
 	}
 	schulhof.SortGroups(p.Classes)
+	if p.Rooms, err = m.db.FindDeviceRooms(ctx, sc.ID); err != nil {
+		return nil, err
+	}
+	p.NextDue = string(schulhof.DayOf(m.Today().AddDate(1, 0, 0)))
 	if n, perr := strconv.ParseInt(r.URL.Query().Get("class"), 10, 64); perr == nil {
 		members, err := m.db.FindMembers(ctx, sc.ID, schulhof.GroupID(n))
 		if err != nil {

@@ -56,7 +56,9 @@ async function add(code) {
     say(t("device.scan_again", d.asset_tag));
     return;
   }
-  if (mode() === "return") {
+  if (mode() === "audit") { // a stock-take sees every device
+    scanned.set(d.id, { device: d });
+  } else if (mode() === "return") {
     if (!d.loan) {
       say(t("device.scan_not_lent", d.asset_tag));
       return;
@@ -90,9 +92,13 @@ function show() {
     const li = document.createElement("li");
     li.className = "scan-item";
     const name = document.createElement("span");
-    name.textContent = s.device.asset_tag + " · " + s.device.model + (lend ? "" : " · " + s.device.loan.user_name);
+    const audit = mode() === "audit";
+    name.textContent = s.device.asset_tag + " · " + s.device.model + (lend || audit ? "" : " · " + s.device.loan.user_name) +
+      (audit && s.device.location ? " · " + s.device.location : "");
     li.append(name);
-    if (lend) {
+    if (audit) {
+      // nothing to choose: seen is seen
+    } else if (lend) {
       const label = document.createElement("label");
       label.textContent = t("device.scan_for") + " ";
       const pick = document.createElement("select");
@@ -116,10 +122,13 @@ function show() {
     list.append(li);
   }
   $("scan-count").textContent = String(scanned.size);
+  const audit = mode() === "audit";
   $("scan-lend-until").hidden = !lend;
+  $("scan-audit").hidden = !audit;
   const apply = $("scan-apply");
-  apply.disabled = scanned.size === 0;
-  apply.textContent = t(lend ? "device.scan_lend_all" : "device.scan_return_all", scanned.size);
+  apply.hidden = mode() === "open";
+  apply.disabled = scanned.size === 0 && !audit; // a stock-take may find nothing
+  apply.textContent = audit ? t("stocktake.finish", scanned.size) : t(lend ? "device.scan_lend_all" : "device.scan_return_all", scanned.size);
   missing();
 }
 
@@ -128,7 +137,7 @@ function show() {
 function missing() {
   const box = $("scan-missing-box"), list = $("scan-missing");
   list.replaceChildren();
-  if (!classID) { box.hidden = true; return; }
+  if (!classID || mode() === "audit" || mode() === "open") { box.hidden = true; return; }
   const lend = mode() === "lend";
   let rest;
   if (lend) {
@@ -159,6 +168,15 @@ for (const r of document.querySelectorAll("input[name=mode]")) {
 }
 
 $("scan-apply").addEventListener("click", async () => {
+  if (mode() === "audit") { // the stock-take's page lists what was not seen
+    try {
+      const a = await call("/audits", { room: $("audit-room").value, next_due: $("audit-next").value, devices: [...scanned.keys()] });
+      location.assign("/s/" + school + "/audits/" + a.id);
+    } catch (e) {
+      say(e.message);
+    }
+    return;
+  }
   const lend = mode() === "lend";
   const n = scanned.size;
   try {
