@@ -52,7 +52,9 @@ type Device struct {
 	Location string `json:"location"`
 	Notes    string `json:"notes"`
 	// MDMID is the device's id in the mobile device management.
-	MDMID     string    `json:"mdm_id"`
+	MDMID string `json:"mdm_id"`
+	// SetID is the class set it belongs to, if any.
+	SetID     SetID     `json:"set,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	// Loan is the loan that runs, if it is lent.
@@ -242,6 +244,8 @@ type DeviceImportReport struct {
 type DeviceBulkChange struct {
 	Status   *DeviceStatus `json:"status"`
 	Location *string       `json:"location"`
+	// Set puts them into a class set (0: out of theirs).
+	Set *SetID `json:"set"`
 }
 
 // DeviceReturn is one device coming back: its loan and condition.
@@ -419,4 +423,80 @@ type DeviceAudit struct {
 	MissingN   int       `json:"missing"`
 	Missing    []*Device `json:"missing_devices,omitempty"`
 	Elsewhere  []*Device `json:"elsewhere,omitempty"`
+}
+
+// SetID identifies a class set.
+type SetID int64
+
+// DeviceSet is a class set ("Klassensatz"): a cart of devices kept for a
+// class or in a room and used at school.
+type DeviceSet struct {
+	ID        SetID    `json:"id"`
+	SchoolID  SchoolID `json:"-"`
+	Name      string   `json:"name"`
+	GroupID   GroupID  `json:"group,omitempty"`
+	GroupName string   `json:"group_name,omitempty"`
+	Room      string   `json:"room"`
+	Devices   int      `json:"devices"`
+}
+
+// Validate checks a class set's name and room.
+func (s *DeviceSet) Validate() error {
+	var v Validation
+	s.Name, s.Room = strings.TrimSpace(s.Name), strings.TrimSpace(s.Room)
+	if s.Name == "" {
+		v.Add("name", "set.name.required")
+	} else if utf8.RuneCountInString(s.Name) > 100 {
+		v.Add("name", "field.too_long", 100)
+	}
+	if utf8.RuneCountInString(s.Room) > 100 {
+		v.Add("room", "field.too_long", 100)
+	}
+	return v.Err()
+}
+
+// ReservationID identifies a reservation.
+type ReservationID int64
+
+// Reservation books a class set or one device for periods of a day.
+type Reservation struct {
+	ID        ReservationID `json:"id"`
+	SchoolID  SchoolID      `json:"-"`
+	SetID     SetID         `json:"set,omitempty"`
+	SetName   string        `json:"set_name,omitempty"`
+	DeviceID  DeviceID      `json:"device,omitempty"`
+	DeviceTag string        `json:"device_tag,omitempty"`
+	UserID    UserID        `json:"user"`
+	UserName  string        `json:"user_name"`
+	Day       Day           `json:"day"`
+	From      int           `json:"from_period"`
+	To        int           `json:"to_period"`
+	Note      string        `json:"note"`
+}
+
+// MaxPeriod is the last period of a school day a reservation may name.
+const MaxPeriod = 16
+
+// Validate checks what is booked and when.
+func (r *Reservation) Validate() error {
+	var v Validation
+	if (r.SetID == 0) == (r.DeviceID == 0) {
+		v.Add("what", "reservation.what_missing")
+	}
+	if !r.Day.Valid() {
+		v.Add("day", "device.date")
+	}
+	if r.From < 1 || r.To > MaxPeriod || r.From > r.To {
+		v.Add("from_period", "reservation.periods", MaxPeriod)
+	}
+	r.Note = strings.TrimSpace(r.Note)
+	if utf8.RuneCountInString(r.Note) > 200 {
+		v.Add("note", "field.too_long", 200)
+	}
+	return v.Err()
+}
+
+// Overlaps says whether two reservations of the same day share a period.
+func (r *Reservation) Overlaps(o *Reservation) bool {
+	return r.Day == o.Day && r.From <= o.To && o.From <= r.To
 }

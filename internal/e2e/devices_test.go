@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	qrcode "github.com/skip2/go-qrcode"
@@ -225,4 +226,56 @@ func writeY4M(path string, pic image.Image, w, h int) error {
 		buf.Write(chroma)
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o600)
+}
+
+// TestBookClassSet: the office makes a cart of two iPads; a teacher books
+// it for periods 3 to 4 tomorrow; booking it again for period 4 is
+// refused with who has it; the iPad's page shows the booking.
+func TestBookClassSet(t *testing.T) {
+	ctx := newBrowser(t)
+	db, ts := startServer(t)
+	teacher := &schulhof.User{Login: "mueller", FirstName: "Maria", LastName: "Müller", Role: schulhof.RoleTeacher}
+	sc := schoolWithAdmin(t, db, "wagen-passwort", teacher)
+	var ids []schulhof.DeviceID
+	for i := range 2 {
+		d := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad 10. Generation", AssetTag: "W-" + strconv.Itoa(i+1)}
+		must(t, db.CreateDevice(context.Background(), d))
+		ids = append(ids, d.ID)
+	}
+	failOnScriptErrors(t, ctx, "the office's")
+	logIn(t, ctx, ts.URL, "sekretariat@gym", "wagen-passwort")
+	step(t, ctx, "the reservations page", chromedp.Navigate(ts.URL+"/s/gym/reservations"), chromedp.WaitVisible(chromedp.CSS("[data-testid=reservations]")),
+		chromedp.Click(chromedp.CSS("#sets-h ~ details summary")), chromedp.WaitVisible(chromedp.CSS("[data-testid=set-name]")),
+		chromedp.SendKeys(chromedp.CSS("[data-testid=set-name]"), "iPad-Wagen 1"), chromedp.SendKeys(chromedp.ID("room"), "R 104"))
+	submit(t, ctx, "make the cart", "[data-testid=set-create]")
+	step(t, ctx, "the device list", chromedp.Navigate(ts.URL+"/s/gym/devices"), chromedp.WaitVisible(chromedp.CSS("[data-testid=devices]")),
+		chromedp.Click(chromedp.CSS(`input[name=id][value="`+strconv.FormatInt(int64(ids[0]), 10)+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name=id][value="`+strconv.FormatInt(int64(ids[1]), 10)+`"]`)),
+		chromedp.SetValue(chromedp.ID("bulk_set"), "1"))
+	submit(t, ctx, "into the cart", "[data-testid=bulk]")
+	waitJS(t, ctx, "both in use", `document.querySelector("[data-testid=devices]").textContent.split("in der Schule im Einsatz").length === 3`)
+
+	// the teacher books it
+	tctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	failOnScriptErrors(t, tctx, "the teacher's")
+	logIn(t, tctx, ts.URL, "mueller@gym", "wagen-passwort")
+	tomorrow := time.Now().AddDate(0, 0, 1).Format("2006-01-02")
+	fill := func(ctx context.Context, who string, from, to string) {
+		t.Helper()
+		step(t, ctx, who+" books", chromedp.Navigate(ts.URL+"/s/gym/reservations"), chromedp.WaitVisible(chromedp.CSS("[data-testid=reservation-what]")),
+			chromedp.SetValue(chromedp.CSS("[data-testid=reservation-what]"), "set:1"), chromedp.SetValue(chromedp.ID("day"), tomorrow),
+			chromedp.SetValue(chromedp.ID("from_period"), from), chromedp.SetValue(chromedp.ID("to_period"), to))
+	}
+	fill(tctx, "the teacher", "3", "4")
+	submit(t, tctx, "the teacher books", "[data-testid=reserve]")
+	waitJS(t, tctx, "her booking", `document.querySelector("[data-testid=reservations]").textContent.includes("Maria Müller")`)
+	// the office wants it in period 4: refused, and told by whom
+	fill(ctx, "the office", "4", "4")
+	step(t, ctx, "the office books", chromedp.Click(chromedp.CSS("[data-testid=reserve]")))
+	waitTextPrefix(t, ctx, "#form-error", "Schon gebucht: Maria Müller hat es in der 3.–4. Stunde.")
+	screenshot(t, ctx, "device-booking-conflict.png")
+	step(t, ctx, "the iPad's page", chromedp.Navigate(ts.URL+"/s/gym/devices/"+strconv.FormatInt(int64(ids[0]), 10)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=device-booked]")))
+	waitJS(t, ctx, "booked on the iPad's page", `document.querySelector("[data-testid=device-booked]").textContent.includes("3.–4. Stunde: Maria Müller (iPad-Wagen 1)")`)
 }

@@ -19,6 +19,9 @@ import (
 func (db *DB) RecordAudit(ctx context.Context, actor *schulhof.User, school schulhof.SchoolID, room string, seen []schulhof.DeviceID,
 	nextDue schulhof.Day) (*schulhof.DeviceAudit, error) {
 	room = strings.TrimSpace(room)
+	if len([]rune(room)) > 100 {
+		return nil, schulhof.Invalid("room", "field.too_long", 100)
+	}
 	if nextDue != "" && !nextDue.Valid() {
 		return nil, schulhof.Invalid("next_due", "device.date")
 	}

@@ -18,7 +18,7 @@ import (
 // out of its loan.
 
 const deviceColumns = `d.id, d.school_id, d.type, d.model, d.serial, d.asset_tag, d.purchased_on, d.warranty_end, d.status,
-	d.location, d.notes, d.mdm_id, d.created_at, d.updated_at,
+	d.location, d.notes, d.mdm_id, d.created_at, d.updated_at, COALESCE(d.set_id, 0),
 	COALESCE(l.id, 0), COALESCE(l.user_id, 0), COALESCE(u.first_name, ''), COALESCE(u.last_name, ''), COALESCE(l.start_day, ''),
 	COALESCE(l.until_day, ''), COALESCE(l.lent_by, 0)`
 
@@ -32,7 +32,7 @@ func scanDevice(row interface{ Scan(...any) error }) (*schulhof.Device, error) {
 	var l schulhof.Loan
 	var first, last string
 	if err := row.Scan(&d.ID, &d.SchoolID, &d.Type, &d.Model, &d.Serial, &d.AssetTag, &d.PurchasedOn, &d.WarrantyEnd, &d.Status,
-		&d.Location, &d.Notes, &d.MDMID, &created, &updated,
+		&d.Location, &d.Notes, &d.MDMID, &created, &updated, &d.SetID,
 		&l.ID, &l.UserID, &first, &last, &l.Start, &l.Until, &l.LentBy); err != nil {
 		return nil, err
 	}
@@ -440,7 +440,7 @@ func (db *DB) BulkUpdateDevices(ctx context.Context, school schulhof.SchoolID, i
 	if len(ids) == 0 {
 		return 0, schulhof.Invalid("ids", "device.bulk.none")
 	}
-	if ch.Status == nil && ch.Location == nil {
+	if ch.Status == nil && ch.Location == nil && ch.Set == nil {
 		return 0, schulhof.Invalid("status", "device.bulk.nothing")
 	}
 	if ch.Status != nil && (*ch.Status == schulhof.DeviceLent || !schulhof.ValidDeviceStatus(*ch.Status)) {
@@ -470,6 +470,11 @@ func (db *DB) BulkUpdateDevices(ctx context.Context, school schulhof.SchoolID, i
 			return schulhof.Invalid("status", "device.bulk.lent", strings.Join(lent, ", "))
 		}
 		now := db.now()
+		if ch.Set != nil { // first: a status given as well wins over the set's
+			if _, err := putInSet(ctx, tx, school, *ch.Set, ids, now); err != nil {
+				return err
+			}
+		}
 		for _, id := range ids {
 			if ch.Status != nil {
 				if _, err := tx.ExecContext(ctx, `UPDATE devices SET status = $1, updated_at = $2 WHERE id = $3`, string(*ch.Status), now, id); err != nil {
@@ -488,6 +493,9 @@ func (db *DB) BulkUpdateDevices(ctx context.Context, school schulhof.SchoolID, i
 		}
 		if ch.Location != nil {
 			details += " location=" + *ch.Location
+		}
+		if ch.Set != nil {
+			details += fmt.Sprintf(" set=%d", *ch.Set)
 		}
 		return db.audit(ctx, tx, school, "device.bulk", "", details)
 	})

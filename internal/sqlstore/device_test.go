@@ -392,3 +392,78 @@ func TestStocktake(t *testing.T) {
 		}
 	})
 }
+
+// TestSetsAndReservations: a class set's devices are in use at school;
+// a teacher books the set for periods of a day; an overlapping booking
+// of the set or of one of its devices is refused with who has it; one
+// that does not overlap is taken; only its maker cancels it.
+func TestSetsAndReservations(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		sc := MustCreateSchool(t, db, "wagen")
+		mueller := MustCreateUser(t, db, sc.ID, "mueller", schulhof.RoleTeacher)
+		schmidt := MustCreateUser(t, db, sc.ID, "schmidt", schulhof.RoleTeacher)
+		cart := &schulhof.DeviceSet{SchoolID: sc.ID, Name: "iPad-Wagen 1", Room: "R 104"}
+		if err := db.CreateDeviceSet(ctx, cart); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateDeviceSet(ctx, &schulhof.DeviceSet{SchoolID: sc.ID, Name: "iPad-Wagen 1"}); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("a name twice: %v", err)
+		}
+		var ids []schulhof.DeviceID
+		for range 3 {
+			d := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad"}
+			if err := db.CreateDevice(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, d.ID)
+		}
+		if err := db.PutInSet(ctx, sc.ID, cart.ID, ids[:2]); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := db.FindDevice(ctx, sc.ID, ids[0]); d.Status != schulhof.DeviceInUse || d.SetID != cart.ID || d.Location != "R 104" {
+			t.Fatalf("a device of the set: %+v", d)
+		}
+		if sets, _ := db.FindDeviceSets(ctx, sc.ID); len(sets) != 1 || sets[0].Devices != 2 {
+			t.Fatalf("sets: %+v", sets)
+		}
+		book := func(u *schulhof.User, r schulhof.Reservation) error {
+			r.SchoolID = sc.ID
+			return db.Reserve(ctx, u, &r)
+		}
+		if err := book(mueller, schulhof.Reservation{SetID: cart.ID, Day: "2026-12-08", From: 3, To: 4}); err != nil {
+			t.Fatal(err)
+		}
+		err := book(schmidt, schulhof.Reservation{SetID: cart.ID, Day: "2026-12-08", From: 4, To: 5})
+		if e, ok := err.(*schulhof.Error); !ok || e.Code != schulhof.EConflict || e.Key != "reservation.conflict" || e.Args[0] != "Vor Nach mueller" {
+			t.Fatalf("an overlapping booking: %v", err)
+		}
+		if err := book(schmidt, schulhof.Reservation{DeviceID: ids[1], Day: "2026-12-08", From: 1, To: 3}); !schulhof.Match(err, schulhof.EConflict) {
+			t.Fatalf("a device of the booked set: %v", err)
+		}
+		if err := book(schmidt, schulhof.Reservation{DeviceID: ids[2], Day: "2026-12-08", From: 3, To: 3}); err != nil {
+			t.Fatalf("a device of no set: %v", err)
+		}
+		if err := book(schmidt, schulhof.Reservation{SetID: cart.ID, Day: "2026-12-08", From: 5, To: 6}); err != nil {
+			t.Fatalf("after her: %v", err)
+		}
+		if err := book(schmidt, schulhof.Reservation{SetID: cart.ID, Day: "2026-12-08", From: 6, To: 5}); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Fatalf("periods backwards: %v", err)
+		}
+		rs, err := db.FindReservations(ctx, sc.ID, "2026-12-07", "2026-12-11")
+		if err != nil || len(rs) != 3 || rs[0].SetName != "iPad-Wagen 1" || rs[0].UserName != "Vor Nach mueller" {
+			t.Fatalf("bookings: %+v %v", rs, err)
+		}
+		if err := db.CancelReservation(ctx, sc.ID, rs[0].ID, schmidt.ID, false); !schulhof.Match(err, schulhof.EForbidden) {
+			t.Fatalf("another's booking cancelled: %v", err)
+		}
+		if err := db.CancelReservation(ctx, sc.ID, rs[0].ID, mueller.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutInSet(ctx, sc.ID, 0, ids[:1]); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := db.FindDevice(ctx, sc.ID, ids[0]); d.Status != schulhof.DeviceInStock || d.SetID != 0 {
+			t.Fatalf("out of the set: %+v", d)
+		}
+	})
+}

@@ -83,6 +83,8 @@ func tenancyValue(pattern, param, before string) string {
 		return "{b-damage-photo}"
 	case "audit":
 		return "{b-audit}"
+	case "reservation":
+		return "{b-reservation}"
 	case "action":
 		return "members"
 	}

@@ -246,6 +246,15 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		au, err := db.RecordAudit(ctx, f.user[k+"-admin"], sc.ID, "R 101", []schulhof.DeviceID{dev.ID}, "2027-06-30")
 		must(tb, err)
 		f.ids[k+"-audit"] = int64(au.ID)
+		// a cart of iPads in R 101, with the iPad in stock in it, booked
+		// by the teacher tomorrow in periods 3 to 4
+		cart := &schulhof.DeviceSet{SchoolID: sc.ID, Name: "iPad-Wagen", Room: "R 101"}
+		must(tb, db.CreateDeviceSet(ctx, cart))
+		f.ids[k+"-set"] = int64(cart.ID)
+		must(tb, db.PutInSet(ctx, sc.ID, cart.ID, []schulhof.DeviceID{dev.ID}))
+		booking := &schulhof.Reservation{SchoolID: sc.ID, SetID: cart.ID, Day: "2026-12-01", From: 3, To: 4}
+		must(tb, db.Reserve(ctx, f.user[k+"-teacher"], booking))
+		f.ids[k+"-reservation"] = int64(booking.ID)
 	}
 	for name, u := range f.user {
 		slug := ""

@@ -293,6 +293,11 @@ func (m *Module) bulkFromForm(w http.ResponseWriter, r *http.Request) {
 	if l := strings.TrimSpace(r.PostFormValue("bulk_location")); l != "" {
 		ch.Location = &l
 	}
+	if v := r.PostFormValue("bulk_set"); v != "" {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		set := schulhof.SetID(n)
+		ch.Set = &set
+	}
 	if _, err := m.db.BulkUpdateDevices(r.Context(), sc.ID, ids, ch); err != nil {
 		v, verr := m.devicesView(r, sc)
 		if verr != nil {

@@ -107,6 +107,11 @@ type Store interface {
 	LendDevices(ctx context.Context, actor *schulhof.User, loans []*schulhof.Loan) error
 	ReturnDevices(ctx context.Context, school schulhof.SchoolID, returns []schulhof.DeviceReturn) ([]*schulhof.Loan, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
+	CreateDeviceSet(ctx context.Context, s *schulhof.DeviceSet) error
+	FindDeviceSets(ctx context.Context, school schulhof.SchoolID) ([]*schulhof.DeviceSet, error)
+	Reserve(ctx context.Context, actor *schulhof.User, r *schulhof.Reservation) error
+	CancelReservation(ctx context.Context, school schulhof.SchoolID, id schulhof.ReservationID, actor schulhof.UserID, mayAll bool) error
+	FindReservations(ctx context.Context, school schulhof.SchoolID, from, to schulhof.Day) ([]*schulhof.Reservation, error)
 	RecordAudit(ctx context.Context, actor *schulhof.User, school schulhof.SchoolID, room string, seen []schulhof.DeviceID, nextDue schulhof.Day) (*schulhof.DeviceAudit, error)
 	FindAudits(ctx context.Context, school schulhof.SchoolID) ([]*schulhof.DeviceAudit, error)
 	FindAudit(ctx context.Context, school schulhof.SchoolID, id schulhof.AuditID) (*schulhof.DeviceAudit, error)
@@ -158,6 +163,7 @@ func New(d *kit.Deps, db Store) *Module {
 type startCard struct {
 	Loans   []*schulhof.Loan
 	Manages bool
+	Books   bool // a teacher: books class sets
 }
 
 func (m *Module) fillStartCard(r *http.Request, sc *schulhof.School, data map[string]any) error {
@@ -168,6 +174,7 @@ func (m *Module) fillStartCard(r *http.Request, sc *schulhof.School, data map[st
 		return err
 	}
 	c.Manages = schulhof.CanManageDevices(u, sc.ID, manager)
+	c.Books = u.SchoolID == sc.ID && u.Role.IsStaff()
 	ls, err := m.ownLoans(r.Context(), u, sc)
 	if err != nil {
 		return err
@@ -190,6 +197,10 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.Show("GET /s/{school}/devices/scan", "devicescan", m.showScanPage)
 	rt.Show("GET /s/{school}/devices/overview", "deviceoverview", m.showOverviewPage)
 	rt.Show("GET /s/{school}/audits", "audits", m.showAuditsPage)
+	rt.Show("GET /s/{school}/reservations", "reservations", m.showReservationsPage)
+	rt.Page("POST /s/{school}/reservations", m.reserveFromForm)
+	rt.Form("POST /s/{school}/reservations/{reservation}/delete", m.cancelFromForm)
+	rt.Page("POST /s/{school}/device-sets", m.createSetFromForm)
 	rt.Show("GET /s/{school}/audits/{audit}", "audits", m.showAuditPage)
 	rt.Show("GET /admin/devices", "devicecity", m.showCityPage)
 	rt.Page("GET /s/{school}/devices/labels.pdf", m.labelsPDF)
@@ -218,6 +229,11 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.JSON("POST /api/v1/schools/{school}/loans", m.apiLendAll)
 	rt.JSON("POST /api/v1/schools/{school}/returns", m.apiReturnAll)
 	rt.JSON("GET /api/v1/schools/{school}/audits", m.apiAudits)
+	rt.JSON("GET /api/v1/schools/{school}/device-sets", m.apiSets)
+	rt.JSON("POST /api/v1/schools/{school}/device-sets", m.apiCreateSet)
+	rt.JSON("GET /api/v1/schools/{school}/reservations", m.apiReservations)
+	rt.JSON("POST /api/v1/schools/{school}/reservations", m.apiReserve)
+	rt.JSON("DELETE /api/v1/schools/{school}/reservations/{reservation}", m.apiCancel)
 	rt.JSON("POST /api/v1/schools/{school}/audits", m.apiRecordAudit)
 	rt.JSON("GET /api/v1/schools/{school}/audits/{audit}", m.apiAudit)
 	rt.API("GET /api/v1/schools/{school}/devices/labels.pdf", m.labelsPDF)

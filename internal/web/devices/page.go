@@ -16,6 +16,7 @@ import (
 
 type devicesPage struct {
 	Devices  []*schulhof.Device
+	Sets     []*schulhof.DeviceSet // for the bulk action
 	Next     string
 	Filter   schulhof.DeviceFilter
 	Statuses []schulhof.DeviceStatus
@@ -34,8 +35,12 @@ func (m *Module) devicesView(r *http.Request, sc *schulhof.School) (*kit.View, e
 	if err != nil {
 		return nil, err
 	}
+	sets, err := m.db.FindDeviceSets(r.Context(), sc.ID)
+	if err != nil {
+		return nil, err
+	}
 	v := m.SchoolView(r, sc, "device.devices")
-	v.Data = &devicesPage{Devices: ds, Next: next, Filter: f, Statuses: schulhof.DeviceStatuses, Types: schulhof.DeviceTypes, Sheets: devicepdf.Sheets}
+	v.Data = &devicesPage{Devices: ds, Sets: sets, Next: next, Filter: f, Statuses: schulhof.DeviceStatuses, Types: schulhof.DeviceTypes, Sheets: devicepdf.Sheets}
 	return v, nil
 }
 
@@ -49,9 +54,12 @@ func (m *Module) showDevicesPage(r *http.Request) (*kit.View, error) {
 }
 
 type devicePage struct {
-	Device   *schulhof.Device
-	Loans    []*schulhof.Loan
-	Damage   []*schulhof.DamageReport
+	Device *schulhof.Device
+	Loans  []*schulhof.Loan
+	Damage []*schulhof.DamageReport
+	// Booked are the bookings of the device or its class set from today
+	// on: then it is in use
+	Booked   []*schulhof.Reservation
 	Repairs  []schulhof.RepairStatus
 	Statuses []schulhof.DeviceStatus
 	Types    []string
@@ -75,7 +83,17 @@ func (m *Module) deviceView(r *http.Request, sc *schulhof.School) (*kit.View, er
 	if err != nil {
 		return nil, err
 	}
-	p := &devicePage{Device: d, Loans: loans, Damage: damage, Repairs: schulhof.RepairStatuses, Statuses: schulhof.DeviceStatuses,
+	rs, err := m.db.FindReservations(r.Context(), sc.ID, schulhof.DayOf(m.Today()), schulhof.DayOf(m.Today().AddDate(0, 0, 14)))
+	if err != nil {
+		return nil, err
+	}
+	var booked []*schulhof.Reservation
+	for _, res := range rs {
+		if res.DeviceID == d.ID || (d.SetID != 0 && res.SetID == d.SetID) {
+			booked = append(booked, res)
+		}
+	}
+	p := &devicePage{Device: d, Loans: loans, Damage: damage, Booked: booked, Repairs: schulhof.RepairStatuses, Statuses: schulhof.DeviceStatuses,
 		Types: schulhof.DeviceTypes, Until: string(endOfSchoolYear(m.Today()))}
 	if d.Loan == nil {
 		for _, role := range []schulhof.Role{schulhof.RoleStudent, schulhof.RoleTeacher} {
