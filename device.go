@@ -500,3 +500,26 @@ func (r *Reservation) Validate() error {
 func (r *Reservation) Overlaps(o *Reservation) bool {
 	return r.Day == o.Day && r.From <= o.To && o.From <= r.To
 }
+
+// DeviceRetention is how many years a school keeps a loan after its
+// return and a damage report after its repair ended.
+type DeviceRetention struct {
+	LoanYears   int `json:"loan_years"`
+	DamageYears int `json:"damage_years"`
+}
+
+// DefaultDeviceRetention: two years, long enough for the next school
+// year's questions and an insurance case, no longer.
+var DefaultDeviceRetention = DeviceRetention{LoanYears: 2, DamageYears: 2}
+
+// Validate checks the years: one to ten.
+func (r DeviceRetention) Validate() error {
+	var v Validation
+	if r.LoanYears < 1 || r.LoanYears > 10 {
+		v.Add("loan_years", "retention.years", 1, 10)
+	}
+	if r.DamageYears < 1 || r.DamageYears > 10 {
+		v.Add("damage_years", "retention.years", 1, 10)
+	}
+	return v.Err()
+}

@@ -203,3 +203,86 @@ func (db *DB) findDamage(ctx context.Context, cond string, args ...any) ([]*schu
 	}
 	return out, prow.Err()
 }
+
+// FindDeviceRetention is how long the school keeps its device records
+// (DefaultDeviceRetention unless it said otherwise).
+func (db *DB) FindDeviceRetention(ctx context.Context, school schulhof.SchoolID) (schulhof.DeviceRetention, error) {
+	r := schulhof.DefaultDeviceRetention
+	err := db.readRow(ctx, `SELECT loan_years, damage_years FROM device_retention WHERE school_id = $1`, school).Scan(&r.LoanYears, &r.DamageYears)
+	if err == sql.ErrNoRows {
+		err = nil
+	}
+	return r, err
+}
+
+// SetDeviceRetention stores how long the school keeps its device records.
+func (db *DB) SetDeviceRetention(ctx context.Context, school schulhof.SchoolID, r schulhof.DeviceRetention) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM device_retention WHERE school_id = $1`, school); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO device_retention (school_id, loan_years, damage_years) VALUES ($1, $2, $3)`,
+			school, r.LoanYears, r.DamageYears); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, school, "school.device_retention", "", fmt.Sprintf("loans=%dy damage=%dy", r.LoanYears, r.DamageYears))
+	})
+}
+
+// PurgeDeviceRecords deletes, school by school, the loans returned and
+// the damage reports closed (repaired, written off) longer ago than the
+// school keeps them; their photos go with them (the files' housekeeping
+// then removes the blobs nobody names). It returns how many of each.
+func (db *DB) PurgeDeviceRecords(ctx context.Context) (loans, damage int64, err error) {
+	rows, err := db.readRows(ctx, `SELECT s.id, COALESCE(r.loan_years, $1), COALESCE(r.damage_years, $2) FROM schools s
+		LEFT JOIN device_retention r ON r.school_id = s.id`, schulhof.DefaultDeviceRetention.LoanYears, schulhof.DefaultDeviceRetention.DamageYears)
+	if err != nil {
+		return 0, 0, err
+	}
+	type keep struct {
+		school         schulhof.SchoolID
+		loans, damages int
+	}
+	var schools []keep
+	for rows.Next() {
+		var k keep
+		if err := rows.Scan(&k.school, &k.loans, &k.damages); err != nil {
+			rows.Close()
+			return 0, 0, err
+		}
+		schools = append(schools, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	now := db.Now()
+	for _, k := range schools {
+		err := db.update(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM device_loans WHERE school_id = $1 AND returned_at IS NOT NULL AND returned_at < $2`,
+				k.school, now.AddDate(-k.loans, 0, 0).Unix())
+			if err != nil {
+				return err
+			}
+			nl, _ := res.RowsAffected()
+			res, err = tx.ExecContext(ctx, `DELETE FROM device_damage WHERE school_id = $1 AND status IN ('repaired', 'written_off') AND updated_at < $2`,
+				k.school, now.AddDate(-k.damages, 0, 0).Unix())
+			if err != nil {
+				return err
+			}
+			nd, _ := res.RowsAffected()
+			loans, damage = loans+nl, damage+nd
+			if nl+nd == 0 {
+				return nil
+			}
+			return db.audit(ctx, tx, k.school, "device.purge", "", fmt.Sprintf("%d loans, %d damage reports", nl, nd))
+		})
+		if err != nil {
+			return loans, damage, err
+		}
+	}
+	return loans, damage, nil
+}

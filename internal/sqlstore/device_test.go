@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/sqlstore"
@@ -464,6 +465,74 @@ func TestSetsAndReservations(t *testing.T) {
 		}
 		if d, _ := db.FindDevice(ctx, sc.ID, ids[0]); d.Status != schulhof.DeviceInStock || d.SetID != 0 {
 			t.Fatalf("out of the set: %+v", d)
+		}
+	})
+}
+
+// TestPurgeDeviceRecords: returned loans and closed damage reports go
+// when the school's retention has passed, with the damage's photos; open
+// ones and younger ones stay; a school that keeps longer keeps them.
+func TestPurgeDeviceRecords(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		sc := MustCreateSchool(t, db, "loeschen")
+		admin := MustCreateUser(t, db, sc.ID, "admin", schulhof.RoleSchoolAdmin)
+		anna := MustCreateUser(t, db, sc.ID, "anna", schulhof.RoleStudent)
+		if r, _ := db.FindDeviceRetention(ctx, sc.ID); r != schulhof.DefaultDeviceRetention {
+			t.Fatalf("default retention: %+v", r)
+		}
+		d := &schulhof.Device{SchoolID: sc.ID, Type: "ipad", Model: "iPad"}
+		if err := db.CreateDevice(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		l := &schulhof.Loan{SchoolID: sc.ID, DeviceID: d.ID, UserID: anna.ID, Start: "2026-09-01", Until: "2027-07-15"}
+		if err := db.LendDevice(ctx, admin, l); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ReturnDevice(ctx, sc.ID, l.ID, schulhof.ConditionGood, ""); err != nil {
+			t.Fatal(err)
+		}
+		closed := &schulhof.DamageReport{SchoolID: sc.ID, DeviceID: d.ID, Description: "Kratzer"}
+		open := &schulhof.DamageReport{SchoolID: sc.ID, DeviceID: d.ID, Description: "Akku"}
+		for _, r := range []*schulhof.DamageReport{closed, open} {
+			if err := db.ReportDamage(ctx, admin, r, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.AddDamagePhoto(ctx, sc.ID, closed.ID, &schulhof.DamagePhoto{ContentType: "image/png", Size: 1, BlobKey: "foto-1"}); err != nil {
+			t.Fatal(err)
+		}
+		done := schulhof.RepairDone
+		if _, err := db.UpdateDamage(ctx, sc.ID, closed.ID, schulhof.DamageUpdate{Status: &done}); err != nil {
+			t.Fatal(err)
+		}
+		if n, m, err := db.PurgeDeviceRecords(ctx); err != nil || n+m != 0 {
+			t.Fatalf("a purge too early: %d %d %v", n, m, err)
+		}
+		if err := db.SetDeviceRetention(ctx, sc.ID, schulhof.DeviceRetention{LoanYears: 5, DamageYears: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetDeviceRetention(ctx, sc.ID, schulhof.DeviceRetention{LoanYears: 0, DamageYears: 1}); !schulhof.Match(err, schulhof.EInvalid) {
+			t.Fatalf("keep for no year: %v", err)
+		}
+		now = now.AddDate(3, 0, 0)
+		n, m, err := db.PurgeDeviceRecords(ctx)
+		if err != nil || n != 0 || m != 1 {
+			t.Fatalf("after three years: %d loans, %d reports, %v", n, m, err)
+		}
+		if used, _ := db.BlobInUse(ctx, "foto-1"); used {
+			t.Fatal("the purged report's photo is still named")
+		}
+		if rs, _ := db.FindDamage(ctx, sc.ID, d.ID); len(rs) != 1 || rs[0].ID != open.ID {
+			t.Fatalf("left: %+v", rs)
+		}
+		now = now.AddDate(3, 0, 0)
+		if n, _, _ := db.PurgeDeviceRecords(ctx); n != 1 {
+			t.Fatalf("the loan after six years: %d", n)
+		}
+		if ls, _ := db.FindLoans(ctx, sc.ID, d.ID, 0); len(ls) != 0 {
+			t.Fatalf("loans left: %d", len(ls))
 		}
 	})
 }

@@ -107,6 +107,9 @@ type Store interface {
 	LendDevices(ctx context.Context, actor *schulhof.User, loans []*schulhof.Loan) error
 	ReturnDevices(ctx context.Context, school schulhof.SchoolID, returns []schulhof.DeviceReturn) ([]*schulhof.Loan, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
+	FindDeviceRetention(ctx context.Context, school schulhof.SchoolID) (schulhof.DeviceRetention, error)
+	SetDeviceRetention(ctx context.Context, school schulhof.SchoolID, r schulhof.DeviceRetention) error
+	PurgeDeviceRecords(ctx context.Context) (loans, damage int64, err error)
 	CreateDeviceSet(ctx context.Context, s *schulhof.DeviceSet) error
 	FindDeviceSets(ctx context.Context, school schulhof.SchoolID) ([]*schulhof.DeviceSet, error)
 	Reserve(ctx context.Context, actor *schulhof.User, r *schulhof.Reservation) error
@@ -216,6 +219,7 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /s/{school}/loans/{loan}/return", m.returnFromForm)
 	rt.Page("GET /s/{school}/loans/{loan}/agreement.pdf", m.agreementPDF)
 	rt.Show("GET /s/{school}/my-devices", "mydevices", m.showMyDevicesPage)
+	rt.Show("GET /s/{school}/people/{user}/devices", "mydevices", m.showPersonLoans)
 	rt.Page("POST /s/{school}/settings/devices", m.saveSettingsFromForm)
 
 	rt.JSON("GET /api/v1/schools/{school}/devices", m.apiListDevices)
@@ -254,6 +258,21 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.API("GET /api/v1/schools/{school}/loans/{loan}/agreement.pdf", m.agreementPDF)
 	rt.JSON("GET /api/v1/schools/{school}/device-managers", m.apiGetManagers)
 	rt.JSON("PUT /api/v1/schools/{school}/device-managers", m.apiSetManagers)
+	rt.JSON("GET /api/v1/schools/{school}/device-retention", m.apiGetRetention)
+	rt.JSON("PUT /api/v1/schools/{school}/device-retention", m.apiSetRetention)
+}
+
+// Housekeeping deletes the device records the schools keep no longer
+// (returned loans, closed damage reports).
+func (m *Module) Housekeeping(ctx context.Context) {
+	loans, damage, err := m.db.PurgeDeviceRecords(ctx)
+	if err != nil {
+		m.Log.Error("purge device records", "err", err)
+		return
+	}
+	if loans+damage > 0 {
+		m.Log.Info("purged device records", "loans", loans, "damage_reports", damage)
+	}
 }
 
 // isManager says whether the user was named a device manager of the

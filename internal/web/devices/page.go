@@ -146,6 +146,33 @@ func (m *Module) showDeviceAgain(w http.ResponseWriter, r *http.Request, sc *sch
 
 type myDevicesPage struct {
 	Loans []*schulhof.Loan
+	// Person is whose loans a device manager looks at (nil: one's own)
+	Person *schulhof.User
+}
+
+// showPersonLoans: GET /s/{school}/people/{user}/devices: a person's
+// loans, for who keeps the devices.
+func (m *Module) showPersonLoans(r *http.Request) (*kit.View, error) {
+	_, sc, err := m.managed(r)
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
+	if err != nil {
+		return nil, schulhof.Errorf(schulhof.ENotFound, "user.not_found")
+	}
+	person, err := m.db.FindUserByID(r.Context(), sc.ID, schulhof.UserID(n))
+	if err != nil {
+		return nil, err
+	}
+	ls, err := m.db.FindLoans(r.Context(), sc.ID, 0, person.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := m.SchoolView(r, sc, "device.person")
+	v.Title = person.Name() + " – " + v.Title
+	v.Data = &myDevicesPage{Loans: ls, Person: person}
+	return v, nil
 }
 
 // showMyDevicesPage: GET /s/{school}/my-devices: the devices lent to the
@@ -167,8 +194,9 @@ func (m *Module) showMyDevicesPage(r *http.Request) (*kit.View, error) {
 // settingsForm is the settings page's section: the teachers who may keep
 // the devices.
 type settingsForm struct {
-	Teachers []*schulhof.User
-	Managers []schulhof.UserID
+	Teachers  []*schulhof.User
+	Managers  []schulhof.UserID
+	Retention schulhof.DeviceRetention
 }
 
 // IsManager says whether the teacher is a device manager.
@@ -178,6 +206,7 @@ func (m *Module) settingsForm(ctx context.Context, sc *schulhof.School) settings
 	f := settingsForm{}
 	f.Managers, _ = m.db.FindDeviceManagers(ctx, sc.ID)
 	f.Teachers, _, _ = m.db.FindUsers(ctx, schulhof.UserFilter{SchoolID: sc.ID, Role: schulhof.RoleTeacher, Limit: 1000})
+	f.Retention, _ = m.db.FindDeviceRetention(ctx, sc.ID)
 	return f
 }
 
@@ -195,7 +224,17 @@ func (m *Module) saveSettingsFromForm(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, schulhof.UserID(n))
 		}
 	}
-	if err := m.setManagers(r.Context(), sc, ids); err != nil {
+	var keep schulhof.DeviceRetention
+	keep.LoanYears, _ = strconv.Atoi(r.PostFormValue("loan_years"))
+	keep.DamageYears, _ = strconv.Atoi(r.PostFormValue("damage_years"))
+	err = keep.Validate()
+	if err == nil {
+		err = m.setManagers(r.Context(), sc, ids)
+	}
+	if err == nil {
+		err = m.db.SetDeviceRetention(r.Context(), sc.ID, keep)
+	}
+	if err != nil {
 		v := m.SchoolView(r, sc, "settings.title")
 		m.RenderSettings(w, r, m.FormError(r, v, err), sc, v)
 		return
@@ -238,6 +277,32 @@ func (m *Module) apiSetManagers(r *http.Request) (any, error) {
 		in.Managers = []schulhof.UserID{}
 	}
 	if err := m.setManagers(r.Context(), sc, in.Managers); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// apiGetRetention: GET /api/v1/schools/{school}/device-retention.
+func (m *Module) apiGetRetention(r *http.Request) (any, error) {
+	sc, err := m.ManagedSchool(r)
+	if err != nil {
+		return nil, err
+	}
+	return m.db.FindDeviceRetention(r.Context(), sc.ID)
+}
+
+// apiSetRetention: PUT /api/v1/schools/{school}/device-retention
+// {"loan_years", "damage_years"}: one to ten each.
+func (m *Module) apiSetRetention(r *http.Request) (any, error) {
+	sc, err := m.ManagedSchool(r)
+	if err != nil {
+		return nil, err
+	}
+	var in schulhof.DeviceRetention
+	if err := kit.ReadJSON(r, &in); err != nil {
+		return nil, err
+	}
+	if err := m.db.SetDeviceRetention(r.Context(), sc.ID, in); err != nil {
 		return nil, err
 	}
 	return in, nil
