@@ -72,7 +72,8 @@ func TestLendAndReturn(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("[data-testid=damage-description]"), "Display gesprungen, Ecke unten links"),
 		chromedp.SetUploadFiles(chromedp.CSS("[data-testid=damage-photos]"), []string{photo}))
 	submit(t, ctx, "report the damage", "[data-testid=damage-report]")
-	waitJS(t, ctx, "the report's photo", `(() => { const img = document.querySelector("[data-testid=damage] img");
+	// a picture's loading changes no element, which waitJS watches
+	waitMedia(t, ctx, "the report's photo", `(() => { const img = document.querySelector("[data-testid=damage] img");
   return !!img && img.complete && img.naturalWidth === 200 })()`)
 	screenshot(t, ctx, "device-damage.png")
 
