@@ -272,7 +272,7 @@ func TestDeviceOverviews(t *testing.T) {
 			t.Fatalf("city-wide: %v %v", all, err)
 		}
 		for _, o := range all {
-			if o.SchoolID == other.ID && (o.Total != 1 || o.Lent != 0 || o.ByModel != nil) {
+			if o.SchoolID == other.ID && (o.Total != 1 || o.Lent != 0 || len(o.ByModel) != 1 || o.ByModel[0].Model != "Esprimo" || o.Due != nil) {
 				t.Fatalf("the other school city-wide: %+v", o)
 			}
 			if o.SchoolID == sc.ID && (o.Total != 5 || o.WithoutDevice != 1 || o.WithoutList != nil) {

@@ -115,6 +115,28 @@ func (db *DB) DeviceOverviews(ctx context.Context, school schulhof.SchoolID, tod
 			}
 		}
 	}
+	if school == 0 { // the city's models, school by school
+		rows, err := db.readRows(ctx, `SELECT school_id, type, model, COUNT(*) FROM devices WHERE status <> 'retired'
+			GROUP BY school_id, type, model ORDER BY school_id, COUNT(*) DESC, type, model`)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id schulhof.SchoolID
+			var c schulhof.DeviceModelCount
+			if err := rows.Scan(&id, &c.Type, &c.Model, &c.Count); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if o := by[id]; o != nil {
+				o.ByModel = append(o.ByModel, c)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
 	if school != 0 && len(out) == 1 {
 		if err := db.overviewLists(ctx, out[0], soon); err != nil {
 			return nil, err

@@ -69,6 +69,7 @@ var pageScenarios = []scenario{
 	{"device overview page", "a-admin", "GET", "/s/schule-a/devices/overview", "", 200, "<td>iPad 10. Generation</td><td>2</td>"},
 	{"device overview page as a teacher", "a-teacher", "GET", "/s/schule-a/devices/overview", "", 403, ""},
 	{"the city's devices page", "operator", "GET", "/admin/devices", "", 200, "Schule A"},
+	{"the city's devices by model", "operator", "GET", "/admin/devices", "", 200, "<td>iPad 10. Generation</td><td>4</td>"},
 	{"the city's devices page as an admin", "a-admin", "GET", "/admin/devices", "", 403, ""},
 	{"device page with its damage", "a-admin", "GET", "/s/schule-a/devices/{a-device}", "", 200, "Kratzer am Gehäuse"},
 	{"report damage by form", "a-admin", "POST", "/s/schule-a/devices/{a-device}/damage", "description=Akku+schwach&to_repair=1", 303, ""},

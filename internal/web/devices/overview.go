@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/web/kit"
@@ -95,7 +97,7 @@ func (m *Module) apiCityOverview(r *http.Request) (any, error) {
 
 type cityPage struct {
 	Schools  []*schulhof.DeviceOverview
-	Sum      *schulhof.DeviceOverview
+	Sum      *schulhof.DeviceOverview // with the city's models
 	Statuses []schulhof.DeviceStatus
 	Year     int
 	Days     int
@@ -112,7 +114,11 @@ func (m *Module) showCityPage(r *http.Request) (*kit.View, error) {
 		return nil, err
 	}
 	sum := &schulhof.DeviceOverview{ByStatus: map[schulhof.DeviceStatus]int{}}
+	models := map[[2]string]int{}
 	for _, o := range os {
+		for _, c := range o.ByModel {
+			models[[2]string{c.Type, c.Model}] += c.Count
+		}
 		for s, n := range o.ByStatus {
 			sum.ByStatus[s] += n
 		}
@@ -123,6 +129,15 @@ func (m *Module) showCityPage(r *http.Request) (*kit.View, error) {
 		sum.LeaverDevices += o.LeaverDevices
 		sum.WithoutDevice += o.WithoutDevice
 	}
+	for k, n := range models {
+		sum.ByModel = append(sum.ByModel, schulhof.DeviceModelCount{Type: k[0], Model: k[1], Count: n})
+	}
+	slices.SortFunc(sum.ByModel, func(a, b schulhof.DeviceModelCount) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Type+a.Model, b.Type+b.Model)
+	})
 	v := m.NewView(r, "device.city")
 	v.Data = &cityPage{Schools: os, Sum: sum, Statuses: schulhof.DeviceStatuses, Year: schulhof.DeviceYear, Days: dueWithin}
 	return v, nil
