@@ -1,6 +1,7 @@
 package schulhof
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,24 +109,10 @@ func (d *Device) Validate() error {
 	return v.Err()
 }
 
-func validDeviceType(t string) bool {
-	for _, x := range DeviceTypes {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+func validDeviceType(t string) bool { return slices.Contains(DeviceTypes, t) }
 
 // ValidDeviceStatus says whether s is one of DeviceStatuses.
-func ValidDeviceStatus(s DeviceStatus) bool {
-	for _, x := range DeviceStatuses {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func ValidDeviceStatus(s DeviceStatus) bool { return slices.Contains(DeviceStatuses, s) }
 
 // Valid says whether the day is a real date.
 func (d Day) Valid() bool {
@@ -391,14 +378,7 @@ func (r *DamageReport) Validate() error {
 }
 
 // ValidRepairStatus says whether s is one of RepairStatuses.
-func ValidRepairStatus(s RepairStatus) bool {
-	for _, x := range RepairStatuses {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func ValidRepairStatus(s RepairStatus) bool { return slices.Contains(RepairStatuses, s) }
 
 // MaxDamagePhotos is how many photos a damage report keeps.
 const MaxDamagePhotos = 6

@@ -218,6 +218,18 @@ func DetectSeparator(text string) rune {
 	return best
 }
 
+// Column is the index of the column with the header (the last one of
+// that name), -1 when the file has none.
+func (f *File) Column(header string) int {
+	idx := -1
+	for i, name := range f.Header {
+		if name == header {
+			idx = i
+		}
+	}
+	return idx
+}
+
 // Mapping says which column holds each field; a field not in it is absent.
 type Mapping map[Field]int
 

@@ -92,12 +92,7 @@ func (s *Module) apiImportUsers(w http.ResponseWriter, r *http.Request) {
 			if req.mapping == nil {
 				req.mapping = f.GuessMapping()
 			}
-			idx := -1
-			for i, name := range f.Header {
-				if name == h {
-					idx = i
-				}
-			}
+			idx := f.Column(h)
 			if idx < 0 {
 				s.Fail(w, r, schulhof.Errorf(schulhof.EInvalid, "import.no_such_column", h))
 				return

@@ -237,12 +237,7 @@ func (m *Module) apiImportDevices(w http.ResponseWriter, r *http.Request) {
 			if req.mapping == nil {
 				req.mapping = guessMapping(f)
 			}
-			idx := -1
-			for i, name := range f.Header {
-				if name == h {
-					idx = i
-				}
-			}
+			idx := f.Column(h)
 			if idx < 0 {
 				m.Fail(w, r, schulhof.Invalid("map."+fl, "device.import.no_column", h))
 				return
@@ -364,32 +359,23 @@ func (m *Module) exportCSV(w http.ResponseWriter, r *http.Request) {
 		m.Fail(w, r, err)
 		return
 	}
-	f := filterOf(r, sc)
-	f.Cursor, f.Limit = 0, 500
 	lang := kit.Info(r).Lang
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	cw := csv.NewWriter(&buf)
 	cw.Comma = ';'
 	cw.Write(exportHeader)
-	for {
-		ds, next, err := m.db.FindDevices(r.Context(), f)
-		if err != nil {
-			m.Fail(w, r, err)
-			return
+	err = m.eachDevice(r.Context(), filterOf(r, sc), func(d *schulhof.Device) {
+		who, until := "", ""
+		if d.Loan != nil {
+			who, until = d.Loan.UserName, kit.GermanDate(d.Loan.Until)
 		}
-		for _, d := range ds {
-			who, until := "", ""
-			if d.Loan != nil {
-				who, until = d.Loan.UserName, kit.GermanDate(d.Loan.Until)
-			}
-			cw.Write([]string{d.AssetTag, i18n.T(lang, typeKeys[d.Type]), d.Model, d.Serial, dateOrEmpty(d.PurchasedOn),
-				dateOrEmpty(d.WarrantyEnd), i18n.T(lang, statusKeys[d.Status]), d.Location, d.Notes, d.MDMID, who, until})
-		}
-		if next == "" {
-			break
-		}
-		f.Cursor = ds[len(ds)-1].ID
+		cw.Write([]string{d.AssetTag, i18n.T(lang, typeKeys[d.Type]), d.Model, d.Serial, dateOrEmpty(d.PurchasedOn),
+			dateOrEmpty(d.WarrantyEnd), i18n.T(lang, statusKeys[d.Status]), d.Location, d.Notes, d.MDMID, who, until})
+	})
+	if err != nil {
+		m.Fail(w, r, err)
+		return
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

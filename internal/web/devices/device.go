@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -309,4 +310,23 @@ func (m *Module) bulkFromForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/s/"+sc.Slug+"/devices?flash=devices_changed", http.StatusSeeOther)
+}
+
+// eachDevice calls fn with every device the filter selects, page by page
+// (its cursor and limit are the walk's).
+func (m *Module) eachDevice(ctx context.Context, f schulhof.DeviceFilter, fn func(d *schulhof.Device)) error {
+	f.Cursor, f.Limit = 0, 500
+	for {
+		ds, next, err := m.db.FindDevices(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			fn(d)
+		}
+		if next == "" {
+			return nil
+		}
+		f.Cursor = ds[len(ds)-1].ID
+	}
 }

@@ -34,24 +34,13 @@ func (m *Module) labelsPDF(w http.ResponseWriter, r *http.Request) {
 			}
 			ds = append(ds, d)
 		}
-	} else {
-		f := schulhof.DeviceFilter{SchoolID: sc.ID, Limit: 500}
-		for {
-			page, next, err := m.db.FindDevices(r.Context(), f)
-			if err != nil {
-				m.Fail(w, r, err)
-				return
-			}
-			for _, d := range page {
-				if d.Status != schulhof.DeviceRetired {
-					ds = append(ds, d)
-				}
-			}
-			if next == "" {
-				break
-			}
-			f.Cursor = page[len(page)-1].ID
+	} else if err := m.eachDevice(r.Context(), schulhof.DeviceFilter{SchoolID: sc.ID}, func(d *schulhof.Device) {
+		if d.Status != schulhof.DeviceRetired {
+			ds = append(ds, d)
 		}
+	}); err != nil {
+		m.Fail(w, r, err)
+		return
 	}
 	base := m.BaseURL(r) + "/s/" + sc.Slug + "/d/"
 	labels := make([]devicepdf.Label, len(ds))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/devicepdf"
+	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -323,16 +324,15 @@ func (m *Module) agreementOf(ctx context.Context, sc *schulhof.School, l *schulh
 	return a, nil
 }
 
-// typeNames are the device types as the agreement and labels name them.
-var typeNames = map[string]string{"ipad": "iPad", "tablet": "Tablet", "notebook": "Notebook", "pc": "PC", "display": "Display",
-	"projector": "Beamer", "other": "Gerät"}
-
 // deviceName is the type and model ("iPad 10. Generation"; the model
 // alone when it names the type).
 func deviceName(d *schulhof.Device) string {
-	t, ok := typeNames[d.Type]
-	if !ok {
-		t = d.Type
+	if d.Type == "other" {
+		return d.Model
+	}
+	t := d.Type
+	if key, ok := typeKeys[d.Type]; ok {
+		t = i18n.T("de", key) // labels and agreements are printed in German
 	}
 	if strings.HasPrefix(strings.ToLower(d.Model), strings.ToLower(t)) {
 		return d.Model

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -161,7 +162,7 @@ func (m *Module) cityCSV(w http.ResponseWriter, r *http.Request) {
 	cw.Comma = ';'
 	head := []string{"Schule", "Kürzel", "Geräte"}
 	for _, s := range schulhof.DeviceStatuses {
-		head = append(head, statusCSV[s])
+		head = append(head, i18n.T("de", statusKeys[s])) // the city's report is German, as its other columns
 	}
 	cw.Write(append(head, "Ausleihen", "überfällig", "fällig in 14 Tagen", "bei Abgängern", "ohne Gerät ab Klasse 8"))
 	for _, o := range os {
@@ -178,8 +179,3 @@ func (m *Module) cityCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Write(buf.Bytes())
 }
-
-// statusCSV are the report's column names of the statuses.
-var statusCSV = map[schulhof.DeviceStatus]string{schulhof.DeviceInStock: "im Lager", schulhof.DeviceLent: "ausgeliehen",
-	schulhof.DeviceInUse: "im Einsatz", schulhof.DeviceInRepair: "in Reparatur", schulhof.DeviceLost: "verloren",
-	schulhof.DeviceRetired: "ausgemustert"}

@@ -188,21 +188,13 @@ func (m *Module) reservationsView(r *http.Request, u *schulhof.User, sc *schulho
 	if p.Sets, err = m.db.FindDeviceSets(ctx, sc.ID); err != nil {
 		return nil, err
 	}
-	f := schulhof.DeviceFilter{SchoolID: sc.ID, Limit: 500}
-	for {
-		ds, next, err := m.db.FindDevices(ctx, f)
-		if err != nil {
-			return nil, err
+	err = m.eachDevice(ctx, schulhof.DeviceFilter{SchoolID: sc.ID}, func(d *schulhof.Device) {
+		if d.SetID == 0 && (d.Status == schulhof.DeviceInStock || d.Status == schulhof.DeviceInUse) {
+			p.Devices = append(p.Devices, d)
 		}
-		for _, d := range ds {
-			if d.SetID == 0 && (d.Status == schulhof.DeviceInStock || d.Status == schulhof.DeviceInUse) {
-				p.Devices = append(p.Devices, d)
-			}
-		}
-		if next == "" {
-			break
-		}
-		f.Cursor = ds[len(ds)-1].ID
+	})
+	if err != nil {
+		return nil, err
 	}
 	from, to := m.reservationRange(r)
 	if p.Reservations, err = m.db.FindReservations(ctx, sc.ID, from, to); err != nil {

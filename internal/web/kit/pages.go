@@ -248,12 +248,10 @@ type View struct {
 // and images (and data: images for the two-factor QR code); no inline
 // code, and no page may frame ours; FramedContentSecurityPolicy is the
 // same for a page that the server's own pages frame (View.Framed).
-const (
-	ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-	FramedContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
-)
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+var FramedContentSecurityPolicy = strings.Replace(ContentSecurityPolicy, "frame-ancestors 'none'", "frame-ancestors 'self'", 1)
 
 // T translates for the page's language.
 func (v *View) T(key string, args ...any) string { return i18n.T(v.Lang, key, args...) }
