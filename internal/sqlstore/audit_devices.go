@@ -169,7 +169,7 @@ func (db *DB) FindAudit(ctx context.Context, school schulhof.SchoolID, id schulh
 	return a, rows.Err()
 }
 
-// scanWith scans a row into a device's columns and more after them.
+// scanWith scans a row into a scanner's columns and more after them.
 type scanWith struct {
 	row  interface{ Scan(...any) error }
 	more []any

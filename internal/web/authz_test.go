@@ -87,6 +87,8 @@ func tenancyValue(pattern, param, before string) string {
 		return "{b-reservation}"
 	case "action":
 		return "members"
+	case "client":
+		return "{b-client}"
 	}
 	return ""
 }

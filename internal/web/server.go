@@ -29,6 +29,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/live"
 	"github.com/schulhof/schulhof/internal/web/login"
+	"github.com/schulhof/schulhof/internal/web/sso"
 	"github.com/schulhof/schulhof/internal/web/timetables"
 	"github.com/schulhof/schulhof/internal/web/video"
 )
@@ -159,7 +160,11 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 		return err
 	}
 	devices := devices.New(s.Deps, db)
-	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, s.files}
+	sso, err := sso.New(s.Deps, db)
+	if err != nil {
+		return err
+	}
+	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, sso, s.files}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -255,6 +256,12 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 		booking := &schulhof.Reservation{SchoolID: sc.ID, SetID: cart.ID, Day: "2026-12-01", From: 3, To: 4}
 		must(tb, db.Reserve(ctx, f.user[k+"-teacher"], booking))
 		f.ids[k+"-reservation"] = int64(booking.ID)
+		// a learning platform that logs the school's users in through
+		// Schulhof (single sign-on), its secret "secret-a"
+		cl := &schulhof.OIDCClient{SchoolID: sc.ID, Name: "Lernplattform " + k, RedirectURIs: []string{"https://lernen.example.org/cb"}, Consent: true}
+		secret := sha256.Sum256([]byte("secret-" + k))
+		must(tb, db.CreateOIDCClient(ctx, cl, secret[:]))
+		f.keys[k+"-client"] = cl.ID
 	}
 	for name, u := range f.user {
 		slug := ""

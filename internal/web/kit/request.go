@@ -55,8 +55,12 @@ func Info(r *http.Request) *RequestInfo {
 }
 
 // AuthOf is who makes the request; an empty Auth for anonymous ones.
-func AuthOf(r *http.Request) *Auth {
-	a, _ := r.Context().Value(authKey).(*Auth)
+func AuthOf(r *http.Request) *Auth { return AuthFromContext(r.Context()) }
+
+// AuthFromContext is AuthOf for code that has only the request's
+// context (the provider's storage, in sso).
+func AuthFromContext(ctx context.Context) *Auth {
+	a, _ := ctx.Value(authKey).(*Auth)
 	if a == nil {
 		return &Auth{}
 	}

@@ -16,6 +16,8 @@ type Router struct {
 	d        *Deps
 	patterns []string
 	docs     [][]byte
+	// crossSite are the patterns other sites may post to
+	crossSite []string
 }
 
 // NewRouter is an empty route table.
@@ -47,6 +49,18 @@ func (rt *Router) Handle(pattern string, h http.Handler) {
 // Open adds what anyone may call (login, the info screen by its secret
 // address, calendar feeds).
 func (rt *Router) Open(pattern string, h http.HandlerFunc) { rt.Handle(pattern, h) }
+
+// OpenCrossSite adds what anyone may call, from any site too: the
+// endpoints of single sign-on that other services' pages post to, which
+// take no session (a code, a client's secret, a token) and so need no
+// protection from cross-site requests.
+func (rt *Router) OpenCrossSite(pattern string, h http.HandlerFunc) {
+	rt.Handle(pattern, h)
+	rt.crossSite = append(rt.crossSite, pattern)
+}
+
+// CrossSite is every pattern added by OpenCrossSite.
+func (rt *Router) CrossSite() []string { return rt.crossSite }
 
 // Page adds a page for a logged-in browser: anonymous users go to the
 // login page, and a user who must change the password or finish
