@@ -427,13 +427,17 @@ func (db *DB) FindOIDCConsent(ctx context.Context, user schulhof.UserID, client 
 	return strings.Fields(scopes), err
 }
 
-// SaveOIDCConsent keeps what the user agreed to give the client.
-func (db *DB) SaveOIDCConsent(ctx context.Context, user schulhof.UserID, client string, scopes []string) error {
+// SaveOIDCConsent keeps what the user (of the school) agreed to give
+// the client, in the audit log too: data going to another service.
+func (db *DB) SaveOIDCConsent(ctx context.Context, school schulhof.SchoolID, user schulhof.UserID, client string, scopes []string) error {
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO oidc_consents (user_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at`,
 			user, client, strings.Join(scopes, " "), db.now())
-		return err
+		if err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, school, "oidc.consent", client, strings.Join(scopes, " "))
 	})
 }
 

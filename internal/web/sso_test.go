@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/totp"
 )
 
 // ssoSite is a test school served over HTTP for single sign-on, on a
@@ -35,13 +38,18 @@ func newSSOSite(t *testing.T, db *sqlstore.DB) *ssoSite {
 	s := &ssoSite{fixture: newFixture(t, db)}
 	s.clock.Store(time.Now().UnixNano())
 	s.db.Now = func() time.Time { return time.Unix(0, s.clock.Load()) }
-	// the fixture's sessions ended days before this clock
-	for _, name := range []string{"a-admin", "b-admin", "operator"} {
-		s.token[name] = s.sessionOf(t, name)
-	}
+	s.refreshSessions(t)
 	s.ts = httptest.NewServer(s.srv)
 	t.Cleanup(s.ts.Close)
 	return s
+}
+
+// refreshSessions logs the admins in again: the fixture's sessions end
+// when the clock moves on.
+func (s *ssoSite) refreshSessions(t *testing.T) {
+	for _, name := range []string{"a-admin", "b-admin", "operator"} {
+		s.token[name] = s.sessionOf(t, name)
+	}
 }
 
 func (s *ssoSite) advance(d time.Duration) { s.clock.Add(int64(d)) }
@@ -403,13 +411,64 @@ func TestSingleSignOn(t *testing.T) {
 				t.Fatalf("denied: %v", l)
 			}
 		})
+		t.Run("two-factor", func(t *testing.T) {
+			// a teacher with two-factor, not logged in: Schulhof's login,
+			// the second factor, and on to the client
+			secret := totp.NewSecret()
+			must(t, db.SetTOTP(ctx, s.user["a-teacher"].ID, secret, true))
+			jar, _ := cookiejar.New(nil)
+			b := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			loc, _ := authorize(t, b, app.conf.AuthCodeURL("zustand", oauth2.S256ChallengeOption(pkce)))
+			if loc == nil || loc.Path != "/oidc/login" {
+				t.Fatalf("not sent to the login: %v", loc)
+			}
+			loc, _ = authorize(t, b, loc.String())
+			if loc == nil || loc.Path != "/login" {
+				t.Fatalf("not sent to Schulhof's login: %v", loc)
+			}
+			post := func(path string, v url.Values) *url.URL {
+				resp, err := b.PostForm(s.ts.URL+path, v)
+				must(t, err)
+				resp.Body.Close()
+				l, _ := resp.Location()
+				if l == nil {
+					t.Fatalf("%s: %d", path, resp.StatusCode)
+				}
+				return l
+			}
+			next := loc.Query().Get("next")
+			l := post("/login", url.Values{"school": {"schule-a"}, "login": {"teacher"}, "password": {testPassword}, "next": {next}})
+			if l.Path != "/login/totp" || l.Query().Get("next") != next {
+				t.Fatalf("after the password: %s", l)
+			}
+			code, _ := totp.Code(secret, totp.Step(s.db.Now()))
+			if l = post("/login/totp", url.Values{"code": {code}, "next": {next}}); l.RequestURI() != next {
+				t.Fatalf("after the second factor: %s, want %s", l, next)
+			}
+			back, _ := authorize(t, b, l.String())
+			for back != nil && back.Host != "127.0.0.1:9" { // the library's callback
+				back, _ = authorize(t, b, back.String())
+			}
+			if back == nil || back.Query().Get("code") == "" {
+				t.Fatalf("no code: %v", back)
+			}
+			tok, err := app.conf.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(pkce))
+			must(t, err)
+			idt, err := app.verifier.Verify(ctx, tok.Extra("id_token").(string))
+			must(t, err)
+			var c struct{ AMR []string }
+			must(t, idt.Claims(&c))
+			if !slices.Contains(c.AMR, "otp") {
+				t.Fatalf("amr %v", c.AMR)
+			}
+		})
 		t.Run("deactivated", func(t *testing.T) {
-			b := s.browser(t, "a-teacher")
+			b := s.browser(t, "a-student2")
 			code, _ := app.code(t, b, pkce)
 			tok, err := app.conf.Exchange(ctx, code, oauth2.VerifierOption(pkce))
 			must(t, err)
 			inactive := false
-			_, err = db.UpdateUser(ctx, s.school["a"].ID, s.user["a-teacher"].ID, schulhof.UserUpdate{Active: &inactive})
+			_, err = db.UpdateUser(ctx, s.school["a"].ID, s.user["a-student2"].ID, schulhof.UserUpdate{Active: &inactive})
 			must(t, err)
 			s.advance(3 * time.Second) // past the module's short cache of users
 			if _, err := app.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); oauthError(err) != "invalid_grant" {
@@ -442,4 +501,65 @@ func TestSingleSignOn(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestSingleSignOnKeyRotation: after a month the housekeeping makes the
+// next key, published at once beside the old one; tokens are signed
+// with the old one until the new one has been published five minutes,
+// then with the new one; a week later the old one is gone. Clients
+// verify throughout.
+func TestSingleSignOnKeyRotation(t *testing.T) {
+	s := newSSOSite(t, nil)
+	ctx := context.Background()
+	const back = "http://127.0.0.1:9/cb"
+	id, secret := s.register(t, "a-admin", "/api/v1/schools/schule-a/sso/clients", `{"name":"Mathe-App","redirect_uris":["`+back+`"],"consent":false}`)
+	keys := func() []string {
+		t.Helper()
+		var set struct{ Keys []struct{ Kid string } }
+		decode(t, s.do("", "GET", "/oidc/keys", ""), &set)
+		var out []string
+		for _, k := range set.Keys {
+			out = append(out, k.Kid)
+		}
+		return out
+	}
+	signedBy := func() string {
+		t.Helper()
+		app := s.rp(t, id, secret, back)
+		pkce := oauth2.GenerateVerifier()
+		code, _ := app.code(t, s.browser(t, "a-student"), pkce)
+		tok, err := app.conf.Exchange(ctx, code, oauth2.VerifierOption(pkce))
+		must(t, err)
+		raw := tok.Extra("id_token").(string)
+		if _, err := app.verifier.Verify(ctx, raw); err != nil {
+			t.Fatalf("verify: %v", err)
+		}
+		var header struct{ Kid string }
+		h, _ := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[0])
+		json.Unmarshal(h, &header)
+		return header.Kid
+	}
+	first := keys()
+	if len(first) != 1 || signedBy() != first[0] {
+		t.Fatalf("first key %v", first)
+	}
+	s.advance(31 * 24 * time.Hour)
+	s.refreshSessions(t)
+	s.srv.Housekeeping(ctx)
+	both := keys()
+	if len(both) != 2 || both[1] != first[0] {
+		t.Fatalf("after rotation %v", both)
+	}
+	if k := signedBy(); k != first[0] {
+		t.Fatalf("the new key signs before it is known everywhere: %s", k)
+	}
+	s.advance(6 * time.Minute)
+	if k := signedBy(); k != both[0] {
+		t.Fatalf("signed by %s, want the new %s", k, both[0])
+	}
+	s.advance(8 * 24 * time.Hour)
+	s.refreshSessions(t)
+	if k := keys(); len(k) != 1 || k[0] != both[0] {
+		t.Fatalf("a week later %v", k)
+	}
 }

@@ -76,12 +76,16 @@ func (rt *Router) Page(pattern string, h http.HandlerFunc) {
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
 		}
+		next := ""
+		if r.Method == http.MethodGet {
+			next = NextQuery(r.URL.RequestURI())
+		}
 		switch Gate(a) {
 		case schulhof.ETOTPRequired:
-			http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+			http.Redirect(w, r, "/login/totp"+next, http.StatusSeeOther)
 			return
 		case schulhof.EPasswordChange:
-			http.Redirect(w, r, "/password", http.StatusSeeOther)
+			http.Redirect(w, r, "/password"+next, http.StatusSeeOther)
 			return
 		case schulhof.ETwoFactorSetup:
 			if !strings.HasPrefix(r.URL.Path, "/profile") {
@@ -225,4 +229,14 @@ func Gate(a *Auth) schulhof.ErrorCode {
 		return schulhof.ETwoFactorSetup
 	}
 	return ""
+}
+
+// NextQuery is "?next=..." to come back to the address after a step of
+// the login (the second factor, the first password), or "" for the
+// start page.
+func NextQuery(next string) string {
+	if next == "" || next == "/" {
+		return ""
+	}
+	return "?next=" + url.QueryEscape(next)
 }

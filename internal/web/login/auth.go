@@ -285,11 +285,14 @@ func (s *Module) submitLogin(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, status, "login", v)
 		return
 	}
+	// where the login was going (a client's single sign-on, a page)
+	// survives the second factor and the first password change
+	next := safeNext(r.PostFormValue("next"))
 	switch {
 	case sess.TOTPPending:
-		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+		http.Redirect(w, r, "/login/totp"+kit.NextQuery(next), http.StatusSeeOther)
 	case user.MustChangePassword:
-		http.Redirect(w, r, "/password", http.StatusSeeOther)
+		http.Redirect(w, r, "/password"+kit.NextQuery(next), http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 	}
@@ -314,7 +317,9 @@ func (s *Module) showTOTPPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "totp", s.NewView(r, "totp.title"))
+	v := s.NewView(r, "totp.title")
+	v.Form["next"] = safeNext(r.URL.Query().Get("next"))
+	s.Render(w, r, http.StatusOK, "totp", v)
 }
 
 // submitTOTP: POST /login/totp.
@@ -333,6 +338,7 @@ func (s *Module) submitTOTP(w http.ResponseWriter, r *http.Request) {
 	if err := s.checkTOTP(r.Context(), a.User, r.PostFormValue("code")); err != nil {
 		s.limiter.Fail(account, src)
 		v := s.NewView(r, "totp.title")
+		v.Form["next"] = safeNext(r.PostFormValue("next"))
 		s.Render(w, r, s.FormError(r, v, err), "totp", v)
 		return
 	}
@@ -342,9 +348,10 @@ func (s *Module) submitTOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.limiter.Succeed(account, src)
 	s.setDeviceCookie(w, r, account)
-	target := "/"
+	next := safeNext(r.PostFormValue("next"))
+	target := next
 	if a.User.MustChangePassword {
-		target = "/password"
+		target = "/password" + kit.NextQuery(next)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
@@ -357,7 +364,9 @@ func (s *Module) showPasswordPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "password", s.NewView(r, "password.title"))
+	v := s.NewView(r, "password.title")
+	v.Form["next"] = safeNext(r.URL.Query().Get("next"))
+	s.Render(w, r, http.StatusOK, "password", v)
 }
 
 // submitPassword: POST /password (forced) and POST /profile/password.
@@ -370,6 +379,7 @@ func (s *Module) submitPassword(w http.ResponseWriter, r *http.Request) {
 	err := s.changePassword(r, a, r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm"))
 	if err != nil {
 		v := s.NewView(r, "password.title")
+		v.Form["next"] = safeNext(r.PostFormValue("next"))
 		status := s.FormError(r, v, err)
 		name := "password"
 		if r.URL.Path == "/profile/password" {
@@ -377,6 +387,10 @@ func (s *Module) submitPassword(w http.ResponseWriter, r *http.Request) {
 			s.fillProfile(r, v)
 		}
 		s.Render(w, r, status, name, v)
+		return
+	}
+	if next := safeNext(r.PostFormValue("next")); next != "/" {
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/?flash=password_changed", http.StatusSeeOther)

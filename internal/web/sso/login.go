@@ -173,7 +173,7 @@ func (m *Module) submitConsent(w http.ResponseWriter, r *http.Request) {
 		m.refuse(w, r, a, oidc.ErrAccessDenied().WithDescription("the user did not agree"))
 		return
 	}
-	if err := m.db.SaveOIDCConsent(r.Context(), u.ID, c.ID, a.Scopes); err != nil {
+	if err := m.db.SaveOIDCConsent(r.Context(), u.SchoolID, u.ID, c.ID, a.Scopes); err != nil {
 		m.Fail(w, r, err)
 		return
 	}

@@ -70,7 +70,7 @@ type Store interface {
 	OIDCSubject(ctx context.Context, user schulhof.UserID) (string, error)
 	FindOIDCSubjectUser(ctx context.Context, subject string) (schulhof.UserID, schulhof.SchoolID, error)
 	FindOIDCConsent(ctx context.Context, user schulhof.UserID, client string) ([]string, error)
-	SaveOIDCConsent(ctx context.Context, user schulhof.UserID, client string, scopes []string) error
+	SaveOIDCConsent(ctx context.Context, school schulhof.SchoolID, user schulhof.UserID, client string, scopes []string) error
 	FindOIDCKeys(ctx context.Context, now time.Time) ([]*schulhof.OIDCKey, error)
 	RotateOIDCKey(ctx context.Context, k *schulhof.OIDCKey, since, retireAt time.Time) (bool, error)
 	Ping(ctx context.Context) error
