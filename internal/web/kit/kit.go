@@ -62,15 +62,16 @@ type Deps struct {
 
 	topics topics
 	// what the modules add to the shared pages: the sections of the
-	// settings page (settings.go) and the cards of the start page
-	// (start.go)
-	registryMu sync.Mutex
-	settings   []SettingsSection
-	cards      []StartCard
-	clock      func() time.Time
-	schools    *Cache[schulhof.SchoolID, *schulhof.School]
-	operator   *Cache[struct{}, *schulhof.Operator]
-	lastOrg    atomic.Pointer[schulhof.Operator]
+	// settings page (settings.go), the cards of the start page
+	// (start.go), where a login's forms may lead (pages.go)
+	registryMu  sync.Mutex
+	settings    []SettingsSection
+	cards       []StartCard
+	formTargets []FormTarget
+	clock       func() time.Time
+	schools     *Cache[schulhof.SchoolID, *schulhof.School]
+	operator    *Cache[struct{}, *schulhof.Operator]
+	lastOrg     atomic.Pointer[schulhof.Operator]
 }
 
 // NewDeps makes the Deps with a hub whose topics are those the modules

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -298,6 +299,9 @@ func (d *Deps) Render(w http.ResponseWriter, r *http.Request, status int, name s
 	if v.Framed {
 		w.Header().Set("Content-Security-Policy", FramedContentSecurityPolicy)
 		w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	} else if origins := d.formOrigins(r.Context(), v.Form["next"]); len(origins) > 0 {
+		w.Header().Set("Content-Security-Policy", strings.Replace(ContentSecurityPolicy, "form-action 'self'",
+			"form-action 'self' "+strings.Join(origins, " "), 1))
 	}
 	w.WriteHeader(status)
 	root := "layout.html"
@@ -321,4 +325,37 @@ func (d *Deps) FormError(r *http.Request, v *View, err error) int {
 		v.Fields[f.Field] = v.T(f.Key, f.Args...)
 	}
 	return StatusOf(e.Code)
+}
+
+// FormTarget names the origin (scheme://host[:port]) that a form may
+// lead on to through the address next, which the page's form carries
+// on: a single sign-on's login goes back to its client. "" if none.
+type FormTarget func(ctx context.Context, next string) string
+
+// AddFormTarget adds a module's FormTarget. The pages of the login (the
+// password, the second factor, the first password change, a consent)
+// carry their next address in View.Form["next"]; their Content Security
+// Policy lets the form's redirects go on to the origins named, which
+// "form-action 'self'" would stop (browsers apply it to every redirect
+// after a form).
+func (d *Deps) AddFormTarget(f FormTarget) {
+	d.registryMu.Lock()
+	defer d.registryMu.Unlock()
+	d.formTargets = append(d.formTargets, f)
+}
+
+func (d *Deps) formOrigins(ctx context.Context, next string) []string {
+	if next == "" || next == "/" {
+		return nil
+	}
+	d.registryMu.Lock()
+	targets := d.formTargets
+	d.registryMu.Unlock()
+	var out []string
+	for _, f := range targets {
+		if o := f(ctx, next); o != "" && !strings.ContainsAny(o, " ;,'\"") {
+			out = append(out, o)
+		}
+	}
+	return out
 }

@@ -1,7 +1,9 @@
 package sso
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -142,6 +144,7 @@ var scopeSentences = map[string]string{
 
 func (m *Module) showConsent(w http.ResponseWriter, r *http.Request, a *schulhof.OIDCAuthRequest, c *schulhof.OIDCClient) {
 	v := m.NewView(r, "oidc.consent.title")
+	v.Form["next"] = loginPath(a.ID) // the consent goes on to the client (formTarget)
 	p := &consentPage{ID: a.ID, Client: c.Name}
 	for _, s := range Scopes { // in a fixed order
 		if slices.Contains(a.Scopes, s) {
@@ -244,4 +247,27 @@ func (m *Module) renderLoggedOut(w http.ResponseWriter, r *http.Request, back, c
 	v := m.NewView(r, "oidc.logged_out.title")
 	v.Data = p
 	m.Render(w, r, http.StatusOK, "ssologgedout", v)
+}
+
+// loginPath is where the browser continues a login under way.
+func loginPath(id string) string { return "/oidc/login?id=" + url.QueryEscape(id) }
+
+// formTarget: a form of the login (Schulhof's password, the second
+// factor, the consent) whose next address is a login under way goes on
+// to the client's redirect address; its origin is allowed as the form's
+// target.
+func (m *Module) formTarget(ctx context.Context, next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Path != "/oidc/login" {
+		return ""
+	}
+	a, err := m.db.FindOIDCAuthRequest(ctx, u.Query().Get("id"))
+	if err != nil {
+		return ""
+	}
+	back, err := url.Parse(a.RedirectURI)
+	if err != nil || (back.Scheme != "https" && back.Scheme != "http") || back.Host == "" {
+		return ""
+	}
+	return back.Scheme + "://" + back.Host
 }

@@ -161,6 +161,7 @@ func New(d *kit.Deps, db Store) (*Module, error) {
 		return nil, err
 	}
 	m.handler = http.StripPrefix("/oidc", m.provider)
+	d.AddFormTarget(m.formTarget)
 	d.AddStartCard(kit.StartCard{Order: 90, Part: "start-sso", Fill: func(r *http.Request, sc *schulhof.School, data map[string]any) error {
 		switch u := kit.AuthOf(r).User; {
 		case sc != nil && u.SchoolID == sc.ID && schulhof.CanManageSignOn(u, sc.ID):

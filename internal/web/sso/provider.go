@@ -463,7 +463,7 @@ func (c *client) ResponseTypes() []oidc.ResponseType {
 func (c *client) GrantTypes() []oidc.GrantType {
 	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 }
-func (c *client) LoginURL(id string) string           { return "/oidc/login?id=" + id }
+func (c *client) LoginURL(id string) string           { return loginPath(id) }
 func (c *client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeBearer }
 func (c *client) IDTokenLifetime() time.Duration      { return IDTokenFor }
 func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
