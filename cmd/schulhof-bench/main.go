@@ -15,6 +15,8 @@
 //	schulhof-bench video       classes in video lessons on pion clients, against the
 //	                           forwarding unit and Janus side by side: packets, CPU,
 //	                           loss, jitter, memory; a room of 10, 30 and 60
+//	schulhof-bench sso         single sign-on: the token endpoint (code exchange with
+//	                           a confidential client) and userinfo, requests/s and p99
 package main
 
 import (
@@ -49,7 +51,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices|sso [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -72,6 +74,8 @@ func main() {
 		err = benchVideo(os.Args[2:])
 	case "devices":
 		err = benchDevices(os.Args[2:])
+	case "sso":
+		err = benchSSO(os.Args[2:])
 	case "video-sfu":
 		err = videoSFU(os.Args[2:])
 	default:
