@@ -161,7 +161,9 @@ type OIDCAuthRequest struct {
 	CodeMethod    string
 	// Prompt is what the client asked of the login ("none", "login",
 	// "consent"), space-separated.
-	Prompt    string
+	Prompt string
+	// MaxAge is the oldest login (seconds) the client accepts; -1: any.
+	MaxAge    int64
 	CreatedAt time.Time
 	// filled when the user has logged in
 	UserID   UserID

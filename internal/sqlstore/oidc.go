@@ -208,7 +208,7 @@ func (db *DB) FindOIDCClientByID(ctx context.Context, id string) (*schulhof.OIDC
 }
 
 const oidcAuthColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode, code_challenge,
-	code_method, prompt, created_at, user_id, school_id, subject, auth_time, amr, done, code_at, used`
+	code_method, prompt, max_age, created_at, user_id, school_id, subject, auth_time, amr, done, code_at, used`
 
 func scanOIDCAuth(row interface{ Scan(...any) error }) (*schulhof.OIDCAuthRequest, error) {
 	a := &schulhof.OIDCAuthRequest{}
@@ -216,7 +216,7 @@ func scanOIDCAuth(row interface{ Scan(...any) error }) (*schulhof.OIDCAuthReques
 	var created, authTime, codeAt int64
 	var user, school sql.NullInt64
 	err := row.Scan(&a.ID, &a.ClientID, &a.RedirectURI, &scopes, &a.State, &a.Nonce, &a.ResponseType, &a.ResponseMode, &a.CodeChallenge,
-		&a.CodeMethod, &a.Prompt, &created, &user, &school, &a.Subject, &authTime, &amr, &a.Done, &codeAt, &a.Used)
+		&a.CodeMethod, &a.Prompt, &a.MaxAge, &created, &user, &school, &a.Subject, &authTime, &amr, &a.Done, &codeAt, &a.Used)
 	if err != nil {
 		return nil, notFound(err, "oidc.login.not_found")
 	}
@@ -236,9 +236,9 @@ func (db *DB) CreateOIDCAuthRequest(ctx context.Context, a *schulhof.OIDCAuthReq
 	a.CreatedAt = time.Unix(now, 0)
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO oidc_auth_requests (id, client_id, redirect_uri, scopes, state, nonce, response_type,
-			response_mode, code_challenge, code_method, prompt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			response_mode, code_challenge, code_method, prompt, max_age, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			a.ID, a.ClientID, a.RedirectURI, strings.Join(a.Scopes, " "), a.State, a.Nonce, a.ResponseType, a.ResponseMode,
-			a.CodeChallenge, a.CodeMethod, a.Prompt, now)
+			a.CodeChallenge, a.CodeMethod, a.Prompt, a.MaxAge, now)
 		return err
 	})
 }

@@ -107,6 +107,34 @@ func authorize(t *testing.T, b *http.Client, addr string) (*url.URL, *http.Respo
 	return loc, resp
 }
 
+// freshLogin opens the address in a browser without a session, logs the
+// user of school A in on Schulhof's login page it is sent to, and
+// returns where it ends at the client.
+func (s *ssoSite) freshLogin(t *testing.T, addr, login string) *url.URL {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	b := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	loc, _ := authorize(t, b, addr)
+	for loc != nil && loc.Path != "/login" {
+		loc, _ = authorize(t, b, loc.String())
+	}
+	if loc == nil {
+		t.Fatal("not sent to Schulhof's login")
+	}
+	resp, err := b.PostForm(s.ts.URL+"/login", url.Values{"school": {"schule-a"}, "login": {login}, "password": {testPassword},
+		"next": {loc.Query().Get("next")}})
+	must(t, err)
+	resp.Body.Close()
+	loc, _ = resp.Location()
+	for loc != nil && loc.Host != "127.0.0.1:9" {
+		loc, _ = authorize(t, b, loc.String())
+	}
+	if loc == nil {
+		t.Fatal("not sent back to the client")
+	}
+	return loc
+}
+
 // rp is a relying party on go-oidc and x/oauth2.
 type rp struct {
 	provider *oidc.Provider
@@ -478,11 +506,27 @@ func TestSingleSignOn(t *testing.T) {
 				t.Fatal("userinfo of a deactivated user")
 			}
 		})
-		t.Run("prompt none", func(t *testing.T) {
+		t.Run("prompt", func(t *testing.T) {
 			stranger := &http.Client{CheckRedirect: anna.CheckRedirect}
 			loc, _ := authorize(t, stranger, app.conf.AuthCodeURL("zustand", oauth2.S256ChallengeOption(pkce), oauth2.SetAuthURLParam("prompt", "none")))
 			if loc == nil || loc.Query().Get("error") != "login_required" {
 				t.Fatalf("prompt=none without a session: %v", loc)
+			}
+			// a fresh login wanted: Anna's session began before
+			s.advance(10 * time.Second)
+			if _, loc := app.code(t, anna, pkce, oauth2.SetAuthURLParam("prompt", "login")); loc.Query().Get("error") != "login_required" {
+				t.Fatalf("prompt=login with an older session: %s", loc)
+			}
+			if _, loc := app.code(t, anna, pkce, oauth2.SetAuthURLParam("max_age", "5")); loc.Query().Get("error") != "login_required" {
+				t.Fatalf("max_age past: %s", loc)
+			}
+			if code, _ := app.code(t, anna, pkce, oauth2.SetAuthURLParam("max_age", "86400")); code == "" {
+				t.Fatal("max_age within")
+			}
+			// not logged in: the login at Schulhof comes after the request
+			back := s.freshLogin(t, app.conf.AuthCodeURL("zustand", oauth2.S256ChallengeOption(pkce), oauth2.SetAuthURLParam("prompt", "login")), "student")
+			if back.Query().Get("code") == "" {
+				t.Fatalf("prompt=login with a new login: %s", back)
 			}
 		})
 		t.Run("logout", func(t *testing.T) {

@@ -30,6 +30,7 @@ CREATE TABLE oidc_auth_requests (
     code_challenge  TEXT NOT NULL,
     code_method     TEXT NOT NULL,
     prompt          TEXT NOT NULL,
+    max_age         BIGINT NOT NULL,   -- seconds; -1: none asked
     created_at      BIGINT NOT NULL,
     user_id         BIGINT REFERENCES users(id) ON DELETE CASCADE,
     school_id       BIGINT REFERENCES schools(id),

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -42,7 +43,20 @@ func (m *Module) continueLogin(w http.ResponseWriter, r *http.Request) {
 		m.Fail(w, r, err)
 		return
 	}
-	u := kit.AuthOf(r).User
+	auth := kit.AuthOf(r)
+	u := auth.User
+	prompts := strings.Fields(a.Prompt)
+	// a client that wants a fresh login (prompt=login, which the library
+	// makes max_age=0, or max_age) gets one made since it asked or
+	// within the age, or the standard's error: Schulhof does not ask a
+	// logged-in user for the password again
+	began := auth.Session.CreatedAt
+	sinceAsked := !began.Before(a.CreatedAt)
+	if !sinceAsked && ((slices.Contains(prompts, oidc.PromptLogin)) ||
+		(a.MaxAge >= 0 && m.Now().Sub(began) > time.Duration(a.MaxAge)*time.Second)) {
+		m.refuse(w, r, a, oidc.ErrLoginRequired().WithDescription("the login at Schulhof is older than the client accepts"))
+		return
+	}
 	admitted, err := m.admits(r, c, u)
 	if err != nil {
 		m.Fail(w, r, err)
@@ -52,7 +66,6 @@ func (m *Module) continueLogin(w http.ResponseWriter, r *http.Request) {
 		m.refuse(w, r, a, oidc.ErrAccessDenied().WithDescription("the user may not use this client"))
 		return
 	}
-	prompts := strings.Fields(a.Prompt)
 	if c.Consent {
 		agreed, err := m.db.FindOIDCConsent(r.Context(), u.ID, c.ID)
 		if err != nil {

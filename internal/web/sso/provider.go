@@ -70,7 +70,10 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	a := &schulhof.OIDCAuthRequest{ClientID: c.ID, RedirectURI: req.RedirectURI, Scopes: req.Scopes, State: req.State,
 		Nonce: req.Nonce, ResponseType: string(req.ResponseType), ResponseMode: string(req.ResponseMode),
-		CodeChallenge: req.CodeChallenge, CodeMethod: string(req.CodeChallengeMethod), Prompt: prompt}
+		CodeChallenge: req.CodeChallenge, CodeMethod: string(req.CodeChallengeMethod), Prompt: prompt, MaxAge: -1}
+	if req.MaxAge != nil {
+		a.MaxAge = int64(*req.MaxAge)
+	}
 	if err := s.m.db.CreateOIDCAuthRequest(ctx, a); err != nil {
 		return nil, err
 	}
