@@ -57,6 +57,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	c.AdminPassword = env("SCHULHOF_ADMIN_PASSWORD", "")
 	log := c.logger(stderr)
+	// libraries that log to slog's default (the single sign-on's
+	// protocol errors) log as the server does
+	slog.SetDefault(log)
 	tuneGC()
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)

@@ -38,11 +38,11 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
-	{"the discovery document", "", "GET", "/oidc/.well-known/openid-configuration", "", 200, `"code_challenge_methods_supported":["S256"]`},
+	{"the discovery document", "", "GET", "/oidc/.well-known/openid-configuration", "", 200, `"response_types_supported":["code"],"response_modes_supported":["query"],"grant_types_supported":["authorization_code","refresh_token"]`},
 	{"the provider's keys", "", "GET", "/oidc/keys", "", 200, `"kty":"RSA"`},
-	{"authorize an unknown client", "", "GET", "/oidc/authorize?client_id=sh-nope&redirect_uri=https%3A%2F%2Fx.example.org%2Fcb&response_type=code&scope=openid", "", 400, ""},
+	{"authorize an unknown client", "", "GET", "/oidc/authorize?client_id=sh-nope&redirect_uri=https%3A%2F%2Fx.example.org%2Fcb&response_type=code&scope=openid", "", 400, "Diese Anmeldung einer anderen Anwendung ist ungültig"},
 	{"authorize by post", "", "POST", "/oidc/authorize", "client_id={a-client}&redirect_uri=https%3A%2F%2Flernen.example.org%2Fcb&response_type=code&scope=openid+profile&state=s", 302, ""},
-	{"the callback of an unknown login", "", "GET", "/oidc/authorize/callback?id=nope", "", 400, ""},
+	{"the callback of an unknown login", "", "GET", "/oidc/authorize/callback?id=nope", "", 400, "Diese Anmeldung einer anderen Anwendung ist ungültig"},
 	{"a token without a code", "", "POST", "/oidc/oauth/token", "grant_type=authorization_code&client_id={a-client}&client_secret=secret-a", 400, "invalid_request"},
 	{"introspect with a wrong secret", "", "POST", "/oidc/oauth/introspect", "token=x&client_id={a-client}&client_secret=falsch", 401, ""},
 	{"userinfo without a token", "", "GET", "/oidc/userinfo", "", 401, ""},

@@ -21,6 +21,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -178,12 +179,16 @@ func New(d *kit.Deps, db Store) (*Module, error) {
 // /oidc), the login and consent pages, and the clients' API and pages.
 func (m *Module) Routes(rt *kit.Router) {
 	rt.Document(openAPIPart)
-	for _, p := range []string{"GET /oidc/.well-known/openid-configuration", "GET /oidc/keys", "GET /oidc/authorize",
-		"GET /oidc/authorize/callback", "GET /oidc/userinfo", "OPTIONS /oidc/"} {
+	rt.Open("GET /oidc/.well-known/openid-configuration", m.discovery)
+	for _, p := range []string{"GET /oidc/keys", "GET /oidc/userinfo", "OPTIONS /oidc/"} {
 		rt.Open(p, m.serveProvider)
 	}
+	// what browsers open: the library's errors as Schulhof's error page
+	rt.Open("GET /oidc/authorize", m.serveBrowser)
+	rt.Open("GET /oidc/authorize/callback", m.serveBrowser)
 	// what other sites' pages and servers post to
-	for _, p := range []string{"POST /oidc/authorize", "POST /oidc/oauth/token", "POST /oidc/oauth/introspect", "POST /oidc/userinfo",
+	rt.OpenCrossSite("POST /oidc/authorize", m.serveBrowser)
+	for _, p := range []string{"POST /oidc/oauth/token", "POST /oidc/oauth/introspect", "POST /oidc/userinfo",
 		"POST /oidc/revoke"} {
 		rt.OpenCrossSite(p, m.serveProvider)
 	}
@@ -223,6 +228,63 @@ func (m *Module) Routes(rt *kit.Router) {
 // serveProvider hands a request to the library's router.
 func (m *Module) serveProvider(w http.ResponseWriter, r *http.Request) {
 	m.handler.ServeHTTP(w, r)
+}
+
+// serveBrowser hands a request a browser makes (the authorization, the
+// callback) to the library; an error it cannot send back to the client
+// (an unknown client, a redirect address not registered) becomes
+// Schulhof's error page in the user's language instead of the
+// library's line of English.
+func (m *Module) serveBrowser(w http.ResponseWriter, r *http.Request) {
+	cw := &catchError{ResponseWriter: w}
+	m.handler.ServeHTTP(cw, r)
+	if cw.caught {
+		m.Log.Info("oidc request refused", "route", r.URL.Path, "client_id", r.FormValue("client_id"), "reason", strings.TrimSpace(cw.body.String()))
+		m.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "oidc.authorize.invalid"))
+	}
+}
+
+// catchError keeps an error answer back (a 4xx or 5xx in plain text),
+// passing everything else on.
+type catchError struct {
+	http.ResponseWriter
+	caught bool
+	body   strings.Builder
+}
+
+func (c *catchError) WriteHeader(status int) {
+	if status >= 400 && strings.HasPrefix(c.Header().Get("Content-Type"), "text/plain") {
+		c.caught = true
+		c.Header().Del("Content-Type")
+		c.Header().Del("X-Content-Type-Options")
+		return
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *catchError) Write(b []byte) (int, error) {
+	if c.caught {
+		if c.body.Len() < 500 {
+			c.body.Write(b)
+		}
+		return len(b), nil
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// discovery: GET /oidc/.well-known/openid-configuration, the library's
+// document with what Schulhof offers: the code flow only (no implicit
+// flow, no device flow, no JWT bearer grant).
+func (m *Module) discovery(w http.ResponseWriter, r *http.Request) {
+	ctx := m.withIssuer(r)
+	doc := op.CreateDiscoveryConfig(ctx, m.provider, m.provider.Storage())
+	doc.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	doc.ResponseModesSupported = []string{"query"}
+	doc.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	doc.DeviceAuthorizationEndpoint = ""
+	doc.RequestURIParameterSupported = false
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	op.Discover(w, doc)
 }
 
 // Housekeeping forgets old logins and ended tokens, and makes the next
