@@ -36,11 +36,31 @@ func (m *Module) pendingLogin(r *http.Request, id string) (*schulhof.OIDCAuthReq
 	return a, c, nil
 }
 
-// continueLogin: GET /oidc/login?id=, for a user logged in at Schulhof.
-func (m *Module) continueLogin(w http.ResponseWriter, r *http.Request) {
-	a, c, err := m.pendingLogin(r, r.URL.Query().Get("id"))
+// admittedLogin is the login under way of the id, whose client admits
+// the acting user; otherwise it has answered (the error page, or the
+// client told access_denied) and ok is false.
+func (m *Module) admittedLogin(w http.ResponseWriter, r *http.Request, id string) (a *schulhof.OIDCAuthRequest, c *schulhof.OIDCClient, ok bool) {
+	a, c, err := m.pendingLogin(r, id)
 	if err != nil {
 		m.Fail(w, r, err)
+		return nil, nil, false
+	}
+	admitted, err := m.admits(r, c, kit.AuthOf(r).User)
+	if err != nil {
+		m.Fail(w, r, err)
+		return nil, nil, false
+	}
+	if !admitted {
+		m.refuse(w, r, a, oidc.ErrAccessDenied().WithDescription("the user may not use this client"))
+		return nil, nil, false
+	}
+	return a, c, true
+}
+
+// continueLogin: GET /oidc/login?id=, for a user logged in at Schulhof.
+func (m *Module) continueLogin(w http.ResponseWriter, r *http.Request) {
+	a, c, ok := m.admittedLogin(w, r, r.URL.Query().Get("id"))
+	if !ok {
 		return
 	}
 	auth := kit.AuthOf(r)
@@ -55,15 +75,6 @@ func (m *Module) continueLogin(w http.ResponseWriter, r *http.Request) {
 	if !sinceAsked && ((slices.Contains(prompts, oidc.PromptLogin)) ||
 		(a.MaxAge >= 0 && m.Now().Sub(began) > time.Duration(a.MaxAge)*time.Second)) {
 		m.refuse(w, r, a, oidc.ErrLoginRequired().WithDescription("the login at Schulhof is older than the client accepts"))
-		return
-	}
-	admitted, err := m.admits(r, c, u)
-	if err != nil {
-		m.Fail(w, r, err)
-		return
-	}
-	if !admitted {
-		m.refuse(w, r, a, oidc.ErrAccessDenied().WithDescription("the user may not use this client"))
 		return
 	}
 	if c.Consent {
@@ -170,21 +181,11 @@ func (m *Module) showConsent(w http.ResponseWriter, r *http.Request, a *schulhof
 
 // submitConsent: POST /oidc/consent, id= and choice=allow or deny.
 func (m *Module) submitConsent(w http.ResponseWriter, r *http.Request) {
-	a, c, err := m.pendingLogin(r, r.PostFormValue("id"))
-	if err != nil {
-		m.Fail(w, r, err)
+	a, c, ok := m.admittedLogin(w, r, r.PostFormValue("id"))
+	if !ok {
 		return
 	}
 	u := kit.AuthOf(r).User
-	admitted, err := m.admits(r, c, u)
-	if err != nil {
-		m.Fail(w, r, err)
-		return
-	}
-	if !admitted {
-		m.refuse(w, r, a, oidc.ErrAccessDenied().WithDescription("the user may not use this client"))
-		return
-	}
 	if r.PostFormValue("choice") != "allow" {
 		m.refuse(w, r, a, oidc.ErrAccessDenied().WithDescription("the user did not agree"))
 		return
