@@ -403,6 +403,31 @@ func TestSingleSignOn(t *testing.T) {
 				t.Fatalf("school B's admin removes A's client through B: %d", rec.Code)
 			}
 		})
+		t.Run("the installation's client", func(t *testing.T) {
+			// the city's library, registered by the operator, is open to
+			// every school's users, and tells them apart by school
+			lib, sec := s.register(t, "operator", "/api/v1/sso/clients", `{"name":"Stadtbibliothek","redirect_uris":["`+back+`"],"consent":false}`)
+			city := s.rp(t, lib, sec, back)
+			for _, who := range []string{"a-student", "b-student"} {
+				code, loc := city.code(t, s.browser(t, who), pkce)
+				if code == "" {
+					t.Fatalf("%s: %s", who, loc)
+				}
+				tok, err := city.conf.Exchange(ctx, code, oauth2.VerifierOption(pkce))
+				must(t, err)
+				idt, err := city.verifier.Verify(ctx, tok.Extra("id_token").(string))
+				must(t, err)
+				var c struct{ School struct{ Slug string } }
+				must(t, idt.Claims(&c))
+				if c.School.Slug != "schule-"+who[:1] {
+					t.Fatalf("%s: school %q", who, c.School.Slug)
+				}
+			}
+			// a school's admin neither sees nor changes it
+			if rec := s.do("a-admin", "GET", "/api/v1/schools/schule-a/sso/clients/"+lib, ""); rec.Code != 404 {
+				t.Fatalf("a school's admin reads the installation's client: %d", rec.Code)
+			}
+		})
 		t.Run("consent", func(t *testing.T) {
 			asks, sec := s.register(t, "a-admin", "/api/v1/schools/schule-a/sso/clients", `{"name":"Bibliothek","redirect_uris":["`+back+`"]}`)
 			lib := s.rp(t, asks, sec, back)
