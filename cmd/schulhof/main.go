@@ -26,6 +26,8 @@ Usage:
   schulhof serve [flags]                                run the platform
   schulhof user reset-password --school SLUG LOGIN      print a new one-time password
   schulhof import --school SLUG [--apply] FILE.csv      import users from a CSV file
+  schulhof backup --out FILE                            a snapshot of database and files, while it runs
+  schulhof restore FILE --data DIR                      restore a snapshot into an empty data folder
   schulhof version                                      print the version
 
 Run "schulhof COMMAND -h" for the flags of a command.
@@ -62,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return resetPassword(ctx, args[2:], stdout, stderr)
 	case "import":
 		return importUsers(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "schulhof", version)
 		return nil

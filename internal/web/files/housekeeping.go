@@ -36,6 +36,13 @@ func (s *Module) Housekeeping(ctx context.Context) {
 			}
 		}
 	}
+	// a backup copies the files its database copy names: none may go
+	if paused, err := s.db.BlobSweepPaused(ctx, now); err != nil || paused {
+		if err != nil {
+			s.Log.Error("sweep blobs", "err", err)
+		}
+		return
+	}
 	var old []string
 	err := s.Blobs.Walk(ctx, func(k blob.Key, written time.Time) error {
 		if time.Since(written) >= s.cfg.OrphanAge { // a younger one may be an upload whose row is being written

@@ -39,6 +39,7 @@ var openAPIPart = kit.AddAssets(assets, template.FuncMap{
 type Store interface {
 	dav.Store
 	BlobsInUse(ctx context.Context, keys []string) (map[string]bool, error)
+	BlobSweepPaused(ctx context.Context, now time.Time) (bool, error)
 	CopyNode(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID, space schulhof.Space, parent schulhof.NodeID, name string) (*schulhof.Node, error)
 	CreateUpload(ctx context.Context, u *schulhof.Upload) error
 	DeleteUpload(ctx context.Context, id string) error

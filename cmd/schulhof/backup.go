@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/schulhof/schulhof/internal/backup"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+// backupCmd: schulhof backup --out FILE, a snapshot of the installation
+// (database and files) while the server runs.
+func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	var out string
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&out, "out", "", "the archive to write (a tar file; must not exist)")
+	commonFlags(fs, &c)
+	if err := fs.Parse(reorder(args)); err != nil {
+		return usageError(err.Error())
+	}
+	if out == "" || fs.NArg() != 0 {
+		return usageError("usage: schulhof backup --out FILE [--data DIR] [--database-url URL]")
+	}
+	db, err := sqlstore.Open(ctx, c.dsn())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := backup.Write(ctx, backup.Source{DB: db, DSN: c.DatabaseURL, Files: filepath.Join(c.Data, "files"), Version: version}, out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup written to %s: %s\n", out, rep)
+	return nil
+}
+
+// restoreCmd: schulhof restore FILE --data DIR, into an empty data
+// folder (and, for a backup of PostgreSQL, an empty database).
+func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	commonFlags(fs, &c)
+	if err := fs.Parse(reorder(args)); err != nil {
+		return usageError(err.Error())
+	}
+	if fs.NArg() != 1 {
+		return usageError("usage: schulhof restore FILE --data DIR [--database-url URL]")
+	}
+	rep, err := backup.Restore(ctx, fs.Arg(0), backup.Target{Data: c.Data, DSN: c.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored %s into %s: %s\n", fs.Arg(0), c.Data, rep)
+	return nil
+}

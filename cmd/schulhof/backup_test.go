@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+)
+
+// installation makes a data folder (and the database: SQLite in it, or
+// the one of dsn) with a school and a file.
+func installation(t *testing.T, data, dsn string) blob.Key {
+	t.Helper()
+	ctx := context.Background()
+	if dsn == "" {
+		dsn = filepath.Join(data, "schulhof.db")
+	}
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateSchool(ctx, &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}); err != nil {
+		t.Fatal(err)
+	}
+	disk, err := blob.NewDisk(filepath.Join(data, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk.Reserve = 0
+	info, err := disk.Put(ctx, strings.NewReader("Arbeitsblatt"), blob.PutOptions{ExpectedSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Key
+}
+
+// restored checks the school and the file in a restored installation.
+func restored(t *testing.T, data, dsn string, key blob.Key) {
+	t.Helper()
+	ctx := context.Background()
+	if dsn == "" {
+		dsn = filepath.Join(data, "schulhof.db")
+	}
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.FindSchoolBySlug(ctx, "gym"); err != nil {
+		t.Fatalf("the school: %v", err)
+	}
+	disk, err := blob.NewDisk(filepath.Join(data, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := disk.Open(ctx, key)
+	if err != nil {
+		t.Fatalf("the file: %v", err)
+	}
+	defer r.Close()
+	if b, _ := io.ReadAll(r); string(b) != "Arbeitsblatt" {
+		t.Fatalf("the file holds %q", b)
+	}
+}
+
+func TestBackupRestoreCommands(t *testing.T) {
+	ctx := context.Background()
+	data := filepath.Join(t.TempDir(), "data")
+	key := installation(t, data, "")
+	archive := filepath.Join(t.TempDir(), "sicherung.tar")
+	var out bytes.Buffer
+	if err := run(ctx, []string{"backup", "--data", data, "--out", archive}, &out, &out); err != nil {
+		t.Fatalf("backup: %v %s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "sqlite database") || !strings.Contains(out.String(), "checksums verified") {
+		t.Fatalf("backup said %q", out.String())
+	}
+	// the archive is there once: a second backup to it is refused
+	if err := run(ctx, []string{"backup", "--data", data, "--out", archive}, io.Discard, io.Discard); err == nil {
+		t.Fatal("a backup overwrote an archive")
+	}
+	to := filepath.Join(t.TempDir(), "neu")
+	out.Reset()
+	if err := run(ctx, []string{"restore", archive, "--data", to}, &out, &out); err != nil {
+		t.Fatalf("restore: %v %s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "restored") || !strings.Contains(out.String(), "1 files") {
+		t.Fatalf("restore said %q", out.String())
+	}
+	restored(t, to, "", key)
+	if err := run(ctx, []string{"restore", archive, "--data", to}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "empty folder only") {
+		t.Fatalf("restore into a full folder: %v", err)
+	}
+}
+
+// TestBackupRestorePostgres: pg_dump while it runs, pg_restore into an
+// empty database, refused into one that is not.
+func TestBackupRestorePostgres(t *testing.T) {
+	base := os.Getenv("SCHULHOF_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("SCHULHOF_TEST_POSTGRES is not set")
+	}
+	ctx := context.Background()
+	newDatabase := func() string {
+		b := make([]byte, 6)
+		rand.Read(b)
+		name := "backup_" + hex.EncodeToString(b)
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close()
+		if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			a, _ := sql.Open("pgx", base)
+			a.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
+			a.Close()
+		})
+		u, _ := url.Parse(base)
+		u.Path = "/" + name
+		return u.String()
+	}
+	src, dst := newDatabase(), newDatabase()
+	data := filepath.Join(t.TempDir(), "data")
+	key := installation(t, data, src)
+	archive := filepath.Join(t.TempDir(), "sicherung.tar")
+	var out bytes.Buffer
+	if err := run(ctx, []string{"backup", "--data", data, "--database-url", src, "--out", archive}, &out, &out); err != nil {
+		t.Fatalf("backup: %v %s", err, out.String())
+	}
+	to := filepath.Join(t.TempDir(), "neu")
+	if err := run(ctx, []string{"restore", archive, "--data", to}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--database-url") {
+		t.Fatalf("restore of PostgreSQL without a database: %v", err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"restore", archive, "--data", to, "--database-url", dst}, &out, &out); err != nil {
+		t.Fatalf("restore: %v %s", err, out.String())
+	}
+	restored(t, to, dst, key)
+	again := filepath.Join(t.TempDir(), "noch")
+	if err := run(ctx, []string{"restore", archive, "--data", again, "--database-url", dst}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "empty database only") {
+		t.Fatalf("restore into a database with tables: %v", err)
+	}
+}
