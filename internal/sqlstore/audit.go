@@ -108,3 +108,70 @@ func (db *DB) UpdateOperator(ctx context.Context, o *schulhof.Operator) error {
 		return db.audit(ctx, tx, 0, "operator.update", o.Name, o.Contact)
 	})
 }
+
+// ShortenIPs shortens the IP addresses of audit entries and sessions
+// made before the time (schulhof.ShortenIP), a thousand in each write;
+// it returns how many it shortened.
+func (db *DB) ShortenIPs(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	for {
+		m, err := db.shortenIPs(ctx, before)
+		n += m
+		if err != nil || m == 0 {
+			return n, err
+		}
+	}
+}
+
+func (db *DB) shortenIPs(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	for _, table := range []struct{ name, key string }{{"audit_log", "id"}, {"sessions", "token_hash"}} {
+		type row struct {
+			key any
+			ip  string
+		}
+		var rows []row
+		rs, err := db.readRows(ctx, `SELECT `+table.key+`, ip FROM `+table.name+` WHERE created_at < $1 AND NOT ip_short AND ip <> '' LIMIT 1000`, before.Unix())
+		if err != nil {
+			return n, err
+		}
+		for rs.Next() {
+			var r row
+			var key []byte
+			var id int64
+			if table.key == "id" {
+				err = rs.Scan(&id, &r.ip)
+				r.key = id
+			} else {
+				err = rs.Scan(&key, &r.ip)
+				r.key = key
+			}
+			if err != nil {
+				rs.Close()
+				return n, err
+			}
+			rows = append(rows, r)
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return n, err
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		err = db.writeTx(ctx, false, func(tx *sql.Tx) error {
+			for _, r := range rows {
+				if _, err := tx.ExecContext(ctx, `UPDATE `+table.name+` SET ip = $1, ip_short = TRUE WHERE `+table.key+` = $2`,
+					schulhof.ShortenIP(r.ip), r.key); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		n += int64(len(rows))
+	}
+	return n, nil
+}

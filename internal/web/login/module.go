@@ -37,6 +37,7 @@ type Store interface {
 	CreateSession(ctx context.Context, s *schulhof.Session) error
 	DeleteAppPassword(ctx context.Context, user schulhof.UserID, id int64) error
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+	ShortenIPs(ctx context.Context, before time.Time) (int64, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	DeleteUserSessions(ctx context.Context, user schulhof.UserID, keep []byte) error
 	FindAppPasswords(ctx context.Context, user schulhof.UserID) ([]*schulhof.AppPassword, error)
@@ -130,4 +131,10 @@ func (s *Module) Housekeeping(ctx context.Context) {
 		s.Log.Info("deleted expired sessions", "count", n)
 	}
 	s.limiter.Sweep()
+	// DSGVO: whole addresses only as long as needed to follow an attack
+	if n, err := s.db.ShortenIPs(ctx, s.Now().Add(-schulhof.IPKeepFull)); err != nil {
+		s.Log.Error("shorten ip addresses", "err", err)
+	} else if n > 0 {
+		s.Log.Info("shortened ip addresses", "count", n)
+	}
 }
