@@ -221,3 +221,11 @@ func CanManageSignOn(a *User, school SchoolID) bool {
 func (c *OIDCClient) HasRole(r Role) bool { return slices.Contains(c.Roles, r) }
 
 func (c *OIDCClient) HasGroup(g GroupID) bool { return slices.Contains(c.Groups, g) }
+
+// OIDCConsent is what a user agreed to give a client, and when.
+type OIDCConsent struct {
+	ClientID   string    `json:"client_id"`
+	ClientName string    `json:"client"`
+	Scopes     []string  `json:"scopes"`
+	GrantedAt  time.Time `json:"granted_at"`
+}

@@ -699,6 +699,8 @@ var apiScenarios = []scenario{
 	{"delete a board", "a-teacher", "DELETE", "/api/v1/boards/{a-board}", "", 204, ""},
 	{"restore a board", "a-teacher", "POST", "/api/v1/boards/{a-board}/restore", "", 200, `"title":"Bruchrechnung a"`},
 	{"restore another's board", "b-teacher", "POST", "/api/v1/boards/{a-board}/restore", "", 404, ""},
+	{"my data", "a-student", "GET", "/api/v1/me/export", "", 200, "LIESMICH.txt"},
+	{"my data anonymous", "", "GET", "/api/v1/me/export", "", 401, ""},
 	{"sso clients", "a-admin", "GET", "/api/v1/schools/schule-a/sso/clients", "", 200, `"name":"Lernplattform a"`},
 	{"sso clients as a teacher", "a-teacher", "GET", "/api/v1/schools/schule-a/sso/clients", "", 403, ""},
 	{"sso clients of another school", "b-admin", "GET", "/api/v1/schools/schule-a/sso/clients", "", 404, ""},

@@ -31,6 +31,7 @@ type Store interface {
 	DeleteGroup(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) error
 	DeleteUserSessions(ctx context.Context, user schulhof.UserID, keep []byte) error
 	FindAuditEntries(ctx context.Context, f schulhof.AuditFilter) ([]*schulhof.AuditEntry, error)
+	FindAuditBy(ctx context.Context, user schulhof.UserID) ([]*schulhof.AuditEntry, error)
 	FindChildren(ctx context.Context, school schulhof.SchoolID, parent schulhof.UserID) ([]*schulhof.User, error)
 	FindGroupByID(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) (*schulhof.Group, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
@@ -92,6 +93,13 @@ type Module struct {
 func New(d *kit.Deps, db Store, hasher *password.Hasher, tt Timetable, cfg Config) *Module {
 	s := &Module{Deps: d, db: db, hasher: hasher, timetable: tt, cfg: cfg}
 	d.AddSettings(kit.SettingsSection{Fill: s.schoolSettings})
+	d.AddExportPart(kit.ExportPart{Order: 90, Folder: "protokoll", About: "export.audit", Write: func(ctx context.Context, u *schulhof.User, x *kit.Export) error {
+		es, err := s.db.FindAuditBy(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		return x.JSON("protokoll.json", kit.NewList(es, "").Items)
+	}})
 	return s
 }
 

@@ -60,6 +60,7 @@ func New(d *kit.Deps, db Store, files Files) *Module {
 		data["Assignments"], err = s.assignmentsPageData(r, sc)
 		return err
 	}})
+	d.AddExportPart(kit.ExportPart{Order: 30, Folder: "aufgaben", About: "export.assignments", Write: s.exportAssignments})
 	return s
 }
 

@@ -48,6 +48,7 @@ type Store interface {
 	FindReports(ctx context.Context, u *schulhof.User) ([]*schulhof.Report, error)
 	FindRoom(ctx context.Context, u *schulhof.User, id schulhof.RoomID) (*schulhof.Room, error)
 	FindRooms(ctx context.Context, u *schulhof.User) ([]*schulhof.Room, error)
+	FindMessagesBy(ctx context.Context, u *schulhof.User) ([]*schulhof.Message, error)
 	FindSchoolByID(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error)
 	HandleReport(ctx context.Context, u *schulhof.User, id int64) error
 	HasPushSubscriptions(ctx context.Context, school schulhof.SchoolID) (bool, error)
@@ -144,6 +145,7 @@ func New(d *kit.Deps, db Store, files Files, cfg Config) (*Module, error) {
 			func() float64 { return float64(s.pushPending.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_push_dropped_total", Help: "Messages that went without Web Push, the node's pushes being full."},
 			func() float64 { return float64(s.pushDropped.Load()) }))
+	d.AddExportPart(kit.ExportPart{Order: 40, Folder: "nachrichten", About: "export.messages", Write: s.exportMessages})
 	return s, s.start()
 }
 

@@ -157,6 +157,16 @@ func New(d *kit.Deps, db Store) *Module {
 		data["Devices"] = m.settingsForm(ctx, sc)
 	}})
 	d.AddStartCard(kit.StartCard{Order: 60, Part: "start-devices", Fill: m.fillStartCard})
+	d.AddExportPart(kit.ExportPart{Order: 60, Folder: "geraete", About: "export.devices", Write: func(ctx context.Context, u *schulhof.User, x *kit.Export) error {
+		if u.SchoolID == 0 {
+			return nil
+		}
+		loans, err := m.db.FindLoans(ctx, u.SchoolID, 0, u.ID)
+		if err != nil {
+			return err
+		}
+		return x.JSON("ausleihen.json", kit.NewList(loans, "").Items)
+	}})
 	return m
 }
 

@@ -90,8 +90,10 @@ type Module struct {
 
 // New is the module on the server's Deps and its store.
 func New(d *kit.Deps, db Store, cfg Config) *Module {
-	return &Module{Deps: d, db: db, cfg: cfg, usage: usageCache{m: map[usageKey]usageEntry{}},
+	s := &Module{Deps: d, db: db, cfg: cfg, usage: usageCache{m: map[usageKey]usageEntry{}},
 		thumbs: thumb.NewCache(32 << 20), thumbWork: admission.New(2, 200, 30*time.Second)}
+	d.AddExportPart(kit.ExportPart{Order: 20, Folder: "dateien", About: "export.files", Write: s.exportFiles})
+	return s
 }
 
 // Routes adds the module's pages and API.

@@ -68,6 +68,7 @@ type Deps struct {
 	settings    []SettingsSection
 	cards       []StartCard
 	formTargets []FormTarget
+	exports     []ExportPart
 	clock       func() time.Time
 	schools     *Cache[schulhof.SchoolID, *schulhof.School]
 	operator    *Cache[struct{}, *schulhof.Operator]

@@ -37,6 +37,7 @@ type Store interface {
 	CreateSession(ctx context.Context, s *schulhof.Session) error
 	DeleteAppPassword(ctx context.Context, user schulhof.UserID, id int64) error
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+	FindSessionsOf(ctx context.Context, user schulhof.UserID) ([]*schulhof.Session, error)
 	ShortenIPs(ctx context.Context, before time.Time) (int64, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	DeleteUserSessions(ctx context.Context, user schulhof.UserID, keep []byte) error
@@ -92,6 +93,7 @@ func New(d *kit.Deps, db Store, hasher *password.Hasher, tt Timetable) (*Module,
 		s.logins.WithLabelValues(r)
 	}
 	d.Metrics.MustRegister(s.logins)
+	d.AddExportPart(kit.ExportPart{Order: 10, Folder: "konto", About: "export.account", Write: s.exportAccount})
 	return s, nil
 }
 
@@ -118,6 +120,7 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.Open("POST /api/v1/auth/login", s.apiLogin)
 	rt.Open("POST /api/v1/auth/logout", s.apiLogout)
 	rt.JSON("GET /api/v1/me", s.apiMe)
+	rt.API("GET /api/v1/me/export", s.apiExport)
 	rt.JSON("POST /api/v1/me/password", s.apiChangePassword)
 	rt.JSON("GET /api/v1/me/app-passwords", s.apiListAppPasswords)
 	rt.JSON("POST /api/v1/me/app-passwords", s.apiCreateAppPassword)

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // The claims: OpenID Connect's for "profile" and "email", Schulhof's own
@@ -86,4 +87,17 @@ func groupIDs(gs []*schulhof.Group) []schulhof.GroupID {
 		out[i] = g.ID
 	}
 	return out
+}
+
+// exportConsents writes to the user's export which services they
+// agreed to give what, and the identifier services know them by.
+func (m *Module) exportConsents(ctx context.Context, u *schulhof.User, x *kit.Export) error {
+	consents, err := m.db.FindOIDCConsents(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if consents == nil {
+		consents = []*schulhof.OIDCConsent{}
+	}
+	return x.JSON("zustimmungen.json", consents)
 }

@@ -71,6 +71,7 @@ type Store interface {
 	OIDCSubject(ctx context.Context, user schulhof.UserID) (string, error)
 	FindOIDCSubjectUser(ctx context.Context, subject string) (schulhof.UserID, schulhof.SchoolID, error)
 	FindOIDCConsent(ctx context.Context, user schulhof.UserID, client string) ([]string, error)
+	FindOIDCConsents(ctx context.Context, user schulhof.UserID) ([]*schulhof.OIDCConsent, error)
 	SaveOIDCConsent(ctx context.Context, school schulhof.SchoolID, user schulhof.UserID, client string, scopes []string) error
 	FindOIDCKeys(ctx context.Context, now time.Time) ([]*schulhof.OIDCKey, error)
 	RotateOIDCKey(ctx context.Context, k *schulhof.OIDCKey, since, retireAt time.Time) (bool, error)
@@ -163,6 +164,7 @@ func New(d *kit.Deps, db Store) (*Module, error) {
 	}
 	m.handler = http.StripPrefix("/oidc", m.provider)
 	d.AddFormTarget(m.formTarget)
+	d.AddExportPart(kit.ExportPart{Order: 70, Folder: "anmeldungen", About: "export.sso", Write: m.exportConsents})
 	d.AddStartCard(kit.StartCard{Order: 90, Part: "start-sso", Fill: func(r *http.Request, sc *schulhof.School, data map[string]any) error {
 		switch u := kit.AuthOf(r).User; {
 		case sc != nil && u.SchoolID == sc.ID && schulhof.CanManageSignOn(u, sc.ID):
