@@ -82,4 +82,3 @@ func (db *DB) FindAuditBy(ctx context.Context, user schulhof.UserID) ([]*schulho
 	}
 	return out, rows.Err()
 }
-
