@@ -3,6 +3,7 @@ package schulhof
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -37,4 +38,47 @@ func (o *Operator) Validate() error {
 type OperatorService interface {
 	FindOperator(ctx context.Context) (*Operator, error)
 	UpdateOperator(ctx context.Context, o *Operator) error
+}
+
+// SchoolStats is one school as the operator's console shows it.
+type SchoolStats struct {
+	SchoolID SchoolID `json:"school_id"`
+	Slug     string   `json:"slug"`
+	Name     string   `json:"name"`
+	// Users are the active accounts; Online those seen in the last five
+	// minutes.
+	Users  int `json:"users"`
+	Online int `json:"online"`
+	// StorageBytes is what its files take: files and their versions,
+	// assignments, chat attachments, board pictures, damage photos.
+	StorageBytes int64      `json:"storage_bytes"`
+	LastImport   *time.Time `json:"last_import,omitempty"`
+	// Errors are the requests for the school that failed on the
+	// server (5xx) in the last 24 hours, on the node that answers.
+	Errors int `json:"errors"`
+}
+
+// Announcement is a message of the operator to every school's admins
+// (a maintenance window, an update), shown on their start page until
+// it ends.
+type Announcement struct {
+	ID        int64     `json:"id"`
+	Text      string    `json:"text"`
+	Until     time.Time `json:"until"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Validate checks an announcement's text and end.
+func (a *Announcement) Validate(now time.Time) error {
+	var v Validation
+	a.Text = strings.TrimSpace(a.Text)
+	if a.Text == "" {
+		v.Add("text", "announcement.text.required")
+	} else if utf8.RuneCountInString(a.Text) > 1000 {
+		v.Add("text", "field.too_long", 1000)
+	}
+	if !a.Until.After(now) {
+		v.Add("until", "announcement.until.past")
+	}
+	return v.Err()
 }

@@ -69,6 +69,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			switch {
 			case sw.status >= 500:
 				level = slog.LevelError
+				s.Errors.Add(ri.School)
 			case sw.status >= 400:
 				level = slog.LevelInfo
 			}

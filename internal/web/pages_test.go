@@ -38,6 +38,11 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"the console page", "operator", "GET", "/admin/console", "", 200, "Schule A"},
+	{"the console page as a school's admin", "a-admin", "GET", "/admin/console", "", 403, ""},
+	{"announce by form", "operator", "POST", "/admin/announcements", "text=Wartung+am+Samstag&until=05.12.2026", 303, ""},
+	{"announce by form without text", "operator", "POST", "/admin/announcements", "text=&until=05.12.2026", 422, "Schreib eine Mitteilung."},
+	{"withdraw an unknown announcement by form", "operator", "POST", "/admin/announcements/999/delete", "", 404, ""},
 	{"the discovery document", "", "GET", "/oidc/.well-known/openid-configuration", "", 200, `"response_types_supported":["code"],"response_modes_supported":["query"],"grant_types_supported":["authorization_code","refresh_token"]`},
 	{"the provider's keys", "", "GET", "/oidc/keys", "", 200, `"kty":"RSA"`},
 	{"authorize an unknown client", "", "GET", "/oidc/authorize?client_id=sh-nope&redirect_uri=https%3A%2F%2Fx.example.org%2Fcb&response_type=code&scope=openid", "", 400, "Diese Anmeldung einer anderen Anwendung ist ungültig"},

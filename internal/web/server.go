@@ -23,6 +23,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/assignments"
 	"github.com/schulhof/schulhof/internal/web/boards"
 	"github.com/schulhof/schulhof/internal/web/chat"
+	"github.com/schulhof/schulhof/internal/web/console"
 	"github.com/schulhof/schulhof/internal/web/devices"
 	"github.com/schulhof/schulhof/internal/web/examplan"
 	"github.com/schulhof/schulhof/internal/web/files"
@@ -164,7 +165,8 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 	if err != nil {
 		return err
 	}
-	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, sso, s.files}
+	console := console.New(s.Deps, db, string(db.Dialect()))
+	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, sso, console, s.files}
 	return nil
 }
 

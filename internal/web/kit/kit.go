@@ -59,6 +59,9 @@ type Deps struct {
 	Log *slog.Logger
 	// Metrics is the server's Prometheus registry, for the modules' own
 	Metrics prometheus.Registerer
+	// Errors counts the requests that failed on the server, per school
+	// (the middleware adds; the operator's console reads)
+	Errors *ErrorCounter
 
 	topics topics
 	// what the modules add to the shared pages: the sections of the
@@ -85,6 +88,7 @@ func NewDeps(site Site, store Store, clock func() time.Time, blobs blob.Store, b
 		schools: NewCache[schulhof.SchoolID, *schulhof.School](5*time.Second, 10_000),
 		// the operator is on every page and changes once in years
 		operator: NewCacheOn[struct{}, *schulhof.Operator](30*time.Second, 1, clock)}
+	d.Errors = NewErrorCounter(clock)
 	d.Hub = realtime.NewHub(d.mayFollow)
 	d.Hub.Receive = d.receive
 	return d
