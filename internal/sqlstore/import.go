@@ -124,7 +124,7 @@ func (db *DB) applyImport(ctx context.Context, tx *sql.Tx, school schulhof.Schoo
 				}
 			}
 		case schulhof.ImportDeactivate:
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET active = FALSE, updated_at = $1 WHERE id = $2 AND school_id = $3`,
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET active = FALSE, updated_at = $1, deactivated_at = COALESCE(deactivated_at, $1) WHERE id = $2 AND school_id = $3`,
 				db.now(), c.UserID, school); err != nil {
 				return err
 			}

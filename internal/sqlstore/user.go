@@ -377,8 +377,10 @@ func (db *DB) UpdateUser(ctx context.Context, school schulhof.SchoolID, id schul
 
 func (db *DB) writeUser(ctx context.Context, tx *sql.Tx, u *schulhof.User) error {
 	u.UpdatedAt = time.Unix(db.now(), 0)
+	// deactivated_at starts a leaver's retention; reactivating ends it
 	_, err := tx.ExecContext(ctx, `UPDATE users SET first_name = $1, last_name = $2, sort_name = $3, role = $4,
-		external_id = $5, birth_date = $6, email = $7, short_code = $8, active = $9, language = $10, updated_at = $11
+		external_id = $5, birth_date = $6, email = $7, short_code = $8, active = $9, language = $10, updated_at = $11,
+		deactivated_at = CASE WHEN $9 THEN NULL ELSE COALESCE(deactivated_at, $11) END
 		WHERE id = $12`, u.FirstName, u.LastName, sortName(u), int(u.Role), u.ExternalID, u.BirthDate, u.Email,
 		u.ShortCode, u.Active, u.Language, u.UpdatedAt.Unix(), u.ID)
 	if err != nil {

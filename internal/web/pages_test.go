@@ -38,6 +38,9 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"retention by form", "a-admin", "POST", "/s/schule-a/settings/retention", "leaver_days=60&chat_days=400&log_days=400", 303, ""},
+	{"retention by form out of range", "a-admin", "POST", "/s/schule-a/settings/retention", "leaver_days=60&chat_days=5&log_days=400", 422, "Bitte eine Zahl von 30 bis 3650."},
+	{"the settings page shows retention", "a-admin", "GET", "/s/schule-a/settings", "", 200, "Daten von Abgängern löschen nach"},
 	{"the console page", "operator", "GET", "/admin/console", "", 200, "Schule A"},
 	{"the console page as a school's admin", "a-admin", "GET", "/admin/console", "", 403, ""},
 	{"announce by form", "operator", "POST", "/admin/announcements", "text=Wartung+am+Samstag&until=05.12.2026", 303, ""},

@@ -30,6 +30,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/live"
 	"github.com/schulhof/schulhof/internal/web/login"
+	"github.com/schulhof/schulhof/internal/web/privacy"
 	"github.com/schulhof/schulhof/internal/web/sso"
 	"github.com/schulhof/schulhof/internal/web/timetables"
 	"github.com/schulhof/schulhof/internal/web/video"
@@ -166,7 +167,8 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 		return err
 	}
 	console := console.New(s.Deps, db, string(db.Dialect()))
-	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, sso, console, s.files}
+	privacy := privacy.New(s.Deps, db)
+	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, sso, console, privacy, s.files}
 	return nil
 }
 
