@@ -699,6 +699,8 @@ var apiScenarios = []scenario{
 	{"delete a board", "a-teacher", "DELETE", "/api/v1/boards/{a-board}", "", 204, ""},
 	{"restore a board", "a-teacher", "POST", "/api/v1/boards/{a-board}/restore", "", 200, `"title":"Bruchrechnung a"`},
 	{"restore another's board", "b-teacher", "POST", "/api/v1/boards/{a-board}/restore", "", 404, ""},
+	{"the record of processing activities", "a-admin", "GET", "/api/v1/schools/schule-a/processing", "", 200, `"recipients":["Lernplattform a"]`},
+	{"the record of processing activities as a teacher", "a-teacher", "GET", "/api/v1/schools/schule-a/processing", "", 403, ""},
 	{"retention", "a-admin", "GET", "/api/v1/schools/schule-a/retention", "", 200, `"leaver_days":60`},
 	{"retention as a teacher", "a-teacher", "GET", "/api/v1/schools/schule-a/retention", "", 403, ""},
 	{"set retention", "a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":90,"chat_days":365,"log_days":365}`, 200, `"leaver_days":90`},

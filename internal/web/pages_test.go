@@ -38,6 +38,8 @@ func (f *fixture) page(actor, method, path, form string) *httptest.ResponseRecor
 }
 
 var pageScenarios = []scenario{
+	{"the record of processing activities page", "a-admin", "GET", "/s/schule-a/processing", "", 200, "bei Abgängern 60 Tage nach der Deaktivierung"},
+	{"the record of processing activities page as a teacher", "a-teacher", "GET", "/s/schule-a/processing", "", 403, ""},
 	{"retention by form", "a-admin", "POST", "/s/schule-a/settings/retention", "leaver_days=60&chat_days=400&log_days=400", 303, ""},
 	{"retention by form out of range", "a-admin", "POST", "/s/schule-a/settings/retention", "leaver_days=60&chat_days=5&log_days=400", 422, "Bitte eine Zahl von 30 bis 3650."},
 	{"the settings page shows retention", "a-admin", "GET", "/s/schule-a/settings", "", 200, "Daten von Abgängern löschen nach"},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
@@ -30,6 +31,9 @@ type Store interface {
 	PurgeLeavers(ctx context.Context, school schulhof.SchoolID, before time.Time) (int, int64, error)
 	DeleteOldMessages(ctx context.Context, school schulhof.SchoolID, before time.Time) (int64, error)
 	DeleteOldAudit(ctx context.Context, school schulhof.SchoolID, before time.Time) (int64, error)
+	// for the record of processing activities
+	FindDeviceRetention(ctx context.Context, school schulhof.SchoolID) (schulhof.DeviceRetention, error)
+	FindOIDCClients(ctx context.Context, school schulhof.SchoolID) ([]*schulhof.OIDCClient, error)
 }
 
 // Module serves the retention settings and runs the deletion jobs.
@@ -57,6 +61,8 @@ func (m *Module) Routes(rt *kit.Router) {
 	rt.Page("POST /s/{school}/settings/retention", m.saveFromForm)
 	rt.JSON("GET /api/v1/schools/{school}/retention", m.apiRetention)
 	rt.JSON("PUT /api/v1/schools/{school}/retention", m.apiSetRetention)
+	rt.Show("GET /s/{school}/processing", "processing", m.showRecord)
+	rt.JSON("GET /api/v1/schools/{school}/processing", m.apiRecord)
 }
 
 // apiRetention: GET /api/v1/schools/{school}/retention (admins).
@@ -141,3 +147,7 @@ func (m *Module) purge(ctx context.Context, school schulhof.SchoolID, now time.T
 	p.Audit, err = m.db.DeleteOldAudit(ctx, school, now.Add(-schulhof.Days(r.LogDays)))
 	return p, err
 }
+
+// tr translates for the record, which the API answers in the request's
+// language too.
+func tr(lang, key string, args ...any) string { return i18n.T(lang, key, args...) }
