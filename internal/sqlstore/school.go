@@ -126,3 +126,41 @@ func (db *DB) UpdateSchool(ctx context.Context, id schulhof.SchoolID, upd schulh
 	})
 	return out, err
 }
+
+// templateTables are the settings a school made from a template takes
+// over: lesson times, the A/B week model, the exam rules, the
+// messenger's rules, the retention of data and of device records.
+var templateTables = []struct{ table, cols string }{
+	{"lesson_times", "weekday, period, start_at, end_at"},
+	{"week_models", "weeks, start_day, skip_holidays, groups_json"},
+	{"exam_settings", "rules_json, announce_days"},
+	{"chat_settings", "settings_json"},
+	{"retention", "leaver_days, chat_days, log_days"},
+	{"device_retention", "loan_years, damage_years"},
+}
+
+// CopySchoolSettings gives the school the settings of the template
+// school (templateTables, and whether staff need two-factor), replacing
+// its own, in one transaction.
+func (db *DB) CopySchoolSettings(ctx context.Context, template, school schulhof.SchoolID) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		var slug string
+		if err := tx.QueryRowContext(ctx, `SELECT slug FROM schools WHERE id = $1`, template).Scan(&slug); err != nil {
+			return notFound(err, "school.not_found")
+		}
+		for _, t := range templateTables {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE school_id = $1`, school); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (school_id, `+t.cols+`) SELECT $1, `+t.cols+` FROM `+t.table+
+				` WHERE school_id = $2`, school, template); err != nil {
+				return fmt.Errorf("copy %s: %w", t.table, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schools SET require_two_factor = (SELECT require_two_factor FROM schools WHERE id = $1) WHERE id = $2`,
+			template, school); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, school, "school.template", slug, "")
+	})
+}

@@ -81,6 +81,8 @@ var apiScenarios = []scenario{
 	{"schools teacher sees own", "a-teacher", "GET", "/api/v1/schools", "", 200, `"schule-a"`},
 	{"schools anonymous", "", "GET", "/api/v1/schools", "", 401, ""},
 	{"create school", "operator", "POST", "/api/v1/schools", `{"slug":"gs-sued","name":"Grundschule Süd","state":"BY"}`, 201, `"gs-sued"`},
+	{"create school from a template", "operator", "POST", "/api/v1/schools", `{"slug":"gym-neu","name":"Gymnasium Neu","state":"NW","template":"schule-a"}`, 201, `"gym-neu"`},
+	{"create school from an unknown template", "operator", "POST", "/api/v1/schools", `{"slug":"gym-neu","name":"Gymnasium Neu","state":"NW","template":"gibt-es-nicht"}`, 422, "Vorlage"},
 	{"create school admin", "a-admin", "POST", "/api/v1/schools", `{"slug":"x","name":"X","state":"NW"}`, 403, ""},
 	{"create school bad", "operator", "POST", "/api/v1/schools", `{"slug":"Bad Slug","name":"","state":"ZZ"}`, 422, `"fields"`},
 	{"create school taken", "operator", "POST", "/api/v1/schools", `{"slug":"schule-a","name":"X","state":"NW"}`, 409, ""},

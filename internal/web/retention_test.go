@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,35 @@ func TestRetentionTakenBack(t *testing.T) {
 	f.srv.Housekeeping(ctx)
 	if u, _ := f.db.FindUserByID(ctx, sc.ID, f.user["a-student"].ID); u.Login != "student" {
 		t.Fatalf("purged though taken back: %+v", u)
+	}
+}
+
+// TestSchoolFromTemplate: a new school takes over the template's
+// retention and lesson times, and nothing of its people.
+func TestSchoolFromTemplate(t *testing.T) {
+	f := newFixture(t, nil)
+	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":90,"chat_days":200,"log_days":300}`); rec.Code != 200 {
+		t.Fatalf("retention: %d", rec.Code)
+	}
+	grid := []schulhof.LessonTime{{Weekday: 1, Period: 1, Start: "07:55", End: "08:40"}, {Weekday: 1, Period: 2, Start: "08:45", End: "09:30"}}
+	must(t, f.db.SetLessonTimes(ctx, f.school["a"].ID, grid))
+	rec := f.do("operator", "POST", "/api/v1/schools", `{"slug":"gym-neu","name":"Gymnasium Neu","state":"NW","template":"schule-a"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do("operator", "GET", "/api/v1/schools/gym-neu/retention", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"leaver_days":90,"chat_days":200,"log_days":300`) {
+		t.Fatalf("the new school's retention: %d %s", rec.Code, rec.Body)
+	}
+	sc, err := f.db.FindSchoolBySlug(ctx, "gym-neu")
+	must(t, err)
+	b, err := f.db.FindLessonTimes(ctx, sc.ID)
+	must(t, err)
+	if !slices.Equal(b, grid) {
+		t.Fatalf("the new school's lesson times: %+v", b)
+	}
+	users, _, err := f.db.FindUsers(ctx, schulhof.UserFilter{SchoolID: sc.ID, Limit: 10})
+	must(t, err)
+	if len(users) != 0 {
+		t.Fatalf("the new school has %d users", len(users))
 	}
 }

@@ -32,6 +32,8 @@ type Store interface {
 	DeleteUserSessions(ctx context.Context, user schulhof.UserID, keep []byte) error
 	FindAuditEntries(ctx context.Context, f schulhof.AuditFilter) ([]*schulhof.AuditEntry, error)
 	FindAuditBy(ctx context.Context, user schulhof.UserID) ([]*schulhof.AuditEntry, error)
+	CopySchoolSettings(ctx context.Context, template, school schulhof.SchoolID) error
+	FindSchoolByID(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error)
 	FindChildren(ctx context.Context, school schulhof.SchoolID, parent schulhof.UserID) ([]*schulhof.User, error)
 	FindGroupByID(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) (*schulhof.Group, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)

@@ -19,6 +19,36 @@ type schoolInput struct {
 	State      string `json:"state"`
 	SchoolType string `json:"school_type,omitempty"`
 	Require2FA *bool  `json:"require_two_factor_for_staff,omitempty"`
+	// Template is the short name of a school whose settings the new one
+	// takes over (lesson times, week model, exam and chat rules,
+	// retention, two-factor).
+	Template string `json:"template,omitempty"`
+}
+
+// newSchool creates the school with its state's holidays and, from a
+// template school, its settings.
+func (s *Module) newSchool(r *http.Request, sc *schulhof.School, template string) error {
+	var from *schulhof.School
+	if template != "" {
+		var err error
+		if from, err = s.db.FindSchoolBySlug(r.Context(), template); err != nil {
+			return schulhof.Invalid("template", "school.template.unknown")
+		}
+	}
+	if err := s.db.CreateSchool(r.Context(), sc); err != nil {
+		return err
+	}
+	s.timetable.StartWithStateHolidays(r.Context(), sc)
+	if from != nil {
+		if err := s.db.CopySchoolSettings(r.Context(), from.ID, sc.ID); err != nil {
+			return err
+		}
+		s.ForgetSchool(sc.ID)
+		if fresh, err := s.db.FindSchoolByID(r.Context(), sc.ID); err == nil {
+			*sc = *fresh
+		}
+	}
+	return nil
 }
 
 // apiListSchools: GET /api/v1/schools: all for the operator, one's own
@@ -48,10 +78,9 @@ func (s *Module) apiCreateSchool(r *http.Request) (any, error) {
 	if in.Require2FA != nil {
 		sc.Require2FA = *in.Require2FA
 	}
-	if err := s.db.CreateSchool(r.Context(), sc); err != nil {
+	if err := s.newSchool(r, sc, in.Template); err != nil {
 		return nil, err
 	}
-	s.timetable.StartWithStateHolidays(r.Context(), sc)
 	return kit.Created(sc), nil
 }
 
@@ -121,15 +150,14 @@ func (s *Module) createSchool(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := &schulhof.School{Slug: r.PostFormValue("slug"), Name: r.PostFormValue("name"), State: r.PostFormValue("state"), Type: r.PostFormValue("school_type")}
-	if err := s.db.CreateSchool(r.Context(), sc); err != nil {
+	if err := s.newSchool(r, sc, r.PostFormValue("template")); err != nil {
 		v := s.NewView(r, "schools.title")
-		for _, k := range []string{"slug", "name", "state", "school_type"} {
+		for _, k := range []string{"slug", "name", "state", "school_type", "template"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
 		s.renderSchools(w, r, v, s.FormError(r, v, err))
 		return
 	}
-	s.timetable.StartWithStateHolidays(r.Context(), sc)
 	http.Redirect(w, r, "/s/"+sc.Slug+"/users?flash=school_created", http.StatusSeeOther)
 }
 
