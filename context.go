@@ -8,6 +8,8 @@ import "context"
 type Actor struct {
 	User *User
 	IP   string
+	// SupportBy is the operator acting as User for support.
+	SupportBy string
 }
 
 type actorKey struct{}

@@ -19,7 +19,14 @@ type Session struct {
 	TOTPPending bool
 	IP          string
 	UserAgent   string
+	// SupportBy is the operator's login when the operator sees Schulhof
+	// as this user for support (with the school's consent); such a
+	// session ends after SupportFor and does not slide.
+	SupportBy string
 }
+
+// SupportFor is how long a support session lasts.
+const SupportFor = time.Hour
 
 // SessionEnd tells that sessions have ended: the one whose token hash is
 // Session, or else all of User's but Keep's. It is how a node learns to

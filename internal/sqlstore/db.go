@@ -233,6 +233,9 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, school schulhof.SchoolID, a
 		if a.User != nil {
 			actorID, login = int64(a.User.ID), a.User.Login
 		}
+		if a.SupportBy != "" {
+			login += " (Support: " + a.SupportBy + ")"
+		}
 	} else {
 		login = "system"
 	}

@@ -17,9 +17,9 @@ var (
 // CreateSession stores a new session.
 func (db *DB) CreateSession(ctx context.Context, s *schulhof.Session) error {
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, school_id, totp_pending, ip, user_agent, created_at, expires_at, last_seen_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, s.TokenHash, s.UserID, nullSchool(s.SchoolID), s.TOTPPending,
-			s.IP, s.UserAgent, s.CreatedAt.Unix(), s.ExpiresAt.Unix(), s.LastSeenAt.Unix())
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, school_id, totp_pending, ip, user_agent, created_at, expires_at,
+			last_seen_at, support_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, s.TokenHash, s.UserID, nullSchool(s.SchoolID), s.TOTPPending,
+			s.IP, s.UserAgent, s.CreatedAt.Unix(), s.ExpiresAt.Unix(), s.LastSeenAt.Unix(), s.SupportBy)
 		if err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}
@@ -43,9 +43,9 @@ func (db *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) 
 	gen := db.cache.gen.Load()
 	s := schulhof.Session{TokenHash: tokenHash}
 	var created, expires, seen int64
-	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumnsNoClass+`, s.totp_pending, s.created_at, s.expires_at, s.last_seen_at
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumnsNoClass+`, s.totp_pending, s.created_at, s.expires_at, s.last_seen_at, s.support_by
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active`,
-		tokenHash, now.Unix()), &s.TOTPPending, &created, &expires, &seen)
+		tokenHash, now.Unix()), &s.TOTPPending, &created, &expires, &seen, &s.SupportBy)
 	if err == sql.ErrNoRows {
 		return nil, nil, schulhof.Errorf(schulhof.EUnauthorized, "auth.session_expired")
 	}
@@ -67,8 +67,9 @@ type sessionEntry struct {
 // TouchSession records activity and slides the expiry.
 func (db *DB) TouchSession(ctx context.Context, tokenHash []byte, now time.Time) error {
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		// a support session keeps its end
 		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1,
-			expires_at = CASE WHEN $2 > created_at + $4 THEN created_at + $4 ELSE $2 END WHERE token_hash = $3`,
+			expires_at = CASE WHEN support_by <> '' THEN expires_at WHEN $2 > created_at + $4 THEN created_at + $4 ELSE $2 END WHERE token_hash = $3`,
 			now.Unix(), now.Add(schulhof.SessionIdleTimeout).Unix(), tokenHash, int64(schulhof.SessionMaxAge/time.Second))
 		return err
 	})
@@ -216,5 +217,76 @@ func (db *DB) UseTOTPStep(ctx context.Context, user schulhof.UserID, step int64)
 			return schulhof.Errorf(schulhof.EConflict, "totp.replayed")
 		}
 		return nil
+	})
+}
+
+// SetSupportConsent lets the operator give support as the school's
+// users until the time (the zero time: no more), by one of its admins.
+func (db *DB) SetSupportConsent(ctx context.Context, school schulhof.SchoolID, admin schulhof.UserID, until time.Time) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM support_consents WHERE school_id = $1`, school); err != nil {
+			return err
+		}
+		if until.IsZero() {
+			// running support sessions end with the consent
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE school_id = $1 AND support_by <> ''`, school); err != nil {
+				return err
+			}
+			return db.audit(ctx, tx, school, "support.consent", "", "withdrawn")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO support_consents (school_id, until, granted_by, granted_at) VALUES ($1, $2, $3, $4)`,
+			school, until.Unix(), admin, db.now()); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, school, "support.consent", "", "until "+until.UTC().Format(time.RFC3339))
+	})
+}
+
+// FindSupportConsent returns until when the school allows support; the
+// zero time when it does not.
+func (db *DB) FindSupportConsent(ctx context.Context, school schulhof.SchoolID) (time.Time, error) {
+	var until int64
+	err := db.readRow(ctx, `SELECT until FROM support_consents WHERE school_id = $1`, school).Scan(&until)
+	if err == sql.ErrNoRows {
+		return time.Time{}, nil
+	}
+	return time.Unix(until, 0), err
+}
+
+// StartSupport stores the operator's session as a user of a school that
+// allows support now, and notes it in the school's audit log.
+func (db *DB) StartSupport(ctx context.Context, s *schulhof.Session, login string) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		var until int64
+		err := tx.QueryRowContext(ctx, `SELECT until FROM support_consents WHERE school_id = $1`, s.SchoolID).Scan(&until)
+		if err == sql.ErrNoRows || (err == nil && until <= db.now()) {
+			return schulhof.Errorf(schulhof.EForbidden, "support.no_consent")
+		}
+		if err != nil {
+			return err
+		}
+		if s.ExpiresAt.Unix() > until {
+			s.ExpiresAt = time.Unix(until, 0)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, school_id, totp_pending, ip, user_agent, created_at, expires_at,
+			last_seen_at, support_by) VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $6, $8)`, s.TokenHash, s.UserID, s.SchoolID, s.IP, s.UserAgent,
+			s.CreatedAt.Unix(), s.ExpiresAt.Unix(), s.SupportBy); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, s.SchoolID, "support.start", login, "by "+s.SupportBy)
+	})
+}
+
+// EndSupport ends a support session and notes it.
+func (db *DB) EndSupport(ctx context.Context, tokenHash []byte, u *schulhof.User) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		var by string
+		if err := tx.QueryRowContext(ctx, `SELECT support_by FROM sessions WHERE token_hash = $1`, tokenHash).Scan(&by); err != nil {
+			return notFound(err, "auth.session_expired")
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, u.SchoolID, "support.end", u.Login, "by "+by)
 	})
 }

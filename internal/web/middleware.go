@@ -149,7 +149,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		ri.User, ri.School = user.ID, user.SchoolID
 		ctx := kit.WithAuth(r.Context(), a)
-		ctx = schulhof.NewContextWithActor(ctx, &schulhof.Actor{User: user, IP: s.ClientIP(r)})
+		ctx = schulhof.NewContextWithActor(ctx, &schulhof.Actor{User: user, IP: s.ClientIP(r), SupportBy: sess.SupportBy})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

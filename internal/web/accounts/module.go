@@ -9,6 +9,7 @@ import (
 	"context"
 	"embed"
 	"net/http"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/password"
@@ -33,6 +34,10 @@ type Store interface {
 	FindAuditEntries(ctx context.Context, f schulhof.AuditFilter) ([]*schulhof.AuditEntry, error)
 	FindAuditBy(ctx context.Context, user schulhof.UserID) ([]*schulhof.AuditEntry, error)
 	CopySchoolSettings(ctx context.Context, template, school schulhof.SchoolID) error
+	SetSupportConsent(ctx context.Context, school schulhof.SchoolID, admin schulhof.UserID, until time.Time) error
+	FindSupportConsent(ctx context.Context, school schulhof.SchoolID) (time.Time, error)
+	StartSupport(ctx context.Context, s *schulhof.Session, login string) error
+	EndSupport(ctx context.Context, tokenHash []byte, u *schulhof.User) error
 	FindSchoolByID(ctx context.Context, id schulhof.SchoolID) (*schulhof.School, error)
 	FindChildren(ctx context.Context, school schulhof.SchoolID, parent schulhof.UserID) ([]*schulhof.User, error)
 	FindGroupByID(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) (*schulhof.Group, error)
@@ -113,6 +118,12 @@ func (s *Module) Routes(rt *kit.Router) {
 			return "/s/" + r.PathValue("school") + "/users/" + r.PathValue("id") + "?flash=two_factor_reset"
 		})
 	rt.Page("GET /admin/schools", s.showSchoolsPage)
+	rt.Page("POST /s/{school}/settings/support", s.supportFromForm)
+	rt.Page("POST /s/{school}/users/{id}/support", s.startSupportFromForm)
+	rt.Page("POST /support/end", s.endSupport)
+	rt.JSON("GET /api/v1/schools/{school}/support", s.apiSupport)
+	rt.JSON("PUT /api/v1/schools/{school}/support", s.apiSetSupport)
+	rt.JSON("POST /api/v1/schools/{school}/users/{id}/support", s.apiStartSupport)
 	rt.Page("POST /admin/schools", s.createSchool)
 	rt.Show("GET /admin/operator", "operator", s.showOperatorPage)
 	rt.Page("POST /admin/operator", s.saveOperator)

@@ -212,7 +212,7 @@ type quotaField struct {
 
 // schoolSettings is the settings page's section of the school itself:
 // name, state, type, two-factor and quotas.
-func (s *Module) schoolSettings(_ context.Context, sc *schulhof.School, data map[string]any) {
+func (s *Module) schoolSettings(ctx context.Context, sc *schulhof.School, data map[string]any) {
 	var qs []quotaField
 	for _, k := range schulhof.QuotaKeys {
 		f := quotaField{Key: k}
@@ -233,6 +233,9 @@ func (s *Module) schoolSettings(_ context.Context, sc *schulhof.School, data map
 		qs = append(qs, f)
 	}
 	data["Types"], data["Quotas"] = schulhof.SchoolTypes, qs
+	if until, err := s.db.FindSupportConsent(ctx, sc.ID); err == nil && until.After(s.Now()) {
+		data["SupportUntil"] = until
+	}
 }
 
 // quotasFromForm reads the limits in MB; an empty field is the default.

@@ -400,6 +400,12 @@ func (s *Module) renderUser(w http.ResponseWriter, r *http.Request, sc *schulhof
 		return
 	}
 	v.Data = map[string]any{"U": u, "Children": kids, "Groups": gs, "Roles": schulhof.Roles}
+	if schulhof.CanManageSchools(kit.AuthOf(r).User) && u.Active {
+		// the operator may see Schulhof as this user while the school allows
+		if until, err := s.db.FindSupportConsent(r.Context(), sc.ID); err == nil && until.After(s.Now()) {
+			v.Data.(map[string]any)["SupportUntil"] = until
+		}
+	}
 	if len(v.Form) == 0 {
 		v.Form = map[string]string{"first_name": u.FirstName, "last_name": u.LastName, "role": u.Role.String(), "class": u.Class,
 			"external_id": u.ExternalID, "birth_date": u.BirthDate, "email": u.Email, "short_code": u.ShortCode}

@@ -239,6 +239,9 @@ type View struct {
 	// Org is the organisation that runs the installation, named on every
 	// page (DSGVO: who processes the data).
 	Org *schulhof.Operator
+	// SupportBy is the operator who sees this page as User for support;
+	// every page says so (the banner).
+	SupportBy string
 	// Framed: the page is shown inside another of the server's pages (a
 	// board in a video lesson), without the site's header and footer;
 	// only the server's own pages may frame it.
@@ -264,6 +267,9 @@ func (d *Deps) NewView(r *http.Request, titleKey string) *View {
 	v := &View{Lang: Info(r).Lang, User: a.User, School: a.School, Version: d.Version, Fields: map[string]string{}, Form: map[string]string{}}
 	v.Title = v.T(titleKey)
 	v.IsOperator = a.User != nil && a.User.Role == schulhof.RoleOperator
+	if a.Session != nil {
+		v.SupportBy = a.Session.SupportBy
+	}
 	v.Org = d.Operator(r.Context())
 	if a.User != nil && a.School != nil {
 		v.Admin = schulhof.CanManageUsers(a.User, a.School.ID)
