@@ -8,6 +8,7 @@ package console
 import (
 	"context"
 	"embed"
+	"html/template"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -20,7 +21,17 @@ import (
 //go:embed all:assets
 var assets embed.FS
 
-var openAPIPart = kit.AddAssets(assets, nil)
+var openAPIPart = kit.AddAssets(assets, template.FuncMap{
+	// a part's health on the page: the view with the check
+	"check": func(v *kit.View, c Check) checkView { return checkView{V: v, C: c} },
+	// the last day an announcement shows (it ends at the next midnight)
+	"lastday": func(t time.Time) string { return t.Add(-time.Second).In(kit.Berlin).Format("02.01.2006") },
+})
+
+type checkView struct {
+	V *kit.View
+	C Check
+}
 
 // Store is what the module reads and writes of the store.
 type Store interface {
@@ -94,11 +105,14 @@ type Health struct {
 	Goroutine int    `json:"goroutines"`
 }
 
-// Check is one part's health: ok, what it is, what was measured.
+// Check is one part's health: ok, what it is (sqlite, postgres; local,
+// nats; disk, other), what was measured, what went wrong.
 type Check struct {
-	OK     bool   `json:"ok"`
-	Kind   string `json:"kind"`
-	Detail string `json:"detail"`
+	OK        bool   `json:"ok"`
+	Kind      string `json:"kind"`
+	Latency   string `json:"latency,omitempty"`    // of a round trip
+	FreeBytes int64  `json:"free_bytes,omitempty"` // of the file store's disk
+	Error     string `json:"error,omitempty"`
 }
 
 // health asks each part, a second at most.
@@ -107,29 +121,29 @@ func (m *Module) health(ctx context.Context) Health {
 	defer cancel()
 	h := Health{Version: m.Version, Uptime: time.Since(m.started).Round(time.Second).String(), Go: runtime.Version(),
 		Goroutine: runtime.NumGoroutine()}
-	t0 := time.Now()
-	err := m.db.Ping(ctx)
-	h.Database = Check{OK: err == nil, Kind: m.dialect, Detail: time.Since(t0).Round(10 * time.Microsecond).String()}
-	if err != nil {
-		h.Database.Detail = err.Error()
-	}
-	h.Bus = Check{OK: true, Kind: "in process", Detail: "one node"}
-	if f, ok := m.Bus.(interface{ Flush() error }); ok {
-		t0 = time.Now()
-		err := f.Flush()
-		h.Bus = Check{OK: err == nil, Kind: "NATS", Detail: time.Since(t0).Round(10 * time.Microsecond).String()}
+	timed := func(kind string, f func() error) Check {
+		t0 := time.Now()
+		err := f()
+		c := Check{OK: err == nil, Kind: kind, Latency: time.Since(t0).Round(10 * time.Microsecond).String()}
 		if err != nil {
-			h.Bus.Detail = err.Error()
+			c.Error = err.Error()
 		}
+		return c
 	}
-	h.Storage = Check{OK: true, Kind: "files", Detail: "?"}
+	h.Database = timed(m.dialect, func() error { return m.db.Ping(ctx) })
+	h.Bus = Check{OK: true, Kind: "local"}
+	if f, ok := m.Bus.(interface{ Flush() error }); ok {
+		h.Bus = timed("nats", f.Flush)
+	}
+	h.Storage = Check{OK: true, Kind: "other"}
 	if f, ok := m.Blobs.(interface{ Free() (int64, error) }); ok {
 		free, err := f.Free()
 		switch {
 		case err != nil:
-			h.Storage = Check{Kind: "disk", Detail: err.Error()}
+			h.Storage = Check{Kind: "disk", Error: err.Error()}
 		case free >= 0:
-			h.Storage = Check{OK: free > 1<<30, Kind: "disk", Detail: strconv.FormatInt(free>>20, 10) + " MiB free"}
+			// below a GiB uploads will soon be refused
+			h.Storage = Check{OK: free > 1<<30, Kind: "disk", FreeBytes: free}
 		}
 	}
 	return h
