@@ -27,7 +27,12 @@ func (db *DB) FindAuditEntries(ctx context.Context, f schulhof.AuditFilter) ([]*
 		q += ` AND id < $` + strconv.Itoa(len(args))
 	}
 	args = append(args, f.Limit)
-	rows, err := db.readRows(ctx, q+` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	return db.queryAudit(ctx, q+` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+}
+
+// queryAudit reads audit entries.
+func (db *DB) queryAudit(ctx context.Context, q string, args ...any) ([]*schulhof.AuditEntry, error) {
+	rows, err := db.readRows(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -64,21 +64,6 @@ func (db *DB) FindOIDCConsents(ctx context.Context, user schulhof.UserID) ([]*sc
 // FindAuditBy returns the audit entries of what the user did, newest
 // first.
 func (db *DB) FindAuditBy(ctx context.Context, user schulhof.UserID) ([]*schulhof.AuditEntry, error) {
-	rows, err := db.readRows(ctx, `SELECT id, COALESCE(school_id, 0), actor_id, actor_login, action, target, details, ip, created_at
+	return db.queryAudit(ctx, `SELECT id, COALESCE(school_id, 0), actor_id, actor_login, action, target, details, ip, created_at
 		FROM audit_log WHERE actor_id = $1 ORDER BY id DESC`, user)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*schulhof.AuditEntry
-	for rows.Next() {
-		var e schulhof.AuditEntry
-		var created int64
-		if err := rows.Scan(&e.ID, &e.SchoolID, &e.ActorID, &e.ActorLogin, &e.Action, &e.Target, &e.Details, &e.IP, &created); err != nil {
-			return nil, err
-		}
-		e.CreatedAt = time.Unix(created, 0)
-		out = append(out, &e)
-	}
-	return out, rows.Err()
 }

@@ -132,34 +132,30 @@ func (db *DB) PurgeLeavers(ctx context.Context, school schulhof.SchoolID, before
 // DeleteOldMessages deletes the school's chat messages written before
 // the time (with their attachments, reactions and mentions).
 func (db *DB) DeleteOldMessages(ctx context.Context, school schulhof.SchoolID, before time.Time) (int64, error) {
-	var n int64
-	err := db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM chat_messages WHERE created_at < $1 AND room_id IN (SELECT id FROM chat_rooms WHERE school_id = $2)`,
-			before.Unix(), school)
-		if err != nil {
-			return err
-		}
-		if n, _ = res.RowsAffected(); n == 0 {
-			return nil
-		}
-		return db.audit(ctx, tx, school, "retention.chat", "", fmt.Sprintf("messages=%d", n))
-	})
-	return n, err
+	return db.deleteOld(ctx, school, before, "retention.chat", "messages",
+		`DELETE FROM chat_messages WHERE created_at < $1 AND room_id IN (SELECT id FROM chat_rooms WHERE school_id = $2)`)
 }
 
 // DeleteOldAudit deletes the school's audit entries written before the
 // time, and notes that it did.
 func (db *DB) DeleteOldAudit(ctx context.Context, school schulhof.SchoolID, before time.Time) (int64, error) {
+	return db.deleteOld(ctx, school, before, "retention.audit", "entries",
+		`DELETE FROM audit_log WHERE created_at < $1 AND school_id = $2`)
+}
+
+// deleteOld runs a deletion job's statement (the time $1, the school $2)
+// and notes in the audit log how many rows it deleted, if any.
+func (db *DB) deleteOld(ctx context.Context, school schulhof.SchoolID, before time.Time, action, what, q string) (int64, error) {
 	var n int64
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE school_id = $1 AND created_at < $2`, school, before.Unix())
+		res, err := tx.ExecContext(ctx, q, before.Unix(), school)
 		if err != nil {
 			return err
 		}
 		if n, _ = res.RowsAffected(); n == 0 {
 			return nil
 		}
-		return db.audit(ctx, tx, school, "retention.audit", "", fmt.Sprintf("entries=%d", n))
+		return db.audit(ctx, tx, school, action, "", fmt.Sprintf("%s=%d", what, n))
 	})
 	return n, err
 }
