@@ -50,6 +50,9 @@ type Group struct {
 	// ("5a", "Q1/M-LK1"), by which imports find it.
 	UntisCode string    `json:"untis_code,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// ArchivedAt is when a school-year rollover archived it: its chat
+	// and boards are read-only, and it goes after the school's retention.
+	ArchivedAt *time.Time `json:"archived_at,omitempty"`
 	// Filled by queries that join memberships.
 	MemberCount int        `json:"member_count,omitempty"`
 	MyRole      MemberRole `json:"my_role,omitempty"`

@@ -14,11 +14,14 @@ type Retention struct {
 	ChatDays int `json:"chat_days"`
 	// LogDays after it was written an audit entry is deleted.
 	LogDays int `json:"log_days"`
+	// ArchiveDays after a rollover archived it a group is deleted with
+	// its chat, boards and files.
+	ArchiveDays int `json:"archive_days"`
 }
 
 // DefaultRetention is what German schools commonly keep: leavers' data
 // 60 days, chat and the audit log a school year and a summer.
-var DefaultRetention = Retention{LeaverDays: 60, ChatDays: 400, LogDays: 400}
+var DefaultRetention = Retention{LeaverDays: 60, ChatDays: 400, LogDays: 400, ArchiveDays: 365}
 
 // Validate keeps the days sensible: a leaver's data at least a week
 // (undoing a wrong deactivation), chat and logs at least 30 days, all at
@@ -34,6 +37,9 @@ func (r Retention) Validate() error {
 	if r.LogDays < 30 || r.LogDays > 3650 {
 		v.Add("log_days", "retention.days", 30, 3650)
 	}
+	if r.ArchiveDays < 30 || r.ArchiveDays > 3650 {
+		v.Add("archive_days", "retention.days", 30, 3650)
+	}
 	return v.Err()
 }
 
@@ -45,5 +51,6 @@ type Purged struct {
 	Leavers  int   `json:"leavers"`
 	Files    int64 `json:"files"`
 	Messages int64 `json:"messages"`
+	Groups   int64 `json:"archived_groups"`
 	Audit    int64 `json:"audit_entries"`
 }

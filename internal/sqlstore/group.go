@@ -13,18 +13,20 @@ import (
 
 var _ schulhof.GroupService = (*DB)(nil)
 
-const groupColumns = `g.id, g.school_id, g.name, g.kind, g.untis_code, g.created_at,
+const groupColumns = `g.id, g.school_id, g.name, g.kind, g.untis_code, g.created_at, g.archived_at,
 	(SELECT COUNT(*) FROM memberships c WHERE c.group_id = g.id)`
 
-const groupColumnsNoCount = `g.id, g.school_id, g.name, g.kind, g.untis_code, g.created_at, 0`
+const groupColumnsNoCount = `g.id, g.school_id, g.name, g.kind, g.untis_code, g.created_at, g.archived_at, 0`
 
 func scanGroup(row interface{ Scan(...any) error }, extra ...any) (*schulhof.Group, error) {
 	var g schulhof.Group
 	var created int64
-	if err := row.Scan(append([]any{&g.ID, &g.SchoolID, &g.Name, &g.Kind, &g.UntisCode, &created, &g.MemberCount}, extra...)...); err != nil {
+	var archived sql.NullInt64
+	if err := row.Scan(append([]any{&g.ID, &g.SchoolID, &g.Name, &g.Kind, &g.UntisCode, &created, &archived, &g.MemberCount}, extra...)...); err != nil {
 		return nil, err
 	}
 	g.CreatedAt = time.Unix(created, 0)
+	g.ArchivedAt = nullTime(archived)
 	return &g, nil
 }
 

@@ -19,8 +19,8 @@ import (
 // FindRetention returns how long the school keeps what.
 func (db *DB) FindRetention(ctx context.Context, school schulhof.SchoolID) (schulhof.Retention, error) {
 	r := schulhof.DefaultRetention
-	err := db.readRow(ctx, `SELECT leaver_days, chat_days, log_days FROM retention WHERE school_id = $1`, school).
-		Scan(&r.LeaverDays, &r.ChatDays, &r.LogDays)
+	err := db.readRow(ctx, `SELECT leaver_days, chat_days, log_days, archive_days FROM retention WHERE school_id = $1`, school).
+		Scan(&r.LeaverDays, &r.ChatDays, &r.LogDays, &r.ArchiveDays)
 	if err == sql.ErrNoRows {
 		err = nil
 	}
@@ -36,11 +36,12 @@ func (db *DB) SetRetention(ctx context.Context, school schulhof.SchoolID, r schu
 		if _, err := tx.ExecContext(ctx, `DELETE FROM retention WHERE school_id = $1`, school); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO retention (school_id, leaver_days, chat_days, log_days) VALUES ($1, $2, $3, $4)`,
-			school, r.LeaverDays, r.ChatDays, r.LogDays); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO retention (school_id, leaver_days, chat_days, log_days, archive_days) VALUES ($1, $2, $3, $4, $5)`,
+			school, r.LeaverDays, r.ChatDays, r.LogDays, r.ArchiveDays); err != nil {
 			return err
 		}
-		return db.audit(ctx, tx, school, "school.retention", "", fmt.Sprintf("leavers=%dd chat=%dd log=%dd", r.LeaverDays, r.ChatDays, r.LogDays))
+		return db.audit(ctx, tx, school, "school.retention", "", fmt.Sprintf("leavers=%dd chat=%dd log=%dd archive=%dd", r.LeaverDays, r.ChatDays,
+			r.LogDays, r.ArchiveDays))
 	})
 }
 

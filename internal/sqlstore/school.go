@@ -135,7 +135,7 @@ var templateTables = []struct{ table, cols string }{
 	{"week_models", "weeks, start_day, skip_holidays, groups_json"},
 	{"exam_settings", "rules_json, announce_days"},
 	{"chat_settings", "settings_json"},
-	{"retention", "leaver_days, chat_days, log_days"},
+	{"retention", "leaver_days, chat_days, log_days, archive_days"},
 	{"device_retention", "loan_years, damage_years"},
 }
 

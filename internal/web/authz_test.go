@@ -89,6 +89,8 @@ func tenancyValue(pattern, param, before string) string {
 		return "members"
 	case "client":
 		return "{b-client}"
+	case "rollover":
+		return "1" // school B's first, which A's path must not reach
 	case "announcement":
 		return "1" // the installation's: only the operator may
 	}

@@ -21,10 +21,10 @@ func TestRetention(t *testing.T) {
 	leaver := f.user["a-student2"]
 	home := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(leaver.ID)}
 	f.putFile(sc.ID, home, 0, "Tagebuch.txt", "privat")
-	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":60,"chat_days":30,"log_days":45}`); rec.Code != 200 {
+	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":60,"chat_days":30,"log_days":45,"archive_days":365}`); rec.Code != 200 {
 		t.Fatalf("retention: %d %s", rec.Code, rec.Body)
 	}
-	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":3,"chat_days":30,"log_days":45}`); rec.Code != 422 {
+	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":3,"chat_days":30,"log_days":45,"archive_days":365}`); rec.Code != 422 {
 		t.Fatalf("three days: %d", rec.Code)
 	}
 	if rec := f.do("a-admin", "PATCH", f.expand("/api/v1/schools/schule-a/users/{a-student2}"), `{"active":false}`); rec.Code != 200 {
@@ -113,7 +113,7 @@ func TestRetentionTakenBack(t *testing.T) {
 // retention and lesson times, and nothing of its people.
 func TestSchoolFromTemplate(t *testing.T) {
 	f := newFixture(t, nil)
-	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":90,"chat_days":200,"log_days":300}`); rec.Code != 200 {
+	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":90,"chat_days":200,"log_days":300,"archive_days":200}`); rec.Code != 200 {
 		t.Fatalf("retention: %d", rec.Code)
 	}
 	grid := []schulhof.LessonTime{{Weekday: 1, Period: 1, Start: "07:55", End: "08:40"}, {Weekday: 1, Period: 2, Start: "08:45", End: "09:30"}}
@@ -122,7 +122,7 @@ func TestSchoolFromTemplate(t *testing.T) {
 	if rec.Code != 201 {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
-	if rec := f.do("operator", "GET", "/api/v1/schools/gym-neu/retention", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"leaver_days":90,"chat_days":200,"log_days":300`) {
+	if rec := f.do("operator", "GET", "/api/v1/schools/gym-neu/retention", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"leaver_days":90,"chat_days":200,"log_days":300,"archive_days":200`) {
 		t.Fatalf("the new school's retention: %d %s", rec.Code, rec.Body)
 	}
 	sc, err := f.db.FindSchoolBySlug(ctx, "gym-neu")

@@ -31,6 +31,7 @@ import (
 	"github.com/schulhof/schulhof/internal/web/live"
 	"github.com/schulhof/schulhof/internal/web/login"
 	"github.com/schulhof/schulhof/internal/web/privacy"
+	"github.com/schulhof/schulhof/internal/web/rollover"
 	"github.com/schulhof/schulhof/internal/web/sso"
 	"github.com/schulhof/schulhof/internal/web/timetables"
 	"github.com/schulhof/schulhof/internal/web/video"
@@ -168,7 +169,9 @@ func (s *Server) makeModules(cfg Config, db *sqlstore.DB, hasher *password.Hashe
 	}
 	console := console.New(s.Deps, db, string(db.Dialect()))
 	privacy := privacy.New(s.Deps, db)
-	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, sso, console, privacy, s.files}
+	rollover := rollover.New(s.Deps, db)
+	s.modules = []module{live, s.login, accounts, assignments, timetables, exams, chat, boards, video, devices, sso, console, privacy, rollover,
+		s.files}
 	return nil
 }
 

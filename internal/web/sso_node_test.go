@@ -81,7 +81,7 @@ func TestSingleSignOnOpenIDClient(t *testing.T) {
 		`{"name":"Lernplattform","redirect_uris":["`+back+`"],"post_logout_redirect_uris":["`+bye+`"],"consent":false}`)
 	cmd := exec.Command("node", run)
 	cmd.Env = append(os.Environ(), "ISSUER="+s.ts.URL+"/oidc", "CLIENT_ID="+id, "CLIENT_SECRET="+secret, "REDIRECT="+back,
-		"LOGOUT_REDIRECT="+bye, "COOKIE=schulhof_session="+s.sessionOf(t, "a-student"))
+		"LOGOUT_REDIRECT="+bye, "COOKIE=schulhof_session="+s.loginAs(t, "a-student"))
 	out, err := cmd.Output()
 	if err != nil {
 		var stderr []byte

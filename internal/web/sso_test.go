@@ -48,34 +48,18 @@ func newSSOSite(t *testing.T, db *sqlstore.DB) *ssoSite {
 // when the clock moves on.
 func (s *ssoSite) refreshSessions(t *testing.T) {
 	for _, name := range []string{"a-admin", "b-admin", "operator"} {
-		s.token[name] = s.sessionOf(t, name)
+		s.token[name] = s.loginAs(t, name)
 	}
 }
 
 func (s *ssoSite) advance(d time.Duration) { s.clock.Add(int64(d)) }
-
-// sessionOf logs a fixture's user in: the session's token.
-func (s *ssoSite) sessionOf(t *testing.T, name string) string {
-	t.Helper()
-	u, slug := s.user[name], ""
-	if u.SchoolID != 0 {
-		slug = "schule-" + name[:1]
-	}
-	rec := s.do("", "POST", "/api/v1/auth/login", `{"school":"`+slug+`","login":"`+u.Login+`","password":"`+testPassword+`"}`)
-	if rec.Code != 200 {
-		t.Fatalf("login %s: %d %s", name, rec.Code, rec.Body)
-	}
-	var out struct{ Token string }
-	json.Unmarshal(rec.Body.Bytes(), &out)
-	return out.Token
-}
 
 // browser is the browser of a fixture's user ("a-student") logged in at
 // Schulhof (the session's cookie), which stops at the client's redirect
 // addresses.
 func (s *ssoSite) browser(t *testing.T, name string) *http.Client {
 	t.Helper()
-	tok := s.sessionOf(t, name)
+	tok := s.loginAs(t, name)
 	jar, _ := cookiejar.New(nil)
 	u, _ := url.Parse(s.ts.URL)
 	jar.SetCookies(u, []*http.Cookie{{Name: "schulhof_session", Value: tok, Path: "/"}})

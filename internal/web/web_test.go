@@ -474,3 +474,20 @@ func smallPNG() []byte {
 	png.Encode(&buf, img)
 	return buf.Bytes()
 }
+
+// loginAs logs a fixture's user in again (when the clock moved past the
+// fixture's sessions): the session's token.
+func (f *fixture) loginAs(t testing.TB, name string) string {
+	t.Helper()
+	u, slug := f.user[name], ""
+	if u.SchoolID != 0 {
+		slug = "schule-" + name[:1]
+	}
+	rec := f.do("", "POST", "/api/v1/auth/login", `{"school":"`+slug+`","login":"`+u.Login+`","password":"`+testPassword+`"}`)
+	if rec.Code != 200 {
+		t.Fatalf("login %s: %d %s", name, rec.Code, rec.Body)
+	}
+	var out struct{ Token string }
+	json.Unmarshal(rec.Body.Bytes(), &out)
+	return out.Token
+}

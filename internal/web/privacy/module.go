@@ -31,6 +31,7 @@ type Store interface {
 	PurgeLeavers(ctx context.Context, school schulhof.SchoolID, before time.Time) (int, int64, error)
 	DeleteOldMessages(ctx context.Context, school schulhof.SchoolID, before time.Time) (int64, error)
 	DeleteOldAudit(ctx context.Context, school schulhof.SchoolID, before time.Time) (int64, error)
+	DeleteArchivedGroups(ctx context.Context, school schulhof.SchoolID, before time.Time) (int64, error)
 	// for the record of processing activities
 	FindDeviceRetention(ctx context.Context, school schulhof.SchoolID) (schulhof.DeviceRetention, error)
 	FindOIDCClients(ctx context.Context, school schulhof.SchoolID) ([]*schulhof.OIDCClient, error)
@@ -102,6 +103,7 @@ func (m *Module) saveFromForm(w http.ResponseWriter, r *http.Request) {
 	in.LeaverDays, _ = strconv.Atoi(r.PostFormValue("leaver_days"))
 	in.ChatDays, _ = strconv.Atoi(r.PostFormValue("chat_days"))
 	in.LogDays, _ = strconv.Atoi(r.PostFormValue("log_days"))
+	in.ArchiveDays, _ = strconv.Atoi(r.PostFormValue("archive_days"))
 	if err := m.db.SetRetention(r.Context(), sc.ID, in); err != nil {
 		v := m.SchoolView(r, sc, "settings.title")
 		m.RenderSettings(w, r, m.FormError(r, v, err), sc, v)
@@ -126,7 +128,8 @@ func (m *Module) Housekeeping(ctx context.Context) {
 			continue
 		}
 		if p != (schulhof.Purged{}) {
-			m.Log.Info("retention: deleted", "school", sc.Slug, "leavers", p.Leavers, "files", p.Files, "messages", p.Messages, "audit_entries", p.Audit)
+			m.Log.Info("retention: deleted", "school", sc.Slug, "leavers", p.Leavers, "files", p.Files, "messages", p.Messages, "archived_groups",
+				p.Groups, "audit_entries", p.Audit)
 		}
 	}
 }
@@ -142,6 +145,9 @@ func (m *Module) purge(ctx context.Context, school schulhof.SchoolID, now time.T
 		return p, err
 	}
 	if p.Messages, err = m.db.DeleteOldMessages(ctx, school, now.Add(-schulhof.Days(r.ChatDays))); err != nil {
+		return p, err
+	}
+	if p.Groups, err = m.db.DeleteArchivedGroups(ctx, school, now.Add(-schulhof.Days(r.ArchiveDays))); err != nil {
 		return p, err
 	}
 	p.Audit, err = m.db.DeleteOldAudit(ctx, school, now.Add(-schulhof.Days(r.LogDays)))
