@@ -37,6 +37,14 @@ func TestOperations(t *testing.T) {
 	waitJS(t, ctx, "support allowed", jsText("[data-testid=support-until]")+`.startsWith("Der Betreiber darf Support geben bis")`)
 	step(t, ctx, "the record of processing activities", chromedp.Navigate(ts.URL+"/s/gym/processing"), chromedp.WaitVisible(chromedp.CSS("[data-testid=activity]")))
 	screenshot(t, ctx, "processing.png")
+	// the school year's rollover: 7b moves up in the plan, nothing changes yet
+	class := &schulhof.Group{SchoolID: lea.SchoolID, Name: "7b", Kind: schulhof.GroupClass}
+	must(t, db.CreateGroup(bg, class))
+	step(t, ctx, "the rollover's plan", chromedp.Navigate(ts.URL+"/s/gym/rollover"), chromedp.WaitVisible(chromedp.CSS("[data-testid=rollover-promote]")))
+	if got := text(t, ctx, "[data-testid=rollover-promote]"); got != "7b → 8b" {
+		t.Fatalf("the plan: %q", got)
+	}
+	screenshot(t, ctx, "rollover.png")
 
 	// the operator
 	octx := newBrowser(t)
