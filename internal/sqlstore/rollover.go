@@ -118,6 +118,9 @@ func (db *DB) ApplyRollover(ctx context.Context, school schulhof.SchoolID, p *sc
 				u.Boards[id] = access
 			}
 			brows.Close()
+			if err := brows.Err(); err != nil {
+				return err
+			}
 			for id := range u.Boards {
 				if _, err := tx.ExecContext(ctx, `UPDATE boards SET access = $1 WHERE id = $2`, schulhof.BoardView, id); err != nil {
 					return err
@@ -151,6 +154,9 @@ func (db *DB) ApplyRollover(ctx context.Context, school schulhof.SchoolID, p *sc
 			u.Plans[id] = to
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for id := range u.Plans {
 			if _, err := tx.ExecContext(ctx, `UPDATE timetable_plans SET valid_to = $1 WHERE id = $2`, string(end), id); err != nil {
 				return err
