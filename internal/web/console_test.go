@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof/internal/web/kit"
+
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
 // TestConsole: the operator sees each school's users, who is online,
@@ -13,7 +16,10 @@ import (
 // on the schools' admins' start pages, not on a teacher's, until its
 // day has passed or the operator withdraws it.
 func TestConsole(t *testing.T) {
-	f := newFixture(t, nil)
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) { testConsole(t, newFixture(t, db)) })
+}
+
+func testConsole(t *testing.T, f *fixture) {
 	var o struct {
 		Schools []struct {
 			Slug          string

@@ -6,6 +6,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
 // unzipAll reads a ZIP answer into its files' contents by name.
@@ -32,7 +35,10 @@ func unzipAll(t *testing.T, b []byte) map[string]string {
 // attachments, her loans; a teacher's his boards; nobody's holds what
 // is another's.
 func TestDataExport(t *testing.T) {
-	f := newFixture(t, nil)
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) { testDataExport(t, newFixture(t, db)) })
+}
+
+func testDataExport(t *testing.T, f *fixture) {
 	if rec := f.do("a-student", "POST", f.expand("/api/v1/rooms/{a-room}/messages"), `{"text":"Ich habe das Blatt vergessen."}`); rec.Code != 201 {
 		t.Fatalf("message: %d %s", rec.Code, rec.Body)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
@@ -15,7 +16,10 @@ import (
 // back; chat messages and audit entries go after theirs; each job is
 // noted in the audit log.
 func TestRetention(t *testing.T) {
-	f := newFixture(t, nil)
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) { testRetention(t, newFixture(t, db)) })
+}
+
+func testRetention(t *testing.T, f *fixture) {
 	sc := f.school["a"]
 	// 5a's student2 leaves, with a file of her own; student stays
 	leaver := f.user["a-student2"]
@@ -94,7 +98,10 @@ func TestRetention(t *testing.T) {
 
 // TestRetentionTakenBack: a leaver taken back before the day keeps all.
 func TestRetentionTakenBack(t *testing.T) {
-	f := newFixture(t, nil)
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) { testRetentionTakenBack(t, newFixture(t, db)) })
+}
+
+func testRetentionTakenBack(t *testing.T, f *fixture) {
 	sc := f.school["a"]
 	off, on := false, true
 	_, err := f.db.UpdateUser(ctx, sc.ID, f.user["a-student"].ID, schulhof.UserUpdate{Active: &off})
@@ -112,7 +119,10 @@ func TestRetentionTakenBack(t *testing.T) {
 // TestSchoolFromTemplate: a new school takes over the template's
 // retention and lesson times, and nothing of its people.
 func TestSchoolFromTemplate(t *testing.T) {
-	f := newFixture(t, nil)
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) { testSchoolFromTemplate(t, newFixture(t, db)) })
+}
+
+func testSchoolFromTemplate(t *testing.T, f *fixture) {
 	if rec := f.do("a-admin", "PUT", "/api/v1/schools/schule-a/retention", `{"leaver_days":90,"chat_days":200,"log_days":300,"archive_days":200}`); rec.Code != 200 {
 		t.Fatalf("retention: %d", rec.Code)
 	}

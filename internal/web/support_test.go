@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
@@ -17,7 +18,10 @@ import (
 // every page, its name in the audit log, and its own session back at
 // the end.
 func TestSupport(t *testing.T) {
-	f := newFixture(t, nil)
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) { testSupport(t, newFixture(t, db)) })
+}
+
+func testSupport(t *testing.T, f *fixture) {
 	start := f.expand("/api/v1/schools/schule-a/users/{a-admin}/support")
 	if rec := f.do("operator", "POST", start, ""); rec.Code != 403 || !strings.Contains(rec.Body.String(), "erlaubt gerade keinen Support") {
 		t.Fatalf("without consent: %d %s", rec.Code, rec.Body)
