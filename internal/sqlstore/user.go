@@ -403,10 +403,13 @@ func (db *DB) SetPassword(ctx context.Context, school schulhof.SchoolID, id schu
 			hash, mustChange, db.now(), id); err != nil {
 			return fmt.Errorf("set password: %w", err)
 		}
-		// app passwords were made with the old password: who changes it
+		// app passwords were made with the old password, and other
+		// services' logins (single sign-on) given with it: who changes it
 		// because someone saw it ends what that someone may have made
-		if _, err := tx.ExecContext(ctx, `DELETE FROM app_passwords WHERE user_id = $1`, id); err != nil {
-			return err
+		for _, q := range []string{`DELETE FROM app_passwords WHERE user_id = $1`, `DELETE FROM oidc_tokens WHERE user_id = $1`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
 		}
 		if !mustChange {
 			return nil // the user's own change; the web layer keeps their session

@@ -553,6 +553,17 @@ func TestSingleSignOn(t *testing.T) {
 				t.Fatalf("still logged in at Schulhof: %d", resp.StatusCode)
 			}
 		})
+		t.Run("password changed", func(t *testing.T) {
+			// a new password ends what other services were given with the old
+			b := s.browser(t, "a-student")
+			code, _ := app.code(t, b, pkce)
+			tok, err := app.conf.Exchange(ctx, code, oauth2.VerifierOption(pkce))
+			must(t, err)
+			must(t, db.SetPassword(ctx, s.school["a"].ID, s.user["a-student"].ID, "neu", true))
+			if _, err := app.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); oauthError(err) != "invalid_grant" {
+				t.Fatalf("refresh after a password reset: %v", err)
+			}
+		})
 	})
 }
 
