@@ -412,6 +412,24 @@ func TestSingleSignOn(t *testing.T) {
 				t.Fatalf("a school's admin reads the installation's client: %d", rec.Code)
 			}
 		})
+		t.Run("callback in another browser", func(t *testing.T) {
+			// a stranger who learnt the login's id gets no code of Anna's
+			stop := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Jar: anna.Jar}
+			loc, _ := authorize(t, stop, app.conf.AuthCodeURL("zustand", oauth2.S256ChallengeOption(pkce)))
+			for loc != nil && loc.Path != "/oidc/authorize/callback" {
+				loc, _ = authorize(t, stop, loc.String())
+			}
+			if loc == nil {
+				t.Fatal("never at the callback")
+			}
+			stranger := s.browser(t, "a-student2")
+			if l, resp := authorize(t, stranger, loc.String()); l != nil || resp.StatusCode != 400 {
+				t.Fatalf("the stranger's browser at Anna's callback: %v %d", l, resp.StatusCode)
+			}
+			if l, _ := authorize(t, stop, loc.String()); l == nil || l.Query().Get("code") == "" {
+				t.Fatalf("Anna's own browser: %v", l)
+			}
+		})
 		t.Run("consent", func(t *testing.T) {
 			asks, sec := s.register(t, "a-admin", "/api/v1/schools/schule-a/sso/clients", `{"name":"Bibliothek","redirect_uris":["`+back+`"]}`)
 			lib := s.rp(t, asks, sec, back)

@@ -187,7 +187,7 @@ func (m *Module) Routes(rt *kit.Router) {
 	}
 	// what browsers open: the library's errors as Schulhof's error page
 	rt.Open("GET /oidc/authorize", m.serveBrowser)
-	rt.Open("GET /oidc/authorize/callback", m.serveBrowser)
+	rt.Open("GET /oidc/authorize/callback", m.serveCallback)
 	// what other sites' pages and servers post to
 	rt.OpenCrossSite("POST /oidc/authorize", m.serveBrowser)
 	for _, p := range []string{"POST /oidc/oauth/token", "POST /oidc/oauth/introspect", "POST /oidc/userinfo",
@@ -244,6 +244,22 @@ func (m *Module) serveBrowser(w http.ResponseWriter, r *http.Request) {
 		m.Log.Info("oidc request refused", "route", r.URL.Path, "client_id", r.FormValue("client_id"), "reason", strings.TrimSpace(cw.body.String()))
 		m.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "oidc.authorize.invalid"))
 	}
+}
+
+// serveCallback hands the browser back to the library, which gives the
+// client its code, only in the browser of the user who logged in: the
+// login's id is in addresses a stranger may see, and a code fetched in
+// another browser would log that browser in as the user.
+func (m *Module) serveCallback(w http.ResponseWriter, r *http.Request) {
+	a, err := m.db.FindOIDCAuthRequest(r.Context(), r.URL.Query().Get("id"))
+	if err == nil && a.Done {
+		if u := kit.AuthOf(r).User; u == nil || u.ID != a.UserID {
+			m.Log.Warn("oidc callback in another browser", "client", a.ClientID)
+			m.Fail(w, r, schulhof.Errorf(schulhof.EBadRequest, "oidc.authorize.invalid"))
+			return
+		}
+	}
+	m.serveBrowser(w, r)
 }
 
 // catchError keeps an error answer back (a 4xx or 5xx in plain text),
