@@ -311,6 +311,9 @@ func Restore(ctx context.Context, archive string, to Target) (Report, error) {
 		if err != nil {
 			return rep, fmt.Errorf("archive: %w", err)
 		}
+		if hdr.Typeflag != tar.TypeReg {
+			return rep, fmt.Errorf("archive: %s is not a plain file", hdr.Name)
+		}
 		if hdr.Name == "manifest.json" {
 			m = &Manifest{}
 			if err := json.NewDecoder(io.LimitReader(tr, 64<<20)).Decode(m); err != nil {
