@@ -2,10 +2,12 @@ package kit
 
 import (
 	"archive/zip"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,11 +38,8 @@ type ExportPart struct {
 func (d *Deps) AddExportPart(p ExportPart) {
 	d.registryMu.Lock()
 	defer d.registryMu.Unlock()
-	i := 0
-	for i < len(d.exports) && d.exports[i].Order <= p.Order {
-		i++
-	}
-	d.exports = append(d.exports[:i], append([]ExportPart{p}, d.exports[i:]...)...)
+	d.exports = append(d.exports, p)
+	slices.SortStableFunc(d.exports, func(a, b ExportPart) int { return cmp.Compare(a.Order, b.Order) })
 }
 
 // Export is the ZIP being written, for one part at a time.
