@@ -477,18 +477,9 @@ func benchStartPage(args []string) error {
 		return err
 	}
 	defer e.close()
-	// sessions as a login makes them
-	tokens := make([]string, len(e.users))
-	now := time.Now()
-	for i, u := range e.users {
-		b := make([]byte, 32)
-		rand.Read(b)
-		tokens[i] = base64.RawURLEncoding.EncodeToString(b)
-		h := sha256.Sum256([]byte(tokens[i]))
-		if err := e.db.CreateSession(context.Background(), &schulhof.Session{TokenHash: h[:], UserID: u.ID, SchoolID: u.SchoolID,
-			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(schulhof.SessionIdleTimeout)}); err != nil {
-			return err
-		}
+	tokens, err := e.sessions()
+	if err != nil {
+		return err
 	}
 	fmt.Printf("database: %s, %d logged-in students\n", e.db.Dialect(), len(tokens))
 	if *hold > 0 {
@@ -575,4 +566,21 @@ func benchStartPage(args []string) error {
 	fmt.Printf("at half that load (%.0f requests/s offered, open loop): %s; server's own p99 %s\n", rate, s,
 		bucketP99(before, serverLatency(e.url, "GET /{$}")))
 	return nil
+}
+
+// sessions logs every seeded user in, as a login would: their tokens.
+func (e *env) sessions() ([]string, error) {
+	tokens := make([]string, len(e.users))
+	now := time.Now()
+	for i, u := range e.users {
+		b := make([]byte, 32)
+		rand.Read(b)
+		tokens[i] = base64.RawURLEncoding.EncodeToString(b)
+		h := sha256.Sum256([]byte(tokens[i]))
+		if err := e.db.CreateSession(context.Background(), &schulhof.Session{TokenHash: h[:], UserID: u.ID, SchoolID: u.SchoolID,
+			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(schulhof.SessionIdleTimeout)}); err != nil {
+			return nil, err
+		}
+	}
+	return tokens, nil
 }

@@ -55,18 +55,9 @@ func benchSSO(args []string) error {
 	if err := e.db.CreateOIDCClient(ctx, cl, hash[:]); err != nil {
 		return err
 	}
-	// sessions as a login makes them
-	sessions := make([]string, len(e.users))
-	now := time.Now()
-	for i, u := range e.users {
-		b := make([]byte, 32)
-		rand.Read(b)
-		sessions[i] = base64.RawURLEncoding.EncodeToString(b)
-		h := sha256.Sum256([]byte(sessions[i]))
-		if err := e.db.CreateSession(ctx, &schulhof.Session{TokenHash: h[:], UserID: u.ID, SchoolID: u.SchoolID,
-			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(schulhof.SessionIdleTimeout)}); err != nil {
-			return err
-		}
+	sessions, err := e.sessions()
+	if err != nil {
+		return err
 	}
 	fmt.Printf("database: %s, %d logged-in students, one confidential client\n", e.db.Dialect(), len(sessions))
 
