@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,21 +18,9 @@ import (
 // passwords and find what they left.
 func TestPreviousReleaseMigratesAndServes(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	src := filepath.Join("testdata", "release-7e5af82")
-	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		must(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o750))
-		return os.WriteFile(filepath.Join(dir, rel), b, 0o600)
-	})
-	must(t, err)
+	// the release's folder as copyBlobs copies a fixture's: its blobs linked
+	dir := filepath.Join(t.TempDir(), "data")
+	must(t, copyBlobs(dir, filepath.Join("testdata", "release-7e5af82")))
 	db, err := sqlstore.Open(ctx, filepath.Join(dir, "schulhof.db"))
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
