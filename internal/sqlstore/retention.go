@@ -145,10 +145,12 @@ func (db *DB) DeleteOldAudit(ctx context.Context, school schulhof.SchoolID, befo
 }
 
 // deleteOld runs a deletion job's statement (the time $1, the school $2)
-// and notes in the audit log how many rows it deleted, if any.
+// and notes in the audit log how many rows it deleted, if any. Old
+// messages and audit entries are nothing the read cache holds: the job,
+// which runs for every school every ten minutes, keeps it.
 func (db *DB) deleteOld(ctx context.Context, school schulhof.SchoolID, before time.Time, action, what, q string) (int64, error) {
 	var n int64
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q, before.Unix(), school)
 		if err != nil {
 			return err
