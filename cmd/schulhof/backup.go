@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/schulhof/schulhof/internal/backup"
+	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 )
 
@@ -58,4 +59,75 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "restored %s into %s: %s\n", fs.Arg(0), c.Data, rep)
 	return nil
+}
+
+// exportSchoolCmd: schulhof export-school SLUG --out FILE, one school's
+// rows and files, to move it or restore it alone.
+func exportSchoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	var out string
+	fs := flag.NewFlagSet("export-school", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&out, "out", "", "the archive to write (a tar file; must not exist)")
+	commonFlags(fs, &c)
+	if err := fs.Parse(reorder(args)); err != nil {
+		return usageError(err.Error())
+	}
+	if out == "" || fs.NArg() != 1 {
+		return usageError("usage: schulhof export-school SLUG --out FILE [--data DIR] [--database-url URL]")
+	}
+	db, files, err := openInstallation(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := backup.ExportSchool(ctx, db, files, fs.Arg(0), version, out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "exported to %s: %s\n", out, rep)
+	return nil
+}
+
+// importSchoolCmd: schulhof import-school FILE [--as SLUG] [--replace].
+func importSchoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	var as string
+	var replace bool
+	fs := flag.NewFlagSet("import-school", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&as, "as", "", "the school's address here (default: the archive's)")
+	fs.BoolVar(&replace, "replace", false, "replace the school of that address here (restore it alone)")
+	commonFlags(fs, &c)
+	if err := fs.Parse(reorder(args)); err != nil {
+		return usageError(err.Error())
+	}
+	if fs.NArg() != 1 {
+		return usageError("usage: schulhof import-school FILE [--as SLUG] [--replace] [--data DIR] [--database-url URL]")
+	}
+	db, files, err := openInstallation(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := backup.ImportSchool(ctx, fs.Arg(0), backup.SchoolTarget{DB: db, Files: files, Slug: as, Replace: replace})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %s: %s\n", fs.Arg(0), rep)
+	return nil
+}
+
+// openInstallation opens the database and the file store as serve does.
+func openInstallation(ctx context.Context, c config) (*sqlstore.DB, blob.Store, error) {
+	db, err := sqlstore.Open(ctx, c.dsn())
+	if err != nil {
+		return nil, nil, err
+	}
+	disk, err := blob.NewDisk(filepath.Join(c.Data, "files"))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, disk, nil
 }

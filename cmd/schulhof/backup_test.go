@@ -159,3 +159,104 @@ func TestBackupRestorePostgres(t *testing.T) {
 		t.Fatalf("restore into a database with tables: %v", err)
 	}
 }
+
+// TestExportImportSchool: the commands move one school (its users and a
+// file of theirs) into another installation, refuse to import over it,
+// import it under another address, and restore it over itself.
+func TestExportImportSchool(t *testing.T) {
+	ctx := context.Background()
+	from, to := t.TempDir(), t.TempDir()
+	installation(t, from, "")
+	db, err := sqlstore.Open(ctx, filepath.Join(from, "schulhof.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	school, err := db.FindSchoolBySlug(ctx, "gym")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &schulhof.User{SchoolID: school.ID, Login: "lehrerin", FirstName: "Eva", LastName: "Lehr", Role: schulhof.RoleTeacher}
+	if err := db.CreateUser(ctx, u, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	disk, err := blob.NewDisk(filepath.Join(from, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := disk.Put(ctx, strings.NewReader("Arbeitsblatt"), blob.PutOptions{ExpectedSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}
+	if _, err := db.PutFile(ctx, school.ID, home, 0, "blatt.txt", schulhof.NewContent{Size: info.Size, SHA256: info.SHA256,
+		BlobKey: string(info.Key), ContentType: "text/plain"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	archive := filepath.Join(t.TempDir(), "gym.tar")
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"export-school", "gym", "--out", archive, "--data", from}, &out, &errb); err != nil {
+		t.Fatalf("export: %v %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "school gym:") || !strings.Contains(out.String(), "1 files") {
+		t.Fatalf("export said %q", out.String())
+	}
+	importTo := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := run(ctx, append([]string{"import-school", archive, "--data", to}, args...), &out, &errb)
+		return out.String(), err
+	}
+	if said, err := importTo(); err != nil || !strings.Contains(said, "school gym:") {
+		t.Fatalf("import: %v %q", err, said)
+	}
+	if _, err := importTo(); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("import over the school: %v", err)
+	}
+	if said, err := importTo("--as", "gym-kopie"); err != nil || !strings.Contains(said, "school gym-kopie:") {
+		t.Fatalf("import as a copy: %v %q", err, said)
+	}
+	if said, err := importTo("--replace"); err != nil || !strings.Contains(said, "replaced") {
+		t.Fatalf("import --replace: %v %q", err, said)
+	}
+
+	// the moved teacher's file, in the installation it moved to
+	db, err = sqlstore.Open(ctx, filepath.Join(to, "schulhof.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, slug := range []string{"gym", "gym-kopie"} {
+		sc, err := db.FindSchoolBySlug(ctx, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved, err := db.FindUserByLogin(ctx, sc.ID, "lehrerin")
+		if err != nil {
+			t.Fatalf("%s: %v", slug, err)
+		}
+		nodes, err := db.FindNodes(ctx, sc.ID, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(moved.ID)}, 0)
+		if err != nil || len(nodes) != 1 {
+			t.Fatalf("%s: %v %v", slug, nodes, err)
+		}
+		restored := blobIn(t, to, blob.Key(nodes[0].BlobKey))
+		if restored != "Arbeitsblatt" {
+			t.Fatalf("%s: the file holds %q", slug, restored)
+		}
+	}
+}
+
+func blobIn(t *testing.T, data string, key blob.Key) string {
+	t.Helper()
+	disk, err := blob.NewDisk(filepath.Join(data, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := disk.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, _ := io.ReadAll(r)
+	return string(b)
+}

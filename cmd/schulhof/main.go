@@ -28,6 +28,8 @@ Usage:
   schulhof import --school SLUG [--apply] FILE.csv      import users from a CSV file
   schulhof backup --out FILE                            a snapshot of database and files, while it runs
   schulhof restore FILE --data DIR                      restore a snapshot into an empty data folder
+  schulhof export-school SLUG --out FILE                one school's data and files, to move or restore it alone
+  schulhof import-school FILE [--as SLUG] [--replace]   bring a school's export in (--replace: restore it over itself)
   schulhof version                                      print the version
 
 Run "schulhof COMMAND -h" for the flags of a command.
@@ -68,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backupCmd(ctx, args[1:], stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, args[1:], stdout, stderr)
+	case "export-school":
+		return exportSchoolCmd(ctx, args[1:], stdout, stderr)
+	case "import-school":
+		return importSchoolCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "schulhof", version)
 		return nil

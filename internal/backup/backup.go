@@ -102,8 +102,85 @@ func Write(ctx context.Context, src Source, out string) (Report, error) {
 	t0 := time.Now()
 	rep := Report{Dialect: string(src.DB.Dialect())}
 	// the sweep waits from before the database copy to the end
-	if err := src.DB.PauseBlobSweep(ctx, time.Now().Add(pauseFor)); err != nil {
+	stop, err := pauseSweep(ctx, src.DB)
+	if err != nil {
 		return rep, err
+	}
+	defer stop()
+	if _, err := os.Lstat(out); err == nil {
+		return rep, fmt.Errorf("backup: %s exists: a backup never overwrites", out)
+	}
+	m := &Manifest{Format: Format, Version: src.Version, CreatedAt: time.Now().UTC(), Dialect: rep.Dialect}
+	err = writeArchive(out, m, func(tw *tar.Writer) error {
+		// the database
+		tmp, err := os.MkdirTemp(filepath.Dir(out), ".schulhof-backup")
+		if err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		var dbFile, dbName string
+		switch src.DB.Dialect() {
+		case sqlstore.SQLite:
+			dbFile, dbName = filepath.Join(tmp, "schulhof.db"), "database/schulhof.db"
+			if err := src.DB.SnapshotSQLite(ctx, dbFile); err != nil {
+				return err
+			}
+		case sqlstore.Postgres:
+			dbFile, dbName = filepath.Join(tmp, "postgres.dump"), "database/postgres.dump"
+			conn, schema := libpq(src.DSN)
+			args := []string{"--format=custom", "--no-owner", "--file=" + dbFile, "--dbname=" + conn}
+			if schema != "" {
+				args = append(args, "--schema="+schema)
+			}
+			cmd := exec.CommandContext(ctx, "pg_dump", args...)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("pg_dump: %v: %s", err, strings.TrimSpace(string(b)))
+			}
+		}
+		mem, err := addFile(tw, dbName, dbFile)
+		if err != nil {
+			return err
+		}
+		m.Files = append(m.Files, mem)
+		rep.Database, rep.Bytes = mem.Size, mem.Size
+
+		// the files
+		root := filepath.Join(src.Files, "blobs")
+		err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.IsDir() {
+				return ctx.Err()
+			}
+			rel, err := filepath.Rel(src.Files, p)
+			if err != nil {
+				return err
+			}
+			mem, err := addFile(tw, "files/"+filepath.ToSlash(rel), p)
+			if err != nil {
+				return err
+			}
+			m.Files = append(m.Files, mem)
+			rep.Files++
+			rep.Bytes += mem.Size
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("backup files: %w", err)
+		}
+		return nil
+	})
+	rep.Took = time.Since(t0)
+	return rep, err
+}
+
+// pauseSweep makes every node's sweep of unused files wait until stop
+// is called (renewed each minute; a process that dies leaves a pause
+// that runs out).
+func pauseSweep(ctx context.Context, db *sqlstore.DB) (stop func(), err error) {
+	if err := db.PauseBlobSweep(ctx, time.Now().Add(pauseFor)); err != nil {
+		return nil, err
 	}
 	renew, stopRenew := context.WithCancel(ctx)
 	renewed := make(chan struct{})
@@ -116,23 +193,26 @@ func Write(ctx context.Context, src Source, out string) (Report, error) {
 			case <-renew.Done():
 				return
 			case <-t.C:
-				src.DB.PauseBlobSweep(renew, time.Now().Add(pauseFor))
+				db.PauseBlobSweep(renew, time.Now().Add(pauseFor))
 			}
 		}
 	}()
-	defer func() {
+	return func() {
 		stopRenew()
 		<-renewed
-		src.DB.PauseBlobSweep(context.WithoutCancel(ctx), time.Time{})
-	}()
+		db.PauseBlobSweep(context.WithoutCancel(ctx), time.Time{})
+	}, nil
+}
 
-	if _, err := os.Lstat(out); err == nil {
-		return rep, fmt.Errorf("backup: %s exists: a backup never overwrites", out)
-	}
+// writeArchive writes a tar archive to out: fill's members, then the
+// manifest m (which fill completes with their checksums). It is written
+// beside out and linked into place when complete, so that a failed
+// write leaves no archive and an archive made meanwhile is not replaced.
+func writeArchive(out string, m *Manifest, fill func(tw *tar.Writer) error) error {
 	partial := out + ".partial"
 	f, err := os.OpenFile(partial, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return rep, fmt.Errorf("backup: %w", err)
+		return fmt.Errorf("write %s: %w", out, err)
 	}
 	done := false
 	defer func() {
@@ -143,99 +223,39 @@ func Write(ctx context.Context, src Source, out string) (Report, error) {
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	tw := tar.NewWriter(bw)
-	m := &Manifest{Format: Format, Version: src.Version, CreatedAt: time.Now().UTC(), Dialect: rep.Dialect}
-
-	// the database
-	tmp, err := os.MkdirTemp(filepath.Dir(out), ".schulhof-backup")
-	if err != nil {
-		return rep, fmt.Errorf("backup: %w", err)
+	if err := fill(tw); err != nil {
+		return err
 	}
-	defer os.RemoveAll(tmp)
-	var dbFile, dbName string
-	switch src.DB.Dialect() {
-	case sqlstore.SQLite:
-		dbFile, dbName = filepath.Join(tmp, "schulhof.db"), "database/schulhof.db"
-		if err := src.DB.SnapshotSQLite(ctx, dbFile); err != nil {
-			return rep, err
-		}
-	case sqlstore.Postgres:
-		dbFile, dbName = filepath.Join(tmp, "postgres.dump"), "database/postgres.dump"
-		conn, schema := libpq(src.DSN)
-		args := []string{"--format=custom", "--no-owner", "--file=" + dbFile, "--dbname=" + conn}
-		if schema != "" {
-			args = append(args, "--schema="+schema)
-		}
-		cmd := exec.CommandContext(ctx, "pg_dump", args...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return rep, fmt.Errorf("pg_dump: %v: %s", err, strings.TrimSpace(string(b)))
-		}
-	}
-	mem, err := addFile(tw, dbName, dbFile)
-	if err != nil {
-		return rep, err
-	}
-	m.Files = append(m.Files, mem)
-	rep.Database, rep.Bytes = mem.Size, mem.Size
-
-	// the files
-	root := filepath.Join(src.Files, "blobs")
-	err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if e.IsDir() {
-			return ctx.Err()
-		}
-		rel, err := filepath.Rel(src.Files, p)
-		if err != nil {
-			return err
-		}
-		mem, err := addFile(tw, "files/"+filepath.ToSlash(rel), p)
-		if err != nil {
-			return err
-		}
-		m.Files = append(m.Files, mem)
-		rep.Files++
-		rep.Bytes += mem.Size
-		return nil
-	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return rep, fmt.Errorf("backup files: %w", err)
-	}
-
 	// the manifest last: it knows every checksum
 	b, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
-		return rep, err
+		return err
 	}
 	if err := tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o600, Size: int64(len(b)), ModTime: m.CreatedAt}); err != nil {
-		return rep, err
+		return err
 	}
 	if _, err := tw.Write(b); err != nil {
-		return rep, err
+		return err
 	}
 	if err := tw.Close(); err != nil {
-		return rep, err
+		return err
 	}
 	if err := bw.Flush(); err != nil {
-		return rep, err
+		return err
 	}
 	if err := f.Sync(); err != nil {
-		return rep, err
+		return err
 	}
 	if err := f.Close(); err != nil {
-		return rep, err
+		return err
 	}
-	// a link, not a rename: it fails rather than replace an archive
-	// made meanwhile
 	if err := os.Link(partial, out); err != nil {
 		os.Remove(partial)
-		return rep, fmt.Errorf("backup: %w", err)
+		return fmt.Errorf("write %s: %w", out, err)
 	}
 	os.Remove(partial)
 	done = true
-	rep.Took = time.Since(t0)
-	return rep, nil
+	return nil
 }
 
 // addFile copies the file at p into the archive as name, hashing it.

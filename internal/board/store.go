@@ -130,3 +130,57 @@ func (d *Doc) renameImages(ids map[int64]int64) {
 		}
 	}
 }
+
+// RenameRefs rewrites a stored snapshot (a Doc) or operation (an Op)
+// for a copy of the school it belongs to, whose rows have new ids:
+// authors through users, pictures ("i" and the id) through images. A
+// picture or author the copy lacks is left as it was: it shows as
+// missing, as it did before.
+func RenameRefs(raw []byte, users, images func(old int64) (int64, bool)) ([]byte, error) {
+	var probe struct {
+		Op *string `json:"op"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("board: %w", err)
+	}
+	author := func(a *int64) {
+		if n, ok := users(*a); ok && *a != 0 {
+			*a = n
+		}
+	}
+	image := func(s *string) {
+		if s == nil || len(*s) < 2 || (*s)[0] != 'i' {
+			return
+		}
+		id, err := strconv.ParseInt((*s)[1:], 10, 64)
+		if err != nil {
+			return
+		}
+		if n, ok := images(id); ok {
+			*s = "i" + strconv.FormatInt(n, 10)
+		}
+	}
+	if probe.Op != nil {
+		op := &Op{}
+		if err := json.Unmarshal(raw, op); err != nil {
+			return nil, fmt.Errorf("board op: %w", err)
+		}
+		author(&op.Author)
+		if op.Set != nil {
+			image(op.Set.Image)
+		}
+		return json.Marshal(op)
+	}
+	doc, err := Load(raw)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range doc.Elements {
+		author(&e.Author)
+		image(&e.Image)
+	}
+	for _, p := range doc.Pages {
+		image(&p.Image)
+	}
+	return json.Marshal(doc)
+}
