@@ -40,6 +40,17 @@ type Subscription interface {
 	Unsubscribe() error
 }
 
+// Watcher is a bus that tells when this node may miss events: what
+// others publish meanwhile does not reach it (the connection is down) or
+// was dropped (the node was too slow). Whoever keeps state that events
+// keep current (a cache that other nodes' writes invalidate) stops
+// trusting it then.
+type Watcher interface {
+	// Watch calls fn with false when events may be missed from now on or
+	// were missed, and with true when they arrive again.
+	Watch(fn func(up bool))
+}
+
 // ErrClosed is returned by a closed bus.
 var ErrClosed = errors.New("bus: closed")
 

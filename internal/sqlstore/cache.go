@@ -7,14 +7,21 @@ import (
 )
 
 // readCache keeps the answers of the hottest reads (the session and the
-// user's groups, asked on every page) for a moment. It is only used on
-// SQLite, where this process is the only server: every write transaction
-// of the store bumps the generation and so drops every cached answer, so a
-// logout, a deactivation or a new membership is seen at once. What it cannot
-// see are writes by another process on the same file (the command-line
-// password reset); those show after at most readCacheTTL.
+// user's groups, asked on every page) for a moment. Every write
+// transaction of the store bumps the generation and so drops every cached
+// answer, so a logout, a deactivation or a new membership is seen at once.
+//
+// On SQLite this process is the only server. On PostgreSQL other nodes
+// write too: the cache is kept only once the server shares it (ShareCache)
+// — each node tells the others of its writes over the bus, and they drop
+// theirs — and not while the node may miss what the others say (the bus
+// is down). What it cannot see are writes of a process that tells no one
+// (the command-line password reset) and a message lost without the bus
+// noticing; those show after at most readCacheTTL.
 type readCache struct {
-	enabled bool
+	enabled atomic.Bool
+	// deaf: the node may miss other nodes' writes; nothing is kept
+	deaf    atomic.Bool
 	gen     atomic.Uint64
 	mu      sync.Mutex
 	entries map[string]cacheEntry
@@ -32,7 +39,7 @@ const (
 )
 
 func (c *readCache) get(key string, now time.Time) (any, bool) {
-	if !c.enabled {
+	if !c.enabled.Load() || c.deaf.Load() {
 		return nil, false
 	}
 	c.mu.Lock()
@@ -46,7 +53,7 @@ func (c *readCache) get(key string, now time.Time) (any, bool) {
 
 // put stores value if no write happened since gen was read.
 func (c *readCache) put(key string, gen uint64, value any, now time.Time) {
-	if !c.enabled || gen != c.gen.Load() {
+	if !c.enabled.Load() || c.deaf.Load() || gen != c.gen.Load() {
 		return
 	}
 	c.mu.Lock()
@@ -59,3 +66,34 @@ func (c *readCache) put(key string, gen uint64, value any, now time.Time) {
 
 // invalidate is called after every write transaction.
 func (c *readCache) invalidate() { c.gen.Add(1) }
+
+// ShareCache keeps the read cache on PostgreSQL too, as one of a
+// cluster's (see readCache): dropped is called after each write of this
+// node's that drops the cache, for the caller to tell the other nodes,
+// which call DropCache. Each server on the store calls it once.
+func (db *DB) ShareCache(dropped func()) {
+	db.dropMu.Lock()
+	db.dropped = append(db.dropped, dropped)
+	db.dropMu.Unlock()
+	db.cache.enabled.Store(true)
+}
+
+// DropCache drops every cached answer: another node wrote.
+func (db *DB) DropCache() { db.cache.invalidate() }
+
+// HearOthers says whether the node hears the other nodes' writes (the
+// bus is up); while it does not, the cache keeps nothing.
+func (db *DB) HearOthers(up bool) {
+	db.cache.invalidate()
+	db.cache.deaf.Store(!up)
+}
+
+// tellDropped tells the other nodes that a write dropped the cache.
+func (db *DB) tellDropped() {
+	db.dropMu.Lock()
+	fns := db.dropped
+	db.dropMu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}

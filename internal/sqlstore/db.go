@@ -56,6 +56,9 @@ type DB struct {
 	// N+1 queries out and for the metrics
 	reads atomic.Int64
 	cache readCache
+	// dropped are told of each write that drops the cache (ShareCache)
+	dropMu  sync.Mutex
+	dropped []func()
 	// plans keeps timetable plans' entries by plan id: a plan never
 	// changes once stored (an import makes a new one), so its entries can
 	// be kept for as long as it exists, on every node.
@@ -117,7 +120,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	db.cache = readCache{enabled: db.dialect == SQLite, entries: map[string]cacheEntry{}}
+	db.cache.entries = map[string]cacheEntry{}
+	db.cache.enabled.Store(db.dialect == SQLite)
 	if db.dialect == SQLite {
 		// password hashes and sessions are in there: owner only
 		for _, suffix := range []string{"", "-wal", "-shm"} {
@@ -179,6 +183,9 @@ func (db *DB) writeTx(ctx context.Context, invalidate bool, fn func(tx *sql.Tx) 
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if invalidate {
+		db.tellDropped()
 	}
 	if ended, ok := db.ended.Load(tx); ok {
 		db.announceEnds(*ended.(*[]schulhof.SessionEnd))

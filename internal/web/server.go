@@ -9,6 +9,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -118,6 +119,9 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.metrics = newMetrics(db)
 	s.Metrics = s.metrics.reg
 	s.metrics.watchLive(s.Hub)
+	if err := shareCache(db, b, deps.Node); err != nil {
+		return nil, err
+	}
 	if err := s.makeModules(cfg, db, hasher); err != nil {
 		return nil, err
 	}
@@ -130,6 +134,30 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	}
 	return s, nil
 }
+
+// shareCache keeps the store's read cache on every node of a cluster
+// (on PostgreSQL too): each write of this node's drops the others' over
+// the bus, and while the bus may lose what the others say, the cache
+// keeps nothing.
+func shareCache(db *sqlstore.DB, b bus.Bus, name string) error {
+	node := []byte(name) // this server, so that it skips its own
+	_, err := b.Subscribe(cacheSubject, func(_ string, from []byte) {
+		if !bytes.Equal(from, node) {
+			db.DropCache()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if w, ok := b.(bus.Watcher); ok {
+		w.Watch(db.HearOthers)
+	}
+	db.ShareCache(func() { b.Publish(context.Background(), cacheSubject, node) })
+	return nil
+}
+
+// cacheSubject carries "a node wrote: drop your cached reads".
+const cacheSubject = "store.cache.drop"
 
 // makeModules makes every module, each with what it needs of the others
 // (small interfaces each declares), in the order of what they need.

@@ -87,7 +87,7 @@ type Module struct {
 // be restored for keepDeleted.
 func New(d *kit.Deps, db Store, files Files, keepDeleted time.Duration) (*Module, error) {
 	s := &Module{Deps: d, db: db, files: files, keepDeleted: keepDeleted,
-		audiences:   kit.NewCache[schulhof.BoardID, *schulhof.BoardAudience](5*time.Second, 20_000),
+		audiences:   kit.Shared(d, "boards.audiences", kit.NewCache[schulhof.BoardID, *schulhof.BoardAudience](5*time.Second, 20_000)),
 		limits:      kit.RateLimit[schulhof.UserID]{Burst: opBurst, Every: time.Second / opRate},
 		pictureWork: admission.New(2, 8, 20*time.Second),
 	}

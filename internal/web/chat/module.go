@@ -123,12 +123,12 @@ type Module struct {
 // module; it takes the rooms' events from the bus.
 func New(d *kit.Deps, db Store, files Files, cfg Config) (*Module, error) {
 	s := &Module{Deps: d, db: db, files: files, cfg: cfg,
-		audiences:   kit.NewCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000),
+		audiences:   kit.Shared(d, "chat.audiences", kit.NewCache[schulhof.RoomID, *schulhof.RoomAudience](5*time.Second, 20_000)),
 		limits:      kit.RateLimit[schulhof.UserID]{Burst: chatBurst, Every: chatRefill, Strikes: chatStrikes, Mute: chatMute},
 		typing:      kit.RateLimit[[2]int64]{Burst: 1, Every: 2 * time.Second},
 		pushLimit:   1000,
 		pushSlots:   make(chan struct{}, 4),
-		pushSchools: kit.NewCache[schulhof.SchoolID, bool](10*time.Second, 10_000),
+		pushSchools: kit.Shared(d, "chat.push_schools", kit.NewCache[schulhof.SchoolID, bool](10*time.Second, 10_000)),
 	}
 	if cfg.Every > 0 {
 		s.limits.Every = cfg.Every

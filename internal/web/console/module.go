@@ -56,7 +56,7 @@ type Module struct {
 // database.
 func New(d *kit.Deps, db Store, dialect string) *Module {
 	m := &Module{Deps: d, db: db, dialect: dialect, started: time.Now(),
-		announcements: kit.NewCacheOn[struct{}, []*schulhof.Announcement](5*time.Second, 1, d.Now)}
+		announcements: kit.Shared(d, "console.announcements", kit.NewCacheOn[struct{}, []*schulhof.Announcement](5*time.Second, 1, d.Now))}
 	d.AddStartCard(kit.StartCard{Order: 5, Part: "start-announcements", Fill: func(r *http.Request, sc *schulhof.School, data map[string]any) error {
 		u := kit.AuthOf(r).User
 		if u.Role != schulhof.RoleSchoolAdmin && u.Role != schulhof.RoleOperator {

@@ -152,7 +152,7 @@ type Module struct {
 
 // New is the module on the server's Deps and its store.
 func New(d *kit.Deps, db Store) *Module {
-	m := &Module{Deps: d, db: db, managers: kit.NewCache[schulhof.SchoolID, []schulhof.UserID](5*time.Second, 10_000)}
+	m := &Module{Deps: d, db: db, managers: kit.Shared(d, "devices.managers", kit.NewCache[schulhof.SchoolID, []schulhof.UserID](5*time.Second, 10_000))}
 	d.AddSettings(kit.SettingsSection{Order: 40, Part: "settings-devices", Fill: func(ctx context.Context, sc *schulhof.School, data map[string]any) {
 		data["Devices"] = m.settingsForm(ctx, sc)
 	}})

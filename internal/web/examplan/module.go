@@ -69,8 +69,8 @@ type Module struct {
 // New is the module on the server's Deps, its store and the timetable.
 func New(d *kit.Deps, db Store, tt Timetable) *Module {
 	s := &Module{Deps: d, db: db, timetable: tt,
-		books:   kit.NewCache[schulhof.SchoolID, *examBook](2*time.Second, 1000),
-		planned: kit.NewCache[schulhof.SchoolID, []*schulhof.PlannedExam](2*time.Second, 10_000)}
+		books:   kit.Shared(d, "exams.books", kit.NewCache[schulhof.SchoolID, *examBook](2*time.Second, 1000)),
+		planned: kit.Shared(d, "exams.planned", kit.NewCache[schulhof.SchoolID, []*schulhof.PlannedExam](2*time.Second, 10_000))}
 	d.AddSettings(kit.SettingsSection{Order: 30, Part: "settings-exams", Fill: func(ctx context.Context, sc *schulhof.School, data map[string]any) {
 		data["Exams"] = s.examSettingsForm(ctx, sc)
 	}})

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"time"
@@ -8,9 +9,10 @@ import (
 
 // Cache keeps values for a moment: what every request of a busy hour
 // reads and what changes seldom (a school, a school's plan, its groups'
-// names). A change on this node clears it; other nodes see it within the
-// ttl. It is the one cache of the web layer: modules make theirs with
-// NewCache and keep them to themselves.
+// names). A change on this node clears it; a cache made Shared is
+// cleared on every node of a cluster with it, others see the change
+// within the ttl. It is the one cache of the web layer: modules make
+// theirs with NewCache and keep them to themselves.
 type Cache[K comparable, V any] struct {
 	ttl time.Duration
 	max int
@@ -23,6 +25,8 @@ type Cache[K comparable, V any] struct {
 	// gen counts the clears: a load that began before one does not keep
 	// what it read, which may be from before the change.
 	gen uint64
+	// tell tells the other nodes of a Clear or Forget (Shared)
+	tell func()
 }
 
 type ttlLoad[V any] struct {
@@ -111,8 +115,13 @@ func (c *Cache[K, V]) waiting(k K) int {
 	return 0
 }
 
-// Clear drops everything.
+// Clear drops everything, on every node when the cache is Shared.
 func (c *Cache[K, V]) Clear() {
+	c.clearHere()
+	c.told()
+}
+
+func (c *Cache[K, V]) clearHere() {
 	c.mu.Lock()
 	clear(c.m)
 	clear(c.loading) // later requests load anew instead of waiting for old data
@@ -120,11 +129,39 @@ func (c *Cache[K, V]) Clear() {
 	c.mu.Unlock()
 }
 
-// Forget drops one value (and, to be safe, keeps no load under way).
+// Forget drops one value (and, to be safe, keeps no load under way);
+// other nodes of a Shared cache drop all of theirs.
 func (c *Cache[K, V]) Forget(k K) {
 	c.mu.Lock()
 	delete(c.m, k)
 	delete(c.loading, k)
 	c.gen++
 	c.mu.Unlock()
+	c.told()
+}
+
+func (c *Cache[K, V]) told() {
+	c.mu.Lock()
+	tell := c.tell
+	c.mu.Unlock()
+	if tell != nil {
+		tell()
+	}
+}
+
+// Shared makes c one cache of the cluster's, by name: a Clear or Forget
+// on one node clears it on every node (over the bus), so that what a
+// change here must end (a member removed from a room, a service's
+// changed registration) ends everywhere at once, not after the ttl.
+func Shared[K comparable, V any](d *Deps, name string, c *Cache[K, V]) *Cache[K, V] {
+	subject := "web.cache." + name
+	d.Bus.Subscribe(subject, func(_ string, from []byte) {
+		if string(from) != d.Node {
+			c.clearHere()
+		}
+	})
+	c.mu.Lock()
+	c.tell = func() { d.Bus.Publish(context.Background(), subject, []byte(d.Node)) }
+	c.mu.Unlock()
+	return c
 }

@@ -1,11 +1,16 @@
 package kit
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/schulhof/schulhof/internal/bus"
 )
 
 // TestTTLCacheLoadsOnce: many requests for an expired value load it once.
@@ -82,5 +87,58 @@ func TestTTLCachePanickingLoad(t *testing.T) {
 	v, err := c.Get(1, func() (string, error) { return "neu", nil })
 	if err != nil || v != "neu" {
 		t.Fatalf("after the panic: %q %v", v, err)
+	}
+}
+
+// syncBus delivers each event before Publish returns, so that the test
+// sees its effect at once (the real buses deliver a moment later).
+type syncBus struct {
+	bus.Bus
+	subs map[string][]func(string, []byte)
+}
+
+func (b *syncBus) Subscribe(subject string, fn func(string, []byte)) (bus.Subscription, error) {
+	if b.subs == nil {
+		b.subs = map[string][]func(string, []byte){}
+	}
+	b.subs[subject] = append(b.subs[subject], fn)
+	return nil, nil
+}
+
+func (b *syncBus) Publish(_ context.Context, subject string, data []byte) error {
+	for _, fn := range b.subs[subject] {
+		fn(subject, data)
+	}
+	return nil
+}
+
+// TestSharedCacheClearsEveryNode: two nodes on one bus; a Clear or a
+// Forget on one drops the other's values at once, and a node does not
+// drop its own on its own message.
+func TestSharedCacheClearsEveryNode(t *testing.T) {
+	b := &syncBus{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	nodeA := NewDeps(Site{}, nil, time.Now, nil, b, log)
+	nodeB := NewDeps(Site{}, nil, time.Now, nil, b, log)
+	a := Shared(nodeA, "test", NewCache[int, string](time.Minute, 10))
+	c := Shared(nodeB, "test", NewCache[int, string](time.Minute, 10))
+	loads := 0
+	load := func(v string) func() (string, error) { return func() (string, error) { loads++; return v, nil } }
+	a.Get(1, load("a"))
+	a.Get(2, load("a"))
+	c.Get(1, load("b"))
+	a.Forget(2)
+	if v, _ := c.Get(1, load("b2")); v != "b2" {
+		t.Fatalf("node B after a Forget on A: %q", v)
+	}
+	if v, _ := a.Get(1, load("a2")); v != "a" {
+		t.Fatalf("node A dropped what its own Forget did not name: %q", v)
+	}
+	c.Clear()
+	if v, _ := a.Get(1, load("a3")); v != "a3" {
+		t.Fatalf("node A after a Clear on B: %q", v)
+	}
+	if loads != 5 {
+		t.Fatalf("%d loads", loads)
 	}
 }

@@ -12,6 +12,7 @@ package kit
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net"
 	"net/http"
@@ -56,7 +57,10 @@ type Deps struct {
 	// Bus carries events between nodes; Hub holds this node's sockets.
 	Bus bus.Bus
 	Hub *realtime.Hub
-	Log *slog.Logger
+	// Node names this server among the nodes of a cluster (random), so
+	// that it can skip its own events
+	Node string
+	Log  *slog.Logger
 	// Metrics is the server's Prometheus registry, for the modules' own
 	Metrics prometheus.Registerer
 	// Errors counts the requests that failed on the server, per school
@@ -81,13 +85,15 @@ type Deps struct {
 // NewDeps makes the Deps with a hub whose topics are those the modules
 // add (AddTopic). The clock is the store's in a server, which tests move.
 func NewDeps(site Site, store Store, clock func() time.Time, blobs blob.Store, b bus.Bus, log *slog.Logger) *Deps {
-	d := &Deps{Site: site, Store: store, clock: clock, Blobs: blobs, Bus: b, Log: log,
+	d := &Deps{Site: site, Store: store, clock: clock, Blobs: blobs, Bus: b, Log: log, Node: rand.Text(),
 		// every request of a logged-in user needs their school, which
 		// changes a few times a year: a change on this node is seen at
 		// once, on another within five seconds
 		schools: NewCache[schulhof.SchoolID, *schulhof.School](5*time.Second, 10_000),
 		// the operator is on every page and changes once in years
 		operator: NewCacheOn[struct{}, *schulhof.Operator](30*time.Second, 1, clock)}
+	Shared(d, "schools", d.schools)
+	Shared(d, "operator", d.operator)
 	d.Errors = NewErrorCounter(clock)
 	d.Hub = realtime.NewHub(d.mayFollow)
 	d.Hub.Receive = d.receive

@@ -47,7 +47,7 @@ func (k publicKey) Use() string                        { return "sig" }
 func (k publicKey) Key() any                           { return k.key.Public() }
 
 func newKeyRing(m *Module) *keyRing {
-	return &keyRing{m: m, cache: kit.NewCacheOn[struct{}, []*parsedKey](30*time.Second, 1, m.Now)}
+	return &keyRing{m: m, cache: kit.Shared(m.Deps, "sso.keys", kit.NewCacheOn[struct{}, []*parsedKey](30*time.Second, 1, m.Now))}
 }
 
 // all are the published keys, newest first; the first call of an

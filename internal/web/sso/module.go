@@ -130,8 +130,8 @@ type clientEntry struct {
 // store's settings (the same on every node).
 func New(d *kit.Deps, db Store) (*Module, error) {
 	m := &Module{Deps: d, db: db,
-		clients: kit.NewCacheOn[string, clientEntry](5*time.Second, 1000, d.Now),
-		users:   kit.NewCacheOn[schulhof.UserID, *schulhof.User](2*time.Second, 10000, d.Now),
+		clients: kit.Shared(d, "sso.clients", kit.NewCacheOn[string, clientEntry](5*time.Second, 1000, d.Now)),
+		users:   kit.Shared(d, "sso.users", kit.NewCacheOn[schulhof.UserID, *schulhof.User](2*time.Second, 10000, d.Now)),
 	}
 	m.keys = newKeyRing(m)
 	ctx := context.Background()

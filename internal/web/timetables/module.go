@@ -108,8 +108,8 @@ type Module struct {
 // comes after (UseExams): it is built on the timetable, which shows its
 // exams.
 func New(d *kit.Deps, db Store) *Module {
-	s := &Module{Deps: d, db: db, tt: newTimetableCaches(),
-		feeds: kit.NewCache[string, *cachedFeed](feedTTL, 50_000)}
+	s := &Module{Deps: d, db: db, tt: newTimetableCaches(d),
+		feeds: kit.Shared(d, "timetable.feeds", kit.NewCache[string, *cachedFeed](feedTTL, 50_000))}
 	// the info screen, holidays and A/B weeks first; the lesson times,
 	// set once, at the end
 	d.AddStartCard(kit.StartCard{Order: 10, Part: "start-changes", Fill: func(r *http.Request, sc *schulhof.School, data map[string]any) (err error) {

@@ -400,13 +400,13 @@ type planKey struct {
 	day    schulhof.Day
 }
 
-func newTimetableCaches() timetableCaches {
-	return timetableCaches{subs: kit.NewCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000),
-		exams:  kit.NewCache[subsKey, []schulhof.Exam](2*time.Second, 10_000),
-		plans:  kit.NewCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000),
-		groups: kit.NewCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000),
-		cycles: kit.NewCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000),
-		own:    kit.NewCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000)}
+func newTimetableCaches(d *kit.Deps) timetableCaches {
+	return timetableCaches{subs: kit.Shared(d, "timetable.subs", kit.NewCache[subsKey, []schulhof.Substitution](2*time.Second, 10_000)),
+		exams:  kit.Shared(d, "timetable.exams", kit.NewCache[subsKey, []schulhof.Exam](2*time.Second, 10_000)),
+		plans:  kit.Shared(d, "timetable.plans", kit.NewCache[planKey, *schulhof.TimetablePlan](2*time.Second, 10_000)),
+		groups: kit.Shared(d, "timetable.groups", kit.NewCache[schulhof.SchoolID, map[schulhof.GroupID]string](2*time.Second, 10_000)),
+		cycles: kit.Shared(d, "timetable.cycles", kit.NewCache[schulhof.SchoolID, *timetable.Cycle](2*time.Second, 10_000)),
+		own:    kit.Shared(d, "timetable.holidays", kit.NewCache[schulhof.SchoolID, []schulhof.SchoolHoliday](2*time.Second, 10_000))}
 }
 
 // PlanOn is the school's timetable in force on a day (nil before the

@@ -123,11 +123,11 @@ func New(d *kit.Deps, db Store, cfg Config) (*Module, error) {
 	}
 	m := &Module{Deps: d, db: db, cfg: cfg, sfu: sfu, node: newNodeName(), stop: make(chan struct{}),
 		calls:    map[schulhof.CallID]*liveCall{},
-		hosts:    kit.NewCache[schulhof.CallID, string](hostsFor, 20_000),
-		rights:   kit.NewCache[rightsKey, callRights](3*time.Second, 20_000),
+		hosts:    kit.Shared(d, "video.hosts", kit.NewCache[schulhof.CallID, string](hostsFor, 20_000)),
+		rights:   kit.Shared(d, "video.rights", kit.NewCache[rightsKey, callRights](3*time.Second, 20_000)),
 		chat:     kit.RateLimit[schulhof.UserID]{Burst: 5, Every: time.Second},
-		guests:   kit.NewCache[string, *schulhof.CallGuest](3*time.Second, 20_000),
-		guestIDs: kit.NewCache[int64, *schulhof.CallGuest](3*time.Second, 20_000),
+		guests:   kit.Shared(d, "video.guests", kit.NewCache[string, *schulhof.CallGuest](3*time.Second, 20_000)),
+		guestIDs: kit.Shared(d, "video.guest_ids", kit.NewCache[int64, *schulhof.CallGuest](3*time.Second, 20_000)),
 	}
 	d.AddTopic("call", kit.TopicKind{MayFollow: m.mayFollow, Receive: m.receive})
 	d.AddSessionKind(kit.SessionKind{Prefix: sessionPrefix, Alive: m.guestAlive})
