@@ -216,7 +216,7 @@ var schoolSkipped = []struct{ name, where string }{
 }
 
 // installationTables belong to no school.
-var installationTables = []string{"announcements", "oidc_keys", "settings", "schema_migrations"}
+var installationTables = []string{"announcements", "oidc_keys", "settings", "schema_migrations", "leases"}
 
 func schoolTableByName(name string) *schoolTable {
 	for i := range schoolTables {

@@ -15,6 +15,7 @@ import (
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/password"
+	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
 )
@@ -305,4 +306,27 @@ func TestVirusScanHook(t *testing.T) {
 	if n := f.blobCount(); n != before+1 {
 		t.Fatalf("%d blobs, want %d: a refused upload left bytes", n, before+1)
 	}
+}
+
+// TestHousekeepingOncePerCluster: two nodes on one database; the
+// housekeeping runs on the one that holds the lease, the other skips its
+// rounds until the holder has been silent longer than the lease.
+func TestHousekeepingOncePerCluster(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		now := sqltest.Clock
+		db.Now = func() time.Time { return now }
+		dir := t.TempDir()
+		a, b := newServer(t, db, blobsIn(t, dir), nil), newServer(t, db, blobsIn(t, dir), nil)
+		if !a.HousekeepingRound(ctx) || b.HousekeepingRound(ctx) {
+			t.Fatal("the first node runs it, the second does not")
+		}
+		now = now.Add(10 * time.Minute)
+		if !a.HousekeepingRound(ctx) || b.HousekeepingRound(ctx) {
+			t.Fatal("ten minutes later: the same")
+		}
+		now = now.Add(20 * time.Minute) // a stopped without a word
+		if !b.HousekeepingRound(ctx) || a.HousekeepingRound(ctx) {
+			t.Fatal("the second node takes over")
+		}
+	})
 }

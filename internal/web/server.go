@@ -235,18 +235,43 @@ func (s *Server) CloseSockets() {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Run does the housekeeping every ten minutes until ctx ends.
+// Run does the housekeeping every ten minutes until ctx ends, on one
+// node of a cluster at a time (HousekeepingRound).
 func (s *Server) Run(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
+	t := time.NewTicker(housekeepingEvery)
 	defer t.Stop()
+	defer s.db.ReleaseLease(context.WithoutCancel(ctx), housekeepingLease, s.Node)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.Housekeeping(ctx)
+			s.HousekeepingRound(ctx)
 		}
 	}
+}
+
+const (
+	housekeepingEvery = 10 * time.Minute
+	housekeepingLease = "housekeeping"
+)
+
+// HousekeepingRound does the housekeeping if this node holds the lease
+// (taking or renewing it): the nodes of a cluster share one database
+// and file store, and a job done by each would be done N times at once
+// (two nodes purging the same trash). The lease outlives a round; a node
+// that dies leaves it to another after that time. It says whether it
+// ran.
+func (s *Server) HousekeepingRound(ctx context.Context) bool {
+	ok, err := s.db.HoldLease(ctx, housekeepingLease, s.Node, housekeepingEvery+5*time.Minute)
+	if err != nil {
+		s.Log.Error("housekeeping lease", "err", err)
+		return false
+	}
+	if ok {
+		s.Housekeeping(ctx)
+	}
+	return ok
 }
 
 // Housekeeping runs every module's: expired sessions, trash, boards
