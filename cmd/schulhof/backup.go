@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/schulhof/schulhof/internal/backup"
 	"github.com/schulhof/schulhof/internal/blob"
@@ -124,10 +126,83 @@ func openInstallation(ctx context.Context, c config) (*sqlstore.DB, blob.Store, 
 	if err != nil {
 		return nil, nil, err
 	}
-	disk, err := blob.NewDisk(filepath.Join(c.Data, "files"))
+	files, _, err := c.files(ctx)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	return db, disk, nil
+	return db, files, nil
+}
+
+// migrateToCmd: schulhof migrate-to --database-url URL --s3-endpoint URL,
+// every school of a single box (SQLite and files below --data) into a
+// cluster's PostgreSQL and object store, each checked by counts and
+// checksums. It can run again until the cut-over: a school already
+// there is replaced by its state now.
+func migrateToCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("migrate-to", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	only := fs.String("schools", "", "only these schools (addresses, comma-separated); default: all")
+	commonFlags(fs, &c)
+	if err := fs.Parse(reorder(args)); err != nil {
+		return usageError(err.Error())
+	}
+	if c.DatabaseURL == "" || c.S3.Endpoint == "" || fs.NArg() != 0 {
+		return usageError("usage: schulhof migrate-to --database-url postgres://... --s3-endpoint URL [--s3-bucket B] [--data DIR] [--schools a,b]")
+	}
+	src, err := sqlstore.Open(ctx, filepath.Join(c.Data, "schulhof.db"))
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	srcFiles, err := blob.NewDisk(filepath.Join(c.Data, "files"))
+	if err != nil {
+		return err
+	}
+	dst, dstFiles, err := openInstallation(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	schools, err := src.FindSchools(ctx)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for s := range strings.SplitSeq(*only, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			want[s] = true
+		}
+	}
+	tmp, err := os.MkdirTemp(c.Data, ".migrate-to")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	moved := 0
+	for _, sc := range schools {
+		if len(want) > 0 && !want[sc.Slug] {
+			continue
+		}
+		delete(want, sc.Slug)
+		archive := filepath.Join(tmp, sc.Slug+".tar")
+		if _, err := backup.ExportSchool(ctx, src, srcFiles, sc.Slug, version, archive); err != nil {
+			return fmt.Errorf("%s: %w", sc.Slug, err)
+		}
+		_, err := dst.FindSchoolBySlug(ctx, sc.Slug)
+		there := err == nil
+		rep, err := backup.ImportSchool(ctx, archive, backup.SchoolTarget{DB: dst, Files: dstFiles, Replace: there})
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.Slug, err)
+		}
+		os.Remove(archive)
+		fmt.Fprintf(stdout, "moved %s\n", rep)
+		moved++
+	}
+	for slug := range want {
+		return fmt.Errorf("%s: no such school here", slug)
+	}
+	fmt.Fprintf(stdout, "%d schools moved; run again until the cut-over, then point the users at the cluster\n", moved)
+	return nil
 }

@@ -15,7 +15,9 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/blob/s3test"
 	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
 // installation makes a data folder (and the database: SQLite in it, or
@@ -166,34 +168,7 @@ func TestBackupRestorePostgres(t *testing.T) {
 func TestExportImportSchool(t *testing.T) {
 	ctx := context.Background()
 	from, to := t.TempDir(), t.TempDir()
-	installation(t, from, "")
-	db, err := sqlstore.Open(ctx, filepath.Join(from, "schulhof.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	school, err := db.FindSchoolBySlug(ctx, "gym")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := &schulhof.User{SchoolID: school.ID, Login: "lehrerin", FirstName: "Eva", LastName: "Lehr", Role: schulhof.RoleTeacher}
-	if err := db.CreateUser(ctx, u, "hash"); err != nil {
-		t.Fatal(err)
-	}
-	disk, err := blob.NewDisk(filepath.Join(from, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := disk.Put(ctx, strings.NewReader("Arbeitsblatt"), blob.PutOptions{ExpectedSize: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}
-	if _, err := db.PutFile(ctx, school.ID, home, 0, "blatt.txt", schulhof.NewContent{Size: info.Size, SHA256: info.SHA256,
-		BlobKey: string(info.Key), ContentType: "text/plain"}, 0); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
+	schoolWithFile(t, from)
 	archive := filepath.Join(t.TempDir(), "gym.tar")
 	var out, errb bytes.Buffer
 	if err := run(ctx, []string{"export-school", "gym", "--out", archive, "--data", from}, &out, &errb); err != nil {
@@ -221,7 +196,7 @@ func TestExportImportSchool(t *testing.T) {
 	}
 
 	// the moved teacher's file, in the installation it moved to
-	db, err = sqlstore.Open(ctx, filepath.Join(to, "schulhof.db"))
+	db, err := sqlstore.Open(ctx, filepath.Join(to, "schulhof.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,4 +234,106 @@ func blobIn(t *testing.T, data string, key blob.Key) string {
 	defer r.Close()
 	b, _ := io.ReadAll(r)
 	return string(b)
+}
+
+// schoolWithFile makes an installation in data with the school gym, a
+// teacher and a file of hers.
+func schoolWithFile(t *testing.T, from string) {
+	t.Helper()
+	ctx := context.Background()
+	installation(t, from, "")
+	db, err := sqlstore.Open(ctx, filepath.Join(from, "schulhof.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	school, err := db.FindSchoolBySlug(ctx, "gym")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &schulhof.User{SchoolID: school.ID, Login: "lehrerin", FirstName: "Eva", LastName: "Lehr", Role: schulhof.RoleTeacher}
+	if err := db.CreateUser(ctx, u, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	disk, err := blob.NewDisk(filepath.Join(from, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := disk.Put(ctx, strings.NewReader("Arbeitsblatt"), blob.PutOptions{ExpectedSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(u.ID)}
+	if _, err := db.PutFile(ctx, school.ID, home, 0, "blatt.txt", schulhof.NewContent{Size: info.Size, SHA256: info.SHA256,
+		BlobKey: string(info.Key), ContentType: "text/plain"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+}
+
+// TestMigrateTo: a single box's schools move into a cluster's PostgreSQL
+// and object store (a real S3 server), checked; run again, each is
+// replaced by its state now.
+func TestMigrateTo(t *testing.T) {
+	base := os.Getenv("SCHULHOF_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("SCHULHOF_TEST_POSTGRES is not set")
+	}
+	ctx := context.Background()
+	from := t.TempDir()
+	schoolWithFile(t, from)
+	cfg := s3test.Start(t)
+	dsn, drop := sqltest.NewSchema(t, base)
+	defer drop()
+	t.Setenv("SCHULHOF_S3_ACCESS_KEY", cfg.AccessKey)
+	t.Setenv("SCHULHOF_S3_SECRET_KEY", cfg.SecretKey)
+	migrate := func() string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		err := run(ctx, []string{"migrate-to", "--data", from, "--database-url", dsn, "--s3-endpoint", cfg.Endpoint, "--s3-bucket",
+			cfg.Bucket}, &out, &errb)
+		if err != nil {
+			t.Fatalf("migrate-to: %v %s", err, errb.String())
+		}
+		return out.String()
+	}
+	if said := migrate(); !strings.Contains(said, "moved school gym:") || !strings.Contains(said, "1 schools moved") {
+		t.Fatalf("first run said %q", said)
+	}
+	if said := migrate(); !strings.Contains(said, "replaced") {
+		t.Fatalf("second run said %q", said)
+	}
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"migrate-to", "--data", from, "--database-url", dsn}, &out, &errb); err == nil {
+		t.Fatal("migrate-to without an object store")
+	}
+
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sc, err := db.FindSchoolBySlug(ctx, "gym")
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher, err := db.FindUserByLogin(ctx, sc.ID, "lehrerin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := db.FindNodes(ctx, sc.ID, schulhof.Space{Kind: schulhof.SpaceUser, ID: int64(teacher.ID)}, 0)
+	if err != nil || len(nodes) != 1 {
+		t.Fatalf("%v %v", nodes, err)
+	}
+	st, err := blob.NewS3(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Open(ctx, blob.Key(nodes[0].BlobKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if b, _ := io.ReadAll(r); string(b) != "Arbeitsblatt" {
+		t.Fatalf("the file in the object store holds %q", b)
+	}
 }

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/schulhof/schulhof/internal/blob"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -30,6 +32,7 @@ Usage:
   schulhof restore FILE --data DIR                      restore a snapshot into an empty data folder
   schulhof export-school SLUG --out FILE                one school's data and files, to move or restore it alone
   schulhof import-school FILE [--as SLUG] [--replace]   bring a school's export in (--replace: restore it over itself)
+  schulhof migrate-to --database-url URL --s3-endpoint URL  move this box's schools into a cluster (again until the cut-over)
   schulhof version                                      print the version
 
 Run "schulhof COMMAND -h" for the flags of a command.
@@ -74,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return exportSchoolCmd(ctx, args[1:], stdout, stderr)
 	case "import-school":
 		return importSchoolCmd(ctx, args[1:], stdout, stderr)
+	case "migrate-to":
+		return migrateToCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "schulhof", version)
 		return nil
@@ -95,6 +100,9 @@ type config struct {
 	LogLevel      string
 	TrustProxy    bool
 	SecureCookies bool
+	// S3 is the object store of a cluster's files; without an endpoint
+	// the files lie below Data
+	S3 blob.S3Config
 }
 
 // env returns the environment variable or the default.
@@ -118,6 +126,21 @@ func commonFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.Data, "data", env("SCHULHOF_DATA", "./schulhof-data"), "data directory: SQLite database and files (env SCHULHOF_DATA)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("SCHULHOF_DATABASE_URL", ""), "postgres://... to use PostgreSQL instead of SQLite (env SCHULHOF_DATABASE_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SCHULHOF_LOG_LEVEL", "info"), "debug, info, warn or error (env SCHULHOF_LOG_LEVEL)")
+	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", env("SCHULHOF_S3_ENDPOINT", ""), "S3-compatible object store for the files, e.g. https://s3.example.org; empty: below --data (env SCHULHOF_S3_ENDPOINT; keys from SCHULHOF_S3_ACCESS_KEY, SCHULHOF_S3_SECRET_KEY)")
+	fs.StringVar(&c.S3.Bucket, "s3-bucket", env("SCHULHOF_S3_BUCKET", "schulhof"), "the object store's bucket, made when missing (env SCHULHOF_S3_BUCKET)")
+	fs.StringVar(&c.S3.Region, "s3-region", env("SCHULHOF_S3_REGION", "us-east-1"), "the object store's region (env SCHULHOF_S3_REGION)")
+	c.S3.AccessKey, c.S3.SecretKey = os.Getenv("SCHULHOF_S3_ACCESS_KEY"), os.Getenv("SCHULHOF_S3_SECRET_KEY")
+}
+
+// files opens the file store: the object store when one is named, else
+// the folder below the data directory (then also returned as a Disk).
+func (c *config) files(ctx context.Context) (blob.Store, *blob.Disk, error) {
+	if c.S3.Endpoint != "" {
+		st, err := blob.NewS3(ctx, c.S3)
+		return st, nil, err
+	}
+	disk, err := blob.NewDisk(filepath.Join(c.Data, "files"))
+	return disk, disk, err
 }
 
 // dsn is the store's connection string.

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -75,18 +74,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := ensureOperator(ctx, db, hasher, c.AdminPassword, log); err != nil {
 		return err
 	}
-	disk, err := blob.NewDisk(filepath.Join(c.Data, "files"))
+	blobs, disk, err := c.files(ctx)
 	if err != nil {
 		return err
 	}
-	go func() {
-		if err := disk.PrepareShards(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("prepare file folders", "err", err)
-		}
-	}()
-	var blobs blob.Store = disk
+	if disk != nil {
+		go func() {
+			if err := disk.PrepareShards(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("prepare file folders", "err", err)
+			}
+		}()
+	} else {
+		log.Info("files in the object store", "endpoint", c.S3.Endpoint, "bucket", c.S3.Bucket)
+	}
 	if argv := strings.Fields(*scan); len(argv) > 0 {
-		blobs = blob.WithScanner(disk, blob.CommandScanner{Argv: argv})
+		blobs = blob.WithScanner(blobs, blob.CommandScanner{Argv: argv})
 		log.Info("every upload is scanned", "command", *scan)
 	}
 	var events bus.Bus = bus.NewLocal()
