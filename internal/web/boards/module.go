@@ -92,6 +92,7 @@ func New(d *kit.Deps, db Store, files Files, keepDeleted time.Duration) (*Module
 		pictureWork: admission.New(2, 8, 20*time.Second),
 	}
 	s.pictureWork.Key = "board.export_busy"
+	kit.ShareLimit(d, "boards.ops", &s.limits)
 	d.AddExportPart(kit.ExportPart{Order: 50, Folder: "tafeln", About: "export.boards", Write: s.exportBoards})
 	d.Metrics.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_board_operations_total", Help: "Whiteboard operations this node stored."},

@@ -133,6 +133,7 @@ func New(d *kit.Deps, db Store, files Files, cfg Config) (*Module, error) {
 	if cfg.Every > 0 {
 		s.limits.Every = cfg.Every
 	}
+	kit.ShareLimit(d, "chat.messages", &s.limits)
 	d.AddSettings(kit.SettingsSection{Order: 40, Part: "settings-chat", Fill: func(ctx context.Context, sc *schulhof.School, data map[string]any) {
 		data["Chat"] = s.chatSettingsForm(ctx, sc)
 	}})

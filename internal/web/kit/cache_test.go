@@ -1,7 +1,6 @@
 package kit
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"runtime"
@@ -10,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/schulhof/schulhof/internal/bus"
+	"github.com/schulhof/schulhof/internal/bus/bustest"
 )
 
 // TestTTLCacheLoadsOnce: many requests for an expired value load it once.
@@ -90,33 +89,11 @@ func TestTTLCachePanickingLoad(t *testing.T) {
 	}
 }
 
-// syncBus delivers each event before Publish returns, so that the test
-// sees its effect at once (the real buses deliver a moment later).
-type syncBus struct {
-	bus.Bus
-	subs map[string][]func(string, []byte)
-}
-
-func (b *syncBus) Subscribe(subject string, fn func(string, []byte)) (bus.Subscription, error) {
-	if b.subs == nil {
-		b.subs = map[string][]func(string, []byte){}
-	}
-	b.subs[subject] = append(b.subs[subject], fn)
-	return nil, nil
-}
-
-func (b *syncBus) Publish(_ context.Context, subject string, data []byte) error {
-	for _, fn := range b.subs[subject] {
-		fn(subject, data)
-	}
-	return nil
-}
-
 // TestSharedCacheClearsEveryNode: two nodes on one bus; a Clear or a
 // Forget on one drops the other's values at once, and a node does not
 // drop its own on its own message.
 func TestSharedCacheClearsEveryNode(t *testing.T) {
-	b := &syncBus{}
+	b := &bustest.Sync{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	nodeA := NewDeps(Site{}, nil, time.Now, nil, b, log)
 	nodeB := NewDeps(Site{}, nil, time.Now, nil, b, log)
@@ -140,5 +117,29 @@ func TestSharedCacheClearsEveryNode(t *testing.T) {
 	}
 	if loads != 5 {
 		t.Fatalf("%d loads", loads)
+	}
+}
+
+// TestSharedRateLimit: what node A let through is spent on node B's
+// bucket of the same user: a cluster gives a user one burst, not one per
+// node.
+func TestSharedRateLimit(t *testing.T) {
+	b := &bustest.Sync{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	nodeA := NewDeps(Site{}, nil, time.Now, nil, b, log)
+	nodeB := NewDeps(Site{}, nil, time.Now, nil, b, log)
+	la := &RateLimit[int64]{Burst: 3, Every: time.Hour}
+	lb := &RateLimit[int64]{Burst: 3, Every: time.Hour}
+	ShareLimit(nodeA, "test", la)
+	ShareLimit(nodeB, "test", lb)
+	now := time.Now()
+	if la.Take(7, 2, now) != 0 || lb.Take(7, 1, now) != 0 {
+		t.Fatal("the burst of three, on two nodes")
+	}
+	if lb.Take(7, 1, now) == 0 || la.Take(7, 1, now) == 0 {
+		t.Fatal("a fourth action went through")
+	}
+	if la.Take(8, 1, now) != 0 {
+		t.Fatal("another user is limited too")
 	}
 }

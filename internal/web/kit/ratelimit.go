@@ -1,6 +1,8 @@
 package kit
 
 import (
+	"context"
+	"encoding/json"
 	"math"
 	"sync"
 	"time"
@@ -12,8 +14,10 @@ import (
 // while the bucket is empty is muted for Mute after that many refusals,
 // and calm again once the bucket has filled up to all but one.
 //
-// It counts in memory, per node; it holds at most 100,000 keys and then
-// starts afresh, so that a flood of keys cannot fill the memory.
+// It counts in memory; made Shared, each node tells the others what it
+// let through, so that a cluster of N nodes does not give a user N times
+// the actions. It holds at most 100,000 keys and then starts afresh, so
+// that a flood of keys cannot fill the memory.
 type RateLimit[K comparable] struct {
 	Burst   float64
 	Every   time.Duration
@@ -22,6 +26,8 @@ type RateLimit[K comparable] struct {
 
 	mu sync.Mutex
 	m  map[K]*bucket
+	// tell tells the other nodes of actions let through (Shared)
+	tell func(k K, n int)
 }
 
 type bucket struct {
@@ -35,7 +41,26 @@ type bucket struct {
 // wait instead when they are not there (0: go ahead).
 func (l *RateLimit[K]) Take(k K, n int, now time.Time) time.Duration {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	wait := l.take(k, n, now, true)
+	tell := l.tell
+	l.mu.Unlock()
+	if wait == 0 && tell != nil {
+		tell(k, n)
+	}
+	return wait
+}
+
+// spent counts actions another node let through.
+func (l *RateLimit[K]) spent(k K, n int, now time.Time) {
+	l.mu.Lock()
+	l.take(k, n, now, false)
+	l.mu.Unlock()
+}
+
+// take spends n actions of k's bucket; with check, only when they are
+// there, else it says how long to wait; without, the bucket may go below
+// zero (actions already done elsewhere).
+func (l *RateLimit[K]) take(k K, n int, now time.Time, check bool) time.Duration {
 	if l.m == nil {
 		l.m = map[K]*bucket{}
 	}
@@ -50,9 +75,15 @@ func (l *RateLimit[K]) Take(k K, n int, now time.Time) time.Duration {
 	if now.Before(b.mutedUntil) {
 		return b.mutedUntil.Sub(now)
 	}
-	b.tokens = math.Min(l.Burst, b.tokens+float64(now.Sub(b.at))/float64(l.Every))
-	b.at = now
+	if now.After(b.at) { // a clock a moment behind (another node's) refills nothing
+		b.tokens = math.Min(l.Burst, b.tokens+float64(now.Sub(b.at))/float64(l.Every))
+		b.at = now
+	}
 	need := float64(n)
+	if !check {
+		b.tokens -= need
+		return 0
+	}
 	if b.tokens >= need {
 		b.tokens -= need
 		if b.tokens >= l.Burst-1 {
@@ -68,4 +99,30 @@ func (l *RateLimit[K]) Take(k K, n int, now time.Time) time.Duration {
 		}
 	}
 	return time.Duration((need - b.tokens) * float64(l.Every))
+}
+
+// ShareLimit makes l one limit of the cluster's, by name: what a node
+// lets through is spent on every node's bucket of that key (over the
+// bus, a moment later). Keys travel as JSON.
+func ShareLimit[K comparable](d *Deps, name string, l *RateLimit[K]) {
+	subject := "web.limit." + name
+	type spent struct {
+		Node string `json:"node"`
+		Key  K      `json:"key"`
+		N    int    `json:"n"`
+	}
+	d.Bus.Subscribe(subject, func(_ string, data []byte) {
+		var s spent
+		if json.Unmarshal(data, &s) != nil || s.Node == d.Node {
+			return
+		}
+		l.spent(s.Key, s.N, d.Now())
+	})
+	l.mu.Lock()
+	l.tell = func(k K, n int) {
+		if b, err := json.Marshal(spent{Node: d.Node, Key: k, N: n}); err == nil {
+			d.Bus.Publish(context.Background(), subject, b)
+		}
+	}
+	l.mu.Unlock()
 }

@@ -1,9 +1,13 @@
 package login
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"sync"
 	"time"
+
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // Limiter keeps password guessing out without giving anyone a switch that
@@ -23,9 +27,12 @@ import (
 //
 // A locked pair is refused before its password is hashed, so guessing
 // costs the server nothing. Keys are hashed (a login of a megabyte costs
-// 32 bytes) and each map is bounded. Counts live in memory: on a cluster
-// each node counts on its own.
+// 32 bytes) and each map is bounded. Counts live in memory; on a cluster
+// each node tells the others of its failures and successes (Share), so
+// that N nodes do not give a guesser N times the attempts.
 type Limiter struct {
+	// tell tells the other nodes (Share)
+	tell     func(limitEvent)
 	mu       sync.Mutex
 	now      func() time.Time
 	pairs    map[limitKey]*strikes
@@ -112,9 +119,50 @@ func (l *Limiter) Check(account string, src Source) (wait, slow time.Duration) {
 	return 0, slow
 }
 
+// limitEvent is a failure or success another node saw.
+type limitEvent struct {
+	Node    string `json:"node"`
+	Account string `json:"account"`
+	Addr    string `json:"addr"`
+	Known   bool   `json:"known"`
+	OK      bool   `json:"ok"`
+}
+
+// Share makes the limiter one of the cluster's: what this node sees it
+// publishes on the bus, what the others see it counts (a moment later).
+func (l *Limiter) Share(d *kit.Deps) {
+	const subject = "login.limit"
+	d.Bus.Subscribe(subject, func(_ string, data []byte) {
+		var e limitEvent
+		if json.Unmarshal(data, &e) != nil || e.Node == d.Node {
+			return
+		}
+		src := Source{Addr: e.Addr, Known: e.Known}
+		if e.OK {
+			l.succeed(e.Account, src)
+		} else {
+			l.fail(e.Account, src)
+		}
+	})
+	l.tell = func(e limitEvent) {
+		e.Node = d.Node
+		if b, err := json.Marshal(e); err == nil {
+			d.Bus.Publish(context.Background(), subject, b)
+		}
+	}
+}
+
 // Fail records a failed attempt and returns the lockout of the pair it
 // caused, if any.
 func (l *Limiter) Fail(account string, src Source) time.Duration {
+	lock := l.fail(account, src)
+	if l.tell != nil {
+		l.tell(limitEvent{Account: account, Addr: src.Addr, Known: src.Known})
+	}
+	return lock
+}
+
+func (l *Limiter) fail(account string, src Source) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -174,6 +222,13 @@ func evict(m map[limitKey]*strikes, now time.Time) {
 // Succeed forgets the pair's failures after a complete login (password
 // and, where it is on, the second factor).
 func (l *Limiter) Succeed(account string, src Source) {
+	l.succeed(account, src)
+	if l.tell != nil {
+		l.tell(limitEvent{Account: account, Addr: src.Addr, Known: src.Known, OK: true})
+	}
+}
+
+func (l *Limiter) succeed(account string, src Source) {
 	l.mu.Lock()
 	delete(l.pairs, pairKey(account, src))
 	l.mu.Unlock()

@@ -1,11 +1,16 @@
 package login_test
 
 import (
+	"io"
+	"log/slog"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/schulhof/schulhof/internal/web/login"
+
+	"github.com/schulhof/schulhof/internal/bus/bustest"
+	"github.com/schulhof/schulhof/internal/web/kit"
 )
 
 // TestLimiterLocksPairsNotSchools: failures lock the account only from the
@@ -108,5 +113,42 @@ func TestLimiterMemoryBounded(t *testing.T) {
 	}
 	if n := l.Len(); n > 3*100_000 {
 		t.Fatalf("the limiter grew to %d entries", n)
+	}
+}
+
+// TestLimiterAcrossNodes: failures seen on one node count on the other:
+// a guesser who spreads five attempts over two nodes is locked out on
+// both; a success on one forgets the pair on both.
+func TestLimiterAcrossNodes(t *testing.T) {
+	b := &bustest.Sync{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	a, c := login.NewLimiter(clock), login.NewLimiter(clock)
+	a.Share(kit.NewDeps(kit.Site{}, nil, clock, nil, b, log))
+	c.Share(kit.NewDeps(kit.Site{}, nil, clock, nil, b, log))
+	src := login.Source{Addr: "203.0.113.9"}
+	for i := range 4 {
+		l := a
+		if i%2 == 1 {
+			l = c
+		}
+		if lock := l.Fail("gym/lehrerin", src); lock != 0 {
+			t.Fatalf("locked after %d failures", i+1)
+		}
+	}
+	if lock := c.Fail("gym/lehrerin", src); lock != time.Minute {
+		t.Fatalf("the fifth failure, on node C: %s", lock)
+	}
+	if wait, _ := a.Check("gym/lehrerin", src); wait != time.Minute {
+		t.Fatalf("node A lets the pair try: %s", wait)
+	}
+	now = now.Add(2 * time.Minute)
+	a.Fail("gym/lehrerin", src)
+	a.Succeed("gym/lehrerin", src)
+	for i := range 4 {
+		if lock := c.Fail("gym/lehrerin", src); lock != 0 {
+			t.Fatalf("node C still counts failures forgotten by a success on A: locked after %d", i+1)
+		}
 	}
 }

@@ -81,6 +81,7 @@ type Module struct {
 func New(d *kit.Deps, db Store, hasher *password.Hasher, tt Timetable) (*Module, error) {
 	s := &Module{Deps: d, db: db, hasher: hasher, timetable: tt,
 		limiter: NewLimiter(d.Now), basic: basicCache{m: map[[32]byte]basicEntry{}}}
+	s.limiter.Share(d)
 	key, err := loadDeviceKey(context.Background(), db.SettingOnce)
 	if err != nil {
 		return nil, err

@@ -129,6 +129,7 @@ func New(d *kit.Deps, db Store, cfg Config) (*Module, error) {
 		guests:   kit.Shared(d, "video.guests", kit.NewCache[string, *schulhof.CallGuest](3*time.Second, 20_000)),
 		guestIDs: kit.Shared(d, "video.guest_ids", kit.NewCache[int64, *schulhof.CallGuest](3*time.Second, 20_000)),
 	}
+	kit.ShareLimit(d, "video.chat", &m.chat)
 	d.AddTopic("call", kit.TopicKind{MayFollow: m.mayFollow, Receive: m.receive})
 	d.AddSessionKind(kit.SessionKind{Prefix: sessionPrefix, Alive: m.guestAlive})
 	// the events of a call go over the bus, so that a socket on any
