@@ -54,6 +54,7 @@ type Store interface {
 	PutFile(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string, c schulhof.NewContent, keepVersions int) (*schulhof.Node, error)
 	TrashNode(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) error
 	TreeSize(ctx context.Context, school schulhof.SchoolID, id schulhof.NodeID) (nodes int, bytes int64, err error)
+	Locks
 }
 
 // Quota keeps WebDAV within the same storage limits as the web: Room is
@@ -71,14 +72,13 @@ type Handler struct {
 	blobs blob.Store
 	auth  Authenticator
 	quota Quota
-	locks *LockStore
 	// Keep is how many earlier versions an overwritten file keeps.
 	Keep int
 }
 
 // New returns the WebDAV handler.
 func New(db Store, blobs blob.Store, auth Authenticator, quota Quota) *Handler {
-	return &Handler{db: db, blobs: blobs, auth: auth, quota: quota, locks: NewLockStore(), Keep: 10}
+	return &Handler{db: db, blobs: blobs, auth: auth, quota: quota, Keep: 10}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +115,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == "PROPFIND" {
 		fs.memo = newMemo()
 	}
-	locks := &requestLocks{store: h.locks, fs: fs, ctx: ctx, path: strings.TrimPrefix(r.URL.Path, Prefix)}
+	locks := &requestLocks{db: h.db, fs: fs, ctx: ctx, path: strings.TrimPrefix(r.URL.Path, Prefix)}
 	if r.Method == "LOCK" {
 		if status := fs.lockRefusal(ctx, locks.path); status != 0 {
 			http.Error(w, lockRefusalText[status], status)

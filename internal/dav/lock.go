@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/net/webdav"
@@ -20,73 +19,68 @@ import (
 )
 
 // WebDAV locks (RFC 4918 §6-7): exclusive and shared write locks, kept in
-// memory. x/net/webdav's own lock system has no shared locks and ignores
-// the ETags and "Not" of If headers; this one does both, and keys locks
-// by the file they lock rather than by the path a user sees: "/home/x" is
-// a different file for every user, and a group's folder may be named
-// differently for two users.
-//
-// Locks live in the process: a restart forgets them (clients lock again),
-// and a cluster of several servers needs them shared (the scale-out
-// issue). Lock lifetimes are capped at MaxLockTimeout so that a client
+// the store, so that every node of a cluster sees them. x/net/webdav's
+// own lock system has no shared locks and ignores the ETags and "Not" of
+// If headers; this one does both, and keys locks by the file they lock
+// rather than by the path a user sees: "/home/x" is a different file for
+// every user, and a group's folder may be named differently for two
+// users. Lock lifetimes are capped at MaxLockTimeout so that a client
 // that vanishes does not hold a file for ever.
 
 // MaxLockTimeout is the longest a lock lives without a refresh.
 const MaxLockTimeout = 24 * time.Hour
 
-type lock struct {
-	token     string
-	key       string // the locked resource: "/user/7/mathe/blatt.pdf"
-	shown     string // its path as its owner sees it, for answers
-	zeroDepth bool
-	shared    bool
-	owner     schulhof.UserID
-	ownerXML  string
-	duration  time.Duration // as asked; negative: infinite
-	expires   time.Time
+// Locks is what the locks need of the store.
+type Locks interface {
+	CreateDAVLock(ctx context.Context, l *schulhof.DAVLock, now time.Time, conflicts func([]*schulhof.DAVLock) bool) (bool, error)
+	FindDAVLocks(ctx context.Context, spaces []string, now time.Time) ([]*schulhof.DAVLock, error)
+	FindDAVLock(ctx context.Context, token string, now time.Time) (*schulhof.DAVLock, error)
+	RefreshDAVLock(ctx context.Context, token string, d time.Duration, expires time.Time) error
+	DeleteDAVLock(ctx context.Context, token string) error
 }
-
-// LockStore holds every lock of the process.
-type LockStore struct {
-	mu      sync.Mutex
-	byToken map[string]*lock
-}
-
-// NewLockStore returns an empty lock store.
-func NewLockStore() *LockStore { return &LockStore{byToken: map[string]*lock{}} }
 
 // covers reports whether l locks the resource key.
-func (l *lock) covers(key string) bool {
-	return l.key == key || (!l.zeroDepth && (l.key == "/" || strings.HasPrefix(key, l.key+"/")))
+func covers(l *schulhof.DAVLock, key string) bool {
+	return l.Key == key || (!l.ZeroDepth && (l.Key == "/" || strings.HasPrefix(key, l.Key+"/")))
 }
 
 // overlaps reports whether two locks would lock a common resource.
-func (l *lock) overlaps(o *lock) bool { return l.covers(o.key) || o.covers(l.key) }
+func overlaps(l, o *schulhof.DAVLock) bool { return covers(l, o.Key) || covers(o, l.Key) }
 
-func (s *LockStore) expire(now time.Time) {
-	for t, l := range s.byToken {
-		if now.After(l.expires) {
-			delete(s.byToken, t)
-		}
+// spaceOf is the tree of a resource key: its first two parts
+// ("/user/7", "/group/12", "/virtual/7").
+func spaceOf(key string) string {
+	parts := strings.SplitN(strings.TrimPrefix(key, "/"), "/", 3)
+	if len(parts) < 2 {
+		return key
 	}
+	return "/" + parts[0] + "/" + parts[1]
 }
 
-func (s *LockStore) create(now time.Time, l *lock) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expire(now)
-	for _, o := range s.byToken {
-		if o.overlaps(l) && !(o.shared && l.shared) {
-			return "", webdav.ErrLocked
-		}
-	}
+// create stores a new lock unless one overlapping it is there (two
+// shared ones may overlap).
+func create(ctx context.Context, db Locks, now time.Time, l *schulhof.DAVLock) (string, error) {
 	b := make([]byte, 16)
 	rand.Read(b)
-	l.token = "urn:uuid:" + hex.EncodeToString(b[:4]) + "-" + hex.EncodeToString(b[4:6]) + "-" + hex.EncodeToString(b[6:8]) +
+	l.Token = "urn:uuid:" + hex.EncodeToString(b[:4]) + "-" + hex.EncodeToString(b[4:6]) + "-" + hex.EncodeToString(b[6:8]) +
 		"-" + hex.EncodeToString(b[8:10]) + "-" + hex.EncodeToString(b[10:])
-	l.expires = now.Add(lockLife(l.duration))
-	s.byToken[l.token] = l
-	return l.token, nil
+	l.Space = spaceOf(l.Key)
+	l.Expires = now.Add(lockLife(l.Duration))
+	ok, err := db.CreateDAVLock(ctx, l, now, func(there []*schulhof.DAVLock) bool {
+		for _, o := range there {
+			if overlaps(o, l) && !(o.Shared && l.Shared) {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", webdav.ErrLocked
+	}
+	return l.Token, nil
 }
 
 func lockLife(d time.Duration) time.Duration {
@@ -99,9 +93,9 @@ func lockLife(d time.Duration) time.Duration {
 // requestLocks is the lock system for one request: it maps the user's
 // paths to resource keys and knows whose request it is.
 type requestLocks struct {
-	store *LockStore
-	fs    *fileSystem
-	ctx   context.Context
+	db  Locks
+	fs  *fileSystem
+	ctx context.Context
 	// path is the request's path, which an UNLOCK names inside the lock
 	path string
 }
@@ -143,50 +137,51 @@ func (rl *requestLocks) etag(name string) string {
 // one of its locks' tokens, held by this user, in the list.
 func (rl *requestLocks) Confirm(now time.Time, name0, name1 string, conditions ...webdav.Condition) (func(), error) {
 	key0 := rl.key(name0)
-	s := rl.store
-	s.mu.Lock()
-	s.expire(now)
-	holds := func(c webdav.Condition) bool {
-		if c.ETag != "" {
-			return false // decided below, outside the lock
+	keys := []string{key0}
+	spaces := []string{spaceOf(key0)}
+	if name1 != "" {
+		key1 := rl.key(name1)
+		keys = append(keys, key1)
+		if sp := spaceOf(key1); sp != spaces[0] {
+			spaces = append(spaces, sp)
 		}
-		l := s.byToken[c.Token]
-		return l != nil && l.covers(key0)
+	}
+	locks, err := rl.db.FindDAVLocks(rl.ctx, spaces, now)
+	if err != nil {
+		return nil, err
+	}
+	byToken := map[string]*schulhof.DAVLock{}
+	for _, l := range locks {
+		byToken[l.Token] = l
 	}
 	etagWanted := false
 	for _, c := range conditions {
 		if c.ETag != "" {
-			etagWanted = true
+			etagWanted = true // decided below
 			continue
 		}
-		if holds(c) == c.Not {
-			s.mu.Unlock()
+		l := byToken[c.Token]
+		if holds := l != nil && covers(l, key0); holds == c.Not {
 			return nil, webdav.ErrConfirmationFailed
 		}
 	}
-	for _, name := range []string{name0, name1} {
-		if name == "" {
-			continue
-		}
-		key := rl.key(name)
+	for _, key := range keys {
 		locked, submitted := false, false
-		for _, l := range s.byToken {
-			if !l.covers(key) {
+		for _, l := range locks {
+			if !covers(l, key) {
 				continue
 			}
 			locked = true
 			for _, c := range conditions {
-				if !c.Not && c.Token == l.token && l.owner == rl.fs.user.ID {
+				if !c.Not && c.Token == l.Token && l.Owner == rl.fs.user.ID {
 					submitted = true
 				}
 			}
 		}
 		if locked && !submitted {
-			s.mu.Unlock()
 			return nil, webdav.ErrConfirmationFailed
 		}
 	}
-	s.mu.Unlock()
 	if etagWanted {
 		tag := rl.etag(name0)
 		for _, c := range conditions {
@@ -201,47 +196,46 @@ func (rl *requestLocks) Confirm(now time.Time, name0, name1 string, conditions .
 // Create makes an exclusive lock: for a LOCK request, or the handler's
 // lock for the length of a request that names no lock token.
 func (rl *requestLocks) Create(now time.Time, d webdav.LockDetails) (string, error) {
-	return rl.store.create(now, &lock{key: rl.key(d.Root), shown: d.Root, zeroDepth: d.ZeroDepth,
-		owner: rl.fs.user.ID, ownerXML: d.OwnerXML, duration: d.Duration})
+	return create(rl.ctx, rl.db, now, &schulhof.DAVLock{Key: rl.key(d.Root), Shown: d.Root, ZeroDepth: d.ZeroDepth,
+		Owner: rl.fs.user.ID, OwnerXML: d.OwnerXML, Duration: d.Duration})
 }
 
 // Refresh gives the user's lock a new lifetime.
 func (rl *requestLocks) Refresh(now time.Time, token string, d time.Duration) (webdav.LockDetails, error) {
-	s := rl.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expire(now)
-	l := s.byToken[token]
-	if l == nil || l.owner != rl.fs.user.ID {
+	l, err := rl.db.FindDAVLock(rl.ctx, token, now)
+	if err != nil {
+		return webdav.LockDetails{}, err
+	}
+	if l == nil || l.Owner != rl.fs.user.ID {
 		return webdav.LockDetails{}, webdav.ErrNoSuchLock
 	}
-	l.duration, l.expires = d, now.Add(lockLife(d))
-	return webdav.LockDetails{Root: l.shown, Duration: d, OwnerXML: l.ownerXML, ZeroDepth: l.zeroDepth}, nil
+	if err := rl.db.RefreshDAVLock(rl.ctx, token, d, now.Add(lockLife(d))); err != nil {
+		return webdav.LockDetails{}, err
+	}
+	return webdav.LockDetails{Root: l.Shown, Duration: d, OwnerXML: l.OwnerXML, ZeroDepth: l.ZeroDepth}, nil
 }
 
 // Unlock removes the user's lock; another user's is not theirs to remove.
 func (rl *requestLocks) Unlock(now time.Time, token string) error {
-	s := rl.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expire(now)
-	l := s.byToken[token]
+	l, err := rl.db.FindDAVLock(rl.ctx, token, now)
+	if err != nil {
+		return err
+	}
 	if l == nil {
 		return webdav.ErrNoSuchLock
 	}
-	if l.owner != rl.fs.user.ID && !rl.mayBreak(l) {
+	if l.Owner != rl.fs.user.ID && !rl.mayBreak(l) {
 		return webdav.ErrForbidden
 	}
-	delete(s.byToken, token)
-	return nil
+	return rl.db.DeleteDAVLock(rl.ctx, token)
 }
 
 // mayBreak reports whether the user may remove another's lock l: the
 // UNLOCK's path lies in it, in a space where schulhof.CanBreakLock lets
 // them.
-func (rl *requestLocks) mayBreak(l *lock) bool {
+func (rl *requestLocks) mayBreak(l *schulhof.DAVLock) bool {
 	loc, err := rl.fs.resolve(rl.ctx, rl.path)
-	if err != nil || loc.root || loc.groups || !l.covers(rl.key(rl.path)) {
+	if err != nil || loc.root || loc.groups || !covers(l, rl.key(rl.path)) {
 		return false
 	}
 	return schulhof.CanBreakLock(rl.fs.user, rl.fs.school.ID, loc.space, loc.acc)
@@ -303,8 +297,8 @@ func (h *Handler) lockShared(w http.ResponseWriter, r *http.Request, body []byte
 		return true
 	}
 	now := time.Now()
-	token, err := rl.store.create(now, &lock{key: rl.key(name), shown: name, zeroDepth: depth == "0", shared: true,
-		owner: rl.fs.user.ID, ownerXML: li.Owner.InnerXML, duration: duration})
+	token, err := create(r.Context(), rl.db, now, &schulhof.DAVLock{Key: rl.key(name), Shown: name, ZeroDepth: depth == "0", Shared: true,
+		Owner: rl.fs.user.ID, OwnerXML: li.Owner.InnerXML, Duration: duration})
 	if err != nil {
 		http.Error(w, "Locked.", http.StatusLocked)
 		return true

@@ -202,7 +202,7 @@ var schoolTables = []schoolTable{
 // lives only while a user is logged in or a request runs (sessions,
 // uploads in flight, single sign-on's codes and tokens, a call's guests,
 // push subscriptions bound to this installation's key), the undo of a
-// rollover and a consent to support. Importing over a school deletes
+// rollover, a consent to support, WebDAV locks. Importing over a school deletes
 // them.
 var schoolSkipped = []struct{ name, where string }{
 	{"sessions", of("user_id", "users")},
@@ -213,6 +213,7 @@ var schoolSkipped = []struct{ name, where string }{
 	{"call_guests", bySchool()},
 	{"rollovers", bySchool()},
 	{"support_consents", bySchool()},
+	{"dav_locks", of("owner", "users")},
 }
 
 // installationTables belong to no school.

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
 
 // davDo sends a WebDAV request with Basic credentials.
@@ -84,13 +86,18 @@ func TestWebDAVPermissions(t *testing.T) {
 }
 
 // TestLitmus runs the WebDAV conformance suite (Debian's litmus) against
-// the server: all of basic, copymove, props, locks and http.
+// the server: all of basic, copymove, props, locks and http, on both
+// databases (the locks are the store's).
 func TestLitmus(t *testing.T) {
 	bin, err := exec.LookPath("litmus")
 	if err != nil {
 		t.Skip("litmus not installed (apt-get install litmus); .ci/run installs it")
 	}
-	f := newFixture(t, nil)
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) { litmus(t, bin, db) })
+}
+
+func litmus(t *testing.T, bin string, db *sqlstore.DB) {
+	f := newFixture(t, db)
 	ts := httptest.NewServer(f.srv)
 	defer ts.Close()
 	cmd := exec.Command(bin, ts.URL+"/dav/home/", "teacher@schule-a", testPassword)
@@ -155,16 +162,25 @@ func TestWebDAVAppPassword(t *testing.T) {
 // two users' /home/x.txt are different files, and a group's file is the
 // same for everyone who writes there. Only the owner unlocks (and who may
 // break locks there: TestWebDAVLockNeedsWrite).
+//
+// Two nodes on one database: the lock taken on one holds on the other.
 func TestWebDAVLocksPerFile(t *testing.T) {
-	f := newFixture(t, nil)
+	sqltest.Each(t, testWebDAVLocksPerFile)
+}
+
+func testWebDAVLocksPerFile(t *testing.T, db *sqlstore.DB) {
+	f := newFixture(t, db)
+	node2 := *f
+	node2.srv = newServer(t, db, f.blobs, nil)
+	g := &node2
 	lockBody := `<?xml version="1.0"?><lockinfo xmlns="DAV:"><lockscope><exclusive/></lockscope><locktype><write/></locktype><owner>Lehrer</owner></lockinfo>`
 	rec := davDo(t, f, "teacher@schule-a", "LOCK", "/dav/groups/5a/Material/Blatt.txt", lockBody, "Timeout", "Second-600")
 	token := strings.Trim(rec.Header().Get("Lock-Token"), "<>")
 	if rec.Code != 200 || token == "" {
 		t.Fatalf("lock: %d %s", rec.Code, rec.Body)
 	}
-	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "überschrieben"); rec.Code != 423 {
-		t.Fatalf("admin overwrites the teacher's locked file: %d", rec.Code)
+	if rec := davDo(t, g, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "überschrieben"); rec.Code != 423 {
+		t.Fatalf("admin overwrites the teacher's locked file (on the other node): %d", rec.Code)
 	}
 	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "x", "If", "(<"+token+">)"); rec.Code < 400 {
 		t.Fatalf("admin uses the teacher's lock token: %d", rec.Code)
@@ -172,7 +188,7 @@ func TestWebDAVLocksPerFile(t *testing.T) {
 	if rec := davDo(t, f, "student@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 403 {
 		t.Fatalf("a student unlocks the teacher's lock: %d", rec.Code)
 	}
-	if rec := davDo(t, f, "teacher@schule-a", "PUT", "/dav/groups/5a/Material/BLATT.TXT", "neu", "If", "(<"+token+">)"); rec.Code != 204 && rec.Code != 201 {
+	if rec := davDo(t, g, "teacher@schule-a", "PUT", "/dav/groups/5a/Material/BLATT.TXT", "neu", "If", "(<"+token+">)"); rec.Code != 204 && rec.Code != 201 {
 		t.Fatalf("owner writes with the token (other case): %d %s", rec.Code, rec.Body)
 	}
 	// the teacher's own home is locked; the student's home of the same path is not
@@ -182,8 +198,8 @@ func TestWebDAVLocksPerFile(t *testing.T) {
 	if rec := davDo(t, f, "student@schule-a", "PUT", "/dav/home/Notizen.txt", "meins"); rec.Code != 204 && rec.Code != 201 {
 		t.Fatalf("student's own Notizen.txt is blocked by the teacher's lock: %d", rec.Code)
 	}
-	if rec := davDo(t, f, "teacher@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 204 {
-		t.Fatalf("owner unlocks: %d", rec.Code)
+	if rec := davDo(t, g, "teacher@schule-a", "UNLOCK", "/dav/groups/5a/Material/Blatt.txt", "", "Lock-Token", "<"+token+">"); rec.Code != 204 {
+		t.Fatalf("owner unlocks (on the other node): %d", rec.Code)
 	}
 	if rec := davDo(t, f, "admin@schule-a", "PUT", "/dav/groups/5a/Material/Blatt.txt", "jetzt"); rec.Code != 204 && rec.Code != 201 {
 		t.Fatalf("after unlock: %d", rec.Code)
