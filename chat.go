@@ -73,6 +73,9 @@ type Message struct {
 	Reactions   []Reaction    `json:"reactions,omitempty"`
 	Mentions    []UserID      `json:"mentions,omitempty"`
 	Attachments []*Attachment `json:"attachments,omitempty"`
+	// Repeated: PostMessage found the message stored before under its
+	// client token; nothing new was stored.
+	Repeated bool `json:"-"`
 }
 
 // ReplyGlimpse is what a reply shows of the message it answers.
@@ -135,7 +138,15 @@ type NewMessage struct {
 	// Attachments are ids of attachments the writer added to the room
 	// and not yet sent.
 	Attachments []int64 `json:"attachments,omitempty"`
+	// ClientToken, chosen by the client for each message, makes sending
+	// it again safe: after a broken connection the client does not know
+	// whether it was stored, and a message with a token its sender used
+	// before is not stored twice (see Message.Repeated).
+	ClientToken string `json:"client_token,omitempty"`
 }
+
+// MaxClientToken bounds NewMessage.ClientToken.
+const MaxClientToken = 64
 
 // Report is a member's report against a message, for the room's leaders
 // and the school's admins.

@@ -254,6 +254,12 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 	if len(mentions) > 50 {
 		return nil, schulhof.Invalid("mentions", "chat.too_many_mentions")
 	}
+	if len(in.ClientToken) > schulhof.MaxClientToken {
+		return nil, schulhof.Invalid("client_token", "chat.client_token_too_long", schulhof.MaxClientToken)
+	}
+	if m, err := db.repeatedMessage(ctx, u, room, in.ClientToken); m != nil || err != nil {
+		return m, err
+	}
 	var m *schulhof.Message
 	err = db.chatUpdate(ctx, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
@@ -289,8 +295,8 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		}
 		now := db.now()
 		m = &schulhof.Message{RoomID: room, Sender: u.ID, Name: u.Name(), Text: text, ReplyTo: in.ReplyTo, Created: time.Unix(now, 0), Mentions: mentions}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO chat_messages (room_id, sender_id, text, reply_to, created_at, search_text)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, room, u.ID, text, in.ReplyTo, now, strings.ToLower(text)).Scan(&m.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO chat_messages (room_id, sender_id, text, reply_to, created_at, search_text, client_token)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, room, u.ID, text, in.ReplyTo, now, strings.ToLower(text), in.ClientToken).Scan(&m.ID); err != nil {
 			return err
 		}
 		for _, id := range mentions {
@@ -315,7 +321,37 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		}
 		return setRead(ctx, tx, room, u.ID, m.ID)
 	})
+	if isUnique(err) && in.ClientToken != "" {
+		// the same message, sent again at the same moment (through
+		// another node): the first one stored wins
+		if m, rerr := db.repeatedMessage(ctx, u, room, in.ClientToken); m != nil || rerr != nil {
+			return m, rerr
+		}
+	}
 	return m, err
+}
+
+// repeatedMessage is the message the user stored before in the room
+// under the client token, marked Repeated, or nil.
+func (db *DB) repeatedMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, token string) (*schulhof.Message, error) {
+	if token == "" {
+		return nil, nil
+	}
+	var id int64
+	err := db.write.QueryRowContext(ctx, `SELECT id FROM chat_messages WHERE sender_id = $1 AND client_token = $2 AND room_id = $3`,
+		u.ID, token, room).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := db.FindMessage(ctx, u, room, id)
+	if err != nil {
+		return nil, err
+	}
+	m.Repeated = true
+	return m, nil
 }
 
 // readsRoom says whether a user reads a room the actor has access to.

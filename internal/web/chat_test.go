@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -479,4 +480,77 @@ func TestListsInFewQueries(t *testing.T) {
 	if rec.Code != 200 || f.db.Reads()-before > 10 {
 		t.Fatalf("letters for the new: %d, %d queries", rec.Code, f.db.Reads()-before)
 	}
+}
+
+// TestChatSentAgainStoredOnce: a message sent again under its client
+// token (the answer was lost: a broken connection, a node that died) is
+// stored once, also when the copies arrive at once on two nodes; the
+// answer to a copy is 200 with the message stored first. Another
+// student's same token is hers alone; a token too long is refused.
+func TestChatSentAgainStoredOnce(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		node2 := *f
+		node2.srv = newServer(t, db, f.blobs, nil)
+		room := f.expand("{a-room}")
+		path := "/api/v1/rooms/" + room + "/messages"
+		body := `{"text":"Hausaufgabe fertig","client_token":"4f6c2a9e-1b7d-4c1e-9a53-8d2f0e6b7c11"}`
+		first := f.do("a-student", "POST", path, body)
+		if first.Code != 201 {
+			t.Fatalf("first: %d %s", first.Code, first.Body)
+		}
+		var m1 struct{ ID int64 }
+		decode(t, first, &m1)
+		again := node2.do("a-student", "POST", path, body)
+		var m2 struct{ ID int64 }
+		decode(t, again, &m2)
+		if again.Code != 200 || m2.ID != m1.ID {
+			t.Fatalf("sent again: %d, id %d (first %d)", again.Code, m2.ID, m1.ID)
+		}
+		// copies at once, on both nodes
+		var wg sync.WaitGroup
+		codes := make([]int, 6)
+		ids := make([]int64, 6)
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g := f
+				if i%2 == 1 {
+					g = &node2
+				}
+				rec := g.do("a-teacher", "POST", path, `{"text":"Gleich geht's los","client_token":"t-2"}`)
+				var m struct{ ID int64 }
+				json.Unmarshal(rec.Body.Bytes(), &m)
+				codes[i], ids[i] = rec.Code, m.ID
+			}()
+		}
+		wg.Wait()
+		created := 0
+		for i, c := range codes {
+			if c == 201 {
+				created++
+			} else if c != 200 {
+				t.Fatalf("copy %d: %d", i, c)
+			}
+			if ids[i] != ids[0] {
+				t.Fatalf("copies got ids %v", ids)
+			}
+		}
+		if created != 1 {
+			t.Fatalf("%d of the copies stored (codes %v)", created, codes)
+		}
+		rec := f.do("a-student", "GET", path+"?limit=50", "")
+		if n := strings.Count(rec.Body.String(), "Gleich geht's los"); n != 1 {
+			t.Fatalf("the room shows the message %d times", n)
+		}
+		// the same token of another sender is another message
+		if rec := f.do("a-student", "POST", path, `{"text":"Ich auch","client_token":"t-2"}`); rec.Code != 201 {
+			t.Fatalf("another sender's token: %d %s", rec.Code, rec.Body)
+		}
+		if rec := f.do("a-student", "POST", path, `{"text":"x","client_token":"`+strings.Repeat("x", 65)+`"}`); rec.Code != 422 ||
+			!strings.Contains(rec.Body.String(), "client_token") {
+			t.Fatalf("a token too long: %d %s", rec.Code, rec.Body)
+		}
+	})
 }

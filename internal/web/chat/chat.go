@@ -233,6 +233,9 @@ func (s *Module) apiPostMessage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.Repeated {
+		return m, nil // stored before: 200, not 201
+	}
 	return kit.Created(m), nil
 }
 
@@ -247,8 +250,8 @@ func (s *Module) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{kit.Seconds(wait)}, RetryAfter: kit.Seconds(wait)}
 	}
 	m, err := s.db.PostMessage(r.Context(), u, room, in)
-	if err != nil {
-		return nil, err
+	if err != nil || m.Repeated {
+		return m, err // a message sent again was published the first time
 	}
 	s.publishChat(r.Context(), u.SchoolID, room, "message.new", m)
 	s.notifyMessage(u, m)
