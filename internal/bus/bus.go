@@ -51,6 +51,14 @@ type Watcher interface {
 	Watch(fn func(up bool))
 }
 
+// Settler is a bus that can wait until what this node published has left
+// it (NATS: the server has it and delivers it even if this node dies
+// now). A node settles before it answers for an event that must not be
+// lost with it (a chat message's), at the cost of a round trip.
+type Settler interface {
+	Settle(ctx context.Context) error
+}
+
 // ErrClosed is returned by a closed bus.
 var ErrClosed = errors.New("bus: closed")
 

@@ -159,6 +159,16 @@ func (b *NATS) Respond(subject string, fn func(ctx context.Context, data []byte)
 // and shutdowns use it.
 func (b *NATS) Flush() error { return b.conn.FlushTimeout(5 * time.Second) }
 
+// Settle: see Settler. One round trip to the NATS server.
+func (b *NATS) Settle(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Second)
+		defer cancel()
+	}
+	return b.conn.FlushWithContext(ctx)
+}
+
 // Close drains the subscriptions and closes the connection.
 func (b *NATS) Close() error {
 	if b.conn.IsClosed() {

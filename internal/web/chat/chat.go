@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/i18n"
 	"github.com/schulhof/schulhof/internal/web/kit"
 )
@@ -250,11 +251,22 @@ func (s *Module) postMessage(r *http.Request, in *schulhof.NewMessage) (*schulho
 		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "chat.slow_down", Args: []any{kit.Seconds(wait)}, RetryAfter: kit.Seconds(wait)}
 	}
 	m, err := s.db.PostMessage(r.Context(), u, room, in)
-	if err != nil || m.Repeated {
-		return m, err // a message sent again was published the first time
+	if err != nil {
+		return nil, err
 	}
+	// published again when sent again: the node that stored it may have
+	// died before it published (clients drop an id they show already)
 	s.publishChat(r.Context(), u.SchoolID, room, "message.new", m)
-	s.notifyMessage(u, m)
+	if st, ok := s.Bus.(bus.Settler); ok {
+		// the answer is not ahead of the event: a node that dies after
+		// answering has published what it answered for
+		if err := st.Settle(r.Context()); err != nil {
+			s.Log.Warn("settle chat event", "room", room, "err", err)
+		}
+	}
+	if !m.Repeated {
+		s.notifyMessage(u, m)
+	}
 	return m, nil
 }
 

@@ -152,7 +152,10 @@ const show = (m, scroll = true) => {
   const old = list.querySelector(`[data-id="${m.id}"]`);
   const item = render(m);
   if (old) { old.replaceWith(item); return; }
-  list.append(item);
+  // in id order: events of one room may come out of it (two writers at
+  // once, through two nodes)
+  const later = m.id < last && [...list.querySelectorAll("[data-id]")].find((x) => Number(x.dataset.id) > m.id);
+  if (later) later.before(item); else list.append(item);
   last = Math.max(last, m.id);
   oldest = oldest || m.id;
   if (scroll) item.scrollIntoView({ block: "end" });
@@ -295,9 +298,9 @@ const showTyping = () => {
 const onRoomEvent = (e) => {
   switch (e.event) {
     case "message.new":
-      // ids grow across all rooms, so a larger one is no gap; a socket
-      // that missed events was closed and catches up when it reconnects
-      if (e.data.id > last && atNewest) {
+      // a socket that missed events was closed and catches up when it
+      // reconnects; one shown already (sent again) is not shown twice
+      if (atNewest && !list.querySelector(`[data-id="${e.data.id}"]`)) {
         typers.delete(e.data.sender_name);
         showTyping();
         show(e.data);
