@@ -421,7 +421,9 @@ http {
 	return "http://" + addr
 }
 
-func loginFor(t *testing.T, base, login string) string { return loginWith(t, base, login, "erstes-passwort") }
+func loginFor(t *testing.T, base, login string) string {
+	return loginWith(t, base, login, "erstes-passwort")
+}
 
 func loginWith(t *testing.T, base, login, password string) string {
 	t.Helper()
