@@ -17,6 +17,8 @@
 //	                           loss, jitter, memory; a room of 10, 30 and 60
 //	schulhof-bench sso         single sign-on: the token endpoint (code exchange with
 //	                           a confidential client) and userinfo, requests/s and p99
+//	schulhof-bench databases   the start page and the week view on SQLite and
+//	                           PostgreSQL in one run, side by side, with the ratio
 package main
 
 import (
@@ -51,7 +53,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices|sso [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices|sso|databases [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -78,6 +80,8 @@ func main() {
 		err = benchSSO(os.Args[2:])
 	case "video-sfu":
 		err = videoSFU(os.Args[2:])
+	case "databases":
+		err = benchDatabases(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

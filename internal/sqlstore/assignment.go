@@ -154,6 +154,31 @@ func (db *DB) FindAssignment(ctx context.Context, school schulhof.SchoolID, id s
 // FindAssignmentsFor lists what the user set, and what is set for a group
 // the user or one of their children is in.
 func (db *DB) FindAssignmentsFor(ctx context.Context, school schulhof.SchoolID, user schulhof.UserID) ([]*schulhof.Assignment, error) {
+	// the start page asks on every visit
+	return cached(db, fmt.Sprintf("assignments_for\x00%d\x00%d", school, user), cloneAssignments,
+		func() ([]*schulhof.Assignment, error) { return db.findAssignmentsFor(ctx, school, user) })
+}
+
+func cloneAssignments(as []*schulhof.Assignment) []*schulhof.Assignment {
+	out := make([]*schulhof.Assignment, len(as))
+	for i, a := range as {
+		c := *a
+		c.Groups = slices.Clone(a.Groups)
+		if a.ReviewedAt != nil {
+			t := *a.ReviewedAt
+			c.ReviewedAt = &t
+		}
+		c.Attachments = make([]*schulhof.AssignmentFile, len(a.Attachments))
+		for j, f := range a.Attachments {
+			fc := *f
+			c.Attachments[j] = &fc
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+func (db *DB) findAssignmentsFor(ctx context.Context, school schulhof.SchoolID, user schulhof.UserID) ([]*schulhof.Assignment, error) {
 	rows, err := db.readRows(ctx, `SELECT `+assignmentColumns+` FROM assignments a WHERE a.school_id = $1 AND (a.created_by = $2
 		OR a.id IN (SELECT ag.assignment_id FROM assignment_groups ag JOIN memberships m ON m.group_id = ag.group_id
 			WHERE m.user_id = $2 OR m.user_id IN (SELECT child_id FROM parent_links WHERE parent_id = $2)))

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/schulhof/schulhof"
 )
 
 // readCache keeps the answers of the hottest reads (the session and the
@@ -21,8 +23,13 @@ import (
 type readCache struct {
 	enabled atomic.Bool
 	// deaf: the node may miss other nodes' writes; nothing is kept
-	deaf    atomic.Bool
-	gen     atomic.Uint64
+	deaf atomic.Bool
+	gen  atomic.Uint64
+	// chat counts, per school, the messenger's writes, which leave gen
+	// alone (a school chatting at 8:00 would empty the cache with every
+	// message): an answer read from the messenger's tables is kept only
+	// while both stand
+	chat    sync.Map // schulhof.SchoolID → *atomic.Uint64
 	mu      sync.Mutex
 	entries map[string]cacheEntry
 }
@@ -30,7 +37,19 @@ type readCache struct {
 type cacheEntry struct {
 	value any
 	gen   uint64
-	at    time.Time
+	// school and chatGen: the school's messenger writes it depends on
+	school  schulhof.SchoolID
+	chatGen uint64
+	at      time.Time
+}
+
+// chatGen is the school's count of messenger writes.
+func (c *readCache) chatGen(school schulhof.SchoolID) *atomic.Uint64 {
+	if v, ok := c.chat.Load(school); ok {
+		return v.(*atomic.Uint64)
+	}
+	v, _ := c.chat.LoadOrStore(school, new(atomic.Uint64))
+	return v.(*atomic.Uint64)
 }
 
 const (
@@ -48,19 +67,31 @@ func (c *readCache) get(key string, now time.Time) (any, bool) {
 	if !ok || e.gen != c.gen.Load() || now.Sub(e.at) > readCacheTTL || now.Before(e.at) {
 		return nil, false
 	}
+	if e.school != 0 && e.chatGen != c.chatGen(e.school).Load() {
+		return nil, false
+	}
 	return e.value, true
 }
 
 // put stores value if no write happened since gen was read.
 func (c *readCache) put(key string, gen uint64, value any, now time.Time) {
+	c.putChat(key, gen, 0, 0, value, now)
+}
+
+// putChat is put for an answer that depends on the school's messenger
+// writes too (school 0: on none).
+func (c *readCache) putChat(key string, gen uint64, school schulhof.SchoolID, chatGen uint64, value any, now time.Time) {
 	if !c.enabled.Load() || c.deaf.Load() || gen != c.gen.Load() {
+		return
+	}
+	if school != 0 && chatGen != c.chatGen(school).Load() {
 		return
 	}
 	c.mu.Lock()
 	if len(c.entries) >= readCacheSize {
 		clear(c.entries)
 	}
-	c.entries[key] = cacheEntry{value: value, gen: gen, at: now}
+	c.entries[key] = cacheEntry{value: value, gen: gen, school: school, chatGen: chatGen, at: now}
 	c.mu.Unlock()
 }
 
@@ -69,17 +100,25 @@ func (c *readCache) invalidate() { c.gen.Add(1) }
 
 // ShareCache keeps the read cache on PostgreSQL too, as one of a
 // cluster's (see readCache): dropped is called after each write of this
-// node's that drops the cache, for the caller to tell the other nodes,
-// which call DropCache. Each server on the store calls it once.
-func (db *DB) ShareCache(dropped func()) {
+// node's that drops the cache (with the school whose messenger wrote, or
+// 0 for any other write), for the caller to tell the other nodes, which
+// call DropCache with it. Each server on the store calls it once.
+func (db *DB) ShareCache(dropped func(chat schulhof.SchoolID)) {
 	db.dropMu.Lock()
 	db.dropped = append(db.dropped, dropped)
 	db.dropMu.Unlock()
 	db.cache.enabled.Store(true)
 }
 
-// DropCache drops every cached answer: another node wrote.
-func (db *DB) DropCache() { db.cache.invalidate() }
+// DropCache drops the cached answers another node's write touched: what
+// depends on the school's messenger, or (0) everything.
+func (db *DB) DropCache(chat schulhof.SchoolID) {
+	if chat == 0 {
+		db.cache.invalidate()
+		return
+	}
+	db.cache.chatGen(chat).Add(1)
+}
 
 // HearOthers says whether the node hears the other nodes' writes (the
 // bus is up); while it does not, the cache keeps nothing.
@@ -88,12 +127,43 @@ func (db *DB) HearOthers(up bool) {
 	db.cache.deaf.Store(!up)
 }
 
-// tellDropped tells the other nodes that a write dropped the cache.
-func (db *DB) tellDropped() {
+// tellDropped tells the other nodes that a write dropped the cache
+// (see ShareCache).
+func (db *DB) tellDropped(chat schulhof.SchoolID) {
 	db.dropMu.Lock()
 	fns := db.dropped
 	db.dropMu.Unlock()
 	for _, fn := range fns {
-		fn()
+		fn(chat)
 	}
+}
+
+// cachedChat is cached for a read of the school's messenger tables.
+func cachedChat[T any](db *DB, key string, school schulhof.SchoolID, clone func(T) T, load func() (T, error)) (T, error) {
+	now := db.Now()
+	if v, ok := db.cache.get(key, now); ok {
+		return clone(v.(T)), nil
+	}
+	gen, chatGen := db.cache.gen.Load(), db.cache.chatGen(school).Load()
+	v, err := load()
+	if err == nil {
+		db.cache.putChat(key, gen, school, chatGen, clone(v), now)
+	}
+	return v, err
+}
+
+// cached returns the answer to the read named key from the read cache,
+// or reads it with load and keeps it. clone copies an answer, so that
+// neither the caller nor the cache sees what the other changes.
+func cached[T any](db *DB, key string, clone func(T) T, load func() (T, error)) (T, error) {
+	now := db.Now()
+	if v, ok := db.cache.get(key, now); ok {
+		return clone(v.(T)), nil
+	}
+	gen := db.cache.gen.Load()
+	v, err := load()
+	if err == nil {
+		db.cache.put(key, gen, clone(v), now)
+	}
+	return v, err
 }

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // on SQLite, and every write that could change them must show at once.
 func TestCachedReadsSeeWritesAtOnce(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		db.ShareCache(func() {}) // PostgreSQL keeps it too, as one node
+		db.ShareCache(func(schulhof.SchoolID) {}) // PostgreSQL keeps it too, as one node
 		s := MustCreateSchool(t, db, "s")
 		u := MustCreateUser(t, db, s.ID, "u", schulhof.RoleStudent)
 		now := sqltest.Clock
@@ -128,5 +129,125 @@ func TestSharedCacheAcrossNodes(t *testing.T) {
 	find(b)
 	if n, err := find(b); err != nil || n != 0 {
 		t.Fatalf("node B hears again: %d queries, %v (not cached)", n, err)
+	}
+}
+
+// TestStartPageReadsCached: what the start page reads on every visit (the
+// lesson times, a user's role in a group, a student's assignments) is
+// kept in the read cache, seen changed at once after a write, and a
+// caller changing what it got does not change the cache.
+func TestStartPageReadsCached(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		db.ShareCache(func(schulhof.SchoolID) {})
+		s := MustCreateSchool(t, db, "s")
+		teacher := MustCreateUser(t, db, s.ID, "t", schulhof.RoleTeacher)
+		u := MustCreateUser(t, db, s.ID, "u", schulhof.RoleStudent)
+		g := &schulhof.Group{SchoolID: s.ID, Name: "5a", Kind: schulhof.GroupClass}
+		if err := db.CreateGroup(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		reads := func(fn func()) int64 {
+			before := db.Reads()
+			fn()
+			return db.Reads() - before
+		}
+		// lesson times
+		lt, _ := db.FindLessonTimes(ctx, s.ID)
+		if n := reads(func() { lt, _ = db.FindLessonTimes(ctx, s.ID) }); n != 0 {
+			t.Fatalf("lesson times read again: %d queries", n)
+		}
+		if err := db.SetLessonTimes(ctx, s.ID, []schulhof.LessonTime{{Weekday: 1, Period: 1, Start: "07:55", End: "08:40"}}); err != nil {
+			t.Fatal(err)
+		}
+		lt, _ = db.FindLessonTimes(ctx, s.ID)
+		if len(lt) == 0 || lt[0].Start != "07:55" {
+			t.Fatalf("new lesson times not seen: %v", lt)
+		}
+		lt[0].Start = "xx"
+		if again, _ := db.FindLessonTimes(ctx, s.ID); again[0].Start != "07:55" {
+			t.Fatal("the cache handed out its own lesson times")
+		}
+		// a role in a group
+		if r, _ := db.FindMemberRole(ctx, s.ID, g.ID, u.ID); r != "" {
+			t.Fatalf("role before: %q", r)
+		}
+		if err := db.SetMember(ctx, s.ID, g.ID, u.ID, schulhof.MemberRoleMember); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := db.FindMemberRole(ctx, s.ID, g.ID, u.ID); r != schulhof.MemberRoleMember {
+			t.Fatalf("new membership not seen: %q", r)
+		}
+		// assignments
+		if as, _ := db.FindAssignmentsFor(ctx, s.ID, u.ID); len(as) != 0 {
+			t.Fatalf("assignments before: %d", len(as))
+		}
+		a := &schulhof.Assignment{SchoolID: s.ID, Title: "Bruchrechnung", Groups: []schulhof.GroupID{g.ID}, CreatedBy: teacher.ID,
+			StartsAt: sqltest.Clock, DueAt: sqltest.Clock.Add(48 * time.Hour)}
+		if err := db.CreateAssignment(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		as, _ := db.FindAssignmentsFor(ctx, s.ID, u.ID)
+		if len(as) != 1 || as[0].Title != "Bruchrechnung" {
+			t.Fatalf("new assignment not seen: %v", as)
+		}
+		if n := reads(func() { as, _ = db.FindAssignmentsFor(ctx, s.ID, u.ID) }); n != 0 {
+			t.Fatalf("assignments read again: %d queries", n)
+		}
+		as[0].Title, as[0].Groups[0] = "geändert", 0
+		if again, _ := db.FindAssignmentsFor(ctx, s.ID, u.ID); again[0].Title != "Bruchrechnung" || again[0].Groups[0] != g.ID {
+			t.Fatal("the cache handed out its own assignments")
+		}
+	})
+}
+
+// TestRoomsCachedUntilTheSchoolChats: a user's rooms (with unread
+// counts) are kept until a messenger write of her school, at once on
+// another node told of it; another school's messages leave them.
+func TestRoomsCachedUntilTheSchoolChats(t *testing.T) {
+	a := sqltest.MustOpenSQLite(t)
+	if os.Getenv("SCHULHOF_TEST_POSTGRES") != "" {
+		a = sqltest.MustOpenPostgres(t)
+	}
+	b := sqltest.Another(t, a)
+	a.ShareCache(b.DropCache)
+	b.ShareCache(a.DropCache)
+	s1, s2 := MustCreateSchool(t, a, "s1"), MustCreateSchool(t, a, "s2")
+	anna := MustCreateUser(t, a, s1.ID, "anna", schulhof.RoleStudent)
+	lehrer := MustCreateUser(t, a, s1.ID, "lehrer", schulhof.RoleSchoolAdmin)
+	other := MustCreateUser(t, a, s2.ID, "other", schulhof.RoleSchoolAdmin)
+	for _, sc := range []*schulhof.School{s1, s2} {
+		if err := a.EnsureRooms(ctx, sc.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unread := func(db *sqlstore.DB) (int, int64) {
+		before := db.Reads()
+		rooms, err := db.FindRooms(ctx, anna)
+		if err != nil || len(rooms) == 0 {
+			t.Fatalf("rooms: %v %v", rooms, err)
+		}
+		return rooms[0].Unread, db.Reads() - before
+	}
+	unread(b)
+	if n, q := unread(b); n != 0 || q != 0 {
+		t.Fatalf("second read: %d unread, %d queries (not cached)", n, q)
+	}
+	school := func(db *sqlstore.DB, u *schulhof.User) schulhof.RoomID {
+		rooms, _ := db.FindRooms(ctx, u)
+		return rooms[0].ID
+	}
+	// another school's message: anna's rooms stay cached
+	if _, err := a.PostMessage(ctx, other, school(a, other), &schulhof.NewMessage{Text: "Hallo S2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, q := unread(b); q != 0 {
+		t.Fatal("another school's message dropped anna's rooms")
+	}
+	// her school's channel on node A: seen on node B at once
+	if _, err := a.PostMessage(ctx, lehrer, school(a, lehrer), &schulhof.NewMessage{Text: "Guten Morgen"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := unread(b); n != 1 {
+		t.Fatalf("node B after a message on A: %d unread", n)
 	}
 }

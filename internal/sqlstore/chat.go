@@ -28,7 +28,7 @@ func (db *DB) EnsureRooms(ctx context.Context, school schulhof.SchoolID) error {
 	if missing == 0 {
 		return nil // the common case, without taking the writer
 	}
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, school, func(tx *chatTx) error {
 		now := db.now()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_rooms (school_id, kind, group_id, created_at)
 			SELECT g.school_id, 'group', g.id, $2 FROM groups g WHERE g.school_id = $1
@@ -41,22 +41,33 @@ func (db *DB) EnsureRooms(ctx context.Context, school schulhof.SchoolID) error {
 	})
 }
 
-// chatUpdate is update for the messenger's tables, which the read cache
-// (sessions, groups of a user) does not hold: a school chatting at 8:00
-// must not empty it with every message.
+// chatUpdate is update for the messenger's tables of a school: it drops
+// only what the read cache holds of that school's messenger (the rooms
+// with their unread counts; school 0: nothing), so that a school
+// chatting at 8:00 does not empty the cache with every message.
 //
 // Its statements run prepared: SQLite parses every statement of a
 // transaction anew, and parsing was the larger part of posting a message.
 // A statement is prepared on the writer after the first transaction that
 // used it (during one, the writer's only connection is taken).
-func (db *DB) chatUpdate(ctx context.Context, fn func(tx *chatTx) error) error {
+func (db *DB) chatUpdate(ctx context.Context, school schulhof.SchoolID, fn func(tx *chatTx) error) error {
 	var missed []string
+	if school != 0 {
+		// before and after: a read that began before the commit must not
+		// keep its answer as current
+		gen := db.cache.chatGen(school)
+		gen.Add(1)
+		defer gen.Add(1)
+	}
 	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		ct := &chatTx{Tx: tx, db: db}
 		err := fn(ct)
 		missed = ct.missed
 		return err
 	})
+	if err == nil && school != 0 {
+		db.tellDropped(school)
+	}
 	for _, q := range missed {
 		if s, perr := db.write.PrepareContext(ctx, q); perr == nil {
 			if _, loaded := db.wstmts.LoadOrStore(q, s); loaded {
@@ -139,6 +150,22 @@ func scanRoom(row interface{ Scan(...any) error }, u *schulhof.User) (*schulhof.
 
 // FindRooms returns the rooms the user reads, the newest activity first.
 func (db *DB) FindRooms(ctx context.Context, u *schulhof.User) ([]*schulhof.Room, error) {
+	// the start page shows the unread ones on every visit; kept until the
+	// school's messenger or anything else is written
+	return cachedChat(db, fmt.Sprintf("rooms\x00%d", u.ID), u.SchoolID, cloneRooms,
+		func() ([]*schulhof.Room, error) { return db.findRooms(ctx, u) })
+}
+
+func cloneRooms(rs []*schulhof.Room) []*schulhof.Room {
+	out := make([]*schulhof.Room, len(rs))
+	for i, r := range rs {
+		c := *r
+		out[i] = &c
+	}
+	return out
+}
+
+func (db *DB) findRooms(ctx context.Context, u *schulhof.User) ([]*schulhof.Room, error) {
 	rows, err := db.readRows(ctx, `SELECT `+roomColumns+` FROM chat_rooms r LEFT JOIN groups g ON g.id = r.group_id
 		WHERE `+roomAccessWhere+` ORDER BY r.id`, u.SchoolID, u.ID)
 	if err != nil {
@@ -261,7 +288,7 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		return m, err
 	}
 	var m *schulhof.Message
-	err = db.chatUpdate(ctx, func(tx *chatTx) error {
+	err = db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
@@ -534,7 +561,7 @@ func (db *DB) MarkRead(ctx context.Context, u *schulhof.User, room schulhof.Room
 	if upTo <= 0 {
 		return nil
 	}
-	return db.chatUpdate(ctx, func(tx *chatTx) error { return setRead(ctx, tx, room, u.ID, upTo) })
+	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error { return setRead(ctx, tx, room, u.ID, upTo) })
 }
 
 // RoomAudience says who reads a room, in one query however many follow
@@ -684,7 +711,7 @@ func (db *DB) EditMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 	if err != nil {
 		return err
 	}
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		if _, err := roomAccess(ctx, tx, u, room); err != nil {
 			return err
 		}
@@ -703,7 +730,7 @@ func (db *DB) EditMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 // DeleteMessage takes a message away: one's own, or any as the room's
 // leader, which leaves a marker and goes into the audit log.
 func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof.RoomID, id int64) error {
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
@@ -741,7 +768,7 @@ func (db *DB) DeleteMessage(ctx context.Context, u *schulhof.User, room schulhof
 // LockRoom makes a room read-only for its members (or writable again);
 // only its leaders may, and the audit log keeps it.
 func (db *DB) LockRoom(ctx context.Context, u *schulhof.User, room schulhof.RoomID, locked bool) error {
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
@@ -759,7 +786,7 @@ func (db *DB) LockRoom(ctx context.Context, u *schulhof.User, room schulhof.Room
 // MuteMember keeps a member of the room from writing until a time (the
 // zero time lifts it); only its leaders may, and the audit log keeps it.
 func (db *DB) MuteMember(ctx context.Context, u *schulhof.User, room schulhof.RoomID, member schulhof.UserID, until time.Time) error {
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err

@@ -42,7 +42,7 @@ func (db *DB) SetChatSettings(ctx context.Context, school schulhof.SchoolID, s *
 	if err != nil {
 		return err
 	}
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, school, func(tx *chatTx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_settings (school_id, settings_json) VALUES ($1, $2)
 			ON CONFLICT (school_id) DO UPDATE SET settings_json = excluded.settings_json`, school, string(b)); err != nil {
 			return err
@@ -77,7 +77,7 @@ func (db *DB) StartConversation(ctx context.Context, u *schulhof.User, members [
 		return nil, err
 	}
 	var id schulhof.RoomID
-	err = db.chatUpdate(ctx, func(tx *chatTx) error {
+	err = db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		for _, o := range others {
 			var role schulhof.Role
 			err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = $1 AND school_id = $2 AND active`, o, u.SchoolID).Scan(&role)
@@ -151,7 +151,7 @@ func (db *DB) React(ctx context.Context, u *schulhof.User, room schulhof.RoomID,
 	if !schulhof.ValidReaction(emoji) {
 		return nil, schulhof.Invalid("emoji", "chat.bad_reaction")
 	}
-	err := db.chatUpdate(ctx, func(tx *chatTx) error {
+	err := db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		if _, err := roomAccess(ctx, tx, u, room); err != nil {
 			return err
 		}
@@ -272,7 +272,7 @@ func (db *DB) ReportMessage(ctx context.Context, u *schulhof.User, room schulhof
 	if utf8.RuneCountInString(reason) > schulhof.MaxReportReason {
 		return schulhof.Invalid("reason", "chat.too_long", schulhof.MaxReportReason)
 	}
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		if _, err := roomAccess(ctx, tx, u, room); err != nil {
 			return err
 		}
@@ -356,7 +356,7 @@ func (db *DB) HandleReport(ctx context.Context, u *schulhof.User, id int64) erro
 	if found == nil {
 		return schulhof.Errorf(schulhof.ENotFound, "chat.no_report")
 	}
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE chat_reports SET handled_by = $1, handled_at = $2 WHERE id = $3`, u.ID, db.now(), id); err != nil {
 			return err
 		}
@@ -395,7 +395,7 @@ func (db *DB) PurgeOldMessages(ctx context.Context, now time.Time) (int64, error
 			continue
 		}
 		before := now.AddDate(0, 0, -s.RetentionDays).Unix()
-		err = db.chatUpdate(ctx, func(tx *chatTx) error {
+		err = db.chatUpdate(ctx, sc, func(tx *chatTx) error {
 			old := `SELECT m.id FROM chat_messages m JOIN chat_rooms r ON r.id = m.room_id WHERE r.school_id = $1 AND m.created_at < $2`
 			for _, q := range []string{
 				`DELETE FROM chat_reactions WHERE message_id IN (` + old + `)`,
@@ -420,7 +420,8 @@ func (db *DB) PurgeOldMessages(ctx context.Context, now time.Time) (int64, error
 		}
 	}
 	// attachments that never found their message
-	err = db.chatUpdate(ctx, func(tx *chatTx) error {
+	// (no room shows them: nothing cached changes)
+	err = db.chatUpdate(ctx, 0, func(tx *chatTx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM chat_attachments WHERE message_id IS NULL AND created_at < $1`, now.Add(-24*time.Hour).Unix())
 		return err
 	})
@@ -434,7 +435,7 @@ func (db *DB) AddChatAttachment(ctx context.Context, u *schulhof.User, room schu
 	if a.Name == "" || utf8.RuneCountInString(a.Name) > 200 || strings.ContainsAny(a.Name, "/\\\x00") {
 		return schulhof.Invalid("name", "chat.attachment_name")
 	}
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err

@@ -58,7 +58,7 @@ type DB struct {
 	cache readCache
 	// dropped are told of each write that drops the cache (ShareCache)
 	dropMu  sync.Mutex
-	dropped []func()
+	dropped []func(schulhof.SchoolID)
 	// plans keeps timetable plans' entries by plan id: a plan never
 	// changes once stored (an import makes a new one), so its entries can
 	// be kept for as long as it exists, on every node.
@@ -185,7 +185,7 @@ func (db *DB) writeTx(ctx context.Context, invalidate bool, fn func(tx *sql.Tx) 
 		return fmt.Errorf("commit: %w", err)
 	}
 	if invalidate {
-		db.tellDropped()
+		db.tellDropped(0)
 	}
 	if ended, ok := db.ended.Load(tx); ok {
 		db.announceEnds(*ended.(*[]schulhof.SessionEnd))

@@ -373,6 +373,32 @@ func (db *DB) FindLoan(ctx context.Context, school schulhof.SchoolID, id schulho
 // FindLoans returns the loans of a device (device != 0) or of a person,
 // newest first.
 func (db *DB) FindLoans(ctx context.Context, school schulhof.SchoolID, device schulhof.DeviceID, user schulhof.UserID) ([]*schulhof.Loan, error) {
+	if device != 0 {
+		return db.findLoans(ctx, school, device, user)
+	}
+	// a person's: the start page asks on every visit
+	return cached(db, fmt.Sprintf("loans_of\x00%d\x00%d", school, user), cloneLoans,
+		func() ([]*schulhof.Loan, error) { return db.findLoans(ctx, school, device, user) })
+}
+
+func cloneLoans(ls []*schulhof.Loan) []*schulhof.Loan {
+	out := make([]*schulhof.Loan, len(ls))
+	for i, l := range ls {
+		c := *l
+		if l.ReturnedAt != nil {
+			t := *l.ReturnedAt
+			c.ReturnedAt = &t
+		}
+		if l.Device != nil {
+			d := *l.Device
+			c.Device = &d
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+func (db *DB) findLoans(ctx context.Context, school schulhof.SchoolID, device schulhof.DeviceID, user schulhof.UserID) ([]*schulhof.Loan, error) {
 	q, arg := ` WHERE l.school_id = $1 AND l.device_id = $2`, any(device)
 	if device == 0 {
 		q, arg = ` WHERE l.school_id = $1 AND l.user_id = $2`, any(user)

@@ -271,6 +271,11 @@ func (db *DB) IsMember(ctx context.Context, school schulhof.SchoolID, group schu
 // FindMemberRole returns the user's role in the group, or "" when the user
 // is not in it.
 func (db *DB) FindMemberRole(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID) (schulhof.MemberRole, error) {
+	return cached(db, fmt.Sprintf("member_role\x00%d\x00%d\x00%d", school, group, user), func(r schulhof.MemberRole) schulhof.MemberRole { return r },
+		func() (schulhof.MemberRole, error) { return db.findMemberRole(ctx, school, group, user) })
+}
+
+func (db *DB) findMemberRole(ctx context.Context, school schulhof.SchoolID, group schulhof.GroupID, user schulhof.UserID) (schulhof.MemberRole, error) {
 	var role string
 	err := db.readRow(ctx, `SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2 AND school_id = $3`, group, user, school).Scan(&role)
 	if err == sql.ErrNoRows {

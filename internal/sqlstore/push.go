@@ -10,7 +10,7 @@ import (
 // user; the same endpoint again replaces its keys (and its user: a shared
 // iPad that someone else logs in on).
 func (db *DB) SavePushSubscription(ctx context.Context, u *schulhof.User, s *schulhof.PushSubscription) error {
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, 0, func(tx *chatTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth`,
 			u.ID, s.Endpoint, s.P256dh, s.Auth, db.now())
@@ -21,7 +21,7 @@ func (db *DB) SavePushSubscription(ctx context.Context, u *schulhof.User, s *sch
 // DeletePushSubscription forgets an endpoint: the user turned
 // notifications off, or the push service says it is gone (user 0).
 func (db *DB) DeletePushSubscription(ctx context.Context, user schulhof.UserID, endpoint string) error {
-	return db.chatUpdate(ctx, func(tx *chatTx) error {
+	return db.chatUpdate(ctx, 0, func(tx *chatTx) error {
 		q, args := `DELETE FROM push_subscriptions WHERE endpoint = $1 AND user_id = $2`, []any{endpoint, user}
 		if user == 0 {
 			q, args = `DELETE FROM push_subscriptions WHERE endpoint = $1`, []any{endpoint}

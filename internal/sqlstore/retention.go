@@ -145,12 +145,18 @@ func (db *DB) DeleteOldAudit(ctx context.Context, school schulhof.SchoolID, befo
 }
 
 // deleteOld runs a deletion job's statement (the time $1, the school $2)
-// and notes in the audit log how many rows it deleted, if any. Old
-// messages and audit entries are nothing the read cache holds: the job,
-// which runs for every school every ten minutes, keeps it.
+// and notes in the audit log how many rows it deleted, if any. The job
+// runs for every school every ten minutes and keeps the read cache: old
+// messages change only what it holds of the school's messenger, which
+// the messenger's own writes drop (chatUpdate), and audit entries
+// nothing.
 func (db *DB) deleteOld(ctx context.Context, school schulhof.SchoolID, before time.Time, action, what, q string) (int64, error) {
 	var n int64
-	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
+	chat := schulhof.SchoolID(0)
+	if action == "retention.chat" {
+		chat = school
+	}
+	err := db.chatUpdate(ctx, chat, func(tx *chatTx) error {
 		res, err := tx.ExecContext(ctx, q, before.Unix(), school)
 		if err != nil {
 			return err
@@ -158,7 +164,7 @@ func (db *DB) deleteOld(ctx context.Context, school schulhof.SchoolID, before ti
 		if n, _ = res.RowsAffected(); n == 0 {
 			return nil
 		}
-		return db.audit(ctx, tx, school, action, "", fmt.Sprintf("%s=%d", what, n))
+		return db.audit(ctx, tx.Tx, school, action, "", fmt.Sprintf("%s=%d", what, n))
 	})
 	return n, err
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -335,6 +336,12 @@ var _ schulhof.LessonTimeService = (*DB)(nil)
 // FindLessonTimes returns the school's grid, by weekday and period, or
 // the default grid.
 func (db *DB) FindLessonTimes(ctx context.Context, school schulhof.SchoolID) ([]schulhof.LessonTime, error) {
+	// every week view and start page asks; it changes once a year
+	return cached(db, fmt.Sprintf("lesson_times\x00%d", school), slices.Clone[[]schulhof.LessonTime],
+		func() ([]schulhof.LessonTime, error) { return db.findLessonTimes(ctx, school) })
+}
+
+func (db *DB) findLessonTimes(ctx context.Context, school schulhof.SchoolID) ([]schulhof.LessonTime, error) {
 	rows, err := db.readRows(ctx, `SELECT weekday, period, start_at, end_at FROM lesson_times WHERE school_id = $1 ORDER BY weekday, period`, school)
 	if err != nil {
 		return nil, err

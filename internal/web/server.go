@@ -9,10 +9,11 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -139,12 +140,14 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 // (on PostgreSQL too): each write of this node's drops the others' over
 // the bus, and while the bus may lose what the others say, the cache
 // keeps nothing.
-func shareCache(db *sqlstore.DB, b bus.Bus, name string) error {
-	node := []byte(name) // this server, so that it skips its own
-	_, err := b.Subscribe(cacheSubject, func(_ string, from []byte) {
-		if !bytes.Equal(from, node) {
-			db.DropCache()
+func shareCache(db *sqlstore.DB, b bus.Bus, node string) error {
+	_, err := b.Subscribe(cacheSubject, func(_ string, data []byte) {
+		from, school, _ := strings.Cut(string(data), " ")
+		if from == node { // its own
+			return
 		}
+		n, _ := strconv.ParseInt(school, 10, 64)
+		db.DropCache(schulhof.SchoolID(n))
 	})
 	if err != nil {
 		return err
@@ -152,11 +155,14 @@ func shareCache(db *sqlstore.DB, b bus.Bus, name string) error {
 	if w, ok := b.(bus.Watcher); ok {
 		w.Watch(db.HearOthers)
 	}
-	db.ShareCache(func() { b.Publish(context.Background(), cacheSubject, node) })
+	db.ShareCache(func(chat schulhof.SchoolID) {
+		b.Publish(context.Background(), cacheSubject, []byte(node+" "+strconv.FormatInt(int64(chat), 10)))
+	})
 	return nil
 }
 
-// cacheSubject carries "a node wrote: drop your cached reads".
+// cacheSubject carries "a node wrote: drop your cached reads" (of a
+// school's messenger, or all: 0), as "NODE SCHOOL".
 const cacheSubject = "store.cache.drop"
 
 // makeModules makes every module, each with what it needs of the others
