@@ -19,6 +19,8 @@
 //	                           a confidential client) and userinfo, requests/s and p99
 //	schulhof-bench databases   the start page and the week view on SQLite and
 //	                           PostgreSQL in one run, side by side, with the ratio
+//	schulhof-bench upload      a 1 GiB upload beside a bare net/http handler doing
+//	                           the same work, on the disk and on an S3 server
 package main
 
 import (
@@ -53,7 +55,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices|sso|databases [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices|sso|databases|upload [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -82,6 +84,8 @@ func main() {
 		err = videoSFU(os.Args[2:])
 	case "databases":
 		err = benchDatabases(os.Args[2:])
+	case "upload":
+		err = benchUpload(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}
@@ -97,11 +101,16 @@ type env struct {
 	url    string
 	school *schulhof.School
 	users  []*schulhof.User
-	blobs  *blob.Disk
+	blobs  *blob.Disk // the files, unless in an object store
 	close  func()
 }
 
 func start(dsn string, hasher *password.Hasher, users int, hash string) (*env, error) {
+	return startWith(dsn, hasher, users, hash, nil)
+}
+
+// startWith is start with the files in store (nil: a folder).
+func startWith(dsn string, hasher *password.Hasher, users int, hash string, store blob.Store) (*env, error) {
 	ctx := context.Background()
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400) // as schulhof serve does
@@ -156,7 +165,10 @@ func start(dsn string, hasher *password.Hasher, users int, hash string) (*env, e
 	if err := blobs.PrepareShards(ctx); err != nil { // as schulhof serve does on its first start
 		return nil, err
 	}
-	srv, err := web.New(web.Config{Version: "bench"}, db, blobs, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if store == nil {
+		store = blobs
+	}
+	srv, err := web.New(web.Config{Version: "bench"}, db, store, hasher, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return nil, err
 	}

@@ -143,3 +143,21 @@ func TestSharedRateLimit(t *testing.T) {
 		t.Fatal("another user is limited too")
 	}
 }
+
+// TestErrorsCountedOnEveryNode: the operator's console on any node shows
+// the failed requests of all.
+func TestErrorsCountedOnEveryNode(t *testing.T) {
+	b := &bustest.Sync{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	nodeA := NewDeps(Site{}, nil, time.Now, nil, b, log)
+	nodeB := NewDeps(Site{}, nil, time.Now, nil, b, log)
+	nodeA.Errors.Add(7)
+	nodeB.Errors.Add(7)
+	nodeB.Errors.Add(8)
+	if a, b := nodeA.Errors.Last24h(7), nodeB.Errors.Last24h(7); a != 2 || b != 2 {
+		t.Fatalf("school 7: node A counts %d, node B %d", a, b)
+	}
+	if n := nodeA.Errors.Last24h(8); n != 1 {
+		t.Fatalf("school 8 on node A: %d", n)
+	}
+}

@@ -1,6 +1,9 @@
 package kit
 
 import (
+	"context"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -9,11 +12,14 @@ import (
 
 // ErrorCounter counts the requests that failed on the server (5xx) per
 // school over the last 24 hours, in hourly buckets, for the operator's
-// console. It counts what this node answered.
+// console. It counts what every node answered: the nodes of a cluster
+// tell each other over the bus; a node started later counts from then.
 type ErrorCounter struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	buckets map[schulhof.SchoolID]*[24]hourCount
+	// tell tells the other nodes of a failed request (share)
+	tell func(schulhof.SchoolID)
 }
 
 type hourCount struct {
@@ -26,8 +32,34 @@ func NewErrorCounter(now func() time.Time) *ErrorCounter {
 	return &ErrorCounter{now: now, buckets: map[schulhof.SchoolID]*[24]hourCount{}}
 }
 
-// Add counts a failed request of the school (0: none).
+// Add counts a failed request of the school (0: none), on every node.
 func (c *ErrorCounter) Add(school schulhof.SchoolID) {
+	c.add(school)
+	if c.tell != nil {
+		c.tell(school)
+	}
+}
+
+// share makes the counter one of the cluster's: each node counts the
+// failures of every node (from its start on), so that the operator's
+// console shows the same on all.
+func (c *ErrorCounter) share(d *Deps) {
+	const subject = "web.errors"
+	d.Bus.Subscribe(subject, func(_ string, data []byte) {
+		from, school, _ := strings.Cut(string(data), " ")
+		if from == d.Node {
+			return
+		}
+		if n, err := strconv.ParseInt(school, 10, 64); err == nil {
+			c.add(schulhof.SchoolID(n))
+		}
+	})
+	c.tell = func(school schulhof.SchoolID) {
+		d.Bus.Publish(context.Background(), subject, []byte(d.Node+" "+strconv.FormatInt(int64(school), 10)))
+	}
+}
+
+func (c *ErrorCounter) add(school schulhof.SchoolID) {
 	h := c.now().Unix() / 3600
 	c.mu.Lock()
 	defer c.mu.Unlock()

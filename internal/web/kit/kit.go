@@ -95,6 +95,7 @@ func NewDeps(site Site, store Store, clock func() time.Time, blobs blob.Store, b
 	Shared(d, "schools", d.schools)
 	Shared(d, "operator", d.operator)
 	d.Errors = NewErrorCounter(clock)
+	d.Errors.share(d)
 	d.Hub = realtime.NewHub(d.mayFollow)
 	d.Hub.Receive = d.receive
 	return d
