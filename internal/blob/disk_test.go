@@ -219,35 +219,47 @@ func TestPartialUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Reserve = 0
-	id, err := d.CreatePartial(ctx, 10)
+	// a store opened again (a restart) goes on where the bytes end
+	testPartial(t, d, func() blob.Store {
+		d2, err := blob.NewDisk(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d2
+	})
+}
+
+// testPartial: a resumable upload's piece, a wrong offset, finishing too
+// early; then on the store again (after a restart, or on another node):
+// the offset where the bytes end, more bytes than announced refused,
+// the file; a finished and a deleted upload are gone.
+func testPartial(t *testing.T, st blob.Store, again func() blob.Store) {
+	t.Helper()
+	id, err := st.CreatePartial(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if off, err := d.AppendPartial(ctx, id, 0, strings.NewReader("01234")); err != nil || off != 5 {
+	if off, err := st.AppendPartial(ctx, id, 0, strings.NewReader("01234")); err != nil || off != 5 {
 		t.Fatalf("first piece: %d %v", off, err)
 	}
-	if off, err := d.AppendPartial(ctx, id, 3, strings.NewReader("xx")); !schulhof.Match(err, schulhof.EConflict) || off != 5 {
+	if off, err := st.AppendPartial(ctx, id, 3, strings.NewReader("xx")); !schulhof.Match(err, schulhof.EConflict) || off != 5 {
 		t.Fatalf("wrong offset: %d %v", off, err)
 	}
-	if _, err := d.FinishPartial(ctx, id); !schulhof.Match(err, schulhof.EInvalid) {
+	if _, err := st.FinishPartial(ctx, id); !schulhof.Match(err, schulhof.EInvalid) {
 		t.Fatalf("finish incomplete: %v", err)
 	}
-	// a store opened again (a restart) goes on where the bytes end
-	d2, err := blob.NewDisk(dir)
-	if err != nil {
-		t.Fatal(err)
+	st2 := again()
+	if off, err := st2.PartialOffset(ctx, id); err != nil || off != 5 {
+		t.Fatalf("again: %d %v", off, err)
 	}
-	if off, err := d2.PartialOffset(ctx, id); err != nil || off != 5 {
-		t.Fatalf("after restart: %d %v", off, err)
-	}
-	if off, err := d2.AppendPartial(ctx, id, 5, strings.NewReader("56789!")); !schulhof.Match(err, schulhof.EInvalid) || off != 10 {
+	if off, err := st2.AppendPartial(ctx, id, 5, strings.NewReader("56789!")); !schulhof.Match(err, schulhof.EInvalid) || off != 10 {
 		t.Fatalf("too many bytes: %d %v", off, err)
 	}
-	info, err := d2.FinishPartial(ctx, id)
+	info, err := st2.FinishPartial(ctx, id)
 	if err != nil || info.Size != 10 || info.SHA256 != "84d89877f0d4041efb6bf91a16f0248f2fd573e6af05c19f96bedb9f882f7882" {
 		t.Fatalf("finish: %+v %v", info, err)
 	}
-	r, err := d2.Open(ctx, info.Key)
+	r, err := st2.Open(ctx, info.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,19 +268,20 @@ func TestPartialUpload(t *testing.T) {
 	if string(b) != "0123456789" {
 		t.Fatalf("content %q", b)
 	}
-	if _, err := d2.PartialOffset(ctx, id); !schulhof.Match(err, schulhof.ENotFound) {
+	if _, err := st2.PartialOffset(ctx, id); !schulhof.Match(err, schulhof.ENotFound) {
 		t.Fatalf("finished upload still there: %v", err)
 	}
-	if _, err := d2.PartialOffset(ctx, "../../etc/passwd"); !schulhof.Match(err, schulhof.ENotFound) {
+	if _, err := st2.PartialOffset(ctx, "../../etc/passwd"); !schulhof.Match(err, schulhof.ENotFound) {
 		t.Fatalf("path in id: %v", err)
 	}
-	id2, _ := d2.CreatePartial(ctx, 3)
-	if err := d2.DeletePartial(ctx, id2); err != nil {
+	id2, _ := st2.CreatePartial(ctx, 3)
+	if err := st2.DeletePartial(ctx, id2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d2.PartialOffset(ctx, id2); !schulhof.Match(err, schulhof.ENotFound) {
+	if _, err := st2.PartialOffset(ctx, id2); !schulhof.Match(err, schulhof.ENotFound) {
 		t.Fatalf("deleted upload: %v", err)
 	}
+	st2.Delete(ctx, info.Key)
 }
 
 func TestScanner(t *testing.T) {

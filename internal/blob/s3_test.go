@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -120,44 +119,13 @@ func TestS3Store(t *testing.T) {
 	}
 
 	// resumable: a piece, a wrong offset, the rest on another node
-	id, err := st.CreatePartial(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if off, err := st.AppendPartial(ctx, id, 0, strings.NewReader("01234")); err != nil || off != 5 {
-		t.Fatalf("first piece: %d %v", off, err)
-	}
-	if off, err := st.AppendPartial(ctx, id, 3, strings.NewReader("xx")); !schulhof.Match(err, schulhof.EConflict) || off != 5 {
-		t.Fatalf("wrong offset: %d %v", off, err)
-	}
-	if _, err := st.FinishPartial(ctx, id); !schulhof.Match(err, schulhof.EInvalid) {
-		t.Fatalf("finish incomplete: %v", err)
-	}
-	other, err := blob.NewS3(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if off, err := other.PartialOffset(ctx, id); err != nil || off != 5 {
-		t.Fatalf("on another node: %d %v", off, err)
-	}
-	if off, err := other.AppendPartial(ctx, id, 5, strings.NewReader("56789!")); !schulhof.Match(err, schulhof.EInvalid) || off != 10 {
-		t.Fatalf("too many bytes: %d %v", off, err)
-	}
-	info, err := other.FinishPartial(ctx, id)
-	if err != nil || info.Size != 10 || info.SHA256 != "84d89877f0d4041efb6bf91a16f0248f2fd573e6af05c19f96bedb9f882f7882" {
-		t.Fatalf("finish: %+v %v", info, err)
-	}
-	if _, err := other.PartialOffset(ctx, id); !schulhof.Match(err, schulhof.ENotFound) {
-		t.Fatalf("finished upload still there: %v", err)
-	}
-	id2, _ := st.CreatePartial(ctx, 3)
-	if err := st.DeletePartial(ctx, id2); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PartialOffset(ctx, id2); !schulhof.Match(err, schulhof.ENotFound) {
-		t.Fatalf("deleted upload: %v", err)
-	}
-	st.Delete(ctx, info.Key)
+	testPartial(t, st, func() blob.Store {
+		other, err := blob.NewS3(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return other
+	})
 
 	// concurrent uploads
 	var wg sync.WaitGroup

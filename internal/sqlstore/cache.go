@@ -167,3 +167,15 @@ func cached[T any](db *DB, key string, clone func(T) T, load func() (T, error)) 
 	}
 	return v, err
 }
+
+// clonePointers copies each element of a list of pointers to structs
+// whose fields are values (or pointers no caller changes through: a
+// group's archive time).
+func clonePointers[T any](xs []*T) []*T {
+	out := make([]*T, len(xs))
+	for i, x := range xs {
+		c := *x
+		out[i] = &c
+	}
+	return out
+}

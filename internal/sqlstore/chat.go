@@ -156,14 +156,7 @@ func (db *DB) FindRooms(ctx context.Context, u *schulhof.User) ([]*schulhof.Room
 		func() ([]*schulhof.Room, error) { return db.findRooms(ctx, u) })
 }
 
-func cloneRooms(rs []*schulhof.Room) []*schulhof.Room {
-	out := make([]*schulhof.Room, len(rs))
-	for i, r := range rs {
-		c := *r
-		out[i] = &c
-	}
-	return out
-}
+func cloneRooms(rs []*schulhof.Room) []*schulhof.Room { return clonePointers(rs) }
 
 func (db *DB) findRooms(ctx context.Context, u *schulhof.User) ([]*schulhof.Room, error) {
 	rows, err := db.readRows(ctx, `SELECT `+roomColumns+` FROM chat_rooms r LEFT JOIN groups g ON g.id = r.group_id

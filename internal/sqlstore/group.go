@@ -39,27 +39,11 @@ func (db *DB) FindGroupByID(ctx context.Context, school schulhof.SchoolID, id sc
 // FindGroups returns the school's groups by kind and name; with UserID, only
 // that user's groups, with their role in each.
 func (db *DB) FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error) {
-	key := fmt.Sprintf("groups\x00%d\x00%s\x00%d\x00%t", f.SchoolID, f.Kind, f.UserID, f.MemberCounts)
-	now := db.Now()
-	if v, ok := db.cache.get(key, now); ok {
-		return copyGroups(v.([]*schulhof.Group)), nil
-	}
-	gen := db.cache.gen.Load()
-	out, err := db.findGroups(ctx, f)
-	if err == nil {
-		db.cache.put(key, gen, copyGroups(out), now)
-	}
-	return out, err
+	return cached(db, fmt.Sprintf("groups\x00%d\x00%s\x00%d\x00%t", f.SchoolID, f.Kind, f.UserID, f.MemberCounts), copyGroups,
+		func() ([]*schulhof.Group, error) { return db.findGroups(ctx, f) })
 }
 
-func copyGroups(gs []*schulhof.Group) []*schulhof.Group {
-	out := make([]*schulhof.Group, len(gs))
-	for i, g := range gs {
-		c := *g
-		out[i] = &c
-	}
-	return out
-}
+func copyGroups(gs []*schulhof.Group) []*schulhof.Group { return clonePointers(gs) }
 
 func (db *DB) findGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error) {
 	args := []any{f.SchoolID}
