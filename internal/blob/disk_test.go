@@ -69,15 +69,7 @@ func TestPutOpenDelete(t *testing.T) {
 	if len(keys) != 1 || keys[0] != info.Key {
 		t.Fatalf("walk %v", keys)
 	}
-	if err := d.Delete(ctx, info.Key); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Delete(ctx, info.Key); err != nil {
-		t.Fatal("deleting twice must be fine:", err)
-	}
-	if _, err := d.Open(ctx, info.Key); !schulhof.Match(err, schulhof.ENotFound) {
-		t.Fatalf("deleted blob: %v", err)
-	}
+	deleteTwice(t, d, info.Key)
 	if tempFiles(t, dir) != 0 {
 		t.Fatal("temporary file left")
 	}
@@ -227,6 +219,21 @@ func TestPartialUpload(t *testing.T) {
 		}
 		return d2
 	})
+}
+
+// deleteTwice deletes a blob, and again (a sweeper retries), and finds
+// it gone.
+func deleteTwice(t *testing.T, st blob.Store, key blob.Key) {
+	t.Helper()
+	if err := st.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		t.Fatal("deleting twice must be fine:", err)
+	}
+	if _, err := st.Open(ctx, key); !schulhof.Match(err, schulhof.ENotFound) {
+		t.Fatalf("deleted blob: %v", err)
+	}
 }
 
 // testPartial: a resumable upload's piece, a wrong offset, finishing too

@@ -138,32 +138,27 @@ func (db *DB) tellDropped(chat schulhof.SchoolID) {
 	}
 }
 
-// cachedChat is cached for a read of the school's messenger tables.
+// cached returns the answer to the read named key from the read cache,
+// or reads it with load and keeps it. clone copies an answer, so that
+// neither the caller nor the cache sees what the other changes.
+func cached[T any](db *DB, key string, clone func(T) T, load func() (T, error)) (T, error) {
+	return cachedChat(db, key, 0, clone, load)
+}
+
+// cachedChat is cached for a read of the school's messenger tables
+// (school 0: of none).
 func cachedChat[T any](db *DB, key string, school schulhof.SchoolID, clone func(T) T, load func() (T, error)) (T, error) {
 	now := db.Now()
 	if v, ok := db.cache.get(key, now); ok {
 		return clone(v.(T)), nil
 	}
-	gen, chatGen := db.cache.gen.Load(), db.cache.chatGen(school).Load()
+	gen, chatGen := db.cache.gen.Load(), uint64(0)
+	if school != 0 {
+		chatGen = db.cache.chatGen(school).Load()
+	}
 	v, err := load()
 	if err == nil {
 		db.cache.putChat(key, gen, school, chatGen, clone(v), now)
-	}
-	return v, err
-}
-
-// cached returns the answer to the read named key from the read cache,
-// or reads it with load and keeps it. clone copies an answer, so that
-// neither the caller nor the cache sees what the other changes.
-func cached[T any](db *DB, key string, clone func(T) T, load func() (T, error)) (T, error) {
-	now := db.Now()
-	if v, ok := db.cache.get(key, now); ok {
-		return clone(v.(T)), nil
-	}
-	gen := db.cache.gen.Load()
-	v, err := load()
-	if err == nil {
-		db.cache.put(key, gen, clone(v), now)
 	}
 	return v, err
 }

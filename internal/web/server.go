@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -120,9 +119,7 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 	s.metrics = newMetrics(db)
 	s.Metrics = s.metrics.reg
 	s.metrics.watchLive(s.Hub)
-	if err := shareCache(db, b, deps.Node); err != nil {
-		return nil, err
-	}
+	shareCache(db, deps)
 	if err := s.makeModules(cfg, db, hasher); err != nil {
 		return nil, err
 	}
@@ -140,30 +137,17 @@ func New(cfg Config, db *sqlstore.DB, blobs blob.Store, hasher *password.Hasher,
 // (on PostgreSQL too): each write of this node's drops the others' over
 // the bus, and while the bus may lose what the others say, the cache
 // keeps nothing.
-func shareCache(db *sqlstore.DB, b bus.Bus, node string) error {
-	_, err := b.Subscribe(cacheSubject, func(_ string, data []byte) {
-		from, school, _ := strings.Cut(string(data), " ")
-		if from == node { // its own
-			return
-		}
-		n, _ := strconv.ParseInt(school, 10, 64)
+func shareCache(db *sqlstore.DB, d *kit.Deps) {
+	tell := d.Broadcast("store.cache.drop", func(data []byte) {
+		n, _ := strconv.ParseInt(string(data), 10, 64)
 		db.DropCache(schulhof.SchoolID(n))
 	})
-	if err != nil {
-		return err
-	}
-	if w, ok := b.(bus.Watcher); ok {
+	if w, ok := d.Bus.(bus.Watcher); ok {
 		w.Watch(db.HearOthers)
 	}
-	db.ShareCache(func(chat schulhof.SchoolID) {
-		b.Publish(context.Background(), cacheSubject, []byte(node+" "+strconv.FormatInt(int64(chat), 10)))
-	})
-	return nil
+	// the school whose messenger wrote, or 0 for any other write
+	db.ShareCache(func(chat schulhof.SchoolID) { tell(strconv.AppendInt(nil, int64(chat), 10)) })
 }
-
-// cacheSubject carries "a node wrote: drop your cached reads" (of a
-// school's messenger, or all: 0), as "NODE SCHOOL".
-const cacheSubject = "store.cache.drop"
 
 // makeModules makes every module, each with what it needs of the others
 // (small interfaces each declares), in the order of what they need.

@@ -1,7 +1,6 @@
 package kit
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"time"
@@ -154,14 +153,9 @@ func (c *Cache[K, V]) told() {
 // change here must end (a member removed from a room, a service's
 // changed registration) ends everywhere at once, not after the ttl.
 func Shared[K comparable, V any](d *Deps, name string, c *Cache[K, V]) *Cache[K, V] {
-	subject := "web.cache." + name
-	d.Bus.Subscribe(subject, func(_ string, from []byte) {
-		if string(from) != d.Node {
-			c.clearHere()
-		}
-	})
+	tell := d.Broadcast("web.cache."+name, func([]byte) { c.clearHere() })
 	c.mu.Lock()
-	c.tell = func() { d.Bus.Publish(context.Background(), subject, []byte(d.Node)) }
+	c.tell = func() { tell(nil) }
 	c.mu.Unlock()
 	return c
 }

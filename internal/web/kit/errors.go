@@ -1,9 +1,7 @@
 package kit
 
 import (
-	"context"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -44,19 +42,12 @@ func (c *ErrorCounter) Add(school schulhof.SchoolID) {
 // failures of every node (from its start on), so that the operator's
 // console shows the same on all.
 func (c *ErrorCounter) share(d *Deps) {
-	const subject = "web.errors"
-	d.Bus.Subscribe(subject, func(_ string, data []byte) {
-		from, school, _ := strings.Cut(string(data), " ")
-		if from == d.Node {
-			return
-		}
-		if n, err := strconv.ParseInt(school, 10, 64); err == nil {
+	tell := d.Broadcast("web.errors", func(data []byte) {
+		if n, err := strconv.ParseInt(string(data), 10, 64); err == nil {
 			c.add(schulhof.SchoolID(n))
 		}
 	})
-	c.tell = func(school schulhof.SchoolID) {
-		d.Bus.Publish(context.Background(), subject, []byte(d.Node+" "+strconv.FormatInt(int64(school), 10)))
-	}
+	c.tell = func(school schulhof.SchoolID) { tell(strconv.AppendInt(nil, int64(school), 10)) }
 }
 
 func (c *ErrorCounter) add(school schulhof.SchoolID) {

@@ -11,6 +11,7 @@
 package kit
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"log/slog"
@@ -171,4 +172,23 @@ func (d *Deps) BaseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// Broadcast is how a node keeps what it holds in memory in step with the
+// other nodes of a cluster (caches, limits, counts): tell publishes data
+// on the subject to every other node, whose receive gets it; a node does
+// not receive its own. Delivery is at most once, a moment later.
+func (d *Deps) Broadcast(subject string, receive func(data []byte)) (tell func(data []byte)) {
+	prefix := d.Node + " "
+	d.Bus.Subscribe(subject, func(_ string, msg []byte) {
+		if bytes.HasPrefix(msg, []byte(prefix)) {
+			return // its own
+		}
+		if _, data, ok := bytes.Cut(msg, []byte(" ")); ok {
+			receive(data)
+		}
+	})
+	return func(data []byte) {
+		d.Bus.Publish(context.Background(), subject, append([]byte(prefix), data...))
+	}
 }

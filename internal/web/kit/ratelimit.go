@@ -1,7 +1,6 @@
 package kit
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"sync"
@@ -105,23 +104,20 @@ func (l *RateLimit[K]) take(k K, n int, now time.Time, check bool) time.Duration
 // lets through is spent on every node's bucket of that key (over the
 // bus, a moment later). Keys travel as JSON.
 func ShareLimit[K comparable](d *Deps, name string, l *RateLimit[K]) {
-	subject := "web.limit." + name
 	type spent struct {
-		Node string `json:"node"`
-		Key  K      `json:"key"`
-		N    int    `json:"n"`
+		Key K   `json:"key"`
+		N   int `json:"n"`
 	}
-	d.Bus.Subscribe(subject, func(_ string, data []byte) {
+	tell := d.Broadcast("web.limit."+name, func(data []byte) {
 		var s spent
-		if json.Unmarshal(data, &s) != nil || s.Node == d.Node {
-			return
+		if json.Unmarshal(data, &s) == nil {
+			l.spent(s.Key, s.N, d.Now())
 		}
-		l.spent(s.Key, s.N, d.Now())
 	})
 	l.mu.Lock()
 	l.tell = func(k K, n int) {
-		if b, err := json.Marshal(spent{Node: d.Node, Key: k, N: n}); err == nil {
-			d.Bus.Publish(context.Background(), subject, b)
+		if b, err := json.Marshal(spent{Key: k, N: n}); err == nil {
+			tell(b)
 		}
 	}
 	l.mu.Unlock()

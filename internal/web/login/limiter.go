@@ -1,7 +1,6 @@
 package login
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"sync"
@@ -121,7 +120,6 @@ func (l *Limiter) Check(account string, src Source) (wait, slow time.Duration) {
 
 // limitEvent is a failure or success another node saw.
 type limitEvent struct {
-	Node    string `json:"node"`
 	Account string `json:"account"`
 	Addr    string `json:"addr"`
 	Known   bool   `json:"known"`
@@ -131,10 +129,9 @@ type limitEvent struct {
 // Share makes the limiter one of the cluster's: what this node sees it
 // publishes on the bus, what the others see it counts (a moment later).
 func (l *Limiter) Share(d *kit.Deps) {
-	const subject = "login.limit"
-	d.Bus.Subscribe(subject, func(_ string, data []byte) {
+	tell := d.Broadcast("login.limit", func(data []byte) {
 		var e limitEvent
-		if json.Unmarshal(data, &e) != nil || e.Node == d.Node {
+		if json.Unmarshal(data, &e) != nil {
 			return
 		}
 		src := Source{Addr: e.Addr, Known: e.Known}
@@ -145,9 +142,8 @@ func (l *Limiter) Share(d *kit.Deps) {
 		}
 	})
 	l.tell = func(e limitEvent) {
-		e.Node = d.Node
 		if b, err := json.Marshal(e); err == nil {
-			d.Bus.Publish(context.Background(), subject, b)
+			tell(b)
 		}
 	}
 }
