@@ -223,22 +223,25 @@ func waitArrived(t *testing.T, base string, n int, answered *atomic.Int32) {
 // TestVideoConfig: the video lessons' settings are taken or refused with
 // a sentence that says what is wrong.
 func TestVideoConfig(t *testing.T) {
-	v, err := videoConfig("turn:turn.schule.de:3478, turns:turn.schule.de:5349", "geheim", "203.0.113.7", "40000-40999")
-	if err != nil || len(v.TURN) != 2 || v.TURNSecret != "geheim" || v.RTC.PublicIP != "203.0.113.7" || v.RTC.MinPort != 40000 || v.RTC.MaxPort != 40999 {
+	v, err := videoConfig(mediaFlags{turn: "turn:turn.schule.de:3478, turns:turn.schule.de:5349", secret: "geheim",
+		publicIP: "203.0.113.7", ip: "10.0.0.5", ports: "40000-40999"})
+	if err != nil || len(v.TURN) != 2 || v.TURNSecret != "geheim" || v.RTC.PublicIP != "203.0.113.7" || v.RTC.MinPort != 40000 || v.RTC.MaxPort != 40999 ||
+		len(v.RTC.Addresses) != 1 || v.RTC.Addresses[0].String() != "10.0.0.5" {
 		t.Fatalf("%+v %v", v, err)
 	}
-	if v, err := videoConfig("", "", "", ""); err != nil || len(v.TURN) != 0 || v.RTC.MinPort != 0 {
+	if v, err := videoConfig(mediaFlags{}); err != nil || len(v.TURN) != 0 || v.RTC.MinPort != 0 || v.RTC.Addresses != nil {
 		t.Fatalf("nothing set: %+v %v", v, err)
 	}
-	for _, bad := range [][4]string{
-		{"http://turn.schule.de", "x", "", ""},
-		{"turn:turn.schule.de", "", "", ""},
-		{"", "", "schule.de", ""},
-		{"", "", "", "40999-40000"},
-		{"", "", "", "40000"},
+	for _, bad := range []mediaFlags{
+		{turn: "http://turn.schule.de", secret: "x"},
+		{turn: "turn:turn.schule.de"},
+		{publicIP: "schule.de"},
+		{ip: "eth0"},
+		{ports: "40999-40000"},
+		{ports: "40000"},
 	} {
-		if _, err := videoConfig(bad[0], bad[1], bad[2], bad[3]); err == nil {
-			t.Errorf("%q taken", bad)
+		if _, err := videoConfig(bad); err == nil {
+			t.Errorf("%+v taken", bad)
 		}
 	}
 }

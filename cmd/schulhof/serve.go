@@ -39,15 +39,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	chatEvery := fs.Duration("chat-every", envDuration("SCHULHOF_CHAT_EVERY", 2*time.Second), "how often a user may post in the messenger once a burst of ten is spent (env SCHULHOF_CHAT_EVERY)")
 	natsURL := fs.String("nats-url", env("SCHULHOF_NATS_URL", ""), "NATS server that carries live events between the nodes of a cluster; empty: this node alone (env SCHULHOF_NATS_URL)")
 	scan := fs.String("scan-command", env("SCHULHOF_SCAN_COMMAND", ""), `virus scanner for every upload, run with the file on stdin; exit 0 clean, 1 refused, e.g. "clamdscan --no-summary -" (env SCHULHOF_SCAN_COMMAND)`)
-	turn := fs.String("turn", env("SCHULHOF_TURN", ""), "TURN servers for video lessons behind NAT, comma-separated, e.g. turn:turn.example.org:3478 (env SCHULHOF_TURN)")
-	turnSecret := fs.String("turn-secret", env("SCHULHOF_TURN_SECRET", ""), "the TURN server's shared secret (coturn's static-auth-secret), for time-limited credentials (env SCHULHOF_TURN_SECRET)")
-	rtcIP := fs.String("media-public-ip", env("SCHULHOF_MEDIA_PUBLIC_IP", ""), "the address clients reach video lessons' media at, when the server sits behind NAT (env SCHULHOF_MEDIA_PUBLIC_IP)")
-	rtcPorts := fs.String("media-ports", env("SCHULHOF_MEDIA_PORTS", ""), "UDP port range of video lessons' media, for the firewall, e.g. 40000-40999 (env SCHULHOF_MEDIA_PORTS)")
+	var media mediaFlags
+	fs.StringVar(&media.turn, "turn", env("SCHULHOF_TURN", ""), "TURN servers for video lessons behind NAT, comma-separated, e.g. turn:turn.example.org:3478 (env SCHULHOF_TURN)")
+	fs.StringVar(&media.secret, "turn-secret", env("SCHULHOF_TURN_SECRET", ""), "the TURN server's shared secret (coturn's static-auth-secret), for time-limited credentials (env SCHULHOF_TURN_SECRET)")
+	fs.StringVar(&media.publicIP, "media-public-ip", env("SCHULHOF_MEDIA_PUBLIC_IP", ""), "the address clients reach video lessons' media at, when the server sits behind NAT (env SCHULHOF_MEDIA_PUBLIC_IP)")
+	fs.StringVar(&media.ip, "media-ip", env("SCHULHOF_MEDIA_IP", ""), "the one local address video lessons' media use, on a server with several networks, e.g. 10.0.0.5; empty: all but loopback (env SCHULHOF_MEDIA_IP)")
+	fs.StringVar(&media.ports, "media-ports", env("SCHULHOF_MEDIA_PORTS", ""), "UDP port range of video lessons' media, for the firewall, e.g. 40000-40999 (env SCHULHOF_MEDIA_PORTS)")
 	commonFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
-	videoCfg, err := videoConfig(*turn, *turnSecret, *rtcIP, *rtcPorts)
+	videoCfg, err := videoConfig(media)
 	if err != nil {
 		return usageError(err.Error())
 	}
@@ -196,11 +198,16 @@ func tuneGC() {
 	}
 }
 
+// mediaFlags are the video lessons' settings as given.
+type mediaFlags struct {
+	turn, secret, publicIP, ip, ports string
+}
+
 // videoConfig reads the video lessons' settings: TURN servers and their
-// secret, the media's public address and ports.
-func videoConfig(turn, secret, publicIP, ports string) (video.Config, error) {
+// secret, the media's public and local address and ports.
+func videoConfig(f mediaFlags) (video.Config, error) {
 	var v video.Config
-	for _, u := range strings.Split(turn, ",") {
+	for _, u := range strings.Split(f.turn, ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") && !strings.HasPrefix(u, "stun:") {
 				return v, fmt.Errorf("--turn: %q is no turn:, turns: or stun: address", u)
@@ -208,20 +215,27 @@ func videoConfig(turn, secret, publicIP, ports string) (video.Config, error) {
 			v.TURN = append(v.TURN, u)
 		}
 	}
-	if len(v.TURN) > 0 && secret == "" {
+	if len(v.TURN) > 0 && f.secret == "" {
 		return v, fmt.Errorf("--turn needs --turn-secret (coturn's static-auth-secret)")
 	}
-	v.TURNSecret = secret
-	if publicIP != "" && net.ParseIP(publicIP) == nil {
-		return v, fmt.Errorf("--media-public-ip: %q is no IP address", publicIP)
+	v.TURNSecret = f.secret
+	if f.publicIP != "" && net.ParseIP(f.publicIP) == nil {
+		return v, fmt.Errorf("--media-public-ip: %q is no IP address", f.publicIP)
 	}
-	v.RTC.PublicIP = publicIP
-	if ports != "" {
-		lo, hi, ok := strings.Cut(ports, "-")
+	v.RTC.PublicIP = f.publicIP
+	if f.ip != "" {
+		ip := net.ParseIP(f.ip)
+		if ip == nil {
+			return v, fmt.Errorf("--media-ip: %q is no IP address", f.ip)
+		}
+		v.RTC.Addresses = []net.IP{ip}
+	}
+	if f.ports != "" {
+		lo, hi, ok := strings.Cut(f.ports, "-")
 		a, err1 := strconv.ParseUint(lo, 10, 16)
 		b, err2 := strconv.ParseUint(hi, 10, 16)
 		if !ok || err1 != nil || err2 != nil || a == 0 || b < a {
-			return v, fmt.Errorf("--media-ports: %q is no range like 40000-40999", ports)
+			return v, fmt.Errorf("--media-ports: %q is no range like 40000-40999", f.ports)
 		}
 		v.RTC.MinPort, v.RTC.MaxPort = uint16(a), uint16(b)
 	}
