@@ -31,6 +31,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
+	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 )
 
@@ -61,14 +62,8 @@ func benchBoard(args []string) error {
 	if err := db.CreateSchool(ctx, sc); err != nil {
 		return err
 	}
-	type member struct {
-		token string
-		draws bool
-	}
-	type room struct {
-		id      schulhof.BoardID
-		members []member
-	}
+	type member = boardMember
+	type room = boardRoom
 	rooms := make([]room, *boards)
 	t0 := time.Now()
 	for c := range rooms {
@@ -145,124 +140,13 @@ func benchBoard(args []string) error {
 	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
 
 	// 1. everyone on their board; those who draw send over their socket
-	var sent sync.Map // "id/batch" -> time sent
-	var mu sync.Mutex
-	var latencies []time.Duration
-	var delivered, refused atomic.Int64
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	type drawer struct {
-		ws    *websocket.Conn
-		topic string
-		n     int
-	}
-	var drawers []drawer
-	var socks []*websocket.Conn
-	for _, rm := range rooms {
-		topic := "board." + strconv.FormatInt(int64(rm.id), 10)
-		for i, m := range rm.members {
-			ws, err := dialBench(ctx, base, m.token)
-			if err != nil {
-				return fmt.Errorf("connect: %w", err)
-			}
-			ws.SetReadLimit(1 << 20)
-			socks = append(socks, ws)
-			sub, _ := json.Marshal(map[string]string{"type": "subscribe", "topic": topic, "id": "s"})
-			if err := ws.Write(ctx, websocket.MessageText, sub); err != nil {
-				return err
-			}
-			if m.draws {
-				drawers = append(drawers, drawer{ws, topic, i})
-			}
-			wg.Add(1)
-			go func(ws *websocket.Conn) {
-				defer wg.Done()
-				for {
-					_, frame, err := ws.Read(ctx)
-					if err != nil {
-						return
-					}
-					now := time.Now()
-					for _, line := range bytes.Split(frame, []byte{'\n'}) {
-						var e struct {
-							Type  string
-							Event string
-							Data  struct{ Ops []board.Op }
-						}
-						if json.Unmarshal(line, &e) != nil {
-							continue
-						}
-						if e.Type == "error" {
-							refused.Add(1)
-						}
-						if e.Event != "ops" {
-							continue
-						}
-						for _, op := range e.Data.Ops {
-							if at, ok := sent.Load(op.ID + "/" + strconv.Itoa(op.Batch)); ok {
-								mu.Lock()
-								latencies = append(latencies, now.Sub(at.(time.Time)))
-								mu.Unlock()
-								delivered.Add(1)
-							}
-						}
-					}
-				}
-			}(ws)
-		}
-	}
-	time.Sleep(500 * time.Millisecond) // the subscriptions
-	var batches atomic.Int64
-	t0 = time.Now()
-	for di, d := range drawers {
-		wg.Add(1)
-		go func(di int, d drawer) {
-			defer wg.Done()
-			tick := time.NewTicker(time.Second / time.Duration(*rate))
-			defer tick.Stop()
-			time.Sleep(time.Duration(di%*rate) * time.Second / time.Duration(*rate*len(drawers) / *rate + 1))
-			stroke, batch := 0, 0
-			for {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-				}
-				id := fmt.Sprintf("d%d-s%d", di, stroke)
-				pts := make([]board.Point, 5)
-				for i := range pts {
-					pts[i] = board.Point{X: float64(batch*5 + i), Y: float64(i), P: 0.5}
-				}
-				op := &board.Op{Op: "points", ID: id, Batch: batch, Points: pts}
-				if batch == 0 {
-					page := "p1"
-					x, y := float64(50+di*3), float64(50+stroke%500)
-					op = &board.Op{Op: "add", ID: id, Kind: board.KindPen, Set: &board.Fields{Page: &page, X: &x, Y: &y}, Points: pts}
-				}
-				data, _ := json.Marshal(map[string]any{"ops": []*board.Op{op}})
-				env, _ := json.Marshal(map[string]any{"type": "send", "topic": d.topic, "event": "ops", "data": json.RawMessage(data)})
-				sent.Store(id+"/"+strconv.Itoa(batch), time.Now())
-				if err := d.ws.Write(ctx, websocket.MessageText, env); err != nil {
-					return
-				}
-				batches.Add(1)
-				if batch++; batch == 40 { // a stroke of two seconds
-					stroke, batch = stroke+1, 0
-				}
-			}
-		}(di, d)
+	d, err := startDrawing(ctx, []string{base}, rooms, *rate)
+	if err != nil {
+		return err
 	}
 	time.Sleep(*duration)
-	close(stop)
-	time.Sleep(time.Second) // the last deliveries
-	took := time.Since(t0) - time.Second
-	for _, ws := range socks {
-		ws.CloseNow()
-	}
-	wg.Wait()
-	fmt.Printf("%d boards of %d, %d drawing at %d batches/s each: %d batches sent in %s (%.0f/s, %d refused), %d deliveries (%.0f/s), %s (target p99 < 100 ms)\n",
-		*boards, *participants, *drawing+1, *rate, batches.Load(), took.Round(time.Millisecond), float64(batches.Load())/took.Seconds(), refused.Load(),
-		delivered.Load(), float64(delivered.Load())/took.Seconds(), latencySummary(latencies))
+	res := d.stop()
+	fmt.Printf("%d boards of %d, %d drawing at %d batches/s each: %s (target p99 < 100 ms)\n", *boards, *participants, *drawing+1, *rate, res)
 
 	// 2. the late joiner: the whole board in one answer, decoded; the
 	// first after the server's start loads it from snapshot and log
@@ -316,6 +200,186 @@ func benchBoard(args []string) error {
 	fmt.Printf("PNG export of its page (%d elements, %.1f MiB): p50 %s, max %s (target < 300 ms)\n",
 		*elements, float64(size)/(1<<20), ms(median(exports)), ms(slices.Max(exports)))
 	return nil
+}
+
+// boardRoom is a board and everyone on it.
+type boardRoom struct {
+	id      schulhof.BoardID
+	members []boardMember
+}
+
+// boardMember is one on a board: their session, and whether they draw.
+type boardMember struct {
+	token string
+	draws bool
+}
+
+// drawing is boards in a lesson: everyone following their board over
+// the live socket, those who draw sending stroke batches without pause.
+type drawing struct {
+	ctx       context.Context
+	sent      sync.Map // "id/batch" -> time sent
+	mu        sync.Mutex
+	latencies []time.Duration
+	delivered atomic.Int64
+	refused   atomic.Int64
+	batches   atomic.Int64
+	wg        sync.WaitGroup
+	halt      chan struct{}
+	socks     []*websocket.Conn
+	start     time.Time
+}
+
+// drawingResult is what a drawing measured.
+type drawingResult struct {
+	batches, delivered, refused int64
+	took                        time.Duration
+	latencies                   []time.Duration
+}
+
+func (r drawingResult) String() string {
+	return fmt.Sprintf("%d batches sent in %s (%.0f/s, %d refused), %d deliveries (%.0f/s), %s",
+		r.batches, r.took.Round(time.Millisecond), float64(r.batches)/r.took.Seconds(), r.refused,
+		r.delivered, float64(r.delivered)/r.took.Seconds(), latencySummary(r.latencies))
+}
+
+// startDrawing puts everyone on their board, each on the next of the
+// nodes, and starts those who draw at rate batches a second each.
+func startDrawing(ctx context.Context, bases []string, rooms []boardRoom, rate int) (*drawing, error) {
+	d := &drawing{ctx: ctx, halt: make(chan struct{})}
+	type drawer struct {
+		ws    *websocket.Conn
+		topic string
+	}
+	var drawers []drawer
+	for _, rm := range rooms {
+		topic := "board." + strconv.FormatInt(int64(rm.id), 10)
+		for _, m := range rm.members {
+			ws, err := dialBench(ctx, bases[len(d.socks)%len(bases)], m.token)
+			if err != nil {
+				d.stop()
+				return nil, fmt.Errorf("connect: %w", err)
+			}
+			d.socks = append(d.socks, ws)
+			r := realtime.NewReader(ws)
+			ws.SetReadLimit(1 << 20)
+			sub, _ := json.Marshal(map[string]string{"type": "subscribe", "topic": topic, "id": "s"})
+			if err := ws.Write(ctx, websocket.MessageText, sub); err != nil {
+				d.stop()
+				return nil, err
+			}
+			if err := awaitAck(ctx, r); err != nil {
+				d.stop()
+				return nil, fmt.Errorf("follow the board: %w", err)
+			}
+			if m.draws {
+				drawers = append(drawers, drawer{ws, topic})
+			}
+			d.wg.Add(1)
+			go d.follow(r)
+		}
+	}
+	d.start = time.Now()
+	for di, dr := range drawers {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			tick := time.NewTicker(time.Second / time.Duration(rate))
+			defer tick.Stop()
+			// spread over the tick, not all at once
+			time.Sleep(time.Duration(di) * time.Second / time.Duration(rate*len(drawers)))
+			stroke, batch := 0, 0
+			for {
+				select {
+				case <-d.halt:
+					return
+				case <-tick.C:
+				}
+				id := fmt.Sprintf("d%d-s%d", di, stroke)
+				pts := make([]board.Point, 5)
+				for i := range pts {
+					pts[i] = board.Point{X: float64(batch*5 + i), Y: float64(i), P: 0.5}
+				}
+				op := &board.Op{Op: "points", ID: id, Batch: batch, Points: pts}
+				if batch == 0 {
+					page := "p1"
+					x, y := float64(50+di*3), float64(50+stroke%500)
+					op = &board.Op{Op: "add", ID: id, Kind: board.KindPen, Set: &board.Fields{Page: &page, X: &x, Y: &y}, Points: pts}
+				}
+				data, _ := json.Marshal(map[string]any{"ops": []*board.Op{op}})
+				env, _ := json.Marshal(map[string]any{"type": "send", "topic": dr.topic, "event": "ops", "data": json.RawMessage(data)})
+				d.sent.Store(id+"/"+strconv.Itoa(batch), time.Now())
+				if err := dr.ws.Write(ctx, websocket.MessageText, env); err != nil {
+					return
+				}
+				d.batches.Add(1)
+				if batch++; batch == 40 { // a stroke of two seconds
+					stroke, batch = stroke+1, 0
+				}
+			}
+		}()
+	}
+	return d, nil
+}
+
+// awaitAck reads until the answer to the request sent, past events.
+func awaitAck(ctx context.Context, r *realtime.Reader) error {
+	for {
+		e, err := r.Next(ctx)
+		switch {
+		case err != nil:
+			return err
+		case e.Type == realtime.TypeAck:
+			return nil
+		case e.Type == realtime.TypeError:
+			return fmt.Errorf("refused: %+v", e.Error)
+		}
+	}
+}
+
+// follow reads one's board events: the delay of each batch drawn.
+func (d *drawing) follow(r *realtime.Reader) {
+	defer d.wg.Done()
+	for {
+		e, err := r.Next(d.ctx)
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		if e.Type == realtime.TypeError {
+			d.refused.Add(1)
+		}
+		if e.Event != "ops" {
+			continue
+		}
+		var data struct{ Ops []board.Op }
+		if json.Unmarshal(e.Data, &data) != nil {
+			continue
+		}
+		for _, op := range data.Ops {
+			if at, ok := d.sent.Load(op.ID + "/" + strconv.Itoa(op.Batch)); ok {
+				d.mu.Lock()
+				d.latencies = append(d.latencies, now.Sub(at.(time.Time)))
+				d.mu.Unlock()
+				d.delivered.Add(1)
+			}
+		}
+	}
+}
+
+// stop ends the drawing, waits a second for the last deliveries and
+// leaves the boards.
+func (d *drawing) stop() drawingResult {
+	close(d.halt)
+	time.Sleep(time.Second) // the last deliveries
+	took := time.Since(d.start) - time.Second
+	for _, ws := range d.socks {
+		ws.CloseNow()
+	}
+	d.wg.Wait()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return drawingResult{batches: d.batches.Load(), delivered: d.delivered.Load(), refused: d.refused.Load(), took: took, latencies: d.latencies}
 }
 
 // randomElement is one of a lesson's elements: strokes of 10 to 40

@@ -127,11 +127,34 @@ func runClasses(unit string, classes, size, talkers, settle int, window time.Dur
 	if err != nil {
 		return videoResult{}, err
 	}
-	var all []*benchPeer
+	all, missing, err := seatClasses(api, sig, classes, size, talkers)
+	defer func() {
+		for _, p := range all {
+			p.close()
+		}
+	}()
+	if err != nil {
+		return videoResult{}, err
+	}
+	time.Sleep(time.Duration(settle) * time.Second) // let the estimates and layers settle
+	w := beginVideo(all, sig.pid())
+	time.Sleep(window)
+	r := w.end()
+	r.idleMB, r.missing = idle, missing
+	return r, nil
+}
+
+// seatClasses puts classes of size participants in their rooms at the
+// unit, the first talkers of whom send audio, the teacher her camera in
+// three layers and four students theirs, and waits until everyone
+// receives everyone who sends; missing counts the tracks that never came
+// (a unit that pauses a video: its bandwidth estimate says the line is
+// full). The peers it started are returned with an error too.
+func seatClasses(api *webrtc.API, sig signaller, classes, size, talkers int) (all []*benchPeer, missing int, err error) {
 	for c := range classes {
 		var room []*benchPeer
 		for i := range size {
-			p := &benchPeer{room: fmt.Sprintf("class%d", c+1), name: fmt.Sprintf("c%dp%d", c+1, i), feed: uint64(c*1000 + i + 1), stats: &recvStats{}}
+			p := &benchPeer{room: fmt.Sprintf("class%d", c+1), seat: i, name: fmt.Sprintf("c%dp%d", c+1, i), feed: uint64(c*1000 + i + 1), stats: &recvStats{}}
 			p.audio = i < talkers
 			switch {
 			case i == 0:
@@ -140,28 +163,19 @@ func runClasses(unit string, classes, size, talkers, settle int, window time.Dur
 				p.video = []layerSpec{{"", 15, 700, 320}} // 180p
 			}
 			if err := p.start(api, sig); err != nil {
-				return videoResult{}, fmt.Errorf("%s: %w", p.name, err)
+				return all, 0, fmt.Errorf("%s: %w", p.name, err)
 			}
 			room = append(room, p)
+			all = append(all, p)
 		}
 		for _, p := range room {
 			others := slices.DeleteFunc(slices.Clone(room), func(o *benchPeer) bool { return o == p || (!o.audio && len(o.video) == 0) })
 			if err := sig.subscribe(p, others); err != nil {
-				return videoResult{}, fmt.Errorf("%s subscribes: %w", p.name, err)
+				return all, 0, fmt.Errorf("%s subscribes: %w", p.name, err)
 			}
 		}
-		all = append(all, room...)
 	}
-	defer func() {
-		for _, p := range all {
-			p.close()
-		}
-	}()
-	// everyone should receive everyone who sends; a unit that pauses a
-	// video (its bandwidth estimate says the line is full) counts it as
-	// lost below
 	deadline := time.Now().Add(90 * time.Second)
-	missing := 0
 	for _, p := range all {
 		want := 0
 		for _, o := range all {
@@ -174,33 +188,57 @@ func runClasses(unit string, classes, size, talkers, settle int, window time.Dur
 		}
 		missing += want - p.stats.tracks()
 	}
-	time.Sleep(time.Duration(settle) * time.Second) // let the estimates and layers settle
+	return all, missing, nil
+}
+
+// videoWindow is a measured stretch of video lessons.
+type videoWindow struct {
+	all  []*benchPeer
+	pid  int // the unit's process; 0: CPU not measured
+	cpu0 float64
+	t0   time.Time
+}
+
+// beginVideo starts the window: the counters from naught.
+func beginVideo(all []*benchPeer, pid int) *videoWindow {
 	for _, p := range all {
 		p.stats.reset()
 		p.sent[0].Store(0)
 		p.sent[1].Store(0)
 	}
-	cpu0, t0 := cpuSeconds(sig.pid()), time.Now()
-	time.Sleep(window)
-	cpu1, dt := cpuSeconds(sig.pid()), time.Since(t0).Seconds()
-	// what arrived against what was sent to be forwarded: each sender's
-	// audio and best video layer, times the others in its room
+	w := &videoWindow{all: all, pid: pid, t0: time.Now()}
+	if pid > 0 {
+		w.cpu0 = cpuSeconds(pid)
+	}
+	return w
+}
+
+// end is what arrived in the window against what was sent to be
+// forwarded: each sender's audio and best video layer, times the others
+// in its room.
+func (w *videoWindow) end() videoResult {
+	dt := time.Since(w.t0).Seconds()
+	var r videoResult
 	var got, expected int64
 	var jitters []float64
 	inRoom := map[string]int64{}
-	for _, p := range all {
+	for _, p := range w.all {
 		inRoom[p.room]++
 	}
-	for _, p := range all {
+	for _, p := range w.all {
 		g, js := p.stats.collect()
 		got += g
 		expected += (p.sent[0].Load() + p.sent[1].Load()) * (inRoom[p.room] - 1)
 		jitters = append(jitters, js...)
 	}
 	slices.Sort(jitters)
-	r := videoResult{fwdRate: float64(got) / dt, cpuPct: (cpu1 - cpu0) / dt * 100, rssMB: rssMB(sig.pid()), idleMB: idle, missing: missing}
-	if cpu1 > cpu0 {
-		r.perCPU = float64(got) / (cpu1 - cpu0)
+	r.fwdRate = float64(got) / dt
+	if w.pid > 0 {
+		cpu := cpuSeconds(w.pid) - w.cpu0
+		r.cpuPct, r.rssMB = cpu/dt*100, rssMB(w.pid)
+		if cpu > 0 {
+			r.perCPU = float64(got) / cpu
+		}
 	}
 	if expected > 0 {
 		r.lossPct = max(0, float64(expected-got)/float64(expected)*100)
@@ -213,7 +251,7 @@ func runClasses(unit string, classes, size, talkers, settle int, window time.Dur
 		r.jitter = sum / float64(len(jitters))
 		r.jitterP99 = jitters[len(jitters)*99/100]
 	}
-	return r, nil
+	return r
 }
 
 func boolInt(b bool) int {
@@ -260,6 +298,7 @@ func vp8Frame(b []byte, key bool, width int) {
 // benchPeer is one participant: what it sends, and what it receives.
 type benchPeer struct {
 	room, name string
+	seat       int    // its place in its class: 0 is the teacher
 	feed       uint64 // its id at Janus
 	audio      bool
 	video      []layerSpec
