@@ -21,6 +21,8 @@
 //	                           PostgreSQL in one run, side by side, with the ratio
 //	schulhof-bench upload      a 1 GiB upload beside a bare net/http handler doing
 //	                           the same work, on the disk and on an S3 server
+//	schulhof-bench fanout      the messenger's announcements and class chats beside
+//	                           Centrifugo on the same sockets and messages
 package main
 
 import (
@@ -55,7 +57,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices|sso|databases|upload [flags]")
+		fmt.Fprintln(os.Stderr, "usage: schulhof-bench login|startpage|files|timetable|exams|chat|board|video|devices|sso|databases|upload|fanout|monday [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -86,6 +88,8 @@ func main() {
 		err = benchDatabases(os.Args[2:])
 	case "upload":
 		err = benchUpload(os.Args[2:])
+	case "fanout":
+		err = benchFanout(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}
