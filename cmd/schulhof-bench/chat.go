@@ -191,9 +191,9 @@ func startServerProcess(ctx context.Context, dir string, args ...string) (*exec.
 	if err := blobs.PrepareShards(ctx); err != nil {
 		return nil, "", err
 	}
-	bin := filepath.Join(dir, "schulhof")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/schulhof").CombinedOutput(); err != nil {
-		return nil, "", fmt.Errorf("build the server: %v: %s", err, out)
+	bin, err := buildSchulhof(dir)
+	if err != nil {
+		return nil, "", err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -222,6 +222,15 @@ func startServerProcess(ctx context.Context, dir string, args ...string) (*exec.
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// buildSchulhof builds the server into dir (run from the repository).
+func buildSchulhof(dir string) (string, error) {
+	bin := filepath.Join(dir, "schulhof")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/schulhof").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the server: %v: %s", err, out)
+	}
+	return bin, nil
 }
 
 func dialBench(ctx context.Context, base, token string) (*websocket.Conn, error) {

@@ -23,6 +23,9 @@
 //	                           the same work, on the disk and on an S3 server
 //	schulhof-bench fanout      the messenger's announcements and class chats beside
 //	                           Centrifugo on the same sockets and messages
+//	schulhof-bench monday      Monday 8:05: logins, pages, sockets, chats, a board and
+//	                           a video class at once, on two nodes of a cluster and on
+//	                           one SQLite node, beside each module alone
 package main
 
 import (
@@ -90,6 +93,8 @@ func main() {
 		err = benchUpload(os.Args[2:])
 	case "fanout":
 		err = benchFanout(os.Args[2:])
+	case "monday":
+		err = benchMonday(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}
@@ -392,25 +397,7 @@ func benchLogin(args []string) error {
 	cores := runtime.GOMAXPROCS(0)
 	fmt.Printf("machine: %d cores (GOMAXPROCS), %s/%s, %s\n", cores, runtime.GOOS, runtime.GOARCH, runtime.Version())
 
-	// 1. what the hash alone reaches on all cores
-	rawRate := func() float64 {
-		var hashes atomic.Int64
-		var wg sync.WaitGroup
-		deadline := time.Now().Add(*rawFor)
-		for w := 0; w < cores; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for time.Now().Before(deadline) {
-					password.Hash("Passwort-der-Schülerin", password.OWASP)
-					hashes.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		return float64(hashes.Load()) / rawFor.Seconds()
-	}
-	raw := rawRate()
+	raw := rawHashRate(cores, *rawFor)
 	fmt.Printf("raw argon2id (m=19 MiB, t=2, p=1) on %d cores: %.1f hashes/s\n", cores, raw)
 
 	hash := password.Hash("Passwort-der-Schülerin", password.OWASP)
@@ -451,7 +438,7 @@ func benchLogin(args []string) error {
 	sustained := float64(s.byStatus[200]) / d.Seconds()
 	// this machine's speed drifts; compare with the hash rate measured
 	// right before and right after
-	after := rawRate()
+	after := rawHashRate(cores, *rawFor)
 	fmt.Printf("raw argon2id again: %.1f hashes/s\n", after)
 	raw = (raw + after) / 2
 	fmt.Printf("sustained: %d logins in %.1f s = %.1f logins/s (%.0f %% of the raw rate %.1f); %s\n",
@@ -586,6 +573,25 @@ func benchStartPage(args []string) error {
 	fmt.Printf("at half that load (%.0f requests/s offered, open loop): %s; server's own p99 %s\n", rate, s,
 		bucketP99(before, serverLatency(e.url, "GET /{$}")))
 	return nil
+}
+
+// rawHashRate is what the password hash alone reaches on all cores.
+func rawHashRate(cores int, d time.Duration) float64 {
+	var hashes atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(d)
+	for w := 0; w < cores; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				password.Hash("Passwort-der-Schülerin", password.OWASP)
+				hashes.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(hashes.Load()) / d.Seconds()
 }
 
 // sessions logs every seeded user in, as a login would: their tokens.
