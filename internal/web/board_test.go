@@ -262,6 +262,25 @@ func TestBoardTwoNodes(t *testing.T) {
 	if docs[0] != docs[1] || !strings.Contains(docs[0], `"seq":8`) {
 		t.Fatalf("the nodes hold different boards:\nA %s\nB %s", docs[0], docs[1])
 	}
+	// drawing in turns, each node caught up from the log what the other
+	// drew before it was heard, and loaded the board whole only once
+	for i, srv := range []*web.Server{a, b} {
+		metrics := on(srv, "", "GET", "/metrics", "").Body.String()
+		if !strings.Contains(metrics, "schulhof_board_loads_total 1\n") || strings.Contains(metrics, "schulhof_board_catchups_total 0\n") {
+			t.Errorf("node %d loaded the board again instead of catching up:\n%s", i+1, grepLines(metrics, "schulhof_board_"))
+		}
+	}
+}
+
+// grepLines are the lines of s that hold sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestBoardPDFPage: a page of a PDF becomes a picture of the board (for a

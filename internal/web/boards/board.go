@@ -29,6 +29,12 @@ const snapshotEvery = 500
 type liveBoard struct {
 	mu  sync.Mutex
 	doc *board.Doc // nil: load from the store on next use
+	// behind marks a drawing that may lack operations after behindFrom
+	// (another node's, not heard from the bus yet): the log after it is
+	// read on next use, not the whole board again (two nodes drawing on
+	// one board would else load it whole at every turn)
+	behind     bool
+	behindFrom int64
 	// snapshotting marks a snapshot being written; saved is the seq of
 	// the last one.
 	snapshotting bool
@@ -162,16 +168,46 @@ func (lb *liveBoard) takeInbox() {
 // applyLogged applies an operation of the log to the cached drawing. The
 // drawing must have every operation up to its seq (a snapshot is made
 // from it): one that skips ahead, because another node's came first,
-// drops the drawing, to be loaded again from the store. lb.mu is held.
+// marks it behind, to catch up from the log. Applying one twice does no
+// harm (the last writer by seq wins, a stroke's batches are numbered).
+// lb.mu is held.
 func (lb *liveBoard) applyLogged(op *board.Op) {
 	if lb.doc == nil {
 		return
 	}
 	if op.Seq > lb.doc.Seq+1 {
-		lb.doc = nil
-		return
+		lb.markBehind(lb.doc.Seq)
 	}
 	lb.doc.Apply(op)
+}
+
+// markBehind records that the drawing surely holds the log up to seq
+// only; lb.mu is held.
+func (lb *liveBoard) markBehind(seq int64) {
+	if !lb.behind || seq < lb.behindFrom {
+		lb.behindFrom = seq
+	}
+	lb.behind = true
+}
+
+// catchUp applies the log after behindFrom, page by page; lb.mu is held.
+func (s *Module) catchUp(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
+	const page = 500
+	for after := lb.behindFrom; ; {
+		ops, err := board.FindOps(ctx, s.db, school, id, after, page)
+		if err != nil {
+			return err
+		}
+		for _, op := range ops {
+			lb.doc.Apply(op)
+			after = op.Seq
+		}
+		if len(ops) < page {
+			lb.behind = false
+			s.catchUps.Add(1)
+			return nil
+		}
+	}
 }
 
 // onBoard runs fn with the board's drawing loaded, under its lock.
@@ -190,6 +226,11 @@ func (s *Module) onBoard(ctx context.Context, school schulhof.SchoolID, id schul
 func (s *Module) loaded(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
 	lb.used = s.Now()
 	lb.takeInbox()
+	if lb.doc != nil && lb.behind {
+		if err := s.catchUp(ctx, school, id, lb); err != nil {
+			lb.doc = nil // loaded whole below
+		}
+	}
 	if lb.doc != nil {
 		return nil
 	}
@@ -197,7 +238,8 @@ func (s *Module) loaded(ctx context.Context, school schulhof.SchoolID, id schulh
 	if err != nil {
 		return err
 	}
-	lb.doc = doc
+	s.loads.Add(1)
+	lb.doc, lb.behind = doc, false
 	lb.saved = max(lb.saved, doc.Floor()) // the next snapshot is due from there
 	return nil
 }
@@ -282,7 +324,9 @@ func (s *Module) storeBoardOps(ctx context.Context, u *schulhof.User, id schulho
 	}
 	s.opsStored.Add(int64(len(ops)))
 	if ops[0].Seq != first {
-		lb.doc = nil
+		// another node wrote meanwhile: the drawing holds these under
+		// the numbers they did not get, and lacks the other's
+		lb.markBehind(first - 1)
 	}
 	last := ops[len(ops)-1].Seq
 	if lb.doc != nil && last-lb.saved >= snapshotEvery && !lb.snapshotting {

@@ -74,6 +74,9 @@ type Module struct {
 	limits    kit.RateLimit[schulhof.UserID]
 	sub       bus.Subscription
 	opsStored atomic.Int64 // by this node, for /metrics
+	// loads counts the drawings loaded whole from the store, catchUps
+	// those brought up to date from the log (another node drew)
+	loads, catchUps atomic.Int64
 	// pictureWork bounds the decoding and drawing of pictures a node
 	// does at once: exports and the copies of pictures they draw
 	pictureWork *admission.Queue
@@ -97,6 +100,10 @@ func New(d *kit.Deps, db Store, files Files, keepDeleted time.Duration) (*Module
 	d.Metrics.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_board_operations_total", Help: "Whiteboard operations this node stored."},
 			func() float64 { return float64(s.opsStored.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_board_loads_total", Help: "Whiteboards this node loaded whole from the store."},
+			func() float64 { return float64(s.loads.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_board_catchups_total", Help: "Whiteboards this node brought up to date from the log, another node having drawn."},
+			func() float64 { return float64(s.catchUps.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "schulhof_picture_work_refused_total", Help: "Exports refused with 503, the node's picture work being full."},
 			func() float64 { return float64(s.pictureWork.Refused.Load()) }))
 	return s, s.start()
