@@ -84,7 +84,7 @@ func benchChat(args []string) error {
 	}
 	defer socks.close()
 	fmt.Printf("%d sockets connected and subscribed; server %s\n", len(socks.socks), rss(srv.Process.Pid))
-	r := socks.run(fan, cs.classOf, *announcements, *perStudent)
+	r := socks.run(fan, cs.classOf, *announcements, *perStudent, 0)
 	fmt.Printf("%s (targets: announcement p99 < 50 ms; class chats >= 100,000 deliveries/s, p99 < 100 ms)\n", r)
 	return nil
 }

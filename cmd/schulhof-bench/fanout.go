@@ -162,6 +162,7 @@ type fanResult struct {
 	chatLat          []time.Duration
 	firstError       error
 	students, writes int
+	rate             float64 // messages offered a second; 0: as fast as taken
 }
 
 func (r fanResult) deliveriesPerSecond() float64 { return float64(r.delivered) / r.total.Seconds() }
@@ -170,8 +171,12 @@ func (r fanResult) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "announcement to %d sockets (%d announcements): %d of %d deliveries, %s\n",
 		r.students, r.announcements, r.announced, r.announceWant, latencySummary(r.announceLat))
-	fmt.Fprintf(&b, "class chats, every student writing %d: %d messages sent in %s (%.0f/s, %d failed); %d of %d deliveries in %s (%.0f deliveries/s), %s",
-		r.writes, r.posted, r.postTime.Round(time.Millisecond), float64(r.posted)/r.postTime.Seconds(), r.failed,
+	offered := "as fast as taken"
+	if r.rate > 0 {
+		offered = fmt.Sprintf("%.0f/s offered", r.rate)
+	}
+	fmt.Fprintf(&b, "class chats, every student writing %d (%s): %d messages sent in %s (%.0f/s, %d failed); %d of %d deliveries in %s (%.0f deliveries/s), %s",
+		r.writes, offered, r.posted, r.postTime.Round(time.Millisecond), float64(r.posted)/r.postTime.Seconds(), r.failed,
 		r.delivered, r.want, r.total.Round(time.Millisecond), r.deliveriesPerSecond(), latencySummary(r.chatLat))
 	if r.firstError != nil {
 		fmt.Fprintf(&b, "; first failure: %v", r.firstError)
@@ -181,10 +186,10 @@ func (r fanResult) String() string {
 
 // run sends the announcements one after the other, each once the last
 // has arrived everywhere, then has every student write their messages in
-// their class (64 writers, each message as soon as the last is taken).
-// classOf is each student's class.
-func (fs *fanSockets) run(t fanTarget, classOf []int, announcements, writes int) fanResult {
-	r := fanResult{announcements: announcements, students: len(fs.socks), writes: writes}
+// their class: at rate messages a second, or (rate 0) as fast as they are
+// taken, 64 at a time. classOf is each student's class.
+func (fs *fanSockets) run(t fanTarget, classOf []int, announcements, writes int, rate float64) fanResult {
+	r := fanResult{announcements: announcements, students: len(fs.socks), writes: writes, rate: rate}
 	var errOnce sync.Once
 	fail := func(err error) {
 		errOnce.Do(func() { r.firstError = err })
@@ -207,23 +212,49 @@ func (fs *fanSockets) run(t fanTarget, classOf []int, announcements, writes int)
 		inClass[c]++
 	}
 	var posted, failed, want atomic.Int64
+	say := func(i int) {
+		st := i % len(fs.socks)
+		if err := t.say(st, fmt.Sprintf("Hallo @%d", time.Now().UnixNano())); err != nil {
+			failed.Add(1)
+			fail(err)
+			return
+		}
+		posted.Add(1)
+		want.Add(inClass[classOf[st]])
+	}
 	t0 := time.Now()
 	var wg sync.WaitGroup
-	for w := range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(fs.socks)*writes; i += 64 {
-				st := i % len(fs.socks)
-				if err := t.say(st, fmt.Sprintf("Hallo @%d", time.Now().UnixNano())); err != nil {
-					failed.Add(1)
-					fail(err)
-					continue
+	n := len(fs.socks) * writes
+	if rate > 0 {
+		// at the rate, whether or not the last are answered: 64 writers
+		// take the messages as they come due
+		due := make(chan int, 64)
+		for range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range due {
+					say(i)
 				}
-				posted.Add(1)
-				want.Add(inClass[classOf[st]])
+			}()
+		}
+		for i := range n {
+			if d := time.Until(t0.Add(time.Duration(float64(i) / rate * float64(time.Second)))); d > 0 {
+				time.Sleep(d)
 			}
-		}()
+			due <- i
+		}
+		close(due)
+	} else {
+		for w := range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < n; i += 64 {
+					say(i)
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	r.postTime = time.Since(t0)
@@ -519,7 +550,7 @@ func benchFanout(args []string) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", tg.name, err)
 			}
-			r := socks.run(tg.t, cs.classOf, *announcements, *writes)
+			r := socks.run(tg.t, cs.classOf, *announcements, *writes, 0)
 			fmt.Printf("round %d, %s (%s with the sockets):\n%s\n", round+1, tg.name, rss(tg.pid), r)
 			socks.close()
 			if r.firstError != nil {

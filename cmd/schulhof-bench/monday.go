@@ -12,13 +12,16 @@ package main
 //     throughout;
 //   - 1,500 logins in a burst, each followed by the start page and the
 //     week's timetable;
-//   - announcements to the 1,500 students' sockets, then 50 class chats;
+//   - announcements to the 1,500 students' sockets, then every student
+//     writing in their class's chat (39 classes of the generated school),
+//     300 messages a second;
 //   - then logins at three times what the hash allows: refused fast with
 //     Retry-After, never left to time out.
 //
 // Run on three set-ups, each seeded afresh: "solo" (one node on SQLite,
 // each module alone, one after the other: the figure of its own
-// benchmark), "cluster" (two nodes on PostgreSQL, NATS and an S3 server,
+// benchmark; the chats also as fast as they are taken, the capacity),
+// "cluster" (two nodes on PostgreSQL, NATS and an S3 server,
 // all at once) and "sqlite" (one node on SQLite, all at once: what one
 // box holds). The figures of each module side by side, with the ratio to
 // its solo figure.
@@ -71,6 +74,7 @@ func benchMonday(args []string) error {
 	sockets := fs.Int("sockets", 10000, "sockets connected in all")
 	announcements := fs.Int("announcements", 5, "announcements to every student's socket")
 	writes := fs.Int("messages", 3, "messages each student writes in their class's chat")
+	chatRate := fs.Float64("chat-rate", 300, "messages a second offered to the class chats while everything else goes on (alone, they are also sent as fast as taken)")
 	workers := fs.Int("workers", 4*runtime.GOMAXPROCS(0), "clients logging in at once")
 	setups := fs.String("setups", "solo,cluster,sqlite", "which set-ups, in this order")
 	if err := fs.Parse(args); err != nil {
@@ -90,7 +94,7 @@ func benchMonday(args []string) error {
 	raw := rawHashRate(cores, 5*time.Second)
 	fmt.Printf("machine: %d cores, %s; raw argon2id (m=19 MiB, t=2, p=1) on all cores: %.1f hashes/s\n\n", cores, runtime.Version(), raw)
 	m := &monday{ctx: ctx, dir: dir, bin: bin, gen: *gen, scale: *scale, logins: *logins, sockets: *sockets,
-		announcements: *announcements, writes: *writes, workers: *workers, raw: raw, pgURL: *pgURL, natsURL: *natsURL}
+		announcements: *announcements, writes: *writes, chatRate: *chatRate, workers: *workers, raw: raw, pgURL: *pgURL, natsURL: *natsURL}
 	results := map[string]*mondayResult{}
 	var order []string
 	for _, name := range strings.Split(*setups, ",") {
@@ -120,6 +124,7 @@ type monday struct {
 	dir, bin, gen, scale  string
 	logins, sockets       int
 	announcements, writes int
+	chatRate              float64
 	workers               int
 	raw                   float64
 	pgURL, natsURL        string
@@ -132,7 +137,8 @@ type mondayResult struct {
 	login, start, week summary
 	loginRate          float64 // logins/s in the burst
 	burst              time.Duration
-	chat               fanResult
+	chat               fanResult // at the rate
+	chatFlood          fanResult // as fast as taken, alone
 	board              drawingResult
 	video              videoResult
 	videoMissing       int
@@ -142,6 +148,7 @@ type mondayResult struct {
 	errors             int // anything but success in the burst and the chats
 	memory             int64
 	memoryParts        string
+	cpu                cpuShare
 }
 
 // run seeds a set-up, starts it, and drives it.
@@ -187,7 +194,10 @@ func (m *monday) solo(d *deployment, r *mondayResult) error {
 	if err != nil {
 		return err
 	}
-	r.chat = socks.run(d.school.fan(d.bases), d.school.classOf, m.announcements, m.writes)
+	fan := d.school.fan(d.bases)
+	r.chatFlood = socks.run(fan, d.school.classOf, 0, m.writes, 0)
+	fmt.Println(r.chatFlood)
+	r.chat = socks.run(fan, d.school.classOf, m.announcements, m.writes, m.chatRate)
 	socks.close()
 	fmt.Println(r.chat)
 	dr, err := startDrawing(m.ctx, d.bases, []boardRoom{d.school.board}, 20)
@@ -229,27 +239,31 @@ func (m *monday) together(d *deployment, r *mondayResult) error {
 	if err != nil {
 		return err
 	}
-	// the lesson on the board and the video class, throughout
+	// the video class and the lesson on the board, throughout (the
+	// class enters first: thirty connections' handshakes at once are a
+	// moment's work for all cores, which is not the board's to measure)
+	class, err := d.seatVideo()
+	if err != nil {
+		return err
+	}
+	defer class.close()
 	dr, err := startDrawing(m.ctx, d.bases, []boardRoom{d.school.board}, 20)
 	if err != nil {
 		return err
 	}
-	class, err := d.seatVideo()
-	if err != nil {
-		dr.stop()
-		return err
-	}
-	defer class.close()
 	fmt.Printf("%d sockets connected in %s (%d students', %d idle, %d on the board, %d in the video class)\n",
 		len(socks.socks)+len(idle)+len(d.school.board.members)+len(class.peers), time.Since(t0).Round(time.Millisecond),
 		len(socks.socks), len(idle), len(d.school.board.members), len(class.peers))
 	time.Sleep(5 * time.Second) // the video's layers settle
 	w := beginVideo(class.peers, 0)
+	cpu0, t1 := d.cpu(), time.Now()
 	m.loginBurst(d, r)
-	r.chat = socks.run(fan, d.school.classOf, m.announcements, m.writes)
+	r.chat = socks.run(fan, d.school.classOf, m.announcements, m.writes, m.chatRate)
 	fmt.Println(r.chat)
 	r.board = dr.stop()
 	r.video, r.videoMissing = w.end(), class.missing
+	r.cpu = d.cpu().since(cpu0, time.Since(t1))
+	fmt.Println(r.cpu)
 	fmt.Printf("whiteboard of %d, meanwhile: %s\n", len(d.school.board.members), r.board)
 	fmt.Printf("video class of %d, meanwhile: %s\n", len(class.peers), videoLine(r.video, r.videoMissing))
 	m.overload(d, r)
@@ -427,6 +441,45 @@ func (d *deployment) memory() (int64, string) {
 		parts = append(parts, fmt.Sprintf("%s %.0f MiB", name, float64(b)/(1<<20)))
 	}
 	return total, strings.Join(parts, " + ")
+}
+
+// cpuUse is the CPU time the nodes, the services and the load generator
+// have used.
+type cpuUse struct{ nodes, services, generator float64 }
+
+func (d *deployment) cpu() cpuUse {
+	var u cpuUse
+	for _, n := range d.nodes {
+		u.nodes += cpuSeconds(n.Process.Pid)
+	}
+	for _, name := range d.infra {
+		out, _ := exec.Command("pgrep", "-x", name).Output()
+		for _, f := range strings.Fields(string(out)) {
+			pid, _ := strconv.Atoi(f)
+			u.services += cpuSeconds(pid)
+		}
+	}
+	u.generator = cpuSeconds(os.Getpid())
+	return u
+}
+
+// cpuShare is who used the cores how much over a stretch.
+type cpuShare struct {
+	cpuUse
+	wall time.Duration
+}
+
+func (u cpuUse) since(before cpuUse, wall time.Duration) cpuShare {
+	return cpuShare{cpuUse{u.nodes - before.nodes, u.services - before.services, u.generator - before.generator}, wall}
+}
+
+func (c cpuShare) String() string {
+	if c.wall == 0 {
+		return ""
+	}
+	w := c.wall.Seconds()
+	return fmt.Sprintf("CPU over the %.0f s of the mix: nodes %.2f cores, services %.2f, load generator %.2f (of %d)",
+		w, c.nodes/w, c.services/w, c.generator/w, runtime.NumCPU())
 }
 
 // procField is a field in kB of /proc/PID/FILE, in bytes.
@@ -954,6 +1007,12 @@ func printMonday(order []string, rs map[string]*mondayResult, raw float64) {
 	row("start page p50 / p99", func(r *mondayResult) (string, float64) { return p(r.start) })
 	row("week view p50 / p99", func(r *mondayResult) (string, float64) { return p(r.week) })
 	row("announcement p50/p99", func(r *mondayResult) (string, float64) { return dp(r.chat.announceLat) })
+	row("class chats, capacity", func(r *mondayResult) (string, float64) {
+		if r.chatFlood.posted == 0 {
+			return "", 0
+		}
+		return fmt.Sprintf("%.0f msg/s, %.0f deliveries/s", float64(r.chatFlood.posted)/r.chatFlood.postTime.Seconds(), r.chatFlood.deliveriesPerSecond()), 0
+	})
 	row("class chats /s", func(r *mondayResult) (string, float64) {
 		return fmt.Sprintf("%.0f deliveries", r.chat.deliveriesPerSecond()), r.chat.deliveriesPerSecond()
 	})
@@ -977,6 +1036,18 @@ func printMonday(order []string, rs map[string]*mondayResult, raw float64) {
 	row("  timeouts, no Retry-After", func(r *mondayResult) (string, float64) {
 		refused := r.overload.byStatus[429] + r.overload.byStatus[503]
 		return fmt.Sprintf("%d, %d", r.overload.byStatus[0], refused-r.retryAfter), 0
+	})
+	row("CPU: nodes+services", func(r *mondayResult) (string, float64) {
+		if r.cpu.wall == 0 {
+			return "", 0
+		}
+		return fmt.Sprintf("%.2f cores", (r.cpu.nodes+r.cpu.services)/r.cpu.wall.Seconds()), 0
+	})
+	row("CPU: load generator", func(r *mondayResult) (string, float64) {
+		if r.cpu.wall == 0 {
+			return "", 0
+		}
+		return fmt.Sprintf("%.2f cores", r.cpu.generator/r.cpu.wall.Seconds()), 0
 	})
 	row("memory", func(r *mondayResult) (string, float64) {
 		return fmt.Sprintf("%.2f GiB", float64(r.memory)/(1<<30)), float64(r.memory)

@@ -29,12 +29,12 @@ const snapshotEvery = 500
 type liveBoard struct {
 	mu  sync.Mutex
 	doc *board.Doc // nil: load from the store on next use
-	// behind marks a drawing that may lack operations after behindFrom
-	// (another node's, not heard from the bus yet): the log after it is
-	// read on next use, not the whole board again (two nodes drawing on
-	// one board would else load it whole at every turn)
-	behind     bool
-	behindFrom int64
+	// missing are the operations below the drawing's seq that it lacks:
+	// another node's, stored between this node's and not heard from the
+	// bus yet. The bus brings them a moment later; those still missing
+	// at the next use are read from the log (not the whole board again:
+	// two nodes drawing on one board would load it at every turn).
+	missing map[int64]bool
 	// snapshotting marks a snapshot being written; saved is the seq of
 	// the last one.
 	snapshotting bool
@@ -168,32 +168,48 @@ func (lb *liveBoard) takeInbox() {
 // applyLogged applies an operation of the log to the cached drawing. The
 // drawing must have every operation up to its seq (a snapshot is made
 // from it): one that skips ahead, because another node's came first,
-// marks it behind, to catch up from the log. Applying one twice does no
-// harm (the last writer by seq wins, a stroke's batches are numbered).
-// lb.mu is held.
+// leaves the ones between missing. Applying one twice does no harm (the
+// last writer by seq wins, a stroke's batches are numbered). lb.mu is
+// held.
 func (lb *liveBoard) applyLogged(op *board.Op) {
 	if lb.doc == nil {
 		return
 	}
-	if op.Seq > lb.doc.Seq+1 {
-		lb.markBehind(lb.doc.Seq)
+	delete(lb.missing, op.Seq)
+	if lb.lacks(lb.doc.Seq+1, op.Seq-1); lb.doc != nil {
+		lb.doc.Apply(op)
 	}
-	lb.doc.Apply(op)
 }
 
-// markBehind records that the drawing surely holds the log up to seq
-// only; lb.mu is held.
-func (lb *liveBoard) markBehind(seq int64) {
-	if !lb.behind || seq < lb.behindFrom {
-		lb.behindFrom = seq
+// lacks records the operations from first to last as missing; a
+// drawing that lacks more than maxMissing is dropped, to be loaded
+// again. lb.mu is held.
+func (lb *liveBoard) lacks(first, last int64) {
+	if last-first+1+int64(len(lb.missing)) > maxMissing {
+		lb.doc, lb.missing = nil, nil
+		return
 	}
-	lb.behind = true
+	for seq := first; seq <= last; seq++ {
+		if lb.missing == nil {
+			lb.missing = map[int64]bool{}
+		}
+		lb.missing[seq] = true
+	}
 }
 
-// catchUp applies the log after behindFrom, page by page; lb.mu is held.
+// maxMissing is how many operations a drawing may lack before it is
+// loaded whole rather than caught up.
+const maxMissing = 1000
+
+// catchUp applies the log from the first missing operation on, page by
+// page; lb.mu is held.
 func (s *Module) catchUp(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
 	const page = 500
-	for after := lb.behindFrom; ; {
+	after := lb.doc.Seq
+	for seq := range lb.missing {
+		after = min(after, seq-1)
+	}
+	for {
 		ops, err := board.FindOps(ctx, s.db, school, id, after, page)
 		if err != nil {
 			return err
@@ -203,7 +219,7 @@ func (s *Module) catchUp(ctx context.Context, school schulhof.SchoolID, id schul
 			after = op.Seq
 		}
 		if len(ops) < page {
-			lb.behind = false
+			lb.missing = nil
 			s.catchUps.Add(1)
 			return nil
 		}
@@ -226,7 +242,7 @@ func (s *Module) onBoard(ctx context.Context, school schulhof.SchoolID, id schul
 func (s *Module) loaded(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
 	lb.used = s.Now()
 	lb.takeInbox()
-	if lb.doc != nil && lb.behind {
+	if lb.doc != nil && len(lb.missing) > 0 {
 		if err := s.catchUp(ctx, school, id, lb); err != nil {
 			lb.doc = nil // loaded whole below
 		}
@@ -239,7 +255,7 @@ func (s *Module) loaded(ctx context.Context, school schulhof.SchoolID, id schulh
 		return err
 	}
 	s.loads.Add(1)
-	lb.doc, lb.behind = doc, false
+	lb.doc, lb.missing = doc, nil
 	lb.saved = max(lb.saved, doc.Floor()) // the next snapshot is due from there
 	return nil
 }
@@ -323,10 +339,14 @@ func (s *Module) storeBoardOps(ctx context.Context, u *schulhof.User, id schulho
 		return 0, err
 	}
 	s.opsStored.Add(int64(len(ops)))
-	if ops[0].Seq != first {
-		// another node wrote meanwhile: the drawing holds these under
-		// the numbers they did not get, and lacks the other's
-		lb.markBehind(first - 1)
+	if ops[0].Seq != first && lb.doc != nil {
+		// another node wrote meanwhile: these again under the numbers
+		// they got (so that they win over the other's, as in the log),
+		// and the other's missing
+		for _, op := range ops {
+			lb.doc.Apply(op)
+		}
+		lb.lacks(first, ops[0].Seq-1)
 	}
 	last := ops[len(ops)-1].Seq
 	if lb.doc != nil && last-lb.saved >= snapshotEvery && !lb.snapshotting {
