@@ -99,7 +99,8 @@ type BoardDrawing struct {
 
 // BoardOp is an operation on a board's drawing as the store takes it:
 // the store numbers the operations it appends, in order, and keeps each
-// as JSON.
+// as JSON, with who sent it.
 type BoardOp interface {
-	Number(seq int64, author UserID)
+	Number(seq int64)
+	SentBy() UserID
 }

@@ -169,8 +169,10 @@ func (r fanResult) deliveriesPerSecond() float64 { return float64(r.delivered) /
 
 func (r fanResult) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "announcement to %d sockets (%d announcements): %d of %d deliveries, %s\n",
-		r.students, r.announcements, r.announced, r.announceWant, latencySummary(r.announceLat))
+	if r.announcements > 0 {
+		fmt.Fprintf(&b, "announcement to %d sockets (%d announcements): %d of %d deliveries, %s\n",
+			r.students, r.announcements, r.announced, r.announceWant, latencySummary(r.announceLat))
+	}
 	offered := "as fast as taken"
 	if r.rate > 0 {
 		offered = fmt.Sprintf("%.0f/s offered", r.rate)

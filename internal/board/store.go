@@ -15,15 +15,17 @@ import (
 // Store is what the drawing needs of the store.
 type Store interface {
 	CreateBoard(ctx context.Context, u *schulhof.User, b *schulhof.Board, drawing []byte) error
-	AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, author schulhof.UserID, ops []schulhof.BoardOp) error
+	AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, ops []schulhof.BoardOp) error
 	FindBoardDrawing(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) (*schulhof.BoardDrawing, error)
 	FindBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, after int64, limit int) ([][]byte, error)
 	CopyBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, b *schulhof.Board, drawing func(images map[int64]int64) ([]byte, int64, error)) error
 }
 
-// Number is the store's: the op's place in the board's log and who sent
-// it.
-func (op *Op) Number(seq int64, author schulhof.UserID) { op.Seq, op.Author = seq, int64(author) }
+// Number is the store's: the op's place in the board's log.
+func (op *Op) Number(seq int64) { op.Seq = seq }
+
+// SentBy is who sent the op (its Author).
+func (op *Op) SentBy() schulhof.UserID { return schulhof.UserID(op.Author) }
 
 // Maker is the part of the Store that makes boards.
 type Maker interface {
@@ -39,14 +41,23 @@ func Create(ctx context.Context, st Maker, u *schulhof.User, b *schulhof.Board) 
 	return st.CreateBoard(ctx, u, b, snapshot)
 }
 
-// Append stores operations, numbered in order (their Seq and Author are
-// set).
+// Append stores the author's operations, numbered in order (their Seq
+// and Author are set).
 func Append(ctx context.Context, st Store, school schulhof.SchoolID, id schulhof.BoardID, author schulhof.UserID, ops []*Op) error {
+	for _, op := range ops {
+		op.Author = int64(author)
+	}
+	return AppendSent(ctx, st, school, id, ops)
+}
+
+// AppendSent stores operations of whoever each names as its Author (the
+// operations of several, in one transaction), numbered in order.
+func AppendSent(ctx context.Context, st Store, school schulhof.SchoolID, id schulhof.BoardID, ops []*Op) error {
 	out := make([]schulhof.BoardOp, len(ops))
 	for i, op := range ops {
 		out[i] = op
 	}
-	return st.AppendBoardOps(ctx, school, id, author, out)
+	return st.AppendBoardOps(ctx, school, id, out)
 }
 
 // LoadDoc reads a board's drawing: its snapshot with the operations

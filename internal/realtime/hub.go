@@ -22,7 +22,9 @@ type Hub struct {
 	// Receive takes an event a client sends to a topic (board
 	// operations); what it returns comes back in the ack, its error as
 	// the error envelope. Nil refuses all. It runs in the socket's read
-	// loop: a socket's sends are taken one after the other, in order.
+	// loop: a socket's sends are taken one after the other, in order. A
+	// Later it returns is answered when it is done, without holding up
+	// the next sends.
 	Receive func(ctx context.Context, u *schulhof.User, topic, event string, data json.RawMessage) (any, *Error)
 	// Alive says whether the session a socket was opened with still
 	// holds (not logged out, not expired, its user active) and until
@@ -106,6 +108,26 @@ type conn struct {
 	// writing is when the write under way began (Unix nanoseconds; 0:
 	// none), for the hub's sweeper
 	writing atomic.Int64
+	// later holds the answers still to come, in the order of their
+	// sends; made, with its goroutine, at the socket's first Later
+	later     chan laterAnswer
+	laterOnce sync.Once
+}
+
+// Later is what Receive returns when the answer comes later: what it
+// waits for (a whiteboard's operations being stored, after they were
+// checked in order) must not hold up the socket's next sends. The hub
+// runs it off the read loop; a socket's later answers go out in the
+// order of their sends, at most MaxLater waiting (then the read loop
+// waits too).
+type Later func() (any, *Error)
+
+// MaxLater bounds the answers a socket waits for at once.
+const MaxLater = 64
+
+type laterAnswer struct {
+	id, topic string
+	answer    Later
 }
 
 // Conns is the number of sockets the hub holds.
@@ -179,18 +201,54 @@ func (c *conn) handle(ctx context.Context, e *Envelope) {
 			return
 		}
 		out, err := h.Receive(ctx, c.user, e.Topic, e.Event, e.Data)
-		if err != nil {
-			c.reply(&Envelope{Type: TypeError, ID: e.ID, Topic: e.Topic, Error: err})
+		if l, ok := out.(Later); ok && err == nil {
+			c.answerLater(laterAnswer{e.ID, e.Topic, l})
 			return
 		}
-		ack := &Envelope{Type: TypeAck, ID: e.ID, Topic: e.Topic}
-		if out != nil {
-			ack.Data, _ = json.Marshal(out)
-		}
-		c.reply(ack)
+		c.answer(e.ID, e.Topic, out, err)
 		return
 	}
 	c.reply(&Envelope{Type: TypeAck, ID: e.ID, Topic: e.Topic})
+}
+
+// answer sends the answer to a send: its ack with what came back, or
+// the error.
+func (c *conn) answer(id, topic string, out any, err *Error) {
+	if err != nil {
+		c.reply(&Envelope{Type: TypeError, ID: id, Topic: topic, Error: err})
+		return
+	}
+	ack := &Envelope{Type: TypeAck, ID: id, Topic: topic}
+	if out != nil {
+		ack.Data, _ = json.Marshal(out)
+	}
+	c.reply(ack)
+}
+
+// answerLater queues an answer that comes later, for the socket's
+// answering goroutine.
+func (c *conn) answerLater(a laterAnswer) {
+	c.laterOnce.Do(func() {
+		c.later = make(chan laterAnswer, MaxLater)
+		go c.answerLoop()
+	})
+	select {
+	case c.later <- a:
+	case <-c.done:
+	}
+}
+
+// answerLoop sends the later answers, in order, until the socket ends.
+func (c *conn) answerLoop() {
+	for {
+		select {
+		case a := <-c.later:
+			out, err := a.answer()
+			c.answer(a.id, a.topic, out, err)
+		case <-c.done:
+			return
+		}
+	}
 }
 
 // unsubscribe takes the socket off a topic; hub.mu is held.

@@ -544,3 +544,39 @@ func TestSocketsEndWithTheSession(t *testing.T) {
 	}
 	mu.Unlock()
 }
+
+// TestLaterAnswers: a send answered later does not hold up the socket's
+// next sends; the later answers go out in the order of their sends,
+// whatever order they are done in, and a failed one as its error.
+func TestLaterAnswers(t *testing.T) {
+	release := map[string]chan struct{}{"one": make(chan struct{}), "two": make(chan struct{})}
+	s := newServerWith(t, func(h *realtime.Hub) {
+		h.Receive = func(_ context.Context, _ *schulhof.User, _, event string, _ json.RawMessage) (any, *realtime.Error) {
+			if ch := release[event]; ch != nil {
+				return realtime.Later(func() (any, *realtime.Error) {
+					<-ch
+					if event == "two" {
+						return nil, &realtime.Error{Code: "invalid", Message: "nein"}
+					}
+					return "stored " + event, nil
+				}), nil
+			}
+			return "now " + event, nil
+		}
+	})
+	anna := s.dial(t, "anna")
+	anna.send(`{"type":"send","id":"a","topic":"board.1","event":"one","data":{}}`)
+	anna.send(`{"type":"send","id":"b","topic":"board.1","event":"two","data":{}}`)
+	anna.send(`{"type":"send","id":"c","topic":"board.1","event":"three","data":{}}`)
+	if e := anna.expect(realtime.TypeAck); e.ID != "c" || string(e.Data) != `"now three"` {
+		t.Fatalf("the send after two waiting ones: %+v", e)
+	}
+	close(release["two"]) // done first, answered second
+	close(release["one"])
+	if e := anna.expect(realtime.TypeAck); e.ID != "a" || string(e.Data) != `"stored one"` {
+		t.Fatalf("the first later answer: %+v", e)
+	}
+	if e := anna.expect(realtime.TypeError); e.ID != "b" || e.Error.Message != "nein" {
+		t.Fatalf("the second later answer: %+v", e)
+	}
+}

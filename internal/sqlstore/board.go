@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schulhof/schulhof"
@@ -299,10 +300,14 @@ func (db *DB) setBoardDeleted(ctx context.Context, u *schulhof.User, id schulhof
 	})
 }
 
-// AppendBoardOps stores operations a client sent, in order, and numbers
+// opsPerInsert bounds the rows of one INSERT of a board's operations (the
+// databases bound a statement's parameters).
+const opsPerInsert = 200
+
+// AppendBoardOps stores operations clients sent, in order, and numbers
 // them: each gets the board's next seq (set in the ops). The board's row
 // is the lock: two nodes appending at once take turns.
-func (db *DB) AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, author schulhof.UserID, ops []schulhof.BoardOp) error {
+func (db *DB) AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, ops []schulhof.BoardOp) error {
 	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		var last int64
 		err := tx.QueryRowContext(ctx, `UPDATE boards SET seq = seq + $1, updated_at = $2 WHERE id = $3 AND school_id = $4 AND deleted_at IS NULL RETURNING seq`,
@@ -311,16 +316,29 @@ func (db *DB) AppendBoardOps(ctx context.Context, school schulhof.SchoolID, id s
 			return notFound(err, "board.not_found")
 		}
 		first := last - int64(len(ops)) + 1
-		for i, op := range ops {
-			seq := first + int64(i)
-			op.Number(seq, author)
-			b, err := json.Marshal(op)
-			if err != nil {
-				return err
+		// many rows to a statement: a class's operations stored together
+		// cost one round trip, not one each
+		for start := 0; start < len(ops); start += opsPerInsert {
+			chunk := ops[start:min(start+opsPerInsert, len(ops))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO board_ops (board_id, seq, author_id, op) VALUES `)
+			args := make([]any, 0, 4*len(chunk))
+			for i, op := range chunk {
+				seq := first + int64(start+i)
+				op.Number(seq)
+				b, err := json.Marshal(op)
+				if err != nil {
+					return err
+				}
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				n := len(args)
+				fmt.Fprintf(&q, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+				args = append(args, id, seq, op.SentBy(), string(b))
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO board_ops (board_id, seq, author_id, op) VALUES ($1, $2, $3, $4)`,
-				id, seq, author, string(b)); err != nil {
-				return fmt.Errorf("insert board op: %w", err)
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+				return fmt.Errorf("insert board ops: %w", err)
 			}
 		}
 		return nil

@@ -199,6 +199,20 @@ func TestBoards(t *testing.T) {
 				t.Fatalf("op %d has seq %d", i, op.Seq)
 			}
 		}
+		// several people's operations in one append (a class's, gathered
+		// while the last was stored), more than one statement takes
+		var many []*board.Op
+		for i := range 450 {
+			author := []int64{int64(teacher.ID), int64(anna.ID)}[i%2]
+			many = append(many, &board.Op{Op: "set", ID: "t-1", Set: &board.Fields{X: &x}, Author: author})
+		}
+		if err := board.AppendSent(ctx, db, teacher.SchoolID, b.ID, many); err != nil || many[0].Seq != 20 || many[449].Seq != 469 {
+			t.Fatalf("450 at once: seq %d to %d, %v", many[0].Seq, many[449].Seq, err)
+		}
+		ops, err = board.FindOps(ctx, db, teacher.SchoolID, b.ID, 19, 0)
+		if err != nil || len(ops) != 450 || ops[449].Seq != 469 || ops[0].Author != int64(teacher.ID) || ops[1].Author != int64(anna.ID) {
+			t.Fatalf("450 at once, read back: %d ops, %v", len(ops), err)
+		}
 
 		// copy as next year's template; trash and back
 		doc, _ = board.LoadDoc(ctx, db, teacher.SchoolID, b.ID)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-pdf/fpdf"
@@ -281,6 +282,56 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestBoardDrawnAtOnce: a class drawing at the same moment is stored in
+// shared transactions; each who drew gets the seq their operation got in
+// the log, every one once, and the drawing holds them all.
+func TestBoardDrawnAtOnce(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.expand("{a-board}")
+	const n = 40
+	seqs := make([]int64, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			who := []string{"a-teacher", "a-admin"}[i%2]
+			op := `{"ops":[{"op":"add","id":"k` + itoa(int64(i)) + `","kind":"rect","set":{"page":"p1","x":` + itoa(int64(i)) + `,"y":5,"w":5,"h":5}}]}`
+			rec := f.do(who, "POST", "/api/v1/boards/"+id+"/operations", op)
+			if rec.Code != 200 {
+				t.Errorf("draw %d: %d %s", i, rec.Code, rec.Body)
+				return
+			}
+			var out struct{ Seq int64 }
+			json.Unmarshal(rec.Body.Bytes(), &out)
+			seqs[i] = out.Seq
+		}()
+	}
+	wg.Wait()
+	var log struct {
+		Ops []board.Op
+	}
+	decode(t, f.do("a-teacher", "GET", "/api/v1/boards/"+id+"/operations?after=0&limit=1000", ""), &log)
+	bySeq := map[int64]string{}
+	for _, op := range log.Ops {
+		bySeq[op.Seq] = op.ID
+	}
+	seen := map[int64]bool{}
+	for i, seq := range seqs {
+		if seen[seq] || bySeq[seq] != "k"+itoa(int64(i)) {
+			t.Errorf("draw %d was told seq %d, which the log holds as %q", i, seq, bySeq[seq])
+		}
+		seen[seq] = true
+	}
+	var got struct{ Doc board.Doc }
+	decode(t, f.do("a-teacher", "GET", "/api/v1/boards/"+id, ""), &got)
+	for i := range n {
+		if e := got.Doc.Elements["k"+itoa(int64(i))]; e == nil || e.Deleted {
+			t.Errorf("the drawing lacks k%d", i)
+		}
+	}
 }
 
 // TestBoardPDFPage: a page of a PDF becomes a picture of the board (for a

@@ -35,6 +35,12 @@ type liveBoard struct {
 	// at the next use are read from the log (not the whole board again:
 	// two nodes drawing on one board would load it at every turn).
 	missing map[int64]bool
+	// pending are the submits checked and waiting for the store; storing
+	// says that one of them is storing what is pending
+	pending []*pendingOps
+	storing bool
+	// lastStored is the seq of the last operation this node stored
+	lastStored int64
 	// snapshotting marks a snapshot being written; saved is the seq of
 	// the last one.
 	snapshotting bool
@@ -280,44 +286,65 @@ func (s *Module) boardRights(ctx context.Context, u *schulhof.User, id schulhof.
 // in one transaction, applied and published. It returns the seq of the
 // last.
 func (s *Module) submitBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, ops []*board.Op) (int64, error) {
-	leads, draws, err := s.boardRights(ctx, u, id)
+	stored, err := s.takeBoardOps(ctx, u, id, ops)
 	if err != nil {
 		return 0, err
 	}
+	return stored()
+}
+
+// takeBoardOps checks a user's operations for a board and hands them to
+// the store; stored waits until they are stored and published, and
+// gives the seq of the last. A socket takes its next sends meanwhile.
+func (s *Module) takeBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, ops []*board.Op) (stored func() (int64, error), err error) {
+	leads, draws, err := s.boardRights(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
 	if !draws {
-		return 0, schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
+		return nil, schulhof.Errorf(schulhof.EForbidden, "board.no_draw")
 	}
 	if len(ops) == 0 || len(ops) > board.MaxOpsPerSubmit {
-		return 0, schulhof.Errorf(schulhof.EInvalid, "board.op.count", board.MaxOpsPerSubmit)
+		return nil, schulhof.Errorf(schulhof.EInvalid, "board.op.count", board.MaxOpsPerSubmit)
 	}
 	if wait := s.limits.Take(u.ID, len(ops), s.Now()); wait > 0 {
-		return 0, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: kit.Seconds(wait)}
+		return nil, &schulhof.Error{Code: schulhof.ERateLimited, Key: "board.slow_down", RetryAfter: kit.Seconds(wait)}
 	}
 	for i, op := range ops {
 		op.Seq, op.Author = 0, int64(u.ID)
 		if err := board.Validate(op); err != nil {
-			return 0, opError(i, err)
+			return nil, opError(i, err)
 		}
 		op.Normalize()
 	}
-	last, err := s.storeBoardOps(ctx, u, id, leads, ops)
+	p, err := s.storeBoardOps(ctx, u, id, leads, ops)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	// published after the board's lock: the bus may be slow, and the
-	// receivers take operations in any order (Apply is order-free)
-	s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: "ops", Ops: ops})
-	return last, nil
+	return func() (int64, error) {
+		if err := <-p.stored; err != nil {
+			return 0, err
+		}
+		// published once stored (what a socket has been sent, the log
+		// holds): the receivers take operations in any order (Apply is
+		// order-free)
+		s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: "ops", Ops: ops})
+		return ops[len(ops)-1].Seq, nil
+	}, nil
 }
 
-// storeBoardOps checks the operations against the drawing and stores
-// them, under the board's lock: what is checked is what the log holds.
-func (s *Module) storeBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, leads bool, ops []*board.Op) (int64, error) {
+// storeBoardOps checks the operations against the drawing, under the
+// board's lock (what is checked is what the log holds), and hands them
+// to the store. The store is not waited for under the lock: while one
+// transaction is under way, what the others who draw send meanwhile is
+// checked and gathered, and stored together in the next (a class drawing
+// at once waits for one round trip to the database, not for one each).
+func (s *Module) storeBoardOps(ctx context.Context, u *schulhof.User, id schulhof.BoardID, leads bool, ops []*board.Op) (*pendingOps, error) {
 	lb := s.boards.get(id, s.Now())
 	lb.mu.Lock()
-	defer lb.mu.Unlock()
 	if err := s.loaded(ctx, u.SchoolID, id, lb); err != nil {
-		return 0, err
+		lb.mu.Unlock()
+		return nil, err
 	}
 	// each is checked against the drawing with the ones before it
 	// applied (a stroke's points after its add), under provisional
@@ -329,35 +356,87 @@ func (s *Module) storeBoardOps(ctx context.Context, u *schulhof.User, id schulho
 			if i > 0 {
 				lb.doc = nil // holds the ones before, not stored
 			}
-			return 0, opError(i, err)
+			lb.mu.Unlock()
+			return nil, opError(i, err)
 		}
 		op.Seq = first + int64(i)
 		lb.doc.Apply(op)
 	}
-	if err := board.Append(ctx, s.db, u.SchoolID, id, u.ID, ops); err != nil {
-		lb.doc = nil
-		return 0, err
-	}
-	s.opsStored.Add(int64(len(ops)))
-	if ops[0].Seq != first && lb.doc != nil {
-		// another node wrote meanwhile: these again under the numbers
-		// they got (so that they win over the other's, as in the log),
-		// and the other's missing
-		for _, op := range ops {
-			lb.doc.Apply(op)
-		}
-		lb.lacks(first, ops[0].Seq-1)
-	}
-	last := ops[len(ops)-1].Seq
-	if lb.doc != nil && last-lb.saved >= snapshotEvery && !lb.snapshotting {
-		lb.snapshotting = true
-		s.snapshotWG.Add(1)
+	p := &pendingOps{ops: ops, first: first, stored: make(chan error, 1)}
+	lb.pending = append(lb.pending, p)
+	leader := !lb.storing
+	lb.storing = true
+	lb.mu.Unlock()
+	if leader {
+		// for the others too: not ended by this request's end
+		s.storeWG.Add(1)
 		go func() {
-			defer s.snapshotWG.Done()
-			s.snapshotBoard(u.SchoolID, id, lb)
+			defer s.storeWG.Done()
+			s.storePending(context.WithoutCancel(ctx), u.SchoolID, id, lb)
 		}()
 	}
-	return last, nil
+	return p, nil
+}
+
+// pendingOps are a submit's operations, checked and waiting for the
+// store.
+type pendingOps struct {
+	ops    []*board.Op
+	first  int64 // the provisional seq of the first
+	stored chan error
+}
+
+// storePending stores what is pending, one transaction at a time, until
+// nothing is: the one who found no transaction under way does it for
+// all.
+func (s *Module) storePending(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) {
+	for {
+		lb.mu.Lock()
+		batch := lb.pending
+		lb.pending = nil
+		if len(batch) == 0 {
+			lb.storing = false
+			lb.mu.Unlock()
+			return
+		}
+		lb.mu.Unlock()
+		var all []*board.Op
+		for _, p := range batch {
+			all = append(all, p.ops...)
+		}
+		err := board.AppendSent(ctx, s.db, school, id, all)
+		lb.mu.Lock()
+		switch {
+		case err != nil:
+			lb.doc = nil // holds what was not stored
+		case lb.doc != nil && all[0].Seq != batch[0].first:
+			// another node wrote meanwhile: these again under the
+			// numbers they got (so that they win over the other's, as
+			// in the log), and the other's missing (the numbers before
+			// these, from what this node stored last)
+			for _, op := range all {
+				lb.doc.Apply(op)
+			}
+			lb.lacks(max(batch[0].first, lb.lastStored+1), all[0].Seq-1)
+		}
+		last := all[len(all)-1].Seq
+		if err == nil {
+			s.opsStored.Add(int64(len(all)))
+			lb.lastStored = last
+		}
+		if err == nil && lb.doc != nil && last-lb.saved >= snapshotEvery && !lb.snapshotting {
+			lb.snapshotting = true
+			s.snapshotWG.Add(1)
+			go func() {
+				defer s.snapshotWG.Done()
+				s.snapshotBoard(school, id, lb)
+			}()
+		}
+		lb.mu.Unlock()
+		for _, p := range batch {
+			p.stored <- err
+		}
+	}
 }
 
 // snapshotBoard saves the drawing whole. It is read from the store, not
@@ -420,11 +499,17 @@ func (s *Module) receiveBoard(ctx context.Context, u *schulhof.User, num int64, 
 		if err := strictJSON(data, &in); err != nil {
 			return nil, err
 		}
-		seq, err := s.submitBoardOps(ctx, u, id, in.Ops)
+		stored, err := s.takeBoardOps(ctx, u, id, in.Ops)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]int64{"seq": seq}, nil
+		return kit.Later(func() (any, error) {
+			seq, err := stored()
+			if err != nil {
+				return nil, err
+			}
+			return map[string]int64{"seq": seq}, nil
+		}), nil
 	case "laser", "present":
 		leads, draws, err := s.boardRights(ctx, u, id)
 		if err != nil {

@@ -81,6 +81,7 @@ type Module struct {
 	// does at once: exports and the copies of pictures they draw
 	pictureWork *admission.Queue
 	snapshotWG  sync.WaitGroup // snapshots being written
+	storeWG     sync.WaitGroup // operations being stored
 	// keepDeleted is how long a deleted board can be restored
 	keepDeleted time.Duration
 }
@@ -136,8 +137,12 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.JSON("GET /api/v1/boards/{board}/images/{image}", s.apiBoardImage)
 }
 
-// Wait waits for the snapshots being written (at shutdown, in tests).
-func (s *Module) Wait() { s.snapshotWG.Wait() }
+// Wait waits for the operations being stored and the snapshots being
+// written (at shutdown, in tests).
+func (s *Module) Wait() {
+	s.storeWG.Wait()
+	s.snapshotWG.Wait()
+}
 
 // Stop leaves the bus.
 func (s *Module) Stop() { s.sub.Unsubscribe() }

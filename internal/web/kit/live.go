@@ -73,14 +73,33 @@ func (d *Deps) receive(ctx context.Context, u *schulhof.User, topic, event strin
 	}
 	out, err := k.Receive(ctx, u, id, event, data)
 	if err != nil {
-		e := DomainError(err)
-		msg := i18n.T(u.Language, e.Key, e.Args...)
-		for _, f := range e.Fields {
-			msg += " " + i18n.T(u.Language, f.Key, f.Args...)
-		}
-		return nil, &realtime.Error{Code: string(e.Code), Message: msg}
+		return nil, socketError(u, err)
+	}
+	if later, ok := out.(Later); ok {
+		return realtime.Later(func() (any, *realtime.Error) {
+			out, err := later()
+			if err != nil {
+				return nil, socketError(u, err)
+			}
+			return out, nil
+		}), nil
 	}
 	return out, nil
+}
+
+// Later is what a topic's Receive returns when its answer comes later
+// (realtime.Later): the socket's next sends are taken meanwhile.
+type Later func() (any, error)
+
+// socketError is the error as the socket sends it: in the user's
+// language.
+func socketError(u *schulhof.User, err error) *realtime.Error {
+	e := DomainError(err)
+	msg := i18n.T(u.Language, e.Key, e.Args...)
+	for _, f := range e.Fields {
+		msg += " " + i18n.T(u.Language, f.Key, f.Args...)
+	}
+	return &realtime.Error{Code: string(e.Code), Message: msg}
 }
 
 // SessionKind is a kind of socket that belongs to no user's session: a
