@@ -5,8 +5,10 @@
 // 8:00 on a Monday a whole school logs in at once; without a bound, every
 // request would start a hash, memory would fill and every login would time
 // out. The Hasher runs at most one hash per core, lets a bounded number
-// wait, and answers the rest at once with EUnavailable and a Retry-After,
-// so that clients back off and the server keeps its full speed.
+// wait (no longer than the hashes lately took says they will get a slot
+// in time), and answers the rest at once with EUnavailable and a
+// Retry-After, so that clients back off and the server keeps its full
+// speed.
 package password
 
 import (
@@ -17,6 +19,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -76,6 +79,10 @@ type Hasher struct {
 	slots   chan struct{}
 	waiting chan struct{}
 	maxWait time.Duration
+	// took is how long a hash took lately (nanoseconds, a moving
+	// average): one who would wait longer than maxWait behind those
+	// waiting is told so at once, not after maxWait
+	took atomic.Int64
 }
 
 // NewHasher allows one hash per core, with up to queue waiting for at most
@@ -99,10 +106,15 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		return nil
 	default:
 	}
+	// the queue is full, or those in it will take the slots for longer
+	// than one may wait: say so now rather than time out later
+	if took := h.took.Load(); took > 0 && time.Duration(int64(len(h.waiting)+1)*took/int64(cap(h.slots))) > h.maxWait {
+		return errBusy
+	}
 	select {
 	case h.waiting <- struct{}{}:
 	default:
-		return errBusy // the queue is full: say so now rather than time out later
+		return errBusy
 	}
 	defer func() { <-h.waiting }()
 	t := time.NewTimer(h.maxWait)
@@ -117,14 +129,23 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 }
 
-func (h *Hasher) release() { <-h.slots }
+// release frees the slot of a hash begun at start, and counts how long it
+// took.
+func (h *Hasher) release(start time.Time) {
+	d := int64(time.Since(start))
+	if old := h.took.Load(); old > 0 {
+		d = old + (d-old)/8
+	}
+	h.took.Store(d)
+	<-h.slots
+}
 
 // Hash hashes plain within the bounds.
 func (h *Hasher) Hash(ctx context.Context, plain string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.release(time.Now())
 	return Hash(plain, h.Params), nil
 }
 
@@ -135,7 +156,7 @@ func (h *Hasher) Verify(ctx context.Context, plain, hash string) (bool, error) {
 	if err := h.acquire(ctx); err != nil {
 		return false, err
 	}
-	defer h.release()
+	defer h.release(time.Now())
 	if hash == "" {
 		Verify(plain, h.dummy())
 		return false, nil
