@@ -77,6 +77,7 @@ func benchMonday(args []string) error {
 	chatRate := fs.Float64("chat-rate", 300, "messages a second offered to the class chats while everything else goes on (alone, they are also sent as fast as taken)")
 	workers := fs.Int("workers", 4*runtime.GOMAXPROCS(0), "clients logging in at once")
 	setups := fs.String("setups", "solo,cluster,sqlite", "which set-ups, in this order")
+	nodeMemory := fs.String("node-memory", "", "GOMEMLIMIT of each cluster node, e.g. 1GiB (docs/cluster.md: where nodes share a machine); empty: none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func benchMonday(args []string) error {
 	raw := rawHashRate(cores, 5*time.Second)
 	fmt.Printf("machine: %d cores, %s; raw argon2id (m=19 MiB, t=2, p=1) on all cores: %.1f hashes/s\n\n", cores, runtime.Version(), raw)
 	m := &monday{ctx: ctx, dir: dir, bin: bin, gen: *gen, scale: *scale, logins: *logins, sockets: *sockets,
-		announcements: *announcements, writes: *writes, chatRate: *chatRate, workers: *workers, raw: raw, pgURL: *pgURL, natsURL: *natsURL}
+		announcements: *announcements, writes: *writes, chatRate: *chatRate, nodeMemory: *nodeMemory, workers: *workers, raw: raw, pgURL: *pgURL, natsURL: *natsURL}
 	results := map[string]*mondayResult{}
 	var order []string
 	for _, name := range strings.Split(*setups, ",") {
@@ -125,6 +126,7 @@ type monday struct {
 	logins, sockets       int
 	announcements, writes int
 	chatRate              float64
+	nodeMemory            string
 	workers               int
 	raw                   float64
 	pgURL, natsURL        string
@@ -539,6 +541,10 @@ func (m *monday) deployCluster(dir string, nodes int) (*deployment, error) {
 	env := []string{"SCHULHOF_DATABASE_URL=" + dsn, "SCHULHOF_NATS_URL=" + m.natsURL,
 		"SCHULHOF_S3_ENDPOINT=" + s3.Endpoint, "SCHULHOF_S3_BUCKET=" + s3.Bucket,
 		"SCHULHOF_S3_ACCESS_KEY=" + s3.AccessKey, "SCHULHOF_S3_SECRET_KEY=" + s3.SecretKey}
+	if m.nodeMemory != "" {
+		env = append(env, "GOMEMLIMIT="+m.nodeMemory)
+		d.title += ", GOMEMLIMIT=" + m.nodeMemory + " per node"
+	}
 	var dirs []string
 	for i := range nodes {
 		dirs = append(dirs, filepath.Join(dir, fmt.Sprintf("node%d", i+1)))
