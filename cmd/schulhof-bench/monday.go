@@ -192,11 +192,11 @@ func (m *monday) run(name string) (*mondayResult, error) {
 // solo runs each module alone, one after the other.
 func (m *monday) solo(d *deployment, r *mondayResult) error {
 	m.loginBurst(d, r)
-	socks, err := connectFan(m.ctx, d.school.fan(d.bases), len(d.school.tokens))
+	fan := d.school.fan(d.bases)
+	socks, err := connectFan(m.ctx, fan, len(d.school.tokens))
 	if err != nil {
 		return err
 	}
-	fan := d.school.fan(d.bases)
 	r.chatFlood = socks.run(fan, d.school.classOf, 0, m.writes, 0)
 	fmt.Println(r.chatFlood)
 	r.chat = socks.run(fan, d.school.classOf, m.announcements, m.writes, m.chatRate)
