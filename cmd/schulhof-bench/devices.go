@@ -188,17 +188,7 @@ func benchDevices(args []string) error {
 	c := client(4)
 	measure := func(name, path, tok string) {
 		get := func(int) result {
-			return timed(func() int {
-				req, _ := http.NewRequest("GET", base+path, nil)
-				req.Header.Set("Cookie", "schulhof_session="+tok)
-				resp, err := c.Do(req)
-				if err != nil {
-					return 0
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				return resp.StatusCode
-			})
+			return timed(func() int { return getStatus(c, base+path, "Cookie", "schulhof_session="+tok) })
 		}
 		for i := 0; i < 20; i++ {
 			get(i) // warm up: the statement caches, the database's pages, the server's first housekeeping

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -314,16 +313,11 @@ func (s *schulhofFan) delivers(line []byte) bool {
 }
 
 func (s *schulhofFan) post(base, token string, room schulhof.RoomID, text string) error {
-	body, _ := json.Marshal(map[string]string{"text": text})
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/rooms/%d/messages", base, room), bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.c.Do(req)
+	resp, b, err := postJSON(s.c, fmt.Sprintf("%s/api/v1/rooms/%d/messages", base, room), map[string]string{"text": text},
+		"Authorization", "Bearer "+token)
 	if err != nil {
 		return err
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		return fmt.Errorf("post: status %d: %s", resp.StatusCode, bytes.TrimSpace(b))
 	}
@@ -482,16 +476,11 @@ func (cf *centrifugoFan) say(i int, text string) error {
 func (cf *centrifugoFan) delivers(line []byte) bool { return bytes.Contains(line, []byte(`"pub"`)) }
 
 func (cf *centrifugoFan) publish(channel, text string) error {
-	body, _ := json.Marshal(map[string]any{"channel": channel, "data": map[string]string{"text": text}})
-	req, _ := http.NewRequest("POST", "http://"+cf.addr+"/api/publish", bytes.NewReader(body))
-	req.Header.Set("X-API-Key", cf.key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := cf.c.Do(req)
+	resp, b, err := postJSON(cf.c, "http://"+cf.addr+"/api/publish", map[string]any{"channel": channel, "data": map[string]string{"text": text}},
+		"X-API-Key", cf.key)
 	if err != nil {
 		return err
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || bytes.Contains(b, []byte(`"error"`)) {
 		return fmt.Errorf("publish: status %d: %s", resp.StatusCode, bytes.TrimSpace(b))
 	}
@@ -515,20 +504,16 @@ func benchFanout(args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "schulhof-bench-fanout")
+	cs, srv, base, stop, err := startChatSchool(ctx, "fanout", *classes, *perClass)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	dir, err := os.MkdirTemp("", "schulhof-bench-centrifugo")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cs, err := seedChatSchool(ctx, filepath.Join(dir, "schulhof.db"), *classes, *perClass)
-	if err != nil {
-		return err
-	}
-	srv, base, err := startServerProcess(ctx, dir, "--chat-every", "1ms")
-	if err != nil {
-		return err
-	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
 	cf, err := startCentrifugo(dir, cs.classOf)
 	if err != nil {
 		return err

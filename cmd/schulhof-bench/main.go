@@ -29,10 +29,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -379,6 +381,60 @@ func bucketP99(before, after map[float64]float64) string {
 	return "?"
 }
 
+// benchPassword is every seeded user's password where they log in.
+const benchPassword = "Passwort-der-Schülerin"
+
+// loginOnce logs in with benchPassword: the status, the session, and
+// whether a refusal said when to come back (Retry-After).
+func loginOnce(c *http.Client, base, school, login string) (status int, token string, retryAfter bool) {
+	resp, body, err := postJSON(c, base+"/api/v1/auth/login", map[string]string{"school": school, "login": login, "password": benchPassword})
+	if err != nil {
+		return 0, "", false
+	}
+	var out struct{ Token string }
+	if resp.StatusCode == http.StatusOK {
+		json.Unmarshal(body, &out)
+	}
+	return resp.StatusCode, out.Token, resp.StatusCode >= 400 && resp.Header.Get("Retry-After") != ""
+}
+
+// postJSON posts v as JSON with the headers (name, value, ...): the
+// answer, read to its end, and its body.
+func postJSON(c *http.Client, url string, v any, header ...string) (*http.Response, []byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp, body, err
+}
+
+// getStatus GETs the URL with the headers (name, value, ...), reads the
+// answer to its end and gives its status; 0 for a transport error.
+func getStatus(c *http.Client, url string, header ...string) int {
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func timed(f func() int) result {
 	t := time.Now()
 	st := f()
@@ -400,7 +456,7 @@ func benchLogin(args []string) error {
 	raw := rawHashRate(cores, *rawFor)
 	fmt.Printf("raw argon2id (m=19 MiB, t=2, p=1) on %d cores: %.1f hashes/s\n", cores, raw)
 
-	hash := password.Hash("Passwort-der-Schülerin", password.OWASP)
+	hash := password.Hash(benchPassword, password.OWASP)
 	const warm = 50 // users for warming up the server, not counted
 	e, err := start(*dsn, password.NewHasher(password.OWASP, 0, 0), *users+warm, hash)
 	if err != nil {
@@ -412,14 +468,8 @@ func benchLogin(args []string) error {
 	login := func(i int) result {
 		u := e.users[i%*users]
 		return timed(func() int {
-			body := `{"school":"` + e.school.Slug + `","login":"` + u.Login + `","password":"Passwort-der-Schülerin"}`
-			resp, err := c.Post(e.url+"/api/v1/auth/login", "application/json", strings.NewReader(body))
-			if err != nil {
-				return 0
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode
+			status, _, _ := loginOnce(c, e.url, e.school.Slug, u.Login)
+			return status
 		})
 	}
 
@@ -496,17 +546,7 @@ func benchStartPage(args []string) error {
 	}
 	c := client(512) // as many as the open loop has workers, so none is re-dialled
 	get := func(i int) result {
-		return timed(func() int {
-			req, _ := http.NewRequest("GET", e.url+"/", nil)
-			req.Header.Set("Cookie", "schulhof_session="+tokens[i%len(tokens)])
-			resp, err := c.Do(req)
-			if err != nil {
-				return 0
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode
-		})
+		return timed(func() int { return getStatus(c, e.url+"/", "Cookie", "schulhof_session="+tokens[i%len(tokens)]) })
 	}
 	for i := 0; i < 2000; i++ { // warm up connections and statement caches
 		get(i)
@@ -585,7 +625,7 @@ func rawHashRate(cores int, d time.Duration) float64 {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				password.Hash("Passwort-der-Schülerin", password.OWASP)
+				password.Hash(benchPassword, password.OWASP)
 				hashes.Add(1)
 			}
 		}()

@@ -28,15 +28,12 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,10 +55,8 @@ import (
 	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/rtc"
 	"github.com/schulhof/schulhof/internal/sqlstore"
+	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 )
-
-// mondayPassword is every seeded user's password.
-const mondayPassword = "Passwort-der-Schülerin"
 
 func benchMonday(args []string) error {
 	fs := flag.NewFlagSet("monday", flag.ContinueOnError)
@@ -288,23 +283,13 @@ func (m *monday) loginBurst(d *deployment, r *mondayResult) {
 	c := client(256)
 	starts, weeks := make([]result, n), make([]result, n)
 	get := func(url string, header ...string) result {
-		return timed(func() int {
-			req, _ := http.NewRequest("GET", url, nil)
-			req.Header.Set(header[0], header[1])
-			resp, err := c.Do(req)
-			if err != nil {
-				return 0
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode
-		})
+		return timed(func() int { return getStatus(c, url, header...) })
 	}
 	logins, took := closedLoop(n, m.workers, func(i int) result {
 		base, next := d.bases[i%len(d.bases)], d.bases[(i+1)%len(d.bases)]
 		var token string
 		res := timed(func() int {
-			status, tok := loginOnce(c, base, sc.slug, sc.logins[i])
+			status, tok, _ := loginOnce(c, base, sc.slug, sc.logins[i])
 			token = tok
 			return status
 		})
@@ -323,23 +308,6 @@ func (m *monday) loginBurst(d *deployment, r *mondayResult) {
 	fmt.Printf("start page: %s\nweek view: %s\n", r.start, r.week)
 }
 
-// loginOnce logs in with the password: the status, and the session.
-func loginOnce(c *http.Client, base, school, login string) (int, string) {
-	body, _ := json.Marshal(map[string]string{"school": school, "login": login, "password": mondayPassword})
-	resp, err := c.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(string(body)))
-	if err != nil {
-		return 0, ""
-	}
-	defer resp.Body.Close()
-	var out struct{ Token string }
-	if resp.StatusCode == http.StatusOK {
-		json.NewDecoder(resp.Body).Decode(&out)
-	} else {
-		io.Copy(io.Discard, resp.Body)
-	}
-	return resp.StatusCode, out.Token
-}
-
 // overload offers logins at three times the raw hash rate for eight
 // seconds: what the servers cannot do now they must refuse at once, with
 // Retry-After.
@@ -351,17 +319,11 @@ func (m *monday) overload(d *deployment, r *mondayResult) {
 	n := int(r.overloadRate * 8)
 	rs := openLoop(n, r.overloadRate, func(i int) result {
 		return timed(func() int {
-			body, _ := json.Marshal(map[string]string{"school": sc.slug, "login": sc.logins[i%len(sc.logins)], "password": mondayPassword})
-			resp, err := c.Post(d.bases[i%len(d.bases)]+"/api/v1/auth/login", "application/json", strings.NewReader(string(body)))
-			if err != nil {
-				return 0
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode >= 400 && resp.Header.Get("Retry-After") != "" {
+			status, _, retryAfter := loginOnce(c, d.bases[i%len(d.bases)], sc.slug, sc.logins[i%len(sc.logins)])
+			if retryAfter {
 				retry.Add(1)
 			}
-			return resp.StatusCode
+			return status
 		})
 	})
 	r.overload, r.retryAfter = summarize(rs), int(retry.Load())
@@ -528,7 +490,7 @@ func (m *monday) deployCluster(dir string, nodes int) (*deployment, error) {
 		return nil, err
 	}
 	d.stop = append(d.stop, stop)
-	dsn, drop, err := newSchema(m.pgURL)
+	dsn, drop, err := sqltest.Schema(m.pgURL, "bench_monday")
 	if err != nil {
 		d.close()
 		return nil, err
@@ -610,33 +572,6 @@ func waitReady(base string) error {
 	}
 }
 
-// newSchema makes an empty schema in the PostgreSQL database: a URL that
-// uses it, and how to drop it.
-func newSchema(base string) (string, func(), error) {
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", nil, err
-	}
-	schema := fmt.Sprintf("bench_monday_%d", os.Getpid())
-	admin.Exec(`DROP SCHEMA IF EXISTS ` + schema + ` CASCADE`)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	}, nil
-}
-
 // ---- the school -----------------------------------------------------------------
 
 // mondaySchool is the generated school, ready for the morning.
@@ -664,7 +599,7 @@ func (m *monday) seed(dsn string) (*mondaySchool, error) {
 	defer cleanup()
 	db, school := b.db, b.school
 	sc := &mondaySchool{slug: school.Slug, week: "2027-W05"}
-	hash := password.Hash(mondayPassword, password.OWASP)
+	hash := password.Hash(benchPassword, password.OWASP)
 	var students, teachers []*schulhof.User
 	for after := ""; ; {
 		page, next, err := db.FindUsers(ctx, schulhof.UserFilter{SchoolID: school.ID, After: after, Limit: 500})

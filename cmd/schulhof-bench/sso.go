@@ -146,15 +146,7 @@ func benchSSO(args []string) error {
 	// userinfo with the access tokens
 	info := func(i int) result {
 		return timed(func() int {
-			req, _ := http.NewRequest("GET", e.url+"/oidc/userinfo", nil)
-			req.Header.Set("Authorization", "Bearer "+access[i%len(access)])
-			resp, err := c.Do(req)
-			if err != nil {
-				return 0
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode
+			return getStatus(c, e.url+"/oidc/userinfo", "Authorization", "Bearer "+access[i%len(access)])
 		})
 	}
 	rs, d = closedLoop(*infos, *conns, info)

@@ -178,19 +178,7 @@ func benchTimetable(args []string) error {
 	}
 	c := client(*conns)
 	get := func(url string, header ...string) result {
-		return timed(func() int {
-			req, _ := http.NewRequest("GET", url, nil)
-			for i := 0; i+1 < len(header); i += 2 {
-				req.Header.Set(header[i], header[i+1])
-			}
-			resp, err := c.Do(req)
-			if err != nil {
-				return 0
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode
-		})
+		return timed(func() int { return getStatus(c, url, header...) })
 	}
 	week := func(i int) result {
 		return get(base+"/api/v1/me/timetable?week=2027-W05", "Authorization", "Bearer "+tokens[i%len(tokens)])

@@ -124,24 +124,35 @@ func unsynced(base string) string {
 	return u.String()
 }
 
-// NewSchema creates an empty schema and returns a URL that uses it.
+// NewSchema creates an empty schema and returns a URL that uses it (with
+// synchronous_commit off: a test need not wait for the disk).
 func NewSchema(tb testing.TB, base string) (string, func()) {
 	tb.Helper()
+	dsn, drop, err := Schema(unsynced(base), "test")
+	if err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	return dsn, drop
+}
+
+// Schema creates an empty schema named prefix and a random suffix in
+// the database at base: a URL that uses it, and how to drop it (for a
+// benchmark's nodes too).
+func Schema(base, prefix string) (dsn string, drop func(), err error) {
 	b := make([]byte, 6)
 	rand.Read(b)
-	schema := "test_" + hex.EncodeToString(b)
-	base = unsynced(base)
+	schema := prefix + "_" + hex.EncodeToString(b)
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
-		tb.Fatal(err)
+		return "", nil, err
 	}
 	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
 		admin.Close()
-		tb.Fatalf("create schema: %v", err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
+		return "", nil, err
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
@@ -149,5 +160,5 @@ func NewSchema(tb testing.TB, base string) (string, func()) {
 	return u.String(), func() {
 		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
 		admin.Close()
-	}
+	}, nil
 }
