@@ -8,7 +8,6 @@ package main
 //   3. all classes chatting at once in their rooms.
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -261,20 +260,6 @@ func latencySummary(ds []time.Duration) string {
 }
 
 // rssBytes is a process's resident memory, from /proc.
-func rssBytes(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
+func rssBytes(pid int) int64 { return procField(pid, "status", "VmRSS:") }
 
 func rss(pid int) string { return fmt.Sprintf("RSS %.1f MiB", float64(rssBytes(pid))/(1<<20)) }

@@ -395,10 +395,8 @@ func (d *deployment) memory() (int64, string) {
 		parts = append(parts, fmt.Sprintf("node %d %.0f MiB (peak)", i+1, float64(b)/(1<<20)))
 	}
 	for _, name := range d.infra {
-		out, _ := exec.Command("pgrep", "-x", name).Output()
 		var b int64
-		for _, f := range strings.Fields(string(out)) {
-			pid, _ := strconv.Atoi(f)
+		for _, pid := range pidsOf(name) {
 			b += procField(pid, "smaps_rollup", "Pss:")
 		}
 		total += b
@@ -417,9 +415,7 @@ func (d *deployment) cpu() cpuUse {
 		u.nodes += cpuSeconds(n.Process.Pid)
 	}
 	for _, name := range d.infra {
-		out, _ := exec.Command("pgrep", "-x", name).Output()
-		for _, f := range strings.Fields(string(out)) {
-			pid, _ := strconv.Atoi(f)
+		for _, pid := range pidsOf(name) {
 			u.services += cpuSeconds(pid)
 		}
 	}
@@ -444,6 +440,18 @@ func (c cpuShare) String() string {
 	w := c.wall.Seconds()
 	return fmt.Sprintf("CPU over the %.0f s of the mix: nodes %.2f cores, services %.2f, load generator %.2f (of %d)",
 		w, c.nodes/w, c.services/w, c.generator/w, runtime.NumCPU())
+}
+
+// pidsOf are the processes of the name.
+func pidsOf(name string) []int {
+	out, _ := exec.Command("pgrep", "-x", name).Output()
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // procField is a field in kB of /proc/PID/FILE, in bytes.

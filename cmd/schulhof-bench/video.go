@@ -537,19 +537,7 @@ func cpuSeconds(pid int) float64 {
 }
 
 // rssMB is the process's resident memory.
-func rssMB(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
+func rssMB(pid int) float64 { return float64(rssBytes(pid)) / (1 << 20) }
 
 // ---- Schulhof's unit -------------------------------------------------------
 
