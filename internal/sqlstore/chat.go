@@ -51,13 +51,22 @@ func (db *DB) EnsureRooms(ctx context.Context, school schulhof.SchoolID) error {
 // A statement is prepared on the writer after the first transaction that
 // used it (during one, the writer's only connection is taken).
 func (db *DB) chatUpdate(ctx context.Context, school schulhof.SchoolID, fn func(tx *chatTx) error) error {
+	return db.chatUpdateOf(ctx, []schulhof.SchoolID{school}, fn)
+}
+
+// chatUpdateOf is chatUpdate for writes of several schools at once (a
+// batch, see chatBatched).
+func (db *DB) chatUpdateOf(ctx context.Context, schools []schulhof.SchoolID, fn func(tx *chatTx) error) error {
 	var missed []string
-	if school != 0 {
-		// before and after: a read that began before the commit must not
-		// keep its answer as current
-		gen := db.cache.chatGen(school)
-		gen.Add(1)
-		defer gen.Add(1)
+	schools = uniqueIDs(schools)
+	for _, school := range schools {
+		if school != 0 {
+			// before and after: a read that began before the commit must
+			// not keep its answer as current
+			gen := db.cache.chatGen(school)
+			gen.Add(1)
+			defer gen.Add(1)
+		}
 	}
 	err := db.writeTx(ctx, false, func(tx *sql.Tx) error {
 		ct := &chatTx{Tx: tx, db: db}
@@ -65,8 +74,12 @@ func (db *DB) chatUpdate(ctx context.Context, school schulhof.SchoolID, fn func(
 		missed = ct.missed
 		return err
 	})
-	if err == nil && school != 0 {
-		db.tellDropped(school)
+	if err == nil {
+		for _, school := range schools {
+			if school != 0 {
+				db.tellDropped(school)
+			}
+		}
 	}
 	for _, q := range missed {
 		if s, perr := db.write.PrepareContext(ctx, q); perr == nil {
@@ -281,7 +294,7 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 		return m, err
 	}
 	var m *schulhof.Message
-	err = db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error {
+	err = db.chatBatched(ctx, u.SchoolID, func(tx *chatTx) error {
 		r, err := roomAccess(ctx, tx, u, room)
 		if err != nil {
 			return err
@@ -554,7 +567,7 @@ func (db *DB) MarkRead(ctx context.Context, u *schulhof.User, room schulhof.Room
 	if upTo <= 0 {
 		return nil
 	}
-	return db.chatUpdate(ctx, u.SchoolID, func(tx *chatTx) error { return setRead(ctx, tx, room, u.ID, upTo) })
+	return db.chatBatched(ctx, u.SchoolID, func(tx *chatTx) error { return setRead(ctx, tx, room, u.ID, upTo) })
 }
 
 // RoomAudience says who reads a room, in one query however many follow

@@ -52,6 +52,9 @@ type DB struct {
 	// those of the messenger's writes (see chatUpdate).
 	stmts  sync.Map
 	wstmts sync.Map
+	// chats gathers the messenger's posts and read markers for group
+	// commit (chatBatched)
+	chats chatBatch
 	// reads counts the queries on the read pool, for tests that keep
 	// N+1 queries out and for the metrics
 	reads atomic.Int64
@@ -136,6 +139,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes the connections.
 func (db *DB) Close() error {
+	db.chats.running.Wait()
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	db.wstmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	err := db.write.Close()

@@ -53,7 +53,8 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// dbCollector reports the connection pools at scrape time.
+// dbCollector reports the connection pools and the messenger's group
+// commit at scrape time.
 type dbCollector struct{ db *sqlstore.DB }
 
 var (
@@ -61,6 +62,10 @@ var (
 	dbInUse = prometheus.NewDesc("schulhof_db_connections_in_use", "Database connections in use.", []string{"pool"}, nil)
 	dbWaits = prometheus.NewDesc("schulhof_db_wait_total", "Times a caller waited for a connection.", []string{"pool"}, nil)
 	dbWait  = prometheus.NewDesc("schulhof_db_wait_seconds_total", "Time spent waiting for a connection.", []string{"pool"}, nil)
+	// the messenger's group commit: writes per batch is the one divided
+	// by the other
+	chatBatches = prometheus.NewDesc("schulhof_chat_batches_total", "Transactions that stored the messenger's posts and read markers.", nil, nil)
+	chatWrites  = prometheus.NewDesc("schulhof_chat_writes_total", "Posts and read markers stored in those transactions.", nil, nil)
 )
 
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -68,6 +73,8 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- dbInUse
 	ch <- dbWaits
 	ch <- dbWait
+	ch <- chatBatches
+	ch <- chatWrites
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -90,4 +97,7 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(dbWaits, prometheus.CounterValue, float64(p.waits), name)
 		ch <- prometheus.MustNewConstMetric(dbWait, prometheus.CounterValue, p.wait, name)
 	}
+	batches, writes := c.db.ChatBatches()
+	ch <- prometheus.MustNewConstMetric(chatBatches, prometheus.CounterValue, float64(batches))
+	ch <- prometheus.MustNewConstMetric(chatWrites, prometheus.CounterValue, float64(writes))
 }

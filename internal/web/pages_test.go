@@ -482,6 +482,8 @@ func TestMetrics(t *testing.T) {
 		`schulhof_http_request_duration_seconds_bucket{route="POST /api/v1/auth/login"`,
 		`schulhof_db_connections_open{pool="read"}`,
 		"schulhof_board_operations_total 2",
+		"schulhof_chat_batches_total ",
+		"schulhof_chat_writes_total ",
 		"schulhof_sockets 0",
 		"schulhof_socket_events_total",
 	} {

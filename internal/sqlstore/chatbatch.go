@@ -1,0 +1,141 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/schulhof/schulhof"
+)
+
+// chatBatch gathers the messenger's frequent small writes (a message
+// posted, a read marker moved) that arrive while a transaction of them is
+// under way, and stores them together in the next: group commit. A class
+// chatting at once then waits for one transaction, not for one each, and
+// SQLite's single writer is taken once per batch instead of once per
+// message (on PostgreSQL, one commit is saved per write).
+//
+// Each write runs in a savepoint of its own: one that is refused (a muted
+// sender, a read-only room, a client token seen before) is undone alone
+// and answered with its error, the others are stored.
+type chatBatch struct {
+	mu      sync.Mutex
+	pending []*chatWrite
+	storing bool
+	running sync.WaitGroup
+	// batches and writes count what was stored, for the metrics
+	batches, writes atomic.Int64
+}
+
+// chatWrite is one write waiting for its batch.
+type chatWrite struct {
+	ctx    context.Context
+	school schulhof.SchoolID
+	fn     func(tx *chatTx) error
+	done   chan error
+}
+
+const (
+	// maxChatBatch bounds a batch, so that the first in it does not wait
+	// for hundreds behind it
+	maxChatBatch = 128
+	// chatBatchTimeout bounds a batch's transaction: it is nobody's
+	// request, so no request's end ends it
+	chatBatchTimeout = 30 * time.Second
+)
+
+// chatBatched runs fn in the next batch of the messenger's writes and
+// returns its error, or the batch's if it could not be stored. fn sees
+// the writes before it in the batch; what it changes is committed when
+// chatBatched returns nil.
+func (db *DB) chatBatched(ctx context.Context, school schulhof.SchoolID, fn func(tx *chatTx) error) error {
+	w := &chatWrite{ctx: ctx, school: school, fn: fn, done: make(chan error, 1)}
+	b := &db.chats
+	b.mu.Lock()
+	b.pending = append(b.pending, w)
+	leader := !b.storing
+	b.storing = true
+	if leader {
+		b.running.Add(1)
+	}
+	b.mu.Unlock()
+	if leader {
+		// the one who found no batch under way stores them all, until
+		// none are waiting (in a goroutine: not ended with its request)
+		go db.storeChatBatches()
+	}
+	return <-w.done
+}
+
+// storeChatBatches stores what is pending, one batch at a time, until
+// nothing is.
+func (db *DB) storeChatBatches() {
+	b := &db.chats
+	defer b.running.Done()
+	for {
+		b.mu.Lock()
+		n := min(len(b.pending), maxChatBatch)
+		if n == 0 {
+			b.storing = false
+			b.mu.Unlock()
+			return
+		}
+		batch := b.pending[:n:n]
+		b.pending = b.pending[n:]
+		b.mu.Unlock()
+		db.storeChatBatch(batch)
+	}
+}
+
+// storeChatBatch stores one batch in one transaction and answers each
+// write.
+func (db *DB) storeChatBatch(batch []*chatWrite) {
+	ctx, cancel := context.WithTimeout(context.Background(), chatBatchTimeout)
+	defer cancel()
+	var schools []schulhof.SchoolID
+	for _, w := range batch {
+		schools = append(schools, w.school)
+	}
+	errs := make([]error, len(batch))
+	err := db.chatUpdateOf(ctx, schools, func(tx *chatTx) error {
+		for i, w := range batch {
+			if err := w.ctx.Err(); err != nil {
+				errs[i] = err // gone before its turn: not stored
+				continue
+			}
+			if _, err := tx.Tx.ExecContext(ctx, `SAVEPOINT chat_write`); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
+			errs[i] = w.fn(tx)
+			if errs[i] != nil {
+				// undone alone; a refused statement has also ended
+				// PostgreSQL's transaction until this
+				if _, err := tx.Tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT chat_write`); err != nil {
+					return fmt.Errorf("rollback to savepoint: %w", err)
+				}
+			}
+			if _, err := tx.Tx.ExecContext(ctx, `RELEASE SAVEPOINT chat_write`); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		db.chats.batches.Add(1)
+		db.chats.writes.Add(int64(len(batch)))
+	}
+	for i, w := range batch {
+		if err != nil && errs[i] == nil {
+			errs[i] = err // nothing of the batch was stored
+		}
+		w.done <- errs[i]
+	}
+}
+
+// ChatBatches says how many batches of the messenger's writes this store
+// committed and how many writes they held.
+func (db *DB) ChatBatches() (batches, writes int64) {
+	return db.chats.batches.Load(), db.chats.writes.Load()
+}
