@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -529,7 +530,9 @@ func benchFanout(args []string) error {
 		{"Schulhof", cs.fan([]string{base}), srv.Process.Pid},
 		{"Centrifugo", cf, cf.cmd.Process.Pid},
 	}
-	best := map[string]fanResult{}
+	// each round's results, by name; the ratios are taken round by round,
+	// the two measured one after the other on the same machine
+	results := map[string][]fanResult{}
 	for round := range *rounds {
 		for k := range targets {
 			tg := targets[(k+round)%len(targets)]
@@ -543,18 +546,30 @@ func benchFanout(args []string) error {
 			if r.firstError != nil {
 				return fmt.Errorf("%s: %w", tg.name, r.firstError)
 			}
-			if b, ok := best[tg.name]; !ok || r.deliveriesPerSecond() > b.deliveriesPerSecond() {
-				best[tg.name] = r
-			}
+			results[tg.name] = append(results[tg.name], r)
 		}
 	}
-	s, c := best["Schulhof"], best["Centrifugo"]
-	p99 := func(ds []time.Duration) time.Duration { return summarize(durationResults(ds)).p99 }
-	fmt.Printf("\nbest of %d rounds     %-22s %-22s Schulhof / Centrifugo\n", *rounds, "Schulhof", "Centrifugo")
-	fmt.Printf("class chats            %-22s %-22s %.0f %%\n", fmt.Sprintf("%.0f deliveries/s", s.deliveriesPerSecond()),
-		fmt.Sprintf("%.0f deliveries/s", c.deliveriesPerSecond()), 100*s.deliveriesPerSecond()/c.deliveriesPerSecond())
-	fmt.Printf("class chats' p99       %-22s %-22s %.2f×\n", ms(p99(s.chatLat)), ms(p99(c.chatLat)), float64(p99(s.chatLat))/float64(p99(c.chatLat)))
-	fmt.Printf("announcements' p99     %-22s %-22s %.2f×\n", ms(p99(s.announceLat)), ms(p99(c.announceLat)), float64(p99(s.announceLat))/float64(p99(c.announceLat)))
+	p99 := func(ds []time.Duration) float64 { return float64(summarize(durationResults(ds)).p99) }
+	figures := []struct {
+		name string
+		of   func(fanResult) float64
+		show func(float64) string
+	}{
+		{"class chats, deliveries/s", fanResult.deliveriesPerSecond, func(v float64) string { return fmt.Sprintf("%.0f", v) }},
+		{"class chats' p99", func(r fanResult) float64 { return p99(r.chatLat) }, func(v float64) string { return ms(time.Duration(v)) }},
+		{"announcements' p99", func(r fanResult) float64 { return p99(r.announceLat) }, func(v float64) string { return ms(time.Duration(v)) }},
+	}
+	fmt.Printf("\n%d rounds                     %-16s %-16s Schulhof / Centrifugo, round by round: median (range)\n", *rounds, "Schulhof", "Centrifugo")
+	for _, f := range figures {
+		var ss, cs, ratios []float64
+		for i := range *rounds {
+			s, c := f.of(results["Schulhof"][i]), f.of(results["Centrifugo"][i])
+			ss, cs, ratios = append(ss, s), append(cs, c), append(ratios, s/c)
+		}
+		fmt.Printf("%-28s %-16s %-16s %.2f (%.2f–%.2f)\n", f.name, f.show(median(ss)), f.show(median(cs)),
+			median(ratios), slices.Min(ratios), slices.Max(ratios))
+	}
+	fmt.Println("(each side's figure: the median of its rounds)")
 	return nil
 }
 
