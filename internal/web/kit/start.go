@@ -2,8 +2,10 @@ package kit
 
 import (
 	"cmp"
+	"maps"
 	"net/http"
 	"slices"
+	"sync"
 
 	"github.com/schulhof/schulhof"
 )
@@ -33,16 +35,28 @@ func (d *Deps) AddStartCard(c StartCard) {
 }
 
 // FillStartCards fills every card's data for a user of the school sc,
-// and under "Cards" the parts that show them, in order.
+// and under "Cards" the parts that show them, in order. The cards are
+// filled at once, each into a map of its own: the first page after a
+// login on a node that has nothing of the user cached yet waits for the
+// slowest card's reads, not for all of them one after the other.
 func (d *Deps) FillStartCards(r *http.Request, sc *schulhof.School, data map[string]any) error {
 	d.registryMu.Lock()
 	cards := d.cards
 	d.registryMu.Unlock()
+	filled := make([]map[string]any, len(cards))
+	errs := make([]error, len(cards))
+	var wg sync.WaitGroup
+	for i, c := range cards {
+		filled[i] = map[string]any{}
+		wg.Go(func() { errs[i] = c.Fill(r, sc, filled[i]) })
+	}
+	wg.Wait()
 	var parts []string
-	for _, c := range cards {
-		if err := c.Fill(r, sc, data); err != nil {
-			return err
+	for i, c := range cards {
+		if errs[i] != nil {
+			return errs[i]
 		}
+		maps.Copy(data, filled[i])
 		parts = append(parts, c.Part)
 	}
 	data["Cards"] = parts
