@@ -187,107 +187,107 @@ func TestChat(t *testing.T) {
 	})
 }
 
-// TestChatBatch: posts and read markers that arrive while a batch is
-// under way are stored together, each in its own savepoint: one refused,
-// even after its row was written, leaves the others stored and takes
-// nothing of theirs along.
+// TestChatBatch: on SQLite, posts and read markers that arrive while a
+// batch is under way are stored together, each in its own savepoint: one
+// refused, even after its row was written, leaves the others stored and
+// takes nothing of theirs along. (PostgreSQL stores each in a
+// transaction of its own.)
 func TestChatBatch(t *testing.T) {
-	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		s := MustCreateSchool(t, db, "s")
-		teacher := MustCreateUser(t, db, s.ID, "lehrer", schulhof.RoleTeacher)
-		anna := MustCreateUser(t, db, s.ID, "anna", schulhof.RoleStudent)
-		carl := MustCreateUser(t, db, s.ID, "carl", schulhof.RoleStudent) // not in 5a
-		g := &schulhof.Group{SchoolID: s.ID, Name: "5a", Kind: schulhof.GroupClass}
-		must(t, db.CreateGroup(ctx, g))
-		must(t, db.SetMember(ctx, s.ID, g.ID, teacher.ID, schulhof.MemberRoleLeader))
-		must(t, db.SetMember(ctx, s.ID, g.ID, anna.ID, schulhof.MemberRoleMember))
-		must(t, db.EnsureRooms(ctx, s.ID))
-		rooms, err := db.FindRooms(ctx, anna)
-		if err != nil || len(rooms) != 2 {
-			t.Fatalf("rooms: %+v %v", rooms, err)
-		}
-		class := rooms[1].ID
-		first, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "Guten Morgen"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		batchesBefore, writesBefore := db.ChatBatches()
+	db := sqltest.MustOpenSQLite(t)
+	s := MustCreateSchool(t, db, "s")
+	teacher := MustCreateUser(t, db, s.ID, "lehrer", schulhof.RoleTeacher)
+	anna := MustCreateUser(t, db, s.ID, "anna", schulhof.RoleStudent)
+	carl := MustCreateUser(t, db, s.ID, "carl", schulhof.RoleStudent) // not in 5a
+	g := &schulhof.Group{SchoolID: s.ID, Name: "5a", Kind: schulhof.GroupClass}
+	must(t, db.CreateGroup(ctx, g))
+	must(t, db.SetMember(ctx, s.ID, g.ID, teacher.ID, schulhof.MemberRoleLeader))
+	must(t, db.SetMember(ctx, s.ID, g.ID, anna.ID, schulhof.MemberRoleMember))
+	must(t, db.EnsureRooms(ctx, s.ID))
+	rooms, err := db.FindRooms(ctx, anna)
+	if err != nil || len(rooms) != 2 {
+		t.Fatalf("rooms: %+v %v", rooms, err)
+	}
+	class := rooms[1].ID
+	first, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "Guten Morgen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batchesBefore, writesBefore := db.ChatBatches()
 
-		type post struct {
-			u  *schulhof.User
-			in schulhof.NewMessage
+	type post struct {
+		u  *schulhof.User
+		in schulhof.NewMessage
+	}
+	posts := []post{
+		{anna, schulhof.NewMessage{Text: "eins", ClientToken: "t1"}},
+		{teacher, schulhof.NewMessage{Text: "zwei"}},
+		// written, then refused for its attachment: undone alone
+		{anna, schulhof.NewMessage{Text: "mit Anhang", Attachments: []int64{999999}}},
+		{carl, schulhof.NewMessage{Text: "nicht meine Klasse"}},
+		// the same message twice in one batch: stored once
+		{anna, schulhof.NewMessage{Text: "eins", ClientToken: "t1"}},
+		{teacher, schulhof.NewMessage{Text: "drei"}},
+	}
+	waiting, release := db.HoldChatBatches()
+	type answer struct {
+		m   *schulhof.Message
+		err error
+	}
+	answers := make([]chan answer, len(posts))
+	for i, p := range posts {
+		answers[i] = make(chan answer, 1)
+		go func() {
+			m, err := db.PostMessage(ctx, p.u, class, &p.in)
+			answers[i] <- answer{m, err}
+		}()
+		for waiting() < i+1 {
+			runtime.Gosched() // in this order, one after the other
 		}
-		posts := []post{
-			{anna, schulhof.NewMessage{Text: "eins", ClientToken: "t1"}},
-			{teacher, schulhof.NewMessage{Text: "zwei"}},
-			// written, then refused for its attachment: undone alone
-			{anna, schulhof.NewMessage{Text: "mit Anhang", Attachments: []int64{999999}}},
-			{carl, schulhof.NewMessage{Text: "nicht meine Klasse"}},
-			// the same message twice in one batch: stored once
-			{anna, schulhof.NewMessage{Text: "eins", ClientToken: "t1"}},
-			{teacher, schulhof.NewMessage{Text: "drei"}},
-		}
-		waiting, release := db.HoldChatBatches()
-		type answer struct {
-			m   *schulhof.Message
-			err error
-		}
-		answers := make([]chan answer, len(posts))
-		for i, p := range posts {
-			answers[i] = make(chan answer, 1)
-			go func() {
-				m, err := db.PostMessage(ctx, p.u, class, &p.in)
-				answers[i] <- answer{m, err}
-			}()
-			for waiting() < i+1 {
-				runtime.Gosched() // in this order, one after the other
-			}
-		}
-		read := make(chan error, 1)
-		go func() { read <- db.MarkRead(ctx, anna, class, first.ID) }()
-		for waiting() < len(posts)+1 {
-			runtime.Gosched()
-		}
-		release()
+	}
+	read := make(chan error, 1)
+	go func() { read <- db.MarkRead(ctx, anna, class, first.ID) }()
+	for waiting() < len(posts)+1 {
+		runtime.Gosched()
+	}
+	release()
 
-		got := make([]answer, len(posts))
-		for i := range posts {
-			got[i] = <-answers[i]
+	got := make([]answer, len(posts))
+	for i := range posts {
+		got[i] = <-answers[i]
+	}
+	must(t, <-read)
+	for _, i := range []int{0, 1, 5} {
+		if got[i].err != nil || got[i].m.ID == 0 || got[i].m.Repeated {
+			t.Errorf("post %d: %+v %v", i, got[i].m, got[i].err)
 		}
-		must(t, <-read)
-		for _, i := range []int{0, 1, 5} {
-			if got[i].err != nil || got[i].m.ID == 0 || got[i].m.Repeated {
-				t.Errorf("post %d: %+v %v", i, got[i].m, got[i].err)
-			}
-		}
-		if !schulhof.Match(got[2].err, schulhof.EInvalid) {
-			t.Errorf("a post with an unknown attachment: %v", got[2].err)
-		}
-		if !schulhof.Match(got[3].err, schulhof.ENotFound) {
-			t.Errorf("a post outside one's class: %v", got[3].err)
-		}
-		if got[4].err != nil || !got[4].m.Repeated || got[4].m.ID != got[0].m.ID {
-			t.Errorf("the same post again: %+v %v, first %+v", got[4].m, got[4].err, got[0].m)
-		}
-		ms, err := db.FindMessages(ctx, teacher, class, first.ID, 50)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var texts []string
-		for _, m := range ms {
-			texts = append(texts, m.Text)
-		}
-		if strings.Join(texts, ",") != "eins,zwei,drei" {
-			t.Errorf("stored after the first: %q", texts)
-		}
-		// anna read up to the teacher's first, then her own post moved
-		// her marker to it: only the teacher's two after it are unread
-		if r, err := db.FindRoom(ctx, anna, class); err != nil || r.Unread != 2 {
-			t.Errorf("anna's unread: %+v %v", r, err)
-		}
-		batches, writes := db.ChatBatches()
-		if batches-batchesBefore != 1 || writes-writesBefore != int64(len(posts)+1) {
-			t.Errorf("%d batches of %d writes, want 1 of %d", batches-batchesBefore, writes-writesBefore, len(posts)+1)
-		}
-	})
+	}
+	if !schulhof.Match(got[2].err, schulhof.EInvalid) {
+		t.Errorf("a post with an unknown attachment: %v", got[2].err)
+	}
+	if !schulhof.Match(got[3].err, schulhof.ENotFound) {
+		t.Errorf("a post outside one's class: %v", got[3].err)
+	}
+	if got[4].err != nil || !got[4].m.Repeated || got[4].m.ID != got[0].m.ID {
+		t.Errorf("the same post again: %+v %v, first %+v", got[4].m, got[4].err, got[0].m)
+	}
+	ms, err := db.FindMessages(ctx, teacher, class, first.ID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range ms {
+		texts = append(texts, m.Text)
+	}
+	if strings.Join(texts, ",") != "eins,zwei,drei" {
+		t.Errorf("stored after the first: %q", texts)
+	}
+	// anna read up to the teacher's first, then her own post moved
+	// her marker to it: only the teacher's two after it are unread
+	if r, err := db.FindRoom(ctx, anna, class); err != nil || r.Unread != 2 {
+		t.Errorf("anna's unread: %+v %v", r, err)
+	}
+	batches, writes := db.ChatBatches()
+	if batches-batchesBefore != 1 || writes-writesBefore != int64(len(posts)+1) {
+		t.Errorf("%d batches of %d writes, want 1 of %d", batches-batchesBefore, writes-writesBefore, len(posts)+1)
+	}
 }

@@ -53,7 +53,7 @@ type DB struct {
 	stmts  sync.Map
 	wstmts sync.Map
 	// chats gathers the messenger's posts and read markers for group
-	// commit (chatBatched)
+	// commit on SQLite (chatBatched)
 	chats chatBatch
 	// reads counts the queries on the read pool, for tests that keep
 	// N+1 queries out and for the metrics
@@ -82,11 +82,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.dialect = Postgres
-		// batches in parallel, on half the pool: one alone waits for
-		// each statement's round trip and took 750 posts/s where eight
-		// connections of their own took 1,870; four lanes take as many
-		// (BenchmarkPostMessage)
-		db.chats.lanes = max(4, 2*runtime.NumCPU())
 		db.write, err = sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -97,7 +92,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.read = db.write
 	} else {
 		db.dialect = SQLite
-		db.chats.lanes = 1 // one writer
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}

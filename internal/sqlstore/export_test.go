@@ -6,18 +6,13 @@ package sqlstore
 func (db *DB) HoldChatBatches() (waiting func() int, release func()) {
 	b := &db.chats
 	b.mu.Lock()
-	lanes := b.lanes - b.storing
-	b.storing = b.lanes
-	b.running.Add(lanes)
+	b.storing = true
+	b.running.Add(1)
 	b.mu.Unlock()
 	waiting = func() int {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		return len(b.pending)
 	}
-	return waiting, func() {
-		for range lanes {
-			go db.storeChatBatches()
-		}
-	}
+	return waiting, func() { go db.storeChatBatches() }
 }

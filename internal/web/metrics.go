@@ -64,7 +64,7 @@ var (
 	dbWait  = prometheus.NewDesc("schulhof_db_wait_seconds_total", "Time spent waiting for a connection.", []string{"pool"}, nil)
 	// the messenger's group commit: writes per batch is the one divided
 	// by the other
-	chatBatches = prometheus.NewDesc("schulhof_chat_batches_total", "Transactions that stored the messenger's posts and read markers.", nil, nil)
+	chatBatches = prometheus.NewDesc("schulhof_chat_batches_total", "Transactions that stored the messenger's posts and read markers together (SQLite).", nil, nil)
 	chatWrites  = prometheus.NewDesc("schulhof_chat_writes_total", "Posts and read markers stored in those transactions.", nil, nil)
 )
 
