@@ -15,7 +15,8 @@ import (
 )
 
 // backupCmd: schulhof backup --out FILE, a snapshot of the installation
-// (database and files) while the server runs.
+// (database and files, on the disk or in the object store) while the
+// server runs.
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c config
 	var out string
@@ -27,14 +28,21 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError(err.Error())
 	}
 	if out == "" || fs.NArg() != 0 {
-		return usageError("usage: schulhof backup --out FILE [--data DIR] [--database-url URL]")
+		return usageError("usage: schulhof backup --out FILE [--data DIR] [--database-url URL] [--s3-endpoint URL --s3-bucket B]")
 	}
 	db, err := sqlstore.Open(ctx, c.dsn())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rep, err := backup.Write(ctx, backup.Source{DB: db, DSN: c.DatabaseURL, Files: filepath.Join(c.Data, "files"), Version: version}, out)
+	src := backup.Source{DB: db, DSN: c.DatabaseURL, Files: filepath.Join(c.Data, "files"), Version: version}
+	if c.S3.Endpoint != "" {
+		// a cluster's files are in its object store, none in the folder
+		if src.Objects, err = blob.NewS3(ctx, c.S3); err != nil {
+			return err
+		}
+	}
+	rep, err := backup.Write(ctx, src, out)
 	if err != nil {
 		return err
 	}
@@ -43,7 +51,8 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // restoreCmd: schulhof restore FILE --data DIR, into an empty data
-// folder (and, for a backup of PostgreSQL, an empty database).
+// folder (and, for a backup of PostgreSQL, an empty database; with an
+// object store, one without files).
 func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c config
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
@@ -53,9 +62,17 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageError(err.Error())
 	}
 	if fs.NArg() != 1 {
-		return usageError("usage: schulhof restore FILE --data DIR [--database-url URL]")
+		return usageError("usage: schulhof restore FILE --data DIR [--database-url URL] [--s3-endpoint URL --s3-bucket B]")
 	}
-	rep, err := backup.Restore(ctx, fs.Arg(0), backup.Target{Data: c.Data, DSN: c.DatabaseURL})
+	to := backup.Target{Data: c.Data, DSN: c.DatabaseURL}
+	if c.S3.Endpoint != "" {
+		st, err := blob.NewS3(ctx, c.S3)
+		if err != nil {
+			return err
+		}
+		to.Objects = st
+	}
+	rep, err := backup.Restore(ctx, fs.Arg(0), to)
 	if err != nil {
 		return err
 	}

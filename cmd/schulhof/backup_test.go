@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
@@ -118,28 +119,7 @@ func TestBackupRestorePostgres(t *testing.T) {
 		t.Skip("SCHULHOF_TEST_POSTGRES is not set")
 	}
 	ctx := context.Background()
-	newDatabase := func() string {
-		b := make([]byte, 6)
-		rand.Read(b)
-		name := "backup_" + hex.EncodeToString(b)
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer admin.Close()
-		if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			a, _ := sql.Open("pgx", base)
-			a.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
-			a.Close()
-		})
-		u, _ := url.Parse(base)
-		u.Path = "/" + name
-		return u.String()
-	}
-	src, dst := newDatabase(), newDatabase()
+	src, dst := emptyDatabase(t, base), emptyDatabase(t, base)
 	data := filepath.Join(t.TempDir(), "data")
 	key := installation(t, data, src)
 	archive := filepath.Join(t.TempDir(), "sicherung.tar")
@@ -160,6 +140,140 @@ func TestBackupRestorePostgres(t *testing.T) {
 	if err := run(ctx, []string{"restore", archive, "--data", again, "--database-url", dst}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "empty database only") {
 		t.Fatalf("restore into a database with tables: %v", err)
 	}
+}
+
+// emptyDatabase creates a PostgreSQL database of its own (pg_restore
+// goes into a whole database), dropped when the test ends.
+func emptyDatabase(t *testing.T, base string) string {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "backup_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a, _ := sql.Open("pgx", base)
+		a.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
+		a.Close()
+	})
+	u, _ := url.Parse(base)
+	u.Path = "/" + name
+	return u.String()
+}
+
+// TestBackupRestoreObjectStore: a cluster's backup takes the files from
+// its object store (a real S3 server), and a restore puts them into an
+// empty bucket under the keys the database names, or onto a disk; a
+// bucket with files is refused, and a damaged archive leaves none behind.
+func TestBackupRestoreObjectStore(t *testing.T) {
+	base := os.Getenv("SCHULHOF_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("SCHULHOF_TEST_POSTGRES is not set")
+	}
+	ctx := context.Background()
+	cfg := s3test.Start(t)
+	t.Setenv("SCHULHOF_S3_ACCESS_KEY", cfg.AccessKey)
+	t.Setenv("SCHULHOF_S3_SECRET_KEY", cfg.SecretKey)
+	src := emptyDatabase(t, base)
+	db, err := sqlstore.Open(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchool(ctx, &schulhof.School{Slug: "gym", Name: "Gymnasium", State: "NW", Type: "gymnasium"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st, err := blob.NewS3(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("Arbeitsblatt ", 3<<19) // 19.5 MiB, past a part of 16: uploaded in parts
+	var keys []blob.Key
+	for _, body := range []string{"Arbeitsblatt", big} {
+		info, err := st.Put(ctx, strings.NewReader(body), blob.PutOptions{ExpectedSize: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, info.Key)
+	}
+	cluster := func(bucket string, args ...string) []string {
+		return append(args, "--s3-endpoint", cfg.Endpoint, "--s3-bucket", bucket)
+	}
+	archive := filepath.Join(t.TempDir(), "sicherung.tar")
+	var out bytes.Buffer
+	data := t.TempDir() // a node's folder: no files in it
+	if err := run(ctx, cluster(cfg.Bucket, "backup", "--data", data, "--database-url", src, "--out", archive), &out, &out); err != nil {
+		t.Fatalf("backup: %v %s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "postgres database") || !strings.Contains(out.String(), "2 files") {
+		t.Fatalf("backup said %q", out.String())
+	}
+
+	// into a bucket that holds files: refused, nothing written
+	dst := emptyDatabase(t, base)
+	err = run(ctx, cluster(cfg.Bucket, "restore", archive, "--data", filepath.Join(t.TempDir(), "neu"), "--database-url", dst), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "one without files only") {
+		t.Fatalf("restore into a bucket with files: %v", err)
+	}
+	// a damaged archive: refused, and what it wrote into the bucket removed
+	damaged := filepath.Join(t.TempDir(), "kaputt.tar")
+	b, err := os.ReadFile(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte("Arbeitsblatt Arbeitsblatt"))
+	b[i] = 'X'
+	if err := os.WriteFile(damaged, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, cluster("kaputt", "restore", damaged, "--data", filepath.Join(t.TempDir(), "neu"), "--database-url", dst), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("restore of a damaged archive: %v", err)
+	}
+	left := 0
+	kaputt := cfg
+	kaputt.Bucket = "kaputt"
+	other, err := blob.NewS3(ctx, kaputt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Walk(ctx, func(blob.Key, time.Time) error { left++; return nil })
+	if left != 0 {
+		t.Fatalf("a failed restore left %d files in the bucket", left)
+	}
+
+	// into an empty bucket: the files under their keys
+	out.Reset()
+	if err := run(ctx, cluster("kaputt", "restore", archive, "--data", filepath.Join(t.TempDir(), "neu2"), "--database-url", emptyDatabase(t, base)), &out, &out); err != nil {
+		t.Fatalf("restore: %v %s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "2 files") {
+		t.Fatalf("restore said %q", out.String())
+	}
+	for i, want := range []string{"Arbeitsblatt", big} {
+		r, err := other.Open(ctx, keys[i])
+		if err != nil {
+			t.Fatalf("file %d: %v", i, err)
+		}
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if string(got) != want {
+			t.Fatalf("file %d holds %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+
+	// and onto one box's disk (with the database in PostgreSQL)
+	box, boxDB := filepath.Join(t.TempDir(), "box"), emptyDatabase(t, base)
+	if err := run(ctx, []string{"restore", archive, "--data", box, "--database-url", boxDB}, io.Discard, io.Discard); err != nil {
+		t.Fatalf("restore onto a disk: %v", err)
+	}
+	restored(t, box, boxDB, keys[0])
 }
 
 // TestExportImportSchool: the commands move one school (its users and a

@@ -7,6 +7,7 @@
 //	database/schulhof.db   SQLite: a consistent copy (VACUUM INTO)
 //	database/postgres.dump PostgreSQL: pg_dump's custom format
 //	files/...              the file store's blobs, as they lie on disk
+//	                       (from an object store: under the same names)
 //	manifest.json          what the archive holds, with sizes and SHA-256
 //
 // A backup is taken while the server runs: the database is copied in
@@ -35,6 +36,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/blob"
 	"github.com/schulhof/schulhof/internal/sqlstore"
 )
 
@@ -84,11 +87,13 @@ func size(n int64) string {
 }
 
 // Source is what a backup copies: the open store, its connection string
-// (for pg_dump) and the file store's folder.
+// (for pg_dump) and the files: the file store's folder, or the object
+// store that holds them in a cluster.
 type Source struct {
 	DB      *sqlstore.DB
 	DSN     string
 	Files   string
+	Objects blob.Store // when set, the files are there, not in Files
 	Version string
 }
 
@@ -145,6 +150,9 @@ func Write(ctx context.Context, src Source, out string) (Report, error) {
 		rep.Database, rep.Bytes = mem.Size, mem.Size
 
 		// the files
+		if src.Objects != nil {
+			return addObjects(ctx, tw, src.Objects, m, &rep)
+		}
 		root := filepath.Join(src.Files, "blobs")
 		err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 			if err != nil {
@@ -269,26 +277,73 @@ func addFile(tw *tar.Writer, name, p string) (Member, error) {
 	if err != nil {
 		return Member{}, err
 	}
-	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: st.Size(), ModTime: st.ModTime()}); err != nil {
+	return addMember(tw, name, f, st.Size(), st.ModTime())
+}
+
+// addObjects copies every blob of an object store into the archive,
+// each under the name it has on a disk store (blob.ArchiveName): the
+// archive is the same wherever the files were kept.
+func addObjects(ctx context.Context, tw *tar.Writer, objects blob.Store, m *Manifest, rep *Report) error {
+	err := objects.Walk(ctx, func(k blob.Key, written time.Time) error {
+		name, err := blob.ArchiveName(k)
+		if err != nil {
+			return err
+		}
+		r, err := objects.Open(ctx, k)
+		if schulhof.Match(err, schulhof.ENotFound) {
+			return nil // deleted since it was listed: no row names it
+		}
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		mem, err := addMember(tw, "files/"+name, r, r.Size(), written)
+		if err != nil {
+			return err
+		}
+		m.Files = append(m.Files, mem)
+		rep.Files++
+		rep.Bytes += mem.Size
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("backup files: %w", err)
+	}
+	return nil
+}
+
+// addMember copies size bytes of r into the archive as name, hashing
+// them.
+func addMember(tw *tar.Writer, name string, r io.Reader, size int64, mod time.Time) (Member, error) {
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: size, ModTime: mod}); err != nil {
 		return Member{}, err
 	}
 	h := sha256.New()
-	n, err := io.Copy(tw, io.TeeReader(io.LimitReader(f, st.Size()), h))
+	n, err := io.Copy(tw, io.TeeReader(io.LimitReader(r, size), h))
 	if err != nil {
 		return Member{}, err
 	}
-	if n != st.Size() {
-		return Member{}, fmt.Errorf("%s changed while it was copied", p)
+	if n != size {
+		return Member{}, fmt.Errorf("%s changed while it was copied", name)
 	}
 	return Member{Name: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // Target is where a restore goes: an empty data folder (the SQLite
 // database and the files, as serve keeps them), and for an archive of
-// PostgreSQL an empty database.
+// PostgreSQL an empty database; for a cluster, an object store without
+// files for the files.
 type Target struct {
-	Data string
-	DSN  string // postgres://... for an archive of PostgreSQL
+	Data    string
+	DSN     string  // postgres://... for an archive of PostgreSQL
+	Objects Objects // when set, the files go there, not into Data
+}
+
+// Objects is an object store a restore writes the files into, each under
+// the key the database names it by.
+type Objects interface {
+	blob.Store
+	PutAs(ctx context.Context, key blob.Key, r io.Reader, size int64) (blob.Info, error)
 }
 
 // ErrNotEmpty refuses a restore into a folder or database that holds
@@ -309,10 +364,19 @@ func Restore(ctx context.Context, archive string, to Target) (Report, error) {
 	if err := os.MkdirAll(to.Data, 0o750); err != nil {
 		return rep, err
 	}
+	if to.Objects != nil {
+		if err := noObjects(ctx, to.Objects); err != nil {
+			return rep, err
+		}
+	}
 	ok := false
+	var written []blob.Key // into the object store
 	defer func() {
 		if !ok {
 			clearDir(to.Data)
+			for _, k := range written {
+				to.Objects.Delete(context.WithoutCancel(ctx), k)
+			}
 		}
 	}()
 	f, err := os.Open(archive)
@@ -344,6 +408,17 @@ func Restore(ctx context.Context, archive string, to Target) (Report, error) {
 		dst, err := memberPath(to.Data, hdr.Name)
 		if err != nil {
 			return rep, err
+		}
+		if to.Objects != nil && strings.HasPrefix(hdr.Name, "files/") {
+			mem, k, err := putObject(ctx, to.Objects, hdr, tr)
+			if k != "" {
+				written = append(written, k)
+			}
+			if err != nil {
+				return rep, err
+			}
+			got[hdr.Name] = mem
+			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 			return rep, err
@@ -442,6 +517,32 @@ func writeMember(dst, name string, r io.Reader) (Member, error) {
 		return Member{}, fmt.Errorf("restore %s: %w", name, err)
 	}
 	return Member{Name: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// putObject writes a file member into the object store under its key
+// (a disk's marker files are only checked), and returns the key written.
+func putObject(ctx context.Context, objects Objects, hdr *tar.Header, r io.Reader) (Member, blob.Key, error) {
+	k, ok := blob.KeyOfArchiveName(strings.TrimPrefix(hdr.Name, "files/"))
+	if !ok {
+		h := sha256.New()
+		n, err := io.Copy(h, r)
+		return Member{Name: hdr.Name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, "", err
+	}
+	info, err := objects.PutAs(ctx, k, r, hdr.Size)
+	if err != nil {
+		return Member{}, k, fmt.Errorf("restore %s: %w", hdr.Name, err)
+	}
+	return Member{Name: hdr.Name, Size: info.Size, SHA256: info.SHA256}, k, nil
+}
+
+// noObjects refuses an object store that holds files already.
+func noObjects(ctx context.Context, objects blob.Store) error {
+	errFull := errors.New("full")
+	err := objects.Walk(ctx, func(blob.Key, time.Time) error { return errFull })
+	if errors.Is(err, errFull) {
+		return fmt.Errorf("the object store: %w: a restore goes into one without files only", ErrNotEmpty)
+	}
+	return err
 }
 
 // emptyDir refuses a folder that holds anything.

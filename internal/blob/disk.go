@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -73,11 +74,32 @@ func (d *Disk) SweepTemp(_ context.Context, olderThan time.Duration) error {
 }
 
 func (d *Disk) path(k Key) (string, error) {
+	name, err := ArchiveName(k)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d.dir, filepath.FromSlash(name)), nil
+}
+
+// ArchiveName is where a blob lies below the disk store's folder
+// (blobs/ab/cd/abcd…, with slashes): the name a backup gives it,
+// wherever it is kept.
+func ArchiveName(k Key) (string, error) {
 	s := string(k)
-	if len(s) != 32 || strings.Trim(s, "0123456789abcdef") != "" {
+	if !validKey(s) {
 		return "", schulhof.Errorf(schulhof.ENotFound, "blob.not_found")
 	}
-	return filepath.Join(d.dir, "blobs", s[:2], s[2:4], s), nil
+	return "blobs/" + s[:2] + "/" + s[2:4] + "/" + s, nil
+}
+
+// KeyOfArchiveName is the blob an ArchiveName names; false for any other
+// name (the disk's marker files).
+func KeyOfArchiveName(name string) (Key, bool) {
+	k := Key(path.Base(name))
+	if want, err := ArchiveName(k); err != nil || want != name {
+		return "", false
+	}
+	return k, true
 }
 
 // Put streams r into a new blob.

@@ -143,6 +143,28 @@ func (st *S3) Put(ctx context.Context, r io.Reader, opt PutOptions) (Info, error
 	return Info{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
+// PutAs writes a blob of size bytes under the key it had: a restore,
+// whose database names it by that key. A blob of that key is replaced.
+func (st *S3) PutAs(ctx context.Context, key Key, r io.Reader, size int64) (Info, error) {
+	if !validKey(string(key)) {
+		return Info{}, fmt.Errorf("blob store: %q is not a blob's key", key)
+	}
+	h := sha256.New()
+	n, err := st.upload(ctx, blobObject(key), io.LimitReader(r, size), h, func(n int64, err error) error {
+		switch {
+		case err != nil:
+			return fmt.Errorf("blob store: read: %w", err)
+		case n != size:
+			return errCutOff
+		}
+		return nil
+	})
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
 // upload writes what src gives to the object, hashing it; check sees
 // the bytes read and the read's error before the object is completed
 // and may refuse it.
