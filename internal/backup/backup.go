@@ -169,9 +169,7 @@ func Write(ctx context.Context, src Source, out string) (Report, error) {
 			if err != nil {
 				return err
 			}
-			m.Files = append(m.Files, mem)
-			rep.Files++
-			rep.Bytes += mem.Size
+			m.note(&rep, mem)
 			return nil
 		})
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -301,15 +299,20 @@ func addObjects(ctx context.Context, tw *tar.Writer, objects blob.Store, m *Mani
 		if err != nil {
 			return err
 		}
-		m.Files = append(m.Files, mem)
-		rep.Files++
-		rep.Bytes += mem.Size
+		m.note(rep, mem)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("backup files: %w", err)
 	}
 	return nil
+}
+
+// note notes a file of the store in the manifest and the report.
+func (m *Manifest) note(rep *Report, mem Member) {
+	m.Files = append(m.Files, mem)
+	rep.Files++
+	rep.Bytes += mem.Size
 }
 
 // addMember copies size bytes of r into the archive as name, hashing
