@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,7 +113,7 @@ func (db *DB) storeChatBatch(batch []*chatWrite) {
 	errs := make([]error, len(batch))
 	err := db.chatUpdateOf(ctx, schools, func(tx *chatTx) error {
 		if len(batch) == 1 {
-			errs[0] = batch[0].fn(tx) // alone: its transaction is its savepoint
+			errs[0] = batch[0].run(tx) // alone: its transaction is its savepoint
 			return errs[0]
 		}
 		for i, w := range batch {
@@ -123,10 +124,8 @@ func (db *DB) storeChatBatch(batch []*chatWrite) {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT chat_write`); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
-			errs[i] = w.fn(tx)
-			if errs[i] != nil {
-				// undone alone; a refused statement has also ended
-				// PostgreSQL's transaction until this
+			errs[i] = w.run(tx)
+			if errs[i] != nil { // undone alone
 				if _, err := tx.Tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT chat_write`); err != nil {
 					return fmt.Errorf("rollback to savepoint: %w", err)
 				}
@@ -139,14 +138,27 @@ func (db *DB) storeChatBatch(batch []*chatWrite) {
 	})
 	if err == nil {
 		db.chats.batches.Add(1)
-		db.chats.writes.Add(int64(len(batch)))
 	}
 	for i, w := range batch {
 		if err != nil && errs[i] == nil {
 			errs[i] = err // nothing of the batch was stored
 		}
+		if errs[i] == nil {
+			db.chats.writes.Add(1)
+		}
 		w.done <- errs[i]
 	}
+}
+
+// run runs the write; a panic (a bug) fails it alone, as it would fail
+// its request alone had it run there.
+func (w *chatWrite) run(tx *chatTx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("chat write panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return w.fn(tx)
 }
 
 // ChatBatches says how many batches of the messenger's writes this store

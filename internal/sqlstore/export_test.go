@@ -1,5 +1,7 @@
 package sqlstore
 
+import "context"
+
 // HoldChatBatches makes the messenger's writes wait as if a batch were
 // under way, so that a test can gather several in one: waiting says how
 // many wait, release stores them.
@@ -15,4 +17,9 @@ func (db *DB) HoldChatBatches() (waiting func() int, release func()) {
 		return len(b.pending)
 	}
 	return waiting, func() { go db.storeChatBatches() }
+}
+
+// ChatBatched runs fn as one of the messenger's batched writes.
+func (db *DB) ChatBatched(ctx context.Context, fn func() error) error {
+	return db.chatBatched(ctx, 0, func(*chatTx) error { return fn() })
 }
