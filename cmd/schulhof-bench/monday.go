@@ -73,6 +73,7 @@ func benchMonday(args []string) error {
 	workers := fs.Int("workers", 4*runtime.GOMAXPROCS(0), "clients logging in at once")
 	setups := fs.String("setups", "solo,cluster,sqlite", "which set-ups, in this order")
 	nodeMemory := fs.String("node-memory", "", "GOMEMLIMIT of each cluster node, e.g. 1GiB (docs/cluster.md: where nodes share a machine); empty: none")
+	nodeProcs := fs.Int("node-procs", 0, "GOMAXPROCS of each cluster node (the cores its Go code and its password hashes take at once); 0: all")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func benchMonday(args []string) error {
 	raw := rawHashRate(cores, 5*time.Second)
 	fmt.Printf("machine: %d cores, %s; raw argon2id (m=19 MiB, t=2, p=1) on all cores: %.1f hashes/s\n\n", cores, runtime.Version(), raw)
 	m := &monday{ctx: ctx, dir: dir, bin: bin, gen: *gen, scale: *scale, logins: *logins, sockets: *sockets,
-		announcements: *announcements, writes: *writes, chatRate: *chatRate, nodeMemory: *nodeMemory, workers: *workers, raw: raw, pgURL: *pgURL, natsURL: *natsURL}
+		announcements: *announcements, writes: *writes, chatRate: *chatRate, nodeMemory: *nodeMemory, nodeProcs: *nodeProcs, workers: *workers, raw: raw, pgURL: *pgURL, natsURL: *natsURL}
 	results := map[string]*mondayResult{}
 	var order []string
 	for _, name := range strings.Split(*setups, ",") {
@@ -122,6 +123,7 @@ type monday struct {
 	announcements, writes int
 	chatRate              float64
 	nodeMemory            string
+	nodeProcs             int
 	workers               int
 	raw                   float64
 	pgURL, natsURL        string
@@ -514,6 +516,10 @@ func (m *monday) deployCluster(dir string, nodes int) (*deployment, error) {
 	if m.nodeMemory != "" {
 		env = append(env, "GOMEMLIMIT="+m.nodeMemory)
 		d.title += ", GOMEMLIMIT=" + m.nodeMemory + " per node"
+	}
+	if m.nodeProcs > 0 {
+		env = append(env, fmt.Sprintf("GOMAXPROCS=%d", m.nodeProcs))
+		d.title += fmt.Sprintf(", GOMAXPROCS=%d per node", m.nodeProcs)
 	}
 	var dirs []string
 	for i := range nodes {
