@@ -39,3 +39,28 @@ func TestHasherRefusesWhoWouldWaitTooLong(t *testing.T) {
 		t.Fatalf("a millisecond's hash ahead: %v", err)
 	}
 }
+
+// TestHasherEnter: as many logins may be under way as may hash and wait;
+// the next is refused at once (503 with Retry-After), and one that ends
+// makes room.
+func TestHasherEnter(t *testing.T) {
+	h := NewHasher(Fast, 3, time.Minute)
+	var leaves []func()
+	for range cap(h.slots) + 3 {
+		leave, err := h.Enter()
+		if err != nil {
+			t.Fatalf("within capacity: %v", err)
+		}
+		leaves = append(leaves, leave)
+	}
+	var e *schulhof.Error
+	if _, err := h.Enter(); !errors.As(err, &e) || e.Code != schulhof.EUnavailable || e.RetryAfter == 0 {
+		t.Fatalf("beyond capacity: %v", err)
+	}
+	leaves[0]()
+	if leave, err := h.Enter(); err != nil {
+		t.Fatalf("after one left: %v", err)
+	} else {
+		leave()
+	}
+}

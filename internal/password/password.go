@@ -78,6 +78,9 @@ type Hasher struct {
 	Params  Params
 	slots   chan struct{}
 	waiting chan struct{}
+	// entered bounds the work around the hashes (a login's reads before
+	// its hash): as many as may hash and wait, see Enter
+	entered chan struct{}
 	maxWait time.Duration
 	// took is how long a hash took lately (nanoseconds, a moving
 	// average): one who would wait longer than maxWait behind those
@@ -95,7 +98,22 @@ func NewHasher(p Params, queue int, maxWait time.Duration) *Hasher {
 	if maxWait <= 0 {
 		maxWait = 2 * time.Second
 	}
-	return &Hasher{Params: p, slots: make(chan struct{}, n), waiting: make(chan struct{}, queue), maxWait: maxWait}
+	return &Hasher{Params: p, slots: make(chan struct{}, n), waiting: make(chan struct{}, queue), entered: make(chan struct{}, n+queue),
+		maxWait: maxWait}
+}
+
+// Enter admits one more piece of work that will hash (a login, from its
+// first read of the database to its hash), or refuses it at once when as
+// many are under way as may hash and wait: beyond capacity a login is
+// turned away before it costs anything, not after it queued for the
+// database behind all the others. leave ends it.
+func (h *Hasher) Enter() (leave func(), err error) {
+	select {
+	case h.entered <- struct{}{}:
+		return func() { <-h.entered }, nil
+	default:
+		return nil, errBusy
+	}
 }
 
 var errBusy = &schulhof.Error{Code: schulhof.EUnavailable, Key: "error.busy", RetryAfter: 2}

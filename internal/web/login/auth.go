@@ -148,6 +148,13 @@ func (s *Module) verifyPassword(ctx context.Context, r *http.Request, in loginIn
 			return nil, "", ctx.Err()
 		}
 	}
+	// after the slowing down, which must not hold a place
+	leave, err := s.hasher.Enter()
+	if err != nil {
+		s.logins.WithLabelValues("busy").Inc()
+		return nil, "", err
+	}
+	defer leave()
 	var user *schulhof.User
 	hash := ""
 	var schoolID schulhof.SchoolID
