@@ -2,8 +2,10 @@ package kit
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -48,7 +50,16 @@ func (d *Deps) FillStartCards(r *http.Request, sc *schulhof.School, data map[str
 	var wg sync.WaitGroup
 	for i, c := range cards {
 		filled[i] = map[string]any{}
-		wg.Go(func() { errs[i] = c.Fill(r, sc, filled[i]) })
+		wg.Go(func() {
+			defer func() {
+				// a card's bug fails the page, as it did in the request's
+				// own goroutine, and does not take the server down
+				if p := recover(); p != nil {
+					errs[i] = fmt.Errorf("start card %s panicked: %v\n%s", c.Part, p, debug.Stack())
+				}
+			}()
+			errs[i] = c.Fill(r, sc, filled[i])
+		})
 	}
 	wg.Wait()
 	var parts []string
