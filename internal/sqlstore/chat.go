@@ -97,6 +97,18 @@ type chatTx struct {
 	*sql.Tx
 	db     *DB
 	missed []string
+	// batch, when set, is the context every statement runs under instead
+	// of the one it is given: in a batch of several requests' writes, one
+	// request's end must not interrupt the statement of another's
+	batch context.Context
+}
+
+// ctx is the context a statement runs under.
+func (t *chatTx) ctx(ctx context.Context) context.Context {
+	if t.batch != nil {
+		return t.batch
+	}
+	return ctx
 }
 
 func (t *chatTx) prepared(ctx context.Context, q string) *sql.Stmt {
@@ -110,6 +122,7 @@ func (t *chatTx) prepared(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (t *chatTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	if s := t.prepared(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -117,6 +130,7 @@ func (t *chatTx) QueryRowContext(ctx context.Context, q string, args ...any) *sq
 }
 
 func (t *chatTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	if s := t.prepared(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -124,6 +138,7 @@ func (t *chatTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.
 }
 
 func (t *chatTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = t.ctx(ctx)
 	if s := t.prepared(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}

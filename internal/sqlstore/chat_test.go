@@ -327,3 +327,17 @@ func TestChatBatchPanic(t *testing.T) {
 		t.Errorf("stored: %d, %v", len(ms), err)
 	}
 }
+
+// TestChatBatchIgnoresRequestsEnd: a batched write's statements run under
+// the batch's context, not its request's: in a batch of several
+// requests' writes, one that ends must not interrupt a statement (on
+// SQLite an interrupt stops the connection's running statement, whoever's).
+func TestChatBatchIgnoresRequestsEnd(t *testing.T) {
+	db := sqltest.MustOpenSQLite(t)
+	if err := db.ChatBatchedAfterItsEnd(`INSERT INTO settings (key, value) VALUES ($1, $2)`, "probe", "da"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.Setting(ctx, "probe"); err != nil || v != "da" {
+		t.Fatalf("stored: %q %v", v, err)
+	}
+}

@@ -112,6 +112,7 @@ func (db *DB) storeChatBatch(batch []*chatWrite) {
 	}
 	errs := make([]error, len(batch))
 	err := db.chatUpdateOf(ctx, schools, func(tx *chatTx) error {
+		tx.batch = ctx
 		if len(batch) == 1 {
 			errs[0] = batch[0].run(tx) // alone: its transaction is its savepoint
 			return errs[0]

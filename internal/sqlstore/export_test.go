@@ -23,3 +23,14 @@ func (db *DB) HoldChatBatches() (waiting func() int, release func()) {
 func (db *DB) ChatBatched(ctx context.Context, fn func() error) error {
 	return db.chatBatched(ctx, 0, func(*chatTx) error { return fn() })
 }
+
+// ChatBatchedAfterItsEnd runs the statement q as a batched write whose
+// request has ended by the time the statement runs.
+func (db *DB) ChatBatchedAfterItsEnd(q string, args ...any) error {
+	req, end := context.WithCancel(context.Background())
+	return db.chatBatched(context.Background(), 0, func(tx *chatTx) error {
+		end()
+		_, err := tx.ExecContext(req, q, args...)
+		return err
+	})
+}
