@@ -22,22 +22,13 @@ func BenchmarkPostMessage(b *testing.B) {
 			var writers []*schulhof.User
 			var rooms []schulhof.RoomID
 			for c := range 10 {
-				g := &schulhof.Group{SchoolID: s.ID, Name: fmt.Sprintf("%da", 5+c), Kind: schulhof.GroupClass}
-				must(b, db.CreateGroup(ctx, g))
-				var first *schulhof.User
+				var class []*schulhof.User
 				for i := range 30 {
-					u := MustCreateUser(b, db, s.ID, fmt.Sprintf("s%d-%d", c, i), schulhof.RoleStudent)
-					must(b, db.SetMember(ctx, s.ID, g.ID, u.ID, schulhof.MemberRoleMember))
-					writers = append(writers, u)
-					if first == nil {
-						first = u
-					}
+					class = append(class, MustCreateUser(b, db, s.ID, fmt.Sprintf("s%d-%d", c, i), schulhof.RoleStudent))
 				}
-				must(b, db.EnsureRooms(ctx, s.ID))
-				rs, err := db.FindRooms(ctx, first)
-				must(b, err)
-				for range 30 {
-					rooms = append(rooms, rs[1].ID)
+				room := classRoom(b, db, s.ID, fmt.Sprintf("%da", 5+c), nil, class...)
+				for _, u := range class {
+					writers, rooms = append(writers, u), append(rooms, room)
 				}
 			}
 			batches, writes := db.ChatBatches()

@@ -113,13 +113,8 @@ func TestChatMessageExtras(t *testing.T) {
 		anna := MustCreateUser(t, db, s.ID, "anna", schulhof.RoleStudent)
 		carl := MustCreateUser(t, db, s.ID, "carl", schulhof.RoleStudent)
 		admin := MustCreateUser(t, db, s.ID, "leitung", schulhof.RoleSchoolAdmin)
-		g := &schulhof.Group{SchoolID: s.ID, Name: "7c", Kind: schulhof.GroupClass}
-		must(t, db.CreateGroup(ctx, g))
-		must(t, db.SetMember(ctx, s.ID, g.ID, teacher.ID, schulhof.MemberRoleLeader))
-		must(t, db.SetMember(ctx, s.ID, g.ID, anna.ID, schulhof.MemberRoleMember))
-		must(t, db.EnsureRooms(ctx, s.ID))
-		rooms, _ := db.FindRooms(ctx, anna)
-		class := rooms[1].ID
+		class := classRoom(t, db, s.ID, "7c", teacher, anna)
+		rooms, _ := db.FindRooms(ctx, anna) // the school's channel first
 
 		m1, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "Die Übung zur Bruchrechnung ist online, @anna Test bitte prüfen.",
 			Mentions: []schulhof.UserID{anna.ID, anna.ID}})

@@ -198,16 +198,7 @@ func TestChatBatch(t *testing.T) {
 	teacher := MustCreateUser(t, db, s.ID, "lehrer", schulhof.RoleTeacher)
 	anna := MustCreateUser(t, db, s.ID, "anna", schulhof.RoleStudent)
 	carl := MustCreateUser(t, db, s.ID, "carl", schulhof.RoleStudent) // not in 5a
-	g := &schulhof.Group{SchoolID: s.ID, Name: "5a", Kind: schulhof.GroupClass}
-	must(t, db.CreateGroup(ctx, g))
-	must(t, db.SetMember(ctx, s.ID, g.ID, teacher.ID, schulhof.MemberRoleLeader))
-	must(t, db.SetMember(ctx, s.ID, g.ID, anna.ID, schulhof.MemberRoleMember))
-	must(t, db.EnsureRooms(ctx, s.ID))
-	rooms, err := db.FindRooms(ctx, anna)
-	if err != nil || len(rooms) != 2 {
-		t.Fatalf("rooms: %+v %v", rooms, err)
-	}
-	class := rooms[1].ID
+	class := classRoom(t, db, s.ID, "5a", teacher, anna)
 	first, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "Guten Morgen"})
 	if err != nil {
 		t.Fatal(err)
@@ -340,4 +331,28 @@ func TestChatBatchIgnoresRequestsEnd(t *testing.T) {
 	if v, err := db.Setting(ctx, "probe"); err != nil || v != "da" {
 		t.Fatalf("stored: %q %v", v, err)
 	}
+}
+
+// classRoom makes a class of the school with its leader and members and
+// returns the class's room.
+func classRoom(tb testing.TB, db *sqlstore.DB, school schulhof.SchoolID, name string, leader *schulhof.User, members ...*schulhof.User) schulhof.RoomID {
+	tb.Helper()
+	g := &schulhof.Group{SchoolID: school, Name: name, Kind: schulhof.GroupClass}
+	must(tb, db.CreateGroup(ctx, g))
+	if leader != nil {
+		must(tb, db.SetMember(ctx, school, g.ID, leader.ID, schulhof.MemberRoleLeader))
+	}
+	for _, u := range members {
+		must(tb, db.SetMember(ctx, school, g.ID, u.ID, schulhof.MemberRoleMember))
+	}
+	must(tb, db.EnsureRooms(ctx, school))
+	rooms, err := db.FindRooms(ctx, append(members, leader)[0])
+	must(tb, err)
+	for _, r := range rooms {
+		if r.GroupID == g.ID {
+			return r.ID
+		}
+	}
+	tb.Fatalf("no room of class %s", name)
+	return 0
 }
