@@ -1,13 +1,25 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+	"runtime"
+)
 
 // HoldChatBatches makes the messenger's writes wait as if a batch were
 // under way, so that a test can gather several in one: waiting says how
-// many wait, release stores them.
+// many wait, release stores them. It waits first for the batches under
+// way to end (the goroutine that stored the last write may not have seen
+// yet that nothing more waits, and would store the held writes).
 func (db *DB) HoldChatBatches() (waiting func() int, release func()) {
 	b := &db.chats
-	b.mu.Lock()
+	for {
+		b.mu.Lock()
+		if !b.storing {
+			break
+		}
+		b.mu.Unlock()
+		runtime.Gosched()
+	}
 	b.storing = true
 	b.running.Add(1)
 	b.mu.Unlock()
@@ -34,3 +46,7 @@ func (db *DB) ChatBatchedAfterItsEnd(q string, args ...any) error {
 		return err
 	})
 }
+
+// OnMessageStored calls fn in each post's transaction right after its
+// message's row is written, before the commit.
+func (db *DB) OnMessageStored(fn func(id int64)) { db.messageStored = fn }
