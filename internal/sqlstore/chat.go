@@ -341,11 +341,26 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 				return schulhof.Invalid("mentions", "chat.mention_not_member")
 			}
 		}
+		if db.dialect == Postgres {
+			// A room's posts commit in the order of their ids: a socket
+			// that reconnects asks for what came after the last id it
+			// saw, and a smaller id committed after a bigger one would
+			// never reach it. PostgreSQL hands out ids to transactions
+			// that run at once, so posts to one room take their id in
+			// turn, holding the room's lock until they commit. (SQLite
+			// has one writer: in order anyway.)
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, chatLockClass, int32(room)); err != nil {
+				return err
+			}
+		}
 		now := db.now()
 		m = &schulhof.Message{RoomID: room, Sender: u.ID, Name: u.Name(), Text: text, ReplyTo: in.ReplyTo, Created: time.Unix(now, 0), Mentions: mentions}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO chat_messages (room_id, sender_id, text, reply_to, created_at, search_text, client_token)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, room, u.ID, text, in.ReplyTo, now, strings.ToLower(text), in.ClientToken).Scan(&m.ID); err != nil {
 			return err
+		}
+		if db.messageStored != nil {
+			db.messageStored(m.ID)
 		}
 		for _, id := range mentions {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO chat_mentions (message_id, user_id) VALUES ($1, $2)`, m.ID, id); err != nil {
@@ -378,6 +393,11 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 	}
 	return m, err
 }
+
+// chatLockClass is the first key of the rooms' advisory locks on
+// PostgreSQL (the second is the room; rooms beyond 2³¹ share a lock with
+// another, which only makes them wait for each other): "CH".
+const chatLockClass = 0x4348
 
 // repeatedMessage is the message the user stored before in the room
 // under the client token, marked Repeated, or nil.

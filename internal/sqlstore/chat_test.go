@@ -1,8 +1,11 @@
 package sqlstore_test
 
 import (
+	"database/sql"
+	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,7 +241,13 @@ func TestChatBatch(t *testing.T) {
 	read := make(chan error, 1)
 	go func() { read <- db.MarkRead(ctx, anna, class, first.ID) }()
 	for waiting() < len(posts)+1 {
-		runtime.Gosched()
+		select {
+		case err := <-read:
+			release()
+			t.Fatalf("the read marker was not batched: %v", err)
+		default:
+			runtime.Gosched()
+		}
 	}
 	release()
 
@@ -355,4 +364,68 @@ func classRoom(tb testing.TB, db *sqlstore.DB, school schulhof.SchoolID, name st
 	}
 	tb.Fatalf("no room of class %s", name)
 	return 0
+}
+
+// TestChatPostsCommitInIdOrder: on PostgreSQL, which hands out ids before
+// commit, a room's posts still commit in the order of their ids — a socket
+// that reconnects asks for what came after the last id it saw and would
+// never get a smaller one committed later. A post that starts while
+// another's row is written but not committed waits for it.
+func TestChatPostsCommitInIdOrder(t *testing.T) {
+	db := sqltest.MustOpenPostgres(t)
+	s := MustCreateSchool(t, db, "s")
+	teacher := MustCreateUser(t, db, s.ID, "lehrer", schulhof.RoleTeacher)
+	anna := MustCreateUser(t, db, s.ID, "anna", schulhof.RoleStudent)
+	class := classRoom(t, db, s.ID, "5a", teacher, anna)
+	held, release, laterStored := make(chan int64, 1), make(chan struct{}), make(chan int64, 1)
+	var stored atomic.Int32
+	db.OnMessageStored(func(id int64) {
+		if stored.Add(1) == 1 {
+			held <- id
+			<-release // the first post's transaction stays open
+			return
+		}
+		laterStored <- id
+	})
+	type answer struct {
+		m   *schulhof.Message
+		err error
+	}
+	first, second := make(chan answer, 1), make(chan answer, 1)
+	go func() {
+		m, err := db.PostMessage(ctx, teacher, class, &schulhof.NewMessage{Text: "eins"})
+		first <- answer{m, err}
+	}()
+	firstID := <-held
+	go func() {
+		m, err := db.PostMessage(ctx, anna, class, &schulhof.NewMessage{Text: "zwei"})
+		second <- answer{m, err}
+	}()
+	// the second post either waits for the room's row, or (wrong) is
+	// written while the first is not committed
+	watch, err := sql.Open("pgx", os.Getenv("SCHULHOF_TEST_POSTGRES"))
+	must(t, err)
+	defer watch.Close()
+	for waiting := 0; waiting == 0; {
+		select {
+		case id := <-laterStored:
+			close(release)
+			t.Fatalf("post %d was written while post %d was not committed yet", id, firstID)
+		default:
+		}
+		must(t, watch.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'`).Scan(&waiting))
+	}
+	close(release)
+	a, b := <-first, <-second
+	must(t, a.err)
+	must(t, b.err)
+	if b.m.ID <= a.m.ID {
+		t.Fatalf("the later post has id %d, the earlier %d", b.m.ID, a.m.ID)
+	}
+	msgs, err := db.FindMessages(ctx, anna, class, 0, 10)
+	must(t, err)
+	if len(msgs) != 2 || msgs[0].Text != "eins" || msgs[1].Text != "zwei" {
+		t.Fatalf("messages: %+v", msgs)
+	}
 }

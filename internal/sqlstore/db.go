@@ -72,6 +72,9 @@ type DB struct {
 	endMu sync.Mutex
 	onEnd map[int]func(schulhof.SessionEnd)
 	endID int
+	// messageStored, when set (by tests), is called in PostMessage's
+	// transaction right after the message's row is written
+	messageStored func(id int64)
 }
 
 // Open connects to the database named by dsn: a postgres:// or
