@@ -401,7 +401,7 @@ func TestChatPostsCommitInIdOrder(t *testing.T) {
 		m, err := db.PostMessage(ctx, anna, class, &schulhof.NewMessage{Text: "zwei"})
 		second <- answer{m, err}
 	}()
-	// the second post either waits for the room's row, or (wrong) is
+	// the second post either waits for the room's lock, or (wrong) is
 	// written while the first is not committed
 	watch, err := sql.Open("pgx", os.Getenv("SCHULHOF_TEST_POSTGRES"))
 	must(t, err)
@@ -413,8 +413,9 @@ func TestChatPostsCommitInIdOrder(t *testing.T) {
 			t.Fatalf("post %d was written while post %d was not committed yet", id, firstID)
 		default:
 		}
-		must(t, watch.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()
-			AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'`).Scan(&waiting))
+		must(t, watch.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND classid = $1 AND objid = $2 AND objsubid = 2`, 0x4348, class).Scan(&waiting))
 	}
 	close(release)
 	a, b := <-first, <-second
