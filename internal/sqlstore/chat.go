@@ -341,17 +341,14 @@ func (db *DB) PostMessage(ctx context.Context, u *schulhof.User, room schulhof.R
 				return schulhof.Invalid("mentions", "chat.mention_not_member")
 			}
 		}
-		if db.dialect == Postgres {
-			// A room's posts commit in the order of their ids: a socket
-			// that reconnects asks for what came after the last id it
-			// saw, and a smaller id committed after a bigger one would
-			// never reach it. PostgreSQL hands out ids to transactions
-			// that run at once, so posts to one room take their id in
-			// turn, holding the room's lock until they commit. (SQLite
-			// has one writer: in order anyway.)
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, chatLockClass, int32(room)); err != nil {
-				return err
-			}
+		// A room's posts commit in the order of their ids: a socket that
+		// reconnects asks for what came after the last id it saw, and a
+		// smaller id committed after a bigger one would never reach it.
+		// PostgreSQL hands out ids to transactions that run at once, so
+		// posts to one room take their id in turn, holding the room's
+		// lock until they commit. (SQLite has one writer: in order.)
+		if err := db.lockOnPostgres(ctx, tx, chatLockClass, int32(room)); err != nil {
+			return fmt.Errorf("lock room: %w", err)
 		}
 		now := db.now()
 		m = &schulhof.Message{RoomID: room, Sender: u.ID, Name: u.Name(), Text: text, ReplyTo: in.ReplyTo, Created: time.Unix(now, 0), Mentions: mentions}

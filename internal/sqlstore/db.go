@@ -200,6 +200,19 @@ func (db *DB) writeTx(ctx context.Context, invalidate bool, fn func(tx *sql.Tx) 
 	return nil
 }
 
+// lockOnPostgres takes the advisory lock (class, key) for the rest of
+// the transaction tx on PostgreSQL, where writers run at once; SQLite's
+// one writer is in turn anyway.
+func (db *DB) lockOnPostgres(ctx context.Context, tx interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, class, key int32) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, class, key)
+	return err
+}
+
 // view runs fn in one read-only transaction, so that what it reads is one
 // consistent state.
 func (db *DB) view(ctx context.Context, fn func(tx *sql.Tx) error) error {

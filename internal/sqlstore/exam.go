@@ -67,10 +67,8 @@ func (db *DB) SaveExamChecked(ctx context.Context, e *schulhof.PlannedExam, vers
 		return err
 	}
 	return db.update(ctx, func(tx *sql.Tx) error {
-		if db.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, examLockClass, int32(e.SchoolID)); err != nil {
-				return fmt.Errorf("lock exam plan: %w", err)
-			}
+		if err := db.lockOnPostgres(ctx, tx, examLockClass, int32(e.SchoolID)); err != nil {
+			return fmt.Errorf("lock exam plan: %w", err)
 		}
 		var now int64
 		if err := tx.QueryRowContext(ctx, `SELECT exam_version FROM schools WHERE id = $1`, e.SchoolID).Scan(&now); err != nil {
