@@ -472,11 +472,12 @@ func TestLoginPageFlow(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	f := newFixture(t, nil)
 	f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", "falsch"))
+	f.do("", "POST", "/api/v1/auth/login", loginBody("schule-a", "student", testPassword))
 	f.do("a-teacher", "POST", f.expand("/api/v1/boards/{a-board}/operations"), `{"ops":[{"op":"set","id":"t-1","set":{"x":5}},{"op":"set","id":"t-2","set":{"y":5}}]}`)
 	rec := f.do("", "GET", "/metrics", "")
 	body := rec.Body.String()
 	for _, want := range []string{
-		`schulhof_http_requests_total{route="POST /api/v1/auth/login",status="200"}`,
+		`schulhof_http_requests_total{route="POST /api/v1/auth/login",status="200"} 1`,
 		`schulhof_http_requests_total{route="POST /api/v1/auth/login",status="401"} 1`,
 		`schulhof_logins_total{result="failed"} 1`,
 		`schulhof_http_request_duration_seconds_bucket{route="POST /api/v1/auth/login"`,

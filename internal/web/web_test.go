@@ -10,11 +10,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,11 +86,54 @@ func blobsIn(tb testing.TB, dir string) *blob.Disk {
 	return blobs
 }
 
+// newFixture makes the fixture on db, or on SQLite when db is nil: then
+// as a copy of the one built by the first test that asked, since building
+// it is most of a web test's time under the race detector (about a
+// hundred write transactions, each statement parsed anew), and a copy of
+// its file and its blobs costs a tenth of that.
 func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 	tb.Helper()
-	if db == nil {
-		db = sqltest.MustOpenSQLite(tb)
+	if db != nil {
+		return buildFixture(tb, db)
 	}
+	sqliteFixture.Lock()
+	defer sqliteFixture.Unlock()
+	if sqliteFixture.z == nil {
+		z := buildFixture(tb, sqltest.MustOpenSQLite(tb)).freeze()
+		// the first test's temp directory goes when it ends; the
+		// template's blobs stay until the package's tests end (TestMain)
+		dir, err := os.MkdirTemp("", "schulhof-fixture-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sqliteFixture.dir = dir
+		z.blobDir = filepath.Join(dir, "blobs")
+		if err := copyBlobs(z.blobDir, z.f.blobDir); err != nil {
+			tb.Fatal(err)
+		}
+		sqliteFixture.z = z
+	}
+	return sqliteFixture.z.thaw(tb)
+}
+
+// sqliteFixture is the frozen fixture on SQLite that newFixture copies.
+var sqliteFixture struct {
+	sync.Mutex
+	z   *frozenFixture
+	dir string // removed by TestMain
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sqliteFixture.dir != "" {
+		os.RemoveAll(sqliteFixture.dir)
+	}
+	os.Exit(code)
+}
+
+// buildFixture makes the fixture on db.
+func buildFixture(tb testing.TB, db *sqlstore.DB) *fixture {
+	tb.Helper()
 	blobDir := tb.TempDir()
 	blobs := blobsIn(tb, blobDir)
 	f := &fixture{t: tb, db: db, blobs: blobs, blobDir: blobDir, srv: newServer(tb, db, blobs, nil), school: map[string]*schulhof.School{},
@@ -284,8 +329,7 @@ func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 }
 
 // frozenFixture is a fixture built once and copied for each of many
-// scenarios: its store (sqltest.Frozen) and its files; the copies share
-// the names and ids, which scenarios only read.
+// tests: its store (sqltest.Frozen), its files, its names and ids.
 type frozenFixture struct {
 	store   *sqltest.Frozen
 	blobDir string
@@ -301,18 +345,29 @@ func (f *fixture) freeze() *frozenFixture {
 	return &frozenFixture{store: sqltest.Freeze(f.t, f.db), blobDir: f.blobDir, f: f}
 }
 
-// thaw makes a copy of the fixture for the test, with a server of its own.
-func (z *frozenFixture) thaw(t *testing.T) *fixture {
-	t.Helper()
-	db := z.store.Open(t)
-	dir := filepath.Join(t.TempDir(), "blobs")
+// thaw makes a copy of the fixture for the test, with a server of its own
+// and names of its own (tests log in again, change a user, add ids).
+func (z *frozenFixture) thaw(tb testing.TB) *fixture {
+	tb.Helper()
+	db := z.store.Open(tb)
+	dir := filepath.Join(tb.TempDir(), "blobs")
 	if err := copyBlobs(dir, z.blobDir); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	blobs := blobsIn(t, dir)
-	f := *z.f
-	f.t, f.db, f.blobs, f.blobDir, f.srv = t, db, blobs, dir, newServer(t, db, blobs, nil)
-	return &f
+	blobs := blobsIn(tb, dir)
+	return &fixture{t: tb, db: db, blobs: blobs, blobDir: dir, srv: newServer(tb, db, blobs, nil),
+		school: copies(z.f.school), user: copies(z.f.user), group: copies(z.f.group), node: copies(z.f.node),
+		ids: maps.Clone(z.f.ids), keys: maps.Clone(z.f.keys), token: maps.Clone(z.f.token)}
+}
+
+// copies copies a map of pointers and what they point to.
+func copies[T any](m map[string]*T) map[string]*T {
+	out := make(map[string]*T, len(m))
+	for k, v := range m {
+		c := *v
+		out[k] = &c
+	}
+	return out
 }
 
 // copyBlobs copies the blob store at src to dst for a copy of the
