@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -533,6 +534,39 @@ func (db *DB) BoardSnapshotSeq(ctx context.Context, school schulhof.SchoolID, id
 	var seq int64
 	err := db.readRow(ctx, `SELECT snapshot_seq FROM boards WHERE id = $1 AND school_id = $2`, id, school).Scan(&seq)
 	return seq, notFound(err, "board.not_found")
+}
+
+// SetBoardPresenting keeps where user presents on a board of the school
+// (view, as sent to the class), or that nobody presents (view nil).
+func (db *DB) SetBoardPresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, user schulhof.UserID, view []byte) error {
+	return db.writeTx(ctx, false, func(tx *sql.Tx) error {
+		if view == nil {
+			_, err := tx.ExecContext(ctx, `DELETE FROM board_presenters WHERE board_id = $1
+				AND board_id IN (SELECT id FROM boards WHERE school_id = $2)`, id, school)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO board_presenters (board_id, user_id, view, updated_at)
+			SELECT id, $3, $4, $5 FROM boards WHERE id = $1 AND school_id = $2
+			ON CONFLICT (board_id) DO UPDATE SET user_id = excluded.user_id, view = excluded.view, updated_at = excluded.updated_at`,
+			id, school, user, string(view), db.now())
+		return err
+	})
+}
+
+// FindBoardPresenting returns where someone presents on a board of the
+// school and since when they last moved; nil when nobody does.
+func (db *DB) FindBoardPresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) ([]byte, time.Time, error) {
+	var view string
+	var at int64
+	err := db.readRow(ctx, `SELECT p.view, p.updated_at FROM board_presenters p JOIN boards b ON b.id = p.board_id
+		WHERE p.board_id = $1 AND b.school_id = $2`, id, school).Scan(&view, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return []byte(view), time.Unix(at, 0), nil
 }
 
 // PurgeBoards deletes the boards in the trash since before, with their

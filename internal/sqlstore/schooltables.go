@@ -202,7 +202,8 @@ var schoolTables = []schoolTable{
 // lives only while a user is logged in or a request runs (sessions,
 // uploads in flight, single sign-on's codes and tokens, a call's guests,
 // push subscriptions bound to this installation's key), the undo of a
-// rollover, a consent to support, WebDAV locks. Importing over a school deletes
+// rollover, a consent to support, WebDAV locks, who presents on a
+// board. Importing over a school deletes
 // them.
 var schoolSkipped = []struct{ name, where string }{
 	{"sessions", of("user_id", "users")},
@@ -214,6 +215,7 @@ var schoolSkipped = []struct{ name, where string }{
 	{"rollovers", bySchool()},
 	{"support_consents", bySchool()},
 	{"dav_locks", of("owner", "users")},
+	{"board_presenters", of("board_id", "boards")},
 }
 
 // installationTables belong to no school.

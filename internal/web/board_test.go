@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-pdf/fpdf"
 
@@ -165,6 +167,68 @@ func TestBoardLive(t *testing.T) {
 	decode(t, f.do("a-student", "GET", "/api/v1/boards/"+id+"/operations?after=3", ""), &log)
 	if len(log.Ops) != 2 || log.Next != 5 {
 		t.Fatalf("log after 3: %+v", log)
+	}
+}
+
+// TestBoardPresentingKept: who presents is kept in the store, so that a
+// node that loads the board later (started after the teacher began, or
+// restarted) lets a student who joins follow at once; moves are kept at
+// most every second, the latest of them; the end at once.
+func TestBoardPresentingKept(t *testing.T) {
+	f := newFixture(t, nil)
+	var later atomic.Int64 // the clock moves on while the bus's goroutines read it
+	f.db.Now = func() time.Time { return sqltest.Clock.Add(time.Duration(later.Load())) }
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	id := f.expand("{a-board}")
+	topic := "board." + id
+	teacher := dialSocket(t, ts.URL, f.token["a-teacher"])
+	teacher.send(`{"type":"subscribe","id":"s","topic":"` + topic + `"}`)
+	if e := teacher.next(); e.Type != "ack" {
+		t.Fatalf("subscribe: %+v", e)
+	}
+	present := func(data string) {
+		t.Helper()
+		teacher.send(`{"type":"send","id":"p","topic":"` + topic + `","event":"present","data":` + data + `}`)
+		for { // her own view comes back by the hub once it was handled
+			if e := teacher.next(); e.Type == "event" && e.Event == "present" {
+				return
+			} else if e.Type == "error" {
+				t.Fatalf("present %s: %+v", data, e)
+			}
+		}
+	}
+	// a node that loads the board after she began
+	node := f.srv
+	presenting := func() string {
+		t.Helper()
+		var b struct{ Presenting json.RawMessage }
+		f.srv = newServer(t, f.db, f.blobs, nil)
+		defer func() { f.srv = node }()
+		decode(t, f.do("a-student", "GET", "/api/v1/boards/"+id, ""), &b)
+		return string(b.Presenting)
+	}
+	present(`{"page":"p1","x":10,"y":20,"zoom":2}`)
+	if got := presenting(); !strings.Contains(got, `"x":10,"y":20,"zoom":2`) || !strings.Contains(got, `"user":`+itoa(int64(f.user["a-teacher"].ID))) {
+		t.Fatalf("another node does not know that the teacher presents: %q", got)
+	}
+	// moves within the second: the latest is stored when it is due
+	present(`{"page":"p1","x":30,"y":20,"zoom":2}`)
+	present(`{"page":"p1","x":40,"y":20,"zoom":2}`)
+	node.WaitBackground()
+	if got := presenting(); !strings.Contains(got, `"x":40`) {
+		t.Fatalf("the last move is not kept: %q", got)
+	}
+	// a teacher who closed the board without ending it is not followed
+	// after the lesson
+	later.Store(int64(3 * time.Hour))
+	if got := presenting(); got != "" {
+		t.Fatalf("a view of three hours ago is handed out: %q", got)
+	}
+	later.Store(0)
+	present(`{"off":true}`)
+	if got := presenting(); got != "" {
+		t.Fatalf("presenting ended, another node still hands it out: %q", got)
 	}
 }
 

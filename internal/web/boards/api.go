@@ -108,7 +108,9 @@ func (s *Module) apiBoard(r *http.Request) (any, error) {
 	var doc, present []byte
 	err = s.onBoard(r.Context(), b.SchoolID, b.ID, func(lb *liveBoard) (err error) {
 		doc, err = lb.docJSON()
-		present = lb.present
+		if s.Now().Sub(lb.presentAt) < presentFor {
+			present = lb.present
+		}
 		return err
 	})
 	if err != nil {

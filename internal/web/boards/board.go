@@ -50,9 +50,15 @@ type liveBoard struct {
 	inboxMu sync.Mutex
 	inbox   []boardEvent
 	// present is where the presenting teacher is (page and view), for
-	// those who join later; nil when nobody presents.
-	present json.RawMessage
-	used    time.Time
+	// those who join later; nil when nobody presents. presentAt is when
+	// it last changed; presentKnown says that this node has heard of it
+	// (from the bus, or from the store when it loaded the board).
+	present      json.RawMessage
+	presentAt    time.Time
+	presentKnown bool
+	// presenting is what of the presenting this node still stores
+	presenting presentStore
+	used       time.Time
 	// encoded is the drawing as JSON at seq encodedSeq: a class joining
 	// at once asks for the same
 	encoded    []byte
@@ -141,7 +147,7 @@ func (s *Module) start() error {
 		}
 		s.Hub.Deliver(context.Background(), boardTopic(e.Board), e.Event, out)
 		if lb.mu.TryLock() {
-			lb.takeInbox()
+			lb.takeInbox(s.Now())
 			lb.mu.Unlock()
 		} // else whoever holds it takes the inbox before its next use
 	})
@@ -151,7 +157,7 @@ func (s *Module) start() error {
 
 // takeInbox applies what the bus brought while the board was busy, in
 // order; lb.mu is held.
-func (lb *liveBoard) takeInbox() {
+func (lb *liveBoard) takeInbox(now time.Time) {
 	lb.inboxMu.Lock()
 	inbox := lb.inbox
 	lb.inbox = nil
@@ -163,8 +169,8 @@ func (lb *liveBoard) takeInbox() {
 				lb.applyLogged(op)
 			}
 		case "present":
-			lb.present = e.Data
-			if string(e.Data) == `{"off":true}` {
+			lb.present, lb.presentAt, lb.presentKnown = e.Data, now, true
+			if string(e.Data) == presentOff {
 				lb.present = nil
 			}
 		}
@@ -247,7 +253,7 @@ func (s *Module) onBoard(ctx context.Context, school schulhof.SchoolID, id schul
 // lb.mu is held.
 func (s *Module) loaded(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, lb *liveBoard) error {
 	lb.used = s.Now()
-	lb.takeInbox()
+	lb.takeInbox(lb.used)
 	if lb.doc != nil && len(lb.missing) > 0 {
 		if err := s.catchUp(ctx, school, id, lb); err != nil {
 			lb.doc = nil // loaded whole below
@@ -262,6 +268,14 @@ func (s *Module) loaded(ctx context.Context, school schulhof.SchoolID, id schulh
 	}
 	s.loads.Add(1)
 	lb.doc, lb.missing = doc, nil
+	if !lb.presentKnown {
+		// someone may have begun presenting before this node heard
+		view, at, err := s.db.FindBoardPresenting(ctx, school, id)
+		if err != nil {
+			return err
+		}
+		lb.present, lb.presentAt, lb.presentKnown = view, at, true
+	}
 	lb.saved = max(lb.saved, doc.Floor()) // the next snapshot is due from there
 	return nil
 }
@@ -528,12 +542,92 @@ func (s *Module) receiveBoard(ctx context.Context, u *schulhof.User, num int64, 
 		view.User = u.ID
 		b, _ := json.Marshal(view)
 		if view.Off {
-			b = []byte(`{"off":true}`)
+			b = []byte(presentOff)
+		}
+		if event == "present" {
+			if err := s.keepPresenting(ctx, u.SchoolID, id, u.ID, b); err != nil {
+				return nil, err
+			}
 		}
 		s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: event, Data: b})
 		return nil, nil
 	}
 	return nil, schulhof.Errorf(schulhof.EBadRequest, "board.unknown_event")
+}
+
+// presentOff is the event that ends presenting.
+const presentOff = `{"off":true}`
+
+// presentEvery is how often at most a presenter's view is stored while
+// they move: a node that loads the board later has it at most this old
+// (the live view travels on the bus, up to ten a second).
+const presentEvery = time.Second
+
+// presentFor is how long a presenter's view is handed to those who join
+// without the presenter moving: longer than a lesson, so that a teacher
+// who closed the board without ending the presenting does not leave the
+// class following an old view for days.
+const presentFor = 2 * time.Hour
+
+// presentStore is what of a board's presenting a node still has to
+// store: the start and the end at once, the moves in between at most
+// every presentEvery, the latest of them.
+type presentStore struct {
+	mu      sync.Mutex
+	view    []byte // the latest; presentOff: the presenting ended
+	user    schulhof.UserID
+	dirty   bool      // view is not stored yet
+	waiting bool      // a write is due after presentEvery
+	stored  time.Time // when the last write began
+	// write keeps the writes in order, each with the latest view
+	write sync.Mutex
+}
+
+// keepPresenting stores a presenter's view (see presentStore) before the
+// class is sent it, so that what a socket saw, a node that loads the
+// board later knows.
+func (s *Module) keepPresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, user schulhof.UserID, view []byte) error {
+	ps := &s.boards.get(id, s.Now()).presenting
+	ps.mu.Lock()
+	ps.view, ps.user, ps.dirty = view, user, true
+	if ps.waiting {
+		ps.mu.Unlock()
+		return nil // the write that is due stores this one
+	}
+	if wait := presentEvery - time.Since(ps.stored); wait > 0 && string(view) != presentOff {
+		ps.waiting = true
+		ps.mu.Unlock()
+		s.presentWG.Add(1)
+		time.AfterFunc(wait, func() {
+			defer s.presentWG.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := s.storePresenting(ctx, school, id, ps); err != nil {
+				s.Log.Warn("store presenting", "board", id, "err", err)
+			}
+		})
+		return nil
+	}
+	ps.mu.Unlock()
+	return s.storePresenting(ctx, school, id, ps)
+}
+
+// storePresenting writes the latest view of ps, if not written yet.
+func (s *Module) storePresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, ps *presentStore) error {
+	ps.write.Lock()
+	defer ps.write.Unlock()
+	ps.mu.Lock()
+	if !ps.dirty {
+		ps.mu.Unlock()
+		return nil
+	}
+	view, user := ps.view, ps.user
+	ps.dirty, ps.waiting, ps.stored = false, false, time.Now()
+	ps.mu.Unlock()
+	if string(view) == presentOff {
+		view = nil
+	}
+	return s.db.SetBoardPresenting(ctx, school, id, user, view)
 }
 
 // boardView is where a pointer or a presenter's view is: the page, the

@@ -42,6 +42,7 @@ type Store interface {
 	FindBoardByID(ctx context.Context, u *schulhof.User, id schulhof.BoardID) (*schulhof.Board, error)
 	FindBoardImage(ctx context.Context, school schulhof.SchoolID, board schulhof.BoardID, id int64) (*schulhof.BoardImage, error)
 	FindBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error)
+	FindBoardPresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID) ([]byte, time.Time, error)
 	FindDeletedBoards(ctx context.Context, u *schulhof.User) ([]*schulhof.Board, error)
 	FindGroups(ctx context.Context, f schulhof.GroupFilter) ([]*schulhof.Group, error)
 	FindMembers(ctx context.Context, school schulhof.SchoolID, id schulhof.GroupID) ([]*schulhof.Member, error)
@@ -51,6 +52,7 @@ type Store interface {
 	PutFile(ctx context.Context, school schulhof.SchoolID, space schulhof.Space, parent schulhof.NodeID, name string, c schulhof.NewContent, keepVersions int) (*schulhof.Node, error)
 	RestoreBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID) error
 	SaveBoardSnapshot(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, doc []byte, seq int64) error
+	SetBoardPresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, user schulhof.UserID, view []byte) error
 	SetBoardImageRender(ctx context.Context, school schulhof.SchoolID, id int64, key string) error
 	UpdateBoard(ctx context.Context, u *schulhof.User, id schulhof.BoardID, up schulhof.BoardUpdate) (*schulhof.Board, error)
 }
@@ -82,6 +84,7 @@ type Module struct {
 	pictureWork *admission.Queue
 	snapshotWG  sync.WaitGroup // snapshots being written
 	storeWG     sync.WaitGroup // operations being stored
+	presentWG   sync.WaitGroup // presenters' views due to be stored
 	// keepDeleted is how long a deleted board can be restored
 	keepDeleted time.Duration
 }
@@ -137,11 +140,13 @@ func (s *Module) Routes(rt *kit.Router) {
 	rt.JSON("GET /api/v1/boards/{board}/images/{image}", s.apiBoardImage)
 }
 
-// Wait waits for the operations being stored and the snapshots being
-// written (at shutdown, in tests).
+// Wait waits for the operations being stored, the snapshots being
+// written and the presenters' views due to be stored (at shutdown, in
+// tests).
 func (s *Module) Wait() {
 	s.storeWG.Wait()
 	s.snapshotWG.Wait()
+	s.presentWG.Wait()
 }
 
 // Stop leaves the bus.
