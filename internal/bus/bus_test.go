@@ -141,10 +141,13 @@ func TestSubjects(t *testing.T) {
 }
 
 // TestLocalSlowSubscriber: a subscriber that does not keep up loses
-// events; the others and the publisher go on.
+// events; the others and the publisher go on, and the bus's watchers
+// hear that events were lost (false, then true: they arrive again).
 func TestLocalSlowSubscriber(t *testing.T) {
 	b := bus.NewLocal()
 	defer b.Close()
+	told := make(chan bool, 2*(bus.QueueSize+10))
+	b.Watch(func(up bool) { told <- up })
 	var dropped sync.WaitGroup
 	dropped.Add(1)
 	var once sync.Once
@@ -159,6 +162,43 @@ func TestLocalSlowSubscriber(t *testing.T) {
 	dropped.Wait()
 	fast.wait(t, bus.QueueSize)
 	close(block)
+	expectTold(t, told, false, true)
+}
+
+// expectTold waits for what the watchers are told, in order.
+func expectTold(t *testing.T, told <-chan bool, want ...bool) {
+	t.Helper()
+	for i, w := range want {
+		select {
+		case up := <-told:
+			if up != w {
+				t.Fatalf("watchers were told %v as the %d., want %v", up, i+1, w)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("watchers were told nothing as the %d., want %v", i+1, w)
+		}
+	}
+}
+
+// TestNATSTellsWhenEventsMayBeMissed: a node whose connection to NATS
+// drops hears false (what others publish meanwhile does not reach it),
+// and true once it is connected again.
+func TestNATSTellsWhenEventsMayBeMissed(t *testing.T) {
+	url := os.Getenv("SCHULHOF_TEST_NATS")
+	if url == "" {
+		t.Skip("SCHULHOF_TEST_NATS not set")
+	}
+	b, err := bus.NewNATS(url, "node-watched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	told := make(chan bool, 8)
+	b.Watch(func(up bool) { told <- up })
+	if err := bus.ForceReconnect(b); err != nil {
+		t.Fatal(err)
+	}
+	expectTold(t, told, false, true)
 }
 
 // TestLocalConcurrent: many publishers and subscribers at once (-race).

@@ -3,7 +3,9 @@ package bus
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Local is the bus of a single node: it hands each event to the
@@ -18,6 +20,40 @@ type Local struct {
 	closed     bool
 	// Dropped counts the events subscribers lost to a full queue.
 	Dropped func()
+	// watchers are told when a subscriber lost events (Watch); telling
+	// is set while they are being told
+	watchMu  sync.Mutex
+	watchers []func(up bool)
+	telling  atomic.Bool
+}
+
+// Watch: see Watcher. A subscriber that lost events to a full queue is
+// a node that missed events: watchers hear false and then true.
+func (b *Local) Watch(fn func(up bool)) {
+	b.watchMu.Lock()
+	b.watchers = append(b.watchers, fn)
+	b.watchMu.Unlock()
+}
+
+// lost tells the watchers that events were lost, once for a run of
+// losses, away from the publisher.
+func (b *Local) lost() {
+	if !b.telling.CompareAndSwap(false, true) {
+		return
+	}
+	b.watchMu.Lock()
+	ws := slices.Clone(b.watchers)
+	b.watchMu.Unlock()
+	go func() {
+		for _, fn := range ws {
+			fn(false)
+		}
+		// losses from here on are told again
+		b.telling.Store(false)
+		for _, fn := range ws {
+			fn(true)
+		}
+	}()
 }
 
 // QueueSize is how many events a local subscription holds back.
@@ -62,6 +98,7 @@ func (b *Local) Publish(_ context.Context, subject string, data []byte) error {
 			if b.Dropped != nil {
 				b.Dropped()
 			}
+			b.lost()
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
+	"github.com/schulhof/schulhof/internal/bus/bustest"
 )
 
 // TestChat: the teacher writes in the class room; the student, with the
@@ -91,11 +92,14 @@ func TestChat(t *testing.T) {
 // TestChatHistory: a class room with 120 messages opens with the newest
 // 50; scrolling up loads the older ones page by page to the first; a
 // search hit on an old message opens the room there, marked and in view,
-// and scrolling down from it comes back to the newest.
+// and scrolling down from it comes back to the newest. A message the
+// page missed (the server's bus lost it) comes when the page is told.
 func TestChatHistory(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
-	db, ts := startServer(t)
+	b := bustest.NewWatched()
+	t.Cleanup(func() { b.Close() })
+	db, ts := startServerOn(t, b)
 	seedClass7b(t, db, "chat-passwort")
 	failOnScriptErrors(t, ctx, "the student's")
 	teacher, room := classRoom(t, db)
@@ -141,4 +145,13 @@ func TestChatHistory(t *testing.T) {
 		waitJS(t, ctx, "newer ones", fmt.Sprintf("%s === %d", count, n))
 	}
 	waitJS(t, ctx, "back at the newest", `[...document.querySelectorAll("[data-testid=messages] li[data-id]")].some((li) => li.textContent.includes("Nachricht 120"))`)
+
+	// the server lost events on their way to it (its bus says so): a
+	// message stored meanwhile, never sent to the page, comes when the
+	// page is told of the gap
+	_, err := db.PostMessage(bg, teacher, room, &schulhof.NewMessage{Text: "Nach der Lücke"})
+	must(t, err)
+	b.Tell(false)
+	b.Tell(true)
+	waitJS(t, ctx, "the missed message", `[...document.querySelectorAll("[data-testid=messages] li[data-id]")].some((li) => li.textContent.includes("Nach der Lücke"))`)
 }

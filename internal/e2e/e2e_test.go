@@ -24,6 +24,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/blob"
+	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/rtc"
 	"github.com/schulhof/schulhof/internal/sqlstore"
@@ -216,6 +217,12 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 // real clock, for the browser.
 func startServer(t *testing.T) (*sqlstore.DB, *httptest.Server) {
 	t.Helper()
+	return startServerOn(t, nil)
+}
+
+// startServerOn is startServer on the bus b (nil: the server's own).
+func startServerOn(t *testing.T, b bus.Bus) (*sqlstore.DB, *httptest.Server) {
+	t.Helper()
 	db := sqltest.MustOpenSQLite(t)
 	db.Now = time.Now
 	blobs, err := blob.NewDisk(t.TempDir())
@@ -223,7 +230,7 @@ func startServer(t *testing.T) (*sqlstore.DB, *httptest.Server) {
 		t.Fatal(err)
 	}
 	// the media of video lessons on loopback only
-	srv, err := web.New(web.Config{Version: "e2e", Video: video.Config{RTC: rtc.Config{Loopback: true}}}, db, blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := web.New(web.Config{Version: "e2e", Bus: b, Video: video.Config{RTC: rtc.Config{Loopback: true}}}, db, blobs, password.NewHasher(password.Fast, 0, 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

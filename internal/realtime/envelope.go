@@ -26,6 +26,7 @@ const (
 	TypeEvent       = "event"       // server: something happened on a topic
 	TypeAck         = "ack"         // server: the request with this id is done
 	TypeError       = "error"       // server: the request with this id failed
+	TypeGap         = "gap"         // server: events may have been lost on their way to this node; catch up by cursor
 )
 
 // Envelope is one message on the socket, either way.

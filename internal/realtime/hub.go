@@ -407,6 +407,22 @@ func (h *Hub) Deliver(ctx context.Context, topic, event string, data json.RawMes
 	}
 }
 
+// Gap tells every socket that events may have been lost on their way to
+// this node (see bus.Watcher): its client catches up by cursor, as after
+// a reconnect, without reconnecting.
+func (h *Hub) Gap() {
+	b, _ := json.Marshal(&Envelope{Type: TypeGap})
+	h.mu.RLock()
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range conns {
+		c.enqueue(b)
+	}
+}
+
 // checked records that the session holds until the earlier of until and
 // the next recheck.
 func (c *conn) checked(now, until time.Time) {

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -11,8 +13,11 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/schulhof/schulhof/internal/bus/bustest"
+	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
+	"github.com/schulhof/schulhof/internal/web"
 )
 
 // freshSession logs who in once more and returns the new session's token.
@@ -154,4 +159,37 @@ func TestSocketsEndOnEveryNode(t *testing.T) {
 		t.Fatalf("logout on A: %d", rec.Code)
 	}
 	sock.ended("the socket on B after a logout on A")
+}
+
+// TestSocketsToldOfLostEvents: once events arrive again after the bus
+// may have lost some on their way to the node, every socket is told
+// ("gap") and its client reads what it missed by cursor; a bus that was
+// never down tells nothing.
+func TestSocketsToldOfLostEvents(t *testing.T) {
+	f := newFixture(t, nil)
+	b := bustest.NewWatched()
+	t.Cleanup(func() { b.Close() })
+	srv, err := web.New(web.Config{Version: "test", Bus: b}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0),
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.CloseSockets(); srv.WaitBackground() })
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	anna := follow(t, ts.URL, f.token["a-student"], itoa(int64(f.user["a-student"].ID)))
+	teacher := follow(t, ts.URL, f.token["a-teacher"], itoa(int64(f.user["a-teacher"].ID)))
+
+	b.Tell(true) // up, without having been down: nothing was lost
+	anna.send(`{"type":"ping","id":"p"}`)
+	if e := anna.next(); e.Type != realtime.TypeAck || e.ID != "p" {
+		t.Fatalf("told of a gap that was none: %+v", e)
+	}
+	b.Tell(false)
+	b.Tell(true)
+	for _, s := range []*socket{anna, teacher} {
+		if e := s.next(); e.Type != realtime.TypeGap {
+			t.Fatalf("after lost events: %+v, want a gap", e)
+		}
+	}
 }

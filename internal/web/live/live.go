@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -45,7 +46,18 @@ type Module struct {
 
 	sessionSub       bus.Subscription
 	stopSessionWatch func()
+
+	// gaps: see tellGaps
+	gapMu      sync.Mutex
+	busDown    bool      // the bus said that events may be missed
+	gapPending bool      // a notice is due
+	lastGap    time.Time // when the last went out
 }
+
+// gapEvery is the least time between two gap notices of a node: each
+// makes every client read what it missed, and a node that falls behind
+// under load may lose events again soon after.
+const gapEvery = 5 * time.Second
 
 // New is the socket on the server's Deps: it checks the hub's sessions
 // against the store and ends them on every node as the store ends them.
@@ -67,6 +79,9 @@ func New(d *kit.Deps, db Store) (*Module, error) {
 		return nil, err
 	}
 	m.sessionSub = ends
+	if w, ok := d.Bus.(bus.Watcher); ok {
+		w.Watch(m.tellGaps)
+	}
 	m.stopSessionWatch = db.OnSessionEnd(func(e schulhof.SessionEnd) {
 		b, _ := json.Marshal(e)
 		if err := d.Bus.Publish(context.Background(), "session.end", b); err != nil {
@@ -75,6 +90,35 @@ func New(d *kit.Deps, db Store) (*Module, error) {
 		}
 	})
 	return m, nil
+}
+
+// tellGaps hears from the bus whether events reach this node. Once they
+// arrive again after they may have been lost (NATS reconnected, or
+// dropped events for a node too slow to take them), every socket is told
+// (realtime.TypeGap) and its client reads what it missed by cursor —
+// cheaper than closing the sockets, whose clients would all log in to
+// the socket again at once. At most one notice every gapEvery.
+func (m *Module) tellGaps(up bool) {
+	m.gapMu.Lock()
+	defer m.gapMu.Unlock()
+	if !up {
+		m.busDown = true
+		return
+	}
+	if !m.busDown {
+		return
+	}
+	m.busDown = false
+	if m.gapPending {
+		return // the notice that is due comes after this loss too
+	}
+	m.gapPending = true
+	time.AfterFunc(max(0, gapEvery-time.Since(m.lastGap)), func() {
+		m.gapMu.Lock()
+		m.gapPending, m.lastGap = false, time.Now()
+		m.gapMu.Unlock()
+		m.Hub.Gap()
+	})
 }
 
 // Routes adds the socket.

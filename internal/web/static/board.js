@@ -461,6 +461,10 @@ function connect() {
         if (ops) refused(ops, e.error.message); else say(e.error.message);
       } else if (e.type === "event") {
         event(e.event, e.data);
+      } else if (e.type === "gap" && ready) {
+        // the server may have lost operations on their way to it: read
+        // them from the log, the class's tabs spread over 3 s
+        setTimeout(() => catchUp(), Math.random() * 3000);
       }
     }
   };
