@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/schulhof/schulhof/internal/bus/bustest"
 )
 
 // otherVideo is JavaScript: how many frames the first video of another
@@ -28,11 +31,14 @@ func waitMedia(t *testing.T, ctx context.Context, what, predicate string) {
 // camera and joins; the student joins from his iPad; each sees the
 // other's camera playing (its frames go on); the teacher mutes the
 // student from the participants list, and the student's microphone is
-// off on his page and in her list; breakout rooms; a whiteboard shown
-// to all.
+// off on his page and in her list; breakout rooms; after events lost
+// on their way to the server, both join again; a whiteboard shown to
+// all.
 func TestVideoLesson(t *testing.T) {
 	ctx := newBrowser(t)
-	db, ts := startServer(t)
+	b := bustest.NewWatched()
+	t.Cleanup(func() { b.Close() })
+	db, ts := startServerOn(t, b)
 	seedClass7b(t, db, "video-passwort")
 	failOnScriptErrors(t, ctx, "the teacher's")
 	logIn(t, ctx, ts.URL, "mueller@gym", "video-passwort")
@@ -94,6 +100,24 @@ func TestVideoLesson(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=call-breakout-end]")))
 	waitText(t, sctx, "#call-status", "Hauptraum")
 	waitMedia(t, sctx, "the student sees the teacher again", otherVideo+` > 5`)
+
+	// the server lost events on their way to it (its bus says so): both
+	// pages join again, on new connections, and see each other again
+	joins := `Number(document.getElementById("call").dataset.joins)`
+	before := map[context.Context]int{}
+	for _, c := range []context.Context{ctx, sctx} {
+		n, err := chromedp.Run(c, chromedp.Evaluate[int](joins))
+		if err != nil || n == 0 {
+			t.Fatalf("joins before the gap: %d %v", n, err)
+		}
+		before[c] = n
+	}
+	b.Tell(false)
+	b.Tell(true)
+	for c, n := range before {
+		waitJS(t, c, "joined again after the gap", fmt.Sprintf(`%s > %d && document.getElementById("call").dataset.receiving === "connected"`, joins, n))
+		waitMedia(t, c, "the other's camera after the gap", otherVideo+` > 5`)
+	}
 
 	// the teacher shows a new whiteboard: it takes the student's stage,
 	// drawn by its own page in a frame, the videos below it
