@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -93,7 +94,8 @@ func TestChat(t *testing.T) {
 // 50; scrolling up loads the older ones page by page to the first; a
 // search hit on an old message opens the room there, marked and in view,
 // and scrolling down from it comes back to the newest. A message the
-// page missed (the server's bus lost it) comes when the page is told.
+// page missed (the server's bus lost it) comes when the page is told;
+// two whose events come out of order are shown in order.
 func TestChatHistory(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
@@ -154,4 +156,24 @@ func TestChatHistory(t *testing.T) {
 	b.Tell(false)
 	b.Tell(true)
 	waitJS(t, ctx, "the missed message", `[...document.querySelectorAll("[data-testid=messages] li[data-id]")].some((li) => li.textContent.includes("Nach der Lücke"))`)
+
+	// two messages written at once through two nodes: their events may
+	// come out of order; the page shows them in the order of their ids
+	var events [][]byte
+	for _, text := range []string{"Erste von zweien", "Zweite von zweien"} {
+		m, err := db.PostMessage(bg, teacher, room, &schulhof.NewMessage{Text: text})
+		must(t, err)
+		data, _ := json.Marshal(m)
+		e, _ := json.Marshal(map[string]any{"school": teacher.SchoolID, "room": room, "event": "message.new", "data": json.RawMessage(data)})
+		events = append(events, e)
+	}
+	subject := fmt.Sprintf("chat.%d.%d", teacher.SchoolID, room)
+	must(t, b.Publish(bg, subject, events[1]))
+	waitJS(t, ctx, "the second message", `[...document.querySelectorAll("[data-testid=messages] li[data-id]")].some((li) => li.textContent.includes("Zweite von zweien"))`)
+	must(t, b.Publish(bg, subject, events[0]))
+	waitJS(t, ctx, "both in the order written", `(() => {
+		const texts = [...document.querySelectorAll("[data-testid=messages] li[data-id]")].map((li) => li.textContent);
+		const first = texts.findIndex((x) => x.includes("Erste von zweien")), second = texts.findIndex((x) => x.includes("Zweite von zweien"));
+		return first >= 0 && first === second - 1;
+	})()`)
 }
