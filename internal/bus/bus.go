@@ -12,7 +12,9 @@ package bus
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -49,6 +51,31 @@ type Watcher interface {
 	// Watch calls fn with false when events may be missed from now on or
 	// were missed, and with true when they arrive again.
 	Watch(fn func(up bool))
+}
+
+// Watchers are the callers of a bus's Watch, which the bus tells (Tell)
+// when events may be missed and when they arrive again; a bus embeds it
+// to be a Watcher.
+type Watchers struct {
+	mu  sync.Mutex
+	fns []func(up bool)
+}
+
+// Watch: see Watcher.
+func (w *Watchers) Watch(fn func(up bool)) {
+	w.mu.Lock()
+	w.fns = append(w.fns, fn)
+	w.mu.Unlock()
+}
+
+// Tell calls every watcher with up, in the order they came.
+func (w *Watchers) Tell(up bool) {
+	w.mu.Lock()
+	fns := slices.Clone(w.fns)
+	w.mu.Unlock()
+	for _, fn := range fns {
+		fn(up)
+	}
 }
 
 // Settler is a bus that can wait until what this node published has left

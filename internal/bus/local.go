@@ -3,7 +3,6 @@ package bus
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -20,19 +19,11 @@ type Local struct {
 	closed     bool
 	// Dropped counts the events subscribers lost to a full queue.
 	Dropped func()
-	// watchers are told when a subscriber lost events (Watch); telling
-	// is set while they are being told
-	watchMu  sync.Mutex
-	watchers []func(up bool)
-	telling  atomic.Bool
-}
-
-// Watch: see Watcher. A subscriber that lost events to a full queue is
-// a node that missed events: watchers hear false and then true.
-func (b *Local) Watch(fn func(up bool)) {
-	b.watchMu.Lock()
-	b.watchers = append(b.watchers, fn)
-	b.watchMu.Unlock()
+	// Watchers hear false and then true when a subscriber lost events
+	// to a full queue (a node that missed events); telling is set while
+	// they are being told
+	Watchers
+	telling atomic.Bool
 }
 
 // lost tells the watchers that events were lost, once for a run of
@@ -41,18 +32,11 @@ func (b *Local) lost() {
 	if !b.telling.CompareAndSwap(false, true) {
 		return
 	}
-	b.watchMu.Lock()
-	ws := slices.Clone(b.watchers)
-	b.watchMu.Unlock()
 	go func() {
-		for _, fn := range ws {
-			fn(false)
-		}
+		b.Tell(false)
 		// losses from here on are told again
 		b.telling.Store(false)
-		for _, fn := range ws {
-			fn(true)
-		}
+		b.Tell(true)
 	}()
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -19,9 +18,8 @@ type NATS struct {
 	conn *nats.Conn
 	mu   sync.Mutex
 	subs map[*nats.Subscription]bool
-	// watchers are told when events may be missed (Watch)
-	watchMu  sync.Mutex
-	watchers []func(up bool)
+	// Watchers are told when events may be missed (Watcher)
+	Watchers
 }
 
 // NewNATS connects to the NATS server at url ("nats://127.0.0.1:4222"),
@@ -30,13 +28,13 @@ func NewNATS(url, name string) (*NATS, error) {
 	b := &NATS{subs: map[*nats.Subscription]bool{}}
 	conn, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond),
 		nats.Timeout(5*time.Second),
-		nats.DisconnectErrHandler(func(*nats.Conn, error) { b.tell(false) }),
-		nats.ReconnectHandler(func(*nats.Conn) { b.tell(true) }),
+		nats.DisconnectErrHandler(func(*nats.Conn, error) { b.Tell(false) }),
+		nats.ReconnectHandler(func(*nats.Conn) { b.Tell(true) }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrSlowConsumer) {
 				// events were dropped; the next ones arrive
-				b.tell(false)
-				b.tell(true)
+				b.Tell(false)
+				b.Tell(true)
 			}
 		}))
 	if err != nil {
@@ -44,22 +42,6 @@ func NewNATS(url, name string) (*NATS, error) {
 	}
 	b.conn = conn
 	return b, nil
-}
-
-// Watch: see Watcher.
-func (b *NATS) Watch(fn func(up bool)) {
-	b.watchMu.Lock()
-	b.watchers = append(b.watchers, fn)
-	b.watchMu.Unlock()
-}
-
-func (b *NATS) tell(up bool) {
-	b.watchMu.Lock()
-	ws := slices.Clone(b.watchers)
-	b.watchMu.Unlock()
-	for _, fn := range ws {
-		fn(up)
-	}
 }
 
 // Publish sends the event to every node.

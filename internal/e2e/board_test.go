@@ -13,7 +13,7 @@ import (
 
 	"github.com/schulhof/schulhof"
 	"github.com/schulhof/schulhof/internal/board"
-	"github.com/schulhof/schulhof/internal/bus/bustest"
+	"github.com/schulhof/schulhof/internal/bus"
 )
 
 // TestBoard: the teacher draws on the class's board and the student, with
@@ -25,7 +25,7 @@ import (
 // student finds it in the class folder.
 func TestBoard(t *testing.T) {
 	ctx := newBrowser(t)
-	b := bustest.NewWatched()
+	b := bus.NewLocal()
 	t.Cleanup(func() { b.Close() })
 	db, ts := startServerOn(t, b)
 	class := seedClass7b(t, db, "tafel-passwort")

@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/schulhof/schulhof"
-	"github.com/schulhof/schulhof/internal/bus/bustest"
+	"github.com/schulhof/schulhof/internal/bus"
 )
 
 // TestChat: the teacher writes in the class room; the student, with the
@@ -99,7 +99,7 @@ func TestChat(t *testing.T) {
 func TestChatHistory(t *testing.T) {
 	ctx := newBrowser(t)
 	bg := context.Background()
-	b := bustest.NewWatched()
+	b := bus.NewLocal()
 	t.Cleanup(func() { b.Close() })
 	db, ts := startServerOn(t, b)
 	seedClass7b(t, db, "chat-passwort")

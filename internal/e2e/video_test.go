@@ -9,7 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/schulhof/schulhof/internal/bus/bustest"
+	"github.com/schulhof/schulhof/internal/bus"
 )
 
 // otherVideo is JavaScript: how many frames the first video of another
@@ -36,7 +36,7 @@ func waitMedia(t *testing.T, ctx context.Context, what, predicate string) {
 // all.
 func TestVideoLesson(t *testing.T) {
 	ctx := newBrowser(t)
-	b := bustest.NewWatched()
+	b := bus.NewLocal()
 	t.Cleanup(func() { b.Close() })
 	db, ts := startServerOn(t, b)
 	seedClass7b(t, db, "video-passwort")

@@ -412,15 +412,20 @@ func (h *Hub) Deliver(ctx context.Context, topic, event string, data json.RawMes
 // a reconnect, without reconnecting.
 func (h *Hub) Gap() {
 	b, _ := json.Marshal(&Envelope{Type: TypeGap})
+	for _, c := range h.allConns() {
+		c.enqueue(b)
+	}
+}
+
+// allConns are the sockets the hub holds now.
+func (h *Hub) allConns() []*conn {
 	h.mu.RLock()
+	defer h.mu.RUnlock()
 	conns := make([]*conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
 	}
-	h.mu.RUnlock()
-	for _, c := range conns {
-		c.enqueue(b)
-	}
+	return conns
 }
 
 // checked records that the session holds until the earlier of until and
@@ -512,13 +517,7 @@ func (h *Hub) sweepStuck() {
 // node or after the restart.
 func (h *Hub) Close() {
 	h.stopOnce.Do(func() { close(h.stopSweep) })
-	h.mu.RLock()
-	conns := make([]*conn, 0, len(h.conns))
-	for c := range h.conns {
-		conns = append(conns, c)
-	}
-	h.mu.RUnlock()
-	for _, c := range conns {
+	for _, c := range h.allConns() {
 		c.close(websocket.StatusGoingAway, "server shutting down")
 	}
 }

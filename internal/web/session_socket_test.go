@@ -13,7 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/schulhof/schulhof/internal/bus/bustest"
+	"github.com/schulhof/schulhof/internal/bus"
 	"github.com/schulhof/schulhof/internal/password"
 	"github.com/schulhof/schulhof/internal/realtime"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
@@ -167,7 +167,7 @@ func TestSocketsEndOnEveryNode(t *testing.T) {
 // never down tells nothing.
 func TestSocketsToldOfLostEvents(t *testing.T) {
 	f := newFixture(t, nil)
-	b := bustest.NewWatched()
+	b := bus.NewLocal()
 	t.Cleanup(func() { b.Close() })
 	srv, err := web.New(web.Config{Version: "test", Bus: b}, f.db, f.blobs, password.NewHasher(password.Fast, 0, 0),
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
