@@ -23,21 +23,24 @@ func each(t *testing.T, test func(t *testing.T, pub, sub bus.Bus)) {
 		test(t, b, b)
 	})
 	t.Run("nats", func(t *testing.T) {
-		url := os.Getenv("SCHULHOF_TEST_NATS")
-		if url == "" {
-			t.Skip("SCHULHOF_TEST_NATS not set")
-		}
-		a, err := bus.NewNATS(url, "node-a")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := bus.NewNATS(url, "node-b")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.Close(); b.Close() })
-		test(t, a, b)
+		test(t, natsNode(t, "node-a"), natsNode(t, "node-b"))
 	})
+}
+
+// natsNode connects to SCHULHOF_TEST_NATS as the node name, closed when
+// the test ends; it skips the test without NATS.
+func natsNode(t *testing.T, name string) *bus.NATS {
+	t.Helper()
+	url := os.Getenv("SCHULHOF_TEST_NATS")
+	if url == "" {
+		t.Skip("SCHULHOF_TEST_NATS not set")
+	}
+	b, err := bus.NewNATS(url, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
 }
 
 // collector gathers what a subscription gets.
@@ -184,15 +187,7 @@ func expectTold(t *testing.T, told <-chan bool, want ...bool) {
 // drops hears false (what others publish meanwhile does not reach it),
 // and true once it is connected again.
 func TestNATSTellsWhenEventsMayBeMissed(t *testing.T) {
-	url := os.Getenv("SCHULHOF_TEST_NATS")
-	if url == "" {
-		t.Skip("SCHULHOF_TEST_NATS not set")
-	}
-	b, err := bus.NewNATS(url, "node-watched")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := natsNode(t, "node-watched")
 	told := make(chan bool, 8)
 	b.Watch(func(up bool) { told <- up })
 	if err := bus.ForceReconnect(b); err != nil {
