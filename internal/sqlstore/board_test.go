@@ -295,3 +295,45 @@ func TestBoards(t *testing.T) {
 		}
 	})
 }
+
+// TestBoardPresenting: who presents on a board is kept, the latest view
+// replaces the one before, the end removes it; another school's board
+// is neither written nor read.
+func TestBoardPresenting(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		s := MustCreateSchool(t, db, "s")
+		other := MustCreateSchool(t, db, "o")
+		teacher := MustCreateUser(t, db, s.ID, "lehrer", schulhof.RoleTeacher)
+		b := &schulhof.Board{Title: "Bruchrechnung"}
+		must(t, board.Create(ctx, db, teacher, b))
+		find := func(school schulhof.SchoolID) string {
+			t.Helper()
+			view, at, err := db.FindBoardPresenting(ctx, school, b.ID)
+			must(t, err)
+			if view != nil && !at.Equal(sqltest.Clock.Truncate(time.Second)) {
+				t.Errorf("the view's time: %v", at)
+			}
+			return string(view)
+		}
+		if got := find(s.ID); got != "" {
+			t.Fatalf("nobody presents yet: %q", got)
+		}
+		must(t, db.SetBoardPresenting(ctx, s.ID, b.ID, teacher.ID, []byte(`{"page":"p1","x":1}`)))
+		must(t, db.SetBoardPresenting(ctx, s.ID, b.ID, teacher.ID, []byte(`{"page":"p1","x":2}`)))
+		if got := find(s.ID); got != `{"page":"p1","x":2}` {
+			t.Fatalf("the latest view: %q", got)
+		}
+		if got := find(other.ID); got != "" {
+			t.Fatalf("another school reads the view: %q", got)
+		}
+		must(t, db.SetBoardPresenting(ctx, other.ID, b.ID, teacher.ID, nil))
+		must(t, db.SetBoardPresenting(ctx, other.ID, b.ID, teacher.ID, []byte(`{"page":"p9"}`)))
+		if got := find(s.ID); got != `{"page":"p1","x":2}` {
+			t.Fatalf("another school changed the view: %q", got)
+		}
+		must(t, db.SetBoardPresenting(ctx, s.ID, b.ID, teacher.ID, nil))
+		if got := find(s.ID); got != "" {
+			t.Fatalf("presenting ended: %q", got)
+		}
+	})
+}
