@@ -545,9 +545,7 @@ func (s *Module) receiveBoard(ctx context.Context, u *schulhof.User, num int64, 
 			b = []byte(presentOff)
 		}
 		if event == "present" {
-			if err := s.keepPresenting(ctx, u.SchoolID, id, u.ID, b); err != nil {
-				return nil, err
-			}
+			s.keepPresenting(ctx, u.SchoolID, id, u.ID, b)
 		}
 		s.publishBoard(ctx, u.SchoolID, boardEvent{Board: id, Event: event, Data: b})
 		return nil, nil
@@ -585,14 +583,16 @@ type presentStore struct {
 
 // keepPresenting stores a presenter's view (see presentStore) before the
 // class is sent it, so that what a socket saw, a node that loads the
-// board later knows.
-func (s *Module) keepPresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, user schulhof.UserID, view []byte) error {
+// board later knows. A store that fails does not hold up the class: the
+// view still goes out live, and only a node that loads the board later
+// lacks it.
+func (s *Module) keepPresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, user schulhof.UserID, view []byte) {
 	ps := &s.boards.get(id, s.Now()).presenting
 	ps.mu.Lock()
 	ps.view, ps.user, ps.dirty = view, user, true
 	if ps.waiting {
 		ps.mu.Unlock()
-		return nil // the write that is due stores this one
+		return // the write that is due stores this one
 	}
 	if wait := presentEvery - time.Since(ps.stored); wait > 0 && string(view) != presentOff {
 		ps.waiting = true
@@ -602,24 +602,22 @@ func (s *Module) keepPresenting(ctx context.Context, school schulhof.SchoolID, i
 			defer s.presentWG.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := s.storePresenting(ctx, school, id, ps); err != nil {
-				s.Log.Warn("store presenting", "board", id, "err", err)
-			}
+			s.storePresenting(ctx, school, id, ps)
 		})
-		return nil
+		return
 	}
 	ps.mu.Unlock()
-	return s.storePresenting(ctx, school, id, ps)
+	s.storePresenting(ctx, school, id, ps)
 }
 
 // storePresenting writes the latest view of ps, if not written yet.
-func (s *Module) storePresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, ps *presentStore) error {
+func (s *Module) storePresenting(ctx context.Context, school schulhof.SchoolID, id schulhof.BoardID, ps *presentStore) {
 	ps.write.Lock()
 	defer ps.write.Unlock()
 	ps.mu.Lock()
 	if !ps.dirty {
 		ps.mu.Unlock()
-		return nil
+		return
 	}
 	view, user := ps.view, ps.user
 	ps.dirty, ps.waiting, ps.stored = false, false, time.Now()
@@ -627,7 +625,9 @@ func (s *Module) storePresenting(ctx context.Context, school schulhof.SchoolID, 
 	if string(view) == presentOff {
 		view = nil
 	}
-	return s.db.SetBoardPresenting(ctx, school, id, user, view)
+	if err := s.db.SetBoardPresenting(ctx, school, id, user, view); err != nil {
+		s.Log.Warn("store presenting", "board", id, "err", err)
+	}
 }
 
 // boardView is where a pointer or a presenter's view is: the page, the
