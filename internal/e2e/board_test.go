@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	cdpinput "github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
@@ -159,7 +158,7 @@ func TestBoard(t *testing.T) {
 		t.Fatalf("no folder Tafelbilder in the class folder: %v\n%s", err, body)
 	}
 	step(t, sctx, "Tafelbilder", chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("main")))
-	if got := text(t, sctx, "main"); !strings.Contains(got, "Tafelbild "+time.Now().Format("2006-01-02")+" 7b Bruchrechnung.png") {
+	if got := text(t, sctx, "main"); !strings.Contains(got, "Tafelbild "+today().Format("2006-01-02")+" 7b Bruchrechnung.png") {
 		t.Fatalf("the student's Tafelbilder: %s", got)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	qrcode "github.com/skip2/go-qrcode"
@@ -261,7 +260,7 @@ func TestBookClassSet(t *testing.T) {
 	defer cancel()
 	failOnScriptErrors(t, tctx, "the teacher's")
 	logIn(t, tctx, ts.URL, "mueller@gym", "wagen-passwort")
-	tomorrow := time.Now().AddDate(0, 0, 1).Format("2006-01-02")
+	tomorrow := today().AddDate(0, 0, 1).Format("2006-01-02")
 	fill := func(ctx context.Context, who string, from, to string) {
 		t.Helper()
 		step(t, ctx, who+" books", chromedp.Navigate(ts.URL+"/s/gym/reservations"), chromedp.WaitVisible(chromedp.CSS("[data-testid=reservation-what]")),

@@ -30,6 +30,7 @@ import (
 	"github.com/schulhof/schulhof/internal/sqlstore"
 	"github.com/schulhof/schulhof/internal/sqlstore/sqltest"
 	"github.com/schulhof/schulhof/internal/web"
+	"github.com/schulhof/schulhof/internal/web/kit"
 	"github.com/schulhof/schulhof/internal/web/video"
 )
 
@@ -212,6 +213,10 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// today is now in the schools' time zone, where the server's days begin
+// (from 23:00 UTC in winter it is the next day there).
+func today() time.Time { return time.Now().In(kit.Berlin) }
 
 // startServer runs the real server with a fresh SQLite store on the
 // real clock, for the browser.

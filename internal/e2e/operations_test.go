@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -30,7 +29,7 @@ func TestOperations(t *testing.T) {
 	// the school's admin allows support for a week
 	ctx := newBrowser(t)
 	logIn(t, ctx, ts.URL, "sekretariat@gym", pw)
-	week := time.Now().AddDate(0, 0, 7).Format("2006-01-02")
+	week := today().AddDate(0, 0, 7).Format("2006-01-02")
 	step(t, ctx, "settings", chromedp.Navigate(ts.URL+"/s/gym/settings#support"), chromedp.WaitVisible(chromedp.ID("support_until")),
 		chromedp.SetValue(chromedp.ID("support_until"), week))
 	submit(t, ctx, "allow support", "form[action='/s/gym/settings/support'] button[type=submit]")

@@ -120,10 +120,10 @@ func (s *Module) pictureCopy(ctx context.Context, key string) (string, error) {
 	return string(info.Key), nil
 }
 
-// exportName is how an export of the board is named: "Tafelbild
-// 2026-11-30 7a Bruchrechnung".
-func exportName(b *schulhof.Board, day time.Time) string {
-	parts := []string{"Tafelbild", day.Format("2006-01-02")}
+// exportName is how an export of the board made at is named: "Tafelbild
+// 2026-11-30 7a Bruchrechnung", the day the school's.
+func exportName(b *schulhof.Board, at time.Time) string {
+	parts := []string{"Tafelbild", at.In(kit.Berlin).Format("2006-01-02")}
 	if b.GroupName != "" {
 		parts = append(parts, b.GroupName)
 	}
