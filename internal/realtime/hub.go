@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,9 @@ type Hub struct {
 	// busy school this halves the writes (a system call on the server and
 	// a wake-up on the iPad each) for a delay no one reading a chat sees.
 	FlushGap time.Duration
+	// GapReads is how many catch-up reads a second a Gap may cause the
+	// node (0: 1,000).
+	GapReads int
 
 	mu     sync.RWMutex
 	topics map[string]map[*conn]bool
@@ -409,10 +413,18 @@ func (h *Hub) Deliver(ctx context.Context, topic, event string, data json.RawMes
 
 // Gap tells every socket that events may have been lost on their way to
 // this node (see bus.Watcher): its client catches up by cursor, as after
-// a reconnect, without reconnecting.
+// a reconnect, without reconnecting, after a random wait of up to
+// within_ms: so that the node, which may just have fallen behind, gets
+// at most about GapReads of these reads a second (no less than 3 s).
 func (h *Hub) Gap() {
-	b, _ := json.Marshal(&Envelope{Type: TypeGap})
-	for _, c := range h.allConns() {
+	conns := h.allConns()
+	reads := h.GapReads
+	if reads <= 0 {
+		reads = 1000
+	}
+	within := max(3*time.Second, time.Duration(len(conns))*time.Second/time.Duration(reads))
+	b, _ := json.Marshal(&Envelope{Type: TypeGap, Data: json.RawMessage(`{"within_ms":` + strconv.FormatInt(within.Milliseconds(), 10) + `}`)})
+	for _, c := range conns {
 		c.enqueue(b)
 	}
 }

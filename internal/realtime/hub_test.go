@@ -580,3 +580,23 @@ func TestLaterAnswers(t *testing.T) {
 		t.Fatalf("the second later answer: %+v", e)
 	}
 }
+
+// TestGap: every socket is told of a gap, with the time over which its
+// client spreads its catch-up: at least 3 s, longer when the node holds
+// more sockets than it takes catch-up reads in 3 s.
+func TestGap(t *testing.T) {
+	s := newServerWith(t, func(h *realtime.Hub) { h.GapReads = 1 })
+	var clients []*client
+	for i := range 5 {
+		c := s.dial(t, "user"+strconv.Itoa(i))
+		c.send(`{"type":"ping","id":"p"}`)
+		c.expect(realtime.TypeAck) // the hub holds the socket
+		clients = append(clients, c)
+	}
+	s.hub.Gap()
+	for _, c := range clients {
+		if e := c.expect(realtime.TypeGap); string(e.Data) != `{"within_ms":5000}` {
+			t.Fatalf("gap: %s, want 5 s for 5 sockets at one read a second", e.Data)
+		}
+	}
+}

@@ -188,7 +188,8 @@ func TestSocketsToldOfLostEvents(t *testing.T) {
 	b.Tell(false)
 	b.Tell(true)
 	for _, s := range []*socket{anna, teacher} {
-		if e := s.next(); e.Type != realtime.TypeGap {
+		// two sockets: their clients wait up to the least, 3 s
+		if e := s.next(); e.Type != realtime.TypeGap || string(e.Data) != `{"within_ms":3000}` {
 			t.Fatalf("after lost events: %+v, want a gap", e)
 		}
 	}

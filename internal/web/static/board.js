@@ -463,8 +463,8 @@ function connect() {
         event(e.event, e.data);
       } else if (e.type === "gap" && ready) {
         // the server may have lost operations on their way to it: read
-        // them from the log, the class's tabs spread over 3 s
-        setTimeout(() => catchUp(), Math.random() * 3000);
+        // them from the log, the tabs spread over the time it says
+        setTimeout(() => catchUp(), Math.random() * (e.data?.within_ms || 3000));
       }
     }
   };

@@ -134,8 +134,8 @@ function connect() {
         } else if (e.type === "gap" && wanted) {
           // the server may have lost the call's events on their way to
           // it (an offer, the roster, being let in): join again as after
-          // a reconnect, the class's tabs spread over 3 s
-          setTimeout(rejoin, Math.random() * 3000);
+          // a reconnect, the tabs spread over the time it says
+          setTimeout(rejoin, Math.random() * (e.data?.within_ms || 3000));
         }
       }
     };

@@ -520,12 +520,12 @@ const handle = (e) => {
   // the open room's subscription is taken: live from here
   if (e.type === "ack" && e.id === "room") document.body.dataset.live = "on";
   // the server may have lost events on their way to it: read what was
-  // missed as after a reconnect, the class's tabs spread over 3 s
+  // missed as after a reconnect, the tabs spread over the time it says
   if (e.type === "gap") {
     setTimeout(() => {
       if (box) catchUp().catch(() => {});
       loadRooms().catch(() => {});
-    }, Math.random() * 3000);
+    }, Math.random() * (e.data?.within_ms || 3000));
     return;
   }
   if (e.type !== "event") return;
