@@ -78,7 +78,7 @@ func (s *Module) apiExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="schulhof-`+full.Login+`-`+s.Now().Format("2006-01-02")+`.zip"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="schulhof-`+full.Login+`-`+s.Now().In(kit.Berlin).Format("2006-01-02")+`.zip"`)
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.WriteExport(r.Context(), full, kit.Info(r).Lang, w); err != nil {
 		// the ZIP is cut off: the browser shows the download as failed
