@@ -88,9 +88,9 @@ func blobsIn(tb testing.TB, dir string) *blob.Disk {
 
 // newFixture makes the fixture on db, or on SQLite when db is nil: then
 // as a copy of the one built by the first test that asked, since building
-// it is most of a web test's time under the race detector (about a
-// hundred write transactions, each statement parsed anew), and a copy of
-// its file and its blobs costs a tenth of that.
+// it was most of a web test's time under the race detector (about a
+// hundred write transactions, each statement parsed anew): a small test
+// took 0.53–0.62 s with its own, 0.16–0.23 s with a copy.
 func newFixture(tb testing.TB, db *sqlstore.DB) *fixture {
 	tb.Helper()
 	if db != nil {
