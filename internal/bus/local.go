@@ -17,8 +17,6 @@ type Local struct {
 	subs       map[*localSub]bool
 	responders map[string]*localResponder
 	closed     bool
-	// Dropped counts the events subscribers lost to a full queue.
-	Dropped func()
 	// Watchers hear false and then true when a subscriber lost events
 	// to a full queue (a node that missed events); telling is set while
 	// they are being told
@@ -79,9 +77,6 @@ func (b *Local) Publish(_ context.Context, subject string, data []byte) error {
 		select {
 		case s.queue <- event{subject, data}:
 		default:
-			if b.Dropped != nil {
-				b.Dropped()
-			}
 			b.lost()
 		}
 	}
